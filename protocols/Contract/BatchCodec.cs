@@ -1,0 +1,274 @@
+using City.Contract.Wire;
+using Google.Protobuf;
+using ZstdSharp;
+
+namespace City.Contract;
+
+/// <summary>What identifies a batch, apart from its readings.</summary>
+public sealed record BatchHeader(string GatewayId, ulong Epoch, ulong Seq, long CreatedUnixMs, BatchKind Kind = BatchKind.Telemetry);
+
+/// <summary>Why a payload was refused. <see cref="ContractErrors.Reason"/> gives the name used in counters and logs.</summary>
+public enum ContractError
+{
+    None,
+    Malformed,
+    InvalidGatewayId,
+    GatewayMismatch,
+    InvalidSeq,
+    UnknownCompression,
+    BadCompression,
+    TooLarge,
+    InconsistentSeries,
+    CountMismatch,
+}
+
+public static class ContractErrors
+{
+    public static string Reason(this ContractError error) => error switch
+    {
+        ContractError.None => "none",
+        ContractError.Malformed => "malformed",
+        ContractError.InvalidGatewayId => "invalid-gateway-id",
+        ContractError.GatewayMismatch => "gateway-mismatch",
+        ContractError.InvalidSeq => "invalid-seq",
+        ContractError.UnknownCompression => "unknown-compression",
+        ContractError.BadCompression => "bad-compression",
+        ContractError.TooLarge => "too-large",
+        ContractError.InconsistentSeries => "inconsistent-series",
+        ContractError.CountMismatch => "count-mismatch",
+        _ => error.ToString(),
+    };
+}
+
+/// <summary>Encodes readings into a <see cref="Batch"/> and decodes it back, validating every step.</summary>
+public static class BatchCodec
+{
+    /// <summary>Bodies at least this large are compressed with zstd.</summary>
+    public const int DefaultCompressionThreshold = 512;
+
+    /// <summary>A body that decompresses beyond this is refused (a zstd bomb must not exhaust memory).</summary>
+    public const int MaxBodyBytes = 16 * 1024 * 1024;
+
+    private const int CompressionLevel = 3;
+
+    [ThreadStatic]
+    private static Compressor? compressor;
+
+    [ThreadStatic]
+    private static Decompressor? decompressor;
+
+    /// <summary>
+    /// Builds a batch. Readings are grouped into one series per alias (and value type), keeping their
+    /// order within each series.
+    /// </summary>
+    public static Batch Encode(BatchHeader header, IReadOnlyList<Reading> readings, int compressionThreshold = DefaultCompressionThreshold)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        ArgumentNullException.ThrowIfNull(readings);
+        var body = EncodeReadings(readings);
+        var bodyBytes = body.ToByteArray();
+        var batch = new Batch
+        {
+            GatewayId = header.GatewayId,
+            Epoch = header.Epoch,
+            Seq = header.Seq,
+            CreatedUnixMs = header.CreatedUnixMs,
+            Kind = header.Kind,
+            ReadingCount = (uint)readings.Count,
+        };
+        if (bodyBytes.Length >= compressionThreshold)
+        {
+            compressor ??= new Compressor(CompressionLevel);
+            var compressed = compressor.Wrap(bodyBytes);
+            if (compressed.Length < bodyBytes.Length)
+            {
+                batch.Compression = Compression.Zstd;
+                batch.Body = ByteString.CopyFrom(compressed);
+                return batch;
+            }
+        }
+
+        batch.Body = UnsafeByteOperations.UnsafeWrap(bodyBytes);
+        return batch;
+    }
+
+    public static byte[] EncodeToBytes(BatchHeader header, IReadOnlyList<Reading> readings, int compressionThreshold = DefaultCompressionThreshold) =>
+        Encode(header, readings, compressionThreshold).ToByteArray();
+
+    public static Readings EncodeReadings(IReadOnlyList<Reading> readings)
+    {
+        ArgumentNullException.ThrowIfNull(readings);
+        var body = new Readings();
+        var groups = new Dictionary<(uint Alias, PointType Type), List<Reading>>();
+        var order = new List<(uint, PointType)>();
+        foreach (var reading in readings)
+        {
+            var key = (reading.Alias, reading.Value.Type);
+            if (!groups.TryGetValue(key, out var group))
+            {
+                group = [];
+                groups.Add(key, group);
+                order.Add(key);
+            }
+
+            group.Add(reading);
+        }
+
+        foreach (var key in order)
+        {
+            var group = groups[key];
+            body.Series.Add(SeriesCodec.Encode(key.Item1, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(group)));
+        }
+
+        return body;
+    }
+
+    /// <summary>Parses the envelope only (no decompression): enough to route, deduplicate and acknowledge.</summary>
+    public static bool TryParseEnvelope(ReadOnlySpan<byte> payload, out Batch batch, out ContractError error)
+    {
+        batch = null!;
+        if (!TryParse(Batch.Parser, payload, out var parsed))
+        {
+            error = ContractError.Malformed;
+            return false;
+        }
+
+        if (!Topics.IsValidGatewayId(parsed.GatewayId))
+        {
+            error = ContractError.InvalidGatewayId;
+            return false;
+        }
+
+        if (parsed.Seq == 0)
+        {
+            error = ContractError.InvalidSeq;
+            return false;
+        }
+
+        batch = parsed;
+        error = ContractError.None;
+        return true;
+    }
+
+    /// <summary>Decompresses and checks the body: every series consistent, the reading count as announced.</summary>
+    public static bool TryDecodeBody(Batch batch, out Readings readings, out ContractError error)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        readings = null!;
+        ReadOnlySpan<byte> body;
+        switch (batch.Compression)
+        {
+            case Compression.None:
+                body = batch.Body.Span;
+                break;
+            case Compression.Zstd:
+                if (!TryDecompress(batch.Body.Span, out var decompressed, out error))
+                {
+                    return false;
+                }
+
+                body = decompressed;
+                break;
+            default:
+                error = ContractError.UnknownCompression;
+                return false;
+        }
+
+        if (!TryParse(Readings.Parser, body, out var parsed))
+        {
+            error = ContractError.Malformed;
+            return false;
+        }
+
+        long total = 0;
+        foreach (var series in parsed.Series)
+        {
+            var count = SeriesCodec.CountReadings(series);
+            if (count < 0 || (series.Encoding == ValueEncoding.ScaledDelta && series.DecimalScale > SeriesCodec.MaxDecimalScale))
+            {
+                error = ContractError.InconsistentSeries;
+                return false;
+            }
+
+            total += count;
+        }
+
+        if (total != batch.ReadingCount)
+        {
+            error = ContractError.CountMismatch;
+            return false;
+        }
+
+        readings = parsed;
+        error = ContractError.None;
+        return true;
+    }
+
+    /// <summary>Every reading of a checked body, series after series.</summary>
+    public static List<Reading> Flatten(Readings readings)
+    {
+        ArgumentNullException.ThrowIfNull(readings);
+        var all = new List<Reading>();
+        foreach (var series in readings.Series)
+        {
+            if (!SeriesCodec.TryDecode(series, all, out var error))
+            {
+                throw new InvalidDataException(error);
+            }
+        }
+
+        return all;
+    }
+
+    /// <summary>Parses any contract message; false for bytes that are not one.</summary>
+    public static bool TryParse<T>(MessageParser<T> parser, ReadOnlySpan<byte> payload, out T message)
+        where T : IMessage<T>
+    {
+        ArgumentNullException.ThrowIfNull(parser);
+        try
+        {
+            message = parser.ParseFrom(payload);
+            return true;
+        }
+        catch (InvalidProtocolBufferException)
+        {
+            message = default!;
+            return false;
+        }
+    }
+
+    private static bool TryDecompress(ReadOnlySpan<byte> compressed, out byte[] body, out ContractError error)
+    {
+        body = [];
+        ulong size;
+        try
+        {
+            size = Decompressor.GetDecompressedSize(compressed);
+        }
+        catch (ZstdException)
+        {
+            error = ContractError.BadCompression;
+            return false;
+        }
+
+        if (size > MaxBodyBytes)
+        {
+            error = ContractError.TooLarge;
+            return false;
+        }
+
+        decompressor ??= new Decompressor();
+        try
+        {
+            body = decompressor.Unwrap(compressed, MaxBodyBytes).ToArray();
+        }
+        catch (ZstdException)
+        {
+            error = ContractError.BadCompression;
+            return false;
+        }
+
+        error = ContractError.None;
+        return true;
+    }
+}

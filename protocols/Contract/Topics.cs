@@ -1,0 +1,107 @@
+namespace City.Contract;
+
+public enum TopicKind
+{
+    Data,
+    Birth,
+    Death,
+    Ack,
+    Cmd,
+    CmdResult,
+}
+
+/// <summary>The MQTT topics of the contract: city/v1/{gatewayId}/{kind}.</summary>
+public static class Topics
+{
+    public const string Root = "city/v1";
+    public const int MaxGatewayIdLength = 64;
+
+    /// <summary>Every topic of every gateway, for central's subscription.</summary>
+    public const string AllGateways = Root + "/#";
+
+    public static string Data(string gatewayId) => For(gatewayId, TopicKind.Data);
+
+    public static string Birth(string gatewayId) => For(gatewayId, TopicKind.Birth);
+
+    public static string Death(string gatewayId) => For(gatewayId, TopicKind.Death);
+
+    public static string Ack(string gatewayId) => For(gatewayId, TopicKind.Ack);
+
+    public static string For(string gatewayId, TopicKind kind)
+    {
+        if (!IsValidGatewayId(gatewayId))
+        {
+            throw new ArgumentException($"'{gatewayId}' is not a valid gateway id (1-{MaxGatewayIdLength} of A-Z a-z 0-9 . _ -).", nameof(gatewayId));
+        }
+
+        return $"{Root}/{gatewayId}/{Suffix(kind)}";
+    }
+
+    public static bool TryParse(string topic, out string gatewayId, out TopicKind kind)
+    {
+        gatewayId = string.Empty;
+        kind = default;
+        ArgumentNullException.ThrowIfNull(topic);
+        if (!topic.StartsWith(Root + "/", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var rest = topic.AsSpan(Root.Length + 1);
+        var slash = rest.IndexOf('/');
+        if (slash <= 0)
+        {
+            return false;
+        }
+
+        var id = rest[..slash].ToString();
+        var suffix = rest[(slash + 1)..];
+        TopicKind? parsed = suffix switch
+        {
+            "data" => TopicKind.Data,
+            "birth" => TopicKind.Birth,
+            "death" => TopicKind.Death,
+            "ack" => TopicKind.Ack,
+            "cmd" => TopicKind.Cmd,
+            "cmd-result" => TopicKind.CmdResult,
+            _ => null,
+        };
+        if (parsed is null || !IsValidGatewayId(id))
+        {
+            return false;
+        }
+
+        gatewayId = id;
+        kind = parsed.Value;
+        return true;
+    }
+
+    public static bool IsValidGatewayId(string? gatewayId)
+    {
+        if (string.IsNullOrEmpty(gatewayId) || gatewayId.Length > MaxGatewayIdLength)
+        {
+            return false;
+        }
+
+        foreach (var c in gatewayId)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static string Suffix(TopicKind kind) => kind switch
+    {
+        TopicKind.Data => "data",
+        TopicKind.Birth => "birth",
+        TopicKind.Death => "death",
+        TopicKind.Ack => "ack",
+        TopicKind.Cmd => "cmd",
+        TopicKind.CmdResult => "cmd-result",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+}
