@@ -1,0 +1,65 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace City.EdgeCtl;
+
+internal static class StatusView
+{
+    public static void Print(JsonElement status)
+    {
+        Console.WriteLine($"gateway   {Text(status, "gatewayId")}  (epoch {Text(status, "epoch")}, started {Text(status, "startedAt")})");
+        if (status.TryGetProperty("central", out var central))
+        {
+            var connected = central.TryGetProperty("connected", out var c) && c.ValueKind == JsonValueKind.True;
+            var link = connected ? $"connected since {Text(central, "since")}" : $"DISCONNECTED ({Text(central, "lastError")})";
+            Console.WriteLine($"central   {Text(central, "broker")}  {link}");
+            Console.WriteLine($"          in flight {Text(central, "inFlightBatches")} batches, acknowledged {Text(central, "batchesAcked")} batches / {Text(central, "readingsAcked")} readings, rejected {Text(central, "batchesRejected")}");
+        }
+
+        if (status.TryGetProperty("buffer", out var buffer))
+        {
+            Console.WriteLine($"buffer    {Text(buffer, "batchesWaiting")} batches / {Text(buffer, "readingsWaiting")} readings waiting, oldest {Text(buffer, "oldestWaitingAgeSeconds")} s");
+            Console.WriteLine($"          {Text(buffer, "bytesUsed")} of {Text(buffer, "maxBytes")} bytes, lifetime buffered {Text(buffer, "readingsBuffered")}, dropped {Text(buffer, "readingsDropped")}, last seq {Text(buffer, "lastSeq")}");
+        }
+
+        if (status.TryGetProperty("devices", out var devices) && devices.ValueKind == JsonValueKind.Array)
+        {
+            Console.WriteLine();
+            Console.WriteLine($"{"device",-16} {"protocol",-12} {"endpoint",-22} {"points",6} {"ok",8} {"failed",8}  last poll");
+            foreach (var device in devices.EnumerateArray())
+            {
+                var ok = device.TryGetProperty("lastPollOk", out var o) && o.ValueKind == JsonValueKind.True;
+                var last = ok ? $"ok at {Text(device, "lastPollAt")}" : $"FAILED at {Text(device, "lastPollAt")}: {Text(device, "lastError")}";
+                Console.WriteLine($"{Text(device, "name"),-16} {Text(device, "protocol"),-12} {Text(device, "endpoint"),-22} {Text(device, "points"),6} {Text(device, "pollsOk"),8} {Text(device, "pollsFailed"),8}  {last}");
+            }
+        }
+    }
+
+    internal static string Text(JsonElement element, string name)
+    {
+        if (!element.TryGetProperty(name, out var value))
+        {
+            return "-";
+        }
+
+        return value.ValueKind switch
+        {
+            JsonValueKind.Null or JsonValueKind.Undefined => "-",
+            JsonValueKind.String => value.GetString() ?? "-",
+            JsonValueKind.Number when value.TryGetDouble(out var number) && number % 1 != 0 => number.ToString("0.###", CultureInfo.InvariantCulture),
+            _ => value.GetRawText(),
+        };
+    }
+}
+
+internal static class PointsView
+{
+    public static void Print(JsonElement points)
+    {
+        Console.WriteLine($"{"point",-32} {"value",16} {"unit",-6} {"quality",-12} timestamp");
+        foreach (var point in points.EnumerateArray())
+        {
+            Console.WriteLine($"{StatusView.Text(point, "id"),-32} {StatusView.Text(point, "value"),16} {StatusView.Text(point, "unit"),-6} {StatusView.Text(point, "quality"),-12} {StatusView.Text(point, "timestamp")}");
+        }
+    }
+}

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Runs every test of the project. Installs the peers the tests talk to when they are missing,
+# builds once, runs each test project, and ends with the line "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")"
+
+need_packages=()
+command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need_packages+=(mosquitto)
+command -v mosquitto_pub >/dev/null 2>&1 || need_packages+=(mosquitto-clients)
+command -v mbpoll >/dev/null 2>&1 || need_packages+=(mbpoll)
+/usr/bin/python3 -c 'import pymodbus' >/dev/null 2>&1 || need_packages+=(python3-pymodbus)
+if [ ${#need_packages[@]} -gt 0 ]; then
+  echo "== installing test peers: ${need_packages[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq "${need_packages[@]}" >/dev/null || {
+    echo "could not install ${need_packages[*]}"; echo "0 passed, 1 failed"; exit 1; }
+fi
+# The Debian package starts a system-wide mosquitto on port 1883; tests start their own on free ports.
+
+echo "== building"
+if ! dotnet build Edge.sln -c Release -nologo -v q 2>&1 | tail -n 30 | grep -E "error|Warn|Error" ; then :; fi
+if ! dotnet build Edge.sln -c Release -nologo -v q >/dev/null 2>&1; then
+  dotnet build Edge.sln -c Release -nologo -v q 2>&1 | grep -E "error" | sort -u | head -n 40
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+passed=0
+failed=0
+log_dir=$(mktemp -d)
+for project in tests/*/*.Tests.csproj; do
+  name=$(basename "$project" .csproj)
+  echo "== $name"
+  log="$log_dir/$name.log"
+  dotnet test "$project" -c Release --no-build -nologo --logger "console;verbosity=normal" >"$log" 2>&1
+  rc=$?
+  grep -E "^\s+(Failed|Passed) [A-Za-z]|Error Message|^\s+Assert|^\s+at City" "$log" | grep -vE "^\s+Passed " | head -n 60
+  summary=$(grep -E "^(Passed|Failed)! +- Failed: +[0-9]+, Passed: +[0-9]+" "$log" | tail -n 1)
+  if [ -n "$summary" ]; then
+    p=$(sed -E 's/.*Passed: +([0-9]+).*/\1/' <<<"$summary")
+    f=$(sed -E 's/.*Failed: +([0-9]+), Passed.*/\1/' <<<"$summary")
+    echo "   $summary"
+    passed=$((passed + p))
+    failed=$((failed + f))
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then failed=$((failed + 1)); echo "   (the test run exited $rc)"; tail -n 20 "$log"; fi
+  else
+    echo "   no test summary (exit code $rc):"
+    tail -n 40 "$log"
+    failed=$((failed + 1))
+  fi
+done
+rm -rf "$log_dir"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
