@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# The demo: central (embedded MQTT broker and store), the hardware simulator (Modbus TCP energy
+# meters) and two edge gateways polling them. Ctrl-C or SIGTERM stops everything cleanly.
+set -euo pipefail
+cd "$(dirname "$0")"
+root=$(pwd)
+run="$root/.run/demo"
+http_url="${DEMO_HTTP_URL:-http://127.0.0.1:8080}"
+mqtt_port="${DEMO_MQTT_PORT:-1883}"
+meter_port="${DEMO_METER_PORT:-5020}"
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "demo: the .NET SDK (dotnet) is needed" >&2
+  exit 1
+fi
+
+echo "== building (Release)"
+dotnet build Edge.sln -c Release -nologo -v q >"$root/.run-build.log" 2>&1 || {
+  grep -E "error" "$root/.run-build.log" | sort -u | head -n 30 >&2
+  echo "demo: the build failed (full log: .run-build.log)" >&2
+  exit 1
+}
+rm -f "$root/.run-build.log"
+bin() { echo "$root/$1/bin/Release/net10.0/$2"; }
+central_bin=$(bin central/Central central)
+edge_bin=$(bin edge/Edge edge)
+sim_bin=$(bin simulators/CitySim citysim)
+edgectl_bin=$(bin edge/EdgeCtl edgectl)
+
+for port in "${http_url##*:}" "$mqtt_port" "$meter_port" $((meter_port + 1)); do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "demo: port $port on 127.0.0.1 is already taken (a system mosquitto on 1883? 'systemctl stop mosquitto' or set DEMO_MQTT_PORT)" >&2
+    exit 1
+  fi
+done
+
+rm -rf "$run"
+mkdir -p "$run/logs"
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  echo
+  echo "== stopping"
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do kill -TERM "${pids[i]}" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  wait 2>/dev/null || true
+  echo "stopped; logs are in .run/demo/logs"
+  exit 0
+}
+trap stop INT TERM EXIT
+
+"$central_bin" --Central:DataPath="$run/central" --Central:HttpUrl="$http_url" \
+  --Central:Mqtt:Port="$mqtt_port" --Central:AdmitOnBirth=true >"$run/logs/central.log" 2>&1 &
+pids+=($!)
+"$sim_bin" meter --port "$meter_port" --count 2 >"$run/logs/citysim.log" 2>&1 &
+pids+=($!)
+
+for _ in $(seq 150); do
+  curl -fs "$http_url/healthz" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+curl -fs "$http_url/healthz" >/dev/null || { echo "demo: central did not come up; see .run/demo/logs/central.log" >&2; tail -n 20 "$run/logs/central.log" >&2; exit 1; }
+
+start_edge() {
+  local id=$1 port=$2 socket=$3
+  "$edge_bin" --Edge:GatewayId="$id" --Edge:Central:Port="$mqtt_port" \
+    --Edge:Buffer:Path="$run/$id/buffer.db" --Edge:LocalApi:SocketPath="$socket" \
+    --Edge:Devices:0:Port="$port" >"$run/logs/$id.log" 2>&1 &
+  pids+=($!)
+}
+start_edge gw-001 "$meter_port" /tmp/city-edge/edgectl.sock
+start_edge gw-002 $((meter_port + 1)) "$run/gw-002/edgectl.sock"
+
+cat <<INFO
+
+The demo is running: central + embedded MQTT broker, 2 simulated energy meters, 2 edge gateways.
+
+  HTTP API        $http_url
+    curl -s $http_url/api/v1/gateways
+    curl -s $http_url/api/v1/stats
+    curl -s '$http_url/api/v1/points/latest?gateway=gw-001'
+    curl -s '$http_url/api/v1/points/history?gateway=gw-001&point=meter1/power'
+  MQTT broker     127.0.0.1:$mqtt_port   (try: mosquitto_pub -h 127.0.0.1 -p $mqtt_port -t city/v1/GW/data -m garbage)
+  Modbus meters   127.0.0.1:$meter_port and :$((meter_port + 1)), unit 1, input registers
+  Technician CLI  $edgectl_bin status            (gw-001, default socket)
+                  $edgectl_bin status --json --socket $run/gw-002/edgectl.sock
+  Logs            .run/demo/logs/
+
+Press Ctrl-C to stop.
+INFO
+
+while true; do
+  for pid in "${pids[@]}"; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "demo: a process ($pid) exited; see .run/demo/logs" >&2
+      exit 1
+    fi
+  done
+  sleep 1
+done
