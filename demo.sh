@@ -38,6 +38,7 @@ rm -rf "$run"
 mkdir -p "$run/logs"
 pids=()
 stop() {
+  local rc=${1:-0}
   trap - INT TERM EXIT
   echo
   echo "== stopping"
@@ -48,9 +49,10 @@ stop() {
   done
   wait 2>/dev/null || true
   echo "stopped; logs are in .run/demo/logs"
-  exit 0
+  exit "$rc"
 }
-trap stop INT TERM EXIT
+trap 'stop 0' INT TERM
+trap 'stop $?' EXIT
 
 "$central_bin" --Central:DataPath="$run/central" --Central:HttpUrl="$http_url" \
   --Central:Mqtt:Port="$mqtt_port" --Central:AdmitOnBirth=true >"$run/logs/central.log" 2>&1 &

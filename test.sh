@@ -18,12 +18,13 @@ fi
 # The Debian package starts a system-wide mosquitto on port 1883; tests start their own on free ports.
 
 echo "== building"
-if ! dotnet build Edge.sln -c Release -nologo -v q 2>&1 | tail -n 30 | grep -E "error|Warn|Error" ; then :; fi
-if ! dotnet build Edge.sln -c Release -nologo -v q >/dev/null 2>&1; then
-  dotnet build Edge.sln -c Release -nologo -v q 2>&1 | grep -E "error" | sort -u | head -n 40
+build_log=$(mktemp)
+if ! dotnet build Edge.sln -c Release -nologo -v q >"$build_log" 2>&1; then
+  grep -E "error" "$build_log" | sort -u | head -n 40
   echo "0 passed, 1 failed"
   exit 1
 fi
+rm -f "$build_log"
 
 passed=0
 failed=0
