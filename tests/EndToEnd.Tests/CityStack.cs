@@ -1,0 +1,195 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Xunit.Abstractions;
+
+namespace City.EndToEnd.Tests;
+
+/// <summary>Central, a simulated meter and one edge gateway as real processes on loopback ports, with their data in a temporary folder.</summary>
+internal sealed class CityStack : IAsyncDisposable
+{
+    private readonly ITestOutputHelper log;
+    private readonly List<ManagedProcess> retired = [];
+
+    public CityStack(ITestOutputHelper log, string gatewayId = "gw-e2e")
+    {
+        this.log = log;
+        GatewayId = gatewayId;
+        DataDirectory = Directory.CreateTempSubdirectory("city-e2e-").FullName;
+        HttpPort = FreePort.Next();
+        MqttPort = FreePort.Next();
+        MeterPort = FreePort.Next();
+        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{HttpPort}"), Timeout = TimeSpan.FromSeconds(10) };
+    }
+
+    public string GatewayId { get; }
+
+    public string DataDirectory { get; }
+
+    public int HttpPort { get; }
+
+    public int MqttPort { get; }
+
+    public int MeterPort { get; }
+
+    public HttpClient Http { get; }
+
+    public ManagedProcess? Central { get; private set; }
+
+    public ManagedProcess? Meter { get; private set; }
+
+    public ManagedProcess? Edge { get; private set; }
+
+    public string SocketPath => Path.Combine(DataDirectory, "edge", "edgectl.sock");
+
+    public async Task StartCentralAsync()
+    {
+        Retire(Central);
+        Central = ManagedProcess.Start("central/Central", "central",
+        [
+            $"--Central:DataPath={Path.Combine(DataDirectory, "central")}",
+            $"--Central:HttpUrl=http://127.0.0.1:{HttpPort}",
+            $"--Central:Mqtt:Port={MqttPort}",
+            "--Central:AdmitOnBirth=true",
+        ], log, "central");
+        await Eventually.ReturnsAsync(async () => (await Http.GetAsync(new Uri("/healthz", UriKind.Relative))).IsSuccessStatusCode ? "up" : null, TimeSpan.FromSeconds(60), "central /healthz");
+    }
+
+    public async Task StartMeterAsync()
+    {
+        Retire(Meter);
+        Meter = ManagedProcess.Start("simulators/CitySim", "citysim", ["meter", "--port", MeterPort.ToString(CultureInfo.InvariantCulture)], log, "citysim");
+        await Meter.WaitForOutputAsync("listening", TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>Starts the edge with every point of the meter polled every <paramref name="periodMs"/>.</summary>
+    public void StartEdge(int periodMs = 1000, bool pollingEnabled = true)
+    {
+        Retire(Edge);
+        var configPath = Path.Combine(DataDirectory, "edge.json");
+        File.WriteAllText(configPath, EdgeConfig(periodMs, pollingEnabled).ToJsonString());
+        Edge = ManagedProcess.Start("edge/Edge", "edge", ["--config", configPath], log, "edge");
+    }
+
+    public async Task KillEdgeAsync()
+    {
+        await Edge!.KillHardAsync();
+    }
+
+    public async Task<JsonNode> EdgeStatusAsync()
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        info.ArgumentList.Add(Path.Combine(Repository.Root, "edge/EdgeCtl/bin", Repository.Configuration, "net10.0/edgectl.dll"));
+        foreach (var argument in new[] { "status", "--json", "--socket", SocketPath })
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(info)!;
+        var stdout = await process.StandardOutput.ReadToEndAsync();
+        var stderr = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"edgectl exited {process.ExitCode}: {stderr}{stdout}");
+        }
+
+        return JsonNode.Parse(stdout)!;
+    }
+
+    public async Task<JsonNode> GetJsonAsync(string path)
+    {
+        var text = await Http.GetStringAsync(new Uri(path, UriKind.Relative));
+        return JsonNode.Parse(text)!;
+    }
+
+    public async Task<JsonNode?> GatewayAsync()
+    {
+        var gateways = (await GetJsonAsync("/api/v1/gateways")).AsArray();
+        return gateways.FirstOrDefault(g => (string?)g!["id"] == GatewayId);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var process in new[] { Edge, Meter, Central }.Concat(retired))
+        {
+            if (process is not null)
+            {
+                await process.DisposeAsync();
+            }
+        }
+
+        Http.Dispose();
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException e)
+        {
+            log.WriteLine($"could not delete {DataDirectory}: {e.Message}");
+        }
+    }
+
+    private void Retire(ManagedProcess? process)
+    {
+        if (process is not null)
+        {
+            retired.Add(process);
+        }
+    }
+
+    private JsonObject EdgeConfig(int periodMs, bool pollingEnabled)
+    {
+        JsonObject Point(string name, int register, string dataType, string unit) => new()
+        {
+            ["Name"] = name,
+            ["Register"] = register,
+            ["Table"] = "input",
+            ["DataType"] = dataType,
+            ["Unit"] = unit,
+            ["PeriodMs"] = periodMs,
+        };
+
+        return new JsonObject
+        {
+            ["Edge"] = new JsonObject
+            {
+                ["GatewayId"] = GatewayId,
+                ["Central"] = new JsonObject { ["Host"] = "127.0.0.1", ["Port"] = MqttPort, ["AckTimeoutSeconds"] = 5, ["ReconnectMaxDelayMs"] = 2000 },
+                ["Buffer"] = new JsonObject { ["Path"] = Path.Combine(DataDirectory, "edge", "buffer.db"), ["FlushIntervalMs"] = 200 },
+                ["LocalApi"] = new JsonObject { ["SocketPath"] = SocketPath },
+                ["Devices"] = new JsonArray
+                {
+                    new JsonObject
+                    {
+                        ["Name"] = "meter1",
+                        ["Protocol"] = "modbus-tcp",
+                        ["Enabled"] = pollingEnabled,
+                        ["Host"] = "127.0.0.1",
+                        ["Port"] = MeterPort,
+                        ["UnitId"] = 1,
+                        ["Points"] = new JsonArray
+                        {
+                            Point("voltage", 0, "float32", "V"),
+                            Point("current", 2, "float32", "A"),
+                            Point("power", 4, "float32", "W"),
+                            Point("power-factor", 6, "float32", ""),
+                            Point("energy", 8, "uint64", "Wh"),
+                        },
+                    },
+                },
+            },
+        };
+    }
+}
+
+internal static class Json
+{
+    public static long Long(this JsonNode? node, string name) =>
+        node?[name] is JsonValue value ? value.GetValue<JsonElement>().GetInt64() : throw new KeyNotFoundException($"'{name}' missing in {node?.ToJsonString()}");
+}

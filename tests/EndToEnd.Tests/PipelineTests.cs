@@ -1,0 +1,153 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Xunit.Abstractions;
+
+namespace City.EndToEnd.Tests;
+
+[Collection("processes")]
+public sealed class PipelineTests(ITestOutputHelper log)
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Meter_readings_flow_through_the_edge_to_central_and_garbage_is_rejected_without_harm()
+    {
+        await using var city = new CityStack(log);
+        await city.StartCentralAsync();
+        await city.StartMeterAsync();
+        city.StartEdge(periodMs: 250);
+
+        var latest = await Eventually.ReturnsAsync(async () =>
+        {
+            var points = (await city.GetJsonAsync($"/api/v1/points/latest?gateway={city.GatewayId}")).AsArray();
+            return points.Count >= 5 ? points : null;
+        }, Patience, "the meter's five points in central's latest values");
+        var voltage = latest.Single(p => (string?)p!["id"] == "meter1/voltage")!;
+        Assert.InRange((double)voltage["value"]!, 200, 260);
+        Assert.Equal("V", (string?)voltage["unit"]);
+        Assert.Equal("good", (string?)voltage["quality"]);
+
+        var history = await city.GetJsonAsync($"/api/v1/points/history?gateway={city.GatewayId}&point=meter1/power");
+        Assert.NotEmpty(history["readings"]!.AsArray());
+
+        var gateway = await city.GatewayAsync();
+        Assert.True((bool)gateway!["online"]!);
+
+        var status = await Eventually.ReturnsAsync(async () =>
+        {
+            var s = await city.EdgeStatusAsync();
+            return (bool?)s["central"]?["connected"] == true && s["central"].Long("readingsAcked") > 0 ? s : null;
+        }, Patience, "edgectl status showing a connected gateway with acknowledged readings");
+        Assert.Equal(city.GatewayId, (string?)status["gatewayId"]);
+        Assert.True((bool)status["devices"]![0]!["lastPollOk"]!);
+
+        // A peer nobody here wrote publishes garbage on the data topic.
+        var before = await city.GetJsonAsync("/api/v1/stats");
+        await PublishGarbageAsync(city.MqttPort, $"city/v1/{city.GatewayId}/data");
+        var after = await Eventually.ReturnsAsync(async () =>
+        {
+            var stats = await city.GetJsonAsync("/api/v1/stats");
+            return stats["rejected"]?["malformed"] is JsonNode malformed && (long)malformed >= 1
+                && stats.Long("readingsAccepted") > before.Long("readingsAccepted") ? stats : null;
+        }, Patience, "the garbage counted as malformed while readings keep being accepted");
+        Assert.True(after.Long("rejectedTotal") >= 1);
+        Assert.Contains("malformed", city.Central!.Output, StringComparison.Ordinal);
+        Assert.False(city.Central.HasExited);
+    }
+
+    [Fact]
+    public async Task Killing_the_edge_and_restarting_central_under_load_loses_nothing_and_stores_nothing_twice()
+    {
+        await using var city = new CityStack(log, "gw-crash");
+        await city.StartCentralAsync();
+        await city.StartMeterAsync();
+        city.StartEdge(periodMs: 50);
+        var random = new Random(7);
+
+        await WaitForAcknowledgedAsync(city);
+        for (var round = 0; round < 3; round++)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(1500 + random.Next(1500)));
+            await city.KillEdgeAsync();
+            city.StartEdge(periodMs: 50);
+            await WaitForAcknowledgedAsync(city);
+        }
+
+        // Central goes away under load, once cleanly and once hard; the edge buffers meanwhile.
+        Assert.Equal(0, await city.Central!.StopAsync());
+        await Task.Delay(2000);
+        await city.StartCentralAsync();
+        await Task.Delay(1500);
+        await city.Central!.KillHardAsync();
+        await Task.Delay(1000);
+        await city.KillEdgeAsync();
+        await city.StartCentralAsync();
+
+        // The last restart polls nothing, so the buffer can drain to a final count.
+        city.StartEdge(periodMs: 50, pollingEnabled: false);
+        var status = await Eventually.ReturnsAsync(async () =>
+        {
+            var s = await city.EdgeStatusAsync();
+            return (bool?)s["central"]?["connected"] == true && s["buffer"].Long("batchesWaiting") == 0 && s["central"].Long("inFlightBatches") == 0 ? s : null;
+        }, TimeSpan.FromSeconds(120), "the edge buffer drained to central");
+
+        var buffered = status["buffer"].Long("readingsBuffered");
+        var lastSeq = status["buffer"].Long("lastSeq");
+        Assert.Equal(0, status["buffer"].Long("readingsDropped"));
+        Assert.True(buffered > 500, $"only {buffered} readings were buffered: the load was too light to prove anything");
+
+        var gateway = await city.GatewayAsync();
+        log.WriteLine($"edge buffered {buffered} readings in {lastSeq} batches; central: {gateway!.ToJsonString()}");
+        Assert.Equal($"1-{lastSeq}", (string?)gateway["committedSeqs"]);
+        Assert.Equal(buffered, gateway.Long("readingsReceived"));
+
+        // Reading by reading: every point's history holds each timestamp once, and they add up.
+        long stored = 0;
+        var latest = (await city.GetJsonAsync($"/api/v1/points/latest?gateway={city.GatewayId}")).AsArray();
+        foreach (var point in latest)
+        {
+            var id = (string)point!["id"]!;
+            var history = await city.GetJsonAsync($"/api/v1/points/history?gateway={city.GatewayId}&point={Uri.EscapeDataString(id)}&from=2000-01-01T00:00:00Z&to=2100-01-01T00:00:00Z&limit=10000000");
+            var timestamps = history["readings"]!.AsArray().Select(r => (string)r!["timestamp"]!).ToList();
+            Assert.Equal(timestamps.Count, timestamps.Distinct(StringComparer.Ordinal).Count());
+            stored += timestamps.Count;
+        }
+
+        Assert.Equal(buffered, stored);
+        var stats = await city.GetJsonAsync("/api/v1/stats");
+        log.WriteLine($"central stats after the last restart: {stats.ToJsonString()}");
+    }
+
+    private static async Task WaitForAcknowledgedAsync(CityStack city) =>
+        await Eventually.ReturnsAsync(async () =>
+        {
+            var s = await city.EdgeStatusAsync();
+            return (bool?)s["central"]?["connected"] == true && s["central"].Long("readingsAcked") > 0 ? s : null;
+        }, Patience, "the edge connected and acknowledged");
+
+    private static async Task PublishGarbageAsync(int port, string topic)
+    {
+        var info = new ProcessStartInfo("mosquitto_pub") { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var argument in new[] { "-h", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture), "-V", "mqttv5", "-q", "1", "-t", topic, "-m", "garbage" })
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        Process process;
+        try
+        {
+            process = Process.Start(info)!;
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new InvalidOperationException("mosquitto_pub (Debian package mosquitto-clients) is needed by this test; ./test.sh installs it", e);
+        }
+
+        using (process)
+        {
+            await process.WaitForExitAsync();
+            Assert.True(process.ExitCode == 0, $"mosquitto_pub failed: {await process.StandardError.ReadToEndAsync()}");
+        }
+    }
+}
