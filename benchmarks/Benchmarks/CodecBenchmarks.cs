@@ -1,0 +1,53 @@
+using BenchmarkDotNet.Attributes;
+using City.Contract;
+using City.Contract.Wire;
+
+namespace City.Benchmarks;
+
+/// <summary>Encode and decode of one 3,000-reading batch (50 points x 60 s).</summary>
+[MemoryDiagnoser]
+public class CodecBenchmarks
+{
+    private List<Reading> readings = [];
+    private byte[] compressed = [];
+    private byte[] uncompressed = [];
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        readings = Telemetry.Periodic();
+        compressed = BatchCodec.EncodeToBytes(new BatchHeader("gw-0001", 1, 1, Telemetry.Start), readings);
+        uncompressed = BatchCodec.EncodeToBytes(new BatchHeader("gw-0001", 1, 1, Telemetry.Start), readings, int.MaxValue);
+    }
+
+    [Benchmark]
+    public byte[] Encode_zstd() => BatchCodec.EncodeToBytes(new BatchHeader("gw-0001", 1, 1, Telemetry.Start), readings);
+
+    [Benchmark]
+    public byte[] Encode_uncompressed() => BatchCodec.EncodeToBytes(new BatchHeader("gw-0001", 1, 1, Telemetry.Start), readings, int.MaxValue);
+
+    [Benchmark]
+    public int Decode_zstd() => Decode(compressed);
+
+    [Benchmark]
+    public int Decode_uncompressed() => Decode(uncompressed);
+
+    /// <summary>What central does before it stores: envelope, decompression and validation, no flattening.</summary>
+    [Benchmark]
+    public uint Validate_zstd()
+    {
+        BatchCodec.TryParseEnvelope(compressed, out var batch, out _);
+        BatchCodec.TryDecodeBody(batch, out _, out _);
+        return batch.ReadingCount;
+    }
+
+    private static int Decode(byte[] payload)
+    {
+        if (!BatchCodec.TryParseEnvelope(payload, out var batch, out var error) || !BatchCodec.TryDecodeBody(batch, out var body, out error))
+        {
+            throw new InvalidDataException(error.Reason());
+        }
+
+        return BatchCodec.Flatten(body).Count;
+    }
+}
