@@ -1,0 +1,10 @@
+using System.Text.Json.Serialization;
+using City.Sim.Devices;
+using City.Sim.Load;
+
+namespace City.Sim.Cli;
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(LoadReport))]
+[JsonSerializable(typeof(ListeningDevice))]
+internal sealed partial class SimJsonContext : JsonSerializerContext;

@@ -1,0 +1,11 @@
+using System.CommandLine;
+using City.Sim.Devices;
+using City.Sim.Load;
+
+var root = new RootCommand("citysim: simulated street-cabinet hardware (Modbus meters) and gateway load for the city edge/central stack")
+{
+    MeterCommand.Create(TimeProvider.System),
+    LoadCommand.Create(TimeProvider.System),
+};
+
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(15) }).ConfigureAwait(false);

@@ -1,0 +1,131 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Sockets;
+using City.Contract;
+using City.Contract.Wire;
+using City.Sim.Load;
+using Google.Protobuf;
+using MQTTnet;
+using MQTTnet.Protocol;
+using MQTTnet.Server;
+
+namespace City.Sim.Tests;
+
+/// <summary>The load mode against an in-process broker and a minimal acker standing in for central.</summary>
+public sealed class LoadRunnerTests : IAsyncLifetime
+{
+    private readonly int port = FreePort();
+    private MqttServer? broker;
+    private IMqttClient? acker;
+
+    public async Task InitializeAsync()
+    {
+        var factory = new MqttServerFactory();
+        broker = factory.CreateMqttServer(new MqttServerOptionsBuilder()
+            .WithDefaultEndpoint()
+            .WithDefaultEndpointBoundIPAddress(IPAddress.Loopback)
+            .WithDefaultEndpointPort(port)
+            .Build());
+        await broker.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        acker?.Dispose();
+        if (broker is not null)
+        {
+            await broker.StopAsync();
+            broker.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task Every_published_batch_is_acknowledged_by_a_central_that_acks_everything()
+    {
+        await StartAckerAsync(rejectEvery: 0);
+        var options = new LoadOptions("127.0.0.1", port, Gateways: 3, Points: 10, ReadingsPerPoint: 5, Window: 4, TimeSpan.FromSeconds(1), "t-");
+
+        var report = await new LoadRunner(options, TimeProvider.System).RunAsync(CancellationToken.None);
+
+        Assert.Equal(3, report.GatewaysConnected);
+        Assert.True(report.BatchesPublished > 3);
+        Assert.Equal(report.BatchesPublished, report.BatchesAcked);
+        Assert.Equal(report.BatchesPublished * 50, report.ReadingsPublished);
+        Assert.Equal(report.ReadingsPublished, report.ReadingsAcked);
+        Assert.Equal(0, report.UnackedBatches);
+        Assert.NotNull(report.AckLatencyMs);
+        Assert.True(report.AckedReadingsPerSecond > 0);
+        Assert.True(report.PayloadBytesPerReading > 0);
+        Assert.False(report.Interrupted);
+    }
+
+    [Fact]
+    public async Task Rejected_seqs_are_reported_and_free_the_window()
+    {
+        await StartAckerAsync(rejectEvery: 2);
+        var options = new LoadOptions("127.0.0.1", port, Gateways: 1, Points: 2, ReadingsPerPoint: 2, Window: 1, TimeSpan.FromSeconds(0.5), "r-");
+
+        var report = await new LoadRunner(options, TimeProvider.System).RunAsync(CancellationToken.None);
+
+        Assert.True(report.RejectedBatches > 0);
+        Assert.Equal(report.BatchesPublished, report.BatchesAcked + report.RejectedBatches);
+        Assert.Contains("r-0#2", report.RejectedSeqs);
+        Assert.Equal(report.RejectedBatches, report.RejectReasons["test-reject"]);
+    }
+
+    [Fact]
+    public async Task Without_a_central_the_run_stops_by_itself_with_no_acks()
+    {
+        var options = new LoadOptions("127.0.0.1", port, Gateways: 2, Points: 5, ReadingsPerPoint: 2, Window: 2, TimeSpan.FromSeconds(0.3), "n-")
+        {
+            DrainTimeout = TimeSpan.FromMilliseconds(300),
+        };
+
+        var report = await new LoadRunner(options, TimeProvider.System).RunAsync(CancellationToken.None);
+
+        Assert.Equal(4, report.BatchesPublished);
+        Assert.Equal(0, report.BatchesAcked);
+        Assert.Equal(4, report.UnackedBatches);
+        Assert.Null(report.AckLatencyMs);
+    }
+
+    private async Task StartAckerAsync(int rejectEvery)
+    {
+        acker = new MqttClientFactory().CreateMqttClient();
+        acker.ApplicationMessageReceivedAsync += async e =>
+        {
+            if (!Topics.TryParse(e.ApplicationMessage.Topic, out var gatewayId, out var kind) || kind != TopicKind.Data)
+            {
+                return;
+            }
+
+            Assert.True(BatchCodec.TryParseEnvelope(e.ApplicationMessage.Payload.ToArray(), out var batch, out _));
+            Assert.True(BatchCodec.TryDecodeBody(batch, out _, out _));
+            var ack = new Ack();
+            if (rejectEvery > 0 && batch.Seq % (ulong)rejectEvery == 0)
+            {
+                ack.RejectedSeqs.Add(batch.Seq);
+                ack.RejectReason = "test-reject";
+            }
+            else
+            {
+                ack.CommittedSeqs.Add(batch.Seq);
+            }
+
+            await acker.PublishAsync(new MqttApplicationMessageBuilder()
+                .WithTopic(Topics.Ack(gatewayId))
+                .WithPayload(ack.ToByteArray())
+                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+                .Build());
+        };
+        await acker.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", port).WithClientId("acker").Build());
+        await acker.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter(Topics.AllGateways, MqttQualityOfServiceLevel.AtLeastOnce).Build());
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
