@@ -1,0 +1,232 @@
+using System.Net.Sockets;
+
+namespace City.Protocols.Modbus.Tests;
+
+/// <summary>Our client against scripted servers that misbehave in the ways field devices do.</summary>
+public sealed class ClientBehaviourTests
+{
+    private static readonly TimeSpan TestDeadline = TimeSpan.FromSeconds(30);
+
+    /// <summary>For tests that are not about timeouts: no loaded machine takes this long on loopback.</summary>
+    private static readonly ModbusTcpClientOptions Patient = new() { RequestTimeout = TimeSpan.FromSeconds(20) };
+
+    [Fact]
+    public async Task ServerAcceptsButNeverAnswers_TimesOutAfterRequestTimeout()
+    {
+        var requestReceived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var peer = new ScriptedPeer(async (socket, _, stopping) =>
+        {
+            await ScriptedPeer.ReadRequestAsync(socket, stopping);
+            requestReceived.TrySetResult();
+            await Task.Delay(Timeout.Infinite, stopping);
+        });
+        var clock = new ManualTimeProvider();
+        await using var client = new ModbusTcpClient(peer.EndPoint, new ModbusTcpClientOptions { TimeProvider = clock });
+
+        Task<ushort[]> read = client.ReadHoldingRegistersAsync(1, 0, 1);
+        await requestReceived.Task.WaitAsync(TestDeadline);
+        clock.Advance(TimeSpan.FromMilliseconds(999));
+        Assert.False(read.IsCompleted);
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+
+        await Assert.ThrowsAsync<ModbusTimeoutException>(() => read.WaitAsync(TestDeadline));
+        Assert.False(client.IsConnected);
+    }
+
+    [Fact]
+    public async Task ServerAcceptsButNeverAnswers_RealClockShortTimeout_Throws()
+    {
+        await using var peer = new ScriptedPeer(async (socket, _, stopping) => await Task.Delay(Timeout.Infinite, stopping));
+        await using var client = new ModbusTcpClient(peer.EndPoint, new ModbusTcpClientOptions { RequestTimeout = TimeSpan.FromMilliseconds(100) });
+
+        await Assert.ThrowsAsync<ModbusTimeoutException>(() => client.ReadInputRegistersAsync(1, 0, 1).WaitAsync(TestDeadline));
+    }
+
+    [Fact]
+    public async Task AfterTimeout_NextCallReconnectsAndSucceeds()
+    {
+        var firstRequestReceived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var peer = new ScriptedPeer(async (socket, index, stopping) =>
+        {
+            while (await ScriptedPeer.ReadRequestAsync(socket, stopping) is { } request)
+            {
+                if (index == 0)
+                {
+                    firstRequestReceived.TrySetResult();
+                    continue;
+                }
+
+                await ScriptedPeer.SendResponseAsync(socket, request.TransactionId, request.UnitId, "03 02 00 2A", stopping);
+            }
+        });
+        var clock = new ManualTimeProvider();
+        await using var client = new ModbusTcpClient(peer.EndPoint, new ModbusTcpClientOptions { TimeProvider = clock });
+
+        Task<ushort[]> unanswered = client.ReadHoldingRegistersAsync(1, 0, 1);
+        await firstRequestReceived.Task.WaitAsync(TestDeadline);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        await Assert.ThrowsAsync<ModbusTimeoutException>(() => unanswered.WaitAsync(TestDeadline));
+        ushort[] values = await client.ReadHoldingRegistersAsync(1, 0, 1).WaitAsync(TestDeadline);
+
+        Assert.Equal([42], values);
+        Assert.Equal(2, peer.AcceptedCount);
+    }
+
+    [Fact]
+    public async Task ServerClosesConnection_CallFailsAndNextCallReconnects()
+    {
+        await using var peer = new ScriptedPeer(async (socket, index, stopping) =>
+        {
+            while (await ScriptedPeer.ReadRequestAsync(socket, stopping) is { } request)
+            {
+                if (index == 0)
+                {
+                    return;
+                }
+
+                await ScriptedPeer.SendResponseAsync(socket, request.TransactionId, request.UnitId, "06 00 05 00 07", stopping);
+            }
+        });
+        await using var client = new ModbusTcpClient(peer.EndPoint, Patient);
+
+        await Assert.ThrowsAnyAsync<IOException>(() => client.WriteSingleRegisterAsync(1, 5, 7).WaitAsync(TestDeadline));
+        await client.WriteSingleRegisterAsync(1, 5, 7).WaitAsync(TestDeadline);
+
+        Assert.Equal(2, peer.AcceptedCount);
+    }
+
+    [Fact]
+    public async Task ResponseWithUnknownTransactionId_IsSkippedAndCounted()
+    {
+        await using var peer = new ScriptedPeer(async (socket, _, stopping) =>
+        {
+            while (await ScriptedPeer.ReadRequestAsync(socket, stopping) is { } request)
+            {
+                await ScriptedPeer.SendResponseAsync(socket, (ushort)(request.TransactionId + 100), request.UnitId, "03 02 FF FF", stopping);
+                await ScriptedPeer.SendResponseAsync(socket, request.TransactionId, request.UnitId, "03 02 00 01", stopping);
+            }
+        });
+        await using var client = new ModbusTcpClient(peer.EndPoint, Patient);
+
+        Assert.Equal([1], await client.ReadHoldingRegistersAsync(1, 0, 1).WaitAsync(TestDeadline));
+        Assert.Equal([1], await client.ReadHoldingRegistersAsync(1, 0, 1).WaitAsync(TestDeadline));
+
+        Assert.Equal(2, client.UnmatchedResponseCount);
+    }
+
+    [Fact]
+    public async Task ResponseFromAnotherUnit_ThrowsProtocolException()
+    {
+        await using var peer = new ScriptedPeer(async (socket, _, stopping) =>
+        {
+            while (await ScriptedPeer.ReadRequestAsync(socket, stopping) is { } request)
+            {
+                await ScriptedPeer.SendResponseAsync(socket, request.TransactionId, (byte)(request.UnitId + 1), "03 02 00 01", stopping);
+            }
+        });
+        await using var client = new ModbusTcpClient(peer.EndPoint, Patient);
+
+        ModbusProtocolException ex = await Assert.ThrowsAsync<ModbusProtocolException>(() => client.ReadHoldingRegistersAsync(3, 0, 1).WaitAsync(TestDeadline));
+
+        Assert.Contains("unit 4", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Byte count for two registers, one asked", "03 04 00 01 00 02", ModbusPduStatus.ByteCountMismatch)]
+    [InlineData("Answer to another function", "04 02 00 01", ModbusPduStatus.UnexpectedFunction)]
+    [InlineData("Exception response with trailing byte", "83 02 00", ModbusPduStatus.TrailingBytes)]
+    public async Task MalformedResponse_ThrowsProtocolExceptionWithStatus(string description, string responsePduHex, ModbusPduStatus expected)
+    {
+        _ = description;
+        await using var peer = new ScriptedPeer(async (socket, _, stopping) =>
+        {
+            while (await ScriptedPeer.ReadRequestAsync(socket, stopping) is { } request)
+            {
+                await ScriptedPeer.SendResponseAsync(socket, request.TransactionId, request.UnitId, responsePduHex, stopping);
+            }
+        });
+        await using var client = new ModbusTcpClient(peer.EndPoint, Patient);
+
+        ModbusProtocolException ex = await Assert.ThrowsAsync<ModbusProtocolException>(() => client.ReadHoldingRegistersAsync(1, 0, 1).WaitAsync(TestDeadline));
+
+        Assert.Equal(expected, ex.Status);
+    }
+
+    [Fact]
+    public async Task InvalidMbapHeaderInResponse_ThrowsProtocolExceptionAndDropsConnection()
+    {
+        await using var peer = new ScriptedPeer(async (socket, _, stopping) =>
+        {
+            await ScriptedPeer.ReadRequestAsync(socket, stopping);
+            await socket.SendAsync(Hex.Parse("00 01 00 00 FF FF 01 03"), SocketFlags.None, stopping);
+            await Task.Delay(Timeout.Infinite, stopping);
+        });
+        await using var client = new ModbusTcpClient(peer.EndPoint, Patient);
+
+        await Assert.ThrowsAsync<ModbusProtocolException>(() => client.ReadHoldingRegistersAsync(1, 0, 1).WaitAsync(TestDeadline));
+
+        Assert.False(client.IsConnected);
+    }
+
+    [Fact]
+    public async Task ResponseSplitAcrossSegments_IsReassembled()
+    {
+        await using var peer = new ScriptedPeer(async (socket, _, stopping) =>
+        {
+            ushort transaction = (await ScriptedPeer.ReadRequestAsync(socket, stopping))!.Value.TransactionId;
+            byte[] adu = new byte[11];
+            ModbusTcpFraming.TryWriteFrame(transaction, 1, Hex.Parse("03 02 12 34"), adu, out _);
+            foreach (byte b in adu)
+            {
+                await socket.SendAsync(new[] { b }, SocketFlags.None, stopping);
+                await Task.Delay(2, stopping);
+            }
+
+            await Task.Delay(Timeout.Infinite, stopping);
+        });
+        await using var client = new ModbusTcpClient(peer.EndPoint, Patient);
+
+        Assert.Equal([0x1234], await client.ReadHoldingRegistersAsync(1, 0, 1).WaitAsync(TestDeadline));
+    }
+
+    [Fact]
+    public async Task CallerCancels_ThrowsOperationCanceledNotTimeout()
+    {
+        await using var peer = new ScriptedPeer(async (socket, _, stopping) => await Task.Delay(Timeout.Infinite, stopping));
+        await using var client = new ModbusTcpClient(peer.EndPoint, new ModbusTcpClientOptions { RequestTimeout = TimeSpan.FromMinutes(5) });
+        using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+
+        Exception ex = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.ReadHoldingRegistersAsync(1, 0, 1, cancellation.Token).WaitAsync(TestDeadline));
+
+        Assert.IsNotType<ModbusTimeoutException>(ex);
+    }
+
+    [Fact]
+    public async Task NothingListening_ConnectFailsWithSocketException()
+    {
+        var unusedPort = FreeLoopbackPort.Reserve();
+        await using var client = new ModbusTcpClient(unusedPort);
+
+        await Assert.ThrowsAsync<SocketException>(() => client.ReadHoldingRegistersAsync(1, 0, 1).WaitAsync(TestDeadline));
+    }
+
+    [Fact]
+    public async Task InvalidCounts_ThrowArgumentOutOfRange()
+    {
+        await using var client = new ModbusTcpClient(FreeLoopbackPort.Reserve());
+
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => client.ReadHoldingRegistersAsync(1, 0, 0));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => client.ReadInputRegistersAsync(1, 0, 126));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => client.WriteMultipleRegistersAsync(1, 0, new ushort[124]));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => client.WriteMultipleRegistersAsync(1, 0, ReadOnlyMemory<ushort>.Empty));
+    }
+
+    [Fact]
+    public async Task DisposedClient_ThrowsObjectDisposed()
+    {
+        var client = new ModbusTcpClient(FreeLoopbackPort.Reserve());
+        await client.DisposeAsync();
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => client.ReadHoldingRegistersAsync(1, 0, 1));
+    }
+}
