@@ -1,0 +1,181 @@
+using System.Threading.Channels;
+using City.Contract;
+using City.Edge.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace City.Edge.Buffer;
+
+/// <summary>The bounded queue between the pollers and the buffer writer (full means the pollers wait: backpressure).</summary>
+public sealed class ReadingQueue
+{
+    public const int DefaultCapacity = 100_000;
+
+    public ReadingQueue(int capacity = DefaultCapacity)
+    {
+        Channel = System.Threading.Channels.Channel.CreateBounded<Reading>(new BoundedChannelOptions(capacity)
+        {
+            FullMode = BoundedChannelFullMode.Wait,
+            SingleReader = true,
+            SingleWriter = false,
+        });
+    }
+
+    public Channel<Reading> Channel { get; }
+
+    public ChannelWriter<Reading> Writer => Channel.Writer;
+
+    public ChannelReader<Reading> Reader => Channel.Reader;
+}
+
+/// <summary>
+/// Drains the reading queue into the buffer: every FlushIntervalMs, or as soon as MaxReadingsPerBatch readings are
+/// waiting, the readings become batches committed together (group commit). On a storage failure the readings stay in
+/// memory and the commit is retried (the queue fills up and the pollers slow down rather than lose data silently).
+/// </summary>
+public sealed partial class BufferWriter(
+    BatchBuffer buffer,
+    ReadingQueue queue,
+    IOptions<EdgeOptions> options,
+    TimeProvider time,
+    ILogger<BufferWriter> logger) : BackgroundService
+{
+    /// <summary>At most this many batches go into one transaction.</summary>
+    public const int MaxBatchesPerCommit = 32;
+
+    private readonly BufferOptions _options = options.Value.Buffer;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var pending = new List<Reading>();
+        var interval = TimeSpan.FromMilliseconds(_options.FlushIntervalMs);
+        var perBatch = _options.MaxReadingsPerBatch;
+        var perCommit = perBatch * MaxBatchesPerCommit;
+        var reader = queue.Reader;
+
+        // One wait at a time: a wait that timed out is kept and awaited again rather than abandoned.
+        Task<bool>? wait = null;
+        try
+        {
+            while (true)
+            {
+                if (pending.Count == 0)
+                {
+                    wait ??= reader.WaitToReadAsync(stoppingToken).AsTask();
+                    var more = await wait.ConfigureAwait(false);
+                    wait = null;
+                    if (!more)
+                    {
+                        break;
+                    }
+                }
+
+                var deadline = time.GetUtcNow() + interval;
+                while (true)
+                {
+                    while (pending.Count < perCommit && reader.TryRead(out var reading))
+                    {
+                        pending.Add(reading);
+                    }
+
+                    var remaining = deadline - time.GetUtcNow();
+                    if (pending.Count >= perBatch || remaining <= TimeSpan.Zero)
+                    {
+                        break;
+                    }
+
+                    wait ??= reader.WaitToReadAsync(stoppingToken).AsTask();
+                    try
+                    {
+                        var more = await wait.WaitAsync(remaining, time, stoppingToken).ConfigureAwait(false);
+                        wait = null;
+                        if (!more)
+                        {
+                            break;
+                        }
+                    }
+                    catch (TimeoutException)
+                    {
+                        break;
+                    }
+                }
+
+                // Full batches go now; a partial one only when its time is up.
+                var flushAll = time.GetUtcNow() >= deadline || reader.Completion.IsCompleted;
+                await FlushAsync(pending, flushAll, stoppingToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping: keep what is left below.
+        }
+
+        // The pollers stop before this service (reverse start order): whatever is queued now is final.
+        while (reader.TryRead(out var reading))
+        {
+            pending.Add(reading);
+        }
+
+        if (pending.Count > 0)
+        {
+            // A cancelled token: one attempt, no retry loop at shutdown.
+            await FlushAsync(pending, flushAll: true, new CancellationToken(canceled: true)).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Commits the pending readings (all of them, or only full batches), retrying on storage failures.</summary>
+    internal async Task FlushAsync(List<Reading> pending, bool flushAll, CancellationToken cancellationToken)
+    {
+        var perBatch = _options.MaxReadingsPerBatch;
+        var take = flushAll ? pending.Count : pending.Count / perBatch * perBatch;
+        if (take == 0)
+        {
+            return;
+        }
+
+        var groups = new List<IReadOnlyList<Reading>>();
+        for (var i = 0; i < take; i += perBatch)
+        {
+            groups.Add(pending.GetRange(i, Math.Min(perBatch, take - i)));
+        }
+
+        var delay = TimeSpan.FromMilliseconds(100);
+        while (true)
+        {
+            try
+            {
+                var result = buffer.Append(groups);
+                if (result.ReadingsDropped > 0)
+                {
+                    LogDropped(logger, result.ReadingsDropped, result.BatchesEvicted, buffer.MaxBytes);
+                }
+
+                pending.RemoveRange(0, take);
+                return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogCommitFailed(logger, ex, take, delay.TotalMilliseconds);
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    // Shutting down with a broken store: nothing more can be done; say how much is lost.
+                    LogLostAtShutdown(logger, take);
+                    return;
+                }
+
+                await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
+                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 5000));
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Buffer full: dropped {Readings} readings ({Batches} oldest batches evicted) to stay within {MaxBytes} bytes")]
+    private static partial void LogDropped(ILogger logger, long readings, int batches, long maxBytes);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Committing {Readings} readings to the buffer failed; retrying in {DelayMs} ms")]
+    private static partial void LogCommitFailed(ILogger logger, Exception exception, int readings, double delayMs);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Stopping with {Readings} readings that could not be committed to the buffer")]
+    private static partial void LogLostAtShutdown(ILogger logger, int readings);
+}

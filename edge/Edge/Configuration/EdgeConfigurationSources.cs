@@ -1,0 +1,124 @@
+using System.Collections;
+using Microsoft.Extensions.Configuration;
+
+namespace City.Edge.Configuration;
+
+/// <summary>
+/// Where the configuration comes from, lowest priority first:
+/// appsettings.json next to the binary; the file given with --config PATH (when it lists Edge:Devices, they replace
+/// the default file's devices instead of being merged index by index); environment variables, both the .NET style
+/// (Edge__GatewayId) and the EDGE_ style (EDGE_GatewayId, EDGE_Central__Host); then the command line
+/// (--Edge:GatewayId=gw1).
+/// </summary>
+public static class EdgeConfigurationSources
+{
+    public const string EnvironmentPrefix = "EDGE_";
+
+    /// <summary>Thrown for a configuration file that is missing or not valid JSON (reported without a stack trace).</summary>
+    public sealed class ConfigurationFileException(string message, Exception? inner = null) : Exception(message, inner);
+
+    /// <summary>Extracts "--config PATH" or "--config=PATH"; returns the other arguments.</summary>
+    public static string[] ExtractConfigPath(string[] args, out string? configPath)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        configPath = null;
+        var rest = new List<string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            var arg = args[i];
+            if (arg is "--config" or "-c")
+            {
+                if (i + 1 >= args.Length)
+                {
+                    throw new ConfigurationFileException("--config needs a path: --config /etc/edge/edge.json");
+                }
+
+                configPath = args[++i];
+            }
+            else if (arg.StartsWith("--config=", StringComparison.Ordinal))
+            {
+                configPath = arg["--config=".Length..];
+            }
+            else
+            {
+                rest.Add(arg);
+            }
+        }
+
+        return [.. rest];
+    }
+
+    public static void Configure(IConfigurationBuilder builder, string[] args, string baseDirectory, IDictionary? environment = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var rest = ExtractConfigPath(args, out var configPath);
+        var defaults = LoadJson(Path.Combine(baseDirectory, "appsettings.json"), optional: true);
+        if (configPath is not null)
+        {
+            var full = Path.GetFullPath(configPath);
+            var extra = LoadJson(full, optional: false);
+            if (extra.Keys.Any(k => k.StartsWith("Edge:Devices:", StringComparison.OrdinalIgnoreCase)))
+            {
+                foreach (var key in defaults.Keys.Where(k => k.StartsWith("Edge:Devices", StringComparison.OrdinalIgnoreCase)).ToList())
+                {
+                    defaults.Remove(key);
+                }
+            }
+
+            builder.AddInMemoryCollection(defaults);
+            builder.AddInMemoryCollection(extra);
+        }
+        else
+        {
+            builder.AddInMemoryCollection(defaults);
+        }
+
+        environment ??= Environment.GetEnvironmentVariables();
+        var dotnetStyle = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        var edgeStyle = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (DictionaryEntry entry in environment)
+        {
+            var name = (string)entry.Key;
+            var value = entry.Value as string;
+            if (name.StartsWith(EnvironmentPrefix, StringComparison.Ordinal) && !name.StartsWith(EnvironmentPrefix + "_", StringComparison.Ordinal))
+            {
+                edgeStyle["Edge:" + name[EnvironmentPrefix.Length..].Replace("__", ":", StringComparison.Ordinal)] = value;
+            }
+            else if (name.Contains("__", StringComparison.Ordinal))
+            {
+                dotnetStyle[name.Replace("__", ":", StringComparison.Ordinal)] = value;
+            }
+            else
+            {
+                dotnetStyle[name] = value;
+            }
+        }
+
+        builder.AddInMemoryCollection(dotnetStyle);
+        builder.AddInMemoryCollection(edgeStyle);
+        builder.AddCommandLine(rest);
+    }
+
+    private static Dictionary<string, string?> LoadJson(string path, bool optional)
+    {
+        if (!File.Exists(path))
+        {
+            if (optional)
+            {
+                return new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+            }
+
+            throw new ConfigurationFileException($"--config: file '{path}' does not exist");
+        }
+
+        try
+        {
+            var config = new ConfigurationBuilder().AddJsonFile(path, optional: false, reloadOnChange: false).Build();
+            return config.AsEnumerable().Where(kv => kv.Value is not null).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.OrdinalIgnoreCase);
+        }
+        catch (Exception ex) when (ex is FormatException or InvalidDataException or IOException or System.Text.Json.JsonException)
+        {
+            throw new ConfigurationFileException($"{path}: not valid JSON: {ex.Message}", ex);
+        }
+    }
+}

@@ -1,0 +1,126 @@
+using City.Contract.Wire;
+using City.Edge.Buffer;
+using City.Edge.Configuration;
+using City.Edge.Forwarding;
+using City.Edge.Status;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+
+namespace City.Edge.LocalApi;
+
+// The JSON documents of the local API (camelCase on the wire). edgectl depends on these shapes: change them together.
+
+public sealed record StatusDocument(
+    string GatewayId,
+    ulong Epoch,
+    string Version,
+    DateTimeOffset StartedAt,
+    CentralStatusDocument Central,
+    IReadOnlyList<DeviceStatusDocument> Devices,
+    BufferStatusDocument Buffer);
+
+public sealed record CentralStatusDocument(
+    string Broker,
+    bool Connected,
+    DateTimeOffset? Since,
+    string? LastError,
+    int InFlightBatches,
+    long BatchesAcked,
+    long ReadingsAcked,
+    long BatchesRejected);
+
+public sealed record DeviceStatusDocument(
+    string Name,
+    string Protocol,
+    string Endpoint,
+    int Points,
+    DateTimeOffset? LastPollAt,
+    bool LastPollOk,
+    string? LastError,
+    long PollsOk,
+    long PollsFailed);
+
+public sealed record BufferStatusDocument(
+    string Path,
+    long BatchesWaiting,
+    long ReadingsWaiting,
+    double OldestWaitingAgeSeconds,
+    long BytesUsed,
+    long MaxBytes,
+    long ReadingsBuffered,
+    long ReadingsDropped,
+    ulong LastSeq);
+
+public sealed record PointDocument(string Id, uint Alias, string Unit, double? Value, string Quality, DateTimeOffset Timestamp);
+
+/// <summary>Builds the documents of the local API from the live state and the buffer.</summary>
+public sealed class StatusService(EdgeState state, BatchBuffer buffer, IOptions<EdgeOptions> options, TimeProvider time)
+{
+    public StatusDocument GetStatus()
+    {
+        var stats = buffer.GetStats();
+        var central = state.Central.Snapshot();
+        var c = options.Value.Central;
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var age = stats.OldestCreatedUnixMs is { } oldest ? Math.Max(0, now - oldest) / 1000.0 : 0;
+        return new StatusDocument(
+            state.GatewayId,
+            stats.Epoch,
+            Forwarder.SoftwareVersion,
+            state.StartedAt,
+            new CentralStatusDocument($"{c.Host}:{c.Port}", central.Connected, central.Since, central.LastError, central.InFlight,
+                stats.BatchesAcked, stats.ReadingsAcked, stats.BatchesRejected),
+            state.Devices.Select(d =>
+            {
+                var s = d.Snapshot();
+                return new DeviceStatusDocument(d.Name, d.Protocol, d.Endpoint, d.Points, s.LastPollAt, s.LastPollOk ?? false, s.LastError, s.PollsOk, s.PollsFailed);
+            }).ToList(),
+            new BufferStatusDocument(System.IO.Path.GetFullPath(buffer.Path), stats.BatchesWaiting, stats.ReadingsWaiting, age, stats.BytesUsed, stats.MaxBytes,
+                stats.ReadingsBuffered, stats.ReadingsDropped, stats.LastSeq));
+    }
+
+    public IReadOnlyList<PointDocument> GetPoints() =>
+        state.Latest()
+            .Select(v => new PointDocument(v.Id, v.Alias, v.Unit, double.IsFinite(v.Value) ? v.Value : null, QualityName(v.Quality), v.Timestamp))
+            .ToList();
+
+    /// <summary>The proto enum's name without its prefix: GOOD, COMM_LOSS, ...</summary>
+    public static string QualityName(Quality quality) => quality switch
+    {
+        Quality.Good => "GOOD",
+        Quality.Stale => "STALE",
+        Quality.CommLoss => "COMM_LOSS",
+        Quality.OutOfRange => "OUT_OF_RANGE",
+        Quality.DeviceFailure => "DEVICE_FAILURE",
+        Quality.ConfigError => "CONFIG_ERROR",
+        Quality.Uncertain => "UNCERTAIN",
+        _ => quality.ToString(),
+    };
+}
+
+public static class LocalApiEndpoints
+{
+    public static void MapLocalApi(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapGet("/v1/status", (StatusService status) => Results.Ok(status.GetStatus()));
+        app.MapGet("/v1/points", (StatusService status) => Results.Ok(status.GetPoints()));
+    }
+
+    /// <summary>Makes the socket's directory and removes a socket file left by a previous (killed) run.</summary>
+    public static void PrepareSocket(string socketPath)
+    {
+        var full = System.IO.Path.GetFullPath(socketPath);
+        var directory = System.IO.Path.GetDirectoryName(full);
+        if (!string.IsNullOrEmpty(directory))
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        if (File.Exists(full))
+        {
+            File.Delete(full);
+        }
+    }
+}

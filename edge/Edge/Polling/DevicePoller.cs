@@ -1,0 +1,204 @@
+using System.Threading.Channels;
+using City.Contract;
+using City.Contract.Wire;
+using City.Edge.Configuration;
+using City.Edge.Status;
+using Microsoft.Extensions.Logging;
+
+namespace City.Edge.Polling;
+
+/// <summary>
+/// Polls one device: its points grouped by period, each group's reads merged by <see cref="ReadPlanner"/>. The first
+/// poll is staggered by the device's rank so that devices sharing a period do not all fire at once. A failed read
+/// yields one reading per affected point and cycle, with the failure's quality (COMM_LOSS for a dead link) and the
+/// point's last value (NaN before any). After a link failure the rest of the cycle is not attempted (it would only
+/// wait for more timeouts); the next cycle tries again.
+/// </summary>
+public sealed partial class DevicePoller
+{
+    private readonly DeviceDefinition _device;
+    private readonly IDeviceClientFactory _factory;
+    private readonly ChannelWriter<Reading> _output;
+    private readonly EdgeState _state;
+    private readonly DeviceState _deviceState;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly List<PollGroup> _groups;
+    private readonly TimeSpan _stagger;
+    private readonly Dictionary<uint, double> _lastValues = [];
+    private bool _failing;
+
+    public DevicePoller(
+        DeviceDefinition device,
+        int rank,
+        int deviceCount,
+        IDeviceClientFactory factory,
+        ChannelWriter<Reading> output,
+        EdgeState state,
+        TimeProvider time,
+        ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        ArgumentNullException.ThrowIfNull(state);
+        _device = device;
+        _factory = factory;
+        _output = output;
+        _state = state;
+        _deviceState = state.Device(device.Name);
+        _time = time;
+        _logger = logger;
+        _groups = device.Points
+            .GroupBy(p => p.PeriodMs)
+            .OrderBy(g => g.Key)
+            .Select(g => new PollGroup(TimeSpan.FromMilliseconds(g.Key), ReadPlanner.Plan(g)))
+            .ToList();
+        var shortest = _groups.Count == 0 ? 0 : _groups[0].Period.TotalMilliseconds;
+        _stagger = TimeSpan.FromMilliseconds(deviceCount <= 1 ? 0 : shortest * rank / deviceCount);
+    }
+
+    public IReadOnlyList<ReadRequest> Requests => _groups.SelectMany(g => g.Requests).ToList();
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        await using var client = _factory.Create(_device);
+        var start = _time.GetUtcNow() + _stagger;
+        foreach (var group in _groups)
+        {
+            group.NextDue = start;
+        }
+
+        while (!cancellationToken.IsCancellationRequested && _groups.Count > 0)
+        {
+            var next = _groups.Min(g => g.NextDue);
+            var wait = next - _time.GetUtcNow();
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
+            }
+
+            foreach (var group in _groups)
+            {
+                var now = _time.GetUtcNow();
+                if (group.NextDue > now)
+                {
+                    continue;
+                }
+
+                await PollAsync(client, group, cancellationToken).ConfigureAwait(false);
+                group.NextDue = NextDue(group.NextDue, group.Period, _time.GetUtcNow());
+            }
+        }
+    }
+
+    /// <summary>The next slot after <paramref name="now"/> on the grid of <paramref name="due"/>; missed slots are skipped, not caught up.</summary>
+    public static DateTimeOffset NextDue(DateTimeOffset due, TimeSpan period, DateTimeOffset now)
+    {
+        var next = due + period;
+        if (next > now)
+        {
+            return next;
+        }
+
+        var missed = (now - next).Ticks / period.Ticks + 1;
+        return next + TimeSpan.FromTicks(missed * period.Ticks);
+    }
+
+    private async Task PollAsync(IDeviceClient client, PollGroup group, CancellationToken cancellationToken)
+    {
+        var cycleStart = _time.GetUtcNow();
+        string? error = null;
+        Quality failure = Quality.Good;
+        foreach (var request in group.Requests)
+        {
+            var timestamp = _time.GetUtcNow();
+            if (failure == Quality.CommLoss)
+            {
+                await EmitFailureAsync(request, timestamp, failure, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            ushort[] registers;
+            try
+            {
+                registers = await client.ReadAsync(request.Table, request.Start, request.Count, cancellationToken).ConfigureAwait(false);
+            }
+            catch (DeviceReadException ex)
+            {
+                error ??= ex.Message;
+                failure = failure == Quality.Good ? ex.Quality : failure;
+                if (ex.Quality == Quality.CommLoss)
+                {
+                    failure = Quality.CommLoss;
+                }
+
+                await EmitFailureAsync(request, timestamp, ex.Quality, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                LogUnexpected(_logger, ex, _device.Name, request.Table, request.Start, request.Count);
+                error ??= ex.Message;
+                failure = Quality.CommLoss;
+                await EmitFailureAsync(request, timestamp, Quality.CommLoss, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            foreach (var point in request.Points)
+            {
+                var offset = point.Register - request.Start;
+                var value = RegisterDecoding.Decode(registers.AsSpan(offset, point.Width), point.DataType, point.WordOrder, point.Scale);
+                _lastValues[point.Alias] = value;
+                await EmitAsync(point, timestamp, value, Quality.Good, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        var ok = error is null;
+        _deviceState.RecordPoll(cycleStart, ok, error);
+        if (!ok && !_failing)
+        {
+            LogFailing(_logger, _device.Name, _device.Endpoint, error);
+        }
+        else if (ok && _failing)
+        {
+            LogRecovered(_logger, _device.Name, _device.Endpoint);
+        }
+
+        _failing = !ok;
+    }
+
+    private async Task EmitFailureAsync(ReadRequest request, DateTimeOffset timestamp, Quality quality, CancellationToken cancellationToken)
+    {
+        foreach (var point in request.Points)
+        {
+            var value = _lastValues.TryGetValue(point.Alias, out var last) ? last : double.NaN;
+            await EmitAsync(point, timestamp, value, quality, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask EmitAsync(PointDefinition point, DateTimeOffset timestamp, double value, Quality quality, CancellationToken cancellationToken)
+    {
+        var pointValue = point.PointType == PointType.Boolean ? PointValue.FromBoolean(value != 0 && !double.IsNaN(value)) : PointValue.FromNumber(value);
+        _state.SetLatest(point.Id, point.Alias, point.Unit, value, quality, timestamp);
+
+        // Bounded queue: when the buffer writer falls behind, this waits (backpressure), it never drops.
+        await _output.WriteAsync(new Reading(point.Alias, timestamp.ToUnixTimeMilliseconds(), pointValue, quality), cancellationToken).ConfigureAwait(false);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Device {Device} ({Endpoint}) is failing: {Error}")]
+    private static partial void LogFailing(ILogger logger, string device, string endpoint, string? error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Device {Device} ({Endpoint}) answers again")]
+    private static partial void LogRecovered(ILogger logger, string device, string endpoint);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected failure reading device {Device} ({Table} {Start}+{Count})")]
+    private static partial void LogUnexpected(ILogger logger, Exception exception, string device, ModbusTable table, ushort start, ushort count);
+
+    private sealed class PollGroup(TimeSpan period, IReadOnlyList<ReadRequest> requests)
+    {
+        public TimeSpan Period { get; } = period;
+
+        public IReadOnlyList<ReadRequest> Requests { get; } = requests;
+
+        public DateTimeOffset NextDue { get; set; }
+    }
+}

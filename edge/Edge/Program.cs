@@ -1,0 +1,161 @@
+using City.Contract.Wire;
+using City.Edge.Buffer;
+using City.Edge.Configuration;
+using City.Edge.Forwarding;
+using City.Edge.LocalApi;
+using City.Edge.Polling;
+using City.Edge.Status;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace City.Edge;
+
+public static class Program
+{
+    public const int ExitOk = 0;
+    public const int ExitFailure = 1;
+    public const int ExitConfigInvalid = 2;
+
+    public static async Task<int> Main(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+
+        EdgeSettings settings;
+        try
+        {
+            builder.Configuration.Sources.Clear();
+            EdgeConfigurationSources.Configure(builder.Configuration, args, AppContext.BaseDirectory);
+            if (!EdgeConfigLoader.TryLoad(builder.Configuration, out settings, out var errors))
+            {
+                await Console.Error.WriteLineAsync("edge: invalid configuration:").ConfigureAwait(false);
+                foreach (var error in errors)
+                {
+                    await Console.Error.WriteLineAsync("  " + error).ConfigureAwait(false);
+                }
+
+                return ExitConfigInvalid;
+            }
+        }
+        catch (EdgeConfigurationSources.ConfigurationFileException ex)
+        {
+            await Console.Error.WriteLineAsync("edge: " + ex.Message).ConfigureAwait(false);
+            return ExitConfigInvalid;
+        }
+
+        ConfigureLogging(builder);
+        var time = TimeProvider.System;
+        var options = settings.Options;
+        BatchBuffer buffer;
+        try
+        {
+            buffer = BatchBuffer.Open(options.Buffer.Path, options.Buffer.MaxBytes, options.GatewayId, time);
+        }
+        catch (BufferOwnershipException ex)
+        {
+            await Console.Error.WriteLineAsync("edge: " + ex.Message).ConfigureAwait(false);
+            return ExitConfigInvalid;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or LiteDB.LiteException)
+        {
+            await Console.Error.WriteLineAsync($"edge: cannot open the buffer '{Path.GetFullPath(options.Buffer.Path)}': {ex.Message}").ConfigureAwait(false);
+            return ExitFailure;
+        }
+
+        try
+        {
+            settings = WithAliases(settings, buffer);
+            var state = new EdgeState(options.GatewayId, time.GetUtcNow(), settings.Devices);
+
+            builder.Services.AddSystemd();
+            builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
+            builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options));
+            builder.Services.AddSingleton(settings);
+            builder.Services.AddSingleton<TimeProvider>(time);
+            builder.Services.AddSingleton(buffer);
+            builder.Services.AddSingleton(state);
+            builder.Services.AddSingleton(new ReadingQueue());
+            builder.Services.AddSingleton<IDeviceClientFactory>(new ModbusDeviceClientFactory(time));
+            builder.Services.AddSingleton<StatusService>();
+
+            // Started in this order, stopped in reverse: the forwarder stops first, the pollers next, and the
+            // buffer writer last, so it commits every reading the pollers produced.
+            builder.Services.AddHostedService<BufferWriter>();
+            builder.Services.AddHostedService<PollingService>();
+            builder.Services.AddHostedService<Forwarder>();
+
+            LocalApiEndpoints.PrepareSocket(options.LocalApi.SocketPath);
+            var socketPath = Path.GetFullPath(options.LocalApi.SocketPath);
+            builder.WebHost.ConfigureKestrel(k => k.ListenUnixSocket(socketPath));
+
+            var app = builder.Build();
+            app.MapLocalApi();
+            var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("City.Edge");
+            LogStarting(logger, options.GatewayId, buffer.Epoch, Forwarder.SoftwareVersion, settings.Devices.Count, socketPath);
+            await app.RunAsync().ConfigureAwait(false);
+            TryDelete(socketPath);
+            return ExitOk;
+        }
+        finally
+        {
+            buffer.Dispose();
+        }
+    }
+
+    /// <summary>Gives every configured point its persisted alias (assigning new ones as needed).</summary>
+    public static EdgeSettings WithAliases(EdgeSettings settings, BatchBuffer buffer)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(buffer);
+        var catalogue = settings.Devices.SelectMany(d => d.Points).Select(p => new PointInfo
+        {
+            Id = p.Id,
+            Unit = p.Unit,
+            Type = p.PointType,
+            Device = p.Device,
+            Description = p.Description,
+        });
+        var aliases = buffer.SyncCatalogue(catalogue);
+        var devices = settings.Devices
+            .Select(d => d with { Points = d.Points.Select(p => p with { Alias = aliases[p.Id] }).ToList() })
+            .ToList();
+        return settings with { Devices = devices };
+    }
+
+    private static void ConfigureLogging(WebApplicationBuilder builder)
+    {
+        builder.Logging.ClearProviders();
+        builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
+
+        // One line per event with UTC timestamps; "--Logging:Console:FormatterName=json" gives JSON lines, and
+        // under systemd AddSystemd switches to the journal's format.
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.UseUtcTimestamp = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+        });
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+            // Removed at the next start anyway.
+        }
+    }
+
+    private static void LogStarting(ILogger logger, string gatewayId, ulong epoch, string version, int devices, string socket) =>
+        logger.LogInformation("edge {Version} starting: gateway {GatewayId}, epoch {Epoch}, {Devices} devices, local API on {Socket}", version, gatewayId, epoch, devices, socket);
+}

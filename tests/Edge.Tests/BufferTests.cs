@@ -1,0 +1,266 @@
+using City.Contract;
+using City.Contract.Wire;
+using City.Edge.Buffer;
+using Microsoft.Extensions.Time.Testing;
+
+namespace City.Edge.Tests;
+
+public sealed class BufferTests : IDisposable
+{
+    private readonly TempDir _dir = new();
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 1, 12, 0, 0, TimeSpan.Zero));
+
+    private string DbPath => _dir.File("buffer.db");
+
+    public void Dispose() => _dir.Dispose();
+
+    private BatchBuffer Open(long maxBytes = 1 << 30, string gateway = "gw-001")
+    {
+        var buffer = BatchBuffer.Open(DbPath, maxBytes, gateway, _time);
+        buffer.SyncCatalogue([new PointInfo { Id = "meter1/voltage", Unit = "V", Device = "meter1" }]);
+        return buffer;
+    }
+
+    private List<Reading> Readings(BatchBuffer buffer, int count, double start = 230)
+    {
+        var alias = buffer.AliasOf("meter1/voltage");
+        var t0 = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        return Enumerable.Range(0, count).Select(i => new Reading(alias, t0 + (i * 1000), PointValue.FromNumber(start + (i * 0.01)))).ToList();
+    }
+
+    [Fact]
+    public void CommittedBatch_IsThereAfterReopen()
+    {
+        List<Reading> written;
+        ulong seq;
+        using (var buffer = Open())
+        {
+            written = Readings(buffer, 100);
+            seq = buffer.Append([written]).Seqs.Single();
+        }
+
+        using var reopened = Open();
+        var batch = Assert.Single(reopened.TakePending(10, liveFromSeq: reopened.NextSeq));
+        Assert.Equal(seq, batch.Seq);
+        Assert.Equal(written, BatchBuffer.DecodeReadings(batch));
+        Assert.Equal(100, reopened.GetStats().ReadingsBuffered);
+    }
+
+    [Fact]
+    public void CommittedBatch_SurvivesAProcessThatNeverClosedTheFile()
+    {
+        // Simulates kill -9: the first instance is never disposed; a copy of what is on disk right after the commit
+        // (data file plus LiteDB's log file) is opened as the next run would open it.
+        var buffer = Open();
+        var written = Readings(buffer, 50);
+        var seq = buffer.Append([written]).Seqs.Single();
+
+        var copy = new TempDir();
+        try
+        {
+            foreach (var file in Directory.GetFiles(_dir.Path))
+            {
+                using var source = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                using var target = File.Create(Path.Combine(copy.Path, Path.GetFileName(file)));
+                source.CopyTo(target);
+            }
+
+            using var recovered = BatchBuffer.Open(copy.File("buffer.db"), 1 << 30, "gw-001", _time);
+            var batch = Assert.Single(recovered.TakePending(10, 0));
+            Assert.Equal(seq, batch.Seq);
+            Assert.Equal(written, BatchBuffer.DecodeReadings(batch));
+            Assert.True(recovered.NextSeq > seq);
+        }
+        finally
+        {
+            buffer.Dispose();
+            copy.Dispose();
+        }
+    }
+
+    [Fact]
+    public void Seq_IsNeverReused_AcrossReopen_EvenAfterEverythingWasAcked()
+    {
+        ulong last;
+        using (var buffer = Open())
+        {
+            var seqs = buffer.Append([Readings(buffer, 3), Readings(buffer, 3)]).Seqs;
+            Assert.Equal(2, seqs.Count);
+            Assert.True(seqs[1] > seqs[0]);
+            buffer.Acknowledge(seqs);
+            last = seqs[1];
+        }
+
+        using var reopened = Open();
+        var next = reopened.Append([Readings(reopened, 3)]).Seqs.Single();
+        Assert.True(next > last);
+        Assert.Equal(last + 1, next);
+    }
+
+    [Fact]
+    public void Epoch_IsBumpedAtEveryOpen_AndAliasesAreKept()
+    {
+        ulong first;
+        uint alias;
+        using (var buffer = Open())
+        {
+            first = buffer.Epoch;
+            alias = buffer.AliasOf("meter1/voltage");
+        }
+
+        using var reopened = BatchBuffer.Open(DbPath, 1 << 30, "gw-001", _time);
+        var aliases = reopened.SyncCatalogue([new PointInfo { Id = "meter1/current", Unit = "A" }, new PointInfo { Id = "meter1/voltage", Unit = "V" }]);
+        Assert.Equal(first + 1, reopened.Epoch);
+        Assert.Equal(alias, aliases["meter1/voltage"]);
+        Assert.NotEqual(alias, aliases["meter1/current"]);
+        Assert.Equal(aliases.Count, aliases.Values.Distinct().Count());
+        Assert.Contains(reopened.Catalogue(), p => p.Id == BatchBuffer.DroppedReadingsPointId);
+    }
+
+    [Fact]
+    public void BufferOfAnotherGateway_IsRefused()
+    {
+        Open().Dispose();
+
+        var ex = Assert.Throws<BufferOwnershipException>(() => BatchBuffer.Open(DbPath, 1 << 30, "gw-002", _time));
+        Assert.Contains("gw-001", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SizeCap_EvictsOldestTelemetry_CountsDropped_AndAddsAnEvent()
+    {
+        using var buffer = Open(maxBytes: 64 * 1024);
+        var seqs = new List<ulong>();
+        var rng = new Random(1);
+        for (var i = 0; i < 200; i++)
+        {
+            // Random values do not compress: each batch is a few KB.
+            var alias = buffer.AliasOf("meter1/voltage");
+            var readings = Enumerable.Range(0, 300).Select(j => new Reading(alias, 1_000_000 + j, PointValue.FromNumber(rng.NextDouble()))).ToList();
+            seqs.Add(buffer.Append([readings]).Seqs[0]); // the telemetry batch; an event batch may follow it
+        }
+
+        var stats = buffer.GetStats();
+        Assert.True(stats.BytesUsed <= 64 * 1024, $"bytes used {stats.BytesUsed}");
+        Assert.True(stats.ReadingsDropped > 0);
+        Assert.True(stats.ReadingsBuffered + stats.ReadingsDropped >= 200 * 300);
+        Assert.Equal(stats.ReadingsBuffered - stats.ReadingsDropped + 1, stats.ReadingsWaiting);
+
+        var pending = buffer.TakePending(1000, liveFromSeq: ulong.MaxValue);
+        var events = pending.Where(b => b.Kind == BatchKind.Events).ToList();
+        var evt = Assert.Single(events); // older dropped-counter events are superseded
+        Assert.Same(evt, pending[0]);     // events go first
+        var reading = Assert.Single(BatchBuffer.DecodeReadings(evt));
+        Assert.Equal(buffer.AliasOf(BatchBuffer.DroppedReadingsPointId), reading.Alias);
+        Assert.Equal(stats.ReadingsDropped, reading.Value.Number);
+
+        // What is left is the newest telemetry, in order.
+        var telemetry = pending.Where(b => b.Kind == BatchKind.Telemetry).Select(b => b.Seq).ToList();
+        Assert.Equal(telemetry.Order().ToList(), telemetry);
+        Assert.Contains(seqs.Max(), telemetry);
+        Assert.DoesNotContain(seqs.Min(), telemetry);
+    }
+
+    [Fact]
+    public void DroppedCounter_SurvivesReopen()
+    {
+        long dropped;
+        using (var buffer = Open(maxBytes: 64 * 1024))
+        {
+            var rng = new Random(2);
+            var alias = buffer.AliasOf("meter1/voltage");
+            for (var i = 0; i < 100; i++)
+            {
+                buffer.Append([Enumerable.Range(0, 300).Select(j => new Reading(alias, j, PointValue.FromNumber(rng.NextDouble()))).ToList()]);
+            }
+
+            dropped = buffer.GetStats().ReadingsDropped;
+            Assert.True(dropped > 0);
+        }
+
+        using var reopened = Open(maxBytes: 64 * 1024);
+        Assert.Equal(dropped, reopened.GetStats().ReadingsDropped);
+        Assert.Equal(30_000, reopened.GetStats().ReadingsBuffered);
+    }
+
+    [Fact]
+    public void BatchesInFlight_AreNeverEvicted()
+    {
+        using var buffer = Open(maxBytes: 64 * 1024);
+        var rng = new Random(3);
+        var alias = buffer.AliasOf("meter1/voltage");
+        List<Reading> Big() => Enumerable.Range(0, 300).Select(j => new Reading(alias, j, PointValue.FromNumber(rng.NextDouble()))).ToList();
+        var first = buffer.Append([Big()]).Seqs.Single();
+        var taken = Assert.Single(buffer.TakePending(1, 0));
+        Assert.Equal(first, taken.Seq);
+
+        for (var i = 0; i < 100; i++)
+        {
+            buffer.Append([Big()]);
+        }
+
+        var (acked, _, _) = buffer.Acknowledge([first]);
+        Assert.Equal(1, acked);
+    }
+
+    [Fact]
+    public void PendingOrder_IsEventsThenLiveThenBacklog_OldestFirst()
+    {
+        using var buffer = Open();
+        var backlog = buffer.Append([Readings(buffer, 2), Readings(buffer, 2), Readings(buffer, 2)]).Seqs;
+
+        // An event batch (a rejected batch is reported as one), created after the backlog.
+        buffer.Acknowledge([], [backlog[0]]);
+        var liveFrom = buffer.NextSeq;
+        var live = buffer.Append([Readings(buffer, 2), Readings(buffer, 2)]).Seqs;
+
+        var first = buffer.TakePending(2, liveFrom);
+        var rest = buffer.TakePending(10, liveFrom);
+
+        Assert.Equal(BatchKind.Events, first[0].Kind);
+        Assert.Equal(live[0], first[1].Seq);
+        Assert.Equal([live[1], backlog[1], backlog[2]], rest.Select(b => b.Seq));
+        Assert.Empty(buffer.TakePending(10, liveFrom)); // everything is in flight
+
+        buffer.ReleaseAll();
+        Assert.Equal(5, buffer.TakePending(10, liveFrom).Count);
+    }
+
+    [Fact]
+    public void Ack_DeletesCommittedBatches_AndCounts_Rejected_AreCountedSeparately()
+    {
+        using var buffer = Open();
+        var seqs = buffer.Append([Readings(buffer, 10), Readings(buffer, 20), Readings(buffer, 30)]).Seqs;
+        buffer.TakePending(10, 0);
+
+        var (acked, readingsAcked, rejected) = buffer.Acknowledge([seqs[0], seqs[1], 999_999], [seqs[2]]);
+
+        Assert.Equal((2, 30L, 1), (acked, readingsAcked, rejected));
+        var stats = buffer.GetStats();
+        Assert.Equal(1, stats.BatchesRejected);
+        Assert.Equal(30, stats.ReadingsRejected);
+        Assert.Equal(2, stats.BatchesAcked);
+        var remaining = Assert.Single(buffer.TakePending(10, 0)); // the rejected-batches event
+        Assert.Equal(BatchKind.Events, remaining.Kind);
+        Assert.Equal(1, stats.BatchesWaiting);
+
+        // A duplicate ack changes nothing.
+        Assert.Equal((0, 0L, 0), buffer.Acknowledge([seqs[0]]));
+    }
+
+    [Fact]
+    public void Stats_ReportOldestWaiting_AndLastSeq()
+    {
+        using var buffer = Open();
+        var created = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var seqs = buffer.Append([Readings(buffer, 5)]).Seqs;
+        _time.Advance(TimeSpan.FromSeconds(3));
+        buffer.Append([Readings(buffer, 5)]);
+
+        var stats = buffer.GetStats();
+
+        Assert.Equal(created, stats.OldestCreatedUnixMs);
+        Assert.Equal(seqs[0] + 1, stats.LastSeq);
+        Assert.Equal((2L, 10L), (stats.BatchesWaiting, stats.ReadingsWaiting));
+    }
+}

@@ -1,0 +1,149 @@
+using System.Collections;
+using City.Edge.Configuration;
+using City.Edge.Polling;
+using Microsoft.Extensions.Configuration;
+
+namespace City.Edge.Tests;
+
+public class ConfigTests
+{
+    [Fact]
+    public void ValidConfig_Loads_WithPointsReadyToPoll()
+    {
+        var (ok, settings, errors) = TestConfig.Load(TestConfig.Valid());
+
+        Assert.True(ok, string.Join("\n", errors));
+        var device = Assert.Single(settings.Devices);
+        Assert.Equal("127.0.0.1:5020", device.Endpoint);
+        Assert.Equal(["meter1/voltage", "meter1/current", "meter1/energy"], device.Points.Select(p => p.Id));
+        Assert.Equal(RegisterDataType.UInt64, device.Points[2].DataType);
+        Assert.Equal(4, device.Points[2].Width);
+    }
+
+    [Fact]
+    public void ShippedAppSettings_IsValid()
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "appsettings.json");
+        Assert.True(File.Exists(path), "appsettings.json must be copied next to the binary");
+        var config = new ConfigurationBuilder().AddJsonFile(path).Build();
+
+        Assert.True(EdgeConfigLoader.TryLoad(config, out var settings, out var errors), string.Join("\n", errors));
+        Assert.Equal(4, settings.Devices.Single().Points.Count);
+    }
+
+    [Theory]
+    [InlineData("Edge:Devices:0:Points:2:Register", "70000", "Edge:Devices:0:Points:2:Register: must be 0-65535 (got 70000)")]
+    [InlineData("Edge:Devices:0:Points:2:Register", "65534", "Edge:Devices:0:Points:2:Register: a uint64 at 65534 runs past register 65535")]
+    [InlineData("Edge:Devices:0:Points:1:Table", "coils", "Edge:Devices:0:Points:1:Table: must be 'input' or 'holding' (got 'coils')")]
+    [InlineData("Edge:Devices:0:Points:0:DataType", "float16", "Edge:Devices:0:Points:0:DataType: must be one of")]
+    [InlineData("Edge:Devices:0:Points:0:WordOrder", "ACBD", "Edge:Devices:0:Points:0:WordOrder: must be one of ABCD, CDAB, BADC, DCBA")]
+    [InlineData("Edge:Devices:0:Points:0:PeriodMs", "0", "Edge:Devices:0:Points:0:PeriodMs: must be 10-")]
+    [InlineData("Edge:Devices:0:Points:0:Scale", "0", "Edge:Devices:0:Points:0:Scale: must be a finite non-zero number")]
+    [InlineData("Edge:Devices:0:UnitId", "256", "Edge:Devices:0:UnitId: must be 0-255 (got 256)")]
+    [InlineData("Edge:Devices:0:Protocol", "bacnet", "Edge:Devices:0:Protocol: must be 'modbus-tcp'")]
+    [InlineData("Edge:GatewayId", "gw 1", "Edge:GatewayId: must be 1-64 characters")]
+    [InlineData("Edge:Central:Port", "0", "Edge:Central:Port: must be 1-65535 (got 0)")]
+    [InlineData("Edge:Central:ReconnectMaxDelayMs", "100", "Edge:Central:ReconnectMaxDelayMs: must be >= ReconnectMinDelayMs")]
+    [InlineData("Edge:Buffer:MaxBytes", "1000", "Edge:Buffer:MaxBytes: must be at least 65536")]
+    [InlineData("Edge:Buffer:MaxReadingsPerBatch", "0", "Edge:Buffer:MaxReadingsPerBatch: must be 1-100000")]
+    public void InvalidValue_IsReported_WithItsKey(string key, string value, string expected)
+    {
+        var values = TestConfig.Valid();
+        values[key] = value;
+
+        var (ok, _, errors) = TestConfig.Load(values);
+
+        Assert.False(ok);
+        Assert.Contains(errors, e => e.StartsWith(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void NotANumber_IsReported_WithItsKey_NotAStackTrace()
+    {
+        var values = TestConfig.Valid();
+        values["Edge:Central:Port"] = "abc";
+
+        var (ok, _, errors) = TestConfig.Load(values);
+
+        Assert.False(ok);
+        Assert.Contains("Edge:Central:Port", Assert.Single(errors), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UnknownKey_IsReported()
+    {
+        var values = TestConfig.Valid();
+        values["Edge:Devices:0:Points:0:Regster"] = "4";
+
+        var (ok, _, errors) = TestConfig.Load(values);
+
+        Assert.False(ok);
+        var error = Assert.Single(errors);
+        Assert.True(error.Contains("Regster", StringComparison.Ordinal), error);
+    }
+
+    [Fact]
+    public void DuplicateNames_AreReported()
+    {
+        var values = TestConfig.Valid();
+        values["Edge:Devices:0:Points:1:Name"] = "voltage";
+
+        var (ok, _, errors) = TestConfig.Load(values);
+
+        Assert.False(ok);
+        Assert.Contains("Edge:Devices:0:Points:1:Name: 'voltage' is used by another point of device 'meter1'", errors);
+    }
+
+    [Fact]
+    public void Sources_EnvironmentBothStyles_AndCommandLineWins()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("appsettings.json"), """{ "Edge": { "GatewayId": "from-file", "Central": { "Port": 1883 } } }""");
+        var env = new Hashtable
+        {
+            ["EDGE_Central__Host"] = "broker.local",
+            ["Edge__Central__Port"] = "1884",
+            ["EDGE_GatewayId"] = "from-env",
+        };
+        var builder = new ConfigurationBuilder();
+
+        EdgeConfigurationSources.Configure(builder, ["--Edge:GatewayId=from-cli"], dir.Path, env);
+        var config = builder.Build();
+
+        Assert.Equal("from-cli", config["Edge:GatewayId"]);
+        Assert.Equal("broker.local", config["Edge:Central:Host"]);
+        Assert.Equal("1884", config["Edge:Central:Port"]);
+    }
+
+    [Fact]
+    public void ConfigFile_ReplacesDefaultDevices_InsteadOfMergingByIndex()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("appsettings.json"), """
+            { "Edge": { "GatewayId": "gw-default", "Devices": [ { "Name": "meter1", "Points": [ { "Name": "a" }, { "Name": "b" }, { "Name": "c" } ] } ] } }
+            """);
+        File.WriteAllText(dir.File("site.json"), """
+            { "Edge": { "GatewayId": "gw-site", "Devices": [ { "Name": "lamp", "Points": [ { "Name": "level" } ] } ] } }
+            """);
+        var builder = new ConfigurationBuilder();
+
+        EdgeConfigurationSources.Configure(builder, ["--config", dir.File("site.json")], dir.Path, new Hashtable());
+        var config = builder.Build();
+
+        Assert.Equal("gw-site", config["Edge:GatewayId"]);
+        Assert.Equal("lamp", config["Edge:Devices:0:Name"]);
+        Assert.Null(config["Edge:Devices:0:Points:1:Name"]);
+    }
+
+    [Fact]
+    public void ConfigFile_Missing_OrMalformed_IsAConfigurationError()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("bad.json"), "{ \"Edge\": ");
+
+        Assert.Throws<EdgeConfigurationSources.ConfigurationFileException>(() =>
+            EdgeConfigurationSources.Configure(new ConfigurationBuilder(), ["--config", dir.File("missing.json")], dir.Path, new Hashtable()));
+        Assert.Throws<EdgeConfigurationSources.ConfigurationFileException>(() =>
+            EdgeConfigurationSources.Configure(new ConfigurationBuilder(), ["--config=" + dir.File("bad.json")], dir.Path, new Hashtable()));
+    }
+}

@@ -1,0 +1,263 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using City.Contract;
+using City.Contract.Wire;
+using City.Edge.Buffer;
+using City.Edge.Configuration;
+using City.Edge.Forwarding;
+using City.Edge.Status;
+using Google.Protobuf;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using MQTTnet;
+using MQTTnet.Protocol;
+using MQTTnet.Server;
+
+namespace City.Edge.Tests;
+
+/// <summary>An in-process MQTT broker playing central: records what the edge publishes and acknowledges on demand.</summary>
+internal sealed class FakeCentral : IAsyncDisposable
+{
+    private readonly MqttServer _server;
+
+    private FakeCentral(MqttServer server, int port)
+    {
+        _server = server;
+        Port = port;
+        server.InterceptingPublishAsync += async e =>
+        {
+            var topic = e.ApplicationMessage.Topic;
+            var payload = e.ApplicationMessage.Payload.ToArray();
+            if (topic == Topics.Data("gw-001") && BatchCodec.TryParseEnvelope(payload, out var batch, out _))
+            {
+                Published.Enqueue(batch);
+                if (AutoAck)
+                {
+                    await AckAsync([batch.Seq]).ConfigureAwait(false);
+                }
+            }
+            else if (topic == Topics.Birth("gw-001"))
+            {
+                Births.Enqueue(Birth.Parser.ParseFrom(payload));
+            }
+            else if (topic == Topics.Death("gw-001"))
+            {
+                Deaths.Enqueue(Death.Parser.ParseFrom(payload));
+            }
+        };
+    }
+
+    public int Port { get; }
+
+    public bool AutoAck { get; set; }
+
+    public ConcurrentQueue<Batch> Published { get; } = new();
+
+    public ConcurrentQueue<Birth> Births { get; } = new();
+
+    public ConcurrentQueue<Death> Deaths { get; } = new();
+
+    public static async Task<FakeCentral> StartAsync()
+    {
+        var port = FreePort();
+        var options = new MqttServerOptionsBuilder().WithDefaultEndpoint().WithDefaultEndpointBoundIPAddress(IPAddress.Loopback).WithDefaultEndpointPort(port).Build();
+        var server = new MqttServerFactory().CreateMqttServer(options);
+        var central = new FakeCentral(server, port);
+        await server.StartAsync();
+        return central;
+    }
+
+    public Task AckAsync(IEnumerable<ulong> committed, IEnumerable<ulong>? rejected = null, string reason = "")
+    {
+        var ack = new Ack { RejectReason = reason };
+        ack.CommittedSeqs.AddRange(committed);
+        ack.RejectedSeqs.AddRange(rejected ?? []);
+        var message = new MqttApplicationMessageBuilder()
+            .WithTopic(Topics.Ack("gw-001"))
+            .WithPayload(ack.ToByteArray())
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .Build();
+        return _server.InjectApplicationMessage(new InjectedMqttApplicationMessage(message) { SenderClientId = "central" });
+    }
+
+    public async Task DisconnectEdgeAsync()
+    {
+        foreach (var client in await _server.GetClientsAsync())
+        {
+            await client.DisconnectAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _server.StopAsync();
+        _server.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+public sealed class ForwarderTests : IAsyncLifetime
+{
+    private readonly TempDir _dir = new();
+    private FakeCentral _central = null!;
+
+    public async Task InitializeAsync() => _central = await FakeCentral.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        await _central.DisposeAsync();
+        _dir.Dispose();
+    }
+
+    private (BatchBuffer Buffer, Forwarder Forwarder, EdgeState State) Create(TimeProvider time, int ackTimeoutSeconds = 10)
+    {
+        var options = new EdgeOptions
+        {
+            GatewayId = "gw-001",
+            Central = new CentralOptions
+            {
+                Host = "127.0.0.1",
+                Port = _central.Port,
+                AckTimeoutSeconds = ackTimeoutSeconds,
+                MaxInFlightBatches = 4,
+                ReconnectMinDelayMs = 20,
+                ReconnectMaxDelayMs = 200,
+            },
+        };
+        var buffer = BatchBuffer.Open(_dir.File("buffer.db"), 1 << 30, "gw-001", time);
+        buffer.SyncCatalogue([new PointInfo { Id = "meter1/voltage", Unit = "V", Device = "meter1", Description = "Phase voltage" }]);
+        var state = new EdgeState("gw-001", time.GetUtcNow(), []);
+        var forwarder = new Forwarder(buffer, Options.Create(options), state, time, NullLogger<Forwarder>.Instance);
+        return (buffer, forwarder, state);
+    }
+
+    private static List<Reading> Readings(BatchBuffer buffer, int count) =>
+        Enumerable.Range(0, count).Select(i => new Reading(buffer.AliasOf("meter1/voltage"), 1_700_000_000_000 + (i * 1000), PointValue.FromNumber(230 + (i * 0.1)))).ToList();
+
+    private static async Task Eventually(Func<bool> condition, string what)
+    {
+        // A generous deadline: this is not a speed test, it only keeps a broken build from hanging.
+        for (var i = 0; i < 1000; i++)
+        {
+            if (condition())
+            {
+                return;
+            }
+
+            await Task.Delay(20);
+        }
+
+        Assert.Fail("Timed out waiting for: " + what);
+    }
+
+    [Fact]
+    public async Task Connect_PublishesRetainedBirth_ThenBatches_AndDeletesThemOnAck()
+    {
+        var (buffer, forwarder, state) = Create(TimeProvider.System);
+        using var _ = buffer;
+        _central.AutoAck = true;
+        var seqs = buffer.Append([Readings(buffer, 10), Readings(buffer, 5)]).Seqs;
+
+        await forwarder.StartAsync(CancellationToken.None);
+        await Eventually(() => buffer.GetStats().BatchesWaiting == 0, "both batches acked");
+
+        var birth = Assert.Single(_central.Births);
+        Assert.Equal(buffer.Epoch, birth.Epoch);
+        Assert.Contains(birth.Points, p => p.Id == "meter1/voltage" && p.Unit == "V" && p.Description == "Phase voltage" && p.Alias == buffer.AliasOf("meter1/voltage"));
+        Assert.Equal(seqs, _central.Published.Select(b => b.Seq).Order());
+        Assert.All(_central.Published, b => Assert.Equal(buffer.Epoch, b.Epoch));
+        var stats = buffer.GetStats();
+        Assert.Equal((2L, 15L), (stats.BatchesAcked, stats.ReadingsAcked));
+        Assert.True(state.Central.Snapshot().Connected);
+
+        // New batches are sent as they are committed.
+        var next = buffer.Append([Readings(buffer, 3)]).Seqs.Single();
+        await Eventually(() => _central.Published.Any(b => b.Seq == next) && buffer.GetStats().BatchesWaiting == 0, "the new batch acked");
+
+        await forwarder.StopAsync(CancellationToken.None);
+        await Eventually(() => !_central.Deaths.IsEmpty, "a death at clean shutdown");
+        Assert.Equal(buffer.Epoch, _central.Deaths.Single().Epoch);
+    }
+
+    [Fact]
+    public async Task MissingAck_IsResent_AfterTheAckTimeout()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var (buffer, forwarder, _) = Create(time, ackTimeoutSeconds: 10);
+        using var _ = buffer;
+        var seq = buffer.Append([Readings(buffer, 4)]).Seqs.Single();
+
+        await forwarder.StartAsync(CancellationToken.None);
+        await Eventually(() => _central.Published.Count == 1, "the first publish");
+        time.Advance(TimeSpan.FromSeconds(5));
+        await Task.Delay(200);
+        Assert.Single(_central.Published); // not yet
+
+        time.Advance(TimeSpan.FromSeconds(6));
+        await Eventually(() => _central.Published.Count == 2, "the resend");
+        Assert.All(_central.Published, b => Assert.Equal(seq, b.Seq));
+
+        await _central.AckAsync([seq]);
+        await Eventually(() => buffer.GetStats().BatchesWaiting == 0, "the batch deleted on ack");
+        await forwarder.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task InFlightBatches_AreResent_AfterReconnect()
+    {
+        var (buffer, forwarder, _) = Create(TimeProvider.System, ackTimeoutSeconds: 3600);
+        using var _ = buffer;
+        var seqs = buffer.Append([Readings(buffer, 4), Readings(buffer, 4)]).Seqs;
+
+        await forwarder.StartAsync(CancellationToken.None);
+        await Eventually(() => _central.Published.Count == 2, "both batches published");
+
+        await _central.DisconnectEdgeAsync();
+        _central.AutoAck = true;
+        await Eventually(() => buffer.GetStats().BatchesWaiting == 0, "both batches resent and acked after reconnect");
+
+        Assert.True(forwarder.Sessions >= 2);
+        Assert.True(_central.Births.Count >= 2, "a birth at every connection");
+        Assert.Equal(seqs, _central.Published.Skip(2).Select(b => b.Seq).Distinct().Order());
+        await forwarder.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task RejectedBatch_IsRemoved_Counted_AndReportedAsAnEvent()
+    {
+        var (buffer, forwarder, _) = Create(TimeProvider.System, ackTimeoutSeconds: 3600);
+        using var _ = buffer;
+        var seq = buffer.Append([Readings(buffer, 4)]).Seqs.Single();
+
+        await forwarder.StartAsync(CancellationToken.None);
+        await Eventually(() => _central.Published.Count == 1, "the publish");
+        await _central.AckAsync([], [seq], "inconsistent-series");
+
+        await Eventually(() => _central.Published.Any(b => b.Kind == BatchKind.Events), "the rejected-batches event");
+        Assert.Equal(1, buffer.GetStats().BatchesRejected);
+        await forwarder.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public void Backoff_StaysBetweenMinAndMax_AndGrows()
+    {
+        var random = new Random(7);
+        for (var attempt = 0; attempt < 40; attempt++)
+        {
+            var delay = Forwarder.Backoff(attempt, 250, 15000, random).TotalMilliseconds;
+            Assert.InRange(delay, 250, 15000);
+        }
+
+        Assert.True(Enumerable.Range(0, 50).Max(_ => Forwarder.Backoff(10, 250, 15000, random).TotalMilliseconds) > 2000);
+        Assert.Equal(250, Forwarder.Backoff(0, 250, 15000, random).TotalMilliseconds, 0.001);
+    }
+}
