@@ -8,7 +8,7 @@ namespace City.Edge.Configuration;
 public sealed record EdgeSettings(EdgeOptions Options, IReadOnlyList<DeviceDefinition> Devices);
 
 /// <summary>A validated device and its points.</summary>
-public sealed record DeviceDefinition(string Name, string Protocol, string Host, int Port, byte UnitId, TimeSpan Timeout, IReadOnlyList<PointDefinition> Points)
+public sealed record DeviceDefinition(string Name, string Protocol, string Host, int Port, byte UnitId, TimeSpan Timeout, IReadOnlyList<PointDefinition> Points, bool Enabled = true)
 {
     public string Endpoint => $"{Host}:{Port}";
 }
@@ -182,7 +182,7 @@ public static class EdgeConfigLoader
             if (errors.Count == before)
             {
                 devices.Add(new DeviceDefinition(device.Name, device.Protocol.ToLowerInvariant(), device.Host, device.Port, (byte)device.UnitId,
-                    TimeSpan.FromMilliseconds(device.TimeoutMs), points));
+                    TimeSpan.FromMilliseconds(device.TimeoutMs), points, device.Enabled));
             }
         }
 

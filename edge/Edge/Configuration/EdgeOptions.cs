@@ -59,6 +59,9 @@ public sealed class DeviceOptions
 
     public string Protocol { get; set; } = "modbus-tcp";
 
+    /// <summary>A disabled device is not polled at all; its points stay in the catalogue.</summary>
+    public bool Enabled { get; set; } = true;
+
     public string Host { get; set; } = string.Empty;
 
     public int Port { get; set; } = 502;

@@ -22,7 +22,12 @@ public sealed partial class PollingService(
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var devices = settings.Devices;
+        foreach (var disabled in settings.Devices.Where(d => !d.Enabled))
+        {
+            LogDisabled(_logger, disabled.Name);
+        }
+
+        var devices = settings.Devices.Where(d => d.Enabled).ToList();
         if (devices.Count == 0)
         {
             LogNoDevices(_logger);
@@ -63,6 +68,9 @@ public sealed partial class PollingService(
             }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Device {Device} is disabled (Enabled=false): not polled")]
+    private static partial void LogDisabled(ILogger logger, string device);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "No devices configured (Edge:Devices is empty): nothing to poll")]
     private static partial void LogNoDevices(ILogger logger);
