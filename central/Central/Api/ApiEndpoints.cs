@@ -1,0 +1,286 @@
+using System.Globalization;
+using City.Central.Configuration;
+using City.Central.Ingest;
+using City.Central.Mqtt;
+using City.Central.State;
+using City.Central.Store;
+using City.Contract;
+using City.Contract.Wire;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
+
+namespace City.Central.Api;
+
+/// <summary>The read-only HTTP API: gateways, latest values, history, ingestion counters, health.</summary>
+internal static class ApiEndpoints
+{
+    public const int DefaultHistoryLimit = 10_000;
+    public const int MaxHistoryLimit = 1_000_000;
+    private static readonly TimeSpan DefaultHistorySpan = TimeSpan.FromHours(1);
+
+    public static IEndpointRouteBuilder MapCentralApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/healthz", Health);
+        var api = app.MapGroup("/api/v1");
+        api.MapGet("/gateways", Gateways);
+        api.MapGet("/points/latest", Latest);
+        api.MapGet("/points/history", History);
+        api.MapGet("/stats", Stats);
+        return app;
+    }
+
+    private static IResult Health(IReadingStore store, IBrokerLink broker, IServiceProvider services, IOptions<CentralOptions> options)
+    {
+        var brokerUp = broker.IsConnected;
+        if (options.Value.IsEmbeddedBroker)
+        {
+            brokerUp &= services.GetService(typeof(EmbeddedBroker)) is EmbeddedBroker { IsRunning: true };
+        }
+
+        var storeUp = store.IsHealthy;
+        var ok = brokerUp && storeUp;
+        return Results.Json(new HealthResponse(ok ? "ok" : "unavailable", storeUp, brokerUp), statusCode: ok ? 200 : 503);
+    }
+
+    private static IResult Gateways(GatewayRegistry registry) =>
+        Results.Ok(registry.All().Select(g => new GatewayResponse(
+            g.Id,
+            g.Online,
+            g.LastSeenUnixMs == 0 ? null : JsonValues.Time(g.LastSeenUnixMs),
+            g.Epoch,
+            g.ReadingsReceived,
+            g.BatchesReceived,
+            g.CommittedSeqs.ToString(),
+            g.Catalogue.Count,
+            g.SoftwareVersion)));
+
+    private static IResult Latest(string? gateway, GatewayRegistry registry)
+    {
+        if (!TryGetGateway(gateway, registry, out var state, out var problem))
+        {
+            return problem;
+        }
+
+        var result = new List<LatestResponse>(state.Catalogue.Count);
+        var listed = new HashSet<uint>();
+        foreach (var point in state.Catalogue)
+        {
+            listed.Add(point.Alias);
+            result.Add(state.Latest.TryGetValue(point.Alias, out var value)
+                ? ToLatest(point.Id, point.Unit, value)
+                : new LatestResponse(point.Id, point.Alias, point.Unit, JsonValues.Type(point.Type), null, null, null));
+        }
+
+        // Values of aliases the catalogue does not (yet) describe.
+        foreach (var value in state.Latest.Values.Where(v => !listed.Contains(v.Alias)).OrderBy(v => v.Alias))
+        {
+            result.Add(ToLatest(null, string.Empty, value));
+        }
+
+        return Results.Ok(result);
+    }
+
+    private static LatestResponse ToLatest(string? id, string unit, LatestValue value) => new(
+        id,
+        value.Alias,
+        unit,
+        JsonValues.Type(value.Value.Type),
+        JsonValues.Value(value.Value),
+        JsonValues.Quality(value.Quality),
+        JsonValues.Time(value.TimestampUnixMs));
+
+    private static IResult History(HttpRequest request, GatewayRegistry registry, IReadingStore store, TimeProvider time)
+    {
+        var query = request.Query;
+        if (!TryGetGateway(query["gateway"], registry, out var state, out var problem))
+        {
+            return problem;
+        }
+
+        string? point = query["point"];
+        if (string.IsNullOrWhiteSpace(point))
+        {
+            return BadRequest("point: required (a point id such as meter1/power, or its alias number).");
+        }
+
+        var info = state.FindPoint(point);
+        uint alias;
+        if (info is not null)
+        {
+            alias = info.Alias;
+        }
+        else if (!uint.TryParse(point, NumberStyles.None, CultureInfo.InvariantCulture, out alias))
+        {
+            return Results.NotFound(new ErrorResponse($"point '{point}' is not in the catalogue of gateway '{state.Id}'."));
+        }
+
+        var now = time.GetUtcNow();
+        if (!TryParseTime(query["to"], "to", now, out var to, out problem)
+            || !TryParseTime(query["from"], "from", to - DefaultHistorySpan, out var from, out problem))
+        {
+            return problem;
+        }
+
+        if (from > to)
+        {
+            return BadRequest($"from ({JsonValues.Time(from)}) is after to ({JsonValues.Time(to)}).");
+        }
+
+        var limit = DefaultHistoryLimit;
+        string? limitText = query["limit"];
+        if (limitText is not null
+            && (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit < 1 || limit > MaxHistoryLimit))
+        {
+            return BadRequest($"limit: '{limitText}' is not a whole number between 1 and {MaxHistoryLimit}.");
+        }
+
+        var fromMs = from.ToUnixTimeMilliseconds();
+        var toMs = to.ToUnixTimeMilliseconds();
+        var readings = ReadHistory(store, state, alias, fromMs, toMs, limit, out var truncated);
+        var type = info?.Type ?? (readings.Count > 0 ? readings[0].Value.Type : PointType.Number);
+        return Results.Ok(new HistoryResponse(
+            state.Id,
+            info?.Id ?? point,
+            alias,
+            info?.Unit ?? string.Empty,
+            JsonValues.Type(type),
+            JsonValues.Time(from),
+            JsonValues.Time(to),
+            truncated,
+            [.. readings.Select(r => new HistoryReading(JsonValues.Time(r.TimestampUnixMs), JsonValues.Value(r.Value), JsonValues.Quality(r.Quality)))]));
+    }
+
+    /// <summary>
+    /// The point's readings in [from, to], oldest first, at most <paramref name="limit"/>. Batches come in
+    /// order of their first timestamp, so once <paramref name="limit"/> readings are older than the next
+    /// batch's start, no later batch can change the answer.
+    /// </summary>
+    internal static List<Reading> ReadHistory(IReadingStore store, GatewayState state, uint alias, long fromMs, long toMs, int limit, out bool truncated)
+    {
+        var result = new List<Reading>();
+        var scratch = new List<Reading>();
+        truncated = false;
+        foreach (var stored in store.FindBatches(state.Id, fromMs, toMs, state.MaxBatchSpanMs))
+        {
+            if (result.Count >= limit)
+            {
+                SortAndTrim(result, limit, ref truncated);
+                if (result[^1].TimestampUnixMs < stored.TMinUnixMs)
+                {
+                    truncated = true;
+                    break;
+                }
+            }
+
+            var batch = new Batch
+            {
+                GatewayId = stored.GatewayId,
+                Seq = stored.Seq,
+                Compression = stored.Compression,
+                ReadingCount = (uint)stored.ReadingCount,
+                Body = Google.Protobuf.UnsafeByteOperations.UnsafeWrap(stored.Body),
+            };
+            if (!BatchCodec.TryDecodeBody(batch, out var body, out _))
+            {
+                continue;
+            }
+
+            foreach (var series in body.Series)
+            {
+                if (series.Alias != alias)
+                {
+                    continue;
+                }
+
+                scratch.Clear();
+                if (!SeriesCodec.TryDecode(series, scratch, out _))
+                {
+                    continue;
+                }
+
+                foreach (var reading in scratch)
+                {
+                    if (reading.TimestampUnixMs >= fromMs && reading.TimestampUnixMs <= toMs)
+                    {
+                        result.Add(reading);
+                    }
+                }
+            }
+        }
+
+        SortAndTrim(result, limit, ref truncated);
+        return result;
+    }
+
+    private static void SortAndTrim(List<Reading> readings, int limit, ref bool truncated)
+    {
+        // Stable: readings with equal timestamps keep the order they were stored in.
+        var sorted = readings.OrderBy(r => r.TimestampUnixMs).ToList();
+        readings.Clear();
+        readings.AddRange(sorted.Count > limit ? sorted.GetRange(0, limit) : sorted);
+        truncated |= sorted.Count > limit;
+    }
+
+    private static IResult Stats(IngestStats stats, IngestQueue queue, GatewayRegistry registry) =>
+        Results.Ok(new StatsResponse(
+            stats.BatchesAccepted,
+            stats.ReadingsAccepted,
+            stats.DuplicateBatches,
+            stats.DuplicateReadings,
+            stats.Rejected(),
+            stats.RejectedTotal,
+            stats.AcksSent,
+            queue.Depth,
+            stats.Commits,
+            stats.BirthsAccepted,
+            stats.DeathsAccepted,
+            registry.Count,
+            JsonValues.Time(stats.StartedAt)));
+
+    private static bool TryGetGateway(string? gateway, GatewayRegistry registry, out GatewayState state, out IResult problem)
+    {
+        state = null!;
+        if (string.IsNullOrEmpty(gateway))
+        {
+            problem = BadRequest("gateway: required.");
+            return false;
+        }
+
+        if (!Topics.IsValidGatewayId(gateway))
+        {
+            problem = BadRequest($"gateway: '{gateway}' is not a valid gateway id (1-64 of A-Z a-z 0-9 . _ -).");
+            return false;
+        }
+
+        if (!registry.TryGet(gateway, out state))
+        {
+            problem = Results.NotFound(new ErrorResponse($"gateway '{gateway}' is unknown."));
+            return false;
+        }
+
+        problem = Results.Empty;
+        return true;
+    }
+
+    private static bool TryParseTime(string? text, string name, DateTimeOffset fallback, out DateTimeOffset value, out IResult problem)
+    {
+        problem = Results.Empty;
+        if (string.IsNullOrEmpty(text))
+        {
+            value = fallback;
+            return true;
+        }
+
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value))
+        {
+            return true;
+        }
+
+        problem = BadRequest($"{name}: '{text}' is not an ISO-8601 time such as 2026-11-26T14:00:00Z.");
+        return false;
+    }
+
+    private static IResult BadRequest(string message) => Results.BadRequest(new ErrorResponse(message));
+}

@@ -1,0 +1,47 @@
+using System.Globalization;
+using City.Contract;
+using City.Contract.Wire;
+
+namespace City.Central.Api;
+
+/// <summary>How values, qualities, types and times look in the HTTP API.</summary>
+internal static class JsonValues
+{
+    /// <summary>A JSON number (null for NaN and infinities), true/false, or a string.</summary>
+    public static object? Value(PointValue value) => value.Type switch
+    {
+        PointType.Boolean => value.Boolean,
+        PointType.Text => value.Text ?? string.Empty,
+        _ => double.IsFinite(value.Number) ? value.Number : null,
+    };
+
+    public static string Quality(Quality quality) => quality switch
+    {
+        City.Contract.Wire.Quality.Good => "good",
+        City.Contract.Wire.Quality.Stale => "stale",
+        City.Contract.Wire.Quality.CommLoss => "comm-loss",
+        City.Contract.Wire.Quality.OutOfRange => "out-of-range",
+        City.Contract.Wire.Quality.DeviceFailure => "device-failure",
+        City.Contract.Wire.Quality.ConfigError => "config-error",
+        City.Contract.Wire.Quality.Uncertain => "uncertain",
+        _ => ((int)quality).ToString(CultureInfo.InvariantCulture),
+    };
+
+    public static string Type(PointType type) => type switch
+    {
+        PointType.Number => "number",
+        PointType.Boolean => "boolean",
+        PointType.Text => "text",
+        _ => ((int)type).ToString(CultureInfo.InvariantCulture),
+    };
+
+    /// <summary>ISO-8601 UTC with milliseconds: 2026-11-26T14:25:00.123Z.</summary>
+    public static string Time(long unixMs) =>
+        Time(DateTimeOffset.FromUnixTimeMilliseconds(Math.Clamp(unixMs, MinUnixMs, MaxUnixMs)));
+
+    private static readonly long MinUnixMs = DateTimeOffset.MinValue.ToUnixTimeMilliseconds();
+    private static readonly long MaxUnixMs = DateTimeOffset.MaxValue.ToUnixTimeMilliseconds();
+
+    public static string Time(DateTimeOffset time) =>
+        time.UtcDateTime.ToString("yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'fff'Z'", CultureInfo.InvariantCulture);
+}

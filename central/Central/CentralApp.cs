@@ -1,0 +1,138 @@
+using City.Central.Api;
+using City.Central.Configuration;
+using City.Central.Ingest;
+using City.Central.Mqtt;
+using City.Central.State;
+using City.Central.Store;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+using Microsoft.Extensions.Options;
+
+namespace City.Central;
+
+/// <summary>Builds the central process: configuration, store, broker, ingestion and the HTTP API.</summary>
+internal static partial class CentralApp
+{
+    /// <summary>
+    /// Builds the application, or returns the configuration problems (each naming its key) and null.
+    /// Configuration: appsettings.json next to the executable, then environment (Central__X), then
+    /// the command line (--Central:X=value).
+    /// </summary>
+    public static WebApplication? Build(string[] args, out IReadOnlyList<string> errors)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+
+        var section = builder.Configuration.GetSection(CentralOptions.Section);
+        var unknown = ConfigurationKeys.FindUnknown(section, typeof(CentralOptions));
+        if (unknown.Count > 0)
+        {
+            errors = [.. unknown.Select(k => $"{k}: unknown key (a typo?).")];
+            return null;
+        }
+
+        CentralOptions options;
+        try
+        {
+            options = section.Get<CentralOptions>() ?? new CentralOptions();
+        }
+        catch (InvalidOperationException exception)
+        {
+            // The binder names the key: "Failed to convert configuration value at 'Central:Mqtt:Port' to type 'System.Int32'."
+            errors = [exception.InnerException is null ? exception.Message : $"{exception.Message} {exception.InnerException.Message}"];
+            return null;
+        }
+
+        errors = options.Validate();
+        if (errors.Count > 0)
+        {
+            return null;
+        }
+
+        options.DataPath = Path.GetFullPath(options.DataPath);
+        builder.Host.UseSystemd();
+        builder.WebHost.UseUrls(options.HttpUrl);
+        if (!Microsoft.Extensions.Hosting.Systemd.SystemdHelpers.IsSystemdService()
+            && string.IsNullOrEmpty(builder.Configuration["Logging:Console:FormatterName"]))
+        {
+            // Under systemd, UseSystemd's journal format applies instead; Logging:Console:FormatterName=json
+            // gives one JSON object per line with every structured field.
+            builder.Logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.UseUtcTimestamp = true;
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            });
+        }
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
+
+        var services = builder.Services;
+        services.AddSingleton(Options.Create(options));
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<IReadingStore>(_ => new LiteDbReadingStore(options.DataPath, options.Store.SyncCommits));
+        services.AddSingleton<GatewayRegistry>();
+        services.AddSingleton<IngestStats>();
+        services.AddSingleton<RejectLog>();
+        services.AddSingleton(new IngestQueue(options.Ingest.QueueCapacity));
+        services.AddSingleton<BrokerEndpoint>();
+
+        // Started in this order, stopped in reverse: the worker drains and acks while the client is
+        // still connected, then the client disconnects, then the embedded broker stops.
+        if (options.IsEmbeddedBroker)
+        {
+            services.AddSingleton<EmbeddedBroker>();
+            services.AddHostedService(sp => sp.GetRequiredService<EmbeddedBroker>());
+        }
+
+        services.AddSingleton<IngestClient>();
+        services.AddSingleton<IBrokerLink>(sp => sp.GetRequiredService<IngestClient>());
+        services.AddHostedService(sp => sp.GetRequiredService<IngestClient>());
+        services.AddHostedService<IngestWorker>();
+
+        var app = builder.Build();
+        if (!options.IsEmbeddedBroker)
+        {
+            app.Services.GetRequiredService<BrokerEndpoint>().Set(options.Mqtt.Host, options.Mqtt.Port);
+        }
+
+        // Load the store before anything is served or ingested.
+        _ = app.Services.GetRequiredService<GatewayRegistry>();
+
+        app.MapCentralApi();
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("City.Central");
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            foreach (var url in BoundUrls(app))
+            {
+                LogHttpListening(logger, url);
+            }
+
+            LogStarted(logger, options.DataPath, options.Mqtt.Mode, options.AdmitOnBirth, options.AllowedGateways.Count);
+        });
+        return app;
+    }
+
+    /// <summary>The URLs Kestrel really bound (port 0 resolved).</summary>
+    public static IReadOnlyList<string> BoundUrls(WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses;
+        return addresses is null ? [] : [.. addresses];
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "HTTP API listening on {Url}")]
+    private static partial void LogHttpListening(ILogger logger, string url);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Central started: data in {DataPath}, broker mode {Mode}, admit on birth {AdmitOnBirth}, {Allowed} allowed gateways")]
+    private static partial void LogStarted(ILogger logger, string dataPath, string mode, bool admitOnBirth, int allowed);
+}

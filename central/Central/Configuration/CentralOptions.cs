@@ -1,0 +1,138 @@
+using System.Globalization;
+using System.Net;
+using City.Contract;
+
+namespace City.Central.Configuration;
+
+/// <summary>The "Central" configuration section (appsettings.json, environment Central__X, --Central:X=...).</summary>
+internal sealed class CentralOptions
+{
+    public const string Section = "Central";
+
+    public string DataPath { get; set; } = "data/central";
+
+    public string HttpUrl { get; set; } = "http://127.0.0.1:8080";
+
+    public MqttSettings Mqtt { get; set; } = new();
+
+    public List<string> AllowedGateways { get; set; } = [];
+
+    public bool AdmitOnBirth { get; set; }
+
+    public int MaxPayloadBytes { get; set; } = 1024 * 1024;
+
+    public IngestSettings Ingest { get; set; } = new();
+
+    public StoreSettings Store { get; set; } = new();
+
+    public bool IsEmbeddedBroker => string.Equals(Mqtt.Mode, MqttSettings.Embedded, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Every problem, each naming its key; empty when the options are usable.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        const string P = Section + ":";
+        if (string.IsNullOrWhiteSpace(DataPath))
+        {
+            errors.Add($"{P}DataPath: must not be empty.");
+        }
+
+        if (!Uri.TryCreate(HttpUrl, UriKind.Absolute, out var url) || url.Scheme != Uri.UriSchemeHttp || url.AbsolutePath != "/" || !string.IsNullOrEmpty(url.Query))
+        {
+            errors.Add($"{P}HttpUrl: '{HttpUrl}' is not an http URL like http://127.0.0.1:8080 (port 0 picks a free port).");
+        }
+
+        var embedded = IsEmbeddedBroker;
+        if (!embedded && !string.Equals(Mqtt.Mode, MqttSettings.External, StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add($"{P}Mqtt:Mode: '{Mqtt.Mode}' is neither '{MqttSettings.Embedded}' nor '{MqttSettings.External}'.");
+        }
+
+        if (string.IsNullOrWhiteSpace(Mqtt.Host))
+        {
+            errors.Add($"{P}Mqtt:Host: must not be empty.");
+        }
+        else if (embedded && Mqtt.BindAddress() is null)
+        {
+            errors.Add($"{P}Mqtt:Host: '{Mqtt.Host}' is not an IP address (or 'localhost') the embedded broker can bind to.");
+        }
+
+        if (Mqtt.Port is < 0 or > 65535 || (!embedded && Mqtt.Port == 0))
+        {
+            errors.Add($"{P}Mqtt:Port: {Mqtt.Port} is outside {(embedded ? 0 : 1)}-65535{(embedded ? " (0 picks a free port)" : string.Empty)}.");
+        }
+
+        if (string.IsNullOrWhiteSpace(Mqtt.ClientId))
+        {
+            errors.Add($"{P}Mqtt:ClientId: must not be empty.");
+        }
+
+        for (var i = 0; i < AllowedGateways.Count; i++)
+        {
+            if (!Topics.IsValidGatewayId(AllowedGateways[i]))
+            {
+                errors.Add($"{P}AllowedGateways:{i.ToString(CultureInfo.InvariantCulture)}: '{AllowedGateways[i]}' is not a valid gateway id (1-64 of A-Z a-z 0-9 . _ -).");
+            }
+        }
+
+        if (MaxPayloadBytes is < 64 or > 256 * 1024 * 1024)
+        {
+            errors.Add($"{P}MaxPayloadBytes: {MaxPayloadBytes} is outside 64-268435456.");
+        }
+
+        if (Ingest.MaxBatchesPerCommit is < 1 or > 100_000)
+        {
+            errors.Add($"{P}Ingest:MaxBatchesPerCommit: {Ingest.MaxBatchesPerCommit} is outside 1-100000.");
+        }
+
+        if (Ingest.QueueCapacity is < 1 or > 10_000_000)
+        {
+            errors.Add($"{P}Ingest:QueueCapacity: {Ingest.QueueCapacity} is outside 1-10000000.");
+        }
+
+        return errors;
+    }
+}
+
+internal sealed class MqttSettings
+{
+    public const string Embedded = "embedded";
+    public const string External = "external";
+
+    /// <summary>"embedded": run an MQTTnet broker in this process; "external": use the broker at Host:Port.</summary>
+    public string Mode { get; set; } = Embedded;
+
+    public string Host { get; set; } = "127.0.0.1";
+
+    public int Port { get; set; } = 1883;
+
+    public string ClientId { get; set; } = "central-ingest";
+
+    public string? Username { get; set; }
+
+    public string? Password { get; set; }
+
+    /// <summary>The address the embedded broker binds, or null when Host is not an IP address.</summary>
+    public IPAddress? BindAddress()
+    {
+        if (string.Equals(Host, "localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            return IPAddress.Loopback;
+        }
+
+        return IPAddress.TryParse(Host, out var address) ? address : null;
+    }
+}
+
+internal sealed class IngestSettings
+{
+    public int MaxBatchesPerCommit { get; set; } = 256;
+
+    public int QueueCapacity { get; set; } = 10_000;
+}
+
+internal sealed class StoreSettings
+{
+    /// <summary>fsync the store's log after every commit, before the acks go out.</summary>
+    public bool SyncCommits { get; set; } = true;
+}

@@ -1,0 +1,136 @@
+using City.Central.State;
+using City.Central.Store;
+using City.Contract.Wire;
+
+namespace City.Central.Ingest;
+
+/// <summary>
+/// The work of one group: copies of the gateways it touches (published only after the commit),
+/// the batches to store, the acks to send and the counters to add.
+/// </summary>
+internal sealed class GroupContext(long nowUnixMs)
+{
+    public long NowUnixMs { get; } = nowUnixMs;
+
+    public Dictionary<string, PendingGateway> Pending { get; } = new(StringComparer.Ordinal);
+
+    public List<StoredBatch> Batches { get; } = [];
+
+    public long AcceptedBatches { get; set; }
+
+    public long AcceptedReadings { get; set; }
+
+    public long DuplicateBatches { get; set; }
+
+    public long DuplicateReadings { get; set; }
+
+    public long Births { get; set; }
+
+    public long Deaths { get; set; }
+
+    /// <summary>The group's copy of a gateway, made from the published state (or new) at first use.</summary>
+    public PendingGateway Get(string gatewayId, GatewayRegistry registry)
+    {
+        if (!Pending.TryGetValue(gatewayId, out var pending))
+        {
+            var state = registry.TryGet(gatewayId, out var published) ? published.Clone() : new GatewayState(gatewayId);
+            pending = new PendingGateway(state) { Dirty = !registry.TryGet(gatewayId, out _) };
+            Pending.Add(gatewayId, pending);
+        }
+
+        return pending;
+    }
+
+    public CommitSet BuildCommit()
+    {
+        var commit = new CommitSet();
+        commit.Batches.AddRange(Batches);
+        foreach (var pending in Pending.Values)
+        {
+            if (pending.Dirty || pending.CatalogueChanged || pending.LatestChanged)
+            {
+                commit.Gateways.Add(new GatewayChange(pending.State, pending.CatalogueChanged, pending.LatestChanged));
+            }
+        }
+
+        return commit;
+    }
+}
+
+/// <summary>A gateway's state being changed by a group, and the ack it will get.</summary>
+internal sealed class PendingGateway(GatewayState state)
+{
+    private Dictionary<uint, LatestValue>? latest;
+
+    public GatewayState State { get; } = state;
+
+    public bool Dirty { get; set; }
+
+    public bool CatalogueChanged { get; set; }
+
+    public bool LatestChanged => latest is not null;
+
+    public AckBuilder Ack { get; } = new();
+
+    /// <summary>Keeps the value when it is at least as recent as the one known for its point.</summary>
+    public void OfferLatest(LatestValue value)
+    {
+        if (State.Latest.TryGetValue(value.Alias, out var current) && current.TimestampUnixMs > value.TimestampUnixMs)
+        {
+            return;
+        }
+
+        if (latest is null)
+        {
+            latest = new Dictionary<uint, LatestValue>(State.Latest);
+            State.Latest = latest;
+        }
+
+        latest[value.Alias] = value;
+    }
+}
+
+/// <summary>The seqs to acknowledge to one gateway: committed ones, and rejected ones grouped by reason.</summary>
+internal sealed class AckBuilder
+{
+    public SortedSet<ulong> Committed { get; } = [];
+
+    public SortedDictionary<string, SortedSet<ulong>> Rejected { get; } = new(StringComparer.Ordinal);
+
+    public void Reject(ulong seq, string reason)
+    {
+        if (!Rejected.TryGetValue(reason, out var seqs))
+        {
+            seqs = [];
+            Rejected.Add(reason, seqs);
+        }
+
+        seqs.Add(seq);
+    }
+
+    /// <summary>One Ack message, plus one per further reject reason (an Ack carries a single reason).</summary>
+    public IEnumerable<Ack> Build()
+    {
+        if (Committed.Count == 0 && Rejected.Count == 0)
+        {
+            yield break;
+        }
+
+        var first = new Ack();
+        first.CommittedSeqs.AddRange(Committed);
+        var reasons = Rejected.GetEnumerator();
+        if (reasons.MoveNext())
+        {
+            first.RejectedSeqs.AddRange(reasons.Current.Value);
+            first.RejectReason = reasons.Current.Key;
+        }
+
+        yield return first;
+        while (reasons.MoveNext())
+        {
+            var next = new Ack { RejectReason = reasons.Current.Key };
+            next.RejectedSeqs.AddRange(reasons.Current.Value);
+            yield return next;
+        }
+    }
+}

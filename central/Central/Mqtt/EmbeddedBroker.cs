@@ -1,0 +1,87 @@
+using System.Net;
+using System.Net.Sockets;
+using City.Central.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MQTTnet.Server;
+
+namespace City.Central.Mqtt;
+
+/// <summary>
+/// Mode "embedded": an MQTTnet broker in this process, bound to Mqtt:Host:Mqtt:Port only (port 0 picks
+/// a free one). Gateways and central's own ingest client both connect to it over TCP.
+/// </summary>
+internal sealed partial class EmbeddedBroker(
+    IOptions<CentralOptions> options,
+    BrokerEndpoint endpoint,
+    ILogger<EmbeddedBroker> logger,
+    ILoggerFactory loggerFactory) : IHostedService, IDisposable
+{
+    private MqttServer? server;
+
+    public bool IsRunning => server?.IsStarted == true;
+
+    public IPEndPoint? BoundEndPoint { get; private set; }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var settings = options.Value.Mqtt;
+        var address = settings.BindAddress() ?? throw new InvalidOperationException($"Central:Mqtt:Host '{settings.Host}' is not an IP address.");
+        var builder = new MqttServerOptionsBuilder()
+            .WithDefaultEndpoint()
+            .WithDefaultEndpointPort(settings.Port)
+            .WithPersistentSessions()
+            .WithMaxPendingMessagesPerClient(100_000);
+
+        // Bind only the configured address: MQTTnet otherwise also listens on [::] next to an IPv4 address.
+        builder = address.AddressFamily == AddressFamily.InterNetworkV6
+            ? builder.WithDefaultEndpointBoundIPAddress(IPAddress.None).WithDefaultEndpointBoundIPV6Address(address)
+            : builder.WithDefaultEndpointBoundIPAddress(address).WithDefaultEndpointBoundIPV6Address(IPAddress.None);
+        var serverOptions = builder.Build();
+
+        server = new MqttServerFactory().CreateMqttServer(serverOptions, new MqttLogBridge(loggerFactory.CreateLogger("MQTTnet.Server")));
+        try
+        {
+            await server.StartAsync().ConfigureAwait(false);
+        }
+        catch (SocketException exception)
+        {
+            throw new InvalidOperationException($"The embedded MQTT broker cannot listen on {new IPEndPoint(address, settings.Port)} (Central:Mqtt:Host, Central:Mqtt:Port): {exception.Message}", exception);
+        }
+
+        // MQTTnet writes the port the OS chose back into the endpoint options.
+        var port = serverOptions.DefaultEndpointOptions.Port;
+        BoundEndPoint = new IPEndPoint(address, port);
+        LogListening(logger, BoundEndPoint.ToString());
+
+        var connectTo = address.Equals(IPAddress.Any) ? IPAddress.Loopback
+            : address.Equals(IPAddress.IPv6Any) ? IPAddress.IPv6Loopback
+            : address;
+        endpoint.Set(connectTo.ToString(), port);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (server is { IsStarted: true })
+        {
+            // Central's own client disconnected just before; give the broker a moment to see it go,
+            // so it does not try to send that connection a DISCONNECT.
+            for (var i = 0; i < 50 && (await server.GetClientsAsync().ConfigureAwait(false)).Any(c => c.Id == options.Value.Mqtt.ClientId); i++)
+            {
+                await Task.Delay(10, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            await server.StopAsync(new MqttServerStopOptions()).ConfigureAwait(false);
+            LogStopped(logger);
+        }
+    }
+
+    public void Dispose() => server?.Dispose();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "MQTT broker listening on {EndPoint}")]
+    private static partial void LogListening(ILogger logger, string endPoint);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "MQTT broker stopped")]
+    private static partial void LogStopped(ILogger logger);
+}

@@ -1,0 +1,51 @@
+namespace City.Central;
+
+internal static class ProgramEntry
+{
+    /// <summary>Exit codes: 0 clean stop, 1 failure at run time, 2 invalid configuration.</summary>
+    public static Task<int> Main(string[] args) => RunAsync(args);
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        Microsoft.AspNetCore.Builder.WebApplication? app;
+        IReadOnlyList<string> errors;
+        try
+        {
+            app = CentralApp.Build(args, out errors);
+        }
+#pragma warning disable CA1031 // e.g. the store cannot be opened: reported, exit code 1.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            await Console.Error.WriteLineAsync($"central: cannot start: {exception}").ConfigureAwait(false);
+            return 1;
+        }
+
+        if (app is null)
+        {
+            foreach (var error in errors)
+            {
+                await Console.Error.WriteLineAsync($"central: invalid configuration: {error}").ConfigureAwait(false);
+            }
+
+            return 2;
+        }
+
+        try
+        {
+            await app.RunAsync().ConfigureAwait(false);
+            return 0;
+        }
+#pragma warning disable CA1031 // The process reports any fatal error through its exit code.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            await Console.Error.WriteLineAsync($"central: fatal: {exception}").ConfigureAwait(false);
+            return 1;
+        }
+        finally
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

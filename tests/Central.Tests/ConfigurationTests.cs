@@ -1,0 +1,36 @@
+namespace City.Central.Tests;
+
+public sealed class ConfigurationTests
+{
+    [Theory]
+    [InlineData("--Central:Mqtt:Port=70000", "Central:Mqtt:Port")]
+    [InlineData("--Central:Mqtt:Port=abc", "Central:Mqtt:Port")]
+    [InlineData("--Central:Mqtt:Mode=cloud", "Central:Mqtt:Mode")]
+    [InlineData("--Central:Mqtt:Host=not an address", "Central:Mqtt:Host")]
+    [InlineData("--Central:HttpUrl=ftp://x", "Central:HttpUrl")]
+    [InlineData("--Central:MaxPayloadBytes=0", "Central:MaxPayloadBytes")]
+    [InlineData("--Central:Ingest:MaxBatchesPerCommit=0", "Central:Ingest:MaxBatchesPerCommit")]
+    [InlineData("--Central:Ingest:QueueCapacity=-1", "Central:Ingest:QueueCapacity")]
+    [InlineData("--Central:AllowedGateways:0=bad id", "Central:AllowedGateways:0")]
+    [InlineData("--Central:DataPth=/tmp/x", "Central:DataPth")]
+    [InlineData("--Central:Mqtt:Prot=1", "Central:Mqtt:Prot")]
+    public void InvalidConfiguration_IsRefused_NamingTheKey(string argument, string key)
+    {
+        var app = CentralApp.Build([$"--Central:DataPath={CentralHost.NewDataPath()}", argument], out var errors);
+        Assert.Null(app);
+        Assert.Contains(errors, e => e.Contains(key, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ExternalMode_NeedsARealPort()
+    {
+        Assert.Null(CentralApp.Build(["--Central:Mqtt:Mode=external", "--Central:Mqtt:Port=0"], out var errors));
+        Assert.Contains(errors, e => e.StartsWith("Central:Mqtt:Port", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task InvalidConfiguration_ExitsWithCode2()
+    {
+        Assert.Equal(2, await ProgramEntry.RunAsync(["--Central:Mqtt:Mode=cloud"]));
+    }
+}

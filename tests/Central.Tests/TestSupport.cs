@@ -1,0 +1,255 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json;
+using System.Threading.Channels;
+using City.Central.Mqtt;
+using City.Contract;
+using City.Contract.Wire;
+using Google.Protobuf;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using MQTTnet;
+using MQTTnet.Protocol;
+
+namespace City.Central.Tests;
+
+/// <summary>A central process hosted in the test process, on free loopback ports.</summary>
+internal sealed class CentralHost : IAsyncDisposable
+{
+    private readonly bool ownsDataPath;
+
+    private CentralHost(WebApplication app, string dataPath, bool ownsDataPath, Uri baseUrl, int mqttPort)
+    {
+        this.ownsDataPath = ownsDataPath;
+        App = app;
+        DataPath = dataPath;
+        BaseUrl = baseUrl;
+        MqttPort = mqttPort;
+        Http = new HttpClient { BaseAddress = baseUrl, Timeout = TimeSpan.FromSeconds(10) };
+    }
+
+    public WebApplication App { get; }
+
+    public string DataPath { get; }
+
+    public Uri BaseUrl { get; }
+
+    public int MqttPort { get; }
+
+    public HttpClient Http { get; }
+
+    public static string NewDataPath() => Path.Combine(Path.GetTempPath(), "central-tests", Guid.NewGuid().ToString("N"));
+
+    /// <summary>Starts central (embedded broker unless the extra arguments say otherwise) and waits for its ingest client.</summary>
+    public static async Task<CentralHost> StartAsync(string? dataPath = null, params string[] extraArgs)
+    {
+        var ownsDataPath = dataPath is null;
+        dataPath ??= NewDataPath();
+        string[] args =
+        [
+            $"--Central:DataPath={dataPath}",
+            "--Central:HttpUrl=http://127.0.0.1:0",
+            "--Central:Mqtt:Port=0",
+            "--Logging:LogLevel:Default=Warning",
+            .. extraArgs,
+        ];
+        var app = CentralApp.Build(args, out var errors)
+            ?? throw new InvalidOperationException("Invalid test configuration: " + string.Join("; ", errors));
+        await app.StartAsync();
+        var url = CentralApp.BoundUrls(app).Single();
+        var broker = app.Services.GetService<EmbeddedBroker>();
+        var port = broker?.BoundEndPoint?.Port ?? app.Services.GetRequiredService<BrokerEndpoint>().Port;
+        var host = new CentralHost(app, dataPath, ownsDataPath, new Uri(url), port);
+        var link = app.Services.GetRequiredService<IBrokerLink>();
+        await Wait.UntilAsync(() => Task.FromResult(link.IsConnected), TimeSpan.FromSeconds(10), "central's ingest client to connect to the broker");
+        return host;
+    }
+
+    public async Task<JsonElement> GetJsonAsync(string path)
+    {
+        using var response = await Http.GetAsync(new Uri(path, UriKind.Relative));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"GET {path} answered {(int)response.StatusCode}: {text}");
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    public async Task<(HttpStatusCode Status, JsonElement Body)> GetAsync(string path)
+    {
+        using var response = await Http.GetAsync(new Uri(path, UriKind.Relative));
+        var text = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, JsonDocument.Parse(text).RootElement.Clone());
+    }
+
+    public Task<JsonElement> StatsAsync() => GetJsonAsync("/api/v1/stats");
+
+    public static long Rejected(JsonElement stats, string reason) =>
+        stats.GetProperty("rejected").TryGetProperty(reason, out var count) ? count.GetInt64() : 0;
+
+    public async Task WaitForRejectedAsync(string reason, long count)
+    {
+        await Wait.UntilAsync(async () => Rejected(await StatsAsync(), reason) >= count, TimeSpan.FromSeconds(10), $"{count} rejections '{reason}'");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await App.StopAsync();
+        await App.DisposeAsync();
+        if (ownsDataPath && Directory.Exists(DataPath))
+        {
+            Directory.Delete(DataPath, recursive: true);
+        }
+    }
+}
+
+/// <summary>A gateway as the contract describes it, driven by the test through an MQTTnet client.</summary>
+internal sealed class FakeGateway : IAsyncDisposable
+{
+    private readonly IMqttClient client;
+    private readonly Channel<Ack> acks = Channel.CreateUnbounded<Ack>();
+
+    private FakeGateway(string id, IMqttClient client)
+    {
+        Id = id;
+        this.client = client;
+    }
+
+    public string Id { get; }
+
+    public static readonly PointInfo[] DefaultPoints =
+    [
+        new() { Alias = 1, Id = "meter1/power", Unit = "kW", Type = PointType.Number, Device = "meter1", Description = "active power" },
+        new() { Alias = 2, Id = "lamp1/on", Unit = "", Type = PointType.Boolean, Device = "lamp1", Description = "lamp switched on" },
+        new() { Alias = 3, Id = "lamp1/status", Unit = "", Type = PointType.Text, Device = "lamp1", Description = "status text" },
+    ];
+
+    public static async Task<FakeGateway> ConnectAsync(int port, string id)
+    {
+        var client = new MqttClientFactory().CreateMqttClient();
+        var gateway = new FakeGateway(id, client);
+        client.ApplicationMessageReceivedAsync += e =>
+        {
+            if (BatchCodec.TryParse(Ack.Parser, e.ApplicationMessage.Payload.IsSingleSegment ? e.ApplicationMessage.Payload.FirstSpan : e.ApplicationMessage.Payload.ToArray(), out var ack))
+            {
+                gateway.acks.Writer.TryWrite(ack);
+            }
+
+            return Task.CompletedTask;
+        };
+        var options = new MqttClientOptionsBuilder()
+            .WithTcpServer("127.0.0.1", port)
+            .WithClientId("test-" + id + "-" + Guid.NewGuid().ToString("N")[..6])
+            .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
+            .Build();
+        await client.ConnectAsync(options);
+        await client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
+            .WithTopicFilter(f => f.WithTopic(Topics.Ack(id)).WithAtLeastOnceQoS())
+            .Build());
+        return gateway;
+    }
+
+    public async Task PublishAsync(string topic, byte[] payload, bool retain = false)
+    {
+        var message = new MqttApplicationMessageBuilder()
+            .WithTopic(topic)
+            .WithPayload(payload)
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .WithRetainFlag(retain)
+            .Build();
+        var result = await client.PublishAsync(message);
+        Assert.True(result.IsSuccess || result.ReasonCode == MqttClientPublishReasonCode.NoMatchingSubscribers, $"publish on {topic}: {result.ReasonCode}");
+    }
+
+    public Task BirthAsync(ulong epoch, IEnumerable<PointInfo>? points = null)
+    {
+        var birth = new Birth { GatewayId = Id, Epoch = epoch, TimestampUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), SoftwareVersion = "test-1.0" };
+        birth.Points.AddRange(points ?? DefaultPoints);
+        return PublishAsync(Topics.Birth(Id), birth.ToByteArray(), retain: true);
+    }
+
+    public Task DeathAsync(ulong epoch) =>
+        PublishAsync(Topics.Death(Id), new Death { GatewayId = Id, Epoch = epoch }.ToByteArray());
+
+    public async Task<byte[]> DataAsync(ulong seq, IReadOnlyList<Reading> readings, ulong epoch = 1)
+    {
+        var payload = BatchCodec.EncodeToBytes(new BatchHeader(Id, epoch, seq, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()), readings);
+        await PublishAsync(Topics.Data(Id), payload);
+        return payload;
+    }
+
+    public async Task<Ack> NextAckAsync(TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(10));
+        try
+        {
+            return await acks.Reader.ReadAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"No ack for gateway {Id} within {(timeout ?? TimeSpan.FromSeconds(10)).TotalSeconds} s.");
+        }
+    }
+
+    public bool TryTakeAck(out Ack ack) => acks.Reader.TryRead(out ack!);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (client.IsConnected)
+        {
+            await client.DisconnectAsync();
+        }
+
+        client.Dispose();
+    }
+
+    /// <summary>Readings of the three default points, one per second ending now.</summary>
+    public static List<Reading> SampleReadings(int perPoint, long? endUnixMs = null, double start = 10.5)
+    {
+        var end = endUnixMs ?? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var readings = new List<Reading>();
+        for (var i = 0; i < perPoint; i++)
+        {
+            var t = end - ((perPoint - 1 - i) * 1000L);
+            readings.Add(new Reading(1, t, PointValue.FromNumber(start + i)));
+            readings.Add(new Reading(2, t, PointValue.FromBoolean(i % 2 == 0)));
+            readings.Add(new Reading(3, t, PointValue.FromText("s" + i), i == perPoint - 1 ? Quality.CommLoss : Quality.Good));
+        }
+
+        return readings;
+    }
+}
+
+internal static class Wait
+{
+    public static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
+    {
+        var watch = Stopwatch.StartNew();
+        while (true)
+        {
+            if (await condition())
+            {
+                return;
+            }
+
+            if (watch.Elapsed > timeout)
+            {
+                throw new TimeoutException($"Timed out after {timeout.TotalSeconds} s waiting for {what}.");
+            }
+
+            await Task.Delay(25);
+        }
+    }
+}
+
+internal static class Ports
+{
+    public static int Free()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
