@@ -33,9 +33,9 @@ for project in tests/*/*.Tests.csproj; do
   name=$(basename "$project" .csproj)
   echo "== $name"
   log="$log_dir/$name.log"
-  dotnet test "$project" -c Release --no-build -nologo --logger "console;verbosity=normal" >"$log" 2>&1
+  dotnet test "$project" -c Release --no-build -nologo >"$log" 2>&1
   rc=$?
-  grep -E "^\s+(Failed|Passed) [A-Za-z]|Error Message|^\s+Assert|^\s+at City" "$log" | grep -vE "^\s+Passed " | head -n 60
+  grep -E -A 30 "^\s+Failed [A-Za-z]" "$log" | head -n 150
   summary=$(grep -E "^(Passed|Failed)! +- Failed: +[0-9]+, Passed: +[0-9]+" "$log" | tail -n 1)
   if [ -n "$summary" ]; then
     p=$(sed -E 's/.*Passed: +([0-9]+).*/\1/' <<<"$summary")

@@ -28,7 +28,7 @@ public class ConfigTests
         var config = new ConfigurationBuilder().AddJsonFile(path).Build();
 
         Assert.True(EdgeConfigLoader.TryLoad(config, out var settings, out var errors), string.Join("\n", errors));
-        Assert.Equal(4, settings.Devices.Single().Points.Count);
+        Assert.Equal(6, settings.Devices.Single().Points.Count);
     }
 
     [Theory]

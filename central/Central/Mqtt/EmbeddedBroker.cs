@@ -41,6 +41,7 @@ internal sealed partial class EmbeddedBroker(
         var serverOptions = builder.Build();
 
         server = new MqttServerFactory().CreateMqttServer(serverOptions, new MqttLogBridge(loggerFactory.CreateLogger("MQTTnet.Server")));
+        server.ValidatingConnectionAsync += AssignClientIdentifierWhenEmpty;
         try
         {
             await server.StartAsync().ConfigureAwait(false);
@@ -78,6 +79,17 @@ internal sealed partial class EmbeddedBroker(
     }
 
     public void Dispose() => server?.Dispose();
+
+    /// <summary>MQTT 5 lets a client connect with an empty client id and have the server assign one (mosquitto_pub -V mqttv5 does).</summary>
+    private static Task AssignClientIdentifierWhenEmpty(ValidatingConnectionEventArgs connection)
+    {
+        if (string.IsNullOrEmpty(connection.ClientId))
+        {
+            connection.AssignedClientIdentifier = "auto-" + Guid.NewGuid().ToString("N");
+        }
+
+        return Task.CompletedTask;
+    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "MQTT broker listening on {EndPoint}")]
     private static partial void LogListening(ILogger logger, string endPoint);
