@@ -129,7 +129,7 @@ public sealed class PipelineTests(ITestOutputHelper log)
     private static async Task PublishGarbageAsync(int port, string topic)
     {
         var info = new ProcessStartInfo("mosquitto_pub") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var argument in new[] { "-h", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture), "-V", "mqttv5", "-q", "1", "-t", topic, "-m", "garbage" })
+        foreach (var argument in new[] { "-h", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture), "-t", topic, "-m", "garbage" })
         {
             info.ArgumentList.Add(argument);
         }

@@ -80,12 +80,28 @@ internal sealed partial class EmbeddedBroker(
 
     public void Dispose() => server?.Dispose();
 
-    /// <summary>MQTT 5 lets a client connect with an empty client id and have the server assign one (mosquitto_pub -V mqttv5 does).</summary>
+    // MQTTnet keeps the CONNECT packet private and copies AssignedClientIdentifier into it for MQTT 5 only.
+    private static readonly System.Reflection.FieldInfo? ConnectPacketField =
+        typeof(ValidatingConnectionEventArgs).GetField("_connectPacket", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance);
+
+    /// <summary>
+    /// A client may connect with an empty client id and have the server assign one: MQTT 5 (3.1.3.1), and
+    /// MQTT 3.1.1 with a clean session (3.1.3.1 too). mosquitto_pub does both.
+    /// </summary>
     private static Task AssignClientIdentifierWhenEmpty(ValidatingConnectionEventArgs connection)
     {
-        if (string.IsNullOrEmpty(connection.ClientId))
+        if (!string.IsNullOrEmpty(connection.ClientId))
         {
-            connection.AssignedClientIdentifier = "auto-" + Guid.NewGuid().ToString("N");
+            return Task.CompletedTask;
+        }
+
+        var assigned = "auto-" + Guid.NewGuid().ToString("N");
+        connection.AssignedClientIdentifier = assigned;
+        if (connection.ProtocolVersion != MQTTnet.Formatter.MqttProtocolVersion.V500
+            && connection.CleanSession == true
+            && ConnectPacketField?.GetValue(connection) is MQTTnet.Packets.MqttConnectPacket packet)
+        {
+            packet.ClientId = assigned;
         }
 
         return Task.CompletedTask;
