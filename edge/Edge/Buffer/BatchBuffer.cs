@@ -180,6 +180,7 @@ public sealed class BatchBuffer : IDisposable
                 }
 
                 _db.Commit();
+                SyncLogToDisk();
             }
             catch
             {
@@ -288,6 +289,7 @@ public sealed class BatchBuffer : IDisposable
 
                 _meta.Upsert(state.ToDocument());
                 _db.Commit();
+                SyncLogToDisk();
             }
             catch
             {
@@ -427,6 +429,7 @@ public sealed class BatchBuffer : IDisposable
                 }
 
                 _db.Commit();
+                SyncLogToDisk();
             }
             catch
             {
@@ -473,6 +476,23 @@ public sealed class BatchBuffer : IDisposable
     }
 
     /// <summary>Decodes a stored batch's readings (tests and diagnostics).</summary>
+    /// <summary>
+    /// LiteDB 5 writes a commit to its log file without fsync. A batch must be on disk before its seq can be
+    /// published: after a power cut a seq already sent must never be handed out again (central would take the
+    /// new batch for a duplicate).
+    /// </summary>
+    private void SyncLogToDisk()
+    {
+        var logFile = System.IO.Path.ChangeExtension(Path, null) + "-log" + System.IO.Path.GetExtension(Path);
+        if (!File.Exists(logFile))
+        {
+            return;
+        }
+
+        using var handle = File.OpenHandle(logFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        RandomAccess.FlushToDisk(handle);
+    }
+
     public static List<Reading> DecodeReadings(StoredBatch batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
@@ -523,6 +543,7 @@ public sealed class BatchBuffer : IDisposable
             state = state with { Epoch = state.Epoch + 1 };
             _meta.Upsert(state.ToDocument());
             _db.Commit();
+            SyncLogToDisk();
             return state;
         }
         catch
