@@ -23,10 +23,12 @@ internal interface IBrokerLink
 }
 
 /// <summary>
-/// Central's MQTT client ("central-ingest"): connects to the broker (embedded or external), subscribes to
+/// Central's MQTT clients: "central-ingest" connects to the broker (embedded or external), subscribes to
 /// city/v1/# at QoS 1 with a persistent session, reconnects with backoff, and feeds the ingest queue.
 /// A received message is acknowledged to the broker once it is in the queue; the end-to-end
-/// acknowledgement to the edge is the Ack message sent after the store commit.
+/// acknowledgement to the edge is the Ack message sent after the store commit, on a second connection
+/// ("central-ingest-acks"): while the queue is full the first connection's receive loop waits, and the
+/// broker's PUBACKs for our acks must not be stuck behind it (that deadlocked against mosquitto).
 /// </summary>
 internal sealed partial class IngestClient : BackgroundService, IBrokerLink
 {
@@ -39,6 +41,7 @@ internal sealed partial class IngestClient : BackgroundService, IBrokerLink
     private readonly TimeProvider time;
     private readonly ILogger<IngestClient> logger;
     private readonly IMqttClient client;
+    private readonly IMqttClient publisher;
     private readonly SemaphoreSlim disconnected = new(0);
     private readonly CancellationTokenSource intake = new();
     private int handlersInProgress;
@@ -53,12 +56,17 @@ internal sealed partial class IngestClient : BackgroundService, IBrokerLink
         this.queue = queue;
         this.time = time;
         this.logger = logger;
-        client = new MqttClientFactory(new MqttLogBridge(loggerFactory.CreateLogger("MQTTnet.Client"))).CreateMqttClient();
+        var factory = new MqttClientFactory(new MqttLogBridge(loggerFactory.CreateLogger("MQTTnet.Client")));
+        client = factory.CreateMqttClient();
         client.ApplicationMessageReceivedAsync += OnMessageAsync;
         client.DisconnectedAsync += OnDisconnectedAsync;
+        publisher = factory.CreateMqttClient();
+        publisher.DisconnectedAsync += OnDisconnectedAsync;
     }
 
-    public bool IsConnected => client.IsConnected;
+    public bool IsConnected => client.IsConnected && publisher.IsConnected;
+
+    private string PublisherClientId => options.Mqtt.ClientId + "-acks";
 
     public async Task PublishAsync(string topic, byte[] payload, CancellationToken cancellationToken)
     {
@@ -67,7 +75,7 @@ internal sealed partial class IngestClient : BackgroundService, IBrokerLink
             .WithPayload(payload)
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
             .Build();
-        var result = await client.PublishAsync(message, cancellationToken).ConfigureAwait(false);
+        var result = await publisher.PublishAsync(message, cancellationToken).ConfigureAwait(false);
         if (!result.IsSuccess && result.ReasonCode != MqttClientPublishReasonCode.NoMatchingSubscribers)
         {
             throw new InvalidOperationException($"The broker refused the publish on {topic}: {result.ReasonCode} {result.ReasonString}");
@@ -92,12 +100,17 @@ internal sealed partial class IngestClient : BackgroundService, IBrokerLink
     {
         stopping = true;
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
-        if (client.IsConnected)
+        foreach (var connection in new[] { client, publisher })
         {
+            if (!connection.IsConnected)
+            {
+                continue;
+            }
+
             try
             {
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-                await client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection).Build(), timeout.Token).ConfigureAwait(false);
+                await connection.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection).Build(), timeout.Token).ConfigureAwait(false);
             }
 #pragma warning disable CA1031 // A failed clean disconnect at shutdown is only worth a log line.
             catch (Exception exception)
@@ -112,7 +125,9 @@ internal sealed partial class IngestClient : BackgroundService, IBrokerLink
     {
         client.ApplicationMessageReceivedAsync -= OnMessageAsync;
         client.DisconnectedAsync -= OnDisconnectedAsync;
+        publisher.DisconnectedAsync -= OnDisconnectedAsync;
         client.Dispose();
+        publisher.Dispose();
         disconnected.Dispose();
         intake.Dispose();
         base.Dispose();
@@ -124,11 +139,20 @@ internal sealed partial class IngestClient : BackgroundService, IBrokerLink
         var backoff = MinBackoff;
         while (!stoppingToken.IsCancellationRequested)
         {
-            if (!client.IsConnected)
+            if (!IsConnected)
             {
                 try
                 {
-                    await ConnectAsync(stoppingToken).ConfigureAwait(false);
+                    if (!publisher.IsConnected)
+                    {
+                        await ConnectPublisherAsync(stoppingToken).ConfigureAwait(false);
+                    }
+
+                    if (!client.IsConnected)
+                    {
+                        await ConnectAsync(stoppingToken).ConfigureAwait(false);
+                    }
+
                     backoff = MinBackoff;
                 }
                 catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -151,22 +175,30 @@ internal sealed partial class IngestClient : BackgroundService, IBrokerLink
         }
     }
 
-    private async Task ConnectAsync(CancellationToken cancellationToken)
+    private MqttClientOptionsBuilder Options(string clientId)
     {
         var builder = new MqttClientOptionsBuilder()
             .WithTcpServer(endpoint.Host, endpoint.Port)
-            .WithClientId(options.Mqtt.ClientId)
+            .WithClientId(clientId)
             .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
-            .WithCleanStart(false)
-            .WithSessionExpiryInterval(24 * 3600)
             .WithKeepAlivePeriod(TimeSpan.FromSeconds(15))
             .WithTimeout(TimeSpan.FromSeconds(5));
-        if (!string.IsNullOrEmpty(options.Mqtt.Username))
-        {
-            builder = builder.WithCredentials(options.Mqtt.Username, options.Mqtt.Password);
-        }
+        return string.IsNullOrEmpty(options.Mqtt.Username) ? builder : builder.WithCredentials(options.Mqtt.Username, options.Mqtt.Password);
+    }
 
-        var result = await client.ConnectAsync(builder.Build(), cancellationToken).ConfigureAwait(false);
+    private async Task ConnectPublisherAsync(CancellationToken cancellationToken)
+    {
+        var result = await publisher.ConnectAsync(Options(PublisherClientId).WithCleanStart(true).Build(), cancellationToken).ConfigureAwait(false);
+        if (result.ResultCode != MqttClientConnectResultCode.Success)
+        {
+            throw new InvalidOperationException($"The broker refused the connection of {PublisherClientId}: {result.ResultCode} {result.ReasonString}");
+        }
+    }
+
+    private async Task ConnectAsync(CancellationToken cancellationToken)
+    {
+        var connectOptions = Options(options.Mqtt.ClientId).WithCleanStart(false).WithSessionExpiryInterval(24 * 3600).Build();
+        var result = await client.ConnectAsync(connectOptions, cancellationToken).ConfigureAwait(false);
         if (result.ResultCode != MqttClientConnectResultCode.Success)
         {
             throw new InvalidOperationException($"The broker refused the connection: {result.ResultCode} {result.ReasonString}");
