@@ -11,6 +11,37 @@ internal static class SizeReport
 {
     public static void Print()
     {
+        PrintComparison();
+        Console.WriteLine();
+        PrintBatchShapes();
+    }
+
+    /// <summary>How the cost per reading depends on how many readings of each point one batch holds.</summary>
+    private static void PrintBatchShapes()
+    {
+        Console.WriteLine("city/v1 batch by shape (values with two decimals, steady periods):");
+        Console.WriteLine();
+        Console.WriteLine("| shape | readings | bytes uncompressed/reading | bytes zstd/reading |");
+        Console.WriteLine("|---|---:|---:|---:|");
+        foreach (var (name, points, perPoint) in new[]
+        {
+            ("meter cabinet: 50 points x 60 readings (1 s period, 60 s batch)", 50, 60),
+            ("50 points x 10 readings (1 s period, 10 s batch)", 50, 10),
+            ("50 points x 2 readings", 50, 2),
+            ("lighting cabinet: 1,024 points x 1 reading (60 s period, 60 s batch)", 1024, 1),
+            ("lighting cabinet: 1,024 points x 10 readings (backlog, 10 min batch)", 1024, 10),
+        })
+        {
+            var readings = Telemetry.Periodic(points, perPoint);
+            var plain = BatchCodec.EncodeToBytes(new BatchHeader("gw-0001", 1, 1, Telemetry.Start), readings, compressionThreshold: int.MaxValue).Length;
+            var packed = BatchCodec.EncodeToBytes(new BatchHeader("gw-0001", 1, 1, Telemetry.Start), readings).Length;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {name} | {readings.Count} | {plain / (double)readings.Count:0.00} | {packed / (double)readings.Count:0.00} |"));
+        }
+    }
+
+    private static void PrintComparison()
+    {
         var readings = Telemetry.Periodic();
         var rows = new List<(string Name, byte[] Payload)>
         {

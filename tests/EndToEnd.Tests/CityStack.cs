@@ -72,6 +72,18 @@ internal sealed class CityStack : IAsyncDisposable
         Edge = ManagedProcess.Start("edge/Edge", "edge", ["--config", configPath], log, "edge");
     }
 
+    /// <summary>Other gateways publishing to central at the same time (citysim's load mode); stops by itself.</summary>
+    public ManagedProcess StartBackgroundLoad(int seconds)
+    {
+        var load = ManagedProcess.Start("simulators/CitySim", "citysim",
+        [
+            "load", "--broker", $"127.0.0.1:{MqttPort}", "--gateways", "5", "--points", "50", "--readings-per-point", "10",
+            "--window", "4", "--duration", seconds.ToString(CultureInfo.InvariantCulture), "--gateway-prefix", "noise-",
+        ], log, "citysim load");
+        retired.Add(load);
+        return load;
+    }
+
     public async Task KillEdgeAsync()
     {
         await Edge!.KillHardAsync();

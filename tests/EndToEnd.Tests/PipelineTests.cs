@@ -63,6 +63,7 @@ public sealed class PipelineTests(ITestOutputHelper log)
         await city.StartCentralAsync();
         await city.StartMeterAsync();
         city.StartEdge(periodMs: 50);
+        city.StartBackgroundLoad(seconds: 25);
         var random = new Random(7);
 
         await WaitForAcknowledgedAsync(city);
