@@ -50,7 +50,7 @@ public sealed class BufferOptions
 
 public sealed class LocalApiOptions
 {
-    public string SocketPath { get; set; } = "data/edgectl.sock";
+    public string SocketPath { get; set; } = "/tmp/city-edge/edgectl.sock";
 }
 
 public sealed class DeviceOptions
