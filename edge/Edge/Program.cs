@@ -56,7 +56,7 @@ public static class Program
         BatchBuffer buffer;
         try
         {
-            buffer = BatchBuffer.Open(options.Buffer.Path, options.Buffer.MaxBytes, options.GatewayId, time);
+            buffer = BatchBuffer.Open(options.Buffer.Path, options.Buffer.MaxBytes, options.GatewayId, time, options.Buffer.MaxReadingsPerBatch);
         }
         catch (BufferOwnershipException ex)
         {

@@ -14,9 +14,10 @@ public sealed class BufferTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private BatchBuffer Open(long maxBytes = 1 << 30, string gateway = "gw-001")
+    // growUpTo 1: every append stays a batch of its own (most tests count batches); the growth tests raise it.
+    private BatchBuffer Open(long maxBytes = 1 << 30, string gateway = "gw-001", int growUpTo = 1)
     {
-        var buffer = BatchBuffer.Open(DbPath, maxBytes, gateway, _time);
+        var buffer = BatchBuffer.Open(DbPath, maxBytes, gateway, _time, growUpTo);
         buffer.SyncCatalogue([new PointInfo { Id = "meter1/voltage", Unit = "V", Device = "meter1" }]);
         return buffer;
     }
@@ -108,7 +109,7 @@ public sealed class BufferTests : IDisposable
             alias = buffer.AliasOf("meter1/voltage");
         }
 
-        using var reopened = BatchBuffer.Open(DbPath, 1 << 30, "gw-001", _time);
+        using var reopened = BatchBuffer.Open(DbPath, 1 << 30, "gw-001", _time, maxReadingsPerBatch: 1);
         var aliases = reopened.SyncCatalogue([new PointInfo { Id = "meter1/current", Unit = "A" }, new PointInfo { Id = "meter1/voltage", Unit = "V" }]);
         Assert.Equal(first + 1, reopened.Epoch);
         Assert.Equal(alias, aliases["meter1/voltage"]);
@@ -224,6 +225,75 @@ public sealed class BufferTests : IDisposable
 
         buffer.ReleaseAll();
         Assert.Equal(5, buffer.TakePending(10, liveFrom).Count);
+    }
+
+    [Fact]
+    public void Unsent_tail_grows_into_one_batch_under_a_new_seq_up_to_the_limit()
+    {
+        using var buffer = Open(growUpTo: 10);
+        var first = buffer.Append([Readings(buffer, 4)]).Seqs.Single();
+        var grown = buffer.Append([Readings(buffer, 4, start: 231)]).Seqs.Single();
+        var next = buffer.Append([Readings(buffer, 4, start: 232)]).Seqs.Single(); // 12 > 10: a new batch
+
+        Assert.True(grown > first);
+        Assert.True(next > grown);
+        var pending = buffer.TakePending(10, 0);
+        Assert.Equal([grown, next], pending.Select(b => b.Seq));
+        Assert.Equal([8, 4], pending.Select(b => b.ReadingCount));
+        var values = BatchBuffer.DecodeReadings(pending[0]).Select(r => r.Value.Number).ToList();
+        Assert.Equal([230, 230.01, 230.02, 230.03, 231, 231.01, 231.02, 231.03], values);
+        var stats = buffer.GetStats();
+        Assert.Equal(12, stats.ReadingsBuffered);
+        Assert.Equal(12, stats.ReadingsWaiting);
+        Assert.Equal(2, stats.BatchesWaiting);
+    }
+
+    [Fact]
+    public void A_batch_handed_to_the_forwarder_never_grows()
+    {
+        using var buffer = Open(growUpTo: 100);
+        var sent = buffer.Append([Readings(buffer, 4)]).Seqs.Single();
+        Assert.Equal(sent, buffer.TakePending(10, 0).Single().Seq);
+        buffer.ReleaseAll(); // published, then the link dropped: it may be at central already
+
+        var after = buffer.Append([Readings(buffer, 4, start: 231)]).Seqs.Single();
+
+        var pending = buffer.TakePending(10, 0);
+        Assert.Equal([sent, after], pending.Select(b => b.Seq));
+        Assert.All(pending, b => Assert.Equal(4, b.ReadingCount));
+    }
+
+    [Fact]
+    public void A_new_connection_closes_the_growing_batch_so_backlog_never_rides_in_live_data()
+    {
+        using var buffer = Open(growUpTo: 100);
+        var backlog = buffer.Append([Readings(buffer, 4)]).Seqs.Single();
+        var liveFrom = buffer.StartLiveSection();
+        var live = buffer.Append([Readings(buffer, 4, start: 231)]).Seqs.Single();
+
+        Assert.True(live >= liveFrom);
+        Assert.True(backlog < liveFrom);
+        Assert.Equal([live, backlog], buffer.TakePending(10, liveFrom).Select(b => b.Seq));
+    }
+
+    [Fact]
+    public void Grown_batch_survives_reopen_and_replaced_seqs_are_gone()
+    {
+        ulong grown;
+        using (var buffer = Open(growUpTo: 100))
+        {
+            buffer.Append([Readings(buffer, 3)]);
+            grown = buffer.Append([Readings(buffer, 3, start: 231)]).Seqs.Single();
+        }
+
+        using var reopened = BatchBuffer.Open(DbPath, 1 << 30, "gw-001", _time, maxReadingsPerBatch: 100);
+        var pending = reopened.TakePending(10, 0);
+        Assert.Equal(grown, Assert.Single(pending).Seq);
+        Assert.Equal(6, pending[0].ReadingCount);
+
+        // After a restart nothing is known about what was published: the old batch does not grow.
+        var next = reopened.Append([Readings(reopened, 3, start: 232)]).Seqs.Single();
+        Assert.True(next > grown);
     }
 
     [Fact]

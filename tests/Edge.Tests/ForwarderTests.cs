@@ -133,7 +133,7 @@ public sealed class ForwarderTests : IAsyncLifetime
                 ReconnectMaxDelayMs = 200,
             },
         };
-        var buffer = BatchBuffer.Open(_dir.File("buffer.db"), 1 << 30, "gw-001", time);
+        var buffer = BatchBuffer.Open(_dir.File("buffer.db"), 1 << 30, "gw-001", time, maxReadingsPerBatch: 1);
         buffer.SyncCatalogue([new PointInfo { Id = "meter1/voltage", Unit = "V", Device = "meter1", Description = "Phase voltage" }]);
         var state = new EdgeState("gw-001", time.GetUtcNow(), []);
         var forwarder = new Forwarder(buffer, Options.Create(options), state, time, NullLogger<Forwarder>.Instance);

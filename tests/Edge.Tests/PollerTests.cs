@@ -143,7 +143,7 @@ public sealed class BufferWriterTests : IDisposable
     public async Task Writer_CommitsQueuedReadings_AndFlushesTheRestAtStop()
     {
         var options = new EdgeOptions { GatewayId = "gw-001", Buffer = new BufferOptions { FlushIntervalMs = 50, MaxReadingsPerBatch = 100 } };
-        using var buffer = BatchBuffer.Open(_dir.File("b.db"), 1 << 30, "gw-001");
+        using var buffer = BatchBuffer.Open(_dir.File("b.db"), 1 << 30, "gw-001", maxReadingsPerBatch: options.Buffer.MaxReadingsPerBatch);
         var queue = new ReadingQueue(10_000);
         var writer = new BufferWriter(buffer, queue, Options.Create(options), TimeProvider.System, NullLogger<BufferWriter>.Instance);
         await writer.StartAsync(CancellationToken.None);

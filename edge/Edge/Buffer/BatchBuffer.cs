@@ -59,10 +59,16 @@ public sealed class BatchBuffer : IDisposable
     private BufferMeta _state;
     private bool _disposed;
 
-    private BatchBuffer(string path, long maxBytes, string gatewayId, TimeProvider time)
+    // The newest telemetry batch, as long as it has never been handed to the forwarder: the next append may
+    // replace it by a bigger batch under a new seq (its own seq was never published, so nothing can duplicate).
+    // During an outage this turns many small flushes into few large batches: fewer bytes per reading on the wire.
+    private GrowingTail? _tail;
+
+    private BatchBuffer(string path, long maxBytes, string gatewayId, TimeProvider time, int maxReadingsPerBatch)
     {
         Path = path;
         MaxBytes = maxBytes;
+        MaxReadingsPerBatch = maxReadingsPerBatch;
         GatewayId = gatewayId;
         _time = time;
         var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
@@ -98,6 +104,9 @@ public sealed class BatchBuffer : IDisposable
 
     public long MaxBytes { get; }
 
+    /// <summary>A batch grows up to this many readings while it waits unsent (see <see cref="Append"/>).</summary>
+    public int MaxReadingsPerBatch { get; }
+
     public string GatewayId { get; }
 
     /// <summary>This run's epoch, bumped and persisted when the buffer was opened.</summary>
@@ -116,14 +125,28 @@ public sealed class BatchBuffer : IDisposable
     }
 
     /// <summary>
+    /// Marks the start of a connection: what is buffered from here on is live data. The batch still growing is
+    /// closed, so that backlog readings never ride in a live batch. Returns the first live seq.
+    /// </summary>
+    public ulong StartLiveSection()
+    {
+        lock (_gate)
+        {
+            _tail = null;
+            return _state.NextSeq;
+        }
+    }
+
+    /// <summary>
     /// Opens (or creates) the buffer file and bumps the epoch. Throws <see cref="BufferOwnershipException"/> when the
     /// file belongs to another gateway id: its batches carry that id and central would refuse them.
     /// </summary>
-    public static BatchBuffer Open(string path, long maxBytes, string gatewayId, TimeProvider? time = null)
+    public static BatchBuffer Open(string path, long maxBytes, string gatewayId, TimeProvider? time = null, int maxReadingsPerBatch = 5000)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentException.ThrowIfNullOrEmpty(gatewayId);
-        return new BatchBuffer(path, maxBytes, gatewayId, time ?? TimeProvider.System);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxReadingsPerBatch, 1);
+        return new BatchBuffer(path, maxBytes, gatewayId, time ?? TimeProvider.System, maxReadingsPerBatch);
     }
 
     /// <summary>
@@ -234,6 +257,9 @@ public sealed class BatchBuffer : IDisposable
     /// (group commit). When the size cap would be exceeded, the oldest telemetry batches not in flight are evicted in
     /// that same transaction, their readings counted as dropped, and an EVENTS batch with the running dropped total
     /// is added. Only after this method returns do the readings count as buffered.
+    /// While the newest telemetry batch has not been handed to the forwarder (link down, window full), a group is
+    /// merged into it instead: the old batch is replaced, in the same transaction, by one under a new seq, up to
+    /// <see cref="MaxReadingsPerBatch"/> readings. Seqs of replaced batches were never published and never return.
     /// </summary>
     public AppendResult Append(IReadOnlyList<IReadOnlyList<Reading>> groups)
     {
@@ -246,6 +272,7 @@ public sealed class BatchBuffer : IDisposable
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             var state = _state;
+            var tail = _tail;
             var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
             _db.BeginTrans();
             try
@@ -257,9 +284,21 @@ public sealed class BatchBuffer : IDisposable
                         continue;
                     }
 
+                    // Grow the unsent tail batch instead of adding a small one next to it.
+                    var content = readings;
+                    var created = now;
+                    if (tail is not null && tail.Readings.Count + readings.Count <= MaxReadingsPerBatch && TryDelete(tail.Seq, out var tailCount, out var tailSize))
+                    {
+                        state = state.Removed(tailSize, tailCount);
+                        seqs.Remove(tail.Seq);
+                        content = [.. tail.Readings, .. readings];
+                        created = tail.CreatedUnixMs;
+                    }
+
+                    tail = null;
                     var seq = state.NextSeq;
                     state = state with { NextSeq = seq + 1 };
-                    var payload = BatchCodec.EncodeToBytes(new BatchHeader(GatewayId, state.Epoch, seq, now, BatchKind.Telemetry), readings);
+                    var payload = BatchCodec.EncodeToBytes(new BatchHeader(GatewayId, state.Epoch, seq, created, BatchKind.Telemetry), content);
                     if (state.BytesUsed + payload.Length > MaxBytes)
                     {
                         var (batches, readingsEvicted, newState) = Evict(state, payload.Length + EventReserveBytes);
@@ -271,15 +310,16 @@ public sealed class BatchBuffer : IDisposable
                     if (state.BytesUsed + payload.Length + (dropped > 0 ? EventReserveBytes : 0) > MaxBytes)
                     {
                         // Even an empty buffer (apart from events and batches in flight) cannot take it.
-                        dropped += readings.Count;
-                        state = state with { ReadingsDropped = state.ReadingsDropped + readings.Count };
+                        dropped += content.Count;
+                        state = state with { ReadingsDropped = state.ReadingsDropped + content.Count };
                         continue;
                     }
 
-                    Insert(seq, BatchKind.Telemetry, now, readings.Count, payload, tag: null);
-                    state = state.Added(payload.Length, readings.Count) with { ReadingsBuffered = state.ReadingsBuffered + readings.Count };
+                    Insert(seq, BatchKind.Telemetry, created, content.Count, payload, tag: null);
+                    state = state.Added(payload.Length, content.Count) with { ReadingsBuffered = state.ReadingsBuffered + readings.Count };
                     seqs.Add(seq);
                     stored += readings.Count;
+                    tail = new GrowingTail(seq, created, content as List<Reading> ?? [.. content]);
                 }
 
                 if (dropped > 0)
@@ -298,6 +338,7 @@ public sealed class BatchBuffer : IDisposable
             }
 
             _state = state;
+            _tail = tail;
         }
 
         if (seqs.Count > 0)
@@ -569,6 +610,11 @@ public sealed class BatchBuffer : IDisposable
         }
 
         _inFlight.Add(seq);
+        if (_tail?.Seq == seq)
+        {
+            _tail = null;
+        }
+
         result.Add(new StoredBatch(seq, (BatchKind)doc["kind"].AsInt32, doc["created"].AsInt64, doc["count"].AsInt32, doc["payload"].AsBinary));
         return true;
     }
@@ -684,6 +730,9 @@ public sealed class BatchBuffer : IDisposable
 public sealed class BufferOwnershipException(string message) : Exception(message);
 
 /// <summary>The meta document: identity, sequence counters and lifetime totals, always written with the batches.</summary>
+/// <summary>The newest telemetry batch while it may still grow: never handed out since it was written.</summary>
+internal sealed record GrowingTail(ulong Seq, long CreatedUnixMs, List<Reading> Readings);
+
 internal sealed record BufferMeta(
     string GatewayId,
     ulong Epoch,

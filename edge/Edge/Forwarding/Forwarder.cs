@@ -213,7 +213,7 @@ public sealed partial class Forwarder(
         await PublishAsync(client, BirthMessage(), session.Token).ConfigureAwait(false);
 
         // Batches committed from now on are "live": they go before the backlog.
-        var liveFromSeq = buffer.NextSeq;
+        var liveFromSeq = buffer.StartLiveSection();
         state.Central.SetConnected(connectedAt);
         LogConnected(logger, Broker, buffer.Epoch, liveFromSeq);
         try
