@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Net;
 using City.Central.Configuration;
 using City.Central.Ingest;
 using City.Contract;
@@ -34,6 +35,16 @@ internal sealed partial class IngestClient : BackgroundService, IBrokerLink
 {
     private static readonly TimeSpan MinBackoff = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// SO_RCVBUF and SO_SNDBUF of both connections. MQTTnet always sets both to its BufferSize, 8 KiB by
+    /// default, which fixes the kernel buffers at 16 KiB and turns off their autotuning. A receive window
+    /// that small is below one segment on loopback (MSS 64 KiB): once the broker has a backlog for us, its
+    /// kernel can only send in window-sized pieces on the persist/retransmit timer (about 5 per second),
+    /// and ingestion collapses to tens of messages per second (seen against mosquitto). Linux caps the
+    /// value at net.core.rmem_max/wmem_max.
+    /// </summary>
+    internal const int SocketBufferBytes = 1024 * 1024;
 
     private readonly CentralOptions options;
     private readonly BrokerEndpoint endpoint;
@@ -178,7 +189,8 @@ internal sealed partial class IngestClient : BackgroundService, IBrokerLink
     private MqttClientOptionsBuilder Options(string clientId)
     {
         var builder = new MqttClientOptionsBuilder()
-            .WithTcpServer(endpoint.Host, endpoint.Port)
+            .WithTcpServer(tcp => tcp.BufferSize = SocketBufferBytes)
+            .WithEndPoint(new DnsEndPoint(endpoint.Host, endpoint.Port))
             .WithClientId(clientId)
             .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
             .WithKeepAlivePeriod(TimeSpan.FromSeconds(15))

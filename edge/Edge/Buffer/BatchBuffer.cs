@@ -162,8 +162,7 @@ public sealed class BatchBuffer : IDisposable
             var all = ReservedPoints().Concat(points).ToList();
             var state = _state;
             var changed = false;
-            _db.BeginTrans();
-            try
+            InTransaction(() =>
             {
                 foreach (var point in all)
                 {
@@ -202,14 +201,7 @@ public sealed class BatchBuffer : IDisposable
                     _meta.Upsert(state.ToDocument());
                 }
 
-                _db.Commit();
-                SyncLogToDisk();
-            }
-            catch
-            {
-                _db.Rollback();
-                throw;
-            }
+            });
 
             _state = state;
             foreach (var point in all)
@@ -274,8 +266,7 @@ public sealed class BatchBuffer : IDisposable
             var state = _state;
             var tail = _tail;
             var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-            _db.BeginTrans();
-            try
+            InTransaction(() =>
             {
                 foreach (var readings in groups)
                 {
@@ -328,14 +319,7 @@ public sealed class BatchBuffer : IDisposable
                 }
 
                 _meta.Upsert(state.ToDocument());
-                _db.Commit();
-                SyncLogToDisk();
-            }
-            catch
-            {
-                _db.Rollback();
-                throw;
-            }
+            });
 
             _state = state;
             _tail = tail;
@@ -437,8 +421,7 @@ public sealed class BatchBuffer : IDisposable
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             var state = _state;
-            _db.BeginTrans();
-            try
+            InTransaction(() =>
             {
                 foreach (var seq in committed)
                 {
@@ -469,14 +452,7 @@ public sealed class BatchBuffer : IDisposable
                     _meta.Upsert(state.ToDocument());
                 }
 
-                _db.Commit();
-                SyncLogToDisk();
-            }
-            catch
-            {
-                _db.Rollback();
-                throw;
-            }
+            });
 
             _state = state;
             foreach (var seq in committed)
@@ -517,6 +493,32 @@ public sealed class BatchBuffer : IDisposable
     }
 
     /// <summary>Decodes a stored batch's readings (tests and diagnostics).</summary>
+    /// <summary>Runs <paramref name="work"/> in one LiteDB transaction whose commit is on disk when this returns.</summary>
+    private void InTransaction(Action work) => InTransaction(() =>
+    {
+        work();
+        return true;
+    });
+
+    private T InTransaction<T>(Func<T> work)
+    {
+        _db.BeginTrans();
+        T result;
+        try
+        {
+            result = work();
+            _db.Commit();
+        }
+        catch
+        {
+            _db.Rollback();
+            throw;
+        }
+
+        SyncLogToDisk();
+        return result;
+    }
+
     /// <summary>
     /// LiteDB 5 writes a commit to its log file without fsync. A batch must be on disk before its seq can be
     /// published: after a power cut a seq already sent must never be handed out again (central would take the
@@ -570,8 +572,7 @@ public sealed class BatchBuffer : IDisposable
 
     private BufferMeta Start(string gatewayId)
     {
-        _db.BeginTrans();
-        try
+        return InTransaction(() =>
         {
             var doc = _meta.FindById(MetaId);
             var state = doc is null ? BufferMeta.New(gatewayId) : BufferMeta.FromDocument(doc);
@@ -583,15 +584,8 @@ public sealed class BatchBuffer : IDisposable
 
             state = state with { Epoch = state.Epoch + 1 };
             _meta.Upsert(state.ToDocument());
-            _db.Commit();
-            SyncLogToDisk();
             return state;
-        }
-        catch
-        {
-            _db.Rollback();
-            throw;
-        }
+        });
     }
 
     private int EventsCount() => _batches.Count(Query.EQ("kind", (int)BatchKind.Events));
