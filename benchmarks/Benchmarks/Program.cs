@@ -4,7 +4,13 @@ using City.Benchmarks;
 if (args is ["sizes"])
 {
     SizeReport.Print();
-    return;
+    return 0;
+}
+
+if (args is ["backlog", ..])
+{
+    return BacklogReport.Run(args);
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(CodecBenchmarks).Assembly).Run(args);
+return 0;

@@ -186,17 +186,23 @@ internal sealed partial class IngestClient : BackgroundService, IBrokerLink
         }
     }
 
-    private MqttClientOptionsBuilder Options(string clientId)
+    /// <summary>The connection options common to both connections.</summary>
+    internal static MqttClientOptionsBuilder ConnectionOptions(string host, int port, string clientId, string? username, string? password)
     {
         var builder = new MqttClientOptionsBuilder()
+            .WithEndPoint(new DnsEndPoint(host, port))
+
+            // After WithEndPoint, which starts from fresh TCP options.
             .WithTcpServer(tcp => tcp.BufferSize = SocketBufferBytes)
-            .WithEndPoint(new DnsEndPoint(endpoint.Host, endpoint.Port))
             .WithClientId(clientId)
             .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
             .WithKeepAlivePeriod(TimeSpan.FromSeconds(15))
             .WithTimeout(TimeSpan.FromSeconds(5));
-        return string.IsNullOrEmpty(options.Mqtt.Username) ? builder : builder.WithCredentials(options.Mqtt.Username, options.Mqtt.Password);
+        return string.IsNullOrEmpty(username) ? builder : builder.WithCredentials(username, password);
     }
+
+    private MqttClientOptionsBuilder Options(string clientId) =>
+        ConnectionOptions(endpoint.Host, endpoint.Port, clientId, options.Mqtt.Username, options.Mqtt.Password);
 
     private async Task ConnectPublisherAsync(CancellationToken cancellationToken)
     {

@@ -60,7 +60,7 @@ public sealed class BatchBuffer : IDisposable
     private bool _disposed;
 
     // The newest telemetry batch, as long as it has never been handed to the forwarder: the next append may
-    // replace it by a bigger batch under a new seq (its own seq was never published, so nothing can duplicate).
+    // replace it by a bigger batch under the same seq (that seq was never published: nobody has seen it).
     // During an outage this turns many small flushes into few large batches: fewer bytes per reading on the wire.
     private GrowingTail? _tail;
 
@@ -250,8 +250,8 @@ public sealed class BatchBuffer : IDisposable
     /// that same transaction, their readings counted as dropped, and an EVENTS batch with the running dropped total
     /// is added. Only after this method returns do the readings count as buffered.
     /// While the newest telemetry batch has not been handed to the forwarder (link down, window full), a group is
-    /// merged into it instead: the old batch is replaced, in the same transaction, by one under a new seq, up to
-    /// <see cref="MaxReadingsPerBatch"/> readings. Seqs of replaced batches were never published and never return.
+    /// merged into it instead: the old batch is replaced, in the same transaction, by a bigger one under the same
+    /// seq (never published yet), up to <see cref="MaxReadingsPerBatch"/> readings. Seqs stay without gaps.
     /// </summary>
     public AppendResult Append(IReadOnlyList<IReadOnlyList<Reading>> groups)
     {
@@ -275,20 +275,25 @@ public sealed class BatchBuffer : IDisposable
                         continue;
                     }
 
-                    // Grow the unsent tail batch instead of adding a small one next to it.
+                    // Grow the unsent tail batch, under its own seq, instead of adding a small one next to it.
                     var content = readings;
                     var created = now;
+                    ulong seq;
                     if (tail is not null && tail.Readings.Count + readings.Count <= MaxReadingsPerBatch && TryDelete(tail.Seq, out var tailCount, out var tailSize))
                     {
                         state = state.Removed(tailSize, tailCount);
-                        seqs.Remove(tail.Seq);
+                        seq = tail.Seq;
+                        seqs.Remove(seq);
                         content = [.. tail.Readings, .. readings];
                         created = tail.CreatedUnixMs;
                     }
+                    else
+                    {
+                        seq = state.NextSeq;
+                        state = state with { NextSeq = seq + 1 };
+                    }
 
                     tail = null;
-                    var seq = state.NextSeq;
-                    state = state with { NextSeq = seq + 1 };
                     var payload = BatchCodec.EncodeToBytes(new BatchHeader(GatewayId, state.Epoch, seq, created, BatchKind.Telemetry), content);
                     if (state.BytesUsed + payload.Length > MaxBytes)
                     {

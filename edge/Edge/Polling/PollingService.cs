@@ -72,7 +72,7 @@ public sealed partial class PollingService(
     [LoggerMessage(Level = LogLevel.Information, Message = "Device {Device} is disabled (Enabled=false): not polled")]
     private static partial void LogDisabled(ILogger logger, string device);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "No devices configured (Edge:Devices is empty): nothing to poll")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No device to poll (Edge:Devices is empty or every device has Enabled=false)")]
     private static partial void LogNoDevices(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Polling {Device} at {Endpoint}: {Points} points in {Requests} requests per cycle")]
