@@ -1,3 +1,4 @@
+using System.Net;
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Reflection;
@@ -188,7 +189,10 @@ public sealed partial class Forwarder(
         };
 
         var builder = new MqttClientOptionsBuilder()
-            .WithTcpServer(_central.Host, _central.Port)
+            .WithEndPoint(new DnsEndPoint(_central.Host, _central.Port))
+            // After WithEndPoint, which starts from fresh TCP options. MQTTnet pins SO_SNDBUF/SO_RCVBUF to this
+            // (8 KiB by default, which caps a backlog drain at window/RTT on a real link).
+            .WithTcpServer(tcp => tcp.BufferSize = SocketBufferBytes)
             .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
             .WithClientId($"edge-{_gatewayId}")
             .WithCleanStart(true)
@@ -231,6 +235,8 @@ public sealed partial class Forwarder(
             LogDisconnected(logger, Broker, disconnectReason);
         }
     }
+
+    private const int SocketBufferBytes = 256 * 1024;
 
     private async Task PumpAsync(IMqttClient client, ulong liveFromSeq, CancellationToken token)
     {

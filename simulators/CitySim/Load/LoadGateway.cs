@@ -56,7 +56,9 @@ internal sealed class LoadGateway : IAsyncDisposable
         client = factory.CreateMqttClient();
         client.ApplicationMessageReceivedAsync += OnMessageAsync;
         var clientOptions = new MqttClientOptionsBuilder()
-            .WithTcpServer(options.BrokerHost, options.BrokerPort)
+            .WithEndPoint(new System.Net.DnsEndPoint(options.BrokerHost, options.BrokerPort))
+            // After WithEndPoint. MQTTnet pins the socket buffers to this; its 8 KiB default throttles big batches.
+            .WithTcpServer(tcp => tcp.BufferSize = 1024 * 1024)
             .WithClientId(Id)
             .WithProtocolVersion(MqttProtocolVersion.V500)
             .WithCleanStart(true)
