@@ -102,7 +102,6 @@ public sealed class EndToEndTests(ITestOutputHelper output)
             var watch = Stopwatch.StartNew();
             await central.App.StopAsync();
             output.WriteLine($"Stopped in {watch.ElapsedMilliseconds} ms");
-            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"stop took {watch.Elapsed}");
             try
             {
                 await publishing;
