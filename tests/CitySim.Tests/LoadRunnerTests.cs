@@ -43,7 +43,7 @@ public sealed class LoadRunnerTests : IAsyncLifetime
     public async Task Every_published_batch_is_acknowledged_by_a_central_that_acks_everything()
     {
         await StartAckerAsync(rejectEvery: 0);
-        var options = new LoadOptions("127.0.0.1", port, Gateways: 3, Points: 10, ReadingsPerPoint: 5, Window: 4, TimeSpan.FromSeconds(1), "t-");
+        var options = new LoadOptions("127.0.0.1", port, Gateways: 3, Points: 10, ReadingsPerPoint: 5, Window: 4, TimeSpan.FromSeconds(2), "t-");
 
         var report = await new LoadRunner(options, TimeProvider.System).RunAsync(CancellationToken.None);
 
@@ -63,7 +63,7 @@ public sealed class LoadRunnerTests : IAsyncLifetime
     public async Task Rejected_seqs_are_reported_and_free_the_window()
     {
         await StartAckerAsync(rejectEvery: 2);
-        var options = new LoadOptions("127.0.0.1", port, Gateways: 1, Points: 2, ReadingsPerPoint: 2, Window: 1, TimeSpan.FromSeconds(0.5), "r-");
+        var options = new LoadOptions("127.0.0.1", port, Gateways: 1, Points: 2, ReadingsPerPoint: 2, Window: 1, TimeSpan.FromSeconds(2), "r-");
 
         var report = await new LoadRunner(options, TimeProvider.System).RunAsync(CancellationToken.None);
 
@@ -76,7 +76,8 @@ public sealed class LoadRunnerTests : IAsyncLifetime
     [Fact]
     public async Task Without_a_central_the_run_stops_by_itself_with_no_acks()
     {
-        var options = new LoadOptions("127.0.0.1", port, Gateways: 2, Points: 5, ReadingsPerPoint: 2, Window: 2, TimeSpan.FromSeconds(0.3), "n-")
+        // Long enough for both gateways to connect and fill their windows even on a busy machine; then they wait.
+        var options = new LoadOptions("127.0.0.1", port, Gateways: 2, Points: 5, ReadingsPerPoint: 2, Window: 2, TimeSpan.FromSeconds(3), "n-")
         {
             DrainTimeout = TimeSpan.FromMilliseconds(300),
         };
