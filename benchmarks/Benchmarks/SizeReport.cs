@@ -29,6 +29,7 @@ internal static class SizeReport
             ("50 points x 10 readings (1 s period, 10 s batch)", 50, 10),
             ("50 points x 2 readings", 50, 2),
             ("lighting cabinet: 1,024 points x 1 reading (60 s period, 60 s batch)", 1024, 1),
+            ("lighting cabinet live: one 500 ms flush, 9 points x 1 reading", 9, 1),
             ("lighting cabinet: 1,024 points x 10 readings (backlog, 10 min batch)", 1024, 10),
         })
         {

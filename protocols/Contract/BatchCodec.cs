@@ -114,10 +114,43 @@ public static class BatchCodec
             group.Add(reading);
         }
 
+        // A point with a single exact number here goes into a scatter block, one per decimal scale.
+        var singles = new SortedDictionary<int, List<Reading>>();
         foreach (var key in order)
         {
             var group = groups[key];
+            var scale = group.Count == 1 && key.Item2 == PointType.Number ? SeriesCodec.FindDecimalScale([group[0]]) : -1;
+            if (scale >= 0)
+            {
+                if (!singles.TryGetValue(scale, out var block))
+                {
+                    block = [];
+                    singles.Add(scale, block);
+                }
+
+                block.Add(group[0]);
+            }
+        }
+
+        // A lone single gains nothing from a block of its own: it stays a series.
+        var scattered = singles.Values.Where(b => b.Count > 1).SelectMany(b => b).Select(r => r.Alias).ToHashSet();
+        foreach (var key in order)
+        {
+            var group = groups[key];
+            if (group.Count == 1 && key.Item2 == PointType.Number && scattered.Contains(key.Item1))
+            {
+                continue;
+            }
+
             body.Series.Add(SeriesCodec.Encode(key.Item1, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(group)));
+        }
+
+        foreach (var (scale, block) in singles)
+        {
+            if (block.Count > 1)
+            {
+                body.Scatter.Add(ScatterCodec.Encode(block, scale));
+            }
         }
 
         return body;
@@ -193,6 +226,18 @@ public static class BatchCodec
             total += count;
         }
 
+        foreach (var scatter in parsed.Scatter)
+        {
+            var count = ScatterCodec.CountReadings(scatter);
+            if (count < 0)
+            {
+                error = ContractError.InconsistentSeries;
+                return false;
+            }
+
+            total += count;
+        }
+
         if (total != batch.ReadingCount)
         {
             error = ContractError.CountMismatch;
@@ -204,20 +249,41 @@ public static class BatchCodec
         return true;
     }
 
-    /// <summary>Every reading of a checked body, series after series.</summary>
+    /// <summary>Every reading of a checked body: series after series, then the scatter blocks.</summary>
     public static List<Reading> Flatten(Readings readings)
     {
-        ArgumentNullException.ThrowIfNull(readings);
         var all = new List<Reading>();
-        foreach (var series in readings.Series)
+        if (!TryAppendReadings(readings, all, out var error))
         {
-            if (!SeriesCodec.TryDecode(series, all, out var error))
-            {
-                throw new InvalidDataException(error);
-            }
+            throw new InvalidDataException(error);
         }
 
         return all;
+    }
+
+    /// <summary>Appends the readings of a body (of <paramref name="onlyAlias"/> alone, if given); false with a reason when a part is inconsistent.</summary>
+    public static bool TryAppendReadings(Readings readings, List<Reading> destination, out string? error, uint? onlyAlias = null)
+    {
+        ArgumentNullException.ThrowIfNull(readings);
+        ArgumentNullException.ThrowIfNull(destination);
+        foreach (var series in readings.Series)
+        {
+            if ((onlyAlias is null || series.Alias == onlyAlias) && !SeriesCodec.TryDecode(series, destination, out error))
+            {
+                return false;
+            }
+        }
+
+        foreach (var scatter in readings.Scatter)
+        {
+            if (!ScatterCodec.TryDecode(scatter, destination, out error, onlyAlias))
+            {
+                return false;
+            }
+        }
+
+        error = null;
+        return true;
     }
 
     /// <summary>Parses any contract message; false for bytes that are not one.</summary>

@@ -14,7 +14,7 @@ public static class SeriesCodec
     // Beyond 2^53 consecutive integers are no longer exact in a double.
     private const double MaxExactInteger = 9007199254740992d;
 
-    private static readonly double[] PowersOfTen =
+    internal static readonly double[] PowersOfTen =
         [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000];
 
     /// <summary>Encodes readings of one alias and one value type, in the order given.</summary>
@@ -47,7 +47,7 @@ public static class SeriesCodec
         }
 
         EncodeValues(series, type, readings);
-        EncodeQualities(series, readings);
+        EncodeQualities(series.QualityRuns, readings);
         return series;
     }
 
@@ -69,26 +69,29 @@ public static class SeriesCodec
             return -1;
         }
 
-        if (series.QualityRuns.Count > 0)
+        return QualityRunsCover(series.QualityRuns, count) ? count : -1;
+    }
+
+    /// <summary>True when the runs are empty (all good) or pairs whose lengths add up to <paramref name="count"/>.</summary>
+    internal static bool QualityRunsCover(Google.Protobuf.Collections.RepeatedField<uint> runs, int count)
+    {
+        if (runs.Count == 0)
         {
-            if (series.QualityRuns.Count % 2 != 0)
-            {
-                return -1;
-            }
-
-            long total = 0;
-            for (var i = 1; i < series.QualityRuns.Count; i += 2)
-            {
-                total += series.QualityRuns[i];
-            }
-
-            if (total != count)
-            {
-                return -1;
-            }
+            return true;
         }
 
-        return count;
+        if (runs.Count % 2 != 0)
+        {
+            return false;
+        }
+
+        long total = 0;
+        for (var i = 1; i < runs.Count; i += 2)
+        {
+            total += runs[i];
+        }
+
+        return total == count;
     }
 
     /// <summary>Appends the series' readings to <paramref name="destination"/>; false with a reason when it is inconsistent.</summary>
@@ -144,22 +147,24 @@ public static class SeriesCodec
             destination.Add(new Reading(series.Alias, timestamp, value, Quality.Good));
         }
 
-        if (series.QualityRuns.Count > 0)
-        {
-            var index = start;
-            for (var run = 0; run < series.QualityRuns.Count; run += 2)
-            {
-                var quality = (Quality)series.QualityRuns[run];
-                var length = (int)series.QualityRuns[run + 1];
-                for (var j = 0; j < length; j++, index++)
-                {
-                    destination[index] = destination[index] with { Quality = quality };
-                }
-            }
-        }
-
+        ApplyQualities(series.QualityRuns, destination, start);
         error = null;
         return true;
+    }
+
+    /// <summary>Sets the qualities of the readings from <paramref name="start"/> on, as the (checked) runs say.</summary>
+    internal static void ApplyQualities(Google.Protobuf.Collections.RepeatedField<uint> runs, List<Reading> destination, int start)
+    {
+        var index = start;
+        for (var run = 0; run < runs.Count; run += 2)
+        {
+            var quality = (Quality)runs[run];
+            var length = (int)runs[run + 1];
+            for (var j = 0; j < length; j++, index++)
+            {
+                destination[index] = destination[index] with { Quality = quality };
+            }
+        }
     }
 
     private static void EncodeValues(Series series, PointType type, ReadOnlySpan<Reading> readings)
@@ -208,7 +213,7 @@ public static class SeriesCodec
     }
 
     /// <summary>The smallest decimal scale at which every number is an exact integer, or -1.</summary>
-    private static int FindDecimalScale(ReadOnlySpan<Reading> readings)
+    internal static int FindDecimalScale(ReadOnlySpan<Reading> readings)
     {
         var scale = 0;
         foreach (var reading in readings)
@@ -238,7 +243,7 @@ public static class SeriesCodec
         return Math.Abs(scaled) < MaxExactInteger && scaled / power == number;
     }
 
-    private static void EncodeQualities(Series series, ReadOnlySpan<Reading> readings)
+    internal static void EncodeQualities(Google.Protobuf.Collections.RepeatedField<uint> runs, ReadOnlySpan<Reading> readings)
     {
         var allGood = true;
         foreach (var reading in readings)
@@ -261,8 +266,8 @@ public static class SeriesCodec
         {
             if (reading.Quality != current)
             {
-                series.QualityRuns.Add((uint)current);
-                series.QualityRuns.Add(length);
+                runs.Add((uint)current);
+                runs.Add(length);
                 current = reading.Quality;
                 length = 0;
             }
@@ -270,7 +275,7 @@ public static class SeriesCodec
             length++;
         }
 
-        series.QualityRuns.Add((uint)current);
-        series.QualityRuns.Add(length);
+        runs.Add((uint)current);
+        runs.Add(length);
     }
 }

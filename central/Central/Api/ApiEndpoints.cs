@@ -187,25 +187,17 @@ internal static class ApiEndpoints
                 continue;
             }
 
-            foreach (var series in body.Series)
+            scratch.Clear();
+            if (!BatchCodec.TryAppendReadings(body, scratch, out _, alias))
             {
-                if (series.Alias != alias)
-                {
-                    continue;
-                }
+                continue;
+            }
 
-                scratch.Clear();
-                if (!SeriesCodec.TryDecode(series, scratch, out _))
+            foreach (var reading in scratch)
+            {
+                if (reading.TimestampUnixMs >= fromMs && reading.TimestampUnixMs <= toMs)
                 {
-                    continue;
-                }
-
-                foreach (var reading in scratch)
-                {
-                    if (reading.TimestampUnixMs >= fromMs && reading.TimestampUnixMs <= toMs)
-                    {
-                        result.Add(reading);
-                    }
+                    result.Add(reading);
                 }
             }
         }

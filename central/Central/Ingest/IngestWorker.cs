@@ -39,6 +39,7 @@ internal sealed partial class IngestWorker : BackgroundService
     private readonly TimeProvider time;
     private readonly ILogger<IngestWorker> logger;
     private readonly List<Reading> scratch = [];
+    private readonly Dictionary<uint, Reading> newestByAlias = [];
 
     public IngestWorker(
         IngestQueue queue,
@@ -259,30 +260,30 @@ internal sealed partial class IngestWorker : BackgroundService
         pending.Ack.Committed.Add(batch.Seq);
     }
 
-    /// <summary>Decodes every series once: the batch's time span, and the newest reading of each point.</summary>
+    /// <summary>Decodes the body once: the batch's time span, and the newest reading of each point.</summary>
     private bool TryScan(Readings body, PendingGateway pending, out long tMin, out long tMax)
     {
         tMin = long.MaxValue;
         tMax = long.MinValue;
-        foreach (var series in body.Series)
+        scratch.Clear();
+        newestByAlias.Clear();
+        if (!BatchCodec.TryAppendReadings(body, scratch, out _))
         {
-            scratch.Clear();
-            if (!SeriesCodec.TryDecode(series, scratch, out _))
-            {
-                return false;
-            }
+            return false;
+        }
 
-            var newest = scratch[0];
-            foreach (var reading in scratch)
+        foreach (var reading in scratch)
+        {
+            tMin = Math.Min(tMin, reading.TimestampUnixMs);
+            tMax = Math.Max(tMax, reading.TimestampUnixMs);
+            if (!newestByAlias.TryGetValue(reading.Alias, out var newest) || reading.TimestampUnixMs >= newest.TimestampUnixMs)
             {
-                tMin = Math.Min(tMin, reading.TimestampUnixMs);
-                tMax = Math.Max(tMax, reading.TimestampUnixMs);
-                if (reading.TimestampUnixMs >= newest.TimestampUnixMs)
-                {
-                    newest = reading;
-                }
+                newestByAlias[reading.Alias] = reading;
             }
+        }
 
+        foreach (var newest in newestByAlias.Values)
+        {
             pending.OfferLatest(new LatestValue(newest.Alias, newest.TimestampUnixMs, newest.Value, newest.Quality));
         }
 
