@@ -39,7 +39,6 @@ internal sealed partial class IngestWorker : BackgroundService
     private readonly TimeProvider time;
     private readonly ILogger<IngestWorker> logger;
     private readonly List<Reading> scratch = [];
-    private readonly Dictionary<uint, Reading> newestByAlias = [];
 
     public IngestWorker(
         IngestQueue queue,
@@ -265,29 +264,50 @@ internal sealed partial class IngestWorker : BackgroundService
     {
         tMin = long.MaxValue;
         tMax = long.MinValue;
-        scratch.Clear();
-        newestByAlias.Clear();
-        if (!BatchCodec.TryAppendReadings(body, scratch, out _))
+        foreach (var series in body.Series)
         {
-            return false;
+            scratch.Clear();
+            if (!SeriesCodec.TryDecode(series, scratch, out _))
+            {
+                return false;
+            }
+
+            OfferNewest(scratch, pending, ref tMin, ref tMax);
         }
 
-        foreach (var reading in scratch)
+        foreach (var scatter in body.Scatter)
         {
-            tMin = Math.Min(tMin, reading.TimestampUnixMs);
-            tMax = Math.Max(tMax, reading.TimestampUnixMs);
-            if (!newestByAlias.TryGetValue(reading.Alias, out var newest) || reading.TimestampUnixMs >= newest.TimestampUnixMs)
+            scratch.Clear();
+            if (!ScatterCodec.TryDecode(scatter, scratch, out _))
             {
-                newestByAlias[reading.Alias] = reading;
+                return false;
+            }
+
+            // One reading per point in a scatter block: each is its point's newest.
+            foreach (var reading in scratch)
+            {
+                OfferNewest([reading], pending, ref tMin, ref tMax);
             }
         }
 
-        foreach (var newest in newestByAlias.Values)
+        return true;
+    }
+
+    /// <summary>Widens the time span by readings of one point and offers the newest of them as its latest value.</summary>
+    private static void OfferNewest(List<Reading> readingsOfOnePoint, PendingGateway pending, ref long tMin, ref long tMax)
+    {
+        var newest = readingsOfOnePoint[0];
+        foreach (var reading in readingsOfOnePoint)
         {
-            pending.OfferLatest(new LatestValue(newest.Alias, newest.TimestampUnixMs, newest.Value, newest.Quality));
+            tMin = Math.Min(tMin, reading.TimestampUnixMs);
+            tMax = Math.Max(tMax, reading.TimestampUnixMs);
+            if (reading.TimestampUnixMs >= newest.TimestampUnixMs)
+            {
+                newest = reading;
+            }
         }
 
-        return true;
+        pending.OfferLatest(new LatestValue(newest.Alias, newest.TimestampUnixMs, newest.Value, newest.Quality));
     }
 
     private void HandleBirth(string gatewayId, IncomingMessage message, GroupContext context)
