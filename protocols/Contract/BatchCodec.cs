@@ -132,6 +132,18 @@ public static class BatchCodec
             }
         }
 
+        // A lone reading at some scale joins the next finer scale's block (exact there too); a lone reading
+        // left at the finest scale gains nothing from a block of its own and stays a series.
+        var scales = singles.Keys.ToList();
+        for (var i = 0; i < scales.Count - 1; i++)
+        {
+            if (singles[scales[i]].Count == 1)
+            {
+                singles[scales[i + 1]].AddRange(singles[scales[i]]);
+                singles.Remove(scales[i]);
+            }
+        }
+
         // A lone single gains nothing from a block of its own: it stays a series.
         var scattered = singles.Values.Where(b => b.Count > 1).SelectMany(b => b).Select(r => r.Alias).ToHashSet();
         foreach (var key in order)

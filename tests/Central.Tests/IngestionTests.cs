@@ -69,6 +69,37 @@ public sealed class IngestionTests
     }
 
     [Fact]
+    public async Task SingleReadingsOfManyPoints_TravelInScatterBlocks_AndAreStoredAndServed()
+    {
+        await using var central = await CentralHost.StartAsync(null, AdmitOnBirth);
+        await using var gateway = await FakeGateway.ConnectAsync(central.MqttPort, "cab-scatter");
+        await gateway.BirthAsync(epoch: 1);
+        var t = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - 5000;
+
+        // One reading each of three number points (alias 1 is meter1/power; 50 and 51 are not in the catalogue).
+        List<Reading> readings =
+        [
+            new(1, t, PointValue.FromNumber(12.5)),
+            new(50, t + 10, PointValue.FromNumber(7)),
+            new(51, t + 20, PointValue.FromNumber(3.25), Quality.Stale),
+        ];
+        Assert.NotEmpty(BatchCodec.EncodeReadings(readings).Scatter);
+        await gateway.DataAsync(seq: 1, readings, epoch: 1);
+        Assert.Equal([1UL], (await gateway.NextAckAsync()).CommittedSeqs);
+
+        var latest = (await central.GetJsonAsync("/api/v1/points/latest?gateway=cab-scatter")).EnumerateArray().ToDictionary(p => p.GetProperty("alias").GetUInt32());
+        Assert.Equal(12.5, latest[1].GetProperty("value").GetDouble());
+        Assert.Equal(7, latest[50].GetProperty("value").GetDouble());
+        Assert.Equal("stale", latest[51].GetProperty("quality").GetString());
+
+        var history = await central.GetJsonAsync("/api/v1/points/history?gateway=cab-scatter&point=51");
+        var only = Assert.Single(history.GetProperty("readings").EnumerateArray());
+        Assert.Equal(3.25, only.GetProperty("value").GetDouble());
+        var power = await central.GetJsonAsync("/api/v1/points/history?gateway=cab-scatter&point=meter1/power");
+        Assert.Equal(12.5, Assert.Single(power.GetProperty("readings").EnumerateArray()).GetProperty("value").GetDouble());
+    }
+
+    [Fact]
     public async Task DuplicateBatch_IsStoredOnce_AndAcknowledgedTwice()
     {
         await using var central = await CentralHost.StartAsync(null, AdmitOnBirth);
