@@ -250,6 +250,12 @@ internal sealed partial class IngestClient : BackgroundService, IBrokerLink
             }
 
             var message = e.ApplicationMessage;
+            if (Topics.TryParse(message.Topic, out _, out var kind) && kind is TopicKind.Ack or TopicKind.Cmd)
+            {
+                // Central's own output, back through the city/v1/# subscription (kept to count wrong topics).
+                return;
+            }
+
             var length = message.Payload.Length > int.MaxValue ? int.MaxValue : (int)message.Payload.Length;
             var payload = length <= options.MaxPayloadBytes ? message.Payload.ToArray() : null;
             var incoming = new IncomingMessage(message.Topic, payload, length, message.Retain);
