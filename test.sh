@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test of the project. Installs the peers the tests talk to when they are missing,
+# Runs every test of the project. Installs the peers the tests talk to when they are missing (mosquitto, mbpoll, socat, pymodbus),
 # builds once, runs each test project, and ends with the line "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -8,6 +8,7 @@ need_packages=()
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need_packages+=(mosquitto)
 command -v mosquitto_pub >/dev/null 2>&1 || need_packages+=(mosquitto-clients)
 command -v mbpoll >/dev/null 2>&1 || need_packages+=(mbpoll)
+command -v socat >/dev/null 2>&1 || need_packages+=(socat)
 /usr/bin/python3 -c 'import pymodbus' >/dev/null 2>&1 || need_packages+=(python3-pymodbus)
 if [ ${#need_packages[@]} -gt 0 ]; then
   echo "== installing test peers: ${need_packages[*]}"
