@@ -4,9 +4,9 @@ namespace City.Protocols.Modbus;
 
 /// <summary>
 /// Encoders and decoders for the register PDUs (Modbus Application Protocol V1.1b3, 6.3, 6.4, 6.6, 6.12)
-/// and exception responses (7). Pure functions over spans: no I/O, no allocation, no exceptions on malformed input.
+/// and exception responses (7); coils and discrete inputs, 22/23, and 17/43-14 are in the other ModbusPdu.*.cs files. Pure functions over spans: no I/O, no allocation, no exceptions on malformed input.
 /// </summary>
-public static class ModbusPdu
+public static partial class ModbusPdu
 {
     /// <summary>Largest quantity for function 03 and 04.</summary>
     public const int MaxReadRegisters = 125;

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text;
 
 namespace City.Protocols.Modbus;
 
@@ -97,6 +98,182 @@ public sealed class ModbusTcpClient : IAsyncDisposable
         }
     }
 
+    /// <summary>Reads 1..2000 coils (function 01).</summary>
+    public Task<bool[]> ReadCoilsAsync(byte unitId, ushort address, ushort count, CancellationToken cancellationToken = default) =>
+        ReadBitsAsync(ModbusFunctionCode.ReadCoils, unitId, address, count, cancellationToken);
+
+    /// <summary>Reads 1..2000 discrete inputs (function 02).</summary>
+    public Task<bool[]> ReadDiscreteInputsAsync(byte unitId, ushort address, ushort count, CancellationToken cancellationToken = default) =>
+        ReadBitsAsync(ModbusFunctionCode.ReadDiscreteInputs, unitId, address, count, cancellationToken);
+
+    /// <summary>Switches one coil on or off (function 05).</summary>
+    public async Task WriteSingleCoilAsync(byte unitId, ushort address, bool value, CancellationToken cancellationToken = default)
+    {
+        await _requestGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ModbusPdu.TryEncodeWriteSingleCoilRequest(address, value, RequestPdu, out int requestLength);
+            int responseLength = await ExchangeAsync(unitId, requestLength, cancellationToken).ConfigureAwait(false);
+            ModbusPduStatus status = ModbusPdu.DecodeWriteSingleCoilResponse(
+                _responsePdu.AsSpan(0, responseLength), address, value, out ModbusExceptionCode exceptionCode);
+            ThrowIfFailed(status, exceptionCode, unitId, ModbusFunctionCode.WriteSingleCoil);
+        }
+        finally
+        {
+            _requestGate.Release();
+        }
+    }
+
+    /// <summary>Writes 1..1968 coils starting at <paramref name="address"/> (function 15).</summary>
+    public async Task WriteMultipleCoilsAsync(byte unitId, ushort address, ReadOnlyMemory<bool> values, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(values.Length, nameof(values));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(values.Length, ModbusPdu.MaxWriteCoils, nameof(values));
+
+        await _requestGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ModbusPdu.TryEncodeWriteMultipleCoilsRequest(address, values.Span, RequestPdu, out int requestLength);
+            int responseLength = await ExchangeAsync(unitId, requestLength, cancellationToken).ConfigureAwait(false);
+            ModbusPduStatus status = ModbusPdu.DecodeWriteMultipleCoilsResponse(
+                _responsePdu.AsSpan(0, responseLength), address, (ushort)values.Length, out ModbusExceptionCode exceptionCode);
+            ThrowIfFailed(status, exceptionCode, unitId, ModbusFunctionCode.WriteMultipleCoils);
+        }
+        finally
+        {
+            _requestGate.Release();
+        }
+    }
+
+    /// <summary>Function 22: the register becomes (current AND <paramref name="andMask"/>) OR (<paramref name="orMask"/> AND NOT <paramref name="andMask"/>).</summary>
+    public async Task MaskWriteRegisterAsync(byte unitId, ushort address, ushort andMask, ushort orMask, CancellationToken cancellationToken = default)
+    {
+        await _requestGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ModbusPdu.TryEncodeMaskWriteRegisterRequest(address, andMask, orMask, RequestPdu, out int requestLength);
+            int responseLength = await ExchangeAsync(unitId, requestLength, cancellationToken).ConfigureAwait(false);
+            ModbusPduStatus status = ModbusPdu.DecodeMaskWriteRegisterResponse(
+                _responsePdu.AsSpan(0, responseLength), address, andMask, orMask, out ModbusExceptionCode exceptionCode);
+            ThrowIfFailed(status, exceptionCode, unitId, ModbusFunctionCode.MaskWriteRegister);
+        }
+        finally
+        {
+            _requestGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Function 23: writes <paramref name="values"/> (1..121) at <paramref name="writeAddress"/>, then reads <paramref name="readCount"/>
+    /// (1..125) holding registers at <paramref name="readAddress"/>, in one transaction (the server writes first).
+    /// </summary>
+    public async Task<ushort[]> ReadWriteMultipleRegistersAsync(
+        byte unitId, ushort readAddress, ushort readCount, ushort writeAddress, ReadOnlyMemory<ushort> values, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(readCount);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(readCount, (ushort)ModbusPdu.MaxReadWriteReadRegisters);
+        ArgumentOutOfRangeException.ThrowIfZero(values.Length, nameof(values));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(values.Length, ModbusPdu.MaxReadWriteWriteRegisters, nameof(values));
+
+        ushort[] registers = new ushort[readCount];
+        await _requestGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ModbusPdu.TryEncodeReadWriteMultipleRegistersRequest(readAddress, readCount, writeAddress, values.Span, RequestPdu, out int requestLength);
+            int responseLength = await ExchangeAsync(unitId, requestLength, cancellationToken).ConfigureAwait(false);
+            ModbusPduStatus status = ModbusPdu.DecodeReadWriteMultipleRegistersResponse(
+                _responsePdu.AsSpan(0, responseLength), registers, out ModbusExceptionCode exceptionCode);
+            ThrowIfFailed(status, exceptionCode, unitId, ModbusFunctionCode.ReadWriteMultipleRegisters);
+        }
+        finally
+        {
+            _requestGate.Release();
+        }
+
+        return registers;
+    }
+
+    /// <summary>Function 17: the server id bytes (the data before the run indicator) and the run indicator.</summary>
+    public async Task<ModbusServerIdentification> ReportServerIdAsync(byte unitId, CancellationToken cancellationToken = default)
+    {
+        byte[] serverId = new byte[MbapHeader.MaxPduLength];
+        int serverIdLength;
+        bool isRunning;
+        await _requestGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ModbusPdu.TryEncodeReportServerIdRequest(RequestPdu, out int requestLength);
+            int responseLength = await ExchangeAsync(unitId, requestLength, cancellationToken).ConfigureAwait(false);
+            ModbusPduStatus status = ModbusPdu.DecodeReportServerIdResponse(
+                _responsePdu.AsSpan(0, responseLength), serverId, out serverIdLength, out isRunning, out ModbusExceptionCode exceptionCode);
+            ThrowIfFailed(status, exceptionCode, unitId, ModbusFunctionCode.ReportServerId);
+        }
+        finally
+        {
+            _requestGate.Release();
+        }
+
+        return new ModbusServerIdentification(serverId[..serverIdLength], isRunning);
+    }
+
+    /// <summary>
+    /// Function 43/14. Stream access (default: the basic objects 0x00 VendorName, 0x01 ProductCode, 0x02 MajorMinorRevision)
+    /// starts at <paramref name="objectId"/> and follows "more follows" with further requests until the server says it is done;
+    /// individual access (<see cref="ModbusReadDeviceIdCode.Individual"/>) reads the one object <paramref name="objectId"/>.
+    /// Values are decoded as Latin-1 (ASCII on the wire).
+    /// </summary>
+    public async Task<IReadOnlyDictionary<byte, string>> ReadDeviceIdentificationAsync(
+        byte unitId, ModbusReadDeviceIdCode readDeviceIdCode = ModbusReadDeviceIdCode.Basic, byte objectId = 0, CancellationToken cancellationToken = default)
+    {
+        if (readDeviceIdCode is not (ModbusReadDeviceIdCode.Basic or ModbusReadDeviceIdCode.Regular or ModbusReadDeviceIdCode.Extended or ModbusReadDeviceIdCode.Individual))
+        {
+            throw new ArgumentOutOfRangeException(nameof(readDeviceIdCode), readDeviceIdCode, "Read device id code must be 1..4.");
+        }
+
+        var objects = new Dictionary<byte, string>();
+
+        // 256 requests cover the whole object space even at one object per response; a server that loops is cut off.
+        for (int request = 0; request < 256; request++)
+        {
+            bool moreFollows;
+            await _requestGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                ModbusPdu.TryEncodeReadDeviceIdentificationRequest(readDeviceIdCode, objectId, RequestPdu, out int requestLength);
+                int responseLength = await ExchangeAsync(unitId, requestLength, cancellationToken).ConfigureAwait(false);
+                var locations = new ModbusDeviceObjectLocation[byte.MaxValue];
+                ReadOnlySpan<byte> pdu = _responsePdu.AsSpan(0, responseLength);
+                ModbusPduStatus status = ModbusPdu.DecodeReadDeviceIdentificationResponse(
+                    pdu, readDeviceIdCode, out ModbusDeviceIdentificationHeader header, locations, out ModbusExceptionCode exceptionCode);
+                ThrowIfFailed(status, exceptionCode, unitId, ModbusFunctionCode.EncapsulatedInterfaceTransport);
+                foreach (ModbusDeviceObjectLocation location in locations.AsSpan(0, header.ObjectCount))
+                {
+                    objects[location.ObjectId] = Encoding.Latin1.GetString(pdu.Slice(location.Offset, location.Length));
+                }
+
+                moreFollows = header.MoreFollows && readDeviceIdCode != ModbusReadDeviceIdCode.Individual;
+                if (moreFollows && header.NextObjectId <= objectId)
+                {
+                    throw new ModbusProtocolException(
+                        $"Unit {unitId} answered device identification from object {objectId} with next object {header.NextObjectId}, which does not advance.");
+                }
+
+                objectId = header.NextObjectId;
+            }
+            finally
+            {
+                _requestGate.Release();
+            }
+
+            if (!moreFollows)
+            {
+                return objects;
+            }
+        }
+
+        throw new ModbusProtocolException($"Unit {unitId} kept answering device identification with \"more follows\".");
+    }
+
     /// <summary>Closes the connection. Calls after this throw <see cref="ObjectDisposedException"/>.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -141,6 +318,28 @@ public sealed class ModbusTcpClient : IAsyncDisposable
         {
             _requestGate.Release();
         }
+    }
+
+    private async Task<bool[]> ReadBitsAsync(ModbusFunctionCode function, byte unitId, ushort address, ushort count, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(count);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, (ushort)ModbusPdu.MaxReadBits);
+
+        bool[] bits = new bool[count];
+        await _requestGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ModbusPdu.TryEncodeReadBitsRequest(function, address, count, RequestPdu, out int requestLength);
+            int responseLength = await ExchangeAsync(unitId, requestLength, cancellationToken).ConfigureAwait(false);
+            ModbusPduStatus status = ModbusPdu.DecodeReadBitsResponse(_responsePdu.AsSpan(0, responseLength), function, bits, out ModbusExceptionCode exceptionCode);
+            ThrowIfFailed(status, exceptionCode, unitId, function);
+        }
+        finally
+        {
+            _requestGate.Release();
+        }
+
+        return bits;
     }
 
     /// <summary>

@@ -13,9 +13,10 @@ public sealed class ModbusConnectionFaultEventArgs(EndPoint? remoteEndPoint, Exc
 }
 
 /// <summary>
-/// Modbus TCP server (slave) serving functions 03, 04, 06 and 16 from an <see cref="IModbusRegisterMap"/> to any
-/// number of concurrent connections. Unknown functions are answered with exception 01, out-of-range quantities
-/// and byte counts with exception 03. A connection that sends a malformed frame is closed; others are unaffected.
+/// Modbus TCP server (slave) serving functions 01, 02, 03, 04, 05, 06, 15, 16, 17, 22, 23 and 43/14 from an
+/// <see cref="IModbusRegisterMap"/> to any number of concurrent connections, through <see cref="ModbusRequestDispatcher"/>.
+/// Unknown functions are answered with exception 01, out-of-range quantities, byte counts and values with exception 03.
+/// A connection that sends a malformed frame is closed; others are unaffected.
 /// </summary>
 public sealed class ModbusTcpSlave : IAsyncDisposable
 {
@@ -122,7 +123,7 @@ public sealed class ModbusTcpSlave : IAsyncDisposable
         var transport = new ModbusTcpTransport(socket);
         byte[] requestPdu = new byte[MbapHeader.MaxPduLength];
         byte[] responseAdu = new byte[MbapHeader.MaxAduLength];
-        ushort[] registers = new ushort[ModbusPdu.MaxReadRegisters];
+        Action<Exception> mapFaulted = ex => OnConnectionFaulted(remoteEndPoint, ex);
         try
         {
             while (true)
@@ -133,8 +134,9 @@ public sealed class ModbusTcpSlave : IAsyncDisposable
                     return;
                 }
 
-                ModbusPduStatus status = BuildResponse(
-                    request.UnitId, requestPdu.AsSpan(0, request.PduLength), responseAdu.AsSpan(MbapHeader.Size), registers, remoteEndPoint, out int responseLength);
+                ModbusPduStatus status = ModbusRequestDispatcher.Dispatch(
+                    request.UnitId, requestPdu.AsSpan(0, request.PduLength), _registerMap, responseAdu.AsSpan(MbapHeader.Size), out int responseLength,
+                    mapFaulted);
                 if (status != ModbusPduStatus.Valid)
                 {
                     throw new ModbusProtocolException(
@@ -158,112 +160,6 @@ public sealed class ModbusTcpSlave : IAsyncDisposable
             await transport.DisposeAsync().ConfigureAwait(false);
             _connections.TryRemove(connectionId, out _);
         }
-    }
-
-    /// <summary>
-    /// Writes the response PDU for one request. Returns <see cref="ModbusPduStatus.Valid"/> when a response (data or
-    /// exception) was written, otherwise the reason the request is malformed.
-    /// </summary>
-    private ModbusPduStatus BuildResponse(
-        byte unitId, ReadOnlySpan<byte> request, Span<byte> response, Span<ushort> registers, EndPoint? remoteEndPoint, out int responseLength)
-    {
-        byte function = request[0];
-        ModbusExceptionCode? failure;
-        ModbusPduStatus status;
-        responseLength = 0;
-
-        switch ((ModbusFunctionCode)function)
-        {
-            case ModbusFunctionCode.ReadHoldingRegisters:
-            case ModbusFunctionCode.ReadInputRegisters:
-                status = ModbusPdu.DecodeReadRegistersRequest(request, out ModbusFunctionCode readFunction, out ushort readAddress, out ushort quantity);
-                if (status == ModbusPduStatus.QuantityOutOfRange)
-                {
-                    return WriteException(function, ModbusExceptionCode.IllegalDataValue, response, out responseLength);
-                }
-
-                if (status != ModbusPduStatus.Valid)
-                {
-                    return status;
-                }
-
-                Span<ushort> readValues = registers[..quantity];
-                failure = readFunction == ModbusFunctionCode.ReadHoldingRegisters
-                    ? CallRegisterMap(static (map, unit, address, values) => map.ReadHoldingRegisters(unit, address, values), unitId, readAddress, readValues, remoteEndPoint)
-                    : CallRegisterMap(static (map, unit, address, values) => map.ReadInputRegisters(unit, address, values), unitId, readAddress, readValues, remoteEndPoint);
-                if (failure is null)
-                {
-                    ModbusPdu.TryEncodeReadRegistersResponse(readFunction, readValues, response, out responseLength);
-                    return ModbusPduStatus.Valid;
-                }
-
-                break;
-
-            case ModbusFunctionCode.WriteSingleRegister:
-                status = ModbusPdu.DecodeWriteSingleRegisterRequest(request, out ushort singleAddress, out ushort value);
-                if (status != ModbusPduStatus.Valid)
-                {
-                    return status;
-                }
-
-                registers[0] = value;
-                failure = CallRegisterMap(static (map, unit, address, values) => map.WriteSingleRegister(unit, address, values[0]), unitId, singleAddress, registers[..1], remoteEndPoint);
-                if (failure is null)
-                {
-                    ModbusPdu.TryEncodeWriteSingleRegisterResponse(singleAddress, value, response, out responseLength);
-                    return ModbusPduStatus.Valid;
-                }
-
-                break;
-
-            case ModbusFunctionCode.WriteMultipleRegisters:
-                status = ModbusPdu.DecodeWriteMultipleRegistersRequest(request, out ushort multipleAddress, registers, out int written);
-                if (status is ModbusPduStatus.QuantityOutOfRange or ModbusPduStatus.ByteCountMismatch)
-                {
-                    return WriteException(function, ModbusExceptionCode.IllegalDataValue, response, out responseLength);
-                }
-
-                if (status != ModbusPduStatus.Valid)
-                {
-                    return status;
-                }
-
-                failure = CallRegisterMap(static (map, unit, address, values) => map.WriteMultipleRegisters(unit, address, values), unitId, multipleAddress, registers[..written], remoteEndPoint);
-                if (failure is null)
-                {
-                    ModbusPdu.TryEncodeWriteMultipleRegistersResponse(multipleAddress, (ushort)written, response, out responseLength);
-                    return ModbusPduStatus.Valid;
-                }
-
-                break;
-
-            default:
-                failure = ModbusExceptionCode.IllegalFunction;
-                break;
-        }
-
-        return WriteException(function, failure.Value, response, out responseLength);
-    }
-
-    private delegate ModbusExceptionCode? RegisterMapCall(IModbusRegisterMap map, byte unitId, ushort address, Span<ushort> values);
-
-    private ModbusExceptionCode? CallRegisterMap(RegisterMapCall call, byte unitId, ushort address, Span<ushort> values, EndPoint? remoteEndPoint)
-    {
-        try
-        {
-            return call(_registerMap, unitId, address, values);
-        }
-        catch (Exception ex)
-        {
-            OnConnectionFaulted(remoteEndPoint, ex);
-            return ModbusExceptionCode.ServerDeviceFailure;
-        }
-    }
-
-    private static ModbusPduStatus WriteException(byte function, ModbusExceptionCode exceptionCode, Span<byte> response, out int responseLength)
-    {
-        ModbusPdu.TryEncodeExceptionResponse(function, exceptionCode, response, out responseLength);
-        return ModbusPduStatus.Valid;
     }
 
     private void OnConnectionFaulted(EndPoint? remoteEndPoint, Exception exception) =>

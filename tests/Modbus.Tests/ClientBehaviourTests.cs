@@ -152,6 +152,55 @@ public sealed class ClientBehaviourTests
         Assert.Equal(expected, ex.Status);
     }
 
+    [Theory]
+    [InlineData("Coils: byte count 1 for 9 coils", "01 01 FF", ModbusPduStatus.ByteCountMismatch)]
+    [InlineData("Coils: answer to discrete inputs", "02 02 FF 01", ModbusPduStatus.UnexpectedFunction)]
+    [InlineData("Single coil echoing value 1234", "05 00 01 12 34", ModbusPduStatus.EchoMismatch)]
+    [InlineData("Server id with run indicator 12", "11 02 01 12", ModbusPduStatus.InvalidValue)]
+    [InlineData("Device identification object overrunning the PDU", "2B 0E 01 01 00 00 01 00 09 41", ModbusPduStatus.Truncated)]
+    [InlineData("Read/write answer with byte count for 2 registers", "17 04 00 01 00 02", ModbusPduStatus.ByteCountMismatch)]
+    public async Task MalformedResponseToNewFunctions_ThrowsProtocolExceptionWithStatus(string description, string responsePduHex, ModbusPduStatus expected)
+    {
+        _ = description;
+        await using var peer = new ScriptedPeer(async (socket, _, stopping) =>
+        {
+            while (await ScriptedPeer.ReadRequestAsync(socket, stopping) is { } request)
+            {
+                await ScriptedPeer.SendResponseAsync(socket, request.TransactionId, request.UnitId, responsePduHex, stopping);
+            }
+        });
+        await using var client = new ModbusTcpClient(peer.EndPoint, Patient);
+        Task call = Hex.Parse(responsePduHex)[0] switch
+        {
+            0x01 or 0x02 => client.ReadCoilsAsync(1, 0, 9),
+            0x05 => client.WriteSingleCoilAsync(1, 1, true),
+            0x11 => client.ReportServerIdAsync(1),
+            0x2B => client.ReadDeviceIdentificationAsync(1),
+            _ => client.ReadWriteMultipleRegistersAsync(1, 0, 1, 0, new ushort[] { 1 }),
+        };
+
+        ModbusProtocolException ex = await Assert.ThrowsAsync<ModbusProtocolException>(() => call.WaitAsync(TestDeadline));
+
+        Assert.Equal(expected, ex.Status);
+    }
+
+    [Fact]
+    public async Task DeviceIdentificationWhoseMoreFollowsDoesNotAdvance_ThrowsProtocolException()
+    {
+        await using var peer = new ScriptedPeer(async (socket, _, stopping) =>
+        {
+            while (await ScriptedPeer.ReadRequestAsync(socket, stopping) is { } request)
+            {
+                await ScriptedPeer.SendResponseAsync(socket, request.TransactionId, request.UnitId, "2B 0E 01 01 FF 00 01 00 01 41", stopping);
+            }
+        });
+        await using var client = new ModbusTcpClient(peer.EndPoint, Patient);
+
+        ModbusProtocolException ex = await Assert.ThrowsAsync<ModbusProtocolException>(() => client.ReadDeviceIdentificationAsync(1).WaitAsync(TestDeadline));
+
+        Assert.Contains("does not advance", ex.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task InvalidMbapHeaderInResponse_ThrowsProtocolExceptionAndDropsConnection()
     {

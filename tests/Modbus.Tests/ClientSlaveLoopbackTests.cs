@@ -136,8 +136,10 @@ public sealed class ClientSlaveLoopbackTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("Unknown function 0x2B", "2B 0E 01 00", "AB01")]
-    [InlineData("Read coils is not implemented", "01 00 00 00 08", "8101")]
+    [InlineData("Device identification on a unit without it", "2B 0E 01 00", "AB01")]
+    [InlineData("Read exception status is not implemented", "07", "8701")]
+    [InlineData("Read coils on a unit without coils", "01 00 00 00 08", "8102")]
+    [InlineData("Write single coil value 1234", "05 00 00 12 34", "8503")]
     [InlineData("Read quantity 126", "03 00 00 00 7E", "8303")]
     [InlineData("Read quantity 0", "04 00 00 00 00", "8403")]
     [InlineData("Write multiple byte count mismatch", "10 00 01 00 02 03 00 0A 01", "9003")]

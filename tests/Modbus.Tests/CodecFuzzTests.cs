@@ -15,7 +15,28 @@ public sealed class CodecFuzzTests
         Hex.Parse("00 04 00 00 00 0B 01 10 00 01 00 02 04 00 0A 01 02"),
         Hex.Parse("00 04 00 00 00 06 01 10 00 01 00 02"),
         Hex.Parse("00 05 00 00 00 03 01 83 02"),
+        Hex.Parse("00 06 00 00 00 06 01 01 00 13 00 13"),
+        Hex.Parse("00 06 00 00 00 06 01 01 03 CD 6B 05"),
+        Hex.Parse("00 07 00 00 00 06 01 02 03 AC DB 35"),
+        Hex.Parse("00 08 00 00 00 06 01 05 00 AC FF 00"),
+        Hex.Parse("00 09 00 00 00 09 01 0F 00 13 00 0A 02 CD 01"),
+        Hex.Parse("00 0A 00 00 00 08 01 16 00 04 00 F2 00 25"),
+        Hex.Parse("00 0B 00 00 00 11 01 17 00 03 00 06 00 0E 00 03 06 00 FF 00 FF 00 FF"),
+        Hex.Parse("00 0B 00 00 00 0F 01 17 0C 00 FE 0A CD 00 01 00 03 00 0D 00 FF"),
+        Hex.Parse("00 0C 00 00 00 02 01 11"),
+        Hex.Parse("00 0C 00 00 00 06 01 11 03 01 02 FF"),
+        Hex.Parse("00 0D 00 00 00 05 01 2B 0E 01 00"),
+        Hex.Parse("00 0D 00 00 00 0F 01 2B 0E 01 81 00 00 02 00 01 41 01 02 42 43"),
     ];
+
+    private static readonly Lazy<InMemoryRegisterMap> FuzzMap = new(() =>
+    {
+        var map = new InMemoryRegisterMap();
+        map.AddUnit(1, 300, 300, 3000, 3000);
+        map.SetDeviceIdentification(1, "Vendor", "Product", "1.0");
+        map.SetServerId(1, [1, 2, 3], isRunning: true);
+        return map;
+    });
 
     [Theory]
     [InlineData(1)]
@@ -66,6 +87,35 @@ public sealed class CodecFuzzTests
         ModbusPdu.DecodeWriteSingleRegisterRequest(pdu, out _, out _);
         ModbusPdu.DecodeWriteMultipleRegistersRequest(pdu, out _, writeValues, out _);
         ModbusPdu.DecodeWriteMultipleRegistersRequest(pdu, out _, registers, out _);
+
+        bool[] bits = new bool[Math.Min(expectedQuantity * 16, ModbusPdu.MaxReadBits)];
+        ushort[] readWriteValues = new ushort[ModbusPdu.MaxReadWriteWriteRegisters];
+        ModbusPdu.DecodeReadBitsResponse(pdu, ModbusFunctionCode.ReadCoils, bits, out _);
+        ModbusPdu.DecodeReadBitsResponse(pdu, ModbusFunctionCode.ReadDiscreteInputs, bits, out _);
+        ModbusPdu.DecodeWriteSingleCoilResponse(pdu, 0xAC, true, out _);
+        ModbusPdu.DecodeWriteMultipleCoilsResponse(pdu, 0x13, 10, out _);
+        ModbusPdu.DecodeMaskWriteRegisterResponse(pdu, 4, 0xF2, 0x25, out _);
+        ModbusPdu.DecodeReadWriteMultipleRegistersResponse(pdu, registers, out _);
+        ModbusPdu.DecodeReportServerIdResponse(pdu, new byte[ModbusPdu.MaxServerIdLength], out _, out _, out _);
+        ModbusPdu.DecodeReportServerIdResponse(pdu, new byte[2], out _, out _, out _);
+        ModbusPdu.DecodeReadDeviceIdentificationResponse(pdu, ModbusReadDeviceIdCode.Basic, out _, new ModbusDeviceObjectLocation[255], out _);
+        ModbusPdu.DecodeReadDeviceIdentificationResponse(pdu, ModbusReadDeviceIdCode.Individual, out _, new ModbusDeviceObjectLocation[2], out _);
+        ModbusPdu.DecodeReadBitsRequest(pdu, out _, out _, out _);
+        ModbusPdu.DecodeWriteSingleCoilRequest(pdu, out _, out _);
+        ModbusPdu.DecodeWriteMultipleCoilsRequest(pdu, out _, new bool[ModbusPdu.MaxWriteCoils], out _);
+        ModbusPdu.DecodeWriteMultipleCoilsRequest(pdu, out _, bits, out _);
+        ModbusPdu.DecodeMaskWriteRegisterRequest(pdu, out _, out _, out _);
+        ModbusPdu.DecodeReadWriteMultipleRegistersRequest(pdu, out _, out _, out _, readWriteValues, out _);
+        ModbusPdu.DecodeReadWriteMultipleRegistersRequest(pdu, out _, out _, out _, registers, out _);
+        ModbusPdu.DecodeReportServerIdRequest(pdu);
+        ModbusPdu.DecodeReadDeviceIdentificationRequest(pdu, out _, out _);
+
+        // The dispatcher must answer or reject any request without throwing (the map here never throws).
+        if (!pdu.IsEmpty && pdu.Length <= MbapHeader.MaxPduLength)
+        {
+            ModbusRequestDispatcher.Dispatch(pdu.Length % 2 == 0 ? (byte)1 : (byte)7, pdu, FuzzMap.Value, new byte[MbapHeader.MaxPduLength], out int length, ex => throw ex);
+            Assert.InRange(length, 0, MbapHeader.MaxPduLength);
+        }
     }
 
     private static byte[] RandomBytes(Random random)
