@@ -2,9 +2,10 @@ using System.CommandLine;
 using City.Sim.Devices;
 using City.Sim.Load;
 
-var root = new RootCommand("citysim: simulated street-cabinet hardware (Modbus meters) and gateway load for the city edge/central stack")
+var root = new RootCommand("citysim: simulated street-cabinet hardware (Modbus meters, traffic controllers) and gateway load for the city edge/central stack")
 {
     MeterCommand.Create(TimeProvider.System),
+    ModbusCommand.Create(TimeProvider.System),
     LoadCommand.Create(TimeProvider.System),
 };
 

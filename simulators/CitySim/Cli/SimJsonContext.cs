@@ -7,4 +7,5 @@ namespace City.Sim.Cli;
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(LoadReport))]
 [JsonSerializable(typeof(ListeningDevice))]
+[JsonSerializable(typeof(SerialDevice))]
 internal sealed partial class SimJsonContext : JsonSerializerContext;

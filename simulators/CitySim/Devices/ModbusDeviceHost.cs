@@ -5,24 +5,33 @@ using City.Sim.Cli;
 namespace City.Sim.Devices;
 
 /// <summary>
-/// Serves simulated devices, each on its own Modbus TCP endpoint, and advances their models once a
-/// second with the <see cref="TimeProvider"/>.
+/// Serves simulated devices on Modbus TCP endpoints (one device or several units per endpoint) or on an RTU serial line,
+/// and advances their models once a second with the <see cref="TimeProvider"/>.
 /// </summary>
 internal sealed class ModbusDeviceHost(TimeProvider time) : IAsyncDisposable
 {
     public static readonly TimeSpan UpdateInterval = TimeSpan.FromSeconds(1);
 
     private readonly Lock gate = new();
-    private readonly List<(IModbusDevice Device, ModbusTcpSlave Slave)> served = [];
+    private readonly List<IModbusDevice> devices = [];
+    private readonly List<IAsyncDisposable> servers = [];
     private readonly CancellationTokenSource stopping = new();
     private Task? updateLoop;
 
     /// <summary>Starts listening for <paramref name="device"/> (port 0 picks a free port) and returns the bound endpoint.</summary>
-    public async Task<IPEndPoint> AddAsync(IModbusDevice device, IModbusRegisterMap registerMap, IPEndPoint endPoint, CancellationToken cancellationToken)
+    public Task<IPEndPoint> AddAsync(IModbusDevice device, IModbusRegisterMap registerMap, IPEndPoint endPoint, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(device);
+        return AddAsync([device], registerMap, endPoint, cancellationToken);
+    }
+
+    /// <summary>Serves several devices (one unit id each, routed by <paramref name="registerMap"/>) on one TCP endpoint.</summary>
+    public async Task<IPEndPoint> AddAsync(IReadOnlyList<IModbusDevice> served, IModbusRegisterMap registerMap, IPEndPoint endPoint, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(served);
         var slave = new ModbusTcpSlave(endPoint, registerMap);
-        slave.ConnectionFaulted += (_, e) => ConsoleOutput.Log($"{device.Kind} unit {device.UnitId}: connection {e.RemoteEndPoint}: {e.Exception.Message}");
+        var name = Describe(served);
+        slave.ConnectionFaulted += (_, e) => ConsoleOutput.Log($"{name}: connection {e.RemoteEndPoint}: {e.Exception.Message}");
         try
         {
             await slave.StartAsync(stopping.Token).ConfigureAwait(false);
@@ -33,14 +42,25 @@ internal sealed class ModbusDeviceHost(TimeProvider time) : IAsyncDisposable
             throw;
         }
 
-        lock (gate)
-        {
-            served.Add((device, slave));
-            updateLoop ??= UpdateLoopAsync(stopping.Token);
-        }
-
+        Track(served, slave);
         cancellationToken.ThrowIfCancellationRequested();
         return slave.LocalEndPoint;
+    }
+
+    /// <summary>Starts <paramref name="slave"/> (an RTU line serving <paramref name="served"/>) and owns it from now on.</summary>
+    public void AddRtu(IReadOnlyList<IModbusDevice> served, ModbusRtuSlave slave)
+    {
+        ArgumentNullException.ThrowIfNull(served);
+        ArgumentNullException.ThrowIfNull(slave);
+        var name = Describe(served);
+        slave.MapFaulted += (_, e) => ConsoleOutput.Log($"{name}: register map failed: {e.Message}");
+        slave.Start();
+        _ = slave.Completion.ContinueWith(
+            t => ConsoleOutput.Log($"{name}: serial line failed: {t.Exception?.GetBaseException().Message}"),
+            CancellationToken.None,
+            TaskContinuationOptions.OnlyOnFaulted,
+            TaskScheduler.Default);
+        Track(served, slave);
     }
 
     public async ValueTask DisposeAsync()
@@ -51,19 +71,38 @@ internal sealed class ModbusDeviceHost(TimeProvider time) : IAsyncDisposable
             await updateLoop.ConfigureAwait(false);
         }
 
-        foreach (var (_, slave) in Snapshot())
+        IAsyncDisposable[] toStop;
+        lock (gate)
         {
-            await slave.DisposeAsync().ConfigureAwait(false);
+            toStop = [.. servers];
+        }
+
+        foreach (var server in toStop)
+        {
+            await server.DisposeAsync().ConfigureAwait(false);
         }
 
         stopping.Dispose();
     }
 
-    private (IModbusDevice Device, ModbusTcpSlave Slave)[] Snapshot()
+    private static string Describe(IReadOnlyList<IModbusDevice> served) =>
+        string.Join(", ", served.Select(d => $"{d.Kind} unit {d.UnitId}"));
+
+    private void Track(IReadOnlyList<IModbusDevice> served, IAsyncDisposable server)
     {
         lock (gate)
         {
-            return [.. served];
+            devices.AddRange(served);
+            servers.Add(server);
+            updateLoop ??= UpdateLoopAsync(stopping.Token);
+        }
+    }
+
+    private IModbusDevice[] Snapshot()
+    {
+        lock (gate)
+        {
+            return [.. devices];
         }
     }
 
@@ -75,7 +114,7 @@ internal sealed class ModbusDeviceHost(TimeProvider time) : IAsyncDisposable
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
             {
                 var now = time.GetUtcNow();
-                foreach (var (device, _) in Snapshot())
+                foreach (var device in Snapshot())
                 {
                     device.Update(now);
                 }
