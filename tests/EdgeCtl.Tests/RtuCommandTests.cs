@@ -1,0 +1,177 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO.Ports;
+using City.Protocols.Modbus;
+
+namespace City.EdgeCtl.Tests;
+
+/// <summary>
+/// edgectl over RTU on a real pseudo-terminal pair (socat) against a slave written here: unit 1 answers 03/04 with
+/// register value = address (exception 02 from address 1000), unit 2 answers with a broken CRC, other units are silent.
+/// Fails, not skips, without socat (apt-get install -y socat), like tests/Modbus.Tests.
+/// </summary>
+public sealed class RtuCommandTests
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public async Task Rtu_ReadsRegisters_AndReportsExceptionCrcErrorAndTimeout()
+    {
+        string directory = Path.Combine(Path.GetTempPath(), "edgectl-rtu-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(directory);
+        string portA = Path.Combine(directory, "a");
+        string portB = Path.Combine(directory, "b");
+        using Process socat = StartSocat(portA, portB);
+        using var stop = new CancellationTokenSource();
+        try
+        {
+            await WaitForLinksAsync(portA, portB);
+
+            // Every edgectl run opens and closes port A; socat ends when the last holder of a pty closes it, so keep one idle handle.
+            using var keepOpen = File.OpenHandle(portA, FileMode.Open, FileAccess.ReadWrite);
+            using var slavePort = new SerialPort(portB, 19200, Parity.None, 8, StopBits.One);
+            slavePort.Open();
+            Task slave = Task.Run(() => RunSlaveAsync(slavePort.BaseStream, stop.Token));
+            // 8N1: a Linux pty refuses a parity change on its second open (EINVAL, "Value does not fall within the expected range").
+            string endpoint = $"rtu://{portA}?baud=19200&parity=none&stop=1";
+
+            var (exit, stdout, stderr) = await RunAsync("modbus", "read", endpoint, "--unit", "1", "--table", "holding", "--address", "100", "--count", "2", "--json", "--timeout-ms", "2000");
+            Assert.True(exit == 0, stderr);
+            Assert.Equal("[100,101]", stdout.TrimEnd());
+
+            (exit, _, stderr) = await RunAsync("modbus", "read", endpoint, "--unit", "1", "--table", "input", "--address", "1000", "--timeout-ms", "2000");
+            Assert.Equal(1, exit);
+            Assert.Equal($"edgectl: unit 1 at rtu://{portA} answered exception 02 illegal data address (function 04)", stderr.TrimEnd());
+
+            (exit, _, stderr) = await RunAsync("modbus", "read", endpoint, "--unit", "2", "--table", "holding", "--address", "0", "--timeout-ms", "2000");
+            Assert.Equal(1, exit);
+            Assert.StartsWith($"edgectl: CRC error in the answer from unit 2 at rtu://{portA}:", stderr, StringComparison.Ordinal);
+
+            (exit, _, stderr) = await RunAsync("modbus", "read", endpoint, "--unit", "3", "--table", "holding", "--address", "0", "--timeout-ms", "300");
+            Assert.Equal(1, exit);
+            Assert.Equal($"edgectl: unit 3 at rtu://{portA} did not answer within 300 ms", stderr.TrimEnd());
+
+            await stop.CancelAsync();
+            slavePort.Close();
+            await Task.WhenAny(slave, Task.Delay(Deadline));
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            if (!socat.HasExited)
+            {
+                socat.Kill();
+                await socat.WaitForExitAsync();
+            }
+
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static Process StartSocat(string portA, string portB)
+    {
+        var start = new ProcessStartInfo("socat") { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (string argument in (string[])["-d", "-d", $"pty,raw,echo=0,link={portA}", $"pty,raw,echo=0,link={portB}"])
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        Process process;
+        try
+        {
+            process = Process.Start(start) ?? throw new InvalidOperationException("socat did not start");
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new InvalidOperationException("socat is required for the RTU test: apt-get install -y socat", e);
+        }
+
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginErrorReadLine();
+        process.BeginOutputReadLine();
+        return process;
+    }
+
+    private static async Task WaitForLinksAsync(string portA, string portB)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        while (!(File.Exists(portA) && File.Exists(portB)))
+        {
+            Assert.True(stopwatch.Elapsed < Deadline, "socat did not create the pty links");
+            await Task.Delay(50);
+        }
+    }
+
+    private static async Task RunSlaveAsync(Stream port, CancellationToken cancellationToken)
+    {
+        byte[] buffer = new byte[1024];
+        int filled = 0;
+        byte[] pdu = new byte[ModbusRtuFraming.MaxPduLength];
+        byte[] response = new byte[ModbusRtuFraming.MaxAduLength];
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                int count = await port.ReadAsync(buffer.AsMemory(filled), cancellationToken);
+                if (count == 0)
+                {
+                    return;
+                }
+
+                filled += count;
+                OperationStatus status = ModbusRtuFraming.TryReadRequest(buffer.AsSpan(0, filled), out byte unit, out ReadOnlySpan<byte> request, out _);
+                if (status == OperationStatus.NeedMoreData)
+                {
+                    continue;
+                }
+
+                filled = 0;
+                if (status != OperationStatus.Done || unit is not (1 or 2)
+                    || ModbusPdu.DecodeReadRegistersRequest(request, out ModbusFunctionCode function, out ushort address, out ushort quantity) != ModbusPduStatus.Valid)
+                {
+                    continue;
+                }
+
+                int pduLength;
+                if (address + quantity > 1000)
+                {
+                    pdu[0] = (byte)((byte)function | 0x80);
+                    pdu[1] = (byte)ModbusExceptionCode.IllegalDataAddress;
+                    pduLength = 2;
+                }
+                else
+                {
+                    pdu[0] = (byte)function;
+                    pdu[1] = (byte)(quantity * 2);
+                    for (int i = 0; i < quantity; i++)
+                    {
+                        BinaryPrimitives.WriteUInt16BigEndian(pdu.AsSpan(2 + (i * 2)), (ushort)(address + i));
+                    }
+
+                    pduLength = 2 + (quantity * 2);
+                }
+
+                ModbusRtuFraming.TryWriteFrame(unit, pdu.AsSpan(0, pduLength), response, out int written);
+                if (unit == 2)
+                {
+                    response[written - 1] ^= 0xFF;
+                }
+
+                await port.WriteAsync(response.AsMemory(0, written), cancellationToken);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException)
+        {
+        }
+    }
+
+    private static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(params string[] args)
+    {
+        using var stdout = new StringWriter(CultureInfo.InvariantCulture);
+        using var stderr = new StringWriter(CultureInfo.InvariantCulture);
+        int exit = await EdgeCtlCli.CreateRoot(stdout, stderr).Parse(args).InvokeAsync();
+        return (exit, stdout.ToString(), stderr.ToString());
+    }
+}
