@@ -82,7 +82,8 @@ public static class Program
             builder.Services.AddSingleton(buffer);
             builder.Services.AddSingleton(state);
             builder.Services.AddSingleton(new ReadingQueue());
-            builder.Services.AddSingleton<IDeviceClientFactory>(new ModbusDeviceClientFactory(time));
+            // Created by the container so that it is disposed on stop (closes the serial lines of Modbus RTU devices).
+            builder.Services.AddSingleton<IDeviceClientFactory>(_ => new ProtocolDeviceClientFactory(time));
             builder.Services.AddSingleton<StatusService>();
 
             // Started in this order, stopped in reverse: the forwarder stops first, the pollers next, and the

@@ -41,6 +41,7 @@ public class ConfigTests
     [InlineData("Edge:Devices:0:Points:0:Scale", "0", "Edge:Devices:0:Points:0:Scale: must be a finite non-zero number")]
     [InlineData("Edge:Devices:0:UnitId", "256", "Edge:Devices:0:UnitId: must be 0-255 (got 256)")]
     [InlineData("Edge:Devices:0:Protocol", "bacnet", "Edge:Devices:0:Protocol: must be 'modbus-tcp'")]
+    [InlineData("Edge:Devices:0:Line", "bus1", "Edge:Devices:0:Line: only a modbus-rtu device may set Line")]
     [InlineData("Edge:GatewayId", "gw 1", "Edge:GatewayId: must be 1-64 characters")]
     [InlineData("Edge:Central:Port", "0", "Edge:Central:Port: must be 1-65535 (got 0)")]
     [InlineData("Edge:Central:ReconnectMaxDelayMs", "100", "Edge:Central:ReconnectMaxDelayMs: must be >= ReconnectMinDelayMs")]

@@ -7,11 +7,17 @@ namespace City.Edge.Configuration;
 /// <summary>The "Edge" section, bound and checked, with the points ready to poll.</summary>
 public sealed record EdgeSettings(EdgeOptions Options, IReadOnlyList<DeviceDefinition> Devices);
 
-/// <summary>A validated device and its points.</summary>
-public sealed record DeviceDefinition(string Name, string Protocol, string Host, int Port, byte UnitId, TimeSpan Timeout, IReadOnlyList<PointDefinition> Points, bool Enabled = true)
+/// <summary>A validated device and its points. <see cref="SerialLine"/> is set for modbus-rtu devices (Host/Port are then unused).</summary>
+public sealed record DeviceDefinition(string Name, string Protocol, string Host, int Port, byte UnitId, TimeSpan Timeout, IReadOnlyList<PointDefinition> Points, bool Enabled = true, SerialLineDefinition? SerialLine = null)
 {
-    public string Endpoint => $"{Host}:{Port}";
+    public const string ModbusTcp = "modbus-tcp";
+    public const string ModbusRtu = "modbus-rtu";
+
+    public string Endpoint => SerialLine is null ? $"{Host}:{Port}" : $"{SerialLine.Port} ({SerialLine.Name}) unit {UnitId}";
 }
+
+/// <summary>A validated serial line (RS-485) for Modbus RTU devices.</summary>
+public sealed record SerialLineDefinition(string Name, string Port, int BaudRate, System.IO.Ports.Parity Parity, int DataBits, System.IO.Ports.StopBits StopBits, TimeSpan Timeout);
 
 /// <summary>Binds and validates the configuration; every problem is reported with the key that holds it.</summary>
 public static class EdgeConfigLoader
@@ -94,6 +100,7 @@ public static class EdgeConfigLoader
             Require(errors, System.Text.Encoding.UTF8.GetByteCount(full) <= 107, $"{root}:LocalApi:SocketPath: the full path '{full}' is longer than the 107 bytes a Unix socket path allows");
         }
 
+        var lines = ValidateSerialLines(options.SerialLines ?? [], errors);
         var devices = new List<DeviceDefinition>();
         var deviceNames = new HashSet<string>(StringComparer.Ordinal);
         for (var d = 0; d < options.Devices.Count; d++)
@@ -110,11 +117,34 @@ public static class EdgeConfigLoader
                 errors.Add($"{key}:Name: '{device.Name}' is used by another device");
             }
 
-            Require(errors, string.Equals(device.Protocol, "modbus-tcp", StringComparison.OrdinalIgnoreCase), $"{key}:Protocol: must be 'modbus-tcp' (got '{device.Protocol}')");
-            Require(errors, !string.IsNullOrWhiteSpace(device.Host), $"{key}:Host: must not be empty");
-            Range(errors, $"{key}:Port", device.Port, 1, 65535);
-            Range(errors, $"{key}:UnitId", device.UnitId, 0, 255);
-            Range(errors, $"{key}:TimeoutMs", device.TimeoutMs, 1, 600_000);
+            var protocol = device.Protocol?.Trim().ToLowerInvariant();
+            SerialLineDefinition? line = null;
+            if (protocol == DeviceDefinition.ModbusRtu)
+            {
+                Require(errors, string.IsNullOrEmpty(device.Host), $"{key}:Host: a modbus-rtu device must not set Host (it is reached through its Line)");
+                Require(errors, device.Port is null, $"{key}:Port: a modbus-rtu device must not set Port (the serial port is Edge:SerialLines:N:Port)");
+                Require(errors, device.TimeoutMs is null, $"{key}:TimeoutMs: a modbus-rtu device must not set TimeoutMs (the timeout is its line's Edge:SerialLines:N:TimeoutMs)");
+                if (string.IsNullOrWhiteSpace(device.Line))
+                {
+                    errors.Add($"{key}:Line: a modbus-rtu device needs the name of one of Edge:SerialLines");
+                }
+                else if (!lines.TryGetValue(device.Line, out line))
+                {
+                    errors.Add($"{key}:Line: no serial line named '{device.Line}' in Edge:SerialLines (known: {(lines.Count == 0 ? "none" : string.Join(", ", lines.Keys))})");
+                }
+
+                Range(errors, $"{key}:UnitId", device.UnitId, 1, 247);
+            }
+            else
+            {
+                Require(errors, protocol == DeviceDefinition.ModbusTcp, $"{key}:Protocol: must be 'modbus-tcp' or 'modbus-rtu' (got '{device.Protocol}')");
+                Require(errors, device.Line is null, $"{key}:Line: only a modbus-rtu device may set Line (this one is '{device.Protocol}')");
+                Require(errors, !string.IsNullOrWhiteSpace(device.Host), $"{key}:Host: must not be empty");
+                Range(errors, $"{key}:Port", device.Port ?? 502, 1, 65535);
+                Range(errors, $"{key}:UnitId", device.UnitId, 0, 255);
+                Range(errors, $"{key}:TimeoutMs", device.TimeoutMs ?? 1000, 1, 600_000);
+            }
+
             Require(errors, device.Points.Count > 0, $"{key}:Points: a device needs at least one point");
 
             var points = new List<PointDefinition>();
@@ -181,12 +211,65 @@ public static class EdgeConfigLoader
 
             if (errors.Count == before)
             {
-                devices.Add(new DeviceDefinition(device.Name, device.Protocol.ToLowerInvariant(), device.Host, device.Port, (byte)device.UnitId,
-                    TimeSpan.FromMilliseconds(device.TimeoutMs), points, device.Enabled));
+                devices.Add(line is null
+                    ? new DeviceDefinition(device.Name, DeviceDefinition.ModbusTcp, device.Host, device.Port ?? 502, (byte)device.UnitId,
+                        TimeSpan.FromMilliseconds(device.TimeoutMs ?? 1000), points, device.Enabled)
+                    : new DeviceDefinition(device.Name, DeviceDefinition.ModbusRtu, string.Empty, 0, (byte)device.UnitId,
+                        line.Timeout, points, device.Enabled, line));
             }
         }
 
         return devices;
+    }
+
+    private static Dictionary<string, SerialLineDefinition> ValidateSerialLines(List<SerialLineOptions> lines, List<string> errors)
+    {
+        var result = new Dictionary<string, SerialLineDefinition>(StringComparer.Ordinal);
+        var ports = new HashSet<string>(StringComparer.Ordinal);
+        for (var l = 0; l < lines.Count; l++)
+        {
+            var line = lines[l];
+            var key = $"{EdgeOptions.SectionName}:SerialLines:{l}";
+            var before = errors.Count;
+            if (!IsValidName(line.Name))
+            {
+                errors.Add($"{key}:Name: must be 1-64 characters of A-Z a-z 0-9 . _ - (got '{line.Name}')");
+            }
+            else if (result.ContainsKey(line.Name) || lines.Take(l).Any(o => o.Name == line.Name))
+            {
+                errors.Add($"{key}:Name: '{line.Name}' is used by another serial line");
+            }
+
+            if (string.IsNullOrWhiteSpace(line.Port))
+            {
+                errors.Add($"{key}:Port: must not be empty (a serial port such as /dev/ttyUSB0)");
+            }
+            else if (!ports.Add(line.Port))
+            {
+                errors.Add($"{key}:Port: '{line.Port}' is used by another serial line (one master per port)");
+            }
+
+            Range(errors, $"{key}:BaudRate", line.BaudRate, 300, 1_000_000);
+            System.IO.Ports.Parity parity = default;
+            switch (line.Parity?.Trim().ToLowerInvariant())
+            {
+                case "even": parity = System.IO.Ports.Parity.Even; break;
+                case "odd": parity = System.IO.Ports.Parity.Odd; break;
+                case "none": parity = System.IO.Ports.Parity.None; break;
+                default: errors.Add($"{key}:Parity: must be even, odd or none (got '{line.Parity}')"); break;
+            }
+
+            Range(errors, $"{key}:DataBits", line.DataBits, 7, 8);
+            Require(errors, line.StopBits is 1 or 2, $"{key}:StopBits: must be 1 or 2 (got {line.StopBits})");
+            Range(errors, $"{key}:TimeoutMs", line.TimeoutMs, 10, 60_000);
+            if (errors.Count == before)
+            {
+                result[line.Name] = new SerialLineDefinition(line.Name, line.Port, line.BaudRate, parity, line.DataBits,
+                    line.StopBits == 2 ? System.IO.Ports.StopBits.Two : System.IO.Ports.StopBits.One, TimeSpan.FromMilliseconds(line.TimeoutMs));
+            }
+        }
+
+        return result;
     }
 
     /// <summary>Reports keys that match no setting (a typo must not silently fall back to a default).</summary>

@@ -15,7 +15,32 @@ public sealed class EdgeOptions
 
     public LocalApiOptions LocalApi { get; set; } = new();
 
+    /// <summary>RS-485 lines shared by Modbus RTU devices (<c>"Protocol": "modbus-rtu"</c>, <c>"Line": name</c>).</summary>
+    public List<SerialLineOptions> SerialLines { get; set; } = [];
+
     public List<DeviceOptions> Devices { get; set; } = [];
+}
+
+/// <summary>One serial line (RS-485) polled by one Modbus RTU master, shared by every device whose Line names it.</summary>
+public sealed class SerialLineOptions
+{
+    public string Name { get; set; } = string.Empty;
+
+    /// <summary>Serial port, e.g. /dev/ttyUSB0.</summary>
+    public string Port { get; set; } = string.Empty;
+
+    public int BaudRate { get; set; } = 19200;
+
+    /// <summary>even, odd or none.</summary>
+    public string Parity { get; set; } = "even";
+
+    public int DataBits { get; set; } = 8;
+
+    /// <summary>1 or 2.</summary>
+    public int StopBits { get; set; } = 1;
+
+    /// <summary>How long one slave may take to answer one request; a silent slave costs this much per request.</summary>
+    public int TimeoutMs { get; set; } = 500;
 }
 
 public sealed class CentralOptions
@@ -62,13 +87,19 @@ public sealed class DeviceOptions
     /// <summary>A disabled device is not polled at all; its points stay in the catalogue.</summary>
     public bool Enabled { get; set; } = true;
 
+    /// <summary>modbus-tcp only.</summary>
     public string Host { get; set; } = string.Empty;
 
-    public int Port { get; set; } = 502;
+    /// <summary>modbus-tcp only (default 502); null when not set, so that an RTU device setting it can be reported.</summary>
+    public int? Port { get; set; }
+
+    /// <summary>modbus-rtu only: the name of an entry of Edge:SerialLines.</summary>
+    public string? Line { get; set; }
 
     public int UnitId { get; set; } = 1;
 
-    public int TimeoutMs { get; set; } = 1000;
+    /// <summary>modbus-tcp only (default 1000); an RTU device uses its line's TimeoutMs.</summary>
+    public int? TimeoutMs { get; set; }
 
     public List<PointOptions> Points { get; set; } = [];
 }

@@ -13,6 +13,10 @@ namespace City.Edge.Polling;
 /// yields one reading per affected point and cycle, with the failure's quality (COMM_LOSS for a dead link) and the
 /// point's last value (NaN before any). After a link failure the rest of the cycle is not attempted (it would only
 /// wait for more timeouts); the next cycle tries again.
+/// With a <see cref="PollBackoff"/> (Modbus RTU devices, whose timeouts hold their shared line), a device that stays silent
+/// for <see cref="PollBackoff.AfterFailures"/> consecutive cycles is asked only every <see cref="PollBackoff.EveryNthCycle"/>th
+/// cycle or every <see cref="PollBackoff.MaxInterval"/>, whichever comes first; the skipped cycles still yield their COMM_LOSS
+/// readings. The first answer ends the backoff.
 /// </summary>
 public sealed partial class DevicePoller
 {
@@ -26,7 +30,10 @@ public sealed partial class DevicePoller
     private readonly List<PollGroup> _groups;
     private readonly TimeSpan _stagger;
     private readonly Dictionary<uint, double> _lastValues = [];
+    private readonly PollBackoff? _backoff;
     private bool _failing;
+    private int _consecutiveCommLoss;
+    private string? _lastCommLossError;
 
     public DevicePoller(
         DeviceDefinition device,
@@ -36,7 +43,8 @@ public sealed partial class DevicePoller
         ChannelWriter<Reading> output,
         EdgeState state,
         TimeProvider time,
-        ILogger logger)
+        ILogger logger,
+        PollBackoff? backoff = null)
     {
         ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(state);
@@ -47,6 +55,7 @@ public sealed partial class DevicePoller
         _deviceState = state.Device(device.Name);
         _time = time;
         _logger = logger;
+        _backoff = backoff ?? (device.SerialLine is null ? null : PollBackoff.Default);
         _groups = device.Points
             .GroupBy(p => p.PeriodMs)
             .OrderBy(g => g.Key)
@@ -57,6 +66,11 @@ public sealed partial class DevicePoller
     }
 
     public IReadOnlyList<ReadRequest> Requests => _groups.SelectMany(g => g.Requests).ToList();
+
+    /// <summary>Cycles whose requests were not sent because the device is backed off.</summary>
+    public long SkippedCycles => Interlocked.Read(ref _skippedCycles);
+
+    private long _skippedCycles;
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -106,8 +120,26 @@ public sealed partial class DevicePoller
     private async Task PollAsync(IDeviceClient client, PollGroup group, CancellationToken cancellationToken)
     {
         var cycleStart = _time.GetUtcNow();
+        if (_backoff is not null && _consecutiveCommLoss >= _backoff.AfterFailures
+            && group.SkippedSinceAttempt < _backoff.EveryNthCycle - 1 && cycleStart - group.LastAttempt < _backoff.MaxInterval)
+        {
+            // Backed off: no request (it would hold the shared line for a whole timeout), the same readings as a failure.
+            group.SkippedSinceAttempt++;
+            Interlocked.Increment(ref _skippedCycles);
+            foreach (var request in group.Requests)
+            {
+                await EmitFailureAsync(request, cycleStart, Quality.CommLoss, cancellationToken).ConfigureAwait(false);
+            }
+
+            _deviceState.RecordPoll(cycleStart, false, $"backed off after {_consecutiveCommLoss} silent cycles: {_lastCommLossError}");
+            return;
+        }
+
+        group.SkippedSinceAttempt = 0;
+        group.LastAttempt = cycleStart;
         string? error = null;
         Quality failure = Quality.Good;
+        var answered = false;
         foreach (var request in group.Requests)
         {
             var timestamp = _time.GetUtcNow();
@@ -130,6 +162,10 @@ public sealed partial class DevicePoller
                 {
                     failure = Quality.CommLoss;
                 }
+                else
+                {
+                    answered = true; // an exception response: the device is there
+                }
 
                 await EmitFailureAsync(request, timestamp, ex.Quality, cancellationToken).ConfigureAwait(false);
                 continue;
@@ -143,12 +179,27 @@ public sealed partial class DevicePoller
                 continue;
             }
 
+            answered = true;
             foreach (var point in request.Points)
             {
                 var offset = point.Register - request.Start;
                 var value = RegisterDecoding.Decode(registers.AsSpan(offset, point.Width), point.DataType, point.WordOrder, point.Scale);
                 _lastValues[point.Alias] = value;
                 await EmitAsync(point, timestamp, value, Quality.Good, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        if (answered)
+        {
+            _consecutiveCommLoss = 0;
+        }
+        else if (failure == Quality.CommLoss)
+        {
+            _consecutiveCommLoss++;
+            _lastCommLossError = error;
+            if (_backoff is not null && _consecutiveCommLoss == _backoff.AfterFailures)
+            {
+                LogBackedOff(_logger, _device.Name, _device.Endpoint, _consecutiveCommLoss, _backoff.EveryNthCycle, _backoff.MaxInterval.TotalSeconds);
             }
         }
 
@@ -193,12 +244,28 @@ public sealed partial class DevicePoller
     [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected failure reading device {Device} ({Table} {Start}+{Count})")]
     private static partial void LogUnexpected(ILogger logger, Exception exception, string device, ModbusTable table, ushort start, ushort count);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Device {Device} ({Endpoint}) silent for {Cycles} cycles: asked only every {Nth}th cycle or every {Seconds} s until it answers")]
+    private static partial void LogBackedOff(ILogger logger, string device, string endpoint, int cycles, int nth, double seconds);
+
     private sealed class PollGroup(TimeSpan period, IReadOnlyList<ReadRequest> requests)
     {
+        public int SkippedSinceAttempt { get; set; }
+
+        public DateTimeOffset LastAttempt { get; set; }
+
         public TimeSpan Period { get; } = period;
 
         public IReadOnlyList<ReadRequest> Requests { get; } = requests;
 
         public DateTimeOffset NextDue { get; set; }
     }
+}
+
+/// <summary>
+/// How a silent device is backed off: after <see cref="AfterFailures"/> consecutive cycles without an answer, it is asked
+/// only every <see cref="EveryNthCycle"/>th cycle or once <see cref="MaxInterval"/> has passed since the last attempt.
+/// </summary>
+public sealed record PollBackoff(int AfterFailures, int EveryNthCycle, TimeSpan MaxInterval)
+{
+    public static PollBackoff Default { get; } = new(3, 10, TimeSpan.FromSeconds(30));
 }
