@@ -276,7 +276,7 @@ internal static class ModbusCli
         catch (ModbusTimeoutException e) when (e.Message.StartsWith("Connecting to", StringComparison.Ordinal))
         {
             // The library uses the same exception type for the connect timeout; its message is the only difference.
-            throw new CliException($"cannot connect to {c.Endpoint}: no connection within {ms} ms");
+            throw new CliException($"cannot connect to {c.Endpoint}: no connection within {ModbusSession.ConnectTimeoutFor(c.Timeout).TotalMilliseconds.ToString(CultureInfo.InvariantCulture)} ms");
         }
         catch (ModbusTimeoutException)
         {

@@ -17,6 +17,13 @@ internal interface IModbusSession : IAsyncDisposable
 
 internal static class ModbusSession
 {
+    /// <summary>
+    /// A short --timeout-ms is about the device's answer; connecting gets at least 3 s, so that a busy machine
+    /// does not report a reachable device as unreachable.
+    /// </summary>
+    public static TimeSpan ConnectTimeoutFor(TimeSpan requestTimeout) =>
+        requestTimeout > TimeSpan.FromSeconds(3) ? requestTimeout : TimeSpan.FromSeconds(3);
+
     /// <summary>Opens the session; for RTU this opens the serial port (which can throw), for TCP the connection opens on the first request.</summary>
     public static IModbusSession Open(ModbusEndpoint endpoint, TimeSpan timeout) => endpoint.Kind == ModbusTransportKind.Tcp
         ? new TcpSession(endpoint, timeout)
@@ -26,7 +33,7 @@ internal static class ModbusSession
     {
         private readonly ModbusTcpClient client = new(
             IPAddress.TryParse(endpoint.Target, out IPAddress? address) ? new IPEndPoint(address, endpoint.Port) : new DnsEndPoint(endpoint.Target, endpoint.Port),
-            new ModbusTcpClientOptions { RequestTimeout = timeout, ConnectTimeout = timeout });
+            new ModbusTcpClientOptions { RequestTimeout = timeout, ConnectTimeout = ConnectTimeoutFor(timeout) });
 
         public Task<ushort[]> ReadRegistersAsync(ModbusTable table, byte unit, ushort address, ushort count, CancellationToken cancellation) =>
             table == ModbusTable.Input
