@@ -56,10 +56,31 @@ internal static class PointsView
 {
     public static void Print(JsonElement points)
     {
-        Console.WriteLine($"{"point",-32} {"value",16} {"unit",-6} {"quality",-12} timestamp");
+        var now = DateTimeOffset.UtcNow;
+        Console.WriteLine($"{"point",-32} {"value",16} {"unit",-6} {"quality",-12} {"age",8}  timestamp");
         foreach (var point in points.EnumerateArray())
         {
-            Console.WriteLine($"{StatusView.Text(point, "id"),-32} {StatusView.Text(point, "value"),16} {StatusView.Text(point, "unit"),-6} {StatusView.Text(point, "quality"),-12} {StatusView.Text(point, "timestamp")}");
+            var timestamp = StatusView.Text(point, "timestamp");
+            Console.WriteLine($"{StatusView.Text(point, "id"),-32} {StatusView.Text(point, "value"),16} {StatusView.Text(point, "unit"),-6} {StatusView.Text(point, "quality"),-12} {Age(timestamp, now),8}  {timestamp}");
         }
+    }
+
+    /// <summary>How old a reading is, for a technician scanning for stale points: "0.4 s", "12 min", "3 h".</summary>
+    internal static string Age(string timestamp, DateTimeOffset now)
+    {
+        if (!DateTimeOffset.TryParse(timestamp, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at))
+        {
+            return "-";
+        }
+
+        var age = now - at;
+        return age.TotalSeconds switch
+        {
+            < 0 => "future",
+            < 60 => age.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + " s",
+            < 3600 => age.TotalMinutes.ToString("0", CultureInfo.InvariantCulture) + " min",
+            < 172_800 => age.TotalHours.ToString("0", CultureInfo.InvariantCulture) + " h",
+            _ => age.TotalDays.ToString("0", CultureInfo.InvariantCulture) + " d",
+        };
     }
 }
