@@ -190,19 +190,10 @@ public static partial class ModbusPdu
     {
         address = 0;
         quantity = 0;
-        if (pdu.IsEmpty)
+        ModbusPduStatus prologue = CheckFunctionAndLength(pdu, (byte)ModbusFunctionCode.WriteMultipleCoils, 6);
+        if (prologue != ModbusPduStatus.Valid)
         {
-            return ModbusPduStatus.Truncated;
-        }
-
-        if (pdu[0] != (byte)ModbusFunctionCode.WriteMultipleCoils)
-        {
-            return ModbusPduStatus.UnexpectedFunction;
-        }
-
-        if (pdu.Length < 6)
-        {
-            return ModbusPduStatus.Truncated;
+            return prologue;
         }
 
         ushort requestedQuantity = BinaryPrimitives.ReadUInt16BigEndian(pdu[3..]);

@@ -176,19 +176,10 @@ public static partial class ModbusPdu
     {
         readDeviceIdCode = default;
         objectId = 0;
-        if (pdu.IsEmpty)
+        ModbusPduStatus prologue = CheckFunctionAndLength(pdu, (byte)ModbusFunctionCode.EncapsulatedInterfaceTransport, 2);
+        if (prologue != ModbusPduStatus.Valid)
         {
-            return ModbusPduStatus.Truncated;
-        }
-
-        if (pdu[0] != (byte)ModbusFunctionCode.EncapsulatedInterfaceTransport)
-        {
-            return ModbusPduStatus.UnexpectedFunction;
-        }
-
-        if (pdu.Length < 2)
-        {
-            return ModbusPduStatus.Truncated;
+            return prologue;
         }
 
         if (pdu[1] != MeiReadDeviceIdentification)

@@ -113,19 +113,10 @@ public static partial class ModbusPdu
         readQuantity = 0;
         writeAddress = 0;
         writeQuantity = 0;
-        if (pdu.IsEmpty)
+        ModbusPduStatus prologue = CheckFunctionAndLength(pdu, (byte)ModbusFunctionCode.ReadWriteMultipleRegisters, 10);
+        if (prologue != ModbusPduStatus.Valid)
         {
-            return ModbusPduStatus.Truncated;
-        }
-
-        if (pdu[0] != (byte)ModbusFunctionCode.ReadWriteMultipleRegisters)
-        {
-            return ModbusPduStatus.UnexpectedFunction;
-        }
-
-        if (pdu.Length < 10)
-        {
-            return ModbusPduStatus.Truncated;
+            return prologue;
         }
 
         ushort requestedRead = BinaryPrimitives.ReadUInt16BigEndian(pdu[3..]);

@@ -199,19 +199,10 @@ public static partial class ModbusPdu
     {
         address = 0;
         quantity = 0;
-        if (pdu.IsEmpty)
+        ModbusPduStatus prologue = CheckFunctionAndLength(pdu, (byte)ModbusFunctionCode.WriteMultipleRegisters, 6);
+        if (prologue != ModbusPduStatus.Valid)
         {
-            return ModbusPduStatus.Truncated;
-        }
-
-        if (pdu[0] != (byte)ModbusFunctionCode.WriteMultipleRegisters)
-        {
-            return ModbusPduStatus.UnexpectedFunction;
-        }
-
-        if (pdu.Length < 6)
-        {
-            return ModbusPduStatus.Truncated;
+            return prologue;
         }
 
         ushort requestedQuantity = BinaryPrimitives.ReadUInt16BigEndian(pdu[3..]);
@@ -352,6 +343,13 @@ public static partial class ModbusPdu
         exceptionCode = (ModbusExceptionCode)pdu[1];
         return ModbusPduStatus.ExceptionResponse;
     }
+
+    /// <summary>The opening checks of every request decoder: a function code, the expected one, and at least <paramref name="minimumLength"/> bytes.</summary>
+    private static ModbusPduStatus CheckFunctionAndLength(ReadOnlySpan<byte> pdu, byte function, int minimumLength) =>
+        pdu.IsEmpty ? ModbusPduStatus.Truncated
+        : pdu[0] != function ? ModbusPduStatus.UnexpectedFunction
+        : pdu.Length < minimumLength ? ModbusPduStatus.Truncated
+        : ModbusPduStatus.Valid;
 
     private static ModbusPduStatus CheckExactLength(ReadOnlySpan<byte> pdu, int expectedLength) =>
         pdu.Length < expectedLength ? ModbusPduStatus.Truncated
