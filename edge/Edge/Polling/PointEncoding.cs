@@ -43,7 +43,7 @@ public readonly record struct PointWriteValue
         switch (element.ValueKind)
         {
             case JsonValueKind.Number:
-                value = element.TryGetDecimal(out var exact)
+                value = element.TryGetDecimal(out var exact) && (exact != 0 || !element.TryGetDouble(out var tiny) || tiny == 0)
                     ? FromDecimal(exact)
                     : element.TryGetDouble(out var number) ? FromNumber(number) : default;
                 if (value.Kind == JsonValueKind.Undefined)
@@ -79,14 +79,17 @@ public readonly record struct PointWriteValue
         _ => JsonSerializer.Serialize(Text),
     };
 
+    /// <summary>Through the shortest round-trip text: (decimal)double would round to 15 digits (2^53 would lose its last one).</summary>
     private static decimal? ToDecimal(double number)
     {
-        if (!double.IsFinite(number) || Math.Abs(number) >= 7.9e28)
+        if (!double.IsFinite(number)
+            || !decimal.TryParse(number.ToString("R", CultureInfo.InvariantCulture), NumberStyles.Float, CultureInfo.InvariantCulture, out var exact)
+            || (exact == 0 && number != 0))
         {
             return null;
         }
 
-        return (decimal)number;
+        return exact;
     }
 }
 
@@ -313,9 +316,12 @@ public static class PointEncoding
         double raw;
         try
         {
-            raw = number.Exact is { } exact && Math.Abs(point.Scale) >= 1e-20
-                ? (double)((exact - (decimal)point.Offset) / (decimal)point.Scale)
-                : (number.Number - point.Offset) / point.Scale;
+            // Unscaled floats go as given; scaled ones through decimal when the value fits one, so 21.5 at scale 0.1 is 215 exactly.
+            raw = point.Scale == 1 && point.Offset == 0
+                ? number.Number
+                : number.Exact is { } exact
+                    ? (double)((exact - (decimal)point.Offset) / (decimal)point.Scale)
+                    : (number.Number - point.Offset) / point.Scale;
         }
         catch (OverflowException)
         {
