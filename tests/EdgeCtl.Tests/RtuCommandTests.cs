@@ -70,6 +70,49 @@ public sealed class RtuCommandTests
         }
     }
 
+    [Fact]
+    public async Task Rtu_ReadsAndWritesCoils_AndReadsDiscreteInputs()
+    {
+        string directory = Path.Combine(Path.GetTempPath(), "edgectl-rtu-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(directory);
+        string portA = Path.Combine(directory, "a");
+        string portB = Path.Combine(directory, "b");
+        using Process socat = StartSocat(portA, portB);
+        try
+        {
+            await WaitForLinksAsync(portA, portB);
+            using var keepOpen = File.OpenHandle(portA, FileMode.Open, FileAccess.ReadWrite);
+            var map = new InMemoryRegisterMap();
+            map.AddUnit(1, holdingRegisterCount: 0, inputRegisterCount: 0, coilCount: 16, discreteInputCount: 16);
+            map.SetDiscreteInputs(1, 2, [true, false, true]);
+            await using var slave = ModbusRtuSlave.Open(new ModbusRtuSerialSettings(portB) { Parity = Parity.None }, map, new ModbusRtuSlaveOptions { UnitIds = [1] });
+            slave.Start();
+            string endpoint = $"rtu://{portA}?baud=19200&parity=none&stop=1";
+
+            var (exit, _, stderr) = await RunAsync("modbus", "write", endpoint, "--unit", "1", "--table", "coil", "--address", "4", "--timeout-ms", "2000", "on", "off", "on");
+            Assert.True(exit == 0, stderr);
+            Assert.Equal([true, false, true], map.GetCoils(1, 4, 3));
+
+            (exit, var stdout, stderr) = await RunAsync("modbus", "read", endpoint, "--unit", "1", "--table", "coil", "--address", "3", "--count", "5", "--json", "--timeout-ms", "2000");
+            Assert.True(exit == 0, stderr);
+            Assert.Equal("[false,true,false,true,false]", stdout.TrimEnd());
+
+            (exit, stdout, stderr) = await RunAsync("modbus", "read", endpoint, "--unit", "1", "--table", "discrete", "--address", "2", "--count", "3", "--json", "--timeout-ms", "2000");
+            Assert.True(exit == 0, stderr);
+            Assert.Equal("[true,false,true]", stdout.TrimEnd());
+        }
+        finally
+        {
+            if (!socat.HasExited)
+            {
+                socat.Kill();
+                await socat.WaitForExitAsync();
+            }
+
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     private static Process StartSocat(string portA, string portB)
     {
         var start = new ProcessStartInfo("socat") { RedirectStandardError = true, RedirectStandardOutput = true };

@@ -25,63 +25,42 @@ internal static class ModbusSession
         requestTimeout > TimeSpan.FromSeconds(3) ? requestTimeout : TimeSpan.FromSeconds(3);
 
     /// <summary>Opens the session; for RTU this opens the serial port (which can throw), for TCP the connection opens on the first request.</summary>
-    public static IModbusSession Open(ModbusEndpoint endpoint, TimeSpan timeout) => endpoint.Kind == ModbusTransportKind.Tcp
-        ? new TcpSession(endpoint, timeout)
-        : new RtuSession(endpoint, timeout);
-
-    private sealed class TcpSession(ModbusEndpoint endpoint, TimeSpan timeout) : IModbusSession
+    public static IModbusSession Open(ModbusEndpoint endpoint, TimeSpan timeout)
     {
-        private readonly ModbusTcpClient client = new(
-            IPAddress.TryParse(endpoint.Target, out IPAddress? address) ? new IPEndPoint(address, endpoint.Port) : new DnsEndPoint(endpoint.Target, endpoint.Port),
-            new ModbusTcpClientOptions { RequestTimeout = timeout, ConnectTimeout = ConnectTimeoutFor(timeout) });
-
-        public Task<ushort[]> ReadRegistersAsync(ModbusTable table, byte unit, ushort address, ushort count, CancellationToken cancellation) =>
-            table == ModbusTable.Input
-                ? client.ReadInputRegistersAsync(unit, address, count, cancellation)
-                : client.ReadHoldingRegistersAsync(unit, address, count, cancellation);
-
-        public Task<bool[]> ReadBitsAsync(ModbusTable table, byte unit, ushort address, ushort count, CancellationToken cancellation) =>
-            table == ModbusTable.Discrete
-                ? client.ReadDiscreteInputsAsync(unit, address, count, cancellation)
-                : client.ReadCoilsAsync(unit, address, count, cancellation);
-
-        public Task WriteRegistersAsync(byte unit, ushort address, ushort[] registers, bool single, CancellationToken cancellation) =>
-            single
-                ? client.WriteSingleRegisterAsync(unit, address, registers[0], cancellation)
-                : client.WriteMultipleRegistersAsync(unit, address, registers, cancellation);
-
-        public Task WriteCoilsAsync(byte unit, ushort address, bool[] coils, bool single, CancellationToken cancellation) =>
-            single
-                ? client.WriteSingleCoilAsync(unit, address, coils[0], cancellation)
-                : client.WriteMultipleCoilsAsync(unit, address, coils, cancellation);
-
-        public ValueTask DisposeAsync() => client.DisposeAsync();
-    }
-
-    private sealed class RtuSession : IModbusSession
-    {
-        private readonly ModbusRtuTransport line;
-        private readonly ModbusRtuMaster master;
-
-        public RtuSession(ModbusEndpoint endpoint, TimeSpan timeout)
+        if (endpoint.Kind == ModbusTransportKind.Tcp)
         {
-            line = ModbusRtuTransport.Open(new ModbusRtuSerialSettings(endpoint.Target)
-            {
-                BaudRate = endpoint.BaudRate,
-                Parity = endpoint.Parity,
-                StopBits = endpoint.StopBits,
-                DataBits = endpoint.DataBits,
-            });
-            master = new ModbusRtuMaster(line, new ModbusRtuMasterOptions { RequestTimeout = timeout });
+            var client = new ModbusTcpClient(
+                IPAddress.TryParse(endpoint.Target, out IPAddress? address) ? new IPEndPoint(address, endpoint.Port) : new DnsEndPoint(endpoint.Target, endpoint.Port),
+                new ModbusTcpClientOptions { RequestTimeout = timeout, ConnectTimeout = ConnectTimeoutFor(timeout) });
+            return new MasterSession(client, client.DisposeAsync);
         }
 
+        var line = ModbusRtuTransport.Open(new ModbusRtuSerialSettings(endpoint.Target)
+        {
+            BaudRate = endpoint.BaudRate,
+            Parity = endpoint.Parity,
+            StopBits = endpoint.StopBits,
+            DataBits = endpoint.DataBits,
+        });
+        return new MasterSession(new ModbusRtuMaster(line, new ModbusRtuMasterOptions { RequestTimeout = timeout }), () =>
+        {
+            line.Dispose();
+            return ValueTask.CompletedTask;
+        });
+    }
+
+    /// <summary>Any master, TCP or RTU: the session only picks the function.</summary>
+    private sealed class MasterSession(IModbusMaster master, Func<ValueTask> close) : IModbusSession
+    {
         public Task<ushort[]> ReadRegistersAsync(ModbusTable table, byte unit, ushort address, ushort count, CancellationToken cancellation) =>
             table == ModbusTable.Input
                 ? master.ReadInputRegistersAsync(unit, address, count, cancellation)
                 : master.ReadHoldingRegistersAsync(unit, address, count, cancellation);
 
         public Task<bool[]> ReadBitsAsync(ModbusTable table, byte unit, ushort address, ushort count, CancellationToken cancellation) =>
-            throw new NotSupportedException("The RTU master implements 03/04/06/16 only.");
+            table == ModbusTable.Discrete
+                ? master.ReadDiscreteInputsAsync(unit, address, count, cancellation)
+                : master.ReadCoilsAsync(unit, address, count, cancellation);
 
         public Task WriteRegistersAsync(byte unit, ushort address, ushort[] registers, bool single, CancellationToken cancellation) =>
             single
@@ -89,12 +68,10 @@ internal static class ModbusSession
                 : master.WriteMultipleRegistersAsync(unit, address, registers, cancellation);
 
         public Task WriteCoilsAsync(byte unit, ushort address, bool[] coils, bool single, CancellationToken cancellation) =>
-            throw new NotSupportedException("The RTU master implements 03/04/06/16 only.");
+            single
+                ? master.WriteSingleCoilAsync(unit, address, coils[0], cancellation)
+                : master.WriteMultipleCoilsAsync(unit, address, coils, cancellation);
 
-        public ValueTask DisposeAsync()
-        {
-            line.Dispose();
-            return ValueTask.CompletedTask;
-        }
+        public ValueTask DisposeAsync() => close();
     }
 }
