@@ -28,7 +28,8 @@ public class ConfigTests
         var config = new ConfigurationBuilder().AddJsonFile(path).Build();
 
         Assert.True(EdgeConfigLoader.TryLoad(config, out var settings, out var errors), string.Join("\n", errors));
-        Assert.Equal(6, settings.Devices.Single().Points.Count);
+        Assert.Equal(6, settings.Devices[0].Points.Count);
+        Assert.Equal(("tc1", false, "traffic-controller"), (settings.Devices[1].Name, settings.Devices[1].Enabled, settings.Devices[1].Profile));
     }
 
     [Theory]
