@@ -16,13 +16,14 @@ internal sealed record SerialDevice(string Device, string SerialPort, int Baud, 
 }
 
 /// <summary>
-/// <c>citysim modbus</c>: a street cabinet's Modbus devices behind one endpoint: the energy meter as unit 1 and a traffic
-/// controller as unit 2, on Modbus TCP or on an RTU serial line.
+/// <c>citysim modbus</c>: a street cabinet's Modbus devices behind one endpoint: the energy meter as unit 1, a traffic
+/// controller as unit 2 and a three-phase meter (SDM630 layout) as unit 3, on Modbus TCP or on an RTU serial line.
 /// </summary>
 internal static class ModbusCommand
 {
     public const byte MeterUnit = 1;
     public const byte TrafficControllerUnit = 2;
+    public const byte ThreePhaseMeterUnit = 3;
 
     public static Command Create(TimeProvider time)
     {
@@ -42,7 +43,7 @@ internal static class ModbusCommand
             }
         });
 
-        var command = new Command("modbus", "Serve an energy meter (unit 1) and a traffic controller (unit 2) on one Modbus TCP endpoint or RTU serial line")
+        var command = new Command("modbus", "Serve an energy meter (unit 1), a traffic controller (unit 2) and a three-phase meter (unit 3) on one Modbus TCP endpoint or RTU serial line")
         {
             port, host, rtu, baud, parity, wireTiming, json,
         };
@@ -51,7 +52,8 @@ internal static class ModbusCommand
             var asJson = parseResult.GetValue(json);
             var meter = new EnergyMeter(MeterUnit, time.GetUtcNow(), seed: 0);
             var controller = new TrafficController(TrafficControllerUnit, time.GetUtcNow(), seed: 0);
-            IModbusDevice[] served = [meter, controller];
+            var threePhase = new ThreePhaseMeter(ThreePhaseMeterUnit, time.GetUtcNow(), seed: 0);
+            IModbusDevice[] served = [meter, controller, threePhase];
             var map = new UnitRoutingRegisterMap(served.ToDictionary(d => d.UnitId, d => d.RegisterMap));
 
             await using var devices = new ModbusDeviceHost(time);
