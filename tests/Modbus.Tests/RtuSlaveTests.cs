@@ -51,15 +51,16 @@ public sealed partial class RtuSlaveTests
         InMemoryRegisterMap map = TwoUnitMap();
         await using SocatPtyPair pair = await SocatPtyPair.StartAsync(Deadline);
         await using ModbusRtuSlave slave = ModbusRtuSlave.Open(
-            new ModbusRtuSerialSettings(pair.PortB), map, new ModbusRtuSlaveOptions { UnitIds = [1, 2], SilentUnitIds = [2] });
+            new ModbusRtuSerialSettings(pair.PortB), map, new ModbusRtuSlaveOptions { UnitIds = [1, 2], Faults = new ModbusFaults { SilentUnitIds = [2] } });
         slave.Start();
         using ModbusRtuTransport line = ModbusRtuTransport.Open(new ModbusRtuSerialSettings(pair.PortA));
-        var master = new ModbusRtuMaster(line, new ModbusRtuMasterOptions { RequestTimeout = TimeSpan.FromMilliseconds(300) });
+        // Long enough for a live answer through socat on a loaded machine (300 ms was not, on the first exchange).
+        var master = new ModbusRtuMaster(line, new ModbusRtuMasterOptions { RequestTimeout = TimeSpan.FromSeconds(1) });
 
         Assert.Equal([100], await master.ReadHoldingRegistersAsync(1, 0, 1));
         var stopwatch = Stopwatch.StartNew();
         await Assert.ThrowsAsync<ModbusTimeoutException>(() => master.ReadHoldingRegistersAsync(2, 0, 1));
-        Assert.True(stopwatch.Elapsed >= TimeSpan.FromMilliseconds(290), $"timed out after {stopwatch.Elapsed}");
+        Assert.True(stopwatch.Elapsed >= TimeSpan.FromMilliseconds(990), $"timed out after {stopwatch.Elapsed}");
         Assert.Equal([101], await master.ReadHoldingRegistersAsync(1, 1, 1));
 
         // A write to the silent unit is not executed either.
@@ -73,7 +74,7 @@ public sealed partial class RtuSlaveTests
     {
         await using SocatPtyPair pair = await SocatPtyPair.StartAsync(Deadline);
         await using ModbusRtuSlave slave = ModbusRtuSlave.Open(
-            new ModbusRtuSerialSettings(pair.PortB), TwoUnitMap(), new ModbusRtuSlaveOptions { UnitIds = [1], CrcCorruptionProbability = 1.0 });
+            new ModbusRtuSerialSettings(pair.PortB), TwoUnitMap(), new ModbusRtuSlaveOptions { UnitIds = [1], Faults = new ModbusFaults { CrcErrorProbability = 1.0 } });
         slave.Start();
         using ModbusRtuTransport line = ModbusRtuTransport.Open(new ModbusRtuSerialSettings(pair.PortA));
         var master = new ModbusRtuMaster(line, new ModbusRtuMasterOptions { RequestTimeout = TimeSpan.FromSeconds(5) });
