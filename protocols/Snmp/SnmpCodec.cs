@@ -573,6 +573,57 @@ public static class SnmpCodec
         return encoded;
     }
 
+    /// <summary>Bytes one varbind takes in an encoded PDU (used to fill a response up to a size limit).</summary>
+    public static int EncodedLength(VarBind varBind)
+    {
+        ArgumentNullException.ThrowIfNull(varBind);
+        int oidContents = OidContentsLength(varBind.Oid);
+        SnmpValue value = varBind.Value;
+        int valueContents = value.Type switch
+        {
+            SnmpValueType.Integer => SignedLength(value.RawNumber),
+            SnmpValueType.OctetString or SnmpValueType.Opaque or SnmpValueType.IpAddress => value.RawBytes!.Length,
+            SnmpValueType.ObjectIdentifier => OidContentsLength(value.AsOid()),
+            SnmpValueType.Counter32 or SnmpValueType.Gauge32 or SnmpValueType.TimeTicks or SnmpValueType.Counter64 => UnsignedLength(unchecked((ulong)value.RawNumber)),
+            _ => 0,
+        };
+        int inner = HeaderLength(oidContents) + oidContents + HeaderLength(valueContents) + valueContents;
+        return HeaderLength(inner) + inner;
+    }
+
+    private static int OidContentsLength(Oid oid)
+    {
+        Span<byte> buffer = stackalloc byte[oid.MaxContentsLength];
+        return oid.EncodeContents(buffer);
+    }
+
+    private static int SignedLength(long value)
+    {
+        int length = 1;
+        while (length < 8 && (value < -(1L << ((8 * length) - 1)) || value >= 1L << ((8 * length) - 1)))
+        {
+            length++;
+        }
+
+        return length;
+    }
+
+    private static int UnsignedLength(ulong value)
+    {
+        // Two's complement: a value with its top bit set needs a leading 0x00.
+        int length = 1;
+        while (length < 9 && value >= 1UL << ((8 * length) - 1))
+        {
+            length++;
+            if (length == 8 && value >= 1UL << 63)
+            {
+                return 9;
+            }
+        }
+
+        return length;
+    }
+
     /// <summary>Identifier plus length octets of a definite-length TLV with a single-byte tag.</summary>
     internal static int HeaderLength(int contentLength) => contentLength switch
     {

@@ -75,6 +75,12 @@ public sealed class SnmpEngine
         else
         {
             status = Usm.Open(message, rawMessage, FindUser, IsInTimeWindow, out scopedPdu, out user);
+            if (status == UsmStatus.Ok && user is null)
+            {
+                // The empty user only asks for discovery; with our engine id it gets no access.
+                scopedPdu = null;
+                status = UsmStatus.UnknownUserName;
+            }
         }
 
         if (status != UsmStatus.Ok)
