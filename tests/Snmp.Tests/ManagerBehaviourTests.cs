@@ -38,12 +38,30 @@ public class ManagerBehaviourTests
         return (CommunityMessage)message!;
     }
 
+    /// <summary>
+    /// Moves the fake clock in small steps until the manager sends again: the manager arms its timer after the send we
+    /// saw, so one big step could land before the timer exists.
+    /// </summary>
+    private static async Task<CommunityMessage> AdvanceUntilSentAsync(FakeTimeProvider clock, ScriptedTransport transport)
+    {
+        DateTime deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!transport.Sent.Reader.TryPeek(out _))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the manager did not retry");
+            clock.Advance(TimeSpan.FromMilliseconds(250));
+            await Task.Delay(1);
+        }
+
+        return await NextSentAsync(transport);
+    }
+
     private static async Task AdvanceUntilAsync(FakeTimeProvider clock, TimeSpan step, Func<bool> done)
     {
-        for (int i = 0; i < 10_000 && !done(); i++)
+        DateTime deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!done() && DateTime.UtcNow < deadline)
         {
             clock.Advance(step);
-            await Task.Yield();
+            await Task.Delay(1);
         }
     }
 
@@ -57,13 +75,12 @@ public class ManagerBehaviourTests
 
         Task<VarBind> request = manager.GetAsync(target, Mib2System.SysName.Append(0));
         CommunityMessage first = await NextSentAsync(transport);
-        clock.Advance(TimeSpan.FromSeconds(2));
-        CommunityMessage second = await NextSentAsync(transport);
-        clock.Advance(TimeSpan.FromSeconds(2));
-        CommunityMessage third = await NextSentAsync(transport);
-        await AdvanceUntilAsync(clock, TimeSpan.FromSeconds(1), () => request.IsCompleted);
+        CommunityMessage second = await AdvanceUntilSentAsync(clock, transport);
+        CommunityMessage third = await AdvanceUntilSentAsync(clock, transport);
+        await AdvanceUntilAsync(clock, TimeSpan.FromMilliseconds(250), () => request.IsCompleted);
 
         await Assert.ThrowsAsync<SnmpTimeoutException>(() => request);
+        Assert.False(transport.Sent.Reader.TryRead(out _), "no fourth attempt with Retries = 2");
         Assert.Equal(first.Pdu.RequestId, second.Pdu.RequestId);
         Assert.Equal(first.Pdu.RequestId, third.Pdu.RequestId);
     }
@@ -104,8 +121,7 @@ public class ManagerBehaviourTests
 
         Task<VarBind> request = manager.GetAsync(target, Mib2System.SysName.Append(0));
         CommunityMessage sent = await NextSentAsync(transport);
-        clock.Advance(TimeSpan.FromSeconds(2));
-        await NextSentAsync(transport); // the retry
+        await AdvanceUntilSentAsync(clock, transport); // the retry
         transport.Deliver(SnmpCodec.Encode(new CommunityMessage(SnmpVersion.V2c, "public", sent.Pdu.ToResponse([new VarBind(sent.Pdu.VarBinds[0].Oid, SnmpValue.OctetString("late"))]))), Agent);
 
         Assert.Equal("late", (await request.WaitAsync(TimeSpan.FromSeconds(30))).Value.AsString());
