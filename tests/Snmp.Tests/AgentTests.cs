@@ -186,8 +186,8 @@ public class AgentSizeLimitTests
     [Fact]
     public async Task TooBigGet_IsSplitByTheManager_AndGetBulkIsTrimmedToFit()
     {
-        (SnmpAgent agent, MibTable table) = TestAgent.Create(rows: 200, maxResponseSize: 484);
-        await using var _ = agent;
+        (SnmpAgent created, MibTable table) = TestAgent.Create(rows: 200, maxResponseSize: 484);
+        await using SnmpAgent agent = created;
         await using SnmpManager manager = SnmpManager.CreateUdp(IPAddress.Loopback);
         var target = SnmpTarget.V2c(agent.LocalEndPoint) with { Timeout = TimeSpan.FromSeconds(5) };
         Oid[] names = Enumerable.Range(1, 200).Select(row => TestAgent.TableEntry.Append(2, (uint)row)).ToArray();
