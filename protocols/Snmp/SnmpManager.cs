@@ -17,7 +17,7 @@ public sealed class SnmpManager : IAsyncDisposable
 
     private readonly ISnmpTransport _transport;
     private readonly TimeProvider _timeProvider;
-    private readonly ConcurrentDictionary<int, TaskCompletionSource<SnmpDatagram>> _pending = new();
+    private readonly ConcurrentDictionary<int, PendingRequest> _pending = new();
     private readonly ConcurrentDictionary<IPEndPoint, byte[]> _engineIds = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _receiveLoop;
@@ -46,6 +46,8 @@ public sealed class SnmpManager : IAsyncDisposable
     public long DroppedDatagrams => Interlocked.Read(ref _dropped);
 
     private long _dropped;
+
+    private sealed record PendingRequest(TaskCompletionSource<SnmpDatagram> Completion, IPEndPoint Agent);
 
     /// <summary>The last receive error of the transport, if any (the loop keeps receiving after one).</summary>
     public Exception? LastTransportError { get; private set; }
@@ -369,7 +371,7 @@ public sealed class SnmpManager : IAsyncDisposable
     private async Task<SnmpDatagram> ExchangeAsync(SnmpTarget target, int key, Func<byte[]> datagram, CancellationToken cancellationToken)
     {
         var completion = new TaskCompletionSource<SnmpDatagram>(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_pending.TryAdd(key, completion))
+        if (!_pending.TryAdd(key, new PendingRequest(completion, target.EndPoint)))
         {
             throw new InvalidOperationException("Request id collision.");
         }
@@ -427,15 +429,21 @@ public sealed class SnmpManager : IAsyncDisposable
                 continue;
             }
 
-            if (!TryGetKey(datagram.Data.Span, out int key) || !_pending.TryGetValue(key, out TaskCompletionSource<SnmpDatagram>? completion))
+            // An answer must come from the agent the request went to; anything else is dropped, not matched.
+            if (!TryGetKey(datagram.Data.Span, out int key) || !_pending.TryGetValue(key, out PendingRequest? pending)
+                || !SameEndPoint(pending.Agent, datagram.Remote))
             {
                 Interlocked.Increment(ref _dropped);
                 continue;
             }
 
-            completion.TrySetResult(datagram);
+            pending.Completion.TrySetResult(datagram);
         }
     }
+
+    private static bool SameEndPoint(IPEndPoint expected, IPEndPoint actual) =>
+        expected.Port == actual.Port && (expected.Address.Equals(actual.Address)
+            || expected.Address.MapToIPv6().Equals(actual.Address.MapToIPv6()));
 
     /// <summary>request-id of a v1/v2c answer, msgID of a v3 one (Reports to encrypted requests carry no usable request-id).</summary>
     private static bool TryGetKey(ReadOnlySpan<byte> data, out int key)

@@ -124,6 +124,7 @@ public sealed class SnmpValue : IEquatable<SnmpValue>
     public override string ToString() => Type switch
     {
         SnmpValueType.Integer => "INTEGER: " + _number.ToString(CultureInfo.InvariantCulture),
+        SnmpValueType.OctetString when _bytes!.Length == 0 => "\"\"", // net-snmp prints an empty string without its type
         SnmpValueType.OctetString => IsPrintable(_bytes!) ? $"STRING: \"{Encoding.UTF8.GetString(_bytes!)}\"" : "Hex-STRING: " + Hex(_bytes!),
         SnmpValueType.Null => "NULL",
         SnmpValueType.ObjectIdentifier => "OID: ." + _oid,

@@ -217,3 +217,36 @@ public class TrapInteropTests : IAsyncLifetime
         Assert.Equal(Oid.Parse("1.3.6.1.4.1.1206.0.5"), v3.TrapOid);
     }
 }
+
+/// <summary>Our value formatting next to net-snmp's, for every type (edgectl prints values the way technicians know).</summary>
+public class FormattingInteropTests
+{
+    [Fact]
+    public async Task VarBindToString_MatchesSnmpgetOutput()
+    {
+        Oid root = Oid.Parse("1.3.6.1.4.1.99998");
+        SnmpValue[] values =
+        [
+            SnmpValue.Integer(-42), SnmpValue.OctetString("green phase"), SnmpValue.OctetString([0xDE, 0xAD, 0x00, 0xEF]), SnmpValue.ObjectIdentifier(Oid.Parse("1.3.6.1.4.1.1206")),
+            SnmpValue.IpAddress(IPAddress.Parse("192.168.10.4")), SnmpValue.Counter32(4_000_000_000), SnmpValue.Gauge32(17), SnmpValue.TimeTicks(8_640_123),
+            SnmpValue.TimeTicks(4_512_345), SnmpValue.Counter64(18_000_000_000_000_000_000), SnmpValue.OctetString(""),
+        ];
+        var mib = new MibTree();
+        for (int i = 0; i < values.Length; i++)
+        {
+            mib.AddScalar(root.Append((uint)i + 1), values[i]);
+        }
+
+        await using var agent = new SnmpAgent(mib, UdpSnmpTransport.BindLoopback());
+        agent.AddCommunity("public");
+        agent.Start();
+
+        string[] oids = Enumerable.Range(1, values.Length).Select(i => root.Append((uint)i, 0).ToString()).ToArray();
+        (int exitCode, string output) = await PeerProcess.RunAsync("snmpget", ["-m", "", "-On", "-v2c", "-c", "public", $"udp:127.0.0.1:{agent.LocalEndPoint.Port}", .. oids]);
+        Assert.True(exitCode == 0, output);
+        string[] theirs = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.TrimEnd()).Where(line => line.StartsWith('.')).ToArray();
+
+        string[] ours = values.Select((value, i) => new VarBind(root.Append((uint)i + 1, 0), value).ToString().TrimEnd()).ToArray();
+        Assert.Equal(theirs, ours);
+    }
+}

@@ -101,14 +101,15 @@ public class ManagerBehaviourTests
         byte[] Answer(CommunityMessage request, string text, int? requestId = null) => SnmpCodec.Encode(new CommunityMessage(SnmpVersion.V2c, "public",
             new SnmpPdu(SnmpPduType.Response, requestId ?? request.Pdu.RequestId, [new VarBind(request.Pdu.VarBinds[0].Oid, SnmpValue.OctetString(text))])));
 
-        transport.Deliver(Answer(sentA, "stray", requestId: 12345), Agent); // unknown id: dropped
-        transport.Deliver([0x30, 0x03, 0x02, 0x01], Agent);                   // garbage: dropped
+        transport.Deliver(Answer(sentA, "stray", requestId: 12345), Agent);                  // unknown id: dropped
+        transport.Deliver([0x30, 0x03, 0x02, 0x01], Agent);                                    // garbage: dropped
+        transport.Deliver(Answer(sentA, "spoofed"), new IPEndPoint(IPAddress.Loopback, 9999)); // right id, wrong sender: dropped
         transport.Deliver(Answer(sentB, "B"), Agent);
         transport.Deliver(Answer(sentA, "A"), Agent);
 
         Assert.Equal("A", (await a.WaitAsync(TimeSpan.FromSeconds(30))).Value.AsString());
         Assert.Equal("B", (await b.WaitAsync(TimeSpan.FromSeconds(30))).Value.AsString());
-        Assert.Equal(2, manager.DroppedDatagrams);
+        Assert.Equal(3, manager.DroppedDatagrams);
     }
 
     [Fact]
