@@ -85,6 +85,12 @@ public sealed class SnmpAgent : IAsyncDisposable
             {
                 return;
             }
+            catch (System.Net.Sockets.SocketException exception)
+            {
+                // One failed receive (e.g. an ICMP error surfaced by the OS) must not stop the service; it stays visible.
+                LastTransportError = exception;
+                continue;
+            }
 
             byte[]? answer = Handle(datagram.Data.Span);
             if (answer is not null)

@@ -88,6 +88,12 @@ public sealed class SnmpNotificationReceiver : IAsyncDisposable
             {
                 return;
             }
+            catch (System.Net.Sockets.SocketException exception)
+            {
+                // One failed receive (e.g. an ICMP error surfaced by the OS) must not stop the service; it stays visible.
+                LastTransportError = exception;
+                continue;
+            }
 
             (SnmpNotification? notification, byte[]? answer) = Handle(datagram.Data.Span, datagram.Remote);
             try
