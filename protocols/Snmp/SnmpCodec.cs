@@ -475,18 +475,10 @@ public static class SnmpCodec
     {
         ArgumentNullException.ThrowIfNull(message);
         authenticationParametersOffset = -1;
-        var writer = new AsnWriter(AsnEncodingRules.BER);
         switch (message)
         {
             case CommunityMessage community:
-                using (writer.PushSequence())
-                {
-                    writer.WriteInteger((int)community.Version);
-                    writer.WriteOctetString(community.Community.Span);
-                    WritePdu(writer, community.Pdu);
-                }
-
-                return writer.Encode();
+                return WriteCommunityMessage(community).Encode();
             case V3Message v3:
                 return EncodeV3(v3, out authenticationParametersOffset);
             default:
@@ -494,9 +486,28 @@ public static class SnmpCodec
         }
     }
 
+    private static AsnWriter WriteCommunityMessage(CommunityMessage community)
+    {
+        var writer = new AsnWriter(AsnEncodingRules.BER);
+        using (writer.PushSequence())
+        {
+            writer.WriteInteger((int)community.Version);
+            writer.WriteOctetString(community.Community.Span);
+            WritePdu(writer, community.Pdu);
+        }
+
+        return writer;
+    }
+
     /// <summary>Encodes into <paramref name="destination"/>; false when it is too small.</summary>
     public static bool TryEncode(SnmpMessage message, Span<byte> destination, out int bytesWritten)
     {
+        ArgumentNullException.ThrowIfNull(message);
+        if (message is CommunityMessage community)
+        {
+            return WriteCommunityMessage(community).TryEncode(destination, out bytesWritten);
+        }
+
         byte[] encoded = Encode(message);
         bytesWritten = 0;
         if (encoded.Length > destination.Length)

@@ -232,6 +232,20 @@ public class CodecVectorTests
         Assert.Equal("u", message.Security.UserNameText);
     }
 
+    [Fact]
+    public void TryEncode_WritesIntoASpan_AndRefusesOneTooSmall()
+    {
+        CommunityMessage message = Decode<CommunityMessage>(NetSnmpCaptures.V2cGetBulkResponse);
+        V3Message v3 = Decode<V3Message>(NetSnmpCaptures.V3DiscoveryReport);
+        Span<byte> buffer = stackalloc byte[256];
+
+        Assert.True(SnmpCodec.TryEncode(message, buffer, out int written));
+        Assert.Equal(Hex.Parse(NetSnmpCaptures.V2cGetBulkResponse), buffer[..written].ToArray());
+        Assert.True(SnmpCodec.TryEncode(v3, buffer, out written));
+        Assert.Equal(Hex.Parse(NetSnmpCaptures.V3DiscoveryReport), buffer[..written].ToArray());
+        Assert.False(SnmpCodec.TryEncode(message, buffer[..(Hex.Parse(NetSnmpCaptures.V2cGetBulkResponse).Length - 1)], out _));
+    }
+
     /// <summary>A v2c Response with one varbind 1.3.6.1 = the given value TLV.</summary>
     internal static byte[] BuildV2cResponse(byte[] valueTlv)
     {
