@@ -30,10 +30,30 @@ public sealed class SnmpdFixture : IAsyncLifetime
     {
         string snmpd = PeerProcess.Require("snmpd");
         _directory = Directory.CreateTempSubdirectory("snmpd-test-").FullName;
-        EndPoint = FreeUdpPort.Reserve();
+
+        // The port is free when reserved but another process may take it before snmpd binds: then try another.
+        for (int attempt = 1; ; attempt++)
+        {
+            EndPoint = FreeUdpPort.Reserve();
+            string configPath = Path.Combine(_directory, "snmpd.conf");
+            await File.WriteAllLinesAsync(configPath, Configuration(EndPoint.Port));
+            _snmpd = PeerProcess.Start(snmpd, ["-f", "-Lo", "-C", "-c", configPath],
+                new Dictionary<string, string> { ["SNMP_PERSISTENT_DIR"] = Path.Combine(_directory, "persist") });
+            if (await WaitUntilAnsweringAsync() || attempt == 3)
+            {
+                Assert.False(_snmpd.HasExited, $"snmpd exited at start. Output:\n{_snmpd.Output}");
+                return;
+            }
+
+            await _snmpd.DisposeAsync();
+        }
+    }
+
+    private static List<string> Configuration(int port)
+    {
         var config = new List<string>
         {
-            $"agentaddress udp:127.0.0.1:{EndPoint.Port}",
+            $"agentaddress udp:127.0.0.1:{port}",
             "rocommunity public 127.0.0.1",
             "sysLocation cabinet 12, rue de la Gare",
             "sysContact ops@city.example",
@@ -45,27 +65,28 @@ public sealed class SnmpdFixture : IAsyncLifetime
             config.Add($"rouser {user} {(priv ? "authPriv" : "authNoPriv")}");
         }
 
-        string configPath = Path.Combine(_directory, "snmpd.conf");
-        await File.WriteAllLinesAsync(configPath, config);
-        _snmpd = PeerProcess.Start(snmpd, ["-f", "-Lo", "-C", "-c", configPath],
-            new Dictionary<string, string> { ["SNMP_PERSISTENT_DIR"] = Path.Combine(_directory, "persist") });
+        return config;
+    }
 
-        // Ready when it answers a v2c GET.
+    /// <summary>True once snmpd answers a v2c GET; false if it exits first (its port was taken).</summary>
+    private async Task<bool> WaitUntilAnsweringAsync()
+    {
         await using SnmpManager probe = SnmpManager.CreateUdp(IPAddress.Loopback);
         var target = SnmpTarget.V2c(EndPoint) with { Timeout = TimeSpan.FromMilliseconds(500), Retries = 0 };
         DateTime deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
+        while (!_snmpd!.HasExited)
         {
-            Assert.False(_snmpd.HasExited, $"snmpd exited at start. Output:\n{_snmpd.Output}");
             try
             {
                 await probe.GetAsync(target, Oid.Parse("1.3.6.1.2.1.1.5.0"));
-                return;
+                return true;
             }
             catch (SnmpTimeoutException) when (DateTime.UtcNow < deadline)
             {
             }
         }
+
+        return false;
     }
 
     public async Task DisposeAsync()
