@@ -1,6 +1,6 @@
 namespace City.Protocols.Modbus.Tests;
 
-/// <summary>A clock that only moves when the test calls <see cref="Advance"/>; timers fire synchronously inside it.</summary>
+/// <summary>A clock (time, timestamps and timers) that only moves when the test calls <see cref="Advance"/>; timers fire synchronously inside it.</summary>
 internal sealed class ManualTimeProvider : TimeProvider
 {
     private readonly Lock _gate = new();
@@ -14,6 +14,11 @@ internal sealed class ManualTimeProvider : TimeProvider
             return _utcNow;
         }
     }
+
+    /// <summary>Timestamps follow the manual clock too, so that elapsed-time checks agree with the timers.</summary>
+    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+    public override long GetTimestamp() => GetUtcNow().UtcTicks;
 
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {

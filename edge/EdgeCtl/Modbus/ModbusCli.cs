@@ -132,7 +132,7 @@ internal static class ModbusCli
         }
 
         var texts = new string[count];
-        await using (IModbusSession session = OpenSession(c))
+        await using (ModbusSession session = OpenSession(c))
         {
             if (bits)
             {
@@ -193,7 +193,7 @@ internal static class ModbusCli
             }
 
             bool single = coils.Length == 1;
-            await using (IModbusSession session = OpenSession(c))
+            await using (ModbusSession session = OpenSession(c))
             {
                 await Guard(c, async () =>
                 {
@@ -224,7 +224,7 @@ internal static class ModbusCli
             }
 
             bool single = registers.Length == 1;
-            await using (IModbusSession session = OpenSession(c))
+            await using (ModbusSession session = OpenSession(c))
             {
                 await Guard(c, async () =>
                 {
@@ -241,7 +241,7 @@ internal static class ModbusCli
         await output.WriteLineAsync(json ? $"{{\"written\":{values.Length.ToString(CultureInfo.InvariantCulture)}}}" : what).ConfigureAwait(false);
     }
 
-    private static IModbusSession OpenSession(Common c)
+    private static ModbusSession OpenSession(Common c)
     {
         if (c.Endpoint.Kind == ModbusTransportKind.Rtu && c.Endpoint.Target.StartsWith('/') && !File.Exists(c.Endpoint.Target))
         {
