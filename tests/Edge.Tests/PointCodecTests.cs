@@ -217,6 +217,19 @@ public sealed class PointCodecTests
     }
 
     [Fact]
+    public void WriteValue_FromJson_RefusesANumberBeyondDouble_AndKeepsTinyOnesAsDoubles()
+    {
+        using var huge = JsonDocument.Parse("1e400");
+        using var tiny = JsonDocument.Parse("1e-300");
+
+        Assert.False(PointWriteValue.TryFromJson(huge.RootElement, out _, out var error));
+        Assert.Equal("the number 1e400 is not representable", error);
+        Assert.True(PointWriteValue.TryFromJson(tiny.RootElement, out var value, out _));
+        Assert.Null(value.Exact);
+        Assert.Equal(1e-300, value.Number);
+    }
+
+    [Fact]
     public void RandomValuesAndPoints_NeverThrow()
     {
         var random = new Random(1234);

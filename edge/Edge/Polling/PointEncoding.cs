@@ -43,20 +43,16 @@ public readonly record struct PointWriteValue
         switch (element.ValueKind)
         {
             case JsonValueKind.Number:
-                value = element.TryGetDecimal(out var exact) && (exact != 0 || !element.TryGetDouble(out var tiny) || tiny == 0)
-                    ? FromDecimal(exact)
-                    : element.TryGetDouble(out var number) ? FromNumber(number) : default;
-                if (value.Kind == JsonValueKind.Undefined)
+                if (!element.TryGetDouble(out var number) || !double.IsFinite(number))
                 {
+                    value = default;
                     error = $"the number {element.GetRawText()} is not representable";
                     return false;
                 }
 
-                if (element.TryGetDouble(out var asDouble))
-                {
-                    value = new PointWriteValue(JsonValueKind.Number, value.Exact, asDouble, false, null);
-                }
-
+                // The decimal keeps 230.4 exact through the inverse scale; one that underflowed to 0 is not the number.
+                decimal? exact = element.TryGetDecimal(out var d) && (d != 0 || number == 0) ? d : null;
+                value = new PointWriteValue(JsonValueKind.Number, exact, number, false, null);
                 return true;
             case JsonValueKind.True or JsonValueKind.False:
                 value = FromBoolean(element.ValueKind == JsonValueKind.True);
