@@ -13,6 +13,7 @@ public sealed class LocalApiPlanAndWriteTests : IAsyncLifetime
 {
     private const byte Unit = 2;
     private readonly InMemoryRegisterMap _map = new();
+    private readonly TcpListener _mute = new(IPAddress.Loopback, 0); // accepts connections, never answers
     private ModbusTcpSlave _slave = null!;
     private InProcessEdge _edge = null!;
 
@@ -46,6 +47,12 @@ public sealed class LocalApiPlanAndWriteTests : IAsyncLifetime
         values["Edge:Devices:1:Port"] = ClosedPort().ToString(System.Globalization.CultureInfo.InvariantCulture);
         values["Edge:Devices:1:TimeoutMs"] = "500";
         AddPoint(values, 1, 0, "level", "holding", 0, "uint16", ("Writable", "true"));
+        _mute.Start();
+        values["Edge:Devices:2:Name"] = "mute";
+        values["Edge:Devices:2:Host"] = "127.0.0.1";
+        values["Edge:Devices:2:Port"] = ((IPEndPoint)_mute.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        values["Edge:Devices:2:TimeoutMs"] = "300";
+        AddPoint(values, 2, 0, "level", "holding", 0, "uint16", ("Writable", "true"), ("PeriodMs", "60000"));
         _edge = await InProcessEdge.StartAsync(values);
     }
 
@@ -53,6 +60,7 @@ public sealed class LocalApiPlanAndWriteTests : IAsyncLifetime
     {
         await _edge.DisposeAsync();
         await _slave.DisposeAsync();
+        _mute.Stop();
     }
 
     private static void AddPoint(Dictionary<string, string?> values, int device, int index, string name, string table, int register, string? type, params (string Key, string Value)[] extra)
@@ -117,7 +125,7 @@ public sealed class LocalApiPlanAndWriteTests : IAsyncLifetime
         using var _ = body;
 
         Assert.Equal(404, status);
-        Assert.Equal("no device named 'nope' (known: tc1, dead)", body.RootElement.GetProperty("error").GetString());
+        Assert.Equal("no device named 'nope' (known: tc1, dead, mute)", body.RootElement.GetProperty("error").GetString());
     }
 
     [Fact]
@@ -214,6 +222,18 @@ public sealed class LocalApiPlanAndWriteTests : IAsyncLifetime
         Assert.Equal(504, status);
         Assert.Contains(Str(body.RootElement, "status"), new[] { "comm-loss", "timeout" });
         Assert.StartsWith("dead/level: ", Str(body.RootElement, "message"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Write_ToADeviceThatDoesNotAnswer_IsATimeout()
+    {
+        var (status, body) = await _edge.PostAsync("/v1/points/mute/level", """{"value": 5}""");
+        using var _ = body;
+
+        Assert.Equal(504, status);
+        Assert.Equal("timeout", Str(body.RootElement, "status"));
+        Assert.Equal("mute/level: unit 1 at 127.0.0.1:" + ((IPEndPoint)_mute.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            + " did not answer within 300 ms (FC06)", Str(body.RootElement, "message"));
     }
 
     [Fact]
