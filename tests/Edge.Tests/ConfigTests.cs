@@ -30,6 +30,7 @@ public class ConfigTests
         Assert.True(EdgeConfigLoader.TryLoad(config, out var settings, out var errors), string.Join("\n", errors));
         Assert.Equal(6, settings.Devices[0].Points.Count);
         Assert.Equal(("tc1", false, "traffic-controller"), (settings.Devices[1].Name, settings.Devices[1].Enabled, settings.Devices[1].Profile));
+        Assert.Equal(("meter3", false, "sdm630"), (settings.Devices[2].Name, settings.Devices[2].Enabled, settings.Devices[2].Profile));
     }
 
     [Theory]
