@@ -146,8 +146,15 @@ public sealed class ModbusTcpClient : IModbusMaster, IModbusPduLink, IAsyncDispo
 
         try
         {
-            _transport ??= await ModbusTcpTransport.ConnectAsync(_server, _options.ConnectTimeout, _options.TimeProvider, cancellationToken)
-                .ConfigureAwait(false);
+            if (_transport is null)
+            {
+                _transport = await ModbusTcpTransport.ConnectAsync(_server, _options.ConnectTimeout, _options.TimeProvider, cancellationToken)
+                    .ConfigureAwait(false);
+                if (_options.PauseAfterConnect > TimeSpan.Zero)
+                {
+                    await Task.Delay(_options.PauseAfterConnect, _options.TimeProvider, cancellationToken).ConfigureAwait(false);
+                }
+            }
 
             using var timeout = new CancellationTokenSource(_options.RequestTimeout, _options.TimeProvider);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);

@@ -9,6 +9,12 @@ public sealed class ModbusTcpClientOptions
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(3);
 
     /// <summary>
+    /// Wait after a connection opens before its first request goes out, on <see cref="TimeProvider"/>: some gateways drop or
+    /// garble a request that arrives right after the connection. Not counted in <see cref="RequestTimeout"/>. Default 0.
+    /// </summary>
+    public TimeSpan PauseAfterConnect { get; init; }
+
+    /// <summary>
     /// Times a read (01, 02, 03, 04, 17, 43/14) is sent again after a timeout or a corrupt or mismatched answer (CRC error, wrong
     /// unit or function, malformed PDU, broken connection). Writes (05, 06, 15, 16, 22, 23) are never sent again for these: they may have
     /// been executed. Default 0.

@@ -27,6 +27,15 @@ internal sealed class ManualTimeProvider : TimeProvider
         return timer;
     }
 
+    /// <summary>True when a timer is armed to fire at exactly <paramref name="dueAt"/> (lets a test wait until code reached a delay).</summary>
+    public bool HasTimerDueAt(DateTimeOffset dueAt)
+    {
+        lock (_gate)
+        {
+            return _timers.Any(t => t.DueAt == dueAt);
+        }
+    }
+
     public void Advance(TimeSpan duration)
     {
         List<ManualTimer> due;

@@ -122,8 +122,7 @@ internal sealed class MasterDeviceClient(DeviceDefinition device, IMasterSource 
             throw new DeviceRequestException(Quality.CommLoss, $"cannot open {source.Description}: {ex.Message}", ex);
         }
 
-        var wasConnected = source.IsConnected;
-        if (wasConnected && source.Generation != _generation)
+        if (source.IsConnected && source.Generation != _generation)
         {
             // The link was (re)opened before this request (an RTU port opens in Master()): pause after connect from then.
             _generation = source.Generation;
@@ -161,14 +160,7 @@ internal sealed class MasterDeviceClient(DeviceDefinition device, IMasterSource 
         }
         finally
         {
-            var now = time.GetUtcNow();
-            _lastRequestEnd = now;
-            if (!wasConnected && source.IsConnected)
-            {
-                // A TCP client connects inside its first request: the pause after connect counts from here.
-                _generation = source.Generation;
-                _connectedAt = now;
-            }
+            _lastRequestEnd = time.GetUtcNow();
         }
     }
 
@@ -212,6 +204,7 @@ public sealed class ModbusDeviceClientFactory(TimeProvider time) : IDeviceClient
             RequestTimeout = device.Timeout,
             ConnectTimeout = device.Timeout,
             Retries = device.Retries,
+            PauseAfterConnect = device.PauseAfterConnect,
             TimeProvider = time,
         });
         return new MasterDeviceClient(device, new TcpSource(client, $"{device.Host}:{device.Port}"), time);
@@ -225,7 +218,7 @@ public sealed class ModbusDeviceClientFactory(TimeProvider time) : IDeviceClient
 
         public bool IsConnected => client.IsConnected;
 
-        /// <summary>The client connects inside a request; <see cref="MasterDeviceClient"/> sees that through IsConnected.</summary>
+        /// <summary>The client connects inside a request and pauses after connecting by itself (PauseAfterConnect in its options).</summary>
         public long Generation => 0;
 
         public DateTimeOffset ConnectedAt => DateTimeOffset.MinValue;
