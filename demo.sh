@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The demo: central (embedded MQTT broker and store), the hardware simulator (Modbus TCP energy
-# meters) and two edge gateways polling them. Ctrl-C or SIGTERM stops everything cleanly.
+# The demo: central (embedded MQTT broker and store), the hardware simulator (a cabinet's Modbus TCP
+# devices: energy meter, traffic controller, three-phase meter; and a second energy meter) and two
+# edge gateways polling them. Ctrl-C or SIGTERM stops everything cleanly.
 set -euo pipefail
 cd "$(dirname "$0")"
 root=$(pwd)
@@ -57,7 +58,9 @@ trap 'stop $?' EXIT
 "$central_bin" --Central:DataPath="$run/central" --Central:HttpUrl="$http_url" \
   --Central:Mqtt:Port="$mqtt_port" --Central:AdmitOnBirth=true >"$run/logs/central.log" 2>&1 &
 pids+=($!)
-"$sim_bin" meter --port "$meter_port" --count 2 >"$run/logs/citysim.log" 2>&1 &
+"$sim_bin" modbus --port "$meter_port" >"$run/logs/citysim-modbus.log" 2>&1 &
+pids+=($!)
+"$sim_bin" meter --port $((meter_port + 1)) >"$run/logs/citysim-meter.log" 2>&1 &
 pids+=($!)
 
 for _ in $(seq 150); do
@@ -66,19 +69,22 @@ for _ in $(seq 150); do
 done
 curl -fs "$http_url/healthz" >/dev/null || { echo "demo: central did not come up; see .run/demo/logs/central.log" >&2; tail -n 20 "$run/logs/central.log" >&2; exit 1; }
 
+# appsettings.json holds meter1 (unit 1) and, disabled, tc1 (unit 2, traffic-controller profile) and meter3 (unit 3, sdm630).
 start_edge() {
-  local id=$1 port=$2 socket=$3
+  local id=$1 port=$2 socket=$3 cabinet=$4
   "$edge_bin" --Edge:GatewayId="$id" --Edge:Central:Port="$mqtt_port" \
     --Edge:Buffer:Path="$run/$id/buffer.db" --Edge:LocalApi:SocketPath="$socket" \
-    --Edge:Devices:0:Port="$port" >"$run/logs/$id.log" 2>&1 &
+    --Edge:Devices:0:Port="$port" --Edge:Devices:1:Port="$port" --Edge:Devices:2:Port="$port" \
+    --Edge:Devices:1:Enabled="$cabinet" --Edge:Devices:2:Enabled="$cabinet" >"$run/logs/$id.log" 2>&1 &
   pids+=($!)
 }
-start_edge gw-001 "$meter_port" /tmp/city-edge/edgectl.sock
-start_edge gw-002 $((meter_port + 1)) "$run/gw-002/edgectl.sock"
+start_edge gw-001 "$meter_port" /tmp/city-edge/edgectl.sock true
+start_edge gw-002 $((meter_port + 1)) "$run/gw-002/edgectl.sock" false
 
 cat <<INFO
 
-The demo is running: central + embedded MQTT broker, 2 simulated energy meters, 2 edge gateways.
+The demo is running: central + embedded MQTT broker, 2 edge gateways, simulated devices:
+gw-001 polls a cabinet (energy meter, traffic controller, three-phase meter) on :$meter_port, gw-002 a meter on :$((meter_port + 1)).
 
   HTTP API        $http_url
     curl -s $http_url/api/v1/gateways
@@ -86,8 +92,13 @@ The demo is running: central + embedded MQTT broker, 2 simulated energy meters, 
     curl -s '$http_url/api/v1/points/latest?gateway=gw-001'
     curl -s '$http_url/api/v1/points/history?gateway=gw-001&point=meter1/power'
   MQTT broker     127.0.0.1:$mqtt_port   (try: mosquitto_pub -h 127.0.0.1 -p $mqtt_port -t city/v1/GW/data -m garbage)
-  Modbus meters   127.0.0.1:$meter_port and :$((meter_port + 1)), unit 1, input registers
+  Modbus devices  127.0.0.1:$meter_port units 1-3 (see simulators/CitySim/README.md), :$((meter_port + 1)) unit 1
+    mbpoll -m tcp -a 2 -t 3 -r 1 -c 14 -1 -p $meter_port 127.0.0.1
   Technician CLI  $edgectl_bin status            (gw-001, default socket)
+                  $edgectl_bin points
+                  $edgectl_bin plan meter3
+                  $edgectl_bin write tc1/requested-mode 1      (flash; 3 = back to actuated)
+                  $edgectl_bin modbus read tcp://127.0.0.1:$meter_port --unit 3 --table input --address 0 --count 3 --type float32
                   $edgectl_bin status --json --socket $run/gw-002/edgectl.sock
   Logs            .run/demo/logs/
 
