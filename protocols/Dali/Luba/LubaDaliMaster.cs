@@ -103,7 +103,9 @@ public sealed class LubaDaliMaster : IDaliMaster, IAsyncDisposable
 
     public async ValueTask<DaliBusResult> SendAsync(DaliForwardFrame frame, DaliTransmit transmit, CancellationToken cancellationToken)
     {
-        var request = new LubaTransmitRequest(Options.Line, frame, transmit.Priority, transmit.SendTwice);
+        // default(DaliTransmit) carries priority 0: send it as the lowest priority.
+        var priority = transmit.Priority is >= DaliPriority.P1 and <= DaliPriority.P5 ? transmit.Priority : DaliPriority.P5;
+        var request = new LubaTransmitRequest(Options.Line, frame, priority, transmit.SendTwice);
         var buffer = new byte[LubaFraming.MaxFrameLength];
         if (!request.TryWrite(buffer, out int length, out var error))
         {
