@@ -192,7 +192,7 @@ internal sealed class DaliSimGear
     /// Reacts to one forward frame. <paramref name="secondOfPair"/> is true when the same frame came twice within 100 ms
     /// with nothing in between (configuration commands act only then). Returns the backward frame, or null.
     /// </summary>
-    public byte? Receive(DaliForwardFrame frame, bool secondOfPair, Random random, TimeSpan now)
+    public byte? Receive(DaliForwardFrame frame, bool secondOfPair, Func<uint> drawRandomAddress, TimeSpan now)
     {
         if (Silent || frame.Bits != 16)
         {
@@ -203,7 +203,7 @@ internal sealed class DaliSimGear
         byte data = frame.LastByte;
         if (DaliSpecialOpcode.IsSpecial(first))
         {
-            return Special(first, data, secondOfPair, random, now);
+            return Special(first, data, secondOfPair, drawRandomAddress, now);
         }
 
         if (!DaliAddress.TryParse(first, out var address, out bool isCommand) || !address.Addresses(ShortAddress, Groups))
@@ -398,7 +398,7 @@ internal sealed class DaliSimGear
         _ => null,
     };
 
-    private byte? Special(byte opcode, byte data, bool secondOfPair, Random random, TimeSpan now)
+    private byte? Special(byte opcode, byte data, bool secondOfPair, Func<uint> drawRandomAddress, TimeSpan now)
     {
         bool initialised = IsInitialised(now);
         bool selected = initialised && RandomAddress == SearchAddress;
@@ -432,7 +432,7 @@ internal sealed class DaliSimGear
 
                 return null;
             case DaliSpecialOpcode.Randomise when secondOfPair && initialised:
-                RandomAddress = (uint)random.Next(0, (int)NoRandomAddress + 1);
+                RandomAddress = drawRandomAddress() & NoRandomAddress;
                 return null;
             case DaliSpecialOpcode.Compare:
                 return initialised && !Withdrawn && RandomAddress <= SearchAddress ? Yes : null;

@@ -92,6 +92,9 @@ internal sealed class DaliSimLine
 
     public IReadOnlyList<DaliSimGear> Gear => _gear;
 
+    /// <summary>Random addresses the next RANDOMISEs hand out, in order, before the random generator takes over (tests).</summary>
+    public Queue<uint> ScriptedRandomAddresses { get; } = new();
+
     public long ForwardFrames { get; private set; }
 
     public long Answers { get; private set; }
@@ -158,7 +161,7 @@ internal sealed class DaliSimLine
             byte value = 0;
             foreach (var gear in _gear)
             {
-                if (gear.Receive(frame, second, _random, now) is byte answer)
+                if (gear.Receive(frame, second, DrawRandomAddress, now) is byte answer)
                 {
                     answers++;
                     value = answer;
@@ -180,4 +183,7 @@ internal sealed class DaliSimLine
             return new DaliLineAnswer(DaliLineAnswerKind.Collision);
         }
     }
+
+    private uint DrawRandomAddress() =>
+        ScriptedRandomAddresses.TryDequeue(out uint scripted) ? scripted : (uint)_random.Next(0, 0x1000000);
 }
