@@ -8,7 +8,7 @@ var root = new RootCommand("citysim: simulated street-cabinet hardware (Modbus m
     MeterCommand.Create(TimeProvider.System),
     ModbusCommand.Create(TimeProvider.System),
     LoadCommand.Create(TimeProvider.System),
-    DaliCommand.Create(TimeProvider.System),
+    DaliLineCommand.Create(TimeProvider.System),
 };
 
 return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(15) }).ConfigureAwait(false);

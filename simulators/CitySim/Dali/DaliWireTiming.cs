@@ -10,11 +10,12 @@ namespace City.Sim.Dali;
 /// </summary>
 internal static class DaliWireTiming
 {
-    public static readonly TimeSpan Bit = TimeSpan.FromTicks(TimeSpan.TicksPerSecond / 1200);
-    public static readonly TimeSpan BackwardFrame = Bit * 9;
+    public static readonly TimeSpan BackwardFrame = Bits(9);
     public static readonly TimeSpan ForwardToBackward = TimeSpan.FromMilliseconds(5.5);
 
-    public static TimeSpan ForwardFrame(DaliForwardFrame frame) => Bit * (frame.Bits + 1);
+    public static TimeSpan ForwardFrame(DaliForwardFrame frame) => Bits(frame.Bits + 1);
+
+    private static TimeSpan Bits(int count) => TimeSpan.FromSeconds(count / 1200.0);
 
     public static TimeSpan SettlingBefore(DaliPriority priority) => priority switch
     {

@@ -28,7 +28,7 @@ internal sealed partial class DaliJsonContext : JsonSerializerContext;
 /// <c>citysim dali</c>: one DALI line of simulated LED drivers behind a Lunatone LUBA RS232 master interface on a serial
 /// device (a real port, or one end of a socat pty pair), until stopped.
 /// </summary>
-internal static class DaliCommand
+internal static class DaliLineCommand
 {
     public static Command Create(TimeProvider time)
     {
