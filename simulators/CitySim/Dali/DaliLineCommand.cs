@@ -100,17 +100,24 @@ internal static class DaliLineCommand
 
             ConsoleOutput.Log("Ctrl-C to stop");
             var simulator = new LubaInterfaceSimulator(port.BaseStream, line, time, wire);
-            try
+
+            // A serial read does not always observe cancellation: closing the port ends it.
+            using (cancellationToken.Register(port.Close))
             {
-                await simulator.RunAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-            }
-            catch (IOException ex)
-            {
-                ConsoleOutput.Log($"{device} failed: {ex.Message}");
-                return 1;
+                try
+                {
+                    await simulator.RunAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (cancellationToken.IsCancellationRequested
+                    && ex is OperationCanceledException or ObjectDisposedException or IOException or InvalidOperationException)
+                {
+                    // Stopped by Ctrl-C/SIGTERM.
+                }
+                catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException)
+                {
+                    ConsoleOutput.Log($"{device} failed: {ex.Message}");
+                    return 1;
+                }
             }
 
             ConsoleOutput.Log(string.Create(
