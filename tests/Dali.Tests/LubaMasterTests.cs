@@ -1,4 +1,5 @@
 using City.Protocols.Dali.Luba;
+using Microsoft.Extensions.Time.Testing;
 
 namespace City.Protocols.Dali.Tests;
 
@@ -48,6 +49,29 @@ public sealed class LubaMasterTests : IAsyncDisposable
         Assert.Equal(DaliBusOutcome.FramingError, result.Outcome);
         Assert.True(result.AsYes());
         await Stop(device);
+    }
+
+    [Fact]
+    public async Task An_answer_still_arriving_when_the_window_closes_gets_more_time()
+    {
+        var time = new FakeTimeProvider();
+        var (host, deviceEnd) = InMemoryDuplex.Create();
+        await using var master = new LubaDaliMaster(host, new LubaMasterOptions { AnswerWindow = TimeSpan.FromMilliseconds(40), InterfaceTimeout = TimeSpan.FromHours(1) }, time);
+        var query = DaliGear.QueryVersionNumber(DaliAddress.Short(0));
+        var answer = Event(LubaEvent.Backward(0, 0, 0x07));
+
+        var result = master.SendAsync(query.Frame, new DaliTransmit(ExpectAnswer: true), CancellationToken.None).AsTask();
+        await deviceEnd.WriteAsync(Accept(1).Concat(Sent(1, query.Frame)).Concat(answer.Take(3)).ToArray());
+        using var deadline = new CancellationTokenSource(Generous);
+        while (master.AnswerWindowExtensions == 0)
+        {
+            time.Advance(TimeSpan.FromMilliseconds(40));
+            await Task.Delay(5, deadline.Token);
+        }
+
+        await deviceEnd.WriteAsync(answer.AsMemory(3));
+        Assert.Equal(DaliBusResult.Answer(0x07), await result.WaitAsync(Generous));
+        await deviceEnd.DisposeAsync();
     }
 
     [Fact]

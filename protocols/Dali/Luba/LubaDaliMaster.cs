@@ -52,16 +52,20 @@ public sealed class LubaDaliMaster : IDaliMaster, IAsyncDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _reader;
+    private readonly Func<int>? _unreadInput;
     private long _badFrames;
     private long _droppedMessages;
+    private int _partialFrameBytes;
+    private long _answerWindowExtensions;
 
     public LubaDaliMaster(Stream stream, LubaMasterOptions? options = null, TimeProvider? timeProvider = null, string? name = null)
-        : this(stream, stream, options, timeProvider, name)
+        : this(stream, stream, null, options, timeProvider, name)
     {
     }
 
-    private LubaDaliMaster(Stream stream, IDisposable owned, LubaMasterOptions? options, TimeProvider? timeProvider, string? name)
+    private LubaDaliMaster(Stream stream, IDisposable owned, Func<int>? unreadInput, LubaMasterOptions? options, TimeProvider? timeProvider, string? name)
     {
+        _unreadInput = unreadInput;
         ArgumentNullException.ThrowIfNull(stream);
         _stream = stream;
         _owned = owned;
@@ -81,6 +85,9 @@ public sealed class LubaDaliMaster : IDaliMaster, IAsyncDisposable
     /// <summary>Byte runs that were not valid LUBA frames (bad start, length or checksum).</summary>
     public long BadFrames => Interlocked.Read(ref _badFrames);
 
+    /// <summary>Answer windows extended because bytes had arrived but were not parsed yet.</summary>
+    public long AnswerWindowExtensions => Interlocked.Read(ref _answerWindowExtensions);
+
     /// <summary>Messages dropped because nobody consumed them in time.</summary>
     public long DroppedMessages => Interlocked.Read(ref _droppedMessages);
 
@@ -92,7 +99,7 @@ public sealed class LubaDaliMaster : IDaliMaster, IAsyncDisposable
         {
             port.Open();
             port.DiscardInBuffer();
-            return new LubaDaliMaster(port.BaseStream, port, options, timeProvider, portName);
+            return new LubaDaliMaster(port.BaseStream, port, () => port.BytesToRead, options, timeProvider, portName);
         }
         catch
         {
@@ -159,16 +166,25 @@ public sealed class LubaDaliMaster : IDaliMaster, IAsyncDisposable
                 return DaliBusResult.Sent;
             }
 
-            var answer = await WaitForAsync(
-                Options.AnswerWindow,
-                m => m switch
-                {
-                    LubaInbound.Event { Message: { IsBackwardFrame: true } e } => DaliBusResult.Answer(e.BackwardValue),
-                    LubaInbound.Event { Message: { IsFramingError: true } } => DaliBusResult.FramingError,
-                    LubaInbound.Event { Message: { Type: LubaEventType.BusState, Info: LubaEvent.InfoBusPowerFailure } } => DaliBusResult.BusPowerFailure,
-                    _ => null,
-                },
-                cancellationToken).ConfigureAwait(false);
+            // Bytes received but not yet parsed may hold the answer (a starved reader): they get up to three more windows.
+            DaliBusResult answer;
+            int extensions = 0;
+            do
+            {
+                answer = await WaitForAsync(
+                    Options.AnswerWindow,
+                    m => m switch
+                    {
+                        LubaInbound.Event { Message: { IsBackwardFrame: true } e } => DaliBusResult.Answer(e.BackwardValue),
+                        LubaInbound.Event { Message: { IsFramingError: true } } => DaliBusResult.FramingError,
+                        LubaInbound.Event { Message: { Type: LubaEventType.BusState, Info: LubaEvent.InfoBusPowerFailure } } => DaliBusResult.BusPowerFailure,
+                        _ => null,
+                    },
+                    cancellationToken).ConfigureAwait(false);
+            }
+            while (answer.Outcome == DaliBusOutcome.InterfaceTimeout && HasUnreadInput() && ++extensions <= MaxAnswerWindowExtensions
+                && Interlocked.Increment(ref _answerWindowExtensions) > 0);
+
             return answer.Outcome == DaliBusOutcome.InterfaceTimeout ? DaliBusResult.NoAnswer : answer;
         }
         finally
@@ -215,6 +231,26 @@ public sealed class LubaDaliMaster : IDaliMaster, IAsyncDisposable
 
         _stopping.Dispose();
         _gate.Dispose();
+    }
+
+    private const int MaxAnswerWindowExtensions = 3;
+
+    private bool HasUnreadInput()
+    {
+        if (Volatile.Read(ref _partialFrameBytes) > 0)
+        {
+            return true;
+        }
+
+        try
+        {
+            return _unreadInput?.Invoke() > 0;
+        }
+        catch (InvalidOperationException)
+        {
+            // The port closed meanwhile: the reader reports that.
+            return false;
+        }
     }
 
     private static DaliBusResult Done(DaliBusResult result, Action capture)
@@ -297,9 +333,11 @@ public sealed class LubaDaliMaster : IDaliMaster, IAsyncDisposable
                 }
 
                 filled += read;
+                Volatile.Write(ref _partialFrameBytes, filled); // counted as unread until parsed
                 int offset = ParseFrames(buffer.AsSpan(0, filled));
                 buffer.AsSpan(offset, filled - offset).CopyTo(buffer);
                 filled -= offset;
+                Volatile.Write(ref _partialFrameBytes, filled);
             }
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
