@@ -1,4 +1,3 @@
-using System.IO.Ports;
 using System.Threading.Channels;
 
 namespace City.Protocols.Dali.Luba;
@@ -17,96 +16,54 @@ public sealed record LubaMasterOptions
     /// ends at most 10.5 + 7.5 = 18 ms after the forward frame; the rest is serial latency.
     /// </summary>
     public TimeSpan AnswerWindow { get; init; } = TimeSpan.FromMilliseconds(40);
-
-    /// <summary>Messages read from the interface and not yet consumed; older ones are dropped when full.</summary>
-    public int InboundCapacity { get; init; } = 256;
-}
-
-/// <summary>A message read from the interface.</summary>
-public abstract record LubaInbound
-{
-    public sealed record TransmitResponse(LubaTransmitResponse Response) : LubaInbound;
-
-    public sealed record Event(LubaEvent Message) : LubaInbound;
-
-    public sealed record DeviceInfo(LubaDeviceInfo Info) : LubaInbound;
-
-    public sealed record Settings(LubaSettings Values) : LubaInbound;
-
-    public sealed record Other(byte Command, int PayloadLength) : LubaInbound;
 }
 
 /// <summary>
 /// The host side of Lunatone's LUBA protocol as an <see cref="IDaliMaster"/>: sends ADD DALI FRAME TO TX BUFFER, waits for
 /// the interface to accept it and to report it sent (twice for send-twice), then for a backward frame within the answer
-/// window. A reader task turns the byte stream into messages; one transaction at a time.
+/// window. Frames move through a <see cref="LubaTransport"/>; one transaction at a time.
 /// </summary>
 public sealed class LubaDaliMaster : IDaliMaster, IAsyncDisposable
 {
-    public const int BaudRate = 38400;
+    public const int BaudRate = LubaTransport.BaudRate;
+    private const int MaxAnswerWindowExtensions = 3;
 
-    private readonly Stream _stream;
-    private readonly IDisposable _owned;
+    private readonly LubaTransport _transport;
     private readonly TimeProvider _time;
-    private readonly Channel<LubaInbound> _inbound;
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly CancellationTokenSource _stopping = new();
-    private readonly Task _reader;
-    private readonly Func<int>? _unreadInput;
-    private long _badFrames;
-    private long _droppedMessages;
-    private int _partialFrameBytes;
     private long _answerWindowExtensions;
 
-    public LubaDaliMaster(Stream stream, LubaMasterOptions? options = null, TimeProvider? timeProvider = null, string? name = null)
-        : this(stream, stream, null, options, timeProvider, name)
+    /// <summary>Runs transactions over <paramref name="transport"/>, which is disposed with the master.</summary>
+    public LubaDaliMaster(LubaTransport transport, LubaMasterOptions? options = null, TimeProvider? timeProvider = null)
     {
-    }
-
-    private LubaDaliMaster(Stream stream, IDisposable owned, Func<int>? unreadInput, LubaMasterOptions? options, TimeProvider? timeProvider, string? name)
-    {
-        _unreadInput = unreadInput;
-        ArgumentNullException.ThrowIfNull(stream);
-        _stream = stream;
-        _owned = owned;
+        ArgumentNullException.ThrowIfNull(transport);
+        _transport = transport;
         Options = options ?? new LubaMasterOptions();
         _time = timeProvider ?? TimeProvider.System;
-        Name = name ?? "stream";
-        _inbound = Channel.CreateBounded<LubaInbound>(
-            new BoundedChannelOptions(Options.InboundCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true, SingleWriter = true },
-            _ => Interlocked.Increment(ref _droppedMessages));
-        _reader = Task.Run(ReadLoopAsync);
+    }
+
+    /// <summary>Runs transactions over an open byte stream (tests, a TCP-to-serial converter).</summary>
+    public LubaDaliMaster(Stream stream, LubaMasterOptions? options = null, TimeProvider? timeProvider = null, string? name = null)
+        : this(new LubaTransport(stream, name), options, timeProvider)
+    {
     }
 
     public LubaMasterOptions Options { get; }
 
-    public string Name { get; }
+    public string Name => _transport.Name;
 
-    /// <summary>Byte runs that were not valid LUBA frames (bad start, length or checksum).</summary>
-    public long BadFrames => Interlocked.Read(ref _badFrames);
+    /// <summary>Byte runs that were not valid LUBA frames.</summary>
+    public long BadFrames => _transport.BadFrames;
+
+    /// <summary>Messages dropped because nobody consumed them in time.</summary>
+    public long DroppedMessages => _transport.DroppedMessages;
 
     /// <summary>Answer windows extended because bytes had arrived but were not parsed yet.</summary>
     public long AnswerWindowExtensions => Interlocked.Read(ref _answerWindowExtensions);
 
-    /// <summary>Messages dropped because nobody consumed them in time.</summary>
-    public long DroppedMessages => Interlocked.Read(ref _droppedMessages);
-
     /// <summary>Opens a serial port at 38400 baud 8N1, no handshake, as the RS232 interface expects.</summary>
-    public static LubaDaliMaster Open(string portName, LubaMasterOptions? options = null, TimeProvider? timeProvider = null)
-    {
-        var port = new SerialPort(portName, BaudRate, Parity.None, 8, StopBits.One) { Handshake = Handshake.None };
-        try
-        {
-            port.Open();
-            port.DiscardInBuffer();
-            return new LubaDaliMaster(port.BaseStream, port, () => port.BytesToRead, options, timeProvider, portName);
-        }
-        catch
-        {
-            port.Dispose();
-            throw;
-        }
-    }
+    public static LubaDaliMaster Open(string portName, LubaMasterOptions? options = null, TimeProvider? timeProvider = null) =>
+        new(LubaTransport.Open(portName), options, timeProvider);
 
     public async ValueTask<DaliBusResult> SendAsync(DaliForwardFrame frame, DaliTransmit transmit, CancellationToken cancellationToken)
     {
@@ -122,8 +79,8 @@ public sealed class LubaDaliMaster : IDaliMaster, IAsyncDisposable
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            DrainStale();
-            await WriteAsync(buffer.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
+            _transport.DiscardPending();
+            await _transport.WriteAsync(buffer.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
 
             byte frameId = 0;
             var accepted = await WaitForAsync(
@@ -182,7 +139,7 @@ public sealed class LubaDaliMaster : IDaliMaster, IAsyncDisposable
                     },
                     cancellationToken).ConfigureAwait(false);
             }
-            while (answer.Outcome == DaliBusOutcome.InterfaceTimeout && HasUnreadInput() && ++extensions <= MaxAnswerWindowExtensions
+            while (answer.Outcome == DaliBusOutcome.InterfaceTimeout && _transport.HasUnreadInput() && ++extensions <= MaxAnswerWindowExtensions
                 && Interlocked.Increment(ref _answerWindowExtensions) > 0);
 
             return answer.Outcome == DaliBusOutcome.InterfaceTimeout ? DaliBusResult.NoAnswer : answer;
@@ -201,8 +158,8 @@ public sealed class LubaDaliMaster : IDaliMaster, IAsyncDisposable
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            DrainStale();
-            await WriteAsync(buffer.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
+            _transport.DiscardPending();
+            await _transport.WriteAsync(buffer.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
             LubaDeviceInfo? info = null;
             await WaitForAsync(
                 Options.InterfaceTimeout,
@@ -218,63 +175,14 @@ public sealed class LubaDaliMaster : IDaliMaster, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _stopping.CancelAsync().ConfigureAwait(false);
-        _owned.Dispose();
-        try
-        {
-            await _reader.ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException)
-        {
-            // The reader ends with the stream it reads; its fault was already handed to any waiting sender.
-        }
-
-        _stopping.Dispose();
+        await _transport.DisposeAsync().ConfigureAwait(false);
         _gate.Dispose();
-    }
-
-    private const int MaxAnswerWindowExtensions = 3;
-
-    private bool HasUnreadInput()
-    {
-        if (Volatile.Read(ref _partialFrameBytes) > 0)
-        {
-            return true;
-        }
-
-        try
-        {
-            return _unreadInput?.Invoke() > 0;
-        }
-        catch (InvalidOperationException)
-        {
-            // The port closed meanwhile: the reader reports that.
-            return false;
-        }
     }
 
     private static DaliBusResult Done(DaliBusResult result, Action capture)
     {
         capture();
         return result;
-    }
-
-    private void DrainStale()
-    {
-        if (_reader.IsCompleted)
-        {
-            throw new IOException($"The LUBA interface on {Name} is gone: the reader stopped.", _reader.Exception?.InnerException);
-        }
-
-        while (_inbound.Reader.TryRead(out _))
-        {
-        }
-    }
-
-    private async Task WriteAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
-    {
-        await _stream.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
-        await _stream.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Reads messages until <paramref name="match"/> returns a result; InterfaceTimeout when the time runs out.</summary>
@@ -289,7 +197,7 @@ public sealed class LubaDaliMaster : IDaliMaster, IAsyncDisposable
                 LubaInbound message;
                 try
                 {
-                    message = await _inbound.Reader.ReadAsync(linked.Token).ConfigureAwait(false);
+                    message = await _transport.Inbound.ReadAsync(linked.Token).ConfigureAwait(false);
                 }
                 catch (ChannelClosedException ex)
                 {
@@ -308,82 +216,4 @@ public sealed class LubaDaliMaster : IDaliMaster, IAsyncDisposable
         }
     }
 
-    private async Task ReadLoopAsync()
-    {
-        var buffer = new byte[4096];
-        int filled = 0;
-        Exception? fault = null;
-        try
-        {
-            while (!_stopping.IsCancellationRequested)
-            {
-                if (filled == buffer.Length)
-                {
-                    // Only garbage can fill the buffer (a frame is at most 27 bytes): keep the tail.
-                    Interlocked.Increment(ref _badFrames);
-                    buffer.AsSpan(filled - LubaFraming.MaxFrameLength, LubaFraming.MaxFrameLength).CopyTo(buffer);
-                    filled = LubaFraming.MaxFrameLength;
-                }
-
-                int read = await _stream.ReadAsync(buffer.AsMemory(filled), _stopping.Token).ConfigureAwait(false);
-                if (read == 0)
-                {
-                    fault = new IOException($"{Name} was closed.");
-                    break;
-                }
-
-                filled += read;
-                Volatile.Write(ref _partialFrameBytes, filled); // counted as unread until parsed
-                int offset = ParseFrames(buffer.AsSpan(0, filled));
-                buffer.AsSpan(offset, filled - offset).CopyTo(buffer);
-                filled -= offset;
-                Volatile.Write(ref _partialFrameBytes, filled);
-            }
-        }
-        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
-        {
-        }
-        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException)
-        {
-            fault = ex;
-        }
-
-        _inbound.Writer.TryComplete(fault);
-    }
-
-    private int ParseFrames(ReadOnlySpan<byte> bytes)
-    {
-        int offset = 0;
-        while (true)
-        {
-            var status = LubaFraming.TryRead(bytes[offset..], out var frame, out int consumed, out _);
-            if (status == LubaReadStatus.NeedMoreData)
-            {
-                return offset;
-            }
-
-            offset += consumed;
-            if (status == LubaReadStatus.Invalid)
-            {
-                Interlocked.Increment(ref _badFrames);
-                continue;
-            }
-
-            LubaInbound? message = frame.Command switch
-            {
-                LubaCommand.AddDaliFrameResponse when LubaTransmitResponse.TryRead(frame, out var r, out _) => new LubaInbound.TransmitResponse(r),
-                LubaCommand.Event when LubaEvent.TryRead(frame, out var e, out _) => new LubaInbound.Event(e),
-                LubaCommand.DeviceInfo when LubaDeviceInfo.TryRead(frame, out var i, out _) => new LubaInbound.DeviceInfo(i),
-                LubaCommand.Settings when LubaSettings.TryRead(frame, LubaCommand.Settings, out var s, out _) => new LubaInbound.Settings(s),
-                _ => null,
-            };
-            if (message is null)
-            {
-                Interlocked.Increment(ref _badFrames);
-                message = new LubaInbound.Other(frame.Command, frame.Payload.Length);
-            }
-
-            _inbound.Writer.TryWrite(message);
-        }
-    }
 }
