@@ -22,7 +22,8 @@ public sealed class DaliClient
         ArgumentNullException.ThrowIfNull(command);
         if (command.DeviceType != 0)
         {
-            var enabled = await _master.SendAsync(DaliSpecial.EnableDeviceType(command.DeviceType).Frame, default, cancellationToken).ConfigureAwait(false);
+            var enable = DaliSpecial.EnableDeviceType(command.DeviceType);
+            var enabled = await _master.SendAsync(enable.Frame, DaliTransmit.For(enable), cancellationToken).ConfigureAwait(false);
             if (!enabled.BusWorked)
             {
                 return enabled;
