@@ -1,4 +1,5 @@
 using System.CommandLine;
+using City.Sim.Dali;
 using City.Sim.Devices;
 using City.Sim.Load;
 
@@ -7,6 +8,7 @@ var root = new RootCommand("citysim: simulated street-cabinet hardware (Modbus m
     MeterCommand.Create(TimeProvider.System),
     ModbusCommand.Create(TimeProvider.System),
     LoadCommand.Create(TimeProvider.System),
+    DaliLineCommand.Create(TimeProvider.System),
 };
 
 return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(15) }).ConfigureAwait(false);

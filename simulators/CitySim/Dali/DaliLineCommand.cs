@@ -1,0 +1,165 @@
+using System.CommandLine;
+using System.Globalization;
+using System.IO.Ports;
+using System.Text.Json.Serialization;
+using City.Protocols.Dali.Luba;
+using City.Sim.Cli;
+
+namespace City.Sim.Dali;
+
+/// <summary>What <c>citysim dali</c> serves (one line on stdout; JSON with --json).</summary>
+internal sealed record DaliLineServed(
+    string SerialPort, int Baud, int Gear, int[] Addressed, int Unaddressed, int[] FailedLamps, int[] Silent, bool WireTiming)
+{
+    [JsonIgnore]
+    public string Line => string.Create(
+        CultureInfo.InvariantCulture,
+        $"dali line serving {SerialPort} (Lunatone LUBA, {Baud} 8N1): {Gear} gear, {Addressed.Length} with short addresses, {Unaddressed} unaddressed; " +
+        $"failed lamps: {List(FailedLamps)}; not answering: {List(Silent)}{(WireTiming ? " (wire timing)" : "")}");
+
+    private static string List(int[] indexes) => indexes.Length == 0 ? "none" : string.Join(' ', indexes.Select(i => $"#{i}"));
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(DaliLineServed))]
+internal sealed partial class DaliJsonContext : JsonSerializerContext;
+
+/// <summary>
+/// <c>citysim dali</c>: one DALI line of simulated LED drivers behind a Lunatone LUBA RS232 master interface on a serial
+/// device (a real port, or one end of a socat pty pair), until stopped.
+/// </summary>
+internal static class DaliLineCommand
+{
+    public static Command Create(TimeProvider time)
+    {
+        var serial = new Option<string>("--serial") { Description = "Serial device to serve the master interface on (e.g. a socat pty)", Required = true };
+        var gear = CliOptions.Int("--gear", "Gear on the line", 64, 0, DaliSimLine.MaxGear);
+        var unaddressed = CliOptions.Int("--unaddressed", "How many of them have no short address yet (the last ones)", 0, 0, DaliSimLine.MaxGear);
+        var failed = CliOptions.Int("--failed", "How many have a failed lamp (picked with --seed)", 0, 0, DaliSimLine.MaxGear);
+        var silent = CliOptions.Int("--silent", "How many never answer (picked with --seed)", 0, 0, DaliSimLine.MaxGear);
+        var watts = CliOptions.Double("--watts", "Rated power of each LED driver at full level, W", 60, 1, 1000);
+        var seed = CliOptions.Int("--seed", "Seed for random addresses and fault placement", 62386, 0, int.MaxValue);
+        var wireTiming = new Option<bool>("--wire-timing") { Description = "Answer only after the DALI bus time (settling + frame durations); ptys move bytes instantly" };
+        var control = new Option<bool>("--control") { Description = "Read fault-injection commands from stdin: " + DaliLineControl.Help };
+        var json = CliOptions.Json();
+
+        var command = new Command("dali", "Simulate one DALI line of LED drivers (with D4i energy) behind a Lunatone LUBA RS232 master interface")
+        {
+            serial, gear, unaddressed, failed, silent, watts, seed, wireTiming, control, json,
+        };
+        command.Validators.Add(result =>
+        {
+            int total = result.GetValue(gear);
+            if (result.GetValue(unaddressed) > total || result.GetValue(failed) + result.GetValue(silent) > total)
+            {
+                result.AddError("--unaddressed, and --failed plus --silent, must not exceed --gear.");
+            }
+        });
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var setup = new DaliLineSetup
+            {
+                Gear = parseResult.GetValue(gear),
+                Unaddressed = parseResult.GetValue(unaddressed),
+                Failed = parseResult.GetValue(failed),
+                Silent = parseResult.GetValue(silent),
+                RatedWatts = parseResult.GetValue(watts),
+                Seed = parseResult.GetValue(seed),
+            };
+            var line = new DaliSimLine(setup, time);
+            var device = parseResult.GetValue(serial)!;
+            bool wire = parseResult.GetValue(wireTiming);
+            using var port = new SerialPort(device, LubaDaliMaster.BaudRate, Parity.None, 8, StopBits.One) { Handshake = Handshake.None };
+            try
+            {
+                port.Open();
+                port.DiscardInBuffer();
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
+            {
+                ConsoleOutput.Log($"cannot open {device}: {ex.Message}");
+                return 1;
+            }
+
+            var served = new DaliLineServed(
+                device,
+                LubaDaliMaster.BaudRate,
+                setup.Gear,
+                [.. line.Gear.Where(g => g.ShortAddress is not null).Select(g => (int)g.ShortAddress!.Value)],
+                setup.Unaddressed,
+                [.. line.Gear.Where(g => g.LampFailure).Select(g => g.Index)],
+                [.. line.Gear.Where(g => g.Silent).Select(g => g.Index)],
+                wire);
+            if (parseResult.GetValue(json))
+            {
+                ConsoleOutput.Json(served, DaliJsonContext.Default.DaliLineServed);
+            }
+            else
+            {
+                ConsoleOutput.Result(served.Line);
+            }
+
+            ConsoleOutput.Log("Ctrl-C to stop");
+            var simulator = new LubaInterfaceSimulator(port.BaseStream, line, time, wire);
+            if (parseResult.GetValue(control))
+            {
+                _ = Task.Run(() => ReadControlAsync(line, cancellationToken), CancellationToken.None);
+            }
+
+            // A serial read does not always observe cancellation: closing the port ends it.
+            using (cancellationToken.Register(port.Close))
+            {
+                try
+                {
+                    await simulator.RunAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (cancellationToken.IsCancellationRequested
+                    && ex is OperationCanceledException or ObjectDisposedException or IOException or InvalidOperationException)
+                {
+                    // Stopped by Ctrl-C/SIGTERM.
+                }
+                catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException)
+                {
+                    ConsoleOutput.Log($"{device} failed: {ex.Message}");
+                    return 1;
+                }
+            }
+
+            ConsoleOutput.Log(string.Create(
+                CultureInfo.InvariantCulture,
+                $"stopping: {simulator.Transactions} transactions, {line.Answers} answered, {line.Collisions} collisions, {simulator.BadFrames} bad frames, bus time {simulator.BusTime.TotalSeconds:F2} s"));
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>Runs until stdin closes or the command stops; reading stdin may not observe cancellation, so nobody awaits it.</summary>
+    private static async Task ReadControlAsync(DaliSimLine line, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                string? text = await Console.In.ReadLineAsync(cancellationToken).ConfigureAwait(false);
+                if (text is null)
+                {
+                    ConsoleOutput.Log("control: stdin closed; no more fault commands");
+                    return;
+                }
+
+                if (text.Trim().Length > 0)
+                {
+                    DaliLineControl.TryApply(text, line, out string reply);
+                    ConsoleOutput.Log($"control: {reply}");
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (IOException ex)
+        {
+            ConsoleOutput.Log($"control: reading stdin failed: {ex.Message}");
+        }
+    }
+}
