@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Running;
 using City.Benchmarks;
+using City.Benchmarks.Modbus;
 
 if (args is ["sizes"])
 {
@@ -10,6 +11,18 @@ if (args is ["sizes"])
 if (args is ["backlog", ..])
 {
     return BacklogReport.Run(args);
+}
+
+switch (args)
+{
+    case ["modbus-rtu", ..]:
+        return await ModbusRtuBenchmark.RunAsync(args);
+    case ["modbus-rtu-slave", ..]:
+        return await ModbusRtuSlaveHost.RunAsync(args);
+    case ["modbus-tcp", ..]:
+        return await ModbusTcpLoad.RunAsync(args);
+    case ["modbus-tcp-slave", ..]:
+        return await ModbusTcpSlaveHost.RunAsync(args);
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(CodecBenchmarks).Assembly).Run(args);
