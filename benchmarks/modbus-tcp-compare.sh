@@ -8,6 +8,9 @@
 #   libmodbus  benchmarks/modbus-tcp-libmodbus.c built with gcc (libmodbus-dev); skipped with a note when it cannot be built
 #   ours xN    our client on N connections at once for each N in CLIENTS (ModbusTcpClient does not pipeline: one
 #              request in flight per connection)
+# DIAGNOSTICS=1 adds rows that tell where our client's time goes (not products): our codec straight over a Socket,
+# blocking (socket-sync) and awaited (socket-async), and our client with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1
+# (socket completions run on the epoll thread instead of being queued to the thread pool).
 # ROUNDS > 1 repeats the sequence (ours, pymodbus, libmodbus, ...) to show the drift of a shared machine.
 # Then prints a table. Loopback only. Not part of ./test.sh.
 #
@@ -15,7 +18,7 @@
 #   SECONDS_PER_CLIENT=10 ROUNDS=3 CLIENTS="4" SLAVE=citysim benchmarks/modbus-tcp-compare.sh
 #
 # Environment: SECONDS_PER_CLIENT (10), PORT (15020), UNIT (1), ADDRESS (0), COUNT (10), CLIENTS ("4"; "" for none),
-# ROUNDS (1), SLAVE (citysim | bench), NO_BUILD (0), DIR (a new temporary directory).
+# ROUNDS (1), DIAGNOSTICS (0), SLAVE (citysim | bench), NO_BUILD (0), DIR (a new temporary directory).
 # Needs: apt-get install -y python3-pymodbus libmodbus-dev gcc
 set -euo pipefail
 
@@ -96,9 +99,16 @@ for round in $(seq 1 "$rounds"); do
     for n in $clients; do
         run "ours-x$n" dotnet "$bench_dll" modbus-tcp --port "$port" --seconds "$seconds" --unit "$unit" --address "$address" --count "$count" --clients "$n"
     done
+    if [[ ${DIAGNOSTICS:-0} == 1 ]]; then
+        for kind in socket-sync socket-async; do
+            run "$kind" dotnet "$bench_dll" modbus-tcp --port "$port" --seconds "$seconds" --unit "$unit" --address "$address" --count "$count" --client "$kind"
+        done
+        run ours-inline env DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 dotnet "$bench_dll" modbus-tcp --port "$port" --seconds "$seconds" \
+            --unit "$unit" --address "$address" --count "$count" --label ours-inline
+    fi
 done
 
-printf '\n%-5s %-34s %14s %9s %9s %12s\n' round client "transactions/s" "p50 us" "p99 us" "B/request"
+printf '\n%-5s %-38s %14s %9s %9s %12s\n' round client "transactions/s" "p50 us" "p99 us" "B/request"
 i=0
 per_round=$(( ${#results[@]} / rounds ))
 for line in "${results[@]}"; do
@@ -110,8 +120,21 @@ for line in "${results[@]}"; do
         pymodbus) name="pymodbus $(/usr/bin/python3 -c 'import pymodbus; print(pymodbus.__version__)') sync client" ;;
         libmodbus) name="libmodbus $(pkg-config --modversion libmodbus)" ;;
         ours-x*) name="ours, ${label#ours-x} connections x 1 in flight" ;;
+        socket-sync) name="diag: codec + blocking Socket" ;;
+        socket-async) name="diag: codec + awaited Socket" ;;
+        ours-inline) name="diag: ours, inline socket completions" ;;
     esac
-    printf '%-5s %-34s %14s %9s %9s %12s\n' $(( i / per_round + 1 )) "$name" "${r[tps]}" "${r[p50_us]}" "${r[p99_us]}" "${r[bytes_per_request]:--}"
+    printf '%-5s %-38s %14s %9s %9s %12s\n' $(( i / per_round + 1 )) "$name" "${r[tps]}" "${r[p50_us]}" "${r[p99_us]}" "${r[bytes_per_request]:--}"
     i=$(( i + 1 ))
     unset r
 done
+
+if (( rounds > 1 )); then
+    printf '\nmedian transactions/s over %d rounds:\n' "$rounds"
+    for line in "${results[@]}"; do
+        label=${line%% *}
+        tps=$(grep -o 'tps=[0-9.]*' <<<"$line" | cut -d= -f2)
+        echo "$label $tps"
+    done | sort -k1,1 -k2,2n | awk '{ v[$1] = v[$1] " " $2; n[$1]++ }
+        END { for (k in v) { split(substr(v[k], 2), a, " "); m = (n[k] % 2) ? a[(n[k] + 1) / 2] : (a[n[k] / 2] + a[n[k] / 2 + 1]) / 2; printf "  %-14s %10.1f   (%s)\n", k, m, substr(v[k], 2) } }' | sort
+fi
