@@ -8,7 +8,10 @@
 #   benchmarks/modbus-rtu.sh                                        # 19200 baud, mode wire, 20 cycles
 #   BAUDS="9600 19200 115200" MODES="wire wire-no-trailing-gap none" benchmarks/modbus-rtu.sh
 #
-# Environment: BAUDS ("19200"), MODES ("wire"; see ModbusRtuSlaveHost.cs), CYCLES (20), NO_BUILD (0), DIR (a new temporary directory).
+# PEERS=1 also runs pymodbus' serial client (benchmarks/modbus-rtu-pymodbus.py, /usr/bin/python3) against the same slave, after ours.
+#
+# Environment: BAUDS ("19200"), MODES ("wire"; see ModbusRtuSlaveHost.cs), CYCLES (20), PEERS (0), NO_BUILD (0),
+# DIR (a new temporary directory).
 # Needs socat (apt-get install -y socat). Not part of ./test.sh.
 set -euo pipefail
 
@@ -70,20 +73,29 @@ for baud in $bauds; do
         wait_for 30 grep -q '^serving' "$dir/slave.out" || { echo "the slave did not start" >&2; cat "$dir/slave.err" >&2; exit 1; }
 
         dotnet "$bench_dll" modbus-rtu --device "$master" --baud "$baud" --cycles "$cycles" | tee "$dir/master.out"
-        results+=("$mode $(grep '^RESULT' "$dir/master.out")")
+        result=$(grep '^RESULT' "$dir/master.out")
+        results+=("$mode ours $result")
+        if [[ ${PEERS:-0} == 1 ]]; then
+            /usr/bin/python3 "$root/benchmarks/modbus-rtu-pymodbus.py" "$master" "$baud" "$cycles" | tee "$dir/peer.out"
+            limit=$(grep -o 'limit_rps=[0-9.]*' <<<"$result" | cut -d= -f2)
+            limit_ms=$(grep -o 'limit_request_ms=[0-9.]*' <<<"$result" | cut -d= -f2)
+            peer=$(grep '^RESULT' "$dir/peer.out")
+            mean=$(grep -o 'mean_rps=[0-9.]*' <<<"$peer" | cut -d= -f2)
+            results+=("$mode pymodbus $peer limit_rps=$limit limit_request_ms=$limit_ms fraction=$(awk "BEGIN { print $mean / $limit }")")
+        fi
         cleanup
         grep -h 'requests' "$dir/slave.err" || true
     done
 done
 
-printf '\n%-8s %-22s %12s %12s %10s %9s %11s %13s\n' baud "slave timing" "registers/s" "spread" "limit" fraction "ms/request" "limit ms/req"
+printf '\n%-8s %-22s %-9s %12s %12s %10s %9s %11s %13s\n' baud "slave timing" master "registers/s" "spread" "limit" fraction "ms/request" "limit ms/req"
 for line in "${results[@]}"; do
-    mode=${line%% *}
+    read -r mode who _ <<<"$line"
     declare -A r=()
-    for kv in ${line#* }; do [[ $kv == *=* ]] && r[${kv%%=*}]=${kv#*=}; done
+    for kv in $line; do [[ $kv == *=* ]] && r[${kv%%=*}]=${kv#*=}; done
     # With --timing none the slave answers at once: a latency probe, not a throughput against the wire limit.
     fraction=$([[ $mode == none ]] && echo "-" || awk "BEGIN { printf \"%.1f%%\", ${r[fraction]} * 100 }")
-    printf '%-8s %-22s %12s %12s %10s %9s %11s %13s\n' "${r[baud]}" "$mode" "${r[mean_rps]}" "${r[min_rps]}-${r[max_rps]}" "${r[limit_rps]}" \
+    printf '%-8s %-22s %-9s %12s %12s %10s %9s %11s %13s\n' "${r[baud]}" "$mode" "$who" "${r[mean_rps]}" "${r[min_rps]}-${r[max_rps]}" "${r[limit_rps]}" \
         "$fraction" "${r[request_ms]}" "${r[limit_request_ms]}"
     unset r
 done
