@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Running;
 using City.Benchmarks;
+using City.Benchmarks.Modbus;
 
 if (args is ["sizes"])
 {
@@ -12,9 +13,18 @@ if (args is ["backlog", ..])
     return BacklogReport.Run(args);
 }
 
-if (args is [("snmp-agent" or "snmp-walk") and var snmpCommand, ..])
+switch (args)
 {
-    return await City.Benchmarks.Snmp.SnmpCommands.RunAsync(snmpCommand, args[1..]);
+    case [("snmp-agent" or "snmp-walk") and var snmpCommand, ..]:
+        return await City.Benchmarks.Snmp.SnmpCommands.RunAsync(snmpCommand, args[1..]);
+    case ["modbus-rtu", ..]:
+        return await ModbusRtuBenchmark.RunAsync(args);
+    case ["modbus-rtu-slave", ..]:
+        return await ModbusRtuSlaveHost.RunAsync(args);
+    case ["modbus-tcp", ..]:
+        return await ModbusTcpLoad.RunAsync(args);
+    case ["modbus-tcp-slave", ..]:
+        return await ModbusTcpSlaveHost.RunAsync(args);
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(CodecBenchmarks).Assembly).Run(args);

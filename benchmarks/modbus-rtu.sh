@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Modbus RTU polling throughput against the simulator's slave with wire timing, over a socat pty pair.
+# For each baud rate in BAUDS and each slave timing mode in MODES: starts `socat` (pty pair), `Benchmarks.dll
+# modbus-rtu-slave` on one end (ModbusRtuSlave, 1,000 holding registers, 8E1 timing on an 8N1 pty), then
+# `Benchmarks.dll modbus-rtu` (our ModbusRtuMaster over ModbusRtuTransport) on the other end for CYCLES full-map cycles
+# (8 x FC03 of 125 registers), and prints one table: registers/s achieved, the wire limit, the fraction.
+#
+#   benchmarks/modbus-rtu.sh                                        # 19200 baud, mode wire, 20 cycles
+#   BAUDS="9600 19200 115200" MODES="wire wire-no-trailing-gap none" benchmarks/modbus-rtu.sh
+#
+# PEERS=1 also runs pymodbus' serial client (benchmarks/modbus-rtu-pymodbus.py, /usr/bin/python3) against the same slave, after ours.
+#
+# Environment: BAUDS ("19200"), MODES ("wire"; see ModbusRtuSlaveHost.cs), CYCLES (20), PEERS (0), NO_BUILD (0),
+# DIR (a new temporary directory).
+# Needs socat (apt-get install -y socat). Not part of ./test.sh.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+bauds=${BAUDS:-19200}
+modes=${MODES:-wire}
+cycles=${CYCLES:-20}
+dir=${DIR:-$(mktemp -d /tmp/modbus-rtu.XXXXXX)}
+mkdir -p "$dir"
+bench_dll=$root/benchmarks/Benchmarks/bin/Release/net10.0/Benchmarks.dll
+socat_pid=
+slave_pid=
+
+command -v socat >/dev/null || { echo "socat is missing: apt-get install -y socat" >&2; exit 1; }
+
+stop_pid() { # stop_pid PID: SIGTERM, wait up to 10 s, then SIGKILL
+    local pid=$1
+    [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 0
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do
+        kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+        sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+    stop_pid "$slave_pid"; slave_pid=
+    stop_pid "$socat_pid"; socat_pid=
+}
+trap cleanup EXIT
+
+wait_for() { # wait_for SECONDS COMMAND...: polls COMMAND every 0.1 s
+    local tries=$(( $1 * 10 )); shift
+    for _ in $(seq 1 "$tries"); do
+        "$@" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+if [[ ${NO_BUILD:-0} != 1 ]]; then
+    dotnet build -c Release -nologo -v q "$root/benchmarks/Benchmarks/Benchmarks.csproj" >"$dir/build.log" 2>&1 || { tail -20 "$dir/build.log"; exit 1; }
+fi
+
+echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+results=()
+for baud in $bauds; do
+    for mode in $modes; do
+        master=$dir/pty-master slave=$dir/pty-slave
+        rm -f "$master" "$slave"
+        socat -d -d "pty,raw,echo=0,link=$master" "pty,raw,echo=0,link=$slave" 2>"$dir/socat.log" &
+        socat_pid=$!
+        wait_for 10 test -e "$master" -a -e "$slave" || { echo "socat did not create the ptys" >&2; cat "$dir/socat.log" >&2; exit 1; }
+
+        dotnet "$bench_dll" modbus-rtu-slave --device "$slave" --baud "$baud" --timing "$mode" >"$dir/slave.out" 2>"$dir/slave.err" &
+        slave_pid=$!
+        wait_for 30 grep -q '^serving' "$dir/slave.out" || { echo "the slave did not start" >&2; cat "$dir/slave.err" >&2; exit 1; }
+
+        dotnet "$bench_dll" modbus-rtu --device "$master" --baud "$baud" --cycles "$cycles" | tee "$dir/master.out"
+        result=$(grep '^RESULT' "$dir/master.out")
+        results+=("$mode ours $result")
+        if [[ ${PEERS:-0} == 1 ]]; then
+            /usr/bin/python3 "$root/benchmarks/modbus-rtu-pymodbus.py" "$master" "$baud" "$cycles" | tee "$dir/peer.out"
+            limit=$(grep -o 'limit_rps=[0-9.]*' <<<"$result" | cut -d= -f2)
+            limit_ms=$(grep -o 'limit_request_ms=[0-9.]*' <<<"$result" | cut -d= -f2)
+            peer=$(grep '^RESULT' "$dir/peer.out")
+            mean=$(grep -o 'mean_rps=[0-9.]*' <<<"$peer" | cut -d= -f2)
+            results+=("$mode pymodbus $peer limit_rps=$limit limit_request_ms=$limit_ms fraction=$(awk "BEGIN { print $mean / $limit }")")
+        fi
+        cleanup
+        grep -h 'requests' "$dir/slave.err" || true
+    done
+done
+
+printf '\n%-8s %-22s %-9s %12s %12s %10s %9s %11s %13s\n' baud "slave timing" master "registers/s" "spread" "limit" fraction "ms/request" "limit ms/req"
+for line in "${results[@]}"; do
+    read -r mode who _ <<<"$line"
+    declare -A r=()
+    for kv in $line; do [[ $kv == *=* ]] && r[${kv%%=*}]=${kv#*=}; done
+    # With --timing none the slave answers at once: a latency probe, not a throughput against the wire limit.
+    fraction=$([[ $mode == none ]] && echo "-" || awk "BEGIN { printf \"%.1f%%\", ${r[fraction]} * 100 }")
+    printf '%-8s %-22s %-9s %12s %12s %10s %9s %11s %13s\n' "${r[baud]}" "$mode" "$who" "${r[mean_rps]}" "${r[min_rps]}-${r[max_rps]}" "${r[limit_rps]}" \
+        "$fraction" "${r[request_ms]}" "${r[limit_request_ms]}"
+    unset r
+done
+[[ ${DIR:-} ]] || rm -rf "$dir"
