@@ -6,7 +6,7 @@
 # (8 x FC03 of 125 registers), and prints one table: registers/s achieved, the wire limit, the fraction.
 #
 #   benchmarks/modbus-rtu.sh                                        # 19200 baud, mode wire, 20 cycles
-#   BAUDS="9600 19200 115200" MODES="wire wire-no-trailing-gap none" benchmarks/modbus-rtu.sh
+#   BAUDS="9600 19200 115200" MODES="wire none" benchmarks/modbus-rtu.sh
 #
 # PEERS=1 also runs pymodbus' serial client (benchmarks/modbus-rtu-pymodbus.py, /usr/bin/python3) against the same slave, after ours.
 #

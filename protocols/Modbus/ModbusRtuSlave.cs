@@ -293,7 +293,9 @@ public sealed class ModbusRtuSlave : IAsyncDisposable
         TimeSpan delay = _faults.Faults.ResponseDelay;
         if (_options.WireTiming)
         {
-            delay += Timing.WireTime(requestLength, response.Length);
+            // On a real line the response's last byte arrives after both frames and the t3.5 between them; the t3.5
+            // after the response is the master's own wait before its next request, so it is not added here.
+            delay += Timing.TransmissionTime(requestLength + response.Length) + Timing.T35;
         }
 
         if (delay > TimeSpan.Zero)

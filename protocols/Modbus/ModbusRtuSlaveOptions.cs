@@ -19,8 +19,9 @@ public sealed class ModbusRtuSlaveOptions
     public TimeSpan? FrameSilence { get; init; }
 
     /// <summary>
-    /// Wire-timing mode: before answering, wait <see cref="ModbusRtuTiming.WireTime"/> of the request and response at the
-    /// configured baud, so that a master on a pseudo-terminal (which moves bytes instantly) sees the speed of a real line.
+    /// Wire-timing mode: before answering, wait the transmission time of the request and the response plus the t3.5 between
+    /// them at the configured baud, so that a master on a pseudo-terminal (which moves bytes instantly) sees the speed of a
+    /// real line (the master adds the t3.5 after the response itself: one exchange costs <see cref="ModbusRtuTiming.WireTime"/>).
     /// </summary>
     public bool WireTiming { get; init; }
 

@@ -262,24 +262,50 @@ public class DaliLineTests
     private (DaliSimLine Line, DaliClient Client) Line(DaliLineSetup setup)
     {
         var line = new DaliSimLine(setup, _time);
-        return (line, new DaliClient(new DirectLineMaster(line), _time));
+        return (line, new DaliClient(new DirectLineMaster(line), new SteppingTimeProvider(_time)));
     }
 
-    /// <summary>Commissioning waits 100 ms after RANDOMISE on the fake clock: keep advancing it until the run ends.</summary>
-    private async Task<CommissioningResult> RunCommissioningAsync(DaliClient client, CommissioningOptions options, List<CommissioningProgress> progress)
-    {
-        var run = DaliCommissioning.RunAsync(client, options, new SynchronousProgress(progress.Add));
-        for (int i = 0; i < 10_000 && !run.IsCompleted; i++)
-        {
-            _time.Advance(TimeSpan.FromMilliseconds(100));
-            await Task.Yield();
-        }
-
-        return await run.WaitAsync(TimeSpan.FromSeconds(60));
-    }
+    private static Task<CommissioningResult> RunCommissioningAsync(DaliClient client, CommissioningOptions options, List<CommissioningProgress> progress) =>
+        DaliCommissioning.RunAsync(client, options, new SynchronousProgress(progress.Add)).WaitAsync(TimeSpan.FromSeconds(60));
 
     private sealed class SynchronousProgress(Action<CommissioningProgress> report) : IProgress<CommissioningProgress>
     {
         public void Report(CommissioningProgress value) => report(value);
+    }
+
+    /// <summary>
+    /// The client's clock: a wait (commissioning's 100 ms after RANDOMISE) moves the line's fake clock by exactly that much
+    /// and then completes, so the line's time follows the commissioning's waits however slowly the machine runs it (a
+    /// clock advanced in a loop ran ahead on a loaded machine and let the gear's 15-minute INITIALISE window expire).
+    /// </summary>
+    private sealed class SteppingTimeProvider(FakeTimeProvider clock) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => clock.GetUtcNow();
+
+        public override long GetTimestamp() => clock.GetTimestamp();
+
+        public override long TimestampFrequency => clock.TimestampFrequency;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            if (dueTime != Timeout.InfiniteTimeSpan)
+            {
+                clock.Advance(dueTime);
+                ThreadPool.QueueUserWorkItem(_ => callback(state));
+            }
+
+            return new NoTimer();
+        }
+
+        private sealed class NoTimer : ITimer
+        {
+            public bool Change(TimeSpan dueTime, TimeSpan period) => false;
+
+            public void Dispose()
+            {
+            }
+
+            public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+        }
     }
 }

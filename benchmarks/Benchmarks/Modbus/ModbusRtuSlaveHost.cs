@@ -9,8 +9,6 @@ namespace City.Benchmarks.Modbus;
 /// runs it) serving a holding-register map on one end of a socat pty pair, until SIGTERM or Ctrl-C. The port is opened 8N1
 /// (a pty takes no parity) but the slave's timing is 8E1 (11 bits per character), so the wire time it waits is 8E1's.
 /// --timing wire: <see cref="ModbusRtuSlaveOptions.WireTiming"/> as citysim sets it;
-/// --timing wire-no-trailing-gap: the same wait minus the t3.5 after the response (see docs/performance.md: the master waits
-/// that gap itself), as a fixed <see cref="ModbusRtuSlaveOptions.ResponseDelay"/> for 125-register reads only;
 /// --timing none: answers at once (pty and software latency alone).
 /// </summary>
 internal static class ModbusRtuSlaveHost
@@ -23,9 +21,9 @@ internal static class ModbusRtuSlaveHost
         string timingMode = a.Text("--timing", "wire");
         int registers = a.Int("--registers", 1000, 1, 65536);
         byte unit = (byte)a.Int("--unit", 1, 1, 247);
-        if (a.Error is not null || device is null || timingMode is not ("wire" or "wire-no-trailing-gap" or "none"))
+        if (a.Error is not null || device is null || timingMode is not ("wire" or "none"))
         {
-            Console.Error.WriteLine(a.Error ?? "usage: modbus-rtu-slave --device DEV [--baud 19200] [--timing wire|wire-no-trailing-gap|none] [--registers 1000] [--unit 1]");
+            Console.Error.WriteLine(a.Error ?? "usage: modbus-rtu-slave --device DEV [--baud 19200] [--timing wire|none] [--registers 1000] [--unit 1]");
             return 2;
         }
 
@@ -40,9 +38,6 @@ internal static class ModbusRtuSlaveHost
 
         map.SetHoldingRegisters(unit, 0, values);
 
-        TimeSpan responseDelay = timingMode == "wire-no-trailing-gap"
-            ? timing.TransmissionTime(ModbusRtuBenchmark.RequestBytes + ModbusRtuBenchmark.ResponseBytes(ModbusPdu.MaxReadRegisters)) + timing.T35
-            : TimeSpan.Zero;
         using var port = new SerialPort(device, baud, Parity.None, 8, StopBits.One) { Handshake = Handshake.None };
         port.Open();
         port.DiscardInBuffer();
@@ -51,7 +46,6 @@ internal static class ModbusRtuSlaveHost
             UnitIds = [unit],
             Timing = timing,
             WireTiming = timingMode == "wire",
-            ResponseDelay = responseDelay,
         });
 
         using var stop = new CancellationTokenSource();
