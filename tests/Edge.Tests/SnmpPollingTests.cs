@@ -159,9 +159,10 @@ public sealed class SnmpPollingTests : IAsyncLifetime
             [new PointDefinition("meter1", "count", ModbusTable.Input, 0, RegisterDataType.UInt16, WordOrder.Abcd, 1.0, "", 50, "") { Alias = 1 }]);
 
         var (state, _) = await PollUntilAsync([snmpDevice, meter],
-            s => Latest(s, "dead-tc/unit-control-status")?.Quality == Quality.CommLoss && s.Device("meter1").Snapshot().PollsOk >= 20);
+            s => Latest(s, "dead-tc/unit-control-status")?.Quality == Quality.CommLoss && Latest(s, "dead-tc/detector-volume/1") is not null
+                && s.Device("meter1").Snapshot().PollsOk >= 20);
 
-        // meter1 polls every 50 ms while dead-tc waits 2 x 300 ms per cycle: it got at least 20 cycles in before dead-tc's first failure ended.
+        // meter1 kept polling on its own loop while dead-tc waited out 2 x 300 ms per request.
         Assert.Equal(1234, Latest(state, "meter1/count")!.Value.Number);
         Assert.True(double.IsNaN(Latest(state, "dead-tc/unit-control-status")!.Value.Number));
         Assert.Equal(Quality.CommLoss, Latest(state, "dead-tc/detector-volume/1")!.Quality);
