@@ -43,7 +43,19 @@ public sealed partial class SnmpTrapListener(EdgeSettings settings, SnmpRuntime 
         }
 
         var devices = settings.Devices.Where(d => d.Protocol == DeviceDefinition.Snmp && d.Enabled).ToList();
-        await using var receiver = SnmpNotificationReceiver.CreateUdp(IPEndPoint.Parse(listen), null, time);
+        SnmpNotificationReceiver created;
+        try
+        {
+            created = SnmpNotificationReceiver.CreateUdp(IPEndPoint.Parse(listen), null, time);
+        }
+        catch (System.Net.Sockets.SocketException ex)
+        {
+            // The rest of the edge keeps running; polling does not need traps.
+            LogCannotListen(logger, ex, listen);
+            return;
+        }
+
+        await using var receiver = created;
         foreach (var device in devices)
         {
             var snmp = device.SnmpSettings!;
@@ -97,6 +109,9 @@ public sealed partial class SnmpTrapListener(EdgeSettings settings, SnmpRuntime 
         await SnmpRuntime.EmitEventAsync(device, text, time.GetUtcNow(), queue.Writer, state, cancellationToken).ConfigureAwait(false);
         runtime.RequestAlarmPoll(device.Name);
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "SNMP trap listener: cannot listen on {EndPoint}; traps are not received")]
+    private static partial void LogCannotListen(ILogger logger, Exception exception, string endPoint);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "SNMP trap listener on {EndPoint} for {Devices} devices")]
     private static partial void LogListening(ILogger logger, string endPoint, int devices);
