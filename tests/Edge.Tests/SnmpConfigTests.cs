@@ -99,6 +99,20 @@ public sealed class SnmpConfigTests
         Assert.Contains(errors, e => e.StartsWith(expected, StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("Edge:Devices:0:Community", "public", "Edge:Devices:0:Community: only an snmp device has a Community")]
+    [InlineData("Edge:Devices:0:Points:0:Oid", "1.3.6.1.2.1.1.3.0", "Edge:Devices:0:Points:0: Oid, Rows and Alarm are snmp settings")]
+    public void SnmpKeysOnAModbusDevice_AreErrors(string key, string value, string expected)
+    {
+        var values = TestConfig.Valid();
+        values[key] = value;
+
+        var (ok, _, errors) = TestConfig.Load(values);
+
+        Assert.False(ok);
+        Assert.Contains(errors, e => e.StartsWith(expected, StringComparison.Ordinal));
+    }
+
     [Fact]
     public void PasswordErrors_NeverShowThePassword()
     {

@@ -150,6 +150,7 @@ public static class EdgeConfigLoader
                 continue;
             }
 
+            City.Edge.Snmp.SnmpDeviceConfig.RejectSnmpKeys(device, key, errors);
             SerialLineDefinition? line = null;
             if (protocol == DeviceDefinition.ModbusRtu)
             {

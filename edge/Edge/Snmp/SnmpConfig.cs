@@ -145,6 +145,34 @@ public static class SnmpDeviceConfig
         };
     }
 
+    /// <summary>SNMP keys on a Modbus device or its points are errors (a typo of Protocol must not be silently ignored).</summary>
+    public static void RejectSnmpKeys(DeviceOptions device, string key, List<string> errors)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        ArgumentNullException.ThrowIfNull(errors);
+        foreach (var (name, set) in new[]
+        {
+            ("Version", device.Version is not null), ("Community", device.Community is not null), ("User", device.User is not null),
+            ("SecurityLevel", device.SecurityLevel is not null), ("AuthProtocol", device.AuthProtocol is not null), ("AuthPassword", device.AuthPassword is not null),
+            ("PrivProtocol", device.PrivProtocol is not null), ("PrivPassword", device.PrivPassword is not null), ("MaxRepetitions", device.MaxRepetitions is not null),
+        })
+        {
+            if (set)
+            {
+                errors.Add($"{key}:{name}: only an snmp device has a {name} (this one is '{device.Protocol}')");
+            }
+        }
+
+        for (var p = 0; p < device.Points.Count; p++)
+        {
+            var point = device.Points[p];
+            if (point.Oid is not null || point.Rows is not null || point.Alarm)
+            {
+                errors.Add($"{key}:Points:{p}: Oid, Rows and Alarm are snmp settings (this device is '{device.Protocol}')");
+            }
+        }
+    }
+
     private static SnmpDeviceSettings? ValidateSecurity(DeviceOptions device, string key, List<string> errors)
     {
         var version = (device.Version ?? "3").Trim().ToLowerInvariant();
