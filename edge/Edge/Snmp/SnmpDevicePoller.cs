@@ -36,7 +36,6 @@ public sealed partial class SnmpDevicePoller
     private int _alarmPollRequested;
     private int _consecutiveCommLoss;
     private string? _lastCommLossError;
-    private bool _failing;
     private long _skippedCycles;
 
     public SnmpDevicePoller(DeviceDefinition device, int rank, int deviceCount, SnmpManager manager, ChannelWriter<Reading> output, EdgeState state, TimeProvider time, ILogger logger)
@@ -232,16 +231,18 @@ public sealed partial class SnmpDevicePoller
         error ??= _cycleError;
         var ok = error is null;
         _deviceState.RecordPoll(cycleStart, ok, error);
-        if (!ok && !_failing)
+
+        // Per group: a group with a bad OID must not make a healthy group of the same device log "answers again" every cycle.
+        if (!ok && !group.Failing)
         {
-            LogFailing(_logger, _device.Name, _device.Endpoint, error);
+            LogFailing(_logger, _device.Name, _device.Endpoint, group.Plan.PeriodMs, error);
         }
-        else if (ok && _failing)
+        else if (ok && group.Failing)
         {
-            LogRecovered(_logger, _device.Name, _device.Endpoint);
+            LogRecovered(_logger, _device.Name, _device.Endpoint, group.Plan.PeriodMs);
         }
 
-        _failing = !ok;
+        group.Failing = !ok;
     }
 
     private async Task<Dictionary<Oid, SnmpValue>> GetScalarsAsync(IReadOnlyList<Oid> oids, CancellationToken cancellationToken)
@@ -360,11 +361,11 @@ public sealed partial class SnmpDevicePoller
         await _output.WriteAsync(new Reading(point.Alias, timestamp.ToUnixTimeMilliseconds(), value, quality), cancellationToken).ConfigureAwait(false);
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "SNMP device {Device} ({Endpoint}) is failing: {Error}")]
-    private static partial void LogFailing(ILogger logger, string device, string endpoint, string? error);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "SNMP device {Device} ({Endpoint}) is failing (its {PeriodMs} ms points): {Error}")]
+    private static partial void LogFailing(ILogger logger, string device, string endpoint, int periodMs, string? error);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "SNMP device {Device} ({Endpoint}) answers again")]
-    private static partial void LogRecovered(ILogger logger, string device, string endpoint);
+    [LoggerMessage(Level = LogLevel.Information, Message = "SNMP device {Device} ({Endpoint}) answers again (its {PeriodMs} ms points)")]
+    private static partial void LogRecovered(ILogger logger, string device, string endpoint, int periodMs);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "SNMP device {Device} ({Endpoint}) silent for {Cycles} cycles: asked only every {Nth}th cycle or every {Seconds} s until it answers")]
     private static partial void LogBackedOff(ILogger logger, string device, string endpoint, int cycles, int nth, double seconds);
@@ -381,6 +382,8 @@ public sealed partial class SnmpDevicePoller
         public DateTimeOffset LastAttempt { get; set; }
 
         public int SkippedSinceAttempt { get; set; }
+
+        public bool Failing { get; set; }
     }
 }
 
