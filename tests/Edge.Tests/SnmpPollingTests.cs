@@ -201,6 +201,40 @@ public sealed class SnmpPollingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SilentAgent_IsBackedOff_AfterThreeSilentCycles_ButStillGivesCommLossEachCycle()
+    {
+        using var silent = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        var values = V2c(((IPEndPoint)silent.Client.LocalEndPoint!).Port);
+        values.Remove("Edge:Devices:0:Profile");
+        values["Edge:Devices:0:TimeoutMs"] = "50";
+        values["Edge:Devices:0:Points:0:Name"] = "status";
+        values["Edge:Devices:0:Points:0:Oid"] = Ntcip1202Profile.UnitControlStatus;
+        values["Edge:Devices:0:Points:0:PeriodMs"] = "100";
+        var device = Load(values);
+        var state = new EdgeState("gw-001", DateTimeOffset.UtcNow, [device]);
+        var queue = new ReadingQueue();
+        await using var manager = SnmpManager.CreateUdp();
+        var poller = new SnmpDevicePoller(device, 0, 1, manager, queue.Writer, state, TimeProvider.System, NullLogger.Instance);
+        using var cts = new CancellationTokenSource();
+
+        var run = poller.RunAsync(cts.Token);
+        await WaitAsync(() => poller.SkippedCycles >= 2);
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+
+        var readings = new List<City.Contract.Reading>();
+        while (queue.Reader.TryRead(out var reading))
+        {
+            readings.Add(reading);
+        }
+
+        Assert.True(readings.Count >= 5, $"{readings.Count} readings");
+        Assert.All(readings, r => Assert.Equal(Quality.CommLoss, r.Quality));
+        // Mostly "backed off after 3 silent cycles: no answer..."; every 10th cycle is a real attempt ("no answer...").
+        Assert.Contains("no answer", state.Device("tc1").Snapshot().LastError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ErrorStatusNames_AndQualities()
     {
         Assert.Equal("noSuchName", SnmpNames.ErrorStatus(SnmpErrorStatus.NoSuchName));
