@@ -108,6 +108,10 @@ public static class Program
         // Created by the container so that it is disposed on stop (closes the connections and serial lines). One client per
         // device, shared by its poller and the point writer.
         builder.Services.AddSingleton<IDeviceClientFactory>(_ => new SharedDeviceClients(new ProtocolDeviceClientFactory(time)));
+        builder.Services.AddSingleton(_ => new City.Edge.Snmp.SnmpRuntime(time)); // created by the container so that it is disposed on stop
+        builder.Services.AddSingleton<IProtocolPointWriter, City.Edge.Snmp.SnmpPointWriter>();
+        builder.Services.AddSingleton<City.Edge.Snmp.SnmpTrapListener>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<City.Edge.Snmp.SnmpTrapListener>());
         builder.Services.AddSingleton<PointWriter>();
         builder.Services.AddSingleton<StatusService>();
 

@@ -12,6 +12,10 @@ public sealed record DeviceDefinition(string Name, string Protocol, string Host,
 {
     public const string ModbusTcp = "modbus-tcp";
     public const string ModbusRtu = "modbus-rtu";
+    public const string Snmp = "snmp";
+
+    /// <summary>Set for snmp devices: version, credentials, timeouts.</summary>
+    public City.Edge.Snmp.SnmpDeviceSettings? SnmpSettings { get; init; }
 
     /// <summary>Registers / bits per request and the fill allowed across holes.</summary>
     public PlanLimits Limits { get; init; } = PlanLimits.Default;
@@ -117,6 +121,7 @@ public static class EdgeConfigLoader
             Require(errors, System.Text.Encoding.UTF8.GetByteCount(full) <= 107, $"{root}:LocalApi:SocketPath: the full path '{full}' is longer than the 107 bytes a Unix socket path allows");
         }
 
+        City.Edge.Snmp.SnmpDeviceConfig.ValidateEdge(options.Snmp ?? new SnmpEdgeOptions(), errors);
         var lines = ValidateSerialLines(options.SerialLines ?? [], errors);
         var devices = new List<DeviceDefinition>();
         var deviceNames = new HashSet<string>(StringComparer.Ordinal);
@@ -135,6 +140,17 @@ public static class EdgeConfigLoader
             }
 
             var protocol = device.Protocol?.Trim().ToLowerInvariant();
+            if (protocol == DeviceDefinition.Snmp)
+            {
+                if (City.Edge.Snmp.SnmpDeviceConfig.Validate(device, key, errors) is { } snmpDevice && errors.Count == before)
+                {
+                    devices.Add(snmpDevice);
+                }
+
+                continue;
+            }
+
+            City.Edge.Snmp.SnmpDeviceConfig.RejectSnmpKeys(device, key, errors);
             SerialLineDefinition? line = null;
             if (protocol == DeviceDefinition.ModbusRtu)
             {
@@ -154,7 +170,7 @@ public static class EdgeConfigLoader
             }
             else
             {
-                Require(errors, protocol == DeviceDefinition.ModbusTcp, $"{key}:Protocol: must be 'modbus-tcp' or 'modbus-rtu' (got '{device.Protocol}')");
+                Require(errors, protocol == DeviceDefinition.ModbusTcp, $"{key}:Protocol: must be 'modbus-tcp', 'modbus-rtu' or 'snmp' (got '{device.Protocol}')");
                 Require(errors, device.Line is null, $"{key}:Line: only a modbus-rtu device may set Line (this one is '{device.Protocol}')");
                 Require(errors, !string.IsNullOrWhiteSpace(device.Host), $"{key}:Host: must not be empty");
                 Range(errors, $"{key}:Port", device.Port ?? 502, 1, 65535);

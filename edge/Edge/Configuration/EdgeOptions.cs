@@ -19,6 +19,9 @@ public sealed class EdgeOptions
     public List<SerialLineOptions> SerialLines { get; set; } = [];
 
     public List<DeviceOptions> Devices { get; set; } = [];
+
+    /// <summary>Edge-wide SNMP settings (the trap listener); the SNMP devices themselves are in Devices.</summary>
+    public SnmpEdgeOptions Snmp { get; set; } = new();
 }
 
 /// <summary>One serial line (RS-485) polled by one Modbus RTU master, shared by every device whose Line names it.</summary>
@@ -123,6 +126,33 @@ public sealed class DeviceOptions
     public int Retries { get; set; }
 
     public List<PointOptions> Points { get; set; } = [];
+
+    /// <summary>snmp only: 3 (default), 2c or 1.</summary>
+    public string? Version { get; set; }
+
+    /// <summary>snmp v1/v2c only.</summary>
+    public string? Community { get; set; }
+
+    /// <summary>snmp v3 only: the USM user name.</summary>
+    public string? User { get; set; }
+
+    /// <summary>snmp v3 only: noAuthNoPriv, authNoPriv or authPriv (default: the most the user's protocols allow).</summary>
+    public string? SecurityLevel { get; set; }
+
+    /// <summary>snmp v3 only: MD5, SHA, SHA-224, SHA-256, SHA-384, SHA-512.</summary>
+    public string? AuthProtocol { get; set; }
+
+    /// <summary>snmp v3 only; never logged.</summary>
+    public string? AuthPassword { get; set; }
+
+    /// <summary>snmp v3 only: AES.</summary>
+    public string? PrivProtocol { get; set; }
+
+    /// <summary>snmp v3 only; never logged.</summary>
+    public string? PrivPassword { get; set; }
+
+    /// <summary>snmp only: max-repetitions of the GETBULK requests of a table walk (default 10).</summary>
+    public int? MaxRepetitions { get; set; }
 }
 
 public sealed class PointOptions
@@ -159,4 +189,20 @@ public sealed class PointOptions
     public int PeriodMs { get; set; } = 1000;
 
     public string Description { get; set; } = string.Empty;
+
+    /// <summary>snmp only: the object's OID; a scalar instance (ending .0) or, with Rows, a table column (walked).</summary>
+    public string? Oid { get; set; }
+
+    /// <summary>snmp only: the OID is a table column; one point per row 1..Rows (ids device/point/row).</summary>
+    public int? Rows { get; set; }
+
+    /// <summary>snmp only: a change of this bool point (set / cleared) is also sent as an event.</summary>
+    public bool Alarm { get; set; }
+}
+
+/// <summary>Edge:Snmp.</summary>
+public sealed class SnmpEdgeOptions
+{
+    /// <summary>host:port of the trap/inform listener (e.g. 127.0.0.1:10162); empty = no listener.</summary>
+    public string TrapListen { get; set; } = string.Empty;
 }

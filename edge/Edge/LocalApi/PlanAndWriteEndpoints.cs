@@ -53,7 +53,7 @@ public static class PlanAndWriteEndpoints
             var device = settings.Devices.FirstOrDefault(d => d.Name == name);
             return device is null
                 ? Results.NotFound(new { error = $"no device named '{name}' (known: {string.Join(", ", settings.Devices.Select(d => d.Name))})" })
-                : Results.Ok(BuildPlan(device));
+                : device.Protocol == DeviceDefinition.Snmp ? Results.Ok(City.Edge.Snmp.SnmpPlanDocument.Build(device)) : Results.Ok(BuildPlan(device));
         });
         app.MapPost("/v1/points/{device}/{point}", async (string device, string point, HttpRequest request, PointWriter writer, CancellationToken cancellationToken) =>
         {

@@ -65,6 +65,9 @@ public sealed record PointDefinition(
 
     public bool Writable { get; init; }
 
+    /// <summary>Set for the points of snmp devices (the Modbus fields are then unused).</summary>
+    public City.Edge.Snmp.SnmpPointSettings? Snmp { get; init; }
+
     /// <summary>Number of registers the value spans (bits for coils and discrete inputs).</summary>
     public int Width => Table.IsBitTable() ? 1 : DataType == RegisterDataType.String ? Length : RegisterDecoding.Width(DataType);
 

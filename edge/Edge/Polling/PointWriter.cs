@@ -25,6 +25,15 @@ public enum WriteStatus
     CommLoss,
 }
 
+/// <summary>Writes the points of the devices of one protocol other than Modbus (behind the same local API endpoint).</summary>
+public interface IProtocolPointWriter
+{
+    bool Handles(DeviceDefinition device);
+
+    /// <summary>The device is enabled and the point is one of its points; the value is not checked yet.</summary>
+    Task<WriteResult> WriteAsync(DeviceDefinition device, PointDefinition point, PointWriteValue value, CancellationToken cancellationToken);
+}
+
 /// <summary>The outcome of one point write, as the local API reports it.</summary>
 public sealed record WriteResult(
     string Point,
@@ -46,9 +55,10 @@ public sealed record WriteResult(
 /// so a write on an RTU line waits its turn with the polls on the same serialized master. The local API calls it; the remote
 /// command path from central is meant to call it too.
 /// </summary>
-public sealed partial class PointWriter(EdgeSettings settings, IDeviceClientFactory clients, ILogger<PointWriter> logger)
+public sealed partial class PointWriter(EdgeSettings settings, IDeviceClientFactory clients, ILogger<PointWriter> logger, IEnumerable<IProtocolPointWriter>? protocolWriters = null)
 {
     private readonly Dictionary<string, DeviceDefinition> _devices = settings.Devices.ToDictionary(d => d.Name, StringComparer.Ordinal);
+    private readonly List<IProtocolPointWriter> _protocolWriters = protocolWriters?.ToList() ?? [];
 
     public async Task<WriteResult> WriteAsync(string deviceName, string pointName, PointWriteValue value, CancellationToken cancellationToken)
     {
@@ -67,6 +77,11 @@ public sealed partial class PointWriter(EdgeSettings settings, IDeviceClientFact
         if (!device.Enabled)
         {
             return new WriteResult(id, WriteStatus.Refused, $"{id}: device '{deviceName}' is disabled (Enabled=false)", value.ToString());
+        }
+
+        if (_protocolWriters.FirstOrDefault(w => w.Handles(device)) is { } protocolWriter)
+        {
+            return await protocolWriter.WriteAsync(device, point, value, cancellationToken).ConfigureAwait(false);
         }
 
         if (!PointEncoding.TryEncode(point, value, out var write, out var error))

@@ -16,9 +16,11 @@ public sealed partial class PollingService(
     ReadingQueue queue,
     EdgeState state,
     TimeProvider time,
-    ILoggerFactory loggerFactory) : BackgroundService
+    ILoggerFactory loggerFactory,
+    City.Edge.Snmp.SnmpRuntime? snmp = null) : BackgroundService
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger<PollingService>();
+    private readonly City.Edge.Snmp.SnmpRuntime _snmp = snmp ?? new City.Edge.Snmp.SnmpRuntime(time);
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -46,6 +48,14 @@ public sealed partial class PollingService(
         {
             try
             {
+                if (device.Protocol == DeviceDefinition.Snmp)
+                {
+                    var snmpPoller = _snmp.CreatePoller(device, rank, count, queue.Writer, state, logger);
+                    LogStarting(_logger, device.Name, device.Endpoint, device.Points.Count, City.Edge.Snmp.SnmpDevicePoller.Plan(device).Sum(g => g.Columns.Count + (g.Scalars.Count > 0 ? 1 : 0)));
+                    await snmpPoller.RunAsync(stoppingToken).ConfigureAwait(false);
+                    continue;
+                }
+
                 var poller = new DevicePoller(device, rank, count, factory, queue.Writer, state, time, logger);
                 LogStarting(_logger, device.Name, device.Endpoint, device.Points.Count, poller.Requests.Count);
                 await poller.RunAsync(stoppingToken).ConfigureAwait(false);

@@ -1,0 +1,31 @@
+using City.Edge.Configuration;
+
+namespace City.Edge.Snmp;
+
+/// <summary>GET /v1/devices/{name}/plan for an SNMP device: per period the scalars of one GET and the walked columns.</summary>
+public sealed record SnmpPlanDocument(string Device, string Protocol, string Endpoint, string Version, string? Profile, bool Enabled, int TimeoutMs, int Retries, int MaxRepetitions, IReadOnlyList<SnmpPlanGroupDocument> Groups)
+{
+    public static SnmpPlanDocument Build(DeviceDefinition device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        var snmp = device.SnmpSettings!;
+        var groups = SnmpDevicePoller.Plan(device).Select(g => new SnmpPlanGroupDocument(
+            g.PeriodMs,
+            g.Points.Count(),
+            g.ScalarOids.Select(o => o.ToString()).ToList(),
+            g.Columns.Select(c => new SnmpPlanWalkDocument(c.Column.ToString(), c.Rows.Count, c.Rows.Select(r => r.Name).ToList())).ToList())).ToList();
+        var version = snmp.Version switch
+        {
+            City.Protocols.Snmp.SnmpVersion.V1 => "1",
+            City.Protocols.Snmp.SnmpVersion.V2c => "2c",
+            _ => $"3 ({snmp.User?.Name}, {snmp.SecurityLevel})",
+        };
+        return new SnmpPlanDocument(device.Name, device.Protocol, device.Endpoint, version, device.Profile, device.Enabled,
+            (int)device.Timeout.TotalMilliseconds, device.Retries, snmp.MaxRepetitions, groups);
+    }
+}
+
+/// <summary>Gets: the OIDs of the one GET per cycle (split by the manager on tooBig); Walks: one GETBULK walk each.</summary>
+public sealed record SnmpPlanGroupDocument(int PeriodMs, int Points, IReadOnlyList<string> Gets, IReadOnlyList<SnmpPlanWalkDocument> Walks);
+
+public sealed record SnmpPlanWalkDocument(string Column, int Rows, IReadOnlyList<string> Points);
