@@ -72,32 +72,7 @@ public static class Program
         try
         {
             settings = WithAliases(settings, buffer);
-            var state = new EdgeState(options.GatewayId, time.GetUtcNow(), settings.Devices);
-
-            builder.Services.AddSystemd();
-            builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
-            builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options));
-            builder.Services.AddSingleton(settings);
-            builder.Services.AddSingleton<TimeProvider>(time);
-            builder.Services.AddSingleton(buffer);
-            builder.Services.AddSingleton(state);
-            builder.Services.AddSingleton(new ReadingQueue());
-            // Created by the container so that it is disposed on stop (closes the serial lines of Modbus RTU devices).
-            builder.Services.AddSingleton<IDeviceClientFactory>(_ => new ProtocolDeviceClientFactory(time));
-            builder.Services.AddSingleton<StatusService>();
-
-            // Started in this order, stopped in reverse: the forwarder stops first, the pollers next, and the
-            // buffer writer last, so it commits every reading the pollers produced.
-            builder.Services.AddHostedService<BufferWriter>();
-            builder.Services.AddHostedService<PollingService>();
-            builder.Services.AddHostedService<Forwarder>();
-
-            LocalApiEndpoints.PrepareSocket(options.LocalApi.SocketPath);
-            var socketPath = Path.GetFullPath(options.LocalApi.SocketPath);
-            builder.WebHost.ConfigureKestrel(k => k.ListenUnixSocket(socketPath));
-
-            var app = builder.Build();
-            app.MapLocalApi();
+            var app = Build(builder, settings, buffer, time, out var socketPath);
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("City.Edge");
             LogStarting(logger, options.GatewayId, buffer.Epoch, Forwarder.SoftwareVersion, settings.Devices.Count, socketPath);
             await app.RunAsync().ConfigureAwait(false);
@@ -108,6 +83,49 @@ public static class Program
         {
             buffer.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Registers the loops and services and maps the local API on its Unix socket (removing a stale socket file). Tests build
+    /// the edge in-process with this; <paramref name="settings"/> must already carry the buffer's aliases (<see cref="WithAliases"/>).
+    /// </summary>
+    public static WebApplication Build(WebApplicationBuilder builder, EdgeSettings settings, BatchBuffer buffer, TimeProvider time, out string socketPath)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(settings);
+        var options = settings.Options;
+        var state = new EdgeState(options.GatewayId, time.GetUtcNow(), settings.Devices);
+
+        builder.Services.AddSystemd();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
+        builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options));
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton(time);
+        builder.Services.AddSingleton(buffer);
+        builder.Services.AddSingleton(state);
+        builder.Services.AddSingleton(new ReadingQueue());
+
+        // Created by the container so that it is disposed on stop (closes the connections and serial lines). One client per
+        // device, shared by its poller and the point writer.
+        builder.Services.AddSingleton<IDeviceClientFactory>(_ => new SharedDeviceClients(new ProtocolDeviceClientFactory(time)));
+        builder.Services.AddSingleton<PointWriter>();
+        builder.Services.AddSingleton<StatusService>();
+
+        // Started in this order, stopped in reverse: the forwarder stops first, the pollers next, and the
+        // buffer writer last, so it commits every reading the pollers produced.
+        builder.Services.AddHostedService<BufferWriter>();
+        builder.Services.AddHostedService<PollingService>();
+        builder.Services.AddHostedService<Forwarder>();
+
+        LocalApiEndpoints.PrepareSocket(options.LocalApi.SocketPath);
+        var path = Path.GetFullPath(options.LocalApi.SocketPath);
+        builder.WebHost.ConfigureKestrel(k => k.ListenUnixSocket(path));
+        socketPath = path;
+
+        var app = builder.Build();
+        app.MapLocalApi();
+        app.MapPlanAndWrite();
+        return app;
     }
 
     /// <summary>Gives every configured point its persisted alias (assigning new ones as needed).</summary>

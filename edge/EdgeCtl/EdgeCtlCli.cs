@@ -20,11 +20,23 @@ internal static class EdgeCtlCli
 
         var status = new Command("status", "Gateway id, link to central, devices and their last poll, buffer");
         status.SetAction((parse, cancellation) =>
-            Commands.RunAsync(parse.GetValue(socketOption)!, "/v1/status", parse.GetValue(jsonOption), StatusView.Print, cancellation));
+            Commands.RunAsync(parse.GetValue(socketOption)!, "/v1/status", parse.GetValue(jsonOption), StatusView.Print, output, error, cancellation));
 
-        var points = new Command("points", "Latest value of every point");
+        var points = new Command("points", "Latest value of every point: value, quality, age");
         points.SetAction((parse, cancellation) =>
-            Commands.RunAsync(parse.GetValue(socketOption)!, "/v1/points", parse.GetValue(jsonOption), PointsView.Print, cancellation));
+            Commands.RunAsync(parse.GetValue(socketOption)!, "/v1/points", parse.GetValue(jsonOption), PointsView.Print, output, error, cancellation));
+
+        var deviceArgument = new Argument<string>("device") { Description = "Name of a configured device" };
+        var plan = new Command("plan", "The request plan of a device: the requests of each period group, their fill, and the totals") { deviceArgument };
+        plan.SetAction((parse, cancellation) =>
+            Commands.RunAsync(parse.GetValue(socketOption)!, $"/v1/devices/{Uri.EscapeDataString(parse.GetValue(deviceArgument)!)}/plan", parse.GetValue(jsonOption),
+                PlanView.Print, output, error, cancellation));
+
+        var targetArgument = new Argument<string>("point") { Description = "DEVICE/POINT, a configured point with \"Writable\": true" };
+        var valueArgument = new Argument<string>("value") { Description = "A number (in the point's unit: scale and offset are undone), true/false or on/off, or a text" };
+        var write = new Command("write", "Write one configured point through the edge (FC05 coil, FC06 one register, FC16 several)") { targetArgument, valueArgument };
+        write.SetAction((parse, cancellation) =>
+            Commands.WriteAsync(parse.GetValue(socketOption)!, parse.GetValue(targetArgument)!, parse.GetValue(valueArgument)!, parse.GetValue(jsonOption), output, error, cancellation));
 
         return new RootCommand("edgectl: the technician's tool for a street-cabinet gateway (talks to the local edge daemon, or straight to a Modbus device)")
         {
@@ -32,6 +44,8 @@ internal static class EdgeCtlCli
             jsonOption,
             status,
             points,
+            plan,
+            write,
             ModbusCli.Create(jsonOption, output, error),
         };
     }

@@ -5,32 +5,32 @@ namespace City.EdgeCtl;
 
 internal static class StatusView
 {
-    public static void Print(JsonElement status)
+    public static void Print(JsonElement status, TextWriter output)
     {
-        Console.WriteLine($"gateway   {Text(status, "gatewayId")}  (epoch {Text(status, "epoch")}, started {Text(status, "startedAt")})");
+        output.WriteLine($"gateway   {Text(status, "gatewayId")}  (epoch {Text(status, "epoch")}, started {Text(status, "startedAt")})");
         if (status.TryGetProperty("central", out var central))
         {
             var connected = central.TryGetProperty("connected", out var c) && c.ValueKind == JsonValueKind.True;
             var link = connected ? $"connected since {Text(central, "since")}" : $"DISCONNECTED ({Text(central, "lastError")})";
-            Console.WriteLine($"central   {Text(central, "broker")}  {link}");
-            Console.WriteLine($"          in flight {Text(central, "inFlightBatches")} batches, acknowledged {Text(central, "batchesAcked")} batches / {Text(central, "readingsAcked")} readings, rejected {Text(central, "batchesRejected")}");
+            output.WriteLine($"central   {Text(central, "broker")}  {link}");
+            output.WriteLine($"          in flight {Text(central, "inFlightBatches")} batches, acknowledged {Text(central, "batchesAcked")} batches / {Text(central, "readingsAcked")} readings, rejected {Text(central, "batchesRejected")}");
         }
 
         if (status.TryGetProperty("buffer", out var buffer))
         {
-            Console.WriteLine($"buffer    {Text(buffer, "batchesWaiting")} batches / {Text(buffer, "readingsWaiting")} readings waiting, oldest {Text(buffer, "oldestWaitingAgeSeconds")} s");
-            Console.WriteLine($"          {Text(buffer, "bytesUsed")} of {Text(buffer, "maxBytes")} bytes, lifetime buffered {Text(buffer, "readingsBuffered")}, dropped {Text(buffer, "readingsDropped")}, last seq {Text(buffer, "lastSeq")}");
+            output.WriteLine($"buffer    {Text(buffer, "batchesWaiting")} batches / {Text(buffer, "readingsWaiting")} readings waiting, oldest {Text(buffer, "oldestWaitingAgeSeconds")} s");
+            output.WriteLine($"          {Text(buffer, "bytesUsed")} of {Text(buffer, "maxBytes")} bytes, lifetime buffered {Text(buffer, "readingsBuffered")}, dropped {Text(buffer, "readingsDropped")}, last seq {Text(buffer, "lastSeq")}");
         }
 
         if (status.TryGetProperty("devices", out var devices) && devices.ValueKind == JsonValueKind.Array)
         {
-            Console.WriteLine();
-            Console.WriteLine($"{"device",-16} {"protocol",-12} {"endpoint",-22} {"points",6} {"ok",8} {"failed",8}  last poll");
+            output.WriteLine();
+            output.WriteLine($"{"device",-16} {"protocol",-12} {"endpoint",-22} {"points",6} {"ok",8} {"failed",8}  last poll");
             foreach (var device in devices.EnumerateArray())
             {
                 var ok = device.TryGetProperty("lastPollOk", out var o) && o.ValueKind == JsonValueKind.True;
                 var last = ok ? $"ok at {Text(device, "lastPollAt")}" : $"FAILED at {Text(device, "lastPollAt")}: {Text(device, "lastError")}";
-                Console.WriteLine($"{Text(device, "name"),-16} {Text(device, "protocol"),-12} {Text(device, "endpoint"),-22} {Text(device, "points"),6} {Text(device, "pollsOk"),8} {Text(device, "pollsFailed"),8}  {last}");
+                output.WriteLine($"{Text(device, "name"),-16} {Text(device, "protocol"),-12} {Text(device, "endpoint"),-22} {Text(device, "points"),6} {Text(device, "pollsOk"),8} {Text(device, "pollsFailed"),8}  {last}");
             }
         }
     }
@@ -54,14 +54,14 @@ internal static class StatusView
 
 internal static class PointsView
 {
-    public static void Print(JsonElement points)
+    public static void Print(JsonElement points, TextWriter output)
     {
         var now = DateTimeOffset.UtcNow;
-        Console.WriteLine($"{"point",-32} {"value",16} {"unit",-6} {"quality",-12} {"age",8}  timestamp");
+        output.WriteLine($"{"point",-32} {"value",16} {"unit",-6} {"quality",-12} {"age",8}  timestamp");
         foreach (var point in points.EnumerateArray())
         {
             var timestamp = StatusView.Text(point, "timestamp");
-            Console.WriteLine($"{StatusView.Text(point, "id"),-32} {StatusView.Text(point, "value"),16} {StatusView.Text(point, "unit"),-6} {StatusView.Text(point, "quality"),-12} {Age(timestamp, now),8}  {timestamp}");
+            output.WriteLine($"{StatusView.Text(point, "id"),-32} {StatusView.Text(point, "value"),16} {StatusView.Text(point, "unit"),-6} {StatusView.Text(point, "quality"),-12} {Age(timestamp, now),8}  {timestamp}");
         }
     }
 
@@ -82,5 +82,45 @@ internal static class PointsView
             < 172_800 => age.TotalHours.ToString("0", CultureInfo.InvariantCulture) + " h",
             _ => age.TotalDays.ToString("0", CultureInfo.InvariantCulture) + " d",
         };
+    }
+}
+
+internal static class PlanView
+{
+    /// <summary>The request plan as a technician reads it: one line per request, grouped by period, and the totals.</summary>
+    public static void Print(JsonElement plan, TextWriter output)
+    {
+        var profile = StatusView.Text(plan, "profile");
+        output.WriteLine($"device    {StatusView.Text(plan, "device")}  {StatusView.Text(plan, "protocol")} {StatusView.Text(plan, "endpoint")} unit {StatusView.Text(plan, "unitId")}{(profile == "-" ? string.Empty : $"  profile {profile}")}");
+        if (plan.TryGetProperty("limits", out var limits))
+        {
+            output.WriteLine($"limits    {StatusView.Text(limits, "maxRegistersPerRequest")} registers / {StatusView.Text(limits, "maxBitsPerRequest")} bits per request, fill up to {StatusView.Text(limits, "maxInsert")}, pause after connect {StatusView.Text(limits, "pauseAfterConnectMs")} ms, between requests {StatusView.Text(limits, "pauseBetweenRequestsMs")} ms, retries {StatusView.Text(limits, "retries")}");
+        }
+
+        if (plan.TryGetProperty("groups", out var groups) && groups.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var group in groups.EnumerateArray())
+            {
+                output.WriteLine();
+                output.WriteLine($"every {StatusView.Text(group, "periodMs")} ms: {StatusView.Text(group, "points")} points in {StatusView.Text(group, "requestsPerCycle")} requests ({StatusView.Text(group, "registers")} registers, {StatusView.Text(group, "fill")} of them fill; {StatusView.Text(group, "bits")} bits)");
+                output.WriteLine($"  {"table",-9} {"function",-8} {"start",6} {"count",6} {"fill",5}  points");
+                if (group.TryGetProperty("requests", out var requests) && requests.ValueKind == JsonValueKind.Array)
+                {
+                    foreach (var request in requests.EnumerateArray())
+                    {
+                        var points = request.TryGetProperty("points", out var p) && p.ValueKind == JsonValueKind.Array
+                            ? string.Join(", ", p.EnumerateArray().Select(e => e.GetString()))
+                            : "-";
+                        output.WriteLine($"  {StatusView.Text(request, "table"),-9} {StatusView.Text(request, "function"),-8} {StatusView.Text(request, "start"),6} {StatusView.Text(request, "count"),6} {StatusView.Text(request, "fill"),5}  {points}");
+                    }
+                }
+            }
+        }
+
+        if (plan.TryGetProperty("totals", out var totals))
+        {
+            output.WriteLine();
+            output.WriteLine($"total     {StatusView.Text(totals, "points")} points, {StatusView.Text(totals, "requests")} requests per cycle of every group, {StatusView.Text(totals, "requestsPerSecond")} requests/s, {StatusView.Text(totals, "registersPerSecond")} registers/s, {StatusView.Text(totals, "bitsPerSecond")} bits/s");
+        }
     }
 }

@@ -18,8 +18,7 @@ public sealed class ModbusRtuSlave : IAsyncDisposable
     private readonly IModbusRegisterMap _map;
     private readonly ModbusRtuSlaveOptions _options;
     private readonly HashSet<byte> _units;
-    private readonly HashSet<byte> _silentUnits;
-    private readonly Func<double> _sample;
+    private readonly ModbusFaultInjector _faults;
     private readonly TimeProvider _time;
     private readonly CancellationTokenSource _stopping = new();
     private Task? _run;
@@ -29,8 +28,6 @@ public sealed class ModbusRtuSlave : IAsyncDisposable
     private long _discarded;
     private long _otherUnits;
     private long _broadcasts;
-    private long _silenced;
-    private long _corrupted;
 
     /// <summary>Serves <paramref name="map"/> on <paramref name="stream"/>; with <paramref name="ownsStream"/> the stream is disposed with the slave.</summary>
     public ModbusRtuSlave(Stream stream, IModbusRegisterMap map, ModbusRtuSlaveOptions? options = null, bool ownsStream = false)
@@ -43,9 +40,7 @@ public sealed class ModbusRtuSlave : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(map);
         _options = options ?? new ModbusRtuSlaveOptions();
-        ArgumentOutOfRangeException.ThrowIfLessThan(_options.CrcCorruptionProbability, 0.0, nameof(options));
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(_options.CrcCorruptionProbability, 1.0, nameof(options));
-        ArgumentOutOfRangeException.ThrowIfLessThan(_options.ResponseDelay, TimeSpan.Zero, nameof(options));
+        _faults = new ModbusFaultInjector(_options.Faults, nameof(options));
         _units = [.. _options.UnitIds];
         if (_units.Count == 0 || _units.Any(u => u is ModbusRtuFraming.BroadcastAddress or > ModbusRtuFraming.MaxUnitAddress))
         {
@@ -55,8 +50,6 @@ public sealed class ModbusRtuSlave : IAsyncDisposable
         _stream = stream;
         _owned = owned;
         _map = map;
-        _silentUnits = [.. _options.SilentUnitIds];
-        _sample = _options.Sample ?? Random.Shared.NextDouble;
         _time = _options.TimeProvider;
         Timing = _options.Timing ?? lineTiming ?? ModbusRtuTiming.For(19200);
         FrameSilence = _options.FrameSilence ?? Timing.T35;
@@ -89,10 +82,19 @@ public sealed class ModbusRtuSlave : IAsyncDisposable
     public long BroadcastCount => Interlocked.Read(ref _broadcasts);
 
     /// <summary>Requests for a silent unit (fault injection), not executed.</summary>
-    public long SilencedCount => Interlocked.Read(ref _silenced);
+    public long SilencedCount => _faults.SilencedCount;
 
     /// <summary>Answers sent with a corrupted CRC (fault injection).</summary>
-    public long CorruptedResponseCount => Interlocked.Read(ref _corrupted);
+    public long CorruptedResponseCount => _faults.CorruptedResponseCount;
+
+    /// <summary>Requests answered with exception 06 by fault injection (not executed).</summary>
+    public long BusyAnswerCount => _faults.BusyAnswerCount;
+
+    /// <summary>Requests answered with the injected exception code (not executed).</summary>
+    public long InjectedExceptionCount => _faults.InjectedExceptionCount;
+
+    /// <summary>Fault injection at run time: the next <paramref name="requests"/> requests are answered with exception 06 (server device busy).</summary>
+    public void AnswerBusy(int requests) => _faults.AnswerBusy(requests);
 
     /// <summary>The serving task once started: completes when stopped, faults when the line fails.</summary>
     public Task Completion => _run ?? Task.CompletedTask;
@@ -252,7 +254,7 @@ public sealed class ModbusRtuSlave : IAsyncDisposable
             {
                 foreach (byte served in _units)
                 {
-                    if (!_silentUnits.Contains(served))
+                    if (!_faults.IsSilent(served))
                     {
                         ModbusRequestDispatcher.Dispatch(served, pdu, _map, responsePdu, out _, OnMapFaulted);
                     }
@@ -269,13 +271,14 @@ public sealed class ModbusRtuSlave : IAsyncDisposable
         }
 
         Interlocked.Increment(ref _requests);
-        if (_silentUnits.Contains(unit))
+        ModbusFaultVerdict verdict = _faults.Decide(unit, pdu[0], responsePdu, out int pduLength);
+        if (verdict == ModbusFaultVerdict.Silent)
         {
-            Interlocked.Increment(ref _silenced);
             return 0;
         }
 
-        if (ModbusRequestDispatcher.Dispatch(unit, pdu, _map, responsePdu, out int pduLength, OnMapFaulted) != ModbusPduStatus.Valid
+        if ((verdict == ModbusFaultVerdict.Serve
+                && ModbusRequestDispatcher.Dispatch(unit, pdu, _map, responsePdu, out pduLength, OnMapFaulted) != ModbusPduStatus.Valid)
             || !ModbusRtuFraming.TryWriteFrame(unit, responsePdu.AsSpan(0, pduLength), responseAdu, out int written))
         {
             Interlocked.Increment(ref _discarded);
@@ -287,7 +290,7 @@ public sealed class ModbusRtuSlave : IAsyncDisposable
 
     private async Task AnswerAsync(ReadOnlyMemory<byte> response, int requestLength, CancellationToken cancellationToken)
     {
-        TimeSpan delay = _options.ResponseDelay;
+        TimeSpan delay = _faults.Faults.ResponseDelay;
         if (_options.WireTiming)
         {
             delay += Timing.WireTime(requestLength, response.Length);
@@ -298,12 +301,11 @@ public sealed class ModbusRtuSlave : IAsyncDisposable
             await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
         }
 
-        if (_options.CrcCorruptionProbability > 0 && _sample() < _options.CrcCorruptionProbability)
+        if (_faults.CorruptThisAnswer())
         {
             byte[] corrupted = response.ToArray();
             corrupted[^1] ^= 0xA5;
             response = corrupted;
-            Interlocked.Increment(ref _corrupted);
         }
 
         await _stream.WriteAsync(response, cancellationToken).ConfigureAwait(false);

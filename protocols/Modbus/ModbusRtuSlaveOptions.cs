@@ -24,17 +24,9 @@ public sealed class ModbusRtuSlaveOptions
     /// </summary>
     public bool WireTiming { get; init; }
 
-    /// <summary>Fault injection: extra delay before every answer (device turnaround).</summary>
-    public TimeSpan ResponseDelay { get; init; }
+    /// <summary>Fault injection: silent units, busy and exception answers, slow answers, corrupted CRCs. Default none.</summary>
+    public ModbusFaults Faults { get; init; } = ModbusFaults.None;
 
-    /// <summary>Fault injection: units that are served by nobody. Requests for them are neither executed nor answered (a dead device).</summary>
-    public IReadOnlyCollection<byte> SilentUnitIds { get; init; } = [];
-
-    /// <summary>Fault injection: share (0..1) of answers sent with a corrupted CRC.</summary>
-    public double CrcCorruptionProbability { get; init; }
-
-    /// <summary>Uniform numbers in [0, 1) for <see cref="CrcCorruptionProbability"/>. Default: <see cref="Random.Shared"/>.</summary>
-    public Func<double>? Sample { get; init; }
-
+    /// <summary>Clock for frame silence, wire timing and the fault delay; replace it in tests.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 }

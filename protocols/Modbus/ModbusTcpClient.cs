@@ -1,21 +1,22 @@
 using System.Net;
-using System.Text;
 
 namespace City.Protocols.Modbus;
 
 /// <summary>
 /// Modbus TCP client (master). One request is outstanding at a time; concurrent calls wait their turn.
 /// The connection opens on the first call. After a timeout, cancellation or I/O failure it is closed and
-/// the next call opens a new one; the failed call itself is not retried.
-/// Failures: <see cref="ModbusException"/> for an exception response, <see cref="ModbusTimeoutException"/> for a
+/// the next call opens a new one. Reads are sent again after a timeout, a malformed or mismatched answer or a broken connection
+/// up to <see cref="ModbusTcpClientOptions.Retries"/> times; any request answered with exception 05/06 (acknowledge, busy) is
+/// sent again up to <see cref="ModbusTcpClientOptions.BusyRetries"/> times. Writes are never sent again after a timeout.
+/// Failures (once retries are spent): <see cref="ModbusException"/> for an exception response, <see cref="ModbusTimeoutException"/> for a
 /// missing response, <see cref="ModbusProtocolException"/> for a malformed or mismatched one, and
 /// <see cref="IOException"/> or <see cref="System.Net.Sockets.SocketException"/> for connection failures.
 /// </summary>
-public sealed class ModbusTcpClient : IAsyncDisposable
+public sealed class ModbusTcpClient : IModbusMaster, IModbusPduLink, IAsyncDisposable
 {
     private readonly EndPoint _server;
     private readonly ModbusTcpClientOptions _options;
-    private readonly SemaphoreSlim _requestGate = new(1, 1);
+    private readonly ModbusMasterCore _core;
     private readonly byte[] _requestAdu = new byte[MbapHeader.MaxAduLength];
     private readonly byte[] _responsePdu = new byte[MbapHeader.MaxPduLength];
     private ModbusTcpTransport? _transport;
@@ -28,6 +29,8 @@ public sealed class ModbusTcpClient : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(server);
         _server = server;
         _options = options ?? new ModbusTcpClientOptions();
+        _core = new ModbusMasterCore(
+            this, new ModbusRetrySettings(_options.Retries, _options.BusyRetries, _options.BusyRetryDelay, _options.TimeProvider).Validate(nameof(options)));
     }
 
     public EndPoint Server => _server;
@@ -38,183 +41,66 @@ public sealed class ModbusTcpClient : IAsyncDisposable
     /// <summary>Responses whose transaction id matched no outstanding request; they are discarded.</summary>
     public long UnmatchedResponseCount => Interlocked.Read(ref _unmatchedResponseCount);
 
-    public async Task<ushort[]> ReadHoldingRegistersAsync(byte unitId, ushort address, ushort count, CancellationToken cancellationToken = default)
-    {
-        ushort[] registers = new ushort[ValidateReadCount(count)];
-        await ReadRegistersAsync(ModbusFunctionCode.ReadHoldingRegisters, unitId, address, registers, cancellationToken).ConfigureAwait(false);
-        return registers;
-    }
+    /// <summary>Reads sent again after a timeout, a malformed or mismatched answer or a broken connection.</summary>
+    public long RetryCount => _core.RetryCount;
 
-    /// <summary>Reads <c>destination.Length</c> (1..125) holding registers into <paramref name="destination"/>.</summary>
-    public Task ReadHoldingRegistersAsync(byte unitId, ushort address, Memory<ushort> destination, CancellationToken cancellationToken = default) =>
-        ReadRegistersAsync(ModbusFunctionCode.ReadHoldingRegisters, unitId, address, destination, cancellationToken);
+    /// <summary>Requests sent again after exception 05 (acknowledge) or 06 (server device busy).</summary>
+    public long BusyRetryCount => _core.BusyRetryCount;
 
-    public async Task<ushort[]> ReadInputRegistersAsync(byte unitId, ushort address, ushort count, CancellationToken cancellationToken = default)
-    {
-        ushort[] registers = new ushort[ValidateReadCount(count)];
-        await ReadRegistersAsync(ModbusFunctionCode.ReadInputRegisters, unitId, address, registers, cancellationToken).ConfigureAwait(false);
-        return registers;
-    }
+    Memory<byte> IModbusPduLink.RequestPdu => _requestAdu.AsMemory(MbapHeader.Size);
 
-    /// <summary>Reads <c>destination.Length</c> (1..125) input registers into <paramref name="destination"/>.</summary>
-    public Task ReadInputRegistersAsync(byte unitId, ushort address, Memory<ushort> destination, CancellationToken cancellationToken = default) =>
-        ReadRegistersAsync(ModbusFunctionCode.ReadInputRegisters, unitId, address, destination, cancellationToken);
+    /// <inheritdoc />
+    public Task<ushort[]> ReadHoldingRegistersAsync(byte unit, ushort address, ushort count, CancellationToken cancellationToken = default) =>
+        _core.ReadRegistersAsync(ModbusFunctionCode.ReadHoldingRegisters, unit, address, count, cancellationToken);
 
-    public async Task WriteSingleRegisterAsync(byte unitId, ushort address, ushort value, CancellationToken cancellationToken = default)
-    {
-        await _requestGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            ModbusPdu.TryEncodeWriteSingleRegisterRequest(address, value, RequestPdu, out int requestLength);
-            int responseLength = await ExchangeAsync(unitId, requestLength, cancellationToken).ConfigureAwait(false);
-            ModbusPduStatus status = ModbusPdu.DecodeWriteSingleRegisterResponse(
-                _responsePdu.AsSpan(0, responseLength), address, value, out ModbusExceptionCode exceptionCode);
-            ThrowIfFailed(status, exceptionCode, unitId, ModbusFunctionCode.WriteSingleRegister);
-        }
-        finally
-        {
-            _requestGate.Release();
-        }
-    }
+    /// <inheritdoc />
+    public Task ReadHoldingRegistersAsync(byte unit, ushort address, Memory<ushort> destination, CancellationToken cancellationToken = default) =>
+        _core.ReadRegistersAsync(ModbusFunctionCode.ReadHoldingRegisters, unit, address, destination, cancellationToken);
 
-    /// <summary>Writes 1..123 registers starting at <paramref name="address"/>.</summary>
-    public async Task WriteMultipleRegistersAsync(byte unitId, ushort address, ReadOnlyMemory<ushort> values, CancellationToken cancellationToken = default)
-    {
-        ArgumentOutOfRangeException.ThrowIfZero(values.Length, nameof(values));
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(values.Length, ModbusPdu.MaxWriteRegisters, nameof(values));
+    /// <inheritdoc />
+    public Task<ushort[]> ReadInputRegistersAsync(byte unit, ushort address, ushort count, CancellationToken cancellationToken = default) =>
+        _core.ReadRegistersAsync(ModbusFunctionCode.ReadInputRegisters, unit, address, count, cancellationToken);
 
-        await _requestGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            ModbusPdu.TryEncodeWriteMultipleRegistersRequest(address, values.Span, RequestPdu, out int requestLength);
-            int responseLength = await ExchangeAsync(unitId, requestLength, cancellationToken).ConfigureAwait(false);
-            ModbusPduStatus status = ModbusPdu.DecodeWriteMultipleRegistersResponse(
-                _responsePdu.AsSpan(0, responseLength), address, (ushort)values.Length, out ModbusExceptionCode exceptionCode);
-            ThrowIfFailed(status, exceptionCode, unitId, ModbusFunctionCode.WriteMultipleRegisters);
-        }
-        finally
-        {
-            _requestGate.Release();
-        }
-    }
+    /// <inheritdoc />
+    public Task ReadInputRegistersAsync(byte unit, ushort address, Memory<ushort> destination, CancellationToken cancellationToken = default) =>
+        _core.ReadRegistersAsync(ModbusFunctionCode.ReadInputRegisters, unit, address, destination, cancellationToken);
 
-    /// <summary>Reads 1..2000 coils (function 01).</summary>
-    public Task<bool[]> ReadCoilsAsync(byte unitId, ushort address, ushort count, CancellationToken cancellationToken = default) =>
-        ReadBitsAsync(ModbusFunctionCode.ReadCoils, unitId, address, count, cancellationToken);
+    /// <inheritdoc />
+    public Task<bool[]> ReadCoilsAsync(byte unit, ushort address, ushort count, CancellationToken cancellationToken = default) =>
+        _core.ReadBitsAsync(ModbusFunctionCode.ReadCoils, unit, address, count, cancellationToken);
 
-    /// <summary>Reads 1..2000 discrete inputs (function 02).</summary>
-    public Task<bool[]> ReadDiscreteInputsAsync(byte unitId, ushort address, ushort count, CancellationToken cancellationToken = default) =>
-        ReadBitsAsync(ModbusFunctionCode.ReadDiscreteInputs, unitId, address, count, cancellationToken);
+    /// <inheritdoc />
+    public Task<bool[]> ReadDiscreteInputsAsync(byte unit, ushort address, ushort count, CancellationToken cancellationToken = default) =>
+        _core.ReadBitsAsync(ModbusFunctionCode.ReadDiscreteInputs, unit, address, count, cancellationToken);
 
-    /// <summary>Switches one coil on or off (function 05).</summary>
-    public async Task WriteSingleCoilAsync(byte unitId, ushort address, bool value, CancellationToken cancellationToken = default)
-    {
-        await _requestGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            ModbusPdu.TryEncodeWriteSingleCoilRequest(address, value, RequestPdu, out int requestLength);
-            int responseLength = await ExchangeAsync(unitId, requestLength, cancellationToken).ConfigureAwait(false);
-            ModbusPduStatus status = ModbusPdu.DecodeWriteSingleCoilResponse(
-                _responsePdu.AsSpan(0, responseLength), address, value, out ModbusExceptionCode exceptionCode);
-            ThrowIfFailed(status, exceptionCode, unitId, ModbusFunctionCode.WriteSingleCoil);
-        }
-        finally
-        {
-            _requestGate.Release();
-        }
-    }
+    /// <inheritdoc />
+    public Task WriteSingleRegisterAsync(byte unit, ushort address, ushort value, CancellationToken cancellationToken = default) =>
+        _core.WriteSingleRegisterAsync(unit, address, value, cancellationToken);
 
-    /// <summary>Writes 1..1968 coils starting at <paramref name="address"/> (function 15).</summary>
-    public async Task WriteMultipleCoilsAsync(byte unitId, ushort address, ReadOnlyMemory<bool> values, CancellationToken cancellationToken = default)
-    {
-        ArgumentOutOfRangeException.ThrowIfZero(values.Length, nameof(values));
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(values.Length, ModbusPdu.MaxWriteCoils, nameof(values));
+    /// <inheritdoc />
+    public Task WriteMultipleRegistersAsync(byte unit, ushort address, ReadOnlyMemory<ushort> values, CancellationToken cancellationToken = default) =>
+        _core.WriteMultipleRegistersAsync(unit, address, values, cancellationToken);
 
-        await _requestGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            ModbusPdu.TryEncodeWriteMultipleCoilsRequest(address, values.Span, RequestPdu, out int requestLength);
-            int responseLength = await ExchangeAsync(unitId, requestLength, cancellationToken).ConfigureAwait(false);
-            ModbusPduStatus status = ModbusPdu.DecodeWriteMultipleCoilsResponse(
-                _responsePdu.AsSpan(0, responseLength), address, (ushort)values.Length, out ModbusExceptionCode exceptionCode);
-            ThrowIfFailed(status, exceptionCode, unitId, ModbusFunctionCode.WriteMultipleCoils);
-        }
-        finally
-        {
-            _requestGate.Release();
-        }
-    }
+    /// <inheritdoc />
+    public Task WriteSingleCoilAsync(byte unit, ushort address, bool value, CancellationToken cancellationToken = default) =>
+        _core.WriteSingleCoilAsync(unit, address, value, cancellationToken);
 
-    /// <summary>Function 22: the register becomes (current AND <paramref name="andMask"/>) OR (<paramref name="orMask"/> AND NOT <paramref name="andMask"/>).</summary>
-    public async Task MaskWriteRegisterAsync(byte unitId, ushort address, ushort andMask, ushort orMask, CancellationToken cancellationToken = default)
-    {
-        await _requestGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            ModbusPdu.TryEncodeMaskWriteRegisterRequest(address, andMask, orMask, RequestPdu, out int requestLength);
-            int responseLength = await ExchangeAsync(unitId, requestLength, cancellationToken).ConfigureAwait(false);
-            ModbusPduStatus status = ModbusPdu.DecodeMaskWriteRegisterResponse(
-                _responsePdu.AsSpan(0, responseLength), address, andMask, orMask, out ModbusExceptionCode exceptionCode);
-            ThrowIfFailed(status, exceptionCode, unitId, ModbusFunctionCode.MaskWriteRegister);
-        }
-        finally
-        {
-            _requestGate.Release();
-        }
-    }
+    /// <inheritdoc />
+    public Task WriteMultipleCoilsAsync(byte unit, ushort address, ReadOnlyMemory<bool> values, CancellationToken cancellationToken = default) =>
+        _core.WriteMultipleCoilsAsync(unit, address, values, cancellationToken);
 
-    /// <summary>
-    /// Function 23: writes <paramref name="values"/> (1..121) at <paramref name="writeAddress"/>, then reads <paramref name="readCount"/>
-    /// (1..125) holding registers at <paramref name="readAddress"/>, in one transaction (the server writes first).
-    /// </summary>
-    public async Task<ushort[]> ReadWriteMultipleRegistersAsync(
-        byte unitId, ushort readAddress, ushort readCount, ushort writeAddress, ReadOnlyMemory<ushort> values, CancellationToken cancellationToken = default)
-    {
-        ArgumentOutOfRangeException.ThrowIfZero(readCount);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(readCount, (ushort)ModbusPdu.MaxReadWriteReadRegisters);
-        ArgumentOutOfRangeException.ThrowIfZero(values.Length, nameof(values));
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(values.Length, ModbusPdu.MaxReadWriteWriteRegisters, nameof(values));
+    /// <inheritdoc />
+    public Task MaskWriteRegisterAsync(byte unit, ushort address, ushort andMask, ushort orMask, CancellationToken cancellationToken = default) =>
+        _core.MaskWriteRegisterAsync(unit, address, andMask, orMask, cancellationToken);
 
-        ushort[] registers = new ushort[readCount];
-        await _requestGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            ModbusPdu.TryEncodeReadWriteMultipleRegistersRequest(readAddress, readCount, writeAddress, values.Span, RequestPdu, out int requestLength);
-            int responseLength = await ExchangeAsync(unitId, requestLength, cancellationToken).ConfigureAwait(false);
-            ModbusPduStatus status = ModbusPdu.DecodeReadWriteMultipleRegistersResponse(
-                _responsePdu.AsSpan(0, responseLength), registers, out ModbusExceptionCode exceptionCode);
-            ThrowIfFailed(status, exceptionCode, unitId, ModbusFunctionCode.ReadWriteMultipleRegisters);
-        }
-        finally
-        {
-            _requestGate.Release();
-        }
+    /// <inheritdoc />
+    public Task<ushort[]> ReadWriteMultipleRegistersAsync(
+        byte unit, ushort readAddress, ushort readCount, ushort writeAddress, ReadOnlyMemory<ushort> values, CancellationToken cancellationToken = default) =>
+        _core.ReadWriteMultipleRegistersAsync(unit, readAddress, readCount, writeAddress, values, cancellationToken);
 
-        return registers;
-    }
-
-    /// <summary>Function 17: the server id bytes (the data before the run indicator) and the run indicator.</summary>
-    public async Task<ModbusServerIdentification> ReportServerIdAsync(byte unitId, CancellationToken cancellationToken = default)
-    {
-        byte[] serverId = new byte[MbapHeader.MaxPduLength];
-        int serverIdLength;
-        bool isRunning;
-        await _requestGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            ModbusPdu.TryEncodeReportServerIdRequest(RequestPdu, out int requestLength);
-            int responseLength = await ExchangeAsync(unitId, requestLength, cancellationToken).ConfigureAwait(false);
-            ModbusPduStatus status = ModbusPdu.DecodeReportServerIdResponse(
-                _responsePdu.AsSpan(0, responseLength), serverId, out serverIdLength, out isRunning, out ModbusExceptionCode exceptionCode);
-            ThrowIfFailed(status, exceptionCode, unitId, ModbusFunctionCode.ReportServerId);
-        }
-        finally
-        {
-            _requestGate.Release();
-        }
-
-        return new ModbusServerIdentification(serverId[..serverIdLength], isRunning);
-    }
+    /// <inheritdoc />
+    public Task<ModbusServerIdentification> ReportServerIdAsync(byte unit, CancellationToken cancellationToken = default) =>
+        _core.ReportServerIdAsync(unit, cancellationToken);
 
     /// <summary>
     /// Function 43/14. Stream access (default: the basic objects 0x00 VendorName, 0x01 ProductCode, 0x02 MajorMinorRevision)
@@ -222,63 +108,15 @@ public sealed class ModbusTcpClient : IAsyncDisposable
     /// individual access (<see cref="ModbusReadDeviceIdCode.Individual"/>) reads the one object <paramref name="objectId"/>.
     /// Values are decoded as Latin-1 (ASCII on the wire).
     /// </summary>
-    public async Task<IReadOnlyDictionary<byte, string>> ReadDeviceIdentificationAsync(
-        byte unitId, ModbusReadDeviceIdCode readDeviceIdCode = ModbusReadDeviceIdCode.Basic, byte objectId = 0, CancellationToken cancellationToken = default)
-    {
-        if (readDeviceIdCode is not (ModbusReadDeviceIdCode.Basic or ModbusReadDeviceIdCode.Regular or ModbusReadDeviceIdCode.Extended or ModbusReadDeviceIdCode.Individual))
-        {
-            throw new ArgumentOutOfRangeException(nameof(readDeviceIdCode), readDeviceIdCode, "Read device id code must be 1..4.");
-        }
-
-        var objects = new Dictionary<byte, string>();
-
-        // 256 requests cover the whole object space even at one object per response; a server that loops is cut off.
-        for (int request = 0; request < 256; request++)
-        {
-            bool moreFollows;
-            await _requestGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-            try
-            {
-                ModbusPdu.TryEncodeReadDeviceIdentificationRequest(readDeviceIdCode, objectId, RequestPdu, out int requestLength);
-                int responseLength = await ExchangeAsync(unitId, requestLength, cancellationToken).ConfigureAwait(false);
-                var locations = new ModbusDeviceObjectLocation[byte.MaxValue];
-                ReadOnlySpan<byte> pdu = _responsePdu.AsSpan(0, responseLength);
-                ModbusPduStatus status = ModbusPdu.DecodeReadDeviceIdentificationResponse(
-                    pdu, readDeviceIdCode, out ModbusDeviceIdentificationHeader header, locations, out ModbusExceptionCode exceptionCode);
-                ThrowIfFailed(status, exceptionCode, unitId, ModbusFunctionCode.EncapsulatedInterfaceTransport);
-                foreach (ModbusDeviceObjectLocation location in locations.AsSpan(0, header.ObjectCount))
-                {
-                    objects[location.ObjectId] = Encoding.Latin1.GetString(pdu.Slice(location.Offset, location.Length));
-                }
-
-                moreFollows = header.MoreFollows && readDeviceIdCode != ModbusReadDeviceIdCode.Individual;
-                if (moreFollows && header.NextObjectId <= objectId)
-                {
-                    throw new ModbusProtocolException(
-                        $"Unit {unitId} answered device identification from object {objectId} with next object {header.NextObjectId}, which does not advance.");
-                }
-
-                objectId = header.NextObjectId;
-            }
-            finally
-            {
-                _requestGate.Release();
-            }
-
-            if (!moreFollows)
-            {
-                return objects;
-            }
-        }
-
-        throw new ModbusProtocolException($"Unit {unitId} kept answering device identification with \"more follows\".");
-    }
+    public Task<IReadOnlyDictionary<byte, string>> ReadDeviceIdentificationAsync(
+        byte unit, ModbusReadDeviceIdCode readDeviceIdCode = ModbusReadDeviceIdCode.Basic, byte objectId = 0, CancellationToken cancellationToken = default) =>
+        _core.ReadDeviceIdentificationAsync(unit, readDeviceIdCode, objectId, cancellationToken);
 
     /// <summary>Closes the connection. Calls after this throw <see cref="ObjectDisposedException"/>.</summary>
     public async ValueTask DisposeAsync()
     {
         // Not disposing the semaphore: callers already waiting on it must still wake up and see _disposed.
-        await _requestGate.WaitAsync().ConfigureAwait(false);
+        await _core.Gate.WaitAsync().ConfigureAwait(false);
         try
         {
             _disposed = true;
@@ -286,77 +124,37 @@ public sealed class ModbusTcpClient : IAsyncDisposable
         }
         finally
         {
-            _requestGate.Release();
+            _core.Gate.Release();
         }
     }
 
-    private Span<byte> RequestPdu => _requestAdu.AsSpan(MbapHeader.Size);
-
-    private static ushort ValidateReadCount(ushort count)
+    void IModbusPduLink.ValidateUnit(byte unit, bool broadcastAllowed)
     {
-        ArgumentOutOfRangeException.ThrowIfZero(count);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, (ushort)ModbusPdu.MaxReadRegisters);
-        return count;
-    }
-
-    private async Task ReadRegistersAsync(
-        ModbusFunctionCode function, byte unitId, ushort address, Memory<ushort> destination, CancellationToken cancellationToken)
-    {
-        ArgumentOutOfRangeException.ThrowIfZero(destination.Length, nameof(destination));
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(destination.Length, ModbusPdu.MaxReadRegisters, nameof(destination));
-
-        await _requestGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            ModbusPdu.TryEncodeReadRegistersRequest(function, address, (ushort)destination.Length, RequestPdu, out int requestLength);
-            int responseLength = await ExchangeAsync(unitId, requestLength, cancellationToken).ConfigureAwait(false);
-            ModbusPduStatus status = ModbusPdu.DecodeReadRegistersResponse(
-                _responsePdu.AsSpan(0, responseLength), function, destination.Span, out ModbusExceptionCode exceptionCode);
-            ThrowIfFailed(status, exceptionCode, unitId, function);
-        }
-        finally
-        {
-            _requestGate.Release();
-        }
-    }
-
-    private async Task<bool[]> ReadBitsAsync(ModbusFunctionCode function, byte unitId, ushort address, ushort count, CancellationToken cancellationToken)
-    {
-        ArgumentOutOfRangeException.ThrowIfZero(count);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, (ushort)ModbusPdu.MaxReadBits);
-
-        bool[] bits = new bool[count];
-        await _requestGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            ModbusPdu.TryEncodeReadBitsRequest(function, address, count, RequestPdu, out int requestLength);
-            int responseLength = await ExchangeAsync(unitId, requestLength, cancellationToken).ConfigureAwait(false);
-            ModbusPduStatus status = ModbusPdu.DecodeReadBitsResponse(_responsePdu.AsSpan(0, responseLength), function, bits, out ModbusExceptionCode exceptionCode);
-            ThrowIfFailed(status, exceptionCode, unitId, function);
-        }
-        finally
-        {
-            _requestGate.Release();
-        }
-
-        return bits;
+        // Any unit id goes: 0 and 255 address the gateway itself on many devices; a TCP server always answers.
     }
 
     /// <summary>
     /// Sends the PDU already encoded after the header space of <see cref="_requestAdu"/> and waits for the response with the
-    /// same transaction id; returns the length of the response PDU copied into <see cref="_responsePdu"/>. Caller holds the gate.
+    /// same transaction id, copied into <see cref="_responsePdu"/>. Caller holds the gate.
     /// </summary>
-    private async Task<int> ExchangeAsync(byte unitId, int requestPduLength, CancellationToken cancellationToken)
+    async Task<ReadOnlyMemory<byte>?> IModbusPduLink.ExchangeAsync(byte unit, ModbusFunctionCode function, int requestPduLength, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
 
         ushort transactionId = unchecked(++_lastTransactionId);
-        MbapHeader.ForPdu(transactionId, unitId, requestPduLength).TryEncode(_requestAdu, out int headerLength);
+        MbapHeader.ForPdu(transactionId, unit, requestPduLength).TryEncode(_requestAdu, out int headerLength);
 
         try
         {
-            _transport ??= await ModbusTcpTransport.ConnectAsync(_server, _options.ConnectTimeout, _options.TimeProvider, cancellationToken)
-                .ConfigureAwait(false);
+            if (_transport is null)
+            {
+                _transport = await ModbusTcpTransport.ConnectAsync(_server, _options.ConnectTimeout, _options.TimeProvider, cancellationToken)
+                    .ConfigureAwait(false);
+                if (_options.PauseAfterConnect > TimeSpan.Zero)
+                {
+                    await Task.Delay(_options.PauseAfterConnect, _options.TimeProvider, cancellationToken).ConfigureAwait(false);
+                }
+            }
 
             using var timeout = new CancellationTokenSource(_options.RequestTimeout, _options.TimeProvider);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
@@ -375,18 +173,18 @@ public sealed class ModbusTcpClient : IAsyncDisposable
                         continue;
                     }
 
-                    if (header.UnitId != unitId)
+                    if (header.UnitId != unit)
                     {
-                        throw new ModbusProtocolException($"Transaction {transactionId} was sent to unit {unitId} but answered by unit {header.UnitId}.");
+                        throw new ModbusProtocolException($"Transaction {transactionId} was sent to unit {unit} but answered by unit {header.UnitId}.");
                     }
 
-                    return header.PduLength;
+                    return _responsePdu.AsMemory(0, header.PduLength);
                 }
             }
             catch (OperationCanceledException ex) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
                 throw new ModbusTimeoutException(
-                    $"Unit {unitId} at {_server} did not answer transaction {transactionId} within {_options.RequestTimeout}.", ex);
+                    $"Unit {unit} at {_server} did not answer transaction {transactionId} within {_options.RequestTimeout}.", ex);
             }
         }
         catch
@@ -404,19 +202,6 @@ public sealed class ModbusTcpClient : IAsyncDisposable
         if (transport is not null)
         {
             await transport.DisposeAsync().ConfigureAwait(false);
-        }
-    }
-
-    private static void ThrowIfFailed(ModbusPduStatus status, ModbusExceptionCode exceptionCode, byte unitId, ModbusFunctionCode function)
-    {
-        switch (status)
-        {
-            case ModbusPduStatus.Valid:
-                return;
-            case ModbusPduStatus.ExceptionResponse:
-                throw new ModbusException(unitId, function, exceptionCode);
-            default:
-                throw new ModbusProtocolException($"Malformed response from unit {unitId} to function {(byte)function:X2}", status);
         }
     }
 }

@@ -16,12 +16,15 @@ public sealed class ModbusConnectionFaultEventArgs(EndPoint? remoteEndPoint, Exc
 /// Modbus TCP server (slave) serving functions 01, 02, 03, 04, 05, 06, 15, 16, 17, 22, 23 and 43/14 from an
 /// <see cref="IModbusRegisterMap"/> to any number of concurrent connections, through <see cref="ModbusRequestDispatcher"/>.
 /// Unknown functions are answered with exception 01, out-of-range quantities, byte counts and values with exception 03.
-/// A connection that sends a malformed frame is closed; others are unaffected.
+/// A connection that sends a malformed frame is closed; others are unaffected. Requests of one connection are answered in
+/// order. Fault injection (<see cref="ModbusTcpSlaveOptions.Faults"/>): silent units, busy and exception answers, slow answers.
 /// </summary>
 public sealed class ModbusTcpSlave : IAsyncDisposable
 {
     private readonly IPEndPoint _endPoint;
     private readonly IModbusRegisterMap _registerMap;
+    private readonly ModbusFaultInjector _faults;
+    private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<long, Task> _connections = new();
     private Socket? _listener;
     private CancellationTokenSource? _stopping;
@@ -29,12 +32,20 @@ public sealed class ModbusTcpSlave : IAsyncDisposable
     private long _nextConnectionId;
     private int _disposed;
 
-    public ModbusTcpSlave(IPEndPoint endPoint, IModbusRegisterMap registerMap)
+    public ModbusTcpSlave(IPEndPoint endPoint, IModbusRegisterMap registerMap, ModbusTcpSlaveOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(endPoint);
         ArgumentNullException.ThrowIfNull(registerMap);
+        options ??= new ModbusTcpSlaveOptions();
+        if (options.Faults?.CrcErrorProbability > 0)
+        {
+            throw new ArgumentException("CRC errors do not exist on Modbus TCP: CrcErrorProbability must be 0.", nameof(options));
+        }
+
         _endPoint = endPoint;
         _registerMap = registerMap;
+        _faults = new ModbusFaultInjector(options.Faults, nameof(options));
+        _time = options.TimeProvider ?? throw new ArgumentException("TimeProvider must be set.", nameof(options));
     }
 
     /// <summary>
@@ -48,6 +59,18 @@ public sealed class ModbusTcpSlave : IAsyncDisposable
         (IPEndPoint)(_listener?.LocalEndPoint ?? throw new InvalidOperationException("The slave has not been started."));
 
     public int ActiveConnectionCount => _connections.Count;
+
+    /// <summary>Requests for a silent unit (fault injection): read, not executed, not answered.</summary>
+    public long SilencedCount => _faults.SilencedCount;
+
+    /// <summary>Requests answered with exception 06 by fault injection (not executed).</summary>
+    public long BusyAnswerCount => _faults.BusyAnswerCount;
+
+    /// <summary>Requests answered with the injected exception code (not executed).</summary>
+    public long InjectedExceptionCount => _faults.InjectedExceptionCount;
+
+    /// <summary>Fault injection at run time: the next <paramref name="requests"/> requests are answered with exception 06 (server device busy).</summary>
+    public void AnswerBusy(int requests) => _faults.AnswerBusy(requests);
 
     /// <summary>Binds, listens and starts accepting. Cancelling <paramref name="cancellationToken"/> stops accepting and closes all connections.</summary>
     public Task StartAsync(CancellationToken cancellationToken = default)
@@ -134,13 +157,27 @@ public sealed class ModbusTcpSlave : IAsyncDisposable
                     return;
                 }
 
-                ModbusPduStatus status = ModbusRequestDispatcher.Dispatch(
-                    request.UnitId, requestPdu.AsSpan(0, request.PduLength), _registerMap, responseAdu.AsSpan(MbapHeader.Size), out int responseLength,
-                    mapFaulted);
-                if (status != ModbusPduStatus.Valid)
+                ModbusFaultVerdict verdict = _faults.Decide(request.UnitId, requestPdu[0], responseAdu.AsSpan(MbapHeader.Size), out int responseLength);
+                if (verdict == ModbusFaultVerdict.Silent)
                 {
-                    throw new ModbusProtocolException(
-                        $"Malformed request for function {requestPdu[0]:X2} in transaction {request.TransactionId}; closing the connection", status);
+                    continue;
+                }
+
+                if (verdict == ModbusFaultVerdict.Serve)
+                {
+                    ModbusPduStatus status = ModbusRequestDispatcher.Dispatch(
+                        request.UnitId, requestPdu.AsSpan(0, request.PduLength), _registerMap, responseAdu.AsSpan(MbapHeader.Size), out responseLength,
+                        mapFaulted);
+                    if (status != ModbusPduStatus.Valid)
+                    {
+                        throw new ModbusProtocolException(
+                            $"Malformed request for function {requestPdu[0]:X2} in transaction {request.TransactionId}; closing the connection", status);
+                    }
+                }
+
+                if (_faults.Faults.ResponseDelay > TimeSpan.Zero)
+                {
+                    await Task.Delay(_faults.Faults.ResponseDelay, _time, stoppingToken).ConfigureAwait(false);
                 }
 
                 MbapHeader.ForPdu(request.TransactionId, request.UnitId, responseLength).TryEncode(responseAdu, out int headerLength);

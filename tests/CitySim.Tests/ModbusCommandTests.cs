@@ -9,7 +9,7 @@ namespace City.Sim.Tests;
 public class ModbusCommandTests
 {
     [Fact]
-    public async Task Citysim_modbus_serves_the_meter_as_unit_1_and_the_traffic_controller_as_unit_2_over_tcp()
+    public async Task Citysim_modbus_serves_meter_unit_1_traffic_controller_unit_2_and_three_phase_meter_unit_3_over_tcp()
     {
         var port = FreePort();
         using var stop = new CancellationTokenSource();
@@ -33,7 +33,11 @@ public class ModbusCommandTests
             var requested = await client.ReadHoldingRegistersAsync(ModbusCommand.TrafficControllerUnit, TrafficController.RequestedModeRegister, 1);
             Assert.Equal([(ushort)TrafficControllerMode.Flash], requested);
 
-            var unknown = await Assert.ThrowsAsync<ModbusException>(() => client.ReadInputRegistersAsync(3, 0, 1));
+            var threePhase = await client.ReadInputRegistersAsync(ModbusCommand.ThreePhaseMeterUnit, ThreePhaseMeter.FrequencyAddress, 2);
+            Assert.True(ModbusRegisterValue.TryReadFloat32(threePhase, WordOrder.Abcd, out var frequency));
+            Assert.InRange(frequency, 49.9f, 50.1f);
+
+            var unknown = await Assert.ThrowsAsync<ModbusException>(() => client.ReadInputRegistersAsync(4, 0, 1));
             Assert.Equal(ModbusExceptionCode.GatewayPathUnavailable, unknown.ExceptionCode);
         }
         finally

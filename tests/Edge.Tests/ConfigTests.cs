@@ -28,13 +28,15 @@ public class ConfigTests
         var config = new ConfigurationBuilder().AddJsonFile(path).Build();
 
         Assert.True(EdgeConfigLoader.TryLoad(config, out var settings, out var errors), string.Join("\n", errors));
-        Assert.Equal(6, settings.Devices.Single().Points.Count);
+        Assert.Equal(6, settings.Devices[0].Points.Count);
+        Assert.Equal(("tc1", false, "traffic-controller"), (settings.Devices[1].Name, settings.Devices[1].Enabled, settings.Devices[1].Profile));
+        Assert.Equal(("meter3", false, "sdm630"), (settings.Devices[2].Name, settings.Devices[2].Enabled, settings.Devices[2].Profile));
     }
 
     [Theory]
     [InlineData("Edge:Devices:0:Points:2:Register", "70000", "Edge:Devices:0:Points:2:Register: must be 0-65535 (got 70000)")]
     [InlineData("Edge:Devices:0:Points:2:Register", "65534", "Edge:Devices:0:Points:2:Register: a uint64 at 65534 runs past register 65535")]
-    [InlineData("Edge:Devices:0:Points:1:Table", "coils", "Edge:Devices:0:Points:1:Table: must be 'input' or 'holding' (got 'coils')")]
+    [InlineData("Edge:Devices:0:Points:1:Table", "coilz", "Edge:Devices:0:Points:1:Table: must be 'input', 'holding', 'coil' or 'discrete' (got 'coilz')")]
     [InlineData("Edge:Devices:0:Points:0:DataType", "float16", "Edge:Devices:0:Points:0:DataType: must be one of")]
     [InlineData("Edge:Devices:0:Points:0:WordOrder", "ACBD", "Edge:Devices:0:Points:0:WordOrder: must be one of ABCD, CDAB, BADC, DCBA")]
     [InlineData("Edge:Devices:0:Points:0:PeriodMs", "0", "Edge:Devices:0:Points:0:PeriodMs: must be 10-")]

@@ -36,6 +36,14 @@ public sealed class RtuPollingTests(ITestOutputHelper output)
                 return inner.ReadAsync(table, start, count, cancellationToken);
             }
 
+            public Task<bool[]> ReadBitsAsync(ModbusTable table, ushort start, ushort count, CancellationToken cancellationToken)
+            {
+                owner.Requests.AddOrUpdate(device, 1, (_, n) => n + 1);
+                return inner.ReadBitsAsync(table, start, count, cancellationToken);
+            }
+
+            public Task WriteAsync(EncodedWrite write, CancellationToken cancellationToken) => inner.WriteAsync(write, cancellationToken);
+
             public ValueTask DisposeAsync() => inner.DisposeAsync();
         }
     }
@@ -163,8 +171,13 @@ public sealed class RtuPollingTests(ITestOutputHelper output)
         public Task<ushort[]> ReadAsync(ModbusTable table, ushort start, ushort count, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref _requests);
-            return Answer ? Task.FromResult(new ushort[count]) : throw new DeviceReadException(Quality.CommLoss, "timeout");
+            return Answer ? Task.FromResult(new ushort[count]) : throw new DeviceRequestException(Quality.CommLoss, "timeout");
         }
+
+        public Task<bool[]> ReadBitsAsync(ModbusTable table, ushort start, ushort count, CancellationToken cancellationToken) =>
+            throw new NotSupportedException("registers only");
+
+        public Task WriteAsync(EncodedWrite write, CancellationToken cancellationToken) => throw new NotSupportedException("reads only");
 
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }

@@ -177,8 +177,6 @@ public sealed class ModbusCommandTests : IAsyncLifetime
     [Theory]
     [InlineData("tcp://127.0.0.1:0", "holding", "uint16", "bad endpoint 'tcp://127.0.0.1:0': port must be 1-65535")]
     [InlineData("serial:/dev/ttyS0", "holding", "uint16", "bad endpoint 'serial:/dev/ttyS0'")]
-    [InlineData("rtu:///dev/ttyS0", "coil", "bool", "--table coil is not available over RTU yet: the RTU master implements function codes 03/04/06/16 only")]
-    [InlineData("rtu:///dev/ttyS0", "discrete", "bool", "--table discrete is not available over RTU yet")]
     [InlineData("tcp://127.0.0.1", "holding", "bool", "--type bool is for coils and discrete inputs")]
     [InlineData("tcp://127.0.0.1", "coil", "uint16", "--table coil holds bits: --type must be bool")]
     [InlineData("tcp://127.0.0.1", "register", "uint16", "bad --table 'register'")]

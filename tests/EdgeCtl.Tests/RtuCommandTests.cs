@@ -10,6 +10,7 @@ namespace City.EdgeCtl.Tests;
 /// <summary>
 /// edgectl over RTU on a real pseudo-terminal pair (socat) against a slave written here: unit 1 answers 03/04 with
 /// register value = address (exception 02 from address 1000), unit 2 answers with a broken CRC, other units are silent.
+/// A second test reads and writes coils and discrete inputs of the library's <see cref="ModbusRtuSlave"/>.
 /// Fails, not skips, without socat (apt-get install -y socat), like tests/Modbus.Tests.
 /// </summary>
 public sealed class RtuCommandTests
@@ -60,6 +61,54 @@ public sealed class RtuCommandTests
         finally
         {
             await stop.CancelAsync();
+            if (!socat.HasExited)
+            {
+                socat.Kill();
+                await socat.WaitForExitAsync();
+            }
+
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Rtu_ReadsCoilsAndDiscreteInputs_AndWritesCoils_OfModbusRtuSlave()
+    {
+        string directory = Path.Combine(Path.GetTempPath(), "edgectl-rtu-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(directory);
+        string portA = Path.Combine(directory, "a");
+        string portB = Path.Combine(directory, "b");
+        using Process socat = StartSocat(portA, portB);
+        try
+        {
+            await WaitForLinksAsync(portA, portB);
+            using var keepOpen = File.OpenHandle(portA, FileMode.Open, FileAccess.ReadWrite);
+            var map = new InMemoryRegisterMap();
+            map.AddUnit(5, holdingRegisterCount: 0, inputRegisterCount: 0, coilCount: 16, discreteInputCount: 16);
+            map.SetCoils(5, 0, [true, false, true, true]);
+            map.SetDiscreteInputs(5, 2, [true, true, false, true]);
+            await using ModbusRtuSlave slave = ModbusRtuSlave.Open(
+                new ModbusRtuSerialSettings(portB) { Parity = Parity.None }, map, new ModbusRtuSlaveOptions { UnitIds = [5] });
+            slave.Start();
+            string endpoint = $"rtu://{portA}?baud=19200&parity=none&stop=1";
+
+            var (exit, stdout, stderr) = await RunAsync("modbus", "read", endpoint, "--unit", "5", "--table", "coil", "--address", "0", "--count", "4", "--json", "--timeout-ms", "2000");
+            Assert.True(exit == 0, stderr);
+            Assert.Equal([true, false, true, true], System.Text.Json.JsonSerializer.Deserialize<bool[]>(stdout)!);
+
+            (exit, stdout, stderr) = await RunAsync("modbus", "read", endpoint, "--unit", "5", "--table", "discrete", "--address", "2", "--count", "4", "--json", "--timeout-ms", "2000");
+            Assert.True(exit == 0, stderr);
+            Assert.Equal([true, true, false, true], System.Text.Json.JsonSerializer.Deserialize<bool[]>(stdout)!);
+
+            (exit, _, stderr) = await RunAsync("modbus", "write", endpoint, "--unit", "5", "--table", "coil", "--address", "1", "--timeout-ms", "2000", "1");
+            Assert.True(exit == 0, stderr);
+            (exit, _, stderr) = await RunAsync("modbus", "write", endpoint, "--unit", "5", "--table", "coil", "--address", "8", "--timeout-ms", "2000", "1", "0", "1");
+            Assert.True(exit == 0, stderr);
+            Assert.Equal([true, true, true, true], map.GetCoils(5, 0, 4));
+            Assert.Equal([true, false, true], map.GetCoils(5, 8, 3));
+        }
+        finally
+        {
             if (!socat.HasExited)
             {
                 socat.Kill();

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Sockets;
 
 namespace City.Protocols.Modbus.Tests;
@@ -31,6 +32,39 @@ public sealed class ClientBehaviourTests
 
         await Assert.ThrowsAsync<ModbusTimeoutException>(() => read.WaitAsync(TestDeadline));
         Assert.False(client.IsConnected);
+    }
+
+    [Fact]
+    public async Task PauseAfterConnect_HoldsTheFirstRequestOfEachConnection()
+    {
+        var requestReceived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var peer = new ScriptedPeer(async (socket, _, stopping) =>
+        {
+            while (await ScriptedPeer.ReadRequestAsync(socket, stopping) is { } request)
+            {
+                requestReceived.TrySetResult();
+                await ScriptedPeer.SendResponseAsync(socket, request.TransactionId, request.UnitId, "03 02 00 2A", stopping);
+            }
+        });
+        var clock = new ManualTimeProvider();
+        DateTimeOffset pauseEnds = clock.GetUtcNow() + TimeSpan.FromSeconds(2);
+        await using var client = new ModbusTcpClient(peer.EndPoint, new ModbusTcpClientOptions { TimeProvider = clock, PauseAfterConnect = TimeSpan.FromSeconds(2) });
+
+        Task<ushort[]> read = client.ReadHoldingRegistersAsync(1, 0, 1);
+        var waited = Stopwatch.StartNew();
+        while (!clock.HasTimerDueAt(pauseEnds))
+        {
+            Assert.True(waited.Elapsed < TestDeadline, "the client never started its pause after connecting");
+            await Task.Delay(10);
+        }
+
+        Assert.True(client.IsConnected);
+        Assert.False(requestReceived.Task.IsCompleted);
+        clock.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal([42], await read.WaitAsync(TestDeadline));
+
+        // Same connection: no pause.
+        Assert.Equal([42], await client.ReadHoldingRegistersAsync(1, 0, 1).WaitAsync(TestDeadline));
     }
 
     [Fact]

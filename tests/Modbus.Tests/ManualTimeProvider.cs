@@ -1,6 +1,6 @@
 namespace City.Protocols.Modbus.Tests;
 
-/// <summary>A clock that only moves when the test calls <see cref="Advance"/>; timers fire synchronously inside it.</summary>
+/// <summary>A clock (time, timestamps and timers) that only moves when the test calls <see cref="Advance"/>; timers fire synchronously inside it.</summary>
 internal sealed class ManualTimeProvider : TimeProvider
 {
     private readonly Lock _gate = new();
@@ -15,11 +15,25 @@ internal sealed class ManualTimeProvider : TimeProvider
         }
     }
 
+    /// <summary>Timestamps follow the manual clock too, so that elapsed-time checks agree with the timers.</summary>
+    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+    public override long GetTimestamp() => GetUtcNow().UtcTicks;
+
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         var timer = new ManualTimer(this, callback, state);
         timer.Change(dueTime, period);
         return timer;
+    }
+
+    /// <summary>True when a timer is armed to fire at exactly <paramref name="dueAt"/> (lets a test wait until code reached a delay).</summary>
+    public bool HasTimerDueAt(DateTimeOffset dueAt)
+    {
+        lock (_gate)
+        {
+            return _timers.Any(t => t.DueAt == dueAt);
+        }
     }
 
     public void Advance(TimeSpan duration)

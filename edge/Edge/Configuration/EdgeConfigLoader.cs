@@ -13,6 +13,23 @@ public sealed record DeviceDefinition(string Name, string Protocol, string Host,
     public const string ModbusTcp = "modbus-tcp";
     public const string ModbusRtu = "modbus-rtu";
 
+    /// <summary>Registers / bits per request and the fill allowed across holes.</summary>
+    public PlanLimits Limits { get; init; } = PlanLimits.Default;
+
+    public TimeSpan PauseAfterConnect { get; init; }
+
+    /// <summary>This device's own spacing between requests; other devices on the same line are not held by it.</summary>
+    public TimeSpan PauseBetweenRequests { get; init; }
+
+    /// <summary>Repeats of a request after a timeout or a garbled answer.</summary>
+    public int Retries { get; init; }
+
+    /// <summary>The built-in profile the device's points start from, if any.</summary>
+    public string? Profile { get; init; }
+
+    /// <summary>The device's points grouped by period and merged into requests.</summary>
+    public IReadOnlyList<PollGroupPlan> Plan() => DevicePlanner.Plan(Points, Limits);
+
     public string Endpoint => SerialLine is null ? $"{Host}:{Port}" : $"{SerialLine.Port} ({SerialLine.Name}) unit {UnitId}";
 }
 
@@ -145,81 +162,204 @@ public static class EdgeConfigLoader
                 Range(errors, $"{key}:TimeoutMs", device.TimeoutMs ?? 1000, 1, 600_000);
             }
 
-            Require(errors, device.Points.Count > 0, $"{key}:Points: a device needs at least one point");
+            var limits = new PlanLimits(device.MaxRegistersPerRequest, device.MaxBitsPerRequest, device.MaxInsert);
+            Range(errors, $"{key}:MaxRegistersPerRequest", device.MaxRegistersPerRequest, 1, PlanLimits.DefaultMaxRegisters);
+            Range(errors, $"{key}:MaxBitsPerRequest", device.MaxBitsPerRequest, 1, PlanLimits.DefaultMaxBits);
+            Range(errors, $"{key}:MaxInsert", device.MaxInsert, 0, 65535);
+            Range(errors, $"{key}:PauseAfterConnectMs", device.PauseAfterConnectMs, 0, 60_000);
+            Range(errors, $"{key}:PauseBetweenRequestsMs", device.PauseBetweenRequestsMs, 0, 60_000);
+            Range(errors, $"{key}:Retries", device.Retries, 0, 10);
 
             var points = new List<PointDefinition>();
-            var pointNames = new HashSet<string>(StringComparer.Ordinal);
+            var pointNames = new Dictionary<string, string>(StringComparer.Ordinal);
+            DeviceProfile? profile = null;
+            if (device.Profile is not null && !DeviceProfiles.TryGet(device.Profile, out profile))
+            {
+                errors.Add($"{key}:Profile: no profile named '{device.Profile}' (known: {string.Join(", ", DeviceProfiles.Names)})");
+            }
+
+            Require(errors, device.Points.Count > 0 || profile is not null, $"{key}:Points: a device needs at least one point (or a Profile)");
+            if (profile is not null)
+            {
+                for (var p = 0; p < profile.Points.Count; p++)
+                {
+                    var pkey = $"{key}:Profile:{profile.Name}:Points:{p}";
+                    pointNames[profile.Points[p].Name] = $"a point of its profile '{profile.Name}'";
+                    if (ValidatePoint(profile.Points[p], pkey, device.Name, limits, errors) is { } definition)
+                    {
+                        points.Add(definition);
+                    }
+                }
+            }
+
             for (var p = 0; p < device.Points.Count; p++)
             {
                 var point = device.Points[p];
                 var pkey = $"{key}:Points:{p}";
-                var ok = true;
                 if (!IsValidName(point.Name))
                 {
                     errors.Add($"{pkey}:Name: must be 1-64 characters of A-Z a-z 0-9 . _ - (got '{point.Name}')");
-                    ok = false;
-                }
-                else if (!pointNames.Add(point.Name))
-                {
-                    errors.Add($"{pkey}:Name: '{point.Name}' is used by another point of device '{device.Name}'");
-                    ok = false;
+                    continue;
                 }
 
-                ok &= Range(errors, $"{pkey}:Register", point.Register, 0, 65535);
-                if (!RegisterDecoding.TryParseTable(point.Table, out var table))
+                if (pointNames.TryGetValue(point.Name, out var owner))
                 {
-                    errors.Add($"{pkey}:Table: must be 'input' or 'holding' (got '{point.Table}')");
-                    ok = false;
+                    errors.Add($"{pkey}:Name: '{point.Name}' is used by {owner} of device '{device.Name}'");
+                    continue;
                 }
 
-                if (!RegisterDecoding.TryParseDataType(point.DataType, out var dataType))
+                pointNames[point.Name] = "another point";
+                if (ValidatePoint(point, pkey, device.Name, limits, errors) is { } definition)
                 {
-                    errors.Add($"{pkey}:DataType: must be one of uint16, int16, uint32, int32, float32, uint64, int64, float64, bool (got '{point.DataType}')");
-                    ok = false;
-                }
-                else if (point.Register is >= 0 and <= 65535 && point.Register + RegisterDecoding.Width(dataType) - 1 > 65535)
-                {
-                    errors.Add($"{pkey}:Register: a {point.DataType} at {point.Register} runs past register 65535");
-                    ok = false;
-                }
-
-                if (!RegisterDecoding.TryParseWordOrder(point.WordOrder, out var wordOrder))
-                {
-                    errors.Add($"{pkey}:WordOrder: must be one of ABCD, CDAB, BADC, DCBA (got '{point.WordOrder}')");
-                    ok = false;
-                }
-
-                if (!double.IsFinite(point.Scale) || point.Scale == 0 || Math.Abs(point.Scale) < 1e-12 || Math.Abs(point.Scale) > 1e12)
-                {
-                    errors.Add($"{pkey}:Scale: must be a finite non-zero number between 1e-12 and 1e12 in magnitude (got {point.Scale})");
-                    ok = false;
-                }
-
-                ok &= Range(errors, $"{pkey}:PeriodMs", point.PeriodMs, MinPeriodMs, MaxPeriodMs);
-                if ((point.Unit?.Length ?? 0) > 32)
-                {
-                    errors.Add($"{pkey}:Unit: at most 32 characters");
-                    ok = false;
-                }
-
-                if (ok)
-                {
-                    points.Add(new PointDefinition(device.Name, point.Name, table, (ushort)point.Register, dataType, wordOrder,
-                        point.Scale, point.Unit ?? string.Empty, point.PeriodMs, point.Description ?? string.Empty));
+                    points.Add(definition);
                 }
             }
 
             if (errors.Count == before)
             {
-                devices.Add(line is null
+                var definition = line is null
                     ? new DeviceDefinition(device.Name, DeviceDefinition.ModbusTcp, device.Host, device.Port ?? 502, (byte)device.UnitId,
                         TimeSpan.FromMilliseconds(device.TimeoutMs ?? 1000), points, device.Enabled)
                     : new DeviceDefinition(device.Name, DeviceDefinition.ModbusRtu, string.Empty, 0, (byte)device.UnitId,
-                        line.Timeout, points, device.Enabled, line));
+                        line.Timeout, points, device.Enabled, line);
+                devices.Add(definition with
+                {
+                    Limits = limits,
+                    PauseAfterConnect = TimeSpan.FromMilliseconds(device.PauseAfterConnectMs),
+                    PauseBetweenRequests = TimeSpan.FromMilliseconds(device.PauseBetweenRequestsMs),
+                    Retries = device.Retries,
+                    Profile = profile?.Name,
+                });
             }
         }
 
         return devices;
+    }
+
+    /// <summary>Checks one point (its name is checked by the caller); null when it has errors, each added with its key.</summary>
+    private static PointDefinition? ValidatePoint(PointOptions point, string pkey, string deviceName, PlanLimits limits, List<string> errors)
+    {
+        var before = errors.Count;
+        Range(errors, $"{pkey}:Register", point.Register, 0, 65535);
+        if (!RegisterDecoding.TryParseTable(point.Table, out var table))
+        {
+            errors.Add($"{pkey}:Table: must be 'input', 'holding', 'coil' or 'discrete' (got '{point.Table}')");
+            return null;
+        }
+
+        var bits = table.IsBitTable();
+        var dataType = bits ? RegisterDataType.Bool : RegisterDataType.UInt16;
+        if (point.DataType is not null && !RegisterDecoding.TryParseDataType(point.DataType, out dataType))
+        {
+            errors.Add($"{pkey}:DataType: must be one of uint16, int16, uint32, int32, float32, uint64, int64, float64, bool, string (got '{point.DataType}')");
+            return null;
+        }
+
+        if (!RegisterDecoding.TryParseWordOrder(point.WordOrder, out var wordOrder))
+        {
+            errors.Add($"{pkey}:WordOrder: must be one of ABCD, CDAB, BADC, DCBA (got '{point.WordOrder}')");
+        }
+
+        var numeric = dataType is not (RegisterDataType.Bool or RegisterDataType.String) && point.Bit is null;
+        if (bits && dataType != RegisterDataType.Bool)
+        {
+            errors.Add($"{pkey}:DataType: a point in the {table.ConfigName()} table is a bool (got '{point.DataType}')");
+        }
+
+        if (point.Scale is { } scale && (!double.IsFinite(scale) || scale == 0 || Math.Abs(scale) < 1e-12 || Math.Abs(scale) > 1e12))
+        {
+            errors.Add($"{pkey}:Scale: must be a finite non-zero number between 1e-12 and 1e12 in magnitude (got {scale})");
+        }
+        else if (point.Scale is not null && point.Scale != 1 && !numeric)
+        {
+            errors.Add($"{pkey}:Scale: applies to numbers only (this point is a {(point.Bit is null ? RegisterDecoding.ConfigName(dataType) : "bit")})");
+        }
+
+        if (point.Offset is { } offset && (!double.IsFinite(offset) || Math.Abs(offset) > 1e15))
+        {
+            errors.Add($"{pkey}:Offset: must be a finite number of magnitude at most 1e15 (got {offset})");
+        }
+        else if (point.Offset is not null && point.Offset != 0 && !numeric)
+        {
+            errors.Add($"{pkey}:Offset: applies to numbers only (this point is a {(point.Bit is null ? RegisterDecoding.ConfigName(dataType) : "bit")})");
+        }
+
+        var length = 0;
+        if (dataType == RegisterDataType.String)
+        {
+            if (point.Length is not { } l)
+            {
+                errors.Add($"{pkey}:Length: a string point needs its Length in registers (two characters each)");
+            }
+            else if (l < 1 || l > limits.MaxRegistersPerRequest)
+            {
+                errors.Add($"{pkey}:Length: must be 1-{limits.MaxRegistersPerRequest} registers (the device's MaxRegistersPerRequest; got {l})");
+            }
+            else if (point.Writable && l > City.Protocols.Modbus.ModbusPdu.MaxWriteRegisters)
+            {
+                errors.Add($"{pkey}:Length: a Writable string is at most {City.Protocols.Modbus.ModbusPdu.MaxWriteRegisters} registers (one FC16 request; got {l})");
+            }
+            else
+            {
+                length = l;
+            }
+        }
+        else if (point.Length is not null)
+        {
+            errors.Add($"{pkey}:Length: only a string point has a Length (this one is {RegisterDecoding.ConfigName(dataType)})");
+        }
+
+        var width = bits ? 1 : dataType == RegisterDataType.String ? length : RegisterDecoding.Width(dataType);
+        if (!bits && dataType != RegisterDataType.String && width > limits.MaxRegistersPerRequest)
+        {
+            errors.Add($"{pkey}:DataType: a {RegisterDecoding.ConfigName(dataType)} spans {width} registers, more than the device's MaxRegistersPerRequest ({limits.MaxRegistersPerRequest})");
+        }
+
+        if (point.Register is >= 0 and <= 65535 && width > 0 && point.Register + width - 1 > 65535)
+        {
+            errors.Add($"{pkey}:Register: a {RegisterDecoding.ConfigName(dataType)}{(dataType == RegisterDataType.String ? $" of {width} registers" : string.Empty)} at {point.Register} runs past register 65535");
+        }
+
+        if (point.Bit is { } bit)
+        {
+            if (bits || !RegisterDecoding.IsInteger(dataType))
+            {
+                errors.Add($"{pkey}:Bit: applies to an integer register value (uint16, int16, uint32, int32, uint64, int64), not to a {(bits ? table.ConfigName() : RegisterDecoding.ConfigName(dataType))}");
+            }
+            else if (bit < 0 || bit >= 16 * width)
+            {
+                errors.Add($"{pkey}:Bit: must be 0-{(16 * width) - 1} for a {RegisterDecoding.ConfigName(dataType)} (got {bit})");
+            }
+            else if (point.Writable)
+            {
+                errors.Add($"{pkey}:Writable: a Bit point cannot be written (it is one bit of a wider register)");
+            }
+        }
+
+        if (point.Writable && !table.IsWritableTable())
+        {
+            errors.Add($"{pkey}:Writable: the {table.ConfigName()} table is read-only (only holding registers and coils can be written)");
+        }
+
+        Range(errors, $"{pkey}:PeriodMs", point.PeriodMs, MinPeriodMs, MaxPeriodMs);
+        if ((point.Unit?.Length ?? 0) > 32)
+        {
+            errors.Add($"{pkey}:Unit: at most 32 characters");
+        }
+
+        if (errors.Count > before)
+        {
+            return null;
+        }
+
+        return new PointDefinition(deviceName, point.Name, table, (ushort)point.Register, dataType, wordOrder,
+            point.Scale ?? 1.0, point.Unit ?? string.Empty, point.PeriodMs, point.Description ?? string.Empty)
+        {
+            Offset = point.Offset ?? 0,
+            Bit = point.Bit,
+            Length = length,
+            Writable = point.Writable,
+        };
     }
 
     private static Dictionary<string, SerialLineDefinition> ValidateSerialLines(List<SerialLineOptions> lines, List<string> errors)

@@ -5,14 +5,17 @@ namespace City.Edge.Configuration;
 
 /// <summary>
 /// Where the configuration comes from, lowest priority first:
-/// appsettings.json next to the binary; the file given with --config PATH (when it lists Edge:Devices, they replace
-/// the default file's devices instead of being merged index by index); environment variables, both the .NET style
+/// appsettings.json next to the binary; the file given with --config PATH (when it lists Edge:Devices or Edge:SerialLines,
+/// they replace the default file's list instead of being merged index by index); environment variables, both the .NET style
 /// (Edge__GatewayId) and the EDGE_ style (EDGE_GatewayId, EDGE_Central__Host); then the command line
 /// (--Edge:GatewayId=gw1).
 /// </summary>
 public static class EdgeConfigurationSources
 {
     public const string EnvironmentPrefix = "EDGE_";
+
+    /// <summary>Lists that a --config file replaces as a whole (merging them index by index would mix two sites' devices).</summary>
+    private static readonly string[] ReplacedLists = ["Edge:Devices", "Edge:SerialLines"];
 
     /// <summary>Thrown for a configuration file that is missing or not valid JSON (reported without a stack trace).</summary>
     public sealed class ConfigurationFileException(string message, Exception? inner = null) : Exception(message, inner);
@@ -57,11 +60,14 @@ public static class EdgeConfigurationSources
         {
             var full = Path.GetFullPath(configPath);
             var extra = LoadJson(full, optional: false);
-            if (extra.Keys.Any(k => k.StartsWith("Edge:Devices:", StringComparison.OrdinalIgnoreCase)))
+            foreach (var list in ReplacedLists)
             {
-                foreach (var key in defaults.Keys.Where(k => k.StartsWith("Edge:Devices", StringComparison.OrdinalIgnoreCase)).ToList())
+                if (extra.Keys.Any(k => k.StartsWith(list + ":", StringComparison.OrdinalIgnoreCase)))
                 {
-                    defaults.Remove(key);
+                    foreach (var key in defaults.Keys.Where(k => k.StartsWith(list + ":", StringComparison.OrdinalIgnoreCase)).ToList())
+                    {
+                        defaults.Remove(key);
+                    }
                 }
             }
 

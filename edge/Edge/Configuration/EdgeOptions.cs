@@ -101,6 +101,27 @@ public sealed class DeviceOptions
     /// <summary>modbus-tcp only (default 1000); an RTU device uses its line's TimeoutMs.</summary>
     public int? TimeoutMs { get; set; }
 
+    /// <summary>A built-in point map (sdm630, traffic-controller); the device's own Points are added to it.</summary>
+    public string? Profile { get; set; }
+
+    /// <summary>1-125: registers one read request may ask for.</summary>
+    public int MaxRegistersPerRequest { get; set; } = 125;
+
+    /// <summary>1-2000: coils or discrete inputs one read request may ask for.</summary>
+    public int MaxBitsPerRequest { get; set; } = 2000;
+
+    /// <summary>Unused registers a request may read to bridge a hole between points (x 16 bits in the bit tables).</summary>
+    public int MaxInsert { get; set; } = 50;
+
+    /// <summary>Wait after opening the connection before the first request (slow devices).</summary>
+    public int PauseAfterConnectMs { get; set; }
+
+    /// <summary>This device's own spacing between the end of one request and the start of its next.</summary>
+    public int PauseBetweenRequestsMs { get; set; }
+
+    /// <summary>Requests repeated after a timeout or a garbled answer (not after an exception answer).</summary>
+    public int Retries { get; set; }
+
     public List<PointOptions> Points { get; set; } = [];
 }
 
@@ -110,13 +131,28 @@ public sealed class PointOptions
 
     public int Register { get; set; } = -1;
 
+    /// <summary>input, holding, coil or discrete.</summary>
     public string Table { get; set; } = "holding";
 
-    public string DataType { get; set; } = "uint16";
+    /// <summary>Default uint16 in the register tables, bool in the bit tables.</summary>
+    public string? DataType { get; set; }
 
     public string WordOrder { get; set; } = "ABCD";
 
-    public double Scale { get; set; } = 1.0;
+    /// <summary>value = raw x Scale + Offset (numbers only; default 1).</summary>
+    public double? Scale { get; set; }
+
+    /// <summary>Added after scaling (numbers only; default 0).</summary>
+    public double? Offset { get; set; }
+
+    /// <summary>0-based bit of an integer value: the point becomes a bool (alarm words).</summary>
+    public int? Bit { get; set; }
+
+    /// <summary>Registers of a string point (two ASCII characters each).</summary>
+    public int? Length { get; set; }
+
+    /// <summary>Whether the local API (and later central) may write the point; holding and coil tables only.</summary>
+    public bool Writable { get; set; }
 
     public string Unit { get; set; } = string.Empty;
 

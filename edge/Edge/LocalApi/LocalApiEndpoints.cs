@@ -52,7 +52,8 @@ public sealed record BufferStatusDocument(
     long ReadingsDropped,
     ulong LastSeq);
 
-public sealed record PointDocument(string Id, uint Alias, string Unit, double? Value, string Quality, DateTimeOffset Timestamp);
+/// <summary>Value: a number (null for NaN; booleans as 1/0, as before text points existed) or, for a string point, a text.</summary>
+public sealed record PointDocument(string Id, uint Alias, string Unit, object? Value, string Quality, DateTimeOffset Timestamp);
 
 /// <summary>Builds the documents of the local API from the live state and the buffer.</summary>
 public sealed class StatusService(EdgeState state, BatchBuffer buffer, IOptions<EdgeOptions> options, TimeProvider time)
@@ -82,8 +83,14 @@ public sealed class StatusService(EdgeState state, BatchBuffer buffer, IOptions<
 
     public IReadOnlyList<PointDocument> GetPoints() =>
         state.Latest()
-            .Select(v => new PointDocument(v.Id, v.Alias, v.Unit, double.IsFinite(v.Value) ? v.Value : null, QualityName(v.Quality), v.Timestamp))
+            .Select(v => new PointDocument(v.Id, v.Alias, v.Unit, JsonValue(v.Value), QualityName(v.Quality), v.Timestamp))
             .ToList();
+
+    private static object? JsonValue(City.Contract.PointValue value) => value.Type switch
+    {
+        PointType.Text => value.Text,
+        _ => double.IsFinite(value.Number) ? value.Number : null,
+    };
 
     /// <summary>The proto enum's name without its prefix: GOOD, COMM_LOSS, ...</summary>
     public static string QualityName(Quality quality) => quality switch

@@ -29,7 +29,7 @@ public sealed partial class DevicePoller
     private readonly ILogger _logger;
     private readonly List<PollGroup> _groups;
     private readonly TimeSpan _stagger;
-    private readonly Dictionary<uint, double> _lastValues = [];
+    private readonly Dictionary<uint, PointValue> _lastValues = [];
     private readonly PollBackoff? _backoff;
     private bool _failing;
     private int _consecutiveCommLoss;
@@ -56,10 +56,8 @@ public sealed partial class DevicePoller
         _time = time;
         _logger = logger;
         _backoff = backoff ?? (device.SerialLine is null ? null : PollBackoff.Default);
-        _groups = device.Points
-            .GroupBy(p => p.PeriodMs)
-            .OrderBy(g => g.Key)
-            .Select(g => new PollGroup(TimeSpan.FromMilliseconds(g.Key), ReadPlanner.Plan(g)))
+        _groups = device.Plan()
+            .Select(g => new PollGroup(TimeSpan.FromMilliseconds(g.PeriodMs), g.Requests))
             .ToList();
         var shortest = _groups.Count == 0 ? 0 : _groups[0].Period.TotalMilliseconds;
         _stagger = TimeSpan.FromMilliseconds(deviceCount <= 1 ? 0 : shortest * rank / deviceCount);
@@ -149,12 +147,20 @@ public sealed partial class DevicePoller
                 continue;
             }
 
-            ushort[] registers;
+            ushort[]? registers = null;
+            bool[]? bits = null;
             try
             {
-                registers = await client.ReadAsync(request.Table, request.Start, request.Count, cancellationToken).ConfigureAwait(false);
+                if (request.Table.IsBitTable())
+                {
+                    bits = await client.ReadBitsAsync(request.Table, request.Start, request.Count, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    registers = await client.ReadAsync(request.Table, request.Start, request.Count, cancellationToken).ConfigureAwait(false);
+                }
             }
-            catch (DeviceReadException ex)
+            catch (DeviceRequestException ex)
             {
                 error ??= ex.Message;
                 failure = failure == Quality.Good ? ex.Quality : failure;
@@ -183,7 +189,9 @@ public sealed partial class DevicePoller
             foreach (var point in request.Points)
             {
                 var offset = point.Register - request.Start;
-                var value = RegisterDecoding.Decode(registers.AsSpan(offset, point.Width), point.DataType, point.WordOrder, point.Scale);
+                var value = bits is not null
+                    ? PointValue.FromBoolean(bits[offset])
+                    : RegisterDecoding.DecodeValue(point, registers.AsSpan(offset, point.Width));
                 _lastValues[point.Alias] = value;
                 await EmitAsync(point, timestamp, value, Quality.Good, cancellationToken).ConfigureAwait(false);
             }
@@ -221,18 +229,25 @@ public sealed partial class DevicePoller
     {
         foreach (var point in request.Points)
         {
-            var value = _lastValues.TryGetValue(point.Alias, out var last) ? last : double.NaN;
+            var value = _lastValues.TryGetValue(point.Alias, out var last) ? last : NoValue(point);
             await EmitAsync(point, timestamp, value, quality, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private async ValueTask EmitAsync(PointDefinition point, DateTimeOffset timestamp, double value, Quality quality, CancellationToken cancellationToken)
+    /// <summary>The value a failed reading carries before the point was ever read: NaN, false or an empty text.</summary>
+    private static PointValue NoValue(PointDefinition point) => point.PointType switch
     {
-        var pointValue = point.PointType == PointType.Boolean ? PointValue.FromBoolean(value != 0 && !double.IsNaN(value)) : PointValue.FromNumber(value);
+        PointType.Boolean => PointValue.FromBoolean(false),
+        PointType.Text => PointValue.FromText(string.Empty),
+        _ => PointValue.FromNumber(double.NaN),
+    };
+
+    private async ValueTask EmitAsync(PointDefinition point, DateTimeOffset timestamp, PointValue value, Quality quality, CancellationToken cancellationToken)
+    {
         _state.SetLatest(point.Id, point.Alias, point.Unit, value, quality, timestamp);
 
         // Bounded queue: when the buffer writer falls behind, this waits (backpressure), it never drops.
-        await _output.WriteAsync(new Reading(point.Alias, timestamp.ToUnixTimeMilliseconds(), pointValue, quality), cancellationToken).ConfigureAwait(false);
+        await _output.WriteAsync(new Reading(point.Alias, timestamp.ToUnixTimeMilliseconds(), value, quality), cancellationToken).ConfigureAwait(false);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Device {Device} ({Endpoint}) is failing: {Error}")]

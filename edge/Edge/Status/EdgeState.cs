@@ -27,13 +27,13 @@ public sealed class EdgeState
 
     public DeviceState Device(string name) => Devices.First(d => d.Name == name);
 
-    public void SetLatest(string pointId, uint alias, string unit, double value, Quality quality, DateTimeOffset timestamp) =>
+    public void SetLatest(string pointId, uint alias, string unit, City.Contract.PointValue value, Quality quality, DateTimeOffset timestamp) =>
         _latest[pointId] = new LatestValue(pointId, alias, unit, value, quality, timestamp);
 
     public IReadOnlyList<LatestValue> Latest() => _latest.Values.OrderBy(v => v.Id, StringComparer.Ordinal).ToList();
 }
 
-public sealed record LatestValue(string Id, uint Alias, string Unit, double Value, Quality Quality, DateTimeOffset Timestamp);
+public sealed record LatestValue(string Id, uint Alias, string Unit, City.Contract.PointValue Value, Quality Quality, DateTimeOffset Timestamp);
 
 public sealed class CentralState
 {

@@ -27,7 +27,7 @@ internal static class ModbusCli
         ArgumentNullException.ThrowIfNull(jsonOption);
         var endpointArgument = new Argument<string>("endpoint")
         {
-            Description = "tcp://HOST[:PORT] (port 502 by default) or rtu:///dev/ttyX?baud=19200&parity=even&stop=1 (RTU: registers only)",
+            Description = "tcp://HOST[:PORT] (port 502 by default) or rtu:///dev/ttyX?baud=19200&parity=even&stop=1",
         };
         var unitOption = new Option<int>("--unit") { Description = "Unit (slave) id", Required = true };
         var addressOption = new Option<int>("--address")
@@ -132,7 +132,7 @@ internal static class ModbusCli
         }
 
         var texts = new string[count];
-        await using (IModbusSession session = OpenSession(c))
+        await using (ModbusSession session = OpenSession(c))
         {
             if (bits)
             {
@@ -193,7 +193,7 @@ internal static class ModbusCli
             }
 
             bool single = coils.Length == 1;
-            await using (IModbusSession session = OpenSession(c))
+            await using (ModbusSession session = OpenSession(c))
             {
                 await Guard(c, async () =>
                 {
@@ -224,7 +224,7 @@ internal static class ModbusCli
             }
 
             bool single = registers.Length == 1;
-            await using (IModbusSession session = OpenSession(c))
+            await using (ModbusSession session = OpenSession(c))
             {
                 await Guard(c, async () =>
                 {
@@ -241,7 +241,7 @@ internal static class ModbusCli
         await output.WriteLineAsync(json ? $"{{\"written\":{values.Length.ToString(CultureInfo.InvariantCulture)}}}" : what).ConfigureAwait(false);
     }
 
-    private static IModbusSession OpenSession(Common c)
+    private static ModbusSession OpenSession(Common c)
     {
         if (c.Endpoint.Kind == ModbusTransportKind.Rtu && c.Endpoint.Target.StartsWith('/') && !File.Exists(c.Endpoint.Target))
         {
@@ -364,12 +364,6 @@ internal static class ModbusCli
         if (!ValueCodec.TryParseTable(tableText, out ModbusTable table) || (write && table is ModbusTable.Input or ModbusTable.Discrete))
         {
             error = $"bad --table '{tableText}': expected {(write ? "holding|coil" : "holding|input|coil|discrete")}";
-            return false;
-        }
-
-        if (rtu && table is ModbusTable.Coil or ModbusTable.Discrete)
-        {
-            error = $"--table {tableText} is not available over RTU yet: the RTU master implements function codes 03/04/06/16 only (holding and input registers); use a tcp:// endpoint for coils and discrete inputs";
             return false;
         }
 

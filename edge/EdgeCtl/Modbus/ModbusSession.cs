@@ -4,19 +4,17 @@ using City.Protocols.Modbus;
 namespace City.EdgeCtl.Modbus;
 
 /// <summary>One short-lived connection to a device: a Modbus TCP client or an RTU master on its own serial port.</summary>
-internal interface IModbusSession : IAsyncDisposable
+internal sealed class ModbusSession : IAsyncDisposable
 {
-    Task<ushort[]> ReadRegistersAsync(ModbusTable table, byte unit, ushort address, ushort count, CancellationToken cancellation);
+    private readonly IModbusMaster master;
+    private readonly IAsyncDisposable owned;
 
-    Task<bool[]> ReadBitsAsync(ModbusTable table, byte unit, ushort address, ushort count, CancellationToken cancellation);
+    private ModbusSession(IModbusMaster master, IAsyncDisposable owned)
+    {
+        this.master = master;
+        this.owned = owned;
+    }
 
-    Task WriteRegistersAsync(byte unit, ushort address, ushort[] registers, bool single, CancellationToken cancellation);
-
-    Task WriteCoilsAsync(byte unit, ushort address, bool[] coils, bool single, CancellationToken cancellation);
-}
-
-internal static class ModbusSession
-{
     /// <summary>
     /// A short --timeout-ms is about the device's answer; connecting gets at least 3 s, so that a busy machine
     /// does not report a reachable device as unreachable.
@@ -25,72 +23,50 @@ internal static class ModbusSession
         requestTimeout > TimeSpan.FromSeconds(3) ? requestTimeout : TimeSpan.FromSeconds(3);
 
     /// <summary>Opens the session; for RTU this opens the serial port (which can throw), for TCP the connection opens on the first request.</summary>
-    public static IModbusSession Open(ModbusEndpoint endpoint, TimeSpan timeout) => endpoint.Kind == ModbusTransportKind.Tcp
-        ? new TcpSession(endpoint, timeout)
-        : new RtuSession(endpoint, timeout);
-
-    private sealed class TcpSession(ModbusEndpoint endpoint, TimeSpan timeout) : IModbusSession
+    public static ModbusSession Open(ModbusEndpoint endpoint, TimeSpan timeout)
     {
-        private readonly ModbusTcpClient client = new(
-            IPAddress.TryParse(endpoint.Target, out IPAddress? address) ? new IPEndPoint(address, endpoint.Port) : new DnsEndPoint(endpoint.Target, endpoint.Port),
-            new ModbusTcpClientOptions { RequestTimeout = timeout, ConnectTimeout = ConnectTimeoutFor(timeout) });
-
-        public Task<ushort[]> ReadRegistersAsync(ModbusTable table, byte unit, ushort address, ushort count, CancellationToken cancellation) =>
-            table == ModbusTable.Input
-                ? client.ReadInputRegistersAsync(unit, address, count, cancellation)
-                : client.ReadHoldingRegistersAsync(unit, address, count, cancellation);
-
-        public Task<bool[]> ReadBitsAsync(ModbusTable table, byte unit, ushort address, ushort count, CancellationToken cancellation) =>
-            table == ModbusTable.Discrete
-                ? client.ReadDiscreteInputsAsync(unit, address, count, cancellation)
-                : client.ReadCoilsAsync(unit, address, count, cancellation);
-
-        public Task WriteRegistersAsync(byte unit, ushort address, ushort[] registers, bool single, CancellationToken cancellation) =>
-            single
-                ? client.WriteSingleRegisterAsync(unit, address, registers[0], cancellation)
-                : client.WriteMultipleRegistersAsync(unit, address, registers, cancellation);
-
-        public Task WriteCoilsAsync(byte unit, ushort address, bool[] coils, bool single, CancellationToken cancellation) =>
-            single
-                ? client.WriteSingleCoilAsync(unit, address, coils[0], cancellation)
-                : client.WriteMultipleCoilsAsync(unit, address, coils, cancellation);
-
-        public ValueTask DisposeAsync() => client.DisposeAsync();
-    }
-
-    private sealed class RtuSession : IModbusSession
-    {
-        private readonly ModbusRtuTransport line;
-        private readonly ModbusRtuMaster master;
-
-        public RtuSession(ModbusEndpoint endpoint, TimeSpan timeout)
+        if (endpoint.Kind == ModbusTransportKind.Tcp)
         {
-            line = ModbusRtuTransport.Open(new ModbusRtuSerialSettings(endpoint.Target)
-            {
-                BaudRate = endpoint.BaudRate,
-                Parity = endpoint.Parity,
-                StopBits = endpoint.StopBits,
-                DataBits = endpoint.DataBits,
-            });
-            master = new ModbusRtuMaster(line, new ModbusRtuMasterOptions { RequestTimeout = timeout });
+            var client = new ModbusTcpClient(
+                IPAddress.TryParse(endpoint.Target, out IPAddress? address) ? new IPEndPoint(address, endpoint.Port) : new DnsEndPoint(endpoint.Target, endpoint.Port),
+                new ModbusTcpClientOptions { RequestTimeout = timeout, ConnectTimeout = ConnectTimeoutFor(timeout) });
+            return new ModbusSession(client, client);
         }
 
-        public Task<ushort[]> ReadRegistersAsync(ModbusTable table, byte unit, ushort address, ushort count, CancellationToken cancellation) =>
-            table == ModbusTable.Input
-                ? master.ReadInputRegistersAsync(unit, address, count, cancellation)
-                : master.ReadHoldingRegistersAsync(unit, address, count, cancellation);
+        var line = ModbusRtuTransport.Open(new ModbusRtuSerialSettings(endpoint.Target)
+        {
+            BaudRate = endpoint.BaudRate,
+            Parity = endpoint.Parity,
+            StopBits = endpoint.StopBits,
+            DataBits = endpoint.DataBits,
+        });
+        return new ModbusSession(new ModbusRtuMaster(line, new ModbusRtuMasterOptions { RequestTimeout = timeout }), new DisposeLine(line));
+    }
 
-        public Task<bool[]> ReadBitsAsync(ModbusTable table, byte unit, ushort address, ushort count, CancellationToken cancellation) =>
-            throw new NotSupportedException("The RTU master implements 03/04/06/16 only.");
+    public Task<ushort[]> ReadRegistersAsync(ModbusTable table, byte unit, ushort address, ushort count, CancellationToken cancellation) =>
+        table == ModbusTable.Input
+            ? master.ReadInputRegistersAsync(unit, address, count, cancellation)
+            : master.ReadHoldingRegistersAsync(unit, address, count, cancellation);
 
-        public Task WriteRegistersAsync(byte unit, ushort address, ushort[] registers, bool single, CancellationToken cancellation) =>
-            single
-                ? master.WriteSingleRegisterAsync(unit, address, registers[0], cancellation)
-                : master.WriteMultipleRegistersAsync(unit, address, registers, cancellation);
+    public Task<bool[]> ReadBitsAsync(ModbusTable table, byte unit, ushort address, ushort count, CancellationToken cancellation) =>
+        table == ModbusTable.Discrete
+            ? master.ReadDiscreteInputsAsync(unit, address, count, cancellation)
+            : master.ReadCoilsAsync(unit, address, count, cancellation);
 
-        public Task WriteCoilsAsync(byte unit, ushort address, bool[] coils, bool single, CancellationToken cancellation) =>
-            throw new NotSupportedException("The RTU master implements 03/04/06/16 only.");
+    public Task WriteRegistersAsync(byte unit, ushort address, ushort[] registers, bool single, CancellationToken cancellation) =>
+        single
+            ? master.WriteSingleRegisterAsync(unit, address, registers[0], cancellation)
+            : master.WriteMultipleRegistersAsync(unit, address, registers, cancellation);
 
+    public Task WriteCoilsAsync(byte unit, ushort address, bool[] coils, bool single, CancellationToken cancellation) =>
+        single
+            ? master.WriteSingleCoilAsync(unit, address, coils[0], cancellation)
+            : master.WriteMultipleCoilsAsync(unit, address, coils, cancellation);
+
+    public ValueTask DisposeAsync() => owned.DisposeAsync();
+
+    private sealed class DisposeLine(ModbusRtuTransport line) : IAsyncDisposable
+    {
         public ValueTask DisposeAsync()
         {
             line.Dispose();

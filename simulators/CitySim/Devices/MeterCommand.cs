@@ -24,6 +24,7 @@ internal static class MeterCommand
         var unit = CliOptions.Int("--unit", "Modbus unit id answered by every meter", 1, 0, 255);
         var count = CliOptions.Int("--count", "Number of meters, on consecutive ports", 1, 1, 1000);
         var failRate = CliOptions.Double("--fail-rate", "Share of requests answered with exception 04 (server device failure)", 0, 0, 1);
+        var delayMs = CliOptions.Int("--delay-ms", "Extra delay before every answer, in milliseconds (a slow meter)", 0, 0, 600_000);
         var json = CliOptions.Json();
         host.Validators.Add(result =>
         {
@@ -35,7 +36,7 @@ internal static class MeterCommand
 
         var command = new Command("meter", "Simulate energy meters on Modbus TCP (input registers 0-12 mirrored as holding registers 0-12)")
         {
-            port, host, unit, count, failRate, json,
+            port, host, unit, count, failRate, delayMs, json,
         };
         command.Validators.Add(result =>
         {
@@ -53,6 +54,7 @@ internal static class MeterCommand
             var rate = parseResult.GetValue(failRate);
             var asJson = parseResult.GetValue(json);
 
+            var slow = new ModbusFaults { ResponseDelay = TimeSpan.FromMilliseconds(parseResult.GetValue(delayMs)) };
             await using var devices = new ModbusDeviceHost(time);
             var faults = new List<FaultInjectingRegisterMap>();
             for (var i = 0; i < parseResult.GetValue(count); i++)
@@ -62,7 +64,7 @@ internal static class MeterCommand
                 IPEndPoint bound;
                 try
                 {
-                    bound = await devices.AddAsync(meter, map, new IPEndPoint(address, firstPort == 0 ? 0 : firstPort + i), cancellationToken).ConfigureAwait(false);
+                    bound = await devices.AddAsync(meter, map, new IPEndPoint(address, firstPort == 0 ? 0 : firstPort + i), cancellationToken, slow).ConfigureAwait(false);
                 }
                 catch (System.Net.Sockets.SocketException ex)
                 {

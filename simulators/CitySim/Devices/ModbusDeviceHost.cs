@@ -19,17 +19,22 @@ internal sealed class ModbusDeviceHost(TimeProvider time) : IAsyncDisposable
     private Task? updateLoop;
 
     /// <summary>Starts listening for <paramref name="device"/> (port 0 picks a free port) and returns the bound endpoint.</summary>
-    public Task<IPEndPoint> AddAsync(IModbusDevice device, IModbusRegisterMap registerMap, IPEndPoint endPoint, CancellationToken cancellationToken)
+    public Task<IPEndPoint> AddAsync(
+        IModbusDevice device, IModbusRegisterMap registerMap, IPEndPoint endPoint, CancellationToken cancellationToken, ModbusFaults? faults = null)
     {
         ArgumentNullException.ThrowIfNull(device);
-        return AddAsync([device], registerMap, endPoint, cancellationToken);
+        return AddAsync([device], registerMap, endPoint, cancellationToken, faults);
     }
 
-    /// <summary>Serves several devices (one unit id each, routed by <paramref name="registerMap"/>) on one TCP endpoint.</summary>
-    public async Task<IPEndPoint> AddAsync(IReadOnlyList<IModbusDevice> served, IModbusRegisterMap registerMap, IPEndPoint endPoint, CancellationToken cancellationToken)
+    /// <summary>
+    /// Serves several devices (one unit id each, routed by <paramref name="registerMap"/>) on one TCP endpoint, with
+    /// <paramref name="faults"/> injected by the slave (on the host's clock).
+    /// </summary>
+    public async Task<IPEndPoint> AddAsync(
+        IReadOnlyList<IModbusDevice> served, IModbusRegisterMap registerMap, IPEndPoint endPoint, CancellationToken cancellationToken, ModbusFaults? faults = null)
     {
         ArgumentNullException.ThrowIfNull(served);
-        var slave = new ModbusTcpSlave(endPoint, registerMap);
+        var slave = new ModbusTcpSlave(endPoint, registerMap, new ModbusTcpSlaveOptions { Faults = faults ?? ModbusFaults.None, TimeProvider = time });
         var name = Describe(served);
         slave.ConnectionFaulted += (_, e) => ConsoleOutput.Log($"{name}: connection {e.RemoteEndPoint}: {e.Exception.Message}");
         try

@@ -1,0 +1,348 @@
+using System.Globalization;
+using System.Text.Json;
+using City.Protocols.Modbus;
+
+namespace City.Edge.Polling;
+
+/// <summary>A value to write, as given by the caller: a number (exact decimal when it fits), a boolean or a text.</summary>
+public readonly record struct PointWriteValue
+{
+    private PointWriteValue(JsonValueKind kind, decimal? exact, double number, bool boolean, string? text)
+    {
+        Kind = kind;
+        Exact = exact;
+        Number = number;
+        Boolean = boolean;
+        Text = text;
+    }
+
+    /// <summary>Number, True/False (boolean) or String.</summary>
+    public JsonValueKind Kind { get; }
+
+    /// <summary>The number as a decimal when it fits one (keeps 230.4 exact through the inverse scale).</summary>
+    public decimal? Exact { get; }
+
+    public double Number { get; }
+
+    public bool Boolean { get; }
+
+    public string? Text { get; }
+
+    public static PointWriteValue FromNumber(double number) => new(JsonValueKind.Number, ToDecimal(number), number, false, null);
+
+    public static PointWriteValue FromDecimal(decimal number) => new(JsonValueKind.Number, number, (double)number, false, null);
+
+    public static PointWriteValue FromBoolean(bool value) => new(value ? JsonValueKind.True : JsonValueKind.False, null, value ? 1 : 0, value, null);
+
+    public static PointWriteValue FromText(string text) => new(JsonValueKind.String, null, double.NaN, false, text);
+
+    /// <summary>Reads a JSON number, boolean or string; anything else is an error.</summary>
+    public static bool TryFromJson(JsonElement element, out PointWriteValue value, out string error)
+    {
+        error = string.Empty;
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Number:
+                if (!element.TryGetDouble(out var number) || !double.IsFinite(number))
+                {
+                    value = default;
+                    error = $"the number {element.GetRawText()} is not representable";
+                    return false;
+                }
+
+                // The decimal keeps 230.4 exact through the inverse scale; one that underflowed to 0 is not the number.
+                decimal? exact = element.TryGetDecimal(out var d) && (d != 0 || number == 0) ? d : null;
+                value = new PointWriteValue(JsonValueKind.Number, exact, number, false, null);
+                return true;
+            case JsonValueKind.True or JsonValueKind.False:
+                value = FromBoolean(element.ValueKind == JsonValueKind.True);
+                return true;
+            case JsonValueKind.String:
+                value = FromText(element.GetString() ?? string.Empty);
+                return true;
+            default:
+                value = default;
+                error = $"the value must be a number, true/false or a string (got {element.ValueKind.ToString().ToLowerInvariant()})";
+                return false;
+        }
+    }
+
+    public override string ToString() => Kind switch
+    {
+        JsonValueKind.Number => Exact?.ToString(CultureInfo.InvariantCulture) ?? Number.ToString(CultureInfo.InvariantCulture),
+        JsonValueKind.True => "true",
+        JsonValueKind.False => "false",
+        _ => JsonSerializer.Serialize(Text),
+    };
+
+    /// <summary>Through the shortest round-trip text: (decimal)double would round to 15 digits (2^53 would lose its last one).</summary>
+    private static decimal? ToDecimal(double number)
+    {
+        if (!double.IsFinite(number)
+            || !decimal.TryParse(number.ToString("R", CultureInfo.InvariantCulture), NumberStyles.Float, CultureInfo.InvariantCulture, out var exact)
+            || (exact == 0 && number != 0))
+        {
+            return null;
+        }
+
+        return exact;
+    }
+}
+
+/// <summary>What to send for one point write: registers for the holding table (FC06 for one, FC16 for more), or one coil (FC05).</summary>
+public sealed record EncodedWrite(ModbusTable Table, ushort Address, ushort[] Registers, bool Coil)
+{
+    public ModbusFunctionCode Function => Table == ModbusTable.Coil
+        ? ModbusFunctionCode.WriteSingleCoil
+        : Registers.Length == 1 ? ModbusFunctionCode.WriteSingleRegister : ModbusFunctionCode.WriteMultipleRegisters;
+}
+
+/// <summary>
+/// The inverse of <see cref="RegisterDecoding"/>: raw = (value - offset) / scale, range-checked for the data type, encoded in
+/// the point's word order. Pure; every refusal is an error text, never an exception.
+/// </summary>
+public static class PointEncoding
+{
+    public static bool TryEncode(PointDefinition point, PointWriteValue value, out EncodedWrite write, out string error)
+    {
+        ArgumentNullException.ThrowIfNull(point);
+        write = null!;
+        error = string.Empty;
+        if (!point.Table.IsWritableTable())
+        {
+            error = $"the {point.Table.ConfigName()} table is read-only";
+            return false;
+        }
+
+        if (!point.Writable)
+        {
+            error = "the point is not Writable (set \"Writable\": true in its configuration)";
+            return false;
+        }
+
+        if (point.Bit is not null)
+        {
+            error = "a Bit point cannot be written (it is one bit of a wider register)";
+            return false;
+        }
+
+        if (point.Table == ModbusTable.Coil || point.DataType == RegisterDataType.Bool)
+        {
+            if (!TryBoolean(value, out var on, out error))
+            {
+                return false;
+            }
+
+            write = point.Table == ModbusTable.Coil
+                ? new EncodedWrite(ModbusTable.Coil, point.Register, [], on)
+                : new EncodedWrite(ModbusTable.Holding, point.Register, [on ? (ushort)1 : (ushort)0], false);
+            return true;
+        }
+
+        var registers = new ushort[point.Width];
+        var ok = point.DataType switch
+        {
+            RegisterDataType.String => TryEncodeString(point, value, registers, out error),
+            RegisterDataType.Float32 or RegisterDataType.Float64 => TryEncodeFloat(point, value, registers, out error),
+            _ => TryEncodeInteger(point, value, registers, out error),
+        };
+        if (ok)
+        {
+            write = new EncodedWrite(ModbusTable.Holding, point.Register, registers, false);
+        }
+
+        return ok;
+    }
+
+    /// <summary>
+    /// ASCII, two characters per register in the order <see cref="RegisterDecoding.DecodeString"/> reads them, padded with
+    /// NULs to the point's Length.
+    /// </summary>
+    public static bool TryEncodeString(string text, WordOrder order, Span<ushort> registers, out string error)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        error = string.Empty;
+        if (text.Length > registers.Length * 2)
+        {
+            error = $"the text has {text.Length} characters; the point holds at most {registers.Length * 2} ({registers.Length} registers)";
+            return false;
+        }
+
+        foreach (var c in text)
+        {
+            if (c is < ' ' or > '~')
+            {
+                error = $"the text may hold printable ASCII only (found U+{(int)c:X4})";
+                return false;
+            }
+        }
+
+        var swap = order is WordOrder.Badc or WordOrder.Dcba;
+        for (var i = 0; i < registers.Length; i++)
+        {
+            var first = 2 * i < text.Length ? (byte)text[2 * i] : (byte)0;
+            var second = (2 * i) + 1 < text.Length ? (byte)text[(2 * i) + 1] : (byte)0;
+            registers[i] = swap ? (ushort)((second << 8) | first) : (ushort)((first << 8) | second);
+        }
+
+        return true;
+    }
+
+    private static bool TryEncodeString(PointDefinition point, PointWriteValue value, Span<ushort> registers, out string error)
+    {
+        var text = value.Kind switch
+        {
+            JsonValueKind.String => value.Text!,
+            JsonValueKind.Number => value.ToString(),
+            _ => null,
+        };
+        if (text is null)
+        {
+            error = $"a string point takes a text (got {value})";
+            return false;
+        }
+
+        return TryEncodeString(text, point.WordOrder, registers, out error);
+    }
+
+    private static bool TryBoolean(PointWriteValue value, out bool on, out string error)
+    {
+        error = string.Empty;
+        on = false;
+        switch (value.Kind)
+        {
+            case JsonValueKind.True or JsonValueKind.False:
+                on = value.Boolean;
+                return true;
+            case JsonValueKind.Number when value.Number is 0 or 1:
+                on = value.Number == 1;
+                return true;
+            case JsonValueKind.String when value.Text!.Trim().ToLowerInvariant() is "true" or "on" or "1" or "false" or "off" or "0":
+                on = value.Text.Trim().ToLowerInvariant() is "true" or "on" or "1";
+                return true;
+            default:
+                error = $"a bool point takes true/false or 1/0 (got {value})";
+                return false;
+        }
+    }
+
+    private static bool TryNumber(PointWriteValue value, out PointWriteValue number, out string error)
+    {
+        error = string.Empty;
+        number = value;
+        if (value.Kind == JsonValueKind.Number)
+        {
+            return true;
+        }
+
+        if (value.Kind == JsonValueKind.String
+            && decimal.TryParse(value.Text, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed))
+        {
+            number = PointWriteValue.FromDecimal(parsed);
+            return true;
+        }
+
+        error = $"a number point takes a number (got {value})";
+        return false;
+    }
+
+    private static string ScalingText(PointDefinition point) =>
+        point.Scale == 1 && point.Offset == 0
+            ? string.Empty
+            : string.Create(CultureInfo.InvariantCulture, $" (scale {point.Scale}, offset {point.Offset})");
+
+    private static bool TryEncodeInteger(PointDefinition point, PointWriteValue value, Span<ushort> registers, out string error)
+    {
+        if (!TryNumber(value, out var number, out error))
+        {
+            return false;
+        }
+
+        var (min, max) = IntegerRange(point.DataType);
+        var typeName = RegisterDecoding.ConfigName(point.DataType);
+        decimal raw;
+        try
+        {
+            if (number.Exact is not { } exact)
+            {
+                error = $"{number} is out of range for {typeName} ({min}..{max}){ScalingText(point)}";
+                return false;
+            }
+
+            raw = (exact - (decimal)point.Offset) / (decimal)point.Scale;
+        }
+        catch (OverflowException)
+        {
+            error = $"{number} is out of range for {typeName} ({min}..{max}){ScalingText(point)}";
+            return false;
+        }
+
+        if (raw != decimal.Truncate(raw))
+        {
+            error = string.Create(CultureInfo.InvariantCulture, $"{number} gives the raw value {raw}, which is not a whole number as {typeName} needs{ScalingText(point)}");
+            return false;
+        }
+
+        if (raw < min || raw > max)
+        {
+            error = string.Create(CultureInfo.InvariantCulture, $"{number} gives the raw value {raw}, out of range for {typeName} ({min}..{max}){ScalingText(point)}");
+            return false;
+        }
+
+        var order = point.WordOrder;
+        _ = point.DataType switch
+        {
+            RegisterDataType.UInt16 => ModbusRegisterValue.TryWriteUInt16((ushort)raw, order, registers),
+            RegisterDataType.Int16 => ModbusRegisterValue.TryWriteInt16((short)raw, order, registers),
+            RegisterDataType.UInt32 => ModbusRegisterValue.TryWriteUInt32((uint)raw, order, registers),
+            RegisterDataType.Int32 => ModbusRegisterValue.TryWriteInt32((int)raw, order, registers),
+            RegisterDataType.UInt64 => ModbusRegisterValue.TryWriteUInt64((ulong)raw, order, registers),
+            _ => ModbusRegisterValue.TryWriteInt64((long)raw, order, registers),
+        };
+        return true;
+    }
+
+    private static bool TryEncodeFloat(PointDefinition point, PointWriteValue value, Span<ushort> registers, out string error)
+    {
+        if (!TryNumber(value, out var number, out error))
+        {
+            return false;
+        }
+
+        double raw;
+        try
+        {
+            // Unscaled floats go as given; scaled ones through decimal when the value fits one, so 21.5 at scale 0.1 is 215 exactly.
+            raw = point.Scale == 1 && point.Offset == 0
+                ? number.Number
+                : number.Exact is { } exact
+                    ? (double)((exact - (decimal)point.Offset) / (decimal)point.Scale)
+                    : (number.Number - point.Offset) / point.Scale;
+        }
+        catch (OverflowException)
+        {
+            raw = (number.Number - point.Offset) / point.Scale;
+        }
+
+        if (!double.IsFinite(raw) || (point.DataType == RegisterDataType.Float32 && Math.Abs(raw) > float.MaxValue))
+        {
+            error = $"{number} is out of range for {RegisterDecoding.ConfigName(point.DataType)}{ScalingText(point)}";
+            return false;
+        }
+
+        _ = point.DataType == RegisterDataType.Float32
+            ? ModbusRegisterValue.TryWriteFloat32((float)raw, point.WordOrder, registers)
+            : ModbusRegisterValue.TryWriteFloat64(raw, point.WordOrder, registers);
+        return true;
+    }
+
+    private static (decimal Min, decimal Max) IntegerRange(RegisterDataType type) => type switch
+    {
+        RegisterDataType.UInt16 => (ushort.MinValue, ushort.MaxValue),
+        RegisterDataType.Int16 => (short.MinValue, short.MaxValue),
+        RegisterDataType.UInt32 => (uint.MinValue, uint.MaxValue),
+        RegisterDataType.Int32 => (int.MinValue, int.MaxValue),
+        RegisterDataType.UInt64 => (ulong.MinValue, ulong.MaxValue),
+        _ => (long.MinValue, long.MaxValue),
+    };
+}
