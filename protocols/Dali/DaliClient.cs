@@ -17,19 +17,33 @@ public sealed class DaliClient
 
     public TimeProvider TimeProvider { get; }
 
-    public async ValueTask<DaliBusResult> ExecuteAsync(DaliCommand command, CancellationToken cancellationToken = default)
+    public ValueTask<DaliBusResult> ExecuteAsync(DaliCommand command, CancellationToken cancellationToken = default) =>
+        ExecuteAsync(command, priority: null, cancellationToken);
+
+    /// <summary>
+    /// Runs one command; <paramref name="priority"/> overrides the command's own (for example P2 for a poll sweep that must
+    /// keep close to the line's limit instead of the default P5 for queries).
+    /// </summary>
+    public async ValueTask<DaliBusResult> ExecuteAsync(DaliCommand command, DaliPriority? priority, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(command);
         if (command.DeviceType != 0)
         {
-            var enabled = await _master.SendAsync(DaliSpecial.EnableDeviceType(command.DeviceType).Frame, default, cancellationToken).ConfigureAwait(false);
+            var enable = DaliSpecial.EnableDeviceType(command.DeviceType);
+            var enabled = await _master.SendAsync(enable.Frame, DaliTransmit.For(enable), cancellationToken).ConfigureAwait(false);
             if (!enabled.BusWorked)
             {
                 return enabled;
             }
         }
 
-        return await _master.SendAsync(command.Frame, DaliTransmit.For(command), cancellationToken).ConfigureAwait(false);
+        var transmit = DaliTransmit.For(command);
+        if (priority is DaliPriority chosen)
+        {
+            transmit = transmit with { Priority = chosen };
+        }
+
+        return await _master.SendAsync(command.Frame, transmit, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Runs the commands in order and stops at the first one the bus or the interface could not carry.</summary>

@@ -139,10 +139,12 @@ public sealed class DaliSerialTests
         await rig.Client.ExecuteAsync(DaliGear.Off(DaliAddress.Broadcast));          // P2 + forward
         await rig.Client.ExecuteAsync(DaliGear.SetFadeTime(DaliAddress.Broadcast));  // P5 + forward + P1 + forward
 
+        await rig.Client.ExecuteAsync(DaliGear.QueryActualLevel(DaliAddress.Short(1)), DaliPriority.P2); // P2 + forward + settle + backward
+
         double forward = 17 / 1200.0 * 1000;
-        double expected = (19.5 + forward + 5.5 + 7.5) + (14.9 + forward) + (19.5 + forward + 13.5 + forward);
+        double expected = (19.5 + forward + 5.5 + 7.5) + (14.9 + forward) + (19.5 + forward + 13.5 + forward) + (14.9 + forward + 5.5 + 7.5);
         Assert.Equal(expected, rig.Simulator.BusTime.TotalMilliseconds, precision: 2);
-        Assert.Equal(3, rig.Simulator.Transactions);
+        Assert.Equal(4, rig.Simulator.Transactions);
     }
 
     [Fact]

@@ -126,7 +126,7 @@ public sealed class LubaDaliMaster : IDaliMaster, IAsyncDisposable
             // Bytes received but not yet parsed may hold the answer (a starved reader): they get up to three more windows.
             DaliBusResult answer;
             int extensions = 0;
-            do
+            while (true)
             {
                 answer = await WaitForAsync(
                     Options.AnswerWindow,
@@ -138,9 +138,14 @@ public sealed class LubaDaliMaster : IDaliMaster, IAsyncDisposable
                         _ => null,
                     },
                     cancellationToken).ConfigureAwait(false);
+                if (answer.Outcome != DaliBusOutcome.InterfaceTimeout || extensions == MaxAnswerWindowExtensions || !_transport.HasUnreadInput())
+                {
+                    break;
+                }
+
+                extensions++;
+                Interlocked.Increment(ref _answerWindowExtensions);
             }
-            while (answer.Outcome == DaliBusOutcome.InterfaceTimeout && _transport.HasUnreadInput() && ++extensions <= MaxAnswerWindowExtensions
-                && Interlocked.Increment(ref _answerWindowExtensions) > 0);
 
             return answer.Outcome == DaliBusOutcome.InterfaceTimeout ? DaliBusResult.NoAnswer : answer;
         }

@@ -40,11 +40,12 @@ internal static class DaliLineCommand
         var watts = CliOptions.Double("--watts", "Rated power of each LED driver at full level, W", 60, 1, 1000);
         var seed = CliOptions.Int("--seed", "Seed for random addresses and fault placement", 62386, 0, int.MaxValue);
         var wireTiming = new Option<bool>("--wire-timing") { Description = "Answer only after the DALI bus time (settling + frame durations); ptys move bytes instantly" };
+        var control = new Option<bool>("--control") { Description = "Read fault-injection commands from stdin: " + DaliLineControl.Help };
         var json = CliOptions.Json();
 
         var command = new Command("dali", "Simulate one DALI line of LED drivers (with D4i energy) behind a Lunatone LUBA RS232 master interface")
         {
-            serial, gear, unaddressed, failed, silent, watts, seed, wireTiming, json,
+            serial, gear, unaddressed, failed, silent, watts, seed, wireTiming, control, json,
         };
         command.Validators.Add(result =>
         {
@@ -100,6 +101,10 @@ internal static class DaliLineCommand
 
             ConsoleOutput.Log("Ctrl-C to stop");
             var simulator = new LubaInterfaceSimulator(port.BaseStream, line, time, wire);
+            if (parseResult.GetValue(control))
+            {
+                _ = Task.Run(() => ReadControlAsync(line, cancellationToken), CancellationToken.None);
+            }
 
             // A serial read does not always observe cancellation: closing the port ends it.
             using (cancellationToken.Register(port.Close))
@@ -126,5 +131,35 @@ internal static class DaliLineCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>Runs until stdin closes or the command stops; reading stdin may not observe cancellation, so nobody awaits it.</summary>
+    private static async Task ReadControlAsync(DaliSimLine line, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                string? text = await Console.In.ReadLineAsync(cancellationToken).ConfigureAwait(false);
+                if (text is null)
+                {
+                    ConsoleOutput.Log("control: stdin closed; no more fault commands");
+                    return;
+                }
+
+                if (text.Trim().Length > 0)
+                {
+                    DaliLineControl.TryApply(text, line, out string reply);
+                    ConsoleOutput.Log($"control: {reply}");
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (IOException ex)
+        {
+            ConsoleOutput.Log($"control: reading stdin failed: {ex.Message}");
+        }
     }
 }

@@ -17,6 +17,7 @@ internal sealed class LubaInterfaceSimulator
     private readonly TimeProvider _time;
     private readonly bool _wireTiming;
     private readonly long _epoch;
+    private readonly Lock _counters = new();
     private long _busFreeAt;
     private byte _nextFrameId = 1;
     private LubaSettings _settings = new(0, LubaSettings.DefaultEventFilter);
@@ -37,7 +38,7 @@ internal sealed class LubaInterfaceSimulator
     {
         get
         {
-            lock (_line)
+            lock (_counters)
             {
                 return _busTime;
             }
@@ -180,7 +181,7 @@ internal sealed class LubaInterfaceSimulator
     /// <summary>Counts the bus time and, with wire timing, waits until the settling time after the last activity plus the frame have passed.</summary>
     private async Task OccupyBusAsync(TimeSpan settle, TimeSpan frame, CancellationToken cancellationToken)
     {
-        lock (_line)
+        lock (_counters)
         {
             _busTime += settle + frame;
         }

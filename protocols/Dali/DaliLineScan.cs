@@ -1,0 +1,54 @@
+namespace City.Protocols.Dali;
+
+/// <summary>One gear found by <see cref="DaliLineScan"/>.</summary>
+/// <param name="ShortAddress">0..63.</param>
+/// <param name="DeviceType">QUERY DEVICE TYPE (6 = LED; 0xFF = several, null = no clean answer).</param>
+/// <param name="Level">QUERY ACTUAL LEVEL (null = no clean answer).</param>
+/// <param name="Status">QUERY STATUS.</param>
+public sealed record DaliScannedGear(int ShortAddress, byte? DeviceType, byte? Level, DaliGearStatus Status);
+
+/// <summary>What a scan of one line found.</summary>
+/// <param name="Gear">Gear that answered QUERY STATUS, by short address.</param>
+/// <param name="UnaddressedPresent">Whether gear without a short address answered (null when the bus failed).</param>
+/// <param name="Failure">The bus or interface failure that stopped the scan, or null.</param>
+public sealed record DaliScanResult(IReadOnlyList<DaliScannedGear> Gear, bool? UnaddressedPresent, DaliBusResult? Failure, int Transactions);
+
+/// <summary>
+/// Lists the gear of a line: QUERY STATUS for each short address 0..63, then QUERY DEVICE TYPE and QUERY ACTUAL LEVEL for
+/// those that answer, and one QUERY CONTROL GEAR PRESENT to the unaddressed broadcast. A collision on a short address
+/// (two gear sharing it) is reported as a gear with <see cref="DaliGearStatus.ControlGearFailure"/> set.
+/// </summary>
+public static class DaliLineScan
+{
+    public static async Task<DaliScanResult> ScanAsync(DaliClient client, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        var found = new List<DaliScannedGear>();
+        int transactions = 0;
+        for (int address = 0; address <= DaliAddress.MaxShortAddress; address++)
+        {
+            var gear = DaliAddress.Short(address);
+            var status = await client.ExecuteAsync(DaliGear.QueryStatus(gear), cancellationToken).ConfigureAwait(false);
+            transactions++;
+            progress?.Report(address);
+            if (!status.BusWorked)
+            {
+                return new DaliScanResult(found, null, status, transactions);
+            }
+
+            if (status.Outcome == DaliBusOutcome.NoAnswer)
+            {
+                continue;
+            }
+
+            var type = await client.ExecuteAsync(DaliGear.QueryDeviceType(gear), cancellationToken).ConfigureAwait(false);
+            var level = await client.ExecuteAsync(DaliGear.QueryActualLevel(gear), cancellationToken).ConfigureAwait(false);
+            transactions += 2;
+            found.Add(new DaliScannedGear(address, type.AsNumber(), level.AsNumber(), status.AsStatus() ?? DaliGearStatus.ControlGearFailure));
+        }
+
+        var unaddressed = await client.ExecuteAsync(DaliGear.QueryControlGearPresent(DaliAddress.BroadcastUnaddressed), cancellationToken).ConfigureAwait(false);
+        transactions++;
+        return new DaliScanResult(found, unaddressed.AsYes(), unaddressed.BusWorked ? null : unaddressed, transactions);
+    }
+}
