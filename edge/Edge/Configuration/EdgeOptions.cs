@@ -19,6 +19,9 @@ public sealed class EdgeOptions
     public List<SerialLineOptions> SerialLines { get; set; } = [];
 
     public List<DeviceOptions> Devices { get; set; } = [];
+
+    /// <summary>DALI lighting lines, each behind a LUBA master interface (see edge/Edge/Dali).</summary>
+    public List<DaliLineOptions> DaliLines { get; set; } = [];
 }
 
 /// <summary>One serial line (RS-485) polled by one Modbus RTU master, shared by every device whose Line names it.</summary>
