@@ -4,6 +4,7 @@ using City.Protocols.Dali;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace City.Edge.Dali;
 
@@ -38,13 +39,13 @@ public sealed record DaliCommissionDocument(bool Ok, string Status, string Messa
 
 public static class DaliEndpoints
 {
-    /// <summary>Registers the DALI lines, their poll service and the command service.</summary>
+    /// <summary>Registers the DALI lines, their poll service and the command service (a master factory registered before is kept: tests).</summary>
     public static void AddDali(this IServiceCollection services, EdgeSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
         services.AddSingleton(new DaliLineRegistry(settings.DaliLines));
         services.AddSingleton<DaliCommandService>();
-        services.AddSingleton<IDaliMasterFactory>(sp => new LubaMasterFactory(sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<IDaliMasterFactory>(sp => new LubaMasterFactory(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IDaliReadingSink>(sp =>
         {
             var buffer = sp.GetRequiredService<Buffer.BatchBuffer>();
