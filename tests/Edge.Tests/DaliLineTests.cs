@@ -71,6 +71,24 @@ public class DaliLineTests
     }
 
     [Fact]
+    public async Task FailedLamp_IsStillFound_WhenTheGearsRealGroupsDifferFromTheConfiguration()
+    {
+        var (line, fake, sink) = Build(count: 8);
+        fake.Gear.Clear();
+        for (int i = 0; i < 8; i++)
+        {
+            fake.Gear.Add(new DaliFakeGear((byte)i));
+        }
+
+        fake.At(3).LampFailure = true;
+
+        Assert.True(await line.Poller.SweepStatusAsync(CancellationToken.None));
+
+        Assert.Equal(["lamp-failed: gear 3 (P-3)"], sink.Events(LineName));
+        Assert.Equal(8, fake.Frames.Count(f => Opcode(f) == DaliOpcode.QueryStatus));
+    }
+
+    [Fact]
     public async Task GearThatStopsAnswering_BecomesAnEvent()
     {
         var (line, fake, sink) = Build(count: 4, groups: false);

@@ -243,6 +243,12 @@ public sealed class DaliLinePoller
             }
         }
 
+        if (suspect == 0)
+        {
+            // The line said YES but no configured group did: the gear's real groups differ from the configuration. Ask everyone.
+            return answering;
+        }
+
         // Gear in no group cannot be cleared by a group query.
         return answering.Where(g => g.Definition.Groups == 0 || (g.Definition.Groups & suspect) != 0).ToList();
     }
