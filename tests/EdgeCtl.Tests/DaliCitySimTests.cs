@@ -7,6 +7,8 @@ using City.Edge.Configuration;
 using City.Edge.Dali;
 using City.Protocols.Dali;
 using City.Protocols.Dali.Luba;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 
 namespace City.EdgeCtl.Tests;
 
@@ -65,7 +67,7 @@ public sealed class DaliCitySimTests
             TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(100),
             Enumerable.Range(0, 16).Select(i => new DaliGearDefinition(i, (ushort)(i < 8 ? 1 : 2), $"P-{i}", 60)).ToList());
         var sink = new Sink();
-        await using var master = LubaDaliMaster.Open(sim.HostPort, new LubaMasterOptions { AnswerWindow = TimeSpan.FromMilliseconds(100) });
+        await using var master = LubaDaliMaster.Open(sim.HostPort, new LubaMasterOptions { AnswerWindow = TimeSpan.FromMilliseconds(300) });
         var line = new DaliLine(definition, master, sink, TimeProvider.System);
 
         Assert.True(await line.Poller.SweepStatusAsync(CancellationToken.None), line.Poller.LastProblem);
@@ -86,6 +88,73 @@ public sealed class DaliCitySimTests
         Assert.Contains(sink.Readings, r => r.Id == "lights/g0.energy" && r.Quality == Quality.Good);
     }
 
+    [Fact]
+    public async Task ThroughTheDaemon_ScanCommissionAndSetWork_WhileTheLineIsPolled()
+    {
+        await using var sim = await CitySimDali.StartAsync("--gear", "8", "--unaddressed", "3");
+        string dir = Path.Combine(Path.GetTempPath(), "edgectl-dali-edge-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(dir);
+        var values = new Dictionary<string, string?>
+        {
+            ["Edge:GatewayId"] = "gw-dali",
+            ["Edge:Central:Port"] = "1",
+            ["Edge:Buffer:Path"] = Path.Combine(dir, "buffer.db"),
+            ["Edge:LocalApi:SocketPath"] = Path.Combine(dir, "api.sock"),
+            ["Edge:DaliLines:0:Name"] = "lights",
+            ["Edge:DaliLines:0:Port"] = sim.HostPort,
+            ["Edge:DaliLines:0:StatusPeriodMs"] = "300",
+            ["Edge:DaliLines:0:AnswerWindowMs"] = "300",
+        };
+        for (int i = 0; i < 5; i++)
+        {
+            values[$"Edge:DaliLines:0:Gear:{i}:Address"] = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+        Assert.True(EdgeConfigLoader.TryLoad(configuration, out var settings, out var errors), string.Join("\n", errors));
+        using var buffer = City.Edge.Buffer.BatchBuffer.Open(settings.Options.Buffer.Path, settings.Options.Buffer.MaxBytes, settings.Options.GatewayId);
+        var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateBuilder(new Microsoft.AspNetCore.Builder.WebApplicationOptions { Args = [], ContentRootPath = dir });
+        builder.Configuration.Sources.Clear();
+        builder.Logging.ClearProviders();
+        var app = City.Edge.Program.Build(builder, City.Edge.Program.WithAliases(settings, buffer), buffer, TimeProvider.System, out var socket);
+        await app.StartAsync();
+        try
+        {
+            var (exit, stdout, stderr) = await RunAsync("dali", "scan", "lights", "--json", "--socket", socket);
+            Assert.True(exit == 0, stderr);
+            Assert.Equal([0, 1, 2, 3, 4], JsonDocument.Parse(stdout).RootElement.EnumerateArray().Select(g => g.GetProperty("address").GetInt32()));
+
+            (exit, stdout, stderr) = await RunAsync("dali", "commission", "lights", "--socket", socket);
+            Assert.True(exit == 0, stderr);
+            Assert.Contains("3 gear given a short address", stdout, StringComparison.Ordinal);
+
+            (exit, stdout, stderr) = await RunAsync("dali", "set", "lights", "broadcast", "100", "--socket", socket);
+            Assert.True(exit == 0, stderr);
+            (exit, stdout, stderr) = await RunAsync("dali", "scan", "lights", "--json", "--socket", socket);
+            Assert.True(exit == 0, stderr);
+            var gear = JsonDocument.Parse(stdout).RootElement.EnumerateArray().ToList();
+            Assert.Equal(Enumerable.Range(0, 8), gear.Select(g => g.GetProperty("address").GetInt32()));
+            Assert.All(gear, g => Assert.Equal(100, g.GetProperty("level").GetInt32()));
+
+            (exit, _, stderr) = await RunAsync("dali", "set", "nope", "broadcast", "1", "--socket", socket);
+            Assert.Equal(1, exit);
+            Assert.Contains("no DALI line named 'nope'", stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+            try
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Left in the temp directory.
+            }
+        }
+    }
+
     private static DaliLineRegistry Registry(DaliLine line)
     {
         var registry = new DaliLineRegistry([line.Definition]);
@@ -97,7 +166,8 @@ public sealed class DaliCitySimTests
     {
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
-        int exit = await EdgeCtlCli.CreateRoot(stdout, stderr).Parse(args).InvokeAsync();
+        // The host is loaded while the tests run: a wide answer window keeps a late answer from reading as "no answer".
+        int exit = await EdgeCtlCli.CreateRoot(stdout, stderr).Parse([.. args, "--answer-window-ms", "300"]).InvokeAsync();
         return (exit, stdout.ToString(), stderr.ToString());
     }
 

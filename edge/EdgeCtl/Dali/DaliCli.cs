@@ -28,21 +28,27 @@ internal static class DaliCli
     {
         ArgumentNullException.ThrowIfNull(socketOption);
         ArgumentNullException.ThrowIfNull(jsonOption);
+        var windowOption = new Option<int>("--answer-window-ms")
+        {
+            Description = "serial:// only: how long to wait for a backward frame after a query (a loaded host or a USB adapter may need more)",
+            DefaultValueFactory = _ => 100,
+            Recursive = true,
+        };
         var lineArgument = new Argument<string>("line") { Description = "A DALI line of the edge daemon (its name), or serial:///dev/ttyX for a LUBA interface no daemon owns" };
 
         var scan = new Command("scan", "Which short addresses answer: device type, level and status of each gear") { lineArgument };
         scan.SetAction((parse, cancellation) => RunAsync(parse.GetValue(jsonOption), output, error, json =>
-            ScanAsync(Access(parse.GetValue(lineArgument)!, parse.GetValue(socketOption)!), json, output, error, cancellation)));
+            ScanAsync(Access(parse.GetValue(lineArgument)!, parse.GetValue(socketOption)!, parse.GetValue(windowOption)), json, output, error, cancellation)));
 
         var allOption = new Option<bool>("--all") { Description = "Re-address every gear (default: keep existing short addresses, address only new or replaced gear)" };
         var commission = new Command("commission", "Random-address search: give short addresses to gear that have none") { lineArgument, allOption };
         commission.SetAction((parse, cancellation) => RunAsync(parse.GetValue(jsonOption), output, error, json =>
-            CommissionAsync(Access(parse.GetValue(lineArgument)!, parse.GetValue(socketOption)!), parse.GetValue(allOption), json, output, error, cancellation)));
+            CommissionAsync(Access(parse.GetValue(lineArgument)!, parse.GetValue(socketOption)!, parse.GetValue(windowOption)), parse.GetValue(allOption), json, output, error, cancellation)));
 
         var addressArgument = new Argument<int>("address") { Description = "Short address 0-63" };
         var identify = new Command("identify", "Make one lamp blink (IDENTIFY DEVICE)") { lineArgument, addressArgument };
         identify.SetAction((parse, cancellation) => RunAsync(parse.GetValue(jsonOption), output, error, json =>
-            SendAsync(Access(parse.GetValue(lineArgument)!, parse.GetValue(socketOption)!), $"gear:{parse.GetValue(addressArgument).ToString(CultureInfo.InvariantCulture)}", "identify", null, json, output, cancellation)));
+            SendAsync(Access(parse.GetValue(lineArgument)!, parse.GetValue(socketOption)!, parse.GetValue(windowOption)), $"gear:{parse.GetValue(addressArgument).ToString(CultureInfo.InvariantCulture)}", "identify", null, json, output, cancellation)));
 
         var targetArgument = new Argument<string>("target") { Description = "gear:N (0-63), group:N (0-15) or broadcast" };
         var levelArgument = new Argument<string>("level") { Description = "Arc level 0-254 (DAPC), or off, max, min, scene:N" };
@@ -50,10 +56,10 @@ internal static class DaliCli
         set.SetAction((parse, cancellation) => RunAsync(parse.GetValue(jsonOption), output, error, json =>
         {
             var (command, level, scene) = ParseLevel(parse.GetValue(levelArgument)!);
-            return SendAsync(Access(parse.GetValue(lineArgument)!, parse.GetValue(socketOption)!), parse.GetValue(targetArgument)!, command, level ?? scene, json, output, cancellation);
+            return SendAsync(Access(parse.GetValue(lineArgument)!, parse.GetValue(socketOption)!, parse.GetValue(windowOption)), parse.GetValue(targetArgument)!, command, level ?? scene, json, output, cancellation);
         }));
 
-        return new Command("dali", "DALI lighting lines: scan, commission, identify, set") { scan, commission, identify, set };
+        return new Command("dali", "DALI lighting lines: scan, commission, identify, set") { windowOption, scan, commission, identify, set };
     }
 
     /// <summary>"128" is DAPC 128; off, max, min; scene:N.</summary>
@@ -107,9 +113,11 @@ internal static class DaliCli
         return false;
     }
 
-    private static IDaliLineAccess Access(string line, string socketPath) =>
-        line.StartsWith(SerialScheme, StringComparison.OrdinalIgnoreCase)
-            ? new DirectDaliLine(line[SerialScheme.Length..])
+    private static IDaliLineAccess Access(string line, string socketPath, int answerWindowMs) =>
+        answerWindowMs is < 10 or > 2000
+            ? throw new DaliCliException($"--answer-window-ms must be 10-2000 (got {answerWindowMs})")
+            : line.StartsWith(SerialScheme, StringComparison.OrdinalIgnoreCase)
+            ? new DirectDaliLine(line[SerialScheme.Length..], TimeSpan.FromMilliseconds(answerWindowMs))
             : new DaemonDaliLine(line, socketPath);
 
     private static async Task<int> RunAsync(bool json, TextWriter output, TextWriter error, Func<bool, Task> body)
@@ -224,7 +232,7 @@ internal interface IDaliLineAccess : IAsyncDisposable
 }
 
 /// <summary>A LUBA interface on a serial port, opened by edgectl itself (no daemon may own the port meanwhile).</summary>
-internal sealed class DirectDaliLine(string port) : IDaliLineAccess
+internal sealed class DirectDaliLine(string port, TimeSpan answerWindow) : IDaliLineAccess
 {
     private LubaDaliMaster? _master;
 
@@ -237,7 +245,7 @@ internal sealed class DirectDaliLine(string port) : IDaliLineAccess
                 throw new DaliCliException($"no serial device {port}");
             }
 
-            _master = LubaDaliMaster.Open(port);
+            _master = LubaDaliMaster.Open(port, new LubaMasterOptions { AnswerWindow = answerWindow });
         }
 
         return new DaliClient(_master);
