@@ -369,7 +369,9 @@ internal sealed class DaemonDaliLine(string line, string socketPath) : IDaliLine
         var (status, document) = await _client.PostAsync(path, body, cancellation).ConfigureAwait(false);
         var root = document.RootElement;
         bool ok = root.TryGetProperty("ok", out var okElement) && okElement.ValueKind == JsonValueKind.True;
-        if (!ok && !(acceptFailure && root.TryGetProperty("assigned", out _)))
+        // A commissioning that stopped part-way still reports what it changed; a refusal (busy, unknown line) did nothing.
+        bool partial = acceptFailure && root.TryGetProperty("transactions", out var done) && done.ValueKind == JsonValueKind.Number && done.GetInt32() > 0;
+        if (!ok && !partial)
         {
             var message = root.TryGetProperty("message", out var m) ? m.GetString() : root.TryGetProperty("error", out var e) ? e.GetString() : null;
             document.Dispose();
