@@ -144,9 +144,14 @@ public sealed class DaliLinePoller
     }
 
     /// <summary>D4i active power and energy of every answering gear.</summary>
-    public async Task<bool> ReadEnergyAsync(CancellationToken cancellationToken)
+    public Task<bool> ReadEnergyAsync(CancellationToken cancellationToken) =>
+        ReadEnergyAsync(Gear.Where(g => g.Answering == true).ToList(), cancellationToken);
+
+    /// <summary>D4i active power and energy of the given gear (14 transactions each: latch, DTRs, 12 reads).</summary>
+    public async Task<bool> ReadEnergyAsync(IReadOnlyList<DaliGearState> gearToRead, CancellationToken cancellationToken)
     {
-        foreach (var gear in Gear.Where(g => g.Answering == true))
+        ArgumentNullException.ThrowIfNull(gearToRead);
+        foreach (var gear in gearToRead)
         {
             var report = await D4iEnergy.ReadAsync(_client, gear.Definition.Address, cancellationToken: cancellationToken).ConfigureAwait(false);
             if (report.Failure is { } failure && !await BusOkAsync(failure, cancellationToken).ConfigureAwait(false))
