@@ -8,6 +8,11 @@ if (args is ["sizes"])
     return 0;
 }
 
+if (args is ["dali", ..])
+{
+    return await DaliSweepReport.RunAsync(args);
+}
+
 if (args is ["backlog", ..])
 {
     return BacklogReport.Run(args);

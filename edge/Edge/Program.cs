@@ -1,6 +1,7 @@
 using City.Contract.Wire;
 using City.Edge.Buffer;
 using City.Edge.Configuration;
+using City.Edge.Dali;
 using City.Edge.Forwarding;
 using City.Edge.LocalApi;
 using City.Edge.Polling;
@@ -120,6 +121,7 @@ public static class Program
         builder.Services.AddHostedService<BufferWriter>();
         builder.Services.AddHostedService<PollingService>();
         builder.Services.AddHostedService<Forwarder>();
+        builder.Services.AddDali(settings);
 
         LocalApiEndpoints.PrepareSocket(options.LocalApi.SocketPath);
         var path = Path.GetFullPath(options.LocalApi.SocketPath);
@@ -129,6 +131,7 @@ public static class Program
         var app = builder.Build();
         app.MapLocalApi();
         app.MapPlanAndWrite();
+        app.MapDali();
         return app;
     }
 
@@ -144,7 +147,7 @@ public static class Program
             Type = p.PointType,
             Device = p.Device,
             Description = p.Description,
-        });
+        }).Concat(settings.DaliLines.SelectMany(l => l.Catalogue()));
         var aliases = buffer.SyncCatalogue(catalogue);
         var devices = settings.Devices
             .Select(d => d with { Points = d.Points.Select(p => p with { Alias = aliases[p.Id] }).ToList() })

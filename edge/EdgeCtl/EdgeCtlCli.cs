@@ -1,4 +1,5 @@
 using System.CommandLine;
+using City.EdgeCtl.Dali;
 using City.EdgeCtl.Modbus;
 
 namespace City.EdgeCtl;
@@ -47,6 +48,7 @@ internal static class EdgeCtlCli
             plan,
             write,
             ModbusCli.Create(jsonOption, output, error),
+            DaliCli.Create(socketOption, jsonOption, output, error),
         };
     }
 }

@@ -14,7 +14,7 @@ internal sealed class LocalApiClient : IDisposable
 
     private readonly HttpClient http;
 
-    public LocalApiClient(string socketPath)
+    public LocalApiClient(string socketPath, TimeSpan? timeout = null)
     {
         var handler = new SocketsHttpHandler
         {
@@ -35,7 +35,7 @@ internal sealed class LocalApiClient : IDisposable
         };
 
         // A write waits for the device's answer behind the polls of a shared serial line: allow for several timeouts.
-        http = new HttpClient(handler) { BaseAddress = new Uri("http://edge"), Timeout = TimeSpan.FromSeconds(30) };
+        http = new HttpClient(handler) { BaseAddress = new Uri("http://edge"), Timeout = timeout ?? TimeSpan.FromSeconds(30) };
     }
 
     public async Task<JsonDocument> GetAsync(string path, CancellationToken cancellation)

@@ -5,7 +5,11 @@ using Microsoft.Extensions.Configuration;
 namespace City.Edge.Configuration;
 
 /// <summary>The "Edge" section, bound and checked, with the points ready to poll.</summary>
-public sealed record EdgeSettings(EdgeOptions Options, IReadOnlyList<DeviceDefinition> Devices);
+public sealed record EdgeSettings(EdgeOptions Options, IReadOnlyList<DeviceDefinition> Devices)
+{
+    /// <summary>Validated Edge:DaliLines.</summary>
+    public IReadOnlyList<DaliLineDefinition> DaliLines { get; init; } = [];
+}
 
 /// <summary>A validated device and its points. <see cref="SerialLine"/> is set for modbus-rtu devices (Host/Port are then unused).</summary>
 public sealed record DeviceDefinition(string Name, string Protocol, string Host, int Port, byte UnitId, TimeSpan Timeout, IReadOnlyList<PointDefinition> Points, bool Enabled = true, SerialLineDefinition? SerialLine = null)
@@ -77,12 +81,13 @@ public static class EdgeConfigLoader
         }
 
         var devices = Validate(options, errors);
+        var daliLines = DaliConfigValidator.Validate(options, errors);
         if (errors.Count > 0)
         {
             return false;
         }
 
-        settings = new EdgeSettings(options, devices);
+        settings = new EdgeSettings(options, devices) { DaliLines = daliLines };
         return true;
     }
 

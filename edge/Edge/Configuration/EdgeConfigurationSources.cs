@@ -5,7 +5,7 @@ namespace City.Edge.Configuration;
 
 /// <summary>
 /// Where the configuration comes from, lowest priority first:
-/// appsettings.json next to the binary; the file given with --config PATH (when it lists Edge:Devices or Edge:SerialLines,
+/// appsettings.json next to the binary; the file given with --config PATH (when it lists Edge:Devices, Edge:SerialLines or Edge:DaliLines,
 /// they replace the default file's list instead of being merged index by index); environment variables, both the .NET style
 /// (Edge__GatewayId) and the EDGE_ style (EDGE_GatewayId, EDGE_Central__Host); then the command line
 /// (--Edge:GatewayId=gw1).
@@ -15,7 +15,7 @@ public static class EdgeConfigurationSources
     public const string EnvironmentPrefix = "EDGE_";
 
     /// <summary>Lists that a --config file replaces as a whole (merging them index by index would mix two sites' devices).</summary>
-    private static readonly string[] ReplacedLists = ["Edge:Devices", "Edge:SerialLines"];
+    private static readonly string[] ReplacedLists = ["Edge:Devices", "Edge:SerialLines", "Edge:DaliLines"];
 
     /// <summary>Thrown for a configuration file that is missing or not valid JSON (reported without a stack trace).</summary>
     public sealed class ConfigurationFileException(string message, Exception? inner = null) : Exception(message, inner);

@@ -22,6 +22,9 @@ public sealed class EdgeOptions
 
     /// <summary>Edge-wide SNMP settings (the trap listener); the SNMP devices themselves are in Devices.</summary>
     public SnmpEdgeOptions Snmp { get; set; } = new();
+
+    /// <summary>DALI lighting lines, each behind a LUBA master interface (see edge/Edge/Dali).</summary>
+    public List<DaliLineOptions> DaliLines { get; set; } = [];
 }
 
 /// <summary>One serial line (RS-485) polled by one Modbus RTU master, shared by every device whose Line names it.</summary>

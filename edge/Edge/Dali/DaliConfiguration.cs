@@ -1,0 +1,222 @@
+using City.Contract.Wire;
+
+namespace City.Edge.Configuration;
+
+/// <summary>One DALI line (Edge:DaliLines:N): a Lunatone LUBA master interface on a serial port and the gear on its bus.</summary>
+public sealed class DaliLineOptions
+{
+    public string Name { get; set; } = string.Empty;
+
+    /// <summary>Serial port of the LUBA interface, e.g. /dev/ttyUSB1.</summary>
+    public string Port { get; set; } = string.Empty;
+
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Failure check (broadcast queries) and level of every gear.</summary>
+    public int StatusPeriodMs { get; set; } = 10_000;
+
+    /// <summary>D4i active power and energy of every gear.</summary>
+    public int EnergyPeriodMs { get; set; } = 300_000;
+
+    /// <summary>Looking for gear that is not configured (unknown short addresses, unaddressed gear).</summary>
+    public int DiscoveryPeriodMs { get; set; } = 600_000;
+
+    /// <summary>How long the interface may take to confirm a frame before the transaction counts as failed.</summary>
+    public int InterfaceTimeoutMs { get; set; } = 1000;
+
+    /// <summary>Answer window after a query (the LUBA default is 40 ms; a loaded host may need more).</summary>
+    public int AnswerWindowMs { get; set; } = 40;
+
+    public List<DaliGearOptions> Gear { get; set; } = [];
+}
+
+/// <summary>One control gear (an LED driver) on a DALI line.</summary>
+public sealed class DaliGearOptions
+{
+    /// <summary>0-63.</summary>
+    public int Address { get; set; } = -1;
+
+    /// <summary>DALI groups 0-15 the gear belongs to (used to narrow a failure down).</summary>
+    public List<int> Groups { get; set; } = [];
+
+    /// <summary>Pole or location id, carried in the point descriptions and events.</summary>
+    public string Location { get; set; } = string.Empty;
+
+    public double RatedPowerW { get; set; }
+}
+
+/// <summary>A validated DALI line.</summary>
+public sealed record DaliLineDefinition(
+    string Name,
+    string Port,
+    bool Enabled,
+    TimeSpan StatusPeriod,
+    TimeSpan EnergyPeriod,
+    TimeSpan DiscoveryPeriod,
+    TimeSpan InterfaceTimeout,
+    TimeSpan AnswerWindow,
+    IReadOnlyList<DaliGearDefinition> Gear)
+{
+    /// <summary>The line's own points: bus power and its event log.</summary>
+    public string BusPowerPointId => $"{Name}/bus-power";
+
+    public string EventsPointId => $"{Name}/events";
+
+    public string UnknownGearPointId => $"{Name}/unknown-gear";
+
+    public IEnumerable<PointInfo> Catalogue()
+    {
+        yield return new PointInfo { Id = BusPowerPointId, Unit = string.Empty, Type = PointType.Boolean, Device = Name, Description = $"DALI line {Name}: bus powered" };
+        yield return new PointInfo { Id = EventsPointId, Unit = string.Empty, Type = PointType.Text, Device = Name, Description = $"DALI line {Name}: events (lamp failed/recovered, gear not answering, bus power, unknown gear)" };
+        yield return new PointInfo { Id = UnknownGearPointId, Unit = "gear", Type = PointType.Number, Device = Name, Description = $"DALI line {Name}: gear found on the bus that is not configured" };
+        foreach (var gear in Gear)
+        {
+            foreach (var point in gear.Catalogue(Name))
+            {
+                yield return point;
+            }
+        }
+    }
+}
+
+/// <summary>A validated gear; its points are "LINE/gA.level" and so on.</summary>
+public sealed record DaliGearDefinition(int Address, ushort Groups, string Location, double RatedPowerW)
+{
+    public const string Level = "level";
+    public const string LampFailure = "lamp-failure";
+    public const string GearFailure = "gear-failure";
+    public const string Answering = "answering";
+    public const string Power = "power";
+    public const string Energy = "energy";
+
+    public string PointId(string line, string quantity) => $"{line}/g{Address}.{quantity}";
+
+    public string Label => string.IsNullOrEmpty(Location) ? $"gear {Address}" : $"gear {Address} ({Location})";
+
+    public IEnumerable<PointInfo> Catalogue(string line)
+    {
+        var where = string.IsNullOrEmpty(Location) ? string.Empty : $" at {Location}";
+        yield return Info(line, Level, "arc", PointType.Number, $"DALI {line} gear {Address}{where}: actual level 0-254");
+        yield return Info(line, LampFailure, string.Empty, PointType.Boolean, $"DALI {line} gear {Address}{where}: lamp failure");
+        yield return Info(line, GearFailure, string.Empty, PointType.Boolean, $"DALI {line} gear {Address}{where}: control gear failure");
+        yield return Info(line, Answering, string.Empty, PointType.Boolean, $"DALI {line} gear {Address}{where}: answers queries");
+        yield return Info(line, Power, "W", PointType.Number, $"DALI {line} gear {Address}{where}: D4i active power (rated {RatedPowerW} W)");
+        yield return Info(line, Energy, "Wh", PointType.Number, $"DALI {line} gear {Address}{where}: D4i active energy");
+    }
+
+    private PointInfo Info(string line, string quantity, string unit, PointType type, string description) =>
+        new() { Id = PointId(line, quantity), Unit = unit, Type = type, Device = line, Description = description };
+}
+
+/// <summary>Checks Edge:DaliLines; every problem names its key.</summary>
+public static class DaliConfigValidator
+{
+    public static List<DaliLineDefinition> Validate(EdgeOptions options, List<string> errors)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(errors);
+        var result = new List<DaliLineDefinition>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        var ports = new HashSet<string>((options.SerialLines ?? []).Select(l => l.Port), StringComparer.Ordinal);
+        var devices = new HashSet<string>((options.Devices ?? []).Select(d => d.Name), StringComparer.Ordinal);
+        var lines = options.DaliLines ?? [];
+        for (var l = 0; l < lines.Count; l++)
+        {
+            var line = lines[l];
+            var key = $"{EdgeOptions.SectionName}:DaliLines:{l}";
+            var before = errors.Count;
+            if (!EdgeConfigLoader.IsValidName(line.Name))
+            {
+                errors.Add($"{key}:Name: must be 1-64 characters of A-Z a-z 0-9 . _ - (got '{line.Name}')");
+            }
+            else if (!names.Add(line.Name))
+            {
+                errors.Add($"{key}:Name: '{line.Name}' is used by another DALI line");
+            }
+            else if (devices.Contains(line.Name))
+            {
+                errors.Add($"{key}:Name: '{line.Name}' is also the name of a device in Edge:Devices (point ids would clash)");
+            }
+
+            if (string.IsNullOrWhiteSpace(line.Port))
+            {
+                errors.Add($"{key}:Port: must not be empty (the serial port of the LUBA interface, such as /dev/ttyUSB1)");
+            }
+            else if (!ports.Add(line.Port))
+            {
+                errors.Add($"{key}:Port: '{line.Port}' is used by another serial or DALI line (one master per port)");
+            }
+
+            Range(errors, $"{key}:StatusPeriodMs", line.StatusPeriodMs, 100, EdgeConfigLoader.MaxPeriodMs);
+            Range(errors, $"{key}:EnergyPeriodMs", line.EnergyPeriodMs, 1000, EdgeConfigLoader.MaxPeriodMs);
+            Range(errors, $"{key}:DiscoveryPeriodMs", line.DiscoveryPeriodMs, 1000, EdgeConfigLoader.MaxPeriodMs);
+            Range(errors, $"{key}:InterfaceTimeoutMs", line.InterfaceTimeoutMs, 50, 60_000);
+            Range(errors, $"{key}:AnswerWindowMs", line.AnswerWindowMs, 10, 1000);
+
+            var gear = new List<DaliGearDefinition>();
+            var addresses = new HashSet<int>();
+            var gearList = line.Gear ?? [];
+            for (var g = 0; g < gearList.Count; g++)
+            {
+                var item = gearList[g];
+                var gkey = $"{key}:Gear:{g}";
+                var gearBefore = errors.Count;
+                if (item.Address is < 0 or > 63)
+                {
+                    errors.Add($"{gkey}:Address: must be a short address 0-63 (got {item.Address})");
+                }
+                else if (!addresses.Add(item.Address))
+                {
+                    errors.Add($"{gkey}:Address: {item.Address} is used by another gear of line '{line.Name}'");
+                }
+
+                ushort groups = 0;
+                var groupList = item.Groups ?? [];
+                for (var i = 0; i < groupList.Count; i++)
+                {
+                    if (groupList[i] is < 0 or > 15)
+                    {
+                        errors.Add($"{gkey}:Groups:{i}: must be a DALI group 0-15 (got {groupList[i]})");
+                    }
+                    else
+                    {
+                        groups |= (ushort)(1 << groupList[i]);
+                    }
+                }
+
+                if ((item.Location?.Length ?? 0) > 64)
+                {
+                    errors.Add($"{gkey}:Location: at most 64 characters");
+                }
+
+                if (!double.IsFinite(item.RatedPowerW) || item.RatedPowerW < 0 || item.RatedPowerW > 10_000)
+                {
+                    errors.Add($"{gkey}:RatedPowerW: must be 0-10000 W (got {item.RatedPowerW})");
+                }
+
+                if (errors.Count == gearBefore)
+                {
+                    gear.Add(new DaliGearDefinition(item.Address, groups, item.Location ?? string.Empty, item.RatedPowerW));
+                }
+            }
+
+            if (errors.Count == before)
+            {
+                result.Add(new DaliLineDefinition(line.Name, line.Port, line.Enabled,
+                    TimeSpan.FromMilliseconds(line.StatusPeriodMs), TimeSpan.FromMilliseconds(line.EnergyPeriodMs),
+                    TimeSpan.FromMilliseconds(line.DiscoveryPeriodMs), TimeSpan.FromMilliseconds(line.InterfaceTimeoutMs),
+                    TimeSpan.FromMilliseconds(line.AnswerWindowMs), gear.OrderBy(x => x.Address).ToList()));
+            }
+        }
+
+        return result;
+    }
+
+    private static void Range(List<string> errors, string key, long value, long min, long max)
+    {
+        if (value < min || value > max)
+        {
+            errors.Add($"{key}: must be {min}-{max} (got {value})");
+        }
+    }
+}

@@ -1,0 +1,127 @@
+using System.Text.Json;
+using City.Edge.Configuration;
+using City.Protocols.Dali;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace City.Edge.Dali;
+
+// GET /v1/dali, POST /v1/dali/{line}/commands, /scan, /commission. edgectl dali depends on these shapes: change them together.
+
+public sealed record DaliGearDocument(int Address, string Location, bool? Answering, int? Level, bool? LampFailure, bool? GearFailure, bool AddressConflict);
+
+public sealed record DaliLineDocument(
+    string Name,
+    string Port,
+    bool Enabled,
+    bool Running,
+    bool? BusPowered,
+    string? PausedBy,
+    long Sweeps,
+    int LastSweepTransactions,
+    long Transactions,
+    string? LastProblem,
+    IReadOnlyList<int> UnknownAddresses,
+    bool? UnaddressedPresent,
+    IReadOnlyList<DaliGearDocument> Gear,
+    IReadOnlyList<string> RecentEvents);
+
+/// <summary>One gear a scan found; Status lists the QUERY STATUS flags ("None" when none is set).</summary>
+public sealed record DaliScanGearDocument(int Address, int? DeviceType, int? Level, string Status, int StatusBits);
+
+public sealed record DaliScanDocument(bool Ok, string Status, string Message, IReadOnlyList<DaliScanGearDocument> Gear, bool? UnaddressedPresent, int Transactions);
+
+public sealed record DaliCommissionedDocument(string RandomAddress, int ShortAddress);
+
+public sealed record DaliCommissionDocument(bool Ok, string Status, string Message, IReadOnlyList<DaliCommissionedDocument> Assigned, bool Complete, int Transactions);
+
+public static class DaliEndpoints
+{
+    /// <summary>Registers the DALI lines, their poll service and the command service (a master factory registered before is kept: tests).</summary>
+    public static void AddDali(this IServiceCollection services, EdgeSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        services.AddSingleton(new DaliLineRegistry(settings.DaliLines));
+        services.AddSingleton<DaliCommandService>();
+        services.TryAddSingleton<IDaliMasterFactory>(sp => new LubaMasterFactory(sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IDaliReadingSink>(sp =>
+        {
+            var buffer = sp.GetRequiredService<Buffer.BatchBuffer>();
+            var units = settings.DaliLines.SelectMany(l => l.Catalogue()).ToDictionary(p => p.Id, p => p.Unit, StringComparer.Ordinal);
+            return new QueueReadingSink(sp.GetRequiredService<Buffer.ReadingQueue>(), sp.GetRequiredService<Status.EdgeState>(), buffer.AliasOf,
+                id => units.GetValueOrDefault(id, string.Empty));
+        });
+        services.AddHostedService<DaliLineService>();
+    }
+
+    public static void MapDali(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapGet("/v1/dali", (DaliLineRegistry registry) => Results.Ok(registry.Configured.Select(l => Describe(l, registry.Find(l.Name))).ToList()));
+
+        app.MapPost("/v1/dali/{line}/commands", async (string line, HttpRequest request, DaliCommandService service, CancellationToken cancellationToken) =>
+        {
+            DaliCommandRequest? body;
+            try
+            {
+                body = await JsonSerializer.DeserializeAsync<DaliCommandRequest>(request.Body, JsonSerializerOptions.Web, cancellationToken).ConfigureAwait(false);
+            }
+            catch (JsonException ex)
+            {
+                return Results.Json(new DaliCommandResult(false, DaliCommandService.Refused, $"the body is not a command document: {ex.Message}"), statusCode: StatusCodes.Status400BadRequest);
+            }
+
+            if (body is null)
+            {
+                return Results.Json(new DaliCommandResult(false, DaliCommandService.Refused, "the body must be {\"target\": ..., \"command\": ...}"), statusCode: StatusCodes.Status400BadRequest);
+            }
+
+            var result = await service.ExecuteAsync(line, body, cancellationToken).ConfigureAwait(false);
+            return Results.Json(result, statusCode: HttpStatus(result));
+        });
+
+        app.MapPost("/v1/dali/{line}/scan", async (string line, DaliCommandService service, CancellationToken cancellationToken) =>
+        {
+            var (scan, status) = await service.ScanAsync(line, cancellationToken).ConfigureAwait(false);
+            var document = new DaliScanDocument(status.Ok, status.Status, status.Message,
+                scan?.Gear.Select(ToDocument).ToList() ?? [], scan?.UnaddressedPresent, scan?.Transactions ?? 0);
+            return Results.Json(document, statusCode: HttpStatus(status));
+        });
+
+        app.MapPost("/v1/dali/{line}/commission", async (string line, bool? all, DaliCommandService service, CancellationToken cancellationToken) =>
+        {
+            var (result, status) = await service.CommissionAsync(line, all ?? false, cancellationToken).ConfigureAwait(false);
+            var document = new DaliCommissionDocument(status.Ok, status.Status, status.Message,
+                result?.Assigned.Select(a => new DaliCommissionedDocument($"{a.RandomAddress:X6}", a.ShortAddress)).ToList() ?? [],
+                result?.Complete ?? false, result?.Transactions ?? 0);
+            return Results.Json(document, statusCode: HttpStatus(status));
+        });
+    }
+
+    public static DaliScanGearDocument ToDocument(DaliScannedGear gear)
+    {
+        ArgumentNullException.ThrowIfNull(gear);
+        return new DaliScanGearDocument(gear.ShortAddress, gear.DeviceType, gear.Level, gear.Status.ToString(), (int)gear.Status);
+    }
+
+    private static int HttpStatus(DaliCommandResult result) => result.Status switch
+    {
+        DaliCommandService.Ok => StatusCodes.Status200OK,
+        DaliCommandService.Refused => StatusCodes.Status400BadRequest,
+        DaliCommandService.NotFound => StatusCodes.Status404NotFound,
+        DaliCommandService.Busy => StatusCodes.Status409Conflict,
+        _ => StatusCodes.Status503ServiceUnavailable,
+    };
+
+    private static DaliLineDocument Describe(DaliLineDefinition definition, DaliLine? line)
+    {
+        var poller = line?.Poller;
+        var gear = poller?.Gear.Select(g => new DaliGearDocument(g.Definition.Address, g.Definition.Location, g.Answering, g.Level, g.LampFailure, g.GearFailure, g.AddressConflict)).ToList()
+            ?? definition.Gear.Select(g => new DaliGearDocument(g.Address, g.Location, null, null, null, null, false)).ToList();
+        return new DaliLineDocument(definition.Name, definition.Port, definition.Enabled, line is not null, poller?.BusPowered, line?.Bus.PausedBy,
+            line?.Sweeps ?? 0, poller?.LastSweepTransactions ?? 0, line?.Bus.Transactions ?? 0, poller?.LastProblem,
+            poller?.UnknownAddresses ?? [], poller?.UnaddressedPresent, gear, poller?.RecentEvents() ?? []);
+    }
+}

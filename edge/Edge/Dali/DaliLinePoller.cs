@@ -1,0 +1,397 @@
+using City.Contract;
+using City.Contract.Wire;
+using City.Edge.Configuration;
+using City.Protocols.Dali;
+
+namespace City.Edge.Dali;
+
+/// <summary>Where the poller's readings go: the reading queue and the local view (tests collect them).</summary>
+public interface IDaliReadingSink
+{
+    ValueTask WriteAsync(string pointId, PointValue value, Quality quality, DateTimeOffset timestamp, CancellationToken cancellationToken);
+}
+
+/// <summary>What the poller last knew about one configured gear.</summary>
+public sealed class DaliGearState(DaliGearDefinition definition)
+{
+    public DaliGearDefinition Definition { get; } = definition;
+
+    public bool? Answering { get; set; }
+
+    public byte? Level { get; set; }
+
+    public bool? LampFailure { get; set; }
+
+    public bool? GearFailure { get; set; }
+
+    /// <summary>Two gear answered on this short address at once.</summary>
+    public bool AddressConflict { get; set; }
+}
+
+/// <summary>
+/// One line's polling strategy. A status sweep asks the whole line first: QUERY LAMP FAILURE and QUERY CONTROL GEAR FAILURE to
+/// broadcast (any answer, a collision included, is YES; silence means nobody is failing), then QUERY ACTUAL LEVEL of each
+/// configured gear (which also tells who stopped answering). Only when a broadcast query said YES does it narrow down: the
+/// same query to each configured group, then QUERY STATUS to each gear of the groups that said YES (and gear in no group).
+/// Energy: D4i bank 202 of each answering gear, at its own slower period. Discovery: QUERY CONTROL GEAR PRESENT to the
+/// short addresses nobody configured and to the unaddressed broadcast. Changes become events on the line's events point.
+/// </summary>
+public sealed class DaliLinePoller
+{
+    private readonly DaliLineDefinition _line;
+    private readonly DaliClient _client;
+    private readonly IDaliReadingSink _sink;
+    private readonly TimeProvider _time;
+    private readonly Lock _gate = new();
+    private readonly List<string> _recentEvents = [];
+    private bool? _busPowered;
+    private IReadOnlyList<int> _unknownAddresses = [];
+    private bool? _unaddressedPresent;
+
+    public DaliLinePoller(DaliLineDefinition line, IDaliMaster pollMaster, IDaliReadingSink sink, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        _line = line;
+        _client = new DaliClient(pollMaster, time);
+        _sink = sink;
+        _time = time;
+        Gear = line.Gear.Select(g => new DaliGearState(g)).ToList();
+    }
+
+    public IReadOnlyList<DaliGearState> Gear { get; }
+
+    public bool? BusPowered => _busPowered;
+
+    public IReadOnlyList<int> UnknownAddresses => _unknownAddresses;
+
+    public bool? UnaddressedPresent => _unaddressedPresent;
+
+    /// <summary>Transactions of the last status sweep (the sweep's cost; one-by-one would be 2 per gear).</summary>
+    public int LastSweepTransactions { get; private set; }
+
+    public string? LastProblem { get; private set; }
+
+    public IReadOnlyList<string> RecentEvents()
+    {
+        lock (_gate)
+        {
+            return _recentEvents.ToList();
+        }
+    }
+
+    /// <summary>The status sweep: failures (broadcast, then narrowed down), level and presence of every configured gear.</summary>
+    public async Task<bool> SweepStatusAsync(CancellationToken cancellationToken)
+    {
+        int transactions = 0;
+        var lamp = await QueryAsync(DaliGear.QueryLampFailure(DaliAddress.Broadcast), () => transactions++, cancellationToken).ConfigureAwait(false);
+        if (!await BusOkAsync(lamp, cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        var gearFailure = await QueryAsync(DaliGear.QueryControlGearFailure(DaliAddress.Broadcast), () => transactions++, cancellationToken).ConfigureAwait(false);
+        if (!await BusOkAsync(gearFailure, cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        var now = _time.GetUtcNow();
+        foreach (var gear in Gear)
+        {
+            var level = await QueryAsync(DaliGear.QueryActualLevel(DaliAddress.Short(gear.Definition.Address)), () => transactions++, cancellationToken).ConfigureAwait(false);
+            if (!await BusOkAsync(level, cancellationToken).ConfigureAwait(false))
+            {
+                return false;
+            }
+
+            await UpdateLevelAsync(gear, level, now, cancellationToken).ConfigureAwait(false);
+        }
+
+        var candidates = Gear.Where(g => g.Answering == true).ToList();
+        if (lamp.AsYes() == true || gearFailure.AsYes() == true)
+        {
+            candidates = await NarrowByGroupsAsync(candidates, lamp.AsYes() == true, gearFailure.AsYes() == true, () => transactions++, cancellationToken).ConfigureAwait(false);
+            foreach (var gear in candidates)
+            {
+                var status = await QueryAsync(DaliGear.QueryStatus(DaliAddress.Short(gear.Definition.Address)), () => transactions++, cancellationToken).ConfigureAwait(false);
+                if (!await BusOkAsync(status, cancellationToken).ConfigureAwait(false))
+                {
+                    return false;
+                }
+
+                if (status.AsStatus() is { } bits)
+                {
+                    await UpdateFailuresAsync(gear, bits.HasFlag(DaliGearStatus.LampFailure), bits.HasFlag(DaliGearStatus.ControlGearFailure), now, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            foreach (var gear in Gear.Where(g => g.Answering == true).Except(candidates))
+            {
+                await UpdateFailuresAsync(gear, false, false, now, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        else
+        {
+            foreach (var gear in candidates)
+            {
+                await UpdateFailuresAsync(gear, false, false, now, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        LastSweepTransactions = transactions;
+        LastProblem = null;
+        return true;
+    }
+
+    /// <summary>D4i active power and energy of every answering gear.</summary>
+    public Task<bool> ReadEnergyAsync(CancellationToken cancellationToken) =>
+        ReadEnergyAsync(Gear.Where(g => g.Answering == true).ToList(), cancellationToken);
+
+    /// <summary>D4i active power and energy of the given gear (14 transactions each: latch, DTRs, 12 reads).</summary>
+    public async Task<bool> ReadEnergyAsync(IReadOnlyList<DaliGearState> gearToRead, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(gearToRead);
+        foreach (var gear in gearToRead)
+        {
+            var report = await D4iEnergy.ReadAsync(_client, gear.Definition.Address, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (report.Failure is { } failure && !await BusOkAsync(failure, cancellationToken).ConfigureAwait(false))
+            {
+                return false;
+            }
+
+            var now = _time.GetUtcNow();
+            await WriteQuantityAsync(gear.Definition.PointId(_line.Name, DaliGearDefinition.Power), report.ActivePower, now, cancellationToken).ConfigureAwait(false);
+            await WriteQuantityAsync(gear.Definition.PointId(_line.Name, DaliGearDefinition.Energy), report.ActiveEnergy, now, cancellationToken).ConfigureAwait(false);
+        }
+
+        return true;
+    }
+
+    /// <summary>Looks for gear nobody configured: each free short address, and gear without a short address.</summary>
+    public async Task<bool> DiscoverAsync(CancellationToken cancellationToken)
+    {
+        var configured = Gear.Select(g => g.Definition.Address).ToHashSet();
+        var unknown = new List<int>();
+        for (int address = 0; address <= DaliAddress.MaxShortAddress; address++)
+        {
+            if (configured.Contains(address))
+            {
+                continue;
+            }
+
+            var present = await _client.ExecuteAsync(DaliGear.QueryControlGearPresent(DaliAddress.Short(address)), DaliPriority.P2, cancellationToken).ConfigureAwait(false);
+            if (!await BusOkAsync(present, cancellationToken).ConfigureAwait(false))
+            {
+                return false;
+            }
+
+            if (present.AsYes() == true)
+            {
+                unknown.Add(address);
+            }
+        }
+
+        var unaddressed = await _client.ExecuteAsync(DaliGear.QueryControlGearPresent(DaliAddress.BroadcastUnaddressed), DaliPriority.P2, cancellationToken).ConfigureAwait(false);
+        if (!await BusOkAsync(unaddressed, cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        var now = _time.GetUtcNow();
+        var newlyFound = unknown.Except(_unknownAddresses).ToList();
+        _unknownAddresses = unknown;
+        if (newlyFound.Count > 0)
+        {
+            await EventAsync($"unknown-gear: short address {string.Join(", ", newlyFound)} answers but is not configured", now, cancellationToken).ConfigureAwait(false);
+        }
+
+        var unaddressedNow = unaddressed.AsYes() == true;
+        if (unaddressedNow && _unaddressedPresent != true)
+        {
+            await EventAsync("unknown-gear: gear without a short address is on the line (run edgectl dali commission)", now, cancellationToken).ConfigureAwait(false);
+        }
+
+        _unaddressedPresent = unaddressedNow;
+        await _sink.WriteAsync(_line.UnknownGearPointId, PointValue.FromNumber(unknown.Count + (unaddressedNow ? 1 : 0)), Quality.Good, now, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    private async Task<List<DaliGearState>> NarrowByGroupsAsync(List<DaliGearState> answering, bool lamp, bool gearFailure, Action counted, CancellationToken cancellationToken)
+    {
+        var groups = Enumerable.Range(0, DaliAddress.MaxGroup + 1)
+            .Where(group => answering.Any(g => (g.Definition.Groups & (1 << group)) != 0))
+            .ToList();
+        if (groups.Count == 0)
+        {
+            return answering;
+        }
+
+        ushort suspect = 0;
+        foreach (int group in groups)
+        {
+            bool yes = false;
+            if (lamp)
+            {
+                var r = await QueryAsync(DaliGear.QueryLampFailure(DaliAddress.Group(group)), counted, cancellationToken).ConfigureAwait(false);
+                yes |= r.AsYes() == true;
+            }
+
+            if (gearFailure && !yes)
+            {
+                var r = await QueryAsync(DaliGear.QueryControlGearFailure(DaliAddress.Group(group)), counted, cancellationToken).ConfigureAwait(false);
+                yes |= r.AsYes() == true;
+            }
+
+            if (yes)
+            {
+                suspect |= (ushort)(1 << group);
+            }
+        }
+
+        if (suspect == 0)
+        {
+            // The line said YES but no configured group did: the gear's real groups differ from the configuration. Ask everyone.
+            return answering;
+        }
+
+        // Gear in no group cannot be cleared by a group query.
+        return answering.Where(g => g.Definition.Groups == 0 || (g.Definition.Groups & suspect) != 0).ToList();
+    }
+
+    private async ValueTask<DaliBusResult> QueryAsync(DaliCommand command, Action counted, CancellationToken cancellationToken)
+    {
+        counted();
+        return await _client.ExecuteAsync(command, DaliPriority.P2, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task UpdateLevelAsync(DaliGearState gear, DaliBusResult result, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var id = gear.Definition.PointId(_line.Name, DaliGearDefinition.Level);
+        bool answering = result.Outcome != DaliBusOutcome.NoAnswer;
+        if (gear.Answering != answering)
+        {
+            if (!answering)
+            {
+                await EventAsync($"gear-not-answering: {gear.Definition.Label}", now, cancellationToken).ConfigureAwait(false);
+            }
+            else if (gear.Answering == false)
+            {
+                await EventAsync($"gear-answering: {gear.Definition.Label} answers again", now, cancellationToken).ConfigureAwait(false);
+            }
+
+            gear.Answering = answering;
+            await _sink.WriteAsync(gear.Definition.PointId(_line.Name, DaliGearDefinition.Answering), PointValue.FromBoolean(answering), Quality.Good, now, cancellationToken).ConfigureAwait(false);
+        }
+
+        bool conflict = result.Outcome == DaliBusOutcome.FramingError;
+        if (conflict && !gear.AddressConflict)
+        {
+            await EventAsync($"address-conflict: several gear answer on short address {gear.Definition.Address}", now, cancellationToken).ConfigureAwait(false);
+        }
+
+        gear.AddressConflict = conflict;
+        if (result.AsNumber() is byte level)
+        {
+            gear.Level = level;
+            await _sink.WriteAsync(id, PointValue.FromNumber(level), Quality.Good, now, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await _sink.WriteAsync(id, PointValue.FromNumber(gear.Level ?? 0), result.Outcome == DaliBusOutcome.NoAnswer ? Quality.CommLoss : Quality.Uncertain, now, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task UpdateFailuresAsync(DaliGearState gear, bool lampFailure, bool gearFailure, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (gear.LampFailure != lampFailure)
+        {
+            if (lampFailure)
+            {
+                await EventAsync($"lamp-failed: {gear.Definition.Label}", now, cancellationToken).ConfigureAwait(false);
+            }
+            else if (gear.LampFailure == true)
+            {
+                await EventAsync($"lamp-recovered: {gear.Definition.Label}", now, cancellationToken).ConfigureAwait(false);
+            }
+
+            gear.LampFailure = lampFailure;
+            await _sink.WriteAsync(gear.Definition.PointId(_line.Name, DaliGearDefinition.LampFailure), PointValue.FromBoolean(lampFailure), Quality.Good, now, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (gear.GearFailure != gearFailure)
+        {
+            if (gearFailure)
+            {
+                await EventAsync($"gear-failed: {gear.Definition.Label}", now, cancellationToken).ConfigureAwait(false);
+            }
+            else if (gear.GearFailure == true)
+            {
+                await EventAsync($"gear-recovered: {gear.Definition.Label}", now, cancellationToken).ConfigureAwait(false);
+            }
+
+            gear.GearFailure = gearFailure;
+            await _sink.WriteAsync(gear.Definition.PointId(_line.Name, DaliGearDefinition.GearFailure), PointValue.FromBoolean(gearFailure), Quality.Good, now, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Handles a transaction the bus could not carry; false means the sweep stops here.</summary>
+    private async Task<bool> BusOkAsync(DaliBusResult result, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        if (result.Outcome == DaliBusOutcome.BusPowerFailure)
+        {
+            LastProblem = "the DALI line has no power";
+            if (_busPowered != false)
+            {
+                _busPowered = false;
+                await EventAsync("bus-power-lost: the DALI line has no power", now, cancellationToken).ConfigureAwait(false);
+                await _sink.WriteAsync(_line.BusPowerPointId, PointValue.FromBoolean(false), Quality.Good, now, cancellationToken).ConfigureAwait(false);
+            }
+
+            return false;
+        }
+
+        if (!result.BusWorked)
+        {
+            LastProblem = $"the master interface failed: {result}";
+            return false;
+        }
+
+        if (_busPowered != true)
+        {
+            if (_busPowered == false)
+            {
+                await EventAsync("bus-power-restored: the DALI line has power again", now, cancellationToken).ConfigureAwait(false);
+            }
+
+            _busPowered = true;
+            await _sink.WriteAsync(_line.BusPowerPointId, PointValue.FromBoolean(true), Quality.Good, now, cancellationToken).ConfigureAwait(false);
+        }
+
+        return true;
+    }
+
+    private async Task WriteQuantityAsync(string pointId, D4iQuantity quantity, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (quantity.State == D4iValueState.NotRead)
+        {
+            return;
+        }
+
+        await _sink.WriteAsync(pointId, PointValue.FromNumber((double)quantity.Value), quantity.IsValid ? Quality.Good : Quality.DeviceFailure, now, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task EventAsync(string text, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            _recentEvents.Add($"{now:O} {text}");
+            if (_recentEvents.Count > 50)
+            {
+                _recentEvents.RemoveAt(0);
+            }
+        }
+
+        await _sink.WriteAsync(_line.EventsPointId, PointValue.FromText(text), Quality.Good, now, cancellationToken).ConfigureAwait(false);
+    }
+}

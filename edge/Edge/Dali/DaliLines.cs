@@ -1,0 +1,237 @@
+using City.Contract;
+using City.Contract.Wire;
+using City.Edge.Buffer;
+using City.Edge.Configuration;
+using City.Edge.Status;
+using City.Protocols.Dali;
+using City.Protocols.Dali.Luba;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace City.Edge.Dali;
+
+/// <summary>Opens the master interface of a DALI line (the LUBA serial interface; tests give their own).</summary>
+public interface IDaliMasterFactory
+{
+    IDaliMaster Open(DaliLineDefinition line);
+}
+
+public sealed class LubaMasterFactory(TimeProvider time) : IDaliMasterFactory
+{
+    public IDaliMaster Open(DaliLineDefinition line)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        return LubaDaliMaster.Open(line.Port, new LubaMasterOptions { InterfaceTimeout = line.InterfaceTimeout, AnswerWindow = line.AnswerWindow }, time);
+    }
+}
+
+/// <summary>Readings of the DALI pollers into the reading queue (by alias) and the local view.</summary>
+public sealed class QueueReadingSink(ReadingQueue queue, EdgeState state, Func<string, uint> aliasOf, Func<string, string> unitOf) : IDaliReadingSink
+{
+    public ValueTask WriteAsync(string pointId, PointValue value, Quality quality, DateTimeOffset timestamp, CancellationToken cancellationToken)
+    {
+        var alias = aliasOf(pointId);
+        state.SetLatest(pointId, alias, unitOf(pointId), value, quality, timestamp);
+        return queue.Writer.WriteAsync(new Reading(alias, timestamp.ToUnixTimeMilliseconds(), value, quality), cancellationToken);
+    }
+}
+
+/// <summary>One running DALI line: its bus (commands before polls), its poller and the command client.</summary>
+public sealed class DaliLine : IAsyncDisposable
+{
+    private readonly IDaliMaster _master;
+
+    public DaliLine(DaliLineDefinition definition, IDaliMaster master, IDaliReadingSink sink, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        Definition = definition;
+        _master = master;
+        Time = time;
+        Bus = new DaliLineBus(master);
+        Poller = new DaliLinePoller(definition, Bus.Polls, sink, time);
+        Commands = new DaliClient(Bus.Commands, time);
+    }
+
+    public DaliLineDefinition Definition { get; }
+
+    public DaliLineBus Bus { get; }
+
+    public DaliLinePoller Poller { get; }
+
+    /// <summary>The client commands and maintenance use: its transactions go before waiting poll queries.</summary>
+    public DaliClient Commands { get; }
+
+    public TimeProvider Time { get; }
+
+    public long Sweeps { get; private set; }
+
+    /// <summary>Gear whose D4i energy is read between two status checks (an energy read costs ~14 transactions per gear).</summary>
+    public const int EnergyGearPerSlice = 4;
+
+    /// <summary>
+    /// Polls until cancelled: status sweeps at StatusPeriod, discovery at DiscoveryPeriod, and every EnergyPeriod an energy pass
+    /// over the answering gear, read a few gear at a time so that a long pass (64 gear ~ 35 s of bus time) never holds the
+    /// status sweeps back by more than one slice.
+    /// </summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var start = Time.GetUtcNow();
+        var nextStatus = start;
+        var nextEnergy = start + Definition.StatusPeriod;
+        var nextDiscovery = start;
+        var energyPending = new Queue<DaliGearState>();
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var now = Time.GetUtcNow();
+            if (now >= nextDiscovery)
+            {
+                nextDiscovery = now + Definition.DiscoveryPeriod;
+                await Poller.DiscoverAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            if (now >= nextStatus)
+            {
+                nextStatus = now + Definition.StatusPeriod;
+                await Poller.SweepStatusAsync(cancellationToken).ConfigureAwait(false);
+                Sweeps++;
+            }
+
+            if (now >= nextEnergy)
+            {
+                nextEnergy = now + Definition.EnergyPeriod;
+                foreach (var gear in Poller.Gear.Where(g => g.Answering == true && !energyPending.Contains(g)))
+                {
+                    energyPending.Enqueue(gear);
+                }
+            }
+
+            if (energyPending.Count > 0)
+            {
+                var slice = new List<DaliGearState>();
+                while (slice.Count < EnergyGearPerSlice && energyPending.TryDequeue(out var gear))
+                {
+                    slice.Add(gear);
+                }
+
+                if (!await Poller.ReadEnergyAsync(slice, cancellationToken).ConfigureAwait(false))
+                {
+                    energyPending.Clear();
+                }
+
+                continue;
+            }
+
+            var next = new[] { nextStatus, nextEnergy, nextDiscovery }.Min();
+            var wait = next - Time.GetUtcNow();
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, Time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_master is IAsyncDisposable disposable)
+        {
+            await disposable.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}
+
+/// <summary>The running DALI lines by name (the local API and, later, central's commands find them here).</summary>
+public sealed class DaliLineRegistry
+{
+    private readonly Dictionary<string, DaliLine> _lines = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
+
+    public DaliLineRegistry(IReadOnlyList<DaliLineDefinition> configured)
+    {
+        Configured = configured;
+    }
+
+    public IReadOnlyList<DaliLineDefinition> Configured { get; }
+
+    public void Add(DaliLine line)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        lock (_gate)
+        {
+            _lines[line.Definition.Name] = line;
+        }
+    }
+
+    public void Remove(string name)
+    {
+        lock (_gate)
+        {
+            _lines.Remove(name);
+        }
+    }
+
+    public DaliLine? Find(string name)
+    {
+        lock (_gate)
+        {
+            return _lines.GetValueOrDefault(name);
+        }
+    }
+}
+
+/// <summary>Runs one <see cref="DaliLine"/> per enabled configured line; a line whose interface fails is reopened after a pause.</summary>
+public sealed partial class DaliLineService(
+    DaliLineRegistry registry,
+    IDaliMasterFactory factory,
+    IDaliReadingSink sink,
+    TimeProvider time,
+    ILogger<DaliLineService> logger) : BackgroundService
+{
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(registry.Configured.Where(l => l.Enabled).Select(l => RunLineAsync(l, stoppingToken)));
+
+    private async Task RunLineAsync(DaliLineDefinition definition, CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            DaliLine? line = null;
+            try
+            {
+                line = new DaliLine(definition, factory.Open(definition), sink, time);
+                registry.Add(line);
+                LogStarting(logger, definition.Name, definition.Port, definition.Gear.Count);
+                await line.RunAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                LogLineFailed(logger, ex, definition.Name);
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(5), time, stoppingToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+            finally
+            {
+                registry.Remove(definition.Name);
+                if (line is not null)
+                {
+                    await line.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "DALI line {Line} on {Port}: polling {Gear} configured gear")]
+    private static partial void LogStarting(ILogger logger, string line, string port, int gear);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "DALI line {Line} failed; reopening it in 5 s")]
+    private static partial void LogLineFailed(ILogger logger, Exception exception, string line);
+}

@@ -1,0 +1,153 @@
+using City.Contract;
+using City.Contract.Wire;
+using City.Edge.Dali;
+using City.Protocols.Dali;
+
+namespace City.Edge.Tests;
+
+/// <summary>A gear of <see cref="DaliFakeLine"/>: just the state the edge's poller and commands touch.</summary>
+internal sealed class DaliFakeGear(byte? shortAddress, ushort groups = 0)
+{
+    public byte? ShortAddress { get; set; } = shortAddress;
+
+    public ushort Groups { get; } = groups;
+
+    public byte Level { get; set; } = 254;
+
+    public bool LampFailure { get; set; }
+
+    public bool Silent { get; set; }
+
+    public byte? Answer(byte opcode) => opcode switch
+    {
+        DaliOpcode.QueryStatus => (byte)((LampFailure ? DaliGearStatus.LampFailure : 0) | (!LampFailure && Level > 0 ? DaliGearStatus.LampOn : 0)),
+        DaliOpcode.QueryControlGearPresent => 0xFF,
+        DaliOpcode.QueryLampFailure => LampFailure ? (byte)0xFF : null,
+        DaliOpcode.QueryControlGearFailure => null,
+        DaliOpcode.QueryActualLevel => Level,
+        DaliOpcode.QueryDeviceType => 6,
+        _ => null,
+    };
+
+    public void Apply(byte opcode)
+    {
+        switch (opcode)
+        {
+            case DaliOpcode.Off: Level = 0; break;
+            case DaliOpcode.RecallMaxLevel: Level = 254; break;
+            case DaliOpcode.RecallMinLevel: Level = 1; break;
+        }
+    }
+}
+
+/// <summary>
+/// An in-memory DALI line for the edge's tests (the simulator in simulators/ is internal to citysim): part 102 arc power
+/// commands and the queries the poller uses, collisions when several gear answer, bus power loss, and a record of every
+/// forward frame in bus order. <see cref="BeforeTransaction"/> runs inside a transaction (the bus is held meanwhile).
+/// </summary>
+internal sealed class DaliFakeLine : IDaliMaster
+{
+    private readonly Lock _gate = new();
+    private readonly List<DaliForwardFrame> _frames = [];
+
+    public List<DaliFakeGear> Gear { get; } = [];
+
+    public bool Powered { get; set; } = true;
+
+    public Action<int, DaliForwardFrame>? BeforeTransaction { get; set; }
+
+    public IReadOnlyList<DaliForwardFrame> Frames
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _frames.ToList();
+            }
+        }
+    }
+
+    public DaliFakeGear At(int shortAddress) => Gear.Single(g => g.ShortAddress == shortAddress);
+
+    public ValueTask<DaliBusResult> SendAsync(DaliForwardFrame frame, DaliTransmit transmit, CancellationToken cancellationToken)
+    {
+        int index;
+        lock (_gate)
+        {
+            index = _frames.Count;
+            _frames.Add(frame);
+        }
+
+        BeforeTransaction?.Invoke(index, frame);
+        if (!Powered)
+        {
+            return ValueTask.FromResult(DaliBusResult.BusPowerFailure);
+        }
+
+        if (frame.Bits != 16 || !DaliAddress.TryParse(frame.AddressByte, out var address, out bool isCommand))
+        {
+            return ValueTask.FromResult(transmit.ExpectAnswer ? DaliBusResult.NoAnswer : DaliBusResult.Sent);
+        }
+
+        var addressed = Gear.Where(g => address.Addresses(g.ShortAddress, g.Groups)).ToList();
+        if (!isCommand)
+        {
+            foreach (var gear in addressed)
+            {
+                gear.Level = frame.LastByte;
+            }
+
+            return ValueTask.FromResult(DaliBusResult.Sent);
+        }
+
+        if (!transmit.ExpectAnswer)
+        {
+            foreach (var gear in addressed)
+            {
+                gear.Apply(frame.LastByte);
+            }
+
+            return ValueTask.FromResult(DaliBusResult.Sent);
+        }
+
+        var answers = addressed.Where(g => !g.Silent).Select(g => g.Answer(frame.LastByte)).OfType<byte>().ToList();
+        return ValueTask.FromResult(answers.Count switch
+        {
+            0 => DaliBusResult.NoAnswer,
+            1 => DaliBusResult.Answer(answers[0]),
+            _ => DaliBusResult.FramingError,
+        });
+    }
+}
+
+/// <summary>Collects the poller's readings by point id.</summary>
+internal sealed class DaliCollectingSink : IDaliReadingSink
+{
+    private readonly Lock _gate = new();
+    private readonly List<(string Id, PointValue Value, Quality Quality)> _readings = [];
+
+    public IReadOnlyList<(string Id, PointValue Value, Quality Quality)> Readings
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _readings.ToList();
+            }
+        }
+    }
+
+    public IReadOnlyList<string> Events(string line) => Readings.Where(r => r.Id == $"{line}/events").Select(r => r.Value.Text!).ToList();
+
+    public PointValue? Last(string id) => Readings.LastOrDefault(r => r.Id == id) is { Id: not null } last ? last.Value : null;
+
+    public ValueTask WriteAsync(string pointId, PointValue value, Quality quality, DateTimeOffset timestamp, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            _readings.Add((pointId, value, quality));
+        }
+
+        return ValueTask.CompletedTask;
+    }
+}

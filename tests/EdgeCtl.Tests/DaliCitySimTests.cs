@@ -1,0 +1,351 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using City.Contract;
+using City.Contract.Wire;
+using City.Edge.Configuration;
+using City.Edge.Dali;
+using City.Protocols.Dali;
+using City.Protocols.Dali.Luba;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+
+namespace City.EdgeCtl.Tests;
+
+/// <summary>
+/// A simulated DALI line (<c>citysim dali --serial</c>, started as a process on a socat pty pair, as a technician would) and
+/// the edge's pieces against it: edgectl dali scan/commission/set over serial://, and the edge's poller over the real LUBA
+/// master. Fails, not skips, without socat.
+/// </summary>
+public sealed class DaliCitySimTests
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Scan_FindsTheGear_CommissionAddressesTheUnaddressed_AndSetChangesTheLevel()
+    {
+        await using var sim = await CitySimDali.StartAsync("--gear", "8", "--unaddressed", "3");
+        string line = "serial://" + sim.HostPort;
+
+        var (exit, stdout, stderr) = await RunAsync("dali", "scan", line, "--json");
+        Assert.True(exit == 0, stderr);
+        var gear = JsonDocument.Parse(stdout).RootElement;
+        Assert.Equal([0, 1, 2, 3, 4], gear.EnumerateArray().Select(g => g.GetProperty("address").GetInt32()));
+        Assert.All(gear.EnumerateArray(), g => Assert.Equal(6, g.GetProperty("deviceType").GetInt32()));
+        Assert.All(gear.EnumerateArray(), g => Assert.Equal(254, g.GetProperty("level").GetInt32()));
+        Assert.All(gear.EnumerateArray(), g => Assert.Contains("LampOn", g.GetProperty("status").GetString(), StringComparison.Ordinal));
+
+        (exit, stdout, stderr) = await RunAsync("dali", "commission", line);
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("3 gear given a short address (existing addresses kept)", stdout, StringComparison.Ordinal);
+        Assert.Contains("commission [", stderr, StringComparison.Ordinal);
+
+        (exit, stdout, stderr) = await RunAsync("dali", "scan", line, "--json");
+        Assert.True(exit == 0, stderr);
+        Assert.Equal(Enumerable.Range(0, 8), JsonDocument.Parse(stdout).RootElement.EnumerateArray().Select(g => g.GetProperty("address").GetInt32()));
+
+        (exit, stdout, stderr) = await RunAsync("dali", "set", line, "gear:6", "100");
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("DAPC A6 100", stdout, StringComparison.Ordinal);
+        (exit, stdout, _) = await RunAsync("dali", "scan", line, "--json");
+        var levels = JsonDocument.Parse(stdout).RootElement.EnumerateArray().ToDictionary(g => g.GetProperty("address").GetInt32(), g => g.GetProperty("level").GetInt32());
+        Assert.Equal(100, levels[6]);
+        Assert.Equal(254, levels[5]);
+
+        (exit, _, stderr) = await RunAsync("dali", "set", line, "gear:64", "100");
+        Assert.Equal(1, exit);
+        Assert.Contains("bad target 'gear:64'", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Poller_OnTheSimulatedLine_RaisesFailedLampsAsEvents_AndReadsEnergy()
+    {
+        await using var sim = await CitySimDali.StartAsync("--gear", "16", "--failed", "2");
+        var failed = sim.FailedGear;
+        Assert.Equal(2, failed.Count);
+        var definition = new DaliLineDefinition("lights", sim.HostPort, true, TimeSpan.FromSeconds(10), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(10),
+            TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(100),
+            Enumerable.Range(0, 16).Select(i => new DaliGearDefinition(i, (ushort)(i < 8 ? 1 : 2), $"P-{i}", 60)).ToList());
+        var sink = new Sink();
+        await using var master = LubaDaliMaster.Open(sim.HostPort, new LubaMasterOptions { AnswerWindow = TimeSpan.FromMilliseconds(300) });
+        var line = new DaliLine(definition, master, sink, TimeProvider.System);
+
+        Assert.True(await line.Poller.SweepStatusAsync(CancellationToken.None), line.Poller.LastProblem);
+
+        var events = sink.Texts("lights/events");
+        Assert.Equal(failed.Select(i => $"lamp-failed: gear {i} (P-{i})").Order(), events.Order());
+        Assert.All(failed, i => Assert.True(line.Poller.Gear[i].LampFailure));
+        Assert.Equal(16 - failed.Count, line.Poller.Gear.Count(g => g.LampFailure == false));
+
+        var service = new DaliCommandService(Registry(line));
+        var dim = await service.ExecuteAsync("lights", new DaliCommandRequest("broadcast", "dapc", Level: 200), CancellationToken.None);
+        Assert.True(dim.Ok, dim.Message);
+        Assert.True(await line.Poller.SweepStatusAsync(CancellationToken.None), line.Poller.LastProblem);
+        Assert.Equal((byte)200, line.Poller.Gear[0].Level);
+
+        Assert.True(await line.Poller.ReadEnergyAsync(CancellationToken.None), line.Poller.LastProblem);
+        Assert.Contains(sink.Readings, r => r.Id == "lights/g0.power" && r.Quality == Quality.Good && r.Value.Number > 0);
+        Assert.Contains(sink.Readings, r => r.Id == "lights/g0.energy" && r.Quality == Quality.Good);
+    }
+
+    [Fact]
+    public async Task ThroughTheDaemon_ScanCommissionAndSetWork_WhileTheLineIsPolled()
+    {
+        await using var sim = await CitySimDali.StartAsync("--gear", "8", "--unaddressed", "3");
+        string dir = Path.Combine(Path.GetTempPath(), "edgectl-dali-edge-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(dir);
+        var values = new Dictionary<string, string?>
+        {
+            ["Edge:GatewayId"] = "gw-dali",
+            ["Edge:Central:Port"] = "1",
+            ["Edge:Buffer:Path"] = Path.Combine(dir, "buffer.db"),
+            ["Edge:LocalApi:SocketPath"] = Path.Combine(dir, "api.sock"),
+            ["Edge:DaliLines:0:Name"] = "lights",
+            ["Edge:DaliLines:0:Port"] = sim.HostPort,
+            ["Edge:DaliLines:0:StatusPeriodMs"] = "300",
+            ["Edge:DaliLines:0:AnswerWindowMs"] = "300",
+        };
+        for (int i = 0; i < 5; i++)
+        {
+            values[$"Edge:DaliLines:0:Gear:{i}:Address"] = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+        Assert.True(EdgeConfigLoader.TryLoad(configuration, out var settings, out var errors), string.Join("\n", errors));
+        using var buffer = City.Edge.Buffer.BatchBuffer.Open(settings.Options.Buffer.Path, settings.Options.Buffer.MaxBytes, settings.Options.GatewayId);
+        var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateBuilder(new Microsoft.AspNetCore.Builder.WebApplicationOptions { Args = [], ContentRootPath = dir });
+        builder.Configuration.Sources.Clear();
+        builder.Logging.ClearProviders();
+        var app = City.Edge.Program.Build(builder, City.Edge.Program.WithAliases(settings, buffer), buffer, TimeProvider.System, out var socket);
+        await app.StartAsync();
+        try
+        {
+            var (exit, stdout, stderr) = await RunAsync("dali", "scan", "lights", "--json", "--socket", socket);
+            Assert.True(exit == 0, stderr);
+            Assert.Equal([0, 1, 2, 3, 4], JsonDocument.Parse(stdout).RootElement.EnumerateArray().Select(g => g.GetProperty("address").GetInt32()));
+
+            (exit, stdout, stderr) = await RunAsync("dali", "commission", "lights", "--socket", socket);
+            Assert.True(exit == 0, stderr);
+            Assert.Contains("3 gear given a short address", stdout, StringComparison.Ordinal);
+
+            (exit, stdout, stderr) = await RunAsync("dali", "set", "lights", "broadcast", "100", "--socket", socket);
+            Assert.True(exit == 0, stderr);
+            (exit, stdout, stderr) = await RunAsync("dali", "scan", "lights", "--json", "--socket", socket);
+            Assert.True(exit == 0, stderr);
+            var gear = JsonDocument.Parse(stdout).RootElement.EnumerateArray().ToList();
+            Assert.Equal(Enumerable.Range(0, 8), gear.Select(g => g.GetProperty("address").GetInt32()));
+            Assert.All(gear, g => Assert.Equal(100, g.GetProperty("level").GetInt32()));
+
+            (exit, _, stderr) = await RunAsync("dali", "set", "nope", "broadcast", "1", "--socket", socket);
+            Assert.Equal(1, exit);
+            Assert.Contains("no DALI line named 'nope'", stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+            try
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Left in the temp directory.
+            }
+        }
+    }
+
+    private static DaliLineRegistry Registry(DaliLine line)
+    {
+        var registry = new DaliLineRegistry([line.Definition]);
+        registry.Add(line);
+        return registry;
+    }
+
+    private static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(params string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        // The host is loaded while the tests run: a wide answer window keeps a late answer from reading as "no answer".
+        int exit = await EdgeCtlCli.CreateRoot(stdout, stderr).Parse([.. args, "--answer-window-ms", "300"]).InvokeAsync();
+        return (exit, stdout.ToString(), stderr.ToString());
+    }
+
+    private sealed class Sink : IDaliReadingSink
+    {
+        private readonly Lock _gate = new();
+        private readonly List<(string Id, PointValue Value, Quality Quality)> _readings = [];
+
+        public List<(string Id, PointValue Value, Quality Quality)> Readings
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return _readings.ToList();
+                }
+            }
+        }
+
+        public List<string> Texts(string id) => Readings.Where(r => r.Id == id).Select(r => r.Value.Text!).ToList();
+
+        public ValueTask WriteAsync(string pointId, PointValue value, Quality quality, DateTimeOffset timestamp, CancellationToken cancellationToken)
+        {
+            lock (_gate)
+            {
+                _readings.Add((pointId, value, quality));
+            }
+
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    /// <summary>socat pty pair + <c>citysim dali --serial</c> on one end; <see cref="HostPort"/> is the other end.</summary>
+    private sealed class CitySimDali : IAsyncDisposable
+    {
+        private readonly string _directory;
+        private readonly Process _socat;
+        private readonly Process _sim;
+        private readonly StringBuilder _output = new();
+        private readonly SafeFileHandleHolder _keepOpen;
+
+        private CitySimDali(string directory, Process socat, Process sim, SafeFileHandleHolder keepOpen)
+        {
+            _directory = directory;
+            _socat = socat;
+            _sim = sim;
+            _keepOpen = keepOpen;
+            _sim.OutputDataReceived += (_, e) => Append(e.Data);
+            _sim.ErrorDataReceived += (_, e) => Append(e.Data);
+            _sim.BeginOutputReadLine();
+            _sim.BeginErrorReadLine();
+        }
+
+        public string HostPort => Path.Combine(_directory, "host");
+
+        public string Output
+        {
+            get
+            {
+                lock (_output)
+                {
+                    return _output.ToString();
+                }
+            }
+        }
+
+        /// <summary>Indexes of the failed lamps, from citysim's start line ("failed lamps: #3 #9;").</summary>
+        public List<int> FailedGear
+        {
+            get
+            {
+                var text = Output;
+                int start = text.IndexOf("failed lamps: ", StringComparison.Ordinal) + "failed lamps: ".Length;
+                int end = text.IndexOf(';', start);
+                return text[start..end].Split(' ', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                    .Select(s => int.Parse(s.TrimStart('#'), System.Globalization.CultureInfo.InvariantCulture)).Order().ToList();
+            }
+        }
+
+        public static async Task<CitySimDali> StartAsync(params string[] arguments)
+        {
+            string directory = Path.Combine(Path.GetTempPath(), "edgectl-dali-" + Guid.NewGuid().ToString("N")[..12]);
+            Directory.CreateDirectory(directory);
+            string host = Path.Combine(directory, "host");
+            string device = Path.Combine(directory, "device");
+            var socatStart = new ProcessStartInfo("socat") { RedirectStandardError = true, RedirectStandardOutput = true };
+            foreach (string argument in (string[])["-d", "-d", $"pty,raw,echo=0,link={host}", $"pty,raw,echo=0,link={device}"])
+            {
+                socatStart.ArgumentList.Add(argument);
+            }
+
+            var socat = Process.Start(socatStart) ?? throw new InvalidOperationException("socat did not start (apt-get install -y socat)");
+            socat.BeginErrorReadLine();
+            socat.BeginOutputReadLine();
+            var stopwatch = Stopwatch.StartNew();
+            while (!(File.Exists(host) && File.Exists(device)))
+            {
+                Assert.True(stopwatch.Elapsed < Deadline, "socat did not create the pty links");
+                await Task.Delay(50);
+            }
+
+            // Every edgectl run opens and closes the host end; socat ends when the last holder of a pty closes it.
+            var keepOpen = new SafeFileHandleHolder(File.OpenHandle(host, FileMode.Open, FileAccess.ReadWrite));
+            var simStart = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
+            simStart.ArgumentList.Add(Path.Combine(Root(), "simulators/CitySim/bin", Configuration(), "net10.0/citysim.dll"));
+            foreach (string argument in (string[])["dali", "--serial", device, .. arguments])
+            {
+                simStart.ArgumentList.Add(argument);
+            }
+
+            var sim = new CitySimDali(directory, socat, Process.Start(simStart) ?? throw new InvalidOperationException("citysim did not start"), keepOpen);
+            while (!sim.Output.Contains("dali line serving", StringComparison.Ordinal))
+            {
+                if (stopwatch.Elapsed > Deadline || sim._sim.HasExited)
+                {
+                    var output = sim.Output;
+                    await sim.DisposeAsync();
+                    Assert.Fail($"citysim dali did not start. Output:\n{output}");
+                }
+
+                await Task.Delay(50);
+            }
+
+            return sim;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var process in new[] { _sim, _socat })
+            {
+                if (!process.HasExited)
+                {
+                    process.Kill(entireProcessTree: true);
+                    await process.WaitForExitAsync();
+                }
+
+                process.Dispose();
+            }
+
+            _keepOpen.Dispose();
+            try
+            {
+                Directory.Delete(_directory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A pty link may still be going away; the temp directory is harmless.
+            }
+        }
+
+        private void Append(string? line)
+        {
+            if (line is not null)
+            {
+                lock (_output)
+                {
+                    _output.AppendLine(line);
+                }
+            }
+        }
+
+        private static string Root()
+        {
+            var directory = new DirectoryInfo(AppContext.BaseDirectory);
+            while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Edge.sln")))
+            {
+                directory = directory.Parent;
+            }
+
+            return directory?.FullName ?? throw new InvalidOperationException("Edge.sln not found above " + AppContext.BaseDirectory);
+        }
+
+        private static string Configuration() =>
+            AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+    }
+
+    private sealed class SafeFileHandleHolder(Microsoft.Win32.SafeHandles.SafeFileHandle handle) : IDisposable
+    {
+        public void Dispose() => handle.Dispose();
+    }
+}
