@@ -1,5 +1,6 @@
 using System.CommandLine;
 using City.EdgeCtl.Modbus;
+using City.EdgeCtl.Snmp;
 
 namespace City.EdgeCtl;
 
@@ -47,6 +48,7 @@ internal static class EdgeCtlCli
             plan,
             write,
             ModbusCli.Create(jsonOption, output, error),
+            SnmpCli.Create(jsonOption, output, error),
         };
     }
 }
