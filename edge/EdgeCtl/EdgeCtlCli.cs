@@ -1,6 +1,7 @@
 using System.CommandLine;
 using City.EdgeCtl.Dali;
 using City.EdgeCtl.Modbus;
+using City.EdgeCtl.Snmp;
 
 namespace City.EdgeCtl;
 
@@ -49,6 +50,7 @@ internal static class EdgeCtlCli
             write,
             ModbusCli.Create(jsonOption, output, error),
             DaliCli.Create(socketOption, jsonOption, output, error),
+            SnmpCli.Create(jsonOption, output, error),
         };
     }
 }
