@@ -75,6 +75,38 @@ public class SnmpCommandTests
         Assert.Equal(0, await run.WaitAsync(TimeSpan.FromSeconds(30)));
     }
 
+    [Fact]
+    public async Task Alarm_every_toggles_the_detector_fault_bit_and_sends_v2c_traps_with_the_community()
+    {
+        await using var receiver = SnmpNotificationReceiver.CreateUdp(new IPEndPoint(IPAddress.Loopback, 0));
+        receiver.AddCommunity("tsc");
+        receiver.Start();
+        var port = FreeUdpPort();
+
+        using var stop = new CancellationTokenSource();
+        var root = new RootCommand { SnmpCommand.Create(TimeProvider.System) };
+        var run = root.Parse(["snmp", "--port", port.ToString(CultureInfo.InvariantCulture), "--community", "tsc", "--alarm-every", "1",
+            "--trap-to", $"127.0.0.1:{receiver.LocalEndPoint.Port}", "--json"]).InvokeAsync(cancellationToken: stop.Token);
+        try
+        {
+            using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            var raised = await receiver.Notifications.ReadAsync(wait.Token);
+            var cleared = await receiver.Notifications.ReadAsync(wait.Token);
+
+            Assert.Equal(SnmpVersion.V2c, raised.Version);
+            Assert.Equal("tsc", raised.SecurityName);
+            Assert.Equal(NtcipMib.AlarmChangeTrap, raised.TrapOid);
+            Assert.Contains(new VarBind(NtcipMib.ShortAlarmStatus.Append(0), SnmpValue.Integer(1 << 5)), raised.VarBinds);
+            Assert.Contains(new VarBind(NtcipMib.ShortAlarmStatus.Append(0), SnmpValue.Integer(0)), cleared.VarBinds);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+        }
+
+        Assert.Equal(0, await run.WaitAsync(TimeSpan.FromSeconds(30)));
+    }
+
     private static async Task WaitUntilAnsweringAsync(SnmpManager manager, SnmpTarget target, Task<int> run)
     {
         for (var attempt = 0; ; attempt++)
