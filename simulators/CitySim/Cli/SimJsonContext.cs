@@ -8,4 +8,6 @@ namespace City.Sim.Cli;
 [JsonSerializable(typeof(LoadReport))]
 [JsonSerializable(typeof(ListeningDevice))]
 [JsonSerializable(typeof(SerialDevice))]
+[JsonSerializable(typeof(City.Sim.Snmp.SnmpListening))]
+[JsonSerializable(typeof(City.Sim.Snmp.SnmpTrapSent))]
 internal sealed partial class SimJsonContext : JsonSerializerContext;
