@@ -122,32 +122,8 @@ public static partial class ModbusPdu
 
     /// <summary>Decodes a 01/02 request. <see cref="ModbusPduStatus.QuantityOutOfRange"/> should be answered with exception 03.</summary>
     public static ModbusPduStatus DecodeReadBitsRequest(
-        ReadOnlySpan<byte> pdu, out ModbusFunctionCode function, out ushort address, out ushort quantity)
-    {
-        function = default;
-        address = 0;
-        quantity = 0;
-        if (pdu.IsEmpty)
-        {
-            return ModbusPduStatus.Truncated;
-        }
-
-        if (!IsReadBitsFunction((ModbusFunctionCode)pdu[0]))
-        {
-            return ModbusPduStatus.UnexpectedFunction;
-        }
-
-        ModbusPduStatus status = CheckExactLength(pdu, 5);
-        if (status != ModbusPduStatus.Valid)
-        {
-            return status;
-        }
-
-        function = (ModbusFunctionCode)pdu[0];
-        address = BinaryPrimitives.ReadUInt16BigEndian(pdu[1..]);
-        quantity = BinaryPrimitives.ReadUInt16BigEndian(pdu[3..]);
-        return quantity is 0 or > MaxReadBits ? ModbusPduStatus.QuantityOutOfRange : ModbusPduStatus.Valid;
-    }
+        ReadOnlySpan<byte> pdu, out ModbusFunctionCode function, out ushort address, out ushort quantity) =>
+        DecodeReadRequest(pdu, ModbusFunctionCode.ReadCoils, ModbusFunctionCode.ReadDiscreteInputs, MaxReadBits, out function, out address, out quantity);
 
     /// <summary>Decodes a 05 request. A value other than FF00/0000 gives <see cref="ModbusPduStatus.InvalidValue"/> (answer exception 03).</summary>
     public static ModbusPduStatus DecodeWriteSingleCoilRequest(ReadOnlySpan<byte> pdu, out ushort address, out bool value)

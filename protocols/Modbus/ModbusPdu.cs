@@ -137,7 +137,13 @@ public static partial class ModbusPdu
 
     /// <summary>Decodes a 03/04 request. <see cref="ModbusPduStatus.QuantityOutOfRange"/> should be answered with exception 03.</summary>
     public static ModbusPduStatus DecodeReadRegistersRequest(
-        ReadOnlySpan<byte> pdu, out ModbusFunctionCode function, out ushort address, out ushort quantity)
+        ReadOnlySpan<byte> pdu, out ModbusFunctionCode function, out ushort address, out ushort quantity) =>
+        DecodeReadRequest(pdu, ModbusFunctionCode.ReadHoldingRegisters, ModbusFunctionCode.ReadInputRegisters, MaxReadRegisters, out function, out address, out quantity);
+
+    /// <summary>The shared shape of the 01/02/03/04 requests: function, address, quantity (1..<paramref name="maxQuantity"/>).</summary>
+    private static ModbusPduStatus DecodeReadRequest(
+        ReadOnlySpan<byte> pdu, ModbusFunctionCode first, ModbusFunctionCode second, int maxQuantity,
+        out ModbusFunctionCode function, out ushort address, out ushort quantity)
     {
         function = default;
         address = 0;
@@ -147,7 +153,7 @@ public static partial class ModbusPdu
             return ModbusPduStatus.Truncated;
         }
 
-        if (!IsReadRegistersFunction((ModbusFunctionCode)pdu[0]))
+        if ((ModbusFunctionCode)pdu[0] != first && (ModbusFunctionCode)pdu[0] != second)
         {
             return ModbusPduStatus.UnexpectedFunction;
         }
@@ -161,7 +167,7 @@ public static partial class ModbusPdu
         function = (ModbusFunctionCode)pdu[0];
         address = BinaryPrimitives.ReadUInt16BigEndian(pdu[1..]);
         quantity = BinaryPrimitives.ReadUInt16BigEndian(pdu[3..]);
-        return quantity is 0 or > MaxReadRegisters ? ModbusPduStatus.QuantityOutOfRange : ModbusPduStatus.Valid;
+        return quantity == 0 || quantity > maxQuantity ? ModbusPduStatus.QuantityOutOfRange : ModbusPduStatus.Valid;
     }
 
     /// <summary>Decodes a 06 request.</summary>
