@@ -5,6 +5,7 @@ using City.Edge.Dali;
 using City.Edge.Forwarding;
 using City.Edge.LocalApi;
 using City.Edge.Polling;
+using City.Edge.Snmp;
 using City.Edge.Status;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -149,6 +150,8 @@ public static class Program
             Description = p.Description,
         }).Concat(settings.DaliLines.SelectMany(l => l.Catalogue()));
         var aliases = buffer.SyncCatalogue(catalogue);
+        buffer.DeclareEventPoints(settings.Devices.SelectMany(d => d.Points).Where(p => p.Snmp?.Kind == SnmpPointKind.Event).Select(p => p.Id)
+            .Concat(settings.DaliLines.Select(l => l.EventsPointId)));
         var devices = settings.Devices
             .Select(d => d with { Points = d.Points.Select(p => p with { Alias = aliases[p.Id] }).ToList() })
             .ToList();

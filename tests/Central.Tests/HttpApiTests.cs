@@ -1,4 +1,6 @@
 using System.Net;
+using City.Contract;
+using City.Contract.Wire;
 
 namespace City.Central.Tests;
 
@@ -17,6 +19,9 @@ public sealed class HttpApiTests
     [InlineData("/api/v1/points/history?gateway=cab-unknown&point=1", HttpStatusCode.NotFound, "cab-unknown")]
     [InlineData("/api/v1/points/latest?gateway=cab-unknown", HttpStatusCode.NotFound, "cab-unknown")]
     [InlineData("/api/v1/points/latest", HttpStatusCode.BadRequest, "gateway")]
+    [InlineData("/api/v1/events?gateway=cab-unknown", HttpStatusCode.NotFound, "cab-unknown")]
+    [InlineData("/api/v1/events?from=noon", HttpStatusCode.BadRequest, "from")]
+    [InlineData("/api/v1/events?limit=0", HttpStatusCode.BadRequest, "limit")]
     public async Task BadParameters_GetAClearJsonError(string path, HttpStatusCode expected, string mentioned)
     {
         await using var central = await CentralHost.StartAsync(null, "--Central:AdmitOnBirth=true");
@@ -48,6 +53,48 @@ public sealed class HttpApiTests
         Assert.Equal([5.0, 6, 7, 8, 9, 100, 101, 102, 103], readings.Select(r => r.GetProperty("value").GetDouble()));
         Assert.Equal("2026-11-20T12:00:05.000Z", readings[0].GetProperty("timestamp").GetString());
         Assert.Equal("good", readings[0].GetProperty("quality").GetString());
+    }
+
+    [Fact]
+    public async Task Events_lists_the_events_batches_of_every_gateway_with_point_ids_and_leaves_telemetry_out()
+    {
+        await using var central = await CentralHost.StartAsync(null, "--Central:AdmitOnBirth=true");
+        await using var north = await FakeGateway.ConnectAsync(central.MqttPort, "cab-north");
+        await using var south = await FakeGateway.ConnectAsync(central.MqttPort, "cab-south");
+        await north.BirthAsync(1);
+        await south.BirthAsync(1);
+        var t0 = DateTimeOffset.UtcNow.AddMinutes(-5).ToUnixTimeMilliseconds();
+        Reading Status(long at, string text) => new(3, at, PointValue.FromText(text));
+
+        await north.DataAsync(1, FakeGateway.SampleReadings(10, t0));
+        await north.DataAsync(2, [Status(t0 + 2_000, "lamp-failed: gear 7")], kind: BatchKind.Events);
+        await south.DataAsync(1, [Status(t0 + 1_000, "alarm: detector fault")], kind: BatchKind.Events);
+        var northAcked = new HashSet<ulong>();
+        while (northAcked.Count < 2)
+        {
+            northAcked.UnionWith((await north.NextAckAsync()).CommittedSeqs);
+        }
+
+        await south.NextAckAsync();
+
+        var all = await central.GetJsonAsync("/api/v1/events");
+        var events = all.GetProperty("events").EnumerateArray().ToList();
+        Assert.Equal(["cab-south", "cab-north"], events.Select(e => e.GetProperty("gateway").GetString()));
+        Assert.Equal(["alarm: detector fault", "lamp-failed: gear 7"], events.Select(e => e.GetProperty("value").GetString()));
+        Assert.All(events, e => Assert.Equal("lamp1/status", e.GetProperty("point").GetString()));
+        Assert.All(events, e => Assert.Equal("lamp1", e.GetProperty("device").GetString()));
+        Assert.False(all.GetProperty("truncated").GetBoolean());
+
+        var north1 = await central.GetJsonAsync("/api/v1/events?gateway=cab-north&limit=1");
+        var only = Assert.Single(north1.GetProperty("events").EnumerateArray().ToList());
+        Assert.Equal("lamp-failed: gear 7", only.GetProperty("value").GetString());
+
+        var later = await central.GetJsonAsync($"/api/v1/events?from={Uri.EscapeDataString(DateTimeOffset.FromUnixTimeMilliseconds(t0 + 1_500).ToString("O"))}");
+        Assert.Equal("cab-north", Assert.Single(later.GetProperty("events").EnumerateArray().ToList()).GetProperty("gateway").GetString());
+
+        var limited = await central.GetJsonAsync("/api/v1/events?limit=1");
+        Assert.True(limited.GetProperty("truncated").GetBoolean());
+        Assert.Equal("cab-south", Assert.Single(limited.GetProperty("events").EnumerateArray().ToList()).GetProperty("gateway").GetString());
     }
 
     [Fact]

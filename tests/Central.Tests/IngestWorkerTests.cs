@@ -36,6 +36,8 @@ public sealed class IngestWorkerTests
 
         public IEnumerable<StoredBatch> FindBatches(string gatewayId, long fromUnixMs, long toUnixMs, long maxBatchSpanMs) => [];
 
+        public IEnumerable<StoredBatch> FindEventBatches(string gatewayId, long fromUnixMs, long toUnixMs, long maxBatchSpanMs) => [];
+
         public void Dispose()
         {
         }

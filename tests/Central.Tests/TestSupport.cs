@@ -173,9 +173,9 @@ internal sealed class FakeGateway : IAsyncDisposable
     public Task DeathAsync(ulong epoch) =>
         PublishAsync(Topics.Death(Id), new Death { GatewayId = Id, Epoch = epoch }.ToByteArray());
 
-    public async Task<byte[]> DataAsync(ulong seq, IReadOnlyList<Reading> readings, ulong epoch = 1)
+    public async Task<byte[]> DataAsync(ulong seq, IReadOnlyList<Reading> readings, ulong epoch = 1, BatchKind kind = BatchKind.Telemetry)
     {
-        var payload = BatchCodec.EncodeToBytes(new BatchHeader(Id, epoch, seq, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()), readings);
+        var payload = BatchCodec.EncodeToBytes(new BatchHeader(Id, epoch, seq, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), kind), readings);
         await PublishAsync(Topics.Data(Id), payload);
         return payload;
     }

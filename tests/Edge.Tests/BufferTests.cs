@@ -205,6 +205,61 @@ public sealed class BufferTests : IDisposable
     }
 
     [Fact]
+    public void Device_events_travel_in_events_batches_ahead_of_the_backlog()
+    {
+        using var buffer = Open();
+        buffer.SyncCatalogue([new PointInfo { Id = "line1/events", Type = PointType.Text, Device = "line1" }]);
+        buffer.DeclareEventPoints(["line1/events"]);
+        var eventAlias = buffer.AliasOf("line1/events");
+        var backlog = buffer.Append([Readings(buffer, 3)]).Seqs;
+
+        var t = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var lampFailed = new Reading(eventAlias, t, PointValue.FromText("lamp-failed: gear 7 (pole P-7)"));
+        var mixed = Readings(buffer, 2);
+        mixed.Insert(1, lampFailed);
+        var result = buffer.Append([mixed]);
+
+        Assert.Equal(2, result.Seqs.Count);
+        Assert.Equal(3, result.ReadingsStored);
+        var pending = buffer.TakePending(10, liveFromSeq: ulong.MaxValue);
+        Assert.Equal(BatchKind.Events, pending[0].Kind);
+        Assert.Equal([lampFailed], BatchBuffer.DecodeReadings(pending[0]));
+        Assert.Equal(backlog[0], pending[1].Seq);
+        Assert.All(pending.Skip(1), b => Assert.Equal(BatchKind.Telemetry, b.Kind));
+        Assert.DoesNotContain(pending.Skip(1).SelectMany(BatchBuffer.DecodeReadings), r => r.Alias == eventAlias);
+    }
+
+    [Fact]
+    public void Device_events_are_never_evicted_by_the_size_cap()
+    {
+        using var buffer = Open(maxBytes: 64 * 1024);
+        buffer.SyncCatalogue([new PointInfo { Id = "tc1/events", Type = PointType.Text, Device = "tc1" }]);
+        buffer.DeclareEventPoints(["tc1/events"]);
+        var eventAlias = buffer.AliasOf("tc1/events");
+        var alarm = new Reading(eventAlias, 1_000, PointValue.FromText("alarm raised: detector fault"));
+        buffer.Append([[alarm]]);
+
+        var rng = new Random(4);
+        var alias = buffer.AliasOf("meter1/voltage");
+        for (var i = 0; i < 100; i++)
+        {
+            buffer.Append([Enumerable.Range(0, 300).Select(j => new Reading(alias, j, PointValue.FromNumber(rng.NextDouble()))).ToList()]);
+        }
+
+        Assert.True(buffer.GetStats().ReadingsDropped > 0);
+        var events = buffer.TakePending(1000, liveFromSeq: ulong.MaxValue).Where(b => b.Kind == BatchKind.Events).SelectMany(BatchBuffer.DecodeReadings);
+        Assert.Contains(alarm, events);
+    }
+
+    [Fact]
+    public void Declaring_an_event_point_without_an_alias_names_it()
+    {
+        using var buffer = Open();
+        var error = Assert.Throws<KeyNotFoundException>(() => buffer.DeclareEventPoints(["nowhere/events"]));
+        Assert.Contains("nowhere/events", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void PendingOrder_IsEventsThenLiveThenBacklog_OldestFirst()
     {
         using var buffer = Open();

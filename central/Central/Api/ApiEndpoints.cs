@@ -18,6 +18,8 @@ internal static class ApiEndpoints
 {
     public const int DefaultHistoryLimit = 10_000;
     public const int MaxHistoryLimit = 1_000_000;
+    public const int DefaultEventsLimit = 1_000;
+    public const int MaxEventsLimit = 100_000;
     private static readonly TimeSpan DefaultHistorySpan = TimeSpan.FromHours(1);
 
     public static IEndpointRouteBuilder MapCentralApi(this IEndpointRouteBuilder app)
@@ -27,6 +29,7 @@ internal static class ApiEndpoints
         api.MapGet("/gateways", Gateways);
         api.MapGet("/points/latest", Latest);
         api.MapGet("/points/history", History);
+        api.MapGet("/events", Events);
         api.MapGet("/stats", Stats);
         return app;
     }
@@ -174,21 +177,8 @@ internal static class ApiEndpoints
                 }
             }
 
-            var batch = new Batch
-            {
-                GatewayId = stored.GatewayId,
-                Seq = stored.Seq,
-                Compression = stored.Compression,
-                ReadingCount = (uint)stored.ReadingCount,
-                Body = Google.Protobuf.UnsafeByteOperations.UnsafeWrap(stored.Body),
-            };
-            if (!BatchCodec.TryDecodeBody(batch, out var body, out _))
-            {
-                continue;
-            }
-
             scratch.Clear();
-            if (!BatchCodec.TryAppendReadings(body, scratch, out _, alias))
+            if (!TryReadStored(stored, scratch, alias))
             {
                 continue;
             }
@@ -204,6 +194,100 @@ internal static class ApiEndpoints
 
         SortAndTrim(result, limit, ref truncated);
         return result;
+    }
+
+    /// <summary>The readings of a stored batch (only those of <paramref name="onlyAlias"/> when given); false if its body no longer decodes.</summary>
+    private static bool TryReadStored(StoredBatch stored, List<Reading> destination, uint? onlyAlias = null)
+    {
+        var batch = new Batch
+        {
+            GatewayId = stored.GatewayId,
+            Seq = stored.Seq,
+            Compression = stored.Compression,
+            ReadingCount = (uint)stored.ReadingCount,
+            Body = Google.Protobuf.UnsafeByteOperations.UnsafeWrap(stored.Body),
+        };
+        return BatchCodec.TryDecodeBody(batch, out var body, out _) && BatchCodec.TryAppendReadings(body, destination, out _, onlyAlias);
+    }
+
+    /// <summary>
+    /// Device events (lamp failures, alarms, traps, the edge's own dropped-reading counts) of one gateway or of all,
+    /// from the EVENTS batches, oldest first; <c>limit</c> keeps the oldest, so a client pages with from = the last
+    /// timestamp it saw.
+    /// </summary>
+    private static IResult Events(HttpRequest request, GatewayRegistry registry, IReadingStore store, TimeProvider time)
+    {
+        var query = request.Query;
+        string? gateway = query["gateway"];
+        IReadOnlyList<GatewayState> gateways;
+        if (gateway is null)
+        {
+            gateways = registry.All();
+        }
+        else if (TryGetGateway(gateway, registry, out var one, out var problem))
+        {
+            gateways = [one];
+        }
+        else
+        {
+            return problem;
+        }
+
+        var now = time.GetUtcNow();
+        if (!TryParseTime(query["to"], "to", now, out var to, out var timeProblem)
+            || !TryParseTime(query["from"], "from", to - DefaultHistorySpan, out var from, out timeProblem))
+        {
+            return timeProblem;
+        }
+
+        if (from > to)
+        {
+            return BadRequest($"from ({JsonValues.Time(from)}) is after to ({JsonValues.Time(to)}).");
+        }
+
+        var limit = DefaultEventsLimit;
+        string? limitText = query["limit"];
+        if (limitText is not null
+            && (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit < 1 || limit > MaxEventsLimit))
+        {
+            return BadRequest($"limit: '{limitText}' is not a whole number between 1 and {MaxEventsLimit}.");
+        }
+
+        var fromMs = from.ToUnixTimeMilliseconds();
+        var toMs = to.ToUnixTimeMilliseconds();
+        var found = new List<(GatewayState Gateway, Reading Reading, CataloguePoint? Point)>();
+        var scratch = new List<Reading>();
+        foreach (var state in gateways)
+        {
+            var catalogue = new Dictionary<uint, CataloguePoint>();
+            foreach (var point in state.Catalogue)
+            {
+                catalogue[point.Alias] = point;
+            }
+
+            foreach (var stored in store.FindEventBatches(state.Id, fromMs, toMs, state.MaxBatchSpanMs))
+            {
+                scratch.Clear();
+                if (!TryReadStored(stored, scratch))
+                {
+                    continue;
+                }
+
+                found.AddRange(scratch.Where(r => r.TimestampUnixMs >= fromMs && r.TimestampUnixMs <= toMs)
+                    .Select(r => (state, r, catalogue.GetValueOrDefault(r.Alias))));
+            }
+        }
+
+        var ordered = found.OrderBy(e => e.Reading.TimestampUnixMs).ThenBy(e => e.Gateway.Id, StringComparer.Ordinal).ToList();
+        var events = ordered.Take(limit).Select(e => new EventResponse(
+            e.Gateway.Id,
+            JsonValues.Time(e.Reading.TimestampUnixMs),
+            e.Point?.Id,
+            e.Reading.Alias,
+            e.Point?.Device ?? string.Empty,
+            JsonValues.Value(e.Reading.Value),
+            JsonValues.Quality(e.Reading.Quality))).ToList();
+        return Results.Ok(new EventsResponse(JsonValues.Time(from), JsonValues.Time(to), ordered.Count > limit, events));
     }
 
     private static void SortAndTrim(List<Reading> readings, int limit, ref bool truncated)

@@ -37,6 +37,10 @@ internal sealed record HistoryResponse(
     bool Truncated,
     IReadOnlyList<HistoryReading> Readings);
 
+internal sealed record EventResponse(string Gateway, string Timestamp, string? Point, uint Alias, string Device, object? Value, string Quality);
+
+internal sealed record EventsResponse(string From, string To, bool Truncated, IReadOnlyList<EventResponse> Events);
+
 internal sealed record StatsResponse(
     long BatchesAccepted,
     long ReadingsAccepted,

@@ -50,4 +50,7 @@ internal interface IReadingStore : IDisposable
     /// largest tMax - tMin the gateway ever stored.
     /// </summary>
     IEnumerable<StoredBatch> FindBatches(string gatewayId, long fromUnixMs, long toUnixMs, long maxBatchSpanMs);
+
+    /// <summary>As <see cref="FindBatches"/>, but only the gateway's EVENTS batches, without reading its telemetry.</summary>
+    IEnumerable<StoredBatch> FindEventBatches(string gatewayId, long fromUnixMs, long toUnixMs, long maxBatchSpanMs);
 }

@@ -42,6 +42,7 @@ internal sealed class LiteDbReadingStore : IReadingStore
         catalogues = database.GetCollection(CataloguesCollection);
         latest = database.GetCollection(LatestCollection);
         batches.EnsureIndex("k", "$.k");
+        batches.EnsureIndex("ek", "$.ek");
     }
 
     public bool IsHealthy => healthy;
@@ -151,13 +152,21 @@ internal sealed class LiteDbReadingStore : IReadingStore
         }
     }
 
-    public IEnumerable<StoredBatch> FindBatches(string gatewayId, long fromUnixMs, long toUnixMs, long maxBatchSpanMs)
+    public IEnumerable<StoredBatch> FindBatches(string gatewayId, long fromUnixMs, long toUnixMs, long maxBatchSpanMs) =>
+        Find("k", gatewayId, fromUnixMs, toUnixMs, maxBatchSpanMs);
+
+    public IEnumerable<StoredBatch> FindEventBatches(string gatewayId, long fromUnixMs, long toUnixMs, long maxBatchSpanMs) =>
+        Find("ek", gatewayId, fromUnixMs, toUnixMs, maxBatchSpanMs);
+
+    public void Dispose() => database.Dispose();
+
+    private IEnumerable<StoredBatch> Find(string index, string gatewayId, long fromUnixMs, long toUnixMs, long maxBatchSpanMs)
     {
         var low = Key(gatewayId, SaturatingSubtract(fromUnixMs, Math.Max(0, maxBatchSpanMs)));
         var high = Key(gatewayId, toUnixMs);
 
-        // An index scan on k: gateway first, then the first timestamp, in order.
-        foreach (var doc in batches.Find(Query.Between("k", low, high)))
+        // An index scan: gateway first, then the first timestamp, in order.
+        foreach (var doc in batches.Find(Query.Between(index, low, high)))
         {
             if (doc["t1"].AsInt64 >= fromUnixMs && doc["t0"].AsInt64 <= toUnixMs)
             {
@@ -165,8 +174,6 @@ internal sealed class LiteDbReadingStore : IReadingStore
             }
         }
     }
-
-    public void Dispose() => database.Dispose();
 
     /// <summary>
     /// LiteDB 5 writes a commit's pages to its log file without fsync; an ack promises more than the
@@ -189,20 +196,31 @@ internal sealed class LiteDbReadingStore : IReadingStore
 
     private static long SaturatingSubtract(long value, long amount) => value < long.MinValue + amount ? long.MinValue : value - amount;
 
-    private static BsonDocument ToDocument(StoredBatch batch) => new()
+    private static BsonDocument ToDocument(StoredBatch batch)
     {
-        ["k"] = Key(batch.GatewayId, batch.TMinUnixMs),
-        ["gw"] = batch.GatewayId,
-        ["seq"] = unchecked((long)batch.Seq),
-        ["ep"] = unchecked((long)batch.Epoch),
-        ["kind"] = (int)batch.Kind,
-        ["t0"] = batch.TMinUnixMs,
-        ["t1"] = batch.TMaxUnixMs,
-        ["n"] = batch.ReadingCount,
-        ["c"] = (int)batch.Compression,
-        ["rx"] = batch.ReceivedUnixMs,
-        ["body"] = batch.Body,
-    };
+        var doc = new BsonDocument
+        {
+            ["k"] = Key(batch.GatewayId, batch.TMinUnixMs),
+            ["gw"] = batch.GatewayId,
+            ["seq"] = unchecked((long)batch.Seq),
+            ["ep"] = unchecked((long)batch.Epoch),
+            ["kind"] = (int)batch.Kind,
+            ["t0"] = batch.TMinUnixMs,
+            ["t1"] = batch.TMaxUnixMs,
+            ["n"] = batch.ReadingCount,
+            ["c"] = (int)batch.Compression,
+            ["rx"] = batch.ReceivedUnixMs,
+            ["body"] = batch.Body,
+        };
+
+        // Only EVENTS batches carry this key, so its index lists them without touching the telemetry.
+        if (batch.Kind == BatchKind.Events)
+        {
+            doc["ek"] = doc["k"];
+        }
+
+        return doc;
+    }
 
     private static StoredBatch ReadBatch(BsonDocument doc) => new(
         doc["gw"].AsString,

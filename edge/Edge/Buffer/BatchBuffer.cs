@@ -56,6 +56,7 @@ public sealed class BatchBuffer : IDisposable
     private readonly Lock _gate = new();
     private readonly HashSet<ulong> _inFlight = [];
     private readonly Dictionary<string, uint> _aliasById = new(StringComparer.Ordinal);
+    private readonly HashSet<uint> _eventAliases = [];
     private BufferMeta _state;
     private bool _disposed;
 
@@ -234,6 +235,25 @@ public sealed class BatchBuffer : IDisposable
         }
     }
 
+    /// <summary>
+    /// Declares the points whose readings are device events (a lamp failed, an alarm trap): from now on
+    /// <see cref="Append"/> puts their readings in EVENTS batches, which are sent before any telemetry and never evicted
+    /// by the size cap. Not persisted: the daemon declares them at every start, after <see cref="SyncCatalogue"/>.
+    /// </summary>
+    public void DeclareEventPoints(IEnumerable<string> pointIds)
+    {
+        ArgumentNullException.ThrowIfNull(pointIds);
+        lock (_gate)
+        {
+            foreach (var id in pointIds)
+            {
+                _eventAliases.Add(_aliasById.TryGetValue(id, out var alias)
+                    ? alias
+                    : throw new KeyNotFoundException($"Event point '{id}' has no alias; call SyncCatalogue first."));
+            }
+        }
+    }
+
     public uint AliasOf(string pointId)
     {
         lock (_gate)
@@ -268,8 +288,14 @@ public sealed class BatchBuffer : IDisposable
             var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
             InTransaction(() =>
             {
-                foreach (var readings in groups)
+                foreach (var group in groups)
                 {
+                    var (readings, events) = SplitEvents(group);
+                    if (events.Count > 0)
+                    {
+                        state = AddEventBatch(state, events, now, seqs, ref stored, ref dropped, ref evicted);
+                    }
+
                     if (readings.Count == 0)
                     {
                         continue;
@@ -693,6 +719,51 @@ public sealed class BatchBuffer : IDisposable
         }
 
         return (batches, readings, state);
+    }
+
+    private (IReadOnlyList<Reading> Telemetry, List<Reading> Events) SplitEvents(IReadOnlyList<Reading> readings)
+    {
+        if (_eventAliases.Count == 0 || !readings.Any(r => _eventAliases.Contains(r.Alias)))
+        {
+            return (readings, []);
+        }
+
+        var telemetry = new List<Reading>(readings.Count);
+        var events = new List<Reading>();
+        foreach (var reading in readings)
+        {
+            (_eventAliases.Contains(reading.Alias) ? events : telemetry).Add(reading);
+        }
+
+        return (telemetry, events);
+    }
+
+    /// <summary>
+    /// Adds one EVENTS batch with device events. Telemetry is evicted to make room; only when even that is not enough
+    /// are the events dropped, and counted like any dropped reading.
+    /// </summary>
+    private BufferMeta AddEventBatch(BufferMeta state, List<Reading> events, long now, List<ulong> seqs, ref long stored, ref long dropped, ref int evicted)
+    {
+        var seq = state.NextSeq;
+        var payload = BatchCodec.EncodeToBytes(new BatchHeader(GatewayId, state.Epoch, seq, now, BatchKind.Events), events);
+        if (state.BytesUsed + payload.Length + EventReserveBytes > MaxBytes)
+        {
+            var (batches, readingsEvicted, newState) = Evict(state, payload.Length + EventReserveBytes);
+            state = newState;
+            evicted += batches;
+            dropped += readingsEvicted;
+        }
+
+        if (state.BytesUsed + payload.Length + EventReserveBytes > MaxBytes)
+        {
+            dropped += events.Count;
+            return state with { ReadingsDropped = state.ReadingsDropped + events.Count };
+        }
+
+        Insert(seq, BatchKind.Events, now, events.Count, payload, tag: null);
+        seqs.Add(seq);
+        stored += events.Count;
+        return state.Added(payload.Length, events.Count) with { NextSeq = seq + 1, ReadingsBuffered = state.ReadingsBuffered + events.Count };
     }
 
     /// <summary>
