@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The demo: central (embedded MQTT broker and store), the hardware simulator (a cabinet's Modbus TCP
-# devices: energy meter, traffic controller, three-phase meter; and a second energy meter) and two
+# devices: energy meter, traffic controller, three-phase meter; an NTCIP traffic controller on SNMP; a DALI
+# line of street lamps behind a LUBA interface on a socat pseudo-terminal; and a second energy meter) and two
 # edge gateways polling them. Ctrl-C or SIGTERM stops everything cleanly.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -9,6 +10,8 @@ run="$root/.run/demo"
 http_url="${DEMO_HTTP_URL:-http://127.0.0.1:8080}"
 mqtt_port="${DEMO_MQTT_PORT:-1883}"
 meter_port="${DEMO_METER_PORT:-5020}"
+snmp_port="${DEMO_SNMP_PORT:-16161}"
+trap_port="${DEMO_TRAP_PORT:-16162}"
 
 if ! command -v dotnet >/dev/null 2>&1; then
   echo "demo: the .NET SDK (dotnet) is needed" >&2
@@ -63,19 +66,40 @@ pids+=($!)
 "$sim_bin" meter --port $((meter_port + 1)) >"$run/logs/citysim-meter.log" 2>&1 &
 pids+=($!)
 
+# One street-lighting line: 4 LED drivers with D4i energy, one failed lamp, DALI wire timing.
+dali=false
+if command -v socat >/dev/null 2>&1; then
+  socat -d pty,raw,echo=0,link="$run/dali-sim" pty,raw,echo=0,link="$run/dali-host" 2>"$run/logs/socat-dali.log" &
+  pids+=($!)
+  for _ in $(seq 50); do [[ -e "$run/dali-sim" && -e "$run/dali-host" ]] && break; sleep 0.1; done
+  "$sim_bin" dali --serial "$run/dali-sim" --gear 4 --failed 1 --wire-timing >"$run/logs/citysim-dali.log" 2>&1 &
+  pids+=($!)
+  dali=true
+else
+  echo "demo: socat is not installed (apt-get install socat): the DALI line is left out"
+fi
+"$sim_bin" snmp --port "$snmp_port" --trap-to "127.0.0.1:$trap_port" --alarm-every 45 >"$run/logs/citysim-snmp.log" 2>&1 &
+pids+=($!)
+
 for _ in $(seq 150); do
   curl -fs "$http_url/healthz" >/dev/null 2>&1 && break
   sleep 0.2
 done
 curl -fs "$http_url/healthz" >/dev/null || { echo "demo: central did not come up; see .run/demo/logs/central.log" >&2; tail -n 20 "$run/logs/central.log" >&2; exit 1; }
 
-# appsettings.json holds meter1 (unit 1) and, disabled, tc1 (unit 2, traffic-controller profile) and meter3 (unit 3, sdm630).
+# appsettings.json holds meter1 (unit 1) and, disabled, tc1 (unit 2, traffic-controller profile), meter3 (unit 3, sdm630),
+# tc-snmp (ntcip1202 profile) and the DALI line lights-a (gear 0-3).
 start_edge() {
   local id=$1 port=$2 socket=$3 cabinet=$4
+  local extra=()
+  if [[ $cabinet == true ]]; then
+    extra=(--Edge:Devices:3:Enabled=true --Edge:Devices:3:Port="$snmp_port" --Edge:Snmp:TrapListen="127.0.0.1:$trap_port"
+      --Edge:DaliLines:0:Enabled="$dali" --Edge:DaliLines:0:Port="$run/dali-host" --Edge:DaliLines:0:EnergyPeriodMs=30000)
+  fi
   "$edge_bin" --Edge:GatewayId="$id" --Edge:Central:Port="$mqtt_port" \
     --Edge:Buffer:Path="$run/$id/buffer.db" --Edge:LocalApi:SocketPath="$socket" \
     --Edge:Devices:0:Port="$port" --Edge:Devices:1:Port="$port" --Edge:Devices:2:Port="$port" \
-    --Edge:Devices:1:Enabled="$cabinet" --Edge:Devices:2:Enabled="$cabinet" >"$run/logs/$id.log" 2>&1 &
+    --Edge:Devices:1:Enabled="$cabinet" --Edge:Devices:2:Enabled="$cabinet" "${extra[@]}" >"$run/logs/$id.log" 2>&1 &
   pids+=($!)
 }
 start_edge gw-001 "$meter_port" /tmp/city-edge/edgectl.sock true
@@ -84,13 +108,16 @@ start_edge gw-002 $((meter_port + 1)) "$run/gw-002/edgectl.sock" false
 cat <<INFO
 
 The demo is running: central + embedded MQTT broker, 2 edge gateways, simulated devices:
-gw-001 polls a cabinet (energy meter, traffic controller, three-phase meter) on :$meter_port, gw-002 a meter on :$((meter_port + 1)).
+gw-001 polls a cabinet: energy meter, traffic controller, three-phase meter (Modbus TCP :$meter_port), an NTCIP
+traffic controller (SNMP udp :$snmp_port, an alarm raised and cleared every 45 s, trapped to the edge) and, with socat,
+a DALI line of 4 street lamps (one failed). gw-002 polls a meter on :$((meter_port + 1)).
 
   HTTP API        $http_url
     curl -s $http_url/api/v1/gateways
     curl -s $http_url/api/v1/stats
     curl -s '$http_url/api/v1/points/latest?gateway=gw-001'
     curl -s '$http_url/api/v1/points/history?gateway=gw-001&point=meter1/power'
+    curl -s '$http_url/api/v1/events'                  (lamp failures, alarms and traps)
   MQTT broker     127.0.0.1:$mqtt_port   (try: mosquitto_pub -h 127.0.0.1 -p $mqtt_port -t city/v1/GW/data -m garbage)
   Modbus devices  127.0.0.1:$meter_port units 1-3 (see simulators/CitySim/README.md), :$((meter_port + 1)) unit 1
     mbpoll -m tcp -a 2 -t 3 -r 1 -c 14 -1 -p $meter_port 127.0.0.1
@@ -100,6 +127,10 @@ gw-001 polls a cabinet (energy meter, traffic controller, three-phase meter) on 
                   $edgectl_bin write tc1/requested-mode 1      (flash; 3 = back to actuated)
                   $edgectl_bin modbus read tcp://127.0.0.1:$meter_port --unit 3 --table input --address 0 --count 3 --type float32
                   $edgectl_bin status --json --socket $run/gw-002/edgectl.sock
+                  $edgectl_bin dali scan lights-a
+                  $edgectl_bin dali set lights-a broadcast 128
+                  $edgectl_bin snmp walk -v2c -c public 127.0.0.1:$snmp_port 1.3.6.1.4.1.1206.4.2.1
+                  snmpset -v2c -c private 127.0.0.1:$snmp_port 1.3.6.1.4.1.1206.4.2.1.3.9.0 i 128   (raise an alarm)
   Logs            .run/demo/logs/
 
 Press Ctrl-C to stop.
