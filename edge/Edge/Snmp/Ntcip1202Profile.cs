@@ -26,10 +26,10 @@ public static class Ntcip1202Profile
     public const int Detectors = 8;
 
     private static readonly string[] ShortAlarmBits =
-        ["preempt", "tf-flash", "local-free", "local-override", "coordination", "detector-fault", "non-critical", "critical"];
+        ["preempt", "tf-flash", "local-cycle-zero", "local-override", "coordination", "detector-fault", "non-critical", "critical"];
 
     private static readonly string[] UnitAlarm1Bits =
-        ["cycle-fault", "coord-fault", "coord-fail", "cycle-fail", "mmu-flash", "local-flash", "local-free-unit", "coord-active"];
+        ["cycle-fault", "coord-fault", "coord-fail", "cycle-fail", "mmu-flash", "local-flash", "local-free", "coord-active"];
 
     public static IReadOnlyList<PointOptions> Points()
     {
