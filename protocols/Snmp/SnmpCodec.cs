@@ -60,6 +60,33 @@ public static class SnmpCodec
     }
 
     /// <summary>
+    /// Reads only what a manager needs to match an answer to its request, without decoding the varbinds: the
+    /// request-id of a v1/v2c Response, or the msgID of a v3 message (whose PDU may be encrypted). False when the header
+    /// is malformed or the message is a v1/v2c PDU other than a Response; the full decode still checks the rest.
+    /// </summary>
+    public static bool TryPeekResponseKey(ReadOnlySpan<byte> source, out int key)
+    {
+        key = 0;
+        var outer = new BerCursor(source, 0, source.Length);
+        if (outer.TryEnter(SequenceTag, out BerCursor body) != SnmpDecodeStatus.Ok || outer.HasData
+            || body.TryReadInt32(out int version) != SnmpDecodeStatus.Ok)
+        {
+            return false;
+        }
+
+        if (version == (int)SnmpVersion.V3)
+        {
+            return body.TryEnter(SequenceTag, out BerCursor header) == SnmpDecodeStatus.Ok
+                && header.TryReadInt32(out key) == SnmpDecodeStatus.Ok && key >= 0;
+        }
+
+        return version is (int)SnmpVersion.V1 or (int)SnmpVersion.V2c
+            && body.TryReadOctetString(out int _, out int _) == SnmpDecodeStatus.Ok
+            && body.TryEnter((byte)SnmpPduType.Response, out BerCursor pdu) == SnmpDecodeStatus.Ok
+            && pdu.TryReadInt32(out key) == SnmpDecodeStatus.Ok;
+    }
+
+    /// <summary>
     /// Decodes a ScopedPDU (the plaintext inside a v3 message, or the result of decrypting one). Bytes after it are
     /// ignored when <paramref name="allowTrailingBytes"/> (block-cipher padding).
     /// </summary>
