@@ -7,7 +7,7 @@ namespace City.Protocols.Snmp;
 /// BER codec for SNMP v1, v2c and v3 messages (RFC 1157, RFC 3416, RFC 3412, RFC 3414). Decoding never throws on
 /// malformed input: it returns a <see cref="SnmpDecodeStatus"/>. Encoding writes definite lengths only.
 /// </summary>
-public static class SnmpCodec
+public static partial class SnmpCodec
 {
     private const byte SequenceTag = 0x30;
     private const byte OctetStringTag = 0x04;
@@ -505,7 +505,7 @@ public static class SnmpCodec
         switch (message)
         {
             case CommunityMessage community:
-                return WriteCommunityMessage(community).Encode();
+                return CanWriteDirectly(community) ? EncodeCommunityDirectly(community) : WriteCommunityMessage(community).Encode();
             case V3Message v3:
                 return EncodeV3(v3, out authenticationParametersOffset);
             default:
@@ -532,7 +532,9 @@ public static class SnmpCodec
         ArgumentNullException.ThrowIfNull(message);
         if (message is CommunityMessage community)
         {
-            return WriteCommunityMessage(community).TryEncode(destination, out bytesWritten);
+            return CanWriteDirectly(community)
+                ? TryEncodeCommunityDirectly(community, destination, out bytesWritten)
+                : WriteCommunityMessage(community).TryEncode(destination, out bytesWritten);
         }
 
         byte[] encoded = Encode(message);
@@ -615,6 +617,12 @@ public static class SnmpCodec
     public static int EncodedLength(VarBind varBind)
     {
         ArgumentNullException.ThrowIfNull(varBind);
+        int inner = VarBindContentsLength(varBind);
+        return HeaderLength(inner) + inner;
+    }
+
+    private static int VarBindContentsLength(VarBind varBind)
+    {
         int oidContents = OidContentsLength(varBind.Oid);
         SnmpValue value = varBind.Value;
         int valueContents = value.Type switch
@@ -625,8 +633,7 @@ public static class SnmpCodec
             SnmpValueType.Counter32 or SnmpValueType.Gauge32 or SnmpValueType.TimeTicks or SnmpValueType.Counter64 => UnsignedLength(unchecked((ulong)value.RawNumber)),
             _ => 0,
         };
-        int inner = HeaderLength(oidContents) + oidContents + HeaderLength(valueContents) + valueContents;
-        return HeaderLength(inner) + inner;
+        return HeaderLength(oidContents) + oidContents + HeaderLength(valueContents) + valueContents;
     }
 
     private static int OidContentsLength(Oid oid)
