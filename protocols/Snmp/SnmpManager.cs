@@ -262,11 +262,12 @@ public sealed class SnmpManager : IAsyncDisposable
     private async Task<SnmpPdu> RequestCommunityAsync(SnmpTarget target, SnmpPdu request, CancellationToken cancellationToken)
     {
         int requestId = NextId();
-        byte[] datagram = SnmpCodec.Encode(new CommunityMessage(target.Version, target.Community, request.WithRequestId(requestId)));
+        var sent = new CommunityMessage(target.Version, target.Community, request.WithRequestId(requestId));
+        byte[] datagram = SnmpCodec.Encode(sent);
         SnmpMessage message = await ExchangeAsync(target, requestId, () => datagram, cancellationToken).ConfigureAwait(false);
         if (message is CommunityMessage { Pdu.Type: SnmpPduType.Response } community
             && community.Version == target.Version
-            && community.Community.Span.SequenceEqual(System.Text.Encoding.UTF8.GetBytes(target.Community)))
+            && community.Community.Span.SequenceEqual(sent.Community.Span))
         {
             return community.Pdu;
         }
