@@ -130,6 +130,19 @@ internal ref struct BerCursor
         return status;
     }
 
+    /// <summary>How many TLVs follow up to the end (or up to the first malformed one), without moving this cursor.</summary>
+    public readonly int CountRemaining()
+    {
+        BerCursor copy = this;
+        int count = 0;
+        while (copy.HasData && copy.TryRead(out _, out _, out _) == SnmpDecodeStatus.Ok)
+        {
+            count++;
+        }
+
+        return count;
+    }
+
     public readonly BerCursor Over(int start, int length) => new(_buffer, start, start + length);
 
     public readonly ReadOnlySpan<byte> Slice(int start, int length) => _buffer.Slice(start, length);

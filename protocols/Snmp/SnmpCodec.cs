@@ -382,7 +382,7 @@ public static partial class SnmpCodec
             return status;
         }
 
-        var result = new List<VarBind>();
+        var result = new List<VarBind>(list.CountRemaining()); // sized once: a GETBULK answer has dozens
         while (list.HasData)
         {
             if ((status = list.TryEnter(SequenceTag, out BerCursor varBind)) != SnmpDecodeStatus.Ok)
