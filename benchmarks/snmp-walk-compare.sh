@@ -2,17 +2,18 @@
 # Walks a 10,000-row table (40,000 varbinds) served by our SnmpAgent in its own process, with net-snmp's snmpbulkwalk
 # and with our SnmpManager (benchmarks "snmp-walk"), alternately, RUNS times per (version, max-repetitions), and
 # prints median and min-max in milliseconds.
-#   RUNS=5 ROWS=10000 PORT=17161 REPS="10 25 50" MODES="v2c v3" benchmarks/snmp-walk-compare.sh
+#   RUNS=5 WARM=10 ROWS=10000 PORT=17161 REPS="10 25 50" MODES="v2c v3" benchmarks/snmp-walk-compare.sh
 # Columns:
 #   net-snmp process   wall time of one snmpbulkwalk process (start, v3 discovery and key localization, walk, exit)
 #   ours process       wall time of one "dotnet Benchmarks.dll snmp-walk" process (the same, plus .NET start and JIT)
 #   ours walk 1        Stopwatch inside that process around its first walk (JIT warm-up and v3 discovery included)
 #   net-snmp - start   snmpbulkwalk wall minus the median wall of a one-varbind snmpbulkwalk (process start, discovery)
-#   ours warm          Stopwatch around walks 2..6 of one process (no start, no JIT, engine known): the steady state
+#   ours warm          Stopwatch around walks 2..WARM+1 of one process (no start, no JIT, engine known): the steady state
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 RUNS=${RUNS:-5}
+WARM=${WARM:-10}   # warm walks after the first one in the "ours warm" process
 ROWS=${ROWS:-10000}
 PORT=${PORT:-17161}
 REPS=${REPS:-"10 25 50"}
@@ -115,7 +116,7 @@ compare() {
         echo "${line##*ms=}" >>"$work/ours1"
       done
       # shellcheck disable=SC2046
-      dotnet "$BENCH" snmp-walk --port "$port" --max-repetitions "$reps" --oid "$oid" --repeat 6 $(ours_args "$mode") | tail -n +2 | sed 's/.*ms=//' >"$work/warm"
+      dotnet "$BENCH" snmp-walk --port "$port" --max-repetitions "$reps" --oid "$oid" --repeat $((WARM + 1)) $(ours_args "$mode") | tail -n +2 | sed 's/.*ms=//' >"$work/warm"
       printf "| %-7s | %4s | %8s | %16s | %16s | %16s | %16s | %16s |\n" "$mode" "$reps" "$expected" "$(stats <"$work/net")" "$(stats <"$work/ours")" \
         "$(stats <"$work/ours1")" "$(stats <"$work/netwalk")" "$(stats <"$work/warm")"
     done

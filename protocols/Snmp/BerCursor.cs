@@ -32,6 +32,39 @@ internal ref struct BerCursor
         contentLength = 0;
         ReadOnlySpan<byte> rest = _buffer[_position.._end];
 
+        // Fast path for the shapes SNMP uses: a low tag number with a short-form or one/two-byte long-form length.
+        // Anything else (and every malformed case) goes through AsnDecoder, which classifies it.
+        if (rest.Length >= 2 && rest[0] != 0 && (rest[0] & 0x1F) != 0x1F)
+        {
+            int headerLength = 0;
+            int fastLength = 0;
+            byte first = rest[1];
+            if (first < 0x80)
+            {
+                headerLength = 2;
+                fastLength = first;
+            }
+            else if (first == 0x81 && rest.Length >= 3 && rest[2] >= 0x80)
+            {
+                headerLength = 3;
+                fastLength = rest[2];
+            }
+            else if (first == 0x82 && rest.Length >= 4 && rest[2] != 0)
+            {
+                headerLength = 4;
+                fastLength = (rest[2] << 8) | rest[3];
+            }
+
+            if (headerLength != 0 && fastLength <= rest.Length - headerLength)
+            {
+                tag = rest[0];
+                contentStart = _position + headerLength;
+                contentLength = fastLength;
+                _position += headerLength + fastLength;
+                return SnmpDecodeStatus.Ok;
+            }
+        }
+
         // Refuse indefinite lengths before AsnDecoder would scan (recursively) for their end-of-contents.
         if (rest.Length >= 2 && (rest[0] & 0x1F) != 0x1F && rest[1] == 0x80)
         {
@@ -95,6 +128,19 @@ internal ref struct BerCursor
         }
 
         return status;
+    }
+
+    /// <summary>How many TLVs follow up to the end (or up to the first malformed one), without moving this cursor.</summary>
+    public readonly int CountRemaining()
+    {
+        BerCursor copy = this;
+        int count = 0;
+        while (copy.HasData && copy.TryRead(out _, out _, out _) == SnmpDecodeStatus.Ok)
+        {
+            count++;
+        }
+
+        return count;
     }
 
     public readonly BerCursor Over(int start, int length) => new(_buffer, start, start + length);

@@ -7,7 +7,7 @@ namespace City.Protocols.Snmp;
 /// BER codec for SNMP v1, v2c and v3 messages (RFC 1157, RFC 3416, RFC 3412, RFC 3414). Decoding never throws on
 /// malformed input: it returns a <see cref="SnmpDecodeStatus"/>. Encoding writes definite lengths only.
 /// </summary>
-public static class SnmpCodec
+public static partial class SnmpCodec
 {
     private const byte SequenceTag = 0x30;
     private const byte OctetStringTag = 0x04;
@@ -57,6 +57,33 @@ public static class SnmpCodec
         }
 
         return status;
+    }
+
+    /// <summary>
+    /// Reads only what a manager needs to match an answer to its request, without decoding the varbinds: the
+    /// request-id of a v1/v2c Response, or the msgID of a v3 message (whose PDU may be encrypted). False when the header
+    /// is malformed or the message is a v1/v2c PDU other than a Response; the full decode still checks the rest.
+    /// </summary>
+    public static bool TryPeekResponseKey(ReadOnlySpan<byte> source, out int key)
+    {
+        key = 0;
+        var outer = new BerCursor(source, 0, source.Length);
+        if (outer.TryEnter(SequenceTag, out BerCursor body) != SnmpDecodeStatus.Ok || outer.HasData
+            || body.TryReadInt32(out int version) != SnmpDecodeStatus.Ok)
+        {
+            return false;
+        }
+
+        if (version == (int)SnmpVersion.V3)
+        {
+            return body.TryEnter(SequenceTag, out BerCursor header) == SnmpDecodeStatus.Ok
+                && header.TryReadInt32(out key) == SnmpDecodeStatus.Ok && key >= 0;
+        }
+
+        return version is (int)SnmpVersion.V1 or (int)SnmpVersion.V2c
+            && body.TryReadOctetString(out int _, out int _) == SnmpDecodeStatus.Ok
+            && body.TryEnter((byte)SnmpPduType.Response, out BerCursor pdu) == SnmpDecodeStatus.Ok
+            && pdu.TryReadInt32(out key) == SnmpDecodeStatus.Ok;
     }
 
     /// <summary>
@@ -355,7 +382,7 @@ public static class SnmpCodec
             return status;
         }
 
-        var result = new List<VarBind>();
+        var result = new List<VarBind>(list.CountRemaining()); // sized once: a GETBULK answer has dozens
         while (list.HasData)
         {
             if ((status = list.TryEnter(SequenceTag, out BerCursor varBind)) != SnmpDecodeStatus.Ok)
@@ -478,7 +505,7 @@ public static class SnmpCodec
         switch (message)
         {
             case CommunityMessage community:
-                return WriteCommunityMessage(community).Encode();
+                return CanWriteDirectly(community) ? EncodeCommunityDirectly(community) : WriteCommunityMessage(community).Encode();
             case V3Message v3:
                 return EncodeV3(v3, out authenticationParametersOffset);
             default:
@@ -505,7 +532,9 @@ public static class SnmpCodec
         ArgumentNullException.ThrowIfNull(message);
         if (message is CommunityMessage community)
         {
-            return WriteCommunityMessage(community).TryEncode(destination, out bytesWritten);
+            return CanWriteDirectly(community)
+                ? TryEncodeCommunityDirectly(community, destination, out bytesWritten)
+                : WriteCommunityMessage(community).TryEncode(destination, out bytesWritten);
         }
 
         byte[] encoded = Encode(message);
@@ -588,6 +617,12 @@ public static class SnmpCodec
     public static int EncodedLength(VarBind varBind)
     {
         ArgumentNullException.ThrowIfNull(varBind);
+        int inner = VarBindContentsLength(varBind);
+        return HeaderLength(inner) + inner;
+    }
+
+    private static int VarBindContentsLength(VarBind varBind)
+    {
         int oidContents = OidContentsLength(varBind.Oid);
         SnmpValue value = varBind.Value;
         int valueContents = value.Type switch
@@ -598,8 +633,7 @@ public static class SnmpCodec
             SnmpValueType.Counter32 or SnmpValueType.Gauge32 or SnmpValueType.TimeTicks or SnmpValueType.Counter64 => UnsignedLength(unchecked((ulong)value.RawNumber)),
             _ => 0,
         };
-        int inner = HeaderLength(oidContents) + oidContents + HeaderLength(valueContents) + valueContents;
-        return HeaderLength(inner) + inner;
+        return HeaderLength(oidContents) + oidContents + HeaderLength(valueContents) + valueContents;
     }
 
     private static int OidContentsLength(Oid oid)

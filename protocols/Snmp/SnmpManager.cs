@@ -29,7 +29,16 @@ public sealed class SnmpManager : IAsyncDisposable
         _timeProvider = timeProvider ?? TimeProvider.System;
         LocalEngine = localEngine ?? new SnmpEngine(timeProvider: _timeProvider);
         RemoteEngines = new SnmpRemoteEngines(_timeProvider);
-        _receiveLoop = Task.Run(ReceiveLoopAsync);
+        if (transport is ISnmpBlockingTransport blocking)
+        {
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _receiveLoop = done.Task;
+            new Thread(() => ReceiveThread(blocking, done)) { IsBackground = true, Name = "SNMP manager receive" }.Start();
+        }
+        else
+        {
+            _receiveLoop = Task.Run(ReceiveLoopAsync);
+        }
     }
 
     /// <summary>A manager on its own UDP socket on an ephemeral port of <paramref name="localAddress"/> (default any).</summary>
@@ -47,7 +56,6 @@ public sealed class SnmpManager : IAsyncDisposable
 
     private long _dropped;
 
-    private sealed record PendingRequest(TaskCompletionSource<SnmpDatagram> Completion, IPEndPoint Agent);
 
     /// <summary>The last receive error of the transport, if any (the loop keeps receiving after one).</summary>
     public Exception? LastTransportError { get; private set; }
@@ -254,12 +262,12 @@ public sealed class SnmpManager : IAsyncDisposable
     private async Task<SnmpPdu> RequestCommunityAsync(SnmpTarget target, SnmpPdu request, CancellationToken cancellationToken)
     {
         int requestId = NextId();
-        byte[] datagram = SnmpCodec.Encode(new CommunityMessage(target.Version, target.Community, request.WithRequestId(requestId)));
-        SnmpDatagram answer = await ExchangeAsync(target, requestId, () => datagram, cancellationToken).ConfigureAwait(false);
-        if (SnmpCodec.TryDecode(answer.Data.Span, out SnmpMessage? message) == SnmpDecodeStatus.Ok
-            && message is CommunityMessage { Pdu.Type: SnmpPduType.Response } community
+        var sent = new CommunityMessage(target.Version, target.Community, request.WithRequestId(requestId));
+        byte[] datagram = SnmpCodec.Encode(sent);
+        SnmpMessage message = await ExchangeAsync(target, requestId, () => datagram, cancellationToken).ConfigureAwait(false);
+        if (message is CommunityMessage { Pdu.Type: SnmpPduType.Response } community
             && community.Version == target.Version
-            && community.Community.Span.SequenceEqual(System.Text.Encoding.UTF8.GetBytes(target.Community)))
+            && community.Community.Span.SequenceEqual(sent.Community.Span))
         {
             return community.Pdu;
         }
@@ -278,19 +286,19 @@ public sealed class SnmpManager : IAsyncDisposable
             int messageId = NextId();
             SnmpPdu pdu = request.WithRequestId(messageId);
             var scope = new ScopedPdu(engineId, System.Text.Encoding.UTF8.GetBytes(target.ContextName), pdu);
-            SnmpDatagram answer = await ExchangeAsync(target, messageId, () =>
+            (SnmpMessage decoded, ReadOnlyMemory<byte> answer) = await ExchangeWithBytesAsync(target, messageId, () =>
             {
                 RemoteEngines.TryGet(engineId, out int boots, out int time);
                 return Usm.Seal(messageId, SnmpEngine.DefaultMaxMessageSize, reportable: true, target.SecurityLevel, scope, user.Name, user, engineId, boots, time);
             }, cancellationToken).ConfigureAwait(false);
 
-            if (SnmpCodec.TryDecode(answer.Data.Span, out SnmpMessage? decoded) != SnmpDecodeStatus.Ok || decoded is not V3Message message)
+            if (decoded is not V3Message message)
             {
-                throw new SnmpException($"{target.EndPoint} answered message {messageId} with bytes that do not decode as SNMPv3.");
+                throw new SnmpException($"{target.EndPoint} answered message {messageId} with a message that is not SNMPv3.");
             }
 
             // An authenticated Report (notInTimeWindow) is how the agent tells us its time, so it is exempt from our time check.
-            UsmStatus status = Usm.Open(message, answer.Data.Span, name => name == user.Name ? user : null,
+            UsmStatus status = Usm.Open(message, answer.Span, name => name == user.Name ? user : null,
                 security => message.ScopedPdu?.Pdu.Type == SnmpPduType.Report || RemoteEngines.CheckAndUpdate(security),
                 out ScopedPdu? scoped, out _);
 
@@ -354,9 +362,8 @@ public sealed class SnmpManager : IAsyncDisposable
         int messageId = NextId();
         var probe = new ScopedPdu(default, default, new SnmpPdu(SnmpPduType.GetRequest, messageId, []));
         byte[] datagram = Usm.Seal(messageId, SnmpEngine.DefaultMaxMessageSize, reportable: true, SnmpSecurityLevel.NoAuthNoPriv, probe, "", null, default, 0, 0);
-        SnmpDatagram answer = await ExchangeAsync(target, messageId, () => datagram, cancellationToken).ConfigureAwait(false);
-        if (SnmpCodec.TryDecode(answer.Data.Span, out SnmpMessage? decoded) != SnmpDecodeStatus.Ok || decoded is not V3Message message
-            || message.Security.EngineId.Length is < 5 or > 32)
+        SnmpMessage decoded = await ExchangeAsync(target, messageId, () => datagram, cancellationToken).ConfigureAwait(false);
+        if (decoded is not V3Message message || message.Security.EngineId.Length is < 5 or > 32)
         {
             throw new SnmpSecurityException(UsmStatus.UnknownEngineId, $"{target.EndPoint} did not answer engine discovery with an engine id.");
         }
@@ -367,35 +374,57 @@ public sealed class SnmpManager : IAsyncDisposable
         return engineId;
     }
 
-    /// <summary>Sends (a fresh datagram per attempt) until an answer with <paramref name="key"/> arrives from the target.</summary>
-    private async Task<SnmpDatagram> ExchangeAsync(SnmpTarget target, int key, Func<byte[]> datagram, CancellationToken cancellationToken)
+    private async Task<SnmpMessage> ExchangeAsync(SnmpTarget target, int key, Func<byte[]> datagram, CancellationToken cancellationToken) =>
+        (await ExchangeWithBytesAsync(target, key, datagram, cancellationToken).ConfigureAwait(false)).Message;
+
+    /// <summary>
+    /// Sends (a fresh datagram per attempt) until an answer with <paramref name="key"/> arrives from the target and
+    /// decodes; an answer that does not decode is counted as dropped and the attempt keeps waiting. Returns the decoded
+    /// message and its bytes (the USM checks the digest over them).
+    /// </summary>
+    private async Task<(SnmpMessage Message, ReadOnlyMemory<byte> Data)> ExchangeWithBytesAsync(SnmpTarget target, int key, Func<byte[]> datagram,
+        CancellationToken cancellationToken)
     {
-        var completion = new TaskCompletionSource<SnmpDatagram>(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_pending.TryAdd(key, new PendingRequest(completion, target.EndPoint)))
+        cancellationToken.ThrowIfCancellationRequested();
+        var pending = new PendingRequest(target.EndPoint);
+        if (!_pending.TryAdd(key, pending))
         {
             throw new InvalidOperationException("Request id collision.");
         }
 
+        ITimer? timer = null;
+        CancellationTokenRegistration cancellation = default;
         try
         {
+            cancellation = cancellationToken.UnsafeRegister(static (state, token) => ((PendingRequest)state!).Cancel(token), pending);
+            timer = _timeProvider.CreateTimer(static state => ((PendingRequest)state!).AttemptTimedOut(), pending, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             for (int attempt = 0; attempt <= target.Retries; attempt++)
             {
                 await _transport.SendAsync(datagram(), target.EndPoint, cancellationToken).ConfigureAwait(false);
-                try
+                pending.BeginAttempt();
+                timer.Change(target.Timeout, Timeout.InfiniteTimeSpan);
+                while (await pending.WaitAsync().ConfigureAwait(false))
                 {
-                    return await completion.Task.WaitAsync(target.Timeout, _timeProvider, cancellationToken).ConfigureAwait(false);
+                    ReadOnlyMemory<byte> answer = pending.TakeAnswer();
+                    if (SnmpCodec.TryDecode(answer.Span, out SnmpMessage? message) == SnmpDecodeStatus.Ok)
+                    {
+                        return (message!, answer);
+                    }
+
+                    Interlocked.Increment(ref _dropped);
                 }
-                catch (TimeoutException)
-                {
-                    // next attempt; an answer to an earlier attempt still completes the same key
-                }
+
+                // The attempt timed out: next attempt; an answer to an earlier attempt still completes the same key.
             }
 
             throw new SnmpTimeoutException($"No answer from {target.EndPoint} after {target.Retries + 1} attempts of {target.Timeout.TotalSeconds:0.###} s.");
         }
         finally
         {
+            pending.Close();
             _pending.TryRemove(key, out _);
+            timer?.Dispose();
+            cancellation.Dispose();
         }
     }
 
@@ -430,42 +459,60 @@ public sealed class SnmpManager : IAsyncDisposable
             }
 
             // An answer must come from the agent the request went to; anything else is dropped, not matched.
-            if (!TryGetKey(datagram.Data.Span, out int key) || !_pending.TryGetValue(key, out PendingRequest? pending)
-                || !SameEndPoint(pending.Agent, datagram.Remote))
+            Dispatch(datagram);
+        }
+    }
+
+    /// <summary>
+    /// The receive loop on a thread of its own, blocked in the socket (see <see cref="ISnmpBlockingTransport"/>). Ends
+    /// when the manager is disposed; an unexpected failure faults the loop's task, which <see cref="DisposeAsync"/> rethrows.
+    /// </summary>
+    private void ReceiveThread(ISnmpBlockingTransport transport, TaskCompletionSource done)
+    {
+        try
+        {
+            while (!_stopping.IsCancellationRequested)
             {
-                Interlocked.Increment(ref _dropped);
-                continue;
+                SnmpDatagram datagram;
+                try
+                {
+                    datagram = transport.Receive();
+                }
+                catch (Exception exception) when (_stopping.IsCancellationRequested
+                    && exception is ObjectDisposedException or System.Net.Sockets.SocketException)
+                {
+                    break;
+                }
+                catch (System.Net.Sockets.SocketException exception)
+                {
+                    LastTransportError = exception;
+                    continue;
+                }
+
+                Dispatch(datagram);
             }
 
-            pending.Completion.TrySetResult(datagram);
+            done.SetResult();
+        }
+        catch (Exception exception)
+        {
+            done.SetException(exception);
+        }
+    }
+
+    /// <summary>Hands an answer to its request, which continues inline on the receiving thread (no hop) until it next awaits.</summary>
+    private void Dispatch(SnmpDatagram datagram)
+    {
+        if (!SnmpCodec.TryPeekResponseKey(datagram.Data.Span, out int key) || !_pending.TryGetValue(key, out PendingRequest? pending)
+            || !SameEndPoint(pending.Agent, datagram.Remote) || !pending.Answer(datagram.Data))
+        {
+            Interlocked.Increment(ref _dropped);
         }
     }
 
     private static bool SameEndPoint(IPEndPoint expected, IPEndPoint actual) =>
         expected.Port == actual.Port && (expected.Address.Equals(actual.Address)
             || expected.Address.MapToIPv6().Equals(actual.Address.MapToIPv6()));
-
-    /// <summary>request-id of a v1/v2c answer, msgID of a v3 one (Reports to encrypted requests carry no usable request-id).</summary>
-    private static bool TryGetKey(ReadOnlySpan<byte> data, out int key)
-    {
-        key = 0;
-        if (SnmpCodec.TryDecode(data, out SnmpMessage? message) != SnmpDecodeStatus.Ok)
-        {
-            return false;
-        }
-
-        switch (message)
-        {
-            case CommunityMessage community when community.Pdu.Type == SnmpPduType.Response:
-                key = community.Pdu.RequestId;
-                return true;
-            case V3Message v3:
-                key = v3.MessageId;
-                return true;
-            default:
-                return false;
-        }
-    }
 
     public async ValueTask DisposeAsync()
     {

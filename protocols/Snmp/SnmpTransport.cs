@@ -16,8 +16,22 @@ public interface ISnmpTransport : IDisposable
     ValueTask<SnmpDatagram> ReceiveAsync(CancellationToken cancellationToken);
 }
 
+/// <summary>
+/// A transport that can also block a thread in a receive. <see cref="SnmpManager"/> then receives on a thread of its
+/// own and continues the waiting request on it, as a C manager blocked in select does: one wake-up per answer instead
+/// of the socket engine's thread handing each datagram to a thread-pool thread.
+/// </summary>
+public interface ISnmpBlockingTransport : ISnmpTransport
+{
+    /// <summary>
+    /// Blocks until a datagram arrives. Once the transport is disposed it throws <see cref="ObjectDisposedException"/>
+    /// or a <see cref="SocketException"/>; do not mix with <see cref="ISnmpTransport.ReceiveAsync"/> on one transport.
+    /// </summary>
+    SnmpDatagram Receive();
+}
+
 /// <summary>A UDP socket bound to a local endpoint (port 0 picks a free one).</summary>
-public sealed class UdpSnmpTransport : ISnmpTransport
+public sealed class UdpSnmpTransport : ISnmpBlockingTransport
 {
     /// <summary>The largest UDP payload over IPv4.</summary>
     public const int MaxDatagramSize = 65507;
@@ -55,8 +69,16 @@ public sealed class UdpSnmpTransport : ISnmpTransport
 
     public IPEndPoint LocalEndPoint => (IPEndPoint)_socket.LocalEndPoint!;
 
-    public async ValueTask SendAsync(ReadOnlyMemory<byte> datagram, IPEndPoint remote, CancellationToken cancellationToken) =>
-        await _socket.SendToAsync(datagram, SocketFlags.None, remote, cancellationToken).ConfigureAwait(false);
+    /// <summary>
+    /// Sends synchronously: a UDP send only copies into the socket buffer, and an async operation would switch the
+    /// socket to non-blocking mode for good, which turns <see cref="Receive"/> into a wait on the socket engine's thread.
+    /// </summary>
+    public ValueTask SendAsync(ReadOnlyMemory<byte> datagram, IPEndPoint remote, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        _socket.SendTo(datagram.Span, SocketFlags.None, remote);
+        return ValueTask.CompletedTask;
+    }
 
     /// <summary>Receives the next datagram. The returned memory is a copy and stays valid.</summary>
     public async ValueTask<SnmpDatagram> ReceiveAsync(CancellationToken cancellationToken)
@@ -73,6 +95,24 @@ public sealed class UdpSnmpTransport : ISnmpTransport
             catch (SocketException exception) when (exception.SocketErrorCode == SocketError.ConnectionReset)
             {
                 // A previous send hit a closed port (ICMP unreachable); that is not this receive's failure.
+            }
+        }
+    }
+
+    /// <summary>Blocks until the next datagram. The returned memory is a copy and stays valid.</summary>
+    public SnmpDatagram Receive()
+    {
+        while (true)
+        {
+            try
+            {
+                EndPoint remote = new IPEndPoint(_socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
+                int received = _socket.ReceiveFrom(_receiveBuffer, SocketFlags.None, ref remote);
+                return new SnmpDatagram(_receiveBuffer.AsSpan(0, received).ToArray(), (IPEndPoint)remote);
+            }
+            catch (SocketException exception) when (exception.SocketErrorCode == SocketError.ConnectionReset)
+            {
+                // As in ReceiveAsync: an ICMP unreachable for an earlier send.
             }
         }
     }

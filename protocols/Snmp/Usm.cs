@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 
@@ -127,11 +128,21 @@ public static class Usm
             return false;
         }
 
-        byte[] copy = rawMessage.ToArray();
-        copy.AsSpan(offset, macLength).Clear();
-        Span<byte> expected = stackalloc byte[macLength];
-        UsmCrypto.ComputeMac(user.AuthProtocol, keys.AuthKey, copy, expected);
-        return CryptographicOperations.FixedTimeEquals(expected, received);
+        // The MAC covers the message with its own field zeroed: do that on a pooled copy, not a new array per message.
+        byte[] rented = ArrayPool<byte>.Shared.Rent(rawMessage.Length);
+        try
+        {
+            Span<byte> copy = rented.AsSpan(0, rawMessage.Length);
+            rawMessage.CopyTo(copy);
+            copy.Slice(offset, macLength).Clear();
+            Span<byte> expected = stackalloc byte[macLength];
+            UsmCrypto.ComputeMac(user.AuthProtocol, keys.AuthKey, copy, expected);
+            return CryptographicOperations.FixedTimeEquals(expected, received);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
     }
 
     /// <summary>Decrypts the encrypted scoped PDU (RFC 3826 section 3.1.4). Null when the parameters are wrong or the plaintext does not decode.</summary>

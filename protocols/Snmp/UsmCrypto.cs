@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
@@ -140,19 +141,49 @@ public static class UsmCrypto
     public static byte[] AesCfbDecrypt(ReadOnlySpan<byte> privKey, ReadOnlySpan<byte> iv, ReadOnlySpan<byte> ciphertext) =>
         AesCfb(privKey, iv, ciphertext, encrypt: false);
 
+    // Creating an Aes and setting its key costs more than encrypting a message: keep the last one per thread (an Aes
+    // instance is not safe for concurrent use; the manager and agent each run one message at a time per thread).
+    [ThreadStatic]
+    private static Aes? t_aes;
+
+    [ThreadStatic]
+    private static byte[]? t_aesKey;
+
+    private static Aes AesFor(ReadOnlySpan<byte> key)
+    {
+        if (t_aes is null || t_aesKey is null || !key.SequenceEqual(t_aesKey))
+        {
+            t_aes?.Dispose();
+            t_aes = Aes.Create();
+            t_aesKey = key.ToArray();
+            t_aes.Key = t_aesKey;
+        }
+
+        return t_aes;
+    }
+
     private static byte[] AesCfb(ReadOnlySpan<byte> privKey, ReadOnlySpan<byte> iv, ReadOnlySpan<byte> input, bool encrypt)
     {
-        using var aes = Aes.Create();
-        aes.Key = privKey[..16].ToArray();
+        Aes aes = AesFor(privKey[..16]);
 
         // .NET's CFB without padding wants whole blocks; CFB output byte i depends only on input bytes up to i,
         // so padding the last block with zeros and cutting the output back gives the stream-mode result.
         int padded = (input.Length + 15) / 16 * 16;
-        byte[] buffer = new byte[padded];
-        input.CopyTo(buffer);
-        byte[] output = encrypt
-            ? aes.EncryptCfb(buffer, iv, PaddingMode.None, 128)
-            : aes.DecryptCfb(buffer, iv, PaddingMode.None, 128);
-        return output.AsSpan(0, input.Length).ToArray();
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(padded * 2);
+        try
+        {
+            Span<byte> source = buffer.AsSpan(0, padded);
+            Span<byte> destination = buffer.AsSpan(padded, padded);
+            input.CopyTo(source);
+            source[input.Length..].Clear();
+            _ = encrypt
+                ? aes.EncryptCfb(source, iv, destination, PaddingMode.None, 128)
+                : aes.DecryptCfb(source, iv, destination, PaddingMode.None, 128);
+            return destination[..input.Length].ToArray();
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer, clearArray: true);
+        }
     }
 }

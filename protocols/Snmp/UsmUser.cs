@@ -22,6 +22,9 @@ public sealed class UsmUser
     private readonly byte[] _authKu;
     private readonly byte[] _privKu;
     private readonly ConcurrentDictionary<string, UsmLocalizedKeys> _localized = new();
+    private LastEngine? _lastEngine;
+
+    private sealed record LastEngine(byte[] EngineId, UsmLocalizedKeys Keys);
 
     public UsmUser(string name, SnmpAuthProtocol authProtocol = SnmpAuthProtocol.None, string? authPassword = null,
         SnmpPrivProtocol privProtocol = SnmpPrivProtocol.None, string? privPassword = null)
@@ -62,9 +65,17 @@ public sealed class UsmUser
 
     public UsmLocalizedKeys KeysFor(ReadOnlySpan<byte> engineId)
     {
+        // A manager talks to the same engine request after request: check the last one before building the hex key.
+        LastEngine? last = Volatile.Read(ref _lastEngine);
+        if (last is not null && engineId.SequenceEqual(last.EngineId))
+        {
+            return last.Keys;
+        }
+
         string key = Convert.ToHexString(engineId);
         if (_localized.TryGetValue(key, out UsmLocalizedKeys? keys))
         {
+            Volatile.Write(ref _lastEngine, new LastEngine(engineId.ToArray(), keys));
             return keys;
         }
 
@@ -77,6 +88,7 @@ public sealed class UsmUser
         }
 
         _localized[key] = keys;
+        Volatile.Write(ref _lastEngine, new LastEngine(engineId.ToArray(), keys));
         return keys;
     }
 }

@@ -129,6 +129,65 @@ public class ManagerBehaviourTests
     }
 
     [Fact]
+    public async Task AnAnswerWithTheRightIdThatDoesNotDecode_IsDropped_AndTheRequestKeepsWaiting()
+    {
+        var transport = new ScriptedTransport();
+        await using var manager = new SnmpManager(transport, new FakeTimeProvider());
+        var target = SnmpTarget.V2c(Agent) with { Timeout = TimeSpan.FromSeconds(2) };
+
+        Task<VarBind> request = manager.GetAsync(target, Mib2System.SysName.Append(0));
+        CommunityMessage sent = await NextSentAsync(transport);
+        byte[] good = SnmpCodec.Encode(new CommunityMessage(SnmpVersion.V2c, "public", sent.Pdu.ToResponse([new VarBind(sent.Pdu.VarBinds[0].Oid, SnmpValue.OctetString("ok"))])));
+        byte[] broken = (byte[])good.Clone();
+        broken[^4] = 0x4F; // the header (and request id) intact, the value's type unknown: does not decode
+        transport.Deliver(broken, Agent);
+        transport.Deliver(good, Agent);
+
+        Assert.Equal("ok", (await request.WaitAsync(TimeSpan.FromSeconds(30))).Value.AsString());
+        Assert.Equal(1, manager.DroppedDatagrams);
+    }
+
+    [Fact]
+    public async Task CancellingAWaitingRequest_ThrowsOperationCanceled_AndLaterAnswersAreDropped()
+    {
+        var transport = new ScriptedTransport();
+        await using var manager = new SnmpManager(transport, new FakeTimeProvider());
+        var target = SnmpTarget.V2c(Agent) with { Timeout = TimeSpan.FromSeconds(2) };
+        using var cancellation = new CancellationTokenSource();
+
+        Task<VarBind> request = manager.GetAsync(target, Mib2System.SysName.Append(0), cancellation.Token);
+        CommunityMessage sent = await NextSentAsync(transport);
+        await cancellation.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => request.WaitAsync(TimeSpan.FromSeconds(30)));
+        transport.Deliver(SnmpCodec.Encode(new CommunityMessage(SnmpVersion.V2c, "public", sent.Pdu.ToResponse([new VarBind(sent.Pdu.VarBinds[0].Oid, SnmpValue.OctetString("late"))]))), Agent);
+        await AdvanceUntilAsync(new FakeTimeProvider(), TimeSpan.Zero, () => manager.DroppedDatagrams == 1);
+        Assert.Equal(1, manager.DroppedDatagrams);
+    }
+
+    [Fact]
+    public async Task ManyConcurrentRequests_OverUdp_EachGetsItsOwnAnswer()
+    {
+        var mib = new MibTree();
+        Mib2System.Register(mib, () => 0, "sys", Oid.Parse("1.3.6.1.4.1.8072.3.2.10"), "contact", "name", "location");
+        await using var agent = new SnmpAgent(mib, UdpSnmpTransport.BindLoopback());
+        agent.AddCommunity("public");
+        agent.Start();
+        await using SnmpManager manager = SnmpManager.CreateUdp(IPAddress.Loopback);
+        var target = SnmpTarget.V2c(agent.LocalEndPoint) with { Timeout = TimeSpan.FromSeconds(10) };
+        Oid[] oids = [Mib2System.SysName.Append(0), Mib2System.SysContact.Append(0), Mib2System.SysLocation.Append(0)];
+
+        VarBind[] answers = await Task.WhenAll(Enumerable.Range(0, 60).Select(i => manager.GetAsync(target, oids[i % 3])));
+
+        for (int i = 0; i < answers.Length; i++)
+        {
+            Assert.Equal(oids[i % 3], answers[i].Oid);
+        }
+
+        Assert.Equal(0, manager.DroppedDatagrams);
+    }
+
+    [Fact]
     public async Task AWalkThatGoesBackwards_Fails()
     {
         var transport = new ScriptedTransport();

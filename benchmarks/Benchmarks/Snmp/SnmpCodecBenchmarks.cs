@@ -68,6 +68,9 @@ public class SnmpCodecBenchmarks
     public SnmpMessage? DecodeBulkResponse() =>
         SnmpCodec.TryDecode(_bulkResponse, out SnmpMessage? message) == SnmpDecodeStatus.Ok ? message : null;
 
+    [Benchmark(Description = "v2c GETBULK response, 25 varbinds: TryPeekResponseKey (the manager's receive loop)")]
+    public int PeekBulkResponse() => SnmpCodec.TryPeekResponseKey(_bulkResponse, out int key) ? key : -1;
+
     [Benchmark(Description = "v3 authPriv GET request: Usm.Seal (AES + HMAC-SHA-256)")]
     public byte[] SealV3Get() =>
         Usm.Seal(12345, SnmpEngine.DefaultMaxMessageSize, reportable: true, SnmpSecurityLevel.AuthPriv, _v3GetScope,
