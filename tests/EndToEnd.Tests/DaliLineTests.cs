@@ -20,9 +20,9 @@ public sealed class DaliLineTests(ITestOutputHelper log)
     private const double RatedWatts = 300;
     private const int DimLevel = 100;
 
-    // An energy pass over the line (about 20 frames per gear at bus speed, between status sweeps) took 2.5-3 minutes on a
-    // loaded 2-core machine; twice that is allowed.
-    private static readonly TimeSpan Patience = TimeSpan.FromMinutes(8);
+    // An energy pass over the line (about 20 frames per gear at bus speed, between status sweeps) took 2.5-3 minutes on the
+    // loaded 2-core machine and 7.5 minutes with two more busy loops on it; twice that is allowed.
+    private static readonly TimeSpan Patience = TimeSpan.FromMinutes(15);
 
     [Fact]
     public async Task A_line_of_64_gear_reports_levels_failures_power_and_energy_to_central_and_a_dim_command_reaches_the_lamps()
@@ -153,11 +153,13 @@ public sealed class DaliLineTests(ITestOutputHelper log)
                 ["Port"] = port,
                 // A status sweep (64 level queries) takes about 3 s of bus time and comes first; between sweeps the
                 // energy pass reads 4 gear per slice, so a longer status period makes a pass over the line quicker.
-                ["StatusPeriodMs"] = 8000,
+                ["StatusPeriodMs"] = 15000,
                 ["EnergyPeriodMs"] = 1000,
                 ["DiscoveryPeriodMs"] = 600_000,
                 ["InterfaceTimeoutMs"] = 3000,
-                ["AnswerWindowMs"] = 100,
+                // Starved of CPU, the pty chain delivered some answers after a 100 ms window (gear-not-answering events,
+                // and such gear skip the energy pass); only queries nobody answers wait the whole window.
+                ["AnswerWindowMs"] = 250,
                 ["Gear"] = gear,
             },
         };
