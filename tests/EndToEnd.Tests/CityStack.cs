@@ -72,6 +72,63 @@ internal sealed class CityStack : IAsyncDisposable
         Edge = ManagedProcess.Start("edge/Edge", "edge", ["--config", configPath], log, "edge");
     }
 
+    /// <summary>
+    /// Starts the edge with a configuration of the test's own: <paramref name="edgeSection"/> is the Edge section
+    /// (start from <see cref="EdgeSection"/>, which connects it to this stack's central, buffer and local API).
+    /// </summary>
+    public void StartEdge(JsonObject edgeSection)
+    {
+        Retire(Edge);
+        var configPath = Path.Combine(DataDirectory, "edge.json");
+        File.WriteAllText(configPath, new JsonObject { ["Edge"] = edgeSection }.ToJsonString());
+        Edge = ManagedProcess.Start("edge/Edge", "edge", ["--config", configPath], log, "edge");
+    }
+
+    /// <summary>The Edge section every test edge needs: its gateway id, this stack's central, a buffer and the local API socket; no devices.</summary>
+    public JsonObject EdgeSection() => new()
+    {
+        ["GatewayId"] = GatewayId,
+        ["Central"] = new JsonObject { ["Host"] = "127.0.0.1", ["Port"] = MqttPort, ["AckTimeoutSeconds"] = 5, ["ReconnectMaxDelayMs"] = 2000 },
+        ["Buffer"] = new JsonObject { ["Path"] = Path.Combine(DataDirectory, "edge", "buffer.db"), ["FlushIntervalMs"] = 200 },
+        ["LocalApi"] = new JsonObject { ["SocketPath"] = SocketPath },
+        ["Devices"] = new JsonArray(),
+    };
+
+    /// <summary>Any citysim command; the process is stopped when the stack is disposed.</summary>
+    public ManagedProcess StartCitySim(string label, IEnumerable<string> arguments)
+    {
+        var process = ManagedProcess.Start("simulators/CitySim", "citysim", arguments, log, label);
+        retired.Add(process);
+        return process;
+    }
+
+    /// <summary>Runs edgectl against this stack's edge (its socket is appended) and returns its stdout; throws when it fails.</summary>
+    public async Task<string> EdgeCtlAsync(params string[] arguments)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        info.ArgumentList.Add(Path.Combine(Repository.Root, "edge/EdgeCtl/bin", Repository.Configuration, "net10.0/edgectl.dll"));
+        foreach (var argument in arguments.Concat(["--socket", SocketPath]))
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        log.WriteLine($"edgectl {string.Join(' ', arguments)} -> exit {process.ExitCode}: {await stdout}{await stderr}");
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"edgectl {string.Join(' ', arguments)} exited {process.ExitCode}: {await stderr}{await stdout}");
+        }
+
+        return await stdout;
+    }
+
     /// <summary>Other gateways publishing to central at the same time (citysim's load mode); stops by itself.</summary>
     public ManagedProcess StartBackgroundLoad(int seconds)
     {

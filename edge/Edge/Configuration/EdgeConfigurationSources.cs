@@ -62,7 +62,8 @@ public static class EdgeConfigurationSources
             var extra = LoadJson(full, optional: false);
             foreach (var list in ReplacedLists)
             {
-                if (extra.Keys.Any(k => k.StartsWith(list + ":", StringComparison.OrdinalIgnoreCase)))
+                // An empty list ("Devices": []) shows up as the list's own key with a null value: it replaces the defaults too.
+                if (extra.Keys.Any(k => k.Equals(list, StringComparison.OrdinalIgnoreCase) || k.StartsWith(list + ":", StringComparison.OrdinalIgnoreCase)))
                 {
                     foreach (var key in defaults.Keys.Where(k => k.StartsWith(list + ":", StringComparison.OrdinalIgnoreCase)).ToList())
                     {
@@ -71,12 +72,12 @@ public static class EdgeConfigurationSources
                 }
             }
 
-            builder.AddInMemoryCollection(defaults);
-            builder.AddInMemoryCollection(extra);
+            builder.AddInMemoryCollection(WithValues(defaults));
+            builder.AddInMemoryCollection(WithValues(extra));
         }
         else
         {
-            builder.AddInMemoryCollection(defaults);
+            builder.AddInMemoryCollection(WithValues(defaults));
         }
 
         environment ??= Environment.GetEnvironmentVariables();
@@ -105,6 +106,10 @@ public static class EdgeConfigurationSources
         builder.AddCommandLine(rest);
     }
 
+    /// <summary>The keys that carry a value (sections and empty lists or objects have none).</summary>
+    private static IEnumerable<KeyValuePair<string, string?>> WithValues(Dictionary<string, string?> settings) =>
+        settings.Where(kv => kv.Value is not null);
+
     private static Dictionary<string, string?> LoadJson(string path, bool optional)
     {
         if (!File.Exists(path))
@@ -120,7 +125,7 @@ public static class EdgeConfigurationSources
         try
         {
             var config = new ConfigurationBuilder().AddJsonFile(path, optional: false, reloadOnChange: false).Build();
-            return config.AsEnumerable().Where(kv => kv.Value is not null).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.OrdinalIgnoreCase);
+            return config.AsEnumerable().ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.OrdinalIgnoreCase);
         }
         catch (Exception ex) when (ex is FormatException or InvalidDataException or IOException or System.Text.Json.JsonException)
         {
