@@ -152,6 +152,8 @@ public sealed class DaliCommandService(DaliLineRegistry registry)
 
         var result = await DaliCommissioning.RunAsync(line.Commands, new CommissioningOptions { KeepExisting = !all }, cancellationToken: cancellationToken).ConfigureAwait(false);
         var ok = result.Problem is null;
+        // New or replaced gear come out of commissioning in no group.
+        line.RequestGroupCheck();
         var status = ok ? Ok : result.Problem!.Contains("power", StringComparison.OrdinalIgnoreCase) ? NoPower : InterfaceFailure;
         return (result, new DaliCommandResult(ok, status, result.Problem ?? $"{result.Assigned.Count} gear given a short address on {lineName}"));
     }
