@@ -71,6 +71,69 @@ internal sealed class LocalApiClient : IDisposable
         }
     }
 
+    /// <summary>
+    /// Posts a JSON body asking for a streamed answer (application/x-ndjson): each {"progress": ...} line goes to
+    /// <paramref name="onProgress"/> as it arrives; the {"result": ...} line is returned. An edge that answers plain JSON
+    /// (a refusal before any progress, or an older edge) is returned as <see cref="PostAsync"/> would.
+    /// </summary>
+    public async Task<(int Status, JsonDocument Body)> PostStreamingAsync(string path, string json, Action<JsonElement> onProgress, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(onProgress);
+        using var content = new StringContent(json, Encoding.UTF8, "application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(path, UriKind.Relative)) { Content = content };
+        request.Headers.Accept.ParseAdd(NdjsonMediaType);
+        request.Headers.Accept.ParseAdd("application/json");
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellation).ConfigureAwait(false);
+        int status = (int)response.StatusCode;
+        if (response.Content.Headers.ContentType?.MediaType != NdjsonMediaType)
+        {
+            var body = await response.Content.ReadAsStringAsync(cancellation).ConfigureAwait(false);
+            try
+            {
+                return (status, JsonDocument.Parse(body));
+            }
+            catch (JsonException)
+            {
+                throw new HttpRequestException($"the edge answered {status} {response.ReasonPhrase}: {body}");
+            }
+        }
+
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellation).ConfigureAwait(false), Encoding.UTF8);
+        while (await reader.ReadLineAsync(cancellation).ConfigureAwait(false) is { } line)
+        {
+            if (line.Length == 0)
+            {
+                continue;
+            }
+
+            JsonDocument document;
+            try
+            {
+                document = JsonDocument.Parse(line);
+            }
+            catch (JsonException)
+            {
+                throw new HttpRequestException($"the edge sent a line that is not JSON: {line}");
+            }
+
+            using (document)
+            {
+                if (document.RootElement.TryGetProperty("progress", out var progress))
+                {
+                    onProgress(progress);
+                }
+                else if (document.RootElement.TryGetProperty("result", out var result))
+                {
+                    return (status, JsonDocument.Parse(result.GetRawText()));
+                }
+            }
+        }
+
+        throw new HttpRequestException("the edge closed the answer before its result (did the daemon stop?)");
+    }
+
+    public const string NdjsonMediaType = "application/x-ndjson";
+
     public void Dispose() => http.Dispose();
 
     private static bool TryError(string body, out string message)

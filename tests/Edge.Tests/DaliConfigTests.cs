@@ -30,11 +30,22 @@ public class DaliConfigTests
         Assert.Equal([0, 5], line.Gear.Select(g => g.Address));
         Assert.Equal((ushort)0b1010, line.Gear[0].Groups);
         Assert.Equal("pole-17", line.Gear[0].Location);
+        Assert.True(line.ProgramGroups);
         var ids = line.Catalogue().Select(p => p.Id).ToList();
         Assert.Contains("lights-a/events", ids);
         Assert.Contains("lights-a/g0.level", ids);
         Assert.Contains("lights-a/g5.energy", ids);
         Assert.Equal(ids.Count, ids.Distinct().Count());
+    }
+
+    [Fact]
+    public void ProgramGroups_CanBeTurnedOffPerLine()
+    {
+        var values = WithLine();
+        values["Edge:DaliLines:0:ProgramGroups"] = "false";
+        var (ok, settings, errors) = TestConfig.Load(values);
+        Assert.True(ok, string.Join("\n", errors));
+        Assert.False(Assert.Single(settings.DaliLines).ProgramGroups);
     }
 
     [Theory]

@@ -10,7 +10,10 @@ internal sealed class DaliFakeGear(byte? shortAddress, ushort groups = 0)
 {
     public byte? ShortAddress { get; set; } = shortAddress;
 
-    public ushort Groups { get; } = groups;
+    public ushort Groups { get; set; } = groups;
+
+    /// <summary>Ignores ADD TO GROUP / REMOVE FROM GROUP (gear whose group memory is broken).</summary>
+    public bool RefusesGroups { get; set; }
 
     public byte Level { get; set; } = 254;
 
@@ -26,11 +29,34 @@ internal sealed class DaliFakeGear(byte? shortAddress, ushort groups = 0)
         DaliOpcode.QueryControlGearFailure => null,
         DaliOpcode.QueryActualLevel => Level,
         DaliOpcode.QueryDeviceType => 6,
+        DaliOpcode.QueryGroups0To7 => (byte)(Groups & 0xFF),
+        DaliOpcode.QueryGroups8To15 => (byte)(Groups >> 8),
         _ => null,
     };
 
-    public void Apply(byte opcode)
+    /// <summary>A command without answer; configuration commands act only when sent twice, as real gear does.</summary>
+    public void Apply(byte opcode, bool sentTwice)
     {
+        if (opcode is >= DaliOpcode.AddToGroup and < DaliOpcode.AddToGroup + 16)
+        {
+            if (sentTwice && !RefusesGroups)
+            {
+                Groups |= (ushort)(1 << (opcode - DaliOpcode.AddToGroup));
+            }
+
+            return;
+        }
+
+        if (opcode is >= DaliOpcode.RemoveFromGroup and < DaliOpcode.RemoveFromGroup + 16)
+        {
+            if (sentTwice && !RefusesGroups)
+            {
+                Groups &= (ushort)~(1 << (opcode - DaliOpcode.RemoveFromGroup));
+            }
+
+            return;
+        }
+
         switch (opcode)
         {
             case DaliOpcode.Off: Level = 0; break;
@@ -104,7 +130,7 @@ internal sealed class DaliFakeLine : IDaliMaster
         {
             foreach (var gear in addressed)
             {
-                gear.Apply(frame.LastByte);
+                gear.Apply(frame.LastByte, transmit.SendTwice);
             }
 
             return ValueTask.FromResult(DaliBusResult.Sent);

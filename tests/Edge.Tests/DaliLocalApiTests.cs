@@ -123,6 +123,101 @@ public sealed class DaliLocalApiTests : IAsyncLifetime
         Assert.Equal("no-power", body.RootElement.GetProperty("status").GetString());
     }
 
+    [Fact]
+    public async Task Scan_StreamsProgressWhileItRuns_ThenTheSameResultAsThePlainAnswer()
+    {
+        var (plainStatus, plain) = await PostAsync("/v1/dali/lights/scan", "{}");
+        Assert.Equal(200, plainStatus);
+
+        // The scan stops at address 10 until the test has read a progress line: progress must arrive while the scan runs.
+        using var progressSeen = new ManualResetEventSlim();
+        var holdAt = DaliGear.QueryStatus(DaliAddress.Short(10)).Frame;
+        _fake.BeforeTransaction = (_, frame) =>
+        {
+            if (frame == holdAt)
+            {
+                progressSeen.Wait(TimeSpan.FromSeconds(60));
+            }
+        };
+
+        var (status, mediaType, lines) = await PostStreamingAsync("/v1/dali/lights/scan", () => progressSeen.Set());
+        _fake.BeforeTransaction = null;
+
+        Assert.Equal(200, status);
+        Assert.Equal("application/x-ndjson", mediaType);
+        Assert.True(progressSeen.IsSet);
+        var progress = lines.Take(lines.Count - 1).Select(l => l.RootElement.GetProperty("progress")).ToList();
+        Assert.NotEmpty(progress);
+        Assert.All(progress, p => Assert.Equal(64, p.GetProperty("total").GetInt32()));
+        Assert.Equal("scan", progress[0].GetProperty("stage").GetString());
+        var done = progress.Select(p => p.GetProperty("done").GetInt32()).ToList();
+        Assert.Equal(done.Order(), done);
+        Assert.Equal(64, done[^1]);
+        var result = lines[^1].RootElement.GetProperty("result");
+        Assert.Equal(plain.RootElement.GetRawText(), result.GetRawText());
+    }
+
+    [Fact]
+    public async Task StreamedScan_OnALineWithoutPower_EndsWithAClearNoPowerResult()
+    {
+        _fake.Powered = false;
+
+        var (status, mediaType, lines) = await PostStreamingAsync("/v1/dali/lights/scan", () => { });
+
+        Assert.Equal(200, status);
+        Assert.Equal("application/x-ndjson", mediaType);
+        var result = lines[^1].RootElement.GetProperty("result");
+        Assert.False(result.GetProperty("ok").GetBoolean());
+        Assert.Equal("no-power", result.GetProperty("status").GetString());
+        Assert.Contains("no power", result.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StreamedCommission_OnABusyLine_IsRefusedWithThePlainBusyAnswer()
+    {
+        var registry = _app!.Services.GetRequiredService<DaliLineRegistry>();
+        Assert.True(await WaitForAsync(() => Task.FromResult(registry.Find("lights") is not null)), "the line never started");
+        var line = registry.Find("lights")!;
+        using var pause = line.Bus.TryPausePolling("scan");
+        Assert.NotNull(pause);
+
+        var (status, mediaType, lines) = await PostStreamingAsync("/v1/dali/lights/commission", () => { });
+
+        Assert.Equal(409, status);
+        Assert.Equal("application/json", mediaType);
+        var answer = Assert.Single(lines).RootElement;
+        Assert.Equal("busy", answer.GetProperty("status").GetString());
+        Assert.Contains("busy: a scan is running", answer.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>Posts asking for ndjson and reads the answer line by line as it arrives (a plain JSON answer is one "line").</summary>
+    private async Task<(int Status, string? MediaType, List<JsonDocument> Lines)> PostStreamingAsync(string path, Action onFirstProgress)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(path, UriKind.Relative)) { Content = new StringContent("{}", Encoding.UTF8, "application/json") };
+        request.Headers.Accept.ParseAdd("application/x-ndjson");
+        using var response = await _http!.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        var mediaType = response.Content.Headers.ContentType?.MediaType;
+        if (mediaType != "application/x-ndjson")
+        {
+            return ((int)response.StatusCode, mediaType, [JsonDocument.Parse(await response.Content.ReadAsStringAsync())]);
+        }
+
+        var lines = new List<JsonDocument>();
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            var document = JsonDocument.Parse(line);
+            lines.Add(document);
+            if (document.RootElement.TryGetProperty("progress", out _))
+            {
+                onFirstProgress();
+            }
+        }
+
+        Assert.True(lines[^1].RootElement.TryGetProperty("result", out _), "the stream did not end with a result line");
+        return ((int)response.StatusCode, mediaType, lines);
+    }
+
     private List<string> BufferedTexts(uint alias) => Buffered(alias).Select(r => r.Value.Text ?? string.Empty).ToList();
 
     private List<double> BufferedNumbers(uint alias) => Buffered(alias).Select(r => r.Value.Number).ToList();

@@ -110,6 +110,11 @@ public sealed class DaliCitySimTests
             values[$"Edge:DaliLines:0:Gear:{i}:Address"] = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
+        // The simulated gear start in no group: the edge must program these.
+        values["Edge:DaliLines:0:Gear:0:Groups:0"] = "1";
+        values["Edge:DaliLines:0:Gear:2:Groups:0"] = "1";
+        values["Edge:DaliLines:0:Gear:4:Groups:0"] = "2";
+
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
         Assert.True(EdgeConfigLoader.TryLoad(configuration, out var settings, out var errors), string.Join("\n", errors));
         using var buffer = City.Edge.Buffer.BatchBuffer.Open(settings.Options.Buffer.Path, settings.Options.Buffer.MaxBytes, settings.Options.GatewayId);
@@ -127,6 +132,8 @@ public sealed class DaliCitySimTests
             (exit, stdout, stderr) = await RunAsync("dali", "commission", "lights", "--socket", socket);
             Assert.True(exit == 0, stderr);
             Assert.Contains("3 gear given a short address", stdout, StringComparison.Ordinal);
+            // Steps only the daemon's streamed progress carries (the plain answer comes once, at the end).
+            Assert.Contains(" -> A", stderr, StringComparison.Ordinal);
 
             (exit, stdout, stderr) = await RunAsync("dali", "set", "lights", "broadcast", "100", "--socket", socket);
             Assert.True(exit == 0, stderr);
@@ -135,6 +142,30 @@ public sealed class DaliCitySimTests
             var gear = JsonDocument.Parse(stdout).RootElement.EnumerateArray().ToList();
             Assert.Equal(Enumerable.Range(0, 8), gear.Select(g => g.GetProperty("address").GetInt32()));
             Assert.All(gear, g => Assert.Equal(100, g.GetProperty("level").GetInt32()));
+
+            using (var api = new LocalApiClient(socket))
+            {
+                var deadline = DateTime.UtcNow + Deadline;
+                List<string> events = [];
+                while (DateTime.UtcNow < deadline && !(events.Any(e => e.EndsWith("groups-programmed: gear 2 groups 1 (was none)", StringComparison.Ordinal))
+                    && events.Any(e => e.EndsWith("groups-programmed: gear 4 groups 2 (was none)", StringComparison.Ordinal))))
+                {
+                    await Task.Delay(100);
+                    using var lines = await api.GetAsync("/v1/dali", CancellationToken.None);
+                    events = lines.RootElement[0].GetProperty("recentEvents").EnumerateArray().Select(e => e.GetString()!).ToList();
+                }
+
+                Assert.Contains(events, e => e.EndsWith("groups-programmed: gear 0 groups 1 (was none)", StringComparison.Ordinal));
+                Assert.Contains(events, e => e.EndsWith("groups-programmed: gear 2 groups 1 (was none)", StringComparison.Ordinal));
+                Assert.Contains(events, e => e.EndsWith("groups-programmed: gear 4 groups 2 (was none)", StringComparison.Ordinal));
+            }
+
+            (exit, stdout, stderr) = await RunAsync("dali", "set", "lights", "group:1", "off", "--socket", socket);
+            Assert.True(exit == 0, stderr);
+            (exit, stdout, stderr) = await RunAsync("dali", "scan", "lights", "--json", "--socket", socket);
+            Assert.True(exit == 0, stderr);
+            var levels = JsonDocument.Parse(stdout).RootElement.EnumerateArray().ToDictionary(g => g.GetProperty("address").GetInt32(), g => g.GetProperty("level").GetInt32());
+            Assert.Equal([0, 100, 0, 100, 100, 100, 100, 100], Enumerable.Range(0, 8).Select(a => levels[a]));
 
             (exit, _, stderr) = await RunAsync("dali", "set", "nope", "broadcast", "1", "--socket", socket);
             Assert.Equal(1, exit);

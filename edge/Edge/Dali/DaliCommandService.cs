@@ -8,6 +8,9 @@ namespace City.Edge.Dali;
 /// <param name="Command">dapc (with Level), off, max, min, scene (with Scene), identify (gear only).</param>
 public sealed record DaliCommandRequest(string Target, string Command, int? Level = null, int? Scene = null);
 
+/// <summary>Progress of a scan or commissioning: gear addresses asked (scan) or gear addressed so far (commission), of Total.</summary>
+public sealed record DaliProgress(int Done, int Total, string Stage);
+
 /// <summary>How a command went: status ok, refused, not-found, busy, no-power or interface-failure.</summary>
 public sealed record DaliCommandResult(bool Ok, string Status, string Message, string? Frame = null);
 
@@ -118,7 +121,11 @@ public sealed class DaliCommandService(DaliLineRegistry registry)
     }
 
     /// <summary>Scans the line with polling paused; null result with a reason when the line is busy or not running.</summary>
-    public async Task<(DaliScanResult? Scan, DaliCommandResult Status)> ScanAsync(string lineName, CancellationToken cancellationToken)
+    public Task<(DaliScanResult? Scan, DaliCommandResult Status)> ScanAsync(string lineName, CancellationToken cancellationToken) =>
+        ScanAsync(lineName, null, cancellationToken);
+
+    /// <summary>As <see cref="ScanAsync(string, CancellationToken)"/>, reporting each short address asked.</summary>
+    public async Task<(DaliScanResult? Scan, DaliCommandResult Status)> ScanAsync(string lineName, IProgress<DaliProgress>? progress, CancellationToken cancellationToken)
     {
         var line = registry.Find(lineName);
         if (line is null)
@@ -132,11 +139,17 @@ public sealed class DaliCommandService(DaliLineRegistry registry)
             return (null, BusyResult(line));
         }
 
-        var scan = await DaliLineScan.ScanAsync(line.Commands, cancellationToken: cancellationToken).ConfigureAwait(false);
+        const int total = DaliAddress.MaxShortAddress + 1;
+        var scan = await DaliLineScan.ScanAsync(line.Commands, progress is null ? null : new Relay<int>(a => progress.Report(new DaliProgress(a + 1, total, "scan"))),
+            cancellationToken).ConfigureAwait(false);
         return (scan, scan.Failure is { } failure ? FromBus(failure, string.Empty) : new DaliCommandResult(true, Ok, $"{scan.Gear.Count} gear answer on {lineName}"));
     }
 
-    public async Task<(CommissioningResult? Result, DaliCommandResult Status)> CommissionAsync(string lineName, bool all, CancellationToken cancellationToken)
+    public Task<(CommissioningResult? Result, DaliCommandResult Status)> CommissionAsync(string lineName, bool all, CancellationToken cancellationToken) =>
+        CommissionAsync(lineName, all, null, cancellationToken);
+
+    /// <summary>As <see cref="CommissionAsync(string, bool, CancellationToken)"/>, reporting each gear addressed.</summary>
+    public async Task<(CommissioningResult? Result, DaliCommandResult Status)> CommissionAsync(string lineName, bool all, IProgress<DaliProgress>? progress, CancellationToken cancellationToken)
     {
         var line = registry.Find(lineName);
         if (line is null)
@@ -150,8 +163,13 @@ public sealed class DaliCommandService(DaliLineRegistry registry)
             return (null, BusyResult(line));
         }
 
-        var result = await DaliCommissioning.RunAsync(line.Commands, new CommissioningOptions { KeepExisting = !all }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        progress?.Report(new DaliProgress(0, DaliAddress.MaxShortAddress + 1, "searching (polling paused)"));
+        var result = await DaliCommissioning.RunAsync(line.Commands, new CommissioningOptions { KeepExisting = !all },
+            progress is null ? null : new Relay<CommissioningProgress>(p => progress.Report(new DaliProgress(p.Found, DaliAddress.MaxShortAddress + 1, p.Step))),
+            cancellationToken).ConfigureAwait(false);
         var ok = result.Problem is null;
+        // New or replaced gear come out of commissioning in no group.
+        line.RequestGroupCheck();
         var status = ok ? Ok : result.Problem!.Contains("power", StringComparison.OrdinalIgnoreCase) ? NoPower : InterfaceFailure;
         return (result, new DaliCommandResult(ok, status, result.Problem ?? $"{result.Assigned.Count} gear given a short address on {lineName}"));
     }
@@ -177,4 +195,10 @@ public sealed class DaliCommandService(DaliLineRegistry registry)
 
     private static DaliCommandResult BusyResult(DaliLine line) =>
         new(false, Busy, $"DALI line '{line.Definition.Name}' is busy: a {line.Bus.PausedBy ?? "maintenance"} is running; try again when it is done");
+
+    /// <summary>Passes progress on synchronously, in order (Progress&lt;T&gt; would post it to the thread pool, out of order).</summary>
+    private sealed class Relay<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
 }

@@ -27,6 +27,12 @@ public sealed class DaliLineOptions
     /// <summary>Answer window after a query (the LUBA default is 40 ms; a loaded host may need more).</summary>
     public int AnswerWindowMs { get; set; } = 40;
 
+    /// <summary>
+    /// Make the gear members of exactly their configured Groups (checked at start, after a commissioning run and when a gear
+    /// answers again). False on sites where another tool owns the groups.
+    /// </summary>
+    public bool ProgramGroups { get; set; } = true;
+
     public List<DaliGearOptions> Gear { get; set; } = [];
 }
 
@@ -36,7 +42,7 @@ public sealed class DaliGearOptions
     /// <summary>0-63.</summary>
     public int Address { get; set; } = -1;
 
-    /// <summary>DALI groups 0-15 the gear belongs to (used to narrow a failure down).</summary>
+    /// <summary>DALI groups 0-15 the gear belongs to (programmed into the gear unless the line's ProgramGroups is false; used to narrow a failure down).</summary>
     public List<int> Groups { get; set; } = [];
 
     /// <summary>Pole or location id, carried in the point descriptions and events.</summary>
@@ -55,7 +61,8 @@ public sealed record DaliLineDefinition(
     TimeSpan DiscoveryPeriod,
     TimeSpan InterfaceTimeout,
     TimeSpan AnswerWindow,
-    IReadOnlyList<DaliGearDefinition> Gear)
+    IReadOnlyList<DaliGearDefinition> Gear,
+    bool ProgramGroups = true)
 {
     /// <summary>The line's own points: bus power and its event log.</summary>
     public string BusPowerPointId => $"{Name}/bus-power";
@@ -67,7 +74,7 @@ public sealed record DaliLineDefinition(
     public IEnumerable<PointInfo> Catalogue()
     {
         yield return new PointInfo { Id = BusPowerPointId, Unit = string.Empty, Type = PointType.Boolean, Device = Name, Description = $"DALI line {Name}: bus powered" };
-        yield return new PointInfo { Id = EventsPointId, Unit = string.Empty, Type = PointType.Text, Device = Name, Description = $"DALI line {Name}: events (lamp failed/recovered, gear not answering, bus power, unknown gear)" };
+        yield return new PointInfo { Id = EventsPointId, Unit = string.Empty, Type = PointType.Text, Device = Name, Description = $"DALI line {Name}: events (lamp failed/recovered, gear not answering, bus power, unknown gear, groups programmed)" };
         yield return new PointInfo { Id = UnknownGearPointId, Unit = "gear", Type = PointType.Number, Device = Name, Description = $"DALI line {Name}: gear found on the bus that is not configured" };
         foreach (var gear in Gear)
         {
@@ -205,7 +212,7 @@ public static class DaliConfigValidator
                 result.Add(new DaliLineDefinition(line.Name, line.Port, line.Enabled,
                     TimeSpan.FromMilliseconds(line.StatusPeriodMs), TimeSpan.FromMilliseconds(line.EnergyPeriodMs),
                     TimeSpan.FromMilliseconds(line.DiscoveryPeriodMs), TimeSpan.FromMilliseconds(line.InterfaceTimeoutMs),
-                    TimeSpan.FromMilliseconds(line.AnswerWindowMs), gear.OrderBy(x => x.Address).ToList()));
+                    TimeSpan.FromMilliseconds(line.AnswerWindowMs), gear.OrderBy(x => x.Address).ToList(), line.ProgramGroups));
             }
         }
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Threading.Channels;
 using City.Edge.Configuration;
 using City.Protocols.Dali;
 using Microsoft.AspNetCore.Builder;
@@ -82,22 +83,91 @@ public static class DaliEndpoints
             return Results.Json(result, statusCode: HttpStatus(result));
         });
 
-        app.MapPost("/v1/dali/{line}/scan", async (string line, DaliCommandService service, CancellationToken cancellationToken) =>
-        {
-            var (scan, status) = await service.ScanAsync(line, cancellationToken).ConfigureAwait(false);
-            var document = new DaliScanDocument(status.Ok, status.Status, status.Message,
-                scan?.Gear.Select(ToDocument).ToList() ?? [], scan?.UnaddressedPresent, scan?.Transactions ?? 0);
-            return Results.Json(document, statusCode: HttpStatus(status));
-        });
+        app.MapPost("/v1/dali/{line}/scan", (string line, HttpContext context, DaliCommandService service, CancellationToken cancellationToken) =>
+            AnswerAsync(context, async progress =>
+            {
+                var (scan, status) = await service.ScanAsync(line, progress, cancellationToken).ConfigureAwait(false);
+                var document = new DaliScanDocument(status.Ok, status.Status, status.Message,
+                    scan?.Gear.Select(ToDocument).ToList() ?? [], scan?.UnaddressedPresent, scan?.Transactions ?? 0);
+                return ((object)document, status);
+            }, cancellationToken));
 
-        app.MapPost("/v1/dali/{line}/commission", async (string line, bool? all, DaliCommandService service, CancellationToken cancellationToken) =>
+        app.MapPost("/v1/dali/{line}/commission", (string line, bool? all, HttpContext context, DaliCommandService service, CancellationToken cancellationToken) =>
+            AnswerAsync(context, async progress =>
+            {
+                var (result, status) = await service.CommissionAsync(line, all ?? false, progress, cancellationToken).ConfigureAwait(false);
+                var document = new DaliCommissionDocument(status.Ok, status.Status, status.Message,
+                    result?.Assigned.Select(a => new DaliCommissionedDocument($"{a.RandomAddress:X6}", a.ShortAddress)).ToList() ?? [],
+                    result?.Complete ?? false, result?.Transactions ?? 0);
+                return ((object)document, status);
+            }, cancellationToken));
+    }
+
+    public const string NdjsonMediaType = "application/x-ndjson";
+
+    /// <summary>
+    /// Answers a long maintenance run. A client that accepts application/x-ndjson gets one line {"progress":{done,total,stage}}
+    /// per step as it happens, then {"result": the usual document} (status 200 once streaming started; read ok/status in the
+    /// result). Other clients, and a run refused before its first step (busy, unknown line), get the usual JSON answer.
+    /// </summary>
+    private static async Task<IResult> AnswerAsync(HttpContext context, Func<IProgress<DaliProgress>?, Task<(object Document, DaliCommandResult Status)>> run,
+        CancellationToken cancellationToken)
+    {
+        if (!context.Request.Headers.Accept.Any(a => a?.Contains(NdjsonMediaType, StringComparison.OrdinalIgnoreCase) == true))
         {
-            var (result, status) = await service.CommissionAsync(line, all ?? false, cancellationToken).ConfigureAwait(false);
-            var document = new DaliCommissionDocument(status.Ok, status.Status, status.Message,
-                result?.Assigned.Select(a => new DaliCommissionedDocument($"{a.RandomAddress:X6}", a.ShortAddress)).ToList() ?? [],
-                result?.Complete ?? false, result?.Transactions ?? 0);
+            var (plain, plainStatus) = await run(null).ConfigureAwait(false);
+            return Results.Json(plain, statusCode: HttpStatus(plainStatus));
+        }
+
+        // Progress is reported on the bus's thread and must never hold the bus: a small queue that drops the oldest step.
+        var steps = Channel.CreateBounded<DaliProgress>(new BoundedChannelOptions(64) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+        // On its own task: a master that completes synchronously must not keep this loop from writing the progress.
+        var work = Task.Run(() => RunThenCompleteAsync(run, steps.Writer), cancellationToken);
+        bool streaming = false;
+        await foreach (var step in steps.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (!streaming)
+            {
+                streaming = true;
+                context.Response.StatusCode = StatusCodes.Status200OK;
+                context.Response.ContentType = NdjsonMediaType;
+            }
+
+            await WriteLineAsync(context.Response, new { progress = step }, cancellationToken).ConfigureAwait(false);
+        }
+
+        var (document, status) = await work.ConfigureAwait(false);
+        if (!streaming)
+        {
             return Results.Json(document, statusCode: HttpStatus(status));
-        });
+        }
+
+        await WriteLineAsync(context.Response, new { result = document }, cancellationToken).ConfigureAwait(false);
+        return Results.Empty;
+    }
+
+    private static async Task<(object Document, DaliCommandResult Status)> RunThenCompleteAsync(
+        Func<IProgress<DaliProgress>?, Task<(object Document, DaliCommandResult Status)>> run, ChannelWriter<DaliProgress> steps)
+    {
+        try
+        {
+            return await run(new ChannelProgress(steps)).ConfigureAwait(false);
+        }
+        finally
+        {
+            steps.TryComplete();
+        }
+    }
+
+    private static async Task WriteLineAsync(HttpResponse response, object line, CancellationToken cancellationToken)
+    {
+        await response.WriteAsync(JsonSerializer.Serialize(line, JsonSerializerOptions.Web) + "\n", cancellationToken).ConfigureAwait(false);
+        await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private sealed class ChannelProgress(ChannelWriter<DaliProgress> steps) : IProgress<DaliProgress>
+    {
+        public void Report(DaliProgress value) => steps.TryWrite(value);
     }
 
     public static DaliScanGearDocument ToDocument(DaliScannedGear gear)

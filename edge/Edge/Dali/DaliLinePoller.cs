@@ -71,6 +71,9 @@ public sealed class DaliLinePoller
 
     public string? LastProblem { get; private set; }
 
+    /// <summary>Called when a gear that had stopped answering answers again (the line re-checks its groups).</summary>
+    public Action<DaliGearState>? AnsweringAgain { get; set; }
+
     public IReadOnlyList<string> RecentEvents()
     {
         lock (_gate)
@@ -277,6 +280,7 @@ public sealed class DaliLinePoller
             else if (gear.Answering == false)
             {
                 await EventAsync($"gear-answering: {gear.Definition.Label} answers again", now, cancellationToken).ConfigureAwait(false);
+                AnsweringAgain?.Invoke(gear);
             }
 
             gear.Answering = answering;
@@ -380,6 +384,9 @@ public sealed class DaliLinePoller
 
         await _sink.WriteAsync(pointId, PointValue.FromNumber((double)quantity.Value), quantity.IsValid ? Quality.Good : Quality.DeviceFailure, now, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>Adds an event to the line's events point and the recent events (other parts of the line report through it).</summary>
+    public Task RecordEventAsync(string text, CancellationToken cancellationToken) => EventAsync(text, _time.GetUtcNow(), cancellationToken);
 
     private async Task EventAsync(string text, DateTimeOffset now, CancellationToken cancellationToken)
     {

@@ -50,6 +50,12 @@ public sealed class DaliLine : IAsyncDisposable
         Bus = new DaliLineBus(master);
         Poller = new DaliLinePoller(definition, Bus.Polls, sink, time);
         Commands = new DaliClient(Bus.Commands, time);
+        Groups = new DaliGroupProgrammer(Bus.Polls, time, Poller.RecordEventAsync);
+        if (definition.ProgramGroups)
+        {
+            RequestGroupCheck();
+            Poller.AnsweringAgain = gear => Groups.Request([gear.Definition.Address]);
+        }
     }
 
     public DaliLineDefinition Definition { get; }
@@ -63,13 +69,25 @@ public sealed class DaliLine : IAsyncDisposable
 
     public TimeProvider Time { get; }
 
+    /// <summary>Programs the configured groups into the gear (between status sweeps, on the poll side of the bus).</summary>
+    public DaliGroupProgrammer Groups { get; }
+
+    /// <summary>Queues every configured gear for a group check (start, after commissioning); nothing when ProgramGroups is false.</summary>
+    public void RequestGroupCheck()
+    {
+        if (Definition.ProgramGroups)
+        {
+            Groups.Request(Definition.Gear.Select(g => g.Address));
+        }
+    }
+
     public long Sweeps { get; private set; }
 
     /// <summary>Gear whose D4i energy is read between two status checks (an energy read costs ~14 transactions per gear).</summary>
     public const int EnergyGearPerSlice = 4;
 
     /// <summary>
-    /// Polls until cancelled: status sweeps at StatusPeriod, discovery at DiscoveryPeriod, and every EnergyPeriod an energy pass
+    /// Polls until cancelled: status sweeps at StatusPeriod (each followed by the group check of gear queued for one), discovery at DiscoveryPeriod, and every EnergyPeriod an energy pass
     /// over the answering gear, read a few gear at a time so that a long pass (64 gear ~ 35 s of bus time) never holds the
     /// status sweeps back by more than one slice.
     /// </summary>
@@ -92,7 +110,11 @@ public sealed class DaliLine : IAsyncDisposable
             if (now >= nextStatus)
             {
                 nextStatus = now + Definition.StatusPeriod;
-                await Poller.SweepStatusAsync(cancellationToken).ConfigureAwait(false);
+                if (await Poller.SweepStatusAsync(cancellationToken).ConfigureAwait(false) && Groups.HasPending)
+                {
+                    await Groups.CheckPendingAsync(Poller.Gear, cancellationToken).ConfigureAwait(false);
+                }
+
                 Sweeps++;
             }
 

@@ -320,7 +320,8 @@ internal sealed class DaemonDaliLine(string line, string socketPath) : IDaliLine
 
     public async Task<(IReadOnlyList<DaliScanRow> Gear, bool? UnaddressedPresent)> ScanAsync(TextProgressBar progress, CancellationToken cancellation)
     {
-        using var document = await PostAsync($"{Base}/scan", "{}", cancellation).ConfigureAwait(false);
+        using var document = await PostAsync($"{Base}/scan", "{}", cancellation,
+            onProgress: p => progress.Report(Done(p))).ConfigureAwait(false);
         var root = document.RootElement;
         var rows = root.GetProperty("gear").EnumerateArray().Select(g => new DaliScanRow(
             g.GetProperty("address").GetInt32(),
@@ -335,7 +336,8 @@ internal sealed class DaemonDaliLine(string line, string socketPath) : IDaliLine
     public async Task<DaliCommissionSummary> CommissionAsync(bool all, TextProgressBar progress, CancellationToken cancellation)
     {
         progress.Report(0, "through the edge daemon (polling paused)");
-        using var document = await PostAsync($"{Base}/commission?all={(all ? "true" : "false")}", "{}", cancellation, acceptFailure: true).ConfigureAwait(false);
+        using var document = await PostAsync($"{Base}/commission?all={(all ? "true" : "false")}", "{}", cancellation, acceptFailure: true,
+            onProgress: p => progress.Report(Done(p), Stage(p))).ConfigureAwait(false);
         var root = document.RootElement;
         var assigned = root.GetProperty("assigned").EnumerateArray()
             .Select(a => new DaliAssignedRow(a.GetProperty("randomAddress").GetString()!, a.GetProperty("shortAddress").GetInt32())).ToList();
@@ -352,13 +354,20 @@ internal sealed class DaemonDaliLine(string line, string socketPath) : IDaliLine
         return document.RootElement.GetProperty("message").GetString() ?? "ok";
     }
 
+    private static int Done(JsonElement progress) =>
+        progress.ValueKind == JsonValueKind.Object && progress.TryGetProperty("done", out var done) && done.TryGetInt32(out int value) ? value : 0;
+
+    private static string? Stage(JsonElement progress) =>
+        progress.ValueKind == JsonValueKind.Object && progress.TryGetProperty("stage", out var stage) && stage.ValueKind == JsonValueKind.String ? stage.GetString() : null;
+
     public ValueTask DisposeAsync()
     {
         _client?.Dispose();
         return ValueTask.CompletedTask;
     }
 
-    private async Task<JsonDocument> PostAsync(string path, string body, CancellationToken cancellation, bool acceptFailure = false)
+    /// <summary>Posts to the daemon; with <paramref name="onProgress"/> the daemon streams its progress lines before the result.</summary>
+    private async Task<JsonDocument> PostAsync(string path, string body, CancellationToken cancellation, bool acceptFailure = false, Action<JsonElement>? onProgress = null)
     {
         if (!File.Exists(socketPath))
         {
@@ -366,7 +375,9 @@ internal sealed class DaemonDaliLine(string line, string socketPath) : IDaliLine
         }
 
         _client ??= new LocalApiClient(socketPath, TimeSpan.FromMinutes(5));
-        var (status, document) = await _client.PostAsync(path, body, cancellation).ConfigureAwait(false);
+        var (status, document) = onProgress is null
+            ? await _client.PostAsync(path, body, cancellation).ConfigureAwait(false)
+            : await _client.PostStreamingAsync(path, body, onProgress, cancellation).ConfigureAwait(false);
         var root = document.RootElement;
         bool ok = root.TryGetProperty("ok", out var okElement) && okElement.ValueKind == JsonValueKind.True;
         // A commissioning that stopped part-way still reports what it changed; a refusal (busy, unknown line) did nothing.
