@@ -165,6 +165,49 @@ public class DaliLineTests
     }
 
     [Fact]
+    public async Task LevelCommand_IsFollowedAtOnceByALevelSweepAndEnergyReadsOfTheGearItReached()
+    {
+        var fake = new DaliFakeLine();
+        var gear = new List<DaliGearDefinition>();
+        for (int i = 0; i < 8; i++)
+        {
+            ushort g = (ushort)(i < 4 ? 1 : 2);
+            gear.Add(new DaliGearDefinition(i, g, $"P-{i}", 60));
+            fake.Gear.Add(new DaliFakeGear((byte)i, g));
+        }
+
+        // Periods of an hour: any reading after the first sweep can only come from the command's refresh.
+        var definition = new DaliLineDefinition(LineName, "/dev/null", true, TimeSpan.FromHours(1), TimeSpan.FromHours(1),
+            TimeSpan.FromHours(1), TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(40), gear);
+        var sink = new DaliCollectingSink();
+        var line = new DaliLine(definition, fake, sink, TimeProvider.System);
+        var service = new DaliCommandService(Registry(line));
+        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var running = line.RunAsync(stop.Token);
+        while (line.Sweeps < 1 && !stop.IsCancellationRequested)
+        {
+            await Task.Delay(20, CancellationToken.None);
+        }
+
+        var result = await service.ExecuteAsync(LineName, new DaliCommandRequest("group:1", "dapc", Level: 100), CancellationToken.None);
+        Assert.True(result.Ok, result.Message);
+        bool Refreshed() =>
+            Enumerable.Range(4, 4).All(a => sink.Last($"{LineName}/g{a}.level")?.Number == 100)
+            && Enumerable.Range(4, 4).All(a => fake.Frames.Any(f => f.Bits == 16 && f.LastByte == DaliOpcode.ReadMemoryLocation && f.AddressByte >> 1 == a));
+        while (!Refreshed() && !stop.IsCancellationRequested)
+        {
+            await Task.Delay(20, CancellationToken.None);
+        }
+
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+        Assert.True(Refreshed(), "no level sweep and energy reads of gear 4-7 after the command");
+        Assert.Equal(2, line.Sweeps);
+        Assert.DoesNotContain(fake.Frames, f => f.Bits == 16 && f.LastByte == DaliOpcode.ReadMemoryLocation && f.AddressByte >> 1 < 4);
+        Assert.Equal(254, sink.Last($"{LineName}/g0.level")!.Value.Number);
+    }
+
+    [Fact]
     public async Task Commands_ReachTheGear_AndBadRequestsAreRefused()
     {
         var (line, fake, _) = Build(count: 8, groups: false);

@@ -11,12 +11,11 @@ internal static class CentralPoints
     public static double? NumberOf(JsonArray latest, string id) =>
         latest.FirstOrDefault(p => (string?)p!["id"] == id)?["value"] is JsonValue value && value.TryGetValue<double>(out var number) ? number : null;
 
-    /// <summary>Every text reading of a point that central stored, oldest first.</summary>
-    public static async Task<List<string>> TextHistoryAsync(CityStack city, string id)
+    /// <summary>The texts of a point's events in central's events feed (/api/v1/events), oldest first.</summary>
+    public static async Task<List<string>> EventTextsAsync(CityStack city, string id)
     {
-        var history = await city.GetJsonAsync(
-            $"/api/v1/points/history?gateway={city.GatewayId}&point={Uri.EscapeDataString(id)}&from=2000-01-01T00:00:00Z&to=2100-01-01T00:00:00Z&limit=100000");
-        return history["readings"]!.AsArray().Select(r => r!["value"]?.ToString() ?? string.Empty).ToList();
+        var feed = await city.GetJsonAsync($"/api/v1/events?gateway={city.GatewayId}&from=2000-01-01T00:00:00Z&to=2100-01-01T00:00:00Z&limit=100000");
+        return feed["events"]!.AsArray().Where(e => (string?)e!["point"] == id).Select(e => e!["value"]?.ToString() ?? string.Empty).ToList();
     }
 
     /// <summary>A point's latest value as JSON text (true, false, a number, a quoted string), or null.</summary>

@@ -52,7 +52,7 @@ public sealed class SnmpControllerTests(ITestOutputHelper log)
         await SnmpSetAsync(agentPort, CriticalAlarm);
         var raised = await Eventually.ReturnsAsync(async () =>
         {
-            var texts = await CentralPoints.TextHistoryAsync(city, events);
+            var texts = await CentralPoints.EventTextsAsync(city, events);
             return texts.Any(t => t.StartsWith("alarm alarm-critical set", StringComparison.Ordinal)) ? texts : null;
         }, Patience, "the 'alarm alarm-critical set' event at central");
         log.WriteLine("events after raising: " + string.Join(" | ", raised));
@@ -67,7 +67,7 @@ public sealed class SnmpControllerTests(ITestOutputHelper log)
         await SnmpSetAsync(agentPort, 0);
         var cleared = await Eventually.ReturnsAsync(async () =>
         {
-            var texts = await CentralPoints.TextHistoryAsync(city, events);
+            var texts = await CentralPoints.EventTextsAsync(city, events);
             return texts.Any(t => t.StartsWith("alarm alarm-critical cleared", StringComparison.Ordinal)) ? texts : null;
         }, Patience, "the 'alarm alarm-critical cleared' event at central");
         log.WriteLine("events after clearing: " + string.Join(" | ", cleared));

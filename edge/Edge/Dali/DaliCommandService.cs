@@ -117,6 +117,12 @@ public sealed class DaliCommandService(DaliLineRegistry registry)
         }
 
         var result = await line.Commands.ExecuteAsync(command, cancellationToken).ConfigureAwait(false);
+        var changesLevels = !string.Equals(request.Command?.Trim(), "identify", StringComparison.OrdinalIgnoreCase);
+        if (result.BusWorked && changesLevels && TryParseTarget(request.Target, out var target, out _))
+        {
+            line.RequestRefresh(target);
+        }
+
         return FromBus(result, $"{command.Name} sent to {request.Target} on {lineName}", command.Frame.ToString());
     }
 

@@ -40,6 +40,8 @@ public sealed class QueueReadingSink(ReadingQueue queue, EdgeState state, Func<s
 public sealed class DaliLine : IAsyncDisposable
 {
     private readonly IDaliMaster _master;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<DaliAddress> _refreshRequests = new();
+    private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public DaliLine(DaliLineDefinition definition, IDaliMaster master, IDaliReadingSink sink, TimeProvider time)
     {
@@ -81,6 +83,17 @@ public sealed class DaliLine : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// After a command changed light levels: the next loop turn sweeps the line's status at once (levels) and reads the
+    /// power and energy of the gear <paramref name="target"/> reaches (by their configured groups) before any other energy
+    /// read, so central sees the effect of a dim within a few seconds rather than at the next periods.
+    /// </summary>
+    public void RequestRefresh(DaliAddress target)
+    {
+        _refreshRequests.Enqueue(target);
+        Volatile.Read(ref _wake).TrySetResult();
+    }
+
     public long Sweeps { get; private set; }
 
     /// <summary>Gear whose D4i energy is read between two status checks (an energy read costs ~14 transactions per gear).</summary>
@@ -100,7 +113,19 @@ public sealed class DaliLine : IAsyncDisposable
         var energyPending = new Queue<DaliGearState>();
         while (!cancellationToken.IsCancellationRequested)
         {
+            if (_wake.Task.IsCompleted)
+            {
+                Volatile.Write(ref _wake, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+            }
+
             var now = Time.GetUtcNow();
+            var refreshed = TakeRefreshRequests();
+            if (refreshed.Count > 0)
+            {
+                nextStatus = now;
+                energyPending = new Queue<DaliGearState>(refreshed.Concat(energyPending.Where(g => !refreshed.Contains(g))));
+            }
+
             if (now >= nextDiscovery)
             {
                 nextDiscovery = now + Definition.DiscoveryPeriod;
@@ -147,9 +172,23 @@ public sealed class DaliLine : IAsyncDisposable
             var wait = next - Time.GetUtcNow();
             if (wait > TimeSpan.Zero)
             {
-                await Task.Delay(wait, Time, cancellationToken).ConfigureAwait(false);
+                using var stopWaiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                await Task.WhenAny(Task.Delay(wait, Time, stopWaiting.Token), Volatile.Read(ref _wake).Task).ConfigureAwait(false);
+                await stopWaiting.CancelAsync().ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
             }
         }
+    }
+
+    private List<DaliGearState> TakeRefreshRequests()
+    {
+        var gear = new List<DaliGearState>();
+        while (_refreshRequests.TryDequeue(out var target))
+        {
+            gear.AddRange(Poller.Gear.Where(g => target.Addresses((byte)g.Definition.Address, g.Definition.Groups) && !gear.Contains(g)));
+        }
+
+        return gear;
     }
 
     public async ValueTask DisposeAsync()
