@@ -130,26 +130,9 @@ public sealed class PipelineTests(ITestOutputHelper log)
 
     private static async Task PublishGarbageAsync(int port, string topic)
     {
-        var info = new ProcessStartInfo("mosquitto_pub") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var argument in new[] { "-h", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture), "-t", topic, "-m", "garbage" })
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        Process process;
-        try
-        {
-            process = Process.Start(info)!;
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            throw new InvalidOperationException("mosquitto_pub (Debian package mosquitto-clients) is needed by this test; ./test.sh installs it", e);
-        }
-
-        using (process)
-        {
-            await process.WaitForExitAsync();
-            Assert.True(process.ExitCode == 0, $"mosquitto_pub failed: {await process.StandardError.ReadToEndAsync()}");
-        }
+        var mosquittoPub = PeerProcess.RequireExecutable("mosquitto_pub", "apt-get install -y mosquitto-clients (./test.sh does this)");
+        var (exitCode, output) = await PeerProcess.RunAsync(TimeSpan.FromSeconds(60), mosquittoPub,
+            "-h", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture), "-t", topic, "-m", "garbage");
+        Assert.True(exitCode == 0, $"mosquitto_pub failed: {output}");
     }
 }

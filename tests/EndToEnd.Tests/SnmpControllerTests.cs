@@ -105,32 +105,10 @@ public sealed class SnmpControllerTests(ITestOutputHelper log)
 
     private async Task SnmpSetAsync(int agentPort, int shortAlarmStatus)
     {
-        var info = new ProcessStartInfo("snmpset") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var argument in new[]
-        {
-            "-v2c", "-c", "private", "-t", "5", "-r", "3", $"127.0.0.1:{agentPort}", ShortAlarmStatus, "i", shortAlarmStatus.ToString(CultureInfo.InvariantCulture),
-        })
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        Process process;
-        try
-        {
-            process = Process.Start(info)!;
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            throw new InvalidOperationException("snmpset (Debian package snmp) is needed by this test; ./test.sh installs it", e);
-        }
-
-        using (process)
-        {
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            await process.WaitForExitAsync();
-            log.WriteLine($"snmpset shortAlarmStatus {shortAlarmStatus}: exit {process.ExitCode}: {await stdout}{await stderr}");
-            Assert.True(process.ExitCode == 0, $"snmpset failed: {await stderr}");
-        }
+        var snmpset = PeerProcess.RequireExecutable("snmpset", "apt-get install -y snmp (./test.sh does this)");
+        var (exitCode, output) = await PeerProcess.RunAsync(TimeSpan.FromSeconds(60), snmpset,
+            "-v2c", "-c", "private", "-t", "5", "-r", "3", $"127.0.0.1:{agentPort}", ShortAlarmStatus, "i", shortAlarmStatus.ToString(CultureInfo.InvariantCulture));
+        log.WriteLine($"snmpset shortAlarmStatus {shortAlarmStatus}: exit {exitCode}: {output}");
+        Assert.True(exitCode == 0, $"snmpset failed: {output}");
     }
 }

@@ -119,24 +119,9 @@ internal static class ApiEndpoints
             return Results.NotFound(new ErrorResponse($"point '{point}' is not in the catalogue of gateway '{state.Id}'."));
         }
 
-        var now = time.GetUtcNow();
-        if (!TryParseTime(query["to"], "to", now, out var to, out problem)
-            || !TryParseTime(query["from"], "from", to - DefaultHistorySpan, out var from, out problem))
+        if (!TryParseWindow(query, time, DefaultHistoryLimit, MaxHistoryLimit, out var from, out var to, out var limit, out problem))
         {
             return problem;
-        }
-
-        if (from > to)
-        {
-            return BadRequest($"from ({JsonValues.Time(from)}) is after to ({JsonValues.Time(to)}).");
-        }
-
-        var limit = DefaultHistoryLimit;
-        string? limitText = query["limit"];
-        if (limitText is not null
-            && (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit < 1 || limit > MaxHistoryLimit))
-        {
-            return BadRequest($"limit: '{limitText}' is not a whole number between 1 and {MaxHistoryLimit}.");
         }
 
         var fromMs = from.ToUnixTimeMilliseconds();
@@ -233,24 +218,9 @@ internal static class ApiEndpoints
             return problem;
         }
 
-        var now = time.GetUtcNow();
-        if (!TryParseTime(query["to"], "to", now, out var to, out var timeProblem)
-            || !TryParseTime(query["from"], "from", to - DefaultHistorySpan, out var from, out timeProblem))
+        if (!TryParseWindow(query, time, DefaultEventsLimit, MaxEventsLimit, out var from, out var to, out var limit, out var windowProblem))
         {
-            return timeProblem;
-        }
-
-        if (from > to)
-        {
-            return BadRequest($"from ({JsonValues.Time(from)}) is after to ({JsonValues.Time(to)}).");
-        }
-
-        var limit = DefaultEventsLimit;
-        string? limitText = query["limit"];
-        if (limitText is not null
-            && (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit < 1 || limit > MaxEventsLimit))
-        {
-            return BadRequest($"limit: '{limitText}' is not a whole number between 1 and {MaxEventsLimit}.");
+            return windowProblem;
         }
 
         var fromMs = from.ToUnixTimeMilliseconds();
@@ -337,6 +307,35 @@ internal static class ApiEndpoints
         }
 
         problem = Results.Empty;
+        return true;
+    }
+
+    /// <summary>from/to (default: the last hour up to now) and limit of a history-like query; a problem names the bad parameter.</summary>
+    private static bool TryParseWindow(IQueryCollection query, TimeProvider time, int defaultLimit, int maxLimit,
+        out DateTimeOffset from, out DateTimeOffset to, out int limit, out IResult problem)
+    {
+        from = default;
+        limit = defaultLimit;
+        if (!TryParseTime(query["to"], "to", time.GetUtcNow(), out to, out problem)
+            || !TryParseTime(query["from"], "from", to - DefaultHistorySpan, out from, out problem))
+        {
+            return false;
+        }
+
+        if (from > to)
+        {
+            problem = BadRequest($"from ({JsonValues.Time(from)}) is after to ({JsonValues.Time(to)}).");
+            return false;
+        }
+
+        string? limitText = query["limit"];
+        if (limitText is not null
+            && (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit < 1 || limit > maxLimit))
+        {
+            problem = BadRequest($"limit: '{limitText}' is not a whole number between 1 and {maxLimit}.");
+            return false;
+        }
+
         return true;
     }
 
