@@ -123,7 +123,8 @@ public sealed class DaliLine : IAsyncDisposable
             if (refreshed.Count > 0)
             {
                 nextStatus = now;
-                energyPending = new Queue<DaliGearState>(refreshed.Concat(energyPending.Where(g => !refreshed.Contains(g))));
+                var reread = refreshed.Where(g => g.Answering == true).ToList();
+                energyPending = new Queue<DaliGearState>(reread.Concat(energyPending.Where(g => !reread.Contains(g))));
             }
 
             if (now >= nextDiscovery)
