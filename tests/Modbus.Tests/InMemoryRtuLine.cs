@@ -90,9 +90,9 @@ internal sealed class InMemoryRtuLine : IAsyncDisposable
                 continue;
             }
 
-            if (answer.Delay > TimeSpan.Zero)
+            if (answer.HeldUntil is not null)
             {
-                await Task.Delay(answer.Delay, cancellationToken);
+                await answer.HeldUntil.WaitAsync(cancellationToken);
             }
 
             await _toMaster.Writer.WriteAsync(answer.Bytes, cancellationToken);
@@ -109,7 +109,8 @@ internal sealed class InMemoryRtuLine : IAsyncDisposable
     }
 }
 
-internal readonly record struct SlaveAnswer(byte[]? Bytes, TimeSpan Delay = default, TaskCompletionSource? Sent = null)
+/// <param name="HeldUntil">The answer goes out only once this completes (a late answer, after the master gave up).</param>
+internal readonly record struct SlaveAnswer(byte[]? Bytes, TaskCompletionSource? Sent = null, Task? HeldUntil = null)
 {
     public static SlaveAnswer Silence => new(null);
 }

@@ -142,13 +142,16 @@ public sealed class RtuMasterTests
     public async Task LateAnswerOfATimedOutRequest_IsDiscardedBeforeTheNextRequest()
     {
         var lateAnswerSent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var masterGaveUp = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var line = new InMemoryRtuLine((unit, pdu) =>
-            unit == 2 ? Healthy(1, pdu) with { Bytes = InMemoryRtuLine.Frame(2, [0x03, 0x02, 0x12, 0x34]), Delay = TimeSpan.FromMilliseconds(400), Sent = lateAnswerSent }
+            unit == 2 ? Healthy(1, pdu) with { Bytes = InMemoryRtuLine.Frame(2, [0x03, 0x02, 0x12, 0x34]), HeldUntil = masterGaveUp.Task, Sent = lateAnswerSent }
             : Healthy(unit, pdu));
         using ModbusRtuTransport transport = line.CreateTransport();
         var master = new ModbusRtuMaster(transport, new ModbusRtuMasterOptions { RequestTimeout = ShortTimeout });
 
+        // The answer is held until the timeout has happened, so a slow machine cannot let it arrive in time.
         await Assert.ThrowsAsync<ModbusTimeoutException>(() => master.ReadHoldingRegistersAsync(2, 0, 1));
+        masterGaveUp.SetResult();
         await lateAnswerSent.Task.WaitAsync(TestDeadline);
 
         Assert.Equal([0x0100], await master.ReadHoldingRegistersAsync(1, 0, 1));
