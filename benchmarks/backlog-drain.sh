@@ -35,23 +35,12 @@ bench_dll=$root/benchmarks/Benchmarks/bin/Release/net10.0/Benchmarks.dll
 central_pid=
 edge_pid=
 
-stop_pid() { # stop_pid PID: SIGTERM, wait up to 20 s, then SIGKILL
-    local pid=$1
-    [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 0
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 200); do
-        kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
-        sleep 0.1
-    done
-    echo "pid $pid did not stop in 20 s: SIGKILL" >&2
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-}
+source "$root/benchmarks/lib.sh"
 
 cleanup() {
-    stop_pid "$edge_pid"
+    stop_pid "$edge_pid" 20
     edge_pid=
-    stop_pid "$central_pid"
+    stop_pid "$central_pid" 20
     central_pid=
     if [[ ${KEEP:-0} != 1 ]]; then
         rm -rf "$dir"
@@ -176,8 +165,8 @@ EOF
         "central $(grep -Ec '(warn|fail|crit|error)' "$run/central.log" || true) (logs: $run/*.log)"
     grep -E '(warn|fail|crit|error)' "$run/edge.log" "$run/central.log" | head -n 10 | sed 's/^/    /' || true
 
-    stop_pid "$edge_pid"
+    stop_pid "$edge_pid" 20
     edge_pid=
-    stop_pid "$central_pid"
+    stop_pid "$central_pid" 20
     central_pid=
 done

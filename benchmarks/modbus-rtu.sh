@@ -27,17 +27,7 @@ slave_pid=
 
 command -v socat >/dev/null || { echo "socat is missing: apt-get install -y socat" >&2; exit 1; }
 
-stop_pid() { # stop_pid PID: SIGTERM, wait up to 10 s, then SIGKILL
-    local pid=$1
-    [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 0
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 100); do
-        kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
-        sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-}
+source "$root/benchmarks/lib.sh"
 
 cleanup() {
     stop_pid "$slave_pid"; slave_pid=

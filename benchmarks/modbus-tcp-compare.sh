@@ -37,17 +37,7 @@ bench_dll=$root/benchmarks/Benchmarks/bin/Release/net10.0/Benchmarks.dll
 citysim_bin=$root/simulators/CitySim/bin/Release/net10.0/citysim
 slave_pid=
 
-stop_pid() { # stop_pid PID: SIGTERM, wait up to 10 s, then SIGKILL
-    local pid=$1
-    [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 0
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 100); do
-        kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
-        sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-}
+source "$root/benchmarks/lib.sh"
 cleanup() {
     stop_pid "$slave_pid"
     slave_pid=

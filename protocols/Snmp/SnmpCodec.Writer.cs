@@ -130,29 +130,21 @@ public static partial class SnmpCodec
 
     private static int IntegerTlvLength(long value) => 2 + SignedLength(value);
 
-    private static int WriteIntegerTlv(Span<byte> destination, byte tag, long value)
+    private static int WriteIntegerTlv(Span<byte> destination, byte tag, long value) =>
+        WriteTwosComplementTlv(destination, tag, unchecked((ulong)value), SignedLength(value));
+
+    private static int WriteUnsignedTlv(Span<byte> destination, byte tag, ulong value) =>
+        WriteTwosComplementTlv(destination, tag, value, UnsignedLength(value));
+
+    /// <summary>Tag, one-byte length, then the low <paramref name="length"/> bytes of <paramref name="bits"/>, big-endian.</summary>
+    private static int WriteTwosComplementTlv(Span<byte> destination, byte tag, ulong bits, int length)
     {
-        int length = SignedLength(value);
         destination[0] = tag;
         destination[1] = (byte)length;
         for (int i = length + 1; i >= 2; i--)
         {
-            destination[i] = (byte)value;
-            value >>= 8;
-        }
-
-        return length + 2;
-    }
-
-    private static int WriteUnsignedTlv(Span<byte> destination, byte tag, ulong value)
-    {
-        int length = UnsignedLength(value);
-        destination[0] = tag;
-        destination[1] = (byte)length;
-        for (int i = length + 1; i >= 2; i--)
-        {
-            destination[i] = (byte)value;
-            value >>= 8;
+            destination[i] = (byte)bits;
+            bits >>= 8;
         }
 
         return length + 2;

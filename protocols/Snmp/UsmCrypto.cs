@@ -17,6 +17,27 @@ public enum SnmpAuthProtocol
     Sha512,
 }
 
+/// <summary>The authentication protocol names net-snmp's tools accept (-a), so configuration and CLI read them alike.</summary>
+public static class SnmpAuthProtocolNames
+{
+    /// <summary>MD5, SHA (SHA1, SHA-1), SHA-224, SHA-256, SHA-384, SHA-512, with or without the dash, any case.</summary>
+    public static bool TryParse(string text, out SnmpAuthProtocol protocol)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        protocol = text.Trim().ToUpperInvariant() switch
+        {
+            "MD5" => SnmpAuthProtocol.Md5,
+            "SHA" or "SHA1" or "SHA-1" => SnmpAuthProtocol.Sha1,
+            "SHA-224" or "SHA224" => SnmpAuthProtocol.Sha224,
+            "SHA-256" or "SHA256" => SnmpAuthProtocol.Sha256,
+            "SHA-384" or "SHA384" => SnmpAuthProtocol.Sha384,
+            "SHA-512" or "SHA512" => SnmpAuthProtocol.Sha512,
+            _ => SnmpAuthProtocol.None,
+        };
+        return protocol != SnmpAuthProtocol.None;
+    }
+}
+
 /// <summary>USM privacy protocols. AES-128 in CFB-128 mode (RFC 3826).</summary>
 public enum SnmpPrivProtocol
 {

@@ -214,7 +214,7 @@ public static class SnmpDeviceConfig
         }
 
         var auth = SnmpAuthProtocol.None;
-        if (device.AuthProtocol is not null && !TryParseAuth(device.AuthProtocol, out auth))
+        if (device.AuthProtocol is not null && !SnmpAuthProtocolNames.TryParse(device.AuthProtocol, out auth))
         {
             errors.Add($"{key}:AuthProtocol: must be MD5, SHA, SHA-224, SHA-256, SHA-384 or SHA-512 (got '{device.AuthProtocol}')");
             return null;
@@ -289,22 +289,6 @@ public static class SnmpDeviceConfig
         }
 
         return true;
-    }
-
-    public static bool TryParseAuth(string text, out SnmpAuthProtocol protocol)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        protocol = text.Trim().ToUpperInvariant() switch
-        {
-            "MD5" => SnmpAuthProtocol.Md5,
-            "SHA" or "SHA1" or "SHA-1" => SnmpAuthProtocol.Sha1,
-            "SHA-224" or "SHA224" => SnmpAuthProtocol.Sha224,
-            "SHA-256" or "SHA256" => SnmpAuthProtocol.Sha256,
-            "SHA-384" or "SHA384" => SnmpAuthProtocol.Sha384,
-            "SHA-512" or "SHA512" => SnmpAuthProtocol.Sha512,
-            _ => SnmpAuthProtocol.None,
-        };
-        return protocol != SnmpAuthProtocol.None;
     }
 
     private static IEnumerable<PointDefinition> ValidatePoint(PointOptions point, string pkey, string deviceName, List<string> errors)

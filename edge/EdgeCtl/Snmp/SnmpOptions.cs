@@ -118,16 +118,9 @@ internal sealed class SnmpOptions
         _ => "noAuthNoPriv",
     };
 
-    internal static SnmpAuthProtocol ParseAuth(string name) => name.ToUpperInvariant() switch
-    {
-        "MD5" => SnmpAuthProtocol.Md5,
-        "SHA" or "SHA1" or "SHA-1" => SnmpAuthProtocol.Sha1,
-        "SHA-224" or "SHA224" => SnmpAuthProtocol.Sha224,
-        "SHA-256" or "SHA256" => SnmpAuthProtocol.Sha256,
-        "SHA-384" or "SHA384" => SnmpAuthProtocol.Sha384,
-        "SHA-512" or "SHA512" => SnmpAuthProtocol.Sha512,
-        _ => throw new SnmpCliException($"-a {name}: must be MD5, SHA, SHA-224, SHA-256, SHA-384 or SHA-512"),
-    };
+    internal static SnmpAuthProtocol ParseAuth(string name) => SnmpAuthProtocolNames.TryParse(name, out var protocol)
+        ? protocol
+        : throw new SnmpCliException($"-a {name}: must be MD5, SHA, SHA-224, SHA-256, SHA-384 or SHA-512");
 
     /// <summary>HOST, HOST:PORT, udp:HOST[:PORT], [IPv6]:PORT; a host name is resolved (IPv4 preferred).</summary>
     internal static IPEndPoint ParseAgent(string text)

@@ -1,0 +1,14 @@
+# Shared by the benchmark scripts: source "$root/benchmarks/lib.sh".
+
+stop_pid() { # stop_pid PID [SECONDS=10]: SIGTERM, wait up to SECONDS, then SIGKILL
+    local pid=$1 seconds=${2:-10}
+    [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 0
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 $((seconds * 10))); do
+        kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+        sleep 0.1
+    done
+    echo "pid $pid did not stop in $seconds s: SIGKILL" >&2
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
