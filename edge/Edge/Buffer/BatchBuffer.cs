@@ -4,29 +4,6 @@ using LiteDB;
 
 namespace City.Edge.Buffer;
 
-/// <summary>A batch as stored in the buffer, ready to publish.</summary>
-public sealed record StoredBatch(ulong Seq, BatchKind Kind, long CreatedUnixMs, int ReadingCount, byte[] Payload);
-
-/// <summary>What <see cref="BatchBuffer.Append"/> did. <c>Seqs</c> lists the batches stored, telemetry first, then an event batch if readings were dropped.</summary>
-public sealed record AppendResult(IReadOnlyList<ulong> Seqs, long ReadingsStored, long ReadingsDropped, int BatchesEvicted);
-
-/// <summary>Lifetime counters and current content of the buffer.</summary>
-public sealed record BufferStats(
-    ulong Epoch,
-    ulong LastSeq,
-    long BatchesWaiting,
-    long ReadingsWaiting,
-    long BytesUsed,
-    long MaxBytes,
-    long? OldestCreatedUnixMs,
-    long ReadingsBuffered,
-    long ReadingsDropped,
-    long BatchesAcked,
-    long ReadingsAcked,
-    long BatchesRejected,
-    long ReadingsRejected,
-    int InFlight);
-
 /// <summary>
 /// The edge's store-and-forward buffer: a LiteDB file (direct connection) holding encoded contract batches, one
 /// document per batch, keyed by seq. Every change happens in one LiteDB transaction together with the meta
@@ -34,7 +11,7 @@ public sealed record BufferStats(
 /// exists from its commit until central acknowledges it (or the size cap evicts it, counted and reported).
 /// Thread-safe: every call takes one lock, and LiteDB transactions (bound to a thread) never cross an await.
 /// </summary>
-public sealed class BatchBuffer : IDisposable
+public sealed partial class BatchBuffer : IDisposable
 {
     /// <summary>Reserved point: running total of readings dropped by the size cap.</summary>
     public const string DroppedReadingsPointId = "$edge/buffer/dropped-readings";
@@ -364,147 +341,6 @@ public sealed class BatchBuffer : IDisposable
         return new AppendResult(seqs, stored, dropped, evicted);
     }
 
-    /// <summary>
-    /// Up to <paramref name="max"/> batches not in flight, in sending order: EVENTS oldest first, then live batches
-    /// (seq >= <paramref name="liveFromSeq"/>, i.e. committed since the link came up) oldest first, then the backlog
-    /// oldest first. The batches returned are marked in flight until acknowledged or released.
-    /// </summary>
-    public IReadOnlyList<StoredBatch> TakePending(int max, ulong liveFromSeq)
-    {
-        var result = new List<StoredBatch>();
-        if (max <= 0)
-        {
-            return result;
-        }
-
-        lock (_gate)
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            var skip = _inFlight.Count;
-            foreach (var doc in _batches.Query().Where("kind = @0", (int)BatchKind.Events).OrderBy("_id").Limit(max + skip).ToEnumerable())
-            {
-                if (!TryTake(doc, result, max))
-                {
-                    break;
-                }
-            }
-
-            if (result.Count < max)
-            {
-                var live = (long)Math.Min(liveFromSeq, long.MaxValue);
-                foreach (var doc in _batches.Query().Where("_id >= @0", live).OrderBy("_id").Limit(max - result.Count + skip + EventsCount()).ToEnumerable())
-                {
-                    if (!TryTake(doc, result, max))
-                    {
-                        break;
-                    }
-                }
-            }
-
-            if (result.Count < max)
-            {
-                var live = (long)Math.Min(liveFromSeq, long.MaxValue);
-                foreach (var doc in _batches.Query().Where("_id < @0", live).OrderBy("_id").Limit(max - result.Count + skip + EventsCount()).ToEnumerable())
-                {
-                    if (!TryTake(doc, result, max))
-                    {
-                        break;
-                    }
-                }
-            }
-        }
-
-        return result;
-    }
-
-    /// <summary>Puts a batch in flight back to pending (its publish failed or the link dropped).</summary>
-    public void Release(ulong seq)
-    {
-        lock (_gate)
-        {
-            _inFlight.Remove(seq);
-        }
-    }
-
-    /// <summary>Every batch in flight goes back to pending (the link dropped).</summary>
-    public void ReleaseAll()
-    {
-        lock (_gate)
-        {
-            _inFlight.Clear();
-        }
-    }
-
-    /// <summary>
-    /// Applies an ack: committed batches are deleted (counted as acked), rejected ones deleted and counted as rejected,
-    /// with an EVENTS batch carrying the running rejected total. One transaction. Unknown seqs are ignored
-    /// (a duplicate ack, or a batch already gone).
-    /// </summary>
-    public (int Acked, long ReadingsAcked, int Rejected) Acknowledge(IReadOnlyCollection<ulong> committed, IReadOnlyCollection<ulong>? rejected = null)
-    {
-        ArgumentNullException.ThrowIfNull(committed);
-        rejected ??= [];
-        var acked = 0;
-        long readingsAcked = 0;
-        var rejectedCount = 0;
-        var newSeqs = new List<ulong>();
-        lock (_gate)
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            var state = _state;
-            InTransaction(() =>
-            {
-                foreach (var seq in committed)
-                {
-                    if (TryDelete(seq, out var count, out var size))
-                    {
-                        acked++;
-                        readingsAcked += count;
-                        state = state.Removed(size, count) with { BatchesAcked = state.BatchesAcked + 1, ReadingsAcked = state.ReadingsAcked + count };
-                    }
-                }
-
-                foreach (var seq in rejected)
-                {
-                    if (TryDelete(seq, out var count, out var size))
-                    {
-                        rejectedCount++;
-                        state = state.Removed(size, count) with { BatchesRejected = state.BatchesRejected + 1, ReadingsRejected = state.ReadingsRejected + count };
-                    }
-                }
-
-                if (rejectedCount > 0)
-                {
-                    state = AddCounterEvent(state, RejectedBatchesPointId, state.BatchesRejected, _time.GetUtcNow().ToUnixTimeMilliseconds(), newSeqs);
-                }
-
-                if (acked + rejectedCount > 0)
-                {
-                    _meta.Upsert(state.ToDocument());
-                }
-
-            });
-
-            _state = state;
-            foreach (var seq in committed)
-            {
-                _inFlight.Remove(seq);
-            }
-
-            foreach (var seq in rejected)
-            {
-                _inFlight.Remove(seq);
-            }
-        }
-
-        if (newSeqs.Count > 0)
-        {
-            BatchesCommitted?.Invoke();
-        }
-
-        return (acked, readingsAcked, rejectedCount);
-    }
-
     public BufferStats GetStats()
     {
         lock (_gate)
@@ -523,7 +359,6 @@ public sealed class BatchBuffer : IDisposable
         }
     }
 
-    /// <summary>Decodes a stored batch's readings (tests and diagnostics).</summary>
     /// <summary>Runs <paramref name="work"/> in one LiteDB transaction whose commit is on disk when this returns.</summary>
     private void InTransaction(Action work) => InTransaction(() =>
     {
@@ -567,6 +402,7 @@ public sealed class BatchBuffer : IDisposable
         RandomAccess.FlushToDisk(handle);
     }
 
+    /// <summary>Decodes a stored batch's readings (tests and diagnostics).</summary>
     public static List<Reading> DecodeReadings(StoredBatch batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
@@ -619,31 +455,6 @@ public sealed class BatchBuffer : IDisposable
         });
     }
 
-    private int EventsCount() => _batches.Count(Query.EQ("kind", (int)BatchKind.Events));
-
-    private bool TryTake(BsonDocument doc, List<StoredBatch> result, int max)
-    {
-        if (result.Count >= max)
-        {
-            return false;
-        }
-
-        var seq = (ulong)doc["_id"].AsInt64;
-        if (_inFlight.Contains(seq) || result.Exists(b => b.Seq == seq))
-        {
-            return true;
-        }
-
-        _inFlight.Add(seq);
-        if (_tail?.Seq == seq)
-        {
-            _tail = null;
-        }
-
-        result.Add(new StoredBatch(seq, (BatchKind)doc["kind"].AsInt32, doc["created"].AsInt64, doc["count"].AsInt32, doc["payload"].AsBinary));
-        return true;
-    }
-
     private void Insert(ulong seq, BatchKind kind, long created, int count, byte[] payload, string? tag)
     {
         var doc = new BsonDocument
@@ -677,185 +488,4 @@ public sealed class BatchBuffer : IDisposable
         size = doc["size"].AsInt32;
         return _batches.Delete((long)seq);
     }
-
-    /// <summary>Deletes the oldest telemetry batches not in flight until <paramref name="needed"/> more bytes fit.</summary>
-    private (int Batches, long Readings, BufferMeta State) Evict(BufferMeta state, long needed)
-    {
-        var batches = 0;
-        long readings = 0;
-        long afterId = long.MinValue;
-        while (state.BytesUsed + needed > MaxBytes)
-        {
-            var candidates = _batches.Query()
-                .Where("_id > @0", afterId)
-                .OrderBy("_id")
-                .Select("{_id, kind, count, size}")
-                .Limit(64)
-                .ToList();
-            if (candidates.Count == 0)
-            {
-                break;
-            }
-
-            foreach (var doc in candidates)
-            {
-                var id = doc["_id"].AsInt64;
-                afterId = id;
-                if (doc["kind"].AsInt32 != (int)BatchKind.Telemetry || _inFlight.Contains((ulong)id))
-                {
-                    continue;
-                }
-
-                var count = doc["count"].AsInt32;
-                _batches.Delete(id);
-                state = state.Removed(doc["size"].AsInt32, count) with { ReadingsDropped = state.ReadingsDropped + count };
-                batches++;
-                readings += count;
-                if (state.BytesUsed + needed <= MaxBytes)
-                {
-                    break;
-                }
-            }
-        }
-
-        return (batches, readings, state);
-    }
-
-    private (IReadOnlyList<Reading> Telemetry, List<Reading> Events) SplitEvents(IReadOnlyList<Reading> readings)
-    {
-        if (_eventAliases.Count == 0 || !readings.Any(r => _eventAliases.Contains(r.Alias)))
-        {
-            return (readings, []);
-        }
-
-        var telemetry = new List<Reading>(readings.Count);
-        var events = new List<Reading>();
-        foreach (var reading in readings)
-        {
-            (_eventAliases.Contains(reading.Alias) ? events : telemetry).Add(reading);
-        }
-
-        return (telemetry, events);
-    }
-
-    /// <summary>
-    /// Adds one EVENTS batch with device events. Telemetry is evicted to make room; only when even that is not enough
-    /// are the events dropped, and counted like any dropped reading.
-    /// </summary>
-    private BufferMeta AddEventBatch(BufferMeta state, List<Reading> events, long now, List<ulong> seqs, ref long stored, ref long dropped, ref int evicted)
-    {
-        var seq = state.NextSeq;
-        var payload = BatchCodec.EncodeToBytes(new BatchHeader(GatewayId, state.Epoch, seq, now, BatchKind.Events), events);
-        if (state.BytesUsed + payload.Length + EventReserveBytes > MaxBytes)
-        {
-            var (batches, readingsEvicted, newState) = Evict(state, payload.Length + EventReserveBytes);
-            state = newState;
-            evicted += batches;
-            dropped += readingsEvicted;
-        }
-
-        if (state.BytesUsed + payload.Length + EventReserveBytes > MaxBytes)
-        {
-            dropped += events.Count;
-            return state with { ReadingsDropped = state.ReadingsDropped + events.Count };
-        }
-
-        Insert(seq, BatchKind.Events, now, events.Count, payload, tag: null);
-        seqs.Add(seq);
-        stored += events.Count;
-        return state.Added(payload.Length, events.Count) with { NextSeq = seq + 1, ReadingsBuffered = state.ReadingsBuffered + events.Count };
-    }
-
-    /// <summary>
-    /// Adds an EVENTS batch with one reading of a reserved counter point. An older pending event of the same counter is
-    /// superseded (it holds a smaller running total) and removed, so events never pile up against the size cap.
-    /// </summary>
-    private BufferMeta AddCounterEvent(BufferMeta state, string pointId, long total, long now, List<ulong> seqs)
-    {
-        foreach (var old in _batches.Query().Where("kind = @0", (int)BatchKind.Events).Select("{_id, count, size, tag}").ToList())
-        {
-            if (old["tag"] != pointId)
-            {
-                continue;
-            }
-
-            var id = old["_id"].AsInt64;
-            if (!_inFlight.Contains((ulong)id) && _batches.Delete(id))
-            {
-                state = state.Removed(old["size"].AsInt32, old["count"].AsInt32);
-            }
-        }
-
-        var seq = state.NextSeq;
-        state = state with { NextSeq = seq + 1 };
-        var reading = new Reading(_aliasById[pointId], now, PointValue.FromNumber(total));
-        var payload = BatchCodec.EncodeToBytes(new BatchHeader(GatewayId, state.Epoch, seq, now, BatchKind.Events), [reading]);
-        Insert(seq, BatchKind.Events, now, 1, payload, pointId);
-        seqs.Add(seq);
-        return state.Added(payload.Length, 1);
-    }
-}
-
-/// <summary>The buffer file was written by another gateway.</summary>
-public sealed class BufferOwnershipException(string message) : Exception(message);
-
-/// <summary>The meta document: identity, sequence counters and lifetime totals, always written with the batches.</summary>
-/// <summary>The newest telemetry batch while it may still grow: never handed out since it was written.</summary>
-internal sealed record GrowingTail(ulong Seq, long CreatedUnixMs, List<Reading> Readings);
-
-internal sealed record BufferMeta(
-    string GatewayId,
-    ulong Epoch,
-    ulong NextSeq,
-    long NextAlias,
-    long BatchCount,
-    long PendingReadings,
-    long BytesUsed,
-    long ReadingsBuffered,
-    long ReadingsDropped,
-    long BatchesAcked,
-    long ReadingsAcked,
-    long BatchesRejected,
-    long ReadingsRejected)
-{
-    public static BufferMeta New(string gatewayId) => new(gatewayId, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0);
-
-    public BufferMeta Added(int bytes, int readings) =>
-        this with { BatchCount = BatchCount + 1, PendingReadings = PendingReadings + readings, BytesUsed = BytesUsed + bytes };
-
-    public BufferMeta Removed(int bytes, int readings) =>
-        this with { BatchCount = BatchCount - 1, PendingReadings = PendingReadings - readings, BytesUsed = BytesUsed - bytes };
-
-    public BsonDocument ToDocument() => new()
-    {
-        ["_id"] = "state",
-        ["gatewayId"] = GatewayId,
-        ["epoch"] = (long)Epoch,
-        ["nextSeq"] = (long)NextSeq,
-        ["nextAlias"] = NextAlias,
-        ["batchCount"] = BatchCount,
-        ["pendingReadings"] = PendingReadings,
-        ["bytesUsed"] = BytesUsed,
-        ["readingsBuffered"] = ReadingsBuffered,
-        ["readingsDropped"] = ReadingsDropped,
-        ["batchesAcked"] = BatchesAcked,
-        ["readingsAcked"] = ReadingsAcked,
-        ["batchesRejected"] = BatchesRejected,
-        ["readingsRejected"] = ReadingsRejected,
-    };
-
-    public static BufferMeta FromDocument(BsonDocument doc) => new(
-        doc["gatewayId"].AsString,
-        (ulong)doc["epoch"].AsInt64,
-        (ulong)doc["nextSeq"].AsInt64,
-        doc["nextAlias"].AsInt64,
-        doc["batchCount"].AsInt64,
-        doc["pendingReadings"].AsInt64,
-        doc["bytesUsed"].AsInt64,
-        doc["readingsBuffered"].AsInt64,
-        doc["readingsDropped"].AsInt64,
-        doc["batchesAcked"].AsInt64,
-        doc["readingsAcked"].AsInt64,
-        doc["batchesRejected"].AsInt64,
-        doc["readingsRejected"].AsInt64);
 }

@@ -1,0 +1,174 @@
+using City.Contract.Wire;
+using LiteDB;
+
+namespace City.Edge.Buffer;
+
+/// <summary>The forwarder's side: batches handed out in sending order, kept in flight, deleted on ack.</summary>
+public sealed partial class BatchBuffer
+{
+    /// <summary>
+    /// Up to <paramref name="max"/> batches not in flight, in sending order: EVENTS oldest first, then live batches
+    /// (seq >= <paramref name="liveFromSeq"/>, i.e. committed since the link came up) oldest first, then the backlog
+    /// oldest first. The batches returned are marked in flight until acknowledged or released.
+    /// </summary>
+    public IReadOnlyList<StoredBatch> TakePending(int max, ulong liveFromSeq)
+    {
+        var result = new List<StoredBatch>();
+        if (max <= 0)
+        {
+            return result;
+        }
+
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var skip = _inFlight.Count;
+            foreach (var doc in _batches.Query().Where("kind = @0", (int)BatchKind.Events).OrderBy("_id").Limit(max + skip).ToEnumerable())
+            {
+                if (!TryTake(doc, result, max))
+                {
+                    break;
+                }
+            }
+
+            if (result.Count < max)
+            {
+                var live = (long)Math.Min(liveFromSeq, long.MaxValue);
+                foreach (var doc in _batches.Query().Where("_id >= @0", live).OrderBy("_id").Limit(max - result.Count + skip + EventsCount()).ToEnumerable())
+                {
+                    if (!TryTake(doc, result, max))
+                    {
+                        break;
+                    }
+                }
+            }
+
+            if (result.Count < max)
+            {
+                var live = (long)Math.Min(liveFromSeq, long.MaxValue);
+                foreach (var doc in _batches.Query().Where("_id < @0", live).OrderBy("_id").Limit(max - result.Count + skip + EventsCount()).ToEnumerable())
+                {
+                    if (!TryTake(doc, result, max))
+                    {
+                        break;
+                    }
+                }
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Puts a batch in flight back to pending (its publish failed or the link dropped).</summary>
+    public void Release(ulong seq)
+    {
+        lock (_gate)
+        {
+            _inFlight.Remove(seq);
+        }
+    }
+
+    /// <summary>Every batch in flight goes back to pending (the link dropped).</summary>
+    public void ReleaseAll()
+    {
+        lock (_gate)
+        {
+            _inFlight.Clear();
+        }
+    }
+
+    /// <summary>
+    /// Applies an ack: committed batches are deleted (counted as acked), rejected ones deleted and counted as rejected,
+    /// with an EVENTS batch carrying the running rejected total. One transaction. Unknown seqs are ignored
+    /// (a duplicate ack, or a batch already gone).
+    /// </summary>
+    public (int Acked, long ReadingsAcked, int Rejected) Acknowledge(IReadOnlyCollection<ulong> committed, IReadOnlyCollection<ulong>? rejected = null)
+    {
+        ArgumentNullException.ThrowIfNull(committed);
+        rejected ??= [];
+        var acked = 0;
+        long readingsAcked = 0;
+        var rejectedCount = 0;
+        var newSeqs = new List<ulong>();
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var state = _state;
+            InTransaction(() =>
+            {
+                foreach (var seq in committed)
+                {
+                    if (TryDelete(seq, out var count, out var size))
+                    {
+                        acked++;
+                        readingsAcked += count;
+                        state = state.Removed(size, count) with { BatchesAcked = state.BatchesAcked + 1, ReadingsAcked = state.ReadingsAcked + count };
+                    }
+                }
+
+                foreach (var seq in rejected)
+                {
+                    if (TryDelete(seq, out var count, out var size))
+                    {
+                        rejectedCount++;
+                        state = state.Removed(size, count) with { BatchesRejected = state.BatchesRejected + 1, ReadingsRejected = state.ReadingsRejected + count };
+                    }
+                }
+
+                if (rejectedCount > 0)
+                {
+                    state = AddCounterEvent(state, RejectedBatchesPointId, state.BatchesRejected, _time.GetUtcNow().ToUnixTimeMilliseconds(), newSeqs);
+                }
+
+                if (acked + rejectedCount > 0)
+                {
+                    _meta.Upsert(state.ToDocument());
+                }
+
+            });
+
+            _state = state;
+            foreach (var seq in committed)
+            {
+                _inFlight.Remove(seq);
+            }
+
+            foreach (var seq in rejected)
+            {
+                _inFlight.Remove(seq);
+            }
+        }
+
+        if (newSeqs.Count > 0)
+        {
+            BatchesCommitted?.Invoke();
+        }
+
+        return (acked, readingsAcked, rejectedCount);
+    }
+
+    private int EventsCount() => _batches.Count(Query.EQ("kind", (int)BatchKind.Events));
+
+    private bool TryTake(BsonDocument doc, List<StoredBatch> result, int max)
+    {
+        if (result.Count >= max)
+        {
+            return false;
+        }
+
+        var seq = (ulong)doc["_id"].AsInt64;
+        if (_inFlight.Contains(seq) || result.Exists(b => b.Seq == seq))
+        {
+            return true;
+        }
+
+        _inFlight.Add(seq);
+        if (_tail?.Seq == seq)
+        {
+            _tail = null;
+        }
+
+        result.Add(new StoredBatch(seq, (BatchKind)doc["kind"].AsInt32, doc["created"].AsInt64, doc["count"].AsInt32, doc["payload"].AsBinary));
+        return true;
+    }
+}
