@@ -56,7 +56,8 @@ public static class EdgeConfigLoader
         settings = null!;
         errors = [];
         var section = configuration.GetSection(EdgeOptions.SectionName);
-        FindUnknownKeys(section, typeof(EdgeOptions), errors);
+        // Types first: the binder drops a list entry whose value does not convert (a device, a point) without a word.
+        EdgeConfigSchema.Edge.Check(section, errors);
         if (errors.Count > 0)
         {
             return false;
@@ -69,8 +70,8 @@ public static class EdgeConfigLoader
         }
         catch (InvalidOperationException ex)
         {
-            // The binder's message names the key and the value ("Failed to convert configuration value 'x' at 'Edge:Central:Port'...").
-            errors.Add(ex.InnerException is null ? ex.Message : $"{ex.Message} {ex.InnerException.Message}");
+            // Not expected once the schema check passed: it would mean EdgeConfigSchema and EdgeOptions disagree.
+            errors.Add($"{EdgeOptions.SectionName}: cannot be read ({ex.Message})");
             return false;
         }
 
@@ -431,41 +432,6 @@ public static class EdgeConfigLoader
         }
 
         return result;
-    }
-
-    /// <summary>Reports keys that match no setting (a typo must not silently fall back to a default).</summary>
-    private static void FindUnknownKeys(IConfigurationSection section, Type type, List<string> errors)
-    {
-        foreach (var child in section.GetChildren())
-        {
-            var property = type.GetProperty(child.Key, System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.IgnoreCase);
-            if (property is null)
-            {
-                errors.Add($"{child.Path}: unknown setting (valid here: {string.Join(", ", type.GetProperties().Select(p => p.Name))})");
-                continue;
-            }
-
-            var propertyType = property.PropertyType;
-            if (propertyType.IsGenericType && propertyType.GetGenericTypeDefinition() == typeof(List<>))
-            {
-                var element = propertyType.GetGenericArguments()[0];
-                foreach (var item in child.GetChildren())
-                {
-                    if (!int.TryParse(item.Key, out _))
-                    {
-                        errors.Add($"{item.Path}: expected a list index");
-                    }
-                    else
-                    {
-                        FindUnknownKeys(item, element, errors);
-                    }
-                }
-            }
-            else if (propertyType.IsClass && propertyType != typeof(string))
-            {
-                FindUnknownKeys(child, propertyType, errors);
-            }
-        }
     }
 
     /// <summary>Device and point names: the same alphabet as gateway ids, so point ids stay unambiguous.</summary>

@@ -129,6 +129,13 @@ public static class EdgeConfigurationSources
         }
         catch (Exception ex) when (ex is FormatException or InvalidDataException or IOException or System.Text.Json.JsonException)
         {
+            // The JSON provider reports a key set twice (keys ignore case: "Port" and "port") as a parse error; say what it is.
+            var duplicates = JsonDuplicateKeys.Find(path);
+            if (duplicates.Count > 0)
+            {
+                throw new ConfigurationFileException($"invalid configuration in {path}:{string.Concat(duplicates.Select(d => "\n  " + d))}", ex);
+            }
+
             throw new ConfigurationFileException($"{path}: not valid JSON: {ex.Message}", ex);
         }
     }
