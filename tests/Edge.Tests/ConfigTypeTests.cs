@@ -136,6 +136,22 @@ public class ConfigTypeTests
     }
 
     [Fact]
+    public void KeySetTwice_IsNamed_AndBrokenJsonIsStillNotValidJson()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("twice.json"), """{ "Edge": { "GatewayId": "gw1", "GatewayId": "gw2" } }""");
+        File.WriteAllText(dir.File("broken.json"), """{ "Edge": { "GatewayId": "gw1", } """);
+
+        var twice = Assert.Throws<EdgeConfigurationSources.ConfigurationFileException>(() =>
+            EdgeConfigurationSources.Configure(new ConfigurationBuilder(), ["--config", dir.File("twice.json")], dir.Path, new Hashtable()));
+        var broken = Assert.Throws<EdgeConfigurationSources.ConfigurationFileException>(() =>
+            EdgeConfigurationSources.Configure(new ConfigurationBuilder(), ["--config", dir.File("broken.json")], dir.Path, new Hashtable()));
+
+        Assert.Contains("Edge: 'GatewayId' is set twice; keep one", twice.Message, StringComparison.Ordinal);
+        Assert.Contains("not valid JSON", broken.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Schema_CoversEveryOptionsProperty_WithItsType()
     {
         AssertCovers(EdgeConfigSchema.Edge, typeof(EdgeOptions), EdgeOptions.SectionName);
