@@ -38,6 +38,9 @@ internal interface IReadingStore : IDisposable
     /// <summary>False after a failed commit, until a commit succeeds again.</summary>
     bool IsHealthy { get; }
 
+    /// <summary>The last store error seen (naming the file), or null.</summary>
+    string? Problem { get; }
+
     /// <summary>Every known gateway with its catalogue, seq ranges, counters and latest values.</summary>
     IReadOnlyList<GatewayState> LoadGateways();
 

@@ -47,6 +47,8 @@ internal sealed class LiteDbReadingStore : IReadingStore
 
     public bool IsHealthy => healthy;
 
+    public string? Problem => null;
+
     public IReadOnlyList<GatewayState> LoadGateways()
     {
         var result = new List<GatewayState>();
