@@ -29,17 +29,34 @@ public sealed class IngestWorkerTests
 
         public IReadOnlyList<GatewayState> LoadGateways() => [];
 
-        public void Commit(CommitSet commit)
+        /// <summary>As the real store: the whole set, or else each gateway's part on its own.</summary>
+        public IReadOnlySet<string> Commit(CommitSet commit)
         {
-            if (Fail || commit.Gateways.Any(g => g.State.Id == FailingGateway) || commit.Batches.Any(b => b.GatewayId == FailingGateway))
+            if (Fail)
             {
                 IsHealthy = false;
+                throw new IOException("disk full");
+            }
+
+            var failed = commit.SplitByGateway().Where(p => p.GatewayId == FailingGateway).Select(p => p.GatewayId).ToHashSet();
+            if (failed.Count > 0)
+            {
                 Problem = "page 7 of test.db is damaged";
-                throw new IOException(Problem);
+                var rest = commit.SplitByGateway().Where(p => p.GatewayId != FailingGateway).ToList();
+                if (rest.Count == 0)
+                {
+                    IsHealthy = false;
+                    throw new IOException(Problem);
+                }
+
+                Commits.AddRange(rest.Select(p => p.Part));
+                IsHealthy = true;
+                return failed;
             }
 
             IsHealthy = true;
             Commits.Add(commit);
+            return new HashSet<string>();
         }
 
         public IEnumerable<StoredBatch> FindBatches(string gatewayId, long fromUnixMs, long toUnixMs, long maxBatchSpanMs) => [];
