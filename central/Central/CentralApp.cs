@@ -60,6 +60,16 @@ internal static partial class CentralApp
         }
 
         options.DataPath = Path.GetFullPath(options.DataPath);
+
+        // Every page and document is checked before the store is opened for writing: a damaged file is
+        // refused here, naming the file and the way out, rather than failing the first query that reaches it.
+        var storeFile = Path.Combine(options.DataPath, LiteDbReadingStore.FileName);
+        var storeReport = File.Exists(storeFile) ? StoreVerifier.Verify(storeFile) : null;
+        if (storeReport is { IsHealthy: false })
+        {
+            throw new StoreDamagedException(storeReport);
+        }
+
         builder.Host.UseSystemd();
         builder.WebHost.UseUrls(options.HttpUrl);
         if (!Microsoft.Extensions.Hosting.Systemd.SystemdHelpers.IsSystemdService()
@@ -117,6 +127,11 @@ internal static partial class CentralApp
                 LogHttpListening(logger, url);
             }
 
+            if (storeReport is not null)
+            {
+                LogStoreVerified(logger, storeReport.File, storeReport.Pages, storeReport.Documents, (long)storeReport.Elapsed.TotalMilliseconds);
+            }
+
             LogStarted(logger, options.DataPath, options.Mqtt.Mode, options.AdmitOnBirth, options.AllowedGateways.Count);
         });
         return app;
@@ -129,6 +144,9 @@ internal static partial class CentralApp
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses;
         return addresses is null ? [] : [.. addresses];
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Store {File} verified: {Pages} pages, {Documents} documents in {ElapsedMs} ms")]
+    private static partial void LogStoreVerified(ILogger logger, string file, long pages, long documents, long elapsedMs);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "HTTP API listening on {Url}")]
     private static partial void LogHttpListening(ILogger logger, string url);

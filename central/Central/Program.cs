@@ -2,16 +2,26 @@ namespace City.Central;
 
 internal static class ProgramEntry
 {
-    /// <summary>Exit codes: 0 clean stop, 1 failure at run time, 2 invalid configuration.</summary>
+    /// <summary>Exit codes: 0 clean stop, 1 failure at run time, 2 invalid configuration, 3 damaged store (see StoreCommand).</summary>
     public static Task<int> Main(string[] args) => RunAsync(args);
 
     public static async Task<int> RunAsync(string[] args)
     {
+        if (StoreCommand.Matches(args))
+        {
+            return await StoreCommand.RunAsync(args).ConfigureAwait(false);
+        }
+
         Microsoft.AspNetCore.Builder.WebApplication? app;
         IReadOnlyList<string> errors;
         try
         {
             app = CentralApp.Build(args, out errors);
+        }
+        catch (StoreDamagedException exception)
+        {
+            await Console.Error.WriteLineAsync($"central: cannot start: the store {exception.Message}").ConfigureAwait(false);
+            return StoreCommand.DamagedExitCode;
         }
 #pragma warning disable CA1031 // e.g. the store cannot be opened: reported, exit code 1.
         catch (Exception exception)

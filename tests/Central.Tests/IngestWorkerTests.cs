@@ -18,20 +18,45 @@ public sealed class IngestWorkerTests
     {
         public bool Fail { get; set; }
 
+        /// <summary>A commit that holds this gateway fails, as one touching a damaged page would.</summary>
+        public string? FailingGateway { get; set; }
+
         public List<CommitSet> Commits { get; } = [];
 
-        public bool IsHealthy => !Fail;
+        public bool IsHealthy { get; private set; } = true;
+
+        public string? Problem { get; private set; }
 
         public IReadOnlyList<GatewayState> LoadGateways() => [];
 
-        public void Commit(CommitSet commit)
+        /// <summary>As the real store: the whole set, or else each gateway's part on its own.</summary>
+        public IReadOnlySet<string> Commit(CommitSet commit)
         {
             if (Fail)
             {
+                IsHealthy = false;
                 throw new IOException("disk full");
             }
 
+            var failed = commit.SplitByGateway().Where(p => p.GatewayId == FailingGateway).Select(p => p.GatewayId).ToHashSet();
+            if (failed.Count > 0)
+            {
+                Problem = "page 7 of test.db is damaged";
+                var rest = commit.SplitByGateway().Where(p => p.GatewayId != FailingGateway).ToList();
+                if (rest.Count == 0)
+                {
+                    IsHealthy = false;
+                    throw new IOException(Problem);
+                }
+
+                Commits.AddRange(rest.Select(p => p.Part));
+                IsHealthy = true;
+                return failed;
+            }
+
+            IsHealthy = true;
             Commits.Add(commit);
+            return new HashSet<string>();
         }
 
         public IEnumerable<StoredBatch> FindBatches(string gatewayId, long fromUnixMs, long toUnixMs, long maxBatchSpanMs) => [];
@@ -96,5 +121,32 @@ public sealed class IngestWorkerTests
         Assert.Equal("1-2", state.CommittedSeqs.ToString());
         Assert.Equal(2, stats.BatchesAccepted);
         Assert.Equal(1, stats.DuplicateBatches);
+    }
+
+    [Fact]
+    public async Task CommitFailingForOneGateway_TheOthersAreCommittedAndAcked_TheFailedBatchIsNot()
+    {
+        var store = new FlakyStore { FailingGateway = "bad" };
+        var link = new RecordingLink();
+        var registry = new GatewayRegistry(store);
+        var stats = new IngestStats(TimeProvider.System);
+        using var worker = new IngestWorker(
+            new IngestQueue(10), link, store, registry, stats,
+            new RejectLog(NullLogger<RejectLog>.Instance, TimeProvider.System),
+            Options.Create(new CentralOptions { AllowedGateways = ["gw", "bad", "gw2"] }), TimeProvider.System, NullLogger<IngestWorker>.Instance);
+
+        await worker.ProcessGroupAsync([Data("gw", 1), Data("bad", 1), Data("gw2", 1), Data("gw", 2)]);
+
+        Assert.Equal(["city/v1/gw/ack", "city/v1/gw2/ack"], link.Published.Select(p => p.Topic).Order(StringComparer.Ordinal));
+        Assert.Equal([1UL, 2UL], link.Published.Single(p => p.Topic == "city/v1/gw/ack").Ack.CommittedSeqs);
+        Assert.False(registry.TryGet("bad", out _));
+        Assert.Equal("1-2", registry.TryGet("gw", out var state) ? state.CommittedSeqs.ToString() : null);
+        Assert.Equal(3, stats.BatchesAccepted);
+        Assert.True(store.IsHealthy);
+
+        // The failed gateway's batch is still new to central: its resend is stored once the store allows it.
+        store.FailingGateway = null;
+        await worker.ProcessGroupAsync([Data("bad", 1)]);
+        Assert.Equal([1UL], link.Published.Single(p => p.Topic == "city/v1/bad/ack").Ack.CommittedSeqs);
     }
 }

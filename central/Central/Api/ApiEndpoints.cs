@@ -44,8 +44,14 @@ internal static class ApiEndpoints
 
         var storeUp = store.IsHealthy;
         var ok = brokerUp && storeUp;
-        return Results.Json(new HealthResponse(ok ? "ok" : "unavailable", storeUp, brokerUp), statusCode: ok ? 200 : 503);
+        var problem = store.Problem;
+        var status = !ok ? "unavailable" : problem is null ? "ok" : "degraded";
+        return Results.Json(new HealthResponse(status, storeUp, brokerUp, problem), statusCode: ok ? 200 : 503);
     }
+
+    /// <summary>The store could not read what was asked (a damaged page): 500, naming the file; /healthz says degraded.</summary>
+    private static IResult StoreError(StoreFaultException exception) =>
+        Results.Json(new ErrorResponse($"the store could not be read: {exception.Message}"), statusCode: 500);
 
     private static IResult Gateways(GatewayRegistry registry) =>
         Results.Ok(registry.All().Select(g => new GatewayResponse(
@@ -126,7 +132,17 @@ internal static class ApiEndpoints
 
         var fromMs = from.ToUnixTimeMilliseconds();
         var toMs = to.ToUnixTimeMilliseconds();
-        var readings = ReadHistory(store, state, alias, fromMs, toMs, limit, out var truncated);
+        List<Reading> readings;
+        bool truncated;
+        try
+        {
+            readings = ReadHistory(store, state, alias, fromMs, toMs, limit, out truncated);
+        }
+        catch (StoreFaultException exception)
+        {
+            return StoreError(exception);
+        }
+
         var type = info?.Type ?? (readings.Count > 0 ? readings[0].Value.Type : PointType.Number);
         return Results.Ok(new HistoryResponse(
             state.Id,
@@ -226,6 +242,29 @@ internal static class ApiEndpoints
         var fromMs = from.ToUnixTimeMilliseconds();
         var toMs = to.ToUnixTimeMilliseconds();
         var found = new List<(GatewayState Gateway, Reading Reading, CataloguePoint? Point)>();
+        try
+        {
+            CollectEvents(store, gateways, fromMs, toMs, found);
+        }
+        catch (StoreFaultException exception)
+        {
+            return StoreError(exception);
+        }
+
+        var ordered = found.OrderBy(e => e.Reading.TimestampUnixMs).ThenBy(e => e.Gateway.Id, StringComparer.Ordinal).ToList();
+        var events = ordered.Take(limit).Select(e => new EventResponse(
+            e.Gateway.Id,
+            JsonValues.Time(e.Reading.TimestampUnixMs),
+            e.Point?.Id,
+            e.Reading.Alias,
+            e.Point?.Device ?? string.Empty,
+            JsonValues.Value(e.Reading.Value),
+            JsonValues.Quality(e.Reading.Quality))).ToList();
+        return Results.Ok(new EventsResponse(JsonValues.Time(from), JsonValues.Time(to), ordered.Count > limit, events));
+    }
+
+    private static void CollectEvents(IReadingStore store, IReadOnlyList<GatewayState> gateways, long fromMs, long toMs, List<(GatewayState Gateway, Reading Reading, CataloguePoint? Point)> found)
+    {
         var scratch = new List<Reading>();
         foreach (var state in gateways)
         {
@@ -247,17 +286,6 @@ internal static class ApiEndpoints
                     .Select(r => (state, r, catalogue.GetValueOrDefault(r.Alias))));
             }
         }
-
-        var ordered = found.OrderBy(e => e.Reading.TimestampUnixMs).ThenBy(e => e.Gateway.Id, StringComparer.Ordinal).ToList();
-        var events = ordered.Take(limit).Select(e => new EventResponse(
-            e.Gateway.Id,
-            JsonValues.Time(e.Reading.TimestampUnixMs),
-            e.Point?.Id,
-            e.Reading.Alias,
-            e.Point?.Device ?? string.Empty,
-            JsonValues.Value(e.Reading.Value),
-            JsonValues.Quality(e.Reading.Quality))).ToList();
-        return Results.Ok(new EventsResponse(JsonValues.Time(from), JsonValues.Time(to), ordered.Count > limit, events));
     }
 
     private static void SortAndTrim(List<Reading> readings, int limit, ref bool truncated)

@@ -2,7 +2,8 @@ namespace City.Central.Api;
 
 internal sealed record ErrorResponse(string Error);
 
-internal sealed record HealthResponse(string Status, bool Store, bool Broker);
+/// <summary>status: ok, degraded (a store error was seen but commits go on; storeError says which), or unavailable (503).</summary>
+internal sealed record HealthResponse(string Status, bool Store, bool Broker, string? StoreError);
 
 internal sealed record GatewayResponse(
     string Id,

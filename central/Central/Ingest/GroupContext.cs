@@ -16,18 +16,6 @@ internal sealed class GroupContext(long nowUnixMs)
 
     public List<StoredBatch> Batches { get; } = [];
 
-    public long AcceptedBatches { get; set; }
-
-    public long AcceptedReadings { get; set; }
-
-    public long DuplicateBatches { get; set; }
-
-    public long DuplicateReadings { get; set; }
-
-    public long Births { get; set; }
-
-    public long Deaths { get; set; }
-
     /// <summary>The group's copy of a gateway, made from the published state (or new) at first use.</summary>
     public PendingGateway Get(string gatewayId, GatewayRegistry registry)
     {
@@ -71,6 +59,19 @@ internal sealed class PendingGateway(GatewayState state)
     public bool LatestChanged => latest is not null;
 
     public AckBuilder Ack { get; } = new();
+
+    // Counted per gateway: only the gateways whose part of the group was committed add to the stats.
+    public long AcceptedBatches { get; set; }
+
+    public long AcceptedReadings { get; set; }
+
+    public long DuplicateBatches { get; set; }
+
+    public long DuplicateReadings { get; set; }
+
+    public long Births { get; set; }
+
+    public long Deaths { get; set; }
 
     /// <summary>Keeps the value when it is at least as recent as the one known for its point.</summary>
     public void OfferLatest(LatestValue value)

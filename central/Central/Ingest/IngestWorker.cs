@@ -27,6 +27,7 @@ internal sealed partial class IngestWorker : BackgroundService
     public const string ReasonInternalError = "internal-error";
 
     private static readonly TimeSpan AckTimeout = TimeSpan.FromSeconds(5);
+    private static readonly IReadOnlySet<string> NothingFailed = new HashSet<string>();
 
     private readonly IngestQueue queue;
     private readonly IBrokerLink broker;
@@ -125,11 +126,12 @@ internal sealed partial class IngestWorker : BackgroundService
         }
 
         var commit = context.BuildCommit();
+        IReadOnlySet<string> notCommitted = NothingFailed;
         if (!commit.IsEmpty)
         {
             try
             {
-                store.Commit(commit);
+                notCommitted = store.Commit(commit);
             }
 #pragma warning disable CA1031 // Logged and surfaced through /healthz; the edges resend what gets no ack.
             catch (Exception exception)
@@ -145,16 +147,22 @@ internal sealed partial class IngestWorker : BackgroundService
             stats.Committed();
         }
 
-        foreach (var state in context.Pending.Values)
+        // A gateway whose part was not written gets no ack and keeps its published state: its edge resends.
+        var committed = context.Pending.Values.Where(p => !notCommitted.Contains(p.State.Id)).ToList();
+        foreach (var gatewayId in notCommitted)
         {
-            registry.Publish(state.State);
+            LogGatewayCommitFailed(logger, gatewayId, store.Problem ?? "unknown store error");
         }
 
-        stats.Accepted(context.AcceptedBatches, context.AcceptedReadings);
-        stats.Duplicates(context.DuplicateBatches, context.DuplicateReadings);
-        stats.Lifecycle(context.Births, context.Deaths);
+        foreach (var pending in committed)
+        {
+            registry.Publish(pending.State);
+            stats.Accepted(pending.AcceptedBatches, pending.AcceptedReadings);
+            stats.Duplicates(pending.DuplicateBatches, pending.DuplicateReadings);
+            stats.Lifecycle(pending.Births, pending.Deaths);
+        }
 
-        await PublishAcksAsync(context).ConfigureAwait(false);
+        await PublishAcksAsync(committed).ConfigureAwait(false);
     }
 
     private void Handle(IncomingMessage message, GroupContext context)
@@ -219,8 +227,8 @@ internal sealed partial class IngestWorker : BackgroundService
         state.LastSeenUnixMs = context.NowUnixMs;
         if (state.CommittedSeqs.Contains(batch.Seq))
         {
-            context.DuplicateBatches++;
-            context.DuplicateReadings += batch.ReadingCount;
+            pending.DuplicateBatches++;
+            pending.DuplicateReadings += batch.ReadingCount;
             pending.Ack.Committed.Add(batch.Seq);
             return;
         }
@@ -254,8 +262,8 @@ internal sealed partial class IngestWorker : BackgroundService
             batch.Compression,
             batch.Body.ToByteArray(),
             context.NowUnixMs));
-        context.AcceptedBatches++;
-        context.AcceptedReadings += batch.ReadingCount;
+        pending.AcceptedBatches++;
+        pending.AcceptedReadings += batch.ReadingCount;
         pending.Ack.Committed.Add(batch.Seq);
     }
 
@@ -368,7 +376,7 @@ internal sealed partial class IngestWorker : BackgroundService
         state.SoftwareVersion = birth.SoftwareVersion;
         state.LastSeenUnixMs = context.NowUnixMs;
         pending.Dirty = true;
-        context.Births++;
+        pending.Births++;
         LogBirth(logger, gatewayId, birth.Epoch, catalogue.Count, birth.SoftwareVersion);
     }
 
@@ -408,7 +416,7 @@ internal sealed partial class IngestWorker : BackgroundService
         pending.State.Online = false;
         pending.State.LastSeenUnixMs = context.NowUnixMs;
         pending.Dirty = true;
-        context.Deaths++;
+        pending.Deaths++;
         LogDeath(logger, gatewayId, death.Epoch);
     }
 
@@ -471,10 +479,10 @@ internal sealed partial class IngestWorker : BackgroundService
         rejectLog.Rejected(reason, source, message.Topic, detail);
     }
 
-    private async Task PublishAcksAsync(GroupContext context)
+    private async Task PublishAcksAsync(List<PendingGateway> committed)
     {
         var publishes = new List<Task>();
-        foreach (var pending in context.Pending.Values)
+        foreach (var pending in committed)
         {
             foreach (var ack in pending.Ack.Build())
             {
@@ -512,6 +520,9 @@ internal sealed partial class IngestWorker : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Store commit of {Batches} batches failed; no acks sent, the edges will resend")]
     private static partial void LogCommitFailed(ILogger logger, int batches, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Store commit of gateway {Gateway}'s part of a group failed ({Problem}); no ack sent to it, its edge will resend, the other gateways were committed")]
+    private static partial void LogGatewayCommitFailed(ILogger logger, string gateway, string problem);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ack to {Gateway} not delivered to the broker: {Error}")]
     private static partial void LogAckFailed(ILogger logger, string gateway, string error);

@@ -40,7 +40,15 @@ internal sealed partial class EmbeddedBroker(
             : builder.WithDefaultEndpointBoundIPAddress(address).WithDefaultEndpointBoundIPV6Address(IPAddress.None);
         var serverOptions = builder.Build();
 
-        server = new MqttServerFactory().CreateMqttServer(serverOptions, new MqttLogBridge(loggerFactory.CreateLogger("MQTTnet.Server")));
+        // The broker refuses any packet above MaxPayloadBytes plus room for the topic and properties before
+        // reading its body (MQTTnet itself would take in a packet of any size).
+        var factory = new MqttServerFactory();
+        var tcp = factory.DefaultServerAdapters.Select(create => create(factory)).ToList();
+        var maxPacketBytes = MaxPacketBytes(options.Value.MaxPayloadBytes);
+        server = factory.CreateMqttServer(
+            serverOptions,
+            tcp.Select(adapter => (IMqttServerAdapter)new SizeLimitedServerAdapter(adapter, maxPacketBytes)),
+            new MqttLogBridge(loggerFactory.CreateLogger("MQTTnet.Server")));
         server.ValidatingConnectionAsync += AssignClientIdentifierWhenEmpty;
         try
         {
@@ -61,6 +69,9 @@ internal sealed partial class EmbeddedBroker(
             : address;
         endpoint.Set(connectTo.ToString(), port);
     }
+
+    /// <summary>Headroom above the payload: a topic of up to 64 KiB, the packet id and MQTT 5 properties.</summary>
+    public static int MaxPacketBytes(int maxPayloadBytes) => (int)Math.Min(int.MaxValue, maxPayloadBytes + 72L * 1024);
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {

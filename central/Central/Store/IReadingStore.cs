@@ -27,6 +27,34 @@ internal sealed class CommitSet
     public List<GatewayChange> Gateways { get; } = [];
 
     public bool IsEmpty => Batches.Count == 0 && Gateways.Count == 0;
+
+    /// <summary>One set per gateway, each holding that gateway's batches and state changes.</summary>
+    public IReadOnlyList<(string GatewayId, CommitSet Part)> SplitByGateway()
+    {
+        var parts = new Dictionary<string, CommitSet>(StringComparer.Ordinal);
+        CommitSet PartOf(string gatewayId)
+        {
+            if (!parts.TryGetValue(gatewayId, out var part))
+            {
+                part = new CommitSet();
+                parts.Add(gatewayId, part);
+            }
+
+            return part;
+        }
+
+        foreach (var batch in Batches)
+        {
+            PartOf(batch.GatewayId).Batches.Add(batch);
+        }
+
+        foreach (var change in Gateways)
+        {
+            PartOf(change.State.Id).Gateways.Add(change);
+        }
+
+        return [.. parts.Select(p => (p.Key, p.Value))];
+    }
 }
 
 /// <summary>
@@ -35,14 +63,21 @@ internal sealed class CommitSet
 /// </summary>
 internal interface IReadingStore : IDisposable
 {
-    /// <summary>False after a failed commit, until a commit succeeds again.</summary>
+    /// <summary>False after a commit that stored nothing, until a commit succeeds again.</summary>
     bool IsHealthy { get; }
+
+    /// <summary>The last store error seen (naming the file, the operation and the error), or null; kept until restart.</summary>
+    string? Problem { get; }
 
     /// <summary>Every known gateway with its catalogue, seq ranges, counters and latest values.</summary>
     IReadOnlyList<GatewayState> LoadGateways();
 
-    /// <summary>Writes the whole set in one transaction; throws (and writes nothing) on failure.</summary>
-    void Commit(CommitSet commit);
+    /// <summary>
+    /// Writes the whole set in one transaction. If that fails, commits each gateway's part on its own, so a
+    /// damaged page only holds back the gateways whose data touches it. Returns the gateways whose part was
+    /// not written (empty: everything committed); throws when nothing could be written.
+    /// </summary>
+    IReadOnlySet<string> Commit(CommitSet commit);
 
     /// <summary>
     /// The batches of a gateway whose time span overlaps [from, to], ordered by their first timestamp and

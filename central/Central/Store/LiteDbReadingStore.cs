@@ -11,43 +11,50 @@ namespace City.Central.Store;
 /// indexed by gateway + first timestamp; one small document per gateway (counters, epoch, seq ranges),
 /// its catalogue and its latest values in two more collections.
 /// </summary>
-internal sealed class LiteDbReadingStore : IReadingStore
+internal sealed partial class LiteDbReadingStore : IReadingStore
 {
     public const string FileName = "central.db";
 
-    private const string BatchesCollection = "batches";
-    private const string GatewaysCollection = "gateways";
-    private const string CataloguesCollection = "catalogues";
-    private const string LatestCollection = "latest";
+    internal const string BatchesCollection = "batches";
+    internal const string GatewaysCollection = "gateways";
+    internal const string CataloguesCollection = "catalogues";
+    internal const string LatestCollection = "latest";
 
-    private readonly LiteDatabase database;
-    private readonly ILiteCollection<BsonDocument> batches;
-    private readonly ILiteCollection<BsonDocument> gateways;
-    private readonly ILiteCollection<BsonDocument> catalogues;
-    private readonly ILiteCollection<BsonDocument> latest;
+    private readonly string filePath;
     private readonly string logFilePath;
     private readonly bool syncCommits;
+
+    // Operations hold the read side; reopening after a fault takes the write side (see the Faults part).
+    private readonly ReaderWriterLockSlim gate = new(LockRecursionPolicy.SupportsRecursion);
+    private Handles handles;
     private volatile bool healthy = true;
 
     public LiteDbReadingStore(string dataPath, bool syncCommits)
     {
         ArgumentException.ThrowIfNullOrEmpty(dataPath);
         Directory.CreateDirectory(dataPath);
-        var path = Path.Combine(dataPath, FileName);
+        filePath = Path.Combine(dataPath, FileName);
         logFilePath = Path.Combine(dataPath, Path.GetFileNameWithoutExtension(FileName) + "-log" + Path.GetExtension(FileName));
         this.syncCommits = syncCommits;
-        database = new LiteDatabase(new ConnectionString { Filename = path, Connection = ConnectionType.Direct });
-        batches = database.GetCollection(BatchesCollection, BsonAutoId.Int64);
-        gateways = database.GetCollection(GatewaysCollection);
-        catalogues = database.GetCollection(CataloguesCollection);
-        latest = database.GetCollection(LatestCollection);
-        batches.EnsureIndex("k", "$.k");
-        batches.EnsureIndex("ek", "$.ek");
+        try
+        {
+            handles = Open(filePath);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            throw new StoreFaultException(filePath, "opening", exception);
+        }
     }
+
+    public string FilePath => filePath;
 
     public bool IsHealthy => healthy;
 
-    public IReadOnlyList<GatewayState> LoadGateways()
+
+    public IReadOnlyList<GatewayState> LoadGateways() => Read("loading the gateways", h => ReadGateways(h.Gateways, h.Catalogues, h.Latest));
+
+    /// <summary>Every gateway document with its catalogue and latest values (also used by the verifier).</summary>
+    internal static List<GatewayState> ReadGateways(ILiteCollection<BsonDocument> gateways, ILiteCollection<BsonDocument> catalogues, ILiteCollection<BsonDocument> latest)
     {
         var result = new List<GatewayState>();
         foreach (var doc in gateways.FindAll())
@@ -89,52 +96,60 @@ internal sealed class LiteDbReadingStore : IReadingStore
         return result;
     }
 
-    public void Commit(CommitSet commit)
+    public IReadOnlySet<string> Commit(CommitSet commit)
     {
         ArgumentNullException.ThrowIfNull(commit);
         if (commit.IsEmpty)
         {
-            return;
+            return NoGateway;
         }
 
+        if (TryCommit(commit, out var error))
+        {
+            healthy = true;
+            return NoGateway;
+        }
+
+        // The store has been reopened. Each gateway's part on its own: a damaged page costs only the
+        // gateways whose data touches it.
+        var parts = commit.SplitByGateway();
+        if (parts.Count < 2)
+        {
+            healthy = false;
+            throw new StoreFaultException(filePath, "commit", error);
+        }
+
+        var failed = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (gatewayId, part) in parts)
+        {
+            if (!TryCommit(part, out var partError))
+            {
+                failed.Add(gatewayId);
+                error = partError;
+            }
+        }
+
+        healthy = failed.Count < parts.Count;
+        return healthy ? failed : throw new StoreFaultException(filePath, "commit", error);
+    }
+
+    private bool TryCommit(CommitSet commit, out Exception error)
+    {
+        EnterRead();
         try
         {
+            var h = handles;
+
             // LiteDB transactions belong to the calling thread: everything below runs synchronously.
-            database.BeginTrans();
+            h.Database.BeginTrans();
             try
             {
-                if (commit.Batches.Count > 0)
-                {
-                    batches.Insert(commit.Batches.Select(ToDocument));
-                }
-
-                foreach (var change in commit.Gateways)
-                {
-                    gateways.Upsert(ToDocument(change.State));
-                    if (change.CatalogueChanged)
-                    {
-                        catalogues.Upsert(new BsonDocument
-                        {
-                            ["_id"] = change.State.Id,
-                            ["p"] = new BsonArray(change.State.Catalogue.Select(ToDocument)),
-                        });
-                    }
-
-                    if (change.LatestChanged)
-                    {
-                        latest.Upsert(new BsonDocument
-                        {
-                            ["_id"] = change.State.Id,
-                            ["v"] = new BsonArray(change.State.Latest.Values.Select(ToDocument)),
-                        });
-                    }
-                }
-
-                database.Commit();
+                Write(h, commit);
+                h.Database.Commit();
             }
-            catch
+            catch (Exception exception)
             {
-                database.Rollback();
+                RollbackAfter(h.Database, exception);
                 throw;
             }
 
@@ -143,36 +158,58 @@ internal sealed class LiteDbReadingStore : IReadingStore
                 SyncLog();
             }
 
-            healthy = true;
+            error = null!;
+            return true;
         }
-        catch
+#pragma warning disable CA1031 // Recorded as the store's problem (health), the store reopened; the caller reports the failure.
+        catch (Exception exception)
+#pragma warning restore CA1031
         {
-            healthy = false;
-            throw;
+            error = exception;
+        }
+        finally
+        {
+            ExitRead();
+        }
+
+        Fault("commit", error);
+        return false;
+    }
+
+    private static void Write(Handles h, CommitSet commit)
+    {
+        if (commit.Batches.Count > 0)
+        {
+            h.Batches.Insert(commit.Batches.Select(ToDocument));
+        }
+
+        foreach (var change in commit.Gateways)
+        {
+            h.Gateways.Upsert(ToDocument(change.State));
+            if (change.CatalogueChanged)
+            {
+                h.Catalogues.Upsert(new BsonDocument
+                {
+                    ["_id"] = change.State.Id,
+                    ["p"] = new BsonArray(change.State.Catalogue.Select(ToDocument)),
+                });
+            }
+
+            if (change.LatestChanged)
+            {
+                h.Latest.Upsert(new BsonDocument
+                {
+                    ["_id"] = change.State.Id,
+                    ["v"] = new BsonArray(change.State.Latest.Values.Select(ToDocument)),
+                });
+            }
         }
     }
 
-    public IEnumerable<StoredBatch> FindBatches(string gatewayId, long fromUnixMs, long toUnixMs, long maxBatchSpanMs) =>
-        Find("k", gatewayId, fromUnixMs, toUnixMs, maxBatchSpanMs);
-
-    public IEnumerable<StoredBatch> FindEventBatches(string gatewayId, long fromUnixMs, long toUnixMs, long maxBatchSpanMs) =>
-        Find("ek", gatewayId, fromUnixMs, toUnixMs, maxBatchSpanMs);
-
-    public void Dispose() => database.Dispose();
-
-    private IEnumerable<StoredBatch> Find(string index, string gatewayId, long fromUnixMs, long toUnixMs, long maxBatchSpanMs)
+    public void Dispose()
     {
-        var low = Key(gatewayId, SaturatingSubtract(fromUnixMs, Math.Max(0, maxBatchSpanMs)));
-        var high = Key(gatewayId, toUnixMs);
-
-        // An index scan: gateway first, then the first timestamp, in order.
-        foreach (var doc in batches.Find(Query.Between(index, low, high)))
-        {
-            if (doc["t1"].AsInt64 >= fromUnixMs && doc["t0"].AsInt64 <= toUnixMs)
-            {
-                yield return ReadBatch(doc);
-            }
-        }
+        handles.Database.Dispose();
+        gate.Dispose();
     }
 
     /// <summary>
@@ -222,7 +259,7 @@ internal sealed class LiteDbReadingStore : IReadingStore
         return doc;
     }
 
-    private static StoredBatch ReadBatch(BsonDocument doc) => new(
+    internal static StoredBatch ReadBatch(BsonDocument doc) => new(
         doc["gw"].AsString,
         unchecked((ulong)doc["seq"].AsInt64),
         unchecked((ulong)doc["ep"].AsInt64),

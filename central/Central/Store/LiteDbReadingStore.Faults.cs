@@ -1,0 +1,221 @@
+using System.Globalization;
+using LiteDB;
+
+namespace City.Central.Store;
+
+/// <summary>
+/// What happens when the file fails under the store. LiteDB 5 closes its engine on a damaged page (an
+/// "ENSURE" failure such as <c>invalid segment position</c>) and then fails every later call with the same
+/// error: one bad page used to stop every later commit. So every failed operation records the problem
+/// (health turns degraded, naming the file) and reopens the database; operations that do not touch the
+/// damaged page go on working.
+/// </summary>
+internal sealed partial class LiteDbReadingStore
+{
+    private static readonly IReadOnlySet<string> NoGateway = new HashSet<string>();
+
+    private volatile string? problem;
+    private volatile bool reopenPending;
+
+    /// <summary>The last store error (file, operation, time, error), kept until the process restarts: a damaged file does not heal.</summary>
+    public string? Problem => problem;
+
+    private sealed record Handles(
+        LiteDatabase Database,
+        ILiteCollection<BsonDocument> Batches,
+        ILiteCollection<BsonDocument> Gateways,
+        ILiteCollection<BsonDocument> Catalogues,
+        ILiteCollection<BsonDocument> Latest);
+
+    private static Handles Open(string file)
+    {
+        var database = new LiteDatabase(new ConnectionString { Filename = file, Connection = ConnectionType.Direct });
+        try
+        {
+            var batches = database.GetCollection(BatchesCollection, BsonAutoId.Int64);
+            batches.EnsureIndex("k", "$.k");
+            batches.EnsureIndex("ek", "$.ek");
+            return new Handles(database, batches, database.GetCollection(GatewaysCollection), database.GetCollection(CataloguesCollection), database.GetCollection(LatestCollection));
+        }
+        catch
+        {
+            database.Dispose();
+            throw;
+        }
+    }
+
+    public IEnumerable<StoredBatch> FindBatches(string gatewayId, long fromUnixMs, long toUnixMs, long maxBatchSpanMs) =>
+        Find("k", gatewayId, fromUnixMs, toUnixMs, maxBatchSpanMs);
+
+    public IEnumerable<StoredBatch> FindEventBatches(string gatewayId, long fromUnixMs, long toUnixMs, long maxBatchSpanMs) =>
+        Find("ek", gatewayId, fromUnixMs, toUnixMs, maxBatchSpanMs);
+
+    private T Read<T>(string operation, Func<Handles, T> read)
+    {
+        Exception error;
+        EnterRead();
+        try
+        {
+            return read(handles);
+        }
+#pragma warning disable CA1031 // Recorded, the store reopened, and rethrown naming the file.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            error = exception;
+        }
+        finally
+        {
+            ExitRead();
+        }
+
+        Fault(operation, error);
+        throw new StoreFaultException(filePath, operation, error);
+    }
+
+    /// <summary>An index scan (gateway first, then the first timestamp, in order), read lazily under the read lock.</summary>
+    private IEnumerable<StoredBatch> Find(string index, string gatewayId, long fromUnixMs, long toUnixMs, long maxBatchSpanMs)
+    {
+        var low = Key(gatewayId, SaturatingSubtract(fromUnixMs, Math.Max(0, maxBatchSpanMs)));
+        var high = Key(gatewayId, toUnixMs);
+        var cursor = new Cursor();
+        EnterRead();
+        try
+        {
+            while (cursor.TryNext(handles.Batches, Query.Between(index, low, high), fromUnixMs, toUnixMs, out var batch))
+            {
+                yield return batch;
+            }
+        }
+        finally
+        {
+            cursor.Dispose();
+            ExitRead();
+        }
+
+        if (cursor.Error is not null)
+        {
+            Fault("reading batches of " + gatewayId, cursor.Error);
+            throw new StoreFaultException(filePath, "reading batches of " + gatewayId, cursor.Error);
+        }
+    }
+
+    /// <summary>Moves through a query's documents and catches what the file throws, since an iterator cannot.</summary>
+    private sealed class Cursor : IDisposable
+    {
+        private IEnumerator<BsonDocument>? documents;
+
+        public Exception? Error { get; private set; }
+
+        public bool TryNext(ILiteCollection<BsonDocument> batches, BsonExpression query, long fromUnixMs, long toUnixMs, out StoredBatch batch)
+        {
+            try
+            {
+                documents ??= batches.Find(query).GetEnumerator();
+                while (documents.MoveNext())
+                {
+                    var doc = documents.Current;
+                    if (doc["t1"].AsInt64 >= fromUnixMs && doc["t0"].AsInt64 <= toUnixMs)
+                    {
+                        batch = ReadBatch(doc);
+                        return true;
+                    }
+                }
+            }
+#pragma warning disable CA1031 // Handed to the store, which records it, reopens and rethrows it naming the file.
+            catch (Exception exception)
+#pragma warning restore CA1031
+            {
+                Error = exception;
+            }
+
+            batch = null!;
+            return false;
+        }
+
+        public void Dispose() => documents?.Dispose();
+    }
+
+    private void EnterRead() => gate.EnterReadLock();
+
+    private void ExitRead()
+    {
+        gate.ExitReadLock();
+        if (reopenPending && !gate.IsReadLockHeld)
+        {
+            Reopen();
+        }
+    }
+
+    /// <summary>Records the problem and reopens the database, now or once this thread's outer read finishes.</summary>
+    private void Fault(string operation, Exception error)
+    {
+        problem = string.Create(CultureInfo.InvariantCulture, $"{filePath}: {operation} failed at {DateTimeOffset.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ}: {error.GetType().Name}: {error.Message} (check it with `central store verify`)");
+        reopenPending = true;
+        if (!gate.IsReadLockHeld)
+        {
+            Reopen();
+        }
+    }
+
+    private void Reopen()
+    {
+        gate.EnterWriteLock();
+        try
+        {
+            if (!reopenPending)
+            {
+                return;
+            }
+
+            reopenPending = false;
+            try
+            {
+                handles.Database.Dispose();
+            }
+#pragma warning disable CA1031 // A closed engine may fail to close again; the new instance is what matters.
+            catch (Exception exception)
+#pragma warning restore CA1031
+            {
+                problem += $"; closing it failed too: {exception.Message}";
+            }
+
+            try
+            {
+                handles = Open(filePath);
+            }
+#pragma warning disable CA1031 // Kept as the problem; the next operation fails and tries again.
+            catch (Exception exception)
+#pragma warning restore CA1031
+            {
+                problem += $"; reopening it failed: {exception.GetType().Name}: {exception.Message}";
+                reopenPending = true;
+            }
+        }
+        finally
+        {
+            gate.ExitWriteLock();
+        }
+    }
+
+    private void RollbackAfter(LiteDatabase database, Exception cause)
+    {
+        try
+        {
+            database.Rollback();
+        }
+#pragma warning disable CA1031 // The engine may already be closed by the cause; the reopen discards the transaction anyway.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            problem = $"{filePath}: rollback after '{cause.Message}' failed: {exception.Message}";
+        }
+    }
+}
+
+/// <summary>A store operation failed on the file; the message names the file and the operation.</summary>
+internal sealed class StoreFaultException(string file, string operation, Exception inner)
+    : Exception($"{file}: {operation} failed: {inner.GetType().Name}: {inner.Message}", inner)
+{
+    public string File { get; } = file;
+}
