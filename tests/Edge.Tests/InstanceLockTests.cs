@@ -16,7 +16,8 @@ public sealed class InstanceLockTests : IDisposable
         var buffer = Path.Combine(_dir.Path, "data", "buffer.db");
         using var first = InstanceLock.ForDataDirectory(buffer);
         Assert.Equal(Path.Combine(_dir.Path, "data", "edge.lock"), first.Path);
-        Assert.Equal(Environment.ProcessId.ToString(CultureInfo.InvariantCulture), File.ReadAllText(first.Path).Trim());
+        // .NET's own File.ReadAllText takes a shared flock and fails here; cat does not lock.
+        Assert.Equal(Environment.ProcessId.ToString(CultureInfo.InvariantCulture), Run("cat", first.Path));
 
         // flock belongs to the open file, not the process: a second open in the same process is refused too.
         var ex = Assert.Throws<InstanceLockedException>(() => InstanceLock.ForDataDirectory(buffer));
@@ -32,7 +33,7 @@ public sealed class InstanceLockTests : IDisposable
         File.WriteAllText(lockPath, "999999\n"); // what a killed edge leaves: the file, but no lock
         using (var first = InstanceLock.Acquire(lockPath, "x"))
         {
-            Assert.Equal(Environment.ProcessId.ToString(CultureInfo.InvariantCulture), File.ReadAllText(lockPath).Trim());
+            Assert.Equal(Environment.ProcessId.ToString(CultureInfo.InvariantCulture), Run("cat", lockPath));
         }
 
         using var again = InstanceLock.Acquire(lockPath, "x");
