@@ -3,6 +3,7 @@ using City.Edge.Buffer;
 using City.Edge.Configuration;
 using City.Edge.Dali;
 using City.Edge.Forwarding;
+using City.Edge.Hosting;
 using City.Edge.LocalApi;
 using City.Edge.Polling;
 using City.Edge.Snmp;
@@ -21,6 +22,8 @@ public static class Program
     public const int ExitOk = 0;
     public const int ExitFailure = 1;
     public const int ExitConfigInvalid = 2;
+    public const int ExitInstanceLocked = 3;
+    public const int ExitUnsafeSocketDirectory = 4;
 
     public static async Task<int> Main(string[] args)
     {
@@ -55,6 +58,57 @@ public static class Program
         ConfigureLogging(builder);
         var time = TimeProvider.System;
         var options = settings.Options;
+
+        // Both locks are taken before the buffer is opened: a refused edge touches neither the buffer nor the socket.
+        InstanceLock dataLock;
+        LocalApiSocket socket;
+        try
+        {
+            dataLock = InstanceLock.ForDataDirectory(options.Buffer.Path);
+        }
+        catch (InstanceLockedException ex)
+        {
+            await Console.Error.WriteLineAsync("edge: " + ex.Message).ConfigureAwait(false);
+            return ExitInstanceLocked;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            await Console.Error.WriteLineAsync($"edge: cannot lock the data directory of '{Path.GetFullPath(options.Buffer.Path)}': {ex.Message}").ConfigureAwait(false);
+            return ExitFailure;
+        }
+
+        using (dataLock)
+        {
+            try
+            {
+                socket = LocalApiSocket.Claim(options.LocalApi.SocketPath);
+            }
+            catch (InstanceLockedException ex)
+            {
+                await Console.Error.WriteLineAsync("edge: " + ex.Message).ConfigureAwait(false);
+                return ExitInstanceLocked;
+            }
+            catch (UnsafeSocketDirectoryException ex)
+            {
+                await Console.Error.WriteLineAsync("edge: " + ex.Message).ConfigureAwait(false);
+                return ExitUnsafeSocketDirectory;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                await Console.Error.WriteLineAsync($"edge: cannot prepare the local API socket '{Path.GetFullPath(options.LocalApi.SocketPath)}': {ex.Message}").ConfigureAwait(false);
+                return ExitFailure;
+            }
+
+            using (socket)
+            {
+                return await RunAsync(builder, settings, socket, time).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static async Task<int> RunAsync(WebApplicationBuilder builder, EdgeSettings settings, LocalApiSocket socket, TimeProvider time)
+    {
+        var options = settings.Options;
         BatchBuffer buffer;
         try
         {
@@ -74,11 +128,10 @@ public static class Program
         try
         {
             settings = WithAliases(settings, buffer);
-            var app = Build(builder, settings, buffer, time, out var socketPath);
+            var app = Build(builder, settings, buffer, time, socket);
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("City.Edge");
-            LogStarting(logger, options.GatewayId, buffer.Epoch, Forwarder.SoftwareVersion, settings.Devices.Count, socketPath);
+            LogStarting(logger, options.GatewayId, buffer.Epoch, Forwarder.SoftwareVersion, settings.Devices.Count, socket.Path);
             await app.RunAsync().ConfigureAwait(false);
-            TryDelete(socketPath);
             return ExitOk;
         }
         finally
@@ -88,10 +141,32 @@ public static class Program
     }
 
     /// <summary>
-    /// Registers the loops and services and maps the local API on its Unix socket (removing a stale socket file). Tests build
-    /// the edge in-process with this; <paramref name="settings"/> must already carry the buffer's aliases (<see cref="WithAliases"/>).
+    /// <see cref="Build(WebApplicationBuilder, EdgeSettings, BatchBuffer, TimeProvider, LocalApiSocket)"/> claiming the configured
+    /// socket first (tests build the edge in-process with this). Throws <see cref="InstanceLockedException"/> or
+    /// <see cref="UnsafeSocketDirectoryException"/> as <see cref="LocalApiSocket.Claim"/> does.
     /// </summary>
     public static WebApplication Build(WebApplicationBuilder builder, EdgeSettings settings, BatchBuffer buffer, TimeProvider time, out string socketPath)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var socket = LocalApiSocket.Claim(settings.Options.LocalApi.SocketPath);
+        try
+        {
+            socketPath = socket.Path;
+            return Build(builder, settings, buffer, time, socket);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Registers the loops and services and maps the local API on the claimed socket, which the app then owns: disposing the
+    /// app removes the socket file and releases its lock. <paramref name="settings"/> must already carry the buffer's aliases
+    /// (<see cref="WithAliases"/>).
+    /// </summary>
+    public static WebApplication Build(WebApplicationBuilder builder, EdgeSettings settings, BatchBuffer buffer, TimeProvider time, LocalApiSocket socket)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(settings);
@@ -124,12 +199,13 @@ public static class Program
         builder.Services.AddHostedService<Forwarder>();
         builder.Services.AddDali(settings);
 
-        LocalApiEndpoints.PrepareSocket(options.LocalApi.SocketPath);
-        var path = Path.GetFullPath(options.LocalApi.SocketPath);
-        builder.WebHost.ConfigureKestrel(k => k.ListenUnixSocket(path));
-        socketPath = path;
+        ArgumentNullException.ThrowIfNull(socket);
+        builder.WebHost.ConfigureKestrel(k => k.ListenUnixSocket(socket.Path));
 
+        // Registered by a factory so that the container disposes it; resolved at once so that it is disposed after Kestrel.
+        builder.Services.AddSingleton(_ => socket);
         var app = builder.Build();
+        _ = app.Services.GetRequiredService<LocalApiSocket>();
         app.MapLocalApi();
         app.MapPlanAndWrite();
         app.MapDali();
@@ -171,18 +247,6 @@ public static class Program
             o.UseUtcTimestamp = true;
             o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
         });
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-            // Removed at the next start anyway.
-        }
     }
 
     private static void LogStarting(ILogger logger, string gatewayId, ulong epoch, string version, int devices, string socket) =>

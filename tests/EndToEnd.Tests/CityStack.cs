@@ -94,6 +94,19 @@ internal sealed class CityStack : IAsyncDisposable
         ["Devices"] = new JsonArray(),
     };
 
+    /// <summary>Another edge process with <paramref name="edgeSection"/> as its Edge section (written to <c>{label}.json</c>); stopped with the stack.</summary>
+    public ManagedProcess StartOtherEdge(string label, JsonObject edgeSection)
+    {
+        var configPath = Path.Combine(DataDirectory, label + ".json");
+        File.WriteAllText(configPath, new JsonObject { ["Edge"] = edgeSection }.ToJsonString());
+        var process = ManagedProcess.Start("edge/Edge", "edge", ["--config", configPath], log, label);
+        retired.Add(process);
+        return process;
+    }
+
+    /// <summary>The Edge section <see cref="StartEdge(int, bool)"/> writes: the meter's five points polled every <paramref name="periodMs"/>.</summary>
+    public JsonObject MeterEdgeSection(int periodMs) => (JsonObject)EdgeConfig(periodMs, pollingEnabled: true)["Edge"]!.DeepClone();
+
     /// <summary>Any citysim command; the process is stopped when the stack is disposed.</summary>
     public ManagedProcess StartCitySim(string label, IEnumerable<string> arguments)
     {
@@ -146,7 +159,7 @@ internal sealed class CityStack : IAsyncDisposable
         await Edge!.KillHardAsync();
     }
 
-    public async Task<JsonNode> EdgeStatusAsync()
+    public async Task<JsonNode> EdgeStatusAsync(string? socketPath = null)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -154,7 +167,7 @@ internal sealed class CityStack : IAsyncDisposable
             RedirectStandardError = true,
         };
         info.ArgumentList.Add(Path.Combine(Repository.Root, "edge/EdgeCtl/bin", Repository.Configuration, "net10.0/edgectl.dll"));
-        foreach (var argument in new[] { "status", "--json", "--socket", SocketPath })
+        foreach (var argument in new[] { "status", "--json", "--socket", socketPath ?? SocketPath })
         {
             info.ArgumentList.Add(argument);
         }

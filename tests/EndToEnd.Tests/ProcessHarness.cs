@@ -25,6 +25,8 @@ internal sealed class ManagedProcess : IAsyncDisposable
 
     public bool HasExited => process.HasExited;
 
+    public int ExitCode => process.ExitCode;
+
     public string Output
     {
         get
@@ -99,6 +101,22 @@ internal sealed class ManagedProcess : IAsyncDisposable
         {
             process.Kill(entireProcessTree: true);
             throw new TimeoutException($"{name} did not stop within {timeout ?? TimeSpan.FromSeconds(30)} after SIGTERM");
+        }
+
+        return process.ExitCode;
+    }
+
+    /// <summary>Waits for the process to end by itself and returns its exit code (the output read to the end).</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancellation = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cancellation.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"{name} was still running after {timeout}:\n{Output}");
         }
 
         return process.ExitCode;

@@ -114,20 +114,4 @@ public static class LocalApiEndpoints
         app.MapGet("/v1/status", (StatusService status) => Results.Ok(status.GetStatus()));
         app.MapGet("/v1/points", (StatusService status) => Results.Ok(status.GetPoints()));
     }
-
-    /// <summary>Makes the socket's directory and removes a socket file left by a previous (killed) run.</summary>
-    public static void PrepareSocket(string socketPath)
-    {
-        var full = System.IO.Path.GetFullPath(socketPath);
-        var directory = System.IO.Path.GetDirectoryName(full);
-        if (!string.IsNullOrEmpty(directory))
-        {
-            Directory.CreateDirectory(directory);
-        }
-
-        if (File.Exists(full))
-        {
-            File.Delete(full);
-        }
-    }
 }
