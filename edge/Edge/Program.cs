@@ -76,6 +76,12 @@ public static class Program
             settings = WithAliases(settings, buffer);
             var app = Build(builder, settings, buffer, time, out var socketPath);
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("City.Edge");
+            buffer.UseLogger(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<BatchBuffer>());
+            if (buffer.Recovery is { } recovery)
+            {
+                logger.LogCritical("The buffer was damaged and has been salvaged: {Recovery}", recovery.Describe());
+            }
+
             LogStarting(logger, options.GatewayId, buffer.Epoch, Forwarder.SoftwareVersion, settings.Devices.Count, socketPath);
             await app.RunAsync().ConfigureAwait(false);
             TryDelete(socketPath);
