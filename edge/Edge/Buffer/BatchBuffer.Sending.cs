@@ -31,7 +31,7 @@ public sealed partial class BatchBuffer
             {
                 TakePendingFromStore(result, max, liveFromSeq);
             }
-            catch (Exception ex) when (IsDamage(ex) || IsDiskFull(ex))
+            catch (Exception ex) when (IsDamage(ex) || IsDiskFullError(ex))
             {
                 // What was taken so far goes out; the next write finds the failure again and recovers the store.
                 LogStoreFailed(_logger, ex, Path);

@@ -219,10 +219,10 @@ public sealed partial class BatchBuffer
             {
                 operation();
             }
-            catch (Exception ex) when (IsDamage(ex) || IsDiskFull(ex))
+            catch (Exception ex) when (IsDamage(ex) || IsDiskFullError(ex))
             {
                 CloseStore();
-                if (IsDiskFull(ex) || _diskFull is not null)
+                if (IsDiskFullError(ex) || _diskFull is not null)
                 {
                     EnterDiskFull(ex);
                     return false;
@@ -284,7 +284,7 @@ public sealed partial class BatchBuffer
 
             return true;
         }
-        catch (Exception ex) when (IsDiskFull(ex) || (_diskFull is not null && ex is IOException))
+        catch (Exception ex) when (IsDiskFullError(ex) || (_diskFull is not null && ex is IOException))
         {
             CloseStore();
             EnterDiskFull(ex);
@@ -365,7 +365,7 @@ public sealed partial class BatchBuffer
         }
     }
 
-    private static bool IsDiskFull(Exception ex)
+    private static bool IsDiskFullError(Exception ex)
     {
         for (Exception? e = ex; e is not null; e = e.InnerException)
         {
@@ -381,7 +381,7 @@ public sealed partial class BatchBuffer
 
     /// <summary>Anything LiteDB throws on a broken file (its own exceptions, or .NET ones from reading garbage).</summary>
     private static bool IsDamage(Exception ex) =>
-        ex is not (OutOfMemoryException or BufferOwnershipException or ObjectDisposedException or UnauthorizedAccessException) && !IsDiskFull(ex)
+        ex is not (OutOfMemoryException or BufferOwnershipException or ObjectDisposedException or UnauthorizedAccessException) && !IsDiskFullError(ex)
         && (ex is not IOException || ex is EndOfStreamException || ex is InvalidDataException);
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "Disk full under the buffer {Path}: readings are dropped and counted until space returns")]

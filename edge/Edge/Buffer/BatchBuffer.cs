@@ -385,7 +385,7 @@ public sealed partial class BatchBuffer : IDisposable
                     oldest = created.AsInt64;
                 }
             }
-            catch (Exception ex) when (IsDamage(ex) || IsDiskFull(ex))
+            catch (Exception ex) when (IsDamage(ex) || IsDiskFullError(ex))
             {
                 // Status must answer: the next write finds the failure again and recovers.
                 LogStoreFailed(_logger, ex, Path);
@@ -433,10 +433,10 @@ public sealed partial class BatchBuffer : IDisposable
             SyncLogToDisk();
             CheckpointIfDue();
         }
-        catch (Exception ex) when (IsDamage(ex) || IsDiskFull(ex))
+        catch (Exception ex) when (IsDamage(ex) || IsDiskFullError(ex))
         {
             CloseStore();
-            if (IsDiskFull(ex))
+            if (IsDiskFullError(ex))
             {
                 EnterDiskFull(ex);
             }
@@ -514,7 +514,7 @@ public sealed partial class BatchBuffer : IDisposable
                 {
                     _db.Checkpoint();
                 }
-                catch (Exception ex) when (IsDamage(ex) || IsDiskFull(ex))
+                catch (Exception ex) when (IsDamage(ex) || IsDiskFullError(ex))
                 {
                     LogCloseFailed(_logger, ex, Path);
                 }
