@@ -47,10 +47,10 @@ public sealed class BufferDiskTests : IDisposable
                 // Groups of several sizes, a growing tail, acks of part of it and forwarder takes: the churn of a real outage.
                 var groups = Enumerable.Range(0, 1 + (i % 3)).Select(_ => (IReadOnlyList<Reading>)RandomReadings(buffer, rng, 50 + rng.Next(600), i * 10_000L)).ToList();
                 buffer.Append(groups);
-                if (i % 7 == 0)
+                if (i % 10 == 0)
                 {
                     var taken = buffer.TakePending(3, liveFromSeq: ulong.MaxValue);
-                    buffer.Acknowledge(taken.Take(2).Select(b => b.Seq).ToList());
+                    buffer.Acknowledge(taken.Take(1).Select(b => b.Seq).ToList());
                     buffer.ReleaseAll();
                 }
 
@@ -81,6 +81,8 @@ public sealed class BufferDiskTests : IDisposable
         var rng = new Random(3);
         long produced = 0;
         using var buffer = Open(path, 1L << 30, _time);
+        var log = new ListLogger();
+        buffer.UseLogger(log);
 
         // Leave little space: the buffer fills it in a few appends.
         var filler = Path.Combine(mount.Path, "filler");
@@ -119,7 +121,7 @@ public sealed class BufferDiskTests : IDisposable
             stored = (ulong)buffer.Append([readings]).ReadingsStored;
         }
 
-        Assert.True(stored > 0, "the buffer did not resume");
+        Assert.True(stored > 0, "the buffer did not resume:\n" + string.Join("\n", log.Lines));
         Assert.False(buffer.IsDiskFull);
         var stats = buffer.GetStats();
         Assert.Equal(produced, stats.ReadingsBuffered + stats.ReadingsDropped);
@@ -173,5 +175,24 @@ internal sealed class TmpfsMount : IDisposable
         var error = process.StandardError.ReadToEnd();
         process.WaitForExit();
         Assert.True(process.ExitCode == 0, $"{file} {arguments}: {error}");
+    }
+}
+
+/// <summary>Keeps what is logged, to show it when a test fails.</summary>
+internal sealed class ListLogger : Microsoft.Extensions.Logging.ILogger
+{
+    public List<string> Lines { get; } = [];
+
+    public IDisposable? BeginScope<TState>(TState state)
+        where TState : notnull => null;
+
+    public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+    public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    {
+        lock (Lines)
+        {
+            Lines.Add($"{logLevel}: {formatter(state, exception)} {exception?.GetType().Name}: {exception?.Message}");
+        }
     }
 }

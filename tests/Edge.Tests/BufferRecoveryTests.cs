@@ -88,10 +88,18 @@ public sealed class BufferRecoveryTests : IDisposable
         var pending = buffer.TakePending(10_000, liveFromSeq: ulong.MaxValue);
         buffer.ReleaseAll();
         var telemetry = pending.Where(b => b.Kind == BatchKind.Telemetry).ToList();
-        if (report is null)
+        if (bytes.Length == 0)
         {
-            // The damage hit bytes nobody reads: every batch is still there, unchanged.
-            Assert.All(original, kv => Assert.Equal(kv.Value, pending.Single(b => b.Seq == kv.Key).Payload));
+            // An empty file is a new buffer: nothing to salvage, nothing to report.
+            Assert.Null(report);
+            Assert.Empty(telemetry);
+        }
+        else if (report is null)
+        {
+            // The damage hit bytes nobody reads, or the inside of one payload that still decodes (only a body checksum in the
+            // envelope could tell): every batch is still there, and at most the one(s) on the damaged page differ.
+            Assert.All(original, kv => Assert.Contains(pending, b => b.Seq == kv.Key));
+            Assert.True(original.Count(kv => !kv.Value.SequenceEqual(pending.Single(b => b.Seq == kv.Key).Payload)) <= 2);
         }
         else
         {
@@ -103,19 +111,17 @@ public sealed class BufferRecoveryTests : IDisposable
             Assert.Contains(report.MovedTo, evt.Value.Text!, StringComparison.Ordinal);
         }
 
-        // Salvaged batches are the original payloads, byte for byte, and decode.
-        foreach (var batch in pending.Where(b => original.ContainsKey(b.Seq)))
-        {
-            Assert.Equal(original[batch.Seq], batch.Payload);
-            Assert.NotEmpty(BatchBuffer.DecodeReadings(batch));
-        }
+        // Salvaged batches decode; they are the original payloads byte for byte, but for one or two on the damaged page.
+        var kept = pending.Where(b => original.ContainsKey(b.Seq)).ToList();
+        Assert.All(kept, b => Assert.NotEmpty(BatchBuffer.DecodeReadings(b)));
+        Assert.True(kept.Count(b => !original[b.Seq].SequenceEqual(b.Payload)) <= 2);
 
         // Keeps appending, with seqs above every seq it still holds (and above the old counter when the meta survived).
         var alias = buffer.AliasOf("meter1/voltage");
         var result = buffer.Append([[new Reading(alias, 9_000_000, PointValue.FromNumber(1))]]);
         var newSeq = Assert.Single(result.Seqs);
         Assert.All(pending, b => Assert.True(newSeq > b.Seq, $"new seq {newSeq} <= kept seq {b.Seq}"));
-        if (report is null || report.MetaKept)
+        if (bytes.Length > 0 && (report is null || report.MetaKept))
         {
             Assert.True(newSeq >= originalNextSeq, $"new seq {newSeq} < old next seq {originalNextSeq}");
         }

@@ -103,12 +103,13 @@ public sealed partial class BatchBuffer
     /// <summary>Opens and reads every structure the buffer relies on; throws when something cannot be read.</summary>
     private static LiteDatabase OpenChecked(string path, bool fullCheck)
     {
+        var expectMeta = File.Exists(path) && new FileInfo(path).Length > 0;
         var open = Task.Run(() =>
         {
             var db = new LiteDatabase(ConnectionFor(path));
             try
             {
-                Check(db, fullCheck);
+                Check(db, fullCheck, expectMeta);
                 return db;
             }
             catch
@@ -130,7 +131,7 @@ public sealed partial class BatchBuffer
         }
     }
 
-    private static void Check(LiteDatabase db, bool fullCheck)
+    private static void Check(LiteDatabase db, bool fullCheck, bool expectMeta)
     {
         if (db.CheckpointSize != 0)
         {
@@ -141,6 +142,11 @@ public sealed partial class BatchBuffer
         if (meta is not null)
         {
             _ = BufferMeta.FromDocument(meta);
+        }
+        else if (expectMeta)
+        {
+            // Every buffer gets its meta at its first open: LiteDB took a short or foreign file for a new database.
+            throw new InvalidDataException("the file holds no buffer meta");
         }
 
         foreach (var alias in db.GetCollection(AliasesCollection).FindAll())
@@ -159,7 +165,9 @@ public sealed partial class BatchBuffer
         var events = 0;
         foreach (var doc in batches.FindAll())
         {
-            if (doc["payload"].AsBinary?.Length != doc["size"].AsInt32 || doc["count"].AsInt32 < 0 || !doc["created"].IsNumber)
+            var payload = doc["payload"].AsBinary;
+            if (payload?.Length != doc["size"].AsInt32 || !doc["created"].IsNumber || !BatchCodec.TryParseEnvelope(payload, out var envelope, out _)
+                || !BatchCodec.TryDecodeBody(envelope, out var readings, out _) || BatchCodec.Flatten(readings).Count != doc["count"].AsInt32)
             {
                 throw new InvalidDataException($"batch {doc["_id"]} is inconsistent");
             }
@@ -186,6 +194,7 @@ public sealed partial class BatchBuffer
     {
         var db = _db;
         _db = null;
+        _batches = _meta = _aliases = null!;
         if (db is null)
         {
             return;
@@ -274,6 +283,12 @@ public sealed partial class BatchBuffer
 
         try
         {
+            // After a failed write LiteDB closes without closing its log stream, whose lock then refuses the reopen:
+            // that engine is unreachable now, and collecting it closes the file.
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            ReplaceIfLocked(LogPathOf(Path));
+            ReplaceIfLocked(Path);
             AttachStore(OpenChecked(Path, fullCheck: _checkOnReopen));
             _checkOnReopen = false;
             if (_diskFull is not null)
@@ -298,6 +313,32 @@ public sealed partial class BatchBuffer
         }
     }
 
+    /// <summary>
+    /// A stream LiteDB left open after a failed write still holds its lock on the file: the file is replaced by a copy
+    /// of itself (a new inode, unlocked), and the stale handle keeps only the old one.
+    /// </summary>
+    private static void ReplaceIfLocked(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return;
+        }
+
+        try
+        {
+            using var probe = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+            return;
+        }
+        catch (IOException ex) when (!IsDiskFullError(ex))
+        {
+            // Locked: replaced below.
+        }
+
+        var copy = path + ".reopen";
+        File.Copy(path, copy, overwrite: true);
+        File.Move(copy, path, overwrite: true);
+    }
+
     private void EnterDiskFull(Exception cause)
     {
         var now = _time.GetUtcNow();
@@ -313,6 +354,7 @@ public sealed partial class BatchBuffer
         else
         {
             _retryDelay = TimeSpan.FromTicks(Math.Min(_retryDelay.Ticks * 2, MaxRetryDelay.Ticks));
+            LogStillFull(_logger, Path, cause.Message, _retryDelay.TotalMilliseconds);
         }
 
         _retryAt = now + _retryDelay;
@@ -386,6 +428,9 @@ public sealed partial class BatchBuffer
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "Disk full under the buffer {Path}: readings are dropped and counted until space returns")]
     private static partial void LogDiskFull(ILogger logger, Exception exception, string path);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The buffer {Path} still cannot write ({Reason}); next try in {DelayMs} ms")]
+    private static partial void LogStillFull(ILogger logger, string path, string reason, double delayMs);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Disk space back under the buffer {Path} after {Seconds:F0} s; {Dropped} readings were dropped while it was full")]
     private static partial void LogDiskSpaceBack(ILogger logger, string path, double seconds, long dropped);
