@@ -130,6 +130,12 @@ public static class Program
             settings = WithAliases(settings, buffer);
             var app = Build(builder, settings, buffer, time, socket);
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("City.Edge");
+            buffer.UseLogger(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<BatchBuffer>());
+            if (buffer.Recovery is { } recovery)
+            {
+                logger.LogCritical("The buffer was damaged and has been salvaged: {Recovery}", recovery.Describe());
+            }
+
             LogStarting(logger, options.GatewayId, buffer.Epoch, Forwarder.SoftwareVersion, settings.Devices.Count, socket.Path);
             await app.RunAsync().ConfigureAwait(false);
             return ExitOk;

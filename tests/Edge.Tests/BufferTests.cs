@@ -130,7 +130,7 @@ public sealed class BufferTests : IDisposable
     [Fact]
     public void SizeCap_EvictsOldestTelemetry_CountsDropped_AndAddsAnEvent()
     {
-        using var buffer = Open(maxBytes: 64 * 1024);
+        using var buffer = Open(maxBytes: BatchBuffer.MinimumMaxBytes);
         var seqs = new List<ulong>();
         var rng = new Random(1);
         for (var i = 0; i < 200; i++)
@@ -142,7 +142,7 @@ public sealed class BufferTests : IDisposable
         }
 
         var stats = buffer.GetStats();
-        Assert.True(stats.BytesUsed <= 64 * 1024, $"bytes used {stats.BytesUsed}");
+        Assert.True(stats.BytesUsed <= buffer.PayloadBudgetBytes, $"bytes used {stats.BytesUsed}");
         Assert.True(stats.ReadingsDropped > 0);
         Assert.True(stats.ReadingsBuffered + stats.ReadingsDropped >= 200 * 300);
         Assert.Equal(stats.ReadingsBuffered - stats.ReadingsDropped + 1, stats.ReadingsWaiting);
@@ -166,7 +166,7 @@ public sealed class BufferTests : IDisposable
     public void DroppedCounter_SurvivesReopen()
     {
         long dropped;
-        using (var buffer = Open(maxBytes: 64 * 1024))
+        using (var buffer = Open(maxBytes: BatchBuffer.MinimumMaxBytes))
         {
             var rng = new Random(2);
             var alias = buffer.AliasOf("meter1/voltage");
@@ -179,7 +179,7 @@ public sealed class BufferTests : IDisposable
             Assert.True(dropped > 0);
         }
 
-        using var reopened = Open(maxBytes: 64 * 1024);
+        using var reopened = Open(maxBytes: BatchBuffer.MinimumMaxBytes);
         Assert.Equal(dropped, reopened.GetStats().ReadingsDropped);
         Assert.Equal(30_000, reopened.GetStats().ReadingsBuffered);
     }
@@ -187,7 +187,7 @@ public sealed class BufferTests : IDisposable
     [Fact]
     public void BatchesInFlight_AreNeverEvicted()
     {
-        using var buffer = Open(maxBytes: 64 * 1024);
+        using var buffer = Open(maxBytes: BatchBuffer.MinimumMaxBytes);
         var rng = new Random(3);
         var alias = buffer.AliasOf("meter1/voltage");
         List<Reading> Big() => Enumerable.Range(0, 300).Select(j => new Reading(alias, j, PointValue.FromNumber(rng.NextDouble()))).ToList();
@@ -232,7 +232,7 @@ public sealed class BufferTests : IDisposable
     [Fact]
     public void Device_events_are_never_evicted_by_the_size_cap()
     {
-        using var buffer = Open(maxBytes: 64 * 1024);
+        using var buffer = Open(maxBytes: BatchBuffer.MinimumMaxBytes);
         buffer.SyncCatalogue([new PointInfo { Id = "tc1/events", Type = PointType.Text, Device = "tc1" }]);
         buffer.DeclareEventPoints(["tc1/events"]);
         var eventAlias = buffer.AliasOf("tc1/events");

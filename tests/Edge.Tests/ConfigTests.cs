@@ -47,7 +47,7 @@ public class ConfigTests
     [InlineData("Edge:GatewayId", "gw 1", "Edge:GatewayId: must be 1-64 characters")]
     [InlineData("Edge:Central:Port", "0", "Edge:Central:Port: must be 1-65535 (got 0)")]
     [InlineData("Edge:Central:ReconnectMaxDelayMs", "100", "Edge:Central:ReconnectMaxDelayMs: must be >= ReconnectMinDelayMs")]
-    [InlineData("Edge:Buffer:MaxBytes", "1000", "Edge:Buffer:MaxBytes: must be at least 65536")]
+    [InlineData("Edge:Buffer:MaxBytes", "1000", "Edge:Buffer:MaxBytes: must be at least 1048576")]
     [InlineData("Edge:Buffer:MaxReadingsPerBatch", "0", "Edge:Buffer:MaxReadingsPerBatch: must be 1-100000")]
     public void InvalidValue_IsReported_WithItsKey(string key, string value, string expected)
     {

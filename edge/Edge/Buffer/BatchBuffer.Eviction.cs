@@ -13,7 +13,7 @@ public sealed partial class BatchBuffer
         var batches = 0;
         long readings = 0;
         long afterId = long.MinValue;
-        while (state.BytesUsed + needed > MaxBytes)
+        while (state.BytesUsed + needed > _budget.PayloadBytes)
         {
             var candidates = _batches.Query()
                 .Where("_id > @0", afterId)
@@ -40,7 +40,7 @@ public sealed partial class BatchBuffer
                 state = state.Removed(doc["size"].AsInt32, count) with { ReadingsDropped = state.ReadingsDropped + count };
                 batches++;
                 readings += count;
-                if (state.BytesUsed + needed <= MaxBytes)
+                if (state.BytesUsed + needed <= _budget.PayloadBytes)
                 {
                     break;
                 }
@@ -75,7 +75,7 @@ public sealed partial class BatchBuffer
     {
         var seq = state.NextSeq;
         var payload = BatchCodec.EncodeToBytes(new BatchHeader(GatewayId, state.Epoch, seq, now, BatchKind.Events), events);
-        if (state.BytesUsed + payload.Length + EventReserveBytes > MaxBytes)
+        if (state.BytesUsed + payload.Length + EventReserveBytes > _budget.PayloadBytes)
         {
             var (batches, readingsEvicted, newState) = Evict(state, payload.Length + EventReserveBytes);
             state = newState;
@@ -83,7 +83,7 @@ public sealed partial class BatchBuffer
             dropped += readingsEvicted;
         }
 
-        if (state.BytesUsed + payload.Length + EventReserveBytes > MaxBytes)
+        if (state.BytesUsed + payload.Length + EventReserveBytes > _budget.PayloadBytes)
         {
             dropped += events.Count;
             return state with { ReadingsDropped = state.ReadingsDropped + events.Count };
@@ -99,25 +99,31 @@ public sealed partial class BatchBuffer
     /// Adds an EVENTS batch with one reading of a reserved counter point. An older pending event of the same counter is
     /// superseded (it holds a smaller running total) and removed, so events never pile up against the size cap.
     /// </summary>
-    private BufferMeta AddCounterEvent(BufferMeta state, string pointId, long total, long now, List<ulong> seqs)
-    {
-        foreach (var old in _batches.Query().Where("kind = @0", (int)BatchKind.Events).Select("{_id, count, size, tag}").ToList())
-        {
-            if (old["tag"] != pointId)
-            {
-                continue;
-            }
+    private BufferMeta AddCounterEvent(BufferMeta state, string pointId, long total, long now, List<ulong> seqs) =>
+        AddEventReading(state, pointId, new Reading(_aliasById[pointId], now, PointValue.FromNumber(total)), now, seqs, supersede: true);
 
-            var id = old["_id"].AsInt64;
-            if (!_inFlight.Contains((ulong)id) && _batches.Delete(id))
+    /// <summary>Adds an EVENTS batch with one reading of a reserved $edge point (tagged with the point id).</summary>
+    private BufferMeta AddEventReading(BufferMeta state, string pointId, Reading reading, long now, List<ulong> seqs, bool supersede)
+    {
+        if (supersede)
+        {
+            foreach (var old in _batches.Query().Where("kind = @0", (int)BatchKind.Events).Select("{_id, count, size, tag}").ToList())
             {
-                state = state.Removed(old["size"].AsInt32, old["count"].AsInt32);
+                if (old["tag"] != pointId)
+                {
+                    continue;
+                }
+
+                var id = old["_id"].AsInt64;
+                if (!_inFlight.Contains((ulong)id) && _batches.Delete(id))
+                {
+                    state = state.Removed(old["size"].AsInt32, old["count"].AsInt32);
+                }
             }
         }
 
         var seq = state.NextSeq;
         state = state with { NextSeq = seq + 1 };
-        var reading = new Reading(_aliasById[pointId], now, PointValue.FromNumber(total));
         var payload = BatchCodec.EncodeToBytes(new BatchHeader(GatewayId, state.Epoch, seq, now, BatchKind.Events), [reading]);
         Insert(seq, BatchKind.Events, now, 1, payload, pointId);
         seqs.Add(seq);

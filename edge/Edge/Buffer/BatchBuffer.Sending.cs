@@ -22,6 +22,30 @@ public sealed partial class BatchBuffer
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            if (!EnsureStore())
+            {
+                return result;
+            }
+
+            try
+            {
+                TakePendingFromStore(result, max, liveFromSeq);
+            }
+            catch (Exception ex) when (IsDamage(ex) || IsDiskFullError(ex))
+            {
+                // What was taken so far goes out; the next write finds the failure again and recovers the store.
+                LogStoreFailed(_logger, ex, Path);
+                CloseStore();
+                _checkOnReopen = true;
+            }
+        }
+
+        return result;
+    }
+
+    private void TakePendingFromStore(List<StoredBatch> result, int max, ulong liveFromSeq)
+    {
+        {
             var skip = _inFlight.Count;
             foreach (var doc in _batches.Query().Where("kind = @0", (int)BatchKind.Events).OrderBy("_id").Limit(max + skip).ToEnumerable())
             {
@@ -55,8 +79,6 @@ public sealed partial class BatchBuffer
                 }
             }
         }
-
-        return result;
     }
 
     /// <summary>Puts a batch in flight back to pending (its publish failed or the link dropped).</summary>
@@ -94,8 +116,10 @@ public sealed partial class BatchBuffer
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             var state = _state;
-            InTransaction(() =>
+            var written = TryWrite(() => InTransaction(() =>
             {
+                (state, acked, readingsAcked, rejectedCount) = (_state, 0, 0, 0);
+                newSeqs.Clear();
                 foreach (var seq in committed)
                 {
                     if (TryDelete(seq, out var count, out var size))
@@ -120,14 +144,25 @@ public sealed partial class BatchBuffer
                     state = AddCounterEvent(state, RejectedBatchesPointId, state.BatchesRejected, _time.GetUtcNow().ToUnixTimeMilliseconds(), newSeqs);
                 }
 
-                if (acked + rejectedCount > 0)
+                state = AddPendingEvents(state, _time.GetUtcNow().ToUnixTimeMilliseconds(), newSeqs, droppedHere: false);
+                if (acked + rejectedCount + newSeqs.Count > 0)
                 {
                     _meta.Upsert(state.ToDocument());
                 }
+            }));
 
-            });
+            if (written)
+            {
+                _state = state;
+                PendingEventsWritten();
+            }
+            else
+            {
+                // Not recorded (full disk): the batches go back to pending and are sent again later; central acks duplicates.
+                (acked, readingsAcked, rejectedCount) = (0, 0, 0);
+                newSeqs.Clear();
+            }
 
-            _state = state;
             foreach (var seq in committed)
             {
                 _inFlight.Remove(seq);

@@ -19,16 +19,10 @@ public sealed partial class BatchBuffer : IDisposable
     /// <summary>Reserved point: running total of batches central rejected.</summary>
     public const string RejectedBatchesPointId = "$edge/central/rejected-batches";
 
-    private const string BatchesCollection = "batches";
-    private const string MetaCollection = "meta";
-    private const string AliasesCollection = "aliases";
     private const string MetaId = "state";
     private const int EventReserveBytes = 256;
 
-    private readonly LiteDatabase _db;
-    private readonly ILiteCollection<BsonDocument> _batches;
-    private readonly ILiteCollection<BsonDocument> _meta;
-    private readonly ILiteCollection<BsonDocument> _aliases;
+    private readonly BufferDiskBudget _budget;
     private readonly TimeProvider _time;
     private readonly Lock _gate = new();
     private readonly HashSet<ulong> _inFlight = [];
@@ -49,20 +43,27 @@ public sealed partial class BatchBuffer : IDisposable
         MaxReadingsPerBatch = maxReadingsPerBatch;
         GatewayId = gatewayId;
         _time = time;
+        _budget = BufferDiskBudget.For(maxBytes);
         var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
         if (!string.IsNullOrEmpty(directory))
         {
             Directory.CreateDirectory(directory);
         }
 
-        _db = new LiteDatabase(new ConnectionString { Filename = path, Connection = ConnectionType.Direct });
+        var salvaged = OpenOrRecover();
         try
         {
-            _batches = _db.GetCollection(BatchesCollection);
-            _meta = _db.GetCollection(MetaCollection);
-            _aliases = _db.GetCollection(AliasesCollection);
-            _batches.EnsureIndex("kind");
-            _state = Start(gatewayId);
+            try
+            {
+                _state = Start(gatewayId, salvaged);
+            }
+            catch (Exception ex) when (IsDamage(ex))
+            {
+                // It opened and read, but cannot be written (a damaged free list, say): salvage it all the same.
+                _state = RecoverNow(ex, knownMeta: null);
+                _state = Start(gatewayId, _state);
+            }
+
             foreach (var doc in _aliases.FindAll())
             {
                 _aliasById[doc["_id"].AsString] = (uint)doc["alias"].AsInt64;
@@ -70,7 +71,7 @@ public sealed partial class BatchBuffer : IDisposable
         }
         catch
         {
-            _db.Dispose();
+            CloseStore();
             throw;
         }
     }
@@ -80,7 +81,11 @@ public sealed partial class BatchBuffer : IDisposable
 
     public string Path { get; }
 
+    /// <summary>Bound on the buffer's files on disk (data file plus LiteDB's log), Buffer:MaxBytes.</summary>
     public long MaxBytes { get; }
+
+    /// <summary>What the batches' payloads may use of <see cref="MaxBytes"/> (see <see cref="BufferDiskBudget"/>).</summary>
+    public long PayloadBudgetBytes => _budget.PayloadBytes;
 
     /// <summary>A batch grows up to this many readings while it waits unsent (see <see cref="Append"/>).</summary>
     public int MaxReadingsPerBatch { get; }
@@ -140,8 +145,12 @@ public sealed partial class BatchBuffer : IDisposable
             var all = ReservedPoints().Concat(points).ToList();
             var state = _state;
             var changed = false;
-            InTransaction(() =>
+            var seqs = new List<ulong>();
+            var written = TryWrite(() => InTransaction(() =>
             {
+                state = _state;
+                changed = false;
+                seqs.Clear();
                 foreach (var point in all)
                 {
                     var existing = _aliases.FindById(point.Id);
@@ -174,19 +183,25 @@ public sealed partial class BatchBuffer : IDisposable
                     point.Alias = alias;
                 }
 
-                if (changed)
+                foreach (var point in all)
+                {
+                    _aliasById[point.Id] = point.Alias;
+                }
+
+                state = AddPendingEvents(state, _time.GetUtcNow().ToUnixTimeMilliseconds(), seqs, droppedHere: false);
+                if (changed || seqs.Count > 0)
                 {
                     _meta.Upsert(state.ToDocument());
                 }
+            }));
 
-            });
-
-            _state = state;
-            foreach (var point in all)
+            if (!written)
             {
-                _aliasById[point.Id] = point.Alias;
+                throw new IOException($"The buffer '{Path}' cannot store the point catalogue: the disk is full.");
             }
 
+            _state = state;
+            PendingEventsWritten();
             return new Dictionary<string, uint>(_aliasById, StringComparer.Ordinal);
         }
     }
@@ -197,6 +212,11 @@ public sealed partial class BatchBuffer : IDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            if (!EnsureStore())
+            {
+                return [];
+            }
+
             return _aliases.FindAll()
                 .Select(doc => new PointInfo
                 {
@@ -263,8 +283,11 @@ public sealed partial class BatchBuffer : IDisposable
             var state = _state;
             var tail = _tail;
             var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-            InTransaction(() =>
+            var written = TryWrite(() => InTransaction(() =>
             {
+                // A retry after a recovery starts over from the state as it is now.
+                (state, tail, stored, dropped, evicted) = (_state, _tail, 0, 0, 0);
+                seqs.Clear();
                 foreach (var group in groups)
                 {
                     var (readings, events) = SplitEvents(group);
@@ -298,7 +321,7 @@ public sealed partial class BatchBuffer : IDisposable
 
                     tail = null;
                     var payload = BatchCodec.EncodeToBytes(new BatchHeader(GatewayId, state.Epoch, seq, created, BatchKind.Telemetry), content);
-                    if (state.BytesUsed + payload.Length > MaxBytes)
+                    if (state.BytesUsed + payload.Length > _budget.PayloadBytes)
                     {
                         var (batches, readingsEvicted, newState) = Evict(state, payload.Length + EventReserveBytes);
                         state = newState;
@@ -306,7 +329,7 @@ public sealed partial class BatchBuffer : IDisposable
                         dropped += readingsEvicted;
                     }
 
-                    if (state.BytesUsed + payload.Length + (dropped > 0 ? EventReserveBytes : 0) > MaxBytes)
+                    if (state.BytesUsed + payload.Length + (dropped > 0 ? EventReserveBytes : 0) > _budget.PayloadBytes)
                     {
                         // Even an empty buffer (apart from events and batches in flight) cannot take it.
                         dropped += content.Count;
@@ -321,16 +344,22 @@ public sealed partial class BatchBuffer : IDisposable
                     tail = new GrowingTail(seq, created, content as List<Reading> ?? [.. content]);
                 }
 
-                if (dropped > 0)
-                {
-                    state = AddCounterEvent(state, DroppedReadingsPointId, state.ReadingsDropped, now, seqs);
-                }
-
+                state = AddPendingEvents(state, now, seqs, droppedHere: dropped > 0);
                 _meta.Upsert(state.ToDocument());
-            });
+            }));
+
+            if (!written)
+            {
+                // The disk is full: nothing of this append is kept, and all of it is counted.
+                var lost = groups.Sum(g => (long)g.Count);
+                _state = _state with { ReadingsDropped = _state.ReadingsDropped + lost };
+                _droppedCounterStale = true;
+                return new AppendResult([], 0, lost, 0);
+            }
 
             _state = state;
             _tail = tail;
+            PendingEventsWritten();
         }
 
         if (seqs.Count > 0)
@@ -348,10 +377,18 @@ public sealed partial class BatchBuffer : IDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             var s = _state;
             long? oldest = null;
-            var first = _batches.Query().OrderBy("_id").Select("{created}").Limit(1).FirstOrDefault();
-            if (first is not null && first.TryGetValue("created", out var created))
+            try
             {
-                oldest = created.AsInt64;
+                var first = _db is null ? null : _batches.Query().OrderBy("_id").Select("{created}").Limit(1).FirstOrDefault();
+                if (first is not null && first.TryGetValue("created", out var created))
+                {
+                    oldest = created.AsInt64;
+                }
+            }
+            catch (Exception ex) when (IsDamage(ex) || IsDiskFullError(ex))
+            {
+                // Status must answer: the next write finds the failure again and recovers.
+                LogStoreFailed(_logger, ex, Path);
             }
 
             return new BufferStats(s.Epoch, s.NextSeq - 1, s.BatchCount, s.PendingReadings, s.BytesUsed, MaxBytes, oldest,
@@ -368,20 +405,48 @@ public sealed partial class BatchBuffer : IDisposable
 
     private T InTransaction<T>(Func<T> work)
     {
-        _db.BeginTrans();
+        var db = _db ?? throw new InvalidOperationException("the buffer's store is closed");
+        db.BeginTrans();
         T result;
         try
         {
             result = work();
-            _db.Commit();
+            db.Commit();
         }
-        catch
+        catch (Exception ex)
         {
-            _db.Rollback();
+            try
+            {
+                db.Rollback();
+            }
+            catch (Exception rollback) when (rollback is not OutOfMemoryException)
+            {
+                throw new AggregateException(ex, rollback);
+            }
+
             throw;
         }
 
-        SyncLogToDisk();
+        // Committed: a failure from here on leaves the commit standing; the store is closed and reopened later.
+        try
+        {
+            SyncLogToDisk();
+            CheckpointIfDue();
+        }
+        catch (Exception ex) when (IsDamage(ex) || IsDiskFullError(ex))
+        {
+            CloseStore();
+            if (IsDiskFullError(ex))
+            {
+                EnterDiskFull(ex);
+            }
+            else
+            {
+                LogStoreFailed(_logger, ex, Path);
+                _checkOnReopen = true;
+            }
+        }
+
         return result;
     }
 
@@ -392,7 +457,7 @@ public sealed partial class BatchBuffer : IDisposable
     /// </summary>
     private void SyncLogToDisk()
     {
-        var logFile = System.IO.Path.ChangeExtension(Path, null) + "-log" + System.IO.Path.GetExtension(Path);
+        var logFile = LogPathOf(Path);
         if (!File.Exists(logFile))
         {
             return;
@@ -424,7 +489,38 @@ public sealed partial class BatchBuffer : IDisposable
             }
 
             _disposed = true;
-            _db.Dispose();
+            if (_pendingEvents.Count > 0 || _droppedCounterStale)
+            {
+                // Last chance to write what is only in memory (a disk that was full may have space again).
+                _retryAt = DateTimeOffset.MinValue;
+                var state = _state;
+                if (TryWrite(() => InTransaction(() =>
+                {
+                    state = AddPendingEvents(_state, _time.GetUtcNow().ToUnixTimeMilliseconds(), [], droppedHere: false);
+                    _meta.Upsert(state.ToDocument());
+                })))
+                {
+                    _state = state;
+                }
+                else
+                {
+                    LogDroppedCountNotWritten(_logger, Path, _state.ReadingsDropped);
+                }
+            }
+
+            if (_db is not null)
+            {
+                try
+                {
+                    _db.Checkpoint();
+                }
+                catch (Exception ex) when (IsDamage(ex) || IsDiskFullError(ex))
+                {
+                    LogCloseFailed(_logger, ex, Path);
+                }
+            }
+
+            CloseStore();
         }
     }
 
@@ -432,17 +528,19 @@ public sealed partial class BatchBuffer : IDisposable
     [
         new PointInfo { Id = DroppedReadingsPointId, Unit = "readings", Type = PointType.Number, Device = "$edge", Description = "Readings dropped by the buffer size cap (running total)" },
         new PointInfo { Id = RejectedBatchesPointId, Unit = "batches", Type = PointType.Number, Device = "$edge", Description = "Batches central rejected (running total)" },
+        new PointInfo { Id = DiskFullPointId, Unit = "", Type = PointType.Text, Device = "$edge", Description = "The disk under the buffer was full (readings dropped), or has space again" },
+        new PointInfo { Id = RecoveredPointId, Unit = "", Type = PointType.Text, Device = "$edge", Description = "A damaged buffer file was moved aside and salvaged" },
     ];
 
     private static bool SameCatalogueEntry(BsonDocument a, BsonDocument b) =>
         a["unit"] == b["unit"] && a["type"] == b["type"] && a["device"] == b["device"] && a["description"] == b["description"];
 
-    private BufferMeta Start(string gatewayId)
+    private BufferMeta Start(string gatewayId, BufferMeta? salvaged)
     {
         return InTransaction(() =>
         {
             var doc = _meta.FindById(MetaId);
-            var state = doc is null ? BufferMeta.New(gatewayId) : BufferMeta.FromDocument(doc);
+            var state = salvaged ?? (doc is null ? BufferMeta.New(gatewayId) : BufferMeta.FromDocument(doc));
             if (!string.Equals(state.GatewayId, gatewayId, StringComparison.Ordinal))
             {
                 throw new BufferOwnershipException(

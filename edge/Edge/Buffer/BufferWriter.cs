@@ -32,7 +32,8 @@ public sealed class ReadingQueue
 /// <summary>
 /// Drains the reading queue into the buffer: every FlushIntervalMs, or as soon as MaxReadingsPerBatch readings are
 /// waiting, the readings become batches committed together (group commit). On a storage failure the readings stay in
-/// memory and the commit is retried (the queue fills up and the pollers slow down rather than lose data silently).
+/// memory and the commit is retried (the queue fills up and the pollers slow down rather than lose data silently). A full
+/// disk is not such a failure: the buffer counts those readings as dropped and keeps taking new ones (see BatchBuffer).
 /// </summary>
 public sealed partial class BufferWriter(
     BatchBuffer buffer,
@@ -159,7 +160,9 @@ public sealed partial class BufferWriter(
                 LogCommitFailed(logger, ex, take, delay.TotalMilliseconds);
                 if (cancellationToken.IsCancellationRequested)
                 {
-                    // Shutting down with a broken store: nothing more can be done; say how much is lost.
+                    // Shutting down with a broken store: nothing more can be done; count them and say how many.
+                    buffer.CountDropped(take);
+                    pending.RemoveRange(0, take);
                     LogLostAtShutdown(logger, take);
                     return;
                 }
@@ -176,6 +179,6 @@ public sealed partial class BufferWriter(
     [LoggerMessage(Level = LogLevel.Error, Message = "Committing {Readings} readings to the buffer failed; retrying in {DelayMs} ms")]
     private static partial void LogCommitFailed(ILogger logger, Exception exception, int readings, double delayMs);
 
-    [LoggerMessage(Level = LogLevel.Critical, Message = "Stopping with {Readings} readings that could not be committed to the buffer")]
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Stopping with {Readings} readings that could not be committed to the buffer (counted as dropped)")]
     private static partial void LogLostAtShutdown(ILogger logger, int readings);
 }

@@ -1,4 +1,5 @@
 using City.Contract;
+using City.Edge.Buffer;
 using City.Edge.Polling;
 using Microsoft.Extensions.Configuration;
 
@@ -114,7 +115,7 @@ public static class EdgeConfigLoader
 
         var b = options.Buffer ?? new BufferOptions();
         Require(errors, !string.IsNullOrWhiteSpace(b.Path), $"{root}:Buffer:Path: must not be empty");
-        Require(errors, b.MaxBytes >= 64 * 1024, $"{root}:Buffer:MaxBytes: must be at least 65536 (got {b.MaxBytes})");
+        Require(errors, b.MaxBytes >= BatchBuffer.MinimumMaxBytes, $"{root}:Buffer:MaxBytes: must be at least {BatchBuffer.MinimumMaxBytes} (the buffer's files on disk, LiteDB log included; got {b.MaxBytes})");
         Range(errors, $"{root}:Buffer:FlushIntervalMs", b.FlushIntervalMs, 10, 600_000);
         Range(errors, $"{root}:Buffer:MaxReadingsPerBatch", b.MaxReadingsPerBatch, 1, 100_000);
 
