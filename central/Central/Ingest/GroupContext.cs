@@ -12,6 +12,15 @@ internal sealed class GroupContext(long nowUnixMs)
 {
     public long NowUnixMs { get; } = nowUnixMs;
 
+    /// <summary>The timestamps believed in this group (around <see cref="NowUnixMs"/>).</summary>
+    public TimestampWindow Window { get; init; } = new(long.MinValue, long.MaxValue);
+
+    public long OutOfWindowFuture { get; set; }
+
+    public long OutOfWindowTooOld { get; set; }
+
+    public long OutOfWindowInvalid { get; set; }
+
     public Dictionary<string, PendingGateway> Pending { get; } = new(StringComparer.Ordinal);
 
     public List<StoredBatch> Batches { get; } = [];

@@ -39,6 +39,8 @@ internal sealed partial class IngestWorker : BackgroundService
     private readonly TimeProvider time;
     private readonly ILogger<IngestWorker> logger;
     private readonly List<Reading> scratch = [];
+    private readonly OutOfWindowReadings outOfWindow = new();
+    private readonly OutOfWindowLog outOfWindowLog;
 
     public IngestWorker(
         IngestQueue queue,
@@ -62,6 +64,7 @@ internal sealed partial class IngestWorker : BackgroundService
         allowed = new HashSet<string>(this.options.AllowedGateways, StringComparer.Ordinal);
         this.time = time;
         this.logger = logger;
+        outOfWindowLog = new OutOfWindowLog(logger, time);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -108,7 +111,8 @@ internal sealed partial class IngestWorker : BackgroundService
 
     internal async Task ProcessGroupAsync(IReadOnlyList<IncomingMessage> group)
     {
-        var context = new GroupContext(time.GetUtcNow().ToUnixTimeMilliseconds());
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var context = new GroupContext(now) { Window = TimestampWindow.Around(now, options.Ingest) };
         foreach (var message in group)
         {
             try
@@ -153,6 +157,7 @@ internal sealed partial class IngestWorker : BackgroundService
         stats.Accepted(context.AcceptedBatches, context.AcceptedReadings);
         stats.Duplicates(context.DuplicateBatches, context.DuplicateReadings);
         stats.Lifecycle(context.Births, context.Deaths);
+        stats.OutOfWindow(context.OutOfWindowFuture, context.OutOfWindowTooOld, context.OutOfWindowInvalid);
 
         await PublishAcksAsync(context).ConfigureAwait(false);
     }
@@ -225,7 +230,7 @@ internal sealed partial class IngestWorker : BackgroundService
             return;
         }
 
-        if (!BatchCodec.TryDecodeBody(batch, out var body, out error) || !TryScan(body, pending, out var tMin, out var tMax))
+        if (!BatchCodec.TryDecodeBody(batch, out var body, out error) || !TryScan(body, pending, context.Window, out var tMin, out var tMax))
         {
             var reason = error == ContractError.None ? ContractError.InconsistentSeries.Reason() : error.Reason();
             Reject(reason, gatewayId, message, $"seq {batch.Seq}: the body is invalid; listed in the ack's rejected_seqs");
@@ -233,9 +238,18 @@ internal sealed partial class IngestWorker : BackgroundService
             return;
         }
 
-        if (batch.ReadingCount == 0)
+        if (tMin > tMax)
         {
-            tMin = tMax = batch.CreatedUnixMs;
+            // No reading, or none inside the window: the span is one instant central can vouch for.
+            tMin = tMax = batch.ReadingCount == 0 && context.Window.Contains(batch.CreatedUnixMs) ? batch.CreatedUnixMs : context.NowUnixMs;
+        }
+
+        if (outOfWindow.Any)
+        {
+            context.OutOfWindowFuture += outOfWindow.Future;
+            context.OutOfWindowTooOld += outOfWindow.TooOld;
+            context.OutOfWindowInvalid += outOfWindow.Invalid;
+            outOfWindowLog.Flagged(gatewayId, batch.Seq, outOfWindow);
         }
 
         state.CommittedSeqs.Add(batch.Seq);
@@ -253,17 +267,25 @@ internal sealed partial class IngestWorker : BackgroundService
             (int)batch.ReadingCount,
             batch.Compression,
             batch.Body.ToByteArray(),
-            context.NowUnixMs));
+            context.NowUnixMs)
+        {
+            OutOfWindowDays = outOfWindow.Any ? outOfWindow.Days() : [],
+            OutOfWindowAnyDay = outOfWindow.OnAnyDay,
+        });
         context.AcceptedBatches++;
         context.AcceptedReadings += batch.ReadingCount;
         pending.Ack.Committed.Add(batch.Seq);
     }
 
-    /// <summary>Decodes the body once: the batch's time span, and the newest reading of each point.</summary>
-    private bool TryScan(Readings body, PendingGateway pending, out long tMin, out long tMax)
+    /// <summary>
+    /// Decodes the body once: the time span and the newest reading of each point, both of the readings inside the
+    /// window only; the others are tallied in <see cref="outOfWindow"/>.
+    /// </summary>
+    private bool TryScan(Readings body, PendingGateway pending, in TimestampWindow window, out long tMin, out long tMax)
     {
         tMin = long.MaxValue;
         tMax = long.MinValue;
+        outOfWindow.Clear();
         foreach (var series in body.Series)
         {
             scratch.Clear();
@@ -272,7 +294,7 @@ internal sealed partial class IngestWorker : BackgroundService
                 return false;
             }
 
-            OfferNewest(scratch, pending, ref tMin, ref tMax);
+            OfferNewest(scratch, pending, window, ref tMin, ref tMax);
         }
 
         foreach (var scatter in body.Scatter)
@@ -286,28 +308,44 @@ internal sealed partial class IngestWorker : BackgroundService
             // One reading per point in a scatter block: each is its point's newest.
             foreach (var reading in scratch)
             {
-                OfferNewest([reading], pending, ref tMin, ref tMax);
+                OfferNewest([reading], pending, window, ref tMin, ref tMax);
             }
         }
 
         return true;
     }
 
-    /// <summary>Widens the time span by readings of one point and offers the newest of them as its latest value.</summary>
-    private static void OfferNewest(List<Reading> readingsOfOnePoint, PendingGateway pending, ref long tMin, ref long tMax)
+    /// <summary>
+    /// Widens the time span by readings of one point and offers the newest of them as its latest value; readings
+    /// outside the window do neither.
+    /// </summary>
+    private void OfferNewest(List<Reading> readingsOfOnePoint, PendingGateway pending, in TimestampWindow window, ref long tMin, ref long tMax)
     {
-        var newest = readingsOfOnePoint[0];
-        foreach (var reading in readingsOfOnePoint)
+        var newestIndex = -1;
+        var newestTime = long.MinValue;
+        for (var i = 0; i < readingsOfOnePoint.Count; i++)
         {
-            tMin = Math.Min(tMin, reading.TimestampUnixMs);
-            tMax = Math.Max(tMax, reading.TimestampUnixMs);
-            if (reading.TimestampUnixMs >= newest.TimestampUnixMs)
+            var timestamp = readingsOfOnePoint[i].TimestampUnixMs;
+            if (timestamp < window.OldestUnixMs || timestamp > window.NewestUnixMs)
             {
-                newest = reading;
+                outOfWindow.Add(timestamp, window);
+                continue;
+            }
+
+            tMin = Math.Min(tMin, timestamp);
+            tMax = Math.Max(tMax, timestamp);
+            if (timestamp >= newestTime)
+            {
+                newestTime = timestamp;
+                newestIndex = i;
             }
         }
 
-        pending.OfferLatest(new LatestValue(newest.Alias, newest.TimestampUnixMs, newest.Value, newest.Quality));
+        if (newestIndex >= 0)
+        {
+            var newest = readingsOfOnePoint[newestIndex];
+            pending.OfferLatest(new LatestValue(newest.Alias, newest.TimestampUnixMs, newest.Value, newest.Quality));
+        }
     }
 
     private void HandleBirth(string gatewayId, IncomingMessage message, GroupContext context)

@@ -19,12 +19,17 @@ internal sealed class LiteDbReadingStore : IReadingStore
     private const string GatewaysCollection = "gateways";
     private const string CataloguesCollection = "catalogues";
     private const string LatestCollection = "latest";
+    private const string OutOfWindowCollection = "outofwindow";
+
+    /// <summary>The key suffix of a batch whose flagged readings fall on too many days to list: read for every range.</summary>
+    private const string AnyDaySuffix = "|*";
 
     private readonly LiteDatabase database;
     private readonly ILiteCollection<BsonDocument> batches;
     private readonly ILiteCollection<BsonDocument> gateways;
     private readonly ILiteCollection<BsonDocument> catalogues;
     private readonly ILiteCollection<BsonDocument> latest;
+    private readonly ILiteCollection<BsonDocument> outOfWindow;
     private readonly string logFilePath;
     private readonly bool syncCommits;
     private volatile bool healthy = true;
@@ -41,8 +46,10 @@ internal sealed class LiteDbReadingStore : IReadingStore
         gateways = database.GetCollection(GatewaysCollection);
         catalogues = database.GetCollection(CataloguesCollection);
         latest = database.GetCollection(LatestCollection);
+        outOfWindow = database.GetCollection(OutOfWindowCollection, BsonAutoId.Int64);
         batches.EnsureIndex("k", "$.k");
         batches.EnsureIndex("ek", "$.ek");
+        outOfWindow.EnsureIndex("k", "$.k");
     }
 
     public bool IsHealthy => healthy;
@@ -105,7 +112,9 @@ internal sealed class LiteDbReadingStore : IReadingStore
             {
                 if (commit.Batches.Count > 0)
                 {
-                    batches.Insert(commit.Batches.Select(ToDocument));
+                    var documents = commit.Batches.Select(ToDocument).ToList();
+                    batches.Insert(documents);
+                    IndexOutOfWindow(commit.Batches, documents);
                 }
 
                 foreach (var change in commit.Gateways)
@@ -162,16 +171,60 @@ internal sealed class LiteDbReadingStore : IReadingStore
 
     private IEnumerable<StoredBatch> Find(string index, string gatewayId, long fromUnixMs, long toUnixMs, long maxBatchSpanMs)
     {
+        // First the batches whose flagged readings fall on the range's days (their span does not cover those).
+        var flagged = FindOutOfWindowBatchIds(gatewayId, fromUnixMs, toUnixMs);
+        foreach (var id in flagged)
+        {
+            var doc = batches.FindById(id);
+            if (doc is not null && doc.ContainsKey(index))
+            {
+                yield return ReadBatch(doc);
+            }
+        }
+
         var low = Key(gatewayId, SaturatingSubtract(fromUnixMs, Math.Max(0, maxBatchSpanMs)));
         var high = Key(gatewayId, toUnixMs);
 
         // An index scan: gateway first, then the first timestamp, in order.
         foreach (var doc in batches.Find(Query.Between(index, low, high)))
         {
-            if (doc["t1"].AsInt64 >= fromUnixMs && doc["t0"].AsInt64 <= toUnixMs)
+            if (doc["t1"].AsInt64 >= fromUnixMs && doc["t0"].AsInt64 <= toUnixMs && (flagged.Count == 0 || !flagged.Contains(doc["_id"].AsInt64)))
             {
                 yield return ReadBatch(doc);
             }
+        }
+    }
+
+    /// <summary>Ids of the gateway's batches holding flagged readings on a day of [from, to], or on any day.</summary>
+    private SortedSet<long> FindOutOfWindowBatchIds(string gatewayId, long fromUnixMs, long toUnixMs)
+    {
+        var ids = new SortedSet<long>();
+        var low = Key(gatewayId, StoredBatch.DayOf(fromUnixMs));
+        var high = Key(gatewayId, StoredBatch.DayOf(toUnixMs));
+        foreach (var doc in outOfWindow.Find(Query.Or(Query.Between("k", low, high), Query.EQ("k", gatewayId + AnyDaySuffix))))
+        {
+            ids.Add(doc["b"].AsInt64);
+        }
+
+        return ids;
+    }
+
+    /// <summary>One small document per day of a batch's flagged readings (or one "any day"), pointing at the batch.</summary>
+    private void IndexOutOfWindow(List<StoredBatch> stored, List<BsonDocument> documents)
+    {
+        for (var i = 0; i < stored.Count; i++)
+        {
+            var batch = stored[i];
+            if (batch.OutOfWindowDays.Count == 0 && !batch.OutOfWindowAnyDay)
+            {
+                continue;
+            }
+
+            var id = documents[i]["_id"].AsInt64;
+            var keys = batch.OutOfWindowAnyDay
+                ? [batch.GatewayId + AnyDaySuffix]
+                : batch.OutOfWindowDays.Select(day => Key(batch.GatewayId, day));
+            outOfWindow.Insert(keys.Select(k => new BsonDocument { ["k"] = k, ["b"] = id }));
         }
     }
 
@@ -190,7 +243,7 @@ internal sealed class LiteDbReadingStore : IReadingStore
         RandomAccess.FlushToDisk(handle);
     }
 
-    /// <summary>gateway|first timestamp, the timestamp as 16 hex digits whose order is the numbers' order.</summary>
+    /// <summary>gateway|first timestamp (or day), as 16 hex digits whose order is the numbers' order.</summary>
     private static string Key(string gatewayId, long unixMs) =>
         gatewayId + "|" + (unchecked((ulong)unixMs) ^ 0x8000_0000_0000_0000UL).ToString("X16", CultureInfo.InvariantCulture);
 
@@ -219,20 +272,34 @@ internal sealed class LiteDbReadingStore : IReadingStore
             doc["ek"] = doc["k"];
         }
 
+        if (batch.HasOutOfWindowReadings)
+        {
+            doc["ow"] = batch.OutOfWindowAnyDay ? new BsonArray() : new BsonArray(batch.OutOfWindowDays.Select(d => new BsonValue(d)));
+        }
+
         return doc;
     }
 
-    private static StoredBatch ReadBatch(BsonDocument doc) => new(
-        doc["gw"].AsString,
-        unchecked((ulong)doc["seq"].AsInt64),
-        unchecked((ulong)doc["ep"].AsInt64),
-        (BatchKind)doc["kind"].AsInt32,
-        doc["t0"].AsInt64,
-        doc["t1"].AsInt64,
-        doc["n"].AsInt32,
-        (Compression)doc["c"].AsInt32,
-        doc["body"].AsBinary,
-        doc["rx"].AsInt64);
+    private static StoredBatch ReadBatch(BsonDocument doc)
+    {
+        var batch = new StoredBatch(
+            doc["gw"].AsString,
+            unchecked((ulong)doc["seq"].AsInt64),
+            unchecked((ulong)doc["ep"].AsInt64),
+            (BatchKind)doc["kind"].AsInt32,
+            doc["t0"].AsInt64,
+            doc["t1"].AsInt64,
+            doc["n"].AsInt32,
+            (Compression)doc["c"].AsInt32,
+            doc["body"].AsBinary,
+            doc["rx"].AsInt64);
+
+        // "ow": the days of the flagged readings, an empty array for "any day".
+        var days = doc["ow"];
+        return days.IsArray
+            ? batch with { OutOfWindowDays = [.. days.AsArray.Select(d => d.AsInt64)], OutOfWindowAnyDay = days.AsArray.Count == 0 }
+            : batch;
+    }
 
     private static BsonDocument ToDocument(GatewayState state) => new()
     {
