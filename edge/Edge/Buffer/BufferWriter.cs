@@ -12,8 +12,9 @@ public sealed class ReadingQueue
 {
     public const int DefaultCapacity = 100_000;
 
-    public ReadingQueue(int capacity = DefaultCapacity)
+    public ReadingQueue(int capacity = DefaultCapacity, ClockGuard? clock = null)
     {
+        _ = clock;
         Channel = System.Threading.Channels.Channel.CreateBounded<Reading>(new BoundedChannelOptions(capacity)
         {
             FullMode = BoundedChannelFullMode.Wait,
