@@ -54,6 +54,7 @@ public sealed class ClockGuardTests
         Assert.Equal(Quality.ClockUnsynced, ThroughQueue(queue, Now(clock)));
 
         // NTP sets the clock: a jump, so readings stay marked while it settles, then are good again.
+        clock.Advance(TimeSpan.FromSeconds(1));
         clock.SetWall(Synced);
         Assert.Equal(Quality.ClockUnsynced, ThroughQueue(queue, Now(clock)));
         clock.Advance(ClockGuard.SettleTime - TimeSpan.FromSeconds(1));
@@ -109,5 +110,16 @@ public sealed class ClockGuardTests
         Assert.Equal(Quality.CommLoss, guard.Mark(Now(clock, Quality.CommLoss)).Quality);
         Assert.Equal(Quality.ClockUnsynced, guard.Mark(Now(clock, Quality.Good)).Quality);
         Assert.Equal(1, guard.ReadingsMarked);
+    }
+
+    [Fact]
+    public void ABurstOfReadings_ReusesTheLastVerdict_AndStillMarksOldTimestamps()
+    {
+        var clock = new SplitClock(Synced);
+        var guard = new ClockGuard(clock);
+        Assert.Equal(Quality.Good, guard.Mark(Now(clock)).Quality);
+        var stale = new Reading(1, new DateTimeOffset(1970, 1, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds(), PointValue.FromNumber(1));
+        Assert.Equal(Quality.ClockUnsynced, guard.Mark(stale).Quality);
+        Assert.Equal(Quality.Good, guard.Mark(Now(clock)).Quality);
     }
 }

@@ -28,6 +28,11 @@ public sealed partial class ClockGuard
 
     private static readonly long NotBeforeUnixMs = NotBefore.ToUnixTimeMilliseconds();
 
+    /// <summary>Readings closer together than this reuse the last verdict on the clock (the wall clock is read less often).</summary>
+    private static readonly TimeSpan CheckInterval = TimeSpan.FromMilliseconds(10);
+
+    private readonly long _checkIntervalTicks;
+
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
@@ -43,6 +48,7 @@ public sealed partial class ClockGuard
         ArgumentNullException.ThrowIfNull(time);
         _time = time;
         _logger = logger ?? NullLogger.Instance;
+        _checkIntervalTicks = (long)(CheckInterval.TotalSeconds * time.TimestampFrequency);
     }
 
     /// <summary>Readings marked since start.</summary>
@@ -51,8 +57,14 @@ public sealed partial class ClockGuard
     /// <summary>The reading, with <see cref="Quality.ClockUnsynced"/> instead of GOOD when the clock is known bad.</summary>
     public Reading Mark(Reading reading)
     {
-        var wall = _time.GetUtcNow();
         var timestamp = _time.GetTimestamp();
+        if (Volatile.Read(ref _hasLast) && timestamp - Volatile.Read(ref _lastTimestamp) < _checkIntervalTicks)
+        {
+            // A burst of readings (one poll cycle): the clock was checked a moment ago.
+            return Volatile.Read(ref _marking) || reading.TimestampUnixMs < NotBeforeUnixMs ? MarkBad(reading) : reading;
+        }
+
+        var wall = _time.GetUtcNow();
         bool bad;
         TimeSpan jump = TimeSpan.Zero;
         bool startedMarking, stoppedMarking;
@@ -70,9 +82,9 @@ public sealed partial class ClockGuard
                 }
             }
 
-            _hasLast = true;
             _lastWall = wall;
-            _lastTimestamp = timestamp;
+            Volatile.Write(ref _lastTimestamp, timestamp);
+            Volatile.Write(ref _hasLast, true);
             if (_settledAtTimestamp is { } settled && timestamp >= settled)
             {
                 _settledAtTimestamp = null;
@@ -81,7 +93,7 @@ public sealed partial class ClockGuard
             bad = reading.TimestampUnixMs < NotBeforeUnixMs || wall.ToUnixTimeMilliseconds() < NotBeforeUnixMs || _settledAtTimestamp is not null;
             startedMarking = bad && !_marking;
             stoppedMarking = !bad && _marking;
-            _marking = bad;
+            Volatile.Write(ref _marking, bad);
         }
 
         if (jump != TimeSpan.Zero)
@@ -98,7 +110,12 @@ public sealed partial class ClockGuard
             LogPlausible(_logger, wall);
         }
 
-        if (!bad || reading.Quality != Quality.Good)
+        return bad ? MarkBad(reading) : reading;
+    }
+
+    private Reading MarkBad(Reading reading)
+    {
+        if (reading.Quality != Quality.Good)
         {
             return reading;
         }
