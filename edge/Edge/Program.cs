@@ -186,7 +186,8 @@ public static class Program
         builder.Services.AddSingleton(time);
         builder.Services.AddSingleton(buffer);
         builder.Services.AddSingleton(state);
-        builder.Services.AddSingleton(new ReadingQueue());
+        builder.Services.AddSingleton(sp => new ReadingQueue(ReadingQueue.DefaultCapacity,
+            new ClockGuard(time, sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>().CreateLogger<ClockGuard>())));
 
         // Created by the container so that it is disposed on stop (closes the connections and serial lines). One client per
         // device, shared by its poller and the point writer.

@@ -125,13 +125,11 @@ internal static class ApiEndpoints
             return Results.NotFound(new ErrorResponse($"point '{point}' is not in the catalogue of gateway '{state.Id}'."));
         }
 
-        if (!TryParseWindow(query, time, DefaultHistoryLimit, MaxHistoryLimit, out var from, out var to, out var limit, out problem))
+        if (!TryParseWindow(query, time, DefaultHistoryLimit, MaxHistoryLimit, out var fromMs, out var toMs, out var limit, out problem))
         {
             return problem;
         }
 
-        var fromMs = from.ToUnixTimeMilliseconds();
-        var toMs = to.ToUnixTimeMilliseconds();
         List<Reading> readings;
         bool truncated;
         try
@@ -150,16 +148,18 @@ internal static class ApiEndpoints
             alias,
             info?.Unit ?? string.Empty,
             JsonValues.Type(type),
-            JsonValues.Time(from),
-            JsonValues.Time(to),
+            JsonValues.Time(fromMs),
+            JsonValues.Time(toMs),
             truncated,
-            [.. readings.Select(r => new HistoryReading(JsonValues.Time(r.TimestampUnixMs), JsonValues.Value(r.Value), JsonValues.Quality(r.Quality)))]));
+            [.. readings.Select(r => new HistoryReading(
+                JsonValues.CalendarTime(r.TimestampUnixMs), JsonValues.Value(r.Value), JsonValues.Quality(r.Quality), JsonValues.RawTimeIfNotCalendar(r.TimestampUnixMs)))]));
     }
 
     /// <summary>
     /// The point's readings in [from, to], oldest first, at most <paramref name="limit"/>. Batches come in
-    /// order of their first timestamp, so once <paramref name="limit"/> readings are older than the next
-    /// batch's start, no later batch can change the answer.
+    /// order of their first timestamp (after those found by their flagged readings), so once <paramref name="limit"/>
+    /// readings are older than the next batch's start, no later batch can change the answer. Readings central flagged
+    /// on arrival carry <see cref="Quality.TimestampOutOfWindow"/>.
     /// </summary>
     internal static List<Reading> ReadHistory(IReadingStore store, GatewayState state, uint alias, long fromMs, long toMs, int limit, out bool truncated)
     {
@@ -171,7 +171,7 @@ internal static class ApiEndpoints
             if (result.Count >= limit)
             {
                 SortAndTrim(result, limit, ref truncated);
-                if (result[^1].TimestampUnixMs < stored.TMinUnixMs)
+                if (result[^1].TimestampUnixMs < stored.TMinUnixMs && !stored.HasOutOfWindowReadings)
                 {
                     truncated = true;
                     break;
@@ -188,7 +188,7 @@ internal static class ApiEndpoints
             {
                 if (reading.TimestampUnixMs >= fromMs && reading.TimestampUnixMs <= toMs)
                 {
-                    result.Add(reading);
+                    result.Add(stored.IsOutOfWindow(reading.TimestampUnixMs) ? reading with { Quality = Quality.TimestampOutOfWindow } : reading);
                 }
             }
         }
@@ -234,13 +234,11 @@ internal static class ApiEndpoints
             return problem;
         }
 
-        if (!TryParseWindow(query, time, DefaultEventsLimit, MaxEventsLimit, out var from, out var to, out var limit, out var windowProblem))
+        if (!TryParseWindow(query, time, DefaultEventsLimit, MaxEventsLimit, out var fromMs, out var toMs, out var limit, out var windowProblem))
         {
             return windowProblem;
         }
 
-        var fromMs = from.ToUnixTimeMilliseconds();
-        var toMs = to.ToUnixTimeMilliseconds();
         var found = new List<(GatewayState Gateway, Reading Reading, CataloguePoint? Point)>();
         try
         {
@@ -254,13 +252,14 @@ internal static class ApiEndpoints
         var ordered = found.OrderBy(e => e.Reading.TimestampUnixMs).ThenBy(e => e.Gateway.Id, StringComparer.Ordinal).ToList();
         var events = ordered.Take(limit).Select(e => new EventResponse(
             e.Gateway.Id,
-            JsonValues.Time(e.Reading.TimestampUnixMs),
+            JsonValues.CalendarTime(e.Reading.TimestampUnixMs),
             e.Point?.Id,
             e.Reading.Alias,
             e.Point?.Device ?? string.Empty,
             JsonValues.Value(e.Reading.Value),
-            JsonValues.Quality(e.Reading.Quality))).ToList();
-        return Results.Ok(new EventsResponse(JsonValues.Time(from), JsonValues.Time(to), ordered.Count > limit, events));
+            JsonValues.Quality(e.Reading.Quality),
+            JsonValues.RawTimeIfNotCalendar(e.Reading.TimestampUnixMs))).ToList();
+        return Results.Ok(new EventsResponse(JsonValues.Time(fromMs), JsonValues.Time(toMs), ordered.Count > limit, events));
     }
 
     private static void CollectEvents(IReadingStore store, IReadOnlyList<GatewayState> gateways, long fromMs, long toMs, List<(GatewayState Gateway, Reading Reading, CataloguePoint? Point)> found)
@@ -283,7 +282,7 @@ internal static class ApiEndpoints
                 }
 
                 found.AddRange(scratch.Where(r => r.TimestampUnixMs >= fromMs && r.TimestampUnixMs <= toMs)
-                    .Select(r => (state, r, catalogue.GetValueOrDefault(r.Alias))));
+                    .Select(r => (state, stored.IsOutOfWindow(r.TimestampUnixMs) ? r with { Quality = Quality.TimestampOutOfWindow } : r, catalogue.GetValueOrDefault(r.Alias))));
             }
         }
     }
@@ -311,7 +310,8 @@ internal static class ApiEndpoints
             stats.BirthsAccepted,
             stats.DeathsAccepted,
             registry.Count,
-            JsonValues.Time(stats.StartedAt)));
+            JsonValues.Time(stats.StartedAt),
+            stats.TimestampsOutOfWindow()));
 
     private static bool TryGetGateway(string? gateway, GatewayRegistry registry, out GatewayState state, out IResult problem)
     {
@@ -338,21 +338,30 @@ internal static class ApiEndpoints
         return true;
     }
 
-    /// <summary>from/to (default: the last hour up to now) and limit of a history-like query; a problem names the bad parameter.</summary>
+    /// <summary>
+    /// from/to in Unix ms (default: the last hour up to now) and limit of a history-like query; a problem names the
+    /// bad parameter. from/to are ISO-8601 times or whole numbers of Unix milliseconds, which reach every timestamp
+    /// an edge can send (before year 1 included).
+    /// </summary>
     private static bool TryParseWindow(IQueryCollection query, TimeProvider time, int defaultLimit, int maxLimit,
-        out DateTimeOffset from, out DateTimeOffset to, out int limit, out IResult problem)
+        out long fromMs, out long toMs, out int limit, out IResult problem)
     {
-        from = default;
+        fromMs = 0;
         limit = defaultLimit;
-        if (!TryParseTime(query["to"], "to", time.GetUtcNow(), out to, out problem)
-            || !TryParseTime(query["from"], "from", to - DefaultHistorySpan, out from, out problem))
+        if (!TryParseTime(query["to"], "to", time.GetUtcNow().ToUnixTimeMilliseconds(), out toMs, out problem))
         {
             return false;
         }
 
-        if (from > to)
+        var defaultFrom = toMs < long.MinValue + (long)DefaultHistorySpan.TotalMilliseconds ? long.MinValue : toMs - (long)DefaultHistorySpan.TotalMilliseconds;
+        if (!TryParseTime(query["from"], "from", defaultFrom, out fromMs, out problem))
         {
-            problem = BadRequest($"from ({JsonValues.Time(from)}) is after to ({JsonValues.Time(to)}).");
+            return false;
+        }
+
+        if (fromMs > toMs)
+        {
+            problem = BadRequest($"from ({query["from"]}) is after to ({(string?)query["to"] ?? JsonValues.Time(toMs)}).");
             return false;
         }
 
@@ -367,21 +376,27 @@ internal static class ApiEndpoints
         return true;
     }
 
-    private static bool TryParseTime(string? text, string name, DateTimeOffset fallback, out DateTimeOffset value, out IResult problem)
+    private static bool TryParseTime(string? text, string name, long fallbackMs, out long valueMs, out IResult problem)
     {
         problem = Results.Empty;
         if (string.IsNullOrEmpty(text))
         {
-            value = fallback;
+            valueMs = fallbackMs;
             return true;
         }
 
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value))
+        if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out valueMs))
         {
             return true;
         }
 
-        problem = BadRequest($"{name}: '{text}' is not an ISO-8601 time such as 2026-11-26T14:00:00Z.");
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var value))
+        {
+            valueMs = value.ToUnixTimeMilliseconds();
+            return true;
+        }
+
+        problem = BadRequest($"{name}: '{text}' is not an ISO-8601 time such as 2026-11-26T14:00:00Z, nor a whole number of Unix milliseconds.");
         return false;
     }
 

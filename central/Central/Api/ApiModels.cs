@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace City.Central.Api;
 
 internal sealed record ErrorResponse(string Error);
@@ -25,7 +27,12 @@ internal sealed record LatestResponse(
     string? Quality,
     string? Timestamp);
 
-internal sealed record HistoryReading(string Timestamp, object? Value, string Quality);
+/// <summary>A reading; a timestamp no calendar date can show (before year 1) is null, with its raw Unix ms in TimestampMs.</summary>
+internal sealed record HistoryReading(
+    string? Timestamp,
+    object? Value,
+    string Quality,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? TimestampMs = null);
 
 internal sealed record HistoryResponse(
     string Gateway,
@@ -38,7 +45,15 @@ internal sealed record HistoryResponse(
     bool Truncated,
     IReadOnlyList<HistoryReading> Readings);
 
-internal sealed record EventResponse(string Gateway, string Timestamp, string? Point, uint Alias, string Device, object? Value, string Quality);
+internal sealed record EventResponse(
+    string Gateway,
+    string? Timestamp,
+    string? Point,
+    uint Alias,
+    string Device,
+    object? Value,
+    string Quality,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? TimestampMs = null);
 
 internal sealed record EventsResponse(string From, string To, bool Truncated, IReadOnlyList<EventResponse> Events);
 
@@ -55,4 +70,5 @@ internal sealed record StatsResponse(
     long Births,
     long Deaths,
     int Gateways,
-    string StartedAt);
+    string StartedAt,
+    IReadOnlyDictionary<string, long> TimestampsOutOfWindow);

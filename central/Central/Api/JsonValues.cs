@@ -24,6 +24,8 @@ internal static class JsonValues
         City.Contract.Wire.Quality.DeviceFailure => "device-failure",
         City.Contract.Wire.Quality.ConfigError => "config-error",
         City.Contract.Wire.Quality.Uncertain => "uncertain",
+        City.Contract.Wire.Quality.ClockUnsynced => "clock-unsynced",
+        City.Contract.Wire.Quality.TimestampOutOfWindow => "timestamp-out-of-window",
         _ => ((int)quality).ToString(CultureInfo.InvariantCulture),
     };
 
@@ -41,6 +43,12 @@ internal static class JsonValues
 
     private static readonly long MinUnixMs = DateTimeOffset.MinValue.ToUnixTimeMilliseconds();
     private static readonly long MaxUnixMs = DateTimeOffset.MaxValue.ToUnixTimeMilliseconds();
+
+    /// <summary>ISO-8601 as <see cref="Time(long)"/>, or null when no calendar date can show it (before year 1, after 9999).</summary>
+    public static string? CalendarTime(long unixMs) => unixMs < MinUnixMs || unixMs > MaxUnixMs ? null : Time(unixMs);
+
+    /// <summary>The raw Unix ms of a timestamp <see cref="CalendarTime"/> cannot show; null otherwise.</summary>
+    public static long? RawTimeIfNotCalendar(long unixMs) => unixMs < MinUnixMs || unixMs > MaxUnixMs ? unixMs : null;
 
     public static string Time(DateTimeOffset time) =>
         time.UtcDateTime.ToString("yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'fff'Z'", CultureInfo.InvariantCulture);

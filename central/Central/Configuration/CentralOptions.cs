@@ -90,6 +90,16 @@ internal sealed class CentralOptions
             errors.Add($"{P}Ingest:QueueCapacity: {Ingest.QueueCapacity} is outside 1-10000000.");
         }
 
+        if (Ingest.MaxFutureSkew < TimeSpan.Zero || Ingest.MaxFutureSkew > IngestSettings.MaxFutureSkewLimit)
+        {
+            errors.Add($"{P}Ingest:MaxFutureSkew: {Ingest.MaxFutureSkew} is outside 00:00:00-{IngestSettings.MaxFutureSkewLimit} (a time span such as 00:10:00).");
+        }
+
+        if (Ingest.MaxAge < IngestSettings.MinMaxAge || Ingest.MaxAge > IngestSettings.MaxAgeLimit)
+        {
+            errors.Add($"{P}Ingest:MaxAge: {Ingest.MaxAge} is outside {IngestSettings.MinMaxAge}-{IngestSettings.MaxAgeLimit.Days}.00:00:00 (a time span such as 400.00:00:00).");
+        }
+
         return errors;
     }
 }
@@ -129,6 +139,19 @@ internal sealed class IngestSettings
     public int MaxBatchesPerCommit { get; set; } = 256;
 
     public int QueueCapacity { get; set; } = 10_000;
+
+    public static readonly TimeSpan MaxFutureSkewLimit = TimeSpan.FromDays(1);
+    public static readonly TimeSpan MinMaxAge = TimeSpan.FromMinutes(1);
+    public static readonly TimeSpan MaxAgeLimit = TimeSpan.FromDays(36_500);
+
+    /// <summary>Readings timestamped further ahead of central's clock than this are flagged (a wrong edge clock).</summary>
+    public TimeSpan MaxFutureSkew { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// Readings older than this (by central's clock) are flagged: about as long as an edge buffer can hold data
+    /// (a 50-point meter cabinet fills the default 1 GiB cap in about 300 days, a 256-lamp cabinet in about 16 months).
+    /// </summary>
+    public TimeSpan MaxAge { get; set; } = TimeSpan.FromDays(400);
 }
 
 internal sealed class StoreSettings

@@ -12,6 +12,9 @@ internal sealed class GroupContext(long nowUnixMs)
 {
     public long NowUnixMs { get; } = nowUnixMs;
 
+    /// <summary>The timestamps believed in this group (around <see cref="NowUnixMs"/>).</summary>
+    public TimestampWindow Window { get; init; } = new(long.MinValue, long.MaxValue);
+
     public Dictionary<string, PendingGateway> Pending { get; } = new(StringComparer.Ordinal);
 
     public List<StoredBatch> Batches { get; } = [];
@@ -72,6 +75,12 @@ internal sealed class PendingGateway(GatewayState state)
     public long Births { get; set; }
 
     public long Deaths { get; set; }
+
+    public long OutOfWindowFuture { get; set; }
+
+    public long OutOfWindowTooOld { get; set; }
+
+    public long OutOfWindowInvalid { get; set; }
 
     /// <summary>Keeps the value when it is at least as recent as the one known for its point.</summary>
     public void OfferLatest(LatestValue value)

@@ -14,6 +14,9 @@ internal sealed class IngestStats
     private long commits;
     private long birthsAccepted;
     private long deathsAccepted;
+    private long outOfWindowFuture;
+    private long outOfWindowTooOld;
+    private long outOfWindowInvalid;
 
     public IngestStats(TimeProvider time)
     {
@@ -39,6 +42,14 @@ internal sealed class IngestStats
 
     public long DeathsAccepted => Interlocked.Read(ref deathsAccepted);
 
+    /// <summary>Readings stored but flagged for their timestamps, by reason (future, too-old, invalid).</summary>
+    public IReadOnlyDictionary<string, long> TimestampsOutOfWindow() => new SortedDictionary<string, long>(StringComparer.Ordinal)
+    {
+        [TimestampWindow.ReasonFuture] = Interlocked.Read(ref outOfWindowFuture),
+        [TimestampWindow.ReasonTooOld] = Interlocked.Read(ref outOfWindowTooOld),
+        [TimestampWindow.ReasonInvalid] = Interlocked.Read(ref outOfWindowInvalid),
+    };
+
     public long RejectedTotal => rejected.Values.Sum();
 
     public IReadOnlyDictionary<string, long> Rejected() =>
@@ -56,6 +67,13 @@ internal sealed class IngestStats
     {
         Interlocked.Add(ref duplicateBatches, batches);
         Interlocked.Add(ref duplicateReadings, readings);
+    }
+
+    public void OutOfWindow(long future, long tooOld, long invalid)
+    {
+        Interlocked.Add(ref outOfWindowFuture, future);
+        Interlocked.Add(ref outOfWindowTooOld, tooOld);
+        Interlocked.Add(ref outOfWindowInvalid, invalid);
     }
 
     public void Reject(string reason) => rejected.AddOrUpdate(reason, 1, static (_, n) => n + 1);

@@ -40,6 +40,8 @@ internal sealed partial class IngestWorker : BackgroundService
     private readonly TimeProvider time;
     private readonly ILogger<IngestWorker> logger;
     private readonly List<Reading> scratch = [];
+    private readonly OutOfWindowReadings outOfWindow = new();
+    private readonly OutOfWindowLog outOfWindowLog;
 
     public IngestWorker(
         IngestQueue queue,
@@ -63,6 +65,7 @@ internal sealed partial class IngestWorker : BackgroundService
         allowed = new HashSet<string>(this.options.AllowedGateways, StringComparer.Ordinal);
         this.time = time;
         this.logger = logger;
+        outOfWindowLog = new OutOfWindowLog(logger, time);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -109,7 +112,8 @@ internal sealed partial class IngestWorker : BackgroundService
 
     internal async Task ProcessGroupAsync(IReadOnlyList<IncomingMessage> group)
     {
-        var context = new GroupContext(time.GetUtcNow().ToUnixTimeMilliseconds());
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var context = new GroupContext(now) { Window = TimestampWindow.Around(now, options.Ingest) };
         foreach (var message in group)
         {
             try
@@ -160,6 +164,7 @@ internal sealed partial class IngestWorker : BackgroundService
             stats.Accepted(pending.AcceptedBatches, pending.AcceptedReadings);
             stats.Duplicates(pending.DuplicateBatches, pending.DuplicateReadings);
             stats.Lifecycle(pending.Births, pending.Deaths);
+            stats.OutOfWindow(pending.OutOfWindowFuture, pending.OutOfWindowTooOld, pending.OutOfWindowInvalid);
         }
 
         await PublishAcksAsync(committed).ConfigureAwait(false);
@@ -233,7 +238,7 @@ internal sealed partial class IngestWorker : BackgroundService
             return;
         }
 
-        if (!BatchCodec.TryDecodeBody(batch, out var body, out error) || !TryScan(body, pending, out var tMin, out var tMax))
+        if (!BatchCodec.TryDecodeBody(batch, out var body, out error) || !TryScan(body, pending, context.Window, out var tMin, out var tMax))
         {
             var reason = error == ContractError.None ? ContractError.InconsistentSeries.Reason() : error.Reason();
             Reject(reason, gatewayId, message, $"seq {batch.Seq}: the body is invalid; listed in the ack's rejected_seqs");
@@ -241,9 +246,18 @@ internal sealed partial class IngestWorker : BackgroundService
             return;
         }
 
-        if (batch.ReadingCount == 0)
+        if (tMin > tMax)
         {
-            tMin = tMax = batch.CreatedUnixMs;
+            // No reading, or none inside the window: the span is one instant central can vouch for.
+            tMin = tMax = batch.ReadingCount == 0 && context.Window.Contains(batch.CreatedUnixMs) ? batch.CreatedUnixMs : context.NowUnixMs;
+        }
+
+        if (outOfWindow.Any)
+        {
+            pending.OutOfWindowFuture += outOfWindow.Future;
+            pending.OutOfWindowTooOld += outOfWindow.TooOld;
+            pending.OutOfWindowInvalid += outOfWindow.Invalid;
+            outOfWindowLog.Flagged(gatewayId, batch.Seq, outOfWindow);
         }
 
         state.CommittedSeqs.Add(batch.Seq);
@@ -261,17 +275,25 @@ internal sealed partial class IngestWorker : BackgroundService
             (int)batch.ReadingCount,
             batch.Compression,
             batch.Body.ToByteArray(),
-            context.NowUnixMs));
+            context.NowUnixMs)
+        {
+            OutOfWindowDays = outOfWindow.Any ? outOfWindow.Days() : [],
+            OutOfWindowAnyDay = outOfWindow.OnAnyDay,
+        });
         pending.AcceptedBatches++;
         pending.AcceptedReadings += batch.ReadingCount;
         pending.Ack.Committed.Add(batch.Seq);
     }
 
-    /// <summary>Decodes the body once: the batch's time span, and the newest reading of each point.</summary>
-    private bool TryScan(Readings body, PendingGateway pending, out long tMin, out long tMax)
+    /// <summary>
+    /// Decodes the body once: the time span and the newest reading of each point, both of the readings inside the
+    /// window only; the others are tallied in <see cref="outOfWindow"/>.
+    /// </summary>
+    private bool TryScan(Readings body, PendingGateway pending, in TimestampWindow window, out long tMin, out long tMax)
     {
         tMin = long.MaxValue;
         tMax = long.MinValue;
+        outOfWindow.Clear();
         foreach (var series in body.Series)
         {
             scratch.Clear();
@@ -280,7 +302,7 @@ internal sealed partial class IngestWorker : BackgroundService
                 return false;
             }
 
-            OfferNewest(scratch, pending, ref tMin, ref tMax);
+            OfferNewest(scratch, pending, window, ref tMin, ref tMax);
         }
 
         foreach (var scatter in body.Scatter)
@@ -294,28 +316,44 @@ internal sealed partial class IngestWorker : BackgroundService
             // One reading per point in a scatter block: each is its point's newest.
             foreach (var reading in scratch)
             {
-                OfferNewest([reading], pending, ref tMin, ref tMax);
+                OfferNewest([reading], pending, window, ref tMin, ref tMax);
             }
         }
 
         return true;
     }
 
-    /// <summary>Widens the time span by readings of one point and offers the newest of them as its latest value.</summary>
-    private static void OfferNewest(List<Reading> readingsOfOnePoint, PendingGateway pending, ref long tMin, ref long tMax)
+    /// <summary>
+    /// Widens the time span by readings of one point and offers the newest of them as its latest value; readings
+    /// outside the window do neither.
+    /// </summary>
+    private void OfferNewest(List<Reading> readingsOfOnePoint, PendingGateway pending, in TimestampWindow window, ref long tMin, ref long tMax)
     {
-        var newest = readingsOfOnePoint[0];
-        foreach (var reading in readingsOfOnePoint)
+        var newestIndex = -1;
+        var newestTime = long.MinValue;
+        for (var i = 0; i < readingsOfOnePoint.Count; i++)
         {
-            tMin = Math.Min(tMin, reading.TimestampUnixMs);
-            tMax = Math.Max(tMax, reading.TimestampUnixMs);
-            if (reading.TimestampUnixMs >= newest.TimestampUnixMs)
+            var timestamp = readingsOfOnePoint[i].TimestampUnixMs;
+            if (timestamp < window.OldestUnixMs || timestamp > window.NewestUnixMs)
             {
-                newest = reading;
+                outOfWindow.Add(timestamp, window);
+                continue;
+            }
+
+            tMin = Math.Min(tMin, timestamp);
+            tMax = Math.Max(tMax, timestamp);
+            if (timestamp >= newestTime)
+            {
+                newestTime = timestamp;
+                newestIndex = i;
             }
         }
 
-        pending.OfferLatest(new LatestValue(newest.Alias, newest.TimestampUnixMs, newest.Value, newest.Quality));
+        if (newestIndex >= 0)
+        {
+            var newest = readingsOfOnePoint[newestIndex];
+            pending.OfferLatest(new LatestValue(newest.Alias, newest.TimestampUnixMs, newest.Value, newest.Quality));
+        }
     }
 
     private void HandleBirth(string gatewayId, IncomingMessage message, GroupContext context)

@@ -3,7 +3,11 @@ using City.Contract.Wire;
 
 namespace City.Central.Store;
 
-/// <summary>One accepted batch as stored: the envelope's identity, its time span, and the body as received.</summary>
+/// <summary>
+/// One accepted batch as stored: the envelope's identity, its time span, and the body as received. The span covers
+/// only the readings inside central's timestamp window; a reading of the body outside [TMin, TMax] is one central
+/// flagged (when none was inside, the span is the receive time).
+/// </summary>
 internal sealed record StoredBatch(
     string GatewayId,
     ulong Seq,
@@ -14,7 +18,25 @@ internal sealed record StoredBatch(
     int ReadingCount,
     Compression Compression,
     byte[] Body,
-    long ReceivedUnixMs);
+    long ReceivedUnixMs)
+{
+    private const long MsPerDay = 86_400_000;
+
+    /// <summary>The days (<see cref="DayOf"/>) of the flagged readings, for the store to index; empty when there are none.</summary>
+    public IReadOnlyList<long> OutOfWindowDays { get; init; } = [];
+
+    /// <summary>Flagged readings on too many days to list: every history query of the gateway reads this batch.</summary>
+    public bool OutOfWindowAnyDay { get; init; }
+
+    /// <summary>The body holds flagged readings, which may lie before <see cref="TMinUnixMs"/>.</summary>
+    public bool HasOutOfWindowReadings => OutOfWindowAnyDay || OutOfWindowDays.Count > 0;
+
+    /// <summary>Unix ms / 86,400,000, rounded down (also for times before 1970 and before year 1).</summary>
+    public static long DayOf(long unixMs) => unixMs >= 0 ? unixMs / MsPerDay : ((unixMs + 1) / MsPerDay) - 1;
+
+    /// <summary>True for a reading central flagged when the batch arrived.</summary>
+    public bool IsOutOfWindow(long unixMs) => unixMs < TMinUnixMs || unixMs > TMaxUnixMs;
+}
 
 /// <summary>A gateway whose state changed in a commit; the flags say which of its large parts to rewrite.</summary>
 internal sealed record GatewayChange(GatewayState State, bool CatalogueChanged, bool LatestChanged);

@@ -25,7 +25,8 @@ internal sealed partial class LiteDbReadingStore
         ILiteCollection<BsonDocument> Batches,
         ILiteCollection<BsonDocument> Gateways,
         ILiteCollection<BsonDocument> Catalogues,
-        ILiteCollection<BsonDocument> Latest);
+        ILiteCollection<BsonDocument> Latest,
+        ILiteCollection<BsonDocument> OutOfWindow);
 
     private static Handles Open(string file)
     {
@@ -35,7 +36,9 @@ internal sealed partial class LiteDbReadingStore
             var batches = database.GetCollection(BatchesCollection, BsonAutoId.Int64);
             batches.EnsureIndex("k", "$.k");
             batches.EnsureIndex("ek", "$.ek");
-            return new Handles(database, batches, database.GetCollection(GatewaysCollection), database.GetCollection(CataloguesCollection), database.GetCollection(LatestCollection));
+            var outOfWindow = database.GetCollection(OutOfWindowCollection, BsonAutoId.Int64);
+            outOfWindow.EnsureIndex("k", "$.k");
+            return new Handles(database, batches, database.GetCollection(GatewaysCollection), database.GetCollection(CataloguesCollection), database.GetCollection(LatestCollection), outOfWindow);
         }
         catch
         {
@@ -82,7 +85,17 @@ internal sealed partial class LiteDbReadingStore
         EnterRead();
         try
         {
-            while (cursor.TryNext(handles.Batches, Query.Between(index, low, high), fromUnixMs, toUnixMs, out var batch))
+            // First the batches whose flagged readings fall on the range's days (their span does not cover those).
+            var flagged = cursor.TryFindFlagged(handles, gatewayId, fromUnixMs, toUnixMs);
+            foreach (var id in flagged)
+            {
+                if (cursor.TryRead(handles.Batches, id, index, out var batch))
+                {
+                    yield return batch;
+                }
+            }
+
+            while (cursor.Error is null && cursor.TryNext(handles.Batches, Query.Between(index, low, high), fromUnixMs, toUnixMs, flagged, out var batch))
             {
                 yield return batch;
             }
@@ -107,7 +120,44 @@ internal sealed partial class LiteDbReadingStore
 
         public Exception? Error { get; private set; }
 
-        public bool TryNext(ILiteCollection<BsonDocument> batches, BsonExpression query, long fromUnixMs, long toUnixMs, out StoredBatch batch)
+        public SortedSet<long> TryFindFlagged(Handles h, string gatewayId, long fromUnixMs, long toUnixMs)
+        {
+            try
+            {
+                return FindOutOfWindowBatchIds(h, gatewayId, fromUnixMs, toUnixMs);
+            }
+#pragma warning disable CA1031 // Handed to the store, which records it, reopens and rethrows it naming the file.
+            catch (Exception exception)
+#pragma warning restore CA1031
+            {
+                Error = exception;
+                return [];
+            }
+        }
+
+        public bool TryRead(ILiteCollection<BsonDocument> batches, long id, string index, out StoredBatch batch)
+        {
+            try
+            {
+                var doc = batches.FindById(id);
+                if (doc is not null && doc.ContainsKey(index))
+                {
+                    batch = ReadBatch(doc);
+                    return true;
+                }
+            }
+#pragma warning disable CA1031 // Handed to the store, which records it, reopens and rethrows it naming the file.
+            catch (Exception exception)
+#pragma warning restore CA1031
+            {
+                Error = exception;
+            }
+
+            batch = null!;
+            return false;
+        }
+
+        public bool TryNext(ILiteCollection<BsonDocument> batches, BsonExpression query, long fromUnixMs, long toUnixMs, SortedSet<long> skip, out StoredBatch batch)
         {
             try
             {
@@ -115,7 +165,7 @@ internal sealed partial class LiteDbReadingStore
                 while (documents.MoveNext())
                 {
                     var doc = documents.Current;
-                    if (doc["t1"].AsInt64 >= fromUnixMs && doc["t0"].AsInt64 <= toUnixMs)
+                    if (doc["t1"].AsInt64 >= fromUnixMs && doc["t0"].AsInt64 <= toUnixMs && (skip.Count == 0 || !skip.Contains(doc["_id"].AsInt64)))
                     {
                         batch = ReadBatch(doc);
                         return true;

@@ -19,6 +19,10 @@ internal sealed partial class LiteDbReadingStore : IReadingStore
     internal const string GatewaysCollection = "gateways";
     internal const string CataloguesCollection = "catalogues";
     internal const string LatestCollection = "latest";
+    internal const string OutOfWindowCollection = "outofwindow";
+
+    /// <summary>The key suffix of a batch whose flagged readings fall on too many days to list: read for every range.</summary>
+    private const string AnyDaySuffix = "|*";
 
     private readonly string filePath;
     private readonly string logFilePath;
@@ -180,7 +184,9 @@ internal sealed partial class LiteDbReadingStore : IReadingStore
     {
         if (commit.Batches.Count > 0)
         {
-            h.Batches.Insert(commit.Batches.Select(ToDocument));
+            var documents = commit.Batches.Select(ToDocument).ToList();
+            h.Batches.Insert(documents);
+            IndexOutOfWindow(h, commit.Batches, documents);
         }
 
         foreach (var change in commit.Gateways)
@@ -227,7 +233,40 @@ internal sealed partial class LiteDbReadingStore : IReadingStore
         RandomAccess.FlushToDisk(handle);
     }
 
-    /// <summary>gateway|first timestamp, the timestamp as 16 hex digits whose order is the numbers' order.</summary>
+    /// <summary>Ids of the gateway's batches holding flagged readings on a day of [from, to], or on any day.</summary>
+    private static SortedSet<long> FindOutOfWindowBatchIds(Handles h, string gatewayId, long fromUnixMs, long toUnixMs)
+    {
+        var ids = new SortedSet<long>();
+        var low = Key(gatewayId, StoredBatch.DayOf(fromUnixMs));
+        var high = Key(gatewayId, StoredBatch.DayOf(toUnixMs));
+        foreach (var doc in h.OutOfWindow.Find(Query.Or(Query.Between("k", low, high), Query.EQ("k", gatewayId + AnyDaySuffix))))
+        {
+            ids.Add(doc["b"].AsInt64);
+        }
+
+        return ids;
+    }
+
+    /// <summary>One small document per day of a batch's flagged readings (or one "any day"), pointing at the batch.</summary>
+    private static void IndexOutOfWindow(Handles h, List<StoredBatch> stored, List<BsonDocument> documents)
+    {
+        for (var i = 0; i < stored.Count; i++)
+        {
+            var batch = stored[i];
+            if (batch.OutOfWindowDays.Count == 0 && !batch.OutOfWindowAnyDay)
+            {
+                continue;
+            }
+
+            var id = documents[i]["_id"].AsInt64;
+            var keys = batch.OutOfWindowAnyDay
+                ? [batch.GatewayId + AnyDaySuffix]
+                : batch.OutOfWindowDays.Select(day => Key(batch.GatewayId, day));
+            h.OutOfWindow.Insert(keys.Select(k => new BsonDocument { ["k"] = k, ["b"] = id }));
+        }
+    }
+
+    /// <summary>gateway|first timestamp (or day), as 16 hex digits whose order is the numbers' order.</summary>
     private static string Key(string gatewayId, long unixMs) =>
         gatewayId + "|" + (unchecked((ulong)unixMs) ^ 0x8000_0000_0000_0000UL).ToString("X16", CultureInfo.InvariantCulture);
 
@@ -256,20 +295,34 @@ internal sealed partial class LiteDbReadingStore : IReadingStore
             doc["ek"] = doc["k"];
         }
 
+        if (batch.HasOutOfWindowReadings)
+        {
+            doc["ow"] = batch.OutOfWindowAnyDay ? new BsonArray() : new BsonArray(batch.OutOfWindowDays.Select(d => new BsonValue(d)));
+        }
+
         return doc;
     }
 
-    internal static StoredBatch ReadBatch(BsonDocument doc) => new(
-        doc["gw"].AsString,
-        unchecked((ulong)doc["seq"].AsInt64),
-        unchecked((ulong)doc["ep"].AsInt64),
-        (BatchKind)doc["kind"].AsInt32,
-        doc["t0"].AsInt64,
-        doc["t1"].AsInt64,
-        doc["n"].AsInt32,
-        (Compression)doc["c"].AsInt32,
-        doc["body"].AsBinary,
-        doc["rx"].AsInt64);
+    internal static StoredBatch ReadBatch(BsonDocument doc)
+    {
+        var batch = new StoredBatch(
+            doc["gw"].AsString,
+            unchecked((ulong)doc["seq"].AsInt64),
+            unchecked((ulong)doc["ep"].AsInt64),
+            (BatchKind)doc["kind"].AsInt32,
+            doc["t0"].AsInt64,
+            doc["t1"].AsInt64,
+            doc["n"].AsInt32,
+            (Compression)doc["c"].AsInt32,
+            doc["body"].AsBinary,
+            doc["rx"].AsInt64);
+
+        // "ow": the days of the flagged readings, an empty array for "any day".
+        var days = doc["ow"];
+        return days.IsArray
+            ? batch with { OutOfWindowDays = [.. days.AsArray.Select(d => d.AsInt64)], OutOfWindowAnyDay = days.AsArray.Count == 0 }
+            : batch;
+    }
 
     private static BsonDocument ToDocument(GatewayState state) => new()
     {

@@ -98,7 +98,7 @@ internal static class StoreVerifier
                 var gateways = database.GetCollection(LiteDbReadingStore.GatewaysCollection);
                 step = "reading the gateways, catalogues and latest values";
                 documents += LiteDbReadingStore.ReadGateways(gateways, database.GetCollection(LiteDbReadingStore.CataloguesCollection), database.GetCollection(LiteDbReadingStore.LatestCollection)).Count;
-                foreach (var name in names.Where(n => n is LiteDbReadingStore.CataloguesCollection or LiteDbReadingStore.LatestCollection))
+                foreach (var name in names.Where(n => n is LiteDbReadingStore.CataloguesCollection or LiteDbReadingStore.LatestCollection or LiteDbReadingStore.OutOfWindowCollection))
                 {
                     step = $"reading collection {name}";
                     documents += database.GetCollection(name).FindAll().LongCount();

@@ -12,7 +12,9 @@ public sealed class ReadingQueue
 {
     public const int DefaultCapacity = 100_000;
 
-    public ReadingQueue(int capacity = DefaultCapacity)
+    /// <param name="capacity">Readings the queue holds before writers wait.</param>
+    /// <param name="clock">When given, every reading written is marked by it (the edge's one place for that).</param>
+    public ReadingQueue(int capacity = DefaultCapacity, ClockGuard? clock = null)
     {
         Channel = System.Threading.Channels.Channel.CreateBounded<Reading>(new BoundedChannelOptions(capacity)
         {
@@ -20,13 +22,30 @@ public sealed class ReadingQueue
             SingleReader = true,
             SingleWriter = false,
         });
+        Clock = clock;
+        Writer = clock is null ? Channel.Writer : new ClockMarkingWriter(Channel.Writer, clock);
     }
+
+    public ClockGuard? Clock { get; }
 
     public Channel<Reading> Channel { get; }
 
-    public ChannelWriter<Reading> Writer => Channel.Writer;
+    /// <summary>Where the pollers write; readings pass the <see cref="Clock"/> guard on the way in.</summary>
+    public ChannelWriter<Reading> Writer { get; }
 
     public ChannelReader<Reading> Reader => Channel.Reader;
+}
+
+/// <summary>A channel writer that lets its <see cref="ClockGuard"/> mark each reading before it is queued.</summary>
+internal sealed class ClockMarkingWriter(ChannelWriter<Reading> inner, ClockGuard clock) : ChannelWriter<Reading>
+{
+    public override bool TryComplete(Exception? error = null) => inner.TryComplete(error);
+
+    public override bool TryWrite(Reading item) => inner.TryWrite(clock.Mark(item));
+
+    public override ValueTask<bool> WaitToWriteAsync(CancellationToken cancellationToken = default) => inner.WaitToWriteAsync(cancellationToken);
+
+    public override ValueTask WriteAsync(Reading item, CancellationToken cancellationToken = default) => inner.WriteAsync(clock.Mark(item), cancellationToken);
 }
 
 /// <summary>

@@ -102,6 +102,8 @@ public sealed class StatusService(EdgeState state, BatchBuffer buffer, IOptions<
         Quality.DeviceFailure => "DEVICE_FAILURE",
         Quality.ConfigError => "CONFIG_ERROR",
         Quality.Uncertain => "UNCERTAIN",
+        Quality.ClockUnsynced => "CLOCK_UNSYNCED",
+        Quality.TimestampOutOfWindow => "TIMESTAMP_OUT_OF_WINDOW",
         _ => quality.ToString(),
     };
 }
