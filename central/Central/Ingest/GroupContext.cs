@@ -16,6 +16,9 @@ internal sealed class GroupContext(long nowUnixMs)
 
     public List<StoredBatch> Batches { get; } = [];
 
+    /// <summary>Central's own events (a new buffer), stored in the same transaction.</summary>
+    public List<CentralEvent> Events { get; } = [];
+
     public long AcceptedBatches { get; set; }
 
     public long AcceptedReadings { get; set; }
@@ -45,6 +48,7 @@ internal sealed class GroupContext(long nowUnixMs)
     {
         var commit = new CommitSet();
         commit.Batches.AddRange(Batches);
+        commit.Events.AddRange(Events);
         foreach (var pending in Pending.Values)
         {
             if (pending.Dirty || pending.CatalogueChanged || pending.LatestChanged)

@@ -14,7 +14,11 @@ internal sealed record StoredBatch(
     int ReadingCount,
     Compression Compression,
     byte[] Body,
-    long ReceivedUnixMs);
+    long ReceivedUnixMs,
+    string BufferId = "");
+
+/// <summary>An event central itself records about a gateway (a new buffer), served by /api/v1/events with the edges' events.</summary>
+internal sealed record CentralEvent(string GatewayId, long TimestampUnixMs, string Point, string Text);
 
 /// <summary>A gateway whose state changed in a commit; the flags say which of its large parts to rewrite.</summary>
 internal sealed record GatewayChange(GatewayState State, bool CatalogueChanged, bool LatestChanged);
@@ -26,7 +30,9 @@ internal sealed class CommitSet
 
     public List<GatewayChange> Gateways { get; } = [];
 
-    public bool IsEmpty => Batches.Count == 0 && Gateways.Count == 0;
+    public List<CentralEvent> Events { get; } = [];
+
+    public bool IsEmpty => Batches.Count == 0 && Gateways.Count == 0 && Events.Count == 0;
 }
 
 /// <summary>
@@ -53,4 +59,7 @@ internal interface IReadingStore : IDisposable
 
     /// <summary>As <see cref="FindBatches"/>, but only the gateway's EVENTS batches, without reading its telemetry.</summary>
     IEnumerable<StoredBatch> FindEventBatches(string gatewayId, long fromUnixMs, long toUnixMs, long maxBatchSpanMs);
+
+    /// <summary>Central's own events about a gateway with a timestamp in [from, to], oldest first.</summary>
+    IEnumerable<CentralEvent> FindCentralEvents(string gatewayId, long fromUnixMs, long toUnixMs);
 }

@@ -9,7 +9,7 @@ namespace City.Central.Store;
 /// <summary>
 /// LiteDB (direct connection) store: one document per accepted batch with its body as received,
 /// indexed by gateway + first timestamp; one small document per gateway (counters, epoch, seq ranges),
-/// its catalogue and its latest values in two more collections.
+/// its catalogue and its latest values in two more collections; central's own events (a new buffer) in one more.
 /// </summary>
 internal sealed class LiteDbReadingStore : IReadingStore
 {
@@ -19,12 +19,14 @@ internal sealed class LiteDbReadingStore : IReadingStore
     private const string GatewaysCollection = "gateways";
     private const string CataloguesCollection = "catalogues";
     private const string LatestCollection = "latest";
+    private const string EventsCollection = "events";
 
     private readonly LiteDatabase database;
     private readonly ILiteCollection<BsonDocument> batches;
     private readonly ILiteCollection<BsonDocument> gateways;
     private readonly ILiteCollection<BsonDocument> catalogues;
     private readonly ILiteCollection<BsonDocument> latest;
+    private readonly ILiteCollection<BsonDocument> events;
     private readonly string logFilePath;
     private readonly bool syncCommits;
     private volatile bool healthy = true;
@@ -41,7 +43,9 @@ internal sealed class LiteDbReadingStore : IReadingStore
         gateways = database.GetCollection(GatewaysCollection);
         catalogues = database.GetCollection(CataloguesCollection);
         latest = database.GetCollection(LatestCollection);
+        events = database.GetCollection(EventsCollection, BsonAutoId.Int64);
         batches.EnsureIndex("k", "$.k");
+        events.EnsureIndex("k", "$.k");
         batches.EnsureIndex("ek", "$.ek");
     }
 
@@ -54,7 +58,6 @@ internal sealed class LiteDbReadingStore : IReadingStore
         {
             var state = new GatewayState(doc["_id"].AsString)
             {
-                Epoch = unchecked((ulong)doc["ep"].AsInt64),
                 Online = doc["on"].AsBoolean,
                 HasBirth = doc["birth"].AsBoolean,
                 LastSeenUnixMs = doc["seen"].AsInt64,
@@ -62,8 +65,8 @@ internal sealed class LiteDbReadingStore : IReadingStore
                 BatchesReceived = doc["br"].AsInt64,
                 MaxBatchSpanMs = doc["span"].AsInt64,
                 SoftwareVersion = doc["sw"].AsString ?? string.Empty,
-                CommittedSeqs = SeqRanges.From(doc["seqs"].AsArray.Select(r => (unchecked((ulong)r.AsArray[0].AsInt64), unchecked((ulong)r.AsArray[1].AsInt64)))),
             };
+            ReadStreams(doc, state);
             var catalogue = catalogues.FindById(state.Id);
             if (catalogue is not null)
             {
@@ -106,6 +109,11 @@ internal sealed class LiteDbReadingStore : IReadingStore
                 if (commit.Batches.Count > 0)
                 {
                     batches.Insert(commit.Batches.Select(ToDocument));
+                }
+
+                if (commit.Events.Count > 0)
+                {
+                    events.Insert(commit.Events.Select(ToDocument));
                 }
 
                 foreach (var change in commit.Gateways)
@@ -157,6 +165,14 @@ internal sealed class LiteDbReadingStore : IReadingStore
 
     public IEnumerable<StoredBatch> FindEventBatches(string gatewayId, long fromUnixMs, long toUnixMs, long maxBatchSpanMs) =>
         Find("ek", gatewayId, fromUnixMs, toUnixMs, maxBatchSpanMs);
+
+    public IEnumerable<CentralEvent> FindCentralEvents(string gatewayId, long fromUnixMs, long toUnixMs)
+    {
+        foreach (var doc in events.Find(Query.Between("k", Key(gatewayId, fromUnixMs), Key(gatewayId, toUnixMs))))
+        {
+            yield return new CentralEvent(doc["gw"].AsString, doc["t"].AsInt64, doc["p"].AsString, doc["text"].AsString);
+        }
+    }
 
     public void Dispose() => database.Dispose();
 
@@ -212,6 +228,10 @@ internal sealed class LiteDbReadingStore : IReadingStore
             ["rx"] = batch.ReceivedUnixMs,
             ["body"] = batch.Body,
         };
+        if (batch.BufferId.Length > 0)
+        {
+            doc["buf"] = batch.BufferId;
+        }
 
         // Only EVENTS batches carry this key, so its index lists them without touching the telemetry.
         if (batch.Kind == BatchKind.Events)
@@ -232,7 +252,45 @@ internal sealed class LiteDbReadingStore : IReadingStore
         doc["n"].AsInt32,
         (Compression)doc["c"].AsInt32,
         doc["body"].AsBinary,
-        doc["rx"].AsInt64);
+        doc["rx"].AsInt64,
+        doc["buf"].IsString ? doc["buf"].AsString : string.Empty);
+
+    private static BsonDocument ToDocument(CentralEvent centralEvent) => new()
+    {
+        ["k"] = Key(centralEvent.GatewayId, centralEvent.TimestampUnixMs),
+        ["gw"] = centralEvent.GatewayId,
+        ["t"] = centralEvent.TimestampUnixMs,
+        ["p"] = centralEvent.Point,
+        ["text"] = centralEvent.Text,
+    };
+
+    private static BsonArray ToDocument(SeqRanges seqs) => new(seqs.Ranges.Select(r =>
+        (BsonValue)new BsonArray(new BsonValue(unchecked((long)r.From)), new BsonValue(unchecked((long)r.To)))));
+
+    private static SeqRanges ReadSeqRanges(BsonValue ranges) =>
+        SeqRanges.From(ranges.AsArray.Select(r => (unchecked((ulong)r.AsArray[0].AsInt64), unchecked((ulong)r.AsArray[1].AsInt64))));
+
+    /// <summary>
+    /// The dedupe state: "buf" (current buffer id) and "streams" (per buffer id: epoch and seq ranges). A document
+    /// written before buffer ids has only "ep" and "seqs": the legacy stream. "seqs" keeps the legacy stream's ranges.
+    /// </summary>
+    private static void ReadStreams(BsonDocument doc, GatewayState state)
+    {
+        var streams = new Dictionary<string, BufferStream>(StringComparer.Ordinal);
+        if (doc["streams"].IsArray)
+        {
+            foreach (var stream in doc["streams"].AsArray)
+            {
+                streams[stream["id"].AsString] = new BufferStream { Epoch = unchecked((ulong)stream["ep"].AsInt64), Seqs = ReadSeqRanges(stream["seqs"]) };
+            }
+
+            state.Restore(doc["buf"].AsString, streams);
+            return;
+        }
+
+        streams[string.Empty] = new BufferStream { Epoch = unchecked((ulong)doc["ep"].AsInt64), Seqs = ReadSeqRanges(doc["seqs"]) };
+        state.Restore(string.Empty, streams);
+    }
 
     private static BsonDocument ToDocument(GatewayState state) => new()
     {
@@ -245,8 +303,14 @@ internal sealed class LiteDbReadingStore : IReadingStore
         ["br"] = state.BatchesReceived,
         ["span"] = state.MaxBatchSpanMs,
         ["sw"] = state.SoftwareVersion,
-        ["seqs"] = new BsonArray(state.CommittedSeqs.Ranges.Select(r =>
-            (BsonValue)new BsonArray(new BsonValue(unchecked((long)r.From)), new BsonValue(unchecked((long)r.To))))),
+        ["seqs"] = ToDocument(state.Streams.TryGetValue(string.Empty, out var legacy) ? legacy.Seqs : new SeqRanges()),
+        ["buf"] = state.BufferId,
+        ["streams"] = new BsonArray(state.Streams.Select(s => (BsonValue)new BsonDocument
+        {
+            ["id"] = s.Key,
+            ["ep"] = unchecked((long)s.Value.Epoch),
+            ["seqs"] = ToDocument(s.Value.Seqs),
+        })),
     };
 
     private static BsonDocument ToDocument(CataloguePoint point) => new()
