@@ -21,7 +21,7 @@ public sealed class BufferReplacementTests(ITestOutputHelper log)
         await WaitForStatusAsync(city, s => s["central"].Long("readingsAcked") > 0, "the first run acknowledged");
         Assert.Equal(0, await city.Edge!.StopAsync());
         city.StartEdge(periodMs: 100);
-        var oldStatus = await WaitForStatusAsync(city, s => s["buffer"].Long("lastSeq") >= 20, "20 batches on the first buffer");
+        var oldStatus = await WaitForStatusAsync(city, s => s["buffer"].Long("lastSeq") >= 12, "12 batches on the first buffer");
         Assert.Equal(0, await city.Edge!.StopAsync());
         var oldGateway = await Eventually.ReturnsAsync(async () =>
         {
