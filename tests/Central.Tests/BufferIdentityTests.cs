@@ -159,6 +159,14 @@ public sealed class BufferIdentityTests
         await rig.SendAsync(Birth(BufferB, 2), Birth(BufferB, 1));
         Assert.Single(rig.Store.Events);
         Assert.Equal(1, rig.Stats.Rejected()[IngestWorker.ReasonStaleBirth]);
+
+        // A resent birth of the earlier buffer does not take over; that buffer started again (newer epoch) does.
+        await rig.SendAsync(Birth(BufferA, 7));
+        Assert.Equal(2, rig.Stats.Rejected()[IngestWorker.ReasonStaleBirth]);
+        Assert.Equal(BufferB, rig.State.BufferId);
+        await rig.SendAsync(Birth(BufferA, 8));
+        Assert.Equal((BufferA, 8UL), (rig.State.BufferId, rig.State.Epoch));
+        Assert.Single(rig.Store.Events);
     }
 
     [Fact]

@@ -109,8 +109,8 @@ public sealed class BufferStreamStoreTests
 
         await Birth(BufferA, 9);
         await Data(BufferA, 9, 1);
-        await Data(BufferA, 9, 2);
         Assert.Equal([1UL], (await gateway.NextAckAsync()).CommittedSeqs);
+        await Data(BufferA, 9, 2);
         Assert.Equal([2UL], (await gateway.NextAckAsync()).CommittedSeqs);
 
         await Birth(BufferB, 1);

@@ -359,10 +359,12 @@ internal sealed partial class IngestWorker : BackgroundService
         var pending = context.Get(gatewayId, registry);
         var state = pending.State;
 
-        // Epochs count within one buffer: a new buffer's birth is never stale, whatever its epoch.
-        if (state.Streams.TryGetValue(birth.BufferId, out var known) && birth.Epoch < known.Epoch)
+        // Epochs count within one buffer: a new buffer's birth is never stale, whatever its epoch. A birth of an
+        // earlier buffer takes over again only with a newer epoch (that buffer was started again), not as a resend.
+        if (state.Streams.TryGetValue(birth.BufferId, out var known)
+            && (birth.Epoch < known.Epoch || (birth.Epoch == known.Epoch && known.Epoch != 0 && !string.Equals(birth.BufferId, state.BufferId, StringComparison.Ordinal))))
         {
-            Reject(ReasonStaleBirth, gatewayId, message, $"epoch {birth.Epoch} is older than {known.Epoch}, the last of buffer '{birth.BufferId}'");
+            Reject(ReasonStaleBirth, gatewayId, message, $"epoch {birth.Epoch} is not newer than {known.Epoch}, the last of buffer '{birth.BufferId}' (current buffer '{state.BufferId}')");
             return;
         }
 
