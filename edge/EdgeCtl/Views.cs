@@ -19,7 +19,7 @@ internal static class StatusView
         if (status.TryGetProperty("buffer", out var buffer))
         {
             output.WriteLine($"buffer    {Text(buffer, "batchesWaiting")} batches / {Text(buffer, "readingsWaiting")} readings waiting, oldest {Text(buffer, "oldestWaitingAgeSeconds")} s");
-            output.WriteLine($"          {Text(buffer, "bytesUsed")} of {Text(buffer, "maxBytes")} bytes, lifetime buffered {Text(buffer, "readingsBuffered")}, dropped {Text(buffer, "readingsDropped")}, last seq {Text(buffer, "lastSeq")}");
+            output.WriteLine($"          {Text(buffer, "bytesUsed")} of {Text(buffer, "maxBytes")} bytes, lifetime buffered {Text(buffer, "readingsBuffered")}, dropped {Text(buffer, "readingsDropped")}, last seq {Text(buffer, "lastSeq")} (buffer id {Text(buffer, "bufferId")})");
         }
 
         if (status.TryGetProperty("devices", out var devices) && devices.ValueKind == JsonValueKind.Array)

@@ -4,8 +4,8 @@ using ZstdSharp;
 
 namespace City.Contract;
 
-/// <summary>What identifies a batch, apart from its readings.</summary>
-public sealed record BatchHeader(string GatewayId, ulong Epoch, ulong Seq, long CreatedUnixMs, BatchKind Kind = BatchKind.Telemetry);
+/// <summary>What identifies a batch, apart from its readings. An empty <paramref name="BufferId"/> makes a legacy batch (see docs/contract.md).</summary>
+public sealed record BatchHeader(string GatewayId, ulong Epoch, ulong Seq, long CreatedUnixMs, BatchKind Kind = BatchKind.Telemetry, string BufferId = "");
 
 /// <summary>Why a payload was refused. <see cref="ContractErrors.Reason"/> gives the name used in counters and logs.</summary>
 public enum ContractError
@@ -20,6 +20,8 @@ public enum ContractError
     TooLarge,
     InconsistentSeries,
     CountMismatch,
+    BadChecksum,
+    InvalidBufferId,
 }
 
 public static class ContractErrors
@@ -36,6 +38,8 @@ public static class ContractErrors
         ContractError.TooLarge => "too-large",
         ContractError.InconsistentSeries => "inconsistent-series",
         ContractError.CountMismatch => "count-mismatch",
+        ContractError.BadChecksum => "bad-checksum",
+        ContractError.InvalidBufferId => "invalid-buffer-id",
         _ => error.ToString(),
     };
 }
@@ -75,6 +79,7 @@ public static class BatchCodec
             CreatedUnixMs = header.CreatedUnixMs,
             Kind = header.Kind,
             ReadingCount = (uint)readings.Count,
+            BufferId = header.BufferId ?? string.Empty,
         };
         if (bodyBytes.Length >= compressionThreshold)
         {
@@ -83,11 +88,13 @@ public static class BatchCodec
             if (compressed.Length < bodyBytes.Length)
             {
                 batch.Compression = Compression.Zstd;
+                batch.BodyCrc32C = Crc32C.Compute(compressed);
                 batch.Body = ByteString.CopyFrom(compressed);
                 return batch;
             }
         }
 
+        batch.BodyCrc32C = Crc32C.Compute(bodyBytes);
         batch.Body = UnsafeByteOperations.UnsafeWrap(bodyBytes);
         return batch;
     }
@@ -190,16 +197,31 @@ public static class BatchCodec
             return false;
         }
 
+        if (parsed.BufferId.Length > 0 && !BufferIds.IsValid(parsed.BufferId))
+        {
+            error = ContractError.InvalidBufferId;
+            return false;
+        }
+
         batch = parsed;
         error = ContractError.None;
         return true;
     }
 
-    /// <summary>Decompresses and checks the body: every series consistent, the reading count as announced.</summary>
+    /// <summary>
+    /// Checks the body's checksum (required with a buffer id, optional on a legacy batch), then decompresses and checks
+    /// it: every series consistent, the reading count as announced.
+    /// </summary>
     public static bool TryDecodeBody(Batch batch, out Readings readings, out ContractError error)
     {
         ArgumentNullException.ThrowIfNull(batch);
         readings = null!;
+        if (batch.HasBodyCrc32C ? Crc32C.Compute(batch.Body.Span) != batch.BodyCrc32C : batch.BufferId.Length > 0)
+        {
+            error = ContractError.BadChecksum;
+            return false;
+        }
+
         ReadOnlySpan<byte> body;
         switch (batch.Compression)
         {

@@ -63,6 +63,8 @@ public sealed class IngestWorkerTests
 
         public IEnumerable<StoredBatch> FindEventBatches(string gatewayId, long fromUnixMs, long toUnixMs, long maxBatchSpanMs) => [];
 
+        public IEnumerable<CentralEvent> FindCentralEvents(string gatewayId, long fromUnixMs, long toUnixMs) => [];
+
         public void Dispose()
         {
         }

@@ -33,7 +33,7 @@ public sealed class StoreDamageTests(ITestOutputHelper output)
                 var batch = BatchCodec.Encode(new BatchHeader(gateway, 1, seq, 0), readings);
                 state.CommittedSeqs.Add(seq);
                 var commit = new CommitSet();
-                commit.Batches.Add(new StoredBatch(gateway, seq, 1, BatchKind.Telemetry, readings[0].TimestampUnixMs, readings[^1].TimestampUnixMs, readings.Count, batch.Compression, batch.Body.ToByteArray(), 0));
+                commit.Batches.Add(new StoredBatch(gateway, seq, 1, BatchKind.Telemetry, readings[0].TimestampUnixMs, readings[^1].TimestampUnixMs, readings.Count, batch.Compression, batch.Body.ToByteArray(), 0) { BodyCrc32C = batch.BodyCrc32C });
                 commit.Gateways.Add(new GatewayChange(state.Clone(), CatalogueChanged: seq == 1, LatestChanged: false));
                 store.Commit(commit);
             }

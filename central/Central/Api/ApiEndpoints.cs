@@ -20,6 +20,7 @@ internal static class ApiEndpoints
     public const int MaxHistoryLimit = 1_000_000;
     public const int DefaultEventsLimit = 1_000;
     public const int MaxEventsLimit = 100_000;
+    private const string CentralEventDevice = "$central";
     private static readonly TimeSpan DefaultHistorySpan = TimeSpan.FromHours(1);
 
     public static IEndpointRouteBuilder MapCentralApi(this IEndpointRouteBuilder app)
@@ -63,7 +64,8 @@ internal static class ApiEndpoints
             g.BatchesReceived,
             g.CommittedSeqs.ToString(),
             g.Catalogue.Count,
-            g.SoftwareVersion)));
+            g.SoftwareVersion,
+            g.BufferId)));
 
     private static IResult Latest(string? gateway, GatewayRegistry registry)
     {
@@ -240,17 +242,21 @@ internal static class ApiEndpoints
         }
 
         var found = new List<(GatewayState Gateway, Reading Reading, CataloguePoint? Point)>();
+        var centralEvents = new List<CentralEvent>();
         try
         {
             CollectEvents(store, gateways, fromMs, toMs, found);
+            foreach (var state in gateways)
+            {
+                centralEvents.AddRange(store.FindCentralEvents(state.Id, fromMs, toMs));
+            }
         }
         catch (StoreFaultException exception)
         {
             return StoreError(exception);
         }
 
-        var ordered = found.OrderBy(e => e.Reading.TimestampUnixMs).ThenBy(e => e.Gateway.Id, StringComparer.Ordinal).ToList();
-        var events = ordered.Take(limit).Select(e => new EventResponse(
+        var all = found.Select(e => (e.Gateway.Id, e.Reading.TimestampUnixMs, Event: new EventResponse(
             e.Gateway.Id,
             JsonValues.CalendarTime(e.Reading.TimestampUnixMs),
             e.Point?.Id,
@@ -258,7 +264,14 @@ internal static class ApiEndpoints
             e.Point?.Device ?? string.Empty,
             JsonValues.Value(e.Reading.Value),
             JsonValues.Quality(e.Reading.Quality),
-            JsonValues.RawTimeIfNotCalendar(e.Reading.TimestampUnixMs))).ToList();
+            JsonValues.RawTimeIfNotCalendar(e.Reading.TimestampUnixMs)))).ToList();
+
+        // Central's own events (a gateway started a new buffer): alias 0, device "$central".
+        all.AddRange(centralEvents.Select(e => (e.GatewayId, e.TimestampUnixMs,
+            new EventResponse(e.GatewayId, JsonValues.Time(e.TimestampUnixMs), e.Point, 0, CentralEventDevice, e.Text, JsonValues.Quality(Quality.Good)))));
+
+        var ordered = all.OrderBy(e => e.TimestampUnixMs).ThenBy(e => e.Id, StringComparer.Ordinal).ToList();
+        var events = ordered.Take(limit).Select(e => e.Event).ToList();
         return Results.Ok(new EventsResponse(JsonValues.Time(fromMs), JsonValues.Time(toMs), ordered.Count > limit, events));
     }
 

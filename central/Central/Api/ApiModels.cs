@@ -16,7 +16,8 @@ internal sealed record GatewayResponse(
     long BatchesReceived,
     string CommittedSeqs,
     int Points,
-    string SoftwareVersion);
+    string SoftwareVersion,
+    string BufferId);
 
 internal sealed record LatestResponse(
     string? Id,

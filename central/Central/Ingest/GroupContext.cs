@@ -19,6 +19,9 @@ internal sealed class GroupContext(long nowUnixMs)
 
     public List<StoredBatch> Batches { get; } = [];
 
+    /// <summary>Central's own events (a new buffer), stored in the same transaction.</summary>
+    public List<CentralEvent> Events { get; } = [];
+
     /// <summary>The group's copy of a gateway, made from the published state (or new) at first use.</summary>
     public PendingGateway Get(string gatewayId, GatewayRegistry registry)
     {
@@ -36,6 +39,7 @@ internal sealed class GroupContext(long nowUnixMs)
     {
         var commit = new CommitSet();
         commit.Batches.AddRange(Batches);
+        commit.Events.AddRange(Events);
         foreach (var pending in Pending.Values)
         {
             if (pending.Dirty || pending.CatalogueChanged || pending.LatestChanged)

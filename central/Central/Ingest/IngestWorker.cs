@@ -230,7 +230,8 @@ internal sealed partial class IngestWorker : BackgroundService
         var pending = context.Get(gatewayId, registry);
         var state = pending.State;
         state.LastSeenUnixMs = context.NowUnixMs;
-        if (state.CommittedSeqs.Contains(batch.Seq))
+        var stream = StreamFor(batch.BufferId, pending, context);
+        if (stream.Seqs.Contains(batch.Seq))
         {
             pending.DuplicateBatches++;
             pending.DuplicateReadings += batch.ReadingCount;
@@ -260,7 +261,7 @@ internal sealed partial class IngestWorker : BackgroundService
             outOfWindowLog.Flagged(gatewayId, batch.Seq, outOfWindow);
         }
 
-        state.CommittedSeqs.Add(batch.Seq);
+        stream.Seqs.Add(batch.Seq);
         state.BatchesReceived++;
         state.ReadingsReceived += batch.ReadingCount;
         state.MaxBatchSpanMs = Math.Max(state.MaxBatchSpanMs, tMax - tMin);
@@ -275,10 +276,12 @@ internal sealed partial class IngestWorker : BackgroundService
             (int)batch.ReadingCount,
             batch.Compression,
             batch.Body.ToByteArray(),
-            context.NowUnixMs)
+            context.NowUnixMs,
+            batch.BufferId)
         {
             OutOfWindowDays = outOfWindow.Any ? outOfWindow.Days() : [],
             OutOfWindowAnyDay = outOfWindow.OnAnyDay,
+            BodyCrc32C = batch.HasBodyCrc32C ? batch.BodyCrc32C : Crc32C.Compute(batch.Body.Span),
         });
         pending.AcceptedBatches++;
         pending.AcceptedReadings += batch.ReadingCount;
@@ -394,13 +397,25 @@ internal sealed partial class IngestWorker : BackgroundService
             return;
         }
 
-        var pending = context.Get(gatewayId, registry);
-        var state = pending.State;
-        if (state.HasBirth && birth.Epoch < state.Epoch)
+        if (birth.BufferId.Length > 0 && !BufferIds.IsValid(birth.BufferId))
         {
-            Reject(ReasonStaleBirth, gatewayId, message, $"epoch {birth.Epoch} is older than the current {state.Epoch}");
+            Reject(ContractError.InvalidBufferId.Reason(), gatewayId, message, $"the birth says buffer '{birth.BufferId}'");
             return;
         }
+
+        var pending = context.Get(gatewayId, registry);
+        var state = pending.State;
+
+        // Epochs count within one buffer: a new buffer's birth is never stale, whatever its epoch. A birth of an
+        // earlier buffer takes over again only with a newer epoch (that buffer was started again), not as a resend.
+        if (state.Streams.TryGetValue(birth.BufferId, out var known)
+            && (birth.Epoch < known.Epoch || (birth.Epoch == known.Epoch && known.Epoch != 0 && !string.Equals(birth.BufferId, state.BufferId, StringComparison.Ordinal))))
+        {
+            Reject(ReasonStaleBirth, gatewayId, message, $"epoch {birth.Epoch} is not newer than {known.Epoch}, the last of buffer '{birth.BufferId}' (current buffer '{state.BufferId}')");
+            return;
+        }
+
+        StreamFor(birth.BufferId, pending, context);
 
         if (!state.Catalogue.SequenceEqual(catalogue))
         {
@@ -408,7 +423,7 @@ internal sealed partial class IngestWorker : BackgroundService
             pending.CatalogueChanged = true;
         }
 
-        state.Epoch = birth.Epoch;
+        state.SwitchTo(birth.BufferId, birth.Epoch);
         state.HasBirth = true;
         state.Online = true;
         state.SoftwareVersion = birth.SoftwareVersion;
@@ -444,10 +459,10 @@ internal sealed partial class IngestWorker : BackgroundService
         }
 
         var pending = context.Get(gatewayId, registry);
-        if (death.Epoch != pending.State.Epoch)
+        if (death.Epoch != pending.State.Epoch || !string.Equals(death.BufferId, pending.State.BufferId, StringComparison.Ordinal))
         {
-            // The late will of an older session must not hide the live one.
-            LogStaleDeath(logger, gatewayId, death.Epoch, pending.State.Epoch);
+            // The late will of an older session (or of a replaced buffer) must not hide the live one.
+            LogStaleDeath(logger, gatewayId, death.BufferId, death.Epoch, pending.State.BufferId, pending.State.Epoch);
             return;
         }
 
@@ -571,6 +586,6 @@ internal sealed partial class IngestWorker : BackgroundService
     [LoggerMessage(Level = LogLevel.Information, Message = "Death of {Gateway} (epoch {Epoch}): offline")]
     private static partial void LogDeath(ILogger logger, string gateway, ulong epoch);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Death of {Gateway} ignored: epoch {Epoch} is not the current {Current}")]
-    private static partial void LogStaleDeath(ILogger logger, string gateway, ulong epoch, ulong current);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Death of {Gateway} ignored: buffer '{BufferId}' epoch {Epoch} is not the current buffer '{CurrentBufferId}' epoch {Current}")]
+    private static partial void LogStaleDeath(ILogger logger, string gateway, string bufferId, ulong epoch, string currentBufferId, ulong current);
 }

@@ -10,6 +10,22 @@ internal sealed record CataloguePoint(uint Alias, string Id, string Unit, PointT
 internal readonly record struct LatestValue(uint Alias, long TimestampUnixMs, PointValue Value, Quality Quality);
 
 /// <summary>
+/// The dedupe state of one buffer of a gateway: its committed seqs, and the epoch of its last accepted birth
+/// (0 while only batches were seen). Seq and epoch count within one buffer id.
+/// </summary>
+internal sealed class BufferStream
+{
+    public ulong Epoch { get; set; }
+
+    public SeqRanges Seqs { get; init; } = new();
+
+    /// <summary>The last committed seq, 0 when none.</summary>
+    public ulong LastSeq => Seqs.Count == 0 ? 0 : Seqs.Ranges[^1].To;
+
+    public BufferStream Clone() => new() { Epoch = Epoch, Seqs = Seqs.Clone() };
+}
+
+/// <summary>
 /// What central knows about a gateway. Instances are immutable once published in the
 /// <see cref="GatewayRegistry"/>: the ingest worker changes a copy and swaps it in after its commit.
 /// </summary>
@@ -18,11 +34,20 @@ internal sealed class GatewayState
     public GatewayState(string id)
     {
         Id = id;
+        Streams = new Dictionary<string, BufferStream>(StringComparer.Ordinal) { [string.Empty] = new() };
     }
 
     public string Id { get; }
 
-    public ulong Epoch { get; set; }
+    /// <summary>The buffer id of the gateway's current stream (its last accepted birth, or its newest buffer); empty: the legacy stream.</summary>
+    public string BufferId { get; private set; } = string.Empty;
+
+    /// <summary>The current stream's epoch.</summary>
+    public ulong Epoch
+    {
+        get => Streams[BufferId].Epoch;
+        set => Streams[BufferId].Epoch = value;
+    }
 
     public bool Online { get; set; }
 
@@ -40,7 +65,11 @@ internal sealed class GatewayState
 
     public string SoftwareVersion { get; set; } = string.Empty;
 
-    public SeqRanges CommittedSeqs { get; set; } = new();
+    /// <summary>Dedupe state per buffer id ("" for batches without one); always holds the current stream.</summary>
+    public Dictionary<string, BufferStream> Streams { get; private set; }
+
+    /// <summary>The current stream's committed seqs.</summary>
+    public SeqRanges CommittedSeqs => Streams[BufferId].Seqs;
 
     public IReadOnlyList<CataloguePoint> Catalogue { get; set; } = [];
 
@@ -49,7 +78,8 @@ internal sealed class GatewayState
     /// <summary>A copy the worker may change; collections are copied when it changes them.</summary>
     public GatewayState Clone() => new(Id)
     {
-        Epoch = Epoch,
+        BufferId = BufferId,
+        Streams = Streams.ToDictionary(s => s.Key, s => s.Value.Clone(), StringComparer.Ordinal),
         Online = Online,
         HasBirth = HasBirth,
         LastSeenUnixMs = LastSeenUnixMs,
@@ -57,10 +87,38 @@ internal sealed class GatewayState
         BatchesReceived = BatchesReceived,
         MaxBatchSpanMs = MaxBatchSpanMs,
         SoftwareVersion = SoftwareVersion,
-        CommittedSeqs = CommittedSeqs.Clone(),
         Catalogue = Catalogue,
         Latest = Latest,
     };
+
+    /// <summary>The stream of a buffer id, added (empty) when central has not seen it yet.</summary>
+    public BufferStream StreamOf(string bufferId, out bool isNew)
+    {
+        isNew = !Streams.TryGetValue(bufferId, out var stream);
+        if (stream is null)
+        {
+            stream = new BufferStream();
+            Streams.Add(bufferId, stream);
+        }
+
+        return stream;
+    }
+
+    /// <summary>Makes a buffer id's stream the current one (added if new) and sets its epoch.</summary>
+    public void SwitchTo(string bufferId, ulong epoch)
+    {
+        StreamOf(bufferId, out _).Epoch = epoch;
+        BufferId = bufferId;
+    }
+
+    /// <summary>Restores the current stream and every stream's state (from the store).</summary>
+    public void Restore(string bufferId, Dictionary<string, BufferStream> streams)
+    {
+        ArgumentNullException.ThrowIfNull(streams);
+        streams.TryAdd(bufferId, new BufferStream());
+        Streams = streams;
+        BufferId = bufferId;
+    }
 
     public CataloguePoint? FindPoint(string point)
     {

@@ -18,7 +18,8 @@ internal sealed record StoredBatch(
     int ReadingCount,
     Compression Compression,
     byte[] Body,
-    long ReceivedUnixMs)
+    long ReceivedUnixMs,
+    string BufferId = "")
 {
     private const long MsPerDay = 86_400_000;
 
@@ -27,6 +28,9 @@ internal sealed record StoredBatch(
 
     /// <summary>Flagged readings on too many days to list: every history query of the gateway reads this batch.</summary>
     public bool OutOfWindowAnyDay { get; init; }
+
+    /// <summary>CRC-32C of <see cref="Body"/> as received (null for batches stored before central kept it): the verifier checks it.</summary>
+    public uint? BodyCrc32C { get; init; }
 
     /// <summary>The body holds flagged readings, which may lie before <see cref="TMinUnixMs"/>.</summary>
     public bool HasOutOfWindowReadings => OutOfWindowAnyDay || OutOfWindowDays.Count > 0;
@@ -38,6 +42,9 @@ internal sealed record StoredBatch(
     public bool IsOutOfWindow(long unixMs) => unixMs < TMinUnixMs || unixMs > TMaxUnixMs;
 }
 
+/// <summary>An event central itself records about a gateway (a new buffer), served by /api/v1/events with the edges' events.</summary>
+internal sealed record CentralEvent(string GatewayId, long TimestampUnixMs, string Point, string Text);
+
 /// <summary>A gateway whose state changed in a commit; the flags say which of its large parts to rewrite.</summary>
 internal sealed record GatewayChange(GatewayState State, bool CatalogueChanged, bool LatestChanged);
 
@@ -48,7 +55,10 @@ internal sealed class CommitSet
 
     public List<GatewayChange> Gateways { get; } = [];
 
-    public bool IsEmpty => Batches.Count == 0 && Gateways.Count == 0;
+    /// <summary>Central's own events (a new buffer), stored in the same transaction.</summary>
+    public List<CentralEvent> Events { get; } = [];
+
+    public bool IsEmpty => Batches.Count == 0 && Gateways.Count == 0 && Events.Count == 0;
 
     /// <summary>One set per gateway, each holding that gateway's batches and state changes.</summary>
     public IReadOnlyList<(string GatewayId, CommitSet Part)> SplitByGateway()
@@ -73,6 +83,11 @@ internal sealed class CommitSet
         foreach (var change in Gateways)
         {
             PartOf(change.State.Id).Gateways.Add(change);
+        }
+
+        foreach (var centralEvent in Events)
+        {
+            PartOf(centralEvent.GatewayId).Events.Add(centralEvent);
         }
 
         return [.. parts.Select(p => (p.Key, p.Value))];
@@ -110,4 +125,7 @@ internal interface IReadingStore : IDisposable
 
     /// <summary>As <see cref="FindBatches"/>, but only the gateway's EVENTS batches, without reading its telemetry.</summary>
     IEnumerable<StoredBatch> FindEventBatches(string gatewayId, long fromUnixMs, long toUnixMs, long maxBatchSpanMs);
+
+    /// <summary>Central's own events about a gateway with a timestamp in [from, to], oldest first.</summary>
+    IEnumerable<CentralEvent> FindCentralEvents(string gatewayId, long fromUnixMs, long toUnixMs);
 }

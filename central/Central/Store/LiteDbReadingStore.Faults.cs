@@ -26,7 +26,8 @@ internal sealed partial class LiteDbReadingStore
         ILiteCollection<BsonDocument> Gateways,
         ILiteCollection<BsonDocument> Catalogues,
         ILiteCollection<BsonDocument> Latest,
-        ILiteCollection<BsonDocument> OutOfWindow);
+        ILiteCollection<BsonDocument> OutOfWindow,
+        ILiteCollection<BsonDocument> Events);
 
     private static Handles Open(string file)
     {
@@ -38,7 +39,9 @@ internal sealed partial class LiteDbReadingStore
             batches.EnsureIndex("ek", "$.ek");
             var outOfWindow = database.GetCollection(OutOfWindowCollection, BsonAutoId.Int64);
             outOfWindow.EnsureIndex("k", "$.k");
-            return new Handles(database, batches, database.GetCollection(GatewaysCollection), database.GetCollection(CataloguesCollection), database.GetCollection(LatestCollection), outOfWindow);
+            var events = database.GetCollection(EventsCollection, BsonAutoId.Int64);
+            events.EnsureIndex("k", "$.k");
+            return new Handles(database, batches, database.GetCollection(GatewaysCollection), database.GetCollection(CataloguesCollection), database.GetCollection(LatestCollection), outOfWindow, events);
         }
         catch
         {
@@ -52,6 +55,12 @@ internal sealed partial class LiteDbReadingStore
 
     public IEnumerable<StoredBatch> FindEventBatches(string gatewayId, long fromUnixMs, long toUnixMs, long maxBatchSpanMs) =>
         Find("ek", gatewayId, fromUnixMs, toUnixMs, maxBatchSpanMs);
+
+    public IEnumerable<CentralEvent> FindCentralEvents(string gatewayId, long fromUnixMs, long toUnixMs) =>
+        Read("reading central events of " + gatewayId, h => h.Events
+            .Find(Query.Between("k", Key(gatewayId, fromUnixMs), Key(gatewayId, toUnixMs)))
+            .Select(doc => new CentralEvent(doc["gw"].AsString, doc["t"].AsInt64, doc["p"].AsString, doc["text"].AsString))
+            .ToList());
 
     private T Read<T>(string operation, Func<Handles, T> read)
     {

@@ -9,7 +9,7 @@ namespace City.Central.Store;
 /// <summary>
 /// LiteDB (direct connection) store: one document per accepted batch with its body as received,
 /// indexed by gateway + first timestamp; one small document per gateway (counters, epoch, seq ranges),
-/// its catalogue and its latest values in two more collections.
+/// its catalogue and its latest values in two more collections; central's own events (a new buffer) in one more.
 /// </summary>
 internal sealed partial class LiteDbReadingStore : IReadingStore
 {
@@ -20,6 +20,7 @@ internal sealed partial class LiteDbReadingStore : IReadingStore
     internal const string CataloguesCollection = "catalogues";
     internal const string LatestCollection = "latest";
     internal const string OutOfWindowCollection = "outofwindow";
+    internal const string EventsCollection = "events";
 
     /// <summary>The key suffix of a batch whose flagged readings fall on too many days to list: read for every range.</summary>
     private const string AnyDaySuffix = "|*";
@@ -65,7 +66,6 @@ internal sealed partial class LiteDbReadingStore : IReadingStore
         {
             var state = new GatewayState(doc["_id"].AsString)
             {
-                Epoch = unchecked((ulong)doc["ep"].AsInt64),
                 Online = doc["on"].AsBoolean,
                 HasBirth = doc["birth"].AsBoolean,
                 LastSeenUnixMs = doc["seen"].AsInt64,
@@ -73,8 +73,8 @@ internal sealed partial class LiteDbReadingStore : IReadingStore
                 BatchesReceived = doc["br"].AsInt64,
                 MaxBatchSpanMs = doc["span"].AsInt64,
                 SoftwareVersion = doc["sw"].AsString ?? string.Empty,
-                CommittedSeqs = SeqRanges.From(doc["seqs"].AsArray.Select(r => (unchecked((ulong)r.AsArray[0].AsInt64), unchecked((ulong)r.AsArray[1].AsInt64)))),
             };
+            ReadStreams(doc, state);
             var catalogue = catalogues.FindById(state.Id);
             if (catalogue is not null)
             {
@@ -189,6 +189,11 @@ internal sealed partial class LiteDbReadingStore : IReadingStore
             IndexOutOfWindow(h, commit.Batches, documents);
         }
 
+        if (commit.Events.Count > 0)
+        {
+            h.Events.Insert(commit.Events.Select(ToDocument));
+        }
+
         foreach (var change in commit.Gateways)
         {
             h.Gateways.Upsert(ToDocument(change.State));
@@ -295,6 +300,16 @@ internal sealed partial class LiteDbReadingStore : IReadingStore
             doc["ek"] = doc["k"];
         }
 
+        if (batch.BufferId.Length > 0)
+        {
+            doc["buf"] = batch.BufferId;
+        }
+
+        if (batch.BodyCrc32C is { } crc)
+        {
+            doc["crc"] = (long)crc;
+        }
+
         if (batch.HasOutOfWindowReadings)
         {
             doc["ow"] = batch.OutOfWindowAnyDay ? new BsonArray() : new BsonArray(batch.OutOfWindowDays.Select(d => new BsonValue(d)));
@@ -315,13 +330,56 @@ internal sealed partial class LiteDbReadingStore : IReadingStore
             doc["n"].AsInt32,
             (Compression)doc["c"].AsInt32,
             doc["body"].AsBinary,
-            doc["rx"].AsInt64);
+            doc["rx"].AsInt64,
+            doc["buf"].IsString ? doc["buf"].AsString : string.Empty);
+
+        if (doc["crc"].IsInt64)
+        {
+            batch = batch with { BodyCrc32C = unchecked((uint)doc["crc"].AsInt64) };
+        }
 
         // "ow": the days of the flagged readings, an empty array for "any day".
         var days = doc["ow"];
         return days.IsArray
             ? batch with { OutOfWindowDays = [.. days.AsArray.Select(d => d.AsInt64)], OutOfWindowAnyDay = days.AsArray.Count == 0 }
             : batch;
+    }
+
+    private static BsonDocument ToDocument(CentralEvent centralEvent) => new()
+    {
+        ["k"] = Key(centralEvent.GatewayId, centralEvent.TimestampUnixMs),
+        ["gw"] = centralEvent.GatewayId,
+        ["t"] = centralEvent.TimestampUnixMs,
+        ["p"] = centralEvent.Point,
+        ["text"] = centralEvent.Text,
+    };
+
+    private static BsonArray ToDocument(SeqRanges seqs) => new(seqs.Ranges.Select(r =>
+        (BsonValue)new BsonArray(new BsonValue(unchecked((long)r.From)), new BsonValue(unchecked((long)r.To)))));
+
+    private static SeqRanges ReadSeqRanges(BsonValue ranges) =>
+        SeqRanges.From(ranges.AsArray.Select(r => (unchecked((ulong)r.AsArray[0].AsInt64), unchecked((ulong)r.AsArray[1].AsInt64))));
+
+    /// <summary>
+    /// The dedupe state: "buf" (current buffer id) and "streams" (per buffer id: epoch and seq ranges). A document
+    /// written before buffer ids has only "ep" and "seqs": the legacy stream. "seqs" keeps the legacy stream's ranges.
+    /// </summary>
+    private static void ReadStreams(BsonDocument doc, GatewayState state)
+    {
+        var streams = new Dictionary<string, BufferStream>(StringComparer.Ordinal);
+        if (doc["streams"].IsArray)
+        {
+            foreach (var stream in doc["streams"].AsArray)
+            {
+                streams[stream["id"].AsString] = new BufferStream { Epoch = unchecked((ulong)stream["ep"].AsInt64), Seqs = ReadSeqRanges(stream["seqs"]) };
+            }
+
+            state.Restore(doc["buf"].AsString, streams);
+            return;
+        }
+
+        streams[string.Empty] = new BufferStream { Epoch = unchecked((ulong)doc["ep"].AsInt64), Seqs = ReadSeqRanges(doc["seqs"]) };
+        state.Restore(string.Empty, streams);
     }
 
     private static BsonDocument ToDocument(GatewayState state) => new()
@@ -335,8 +393,14 @@ internal sealed partial class LiteDbReadingStore : IReadingStore
         ["br"] = state.BatchesReceived,
         ["span"] = state.MaxBatchSpanMs,
         ["sw"] = state.SoftwareVersion,
-        ["seqs"] = new BsonArray(state.CommittedSeqs.Ranges.Select(r =>
-            (BsonValue)new BsonArray(new BsonValue(unchecked((long)r.From)), new BsonValue(unchecked((long)r.To))))),
+        ["seqs"] = ToDocument(state.Streams.TryGetValue(string.Empty, out var legacy) ? legacy.Seqs : new SeqRanges()),
+        ["buf"] = state.BufferId,
+        ["streams"] = new BsonArray(state.Streams.Select(s => (BsonValue)new BsonDocument
+        {
+            ["id"] = s.Key,
+            ["ep"] = unchecked((long)s.Value.Epoch),
+            ["seqs"] = ToDocument(s.Value.Seqs),
+        })),
     };
 
     private static BsonDocument ToDocument(CataloguePoint point) => new()

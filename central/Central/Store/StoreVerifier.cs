@@ -98,7 +98,7 @@ internal static class StoreVerifier
                 var gateways = database.GetCollection(LiteDbReadingStore.GatewaysCollection);
                 step = "reading the gateways, catalogues and latest values";
                 documents += LiteDbReadingStore.ReadGateways(gateways, database.GetCollection(LiteDbReadingStore.CataloguesCollection), database.GetCollection(LiteDbReadingStore.LatestCollection)).Count;
-                foreach (var name in names.Where(n => n is LiteDbReadingStore.CataloguesCollection or LiteDbReadingStore.LatestCollection or LiteDbReadingStore.OutOfWindowCollection))
+                foreach (var name in names.Where(n => n is LiteDbReadingStore.CataloguesCollection or LiteDbReadingStore.LatestCollection or LiteDbReadingStore.OutOfWindowCollection or LiteDbReadingStore.EventsCollection))
                 {
                     step = $"reading collection {name}";
                     documents += database.GetCollection(name).FindAll().LongCount();
@@ -113,6 +113,11 @@ internal static class StoreVerifier
                     {
                         cancellationToken.ThrowIfCancellationRequested();
                         var batch = LiteDbReadingStore.ReadBatch(doc);
+                        if (batch.BodyCrc32C is { } crc && City.Contract.Crc32C.Compute(batch.Body) != crc)
+                        {
+                            Add(problems, $"batch {batch.GatewayId} seq {batch.Seq} (document {doc["_id"]}): its body no longer matches the checksum it was stored with.");
+                        }
+
                         count++;
                         events += batch.Kind == City.Contract.Wire.BatchKind.Events ? 1 : 0;
                     }

@@ -74,7 +74,7 @@ public sealed partial class BatchBuffer
     private BufferMeta AddEventBatch(BufferMeta state, List<Reading> events, long now, List<ulong> seqs, ref long stored, ref long dropped, ref int evicted)
     {
         var seq = state.NextSeq;
-        var payload = BatchCodec.EncodeToBytes(new BatchHeader(GatewayId, state.Epoch, seq, now, BatchKind.Events), events);
+        var payload = BatchCodec.EncodeToBytes(Header(state, seq, now, BatchKind.Events), events);
         if (state.BytesUsed + payload.Length + EventReserveBytes > _budget.PayloadBytes)
         {
             var (batches, readingsEvicted, newState) = Evict(state, payload.Length + EventReserveBytes);
@@ -124,7 +124,7 @@ public sealed partial class BatchBuffer
 
         var seq = state.NextSeq;
         state = state with { NextSeq = seq + 1 };
-        var payload = BatchCodec.EncodeToBytes(new BatchHeader(GatewayId, state.Epoch, seq, now, BatchKind.Events), [reading]);
+        var payload = BatchCodec.EncodeToBytes(Header(state, seq, now, BatchKind.Events), [reading]);
         Insert(seq, BatchKind.Events, now, 1, payload, pointId);
         seqs.Add(seq);
         return state.Added(payload.Length, 1);

@@ -95,6 +95,9 @@ public sealed partial class BatchBuffer : IDisposable
     /// <summary>This run's epoch, bumped and persisted when the buffer was opened.</summary>
     public ulong Epoch => _state.Epoch;
 
+    /// <summary>The buffer's identity (random, created with the file, kept for its life): seq and epoch count within it.</summary>
+    public string BufferId => _state.BufferId;
+
     /// <summary>The seq the next batch will get.</summary>
     public ulong NextSeq
     {
@@ -320,7 +323,7 @@ public sealed partial class BatchBuffer : IDisposable
                     }
 
                     tail = null;
-                    var payload = BatchCodec.EncodeToBytes(new BatchHeader(GatewayId, state.Epoch, seq, created, BatchKind.Telemetry), content);
+                    var payload = BatchCodec.EncodeToBytes(Header(state, seq, created, BatchKind.Telemetry), content);
                     if (state.BytesUsed + payload.Length > _budget.PayloadBytes)
                     {
                         var (batches, readingsEvicted, newState) = Evict(state, payload.Length + EventReserveBytes);
@@ -391,7 +394,7 @@ public sealed partial class BatchBuffer : IDisposable
                 LogStoreFailed(_logger, ex, Path);
             }
 
-            return new BufferStats(s.Epoch, s.NextSeq - 1, s.BatchCount, s.PendingReadings, s.BytesUsed, MaxBytes, oldest,
+            return new BufferStats(s.BufferId, s.Epoch, s.NextSeq - 1, s.BatchCount, s.PendingReadings, s.BytesUsed, MaxBytes, oldest,
                 s.ReadingsBuffered, s.ReadingsDropped, s.BatchesAcked, s.ReadingsAcked, s.BatchesRejected, s.ReadingsRejected, _inFlight.Count);
         }
     }
@@ -548,10 +551,19 @@ public sealed partial class BatchBuffer : IDisposable
             }
 
             state = state with { Epoch = state.Epoch + 1 };
+            if (state.BufferId.Length == 0)
+            {
+                // A file written before buffer ids existed: its batches keep no id (central's legacy stream), new ones get this.
+                state = state with { BufferId = BufferIds.New() };
+            }
+
             _meta.Upsert(state.ToDocument());
             return state;
         });
     }
+
+    private BatchHeader Header(BufferMeta state, ulong seq, long created, BatchKind kind) =>
+        new(GatewayId, state.Epoch, seq, created, kind, state.BufferId);
 
     private void Insert(ulong seq, BatchKind kind, long created, int count, byte[] payload, string? tag)
     {

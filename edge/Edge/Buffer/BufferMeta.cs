@@ -6,7 +6,11 @@ namespace City.Edge.Buffer;
 /// <summary>The newest telemetry batch while it may still grow: never handed out since it was written.</summary>
 internal sealed record GrowingTail(ulong Seq, long CreatedUnixMs, List<Reading> Readings);
 
-/// <summary>The meta document: identity, sequence counters and lifetime totals, always written with the batches.</summary>
+/// <summary>
+/// The meta document: identity, sequence counters and lifetime totals, always written with the batches.
+/// <paramref name="BufferId"/> is the buffer's own identity (random, created with the file); seq and epoch count
+/// within it. Empty only when read from a file written before buffer ids existed: one is assigned at open.
+/// </summary>
 internal sealed record BufferMeta(
     string GatewayId,
     ulong Epoch,
@@ -20,9 +24,10 @@ internal sealed record BufferMeta(
     long BatchesAcked,
     long ReadingsAcked,
     long BatchesRejected,
-    long ReadingsRejected)
+    long ReadingsRejected,
+    string BufferId)
 {
-    public static BufferMeta New(string gatewayId) => new(gatewayId, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    public static BufferMeta New(string gatewayId) => new(gatewayId, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, BufferIds.New());
 
     public BufferMeta Added(int bytes, int readings) =>
         this with { BatchCount = BatchCount + 1, PendingReadings = PendingReadings + readings, BytesUsed = BytesUsed + bytes };
@@ -46,6 +51,7 @@ internal sealed record BufferMeta(
         ["readingsAcked"] = ReadingsAcked,
         ["batchesRejected"] = BatchesRejected,
         ["readingsRejected"] = ReadingsRejected,
+        ["bufferId"] = BufferId,
     };
 
     public static BufferMeta FromDocument(BsonDocument doc) => new(
@@ -61,5 +67,6 @@ internal sealed record BufferMeta(
         doc["batchesAcked"].AsInt64,
         doc["readingsAcked"].AsInt64,
         doc["batchesRejected"].AsInt64,
-        doc["readingsRejected"].AsInt64);
+        doc["readingsRejected"].AsInt64,
+        doc.TryGetValue("bufferId", out var bufferId) && bufferId.IsString ? bufferId.AsString : string.Empty);
 }

@@ -11,6 +11,7 @@ public sealed record AppendResult(IReadOnlyList<ulong> Seqs, long ReadingsStored
 
 /// <summary>Lifetime counters and current content of the buffer.</summary>
 public sealed record BufferStats(
+    string BufferId,
     ulong Epoch,
     ulong LastSeq,
     long BatchesWaiting,

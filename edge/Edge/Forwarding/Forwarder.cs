@@ -199,7 +199,7 @@ public sealed partial class Forwarder(
             .WithKeepAlivePeriod(TimeSpan.FromSeconds(_central.KeepAliveSeconds))
             .WithTimeout(TimeSpan.FromSeconds(Math.Max(5, _central.KeepAliveSeconds)))
             .WithWillTopic(Topics.Death(_gatewayId))
-            .WithWillPayload(new Death { GatewayId = _gatewayId, Epoch = buffer.Epoch }.ToByteArray())
+            .WithWillPayload(new Death { GatewayId = _gatewayId, Epoch = buffer.Epoch, BufferId = buffer.BufferId }.ToByteArray())
             .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
         if (_central.UseTls)
         {
@@ -390,6 +390,7 @@ public sealed partial class Forwarder(
         {
             GatewayId = _gatewayId,
             Epoch = buffer.Epoch,
+            BufferId = buffer.BufferId,
             TimestampUnixMs = time.GetUtcNow().ToUnixTimeMilliseconds(),
             SoftwareVersion = SoftwareVersion,
         };
@@ -404,7 +405,7 @@ public sealed partial class Forwarder(
 
     private MqttApplicationMessage DeathMessage() => new MqttApplicationMessageBuilder()
         .WithTopic(Topics.Death(_gatewayId))
-        .WithPayload(new Death { GatewayId = _gatewayId, Epoch = buffer.Epoch }.ToByteArray())
+        .WithPayload(new Death { GatewayId = _gatewayId, Epoch = buffer.Epoch, BufferId = buffer.BufferId }.ToByteArray())
         .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
         .Build();
 

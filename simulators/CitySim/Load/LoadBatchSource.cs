@@ -25,8 +25,10 @@ internal sealed class LoadBatchSource
     private long cursorUnixMs;
     private ulong nextSeq = 1;
 
-    public LoadBatchSource(string gatewayId, ulong epoch, int points, int readingsPerPoint, long firstTimestampUnixMs, int seed)
+    /// <param name="bufferId">The simulated edge's buffer id; a new random one (a fresh buffer, seqs from 1) when null.</param>
+    public LoadBatchSource(string gatewayId, ulong epoch, int points, int readingsPerPoint, long firstTimestampUnixMs, int seed, string? bufferId = null)
     {
+        BufferId = bufferId ?? BufferIds.New();
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(points);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(readingsPerPoint);
         this.gatewayId = gatewayId;
@@ -47,6 +49,8 @@ internal sealed class LoadBatchSource
 
     public int Points => signals.Length;
 
+    public string BufferId { get; }
+
     public static string PointId(int index) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Device}/p{index}");
 
     /// <summary>The catalogue: "load/p0".."load/p{N-1}", aliases 1..N, unit W, numbers.</summary>
@@ -56,6 +60,7 @@ internal sealed class LoadBatchSource
         {
             GatewayId = gatewayId,
             Epoch = epoch,
+            BufferId = BufferId,
             TimestampUnixMs = timestampUnixMs,
             SoftwareVersion = softwareVersion,
         };
@@ -95,7 +100,7 @@ internal sealed class LoadBatchSource
 
         cursorUnixMs += readingsPerPoint * 1000L;
         var seq = nextSeq++;
-        var payload = BatchCodec.EncodeToBytes(new BatchHeader(gatewayId, epoch, seq, createdUnixMs), buffer);
+        var payload = BatchCodec.EncodeToBytes(new BatchHeader(gatewayId, epoch, seq, createdUnixMs, BatchKind.Telemetry, BufferId), buffer);
         return new LoadBatch(seq, payload, buffer.Count);
     }
 }

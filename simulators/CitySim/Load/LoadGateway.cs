@@ -65,7 +65,7 @@ internal sealed class LoadGateway : IAsyncDisposable
             .WithKeepAlivePeriod(TimeSpan.FromSeconds(30))
             .WithTimeout(TimeSpan.FromSeconds(10))
             .WithWillTopic(Topics.Death(Id))
-            .WithWillPayload(new Death { GatewayId = Id, Epoch = epoch }.ToByteArray())
+            .WithWillPayload(new Death { GatewayId = Id, Epoch = epoch, BufferId = source.BufferId }.ToByteArray())
             .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
             .Build();
         try
@@ -161,7 +161,7 @@ internal sealed class LoadGateway : IAsyncDisposable
         {
             var death = new MqttApplicationMessageBuilder()
                 .WithTopic(Topics.Death(Id))
-                .WithPayload(new Death { GatewayId = Id, Epoch = epoch }.ToByteArray())
+                .WithPayload(new Death { GatewayId = Id, Epoch = epoch, BufferId = source.BufferId }.ToByteArray())
                 .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
                 .Build();
             await client.PublishAsync(death, cancellationToken).ConfigureAwait(false);
