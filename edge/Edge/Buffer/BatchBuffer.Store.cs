@@ -59,6 +59,9 @@ public sealed partial class BatchBuffer
         }
     }
 
+    /// <summary>True once this run's epoch is on disk (today: always, opening writes it).</summary>
+    public bool EnsureEpochPersisted() => true;
+
     /// <summary>The last recovery of a damaged file (at open or while running); null when there was none.</summary>
     public BufferRecoveryReport? Recovery { get; private set; }
 
