@@ -18,11 +18,13 @@ public sealed partial class BatchBuffer
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             var all = ReservedPoints().Concat(points).ToList();
+            var known = new Dictionary<string, uint>(_aliasById, StringComparer.Ordinal);
             var state = _state;
             var seqs = new List<ulong>();
             var written = TryWrite(() => InTransaction(() =>
             {
-                state = AssignAliases(_state, all);
+                // A retry after a recovery starts over from the aliases known before.
+                state = AssignAliases(_state, all, known);
                 var changed = UpsertCatalogue(all) || state.NextAlias != _state.NextAlias;
                 seqs.Clear();
                 state = AddPendingEvents(state, _time.GetUtcNow().ToUnixTimeMilliseconds(), seqs, droppedHere: false);
@@ -36,16 +38,11 @@ public sealed partial class BatchBuffer
             {
                 // A full disk: the aliases are given in memory and written with the first write that succeeds. Nothing is
                 // published before that write (the epoch waits for it too), so no alias is seen before it is on disk.
-                state = AssignAliases(_state, all);
+                state = AssignAliases(_state, all, known);
                 _unsavedCatalogue = all;
             }
 
             _state = state;
-            foreach (var point in all)
-            {
-                _aliasById[point.Id] = point.Alias;
-            }
-
             if (written)
             {
                 PendingEventsWritten();
@@ -55,21 +52,28 @@ public sealed partial class BatchBuffer
         }
     }
 
-    /// <summary>Sets each point's alias: the one it has, or the next free one (counted in the returned state).</summary>
-    private BufferMeta AssignAliases(BufferMeta state, List<PointInfo> points)
+    /// <summary>
+    /// Resets the alias table to <paramref name="known"/> and sets each point's alias: the one it has, or the next free one
+    /// (added to the table and counted in the returned state).
+    /// </summary>
+    private BufferMeta AssignAliases(BufferMeta state, List<PointInfo> points, Dictionary<string, uint> known)
     {
-        var assigned = new Dictionary<string, uint>(StringComparer.Ordinal);
+        _aliasById.Clear();
+        foreach (var (id, alias) in known)
+        {
+            _aliasById[id] = alias;
+        }
+
         foreach (var point in points)
         {
-            if (_aliasById.TryGetValue(point.Id, out var alias) || assigned.TryGetValue(point.Id, out alias))
+            if (!_aliasById.TryGetValue(point.Id, out var alias))
             {
-                point.Alias = alias;
-                continue;
+                alias = checked((uint)state.NextAlias);
+                _aliasById[point.Id] = alias;
+                state = state with { NextAlias = state.NextAlias + 1 };
             }
 
-            point.Alias = checked((uint)state.NextAlias);
-            assigned[point.Id] = point.Alias;
-            state = state with { NextAlias = state.NextAlias + 1 };
+            point.Alias = alias;
         }
 
         return state;
