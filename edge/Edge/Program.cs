@@ -136,6 +136,11 @@ public static class Program
                 logger.LogCritical("The buffer was damaged and has been salvaged: {Recovery}", recovery.Describe());
             }
 
+            if (buffer.IsDiskFull)
+            {
+                logger.LogCritical("The disk under the buffer {Path} is full: the edge runs without storing readings (they are counted as dropped) and does not connect to central until space returns and epoch {Epoch} is written", buffer.Path, buffer.Epoch);
+            }
+
             LogStarting(logger, options.GatewayId, buffer.Epoch, Forwarder.SoftwareVersion, settings.Devices.Count, socket.Path);
             await app.RunAsync().ConfigureAwait(false);
             return ExitOk;

@@ -20,6 +20,10 @@ internal static class StatusView
         {
             output.WriteLine($"buffer    {Text(buffer, "batchesWaiting")} batches / {Text(buffer, "readingsWaiting")} readings waiting, oldest {Text(buffer, "oldestWaitingAgeSeconds")} s");
             output.WriteLine($"          {Text(buffer, "bytesUsed")} of {Text(buffer, "maxBytes")} bytes, lifetime buffered {Text(buffer, "readingsBuffered")}, dropped {Text(buffer, "readingsDropped")}, last seq {Text(buffer, "lastSeq")} (buffer id {Text(buffer, "bufferId")})");
+            if (buffer.TryGetProperty("diskFull", out var diskFull) && diskFull.ValueKind == JsonValueKind.True)
+            {
+                output.WriteLine("          DISK FULL: readings are dropped (and counted) until space returns");
+            }
         }
 
         if (status.TryGetProperty("devices", out var devices) && devices.ValueKind == JsonValueKind.Array)

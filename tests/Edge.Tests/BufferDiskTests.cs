@@ -141,7 +141,7 @@ public sealed class BufferDiskTests : IDisposable
         Assert.Equal(stats.ReadingsBuffered, after.ReadingsBuffered);
     }
 
-    private static void FillUntilFree(string filler, long leaveFree)
+    internal static void FillUntilFree(string filler, long leaveFree)
     {
         var drive = new DriveInfo(Path.GetDirectoryName(filler)!);
         var size = Math.Max(0, drive.AvailableFreeSpace - leaveFree);

@@ -47,6 +47,11 @@ public sealed partial class BatchBuffer
     private bool _checkOnReopen;
     private bool _droppedCounterStale;
 
+    // Opened on a full disk: the bumped epoch (and aliases given meanwhile) are only in memory until a write succeeds.
+    private bool _epochPending;
+    private List<PointInfo>? _unsavedCatalogue;
+    private bool _newFilePending;
+
     /// <summary>True while the disk under the buffer is full: readings are counted as dropped until a retry succeeds.</summary>
     public bool IsDiskFull
     {
@@ -57,6 +62,47 @@ public sealed partial class BatchBuffer
                 return _diskFull is not null;
             }
         }
+    }
+
+    /// <summary>
+    /// True once this run's epoch is on disk. Opening writes it, except on a full disk: then it is written with the first
+    /// write that succeeds, and this tries one (when the retry delay allows) with the events kept in memory. Nothing may be
+    /// published before (central tells sessions apart by epoch: a late will of an older session must never match this one).
+    /// </summary>
+    public bool EnsureEpochPersisted()
+    {
+        var seqs = new List<ulong>();
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (!_epochPending)
+            {
+                return true;
+            }
+
+            var state = _state;
+            if (TryWrite(() => InTransaction(() =>
+            {
+                seqs.Clear();
+                state = AddPendingEvents(_state, _time.GetUtcNow().ToUnixTimeMilliseconds(), seqs, droppedHere: false);
+                _meta.Upsert(state.ToDocument());
+            })))
+            {
+                _state = state;
+                PendingEventsWritten();
+            }
+            else
+            {
+                seqs.Clear();
+            }
+        }
+
+        if (seqs.Count > 0)
+        {
+            BatchesCommitted?.Invoke();
+        }
+
+        return !_epochPending;
     }
 
     /// <summary>The last recovery of a damaged file (at open or while running); null when there was none.</summary>
@@ -226,6 +272,7 @@ public sealed partial class BatchBuffer
 
             try
             {
+                WriteDeferredStart();
                 operation();
             }
             catch (Exception ex) when (IsDamage(ex) || IsDiskFullError(ex))
@@ -267,6 +314,29 @@ public sealed partial class BatchBuffer
         }
     }
 
+    /// <summary>What a start on a full disk kept in memory (the bumped epoch, aliases given meanwhile) goes first, in its own transaction.</summary>
+    private void WriteDeferredStart()
+    {
+        if (!_epochPending && _unsavedCatalogue is null)
+        {
+            return;
+        }
+
+        var catalogue = _unsavedCatalogue;
+        InTransaction(() =>
+        {
+            if (catalogue is not null)
+            {
+                UpsertCatalogue(catalogue);
+            }
+
+            _meta.Upsert(_state.ToDocument());
+        });
+        _epochPending = false;
+        _newFilePending = false;
+        _unsavedCatalogue = null;
+    }
+
     /// <summary>Reopens a closed store when it is time to; false while the disk is (still) full.</summary>
     private bool EnsureStore()
     {
@@ -302,6 +372,12 @@ public sealed partial class BatchBuffer
         catch (Exception ex) when (IsDiskFullError(ex) || (_diskFull is not null && ex is IOException))
         {
             CloseStore();
+            if (_newFilePending)
+            {
+                // A new file cut short by the full disk holds nothing yet, and would look damaged at the next try.
+                DeleteLeftover(Path);
+            }
+
             EnterDiskFull(ex);
             return false;
         }

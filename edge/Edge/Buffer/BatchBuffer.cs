@@ -50,23 +50,40 @@ public sealed partial class BatchBuffer : IDisposable
             Directory.CreateDirectory(directory);
         }
 
-        var salvaged = OpenOrRecover();
+        _state = BufferMeta.New(gatewayId); // until the file's meta is read below
+        var dataExisted = File.Exists(path) && new FileInfo(path).Length > 0;
+        var logExisted = File.Exists(LogPathOf(path));
+        BufferMeta? salvaged;
+        try
+        {
+            salvaged = OpenOrRecover();
+        }
+        catch (Exception ex) when (IsDiskFullError(ex) && !dataExisted)
+        {
+            // A new buffer on a full disk: there is nothing to read, and the file is created when space returns.
+            CloseStore();
+            DeleteLeftover(path);
+            if (!logExisted)
+            {
+                DeleteLeftover(LogPathOf(path));
+            }
+
+            _newFilePending = true;
+            StartWithoutStore(BufferMeta.New(gatewayId) with { Epoch = 1 }, ex);
+            return;
+        }
+
         try
         {
             try
             {
-                _state = Start(gatewayId, salvaged);
+                _state = StartRun(gatewayId, salvaged);
             }
             catch (Exception ex) when (IsDamage(ex))
             {
                 // It opened and read, but cannot be written (a damaged free list, say): salvage it all the same.
                 _state = RecoverNow(ex, knownMeta: null);
-                _state = Start(gatewayId, _state);
-            }
-
-            foreach (var doc in _aliases.FindAll())
-            {
-                _aliasById[doc["_id"].AsString] = (uint)doc["alias"].AsInt64;
+                _state = StartRun(gatewayId, _state);
             }
         }
         catch
@@ -133,135 +150,6 @@ public sealed partial class BatchBuffer : IDisposable
         ArgumentException.ThrowIfNullOrEmpty(gatewayId);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxReadingsPerBatch, 1);
         return new BatchBuffer(path, maxBytes, gatewayId, time ?? TimeProvider.System, maxReadingsPerBatch);
-    }
-
-    /// <summary>
-    /// Gives every point an alias (kept if it already has one, never reused) and stores its catalogue entry.
-    /// The reserved $edge points are always part of it. Returns point id -> alias.
-    /// </summary>
-    public IReadOnlyDictionary<string, uint> SyncCatalogue(IEnumerable<PointInfo> points)
-    {
-        ArgumentNullException.ThrowIfNull(points);
-        lock (_gate)
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            var all = ReservedPoints().Concat(points).ToList();
-            var state = _state;
-            var changed = false;
-            var seqs = new List<ulong>();
-            var written = TryWrite(() => InTransaction(() =>
-            {
-                state = _state;
-                changed = false;
-                seqs.Clear();
-                foreach (var point in all)
-                {
-                    var existing = _aliases.FindById(point.Id);
-                    uint alias;
-                    if (existing is null)
-                    {
-                        alias = checked((uint)state.NextAlias);
-                        state = state with { NextAlias = state.NextAlias + 1 };
-                    }
-                    else
-                    {
-                        alias = (uint)existing["alias"].AsInt64;
-                    }
-
-                    var doc = new BsonDocument
-                    {
-                        ["_id"] = point.Id,
-                        ["alias"] = (long)alias,
-                        ["unit"] = point.Unit,
-                        ["type"] = (int)point.Type,
-                        ["device"] = point.Device,
-                        ["description"] = point.Description,
-                    };
-                    if (existing is null || !SameCatalogueEntry(existing, doc))
-                    {
-                        _aliases.Upsert(doc);
-                        changed = true;
-                    }
-
-                    point.Alias = alias;
-                }
-
-                foreach (var point in all)
-                {
-                    _aliasById[point.Id] = point.Alias;
-                }
-
-                state = AddPendingEvents(state, _time.GetUtcNow().ToUnixTimeMilliseconds(), seqs, droppedHere: false);
-                if (changed || seqs.Count > 0)
-                {
-                    _meta.Upsert(state.ToDocument());
-                }
-            }));
-
-            if (!written)
-            {
-                throw new IOException($"The buffer '{Path}' cannot store the point catalogue: the disk is full.");
-            }
-
-            _state = state;
-            PendingEventsWritten();
-            return new Dictionary<string, uint>(_aliasById, StringComparer.Ordinal);
-        }
-    }
-
-    /// <summary>Every point that ever had an alias, with its last known description (for the Birth).</summary>
-    public IReadOnlyList<PointInfo> Catalogue()
-    {
-        lock (_gate)
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            if (!EnsureStore())
-            {
-                return [];
-            }
-
-            return _aliases.FindAll()
-                .Select(doc => new PointInfo
-                {
-                    Id = doc["_id"].AsString,
-                    Alias = (uint)doc["alias"].AsInt64,
-                    Unit = doc["unit"].AsString ?? string.Empty,
-                    Type = (PointType)doc["type"].AsInt32,
-                    Device = doc["device"].AsString ?? string.Empty,
-                    Description = doc["description"].AsString ?? string.Empty,
-                })
-                .OrderBy(p => p.Alias)
-                .ToList();
-        }
-    }
-
-    /// <summary>
-    /// Declares the points whose readings are device events (a lamp failed, an alarm trap): from now on
-    /// <see cref="Append"/> puts their readings in EVENTS batches, which are sent before any telemetry and never evicted
-    /// by the size cap. Not persisted: the daemon declares them at every start, after <see cref="SyncCatalogue"/>.
-    /// </summary>
-    public void DeclareEventPoints(IEnumerable<string> pointIds)
-    {
-        ArgumentNullException.ThrowIfNull(pointIds);
-        lock (_gate)
-        {
-            foreach (var id in pointIds)
-            {
-                _eventAliases.Add(_aliasById.TryGetValue(id, out var alias)
-                    ? alias
-                    : throw new KeyNotFoundException($"Event point '{id}' has no alias; call SyncCatalogue first."));
-            }
-        }
-    }
-
-    public uint AliasOf(string pointId)
-    {
-        lock (_gate)
-        {
-            return _aliasById.TryGetValue(pointId, out var alias)
-                ? alias
-                : throw new KeyNotFoundException($"Point '{pointId}' has no alias; call SyncCatalogue first.");
-        }
     }
 
     /// <summary>
@@ -527,39 +415,60 @@ public sealed partial class BatchBuffer : IDisposable
         }
     }
 
-    private static IEnumerable<PointInfo> ReservedPoints() =>
-    [
-        new PointInfo { Id = DroppedReadingsPointId, Unit = "readings", Type = PointType.Number, Device = "$edge", Description = "Readings dropped by the buffer size cap (running total)" },
-        new PointInfo { Id = RejectedBatchesPointId, Unit = "batches", Type = PointType.Number, Device = "$edge", Description = "Batches central rejected (running total)" },
-        new PointInfo { Id = DiskFullPointId, Unit = "", Type = PointType.Text, Device = "$edge", Description = "The disk under the buffer was full (readings dropped), or has space again" },
-        new PointInfo { Id = RecoveredPointId, Unit = "", Type = PointType.Text, Device = "$edge", Description = "A damaged buffer file was moved aside and salvaged" },
-    ];
-
-    private static bool SameCatalogueEntry(BsonDocument a, BsonDocument b) =>
-        a["unit"] == b["unit"] && a["type"] == b["type"] && a["device"] == b["device"] && a["description"] == b["description"];
-
-    private BufferMeta Start(string gatewayId, BufferMeta? salvaged)
+    /// <summary>
+    /// Reads the meta and the alias table, bumps the epoch and writes it. On a full disk the bumped epoch is kept in memory
+    /// (<see cref="EnsureEpochPersisted"/>): the buffer runs in its disk-full state and writes it with its first write.
+    /// </summary>
+    private BufferMeta StartRun(string gatewayId, BufferMeta? salvaged)
     {
-        return InTransaction(() =>
+        var doc = _meta.FindById(MetaId);
+        var state = salvaged ?? (doc is null ? BufferMeta.New(gatewayId) : BufferMeta.FromDocument(doc));
+        if (!string.Equals(state.GatewayId, gatewayId, StringComparison.Ordinal))
         {
-            var doc = _meta.FindById(MetaId);
-            var state = salvaged ?? (doc is null ? BufferMeta.New(gatewayId) : BufferMeta.FromDocument(doc));
-            if (!string.Equals(state.GatewayId, gatewayId, StringComparison.Ordinal))
-            {
-                throw new BufferOwnershipException(
-                    $"The buffer file '{Path}' belongs to gateway '{state.GatewayId}', not '{gatewayId}': its batches carry that id. Move the file away (or send it with the old id) before changing Edge:GatewayId.");
-            }
+            throw new BufferOwnershipException(
+                $"The buffer file '{Path}' belongs to gateway '{state.GatewayId}', not '{gatewayId}': its batches carry that id. Move the file away (or send it with the old id) before changing Edge:GatewayId.");
+        }
 
-            state = state with { Epoch = state.Epoch + 1 };
-            if (state.BufferId.Length == 0)
-            {
-                // A file written before buffer ids existed: its batches keep no id (central's legacy stream), new ones get this.
-                state = state with { BufferId = BufferIds.New() };
-            }
+        _aliasById.Clear();
+        foreach (var alias in _aliases.FindAll())
+        {
+            _aliasById[alias["_id"].AsString] = (uint)alias["alias"].AsInt64;
+        }
 
-            _meta.Upsert(state.ToDocument());
-            return state;
-        });
+        state = state with { Epoch = state.Epoch + 1 };
+        if (state.BufferId.Length == 0)
+        {
+            // A file written before buffer ids existed: its batches keep no id (central's legacy stream), new ones get this.
+            state = state with { BufferId = BufferIds.New() };
+        }
+
+        try
+        {
+            InTransaction(() => _meta.Upsert(state.ToDocument()));
+        }
+        catch (Exception ex) when (IsDiskFullError(ex))
+        {
+            CloseStore();
+            StartWithoutStore(state, ex);
+        }
+
+        return state;
+    }
+
+    /// <summary>Runs on <paramref name="state"/> in memory, its epoch not yet written, in the disk-full state.</summary>
+    private void StartWithoutStore(BufferMeta state, Exception cause)
+    {
+        _state = state;
+        _epochPending = true;
+        EnterDiskFull(cause);
+    }
+
+    private static void DeleteLeftover(string path)
+    {
+        if (File.Exists(path))
+        {
+            File.Delete(path);
+        }
     }
 
     private BatchHeader Header(BufferMeta state, ulong seq, long created, BatchKind kind) =>

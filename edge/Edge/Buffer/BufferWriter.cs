@@ -166,8 +166,9 @@ public sealed partial class BufferWriter(
             try
             {
                 var result = buffer.Append(groups);
-                if (result.ReadingsDropped > 0)
+                if (result.ReadingsDropped > 0 && !buffer.IsDiskFull)
                 {
+                    // (A full disk is logged by the buffer itself, with its retry delay: not at every flush.)
                     LogDropped(logger, result.ReadingsDropped, result.BatchesEvicted, buffer.MaxBytes);
                 }
 

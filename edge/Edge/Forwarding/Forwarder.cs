@@ -64,6 +64,7 @@ public sealed partial class Forwarder(
                 _sessionConnected = false;
                 try
                 {
+                    await WaitForPersistedEpochAsync(stoppingToken).ConfigureAwait(false);
                     await RunSessionAsync(stoppingToken).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -148,6 +149,28 @@ public sealed partial class Forwarder(
         var cap = Math.Min(maxMs, minMs * Math.Pow(2, Math.Min(attempt, 30)));
         return TimeSpan.FromMilliseconds(minMs + (random.NextDouble() * (cap - minMs)));
     }
+
+    /// <summary>
+    /// The will and the Birth carry this run's epoch, which central uses to ignore a late will of an older session: no
+    /// session starts before the epoch is on disk (a start on a full disk keeps it in memory until space returns).
+    /// </summary>
+    private async Task WaitForPersistedEpochAsync(CancellationToken stoppingToken)
+    {
+        var logged = false;
+        while (!buffer.EnsureEpochPersisted())
+        {
+            state.Central.SetDisconnected(time.GetUtcNow(), "waiting for disk space to write this run's epoch to the buffer");
+            if (!logged)
+            {
+                LogWaitingForEpoch(logger, buffer.Epoch, buffer.Path);
+                logged = true;
+            }
+
+            await Task.Delay(EpochRetryInterval, time, stoppingToken).ConfigureAwait(false);
+        }
+    }
+
+    private static readonly TimeSpan EpochRetryInterval = TimeSpan.FromSeconds(1);
 
     /// <summary>One connection's life; sets <see cref="_sessionConnected"/> once connected (the backoff then restarts from the minimum).</summary>
     private async Task RunSessionAsync(CancellationToken stoppingToken)
@@ -408,6 +431,9 @@ public sealed partial class Forwarder(
         .WithPayload(new Death { GatewayId = _gatewayId, Epoch = buffer.Epoch, BufferId = buffer.BufferId }.ToByteArray())
         .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
         .Build();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Not connecting to central until epoch {Epoch} is written to the buffer {Path} (the disk is full)")]
+    private static partial void LogWaitingForEpoch(ILogger logger, ulong epoch, string path);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Connecting to central at {Broker}")]
     private static partial void LogConnecting(ILogger logger, string broker);

@@ -51,7 +51,8 @@ public sealed record BufferStatusDocument(
     long ReadingsBuffered,
     long ReadingsDropped,
     ulong LastSeq,
-    string BufferId);
+    string BufferId,
+    bool DiskFull);
 
 /// <summary>Value: a number (null for NaN; booleans as 1/0, as before text points existed) or, for a string point, a text.</summary>
 public sealed record PointDocument(string Id, uint Alias, string Unit, object? Value, string Quality, DateTimeOffset Timestamp);
@@ -79,7 +80,7 @@ public sealed class StatusService(EdgeState state, BatchBuffer buffer, IOptions<
                 return new DeviceStatusDocument(d.Name, d.Protocol, d.Endpoint, d.Points, s.LastPollAt, s.LastPollOk ?? false, s.LastError, s.PollsOk, s.PollsFailed);
             }).ToList(),
             new BufferStatusDocument(System.IO.Path.GetFullPath(buffer.Path), stats.BatchesWaiting, stats.ReadingsWaiting, age, stats.BytesUsed, stats.MaxBytes,
-                stats.ReadingsBuffered, stats.ReadingsDropped, stats.LastSeq, stats.BufferId));
+                stats.ReadingsBuffered, stats.ReadingsDropped, stats.LastSeq, stats.BufferId, buffer.IsDiskFull));
     }
 
     public IReadOnlyList<PointDocument> GetPoints() =>
