@@ -101,4 +101,87 @@ public sealed class BufferIdentityTests : IDisposable
         using var again = Open();
         Assert.Equal(assigned, again.BufferId);
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void ABufferFileOlderThanItsMark_TakesANewId_KeepsItsSeqCounter_AndSaysSo(bool backupBeforeARestart)
+    {
+        var backup = _dir.File("backup");
+        Directory.CreateDirectory(backup);
+        string id;
+        ulong backedUpNextSeq;
+        var buffer = Open();
+        buffer.Append([Readings(buffer, 3)]);
+        if (backupBeforeARestart)
+        {
+            // A backup of the stopped service: later starts raise the epoch past it.
+            buffer.Dispose();
+            buffer = Open();
+        }
+
+        id = buffer.BufferId;
+        backedUpNextSeq = buffer.NextSeq;
+        CopyBuffer(_dir.Path, backup);
+        buffer.Append([Readings(buffer, 3)]);
+        buffer.Append([Readings(buffer, 3)]);
+        Assert.True(buffer.NextSeq > backedUpNextSeq);
+        buffer.Dispose();
+
+        // The backup goes back over the buffer: its seqs from backedUpNextSeq on were already published with other readings.
+        CopyBuffer(backup, _dir.Path);
+        using var restored = Open();
+        Assert.NotEqual(id, restored.BufferId);
+        Assert.True(BufferIds.IsValid(restored.BufferId));
+        Assert.InRange(restored.NextSeq, backedUpNextSeq, backedUpNextSeq + 1); // the counter goes on (the event may take one seq)
+
+        restored.Append([Readings(restored, 2)]);
+        var pending = restored.TakePending(100, liveFromSeq: 0);
+        var events = pending.Where(b => b.Kind == BatchKind.Events).SelectMany(BatchBuffer.DecodeReadings).Select(r => r.Value.Text).ToList();
+        Assert.Contains(events, e => e!.Contains("went back in time", StringComparison.Ordinal) && e.Contains(id, StringComparison.Ordinal));
+        foreach (var stored in pending.Where(b => b.Seq >= backedUpNextSeq))
+        {
+            Assert.True(BatchCodec.TryParseEnvelope(stored.Payload, out var batch, out _));
+            Assert.Equal(restored.BufferId, batch.BufferId);
+        }
+    }
+
+    [Fact]
+    public void ReopeningWithoutARestore_KeepsTheId_EvenWhenTheMarkIsGone()
+    {
+        string id;
+        using (var buffer = Open())
+        {
+            id = buffer.BufferId;
+            buffer.Append([Readings(buffer, 3)]);
+        }
+
+        for (var i = 0; i < 3; i++)
+        {
+            using var again = Open();
+            Assert.Equal(id, again.BufferId);
+            again.Append([Readings(again, 3)]);
+        }
+
+        File.Delete(_dir.File("buffer.db.mark"));
+        using var withoutMark = Open();
+        Assert.Equal(id, withoutMark.BufferId);
+    }
+
+    private static void CopyBuffer(string fromDirectory, string toDirectory)
+    {
+        foreach (var name in new[] { "buffer.db", "buffer-log.db" })
+        {
+            var source = System.IO.Path.Combine(fromDirectory, name);
+            var target = System.IO.Path.Combine(toDirectory, name);
+            if (File.Exists(source))
+            {
+                File.Copy(source, target, overwrite: true);
+            }
+            else if (File.Exists(target))
+            {
+                File.Delete(target);
+            }
+        }
+    }
 }

@@ -333,6 +333,7 @@ public sealed partial class BatchBuffer
             _meta.Upsert(_state.ToDocument());
         });
         _epochPending = false;
+        TryWriteMark(_state);
         _newFilePending = false;
         _unsavedCatalogue = null;
     }
@@ -501,6 +502,12 @@ public sealed partial class BatchBuffer
     private static bool IsDamage(Exception ex) =>
         ex is not (OutOfMemoryException or BufferOwnershipException or ObjectDisposedException or UnauthorizedAccessException) && !IsDiskFullError(ex)
         && (ex is not IOException || ex is EndOfStreamException || ex is InvalidDataException);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "The buffer {Path} went back in time: {Detail}")]
+    private static partial void LogRewound(ILogger logger, string path, string detail);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The buffer mark {Path} could not be read or written")]
+    private static partial void LogMarkFailed(ILogger logger, Exception exception, string path);
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "Disk full under the buffer {Path}: readings are dropped and counted until space returns")]
     private static partial void LogDiskFull(ILogger logger, Exception exception, string path);

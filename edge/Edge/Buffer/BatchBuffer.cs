@@ -399,6 +399,11 @@ public sealed partial class BatchBuffer : IDisposable
                 }
             }
 
+            if (!_epochPending && _db is not null)
+            {
+                TryWriteMark(_state);
+            }
+
             if (_db is not null)
             {
                 try
@@ -442,6 +447,7 @@ public sealed partial class BatchBuffer : IDisposable
             state = state with { BufferId = BufferIds.New() };
         }
 
+        state = NewIdentityIfRewound(state);
         try
         {
             InTransaction(() => _meta.Upsert(state.ToDocument()));
@@ -450,9 +456,54 @@ public sealed partial class BatchBuffer : IDisposable
         {
             CloseStore();
             StartWithoutStore(state, ex);
+            return state;
         }
 
+        TryWriteMark(state);
         return state;
+    }
+
+    /// <summary>
+    /// A buffer file older than its mark (a restored backup, an old copy) would hand out again seqs that central already
+    /// holds with other content: its new batches get a new buffer id, so central stores them as a new stream.
+    /// </summary>
+    private BufferMeta NewIdentityIfRewound(BufferMeta bumped)
+    {
+        BufferMark? mark;
+        try
+        {
+            mark = BufferMark.TryRead(Path);
+        }
+        catch (IOException ex)
+        {
+            LogMarkFailed(_logger, ex, BufferMark.PathOf(Path));
+            return bumped;
+        }
+
+        var storedEpoch = bumped.Epoch - 1;
+        if (mark is null || !mark.IsAheadOf(bumped.BufferId, storedEpoch, bumped.NextSeq))
+        {
+            return bumped;
+        }
+
+        var rewound = bumped with { BufferId = BufferIds.New() };
+        var text = $"buffer file went back in time (epoch {storedEpoch}, next seq {bumped.NextSeq}; had reached epoch {mark.Epoch}, next seq {mark.NextSeq}): restored backup or old copy; new buffer id {rewound.BufferId} (was {bumped.BufferId})";
+        _pendingEvents.Add((RecoveredPointId, _time.GetUtcNow().ToUnixTimeMilliseconds(), text));
+        LogRewound(_logger, Path, text);
+        return rewound;
+    }
+
+    /// <summary>Records how far the buffer got (only values already on disk); a failure costs only the rewind check.</summary>
+    private void TryWriteMark(BufferMeta persisted)
+    {
+        try
+        {
+            new BufferMark(persisted.BufferId, persisted.Epoch, persisted.NextSeq).Write(Path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            LogMarkFailed(_logger, ex, BufferMark.PathOf(Path));
+        }
     }
 
     /// <summary>Runs on <paramref name="state"/> in memory, its epoch not yet written, in the disk-full state.</summary>
