@@ -19,7 +19,7 @@ namespace City.EdgeCtl.Tests;
 /// </summary>
 public sealed class DaliCitySimTests
 {
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+    internal static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
 
     [Fact]
     public async Task Scan_FindsTheGear_CommissionAddressesTheUnaddressed_AndSetChangesTheLevel()
@@ -90,104 +90,6 @@ public sealed class DaliCitySimTests
         Assert.Contains(sink.Readings, r => r.Id == "lights/g0.energy" && r.Quality == Quality.Good);
     }
 
-    [Fact]
-    public async Task ThroughTheDaemon_ScanCommissionAndSetWork_WhileTheLineIsPolled()
-    {
-        await using var sim = await CitySimDali.StartAsync("--gear", "8", "--unaddressed", "3");
-        string dir = Path.Combine(Path.GetTempPath(), "edgectl-dali-edge-" + Guid.NewGuid().ToString("N")[..12]);
-        Directory.CreateDirectory(dir);
-        var values = new Dictionary<string, string?>
-        {
-            ["Edge:GatewayId"] = "gw-dali",
-            ["Edge:Central:Port"] = "1",
-            ["Edge:Buffer:Path"] = Path.Combine(dir, "buffer.db"),
-            ["Edge:LocalApi:SocketPath"] = Path.Combine(dir, "api.sock"),
-            ["Edge:DaliLines:0:Name"] = "lights",
-            ["Edge:DaliLines:0:Port"] = sim.HostPort,
-            ["Edge:DaliLines:0:StatusPeriodMs"] = "300",
-            ["Edge:DaliLines:0:AnswerWindowMs"] = "300",
-        };
-        for (int i = 0; i < 5; i++)
-        {
-            values[$"Edge:DaliLines:0:Gear:{i}:Address"] = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }
-
-        // The simulated gear start in no group: the edge must program these.
-        values["Edge:DaliLines:0:Gear:0:Groups:0"] = "1";
-        values["Edge:DaliLines:0:Gear:2:Groups:0"] = "1";
-        values["Edge:DaliLines:0:Gear:4:Groups:0"] = "2";
-
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
-        Assert.True(EdgeConfigLoader.TryLoad(configuration, out var settings, out var errors), string.Join("\n", errors));
-        using var buffer = City.Edge.Buffer.BatchBuffer.Open(settings.Options.Buffer.Path, settings.Options.Buffer.MaxBytes, settings.Options.GatewayId);
-        var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateBuilder(new Microsoft.AspNetCore.Builder.WebApplicationOptions { Args = [], ContentRootPath = dir });
-        builder.Configuration.Sources.Clear();
-        builder.Logging.ClearProviders();
-        var app = City.Edge.Program.Build(builder, City.Edge.Program.WithAliases(settings, buffer), buffer, TimeProvider.System, out var socket);
-        await app.StartAsync();
-        try
-        {
-            var (exit, stdout, stderr) = await RunAsync("dali", "scan", "lights", "--json", "--socket", socket);
-            Assert.True(exit == 0, stderr);
-            Assert.Equal([0, 1, 2, 3, 4], JsonDocument.Parse(stdout).RootElement.EnumerateArray().Select(g => g.GetProperty("address").GetInt32()));
-
-            (exit, stdout, stderr) = await RunAsync("dali", "commission", "lights", "--socket", socket);
-            Assert.True(exit == 0, stderr);
-            Assert.Contains("3 gear given a short address", stdout, StringComparison.Ordinal);
-            // Steps only the daemon's streamed progress carries (the plain answer comes once, at the end).
-            Assert.Contains(" -> A", stderr, StringComparison.Ordinal);
-
-            (exit, stdout, stderr) = await RunAsync("dali", "set", "lights", "broadcast", "100", "--socket", socket);
-            Assert.True(exit == 0, stderr);
-            (exit, stdout, stderr) = await RunAsync("dali", "scan", "lights", "--json", "--socket", socket);
-            Assert.True(exit == 0, stderr);
-            var gear = JsonDocument.Parse(stdout).RootElement.EnumerateArray().ToList();
-            Assert.Equal(Enumerable.Range(0, 8), gear.Select(g => g.GetProperty("address").GetInt32()));
-            Assert.All(gear, g => Assert.Equal(100, g.GetProperty("level").GetInt32()));
-
-            using (var api = new LocalApiClient(socket))
-            {
-                var deadline = DateTime.UtcNow + Deadline;
-                List<string> events = [];
-                while (DateTime.UtcNow < deadline && !(events.Any(e => e.EndsWith("groups-programmed: gear 2 groups 1 (was none)", StringComparison.Ordinal))
-                    && events.Any(e => e.EndsWith("groups-programmed: gear 4 groups 2 (was none)", StringComparison.Ordinal))))
-                {
-                    await Task.Delay(100);
-                    using var lines = await api.GetAsync("/v1/dali", CancellationToken.None);
-                    events = lines.RootElement[0].GetProperty("recentEvents").EnumerateArray().Select(e => e.GetString()!).ToList();
-                }
-
-                Assert.Contains(events, e => e.EndsWith("groups-programmed: gear 0 groups 1 (was none)", StringComparison.Ordinal));
-                Assert.Contains(events, e => e.EndsWith("groups-programmed: gear 2 groups 1 (was none)", StringComparison.Ordinal));
-                Assert.Contains(events, e => e.EndsWith("groups-programmed: gear 4 groups 2 (was none)", StringComparison.Ordinal));
-            }
-
-            (exit, stdout, stderr) = await RunAsync("dali", "set", "lights", "group:1", "off", "--socket", socket);
-            Assert.True(exit == 0, stderr);
-            (exit, stdout, stderr) = await RunAsync("dali", "scan", "lights", "--json", "--socket", socket);
-            Assert.True(exit == 0, stderr);
-            var levels = JsonDocument.Parse(stdout).RootElement.EnumerateArray().ToDictionary(g => g.GetProperty("address").GetInt32(), g => g.GetProperty("level").GetInt32());
-            Assert.Equal([0, 100, 0, 100, 100, 100, 100, 100], Enumerable.Range(0, 8).Select(a => levels[a]));
-
-            (exit, _, stderr) = await RunAsync("dali", "set", "nope", "broadcast", "1", "--socket", socket);
-            Assert.Equal(1, exit);
-            Assert.Contains("no DALI line named 'nope'", stderr, StringComparison.Ordinal);
-        }
-        finally
-        {
-            await app.StopAsync();
-            await app.DisposeAsync();
-            try
-            {
-                Directory.Delete(dir, recursive: true);
-            }
-            catch (IOException)
-            {
-                // Left in the temp directory.
-            }
-        }
-    }
-
     private static DaliLineRegistry Registry(DaliLine line)
     {
         var registry = new DaliLineRegistry([line.Definition]);
@@ -195,7 +97,7 @@ public sealed class DaliCitySimTests
         return registry;
     }
 
-    private static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(params string[] args)
+    internal static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(params string[] args)
     {
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
@@ -234,7 +136,7 @@ public sealed class DaliCitySimTests
     }
 
     /// <summary>socat pty pair + <c>citysim dali --serial</c> on one end; <see cref="HostPort"/> is the other end.</summary>
-    private sealed class CitySimDali : IAsyncDisposable
+    internal sealed class CitySimDali : IAsyncDisposable
     {
         private readonly string _directory;
         private readonly Process _socat;
