@@ -141,6 +141,31 @@ public sealed class BufferDiskTests : IDisposable
         Assert.Equal(stats.ReadingsBuffered, after.ReadingsBuffered);
     }
 
+    [Fact]
+    public void The_catalogue_for_the_birth_is_complete_while_the_disk_is_full_and_the_store_closed()
+    {
+        using var mount = new TmpfsMount(_dir.File("small"), "2m");
+        var path = Path.Combine(mount.Path, "buffer.db");
+        var rng = new Random(5);
+        using var buffer = Open(path, 1L << 30, _time);
+        var expected = buffer.Catalogue().Select(p => (p.Id, p.Alias, p.Unit, p.Description)).ToList();
+        Assert.Contains(expected, p => p.Id == "meter1/voltage");
+        Assert.Contains(expected, p => p.Id == BatchBuffer.DiskFullPointId);
+
+        FillUntilFree(Path.Combine(mount.Path, "filler"), 300 * 1024);
+        for (var i = 0; i < 200 && !buffer.IsDiskFull; i++)
+        {
+            buffer.Append([RandomReadings(buffer, rng, 500, i * 1000L)]);
+        }
+
+        Assert.True(buffer.IsDiskFull, "the disk never filled");
+
+        // The forwarder connects within the retry delay: its Birth must still name every alias the batches will carry.
+        var duringFull = buffer.Catalogue().Select(p => (p.Id, p.Alias, p.Unit, p.Description)).ToList();
+        Assert.Equal(expected, duringFull);
+        Assert.True(buffer.IsDiskFull);
+    }
+
     internal static void FillUntilFree(string filler, long leaveFree)
     {
         var drive = new DriveInfo(Path.GetDirectoryName(filler)!);

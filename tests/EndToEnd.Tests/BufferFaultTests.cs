@@ -99,11 +99,21 @@ public sealed class BufferFaultTests(ITestOutputHelper log)
         using var mount = new TmpfsMount(edgeDirectory, "2m");
         await city.StartMeterAsync();
 
-        // Little space left, central away (nothing drains): the buffer fills it within seconds.
+        // Little space left, central away (nothing drains). As an operator would set it, the cap is one the disk holds once the
+        // filler is gone (the default, 1 GiB, would fill the disk again after space returns, as LiteDB's log grows to 8 MB).
         var filler = Path.Combine(edgeDirectory, "filler");
         FillUntilFree(filler, 256 * 1024);
         var section = city.MeterEdgeSection(periodMs: 50);
+        section["Buffer"]!["MaxBytes"] = 1024 * 1024;
         city.StartEdge((JsonObject)section.DeepClone());
+        await Eventually.ReturnsAsync(async () =>
+        {
+            var s = await city.EdgeStatusAsync();
+            return s["buffer"].Long("readingsBuffered") > 0 ? s : null;
+        }, Patience, "the edge buffering");
+
+        // Then the filler takes the rest: the disk is full, whatever the buffer's cap.
+        TopUp(filler);
         var full = await Eventually.ReturnsAsync(async () =>
         {
             var s = await city.EdgeStatusAsync();
@@ -214,6 +224,25 @@ public sealed class BufferFaultTests(ITestOutputHelper log)
         for (long written = 0; written < size; written += chunk.Length)
         {
             stream.Write(chunk, 0, (int)Math.Min(chunk.Length, size - written));
+        }
+    }
+
+    /// <summary>Appends to <paramref name="filler"/> until the disk refuses (ENOSPC).</summary>
+    private static void TopUp(string filler)
+    {
+        var chunk = new byte[4096];
+        Random.Shared.NextBytes(chunk);
+        using var stream = new FileStream(filler, FileMode.Append, FileAccess.Write, FileShare.None, bufferSize: 1);
+        try
+        {
+            while (true)
+            {
+                stream.Write(chunk);
+            }
+        }
+        catch (IOException ex) when (ex.HResult == 28)
+        {
+            // Full.
         }
     }
 

@@ -43,6 +43,11 @@ public sealed partial class BatchBuffer
             }
 
             _state = state;
+            foreach (var point in all)
+            {
+                _catalogue[point.Id] = point.Clone();
+            }
+
             if (written)
             {
                 PendingEventsWritten();
@@ -105,31 +110,30 @@ public sealed partial class BatchBuffer
         return changed;
     }
 
-    /// <summary>Every point that ever had an alias, with its last known description (for the Birth).</summary>
+    /// <summary>
+    /// Every point that ever had an alias, with its last known description (for the Birth). Kept in memory (read at open,
+    /// updated by <see cref="SyncCatalogue"/>): a Birth sent while the store is closed (a full disk) must still name every
+    /// alias its batches carry, or central cannot tell which point a reading belongs to.
+    /// </summary>
     public IReadOnlyList<PointInfo> Catalogue()
     {
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (!EnsureStore())
-            {
-                return [];
-            }
-
-            return _aliases.FindAll()
-                .Select(doc => new PointInfo
-                {
-                    Id = doc["_id"].AsString,
-                    Alias = (uint)doc["alias"].AsInt64,
-                    Unit = doc["unit"].AsString ?? string.Empty,
-                    Type = (PointType)doc["type"].AsInt32,
-                    Device = doc["device"].AsString ?? string.Empty,
-                    Description = doc["description"].AsString ?? string.Empty,
-                })
-                .OrderBy(p => p.Alias)
-                .ToList();
+            return _catalogue.Values.Select(p => p.Clone()).OrderBy(p => p.Alias).ToList();
         }
     }
+
+    /// <summary>The catalogue entry stored in <paramref name="doc"/> (the aliases collection).</summary>
+    private static PointInfo CatalogueEntry(BsonDocument doc) => new()
+    {
+        Id = doc["_id"].AsString,
+        Alias = (uint)doc["alias"].AsInt64,
+        Unit = doc["unit"].AsString ?? string.Empty,
+        Type = (PointType)doc["type"].AsInt32,
+        Device = doc["device"].AsString ?? string.Empty,
+        Description = doc["description"].AsString ?? string.Empty,
+    };
 
     /// <summary>
     /// Declares the points whose readings are device events (a lamp failed, an alarm trap): from now on

@@ -27,6 +27,7 @@ public sealed partial class BatchBuffer : IDisposable
     private readonly Lock _gate = new();
     private readonly HashSet<ulong> _inFlight = [];
     private readonly Dictionary<string, uint> _aliasById = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, PointInfo> _catalogue = new(StringComparer.Ordinal);
     private readonly HashSet<uint> _eventAliases = [];
     private BufferMeta _state;
     private bool _disposed;
@@ -435,9 +436,12 @@ public sealed partial class BatchBuffer : IDisposable
         }
 
         _aliasById.Clear();
-        foreach (var alias in _aliases.FindAll())
+        _catalogue.Clear();
+        foreach (var stored in _aliases.FindAll())
         {
-            _aliasById[alias["_id"].AsString] = (uint)alias["alias"].AsInt64;
+            var entry = CatalogueEntry(stored);
+            _aliasById[entry.Id] = entry.Alias;
+            _catalogue[entry.Id] = entry;
         }
 
         state = state with { Epoch = state.Epoch + 1 };
