@@ -270,6 +270,7 @@ public sealed partial class BatchBuffer
                 return false;
             }
 
+            var wasFull = _diskFull is not null;
             try
             {
                 WriteDeferredStart();
@@ -302,7 +303,9 @@ public sealed partial class BatchBuffer
                 continue;
             }
 
-            if (_diskFull is not null)
+            // Space is back only if the store is still open: a commit whose sync or checkpoint then hit a full disk has
+            // closed it and (re)entered the disk-full state.
+            if (wasFull && _diskFull is not null && _db is not null)
             {
                 var now = _time.GetUtcNow();
                 LogDiskSpaceBack(_logger, Path, (now - _diskFullSince).TotalSeconds, _state.ReadingsDropped - _droppedWhenDiskFilled);
