@@ -123,6 +123,13 @@ public sealed class PipelineTests(ITestOutputHelper log)
             }
 
             stored += readings.Count;
+            if (readings.Count > 1)
+            {
+                // Polls 50 ms apart; a gap near 0 is a late poll followed at once by the next one.
+                var times = readings.Select(r => DateTimeOffset.Parse((string)r["timestamp"]!, CultureInfo.InvariantCulture).ToUnixTimeMilliseconds()).Order().ToList();
+                var gaps = times.Skip(1).Zip(times, (later, earlier) => later - earlier).Order().Take(5);
+                log.WriteLine($"{id}: {readings.Count} readings, smallest gaps {string.Join(", ", gaps)} ms");
+            }
         }
 
         var stats = await city.GetJsonAsync("/api/v1/stats");
