@@ -107,10 +107,11 @@ public sealed class PollTimestampTests
         public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
         {
             Interlocked.Increment(ref _created);
+            // Counted as fired inside Advance; the poller runs on the pool, never inside Advance (it may spin there).
             return _fake.CreateTimer(s =>
             {
                 Interlocked.Increment(ref _fired);
-                callback(s);
+                ThreadPool.QueueUserWorkItem(_ => callback(s));
             }, state, dueTime, period);
         }
 
