@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text;
 using System.Text.Json.Nodes;
 using Xunit.Abstractions;
 
@@ -106,19 +107,66 @@ public sealed class PipelineTests(ITestOutputHelper log)
 
         // Reading by reading: every point's history holds each timestamp once, and they add up.
         long stored = 0;
+        var duplicates = new List<(string Id, uint Alias, string Timestamp, List<JsonNode> Copies, string Neighbours)>();
         var latest = (await city.GetJsonAsync($"/api/v1/points/latest?gateway={city.GatewayId}")).AsArray();
         foreach (var point in latest)
         {
-            var id = (string?)point!["id"] ?? ((long)point["alias"]!).ToString(CultureInfo.InvariantCulture);
+            var alias = (uint)point!["alias"]!;
+            var id = (string?)point["id"] ?? alias.ToString(CultureInfo.InvariantCulture);
             var history = await city.GetJsonAsync($"/api/v1/points/history?gateway={city.GatewayId}&point={Uri.EscapeDataString(id)}&from=2000-01-01T00:00:00Z&to=2100-01-01T00:00:00Z&limit=1000000");
-            var timestamps = history["readings"]!.AsArray().Select(r => (string)r!["timestamp"]!).ToList();
-            Assert.Equal(timestamps.Count, timestamps.Distinct(StringComparer.Ordinal).Count());
-            stored += timestamps.Count;
+            var readings = history["readings"]!.AsArray().Select(r => r!).ToList();
+            foreach (var copies in readings.GroupBy(r => (string)r["timestamp"]!, StringComparer.Ordinal).Where(g => g.Count() > 1))
+            {
+                var at = readings.FindIndex(r => (string)r["timestamp"]! == copies.Key);
+                var neighbours = string.Join(", ", readings.Skip(Math.Max(0, at - 2)).Take(copies.Count() + 4).Select(r => r.ToJsonString()));
+                duplicates.Add((id, alias, copies.Key, [.. copies], neighbours));
+            }
+
+            stored += readings.Count;
+            if (readings.Count > 1)
+            {
+                // Polls 50 ms apart; a gap near 0 is a late poll followed at once by the next one.
+                var times = readings.Select(r => DateTimeOffset.Parse((string)r["timestamp"]!, CultureInfo.InvariantCulture).ToUnixTimeMilliseconds()).Order().ToList();
+                var gaps = times.Skip(1).Zip(times, (later, earlier) => later - earlier).Order().Take(5);
+                log.WriteLine($"{id}: {readings.Count} readings, smallest gaps {string.Join(", ", gaps)} ms");
+            }
         }
 
-        Assert.Equal(buffered, stored);
         var stats = await city.GetJsonAsync("/api/v1/stats");
         log.WriteLine($"central stats after the last restart: {stats.ToJsonString()}");
+
+        // Batch by batch, in central's store file: every seq stored once, the readings adding up to what the edge buffered.
+        Assert.Equal(0, await city.Central!.StopAsync());
+        using var store = new CentralStoreProbe(Path.Combine(city.DataDirectory, "central"));
+        var batches = store.Batches(city.GatewayId);
+        var storedTwice = batches.GroupBy(b => b.Seq).Where(g => g.Count() > 1).ToList();
+        var report = new StringBuilder();
+        foreach (var (id, alias, timestamp, copies, neighbours) in duplicates)
+        {
+            report.AppendLine(CultureInfo.InvariantCulture, $"point {id} (alias {alias}) has {copies.Count} readings at {timestamp}: {string.Join(", ", copies.Select(c => c.ToJsonString()))}");
+            report.AppendLine(CultureInfo.InvariantCulture, $"  around them: {neighbours}");
+            var unixMs = DateTimeOffset.Parse(timestamp, CultureInfo.InvariantCulture).ToUnixTimeMilliseconds();
+            foreach (var batch in batches.Where(b => b.Readings.Exists(r => r.Alias == alias && r.TimestampUnixMs == unixMs)))
+            {
+                var inBatch = batch.Readings.Where(r => r.Alias == alias && r.TimestampUnixMs == unixMs).ToList();
+                report.AppendLine(CultureInfo.InvariantCulture, $"  in {batch}: {inBatch.Count}x {string.Join(", ", inBatch.Select(r => $"{r.Value.Number}/{r.Quality}"))}");
+            }
+        }
+
+        foreach (var seq in storedTwice)
+        {
+            report.AppendLine(CultureInfo.InvariantCulture, $"seq {seq.Key} stored {seq.Count()} times: {string.Join("; ", seq)}");
+        }
+
+        if (report.Length > 0)
+        {
+            log.WriteLine(report.ToString());
+        }
+
+        Assert.True(duplicates.Count == 0 && storedTwice.Count == 0, "stored twice:" + Environment.NewLine + report);
+        Assert.Equal(Enumerable.Range(1, (int)lastSeq).Select(s => (ulong)s), batches.Select(b => b.Seq).Order());
+        Assert.Equal(buffered, batches.Sum(b => (long)b.Count));
+        Assert.Equal(buffered, stored);
     }
 
     private static async Task WaitForAcknowledgedAsync(CityStack city) =>

@@ -91,7 +91,7 @@ public sealed partial class SnmpDevicePoller
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var start = _time.GetUtcNow() + _stagger;
+        var start = DevicePoller.FirstDue(_time.GetUtcNow(), _stagger);
         foreach (var group in _groups)
         {
             group.NextDue = start;
@@ -103,7 +103,7 @@ public sealed partial class SnmpDevicePoller
             if (wait > TimeSpan.Zero)
             {
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                var delay = Task.Delay(wait, _time, linked.Token);
+                var delay = Task.Delay(DevicePoller.RoundedUp(wait), _time, linked.Token);
                 var woken = _wake.WaitAsync(linked.Token);
                 // A wake-up (trap) or the due time, whichever first; the flag tells an alarm poll from a due one.
                 await Task.WhenAny(delay, woken).ConfigureAwait(false);
