@@ -4,6 +4,8 @@ using City.Contract.Wire;
 using City.Edge.Buffer;
 using Microsoft.Extensions.Time.Testing;
 
+using City.TestSupport;
+
 namespace City.Edge.Tests;
 
 /// <summary>Buffer:MaxBytes bounds the files on disk, and a full disk is survived, counted and reported.</summary>
@@ -86,7 +88,7 @@ public sealed class BufferDiskTests : IDisposable
 
         // Leave little space: the buffer fills it in a few appends.
         var filler = Path.Combine(mount.Path, "filler");
-        FillUntilFree(filler, 300 * 1024);
+        TmpfsMount.FillUntilFree(filler, 300 * 1024);
         var dropped = 0L;
         for (var i = 0; i < 200 && dropped == 0; i++)
         {
@@ -152,7 +154,7 @@ public sealed class BufferDiskTests : IDisposable
         Assert.Contains(expected, p => p.Id == "meter1/voltage");
         Assert.Contains(expected, p => p.Id == BatchBuffer.DiskFullPointId);
 
-        FillUntilFree(Path.Combine(mount.Path, "filler"), 300 * 1024);
+        TmpfsMount.FillUntilFree(Path.Combine(mount.Path, "filler"), 300 * 1024);
         for (var i = 0; i < 200 && !buffer.IsDiskFull; i++)
         {
             buffer.Append([RandomReadings(buffer, rng, 500, i * 1000L)]);
@@ -164,42 +166,6 @@ public sealed class BufferDiskTests : IDisposable
         var duringFull = buffer.Catalogue().Select(p => (p.Id, p.Alias, p.Unit, p.Description)).ToList();
         Assert.Equal(expected, duringFull);
         Assert.True(buffer.IsDiskFull);
-    }
-
-    internal static void FillUntilFree(string filler, long leaveFree)
-    {
-        var drive = new DriveInfo(Path.GetDirectoryName(filler)!);
-        var size = Math.Max(0, drive.AvailableFreeSpace - leaveFree);
-        using var stream = File.Create(filler);
-        var chunk = new byte[64 * 1024];
-        Random.Shared.NextBytes(chunk);
-        for (long written = 0; written < size; written += chunk.Length)
-        {
-            stream.Write(chunk, 0, (int)Math.Min(chunk.Length, size - written));
-        }
-    }
-}
-
-/// <summary>A small tmpfs mounted for one test (the tests run as root), unmounted at the end.</summary>
-internal sealed class TmpfsMount : IDisposable
-{
-    public TmpfsMount(string path, string size)
-    {
-        Path = path;
-        Directory.CreateDirectory(path);
-        Run("mount", $"-t tmpfs -o size={size} tmpfs {path}");
-    }
-
-    public string Path { get; }
-
-    public void Dispose() => Run("umount", "-l " + Path);
-
-    private static void Run(string file, string arguments)
-    {
-        using var process = Process.Start(new ProcessStartInfo(file, arguments) { RedirectStandardError = true })!;
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"{file} {arguments}: {error}");
     }
 }
 

@@ -3,6 +3,8 @@ using City.Contract.Wire;
 using City.Edge.Buffer;
 using Microsoft.Extensions.Time.Testing;
 
+using City.TestSupport;
+
 namespace City.Edge.Tests;
 
 /// <summary>
@@ -44,7 +46,7 @@ public sealed class BufferFullAtStartTests : IDisposable
         }
 
         var filler = Path.Combine(mount.Path, "filler");
-        BufferDiskTests.FillUntilFree(filler, 0);
+        TmpfsMount.FillUntilFree(filler, 0);
 
         // Opens without a single byte of free space, with a point that has no alias yet.
         using var buffer = BatchBuffer.Open(path, 1L << 30, "gw-001", _time, 1);

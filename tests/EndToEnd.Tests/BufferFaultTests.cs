@@ -3,6 +3,8 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Xunit.Abstractions;
 
+using City.TestSupport;
+
 namespace City.EndToEnd.Tests;
 
 /// <summary>
@@ -102,7 +104,7 @@ public sealed class BufferFaultTests(ITestOutputHelper log)
         // Little space left, central away (nothing drains). As an operator would set it, the cap is one the disk holds once the
         // filler is gone (the default, 1 GiB, would fill the disk again after space returns, as LiteDB's log grows to 8 MB).
         var filler = Path.Combine(edgeDirectory, "filler");
-        FillUntilFree(filler, 256 * 1024);
+        TmpfsMount.FillUntilFree(filler, 256 * 1024);
         var section = city.MeterEdgeSection(periodMs: 50);
         section["Buffer"]!["MaxBytes"] = 1024 * 1024;
         city.StartEdge((JsonObject)section.DeepClone());
@@ -214,20 +216,6 @@ public sealed class BufferFaultTests(ITestOutputHelper log)
         }
     }
 
-    private static void FillUntilFree(string filler, long leaveFree)
-    {
-        var drive = new DriveInfo(Path.GetDirectoryName(filler)!);
-        var size = Math.Max(0, drive.AvailableFreeSpace - leaveFree);
-        using var stream = File.Create(filler);
-        var chunk = new byte[64 * 1024];
-        Random.Shared.NextBytes(chunk);
-        for (long written = 0; written < size; written += chunk.Length)
-        {
-            stream.Write(chunk, 0, (int)Math.Min(chunk.Length, size - written));
-        }
-    }
-
-    /// <summary>Appends to <paramref name="filler"/> until the disk refuses (ENOSPC).</summary>
     private static void TopUp(string filler)
     {
         var chunk = new byte[4096];
@@ -243,35 +231,6 @@ public sealed class BufferFaultTests(ITestOutputHelper log)
         catch (IOException ex) when (ex.HResult == 28)
         {
             // Full.
-        }
-    }
-
-    /// <summary>A small tmpfs mounted for one test (the tests run as root), unmounted (lazily: files may still be open) at the end.</summary>
-    private sealed class TmpfsMount : IDisposable
-    {
-        private readonly string path;
-
-        public TmpfsMount(string path, string size)
-        {
-            this.path = path;
-            Directory.CreateDirectory(path);
-            Run("mount", "-t", "tmpfs", "-o", "size=" + size + ",mode=0700", "tmpfs", path);
-        }
-
-        public void Dispose() => Run("umount", "-l", path);
-
-        private static void Run(string program, params string[] arguments)
-        {
-            var info = new ProcessStartInfo(program) { RedirectStandardError = true };
-            foreach (var argument in arguments)
-            {
-                info.ArgumentList.Add(argument);
-            }
-
-            using var process = Process.Start(info)!;
-            var error = process.StandardError.ReadToEnd();
-            process.WaitForExit();
-            Assert.True(process.ExitCode == 0, $"{program} {string.Join(' ', arguments)}: {error}");
         }
     }
 }
