@@ -27,7 +27,7 @@ public sealed class RtuTimingTests
         Assert.Equal(t35Microseconds, timing.T35.TotalMicroseconds, 0.1);
     }
 
-    /// <summary>field-protocols.md: 125 registers per request, 8-byte request, 255-byte response, two t3.5 gaps.</summary>
+    /// <summary>Modbus over serial line (V1.02): 125 registers per request, 8-byte request, 255-byte response, two t3.5 gaps.</summary>
     [Theory]
     [InlineData(9600, 309, 404)]
     [InlineData(19200, 155, 808)]
