@@ -1,9 +1,8 @@
 using City.Contract;
 using City.Contract.Wire;
 using City.Edge.Buffer;
-using Microsoft.Extensions.Time.Testing;
-
 using City.TestSupport;
+using Microsoft.Extensions.Time.Testing;
 
 namespace City.Edge.Tests;
 

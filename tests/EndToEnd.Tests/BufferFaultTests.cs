@@ -1,9 +1,8 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using Xunit.Abstractions;
-
 using City.TestSupport;
+using Xunit.Abstractions;
 
 namespace City.EndToEnd.Tests;
 

@@ -129,46 +129,18 @@ internal sealed partial class LiteDbReadingStore
 
         public Exception? Error { get; private set; }
 
-        public SortedSet<long> TryFindFlagged(Handles h, string gatewayId, long fromUnixMs, long toUnixMs)
-        {
-            try
-            {
-                return FindOutOfWindowBatchIds(h, gatewayId, fromUnixMs, toUnixMs);
-            }
-#pragma warning disable CA1031 // Handed to the store, which records it, reopens and rethrows it naming the file.
-            catch (Exception exception)
-#pragma warning restore CA1031
-            {
-                Error = exception;
-                return [];
-            }
-        }
+        public SortedSet<long> TryFindFlagged(Handles h, string gatewayId, long fromUnixMs, long toUnixMs) =>
+            Guarded(() => FindOutOfWindowBatchIds(h, gatewayId, fromUnixMs, toUnixMs), []);
 
         public bool TryRead(ILiteCollection<BsonDocument> batches, long id, string index, out StoredBatch batch)
         {
-            try
-            {
-                var doc = batches.FindById(id);
-                if (doc is not null && doc.ContainsKey(index))
-                {
-                    batch = ReadBatch(doc);
-                    return true;
-                }
-            }
-#pragma warning disable CA1031 // Handed to the store, which records it, reopens and rethrows it naming the file.
-            catch (Exception exception)
-#pragma warning restore CA1031
-            {
-                Error = exception;
-            }
-
-            batch = null!;
-            return false;
+            batch = Guarded(() => batches.FindById(id) is { } doc && doc.ContainsKey(index) ? ReadBatch(doc) : null, null)!;
+            return batch is not null;
         }
 
         public bool TryNext(ILiteCollection<BsonDocument> batches, BsonExpression query, long fromUnixMs, long toUnixMs, SortedSet<long> skip, out StoredBatch batch)
         {
-            try
+            batch = Guarded(() =>
             {
                 documents ??= batches.Find(query).GetEnumerator();
                 while (documents.MoveNext())
@@ -176,20 +148,29 @@ internal sealed partial class LiteDbReadingStore
                     var doc = documents.Current;
                     if (doc["t1"].AsInt64 >= fromUnixMs && doc["t0"].AsInt64 <= toUnixMs && (skip.Count == 0 || !skip.Contains(doc["_id"].AsInt64)))
                     {
-                        batch = ReadBatch(doc);
-                        return true;
+                        return ReadBatch(doc);
                     }
                 }
+
+                return null;
+            }, null)!;
+            return batch is not null;
+        }
+
+        /// <summary>Runs one step of the read; what the file throws is kept in <see cref="Error"/> (an iterator cannot catch it).</summary>
+        private T Guarded<T>(Func<T> step, T fallback)
+        {
+            try
+            {
+                return step();
             }
 #pragma warning disable CA1031 // Handed to the store, which records it, reopens and rethrows it naming the file.
             catch (Exception exception)
 #pragma warning restore CA1031
             {
                 Error = exception;
+                return fallback;
             }
-
-            batch = null!;
-            return false;
         }
 
         public void Dispose() => documents?.Dispose();
