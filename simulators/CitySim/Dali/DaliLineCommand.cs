@@ -3,7 +3,7 @@ using System.Globalization;
 using System.IO.Ports;
 using System.Text.Json.Serialization;
 using City.Protocols.Dali.Luba;
-using City.Sim.Cli;
+using City.Sim.Common;
 
 namespace City.Sim.Dali;
 

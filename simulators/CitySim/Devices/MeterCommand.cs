@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json.Serialization;
 using City.Protocols.Modbus;
-using City.Sim.Cli;
+using City.Sim.Common;
 
 namespace City.Sim.Devices;
 
@@ -75,7 +75,7 @@ internal static class MeterCommand
                 var listening = new ListeningDevice(meter.Kind, bound.Address.ToString(), bound.Port, unitId);
                 if (asJson)
                 {
-                    ConsoleOutput.Json(listening, SimJsonContext.Default.ListeningDevice);
+                    ConsoleOutput.Json(listening, DevicesJsonContext.Default.ListeningDevice);
                 }
                 else
                 {

@@ -4,7 +4,7 @@ using System.IO.Ports;
 using System.Net;
 using System.Text.Json.Serialization;
 using City.Protocols.Modbus;
-using City.Sim.Cli;
+using City.Sim.Common;
 
 namespace City.Sim.Devices;
 
@@ -89,7 +89,7 @@ internal static class ModbusCommand
                     var listening = new ListeningDevice(d.Kind, bound.Address.ToString(), bound.Port, d.UnitId);
                     if (asJson)
                     {
-                        ConsoleOutput.Json(listening, SimJsonContext.Default.ListeningDevice);
+                        ConsoleOutput.Json(listening, DevicesJsonContext.Default.ListeningDevice);
                     }
                     else
                     {
@@ -131,7 +131,7 @@ internal static class ModbusCommand
                     var serving = new SerialDevice(d.Kind, device, settings.BaudRate, format, d.UnitId, wire, wireFormat);
                     if (asJson)
                     {
-                        ConsoleOutput.Json(serving, SimJsonContext.Default.SerialDevice);
+                        ConsoleOutput.Json(serving, DevicesJsonContext.Default.SerialDevice);
                     }
                     else
                     {

@@ -1,6 +1,6 @@
 using System.Net;
 using City.Protocols.Modbus;
-using City.Sim.Cli;
+using City.Sim.Common;
 
 namespace City.Sim.Devices;
 

@@ -3,7 +3,7 @@ using System.CommandLine.Parsing;
 using System.Globalization;
 using System.IO.Ports;
 using City.Protocols.Modbus;
-using City.Sim.Cli;
+using City.Sim.Common;
 
 namespace City.Sim.Devices;
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using City.Contract;
-using City.Sim.Cli;
+using City.Sim.Common;
 
 namespace City.Sim.Load;
 
@@ -58,7 +58,7 @@ internal static class LoadCommand
             var report = await new LoadRunner(options, time).RunAsync(cancellationToken).ConfigureAwait(false);
             if (parseResult.GetValue(json))
             {
-                ConsoleOutput.Json(report, SimJsonContext.Default.LoadReport);
+                ConsoleOutput.Json(report, LoadJsonContext.Default.LoadReport);
             }
             else
             {

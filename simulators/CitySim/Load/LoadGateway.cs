@@ -4,7 +4,7 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using City.Contract;
 using City.Contract.Wire;
-using City.Sim.Cli;
+using City.Sim.Common;
 using Google.Protobuf;
 using MQTTnet;
 using MQTTnet.Exceptions;

@@ -1,5 +1,5 @@
 using System.Globalization;
-using City.Sim.Cli;
+using City.Sim.Common;
 using MQTTnet;
 
 namespace City.Sim.Load;

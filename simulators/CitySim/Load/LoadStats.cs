@@ -65,11 +65,11 @@ internal sealed class LoadStats
         }
     }
 
-    public Snapshot Take()
+    public StatsSnapshot Take()
     {
         lock (gate)
         {
-            return new Snapshot(
+            return new StatsSnapshot(
                 batchesPublished,
                 readingsPublished,
                 payloadBytes,
@@ -102,7 +102,7 @@ internal sealed class LoadStats
         }
     }
 
-    internal readonly record struct Snapshot(
+    internal readonly record struct StatsSnapshot(
         long BatchesPublished,
         long ReadingsPublished,
         long PayloadBytes,

@@ -5,7 +5,7 @@ using System.Net.Sockets;
 using System.Text.Json.Serialization;
 using System.Threading.Channels;
 using City.Protocols.Snmp;
-using City.Sim.Cli;
+using City.Sim.Common;
 
 namespace City.Sim.Snmp;
 
@@ -102,7 +102,7 @@ internal static class SnmpCommand
                     parseResult.GetValue(writeCommunity)!, user?.Name, parseResult.GetValue(trapTo));
                 if (asJson)
                 {
-                    ConsoleOutput.Json(listening, SimJsonContext.Default.SnmpListening);
+                    ConsoleOutput.Json(listening, SnmpJsonContext.Default.SnmpListening);
                 }
                 else
                 {
@@ -163,7 +163,7 @@ internal static class SnmpCommand
             var sent = new SnmpTrapSent(target.EndPoint.ToString(), alarms.ShortAlarmStatus, alarms.UnitAlarmStatus1, alarms.UnitAlarmStatus2);
             if (asJson)
             {
-                ConsoleOutput.Json(sent, SimJsonContext.Default.SnmpTrapSent);
+                ConsoleOutput.Json(sent, SnmpJsonContext.Default.SnmpTrapSent);
             }
             else
             {

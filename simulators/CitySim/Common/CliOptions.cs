@@ -3,7 +3,7 @@ using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Net;
 
-namespace City.Sim.Cli;
+namespace City.Sim.Common;
 
 /// <summary>Option factories shared by the commands.</summary>
 internal static class CliOptions

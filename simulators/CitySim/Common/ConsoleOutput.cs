@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 
-namespace City.Sim.Cli;
+namespace City.Sim.Common;
 
 /// <summary>Results go to stdout (one JSON document per result with --json), logs and progress to stderr.</summary>
 internal static class ConsoleOutput
