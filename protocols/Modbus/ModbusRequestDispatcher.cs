@@ -44,218 +44,222 @@ public static class ModbusRequestDispatcher
     public static int Dispatch(byte unitId, ReadOnlySpan<byte> requestPdu, IModbusRegisterMap map, Span<byte> responsePdu) =>
         Dispatch(unitId, requestPdu, map, responsePdu, out int responseLength) == ModbusPduStatus.Valid ? responseLength : -1;
 
-    private static ModbusPduStatus DispatchCore(byte unitId, ReadOnlySpan<byte> request, IModbusRegisterMap map, Span<byte> response, out int responseLength)
-    {
-        byte function = request[0];
-        responseLength = 0;
-        ModbusExceptionCode? failure;
-        ModbusPduStatus status;
-
-        switch ((ModbusFunctionCode)function)
+    private static ModbusPduStatus DispatchCore(byte unitId, ReadOnlySpan<byte> request, IModbusRegisterMap map, Span<byte> response, out int responseLength) =>
+        (ModbusFunctionCode)request[0] switch
         {
-            case ModbusFunctionCode.ReadCoils:
-            case ModbusFunctionCode.ReadDiscreteInputs:
-            {
-                status = ModbusPdu.DecodeReadBitsRequest(request, out ModbusFunctionCode readFunction, out ushort address, out ushort quantity);
-                if (status != ModbusPduStatus.Valid)
-                {
-                    break;
-                }
+            ModbusFunctionCode.ReadCoils or ModbusFunctionCode.ReadDiscreteInputs => ReadBits(unitId, request, map, response, out responseLength),
+            ModbusFunctionCode.ReadHoldingRegisters or ModbusFunctionCode.ReadInputRegisters => ReadRegisters(unitId, request, map, response, out responseLength),
+            ModbusFunctionCode.WriteSingleCoil => WriteSingleCoil(unitId, request, map, response, out responseLength),
+            ModbusFunctionCode.WriteSingleRegister => WriteSingleRegister(unitId, request, map, response, out responseLength),
+            ModbusFunctionCode.WriteMultipleCoils => WriteMultipleCoils(unitId, request, map, response, out responseLength),
+            ModbusFunctionCode.WriteMultipleRegisters => WriteMultipleRegisters(unitId, request, map, response, out responseLength),
+            ModbusFunctionCode.ReportServerId => ReportServerId(unitId, request, map, response, out responseLength),
+            ModbusFunctionCode.MaskWriteRegister => MaskWriteRegister(unitId, request, map, response, out responseLength),
+            ModbusFunctionCode.ReadWriteMultipleRegisters => ReadWriteMultipleRegisters(unitId, request, map, response, out responseLength),
+            ModbusFunctionCode.EncapsulatedInterfaceTransport => EncapsulatedInterfaceTransport(unitId, request, map, response, out responseLength),
+            _ => WriteException(request[0], ModbusExceptionCode.IllegalFunction, response, out responseLength),
+        };
 
-                Span<bool> bits = stackalloc bool[ModbusPdu.MaxReadBits];
-                bits = bits[..quantity];
-                failure = readFunction == ModbusFunctionCode.ReadCoils
-                    ? map.ReadCoils(unitId, address, bits)
-                    : map.ReadDiscreteInputs(unitId, address, bits);
-                if (failure is null)
-                {
-                    ModbusPdu.TryEncodeReadBitsResponse(readFunction, bits, response, out responseLength);
-                    return ModbusPduStatus.Valid;
-                }
-
-                return WriteException(function, failure.Value, response, out responseLength);
-            }
-
-            case ModbusFunctionCode.ReadHoldingRegisters:
-            case ModbusFunctionCode.ReadInputRegisters:
-            {
-                status = ModbusPdu.DecodeReadRegistersRequest(request, out ModbusFunctionCode readFunction, out ushort address, out ushort quantity);
-                if (status != ModbusPduStatus.Valid)
-                {
-                    break;
-                }
-
-                Span<ushort> registers = stackalloc ushort[ModbusPdu.MaxReadRegisters];
-                registers = registers[..quantity];
-                failure = readFunction == ModbusFunctionCode.ReadHoldingRegisters
-                    ? map.ReadHoldingRegisters(unitId, address, registers)
-                    : map.ReadInputRegisters(unitId, address, registers);
-                if (failure is null)
-                {
-                    ModbusPdu.TryEncodeReadRegistersResponse(readFunction, registers, response, out responseLength);
-                    return ModbusPduStatus.Valid;
-                }
-
-                return WriteException(function, failure.Value, response, out responseLength);
-            }
-
-            case ModbusFunctionCode.WriteSingleCoil:
-            {
-                status = ModbusPdu.DecodeWriteSingleCoilRequest(request, out ushort address, out bool value);
-                if (status != ModbusPduStatus.Valid)
-                {
-                    break;
-                }
-
-                failure = map.WriteCoils(unitId, address, [value]);
-                if (failure is null)
-                {
-                    ModbusPdu.TryEncodeWriteSingleCoilResponse(address, value, response, out responseLength);
-                    return ModbusPduStatus.Valid;
-                }
-
-                return WriteException(function, failure.Value, response, out responseLength);
-            }
-
-            case ModbusFunctionCode.WriteSingleRegister:
-            {
-                status = ModbusPdu.DecodeWriteSingleRegisterRequest(request, out ushort address, out ushort value);
-                if (status != ModbusPduStatus.Valid)
-                {
-                    break;
-                }
-
-                failure = map.WriteSingleRegister(unitId, address, value);
-                if (failure is null)
-                {
-                    ModbusPdu.TryEncodeWriteSingleRegisterResponse(address, value, response, out responseLength);
-                    return ModbusPduStatus.Valid;
-                }
-
-                return WriteException(function, failure.Value, response, out responseLength);
-            }
-
-            case ModbusFunctionCode.WriteMultipleCoils:
-            {
-                Span<bool> values = stackalloc bool[ModbusPdu.MaxWriteCoils];
-                status = ModbusPdu.DecodeWriteMultipleCoilsRequest(request, out ushort address, values, out int quantity);
-                if (status != ModbusPduStatus.Valid)
-                {
-                    break;
-                }
-
-                failure = map.WriteCoils(unitId, address, values[..quantity]);
-                if (failure is null)
-                {
-                    ModbusPdu.TryEncodeWriteMultipleCoilsResponse(address, (ushort)quantity, response, out responseLength);
-                    return ModbusPduStatus.Valid;
-                }
-
-                return WriteException(function, failure.Value, response, out responseLength);
-            }
-
-            case ModbusFunctionCode.WriteMultipleRegisters:
-            {
-                Span<ushort> values = stackalloc ushort[ModbusPdu.MaxWriteRegisters];
-                status = ModbusPdu.DecodeWriteMultipleRegistersRequest(request, out ushort address, values, out int quantity);
-                if (status != ModbusPduStatus.Valid)
-                {
-                    break;
-                }
-
-                failure = map.WriteMultipleRegisters(unitId, address, values[..quantity]);
-                if (failure is null)
-                {
-                    ModbusPdu.TryEncodeWriteMultipleRegistersResponse(address, (ushort)quantity, response, out responseLength);
-                    return ModbusPduStatus.Valid;
-                }
-
-                return WriteException(function, failure.Value, response, out responseLength);
-            }
-
-            case ModbusFunctionCode.ReportServerId:
-            {
-                status = ModbusPdu.DecodeReportServerIdRequest(request);
-                if (status != ModbusPduStatus.Valid)
-                {
-                    break;
-                }
-
-                Span<byte> serverId = stackalloc byte[ModbusPdu.MaxServerIdLength];
-                failure = map.ReportServerId(unitId, serverId, out int serverIdLength, out bool isRunning);
-                if (failure is null)
-                {
-                    if (serverIdLength is < 0 or > ModbusPdu.MaxServerIdLength)
-                    {
-                        throw new InvalidOperationException($"{map.GetType().Name}.ReportServerId returned a server id length of {serverIdLength}.");
-                    }
-
-                    ModbusPdu.TryEncodeReportServerIdResponse(serverId[..serverIdLength], isRunning, response, out responseLength);
-                    return ModbusPduStatus.Valid;
-                }
-
-                return WriteException(function, failure.Value, response, out responseLength);
-            }
-
-            case ModbusFunctionCode.MaskWriteRegister:
-            {
-                status = ModbusPdu.DecodeMaskWriteRegisterRequest(request, out ushort address, out ushort andMask, out ushort orMask);
-                if (status != ModbusPduStatus.Valid)
-                {
-                    break;
-                }
-
-                failure = map.MaskWriteRegister(unitId, address, andMask, orMask);
-                if (failure is null)
-                {
-                    ModbusPdu.TryEncodeMaskWriteRegisterResponse(address, andMask, orMask, response, out responseLength);
-                    return ModbusPduStatus.Valid;
-                }
-
-                return WriteException(function, failure.Value, response, out responseLength);
-            }
-
-            case ModbusFunctionCode.ReadWriteMultipleRegisters:
-            {
-                Span<ushort> values = stackalloc ushort[ModbusPdu.MaxReadWriteWriteRegisters];
-                status = ModbusPdu.DecodeReadWriteMultipleRegistersRequest(
-                    request, out ushort readAddress, out ushort readQuantity, out ushort writeAddress, values, out int writeQuantity);
-                if (status != ModbusPduStatus.Valid)
-                {
-                    break;
-                }
-
-                Span<ushort> registers = stackalloc ushort[ModbusPdu.MaxReadWriteReadRegisters];
-                registers = registers[..readQuantity];
-                failure = map.ReadWriteMultipleRegisters(unitId, readAddress, registers, writeAddress, values[..writeQuantity]);
-                if (failure is null)
-                {
-                    ModbusPdu.TryEncodeReadWriteMultipleRegistersResponse(registers, response, out responseLength);
-                    return ModbusPduStatus.Valid;
-                }
-
-                return WriteException(function, failure.Value, response, out responseLength);
-            }
-
-            case ModbusFunctionCode.EncapsulatedInterfaceTransport:
-                if (request.Length >= 2 && request[1] != ModbusPdu.MeiReadDeviceIdentification)
-                {
-                    return WriteException(function, ModbusExceptionCode.IllegalFunction, response, out responseLength);
-                }
-
-                status = ModbusPdu.DecodeReadDeviceIdentificationRequest(request, out ModbusReadDeviceIdCode code, out byte objectId);
-                if (status != ModbusPduStatus.Valid)
-                {
-                    break;
-                }
-
-                return ReadDeviceIdentification(unitId, code, objectId, map, response, out responseLength);
-
-            default:
-                return WriteException(function, ModbusExceptionCode.IllegalFunction, response, out responseLength);
+    private static ModbusPduStatus ReadBits(byte unitId, ReadOnlySpan<byte> request, IModbusRegisterMap map, Span<byte> response, out int responseLength)
+    {
+        ModbusPduStatus status = ModbusPdu.DecodeReadBitsRequest(request, out ModbusFunctionCode function, out ushort address, out ushort quantity);
+        if (status != ModbusPduStatus.Valid)
+        {
+            return RefuseMalformed(request[0], status, response, out responseLength);
         }
 
-        // A request that decoded with a verdict: out-of-range fields are answered, broken framing is not.
+        Span<bool> bits = stackalloc bool[ModbusPdu.MaxReadBits];
+        bits = bits[..quantity];
+        ModbusExceptionCode? failure = function == ModbusFunctionCode.ReadCoils
+            ? map.ReadCoils(unitId, address, bits)
+            : map.ReadDiscreteInputs(unitId, address, bits);
+        if (failure is not null)
+        {
+            return WriteException(request[0], failure.Value, response, out responseLength);
+        }
+
+        ModbusPdu.TryEncodeReadBitsResponse(function, bits, response, out responseLength);
+        return ModbusPduStatus.Valid;
+    }
+
+    private static ModbusPduStatus ReadRegisters(byte unitId, ReadOnlySpan<byte> request, IModbusRegisterMap map, Span<byte> response, out int responseLength)
+    {
+        ModbusPduStatus status = ModbusPdu.DecodeReadRegistersRequest(request, out ModbusFunctionCode function, out ushort address, out ushort quantity);
+        if (status != ModbusPduStatus.Valid)
+        {
+            return RefuseMalformed(request[0], status, response, out responseLength);
+        }
+
+        Span<ushort> registers = stackalloc ushort[ModbusPdu.MaxReadRegisters];
+        registers = registers[..quantity];
+        ModbusExceptionCode? failure = function == ModbusFunctionCode.ReadHoldingRegisters
+            ? map.ReadHoldingRegisters(unitId, address, registers)
+            : map.ReadInputRegisters(unitId, address, registers);
+        if (failure is not null)
+        {
+            return WriteException(request[0], failure.Value, response, out responseLength);
+        }
+
+        ModbusPdu.TryEncodeReadRegistersResponse(function, registers, response, out responseLength);
+        return ModbusPduStatus.Valid;
+    }
+
+    private static ModbusPduStatus WriteSingleCoil(byte unitId, ReadOnlySpan<byte> request, IModbusRegisterMap map, Span<byte> response, out int responseLength)
+    {
+        ModbusPduStatus status = ModbusPdu.DecodeWriteSingleCoilRequest(request, out ushort address, out bool value);
+        if (status != ModbusPduStatus.Valid)
+        {
+            return RefuseMalformed(request[0], status, response, out responseLength);
+        }
+
+        ModbusExceptionCode? failure = map.WriteCoils(unitId, address, [value]);
+        if (failure is not null)
+        {
+            return WriteException(request[0], failure.Value, response, out responseLength);
+        }
+
+        ModbusPdu.TryEncodeWriteSingleCoilResponse(address, value, response, out responseLength);
+        return ModbusPduStatus.Valid;
+    }
+
+    private static ModbusPduStatus WriteSingleRegister(byte unitId, ReadOnlySpan<byte> request, IModbusRegisterMap map, Span<byte> response, out int responseLength)
+    {
+        ModbusPduStatus status = ModbusPdu.DecodeWriteSingleRegisterRequest(request, out ushort address, out ushort value);
+        if (status != ModbusPduStatus.Valid)
+        {
+            return RefuseMalformed(request[0], status, response, out responseLength);
+        }
+
+        ModbusExceptionCode? failure = map.WriteSingleRegister(unitId, address, value);
+        if (failure is not null)
+        {
+            return WriteException(request[0], failure.Value, response, out responseLength);
+        }
+
+        ModbusPdu.TryEncodeWriteSingleRegisterResponse(address, value, response, out responseLength);
+        return ModbusPduStatus.Valid;
+    }
+
+    private static ModbusPduStatus WriteMultipleCoils(byte unitId, ReadOnlySpan<byte> request, IModbusRegisterMap map, Span<byte> response, out int responseLength)
+    {
+        Span<bool> values = stackalloc bool[ModbusPdu.MaxWriteCoils];
+        ModbusPduStatus status = ModbusPdu.DecodeWriteMultipleCoilsRequest(request, out ushort address, values, out int quantity);
+        if (status != ModbusPduStatus.Valid)
+        {
+            return RefuseMalformed(request[0], status, response, out responseLength);
+        }
+
+        ModbusExceptionCode? failure = map.WriteCoils(unitId, address, values[..quantity]);
+        if (failure is not null)
+        {
+            return WriteException(request[0], failure.Value, response, out responseLength);
+        }
+
+        ModbusPdu.TryEncodeWriteMultipleCoilsResponse(address, (ushort)quantity, response, out responseLength);
+        return ModbusPduStatus.Valid;
+    }
+
+    private static ModbusPduStatus WriteMultipleRegisters(byte unitId, ReadOnlySpan<byte> request, IModbusRegisterMap map, Span<byte> response, out int responseLength)
+    {
+        Span<ushort> values = stackalloc ushort[ModbusPdu.MaxWriteRegisters];
+        ModbusPduStatus status = ModbusPdu.DecodeWriteMultipleRegistersRequest(request, out ushort address, values, out int quantity);
+        if (status != ModbusPduStatus.Valid)
+        {
+            return RefuseMalformed(request[0], status, response, out responseLength);
+        }
+
+        ModbusExceptionCode? failure = map.WriteMultipleRegisters(unitId, address, values[..quantity]);
+        if (failure is not null)
+        {
+            return WriteException(request[0], failure.Value, response, out responseLength);
+        }
+
+        ModbusPdu.TryEncodeWriteMultipleRegistersResponse(address, (ushort)quantity, response, out responseLength);
+        return ModbusPduStatus.Valid;
+    }
+
+    private static ModbusPduStatus ReportServerId(byte unitId, ReadOnlySpan<byte> request, IModbusRegisterMap map, Span<byte> response, out int responseLength)
+    {
+        ModbusPduStatus status = ModbusPdu.DecodeReportServerIdRequest(request);
+        if (status != ModbusPduStatus.Valid)
+        {
+            return RefuseMalformed(request[0], status, response, out responseLength);
+        }
+
+        Span<byte> serverId = stackalloc byte[ModbusPdu.MaxServerIdLength];
+        ModbusExceptionCode? failure = map.ReportServerId(unitId, serverId, out int serverIdLength, out bool isRunning);
+        if (failure is not null)
+        {
+            return WriteException(request[0], failure.Value, response, out responseLength);
+        }
+
+        if (serverIdLength is < 0 or > ModbusPdu.MaxServerIdLength)
+        {
+            throw new InvalidOperationException($"{map.GetType().Name}.ReportServerId returned a server id length of {serverIdLength}.");
+        }
+
+        ModbusPdu.TryEncodeReportServerIdResponse(serverId[..serverIdLength], isRunning, response, out responseLength);
+        return ModbusPduStatus.Valid;
+    }
+
+    private static ModbusPduStatus MaskWriteRegister(byte unitId, ReadOnlySpan<byte> request, IModbusRegisterMap map, Span<byte> response, out int responseLength)
+    {
+        ModbusPduStatus status = ModbusPdu.DecodeMaskWriteRegisterRequest(request, out ushort address, out ushort andMask, out ushort orMask);
+        if (status != ModbusPduStatus.Valid)
+        {
+            return RefuseMalformed(request[0], status, response, out responseLength);
+        }
+
+        ModbusExceptionCode? failure = map.MaskWriteRegister(unitId, address, andMask, orMask);
+        if (failure is not null)
+        {
+            return WriteException(request[0], failure.Value, response, out responseLength);
+        }
+
+        ModbusPdu.TryEncodeMaskWriteRegisterResponse(address, andMask, orMask, response, out responseLength);
+        return ModbusPduStatus.Valid;
+    }
+
+    private static ModbusPduStatus ReadWriteMultipleRegisters(byte unitId, ReadOnlySpan<byte> request, IModbusRegisterMap map, Span<byte> response, out int responseLength)
+    {
+        Span<ushort> values = stackalloc ushort[ModbusPdu.MaxReadWriteWriteRegisters];
+        ModbusPduStatus status = ModbusPdu.DecodeReadWriteMultipleRegistersRequest(
+            request, out ushort readAddress, out ushort readQuantity, out ushort writeAddress, values, out int writeQuantity);
+        if (status != ModbusPduStatus.Valid)
+        {
+            return RefuseMalformed(request[0], status, response, out responseLength);
+        }
+
+        Span<ushort> registers = stackalloc ushort[ModbusPdu.MaxReadWriteReadRegisters];
+        registers = registers[..readQuantity];
+        ModbusExceptionCode? failure = map.ReadWriteMultipleRegisters(unitId, readAddress, registers, writeAddress, values[..writeQuantity]);
+        if (failure is not null)
+        {
+            return WriteException(request[0], failure.Value, response, out responseLength);
+        }
+
+        ModbusPdu.TryEncodeReadWriteMultipleRegistersResponse(registers, response, out responseLength);
+        return ModbusPduStatus.Valid;
+    }
+
+    /// <summary>Function 43: only MEI type 14, Read Device Identification; other MEI types get exception 01.</summary>
+    private static ModbusPduStatus EncapsulatedInterfaceTransport(byte unitId, ReadOnlySpan<byte> request, IModbusRegisterMap map, Span<byte> response, out int responseLength)
+    {
+        if (request.Length >= 2 && request[1] != ModbusPdu.MeiReadDeviceIdentification)
+        {
+            return WriteException(request[0], ModbusExceptionCode.IllegalFunction, response, out responseLength);
+        }
+
+        ModbusPduStatus status = ModbusPdu.DecodeReadDeviceIdentificationRequest(request, out ModbusReadDeviceIdCode code, out byte objectId);
+        return status == ModbusPduStatus.Valid
+            ? ReadDeviceIdentification(unitId, code, objectId, map, response, out responseLength)
+            : RefuseMalformed(request[0], status, response, out responseLength);
+    }
+
+    /// <summary>A request that decoded with a verdict: out-of-range fields are answered (exception 03), broken framing is not.</summary>
+    private static ModbusPduStatus RefuseMalformed(byte function, ModbusPduStatus status, Span<byte> response, out int responseLength)
+    {
+        responseLength = 0;
         return status is ModbusPduStatus.QuantityOutOfRange or ModbusPduStatus.ByteCountMismatch or ModbusPduStatus.InvalidValue
             ? WriteException(function, ModbusExceptionCode.IllegalDataValue, response, out responseLength)
             : status;
