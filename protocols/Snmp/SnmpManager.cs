@@ -1,44 +1,30 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Runtime.CompilerServices;
-using System.Security.Cryptography;
 
 namespace City.Protocols.Snmp;
 
 /// <summary>
-/// An SNMP manager (command generator) over one transport: matches responses to requests by request id (v1/v2c) or
-/// msgID (v3), retries on timeout (time from the injected <see cref="TimeProvider"/>), discovers v3 engines and keeps
-/// their time, walks with GETBULK (GETNEXT in v1), splits a GET that came back tooBig, and sends traps and informs.
+/// An SNMP manager (command generator) over one transport: discovers v3 engines and keeps their time, walks with
+/// GETBULK (GETNEXT in v1), splits a GET that came back tooBig, and sends traps and informs. Matching responses to
+/// requests by request id (v1/v2c) or msgID (v3) and retrying on timeout (time from the injected
+/// <see cref="TimeProvider"/>) is <see cref="SnmpExchange"/>'s part.
 /// </summary>
 public sealed class SnmpManager : IAsyncDisposable
 {
     private static readonly Oid SysUpTime = Oid.Parse("1.3.6.1.2.1.1.3.0");
     private static readonly Oid SnmpTrapOid = Oid.Parse("1.3.6.1.6.3.1.1.4.1.0");
 
-    private readonly ISnmpTransport _transport;
-    private readonly TimeProvider _timeProvider;
-    private readonly ConcurrentDictionary<int, PendingRequest> _pending = new();
     private readonly ConcurrentDictionary<IPEndPoint, byte[]> _engineIds = new();
-    private readonly CancellationTokenSource _stopping = new();
-    private readonly Task _receiveLoop;
-    private int _nextId = RandomNumberGenerator.GetInt32(1, int.MaxValue / 2);
+    private readonly SnmpExchange _exchange;
 
     public SnmpManager(ISnmpTransport transport, TimeProvider? timeProvider = null, SnmpEngine? localEngine = null)
     {
-        _transport = transport ?? throw new ArgumentNullException(nameof(transport));
-        _timeProvider = timeProvider ?? TimeProvider.System;
-        LocalEngine = localEngine ?? new SnmpEngine(timeProvider: _timeProvider);
-        RemoteEngines = new SnmpRemoteEngines(_timeProvider);
-        if (transport is ISnmpBlockingTransport blocking)
-        {
-            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _receiveLoop = done.Task;
-            new Thread(() => ReceiveThread(blocking, done)) { IsBackground = true, Name = "SNMP manager receive" }.Start();
-        }
-        else
-        {
-            _receiveLoop = Task.Run(ReceiveLoopAsync);
-        }
+        ArgumentNullException.ThrowIfNull(transport);
+        timeProvider ??= TimeProvider.System;
+        LocalEngine = localEngine ?? new SnmpEngine(timeProvider: timeProvider);
+        RemoteEngines = new SnmpRemoteEngines(timeProvider);
+        _exchange = new SnmpExchange(transport, timeProvider);
     }
 
     /// <summary>A manager on its own UDP socket on an ephemeral port of <paramref name="localAddress"/> (default any).</summary>
@@ -52,13 +38,10 @@ public sealed class SnmpManager : IAsyncDisposable
     public SnmpRemoteEngines RemoteEngines { get; }
 
     /// <summary>Datagrams that did not decode or matched no request (observability, not an error).</summary>
-    public long DroppedDatagrams => Interlocked.Read(ref _dropped);
-
-    private long _dropped;
-
+    public long DroppedDatagrams => _exchange.DroppedDatagrams;
 
     /// <summary>The last receive error of the transport, if any (the loop keeps receiving after one).</summary>
-    public Exception? LastTransportError { get; private set; }
+    public Exception? LastTransportError => _exchange.LastTransportError;
 
     // ---------------------------------------------------------------- high-level operations
 
@@ -178,15 +161,15 @@ public sealed class SnmpManager : IAsyncDisposable
         }
         else
         {
-            var pdu = new SnmpPdu(SnmpPduType.TrapV2, NextId(), NotificationVarBinds(trapOid, upTime, varBinds));
+            var pdu = new SnmpPdu(SnmpPduType.TrapV2, _exchange.NextId(), NotificationVarBinds(trapOid, upTime, varBinds));
             datagram = target.Version == SnmpVersion.V2c
                 ? SnmpCodec.Encode(new CommunityMessage(SnmpVersion.V2c, target.Community, pdu))
-                : Usm.Seal(NextId(), SnmpEngine.DefaultMaxMessageSize, reportable: false, target.SecurityLevel,
+                : Usm.Seal(_exchange.NextId(), SnmpEngine.DefaultMaxMessageSize, reportable: false, target.SecurityLevel,
                     new ScopedPdu(LocalEngine.EngineId, System.Text.Encoding.UTF8.GetBytes(target.ContextName), pdu),
                     target.User?.Name ?? "", target.User, LocalEngine.EngineId.Span, LocalEngine.Boots, LocalEngine.Time);
         }
 
-        await _transport.SendAsync(datagram, target.EndPoint, cancellationToken).ConfigureAwait(false);
+        await _exchange.SendAsync(datagram, target.EndPoint, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>InformRequest (v2c/v3); completes when the receiver acknowledges it, throws on timeout.</summary>
@@ -261,10 +244,10 @@ public sealed class SnmpManager : IAsyncDisposable
 
     private async Task<SnmpPdu> RequestCommunityAsync(SnmpTarget target, SnmpPdu request, CancellationToken cancellationToken)
     {
-        int requestId = NextId();
+        int requestId = _exchange.NextId();
         var sent = new CommunityMessage(target.Version, target.Community, request.WithRequestId(requestId));
         byte[] datagram = SnmpCodec.Encode(sent);
-        SnmpMessage message = await ExchangeAsync(target, requestId, () => datagram, cancellationToken).ConfigureAwait(false);
+        SnmpMessage message = await _exchange.ExchangeAsync(target, requestId, () => datagram, cancellationToken).ConfigureAwait(false);
         if (message is CommunityMessage { Pdu.Type: SnmpPduType.Response } community
             && community.Version == target.Version
             && community.Community.Span.SequenceEqual(sent.Community.Span))
@@ -283,10 +266,10 @@ public sealed class SnmpManager : IAsyncDisposable
         while (true)
         {
             byte[] engineId = await DiscoverEngineAsync(target, forceRefresh: false, cancellationToken).ConfigureAwait(false);
-            int messageId = NextId();
+            int messageId = _exchange.NextId();
             SnmpPdu pdu = request.WithRequestId(messageId);
             var scope = new ScopedPdu(engineId, System.Text.Encoding.UTF8.GetBytes(target.ContextName), pdu);
-            (SnmpMessage decoded, ReadOnlyMemory<byte> answer) = await ExchangeWithBytesAsync(target, messageId, () =>
+            (SnmpMessage decoded, ReadOnlyMemory<byte> answer) = await _exchange.ExchangeWithBytesAsync(target, messageId, () =>
             {
                 RemoteEngines.TryGet(engineId, out int boots, out int time);
                 return Usm.Seal(messageId, SnmpEngine.DefaultMaxMessageSize, reportable: true, target.SecurityLevel, scope, user.Name, user, engineId, boots, time);
@@ -359,10 +342,10 @@ public sealed class SnmpManager : IAsyncDisposable
             return known;
         }
 
-        int messageId = NextId();
+        int messageId = _exchange.NextId();
         var probe = new ScopedPdu(default, default, new SnmpPdu(SnmpPduType.GetRequest, messageId, []));
         byte[] datagram = Usm.Seal(messageId, SnmpEngine.DefaultMaxMessageSize, reportable: true, SnmpSecurityLevel.NoAuthNoPriv, probe, "", null, default, 0, 0);
-        SnmpMessage decoded = await ExchangeAsync(target, messageId, () => datagram, cancellationToken).ConfigureAwait(false);
+        SnmpMessage decoded = await _exchange.ExchangeAsync(target, messageId, () => datagram, cancellationToken).ConfigureAwait(false);
         if (decoded is not V3Message message || message.Security.EngineId.Length is < 5 or > 32)
         {
             throw new SnmpSecurityException(UsmStatus.UnknownEngineId, $"{target.EndPoint} did not answer engine discovery with an engine id.");
@@ -374,151 +357,5 @@ public sealed class SnmpManager : IAsyncDisposable
         return engineId;
     }
 
-    private async Task<SnmpMessage> ExchangeAsync(SnmpTarget target, int key, Func<byte[]> datagram, CancellationToken cancellationToken) =>
-        (await ExchangeWithBytesAsync(target, key, datagram, cancellationToken).ConfigureAwait(false)).Message;
-
-    /// <summary>
-    /// Sends (a fresh datagram per attempt) until an answer with <paramref name="key"/> arrives from the target and
-    /// decodes; an answer that does not decode is counted as dropped and the attempt keeps waiting. Returns the decoded
-    /// message and its bytes (the USM checks the digest over them).
-    /// </summary>
-    private async Task<(SnmpMessage Message, ReadOnlyMemory<byte> Data)> ExchangeWithBytesAsync(SnmpTarget target, int key, Func<byte[]> datagram,
-        CancellationToken cancellationToken)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        var pending = new PendingRequest(target.EndPoint);
-        if (!_pending.TryAdd(key, pending))
-        {
-            throw new InvalidOperationException("Request id collision.");
-        }
-
-        ITimer? timer = null;
-        CancellationTokenRegistration cancellation = default;
-        try
-        {
-            cancellation = cancellationToken.UnsafeRegister(static (state, token) => ((PendingRequest)state!).Cancel(token), pending);
-            timer = _timeProvider.CreateTimer(static state => ((PendingRequest)state!).AttemptTimedOut(), pending, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-            for (int attempt = 0; attempt <= target.Retries; attempt++)
-            {
-                await _transport.SendAsync(datagram(), target.EndPoint, cancellationToken).ConfigureAwait(false);
-                pending.BeginAttempt();
-                timer.Change(target.Timeout, Timeout.InfiniteTimeSpan);
-                while (await pending.WaitAsync().ConfigureAwait(false))
-                {
-                    ReadOnlyMemory<byte> answer = pending.TakeAnswer();
-                    if (SnmpCodec.TryDecode(answer.Span, out SnmpMessage? message) == SnmpDecodeStatus.Ok)
-                    {
-                        return (message!, answer);
-                    }
-
-                    Interlocked.Increment(ref _dropped);
-                }
-
-                // The attempt timed out: next attempt; an answer to an earlier attempt still completes the same key.
-            }
-
-            throw new SnmpTimeoutException($"No answer from {target.EndPoint} after {target.Retries + 1} attempts of {target.Timeout.TotalSeconds:0.###} s.");
-        }
-        finally
-        {
-            pending.Close();
-            _pending.TryRemove(key, out _);
-            timer?.Dispose();
-            cancellation.Dispose();
-        }
-    }
-
-    private int NextId() => Interlocked.Increment(ref _nextId) & int.MaxValue;
-
-    private async Task ReceiveLoopAsync()
-    {
-        while (!_stopping.IsCancellationRequested)
-        {
-            SnmpDatagram datagram;
-            try
-            {
-                datagram = await _transport.ReceiveAsync(_stopping.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (ObjectDisposedException) when (_stopping.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (System.Net.Sockets.SocketException) when (_stopping.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (System.Net.Sockets.SocketException exception)
-            {
-                // Requests waiting on this socket will time out and say so; keep the error for whoever asks why.
-                LastTransportError = exception;
-                continue;
-            }
-
-            // An answer must come from the agent the request went to; anything else is dropped, not matched.
-            Dispatch(datagram);
-        }
-    }
-
-    /// <summary>
-    /// The receive loop on a thread of its own, blocked in the socket (see <see cref="ISnmpBlockingTransport"/>). Ends
-    /// when the manager is disposed; an unexpected failure faults the loop's task, which <see cref="DisposeAsync"/> rethrows.
-    /// </summary>
-    private void ReceiveThread(ISnmpBlockingTransport transport, TaskCompletionSource done)
-    {
-        try
-        {
-            while (!_stopping.IsCancellationRequested)
-            {
-                SnmpDatagram datagram;
-                try
-                {
-                    datagram = transport.Receive();
-                }
-                catch (Exception exception) when (_stopping.IsCancellationRequested
-                    && exception is ObjectDisposedException or System.Net.Sockets.SocketException)
-                {
-                    break;
-                }
-                catch (System.Net.Sockets.SocketException exception)
-                {
-                    LastTransportError = exception;
-                    continue;
-                }
-
-                Dispatch(datagram);
-            }
-
-            done.SetResult();
-        }
-        catch (Exception exception)
-        {
-            done.SetException(exception);
-        }
-    }
-
-    /// <summary>Hands an answer to its request, which continues inline on the receiving thread (no hop) until it next awaits.</summary>
-    private void Dispatch(SnmpDatagram datagram)
-    {
-        if (!SnmpCodec.TryPeekResponseKey(datagram.Data.Span, out int key) || !_pending.TryGetValue(key, out PendingRequest? pending)
-            || !SameEndPoint(pending.Agent, datagram.Remote) || !pending.Answer(datagram.Data))
-        {
-            Interlocked.Increment(ref _dropped);
-        }
-    }
-
-    private static bool SameEndPoint(IPEndPoint expected, IPEndPoint actual) =>
-        expected.Port == actual.Port && (expected.Address.Equals(actual.Address)
-            || expected.Address.MapToIPv6().Equals(actual.Address.MapToIPv6()));
-
-    public async ValueTask DisposeAsync()
-    {
-        await _stopping.CancelAsync().ConfigureAwait(false);
-        _transport.Dispose();
-        await _receiveLoop.ConfigureAwait(false);
-        _stopping.Dispose();
-    }
+    public ValueTask DisposeAsync() => _exchange.DisposeAsync();
 }
