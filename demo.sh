@@ -33,6 +33,16 @@ check_port "$http_port" "set DEMO_HTTP_URL (e.g. DEMO_HTTP_URL=http://127.0.0.1:
 check_port "$mqtt_port" "set DEMO_MQTT_PORT (a system mosquitto? 'systemctl stop mosquitto')"
 check_port "$meter_port" "set DEMO_METER_PORT (the simulators use it and the next port)"
 check_port $((meter_port + 1)) "set DEMO_METER_PORT (the simulators use it and the port before)"
+# UDP ports cannot be probed by connecting; ss (iproute2) lists the bound ones when it is there.
+check_udp_port() {
+  local port=$1 hint=$2
+  if command -v ss >/dev/null 2>&1 && [[ -n $(ss -Hlun "sport = :$port" 2>/dev/null) ]]; then
+    echo "demo: udp port $port is already taken; stop what listens there or $hint" >&2
+    taken=1
+  fi
+}
+check_udp_port "$snmp_port" "set DEMO_SNMP_PORT"
+check_udp_port "$trap_port" "set DEMO_TRAP_PORT"
 ((taken == 0)) || exit 1
 
 # curl to wait for central, and the tools of the commands printed at the end: the same install step as ./test.sh.
