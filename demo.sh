@@ -18,6 +18,36 @@ if ! command -v dotnet >/dev/null 2>&1; then
   exit 1
 fi
 
+# Every TCP port first, before the build: the hint names the variable that moves it.
+http_port=${http_url##*:}
+http_port=${http_port%%/*}
+taken=0
+check_port() {
+  local port=$1 hint=$2
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "demo: port $port on 127.0.0.1 is already taken; stop what listens there or $hint" >&2
+    taken=1
+  fi
+}
+check_port "$http_port" "set DEMO_HTTP_URL (e.g. DEMO_HTTP_URL=http://127.0.0.1:8090)"
+check_port "$mqtt_port" "set DEMO_MQTT_PORT (a system mosquitto? 'systemctl stop mosquitto')"
+check_port "$meter_port" "set DEMO_METER_PORT (the simulators use it and the next port)"
+check_port $((meter_port + 1)) "set DEMO_METER_PORT (the simulators use it and the port before)"
+# UDP ports cannot be probed by connecting; ss (iproute2) lists the bound ones when it is there.
+check_udp_port() {
+  local port=$1 hint=$2
+  if command -v ss >/dev/null 2>&1 && [[ -n $(ss -Hlun "sport = :$port" 2>/dev/null) ]]; then
+    echo "demo: udp port $port is already taken; stop what listens there or $hint" >&2
+    taken=1
+  fi
+}
+check_udp_port "$snmp_port" "set DEMO_SNMP_PORT"
+check_udp_port "$trap_port" "set DEMO_TRAP_PORT"
+((taken == 0)) || exit 1
+
+# curl to wait for central, and the tools of the commands printed at the end: the same install step as ./test.sh.
+.ci/install-peers.sh curl socat mbpoll snmp mosquitto-clients || echo "demo: continuing without them (what needs them is left out or will not work)" >&2
+
 echo "== building (Release)"
 dotnet build Edge.sln -c Release -nologo -v q >"$root/.run-build.log" 2>&1 || {
   grep -E "error" "$root/.run-build.log" | sort -u | head -n 30 >&2
@@ -30,13 +60,6 @@ central_bin=$(bin central/Central central)
 edge_bin=$(bin edge/Edge edge)
 sim_bin=$(bin simulators/CitySim citysim)
 edgectl_bin=$(bin edge/EdgeCtl edgectl)
-
-for port in "${http_url##*:}" "$mqtt_port" "$meter_port" $((meter_port + 1)); do
-  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-    echo "demo: port $port on 127.0.0.1 is already taken (a system mosquitto on 1883? 'systemctl stop mosquitto' or set DEMO_MQTT_PORT)" >&2
-    exit 1
-  fi
-done
 
 rm -rf "$run"
 mkdir -p "$run/logs"
@@ -81,11 +104,20 @@ fi
 "$sim_bin" snmp --port "$snmp_port" --trap-to "127.0.0.1:$trap_port" --alarm-every 45 >"$run/logs/citysim-snmp.log" 2>&1 &
 pids+=($!)
 
+# Wait for the HTTP API (curl, or a bare connection without it), and stop waiting as soon as central has exited.
+central_up() {
+  if command -v curl >/dev/null 2>&1; then
+    curl -fs "$http_url/healthz" >/dev/null 2>&1
+  else
+    (exec 3<>"/dev/tcp/127.0.0.1/$http_port") 2>/dev/null
+  fi
+}
 for _ in $(seq 150); do
-  curl -fs "$http_url/healthz" >/dev/null 2>&1 && break
+  central_up && break
+  kill -0 "${pids[0]}" 2>/dev/null || break
   sleep 0.2
 done
-curl -fs "$http_url/healthz" >/dev/null || { echo "demo: central did not come up; see .run/demo/logs/central.log" >&2; tail -n 20 "$run/logs/central.log" >&2; exit 1; }
+central_up || { echo "demo: central did not come up; see .run/demo/logs/central.log" >&2; tail -n 20 "$run/logs/central.log" >&2; exit 1; }
 
 # appsettings.json holds meter1 (unit 1) and, disabled, tc1 (unit 2, traffic-controller profile), meter3 (unit 3, sdm630),
 # tc-snmp (ntcip1202 profile) and the DALI line lights-a (gear 0-3).

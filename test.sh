@@ -4,21 +4,8 @@
 set -uo pipefail
 cd "$(dirname "$0")"
 
-need_packages=()
-command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need_packages+=(mosquitto)
-command -v mosquitto_pub >/dev/null 2>&1 || need_packages+=(mosquitto-clients)
-command -v mbpoll >/dev/null 2>&1 || need_packages+=(mbpoll)
-command -v socat >/dev/null 2>&1 || need_packages+=(socat)
-/usr/bin/python3 -c 'import pymodbus' >/dev/null 2>&1 || need_packages+=(python3-pymodbus)
-command -v snmpget >/dev/null 2>&1 || need_packages+=(snmp)
-[ -x /usr/sbin/snmpd ] || need_packages+=(snmpd)
-if [ ${#need_packages[@]} -gt 0 ]; then
-  echo "== installing test peers: ${need_packages[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq && apt-get install -y -qq "${need_packages[@]}" >/dev/null || {
-    echo "could not install ${need_packages[*]}"; echo "0 passed, 1 failed"; exit 1; }
-fi
-# The Debian packages start a system-wide mosquitto on port 1883 and snmpd on 161; tests start their own on free ports.
+# The peers the tests talk to; the tests start their own mosquitto and snmpd on free ports.
+.ci/install-peers.sh mosquitto mosquitto-clients mbpoll socat python3-pymodbus snmp snmpd || { echo "0 passed, 1 failed"; exit 1; }
 
 echo "== building"
 build_log=$(mktemp)

@@ -1,3 +1,7 @@
+using City.Central.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
 namespace City.Central;
 
 internal static class ProgramEntry
@@ -10,6 +14,11 @@ internal static class ProgramEntry
         if (StoreCommand.Matches(args))
         {
             return await StoreCommand.RunAsync(args).ConfigureAwait(false);
+        }
+
+        if (CommandLine.Check(args, AppContext.BaseDirectory, Console.Out, Console.Error) is { } exitCode)
+        {
+            return exitCode;
         }
 
         Microsoft.AspNetCore.Builder.WebApplication? app;
@@ -43,6 +52,17 @@ internal static class ProgramEntry
 
         try
         {
+            var taken = ListenCheck.FindProblems(app.Services.GetRequiredService<IOptions<CentralOptions>>().Value);
+            foreach (var problem in taken)
+            {
+                await Console.Error.WriteLineAsync($"central: cannot start: {problem}").ConfigureAwait(false);
+            }
+
+            if (taken.Count > 0)
+            {
+                return 1;
+            }
+
             await app.RunAsync().ConfigureAwait(false);
             return 0;
         }

@@ -27,6 +27,11 @@ public static class Program
 
     public static async Task<int> Main(string[] args)
     {
+        if (CommandLine.Check(args, AppContext.BaseDirectory, Console.Out, Console.Error) is { } exitCode)
+        {
+            return exitCode;
+        }
+
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             Args = args,

@@ -13,4 +13,9 @@ var root = new RootCommand("citysim: simulated street-cabinet hardware (Modbus m
     SnmpCommand.Create(TimeProvider.System),
 };
 
-return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(15) }).ConfigureAwait(false);
+var parse = root.Parse(args);
+var exitCode = await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(15) }).ConfigureAwait(false);
+
+// An unknown command or option (System.CommandLine names it and prints the help) is exit code 2, as for edge and
+// central; 1 stays a command that failed.
+return parse.Action is System.CommandLine.Invocation.ParseErrorAction ? 2 : exitCode;

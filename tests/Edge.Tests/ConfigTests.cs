@@ -25,12 +25,23 @@ public class ConfigTests
     {
         var path = Path.Combine(AppContext.BaseDirectory, "appsettings.json");
         Assert.True(File.Exists(path), "appsettings.json must be copied next to the binary");
-        var config = new ConfigurationBuilder().AddJsonFile(path).Build();
+        var config = new ConfigurationBuilder().AddJsonFile(path)
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Edge:GatewayId"] = "gw-017" }).Build();
 
         Assert.True(EdgeConfigLoader.TryLoad(config, out var settings, out var errors), string.Join("\n", errors));
         Assert.Equal(6, settings.Devices[0].Points.Count);
         Assert.Equal(("tc1", false, "traffic-controller"), (settings.Devices[1].Name, settings.Devices[1].Enabled, settings.Devices[1].Profile));
         Assert.Equal(("meter3", false, "sdm630"), (settings.Devices[2].Name, settings.Devices[2].Enabled, settings.Devices[2].Profile));
+    }
+
+    [Fact]
+    public void ShippedAppSettings_SetsNoGatewayId_SoACabinetThatForgetsItsIdIsRefused()
+    {
+        var config = new ConfigurationBuilder().AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json")).Build();
+
+        Assert.False(EdgeConfigLoader.TryLoad(config, out _, out var errors));
+        var error = Assert.Single(errors);
+        Assert.StartsWith("Edge:GatewayId: missing", error, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -98,7 +98,11 @@ public static class EdgeConfigLoader
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(errors);
         const string root = EdgeOptions.SectionName;
-        if (!Topics.IsValidGatewayId(options.GatewayId))
+        if (string.IsNullOrEmpty(options.GatewayId))
+        {
+            errors.Add($"{root}:GatewayId: missing; it has no default, every cabinet sets its own (e.g. \"GatewayId\": \"gw-017\" in the --config file, or --{root}:GatewayId=gw-017)");
+        }
+        else if (!Topics.IsValidGatewayId(options.GatewayId))
         {
             errors.Add($"{root}:GatewayId: must be 1-{Topics.MaxGatewayIdLength} characters of A-Z a-z 0-9 . _ - (got '{options.GatewayId}')");
         }
