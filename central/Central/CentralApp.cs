@@ -1,6 +1,7 @@
 using City.Central.Api;
 using City.Central.Configuration;
 using City.Central.Ingest;
+using City.Central.Model;
 using City.Central.Mqtt;
 using City.Central.State;
 using City.Central.Store;
@@ -90,7 +91,7 @@ internal static partial class CentralApp
         services.AddSingleton(Options.Create(options));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IReadingStore>(_ => new LiteDbReadingStore(options.DataPath, options.Store.SyncCommits));
-        services.AddSingleton<GatewayRegistry>();
+        services.AddSingleton(sp => new GatewayRegistry(sp.GetRequiredService<IReadingStore>().LoadGateways()));
         services.AddSingleton<IngestStats>();
         services.AddSingleton<RejectLog>();
         services.AddSingleton(new IngestQueue(options.Ingest.QueueCapacity));
@@ -106,6 +107,8 @@ internal static partial class CentralApp
 
         services.AddSingleton<IngestClient>();
         services.AddSingleton<IBrokerLink>(sp => sp.GetRequiredService<IngestClient>());
+        services.AddSingleton<IAckPublisher>(sp => sp.GetRequiredService<IngestClient>());
+        services.AddSingleton<IMessageIntake>(sp => sp.GetRequiredService<IngestClient>());
         services.AddHostedService(sp => sp.GetRequiredService<IngestClient>());
         services.AddHostedService<IngestWorker>();
 

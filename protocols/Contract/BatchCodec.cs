@@ -222,14 +222,24 @@ public static class BatchCodec
             return false;
         }
 
+        return TryDecodeBody(batch.Compression, batch.Body.Span, batch.ReadingCount, out readings, out error);
+    }
+
+    /// <summary>
+    /// Decompresses and checks a body whose checksum is known good (a stored one, say): every series consistent, the
+    /// reading count as announced.
+    /// </summary>
+    public static bool TryDecodeBody(Compression compression, ReadOnlySpan<byte> encoded, long readingCount, out Readings readings, out ContractError error)
+    {
+        readings = null!;
         ReadOnlySpan<byte> body;
-        switch (batch.Compression)
+        switch (compression)
         {
             case Compression.None:
-                body = batch.Body.Span;
+                body = encoded;
                 break;
             case Compression.Zstd:
-                if (!TryDecompress(batch.Body.Span, out var decompressed, out error))
+                if (!TryDecompress(encoded, out var decompressed, out error))
                 {
                     return false;
                 }
@@ -272,7 +282,7 @@ public static class BatchCodec
             total += count;
         }
 
-        if (total != batch.ReadingCount)
+        if (total != readingCount)
         {
             error = ContractError.CountMismatch;
             return false;

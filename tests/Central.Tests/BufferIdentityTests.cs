@@ -1,5 +1,6 @@
 using City.Central.Configuration;
 using City.Central.Ingest;
+using City.Central.Model;
 using City.Central.Mqtt;
 using City.Central.State;
 using City.Central.Store;
@@ -72,9 +73,9 @@ public sealed class BufferIdentityTests
     {
         public Rig()
         {
-            Registry = new GatewayRegistry(Store);
+            Registry = new GatewayRegistry(Store.LoadGateways());
             Worker = new IngestWorker(
-                new IngestQueue(10), Link, Store, Registry, Stats,
+                new IngestQueue(10), Link, Link, Store, Registry, Stats,
                 new RejectLog(NullLogger<RejectLog>.Instance, TimeProvider.System),
                 Options.Create(new CentralOptions { AdmitOnBirth = true }), TimeProvider.System, NullLogger<IngestWorker>.Instance);
         }
@@ -152,7 +153,7 @@ public sealed class BufferIdentityTests
         Assert.Empty(rig.Store.Events);
 
         await rig.SendAsync(Birth(BufferB, 1));
-        Assert.Equal(0, rig.Stats.Rejected().GetValueOrDefault(IngestWorker.ReasonStaleBirth));
+        Assert.Equal(0, rig.Stats.Rejected().GetValueOrDefault(MessageValidator.ReasonStaleBirth));
         Assert.Equal(BufferB, rig.State.BufferId);
         Assert.Equal(1UL, rig.State.Epoch);
         Assert.True(rig.State.Online);
@@ -164,11 +165,11 @@ public sealed class BufferIdentityTests
         // The same buffer again is no news; an older epoch of it is a stale birth, as before buffer ids.
         await rig.SendAsync(Birth(BufferB, 2), Birth(BufferB, 1));
         Assert.Single(rig.Store.Events);
-        Assert.Equal(1, rig.Stats.Rejected()[IngestWorker.ReasonStaleBirth]);
+        Assert.Equal(1, rig.Stats.Rejected()[MessageValidator.ReasonStaleBirth]);
 
         // A resent birth of the earlier buffer does not take over; that buffer started again (newer epoch) does.
         await rig.SendAsync(Birth(BufferA, 7));
-        Assert.Equal(2, rig.Stats.Rejected()[IngestWorker.ReasonStaleBirth]);
+        Assert.Equal(2, rig.Stats.Rejected()[MessageValidator.ReasonStaleBirth]);
         Assert.Equal(BufferB, rig.State.BufferId);
         await rig.SendAsync(Birth(BufferA, 8));
         Assert.Equal((BufferA, 8UL), (rig.State.BufferId, rig.State.Epoch));

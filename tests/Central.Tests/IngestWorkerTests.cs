@@ -1,5 +1,6 @@
 using City.Central.Configuration;
 using City.Central.Ingest;
+using City.Central.Model;
 using City.Central.Mqtt;
 using City.Central.State;
 using City.Central.Store;
@@ -100,11 +101,11 @@ public sealed class IngestWorkerTests
     {
         var store = new FlakyStore { Fail = true };
         var link = new RecordingLink();
-        var registry = new GatewayRegistry(store);
+        var registry = new GatewayRegistry(store.LoadGateways());
         var options = new CentralOptions { AllowedGateways = ["gw"] };
         var stats = new IngestStats(TimeProvider.System);
         using var worker = new IngestWorker(
-            new IngestQueue(10), link, store, registry, stats,
+            new IngestQueue(10), link, link, store, registry, stats,
             new RejectLog(NullLogger<RejectLog>.Instance, TimeProvider.System),
             Options.Create(options), TimeProvider.System, NullLogger<IngestWorker>.Instance);
 
@@ -130,10 +131,10 @@ public sealed class IngestWorkerTests
     {
         var store = new FlakyStore { FailingGateway = "bad" };
         var link = new RecordingLink();
-        var registry = new GatewayRegistry(store);
+        var registry = new GatewayRegistry(store.LoadGateways());
         var stats = new IngestStats(TimeProvider.System);
         using var worker = new IngestWorker(
-            new IngestQueue(10), link, store, registry, stats,
+            new IngestQueue(10), link, link, store, registry, stats,
             new RejectLog(NullLogger<RejectLog>.Instance, TimeProvider.System),
             Options.Create(new CentralOptions { AllowedGateways = ["gw", "bad", "gw2"] }), TimeProvider.System, NullLogger<IngestWorker>.Instance);
 

@@ -1,4 +1,4 @@
-using City.Central.State;
+using City.Central.Model;
 
 namespace City.Central.Tests;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text;
-using City.Central.State;
+using City.Central.Model;
 using City.Central.Store;
 using City.Contract;
 using City.Contract.Wire;

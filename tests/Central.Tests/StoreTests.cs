@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using City.Central.Api;
-using City.Central.State;
+using City.Central.Model;
 using City.Central.Store;
 using City.Contract;
 using City.Contract.Wire;
@@ -48,7 +48,7 @@ public sealed class StoreTests(ITestOutputHelper output)
             Assert.Equal([1UL], store.FindBatches("gw", 9_000, 20_000, state.MaxBatchSpanMs).Select(b => b.Seq));
             Assert.Equal([1UL, 2UL], store.FindBatches("gw", 0, 100_000, state.MaxBatchSpanMs).Select(b => b.Seq));
             Assert.Empty(store.FindBatches("gw", 11_000, 49_999, state.MaxBatchSpanMs));
-            var history = ApiEndpoints.ReadHistory(store, state, 1, 7_000, 9_000, 100, out var truncated);
+            var history = store.ReadHistory(state, 1, 7_000, 9_000, 100, out var truncated);
             Assert.Equal([7_000L, 8_000, 9_000], history.Select(r => r.TimestampUnixMs));
             Assert.False(truncated);
         }

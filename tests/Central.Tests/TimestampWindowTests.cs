@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using City.Central.Model;
 using City.Central.State;
 using City.Central.Store;
 using City.Contract;

@@ -1,5 +1,6 @@
 using City.Central.Configuration;
 using City.Central.Ingest;
+using City.Central.Model;
 using City.Central.Mqtt;
 using City.Central.State;
 using City.Central.Store;
@@ -39,10 +40,10 @@ public sealed class TimestampWindowWorkerTests : IDisposable
     {
         var clock = new FakeTimeProvider(Start);
         using var store = new LiteDbReadingStore(dataPath, syncCommits: false);
-        var registry = new GatewayRegistry(store);
+        var registry = new GatewayRegistry(store.LoadGateways());
         var stats = new IngestStats(clock);
         using var worker = new IngestWorker(
-            new IngestQueue(10), new NullLink(), store, registry, stats,
+            new IngestQueue(10), new NullLink(), new NullLink(), store, registry, stats,
             new RejectLog(NullLogger<RejectLog>.Instance, clock),
             Options.Create(new CentralOptions { AllowedGateways = ["gw"] }), clock, NullLogger<IngestWorker>.Instance);
 

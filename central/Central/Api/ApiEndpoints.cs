@@ -1,6 +1,7 @@
 using System.Globalization;
 using City.Central.Configuration;
 using City.Central.Ingest;
+using City.Central.Model;
 using City.Central.Mqtt;
 using City.Central.State;
 using City.Central.Store;
@@ -136,7 +137,7 @@ internal static class ApiEndpoints
         bool truncated;
         try
         {
-            readings = ReadHistory(store, state, alias, fromMs, toMs, limit, out truncated);
+            readings = store.ReadHistory(state, alias, fromMs, toMs, limit, out truncated);
         }
         catch (StoreFaultException exception)
         {
@@ -155,62 +156,6 @@ internal static class ApiEndpoints
             truncated,
             [.. readings.Select(r => new HistoryReading(
                 JsonValues.CalendarTime(r.TimestampUnixMs), JsonValues.Value(r.Value), JsonValues.Quality(r.Quality), JsonValues.RawTimeIfNotCalendar(r.TimestampUnixMs)))]));
-    }
-
-    /// <summary>
-    /// The point's readings in [from, to], oldest first, at most <paramref name="limit"/>. Batches come in
-    /// order of their first timestamp (after those found by their flagged readings), so once <paramref name="limit"/>
-    /// readings are older than the next batch's start, no later batch can change the answer. Readings central flagged
-    /// on arrival carry <see cref="Quality.TimestampOutOfWindow"/>.
-    /// </summary>
-    internal static List<Reading> ReadHistory(IReadingStore store, GatewayState state, uint alias, long fromMs, long toMs, int limit, out bool truncated)
-    {
-        var result = new List<Reading>();
-        var scratch = new List<Reading>();
-        truncated = false;
-        foreach (var stored in store.FindBatches(state.Id, fromMs, toMs, state.MaxBatchSpanMs))
-        {
-            if (result.Count >= limit)
-            {
-                SortAndTrim(result, limit, ref truncated);
-                if (result[^1].TimestampUnixMs < stored.TMinUnixMs && !stored.HasOutOfWindowReadings)
-                {
-                    truncated = true;
-                    break;
-                }
-            }
-
-            scratch.Clear();
-            if (!TryReadStored(stored, scratch, alias))
-            {
-                continue;
-            }
-
-            foreach (var reading in scratch)
-            {
-                if (reading.TimestampUnixMs >= fromMs && reading.TimestampUnixMs <= toMs)
-                {
-                    result.Add(stored.IsOutOfWindow(reading.TimestampUnixMs) ? reading with { Quality = Quality.TimestampOutOfWindow } : reading);
-                }
-            }
-        }
-
-        SortAndTrim(result, limit, ref truncated);
-        return result;
-    }
-
-    /// <summary>The readings of a stored batch (only those of <paramref name="onlyAlias"/> when given); false if its body no longer decodes.</summary>
-    private static bool TryReadStored(StoredBatch stored, List<Reading> destination, uint? onlyAlias = null)
-    {
-        var batch = new Batch
-        {
-            GatewayId = stored.GatewayId,
-            Seq = stored.Seq,
-            Compression = stored.Compression,
-            ReadingCount = (uint)stored.ReadingCount,
-            Body = Google.Protobuf.UnsafeByteOperations.UnsafeWrap(stored.Body),
-        };
-        return BatchCodec.TryDecodeBody(batch, out var body, out _) && BatchCodec.TryAppendReadings(body, destination, out _, onlyAlias);
     }
 
     /// <summary>
@@ -277,7 +222,6 @@ internal static class ApiEndpoints
 
     private static void CollectEvents(IReadingStore store, IReadOnlyList<GatewayState> gateways, long fromMs, long toMs, List<(GatewayState Gateway, Reading Reading, CataloguePoint? Point)> found)
     {
-        var scratch = new List<Reading>();
         foreach (var state in gateways)
         {
             var catalogue = new Dictionary<uint, CataloguePoint>();
@@ -286,27 +230,8 @@ internal static class ApiEndpoints
                 catalogue[point.Alias] = point;
             }
 
-            foreach (var stored in store.FindEventBatches(state.Id, fromMs, toMs, state.MaxBatchSpanMs))
-            {
-                scratch.Clear();
-                if (!TryReadStored(stored, scratch))
-                {
-                    continue;
-                }
-
-                found.AddRange(scratch.Where(r => r.TimestampUnixMs >= fromMs && r.TimestampUnixMs <= toMs)
-                    .Select(r => (state, stored.IsOutOfWindow(r.TimestampUnixMs) ? r with { Quality = Quality.TimestampOutOfWindow } : r, catalogue.GetValueOrDefault(r.Alias))));
-            }
+            found.AddRange(store.ReadEvents(state, fromMs, toMs).Select(r => (state, r, catalogue.GetValueOrDefault(r.Alias))));
         }
-    }
-
-    private static void SortAndTrim(List<Reading> readings, int limit, ref bool truncated)
-    {
-        // Stable: readings with equal timestamps keep the order they were stored in.
-        var sorted = readings.OrderBy(r => r.TimestampUnixMs).ToList();
-        readings.Clear();
-        readings.AddRange(sorted.Count > limit ? sorted.GetRange(0, limit) : sorted);
-        truncated |= sorted.Count > limit;
     }
 
     private static IResult Stats(IngestStats stats, IngestQueue queue, GatewayRegistry registry) =>

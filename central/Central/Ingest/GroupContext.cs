@@ -1,3 +1,4 @@
+using City.Central.Model;
 using City.Central.State;
 using City.Central.Store;
 using City.Contract.Wire;
@@ -21,6 +22,12 @@ internal sealed class GroupContext(long nowUnixMs)
 
     /// <summary>Central's own events (a new buffer), stored in the same transaction.</summary>
     public List<CentralEvent> Events { get; } = [];
+
+    /// <summary>The gateway's state as this group sees it: the group's copy, else the published state, else null (unknown).</summary>
+    public GatewayState? Current(string gatewayId, GatewayRegistry registry) =>
+        Pending.TryGetValue(gatewayId, out var pending) ? pending.State
+        : registry.TryGet(gatewayId, out var published) ? published
+        : null;
 
     /// <summary>The group's copy of a gateway, made from the published state (or new) at first use.</summary>
     public PendingGateway Get(string gatewayId, GatewayRegistry registry)

@@ -1,4 +1,4 @@
-using City.Central.State;
+using City.Central.Model;
 using City.Central.Store;
 using Microsoft.Extensions.Logging;
 

@@ -11,16 +11,10 @@ using MQTTnet.Protocol;
 
 namespace City.Central.Mqtt;
 
-/// <summary>What the ingest worker needs from the broker connection.</summary>
-internal interface IBrokerLink
+/// <summary>The broker connection: what the ingest worker needs of it (acks, stopping the intake), and whether it is up.</summary>
+internal interface IBrokerLink : IAckPublisher, IMessageIntake
 {
     bool IsConnected { get; }
-
-    /// <summary>Publishes at QoS 1 and waits for the broker's PUBACK; throws when not connected.</summary>
-    Task PublishAsync(string topic, byte[] payload, CancellationToken cancellationToken);
-
-    /// <summary>Stops queueing received messages (they stay unacknowledged at the broker) and waits for handlers in progress.</summary>
-    Task StopIntakeAsync();
 }
 
 /// <summary>
@@ -250,7 +244,8 @@ internal sealed partial class IngestClient : BackgroundService, IBrokerLink
             }
 
             var message = e.ApplicationMessage;
-            if (Topics.TryParse(message.Topic, out _, out var kind) && kind is TopicKind.Ack or TopicKind.Cmd)
+            var topic = IngestTopic.Parse(message.Topic);
+            if (topic.IsCentralOutput)
             {
                 // Central's own output, back through the city/v1/# subscription (kept to count wrong topics).
                 return;
@@ -258,7 +253,7 @@ internal sealed partial class IngestClient : BackgroundService, IBrokerLink
 
             var length = message.Payload.Length > int.MaxValue ? int.MaxValue : (int)message.Payload.Length;
             var payload = length <= options.MaxPayloadBytes ? message.Payload.ToArray() : null;
-            var incoming = new IncomingMessage(message.Topic, payload, length, message.Retain);
+            var incoming = new IncomingMessage(topic, payload, length, message.Retain);
             if (!queue.Writer.TryWrite(incoming))
             {
                 // Queue full: wait here. The broker gets no PUBACK meanwhile and stops sending once its window is used.

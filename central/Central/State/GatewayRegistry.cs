@@ -1,20 +1,20 @@
 using System.Collections.Concurrent;
-using City.Central.Store;
+using City.Central.Model;
 
 namespace City.Central.State;
 
 /// <summary>
 /// The published state of every gateway, read by the HTTP API and replaced by the ingest worker
-/// after each commit. Loaded from the store when first used.
+/// after each commit. Starts from the gateways the store holds (the composition root loads them).
 /// </summary>
 internal sealed class GatewayRegistry
 {
     private readonly ConcurrentDictionary<string, GatewayState> gateways = new(StringComparer.Ordinal);
 
-    public GatewayRegistry(IReadingStore store)
+    public GatewayRegistry(IEnumerable<GatewayState> stored)
     {
-        ArgumentNullException.ThrowIfNull(store);
-        foreach (var gateway in store.LoadGateways())
+        ArgumentNullException.ThrowIfNull(stored);
+        foreach (var gateway in stored)
         {
             gateways[gateway.Id] = gateway;
         }

@@ -1,4 +1,4 @@
-using City.Central.State;
+using City.Central.Model;
 using City.Contract.Wire;
 
 namespace City.Central.Store;

@@ -1,5 +1,5 @@
 using System.Globalization;
-using City.Central.State;
+using City.Central.Model;
 using City.Contract;
 using City.Contract.Wire;
 using LiteDB;

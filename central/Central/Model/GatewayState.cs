@@ -1,7 +1,7 @@
 using City.Contract;
 using City.Contract.Wire;
 
-namespace City.Central.State;
+namespace City.Central.Model;
 
 /// <summary>One point of a gateway's catalogue, as its birth announced it.</summary>
 internal sealed record CataloguePoint(uint Alias, string Id, string Unit, PointType Type, string Device, string Description);
@@ -26,8 +26,8 @@ internal sealed class BufferStream
 }
 
 /// <summary>
-/// What central knows about a gateway. Instances are immutable once published in the
-/// <see cref="GatewayRegistry"/>: the ingest worker changes a copy and swaps it in after its commit.
+/// What central knows about a gateway. Instances are immutable once published (in the gateway registry): the
+/// ingest worker changes a copy and swaps it in after its commit.
 /// </summary>
 internal sealed class GatewayState
 {

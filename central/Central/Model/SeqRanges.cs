@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace City.Central.State;
+namespace City.Central.Model;
 
 /// <summary>
 /// The committed seqs of one gateway as sorted, disjoint, non-adjacent [from, to] intervals. A gateway
