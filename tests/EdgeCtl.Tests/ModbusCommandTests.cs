@@ -66,12 +66,15 @@ public sealed class ModbusCommandTests : IAsyncLifetime
         Assert.Equal([true, false, true], document.RootElement.EnumerateArray().Select(e => e.GetBoolean()));
     }
 
-    [Fact]
-    public async Task Read_DiscreteInputs_PrintsTrueFalse()
+    [Theory]
+    [InlineData("discrete")]
+    [InlineData("discrete-input")]
+    [InlineData("discrete-inputs")]
+    public async Task Read_DiscreteInputs_PrintsTrueFalse(string table)
     {
         map.SetDiscreteInputs(1, 10, [false, true]);
 
-        var (exit, stdout, _) = await RunAsync("modbus", "read", Endpoint, "--unit", "1", "--table", "discrete", "--address", "10", "--count", "2");
+        var (exit, stdout, _) = await RunAsync("modbus", "read", Endpoint, "--unit", "1", "--table", table, "--address", "10", "--count", "2");
 
         Assert.Equal(0, exit);
         Assert.Equal("address  value\n     10  false\n     11  true\n", stdout.Replace("\r\n", "\n", StringComparison.Ordinal));
@@ -182,6 +185,7 @@ public sealed class ModbusCommandTests : IAsyncLifetime
     [InlineData("tcp://127.0.0.1", "register", "uint16", "bad --table 'register'")]
     [InlineData("tcp://127.0.0.1", "holding", "float", "--count must be 1..62 for float32")]
     [InlineData("tcp://127.0.0.1", "holding", "real", "bad --type 'real'")]
+    [InlineData("tcp://127.0.0.1", "holding", "string", "bad --type 'string'")]
     public async Task Read_BadArguments_FailBeforeAnyIo(string endpoint, string table, string type, string expected)
     {
         var (exit, _, stderr) = await RunAsync("modbus", "read", endpoint, "--unit", "1", "--table", table, "--address", "0", "--type", type, "--count", "200");
