@@ -55,6 +55,21 @@ public sealed class ModbusCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Read_NonFiniteFloats_AreNullInJson_AndNamedInTheTable()
+    {
+        map.SetHoldingRegisters(1, 200, [0x7FC0, 0x0000, 0xFF80, 0x0000, 0x4366, 0x8000]);
+        string[] args = ["modbus", "read", Endpoint, "--unit", "1", "--table", "holding", "--address", "200", "--count", "3", "--type", "float32"];
+
+        var (exit, stdout, _) = await RunAsync([.. args, "--json"]);
+        var (tableExit, table, _) = await RunAsync(args);
+
+        Assert.Equal(0, exit);
+        Assert.Equal("[null,null,230.5]", stdout.Trim());
+        Assert.Equal(0, tableExit);
+        Assert.Equal("address  value\n    200  NaN\n    202  -Infinity\n    204  230.5\n", table.Replace("\r\n", "\n", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Read_CoilsJson_IsAJsonArrayOfBooleans()
     {
         map.SetCoils(1, 3, [true, false, true]);

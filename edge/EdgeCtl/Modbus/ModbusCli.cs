@@ -344,8 +344,8 @@ internal static class ModbusCli
                 json.Append(',');
             }
 
-            // Non-finite floats are not JSON numbers: they go out as the strings "NaN", "Infinity", "-Infinity".
-            json.Append(texts[i] is "NaN" or "Infinity" or "-Infinity" ? JsonSerializer.Serialize(texts[i]) : texts[i]);
+            // Non-finite floats are not JSON numbers: null, as in the edge's and central's APIs (the table names them).
+            json.Append(texts[i] is "NaN" or "Infinity" or "-Infinity" ? "null" : texts[i]);
         }
 
         return json.Append(']').ToString();
