@@ -119,6 +119,33 @@ public sealed class LocalApiPlanAndWriteTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Points_SpellQualitiesAndValuesAsTheContractDoes()
+    {
+        // A coil is a JSON boolean, a string point a JSON string, a dead device's point "comm-loss" with null (no value yet).
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            var (_, points) = await _edge.GetAsync("/v1/points");
+            using (points)
+            {
+                var byId = points.RootElement.EnumerateArray().ToDictionary(p => p.GetProperty("id").GetString()!, p => p);
+                if (byId.TryGetValue("tc1/relay", out var relay) && byId.TryGetValue("tc1/label", out var label) && byId.TryGetValue("dead/level", out var dead))
+                {
+                    Assert.Equal("good", relay.GetProperty("quality").GetString());
+                    Assert.Equal(JsonValueKind.False, relay.GetProperty("value").ValueKind);
+                    Assert.Equal("good", label.GetProperty("quality").GetString());
+                    Assert.Equal(JsonValueKind.String, label.GetProperty("value").ValueKind);
+                    Assert.Equal("comm-loss", dead.GetProperty("quality").GetString());
+                    Assert.Equal(JsonValueKind.Null, dead.GetProperty("value").ValueKind);
+                    return;
+                }
+            }
+
+            await Task.Delay(100, cts.Token);
+        }
+    }
+
+    [Fact]
     public async Task Plan_OfAnUnknownDevice_Is404NamingTheKnownOnes()
     {
         var (status, body) = await _edge.GetAsync("/v1/devices/nope/plan");
@@ -254,7 +281,7 @@ public sealed class LocalApiPlanAndWriteTests : IAsyncLifetime
                 if (setpoint.ValueKind == JsonValueKind.Object && setpoint.GetProperty("value").ValueKind == JsonValueKind.Number
                     && setpoint.GetProperty("value").GetDouble() == -12.5)
                 {
-                    Assert.Equal("GOOD", setpoint.GetProperty("quality").GetString());
+                    Assert.Equal("good", setpoint.GetProperty("quality").GetString());
                     return;
                 }
             }

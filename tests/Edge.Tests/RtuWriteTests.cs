@@ -85,7 +85,7 @@ public sealed class RtuWriteTests
             }
         }
 
-        // Both devices' coils and discrete inputs come back GOOD over RTU (FC01/FC02), the written relay state included.
+        // Both devices' coils and discrete inputs come back good over RTU (FC01/FC02), the written relay state included.
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         while (true)
         {
@@ -93,8 +93,8 @@ public sealed class RtuWriteTests
             using (points)
             {
                 var byId = points.RootElement.EnumerateArray().ToDictionary(p => p.GetProperty("id").GetString()!, p => p);
-                if (byId.TryGetValue("io2/door", out var door) && door.GetProperty("quality").GetString() == "GOOD" && door.GetProperty("value").GetDouble() == 1
-                    && byId.TryGetValue("io1/relay", out var relay) && relay.GetProperty("quality").GetString() == "GOOD" && relay.GetProperty("value").GetDouble() == 1
+                if (byId.TryGetValue("io2/door", out var door) && door.GetProperty("quality").GetString() == "good" && door.GetProperty("value").ValueKind == JsonValueKind.True
+                    && byId.TryGetValue("io1/relay", out var relay) && relay.GetProperty("quality").GetString() == "good" && relay.GetProperty("value").ValueKind == JsonValueKind.True
                     && byId.TryGetValue("io1/setpoint", out var setpoint) && setpoint.GetProperty("value").ValueKind == JsonValueKind.Number
                     && setpoint.GetProperty("value").GetDouble() == 41.5)
                 {

@@ -55,6 +55,21 @@ public sealed class ModbusCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Read_NonFiniteFloats_AreNullInJson_AndNamedInTheTable()
+    {
+        map.SetHoldingRegisters(1, 200, [0x7FC0, 0x0000, 0xFF80, 0x0000, 0x4366, 0x8000]);
+        string[] args = ["modbus", "read", Endpoint, "--unit", "1", "--table", "holding", "--address", "200", "--count", "3", "--type", "float32"];
+
+        var (exit, stdout, _) = await RunAsync([.. args, "--json"]);
+        var (tableExit, table, _) = await RunAsync(args);
+
+        Assert.Equal(0, exit);
+        Assert.Equal("[null,null,230.5]", stdout.Trim());
+        Assert.Equal(0, tableExit);
+        Assert.Equal("address  value\n    200  NaN\n    202  -Infinity\n    204  230.5\n", table.Replace("\r\n", "\n", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Read_CoilsJson_IsAJsonArrayOfBooleans()
     {
         map.SetCoils(1, 3, [true, false, true]);
@@ -66,12 +81,15 @@ public sealed class ModbusCommandTests : IAsyncLifetime
         Assert.Equal([true, false, true], document.RootElement.EnumerateArray().Select(e => e.GetBoolean()));
     }
 
-    [Fact]
-    public async Task Read_DiscreteInputs_PrintsTrueFalse()
+    [Theory]
+    [InlineData("discrete")]
+    [InlineData("discrete-input")]
+    [InlineData("discrete-inputs")]
+    public async Task Read_DiscreteInputs_PrintsTrueFalse(string table)
     {
         map.SetDiscreteInputs(1, 10, [false, true]);
 
-        var (exit, stdout, _) = await RunAsync("modbus", "read", Endpoint, "--unit", "1", "--table", "discrete", "--address", "10", "--count", "2");
+        var (exit, stdout, _) = await RunAsync("modbus", "read", Endpoint, "--unit", "1", "--table", table, "--address", "10", "--count", "2");
 
         Assert.Equal(0, exit);
         Assert.Equal("address  value\n     10  false\n     11  true\n", stdout.Replace("\r\n", "\n", StringComparison.Ordinal));
@@ -182,6 +200,7 @@ public sealed class ModbusCommandTests : IAsyncLifetime
     [InlineData("tcp://127.0.0.1", "register", "uint16", "bad --table 'register'")]
     [InlineData("tcp://127.0.0.1", "holding", "float", "--count must be 1..62 for float32")]
     [InlineData("tcp://127.0.0.1", "holding", "real", "bad --type 'real'")]
+    [InlineData("tcp://127.0.0.1", "holding", "string", "bad --type 'string'")]
     public async Task Read_BadArguments_FailBeforeAnyIo(string endpoint, string table, string type, string expected)
     {
         var (exit, _, stderr) = await RunAsync("modbus", "read", endpoint, "--unit", "1", "--table", table, "--address", "0", "--type", type, "--count", "200");

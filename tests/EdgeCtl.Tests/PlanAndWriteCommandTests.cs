@@ -127,6 +127,32 @@ public sealed class PlanAndWriteCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Points_ShowQualitiesAndBooleansAsTheContractSpellsThem()
+    {
+        // Coil 0 is detector-1-occupied (off): once polled it is good and false, in JSON and in the table.
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            var (exit, stdout, stderr) = await RunAsync("points", "--json");
+            Assert.True(exit == 0, stderr);
+            using var document = JsonDocument.Parse(stdout);
+            var detector = document.RootElement.EnumerateArray().FirstOrDefault(p => p.GetProperty("id").GetString() == "tc1/detector-1-occupied");
+            if (detector.ValueKind == JsonValueKind.Object && detector.GetProperty("quality").GetString() == "good")
+            {
+                Assert.Equal(JsonValueKind.False, detector.GetProperty("value").ValueKind);
+                break;
+            }
+
+            await Task.Delay(100, cts.Token);
+        }
+
+        var (tableExit, table, _) = await RunAsync("points");
+
+        Assert.Equal(0, tableExit);
+        Assert.Matches(@"(?m)^tc1/detector-1-occupied +false +(\S+ +)?good ", table);
+    }
+
+    [Fact]
     public async Task Write_ChangesTheSlavesRegister()
     {
         var (exit, stdout, stderr) = await RunAsync("write", "tc1/requested-mode", "1");

@@ -7,27 +7,11 @@ namespace City.Central.Api;
 /// <summary>How values, qualities, types and times look in the HTTP API.</summary>
 internal static class JsonValues
 {
-    /// <summary>A JSON number (null for NaN and infinities), true/false, or a string.</summary>
-    public static object? Value(PointValue value) => value.Type switch
-    {
-        PointType.Boolean => value.Boolean,
-        PointType.Text => value.Text ?? string.Empty,
-        _ => double.IsFinite(value.Number) ? value.Number : null,
-    };
+    /// <summary>A JSON number (null for NaN and infinities), true/false, or a string: the contract's spelling.</summary>
+    public static object? Value(PointValue value) => PointValueJson.ToJsonValue(value);
 
-    public static string Quality(Quality quality) => quality switch
-    {
-        City.Contract.Wire.Quality.Good => "good",
-        City.Contract.Wire.Quality.Stale => "stale",
-        City.Contract.Wire.Quality.CommLoss => "comm-loss",
-        City.Contract.Wire.Quality.OutOfRange => "out-of-range",
-        City.Contract.Wire.Quality.DeviceFailure => "device-failure",
-        City.Contract.Wire.Quality.ConfigError => "config-error",
-        City.Contract.Wire.Quality.Uncertain => "uncertain",
-        City.Contract.Wire.Quality.ClockUnsynced => "clock-unsynced",
-        City.Contract.Wire.Quality.TimestampOutOfWindow => "timestamp-out-of-window",
-        _ => ((int)quality).ToString(CultureInfo.InvariantCulture),
-    };
+    /// <summary>good, comm-loss, ...: the contract's spelling.</summary>
+    public static string Quality(Quality quality) => QualityNames.Name(quality);
 
     public static string Type(PointType type) => type switch
     {

@@ -54,7 +54,7 @@ public sealed record BufferStatusDocument(
     string BufferId,
     bool DiskFull);
 
-/// <summary>Value: a number (null for NaN; booleans as 1/0, as before text points existed) or, for a string point, a text.</summary>
+/// <summary>Value: a number (null for NaN), true/false, or a text; quality good, comm-loss, ... (the contract's spelling, as central's API).</summary>
 public sealed record PointDocument(string Id, uint Alias, string Unit, object? Value, string Quality, DateTimeOffset Timestamp);
 
 /// <summary>Builds the documents of the local API from the live state and the buffer.</summary>
@@ -88,26 +88,10 @@ public sealed class StatusService(EdgeState state, BatchBuffer buffer, IOptions<
             .Select(v => new PointDocument(v.Id, v.Alias, v.Unit, JsonValue(v.Value), QualityName(v.Quality), v.Timestamp))
             .ToList();
 
-    private static object? JsonValue(City.Contract.PointValue value) => value.Type switch
-    {
-        PointType.Text => value.Text,
-        _ => double.IsFinite(value.Number) ? value.Number : null,
-    };
+    private static object? JsonValue(City.Contract.PointValue value) => City.Contract.PointValueJson.ToJsonValue(value);
 
-    /// <summary>The proto enum's name without its prefix: GOOD, COMM_LOSS, ...</summary>
-    public static string QualityName(Quality quality) => quality switch
-    {
-        Quality.Good => "GOOD",
-        Quality.Stale => "STALE",
-        Quality.CommLoss => "COMM_LOSS",
-        Quality.OutOfRange => "OUT_OF_RANGE",
-        Quality.DeviceFailure => "DEVICE_FAILURE",
-        Quality.ConfigError => "CONFIG_ERROR",
-        Quality.Uncertain => "UNCERTAIN",
-        Quality.ClockUnsynced => "CLOCK_UNSYNCED",
-        Quality.TimestampOutOfWindow => "TIMESTAMP_OUT_OF_WINDOW",
-        _ => quality.ToString(),
-    };
+    /// <summary>The contract's spelling, as central's API: good, comm-loss, ...</summary>
+    public static string QualityName(Quality quality) => City.Contract.QualityNames.Name(quality);
 }
 
 public static class LocalApiEndpoints

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using City.Protocols.Modbus;
+using City.Protocols.Modbus.DataModel;
 
 namespace City.EdgeCtl.Modbus;
 
@@ -117,13 +118,13 @@ internal static class ModbusCli
 
     private static async Task ReadAsync(Common c, int count, bool json, TextWriter output, CancellationToken cancellation)
     {
-        bool bits = c.Table is ModbusTable.Coil or ModbusTable.Discrete;
-        int width = ValueCodec.RegisterWidth(c.Type);
+        bool bits = c.Table.IsBitTable();
+        int width = RegisterDecoding.Width(c.Type);
         long total = (long)count * width;
         int limit = bits ? MaxReadBits : MaxReadRegisters;
         if (count < 1 || total > limit)
         {
-            throw new CliException($"--count must be 1..{limit / width} for {ValueCodec.TypeName(c.Type)} (at most {limit} {(bits ? "bits" : "registers")} per request)");
+            throw new CliException($"--count must be 1..{limit / width} for {RegisterDecoding.ConfigName(c.Type)} (at most {limit} {(bits ? "bits" : "registers")} per request)");
         }
 
         if (c.Address + total > 65536)
@@ -208,7 +209,7 @@ internal static class ModbusCli
         }
         else
         {
-            int width = ValueCodec.RegisterWidth(c.Type);
+            int width = RegisterDecoding.Width(c.Type);
             var registers = new ushort[values.Length * width];
             if (registers.Length > MaxWriteRegisters || c.Address + registers.Length > 65536)
             {
@@ -235,7 +236,7 @@ internal static class ModbusCli
 
             what = single
                 ? $"wrote register {c.Address} = {values[0]} on unit {c.Unit} at {c.Endpoint} (FC06)"
-                : $"wrote {values.Length} {ValueCodec.TypeName(c.Type)} ({registers.Length} registers) from {c.Address} on unit {c.Unit} at {c.Endpoint} (FC16)";
+                : $"wrote {values.Length} {RegisterDecoding.ConfigName(c.Type)} ({registers.Length} registers) from {c.Address} on unit {c.Unit} at {c.Endpoint} (FC16)";
         }
 
         await output.WriteLineAsync(json ? $"{{\"written\":{values.Length.ToString(CultureInfo.InvariantCulture)}}}" : what).ConfigureAwait(false);
@@ -343,8 +344,8 @@ internal static class ModbusCli
                 json.Append(',');
             }
 
-            // Non-finite floats are not JSON numbers: they go out as the strings "NaN", "Infinity", "-Infinity".
-            json.Append(texts[i] is "NaN" or "Infinity" or "-Infinity" ? JsonSerializer.Serialize(texts[i]) : texts[i]);
+            // Non-finite floats are not JSON numbers: null, as in the edge's and central's APIs (the table names them).
+            json.Append(texts[i] is "NaN" or "Infinity" or "-Infinity" ? "null" : texts[i]);
         }
 
         return json.Append(']').ToString();
@@ -361,7 +362,7 @@ internal static class ModbusCli
         }
 
         bool rtu = endpoint!.Kind == ModbusTransportKind.Rtu;
-        if (!ValueCodec.TryParseTable(tableText, out ModbusTable table) || (write && table is ModbusTable.Input or ModbusTable.Discrete))
+        if (!RegisterDecoding.TryParseTable(tableText, out ModbusTable table) || (write && !table.IsWritableTable()))
         {
             error = $"bad --table '{tableText}': expected {(write ? "holding|coil" : "holding|input|coil|discrete")}";
             return false;
@@ -380,21 +381,21 @@ internal static class ModbusCli
             return false;
         }
 
-        bool bits = table is ModbusTable.Coil or ModbusTable.Discrete;
-        ModbusValueType type = bits ? ModbusValueType.Bool : ModbusValueType.UInt16;
-        if (typeText is not null && !ValueCodec.TryParseType(typeText, out type))
+        bool bits = table.IsBitTable();
+        RegisterDataType type = bits ? RegisterDataType.Bool : RegisterDataType.UInt16;
+        if (typeText is not null && (!RegisterDecoding.TryParseDataType(typeText, out type) || type == RegisterDataType.String))
         {
             error = $"bad --type '{typeText}': expected uint16|int16|uint32|int32|float32|uint64|int64|float64|bool";
             return false;
         }
 
-        if (bits != (type == ModbusValueType.Bool))
+        if (bits != (type == RegisterDataType.Bool))
         {
             error = bits ? $"--table {tableText} holds bits: --type must be bool" : $"--type bool is for coils and discrete inputs, not {tableText} registers";
             return false;
         }
 
-        if (!ValueCodec.TryParseOrder(orderText, out WordOrder order))
+        if (!RegisterDecoding.TryParseWordOrder(orderText, out WordOrder order))
         {
             error = $"bad --order '{orderText}': expected ABCD|CDAB|BADC|DCBA";
             return false;
@@ -410,7 +411,7 @@ internal static class ModbusCli
         return true;
     }
 
-    internal sealed record Common(ModbusEndpoint Endpoint, byte Unit, ModbusTable Table, ushort Address, ModbusValueType Type, WordOrder Order, TimeSpan Timeout);
+    internal sealed record Common(ModbusEndpoint Endpoint, byte Unit, ModbusTable Table, ushort Address, RegisterDataType Type, WordOrder Order, TimeSpan Timeout);
 
     private sealed class CliException(string message) : Exception(message);
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using City.Protocols.Modbus;
+using City.Protocols.Modbus.DataModel;
 
 namespace City.EdgeCtl.Modbus;
 

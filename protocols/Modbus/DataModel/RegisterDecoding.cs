@@ -1,0 +1,198 @@
+using System.Globalization;
+
+namespace City.Protocols.Modbus.DataModel;
+
+/// <summary>
+/// The text names of tables, data types and word orders (every spelling a configuration or a command line may use),
+/// the register width of each data type, and decoding registers into numbers and texts. Pure functions over spans.
+/// </summary>
+public static class RegisterDecoding
+{
+    /// <summary>Registers a value of the type spans: 1, 2 or 4 (a bool is one register or one bit); 0 for a string, whose width is its own.</summary>
+    public static int Width(RegisterDataType type) => type switch
+    {
+        RegisterDataType.UInt16 or RegisterDataType.Int16 or RegisterDataType.Bool => 1,
+        RegisterDataType.UInt32 or RegisterDataType.Int32 or RegisterDataType.Float32 => 2,
+        RegisterDataType.String => 0,
+        _ => 4,
+    };
+
+    public static bool IsInteger(RegisterDataType type) => type is RegisterDataType.UInt16 or RegisterDataType.Int16
+        or RegisterDataType.UInt32 or RegisterDataType.Int32 or RegisterDataType.UInt64 or RegisterDataType.Int64;
+
+    /// <summary>The configuration name: uint16, int16, ..., float64, bool, string.</summary>
+    public static string ConfigName(RegisterDataType type) => type.ToString().ToLowerInvariant();
+
+    /// <summary>
+    /// Case-insensitive, surrounding blanks ignored: uint16, int16, uint32, int32, float32 (float), uint64, int64,
+    /// float64 (double), bool (boolean), string.
+    /// </summary>
+    public static bool TryParseDataType(string? text, out RegisterDataType type)
+    {
+        type = default;
+        switch (text?.Trim().ToLowerInvariant())
+        {
+            case "uint16": type = RegisterDataType.UInt16; return true;
+            case "int16": type = RegisterDataType.Int16; return true;
+            case "uint32": type = RegisterDataType.UInt32; return true;
+            case "int32": type = RegisterDataType.Int32; return true;
+            case "float32" or "float": type = RegisterDataType.Float32; return true;
+            case "uint64": type = RegisterDataType.UInt64; return true;
+            case "int64": type = RegisterDataType.Int64; return true;
+            case "float64" or "double": type = RegisterDataType.Float64; return true;
+            case "bool" or "boolean": type = RegisterDataType.Bool; return true;
+            case "string": type = RegisterDataType.String; return true;
+            default: return false;
+        }
+    }
+
+    /// <summary>Case-insensitive, surrounding blanks ignored: input, holding, coil (coils), discrete (discrete-input, discrete-inputs).</summary>
+    public static bool TryParseTable(string? text, out ModbusTable table)
+    {
+        table = default;
+        switch (text?.Trim().ToLowerInvariant())
+        {
+            case "input": table = ModbusTable.Input; return true;
+            case "holding": table = ModbusTable.Holding; return true;
+            case "coil" or "coils": table = ModbusTable.Coil; return true;
+            case "discrete" or "discrete-input" or "discrete-inputs": table = ModbusTable.Discrete; return true;
+            default: return false;
+        }
+    }
+
+    /// <summary>Case-insensitive, surrounding blanks ignored: ABCD, CDAB, BADC, DCBA.</summary>
+    public static bool TryParseWordOrder(string? text, out WordOrder order)
+    {
+        order = default;
+        switch (text?.Trim().ToUpperInvariant())
+        {
+            case "ABCD": order = WordOrder.Abcd; return true;
+            case "CDAB": order = WordOrder.Cdab; return true;
+            case "BADC": order = WordOrder.Badc; return true;
+            case "DCBA": order = WordOrder.Dcba; return true;
+            default: return false;
+        }
+    }
+
+    /// <summary>
+    /// Decodes a number from its registers and applies scale and offset (a bool gives 1 or 0, unscaled). A float32 goes
+    /// through its shortest round-trip text, so 230.47f becomes 230.47 (not 230.47000122...), which keeps the contract's
+    /// decimal encoding compact. Scaling is done in decimal when possible for the same reason (2304 x 0.1 = 230.4).
+    /// The span must hold at least <see cref="Width"/> registers (fewer decode as zeros); a string is refused.
+    /// </summary>
+    public static double Decode(ReadOnlySpan<ushort> registers, RegisterDataType type, WordOrder order, double scale, double offset = 0)
+    {
+        double raw;
+        switch (type)
+        {
+            case RegisterDataType.UInt16:
+                ModbusRegisterValue.TryReadUInt16(registers, order, out var u16);
+                raw = u16;
+                break;
+            case RegisterDataType.Int16:
+                ModbusRegisterValue.TryReadInt16(registers, order, out var i16);
+                raw = i16;
+                break;
+            case RegisterDataType.UInt32:
+                ModbusRegisterValue.TryReadUInt32(registers, order, out var u32);
+                raw = u32;
+                break;
+            case RegisterDataType.Int32:
+                ModbusRegisterValue.TryReadInt32(registers, order, out var i32);
+                raw = i32;
+                break;
+            case RegisterDataType.Float32:
+                ModbusRegisterValue.TryReadFloat32(registers, order, out var f32);
+                raw = ShortestDouble(f32);
+                break;
+            case RegisterDataType.UInt64:
+                ModbusRegisterValue.TryReadUInt64(registers, order, out var u64);
+                raw = u64;
+                break;
+            case RegisterDataType.Int64:
+                ModbusRegisterValue.TryReadInt64(registers, order, out var i64);
+                raw = i64;
+                break;
+            case RegisterDataType.Float64:
+                ModbusRegisterValue.TryReadFloat64(registers, order, out var f64);
+                raw = f64;
+                break;
+            case RegisterDataType.Bool:
+                return registers[0] != 0 ? 1 : 0;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(type), type, "not a numeric type");
+        }
+
+        return ApplyScale(raw, scale, offset);
+    }
+
+    /// <summary>The float's shortest round-trip decimal as a double: 230.47f -> 230.47.</summary>
+    public static double ShortestDouble(float value) => float.IsFinite(value)
+        ? double.Parse(value.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture)
+        : value;
+
+    /// <summary>The bit pattern of an integer value (zero-extended to 64 bits), to test one of its bits; false for other types or too few registers.</summary>
+    public static bool TryReadRawBits(ReadOnlySpan<ushort> registers, RegisterDataType type, WordOrder order, out ulong bits)
+    {
+        bits = 0;
+        switch (type)
+        {
+            case RegisterDataType.UInt16 or RegisterDataType.Int16:
+                var ok16 = ModbusRegisterValue.TryReadUInt16(registers, order, out var u16);
+                bits = u16;
+                return ok16;
+            case RegisterDataType.UInt32 or RegisterDataType.Int32:
+                var ok32 = ModbusRegisterValue.TryReadUInt32(registers, order, out var u32);
+                bits = u32;
+                return ok32;
+            case RegisterDataType.UInt64 or RegisterDataType.Int64:
+                return ModbusRegisterValue.TryReadUInt64(registers, order, out bits);
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>
+    /// ASCII text, two characters per register: high byte first for ABCD and CDAB, low byte first for BADC and DCBA.
+    /// Trailing NULs and spaces are trimmed; other bytes outside printable ASCII become '?'.
+    /// </summary>
+    public static string DecodeString(ReadOnlySpan<ushort> registers, WordOrder order)
+    {
+        var swap = order is WordOrder.Badc or WordOrder.Dcba;
+        Span<char> chars = registers.Length <= 128 ? stackalloc char[registers.Length * 2] : new char[registers.Length * 2];
+        for (var i = 0; i < registers.Length; i++)
+        {
+            var high = (byte)(registers[i] >> 8);
+            var low = (byte)registers[i];
+            chars[2 * i] = Printable(swap ? low : high);
+            chars[(2 * i) + 1] = Printable(swap ? high : low);
+        }
+
+        return new string(chars.TrimEnd(['\0', ' ']));
+
+        static char Printable(byte b) => b == 0 ? '\0' : b is >= 0x20 and < 0x7F ? (char)b : '?';
+    }
+
+    /// <summary>raw x scale + offset, in decimal when both fit (2304 x 0.1 = 230.4 exactly), in double otherwise.</summary>
+    public static double ApplyScale(double raw, double scale, double offset = 0)
+    {
+        if ((scale == 1.0 && offset == 0) || !double.IsFinite(raw))
+        {
+            return raw;
+        }
+
+        if (Math.Abs(raw) < 7.9e27 && Math.Abs(scale) < 7.9e27 && Math.Abs(offset) < 7.9e27)
+        {
+            try
+            {
+                return (double)(((decimal)raw * (decimal)scale) + (decimal)offset);
+            }
+            catch (OverflowException)
+            {
+                // The product is beyond decimal's range: computed in doubles below.
+            }
+        }
+
+        return (raw * scale) + offset;
+    }
+}
