@@ -1,13 +1,10 @@
 using City.Contract.Wire;
 using City.Edge.Buffer;
 using City.Edge.Configuration;
-using City.Edge.Dali;
+using City.Edge.Devices;
 using City.Edge.Forwarding;
 using City.Edge.Hosting;
 using City.Edge.LocalApi;
-using City.Edge.Polling;
-using City.Edge.Snmp;
-using City.Edge.Status;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -38,7 +35,7 @@ public static class Program
         {
             builder.Configuration.Sources.Clear();
             EdgeConfigurationSources.Configure(builder.Configuration, args, AppContext.BaseDirectory);
-            if (!EdgeConfigLoader.TryLoad(builder.Configuration, out settings, out var errors))
+            if (!EdgeConfigLoader.TryLoad(builder.Configuration, EdgeProtocols.All, out settings, out var errors))
             {
                 await Console.Error.WriteLineAsync("edge: invalid configuration:").ConfigureAwait(false);
                 foreach (var error in errors)
@@ -194,13 +191,13 @@ public static class Program
         builder.Services.AddSingleton(sp => new ReadingQueue(ReadingQueue.DefaultCapacity,
             new ClockGuard(time, sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>().CreateLogger<ClockGuard>())));
 
-        // Created by the container so that it is disposed on stop (closes the connections and serial lines). One client per
-        // device, shared by its poller and the point writer.
-        builder.Services.AddSingleton<IDeviceClientFactory>(_ => new SharedDeviceClients(new ProtocolDeviceClientFactory(time)));
-        builder.Services.AddSingleton(_ => new City.Edge.Snmp.SnmpRuntime(time)); // created by the container so that it is disposed on stop
-        builder.Services.AddSingleton<IProtocolPointWriter, City.Edge.Snmp.SnmpPointWriter>();
-        builder.Services.AddSingleton<City.Edge.Snmp.SnmpTrapListener>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<City.Edge.Snmp.SnmpTrapListener>());
+        var drivers = new ProtocolDrivers(EdgeProtocols.All);
+        builder.Services.AddSingleton(drivers);
+        foreach (var driver in drivers.All)
+        {
+            driver.AddServices(builder.Services, settings);
+        }
+
         builder.Services.AddSingleton<PointWriter>();
         builder.Services.AddSingleton<StatusService>();
 
@@ -209,7 +206,6 @@ public static class Program
         builder.Services.AddHostedService<BufferWriter>();
         builder.Services.AddHostedService<PollingService>();
         builder.Services.AddHostedService<Forwarder>();
-        builder.Services.AddDali(settings);
 
         ArgumentNullException.ThrowIfNull(socket);
         builder.WebHost.ConfigureKestrel(k => k.ListenUnixSocket(socket.Path));
@@ -220,7 +216,11 @@ public static class Program
         _ = app.Services.GetRequiredService<LocalApiSocket>();
         app.MapLocalApi();
         app.MapPlanAndWrite();
-        app.MapDali();
+        foreach (var driver in drivers.All)
+        {
+            driver.MapEndpoints(app);
+        }
+
         return app;
     }
 
@@ -229,17 +229,16 @@ public static class Program
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(buffer);
-        var catalogue = settings.Devices.SelectMany(d => d.Points).Select(p => new PointInfo
+        var points = settings.Devices.SelectMany(d => d.Points).ToList();
+        var aliases = buffer.SyncCatalogue(points.Select(p => new PointInfo
         {
             Id = p.Id,
             Unit = p.Unit,
             Type = p.PointType,
             Device = p.Device,
             Description = p.Description,
-        }).Concat(settings.DaliLines.SelectMany(l => l.Catalogue()));
-        var aliases = buffer.SyncCatalogue(catalogue);
-        buffer.DeclareEventPoints(settings.Devices.SelectMany(d => d.Points).Where(p => p.Snmp?.Kind == SnmpPointKind.Event).Select(p => p.Id)
-            .Concat(settings.DaliLines.Select(l => l.EventsPointId)));
+        }));
+        buffer.DeclareEventPoints(points.Where(p => p.IsEvent).Select(p => p.Id));
         var devices = settings.Devices
             .Select(d => d with { Points = d.Points.Select(p => p with { Alias = aliases[p.Id] }).ToList() })
             .ToList();

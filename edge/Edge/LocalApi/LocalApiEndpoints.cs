@@ -2,7 +2,7 @@ using City.Contract.Wire;
 using City.Edge.Buffer;
 using City.Edge.Configuration;
 using City.Edge.Forwarding;
-using City.Edge.Status;
+using City.Edge.Devices;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;

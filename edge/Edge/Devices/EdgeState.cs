@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using City.Contract.Wire;
 using City.Edge.Configuration;
 
-namespace City.Edge.Status;
+namespace City.Edge.Devices;
 
 /// <summary>Live state shared by the loops and read by the local API. Thread-safe.</summary>
 public sealed class EdgeState
