@@ -1,6 +1,8 @@
 using System.Collections;
 using System.Reflection;
 using City.Edge.Configuration;
+using City.Edge.Dali;
+using City.Edge.Devices;
 using Microsoft.Extensions.Configuration;
 
 namespace City.Edge.Tests;

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using City.Edge.Buffer;
 using City.Edge.Configuration;
+using City.Edge.Devices;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
 

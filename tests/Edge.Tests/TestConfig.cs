@@ -1,5 +1,6 @@
 using System.Collections;
 using City.Edge.Configuration;
+using City.Edge.Devices;
 using Microsoft.Extensions.Configuration;
 
 namespace City.Edge.Tests;
@@ -35,7 +36,7 @@ internal static class TestConfig
 
     public static (bool Ok, EdgeSettings Settings, List<string> Errors) Load(IDictionary<string, string?> values)
     {
-        var ok = EdgeConfigLoader.TryLoad(Build(values), out var settings, out var errors);
+        var ok = EdgeConfigLoader.TryLoad(Build(values), EdgeProtocols.All, out var settings, out var errors);
         return (ok, settings, errors);
     }
 }

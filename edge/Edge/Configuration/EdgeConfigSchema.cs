@@ -92,7 +92,7 @@ public static class EdgeConfigSchema
         Text("Location"),
         Number("RatedPowerW"));
 
-    public static ConfigSchema DaliLine { get; } = new(
+    public static ConfigSchema DaliLineSection { get; } = new(
         Text("Name"),
         Text("Port"),
         Boolean("Enabled"),
@@ -113,5 +113,5 @@ public static class EdgeConfigSchema
         List("SerialLines", SerialLine),
         List("Devices", Device),
         Section("Snmp", Snmp),
-        List("DaliLines", DaliLine));
+        List("DaliLines", DaliLineSection));
 }
