@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using City.Contract;
 using City.Contract.Wire;
+using City.Edge;
 using City.Edge.Configuration;
 using City.Edge.Dali;
 using City.Edge.Devices;

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using City.Edge;
 using City.Edge.Buffer;
 using City.Edge.Configuration;
 using City.Edge.Devices;
