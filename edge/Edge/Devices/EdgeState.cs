@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using City.Contract.Wire;
-using City.Edge.Configuration;
 
 namespace City.Edge.Devices;
 
@@ -94,6 +93,9 @@ public sealed class DeviceState(DeviceDefinition device)
     public string Endpoint { get; } = device.Endpoint;
 
     public int Points { get; } = device.Points.Count;
+
+    /// <summary>False for a device with Enabled=false: it is never polled, so it has no poll to report.</summary>
+    public bool Enabled { get; } = device.Enabled;
 
     public void RecordPoll(DateTimeOffset at, bool ok, string? error)
     {
