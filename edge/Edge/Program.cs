@@ -153,14 +153,14 @@ public static class Program
     /// socket first (tests build the edge in-process with this). Throws <see cref="InstanceLockedException"/> or
     /// <see cref="UnsafeSocketDirectoryException"/> as <see cref="LocalApiSocket.Claim"/> does.
     /// </summary>
-    public static WebApplication Build(WebApplicationBuilder builder, EdgeSettings settings, BatchBuffer buffer, TimeProvider time, out string socketPath)
+    public static WebApplication Build(WebApplicationBuilder builder, EdgeSettings settings, BatchBuffer buffer, TimeProvider time, out string socketPath, IReadOnlyList<IProtocolDriver>? drivers = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var socket = LocalApiSocket.Claim(settings.Options.LocalApi.SocketPath);
         try
         {
             socketPath = socket.Path;
-            return Build(builder, settings, buffer, time, socket);
+            return Build(builder, settings, buffer, time, socket, drivers);
         }
         catch
         {
@@ -172,9 +172,9 @@ public static class Program
     /// <summary>
     /// Registers the loops and services and maps the local API on the claimed socket, which the app then owns: disposing the
     /// app removes the socket file and releases its lock. <paramref name="settings"/> must already carry the buffer's aliases
-    /// (<see cref="WithAliases"/>).
+    /// (<see cref="WithAliases"/>) and come from the same <paramref name="drivers"/> (default <see cref="EdgeProtocols.All"/>).
     /// </summary>
-    public static WebApplication Build(WebApplicationBuilder builder, EdgeSettings settings, BatchBuffer buffer, TimeProvider time, LocalApiSocket socket)
+    public static WebApplication Build(WebApplicationBuilder builder, EdgeSettings settings, BatchBuffer buffer, TimeProvider time, LocalApiSocket socket, IReadOnlyList<IProtocolDriver>? drivers = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(settings);
@@ -191,9 +191,9 @@ public static class Program
         builder.Services.AddSingleton(sp => new ReadingQueue(ReadingQueue.DefaultCapacity,
             new ClockGuard(time, sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>().CreateLogger<ClockGuard>())));
 
-        var drivers = new ProtocolDrivers(EdgeProtocols.All);
-        builder.Services.AddSingleton(drivers);
-        foreach (var driver in drivers.All)
+        var protocols = new ProtocolDrivers(drivers ?? EdgeProtocols.All);
+        builder.Services.AddSingleton(protocols);
+        foreach (var driver in protocols.All)
         {
             driver.AddServices(builder.Services, settings);
         }
@@ -216,7 +216,7 @@ public static class Program
         _ = app.Services.GetRequiredService<LocalApiSocket>();
         app.MapLocalApi();
         app.MapPlanAndWrite();
-        foreach (var driver in drivers.All)
+        foreach (var driver in protocols.All)
         {
             driver.MapEndpoints(app);
         }
