@@ -66,9 +66,9 @@ public sealed partial class SnmpDevicePoller
             .OrderBy(g => g.Key)
             .Select(g =>
             {
-                var scalars = g.Where(p => p.Snmp!.Column is null).ToList();
-                var columns = g.Where(p => p.Snmp!.Column is not null).GroupBy(p => p.Snmp!.Column!).Select(c => new SnmpColumnPlan(c.Key, c.ToList())).ToList();
-                return new SnmpGroupPlan(g.Key, scalars.Select(p => p.Snmp!.Oid).Distinct().ToList(), scalars, columns);
+                var scalars = g.Where(p => p.Snmp.Column is null).ToList();
+                var columns = g.Where(p => p.Snmp.Column is not null).GroupBy(p => p.Snmp.Column!).Select(c => new SnmpColumnPlan(c.Key, c.ToList())).ToList();
+                return new SnmpGroupPlan(g.Key, scalars.Select(p => p.Snmp.Oid).Distinct().ToList(), scalars, columns);
             })
             .ToList();
     }
@@ -112,7 +112,7 @@ public sealed partial class SnmpDevicePoller
 
             if (Interlocked.Exchange(ref _alarmPollRequested, 0) == 1)
             {
-                foreach (var group in _groups.Where(g => g.Plan.Points.Any(p => p.Snmp!.Alarm)))
+                foreach (var group in _groups.Where(g => g.Plan.Points.Any(p => p.Snmp.Alarm)))
                 {
                     await PollAsync(group, immediate: true, cancellationToken).ConfigureAwait(false);
                 }
@@ -164,7 +164,7 @@ public sealed partial class SnmpDevicePoller
                 answered = true;
                 foreach (var point in group.Plan.Scalars)
                 {
-                    await EmitValueAsync(point, values!.GetValueOrDefault(point.Snmp!.Oid), timestamp, cancellationToken).ConfigureAwait(false);
+                    await EmitValueAsync(point, values!.GetValueOrDefault(point.Snmp.Oid), timestamp, cancellationToken).ConfigureAwait(false);
                 }
             }
             else
@@ -198,7 +198,7 @@ public sealed partial class SnmpDevicePoller
                 answered = true;
                 foreach (var point in column.Rows)
                 {
-                    await EmitValueAsync(point, values!.GetValueOrDefault(point.Snmp!.Oid), timestamp, cancellationToken).ConfigureAwait(false);
+                    await EmitValueAsync(point, values!.GetValueOrDefault(point.Snmp.Oid), timestamp, cancellationToken).ConfigureAwait(false);
                 }
             }
             else
@@ -312,20 +312,20 @@ public sealed partial class SnmpDevicePoller
         if (raw is null)
         {
             await EmitFailureAsync(point, timestamp, Quality.ConfigError, cancellationToken).ConfigureAwait(false);
-            NoteError($"{point.Snmp!.Oid}: no such row in the table (point {point.Name})");
+            NoteError($"{point.Snmp.Oid}: no such row in the table (point {point.Name})");
             return;
         }
 
         if (!SnmpPointDecoding.TryDecode(point, raw, out var value, out var decodeError))
         {
             await EmitFailureAsync(point, timestamp, Quality.ConfigError, cancellationToken).ConfigureAwait(false);
-            NoteError($"{point.Snmp!.Oid}: {decodeError} (point {point.Name})");
+            NoteError($"{point.Snmp.Oid}: {decodeError} (point {point.Name})");
             return;
         }
 
         _lastValues[point.Name] = value;
         await EmitAsync(point, timestamp, value, Quality.Good, cancellationToken).ConfigureAwait(false);
-        if (point.Snmp!.Alarm)
+        if (point.Snmp.Alarm)
         {
             var active = value.Boolean;
             var known = _alarmStates.TryGetValue(point.Name, out var previous);

@@ -13,7 +13,7 @@ public static class SnmpPointDecoding
     {
         ArgumentNullException.ThrowIfNull(point);
         ArgumentNullException.ThrowIfNull(raw);
-        var snmp = point.Snmp ?? throw new ArgumentException("not an snmp point", nameof(point));
+        var snmp = point.Snmp;
         value = default;
         error = string.Empty;
         if (raw.IsException)
@@ -87,7 +87,7 @@ public static class SnmpPointDecoding
     public static bool TryEncode(SnmpPoint point, PointWriteValue value, SnmpValueType currentType, out SnmpValue encoded, out string error)
     {
         ArgumentNullException.ThrowIfNull(point);
-        var snmp = point.Snmp ?? throw new ArgumentException("not an snmp point", nameof(point));
+        var snmp = point.Snmp;
         encoded = SnmpValue.Null;
         error = string.Empty;
         switch (snmp.Kind)
