@@ -119,12 +119,10 @@ public sealed class FakeProtocolTests
             var state = context.State.Device(device.Name);
             for (var cycle = 0; ; cycle++)
             {
-                var now = DateTimeOffset.UtcNow;
+                var now = TimeProvider.System.GetUtcNow();
                 foreach (var point in device.Points)
                 {
-                    var value = PointValue.FromNumber(cycle);
-                    context.State.SetLatest(point.Id, point.Alias, point.Unit, value, Quality.Good, now);
-                    await context.Readings.WriteAsync(new Reading(point.Alias, now.ToUnixTimeMilliseconds(), value, Quality.Good), cancellationToken);
+                    await context.ReportAsync(point, PointValue.FromNumber(cycle), Quality.Good, now, cancellationToken);
                 }
 
                 state.RecordPoll(now, ok: true, error: null);

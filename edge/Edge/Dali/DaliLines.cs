@@ -27,12 +27,8 @@ public sealed class DeviceReadingSink(DeviceDefinition line, DeviceRunContext co
 {
     private readonly Dictionary<string, DevicePoint> _points = line.Points.ToDictionary(p => p.Id, StringComparer.Ordinal);
 
-    public ValueTask WriteAsync(string pointId, PointValue value, Quality quality, DateTimeOffset timestamp, CancellationToken cancellationToken)
-    {
-        var point = _points[pointId];
-        context.State.SetLatest(pointId, point.Alias, point.Unit, value, quality, timestamp);
-        return context.Readings.WriteAsync(new Reading(point.Alias, timestamp.ToUnixTimeMilliseconds(), value, quality), cancellationToken);
-    }
+    public ValueTask WriteAsync(string pointId, PointValue value, Quality quality, DateTimeOffset timestamp, CancellationToken cancellationToken) =>
+        context.ReportAsync(_points[pointId], value, quality, timestamp, cancellationToken);
 }
 
 /// <summary>One running DALI line: its bus (commands before polls), its poller and the command client.</summary>

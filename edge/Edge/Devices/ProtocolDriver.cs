@@ -60,7 +60,16 @@ public interface IDeviceRunner
 }
 
 /// <summary>What a running device gets from the core: its rank for staggering, the reading sink, the live state, a logger.</summary>
-public sealed record DeviceRunContext(int Rank, int DeviceCount, ChannelWriter<Reading> Readings, EdgeState State, ILogger Logger);
+public sealed record DeviceRunContext(int Rank, int DeviceCount, ChannelWriter<Reading> Readings, EdgeState State, ILogger Logger)
+{
+    /// <summary>One reading of a point (an event is a text reading of an event point): into the local view and the buffer.</summary>
+    public ValueTask ReportAsync(DevicePoint point, PointValue value, Quality quality, DateTimeOffset timestamp, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(point);
+        State.SetLatest(point.Id, point.Alias, point.Unit, value, quality, timestamp);
+        return Readings.WriteAsync(new Reading(point.Alias, timestamp.ToUnixTimeMilliseconds(), value, quality), cancellationToken);
+    }
+}
 
 /// <summary>The drivers the edge was built with (the composition root registers them), found by device.</summary>
 public sealed class ProtocolDrivers(IReadOnlyList<IProtocolDriver> drivers)
