@@ -151,6 +151,11 @@ public sealed class DriverViewsTests : IAsyncLifetime
         Assert.True(pointsExit == 0, pointsErr);
         Assert.Contains(points.Split('\n'), l => l.StartsWith("lights/g0.level ", StringComparison.Ordinal) && l.Contains("GOOD", StringComparison.Ordinal));
         Assert.Contains(points.Split('\n'), l => l.StartsWith("lights/bus-power ", StringComparison.Ordinal));
+
+        var (planExit, plan, planErr) = await RunAsync("plan", "lights");
+        Assert.True(planExit == 0, planErr);
+        Assert.Contains("device    lights  dali /dev/fake-dali  2 gear", plan, StringComparison.Ordinal);
+        Assert.Contains("every 200 ms: status sweep", plan, StringComparison.Ordinal);
     }
 
     private static int ClosedPort()
