@@ -1,13 +1,10 @@
 using City.Contract.Wire;
 using City.Edge.Buffer;
 using City.Edge.Configuration;
-using City.Edge.Dali;
+using City.Edge.Devices;
 using City.Edge.Forwarding;
 using City.Edge.Hosting;
 using City.Edge.LocalApi;
-using City.Edge.Polling;
-using City.Edge.Snmp;
-using City.Edge.Status;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -43,7 +40,7 @@ public static class Program
         {
             builder.Configuration.Sources.Clear();
             EdgeConfigurationSources.Configure(builder.Configuration, args, AppContext.BaseDirectory);
-            if (!EdgeConfigLoader.TryLoad(builder.Configuration, out settings, out var errors))
+            if (!EdgeConfigLoader.TryLoad(builder.Configuration, EdgeProtocols.All, out settings, out var errors))
             {
                 await Console.Error.WriteLineAsync("edge: invalid configuration:").ConfigureAwait(false);
                 foreach (var error in errors)
@@ -161,14 +158,14 @@ public static class Program
     /// socket first (tests build the edge in-process with this). Throws <see cref="InstanceLockedException"/> or
     /// <see cref="UnsafeSocketDirectoryException"/> as <see cref="LocalApiSocket.Claim"/> does.
     /// </summary>
-    public static WebApplication Build(WebApplicationBuilder builder, EdgeSettings settings, BatchBuffer buffer, TimeProvider time, out string socketPath)
+    public static WebApplication Build(WebApplicationBuilder builder, EdgeSettings settings, BatchBuffer buffer, TimeProvider time, out string socketPath, IReadOnlyList<IProtocolDriver>? drivers = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var socket = LocalApiSocket.Claim(settings.Options.LocalApi.SocketPath);
         try
         {
             socketPath = socket.Path;
-            return Build(builder, settings, buffer, time, socket);
+            return Build(builder, settings, buffer, time, socket, drivers);
         }
         catch
         {
@@ -180,9 +177,9 @@ public static class Program
     /// <summary>
     /// Registers the loops and services and maps the local API on the claimed socket, which the app then owns: disposing the
     /// app removes the socket file and releases its lock. <paramref name="settings"/> must already carry the buffer's aliases
-    /// (<see cref="WithAliases"/>).
+    /// (<see cref="WithAliases"/>) and come from the same <paramref name="drivers"/> (default <see cref="EdgeProtocols.All"/>).
     /// </summary>
-    public static WebApplication Build(WebApplicationBuilder builder, EdgeSettings settings, BatchBuffer buffer, TimeProvider time, LocalApiSocket socket)
+    public static WebApplication Build(WebApplicationBuilder builder, EdgeSettings settings, BatchBuffer buffer, TimeProvider time, LocalApiSocket socket, IReadOnlyList<IProtocolDriver>? drivers = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(settings);
@@ -199,13 +196,13 @@ public static class Program
         builder.Services.AddSingleton(sp => new ReadingQueue(ReadingQueue.DefaultCapacity,
             new ClockGuard(time, sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>().CreateLogger<ClockGuard>())));
 
-        // Created by the container so that it is disposed on stop (closes the connections and serial lines). One client per
-        // device, shared by its poller and the point writer.
-        builder.Services.AddSingleton<IDeviceClientFactory>(_ => new SharedDeviceClients(new ProtocolDeviceClientFactory(time)));
-        builder.Services.AddSingleton(_ => new City.Edge.Snmp.SnmpRuntime(time)); // created by the container so that it is disposed on stop
-        builder.Services.AddSingleton<IProtocolPointWriter, City.Edge.Snmp.SnmpPointWriter>();
-        builder.Services.AddSingleton<City.Edge.Snmp.SnmpTrapListener>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<City.Edge.Snmp.SnmpTrapListener>());
+        var protocols = new ProtocolDrivers(drivers ?? EdgeProtocols.All);
+        builder.Services.AddSingleton(protocols);
+        foreach (var driver in protocols.All)
+        {
+            driver.AddServices(builder.Services, settings);
+        }
+
         builder.Services.AddSingleton<PointWriter>();
         builder.Services.AddSingleton<StatusService>();
 
@@ -214,7 +211,6 @@ public static class Program
         builder.Services.AddHostedService<BufferWriter>();
         builder.Services.AddHostedService<PollingService>();
         builder.Services.AddHostedService<Forwarder>();
-        builder.Services.AddDali(settings);
 
         ArgumentNullException.ThrowIfNull(socket);
         builder.WebHost.ConfigureKestrel(k => k.ListenUnixSocket(socket.Path));
@@ -225,7 +221,11 @@ public static class Program
         _ = app.Services.GetRequiredService<LocalApiSocket>();
         app.MapLocalApi();
         app.MapPlanAndWrite();
-        app.MapDali();
+        foreach (var driver in protocols.All)
+        {
+            driver.MapEndpoints(app);
+        }
+
         return app;
     }
 
@@ -234,17 +234,16 @@ public static class Program
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(buffer);
-        var catalogue = settings.Devices.SelectMany(d => d.Points).Select(p => new PointInfo
+        var points = settings.Devices.SelectMany(d => d.Points).ToList();
+        var aliases = buffer.SyncCatalogue(points.Select(p => new PointInfo
         {
             Id = p.Id,
             Unit = p.Unit,
             Type = p.PointType,
             Device = p.Device,
             Description = p.Description,
-        }).Concat(settings.DaliLines.SelectMany(l => l.Catalogue()));
-        var aliases = buffer.SyncCatalogue(catalogue);
-        buffer.DeclareEventPoints(settings.Devices.SelectMany(d => d.Points).Where(p => p.Snmp?.Kind == SnmpPointKind.Event).Select(p => p.Id)
-            .Concat(settings.DaliLines.Select(l => l.EventsPointId)));
+        }));
+        buffer.DeclareEventPoints(points.Where(p => p.IsEvent).Select(p => p.Id));
         var devices = settings.Devices
             .Select(d => d with { Points = d.Points.Select(p => p with { Alias = aliases[p.Id] }).ToList() })
             .ToList();

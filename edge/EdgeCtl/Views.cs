@@ -33,7 +33,10 @@ internal static class StatusView
             foreach (var device in devices.EnumerateArray())
             {
                 var ok = device.TryGetProperty("lastPollOk", out var o) && o.ValueKind == JsonValueKind.True;
-                var last = ok ? $"ok at {Text(device, "lastPollAt")}" : $"FAILED at {Text(device, "lastPollAt")}: {Text(device, "lastError")}";
+                var disabled = device.TryGetProperty("enabled", out var e) && e.ValueKind == JsonValueKind.False;
+                var last = disabled ? "disabled (Enabled=false): not polled"
+                    : ok ? $"ok at {Text(device, "lastPollAt")}"
+                    : $"FAILED at {Text(device, "lastPollAt")}: {Text(device, "lastError")}";
                 output.WriteLine($"{Text(device, "name"),-16} {Text(device, "protocol"),-12} {Text(device, "endpoint"),-22} {Text(device, "points"),6} {Text(device, "pollsOk"),8} {Text(device, "pollsFailed"),8}  {last}");
             }
         }
@@ -91,8 +94,75 @@ internal static class PointsView
 
 internal static class PlanView
 {
-    /// <summary>The request plan as a technician reads it: one line per request, grouped by period, and the totals.</summary>
+    /// <summary>The request plan as a technician reads it: one line per request, grouped by period (and the totals for Modbus).</summary>
     public static void Print(JsonElement plan, TextWriter output)
+    {
+        switch (StatusView.Text(plan, "protocol"))
+        {
+            case "snmp":
+                PrintSnmp(plan, output);
+                return;
+            case "dali":
+                PrintDali(plan, output);
+                return;
+            default:
+                PrintModbus(plan, output);
+                return;
+        }
+    }
+
+    /// <summary>Per period one GET of every scalar OID and one GETBULK walk (GETNEXT in v1) per table column.</summary>
+    private static void PrintSnmp(JsonElement plan, TextWriter output)
+    {
+        var profile = StatusView.Text(plan, "profile");
+        var version = StatusView.Text(plan, "version");
+        var maxRepetitions = StatusView.Text(plan, "maxRepetitions");
+        output.WriteLine($"device    {StatusView.Text(plan, "device")}  snmp {StatusView.Text(plan, "endpoint")}  version {version}{(profile == "-" ? string.Empty : $"  profile {profile}")}");
+        output.WriteLine($"timing    timeout {StatusView.Text(plan, "timeoutMs")} ms, retries {StatusView.Text(plan, "retries")}, max-repetitions {maxRepetitions}");
+        var walk = version == "1" ? "GETNEXT" : "GETBULK";
+        foreach (var group in Array(plan, "groups"))
+        {
+            var gets = Array(group, "gets").Select(o => Dotted(o.GetString())).ToList();
+            var walks = Array(group, "walks").ToList();
+            output.WriteLine();
+            output.WriteLine($"every {StatusView.Text(group, "periodMs")} ms: {StatusView.Text(group, "points")} points in {(gets.Count > 0 ? 1 : 0) + walks.Count} requests");
+            for (var i = 0; i < gets.Count; i++)
+            {
+                output.WriteLine($"  {(i == 0 ? "GET" : string.Empty),-8} {gets[i]}");
+            }
+
+            foreach (var column in walks)
+            {
+                var points = string.Join(", ", Array(column, "points").Select(p => p.GetString()));
+                output.WriteLine($"  {walk,-8} {Dotted(StatusView.Text(column, "column"))}  {StatusView.Text(column, "rows")} rows{(walk == "GETBULK" ? $" (max-repetitions {maxRepetitions})" : string.Empty)}  {points}");
+            }
+        }
+    }
+
+    /// <summary>A DALI line: what its status sweeps, energy reads and discovery ask, and the gear they ask.</summary>
+    private static void PrintDali(JsonElement plan, TextWriter output)
+    {
+        var gear = Array(plan, "gear").ToList();
+        output.WriteLine($"device    {StatusView.Text(plan, "device")}  dali {StatusView.Text(plan, "endpoint")}  {gear.Count} gear, program groups {StatusView.Text(plan, "programGroups")}");
+        output.WriteLine();
+        output.WriteLine($"every {StatusView.Text(plan, "statusPeriodMs")} ms: status sweep (broadcast failure queries, then the level of every answering gear)");
+        output.WriteLine($"every {StatusView.Text(plan, "energyPeriodMs")} ms: D4i active power and energy of every answering gear");
+        output.WriteLine($"every {StatusView.Text(plan, "discoveryPeriodMs")} ms: discovery of gear that is not configured");
+        output.WriteLine();
+        output.WriteLine($"  {"address",7}  {"groups",-16} location");
+        foreach (var g in gear)
+        {
+            var groups = string.Join(",", Array(g, "groups").Select(n => n.GetRawText()));
+            output.WriteLine($"  {StatusView.Text(g, "address"),7}  {(groups.Length == 0 ? "-" : groups),-16} {StatusView.Text(g, "location")}");
+        }
+    }
+
+    private static IEnumerable<JsonElement> Array(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Array ? value.EnumerateArray() : [];
+
+    private static string Dotted(string? oid) => string.IsNullOrEmpty(oid) || oid.StartsWith('.') ? oid ?? "-" : "." + oid;
+
+    private static void PrintModbus(JsonElement plan, TextWriter output)
     {
         var profile = StatusView.Text(plan, "profile");
         output.WriteLine($"device    {StatusView.Text(plan, "device")}  {StatusView.Text(plan, "protocol")} {StatusView.Text(plan, "endpoint")} unit {StatusView.Text(plan, "unitId")}{(profile == "-" ? string.Empty : $"  profile {profile}")}");

@@ -1,6 +1,7 @@
 using System.Collections;
 using City.Edge.Configuration;
-using City.Edge.Polling;
+using City.Edge.Devices;
+using City.Edge.Modbus;
 using Microsoft.Extensions.Configuration;
 
 namespace City.Edge.Tests;
@@ -16,8 +17,8 @@ public class ConfigTests
         var device = Assert.Single(settings.Devices);
         Assert.Equal("127.0.0.1:5020", device.Endpoint);
         Assert.Equal(["meter1/voltage", "meter1/current", "meter1/energy"], device.Points.Select(p => p.Id));
-        Assert.Equal(RegisterDataType.UInt64, device.Points[2].DataType);
-        Assert.Equal(4, device.Points[2].Width);
+        Assert.Equal(RegisterDataType.UInt64, device.ModbusPoints[2].DataType);
+        Assert.Equal(4, device.ModbusPoints[2].Width);
     }
 
     [Fact]
@@ -28,7 +29,7 @@ public class ConfigTests
         var config = new ConfigurationBuilder().AddJsonFile(path)
             .AddInMemoryCollection(new Dictionary<string, string?> { ["Edge:GatewayId"] = "gw-017" }).Build();
 
-        Assert.True(EdgeConfigLoader.TryLoad(config, out var settings, out var errors), string.Join("\n", errors));
+        Assert.True(EdgeConfigLoader.TryLoad(config, EdgeProtocols.All, out var settings, out var errors), string.Join("\n", errors));
         Assert.Equal(6, settings.Devices[0].Points.Count);
         Assert.Equal(("tc1", false, "traffic-controller"), (settings.Devices[1].Name, settings.Devices[1].Enabled, settings.Devices[1].Profile));
         Assert.Equal(("meter3", false, "sdm630"), (settings.Devices[2].Name, settings.Devices[2].Enabled, settings.Devices[2].Profile));

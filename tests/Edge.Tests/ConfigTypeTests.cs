@@ -1,6 +1,8 @@
 using System.Collections;
 using System.Reflection;
 using City.Edge.Configuration;
+using City.Edge.Dali;
+using City.Edge.Devices;
 using Microsoft.Extensions.Configuration;
 
 namespace City.Edge.Tests;
@@ -99,7 +101,7 @@ public class ConfigTypeTests
         var (ok, settings, errors) = TestConfig.Load(WithEverySection());
 
         Assert.True(ok, string.Join("\n", errors));
-        Assert.Equal(["meter1", "rtu1", "tc1"], settings.Devices.Select(d => d.Name));
+        Assert.Equal(["meter1", "rtu1", "tc1", "dali1"], settings.Devices.Select(d => d.Name)); // a DALI line is a device of protocol dali
         Assert.Equal(2, Assert.Single(settings.DaliLines).Gear.Count);
     }
 

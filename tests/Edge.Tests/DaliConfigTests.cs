@@ -1,4 +1,6 @@
 using City.Edge.Configuration;
+using City.Edge.Dali;
+using City.Edge.Devices;
 
 namespace City.Edge.Tests;
 

@@ -1,5 +1,6 @@
 using City.Edge.Configuration;
 using City.Edge.Dali;
+using City.Edge.Devices;
 using City.Protocols.Dali;
 
 namespace City.Edge.Tests;

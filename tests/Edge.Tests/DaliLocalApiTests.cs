@@ -4,6 +4,7 @@ using System.Text.Json;
 using City.Edge.Buffer;
 using City.Edge.Configuration;
 using City.Edge.Dali;
+using City.Edge.Devices;
 using City.Protocols.Dali;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,6 +1,7 @@
 using City.Contract.Wire;
 using City.Edge.Configuration;
-using City.Edge.Polling;
+using City.Edge.Devices;
+using City.Edge.Modbus;
 using City.Protocols.Modbus;
 using Microsoft.Extensions.Time.Testing;
 
@@ -16,12 +17,12 @@ public sealed class DeviceClientTests
     private static readonly DateTimeOffset Start = new(2026, 11, 26, 12, 0, 0, TimeSpan.Zero);
 
     private static DeviceDefinition Device(string name, byte unit, int pauseBetweenMs = 0, int pauseAfterConnectMs = 0, int retries = 0) =>
-        new DeviceDefinition(name, DeviceDefinition.ModbusRtu, "", 0, unit, TimeSpan.FromMilliseconds(300), [])
+        ModbusDevice.Create(name, ModbusDevice.RtuProtocol, "", 0, unit, TimeSpan.FromMilliseconds(300), []).WithModbus(m => m with
         {
             PauseBetweenRequests = TimeSpan.FromMilliseconds(pauseBetweenMs),
             PauseAfterConnect = TimeSpan.FromMilliseconds(pauseAfterConnectMs),
             Retries = retries,
-        };
+        });
 
     /// <summary>A master that answers at once (or throws the queued failures first) and records every request.</summary>
     private sealed class FakeMaster : IModbusMaster

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using City.Edge.Buffer;
 using City.Edge.Configuration;
+using City.Edge.Devices;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
 
@@ -46,21 +47,23 @@ internal sealed class InProcessEdge : IAsyncDisposable
 
     public string SocketPath { get; }
 
+    public BatchBuffer Buffer => _buffer;
+
     public HttpClient Http { get; }
 
     /// <summary>Starts an edge with <paramref name="values"/> (Edge:Buffer:Path and Edge:LocalApi:SocketPath are set here).</summary>
-    public static async Task<InProcessEdge> StartAsync(Dictionary<string, string?> values)
+    public static async Task<InProcessEdge> StartAsync(Dictionary<string, string?> values, IReadOnlyList<IProtocolDriver>? drivers = null)
     {
         var dir = new TempDir();
         values["Edge:Buffer:Path"] = dir.File("buffer.db");
         values["Edge:LocalApi:SocketPath"] = dir.File("api.sock");
-        var (ok, settings, errors) = TestConfig.Load(values);
+        var (ok, settings, errors) = TestConfig.Load(values, drivers);
         Assert.True(ok, string.Join("\n", errors));
         var buffer = BatchBuffer.Open(settings.Options.Buffer.Path, settings.Options.Buffer.MaxBytes, settings.Options.GatewayId);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = dir.Path });
         builder.Configuration.Sources.Clear();
         builder.Logging.ClearProviders();
-        var app = Program.Build(builder, Program.WithAliases(settings, buffer), buffer, TimeProvider.System, out var socketPath);
+        var app = Program.Build(builder, Program.WithAliases(settings, buffer), buffer, TimeProvider.System, out var socketPath, drivers);
         await app.StartAsync();
         return new InProcessEdge(dir, buffer, app, socketPath);
     }

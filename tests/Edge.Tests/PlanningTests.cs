@@ -1,4 +1,5 @@
-using City.Edge.Polling;
+using City.Edge.Devices;
+using City.Edge.Modbus;
 using City.Protocols.Modbus;
 
 namespace City.Edge.Tests;
@@ -66,8 +67,8 @@ public class PlanningTests
         var t0 = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
         var period = TimeSpan.FromSeconds(1);
 
-        Assert.Equal(t0.AddSeconds(1), DevicePoller.NextDue(t0, period, t0.AddMilliseconds(20)));
-        Assert.Equal(t0.AddSeconds(4), DevicePoller.NextDue(t0, period, t0.AddMilliseconds(3500)));
+        Assert.Equal(t0.AddSeconds(1), PollSchedule.NextDue(t0, period, t0.AddMilliseconds(20)));
+        Assert.Equal(t0.AddSeconds(4), PollSchedule.NextDue(t0, period, t0.AddMilliseconds(3500)));
     }
 }
 

@@ -1,7 +1,8 @@
 using System.Text.Json;
 using City.Contract;
 using City.Contract.Wire;
-using City.Edge.Polling;
+using City.Edge.Devices;
+using City.Edge.Modbus;
 using City.Protocols.Modbus;
 
 namespace City.Edge.Tests;

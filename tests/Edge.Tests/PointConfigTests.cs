@@ -1,6 +1,7 @@
 using System.Collections;
 using City.Edge.Configuration;
-using City.Edge.Polling;
+using City.Edge.Devices;
+using City.Edge.Modbus;
 using Microsoft.Extensions.Configuration;
 
 namespace City.Edge.Tests;
@@ -34,7 +35,7 @@ public sealed class PointConfigTests
 
         Assert.True(ok, string.Join("\n", errors));
         var device = settings.Devices.Single();
-        var points = device.Points.ToDictionary(x => x.Name);
+        var points = device.ModbusPoints.ToDictionary(x => x.Name);
         Assert.Equal((RegisterDataType.String, 5, 5), (points["serial"].DataType, points["serial"].Length, points["serial"].Width));
         Assert.Equal((0.1, -40.0), (points["temperature"].Scale, points["temperature"].Offset));
         Assert.Equal(31, points["alarm-3"].Bit);
@@ -105,7 +106,7 @@ public sealed class PointConfigTests
             ("Edge:Devices:0:Points:4:Name", "coil"), ("Edge:Devices:0:Points:4:Register", "10"), ("Edge:Devices:0:Points:4:Table", "coils"));
 
         Assert.True(ok, string.Join("\n", errors));
-        var points = settings.Devices.Single().Points;
+        var points = settings.Devices.Single().ModbusPoints;
         Assert.Equal(RegisterDataType.UInt16, points[3].DataType);
         Assert.Equal(RegisterDataType.Bool, points[4].DataType);
     }

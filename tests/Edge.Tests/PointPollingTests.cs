@@ -3,8 +3,8 @@ using City.Contract;
 using City.Contract.Wire;
 using City.Edge.Buffer;
 using City.Edge.Configuration;
-using City.Edge.Polling;
-using City.Edge.Status;
+using City.Edge.Devices;
+using City.Edge.Modbus;
 using City.Protocols.Modbus;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -22,7 +22,7 @@ public sealed class PointPollingTests
         map.SetHoldingRegisters(1, 10, [unchecked((ushort)-125)]);
         await using var slave = new ModbusTcpSlave(new IPEndPoint(IPAddress.Loopback, 0), map);
         await slave.StartAsync();
-        var device = new DeviceDefinition("dev", DeviceDefinition.ModbusTcp, "127.0.0.1", slave.LocalEndPoint.Port, 1, TimeSpan.FromSeconds(2),
+        var device = ModbusDevice.Create("dev", ModbusDevice.TcpProtocol, "127.0.0.1", slave.LocalEndPoint.Port, 1, TimeSpan.FromSeconds(2),
         [
             new PointDefinition("dev", "model", ModbusTable.Holding, 0, RegisterDataType.String, WordOrder.Abcd, 1, "", 50, "") { Length = 4, Alias = 1 },
             new PointDefinition("dev", "temperature", ModbusTable.Holding, 10, RegisterDataType.Int16, WordOrder.Abcd, 0.1, "C", 50, "") { Offset = 20, Alias = 2 },

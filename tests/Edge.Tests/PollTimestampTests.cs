@@ -1,8 +1,8 @@
 using City.Contract;
 using City.Edge.Buffer;
 using City.Edge.Configuration;
-using City.Edge.Polling;
-using City.Edge.Status;
+using City.Edge.Devices;
+using City.Edge.Modbus;
 using City.Protocols.Modbus;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -29,7 +29,7 @@ public sealed class PollTimestampTests
     public async Task A_poll_woken_late_just_before_the_next_slot_never_repeats_its_millisecond(double phaseMs)
     {
         var clock = new ParkedClock(WholeSecond + TimeSpan.FromMilliseconds(phaseMs));
-        var device = new DeviceDefinition("meter1", "modbus-tcp", "127.0.0.1", 502, 1, TimeSpan.FromMilliseconds(500),
+        var device = ModbusDevice.Create("meter1", "modbus-tcp", "127.0.0.1", 502, 1, TimeSpan.FromMilliseconds(500),
         [
             new PointDefinition("meter1", "voltage", ModbusTable.Input, 0, RegisterDataType.UInt16, WordOrder.Abcd, 1.0, "V", 50, "") { Alias = 1 },
             new PointDefinition("meter1", "current", ModbusTable.Input, 1, RegisterDataType.UInt16, WordOrder.Abcd, 1.0, "A", 50, "") { Alias = 2 },

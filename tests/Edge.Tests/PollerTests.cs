@@ -4,8 +4,8 @@ using City.Contract;
 using City.Contract.Wire;
 using City.Edge.Buffer;
 using City.Edge.Configuration;
-using City.Edge.Polling;
-using City.Edge.Status;
+using City.Edge.Devices;
+using City.Edge.Modbus;
 using City.Protocols.Modbus;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -32,7 +32,7 @@ public sealed class PollerTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _slave.DisposeAsync();
 
-    private static DeviceDefinition Meter(string name, int port, int periodMs = 50, uint firstAlias = 1) => new(name, "modbus-tcp", "127.0.0.1", port, 1, TimeSpan.FromMilliseconds(500),
+    private static DeviceDefinition Meter(string name, int port, int periodMs = 50, uint firstAlias = 1) => ModbusDevice.Create(name, "modbus-tcp", "127.0.0.1", port, 1, TimeSpan.FromMilliseconds(500),
     [
         new PointDefinition(name, "voltage", ModbusTable.Input, 0, RegisterDataType.Float32, WordOrder.Abcd, 1.0, "V", periodMs, "") { Alias = firstAlias },
         new PointDefinition(name, "current", ModbusTable.Input, 2, RegisterDataType.Float32, WordOrder.Abcd, 1.0, "A", periodMs, "") { Alias = firstAlias + 1 },
@@ -93,7 +93,7 @@ public sealed class PollerTests : IAsyncLifetime
         var settings = new EdgeSettings(new EdgeOptions(), [dead, alive]);
         var state = new EdgeState("gw-001", DateTimeOffset.UtcNow, settings.Devices);
         var queue = new ReadingQueue(10_000);
-        var service = new PollingService(settings, new ModbusDeviceClientFactory(TimeProvider.System), queue, state, TimeProvider.System, NullLoggerFactory.Instance);
+        var service = new PollingService(settings, [new ModbusDeviceRunner(new ModbusDeviceClientFactory(TimeProvider.System), TimeProvider.System)], queue, state, TimeProvider.System, NullLoggerFactory.Instance);
 
         await service.StartAsync(CancellationToken.None);
         var readings = await ReadAsync(queue, r => r.Count(x => x.Quality == Quality.Good) >= 40 && r.Any(x => x.Alias > 100));
@@ -118,7 +118,7 @@ public sealed class PollerTests : IAsyncLifetime
     public async Task IllegalAddress_IsAConfigError_ForThosePointsOnly()
     {
         var port = _slave.LocalEndPoint.Port;
-        var device = new DeviceDefinition("meter1", "modbus-tcp", "127.0.0.1", port, 1, TimeSpan.FromMilliseconds(500),
+        var device = ModbusDevice.Create("meter1", "modbus-tcp", "127.0.0.1", port, 1, TimeSpan.FromMilliseconds(500),
         [
             new PointDefinition("meter1", "voltage", ModbusTable.Input, 0, RegisterDataType.Float32, WordOrder.Abcd, 1.0, "V", 50, "") { Alias = 1 },
             new PointDefinition("meter1", "ghost", ModbusTable.Input, 1000, RegisterDataType.UInt16, WordOrder.Abcd, 1.0, "", 50, "") { Alias = 2 },

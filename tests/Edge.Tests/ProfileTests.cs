@@ -4,8 +4,8 @@ using City.Contract;
 using City.Contract.Wire;
 using City.Edge.Buffer;
 using City.Edge.Configuration;
-using City.Edge.Polling;
-using City.Edge.Status;
+using City.Edge.Devices;
+using City.Edge.Modbus;
 using City.Protocols.Modbus;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -49,7 +49,7 @@ public sealed class ProfileTests
     {
         var device = Load(ProfileDevice("sdm630"));
 
-        var registers = device.Points.ToDictionary(p => p.Name, p => (int)p.Register);
+        var registers = device.ModbusPoints.ToDictionary(p => p.Name, p => (int)p.Register);
         Assert.Equal(0x0000, registers["voltage-l1"]);
         Assert.Equal(0x0004, registers["voltage-l3"]);
         Assert.Equal(0x0006, registers["current-l1"]);
@@ -61,7 +61,7 @@ public sealed class ProfileTests
         Assert.Equal(0x0048, registers["import-energy"]);
         Assert.Equal(0x004A, registers["export-energy"]);
         Assert.Equal(0x0156, registers["total-energy"]);
-        Assert.All(device.Points, p => Assert.Equal((ModbusTable.Input, RegisterDataType.Float32, WordOrder.Abcd), (p.Table, p.DataType, p.WordOrder)));
+        Assert.All(device.ModbusPoints, p => Assert.Equal((ModbusTable.Input, RegisterDataType.Float32, WordOrder.Abcd), (p.Table, p.DataType, p.WordOrder)));
         Assert.Equal("sdm630", device.Profile);
 
         // Instantaneous values every second in one FC04 across the holes; energies every 10 s (0x156 is too far to bridge).
@@ -73,7 +73,7 @@ public sealed class ProfileTests
     public void TrafficController_HasTheCitysimMap()
     {
         var device = Load(ProfileDevice("traffic-controller", unit: 2));
-        var points = device.Points.ToDictionary(p => p.Name);
+        var points = device.ModbusPoints.ToDictionary(p => p.Name);
 
         Assert.Equal((ModbusTable.Input, (ushort)0), (points["mode"].Table, points["mode"].Register));
         Assert.Equal((ModbusTable.Input, (ushort)3, RegisterDataType.UInt32), (points["alarms"].Table, points["alarms"].Register, points["alarms"].DataType));
@@ -146,7 +146,7 @@ public sealed class ProfileTests
 
         var readings = await PollUntilAsync(device, r => r.Select(x => x.Alias).Distinct().Count() == device.Points.Count);
 
-        foreach (var point in device.Points)
+        foreach (var point in device.ModbusPoints)
         {
             var reading = readings.First(r => r.Alias == point.Alias);
             Assert.Equal(Quality.Good, reading.Quality);

@@ -1,4 +1,5 @@
-using City.Edge.Polling;
+using City.Edge.Devices;
+using City.Edge.Modbus;
 using City.Protocols.Modbus;
 
 namespace City.Edge.Tests;

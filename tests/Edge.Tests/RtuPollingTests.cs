@@ -3,8 +3,8 @@ using City.Contract;
 using City.Contract.Wire;
 using City.Edge.Buffer;
 using City.Edge.Configuration;
-using City.Edge.Polling;
-using City.Edge.Status;
+using City.Edge.Devices;
+using City.Edge.Modbus;
 using City.Protocols.Modbus;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit.Abstractions;
@@ -110,7 +110,7 @@ public sealed class RtuPollingTests(ITestOutputHelper output)
         var queue = new ReadingQueue(100_000);
         using var rtu = new ProtocolDeviceClientFactory(TimeProvider.System);
         var factory = new CountingFactory(rtu);
-        var service = new PollingService(settings, factory, queue, state, TimeProvider.System, NullLoggerFactory.Instance);
+        var service = new PollingService(settings, [new ModbusDeviceRunner(factory, TimeProvider.System)], queue, state, TimeProvider.System, NullLoggerFactory.Instance);
 
         await service.StartAsync(CancellationToken.None);
         await Task.Delay(RunFor);
@@ -185,7 +185,7 @@ public sealed class RtuPollingTests(ITestOutputHelper output)
     [Fact]
     public async Task SilentDevice_IsAskedEveryTenthCycleAfterThreeFailures_AndResumesOnTheFirstAnswer()
     {
-        var device = new DeviceDefinition("slave3", "modbus-rtu", "", 0, 3, TimeSpan.FromMilliseconds(300),
+        var device = ModbusDevice.Create("slave3", "modbus-rtu", "", 0, 3, TimeSpan.FromMilliseconds(300),
             [new PointDefinition("slave3", "level", ModbusTable.Holding, 0, RegisterDataType.UInt16, City.Protocols.Modbus.WordOrder.Abcd, 1.0, "", 20, "") { Alias = 1 }]);
         var state = new EdgeState("gw-001", DateTimeOffset.UtcNow, [device]);
         var queue = new ReadingQueue(10_000);

@@ -1,4 +1,6 @@
 using City.Edge.Configuration;
+using City.Edge.Devices;
+using City.Edge.Modbus;
 
 namespace City.Edge.Tests;
 

@@ -1,4 +1,5 @@
 using City.Edge.Configuration;
+using City.Edge.Devices;
 using City.Edge.Snmp;
 using City.Protocols.Snmp;
 
@@ -30,12 +31,12 @@ public sealed class SnmpConfigTests
 
         Assert.True(ok, string.Join("\n", errors));
         var device = Assert.Single(settings.Devices);
-        Assert.Equal(DeviceDefinition.Snmp, device.Protocol);
+        Assert.Equal(SnmpDeviceConfig.SnmpProtocol, device.Protocol);
         Assert.Equal(SnmpVersion.V3, device.SnmpSettings!.Version);
-        Assert.Equal(SnmpSecurityLevel.AuthPriv, device.SnmpSettings.SecurityLevel);
-        var volume3 = device.Points.Single(p => p.Id == "tc1/detector-volume/3");
+        Assert.Equal(SnmpSecurityLevel.AuthPriv, device.SnmpSettings!.SecurityLevel);
+        var volume3 = device.SnmpPoints.Single(p => p.Id == "tc1/detector-volume/3");
         Assert.Equal(Oid.Parse(Ntcip1202Profile.VolumeOccupancyEntry + ".1.3"), volume3.Snmp!.Oid);
-        var critical = device.Points.Single(p => p.Name == "alarm-critical");
+        var critical = device.SnmpPoints.Single(p => p.Name == "alarm-critical");
         Assert.Equal(7, critical.Bit);
         Assert.True(critical.Snmp!.Alarm);
         Assert.Equal(City.Contract.Wire.PointType.Boolean, critical.PointType);
@@ -62,7 +63,7 @@ public sealed class SnmpConfigTests
 
         Assert.True(ok, string.Join("\n", errors));
         Assert.Equal(SnmpVersion.V2c, settings.Devices[0].SnmpSettings!.Version);
-        Assert.Equal(0.01, settings.Devices[0].Points[0].Scale);
+        Assert.Equal(0.01, settings.Devices[0].SnmpPoints[0].Scale);
     }
 
     [Theory]

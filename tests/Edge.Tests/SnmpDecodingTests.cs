@@ -3,9 +3,9 @@ using System.Net.Sockets;
 using City.Contract.Wire;
 using City.Edge.Buffer;
 using City.Edge.Configuration;
-using City.Edge.Polling;
+using City.Edge.Devices;
+using City.Edge.Modbus;
 using City.Edge.Snmp;
-using City.Edge.Status;
 using City.Protocols.Snmp;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -13,15 +13,15 @@ namespace City.Edge.Tests;
 
 public sealed class SnmpDecodingTests
 {
-    private static PointDefinition Point(SnmpPointKind kind, int? bit = null, double scale = 1, double offset = 0)
+    private static SnmpPoint Point(SnmpPointKind kind, int? bit = null, double scale = 1, double offset = 0)
     {
-        var dataType = kind == SnmpPointKind.Bool || bit is not null ? RegisterDataType.Bool
-            : kind is SnmpPointKind.Text or SnmpPointKind.Bits ? RegisterDataType.String : RegisterDataType.Float64;
-        return new PointDefinition("tc1", "p", ModbusTable.Input, 0, dataType, City.Protocols.Modbus.WordOrder.Abcd, scale, "", 1000, "")
+        var type = kind == SnmpPointKind.Bool || bit is not null ? City.Contract.Wire.PointType.Boolean
+            : kind is SnmpPointKind.Text or SnmpPointKind.Bits ? City.Contract.Wire.PointType.Text : City.Contract.Wire.PointType.Number;
+        return new SnmpPoint("tc1", "p", new SnmpPointSettings(Oid.Parse("1.3.6.1.4.1.1206.4.2.1.3.9.0"), kind), type, "", 1000, "")
         {
             Bit = bit,
+            Scale = scale,
             Offset = offset,
-            Snmp = new SnmpPointSettings(Oid.Parse("1.3.6.1.4.1.1206.4.2.1.3.9.0"), kind),
         };
     }
 

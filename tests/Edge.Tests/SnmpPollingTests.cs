@@ -3,9 +3,9 @@ using System.Net.Sockets;
 using City.Contract.Wire;
 using City.Edge.Buffer;
 using City.Edge.Configuration;
-using City.Edge.Polling;
+using City.Edge.Devices;
+using City.Edge.Modbus;
 using City.Edge.Snmp;
-using City.Edge.Status;
 using City.Protocols.Modbus;
 using City.Protocols.Snmp;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -52,7 +52,7 @@ public sealed class SnmpPollingTests : IAsyncLifetime
         var state = new EdgeState("gw-001", DateTimeOffset.UtcNow, devices);
         var queue = new ReadingQueue();
         await using var runtime = new SnmpRuntime(TimeProvider.System);
-        var service = new PollingService(settings, new ModbusDeviceClientFactory(TimeProvider.System), queue, state, TimeProvider.System, NullLoggerFactory.Instance, runtime);
+        var service = new PollingService(settings, [new ModbusDeviceRunner(new ModbusDeviceClientFactory(TimeProvider.System), TimeProvider.System), new SnmpDeviceRunner(runtime)], queue, state, TimeProvider.System, NullLoggerFactory.Instance);
         await service.StartAsync(CancellationToken.None);
         try
         {
@@ -155,7 +155,7 @@ public sealed class SnmpPollingTests : IAsyncLifetime
         map.SetInputRegisters(1, 0, [1234]);
         await using var slave = new ModbusTcpSlave(new IPEndPoint(IPAddress.Loopback, 0), map);
         await slave.StartAsync();
-        var meter = new DeviceDefinition("meter1", "modbus-tcp", "127.0.0.1", slave.LocalEndPoint.Port, 1, TimeSpan.FromMilliseconds(500),
+        var meter = ModbusDevice.Create("meter1", "modbus-tcp", "127.0.0.1", slave.LocalEndPoint.Port, 1, TimeSpan.FromMilliseconds(500),
             [new PointDefinition("meter1", "count", ModbusTable.Input, 0, RegisterDataType.UInt16, WordOrder.Abcd, 1.0, "", 50, "") { Alias = 1 }]);
 
         var (state, _) = await PollUntilAsync([snmpDevice, meter],

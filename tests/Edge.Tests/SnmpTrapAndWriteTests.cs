@@ -3,9 +3,9 @@ using System.Net.Sockets;
 using City.Contract.Wire;
 using City.Edge.Buffer;
 using City.Edge.Configuration;
-using City.Edge.Polling;
+using City.Edge.Devices;
+using City.Edge.Modbus;
 using City.Edge.Snmp;
-using City.Edge.Status;
 using City.Protocols.Snmp;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -60,7 +60,7 @@ public sealed class SnmpTrapAndWriteTests : IAsyncLifetime
         var state = new EdgeState("gw-001", DateTimeOffset.UtcNow, settings.Devices);
         var queue = new ReadingQueue();
         await using var runtime = new SnmpRuntime(TimeProvider.System);
-        var polling = new PollingService(settings, new ModbusDeviceClientFactory(TimeProvider.System), queue, state, TimeProvider.System, NullLoggerFactory.Instance, runtime);
+        var polling = new PollingService(settings, [new ModbusDeviceRunner(new ModbusDeviceClientFactory(TimeProvider.System), TimeProvider.System), new SnmpDeviceRunner(runtime)], queue, state, TimeProvider.System, NullLoggerFactory.Instance);
         var listener = new SnmpTrapListener(settings, runtime, queue, state, TimeProvider.System, NullLogger<SnmpTrapListener>.Instance);
         await listener.StartAsync(CancellationToken.None);
         await polling.StartAsync(CancellationToken.None);

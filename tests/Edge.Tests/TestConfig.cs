@@ -1,5 +1,6 @@
 using System.Collections;
 using City.Edge.Configuration;
+using City.Edge.Devices;
 using Microsoft.Extensions.Configuration;
 
 namespace City.Edge.Tests;
@@ -33,9 +34,9 @@ internal static class TestConfig
     public static IConfiguration Build(IDictionary<string, string?> values) =>
         new ConfigurationBuilder().AddInMemoryCollection(values).Build();
 
-    public static (bool Ok, EdgeSettings Settings, List<string> Errors) Load(IDictionary<string, string?> values)
+    public static (bool Ok, EdgeSettings Settings, List<string> Errors) Load(IDictionary<string, string?> values, IReadOnlyList<IProtocolDriver>? drivers = null)
     {
-        var ok = EdgeConfigLoader.TryLoad(Build(values), out var settings, out var errors);
+        var ok = EdgeConfigLoader.TryLoad(Build(values), drivers ?? EdgeProtocols.All, out var settings, out var errors);
         return (ok, settings, errors);
     }
 }

@@ -5,6 +5,7 @@ using City.Contract;
 using City.Contract.Wire;
 using City.Edge.Configuration;
 using City.Edge.Dali;
+using City.Edge.Devices;
 using City.Protocols.Dali;
 using City.Protocols.Dali.Luba;
 using Microsoft.Extensions.Configuration;

@@ -3,8 +3,10 @@ using System.Text;
 using System.Text.Json;
 using City.Contract;
 using City.Contract.Wire;
+using City.Edge;
 using City.Edge.Configuration;
 using City.Edge.Dali;
+using City.Edge.Devices;
 using City.Protocols.Dali;
 using City.Protocols.Dali.Luba;
 using Microsoft.Extensions.Configuration;
@@ -46,7 +48,7 @@ public sealed class DaliDaemonCitySimTests
         values["Edge:DaliLines:0:Gear:4:Groups:0"] = "2";
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
-        Assert.True(EdgeConfigLoader.TryLoad(configuration, out var settings, out var errors), string.Join("\n", errors));
+        Assert.True(EdgeConfigLoader.TryLoad(configuration, EdgeProtocols.All, out var settings, out var errors), string.Join("\n", errors));
         using var buffer = City.Edge.Buffer.BatchBuffer.Open(settings.Options.Buffer.Path, settings.Options.Buffer.MaxBytes, settings.Options.GatewayId);
         var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateBuilder(new Microsoft.AspNetCore.Builder.WebApplicationOptions { Args = [], ContentRootPath = dir });
         builder.Configuration.Sources.Clear();

@@ -2,10 +2,12 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
-using EdgeProgram = City.Edge.Program;
+using City.Edge;
 using City.Edge.Buffer;
 using City.Edge.Configuration;
+using City.Edge.Devices;
 using City.Protocols.Modbus;
+using EdgeProgram = City.Edge.Program;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
@@ -51,7 +53,7 @@ public sealed class PlanAndWriteCommandTests : IAsyncLifetime
             ["Edge:Devices:0:Points:0:Writable"] = "true",
         };
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
-        Assert.True(EdgeConfigLoader.TryLoad(configuration, out var settings, out var errors), string.Join("\n", errors));
+        Assert.True(EdgeConfigLoader.TryLoad(configuration, EdgeProtocols.All, out var settings, out var errors), string.Join("\n", errors));
         buffer = BatchBuffer.Open(settings.Options.Buffer.Path, settings.Options.Buffer.MaxBytes, settings.Options.GatewayId);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = dir });
         builder.Configuration.Sources.Clear();

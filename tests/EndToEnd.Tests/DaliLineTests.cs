@@ -54,9 +54,11 @@ public sealed class DaliLineTests(ITestOutputHelper log)
         }, Patience, "the level of all 64 gear at central");
         log.WriteLine($"{clock.Elapsed}: levels of all gear at central");
 
-        // The configuration lists no devices: the sample devices of the edge's appsettings.json must not be polled.
+        // The configuration lists no devices: the sample devices of the edge's appsettings.json must not be polled. The
+        // line itself is the one device (protocol dali).
         var status = JsonNode.Parse(await city.EdgeCtlAsync("status", "--json"))!;
-        Assert.Empty(status["devices"]!.AsArray());
+        var device = Assert.Single(status["devices"]!.AsArray())!;
+        Assert.Equal((Line, "dali"), ((string)device["name"]!, (string)device["protocol"]!));
 
         var events = await Eventually.ReturnsAsync(async () =>
         {

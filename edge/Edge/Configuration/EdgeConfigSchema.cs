@@ -4,11 +4,11 @@ namespace City.Edge.Configuration;
 
 /// <summary>
 /// Every key of the "Edge" section and its type, mirroring <see cref="EdgeOptions"/> and the classes below it (a test checks
-/// that the two agree). The ranges only word the type errors; <see cref="EdgeConfigLoader"/> checks the values.
+/// that the two agree). The ranges only word the type errors; the loader and the protocol drivers check the values.
 /// </summary>
 public static class EdgeConfigSchema
 {
-    private const long MaxPeriodMs = EdgeConfigLoader.MaxPeriodMs;
+    private const long MaxPeriodMs = ConfigChecks.MaxPeriodMs;
 
     public static ConfigSchema Central { get; } = new(
         Text("Host"),
@@ -50,7 +50,7 @@ public static class EdgeConfigSchema
         Integer("Length", 1, 125),
         Boolean("Writable"),
         Text("Unit"),
-        Integer("PeriodMs", EdgeConfigLoader.MinPeriodMs, MaxPeriodMs),
+        Integer("PeriodMs", ConfigChecks.MinPeriodMs, MaxPeriodMs),
         Text("Description"),
         Text("Oid"),
         Integer("Rows", 1, 1024),
@@ -92,7 +92,7 @@ public static class EdgeConfigSchema
         Text("Location"),
         Number("RatedPowerW"));
 
-    public static ConfigSchema DaliLine { get; } = new(
+    public static ConfigSchema DaliLineSection { get; } = new(
         Text("Name"),
         Text("Port"),
         Boolean("Enabled"),
@@ -113,5 +113,5 @@ public static class EdgeConfigSchema
         List("SerialLines", SerialLine),
         List("Devices", Device),
         Section("Snmp", Snmp),
-        List("DaliLines", DaliLine));
+        List("DaliLines", DaliLineSection));
 }

@@ -1,55 +1,8 @@
 using City.Contract.Wire;
+using City.Edge.Configuration;
+using static City.Edge.Configuration.ConfigChecks;
 
-namespace City.Edge.Configuration;
-
-/// <summary>One DALI line (Edge:DaliLines:N): a Lunatone LUBA master interface on a serial port and the gear on its bus.</summary>
-public sealed class DaliLineOptions
-{
-    public string Name { get; set; } = string.Empty;
-
-    /// <summary>Serial port of the LUBA interface, e.g. /dev/ttyUSB1.</summary>
-    public string Port { get; set; } = string.Empty;
-
-    public bool Enabled { get; set; } = true;
-
-    /// <summary>Failure check (broadcast queries) and level of every gear.</summary>
-    public int StatusPeriodMs { get; set; } = 10_000;
-
-    /// <summary>D4i active power and energy of every gear.</summary>
-    public int EnergyPeriodMs { get; set; } = 300_000;
-
-    /// <summary>Looking for gear that is not configured (unknown short addresses, unaddressed gear).</summary>
-    public int DiscoveryPeriodMs { get; set; } = 600_000;
-
-    /// <summary>How long the interface may take to confirm a frame before the transaction counts as failed.</summary>
-    public int InterfaceTimeoutMs { get; set; } = 1000;
-
-    /// <summary>Answer window after a query (the LUBA default is 40 ms; a loaded host may need more).</summary>
-    public int AnswerWindowMs { get; set; } = 40;
-
-    /// <summary>
-    /// Make the gear members of exactly their configured Groups (checked at start, after a commissioning run and when a gear
-    /// answers again). False on sites where another tool owns the groups.
-    /// </summary>
-    public bool ProgramGroups { get; set; } = true;
-
-    public List<DaliGearOptions> Gear { get; set; } = [];
-}
-
-/// <summary>One control gear (an LED driver) on a DALI line.</summary>
-public sealed class DaliGearOptions
-{
-    /// <summary>0-63.</summary>
-    public int Address { get; set; } = -1;
-
-    /// <summary>DALI groups 0-15 the gear belongs to (programmed into the gear unless the line's ProgramGroups is false; used to narrow a failure down).</summary>
-    public List<int> Groups { get; set; } = [];
-
-    /// <summary>Pole or location id, carried in the point descriptions and events.</summary>
-    public string Location { get; set; } = string.Empty;
-
-    public double RatedPowerW { get; set; }
-}
+namespace City.Edge.Dali;
 
 /// <summary>A validated DALI line.</summary>
 public sealed record DaliLineDefinition(
@@ -67,7 +20,9 @@ public sealed record DaliLineDefinition(
     /// <summary>The line's own points: bus power and its event log.</summary>
     public string BusPowerPointId => $"{Name}/bus-power";
 
-    public string EventsPointId => $"{Name}/events";
+    public const string EventsPointName = "events";
+
+    public string EventsPointId => $"{Name}/{EventsPointName}";
 
     public string UnknownGearPointId => $"{Name}/unknown-gear";
 
@@ -132,7 +87,7 @@ public static class DaliConfigValidator
             var line = lines[l];
             var key = $"{EdgeOptions.SectionName}:DaliLines:{l}";
             var before = errors.Count;
-            if (!EdgeConfigLoader.IsValidName(line.Name))
+            if (!IsValidName(line.Name))
             {
                 errors.Add($"{key}:Name: must be 1-64 characters of A-Z a-z 0-9 . _ - (got '{line.Name}')");
             }
@@ -154,9 +109,9 @@ public static class DaliConfigValidator
                 errors.Add($"{key}:Port: '{line.Port}' is used by another serial or DALI line (one master per port)");
             }
 
-            Range(errors, $"{key}:StatusPeriodMs", line.StatusPeriodMs, 100, EdgeConfigLoader.MaxPeriodMs);
-            Range(errors, $"{key}:EnergyPeriodMs", line.EnergyPeriodMs, 1000, EdgeConfigLoader.MaxPeriodMs);
-            Range(errors, $"{key}:DiscoveryPeriodMs", line.DiscoveryPeriodMs, 1000, EdgeConfigLoader.MaxPeriodMs);
+            Range(errors, $"{key}:StatusPeriodMs", line.StatusPeriodMs, 100, MaxPeriodMs);
+            Range(errors, $"{key}:EnergyPeriodMs", line.EnergyPeriodMs, 1000, MaxPeriodMs);
+            Range(errors, $"{key}:DiscoveryPeriodMs", line.DiscoveryPeriodMs, 1000, MaxPeriodMs);
             Range(errors, $"{key}:InterfaceTimeoutMs", line.InterfaceTimeoutMs, 50, 60_000);
             Range(errors, $"{key}:AnswerWindowMs", line.AnswerWindowMs, 10, 1000);
 

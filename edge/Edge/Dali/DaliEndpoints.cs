@@ -1,11 +1,9 @@
 using System.Text.Json;
 using System.Threading.Channels;
-using City.Edge.Configuration;
 using City.Protocols.Dali;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.AspNetCore.Routing;
 
 namespace City.Edge.Dali;
 
@@ -40,24 +38,7 @@ public sealed record DaliCommissionDocument(bool Ok, string Status, string Messa
 
 public static class DaliEndpoints
 {
-    /// <summary>Registers the DALI lines, their poll service and the command service (a master factory registered before is kept: tests).</summary>
-    public static void AddDali(this IServiceCollection services, EdgeSettings settings)
-    {
-        ArgumentNullException.ThrowIfNull(settings);
-        services.AddSingleton(new DaliLineRegistry(settings.DaliLines));
-        services.AddSingleton<DaliCommandService>();
-        services.TryAddSingleton<IDaliMasterFactory>(sp => new LubaMasterFactory(sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton<IDaliReadingSink>(sp =>
-        {
-            var buffer = sp.GetRequiredService<Buffer.BatchBuffer>();
-            var units = settings.DaliLines.SelectMany(l => l.Catalogue()).ToDictionary(p => p.Id, p => p.Unit, StringComparer.Ordinal);
-            return new QueueReadingSink(sp.GetRequiredService<Buffer.ReadingQueue>(), sp.GetRequiredService<Status.EdgeState>(), buffer.AliasOf,
-                id => units.GetValueOrDefault(id, string.Empty));
-        });
-        services.AddHostedService<DaliLineService>();
-    }
-
-    public static void MapDali(this WebApplication app)
+    public static void MapDali(this IEndpointRouteBuilder app)
     {
         ArgumentNullException.ThrowIfNull(app);
         app.MapGet("/v1/dali", (DaliLineRegistry registry) => Results.Ok(registry.Configured.Select(l => Describe(l, registry.Find(l.Name))).ToList()));

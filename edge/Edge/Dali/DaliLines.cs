@@ -1,11 +1,8 @@
 using City.Contract;
 using City.Contract.Wire;
-using City.Edge.Buffer;
-using City.Edge.Configuration;
-using City.Edge.Status;
+using City.Edge.Devices;
 using City.Protocols.Dali;
 using City.Protocols.Dali.Luba;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace City.Edge.Dali;
@@ -25,15 +22,13 @@ public sealed class LubaMasterFactory(TimeProvider time) : IDaliMasterFactory
     }
 }
 
-/// <summary>Readings of the DALI pollers into the reading queue (by alias) and the local view.</summary>
-public sealed class QueueReadingSink(ReadingQueue queue, EdgeState state, Func<string, uint> aliasOf, Func<string, string> unitOf) : IDaliReadingSink
+/// <summary>Readings of a DALI line into the core's reading sink (by the aliases of the line's points) and the local view.</summary>
+public sealed class DeviceReadingSink(DeviceDefinition line, DeviceRunContext context) : IDaliReadingSink
 {
-    public ValueTask WriteAsync(string pointId, PointValue value, Quality quality, DateTimeOffset timestamp, CancellationToken cancellationToken)
-    {
-        var alias = aliasOf(pointId);
-        state.SetLatest(pointId, alias, unitOf(pointId), value, quality, timestamp);
-        return queue.Writer.WriteAsync(new Reading(alias, timestamp.ToUnixTimeMilliseconds(), value, quality), cancellationToken);
-    }
+    private readonly Dictionary<string, DevicePoint> _points = line.Points.ToDictionary(p => p.Id, StringComparer.Ordinal);
+
+    public ValueTask WriteAsync(string pointId, PointValue value, Quality quality, DateTimeOffset timestamp, CancellationToken cancellationToken) =>
+        context.ReportAsync(_points[pointId], value, quality, timestamp, cancellationToken);
 }
 
 /// <summary>One running DALI line: its bus (commands before polls), its poller and the command client.</summary>
@@ -96,6 +91,9 @@ public sealed class DaliLine : IAsyncDisposable
 
     public long Sweeps { get; private set; }
 
+    /// <summary>Called after each status sweep: when, whether the line answered, and its problem if not (the device status).</summary>
+    public Action<DateTimeOffset, bool, string?>? StatusSwept { get; set; }
+
     /// <summary>Gear whose D4i energy is read between two status checks (an energy read costs ~14 transactions per gear).</summary>
     public const int EnergyGearPerSlice = 4;
 
@@ -136,7 +134,9 @@ public sealed class DaliLine : IAsyncDisposable
             if (now >= nextStatus)
             {
                 nextStatus = now + Definition.StatusPeriod;
-                if (await Poller.SweepStatusAsync(cancellationToken).ConfigureAwait(false) && Groups.HasPending)
+                var swept = await Poller.SweepStatusAsync(cancellationToken).ConfigureAwait(false);
+                StatusSwept?.Invoke(Time.GetUtcNow(), swept, Poller.LastProblem);
+                if (swept && Groups.HasPending)
                 {
                     await Groups.CheckPendingAsync(Poller.Gear, cancellationToken).ConfigureAwait(false);
                 }
@@ -240,60 +240,51 @@ public sealed class DaliLineRegistry
     }
 }
 
-/// <summary>Runs one <see cref="DaliLine"/> per enabled configured line; a line whose interface fails is reopened after a pause.</summary>
-public sealed partial class DaliLineService(
-    DaliLineRegistry registry,
-    IDaliMasterFactory factory,
-    IDaliReadingSink sink,
-    TimeProvider time,
-    ILogger<DaliLineService> logger) : BackgroundService
+/// <summary>
+/// Runs a DALI line as the core runs any device: opens its master interface, polls until cancelled or until the interface
+/// fails (the core then reopens it after a pause), and records each status sweep in the line's device status. DALI points
+/// are read-only: writes are refused (the line is driven by commands, see <see cref="DaliCommandService"/>).
+/// </summary>
+public sealed partial class DaliLineRunner(DaliLineRegistry registry, IDaliMasterFactory factory, TimeProvider time, ILogger<DaliLineRunner> logger) : IDeviceRunner
 {
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(registry.Configured.Where(l => l.Enabled).Select(l => RunLineAsync(l, stoppingToken)));
+    public bool Handles(DeviceDefinition device) => device?.Settings is DaliLineDefinition;
 
-    private async Task RunLineAsync(DaliLineDefinition definition, CancellationToken stoppingToken)
+    public async Task RunAsync(DeviceDefinition device, DeviceRunContext context, CancellationToken cancellationToken)
     {
-        await Task.Yield();
-        while (!stoppingToken.IsCancellationRequested)
+        ArgumentNullException.ThrowIfNull(device);
+        ArgumentNullException.ThrowIfNull(context);
+        var definition = device.SettingsOf<DaliLineDefinition>();
+        var status = context.State.Device(device.Name);
+        DaliLine line;
+        try
         {
-            DaliLine? line = null;
-            try
-            {
-                line = new DaliLine(definition, factory.Open(definition), sink, time);
-                registry.Add(line);
-                LogStarting(logger, definition.Name, definition.Port, definition.Gear.Count);
-                await line.RunAsync(stoppingToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                LogLineFailed(logger, ex, definition.Name);
-                try
-                {
-                    await Task.Delay(TimeSpan.FromSeconds(5), time, stoppingToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
-            finally
-            {
-                registry.Remove(definition.Name);
-                if (line is not null)
-                {
-                    await line.DisposeAsync().ConfigureAwait(false);
-                }
-            }
+            line = new DaliLine(definition, factory.Open(definition), new DeviceReadingSink(device, context), time) { StatusSwept = status.RecordPoll };
         }
+        catch (Exception ex)
+        {
+            status.RecordPoll(time.GetUtcNow(), false, $"the master interface on {definition.Port} could not be opened: {ex.Message}");
+            throw;
+        }
+
+        try
+        {
+            registry.Add(line);
+            LogStarting(logger, definition.Name, definition.Port, definition.Gear.Count);
+            await line.RunAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            registry.Remove(definition.Name);
+            await line.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    public Task<WriteResult> WriteAsync(DeviceDefinition device, DevicePoint point, PointWriteValue value, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(point);
+        return Task.FromResult(new WriteResult(point.Id, WriteStatus.Refused, $"{point.Id}: the point is not Writable (a DALI line takes commands: edgectl dali set)", value.ToString()));
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "DALI line {Line} on {Port}: polling {Gear} configured gear")]
     private static partial void LogStarting(ILogger logger, string line, string port, int gear);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "DALI line {Line} failed; reopening it in 5 s")]
-    private static partial void LogLineFailed(ILogger logger, Exception exception, string line);
 }

@@ -6,7 +6,7 @@ using City.Contract;
 using City.Contract.Wire;
 using City.Edge.Buffer;
 using City.Edge.Configuration;
-using City.Edge.Status;
+using City.Edge.Devices;
 using Google.Protobuf;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

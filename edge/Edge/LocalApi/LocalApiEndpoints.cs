@@ -2,7 +2,7 @@ using City.Contract.Wire;
 using City.Edge.Buffer;
 using City.Edge.Configuration;
 using City.Edge.Forwarding;
-using City.Edge.Status;
+using City.Edge.Devices;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
@@ -30,11 +30,13 @@ public sealed record CentralStatusDocument(
     long ReadingsAcked,
     long BatchesRejected);
 
+/// <summary>One device of any protocol (a DALI line is one too); a disabled device (Enabled false) is never polled.</summary>
 public sealed record DeviceStatusDocument(
     string Name,
     string Protocol,
     string Endpoint,
     int Points,
+    bool Enabled,
     DateTimeOffset? LastPollAt,
     bool LastPollOk,
     string? LastError,
@@ -77,7 +79,7 @@ public sealed class StatusService(EdgeState state, BatchBuffer buffer, IOptions<
             state.Devices.Select(d =>
             {
                 var s = d.Snapshot();
-                return new DeviceStatusDocument(d.Name, d.Protocol, d.Endpoint, d.Points, s.LastPollAt, s.LastPollOk ?? false, s.LastError, s.PollsOk, s.PollsFailed);
+                return new DeviceStatusDocument(d.Name, d.Protocol, d.Endpoint, d.Points, d.Enabled, s.LastPollAt, s.LastPollOk ?? false, s.LastError, s.PollsOk, s.PollsFailed);
             }).ToList(),
             new BufferStatusDocument(System.IO.Path.GetFullPath(buffer.Path), stats.BatchesWaiting, stats.ReadingsWaiting, age, stats.BytesUsed, stats.MaxBytes,
                 stats.ReadingsBuffered, stats.ReadingsDropped, stats.LastSeq, stats.BufferId, buffer.IsDiskFull));

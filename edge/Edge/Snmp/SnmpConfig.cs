@@ -1,6 +1,7 @@
 using System.Net;
 using City.Edge.Configuration;
-using City.Edge.Polling;
+using City.Contract.Wire;
+using City.Edge.Devices;
 using City.Protocols.Snmp;
 
 namespace City.Edge.Snmp;
@@ -30,19 +31,27 @@ public sealed record SnmpPointSettings(Oid Oid, SnmpPointKind Kind, Oid? Column 
 /// <summary>A validated SNMP device: version, community or v3 user, timeout, retries, walk size.</summary>
 public sealed record SnmpDeviceSettings(SnmpVersion Version, string Community, UsmUser? User, SnmpSecurityLevel SecurityLevel, int MaxRepetitions)
 {
+    /// <summary>The agent's IP address.</summary>
+    public string Host { get; init; } = string.Empty;
+
+    public int Port { get; init; } = 161;
+
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(1);
+
+    public int Retries { get; init; }
+
     /// <summary>The manager's target for this device; the USM user (and its derived keys) is shared.</summary>
-    public SnmpTarget Target(DeviceDefinition device)
+    public SnmpTarget Target()
     {
-        ArgumentNullException.ThrowIfNull(device);
-        var endPoint = new IPEndPoint(IPAddress.Parse(device.Host), device.Port);
+        var endPoint = new IPEndPoint(IPAddress.Parse(Host), Port);
         return new SnmpTarget(endPoint)
         {
             Version = Version,
             Community = Community,
             User = User,
             SecurityLevel = SecurityLevel,
-            Timeout = device.Timeout,
-            Retries = device.Retries,
+            Timeout = Timeout,
+            Retries = Retries,
         };
     }
 }
@@ -50,6 +59,8 @@ public sealed record SnmpDeviceSettings(SnmpVersion Version, string Community, U
 /// <summary>Validates devices with <c>"Protocol": "snmp"</c> and Edge:Snmp; every problem names its key.</summary>
 public static class SnmpDeviceConfig
 {
+    public const string SnmpProtocol = "snmp";
+
     public const string EventPointPrefix = "snmp/";
 
     public static void ValidateEdge(SnmpEdgeOptions options, List<string> errors)
@@ -85,7 +96,7 @@ public static class SnmpDeviceConfig
         }
 
         var settings = ValidateSecurity(device, key, errors);
-        var points = new List<PointDefinition>();
+        var points = new List<SnmpPoint>();
         var names = new HashSet<string>(StringComparer.Ordinal);
         string? profileName = null;
         var all = new List<(PointOptions Point, string Key)>();
@@ -111,7 +122,7 @@ public static class SnmpDeviceConfig
 
         foreach (var (point, pkey) in all)
         {
-            if (!EdgeConfigLoader.IsValidName(point.Name))
+            if (!ConfigChecks.IsValidName(point.Name))
             {
                 errors.Add($"{pkey}:Name: must be 1-64 characters of A-Z a-z 0-9 . _ - (got '{point.Name}')");
                 continue;
@@ -131,46 +142,20 @@ public static class SnmpDeviceConfig
             return null;
         }
 
-        points.Add(new PointDefinition("$edge", EventPointName(device.Name), ModbusTable.Input, 0, RegisterDataType.String, City.Protocols.Modbus.WordOrder.Abcd,
-            1, string.Empty, EdgeConfigLoader.MaxPeriodMs, $"Events of SNMP device {device.Name}: alarm bits set/cleared and traps")
+        points.Add(new SnmpPoint("$edge", EventPointName(device.Name), new SnmpPointSettings(Oid.Parse("0.0"), SnmpPointKind.Event), PointType.Text,
+            string.Empty, ConfigChecks.MaxPeriodMs, $"Events of SNMP device {device.Name}: alarm bits set/cleared and traps"));
+        var full = settings with
         {
-            Snmp = new SnmpPointSettings(Oid.Parse("0.0"), SnmpPointKind.Event),
-        });
-        return new DeviceDefinition(device.Name, DeviceDefinition.Snmp, device.Host, device.Port ?? 161, 0,
-            TimeSpan.FromMilliseconds(device.TimeoutMs ?? 1000), points, device.Enabled)
-        {
+            Host = device.Host,
+            Port = device.Port ?? 161,
+            Timeout = TimeSpan.FromMilliseconds(device.TimeoutMs ?? 1000),
             Retries = device.Retries,
-            Profile = profileName,
-            SnmpSettings = settings,
         };
-    }
-
-    /// <summary>SNMP keys on a Modbus device or its points are errors (a typo of Protocol must not be silently ignored).</summary>
-    public static void RejectSnmpKeys(DeviceOptions device, string key, List<string> errors)
-    {
-        ArgumentNullException.ThrowIfNull(device);
-        ArgumentNullException.ThrowIfNull(errors);
-        foreach (var (name, set) in new[]
+        return new DeviceDefinition(device.Name, SnmpProtocol, $"{full.Host}:{full.Port}", points, device.Enabled)
         {
-            ("Version", device.Version is not null), ("Community", device.Community is not null), ("User", device.User is not null),
-            ("SecurityLevel", device.SecurityLevel is not null), ("AuthProtocol", device.AuthProtocol is not null), ("AuthPassword", device.AuthPassword is not null),
-            ("PrivProtocol", device.PrivProtocol is not null), ("PrivPassword", device.PrivPassword is not null), ("MaxRepetitions", device.MaxRepetitions is not null),
-        })
-        {
-            if (set)
-            {
-                errors.Add($"{key}:{name}: only an snmp device has a {name} (this one is '{device.Protocol}')");
-            }
-        }
-
-        for (var p = 0; p < device.Points.Count; p++)
-        {
-            var point = device.Points[p];
-            if (point.Oid is not null || point.Rows is not null || point.Alarm)
-            {
-                errors.Add($"{key}:Points:{p}: Oid, Rows and Alarm are snmp settings (this device is '{device.Protocol}')");
-            }
-        }
+            Profile = profileName,
+            Settings = full,
+        };
     }
 
     private static SnmpDeviceSettings? ValidateSecurity(DeviceOptions device, string key, List<string> errors)
@@ -291,7 +276,7 @@ public static class SnmpDeviceConfig
         return true;
     }
 
-    private static IEnumerable<PointDefinition> ValidatePoint(PointOptions point, string pkey, string deviceName, List<string> errors)
+    private static IEnumerable<SnmpPoint> ValidatePoint(PointOptions point, string pkey, string deviceName, List<string> errors)
     {
         var before = errors.Count;
         Oid? oid = null;
@@ -351,7 +336,7 @@ public static class SnmpDeviceConfig
             errors.Add($"{pkey}: Register, Table, Length and WordOrder are Modbus settings; an snmp point has an Oid");
         }
 
-        Range(errors, $"{pkey}:PeriodMs", point.PeriodMs, EdgeConfigLoader.MinPeriodMs, EdgeConfigLoader.MaxPeriodMs);
+        Range(errors, $"{pkey}:PeriodMs", point.PeriodMs, ConfigChecks.MinPeriodMs, ConfigChecks.MaxPeriodMs);
         if ((point.Unit?.Length ?? 0) > 32)
         {
             errors.Add($"{pkey}:Unit: at most 32 characters");
@@ -362,14 +347,14 @@ public static class SnmpDeviceConfig
             yield break;
         }
 
-        var dataType = isBool ? RegisterDataType.Bool : kind is SnmpPointKind.Text or SnmpPointKind.Bits ? RegisterDataType.String : RegisterDataType.Float64;
-        PointDefinition Make(string name, SnmpPointSettings snmp, string description) =>
-            new(deviceName, name, ModbusTable.Input, 0, dataType, City.Protocols.Modbus.WordOrder.Abcd, point.Scale ?? 1, point.Unit ?? string.Empty, point.PeriodMs, description)
+        var type = isBool ? PointType.Boolean : kind is SnmpPointKind.Text or SnmpPointKind.Bits ? PointType.Text : PointType.Number;
+        SnmpPoint Make(string name, SnmpPointSettings snmp, string description) =>
+            new(deviceName, name, snmp, type, point.Unit ?? string.Empty, point.PeriodMs, description)
             {
+                Scale = point.Scale ?? 1,
                 Offset = point.Offset ?? 0,
                 Bit = point.Bit,
                 Writable = point.Writable,
-                Snmp = snmp,
             };
 
         if (point.Rows is { } count)

@@ -2,8 +2,7 @@ using System.Threading.Channels;
 using City.Contract;
 using City.Contract.Wire;
 using City.Edge.Configuration;
-using City.Edge.Polling;
-using City.Edge.Status;
+using City.Edge.Devices;
 using City.Protocols.Snmp;
 using Microsoft.Extensions.Logging;
 
@@ -44,7 +43,7 @@ public sealed partial class SnmpDevicePoller
         ArgumentNullException.ThrowIfNull(state);
         _device = device;
         _manager = manager;
-        _target = (device.SnmpSettings ?? throw new ArgumentException("not an snmp device", nameof(device))).Target(device);
+        _target = (device.SnmpSettings ?? throw new ArgumentException("not an snmp device", nameof(device))).Target();
         _output = output;
         _state = state;
         _deviceState = state.Device(device.Name);
@@ -62,14 +61,14 @@ public sealed partial class SnmpDevicePoller
     public static IReadOnlyList<SnmpGroupPlan> Plan(DeviceDefinition device)
     {
         ArgumentNullException.ThrowIfNull(device);
-        return device.Points.Where(p => p.Snmp is not null && p.Snmp.Kind != SnmpPointKind.Event)
+        return device.SnmpPoints.Where(p => p.Snmp.Kind != SnmpPointKind.Event)
             .GroupBy(p => p.PeriodMs)
             .OrderBy(g => g.Key)
             .Select(g =>
             {
-                var scalars = g.Where(p => p.Snmp!.Column is null).ToList();
-                var columns = g.Where(p => p.Snmp!.Column is not null).GroupBy(p => p.Snmp!.Column!).Select(c => new SnmpColumnPlan(c.Key, c.ToList())).ToList();
-                return new SnmpGroupPlan(g.Key, scalars.Select(p => p.Snmp!.Oid).Distinct().ToList(), scalars, columns);
+                var scalars = g.Where(p => p.Snmp.Column is null).ToList();
+                var columns = g.Where(p => p.Snmp.Column is not null).GroupBy(p => p.Snmp.Column!).Select(c => new SnmpColumnPlan(c.Key, c.ToList())).ToList();
+                return new SnmpGroupPlan(g.Key, scalars.Select(p => p.Snmp.Oid).Distinct().ToList(), scalars, columns);
             })
             .ToList();
     }
@@ -91,7 +90,7 @@ public sealed partial class SnmpDevicePoller
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var start = DevicePoller.FirstDue(_time.GetUtcNow(), _stagger);
+        var start = PollSchedule.FirstDue(_time.GetUtcNow(), _stagger);
         foreach (var group in _groups)
         {
             group.NextDue = start;
@@ -103,7 +102,7 @@ public sealed partial class SnmpDevicePoller
             if (wait > TimeSpan.Zero)
             {
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                var delay = Task.Delay(DevicePoller.RoundedUp(wait), _time, linked.Token);
+                var delay = Task.Delay(PollSchedule.RoundedUp(wait), _time, linked.Token);
                 var woken = _wake.WaitAsync(linked.Token);
                 // A wake-up (trap) or the due time, whichever first; the flag tells an alarm poll from a due one.
                 await Task.WhenAny(delay, woken).ConfigureAwait(false);
@@ -113,7 +112,7 @@ public sealed partial class SnmpDevicePoller
 
             if (Interlocked.Exchange(ref _alarmPollRequested, 0) == 1)
             {
-                foreach (var group in _groups.Where(g => g.Plan.Points.Any(p => p.Snmp!.Alarm)))
+                foreach (var group in _groups.Where(g => g.Plan.Points.Any(p => p.Snmp.Alarm)))
                 {
                     await PollAsync(group, immediate: true, cancellationToken).ConfigureAwait(false);
                 }
@@ -127,7 +126,7 @@ public sealed partial class SnmpDevicePoller
                 }
 
                 await PollAsync(group, immediate: false, cancellationToken).ConfigureAwait(false);
-                group.NextDue = DevicePoller.NextDue(group.NextDue, TimeSpan.FromMilliseconds(group.Plan.PeriodMs), _time.GetUtcNow());
+                group.NextDue = PollSchedule.NextDue(group.NextDue, TimeSpan.FromMilliseconds(group.Plan.PeriodMs), _time.GetUtcNow());
             }
         }
     }
@@ -165,7 +164,7 @@ public sealed partial class SnmpDevicePoller
                 answered = true;
                 foreach (var point in group.Plan.Scalars)
                 {
-                    await EmitValueAsync(point, values!.GetValueOrDefault(point.Snmp!.Oid), timestamp, cancellationToken).ConfigureAwait(false);
+                    await EmitValueAsync(point, values!.GetValueOrDefault(point.Snmp.Oid), timestamp, cancellationToken).ConfigureAwait(false);
                 }
             }
             else
@@ -199,7 +198,7 @@ public sealed partial class SnmpDevicePoller
                 answered = true;
                 foreach (var point in column.Rows)
                 {
-                    await EmitValueAsync(point, values!.GetValueOrDefault(point.Snmp!.Oid), timestamp, cancellationToken).ConfigureAwait(false);
+                    await EmitValueAsync(point, values!.GetValueOrDefault(point.Snmp.Oid), timestamp, cancellationToken).ConfigureAwait(false);
                 }
             }
             else
@@ -308,25 +307,25 @@ public sealed partial class SnmpDevicePoller
         _ => Quality.DeviceFailure,
     };
 
-    private async ValueTask EmitValueAsync(PointDefinition point, SnmpValue? raw, DateTimeOffset timestamp, CancellationToken cancellationToken)
+    private async ValueTask EmitValueAsync(SnmpPoint point, SnmpValue? raw, DateTimeOffset timestamp, CancellationToken cancellationToken)
     {
         if (raw is null)
         {
             await EmitFailureAsync(point, timestamp, Quality.ConfigError, cancellationToken).ConfigureAwait(false);
-            NoteError($"{point.Snmp!.Oid}: no such row in the table (point {point.Name})");
+            NoteError($"{point.Snmp.Oid}: no such row in the table (point {point.Name})");
             return;
         }
 
         if (!SnmpPointDecoding.TryDecode(point, raw, out var value, out var decodeError))
         {
             await EmitFailureAsync(point, timestamp, Quality.ConfigError, cancellationToken).ConfigureAwait(false);
-            NoteError($"{point.Snmp!.Oid}: {decodeError} (point {point.Name})");
+            NoteError($"{point.Snmp.Oid}: {decodeError} (point {point.Name})");
             return;
         }
 
         _lastValues[point.Name] = value;
         await EmitAsync(point, timestamp, value, Quality.Good, cancellationToken).ConfigureAwait(false);
-        if (point.Snmp!.Alarm)
+        if (point.Snmp.Alarm)
         {
             var active = value.Boolean;
             var known = _alarmStates.TryGetValue(point.Name, out var previous);
@@ -344,7 +343,7 @@ public sealed partial class SnmpDevicePoller
 
     private void NoteError(string message) => _cycleError ??= message;
 
-    private async ValueTask EmitFailureAsync(PointDefinition point, DateTimeOffset timestamp, Quality quality, CancellationToken cancellationToken)
+    private async ValueTask EmitFailureAsync(SnmpPoint point, DateTimeOffset timestamp, Quality quality, CancellationToken cancellationToken)
     {
         var value = _lastValues.TryGetValue(point.Name, out var last) ? last : point.PointType switch
         {
@@ -355,7 +354,7 @@ public sealed partial class SnmpDevicePoller
         await EmitAsync(point, timestamp, value, quality, cancellationToken).ConfigureAwait(false);
     }
 
-    private async ValueTask EmitAsync(PointDefinition point, DateTimeOffset timestamp, PointValue value, Quality quality, CancellationToken cancellationToken)
+    private async ValueTask EmitAsync(SnmpPoint point, DateTimeOffset timestamp, PointValue value, Quality quality, CancellationToken cancellationToken)
     {
         _state.SetLatest(point.Id, point.Alias, point.Unit, value, quality, timestamp);
         await _output.WriteAsync(new Reading(point.Alias, timestamp.ToUnixTimeMilliseconds(), value, quality), cancellationToken).ConfigureAwait(false);
@@ -388,9 +387,9 @@ public sealed partial class SnmpDevicePoller
 }
 
 /// <summary>One period of an SNMP device: the scalars of one GET and the walked columns.</summary>
-public sealed record SnmpGroupPlan(int PeriodMs, IReadOnlyList<Oid> ScalarOids, IReadOnlyList<PointDefinition> Scalars, IReadOnlyList<SnmpColumnPlan> Columns)
+public sealed record SnmpGroupPlan(int PeriodMs, IReadOnlyList<Oid> ScalarOids, IReadOnlyList<SnmpPoint> Scalars, IReadOnlyList<SnmpColumnPlan> Columns)
 {
-    public IEnumerable<PointDefinition> Points => Scalars.Concat(Columns.SelectMany(c => c.Rows));
+    public IEnumerable<SnmpPoint> Points => Scalars.Concat(Columns.SelectMany(c => c.Rows));
 }
 
-public sealed record SnmpColumnPlan(Oid Column, IReadOnlyList<PointDefinition> Rows);
+public sealed record SnmpColumnPlan(Oid Column, IReadOnlyList<SnmpPoint> Rows);

@@ -1,4 +1,5 @@
 using City.Edge.Configuration;
+using City.Edge.Devices;
 
 namespace City.Edge.Snmp;
 
@@ -21,7 +22,7 @@ public sealed record SnmpPlanDocument(string Device, string Protocol, string End
             _ => $"3 ({snmp.User?.Name}, {snmp.SecurityLevel})",
         };
         return new SnmpPlanDocument(device.Name, device.Protocol, device.Endpoint, version, device.Profile, device.Enabled,
-            (int)device.Timeout.TotalMilliseconds, device.Retries, snmp.MaxRepetitions, groups);
+            (int)snmp.Timeout.TotalMilliseconds, snmp.Retries, snmp.MaxRepetitions, groups);
     }
 }
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using City.Contract;
-using City.Edge.Polling;
+using City.Edge.Devices;
 using City.Protocols.Snmp;
 
 namespace City.Edge.Snmp;
@@ -9,11 +9,11 @@ namespace City.Edge.Snmp;
 /// <summary>SNMP values to point values and back. Pure; a value of the wrong type is an error message, never an exception.</summary>
 public static class SnmpPointDecoding
 {
-    public static bool TryDecode(PointDefinition point, SnmpValue raw, out PointValue value, out string error)
+    public static bool TryDecode(SnmpPoint point, SnmpValue raw, out PointValue value, out string error)
     {
         ArgumentNullException.ThrowIfNull(point);
         ArgumentNullException.ThrowIfNull(raw);
-        var snmp = point.Snmp ?? throw new ArgumentException("not an snmp point", nameof(point));
+        var snmp = point.Snmp;
         value = default;
         error = string.Empty;
         if (raw.IsException)
@@ -84,10 +84,10 @@ public static class SnmpPointDecoding
     }
 
     /// <summary>The value to SET, typed like the object's current value (which the writer reads first).</summary>
-    public static bool TryEncode(PointDefinition point, PointWriteValue value, SnmpValueType currentType, out SnmpValue encoded, out string error)
+    public static bool TryEncode(SnmpPoint point, PointWriteValue value, SnmpValueType currentType, out SnmpValue encoded, out string error)
     {
         ArgumentNullException.ThrowIfNull(point);
-        var snmp = point.Snmp ?? throw new ArgumentException("not an snmp point", nameof(point));
+        var snmp = point.Snmp;
         encoded = SnmpValue.Null;
         error = string.Empty;
         switch (snmp.Kind)

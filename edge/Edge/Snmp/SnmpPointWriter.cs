@@ -1,5 +1,4 @@
-using City.Edge.Configuration;
-using City.Edge.Polling;
+using City.Edge.Devices;
 using City.Protocols.Snmp;
 using Microsoft.Extensions.Logging;
 
@@ -10,21 +9,20 @@ namespace City.Edge.Snmp;
 /// encoded to that type (inverse Scale/Offset), then one SET. The answer is reported as is: ok, the error-status name
 /// (as an "exception"), a timeout.
 /// </summary>
-public sealed partial class SnmpPointWriter(SnmpRuntime runtime, ILogger<SnmpPointWriter> logger) : IProtocolPointWriter
+public sealed partial class SnmpPointWriter(SnmpRuntime runtime, ILogger<SnmpPointWriter> logger)
 {
-    public bool Handles(DeviceDefinition device) => device?.Protocol == DeviceDefinition.Snmp;
-
-    public async Task<WriteResult> WriteAsync(DeviceDefinition device, PointDefinition point, PointWriteValue value, CancellationToken cancellationToken)
+    public async Task<WriteResult> WriteAsync(DeviceDefinition device, SnmpPoint point, PointWriteValue value, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(point);
         var id = point.Id;
-        if (point.Snmp is not { } snmp || !point.Writable)
+        var snmp = point.Snmp;
+        if (!point.Writable)
         {
             return new WriteResult(id, WriteStatus.Refused, $"{id}: the point is not Writable", value.ToString());
         }
 
-        var target = device.SnmpSettings!.Target(device);
+        var target = device.SnmpSettings!.Target();
         var oid = snmp.Oid.ToString();
         try
         {
@@ -50,7 +48,7 @@ public sealed partial class SnmpPointWriter(SnmpRuntime runtime, ILogger<SnmpPoi
         }
         catch (SnmpTimeoutException)
         {
-            return Failed(id, value, WriteStatus.Timeout, $"{id}: {device.Endpoint} did not answer within {device.Timeout.TotalMilliseconds} ms x {device.Retries + 1} attempts (SET {oid})");
+            return Failed(id, value, WriteStatus.Timeout, $"{id}: {device.Endpoint} did not answer within {device.SnmpSettings!.Timeout.TotalMilliseconds} ms x {device.SnmpSettings!.Retries + 1} attempts (SET {oid})");
         }
         catch (SnmpSecurityException ex)
         {

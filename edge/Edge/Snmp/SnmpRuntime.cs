@@ -3,7 +3,7 @@ using System.Threading.Channels;
 using City.Contract;
 using City.Contract.Wire;
 using City.Edge.Configuration;
-using City.Edge.Status;
+using City.Edge.Devices;
 using City.Protocols.Snmp;
 using Microsoft.Extensions.Logging;
 
@@ -45,7 +45,7 @@ public sealed class SnmpRuntime : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(state);
-        var point = device.Points.First(p => p.Snmp?.Kind == SnmpPointKind.Event);
+        var point = device.SnmpPoints.First(p => p.Snmp.Kind == SnmpPointKind.Event);
         var value = PointValue.FromText(text.Length > PointValue.MaxTextLength ? text[..(PointValue.MaxTextLength - 3)] + "..." : text);
         state.SetLatest(point.Id, point.Alias, point.Unit, value, Quality.Good, timestamp);
         await output.WriteAsync(new Reading(point.Alias, timestamp.ToUnixTimeMilliseconds(), value, Quality.Good), cancellationToken).ConfigureAwait(false);

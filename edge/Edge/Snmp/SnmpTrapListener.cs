@@ -1,7 +1,7 @@
 using System.Net;
 using City.Edge.Buffer;
 using City.Edge.Configuration;
-using City.Edge.Status;
+using City.Edge.Devices;
 using City.Protocols.Snmp;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -42,7 +42,7 @@ public sealed partial class SnmpTrapListener(EdgeSettings settings, SnmpRuntime 
             return;
         }
 
-        var devices = settings.Devices.Where(d => d.Protocol == DeviceDefinition.Snmp && d.Enabled).ToList();
+        var devices = settings.Devices.Where(d => d.Protocol == SnmpDeviceConfig.SnmpProtocol && d.Enabled).ToList();
         SnmpNotificationReceiver created;
         try
         {
@@ -89,7 +89,7 @@ public sealed partial class SnmpTrapListener(EdgeSettings settings, SnmpRuntime 
     private async Task HandleAsync(List<DeviceDefinition> devices, SnmpNotification notification, CancellationToken cancellationToken)
     {
         var source = notification.Source.Address.IsIPv4MappedToIPv6 ? notification.Source.Address.MapToIPv4() : notification.Source.Address;
-        var device = devices.FirstOrDefault(d => IPAddress.Parse(d.Host).Equals(source));
+        var device = devices.FirstOrDefault(d => IPAddress.Parse(d.SnmpSettings!.Host).Equals(source));
         if (device is null)
         {
             var count = Interlocked.Increment(ref _unknown);

@@ -1,26 +1,23 @@
 using City.Edge.Buffer;
-using City.Edge.Configuration;
-using City.Edge.Status;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace City.Edge.Polling;
+namespace City.Edge.Devices;
 
 /// <summary>
-/// Runs one <see cref="DevicePoller"/> loop per device, independently: a dead or slow device never delays another.
-/// A loop that fails unexpectedly is logged and restarted after a pause.
+/// Runs one loop per enabled device, through the <see cref="IDeviceRunner"/> of its protocol, independently: a dead or
+/// slow device never delays another. A loop that fails unexpectedly is logged and restarted after a pause.
 /// </summary>
 public sealed partial class PollingService(
     EdgeSettings settings,
-    IDeviceClientFactory factory,
+    IEnumerable<IDeviceRunner> runners,
     ReadingQueue queue,
     EdgeState state,
     TimeProvider time,
-    ILoggerFactory loggerFactory,
-    City.Edge.Snmp.SnmpRuntime? snmp = null) : BackgroundService
+    ILoggerFactory loggerFactory) : BackgroundService
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger<PollingService>();
-    private readonly City.Edge.Snmp.SnmpRuntime _snmp = snmp ?? new City.Edge.Snmp.SnmpRuntime(time);
+    private readonly List<IDeviceRunner> _runners = runners.ToList();
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -43,22 +40,14 @@ public sealed partial class PollingService(
     {
         // Leave the caller's thread at once: one device's synchronous work must not delay the start of the others.
         await Task.Yield();
-        var logger = loggerFactory.CreateLogger($"City.Edge.Polling.Device.{device.Name}");
+        var logger = loggerFactory.CreateLogger($"City.Edge.Devices.Device.{device.Name}");
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                if (device.Protocol == DeviceDefinition.Snmp)
-                {
-                    var snmpPoller = _snmp.CreatePoller(device, rank, count, queue.Writer, state, logger);
-                    LogStarting(_logger, device.Name, device.Endpoint, device.Points.Count, City.Edge.Snmp.SnmpDevicePoller.Plan(device).Sum(g => g.Columns.Count + (g.Scalars.Count > 0 ? 1 : 0)));
-                    await snmpPoller.RunAsync(stoppingToken).ConfigureAwait(false);
-                    continue;
-                }
-
-                var poller = new DevicePoller(device, rank, count, factory, queue.Writer, state, time, logger);
-                LogStarting(_logger, device.Name, device.Endpoint, device.Points.Count, poller.Requests.Count);
-                await poller.RunAsync(stoppingToken).ConfigureAwait(false);
+                var runner = _runners.FirstOrDefault(r => r.Handles(device))
+                    ?? throw new InvalidOperationException($"no driver runs the devices of protocol '{device.Protocol}'");
+                await runner.RunAsync(device, new DeviceRunContext(rank, count, queue.Writer, state, logger), stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -84,9 +73,6 @@ public sealed partial class PollingService(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "No device to poll (Edge:Devices is empty or every device has Enabled=false)")]
     private static partial void LogNoDevices(ILogger logger);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Polling {Device} at {Endpoint}: {Points} points in {Requests} requests per cycle")]
-    private static partial void LogStarting(ILogger logger, string device, string endpoint, int points, int requests);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The polling loop of {Device} failed; restarting it in 5 s")]
     private static partial void LogLoopFailed(ILogger logger, Exception exception, string device);

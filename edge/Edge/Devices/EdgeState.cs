@@ -1,8 +1,7 @@
 using System.Collections.Concurrent;
 using City.Contract.Wire;
-using City.Edge.Configuration;
 
-namespace City.Edge.Status;
+namespace City.Edge.Devices;
 
 /// <summary>Live state shared by the loops and read by the local API. Thread-safe.</summary>
 public sealed class EdgeState
@@ -94,6 +93,9 @@ public sealed class DeviceState(DeviceDefinition device)
     public string Endpoint { get; } = device.Endpoint;
 
     public int Points { get; } = device.Points.Count;
+
+    /// <summary>False for a device with Enabled=false: it is never polled, so it has no poll to report.</summary>
+    public bool Enabled { get; } = device.Enabled;
 
     public void RecordPoll(DateTimeOffset at, bool ok, string? error)
     {

@@ -1,89 +1,23 @@
 using System.Text;
-using City.Edge.Configuration;
+using City.Edge.Devices;
 using City.Protocols.Modbus;
 using Microsoft.Extensions.Logging;
 
-namespace City.Edge.Polling;
-
-/// <summary>How a write ended: ok, refused before anything was sent, unknown device or point, or the device's answer.</summary>
-public enum WriteStatus
-{
-    Ok,
-
-    /// <summary>Not sent: the point is not Writable, in a read-only table, or the value does not fit.</summary>
-    Refused,
-
-    NotFound,
-
-    /// <summary>The device answered with a Modbus exception.</summary>
-    Exception,
-
-    /// <summary>The device did not answer in time.</summary>
-    Timeout,
-
-    /// <summary>The link failed (connection refused, serial port gone, garbled answer).</summary>
-    CommLoss,
-}
-
-/// <summary>Writes the points of the devices of one protocol other than Modbus (behind the same local API endpoint).</summary>
-public interface IProtocolPointWriter
-{
-    bool Handles(DeviceDefinition device);
-
-    /// <summary>The device is enabled and the point is one of its points; the value is not checked yet.</summary>
-    Task<WriteResult> WriteAsync(DeviceDefinition device, PointDefinition point, PointWriteValue value, CancellationToken cancellationToken);
-}
-
-/// <summary>The outcome of one point write, as the local API reports it.</summary>
-public sealed record WriteResult(
-    string Point,
-    WriteStatus Status,
-    string Message,
-    string? Value = null,
-    string? Function = null,
-    int? Address = null,
-    IReadOnlyList<ushort>? Registers = null,
-    byte? ExceptionCode = null,
-    string? ExceptionName = null)
-{
-    public bool Ok => Status == WriteStatus.Ok;
-}
+namespace City.Edge.Modbus;
 
 /// <summary>
 /// Writes one configured point: the value is checked and encoded by <see cref="PointEncoding"/> (inverse scale/offset, type
 /// range, word order), then sent with FC05 (coil), FC06 (one register) or FC16 (several) through the device's shared client,
-/// so a write on an RTU line waits its turn with the polls on the same serialized master. The local API calls it; the remote
-/// command path from central is meant to call it too.
+/// so a write on an RTU line waits its turn with the polls on the same serialized master.
 /// </summary>
-public sealed partial class PointWriter(EdgeSettings settings, IDeviceClientFactory clients, ILogger<PointWriter> logger, IEnumerable<IProtocolPointWriter>? protocolWriters = null)
+public sealed partial class ModbusPointWriter(IDeviceClientFactory clients, ILogger<ModbusPointWriter> logger)
 {
-    private readonly Dictionary<string, DeviceDefinition> _devices = settings.Devices.ToDictionary(d => d.Name, StringComparer.Ordinal);
-    private readonly List<IProtocolPointWriter> _protocolWriters = protocolWriters?.ToList() ?? [];
-
-    public async Task<WriteResult> WriteAsync(string deviceName, string pointName, PointWriteValue value, CancellationToken cancellationToken)
+    /// <summary>The device is enabled and the point is one of its points (checked by the core's PointWriter).</summary>
+    public async Task<WriteResult> WriteAsync(DeviceDefinition device, PointDefinition point, PointWriteValue value, CancellationToken cancellationToken)
     {
-        var id = $"{deviceName}/{pointName}";
-        if (!_devices.TryGetValue(deviceName, out var device))
-        {
-            return new WriteResult(id, WriteStatus.NotFound, $"no device named '{deviceName}' (known: {string.Join(", ", _devices.Keys)})");
-        }
-
-        var point = device.Points.FirstOrDefault(p => p.Name == pointName);
-        if (point is null)
-        {
-            return new WriteResult(id, WriteStatus.NotFound, $"device '{deviceName}' has no point named '{pointName}'");
-        }
-
-        if (!device.Enabled)
-        {
-            return new WriteResult(id, WriteStatus.Refused, $"{id}: device '{deviceName}' is disabled (Enabled=false)", value.ToString());
-        }
-
-        if (_protocolWriters.FirstOrDefault(w => w.Handles(device)) is { } protocolWriter)
-        {
-            return await protocolWriter.WriteAsync(device, point, value, cancellationToken).ConfigureAwait(false);
-        }
-
+        ArgumentNullException.ThrowIfNull(device);
+        ArgumentNullException.ThrowIfNull(point);
+        var id = point.Id;
         if (!PointEncoding.TryEncode(point, value, out var write, out var error))
         {
             return new WriteResult(id, WriteStatus.Refused, $"{id}: {error}", value.ToString());

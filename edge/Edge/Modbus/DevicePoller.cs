@@ -2,10 +2,10 @@ using System.Threading.Channels;
 using City.Contract;
 using City.Contract.Wire;
 using City.Edge.Configuration;
-using City.Edge.Status;
+using City.Edge.Devices;
 using Microsoft.Extensions.Logging;
 
-namespace City.Edge.Polling;
+namespace City.Edge.Modbus;
 
 /// <summary>
 /// Polls one device: its points grouped by period, each group's reads merged by <see cref="ReadPlanner"/>. The first
@@ -73,7 +73,7 @@ public sealed partial class DevicePoller
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         await using var client = _factory.Create(_device);
-        var start = FirstDue(_time.GetUtcNow(), _stagger);
+        var start = PollSchedule.FirstDue(_time.GetUtcNow(), _stagger);
         foreach (var group in _groups)
         {
             group.NextDue = start;
@@ -85,7 +85,7 @@ public sealed partial class DevicePoller
             var wait = next - _time.GetUtcNow();
             if (wait > TimeSpan.Zero)
             {
-                await Task.Delay(RoundedUp(wait), _time, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(PollSchedule.RoundedUp(wait), _time, cancellationToken).ConfigureAwait(false);
             }
 
             foreach (var group in _groups)
@@ -97,46 +97,9 @@ public sealed partial class DevicePoller
                 }
 
                 await PollAsync(client, group, cancellationToken).ConfigureAwait(false);
-                group.NextDue = NextDue(group.NextDue, group.Period, _time.GetUtcNow());
+                group.NextDue = PollSchedule.NextDue(group.NextDue, group.Period, _time.GetUtcNow());
             }
         }
-    }
-
-    /// <summary>
-    /// The first slot of a poll grid: <paramref name="now"/> + <paramref name="stagger"/>, rounded up to a whole millisecond.
-    /// Readings carry whole milliseconds; on a grid of whole milliseconds the next slot (always after the end of the
-    /// previous poll, see <see cref="NextDue"/>) lies in a later millisecond than every reading of that poll. On a grid
-    /// with a fraction, a poll woken late just before a slot and answered at once shared its millisecond with the next
-    /// poll: two readings of each point with the same timestamp, which central cannot tell from a reading stored twice.
-    /// </summary>
-    public static DateTimeOffset FirstDue(DateTimeOffset now, TimeSpan stagger)
-    {
-        var start = now + stagger;
-        var fraction = start.UtcTicks % TimeSpan.TicksPerMillisecond;
-        return fraction == 0 ? start : start.AddTicks(TimeSpan.TicksPerMillisecond - fraction);
-    }
-
-    /// <summary>
-    /// A wait rounded up to a whole millisecond: Task.Delay counts whole milliseconds and completes at once below one,
-    /// which made the loop spin on the clock until the slot.
-    /// </summary>
-    public static TimeSpan RoundedUp(TimeSpan wait)
-    {
-        var fraction = wait.Ticks % TimeSpan.TicksPerMillisecond;
-        return fraction == 0 ? wait : wait + TimeSpan.FromTicks(TimeSpan.TicksPerMillisecond - fraction);
-    }
-
-    /// <summary>The next slot after <paramref name="now"/> on the grid of <paramref name="due"/>; missed slots are skipped, not caught up.</summary>
-    public static DateTimeOffset NextDue(DateTimeOffset due, TimeSpan period, DateTimeOffset now)
-    {
-        var next = due + period;
-        if (next > now)
-        {
-            return next;
-        }
-
-        var missed = (now - next).Ticks / period.Ticks + 1;
-        return next + TimeSpan.FromTicks(missed * period.Ticks);
     }
 
     private async Task PollAsync(IDeviceClient client, PollGroup group, CancellationToken cancellationToken)
@@ -298,13 +261,4 @@ public sealed partial class DevicePoller
 
         public DateTimeOffset NextDue { get; set; }
     }
-}
-
-/// <summary>
-/// How a silent device is backed off: after <see cref="AfterFailures"/> consecutive cycles without an answer, it is asked
-/// only every <see cref="EveryNthCycle"/>th cycle or once <see cref="MaxInterval"/> has passed since the last attempt.
-/// </summary>
-public sealed record PollBackoff(int AfterFailures, int EveryNthCycle, TimeSpan MaxInterval)
-{
-    public static PollBackoff Default { get; } = new(3, 10, TimeSpan.FromSeconds(30));
 }

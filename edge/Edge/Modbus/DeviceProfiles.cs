@@ -1,7 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using City.Edge.Configuration;
 
-namespace City.Edge.Configuration;
+namespace City.Edge.Modbus;
 
 /// <summary>A built-in point map for a kind of device, shipped inside the edge as an embedded JSON resource.</summary>
 public sealed class DeviceProfile

@@ -1,169 +1,26 @@
-using City.Contract;
-using City.Edge.Buffer;
-using City.Edge.Polling;
-using Microsoft.Extensions.Configuration;
+using City.Edge.Configuration;
+using City.Edge.Devices;
+using static City.Edge.Configuration.ConfigChecks;
 
-namespace City.Edge.Configuration;
+namespace City.Edge.Modbus;
 
-/// <summary>The "Edge" section, bound and checked, with the points ready to poll.</summary>
-public sealed record EdgeSettings(EdgeOptions Options, IReadOnlyList<DeviceDefinition> Devices)
+/// <summary>Checks Edge:SerialLines and the modbus-tcp / modbus-rtu entries of Edge:Devices; every problem names its key.</summary>
+public static class ModbusConfigValidator
 {
-    /// <summary>Validated Edge:DaliLines.</summary>
-    public IReadOnlyList<DaliLineDefinition> DaliLines { get; init; } = [];
-}
-
-/// <summary>A validated device and its points. <see cref="SerialLine"/> is set for modbus-rtu devices (Host/Port are then unused).</summary>
-public sealed record DeviceDefinition(string Name, string Protocol, string Host, int Port, byte UnitId, TimeSpan Timeout, IReadOnlyList<PointDefinition> Points, bool Enabled = true, SerialLineDefinition? SerialLine = null)
-{
-    public const string ModbusTcp = "modbus-tcp";
-    public const string ModbusRtu = "modbus-rtu";
-    public const string Snmp = "snmp";
-
-    /// <summary>Set for snmp devices: version, credentials, timeouts.</summary>
-    public City.Edge.Snmp.SnmpDeviceSettings? SnmpSettings { get; init; }
-
-    /// <summary>Registers / bits per request and the fill allowed across holes.</summary>
-    public PlanLimits Limits { get; init; } = PlanLimits.Default;
-
-    public TimeSpan PauseAfterConnect { get; init; }
-
-    /// <summary>This device's own spacing between requests; other devices on the same line are not held by it.</summary>
-    public TimeSpan PauseBetweenRequests { get; init; }
-
-    /// <summary>Repeats of a request after a timeout or a garbled answer.</summary>
-    public int Retries { get; init; }
-
-    /// <summary>The built-in profile the device's points start from, if any.</summary>
-    public string? Profile { get; init; }
-
-    /// <summary>The device's points grouped by period and merged into requests.</summary>
-    public IReadOnlyList<PollGroupPlan> Plan() => DevicePlanner.Plan(Points, Limits);
-
-    public string Endpoint => SerialLine is null ? $"{Host}:{Port}" : $"{SerialLine.Port} ({SerialLine.Name}) unit {UnitId}";
-}
-
-/// <summary>A validated serial line (RS-485) for Modbus RTU devices.</summary>
-public sealed record SerialLineDefinition(string Name, string Port, int BaudRate, System.IO.Ports.Parity Parity, int DataBits, System.IO.Ports.StopBits StopBits, TimeSpan Timeout);
-
-/// <summary>Binds and validates the configuration; every problem is reported with the key that holds it.</summary>
-public static class EdgeConfigLoader
-{
-    public const int MinPeriodMs = 10;
-    public const int MaxPeriodMs = 86_400_000;
-
-    public static bool TryLoad(IConfiguration configuration, out EdgeSettings settings, out List<string> errors)
-    {
-        ArgumentNullException.ThrowIfNull(configuration);
-        settings = null!;
-        errors = [];
-        var section = configuration.GetSection(EdgeOptions.SectionName);
-        // Types first: the binder drops a list entry whose value does not convert (a device, a point) without a word.
-        EdgeConfigSchema.Edge.Check(section, errors);
-        if (errors.Count > 0)
-        {
-            return false;
-        }
-
-        EdgeOptions? options;
-        try
-        {
-            options = section.Get<EdgeOptions>();
-        }
-        catch (InvalidOperationException ex)
-        {
-            // Not expected once the schema check passed: it would mean EdgeConfigSchema and EdgeOptions disagree.
-            errors.Add($"{EdgeOptions.SectionName}: cannot be read ({ex.Message})");
-            return false;
-        }
-
-        if (options is null)
-        {
-            errors.Add("Edge: section is missing (expected Edge:GatewayId, Edge:Central, Edge:Buffer, Edge:Devices...)");
-            return false;
-        }
-
-        var devices = Validate(options, errors);
-        var daliLines = DaliConfigValidator.Validate(options, errors);
-        if (errors.Count > 0)
-        {
-            return false;
-        }
-
-        settings = new EdgeSettings(options, devices) { DaliLines = daliLines };
-        return true;
-    }
-
-    public static List<DeviceDefinition> Validate(EdgeOptions options, List<string> errors)
+    public static List<DeviceDefinition> Validate(EdgeOptions options, IReadOnlyList<DeviceEntry> entries, List<string> errors)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(entries);
         ArgumentNullException.ThrowIfNull(errors);
-        const string root = EdgeOptions.SectionName;
-        if (string.IsNullOrEmpty(options.GatewayId))
-        {
-            errors.Add($"{root}:GatewayId: missing; it has no default, every cabinet sets its own (e.g. \"GatewayId\": \"gw-017\" in the --config file, or --{root}:GatewayId=gw-017)");
-        }
-        else if (!Topics.IsValidGatewayId(options.GatewayId))
-        {
-            errors.Add($"{root}:GatewayId: must be 1-{Topics.MaxGatewayIdLength} characters of A-Z a-z 0-9 . _ - (got '{options.GatewayId}')");
-        }
-
-        var c = options.Central ?? new CentralOptions();
-        Require(errors, !string.IsNullOrWhiteSpace(c.Host), $"{root}:Central:Host: must not be empty");
-        Range(errors, $"{root}:Central:Port", c.Port, 1, 65535);
-        Range(errors, $"{root}:Central:KeepAliveSeconds", c.KeepAliveSeconds, 1, 65535);
-        Range(errors, $"{root}:Central:AckTimeoutSeconds", c.AckTimeoutSeconds, 1, 3600);
-        Range(errors, $"{root}:Central:MaxInFlightBatches", c.MaxInFlightBatches, 1, 1000);
-        Range(errors, $"{root}:Central:ReconnectMinDelayMs", c.ReconnectMinDelayMs, 1, 3_600_000);
-        Range(errors, $"{root}:Central:ReconnectMaxDelayMs", c.ReconnectMaxDelayMs, 1, 3_600_000);
-        Require(errors, c.ReconnectMaxDelayMs >= c.ReconnectMinDelayMs, $"{root}:Central:ReconnectMaxDelayMs: must be >= ReconnectMinDelayMs ({c.ReconnectMinDelayMs})");
-
-        var b = options.Buffer ?? new BufferOptions();
-        Require(errors, !string.IsNullOrWhiteSpace(b.Path), $"{root}:Buffer:Path: must not be empty");
-        Require(errors, b.MaxBytes >= BatchBuffer.MinimumMaxBytes, $"{root}:Buffer:MaxBytes: must be at least {BatchBuffer.MinimumMaxBytes} (the buffer's files on disk, LiteDB log included; got {b.MaxBytes})");
-        Range(errors, $"{root}:Buffer:FlushIntervalMs", b.FlushIntervalMs, 10, 600_000);
-        Range(errors, $"{root}:Buffer:MaxReadingsPerBatch", b.MaxReadingsPerBatch, 1, 100_000);
-
-        var api = options.LocalApi ?? new LocalApiOptions();
-        Require(errors, !string.IsNullOrWhiteSpace(api.SocketPath), $"{root}:LocalApi:SocketPath: must not be empty");
-        if (!string.IsNullOrWhiteSpace(api.SocketPath))
-        {
-            // sun_path holds 108 bytes including the terminating zero.
-            var full = System.IO.Path.GetFullPath(api.SocketPath);
-            Require(errors, System.Text.Encoding.UTF8.GetByteCount(full) <= 107, $"{root}:LocalApi:SocketPath: the full path '{full}' is longer than the 107 bytes a Unix socket path allows");
-        }
-
-        City.Edge.Snmp.SnmpDeviceConfig.ValidateEdge(options.Snmp ?? new SnmpEdgeOptions(), errors);
         var lines = ValidateSerialLines(options.SerialLines ?? [], errors);
         var devices = new List<DeviceDefinition>();
-        var deviceNames = new HashSet<string>(StringComparer.Ordinal);
-        for (var d = 0; d < options.Devices.Count; d++)
+        foreach (var (_, key, device) in entries)
         {
-            var device = options.Devices[d];
-            var key = $"{root}:Devices:{d}";
             var before = errors.Count;
-            if (!IsValidName(device.Name))
-            {
-                errors.Add($"{key}:Name: must be 1-64 characters of A-Z a-z 0-9 . _ - (got '{device.Name}')");
-            }
-            else if (!deviceNames.Add(device.Name))
-            {
-                errors.Add($"{key}:Name: '{device.Name}' is used by another device");
-            }
-
             var protocol = device.Protocol?.Trim().ToLowerInvariant();
-            if (protocol == DeviceDefinition.Snmp)
-            {
-                if (City.Edge.Snmp.SnmpDeviceConfig.Validate(device, key, errors) is { } snmpDevice && errors.Count == before)
-                {
-                    devices.Add(snmpDevice);
-                }
-
-                continue;
-            }
-
-            City.Edge.Snmp.SnmpDeviceConfig.RejectSnmpKeys(device, key, errors);
+            RejectSnmpKeys(device, key, errors);
             SerialLineDefinition? line = null;
-            if (protocol == DeviceDefinition.ModbusRtu)
+            if (protocol == ModbusDevice.RtuProtocol)
             {
                 Require(errors, string.IsNullOrEmpty(device.Host), $"{key}:Host: a modbus-rtu device must not set Host (it is reached through its Line)");
                 Require(errors, device.Port is null, $"{key}:Port: a modbus-rtu device must not set Port (the serial port is Edge:SerialLines:N:Port)");
@@ -181,7 +38,6 @@ public static class EdgeConfigLoader
             }
             else
             {
-                Require(errors, protocol == DeviceDefinition.ModbusTcp, $"{key}:Protocol: must be 'modbus-tcp', 'modbus-rtu' or 'snmp' (got '{device.Protocol}')");
                 Require(errors, device.Line is null, $"{key}:Line: only a modbus-rtu device may set Line (this one is '{device.Protocol}')");
                 Require(errors, !string.IsNullOrWhiteSpace(device.Host), $"{key}:Host: must not be empty");
                 Range(errors, $"{key}:Port", device.Port ?? 502, 1, 65535);
@@ -244,17 +100,18 @@ public static class EdgeConfigLoader
 
             if (errors.Count == before)
             {
-                var definition = line is null
-                    ? new DeviceDefinition(device.Name, DeviceDefinition.ModbusTcp, device.Host, device.Port ?? 502, (byte)device.UnitId,
-                        TimeSpan.FromMilliseconds(device.TimeoutMs ?? 1000), points, device.Enabled)
-                    : new DeviceDefinition(device.Name, DeviceDefinition.ModbusRtu, string.Empty, 0, (byte)device.UnitId,
-                        line.Timeout, points, device.Enabled, line);
-                devices.Add(definition with
+                var settings = line is null
+                    ? new ModbusDeviceSettings(device.Host, device.Port ?? 502, (byte)device.UnitId, TimeSpan.FromMilliseconds(device.TimeoutMs ?? 1000))
+                    : new ModbusDeviceSettings(string.Empty, 0, (byte)device.UnitId, line.Timeout, line);
+                settings = settings with
                 {
                     Limits = limits,
                     PauseAfterConnect = TimeSpan.FromMilliseconds(device.PauseAfterConnectMs),
                     PauseBetweenRequests = TimeSpan.FromMilliseconds(device.PauseBetweenRequestsMs),
                     Retries = device.Retries,
+                };
+                devices.Add(ModbusDevice.Create(device.Name, line is null ? ModbusDevice.TcpProtocol : ModbusDevice.RtuProtocol, points, device.Enabled, settings) with
+                {
                     Profile = profile?.Name,
                 });
             }
@@ -439,25 +296,29 @@ public static class EdgeConfigLoader
         return result;
     }
 
-    /// <summary>Device and point names: the same alphabet as gateway ids, so point ids stay unambiguous.</summary>
-    public static bool IsValidName(string? name) => Topics.IsValidGatewayId(name);
-
-    private static void Require(List<string> errors, bool condition, string message)
+    /// <summary>The SNMP keys of Edge:Devices:N are errors on a Modbus device.</summary>
+    private static void RejectSnmpKeys(DeviceOptions device, string key, List<string> errors)
     {
-        if (!condition)
+        foreach (var (name, set) in new[]
         {
-            errors.Add(message);
-        }
-    }
-
-    private static bool Range(List<string> errors, string key, long value, long min, long max)
-    {
-        if (value < min || value > max)
+            ("Version", device.Version is not null), ("Community", device.Community is not null), ("User", device.User is not null),
+            ("SecurityLevel", device.SecurityLevel is not null), ("AuthProtocol", device.AuthProtocol is not null), ("AuthPassword", device.AuthPassword is not null),
+            ("PrivProtocol", device.PrivProtocol is not null), ("PrivPassword", device.PrivPassword is not null), ("MaxRepetitions", device.MaxRepetitions is not null),
+        })
         {
-            errors.Add($"{key}: must be {min}-{max} (got {value})");
-            return false;
+            if (set)
+            {
+                errors.Add($"{key}:{name}: only an snmp device has a {name} (this one is '{device.Protocol}')");
+            }
         }
 
-        return true;
+        for (var p = 0; p < device.Points.Count; p++)
+        {
+            var point = device.Points[p];
+            if (point.Oid is not null || point.Rows is not null || point.Alarm)
+            {
+                errors.Add($"{key}:Points:{p}: Oid, Rows and Alarm are snmp settings (this device is '{device.Protocol}')");
+            }
+        }
     }
 }

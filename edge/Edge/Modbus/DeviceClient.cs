@@ -3,9 +3,10 @@ using System.Net;
 using System.Net.Sockets;
 using City.Contract.Wire;
 using City.Edge.Configuration;
+using City.Edge.Devices;
 using City.Protocols.Modbus;
 
-namespace City.Edge.Polling;
+namespace City.Edge.Modbus;
 
 /// <summary>
 /// A request to a device failed; <see cref="Quality"/> says how the affected readings are marked. <see cref="ExceptionCode"/>

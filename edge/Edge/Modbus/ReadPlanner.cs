@@ -1,6 +1,6 @@
 using City.Protocols.Modbus;
 
-namespace City.Edge.Polling;
+namespace City.Edge.Modbus;
 
 /// <summary>One Modbus read request and the points it serves. Start and Count are registers, or bits for coils and discrete inputs.</summary>
 public sealed record ReadRequest(ModbusTable Table, ushort Start, ushort Count, IReadOnlyList<PointDefinition> Points)

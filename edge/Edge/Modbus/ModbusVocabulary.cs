@@ -1,7 +1,7 @@
 using City.Contract.Wire;
 using City.Protocols.Modbus;
 
-namespace City.Edge.Polling;
+namespace City.Edge.Modbus;
 
 /// <summary>Which Modbus table a point lives in.</summary>
 public enum ModbusTable
@@ -33,50 +33,6 @@ public enum RegisterDataType
 
     /// <summary>ASCII text, two characters per register; its width is the point's Length.</summary>
     String,
-}
-
-/// <summary>
-/// A validated, ready-to-poll point of a device. The optional parts: <see cref="Offset"/> (value = raw x scale + offset),
-/// <see cref="Bit"/> (an integer register value reduced to one of its bits: a bool point), <see cref="Length"/> (registers
-/// of a string) and <see cref="Writable"/>.
-/// </summary>
-public sealed record PointDefinition(
-    string Device,
-    string Name,
-    ModbusTable Table,
-    ushort Register,
-    RegisterDataType DataType,
-    WordOrder WordOrder,
-    double Scale,
-    string Unit,
-    int PeriodMs,
-    string Description)
-{
-    /// <summary>Stable id, "{device}/{point}".</summary>
-    public string Id => $"{Device}/{Name}";
-
-    public double Offset { get; init; }
-
-    /// <summary>0-based bit of the integer value (bit 0 = least significant); the point is then a bool.</summary>
-    public int? Bit { get; init; }
-
-    /// <summary>Registers of a string point (ignored for other types).</summary>
-    public int Length { get; init; }
-
-    public bool Writable { get; init; }
-
-    /// <summary>Set for the points of snmp devices (the Modbus fields are then unused).</summary>
-    public City.Edge.Snmp.SnmpPointSettings? Snmp { get; init; }
-
-    /// <summary>Number of registers the value spans (bits for coils and discrete inputs).</summary>
-    public int Width => Table.IsBitTable() ? 1 : DataType == RegisterDataType.String ? Length : RegisterDecoding.Width(DataType);
-
-    public PointType PointType => DataType == RegisterDataType.Bool || Bit is not null
-        ? PointType.Boolean
-        : DataType == RegisterDataType.String ? PointType.Text : PointType.Number;
-
-    /// <summary>Alias from the persisted alias map; 0 until the catalogue assigned it.</summary>
-    public uint Alias { get; init; }
 }
 
 public static class ModbusTableExtensions

@@ -1,0 +1,28 @@
+using City.Edge.Configuration;
+
+namespace City.Edge.Devices;
+
+/// <summary>The "Edge" section, bound and checked: every protocol's devices, with their points ready to poll.</summary>
+public sealed record EdgeSettings(EdgeOptions Options, IReadOnlyList<DeviceDefinition> Devices);
+
+/// <summary>
+/// A validated device of any protocol. <see cref="Protocol"/> names the protocol (modbus-tcp, modbus-rtu, snmp, dali...);
+/// <see cref="Settings"/> holds what only that protocol reads (its driver's own record: unit id and serial line, SNMP
+/// credentials, a DALI line's gear).
+/// </summary>
+public sealed record DeviceDefinition(string Name, string Protocol, string Endpoint, IReadOnlyList<DevicePoint> Points, bool Enabled = true)
+{
+    public object? Settings { get; init; }
+
+    /// <summary>The built-in profile the device's points start from, if any.</summary>
+    public string? Profile { get; init; }
+
+    /// <summary>The protocol's own settings; throws when the device belongs to another protocol.</summary>
+    public T SettingsOf<T>()
+        where T : class =>
+        Settings as T ?? throw new InvalidOperationException($"device '{Name}' ({Protocol}) has no {typeof(T).Name}");
+
+    /// <summary>The points of the protocol's own point type.</summary>
+    public IReadOnlyList<T> PointsOf<T>()
+        where T : DevicePoint => Points.OfType<T>().ToList();
+}
