@@ -3,6 +3,7 @@ using City.Edge.Configuration;
 using City.Edge.Devices;
 using City.Edge.Modbus;
 using Microsoft.Extensions.Configuration;
+using City.Protocols.Modbus.DataModel;
 
 namespace City.Edge.Tests;
 
@@ -40,7 +41,7 @@ public class ConfigTests
     {
         var config = new ConfigurationBuilder().AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json")).Build();
 
-        Assert.False(EdgeConfigLoader.TryLoad(config, out _, out var errors));
+        Assert.False(EdgeConfigLoader.TryLoad(config, EdgeProtocols.All, out _, out var errors));
         var error = Assert.Single(errors);
         Assert.StartsWith("Edge:GatewayId: missing", error, StringComparison.Ordinal);
     }

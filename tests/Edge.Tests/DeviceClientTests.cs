@@ -4,6 +4,7 @@ using City.Edge.Devices;
 using City.Edge.Modbus;
 using City.Protocols.Modbus;
 using Microsoft.Extensions.Time.Testing;
+using City.Protocols.Modbus.DataModel;
 
 namespace City.Edge.Tests;
 

@@ -1,6 +1,7 @@
 using City.Edge.Devices;
 using City.Edge.Modbus;
 using City.Protocols.Modbus;
+using City.Protocols.Modbus.DataModel;
 
 namespace City.Edge.Tests;
 

@@ -4,6 +4,7 @@ using City.Contract.Wire;
 using City.Edge.Devices;
 using City.Edge.Modbus;
 using City.Protocols.Modbus;
+using City.Protocols.Modbus.DataModel;
 
 namespace City.Edge.Tests;
 
@@ -29,7 +30,7 @@ public sealed class PointCodecTests
     public void String_DecodesTwoAsciiCharactersPerRegister(string description, WordOrder order, string registers, string expected)
     {
         var regs = Hex(registers);
-        var value = RegisterDecoding.DecodeValue(Point(RegisterDataType.String, order, length: regs.Length), regs);
+        var value = PointDecoding.DecodeValue(Point(RegisterDataType.String, order, length: regs.Length), regs);
 
         Assert.True(value.Type == PointType.Text, description);
         Assert.Equal(expected, value.Text);
@@ -43,7 +44,7 @@ public sealed class PointCodecTests
     [InlineData("uint32", RegisterDataType.UInt32, "0001 0000", 0.001, 0.0, 65.536)]
     public void Number_IsRawTimesScalePlusOffset(string description, RegisterDataType type, string registers, double scale, double offset, double expected)
     {
-        var value = RegisterDecoding.DecodeValue(Point(type, scale: scale, offset: offset), Hex(registers));
+        var value = PointDecoding.DecodeValue(Point(type, scale: scale, offset: offset), Hex(registers));
 
         Assert.True(value.Type == PointType.Number, description);
         Assert.Equal(expected, value.Number);
@@ -61,7 +62,7 @@ public sealed class PointCodecTests
     [InlineData(RegisterDataType.UInt64, "8000 0000 0000 0000", 63, true)]
     public void Bit_TurnsAnIntegerIntoABool(RegisterDataType type, string registers, int bit, bool expected)
     {
-        var value = RegisterDecoding.DecodeValue(Point(type, bit: bit), Hex(registers));
+        var value = PointDecoding.DecodeValue(Point(type, bit: bit), Hex(registers));
 
         Assert.Equal(PointType.Boolean, value.Type);
         Assert.Equal(expected, value.Boolean);
@@ -71,8 +72,8 @@ public sealed class PointCodecTests
     public void Bit_FollowsTheWordOrder()
     {
         // 0x00000001 in CDAB is registers [0x0001, 0x0000].
-        Assert.True(RegisterDecoding.DecodeValue(Point(RegisterDataType.UInt32, WordOrder.Cdab, bit: 0), [0x0001, 0x0000]).Boolean);
-        Assert.False(RegisterDecoding.DecodeValue(Point(RegisterDataType.UInt32, WordOrder.Cdab, bit: 16), [0x0001, 0x0000]).Boolean);
+        Assert.True(PointDecoding.DecodeValue(Point(RegisterDataType.UInt32, WordOrder.Cdab, bit: 0), [0x0001, 0x0000]).Boolean);
+        Assert.False(PointDecoding.DecodeValue(Point(RegisterDataType.UInt32, WordOrder.Cdab, bit: 16), [0x0001, 0x0000]).Boolean);
     }
 
     public static TheoryData<RegisterDataType, WordOrder, double> RoundTrips()
@@ -101,7 +102,7 @@ public sealed class PointCodecTests
 
         Assert.True(PointEncoding.TryEncode(point, PointWriteValue.FromNumber(value), out var write, out var error), error);
         Assert.Equal(RegisterDecoding.Width(type), write.Registers.Length);
-        Assert.Equal(value, RegisterDecoding.DecodeValue(point, write.Registers).Number);
+        Assert.Equal(value, PointDecoding.DecodeValue(point, write.Registers).Number);
     }
 
     [Theory]
@@ -192,7 +193,7 @@ public sealed class PointCodecTests
         Assert.True(PointEncoding.TryEncode(point, PointWriteValue.FromText(text), out var write, out var error), error);
         Assert.Equal(Hex(expected), write.Registers);
         Assert.Equal(ModbusFunctionCode.WriteMultipleRegisters, write.Function);
-        Assert.Equal(text, RegisterDecoding.DecodeValue(point, write.Registers).Text);
+        Assert.Equal(text, PointDecoding.DecodeValue(point, write.Registers).Text);
     }
 
     [Theory]
@@ -251,7 +252,7 @@ public sealed class PointCodecTests
             if (PointEncoding.TryEncode(point, value, out var write, out var error))
             {
                 Assert.True(write.Table == ModbusTable.Coil || write.Registers.Length == point.Width);
-                _ = RegisterDecoding.DecodeValue(point, write.Registers);
+                _ = PointDecoding.DecodeValue(point, write.Registers);
             }
             else
             {
@@ -259,7 +260,7 @@ public sealed class PointCodecTests
             }
 
             var registers = Enumerable.Range(0, Math.Max(point.Width, 1)).Select(_ => (ushort)random.Next(65536)).ToArray();
-            _ = type == RegisterDataType.Bool ? default : RegisterDecoding.DecodeValue(point, registers);
+            _ = type == RegisterDataType.Bool ? default : PointDecoding.DecodeValue(point, registers);
         }
     }
 }

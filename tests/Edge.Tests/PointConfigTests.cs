@@ -3,6 +3,7 @@ using City.Edge.Configuration;
 using City.Edge.Devices;
 using City.Edge.Modbus;
 using Microsoft.Extensions.Configuration;
+using City.Protocols.Modbus.DataModel;
 
 namespace City.Edge.Tests;
 

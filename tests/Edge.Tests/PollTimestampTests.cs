@@ -6,6 +6,7 @@ using City.Edge.Modbus;
 using City.Protocols.Modbus;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
+using City.Protocols.Modbus.DataModel;
 
 namespace City.Edge.Tests;
 

@@ -9,6 +9,7 @@ using City.Edge.Modbus;
 using City.Protocols.Modbus;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using City.Protocols.Modbus.DataModel;
 
 namespace City.Edge.Tests;
 

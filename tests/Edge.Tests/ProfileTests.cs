@@ -8,6 +8,7 @@ using City.Edge.Devices;
 using City.Edge.Modbus;
 using City.Protocols.Modbus;
 using Microsoft.Extensions.Logging.Abstractions;
+using City.Protocols.Modbus.DataModel;
 
 namespace City.Edge.Tests;
 

@@ -9,6 +9,7 @@ using City.Edge.Snmp;
 using City.Protocols.Modbus;
 using City.Protocols.Snmp;
 using Microsoft.Extensions.Logging.Abstractions;
+using City.Protocols.Modbus.DataModel;
 
 namespace City.Edge.Tests;
 

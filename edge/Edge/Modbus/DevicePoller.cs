@@ -4,6 +4,7 @@ using City.Contract.Wire;
 using City.Edge.Configuration;
 using City.Edge.Devices;
 using Microsoft.Extensions.Logging;
+using City.Protocols.Modbus.DataModel;
 
 namespace City.Edge.Modbus;
 
@@ -178,7 +179,7 @@ public sealed partial class DevicePoller
                 var offset = point.Register - request.Start;
                 var value = bits is not null
                     ? PointValue.FromBoolean(bits[offset])
-                    : RegisterDecoding.DecodeValue(point, registers.AsSpan(offset, point.Width));
+                    : PointDecoding.DecodeValue(point, registers.AsSpan(offset, point.Width));
                 _lastValues[point.Alias] = value;
                 await EmitAsync(point, timestamp, value, Quality.Good, cancellationToken).ConfigureAwait(false);
             }

@@ -1,6 +1,7 @@
 using City.Edge.Configuration;
 using City.Edge.Devices;
 using static City.Edge.Configuration.ConfigChecks;
+using City.Protocols.Modbus.DataModel;
 
 namespace City.Edge.Modbus;
 

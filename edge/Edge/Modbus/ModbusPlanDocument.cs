@@ -1,4 +1,5 @@
 using City.Edge.Devices;
+using City.Protocols.Modbus.DataModel;
 
 namespace City.Edge.Modbus;
 

@@ -2,6 +2,7 @@ using System.Text;
 using City.Edge.Devices;
 using City.Protocols.Modbus;
 using Microsoft.Extensions.Logging;
+using City.Protocols.Modbus.DataModel;
 
 namespace City.Edge.Modbus;
 

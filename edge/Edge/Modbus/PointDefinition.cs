@@ -1,6 +1,7 @@
 using City.Contract.Wire;
 using City.Edge.Devices;
 using City.Protocols.Modbus;
+using City.Protocols.Modbus.DataModel;
 
 namespace City.Edge.Modbus;
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using City.Edge.Devices;
 using City.Protocols.Modbus;
+using City.Protocols.Modbus.DataModel;
 
 namespace City.Edge.Modbus;
 

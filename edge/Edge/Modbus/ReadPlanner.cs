@@ -1,4 +1,5 @@
 using City.Protocols.Modbus;
+using City.Protocols.Modbus.DataModel;
 
 namespace City.Edge.Modbus;
 
