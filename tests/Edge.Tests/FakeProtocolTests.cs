@@ -59,7 +59,7 @@ public sealed class FakeProtocolTests
         var (_, points) = await edge.GetAsync("/v1/points");
         var level = points.RootElement.EnumerateArray().Single(p => p.GetProperty("id").GetString() == "gadget/level");
         Assert.Equal("%", level.GetProperty("unit").GetString());
-        Assert.Equal("GOOD", level.GetProperty("quality").GetString());
+        Assert.Equal("good", level.GetProperty("quality").GetString());
         Assert.NotEqual(0u, level.GetProperty("alias").GetUInt32());
 
         // A write goes to the fake runner with its typed result; the core refuses a write of an unknown point itself.
