@@ -98,9 +98,9 @@ public static class EdgeConfigLoader
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(errors);
         const string root = EdgeOptions.SectionName;
-        if (!Topics.IsValidGatewayId(options.GatewayId))
+        if (!GatewayIds.IsValid(options.GatewayId))
         {
-            errors.Add($"{root}:GatewayId: must be 1-{Topics.MaxGatewayIdLength} characters of A-Z a-z 0-9 . _ - (got '{options.GatewayId}')");
+            errors.Add($"{root}:GatewayId: must be 1-{GatewayIds.MaxLength} characters of A-Z a-z 0-9 . _ - (got '{options.GatewayId}')");
         }
 
         var c = options.Central ?? new CentralOptions();
@@ -436,7 +436,7 @@ public static class EdgeConfigLoader
     }
 
     /// <summary>Device and point names: the same alphabet as gateway ids, so point ids stay unambiguous.</summary>
-    public static bool IsValidName(string? name) => Topics.IsValidGatewayId(name);
+    public static bool IsValidName(string? name) => GatewayIds.IsValid(name);
 
     private static void Require(List<string> errors, bool condition, string message)
     {
