@@ -42,9 +42,12 @@ public sealed class PublishRefusedException : BrokerRefusedException
     {
         Topic = topic;
         ReasonCode = reasonCode;
+        ReasonString = reasonString;
     }
 
     public string Topic { get; } = string.Empty;
 
     public MqttClientPublishReasonCode ReasonCode { get; }
+
+    public string? ReasonString { get; }
 }

@@ -3,6 +3,7 @@ using City.Central.Mqtt;
 using City.Central.State;
 using City.Central.Store;
 using City.Contract;
+using City.Contract.Mqtt;
 using City.Contract.Wire;
 using Google.Protobuf;
 using Microsoft.Extensions.Hosting;
@@ -373,7 +374,7 @@ internal sealed partial class IngestWorker : BackgroundService
             return;
         }
 
-        if (!Topics.IsValidGatewayId(birth.GatewayId))
+        if (!GatewayIds.IsValid(birth.GatewayId))
         {
             Reject(ContractError.InvalidGatewayId.Reason(), gatewayId, message, $"the birth says gateway '{birth.GatewayId}'");
             return;
