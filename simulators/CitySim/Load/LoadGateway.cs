@@ -81,6 +81,7 @@ internal sealed class LoadGateway : IAsyncDisposable
             return;
         }
 
+        var topic = Topics.Data(Id);
         try
         {
             while (!stop.IsCancellationRequested)
@@ -94,7 +95,7 @@ internal sealed class LoadGateway : IAsyncDisposable
                 inFlight[batch.Seq] = new InFlight(time.GetTimestamp(), batch.ReadingCount);
                 try
                 {
-                    await client.PublishCheckedAsync(ContractMessages.Data(Id, batch.Payload), abort).ConfigureAwait(false);
+                    await client.PublishCheckedAsync(ContractMessages.AtLeastOnce(topic, batch.Payload), abort).ConfigureAwait(false);
                     stats.Published(batch.ReadingCount, batch.Payload.Length);
                 }
                 catch (PublishRefusedException ex)
