@@ -77,7 +77,7 @@ public static class ContractClient
     public static Task DisconnectNormallyAsync(this IMqttClient client, CancellationToken cancellationToken) =>
         Disconnect(client, MqttClientDisconnectOptionsReason.NormalDisconnection, cancellationToken);
 
-    /// <summary>Ends a session that failed: the broker publishes the will, as if the link had dropped.</summary>
+    /// <summary>Ends a session that failed with MQTT 5's "disconnect with will message" (0x04): the broker is asked to publish the will.</summary>
     public static Task DisconnectWithWillAsync(this IMqttClient client, CancellationToken cancellationToken) =>
         Disconnect(client, MqttClientDisconnectOptionsReason.DisconnectWithWillMessage, cancellationToken);
 
