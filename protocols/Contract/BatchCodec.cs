@@ -185,7 +185,7 @@ public static class BatchCodec
             return false;
         }
 
-        if (!Topics.IsValidGatewayId(parsed.GatewayId))
+        if (!GatewayIds.IsValid(parsed.GatewayId))
         {
             error = ContractError.InvalidGatewayId;
             return false;

@@ -13,5 +13,5 @@ public static class BufferIds
     public static string New() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 
     /// <summary>1-64 characters of A-Z a-z 0-9 . _ - (the same alphabet as gateway ids). Empty is not an id: it marks a legacy batch.</summary>
-    public static bool IsValid(string? bufferId) => Topics.IsValidGatewayId(bufferId);
+    public static bool IsValid(string? bufferId) => GatewayIds.IsValid(bufferId);
 }

@@ -1,4 +1,3 @@
-using System.Net;
 using City.Central.Mqtt;
 using MQTTnet;
 
@@ -7,17 +6,32 @@ namespace City.Central.Tests;
 public sealed class IngestClientTests
 {
     [Fact]
-    public void ConnectionOptions_UseLargeSocketBuffers_NotMqttnetsDefault()
+    public void Both_connections_use_large_socket_buffers_not_MQTTnets_default()
     {
         // MQTTnet's 8 KiB default fixes SO_RCVBUF at 16 KiB: against mosquitto a backlog then drains on
         // loopback in window-sized pieces on the kernel's 200 ms timers (tens of messages per second).
-        var options = IngestClient.ConnectionOptions("127.0.0.1", 11883, "central-ingest", null, null).Build();
+        var connection = IngestClient.Connection("127.0.0.1", 11883, "central-ingest", null, null);
 
-        var tcp = Assert.IsType<MqttClientTcpOptions>(options.ChannelOptions);
-        Assert.True(tcp.BufferSize >= 256 * 1024, $"BufferSize {tcp.BufferSize}");
-        Assert.Equal(IngestClient.SocketBufferBytes, tcp.BufferSize);
-        var endpoint = Assert.IsType<DnsEndPoint>(tcp.RemoteEndpoint);
-        Assert.Equal(("127.0.0.1", 11883), (endpoint.Host, endpoint.Port));
-        Assert.Equal("central-ingest", options.ClientId);
+        foreach (var options in new[] { ContractClientOptions.ForIngest(connection), ContractClientOptions.ForPublisher(connection) })
+        {
+            var tcp = Assert.IsType<MqttClientTcpOptions>(options.ChannelOptions);
+            Assert.True(tcp.BufferSize >= 256 * 1024, $"BufferSize {tcp.BufferSize}");
+            Assert.Equal("central-ingest", options.ClientId);
+        }
+    }
+
+    [Fact]
+    public void The_intake_keeps_a_persistent_session_and_the_ack_publisher_starts_clean()
+    {
+        var connection = IngestClient.Connection("127.0.0.1", 11883, "central-ingest", "central", "secret");
+
+        var intake = ContractClientOptions.ForIngest(connection);
+        var publisher = ContractClientOptions.ForPublisher(connection);
+
+        Assert.False(intake.CleanSession);
+        Assert.Equal(24u * 3600, intake.SessionExpiryInterval);
+        Assert.True(publisher.CleanSession);
+        Assert.Equal("central", intake.Credentials.GetUserName(intake));
+        Assert.Equal((TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(5)), (intake.KeepAlivePeriod, intake.Timeout));
     }
 }

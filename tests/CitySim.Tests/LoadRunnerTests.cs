@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 using City.Contract;
+using City.Contract.Mqtt;
 using City.Contract.Wire;
 using City.Sim.Load;
 using Google.Protobuf;

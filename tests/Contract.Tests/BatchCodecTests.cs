@@ -148,24 +148,4 @@ public sealed class BatchCodecTests
             }
         }
     }
-
-    [Theory]
-    [InlineData("city/v1/gw-1/data", "gw-1", TopicKind.Data)]
-    [InlineData("city/v1/a.b_c/birth", "a.b_c", TopicKind.Birth)]
-    [InlineData("city/v1/x/cmd-result", "x", TopicKind.CmdResult)]
-    public void Topics_parse(string topic, string gateway, TopicKind kind)
-    {
-        Assert.True(Topics.TryParse(topic, out var parsedGateway, out var parsedKind));
-        Assert.Equal(gateway, parsedGateway);
-        Assert.Equal(kind, parsedKind);
-        Assert.Equal(topic, Topics.For(gateway, kind));
-    }
-
-    [Theory]
-    [InlineData("city/v1/gw/other")]
-    [InlineData("city/v1//data")]
-    [InlineData("city/v2/gw/data")]
-    [InlineData("city/v1/gw/data/extra")]
-    [InlineData("city/v1/g+w/data")]
-    public void Foreign_topics_do_not_parse(string topic) => Assert.False(Topics.TryParse(topic, out _, out _));
 }

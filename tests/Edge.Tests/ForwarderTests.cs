@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using City.Contract;
+using City.Contract.Mqtt;
 using City.Contract.Wire;
 using City.Edge.Buffer;
 using City.Edge.Configuration;

@@ -149,7 +149,7 @@ public sealed class DriverViewsTests : IAsyncLifetime
 
         var (pointsExit, points, pointsErr) = await RunAsync("points");
         Assert.True(pointsExit == 0, pointsErr);
-        Assert.Contains(points.Split('\n'), l => l.StartsWith("lights/g0.level ", StringComparison.Ordinal) && l.Contains("GOOD", StringComparison.Ordinal));
+        Assert.Contains(points.Split('\n'), l => l.StartsWith("lights/g0.level ", StringComparison.Ordinal) && l.Contains("good", StringComparison.Ordinal));
         Assert.Contains(points.Split('\n'), l => l.StartsWith("lights/bus-power ", StringComparison.Ordinal));
 
         var (planExit, plan, planErr) = await RunAsync("plan", "lights");

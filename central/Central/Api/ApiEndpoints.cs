@@ -260,7 +260,7 @@ internal static class ApiEndpoints
             return false;
         }
 
-        if (!Topics.IsValidGatewayId(gateway))
+        if (!GatewayIds.IsValid(gateway))
         {
             problem = BadRequest($"gateway: '{gateway}' is not a valid gateway id (1-64 of A-Z a-z 0-9 . _ -).");
             return false;

@@ -69,7 +69,7 @@ internal sealed class CentralOptions
 
         for (var i = 0; i < AllowedGateways.Count; i++)
         {
-            if (!Topics.IsValidGatewayId(AllowedGateways[i]))
+            if (!GatewayIds.IsValid(AllowedGateways[i]))
             {
                 errors.Add($"{P}AllowedGateways:{i.ToString(CultureInfo.InvariantCulture)}: '{AllowedGateways[i]}' is not a valid gateway id (1-64 of A-Z a-z 0-9 . _ -).");
             }

@@ -1,3 +1,4 @@
+using City.Contract.Mqtt;
 using City.Contract;
 
 namespace City.Central.Ingest;

@@ -2,6 +2,7 @@ using City.Central.Configuration;
 using City.Central.State;
 using City.Central.Store;
 using City.Contract;
+using City.Contract.Mqtt;
 using City.Contract.Wire;
 using Google.Protobuf;
 using Microsoft.Extensions.Hosting;

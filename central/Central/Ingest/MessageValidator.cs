@@ -1,3 +1,4 @@
+using City.Contract.Mqtt;
 using City.Central.Model;
 using City.Contract;
 using City.Contract.Wire;
@@ -124,7 +125,7 @@ internal static class MessageValidator
         ArgumentNullException.ThrowIfNull(birth);
         ArgumentNullException.ThrowIfNull(admission);
         catalogue = [];
-        if (!Topics.IsValidGatewayId(birth.GatewayId))
+        if (!GatewayIds.IsValid(birth.GatewayId))
         {
             return Verdict.Reject(ContractError.InvalidGatewayId.Reason(), $"the birth says gateway '{birth.GatewayId}'");
         }

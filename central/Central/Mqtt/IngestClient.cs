@@ -1,13 +1,11 @@
 using System.Buffers;
-using System.Net;
 using City.Central.Configuration;
 using City.Central.Ingest;
-using City.Contract;
+using City.Contract.Mqtt;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MQTTnet;
-using MQTTnet.Protocol;
 
 namespace City.Central.Mqtt;
 
@@ -29,16 +27,6 @@ internal sealed partial class IngestClient : BackgroundService, IBrokerLink
 {
     private static readonly TimeSpan MinBackoff = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(10);
-
-    /// <summary>
-    /// SO_RCVBUF and SO_SNDBUF of both connections. MQTTnet always sets both to its BufferSize, 8 KiB by
-    /// default, which fixes the kernel buffers at 16 KiB and turns off their autotuning. A receive window
-    /// that small is below one segment on loopback (MSS 64 KiB): once the broker has a backlog for us, its
-    /// kernel can only send in window-sized pieces on the persist/retransmit timer (about 5 per second),
-    /// and ingestion collapses to tens of messages per second (seen against mosquitto). Linux caps the
-    /// value at net.core.rmem_max/wmem_max.
-    /// </summary>
-    internal const int SocketBufferBytes = 1024 * 1024;
 
     private readonly CentralOptions options;
     private readonly BrokerEndpoint endpoint;
@@ -73,19 +61,8 @@ internal sealed partial class IngestClient : BackgroundService, IBrokerLink
 
     private string PublisherClientId => options.Mqtt.ClientId + "-acks";
 
-    public async Task PublishAsync(string topic, byte[] payload, CancellationToken cancellationToken)
-    {
-        var message = new MqttApplicationMessageBuilder()
-            .WithTopic(topic)
-            .WithPayload(payload)
-            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
-            .Build();
-        var result = await publisher.PublishAsync(message, cancellationToken).ConfigureAwait(false);
-        if (!result.IsSuccess && result.ReasonCode != MqttClientPublishReasonCode.NoMatchingSubscribers)
-        {
-            throw new InvalidOperationException($"The broker refused the publish on {topic}: {result.ReasonCode} {result.ReasonString}");
-        }
-    }
+    public Task PublishAsync(string topic, byte[] payload, CancellationToken cancellationToken) =>
+        publisher.PublishCheckedAsync(ContractMessages.AtLeastOnce(topic, payload), cancellationToken);
 
     public async Task StopIntakeAsync()
     {
@@ -115,7 +92,7 @@ internal sealed partial class IngestClient : BackgroundService, IBrokerLink
             try
             {
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-                await connection.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection).Build(), timeout.Token).ConfigureAwait(false);
+                await connection.DisconnectNormallyAsync(timeout.Token).ConfigureAwait(false);
             }
 #pragma warning disable CA1031 // A failed clean disconnect at shutdown is only worth a log line.
             catch (Exception exception)
@@ -180,54 +157,26 @@ internal sealed partial class IngestClient : BackgroundService, IBrokerLink
         }
     }
 
-    /// <summary>The connection options common to both connections.</summary>
-    internal static MqttClientOptionsBuilder ConnectionOptions(string host, int port, string clientId, string? username, string? password)
-    {
-        var builder = new MqttClientOptionsBuilder()
-            .WithEndPoint(new DnsEndPoint(host, port))
-
-            // After WithEndPoint, which starts from fresh TCP options.
-            .WithTcpServer(tcp => tcp.BufferSize = SocketBufferBytes)
-            .WithClientId(clientId)
-            .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
-            .WithKeepAlivePeriod(TimeSpan.FromSeconds(15))
-            .WithTimeout(TimeSpan.FromSeconds(5));
-        return string.IsNullOrEmpty(username) ? builder : builder.WithCredentials(username, password);
-    }
-
-    private MqttClientOptionsBuilder Options(string clientId) =>
-        ConnectionOptions(endpoint.Host, endpoint.Port, clientId, options.Mqtt.Username, options.Mqtt.Password);
-
-    private async Task ConnectPublisherAsync(CancellationToken cancellationToken)
-    {
-        var result = await publisher.ConnectAsync(Options(PublisherClientId).WithCleanStart(true).Build(), cancellationToken).ConfigureAwait(false);
-        if (result.ResultCode != MqttClientConnectResultCode.Success)
+    /// <summary>How both connections reach the broker (central's link timing, 1 MiB socket buffers).</summary>
+    internal static BrokerConnection Connection(string host, int port, string clientId, string? username, string? password) =>
+        new(host, port, clientId)
         {
-            throw new InvalidOperationException($"The broker refused the connection of {PublisherClientId}: {result.ResultCode} {result.ReasonString}");
-        }
-    }
+            KeepAlive = TimeSpan.FromSeconds(15),
+            Timeout = TimeSpan.FromSeconds(5),
+            Username = username,
+            Password = password,
+        };
+
+    private BrokerConnection Connection(string clientId) =>
+        Connection(endpoint.Host, endpoint.Port, clientId, options.Mqtt.Username, options.Mqtt.Password);
+
+    private Task ConnectPublisherAsync(CancellationToken cancellationToken) =>
+        publisher.ConnectCheckedAsync(ContractClientOptions.ForPublisher(Connection(PublisherClientId)), cancellationToken);
 
     private async Task ConnectAsync(CancellationToken cancellationToken)
     {
-        var connectOptions = Options(options.Mqtt.ClientId).WithCleanStart(false).WithSessionExpiryInterval(24 * 3600).Build();
-        var result = await client.ConnectAsync(connectOptions, cancellationToken).ConfigureAwait(false);
-        if (result.ResultCode != MqttClientConnectResultCode.Success)
-        {
-            throw new InvalidOperationException($"The broker refused the connection: {result.ResultCode} {result.ReasonString}");
-        }
-
-        var subscription = new MqttClientSubscribeOptionsBuilder()
-            .WithTopicFilter(f => f.WithTopic(Topics.AllGateways).WithAtLeastOnceQoS().WithNoLocal())
-            .Build();
-        var subscribed = await client.SubscribeAsync(subscription, cancellationToken).ConfigureAwait(false);
-        foreach (var item in subscribed.Items)
-        {
-            if (item.ResultCode > MqttClientSubscribeResultCode.GrantedQoS2)
-            {
-                throw new InvalidOperationException($"The broker refused the subscription to {Topics.AllGateways}: {item.ResultCode}");
-            }
-        }
-
+        var result = await client.ConnectCheckedAsync(ContractClientOptions.ForIngest(Connection(options.Mqtt.ClientId)), cancellationToken).ConfigureAwait(false);
+        await client.SubscribeAtLeastOnceAsync(Topics.AllGateways, noLocal: true, cancellationToken).ConfigureAwait(false);
         LogConnected(logger, endpoint.Host, endpoint.Port, options.Mqtt.ClientId, result.IsSessionPresent);
     }
 

@@ -9,7 +9,7 @@ public static class ConfigChecks
     public const int MaxPeriodMs = 86_400_000;
 
     /// <summary>Device and point names: the same alphabet as gateway ids, so point ids stay unambiguous.</summary>
-    public static bool IsValidName(string? name) => Topics.IsValidGatewayId(name);
+    public static bool IsValidName(string? name) => GatewayIds.IsValid(name);
 
     public static void Require(List<string> errors, bool condition, string message)
     {

@@ -64,9 +64,9 @@ public static class EdgeConfigLoader
         {
             errors.Add($"{root}:GatewayId: missing; it has no default, every cabinet sets its own (e.g. \"GatewayId\": \"gw-017\" in the --config file, or --{root}:GatewayId=gw-017)");
         }
-        else if (!Topics.IsValidGatewayId(options.GatewayId))
+        else if (!GatewayIds.IsValid(options.GatewayId))
         {
-            errors.Add($"{root}:GatewayId: must be 1-{Topics.MaxGatewayIdLength} characters of A-Z a-z 0-9 . _ - (got '{options.GatewayId}')");
+            errors.Add($"{root}:GatewayId: must be 1-{GatewayIds.MaxLength} characters of A-Z a-z 0-9 . _ - (got '{options.GatewayId}')");
         }
 
         var c = options.Central ?? new CentralOptions();

@@ -27,7 +27,7 @@ internal static class LoadCommand
         });
         prefix.Validators.Add(result =>
         {
-            if (!Topics.IsValidGatewayId((result.GetValueOrDefault<string>() ?? string.Empty) + "0"))
+            if (!GatewayIds.IsValid((result.GetValueOrDefault<string>() ?? string.Empty) + "0"))
             {
                 result.AddError("--gateway-prefix must make valid gateway ids (A-Z a-z 0-9 . _ -, at most 64 characters).");
             }
@@ -49,7 +49,7 @@ internal static class LoadCommand
                 parseResult.GetValue(window),
                 TimeSpan.FromSeconds(parseResult.GetValue(duration)),
                 parseResult.GetValue(prefix)!);
-            if (!Topics.IsValidGatewayId(options.GatewayId(options.Gateways - 1)))
+            if (!GatewayIds.IsValid(options.GatewayId(options.Gateways - 1)))
             {
                 ConsoleOutput.Log("--gateway-prefix is too long for that many gateways (ids are at most 64 characters).");
                 return 2;

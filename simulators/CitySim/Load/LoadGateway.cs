@@ -1,15 +1,10 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net.Sockets;
-using City.Contract;
+using City.Contract.Mqtt;
 using City.Contract.Wire;
 using City.Sim.Common;
 using Google.Protobuf;
 using MQTTnet;
-using MQTTnet.Exceptions;
-using MQTTnet.Formatter;
-using MQTTnet.Protocol;
 
 namespace City.Sim.Load;
 
@@ -50,44 +45,28 @@ internal sealed class LoadGateway : IAsyncDisposable
 
     public int InFlightCount => inFlight.Count;
 
+    /// <summary>The will, and what a clean stop publishes.</summary>
+    private Death Death => new() { GatewayId = Id, Epoch = epoch, BufferId = source.BufferId };
+
     public async Task ConnectAsync(MqttClientFactory factory, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(factory);
         client = factory.CreateMqttClient();
         client.ApplicationMessageReceivedAsync += OnMessageAsync;
-        var clientOptions = new MqttClientOptionsBuilder()
-            .WithEndPoint(new System.Net.DnsEndPoint(options.BrokerHost, options.BrokerPort))
-            // After WithEndPoint. MQTTnet pins the socket buffers to this; its 8 KiB default throttles big batches.
-            .WithTcpServer(tcp => tcp.BufferSize = 1024 * 1024)
-            .WithClientId(Id)
-            .WithProtocolVersion(MqttProtocolVersion.V500)
-            .WithCleanStart(true)
-            .WithKeepAlivePeriod(TimeSpan.FromSeconds(30))
-            .WithTimeout(TimeSpan.FromSeconds(10))
-            .WithWillTopic(Topics.Death(Id))
-            .WithWillPayload(new Death { GatewayId = Id, Epoch = epoch, BufferId = source.BufferId }.ToByteArray())
-            .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
-            .Build();
+        var connection = new BrokerConnection(options.BrokerHost, options.BrokerPort, Id)
+        {
+            KeepAlive = TimeSpan.FromSeconds(30),
+            Timeout = TimeSpan.FromSeconds(10),
+        };
         try
         {
-            await client.ConnectAsync(clientOptions, cancellationToken).ConfigureAwait(false);
-            var subscribe = new MqttClientSubscribeOptionsBuilder()
-                .WithTopicFilter(Topics.Ack(Id), MqttQualityOfServiceLevel.AtLeastOnce)
-                .Build();
-            await client.SubscribeAsync(subscribe, cancellationToken).ConfigureAwait(false);
-
-            var birth = source.CreateBirth(time.GetUtcNow().ToUnixTimeMilliseconds(), SoftwareVersion.Value);
-            var message = new MqttApplicationMessageBuilder()
-                .WithTopic(Topics.Birth(Id))
-                .WithPayload(birth.ToByteArray())
-                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
-                .WithRetainFlag(true)
-                .Build();
-            var result = await client.PublishAsync(message, cancellationToken).ConfigureAwait(false);
-            if (!result.IsSuccess)
-            {
-                Failure = $"birth refused by the broker: {result.ReasonCode}";
-            }
+            await client.ConnectCheckedAsync(ContractClientOptions.ForGateway(connection, Death), cancellationToken).ConfigureAwait(false);
+            await client.SubscribeAtLeastOnceAsync(Topics.Ack(Id), noLocal: false, cancellationToken).ConfigureAwait(false);
+            await client.PublishBirthAsync(source.CreateBirth(time.GetUtcNow().ToUnixTimeMilliseconds(), SoftwareVersion.Value), cancellationToken).ConfigureAwait(false);
+        }
+        catch (PublishRefusedException ex)
+        {
+            Failure = $"birth refused by the broker: {ex.ReasonCode}";
         }
         catch (Exception ex) when (IsConnectionError(ex))
         {
@@ -113,20 +92,14 @@ internal sealed class LoadGateway : IAsyncDisposable
                 var batch = source.Next(time.GetUtcNow().ToUnixTimeMilliseconds());
                 stats.Encoded(Stopwatch.GetTimestamp() - started);
 
-                var message = new MqttApplicationMessageBuilder()
-                    .WithTopic(topic)
-                    .WithPayload(batch.Payload)
-                    .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
-                    .Build();
-
                 // Registered before publishing: central's ack may arrive before the broker's PUBACK.
                 inFlight[batch.Seq] = new InFlight(time.GetTimestamp(), batch.ReadingCount);
-                var result = await client.PublishAsync(message, abort).ConfigureAwait(false);
-                if (result.IsSuccess)
+                try
                 {
+                    await client.PublishCheckedAsync(ContractMessages.AtLeastOnce(topic, batch.Payload), abort).ConfigureAwait(false);
                     stats.Published(batch.ReadingCount, batch.Payload.Length);
                 }
-                else
+                catch (PublishRefusedException ex)
                 {
                     stats.PublishFailed();
                     if (inFlight.TryRemove(batch.Seq, out _))
@@ -134,7 +107,7 @@ internal sealed class LoadGateway : IAsyncDisposable
                         window.Release();
                     }
 
-                    ConsoleOutput.Log($"{Id}: broker refused batch {batch.Seq}: {result.ReasonCode} {result.ReasonString}");
+                    ConsoleOutput.Log($"{Id}: broker refused batch {batch.Seq}: {ex.ReasonCode} {ex.ReasonString}");
                 }
             }
         }
@@ -159,13 +132,7 @@ internal sealed class LoadGateway : IAsyncDisposable
 
         try
         {
-            var death = new MqttApplicationMessageBuilder()
-                .WithTopic(Topics.Death(Id))
-                .WithPayload(new Death { GatewayId = Id, Epoch = epoch, BufferId = source.BufferId }.ToByteArray())
-                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
-                .Build();
-            await client.PublishAsync(death, cancellationToken).ConfigureAwait(false);
-            await client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection).Build(), cancellationToken).ConfigureAwait(false);
+            await client.CloseWithDeathAsync(Death, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsConnectionError(ex) || ex is OperationCanceledException)
         {
@@ -182,9 +149,7 @@ internal sealed class LoadGateway : IAsyncDisposable
 
     private Task OnMessageAsync(MqttApplicationMessageReceivedEventArgs e)
     {
-        var payload = e.ApplicationMessage.Payload;
-        var bytes = payload.IsSingleSegment ? payload.FirstSpan : payload.ToArray();
-        if (!BatchCodec.TryParse(Ack.Parser, bytes, out var ack))
+        if (!ContractMessages.TryParseAck(e.ApplicationMessage, out var ack))
         {
             stats.MalformedAck();
             return Task.CompletedTask;
@@ -213,8 +178,8 @@ internal sealed class LoadGateway : IAsyncDisposable
         return Task.CompletedTask;
     }
 
-    private static bool IsConnectionError(Exception ex) =>
-        ex is MqttCommunicationException or SocketException or IOException or InvalidOperationException;
+    /// <summary>A lost link, or the client refusing to work without one (MQTTnet's "not connected"), or a broker that said no.</summary>
+    private static bool IsConnectionError(Exception ex) => ContractClient.IsLinkFailure(ex) || ex is InvalidOperationException;
 
     private readonly record struct InFlight(long Timestamp, int ReadingCount);
 }

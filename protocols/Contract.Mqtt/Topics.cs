@@ -1,4 +1,4 @@
-namespace City.Contract;
+namespace City.Contract.Mqtt;
 
 public enum TopicKind
 {
@@ -14,9 +14,8 @@ public enum TopicKind
 public static class Topics
 {
     public const string Root = "city/v1";
-    public const int MaxGatewayIdLength = 64;
 
-    /// <summary>Every topic of every gateway, for central's subscription.</summary>
+    /// <summary>The filter of every topic of every gateway, for central's subscription.</summary>
     public const string AllGateways = Root + "/#";
 
     public static string Data(string gatewayId) => For(gatewayId, TopicKind.Data);
@@ -29,9 +28,9 @@ public static class Topics
 
     public static string For(string gatewayId, TopicKind kind)
     {
-        if (!IsValidGatewayId(gatewayId))
+        if (!GatewayIds.IsValid(gatewayId))
         {
-            throw new ArgumentException($"'{gatewayId}' is not a valid gateway id (1-{MaxGatewayIdLength} of A-Z a-z 0-9 . _ -).", nameof(gatewayId));
+            throw new ArgumentException($"'{gatewayId}' is not a valid gateway id (1-{GatewayIds.MaxLength} of A-Z a-z 0-9 . _ -).", nameof(gatewayId));
         }
 
         return $"{Root}/{gatewayId}/{Suffix(kind)}";
@@ -66,31 +65,13 @@ public static class Topics
             "cmd-result" => TopicKind.CmdResult,
             _ => null,
         };
-        if (parsed is null || !IsValidGatewayId(id))
+        if (parsed is null || !GatewayIds.IsValid(id))
         {
             return false;
         }
 
         gatewayId = id;
         kind = parsed.Value;
-        return true;
-    }
-
-    public static bool IsValidGatewayId(string? gatewayId)
-    {
-        if (string.IsNullOrEmpty(gatewayId) || gatewayId.Length > MaxGatewayIdLength)
-        {
-            return false;
-        }
-
-        foreach (var c in gatewayId)
-        {
-            if (!(char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
-            {
-                return false;
-            }
-        }
-
         return true;
     }
 

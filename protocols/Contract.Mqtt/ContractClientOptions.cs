@@ -1,0 +1,65 @@
+using System.Net;
+using City.Contract.Wire;
+using Google.Protobuf;
+using MQTTnet;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+
+namespace City.Contract.Mqtt;
+
+/// <summary>The MQTT 5 connect options of the contract's three kinds of session.</summary>
+public static class ContractClientOptions
+{
+    /// <summary>How long the broker keeps central's intake session (and the messages queued in it) while central is away.</summary>
+    public static readonly TimeSpan IngestSessionExpiry = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// A gateway's session (the edge, a simulated gateway): a clean start, and the will is the Death of this run's
+    /// epoch (QoS 1, not retained), which the broker publishes if the link drops without a clean stop.
+    /// </summary>
+    public static MqttClientOptions ForGateway(BrokerConnection connection, Death will)
+    {
+        ArgumentNullException.ThrowIfNull(will);
+        return Common(connection)
+            .WithCleanStart(true)
+            .WithWillTopic(Topics.Death(will.GatewayId))
+            .WithWillPayload(will.ToByteArray())
+            .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .Build();
+    }
+
+    /// <summary>
+    /// Central's intake: a persistent session (no clean start, <see cref="IngestSessionExpiry"/>), so the broker keeps
+    /// what the gateways publish while central restarts.
+    /// </summary>
+    public static MqttClientOptions ForIngest(BrokerConnection connection) =>
+        Common(connection)
+            .WithCleanStart(false)
+            .WithSessionExpiryInterval((uint)IngestSessionExpiry.TotalSeconds)
+            .Build();
+
+    /// <summary>A connection that only publishes (central's acks): a clean start, no will.</summary>
+    public static MqttClientOptions ForPublisher(BrokerConnection connection) =>
+        Common(connection).WithCleanStart(true).Build();
+
+    /// <summary>What every session shares: MQTT 5, the endpoint, large socket buffers, keep-alive, TLS and credentials.</summary>
+    public static MqttClientOptionsBuilder Common(BrokerConnection connection)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        var builder = new MqttClientOptionsBuilder()
+            .WithEndPoint(new DnsEndPoint(connection.Host, connection.Port))
+
+            // After WithEndPoint, which starts from fresh TCP options (see BrokerConnection.DefaultSocketBufferBytes).
+            .WithTcpServer(tcp => tcp.BufferSize = connection.SocketBufferBytes)
+            .WithProtocolVersion(MqttProtocolVersion.V500)
+            .WithClientId(connection.ClientId)
+            .WithKeepAlivePeriod(connection.KeepAlive)
+            .WithTimeout(connection.Timeout);
+        if (connection.UseTls)
+        {
+            builder = builder.WithTlsOptions(o => o.UseTls());
+        }
+
+        return string.IsNullOrEmpty(connection.Username) ? builder : builder.WithCredentials(connection.Username, connection.Password);
+    }
+}
