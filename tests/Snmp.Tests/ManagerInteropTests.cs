@@ -63,7 +63,7 @@ public class ManagerInteropTests : IClassFixture<SnmpdFixture>, IAsyncLifetime
         var target = SnmpTarget.V2c(_snmpd.EndPoint) with { Timeout = TimeSpan.FromSeconds(3) };
 
         List<VarBind> ours = await _manager.WalkAsync(target, IfEntry, maxRepetitions: 7).ToListAsync();
-        (int exitCode, string output) = await PeerProcess.RunAsync("snmpbulkwalk", "-m", "", "-v2c", "-c", "public", "-On", "-Cr7", $"127.0.0.1:{_snmpd.EndPoint.Port}", IfEntry.ToString());
+        (int exitCode, string output) = await NetSnmp.RunAsync("snmpbulkwalk", "-m", "", "-v2c", "-c", "public", "-On", "-Cr7", $"127.0.0.1:{_snmpd.EndPoint.Port}", IfEntry.ToString());
 
         Assert.True(exitCode == 0, output);
         List<string> theirs = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(line => line.StartsWith('.')).Select(line => line.Split(' ')[0]).ToList();

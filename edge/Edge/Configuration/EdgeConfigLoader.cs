@@ -6,14 +6,14 @@ using Microsoft.Extensions.Configuration;
 namespace City.Edge.Configuration;
 
 /// <summary>The "Edge" section, bound and checked, with the points ready to poll.</summary>
-public sealed record EdgeSettings(EdgeOptions Options, IReadOnlyList<DeviceDefinition> Devices)
+internal sealed record EdgeSettings(EdgeOptions Options, IReadOnlyList<DeviceDefinition> Devices)
 {
     /// <summary>Validated Edge:DaliLines.</summary>
     public IReadOnlyList<DaliLineDefinition> DaliLines { get; init; } = [];
 }
 
 /// <summary>A validated device and its points. <see cref="SerialLine"/> is set for modbus-rtu devices (Host/Port are then unused).</summary>
-public sealed record DeviceDefinition(string Name, string Protocol, string Host, int Port, byte UnitId, TimeSpan Timeout, IReadOnlyList<PointDefinition> Points, bool Enabled = true, SerialLineDefinition? SerialLine = null)
+internal sealed record DeviceDefinition(string Name, string Protocol, string Host, int Port, byte UnitId, TimeSpan Timeout, IReadOnlyList<PointDefinition> Points, bool Enabled = true, SerialLineDefinition? SerialLine = null)
 {
     public const string ModbusTcp = "modbus-tcp";
     public const string ModbusRtu = "modbus-rtu";
@@ -43,10 +43,10 @@ public sealed record DeviceDefinition(string Name, string Protocol, string Host,
 }
 
 /// <summary>A validated serial line (RS-485) for Modbus RTU devices.</summary>
-public sealed record SerialLineDefinition(string Name, string Port, int BaudRate, System.IO.Ports.Parity Parity, int DataBits, System.IO.Ports.StopBits StopBits, TimeSpan Timeout);
+internal sealed record SerialLineDefinition(string Name, string Port, int BaudRate, System.IO.Ports.Parity Parity, int DataBits, System.IO.Ports.StopBits StopBits, TimeSpan Timeout);
 
 /// <summary>Binds and validates the configuration; every problem is reported with the key that holds it.</summary>
-public static class EdgeConfigLoader
+internal static class EdgeConfigLoader
 {
     public const int MinPeriodMs = 10;
     public const int MaxPeriodMs = 86_400_000;

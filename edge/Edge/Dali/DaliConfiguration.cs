@@ -3,7 +3,7 @@ using City.Contract.Wire;
 namespace City.Edge.Configuration;
 
 /// <summary>One DALI line (Edge:DaliLines:N): a Lunatone LUBA master interface on a serial port and the gear on its bus.</summary>
-public sealed class DaliLineOptions
+internal sealed class DaliLineOptions
 {
     public string Name { get; set; } = string.Empty;
 
@@ -37,7 +37,7 @@ public sealed class DaliLineOptions
 }
 
 /// <summary>One control gear (an LED driver) on a DALI line.</summary>
-public sealed class DaliGearOptions
+internal sealed class DaliGearOptions
 {
     /// <summary>0-63.</summary>
     public int Address { get; set; } = -1;
@@ -52,7 +52,7 @@ public sealed class DaliGearOptions
 }
 
 /// <summary>A validated DALI line.</summary>
-public sealed record DaliLineDefinition(
+internal sealed record DaliLineDefinition(
     string Name,
     string Port,
     bool Enabled,
@@ -87,7 +87,7 @@ public sealed record DaliLineDefinition(
 }
 
 /// <summary>A validated gear; its points are "LINE/gA.level" and so on.</summary>
-public sealed record DaliGearDefinition(int Address, ushort Groups, string Location, double RatedPowerW)
+internal sealed record DaliGearDefinition(int Address, ushort Groups, string Location, double RatedPowerW)
 {
     public const string Level = "level";
     public const string LampFailure = "lamp-failure";
@@ -116,7 +116,7 @@ public sealed record DaliGearDefinition(int Address, ushort Groups, string Locat
 }
 
 /// <summary>Checks Edge:DaliLines; every problem names its key.</summary>
-public static class DaliConfigValidator
+internal static class DaliConfigValidator
 {
     public static List<DaliLineDefinition> Validate(EdgeOptions options, List<string> errors)
     {

@@ -11,12 +11,12 @@ using Microsoft.Extensions.Logging;
 namespace City.Edge.Dali;
 
 /// <summary>Opens the master interface of a DALI line (the LUBA serial interface; tests give their own).</summary>
-public interface IDaliMasterFactory
+internal interface IDaliMasterFactory
 {
     IDaliMaster Open(DaliLineDefinition line);
 }
 
-public sealed class LubaMasterFactory(TimeProvider time) : IDaliMasterFactory
+internal sealed class LubaMasterFactory(TimeProvider time) : IDaliMasterFactory
 {
     public IDaliMaster Open(DaliLineDefinition line)
     {
@@ -26,7 +26,7 @@ public sealed class LubaMasterFactory(TimeProvider time) : IDaliMasterFactory
 }
 
 /// <summary>Readings of the DALI pollers into the reading queue (by alias) and the local view.</summary>
-public sealed class QueueReadingSink(ReadingQueue queue, EdgeState state, Func<string, uint> aliasOf, Func<string, string> unitOf) : IDaliReadingSink
+internal sealed class QueueReadingSink(ReadingQueue queue, EdgeState state, Func<string, uint> aliasOf, Func<string, string> unitOf) : IDaliReadingSink
 {
     public ValueTask WriteAsync(string pointId, PointValue value, Quality quality, DateTimeOffset timestamp, CancellationToken cancellationToken)
     {
@@ -37,7 +37,7 @@ public sealed class QueueReadingSink(ReadingQueue queue, EdgeState state, Func<s
 }
 
 /// <summary>One running DALI line: its bus (commands before polls), its poller and the command client.</summary>
-public sealed class DaliLine : IAsyncDisposable
+internal sealed class DaliLine : IAsyncDisposable
 {
     private readonly IDaliMaster _master;
     private readonly System.Collections.Concurrent.ConcurrentQueue<DaliAddress> _refreshRequests = new();
@@ -202,7 +202,7 @@ public sealed class DaliLine : IAsyncDisposable
 }
 
 /// <summary>The running DALI lines by name (the local API and, later, central's commands find them here).</summary>
-public sealed class DaliLineRegistry
+internal sealed class DaliLineRegistry
 {
     private readonly Dictionary<string, DaliLine> _lines = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
@@ -241,7 +241,7 @@ public sealed class DaliLineRegistry
 }
 
 /// <summary>Runs one <see cref="DaliLine"/> per enabled configured line; a line whose interface fails is reopened after a pause.</summary>
-public sealed partial class DaliLineService(
+internal sealed partial class DaliLineService(
     DaliLineRegistry registry,
     IDaliMasterFactory factory,
     IDaliReadingSink sink,

@@ -5,7 +5,7 @@ using Microsoft.Win32.SafeHandles;
 namespace City.Edge.Hosting;
 
 /// <summary>Another edge holds a lock this one needs; the message names what is locked and the holder's PID.</summary>
-public sealed class InstanceLockedException(string message, string lockPath, int? holderPid) : Exception(message)
+internal sealed class InstanceLockedException(string message, string lockPath, int? holderPid) : Exception(message)
 {
     public string LockPath { get; } = lockPath;
 
@@ -17,7 +17,7 @@ public sealed class InstanceLockedException(string message, string lockPath, int
 /// ends (kill -9 included), so there is never a stale lock to clean up. The file itself is never deleted: deleting it would
 /// let two processes lock two different files of the same name.
 /// </summary>
-public sealed class InstanceLock : IDisposable
+internal sealed class InstanceLock : IDisposable
 {
     public const string DataDirectoryLockName = "edge.lock";
 

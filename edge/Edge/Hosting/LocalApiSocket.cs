@@ -5,7 +5,7 @@ namespace City.Edge.Hosting;
 /// <c>{socket}.lock</c> held, and a socket file left by a killed edge removed. Only the holder of the lock deletes or
 /// replaces the socket file, and it deletes it before releasing the lock, so it never removes a successor's socket.
 /// </summary>
-public sealed class LocalApiSocket : IDisposable
+internal sealed class LocalApiSocket : IDisposable
 {
     private readonly InstanceLock socketLock;
     private int disposed;

@@ -11,7 +11,7 @@ namespace City.Edge.LocalApi;
 
 // The JSON documents of the local API (camelCase on the wire). edgectl depends on these shapes: change them together.
 
-public sealed record StatusDocument(
+internal sealed record StatusDocument(
     string GatewayId,
     ulong Epoch,
     string Version,
@@ -20,7 +20,7 @@ public sealed record StatusDocument(
     IReadOnlyList<DeviceStatusDocument> Devices,
     BufferStatusDocument Buffer);
 
-public sealed record CentralStatusDocument(
+internal sealed record CentralStatusDocument(
     string Broker,
     bool Connected,
     DateTimeOffset? Since,
@@ -30,7 +30,7 @@ public sealed record CentralStatusDocument(
     long ReadingsAcked,
     long BatchesRejected);
 
-public sealed record DeviceStatusDocument(
+internal sealed record DeviceStatusDocument(
     string Name,
     string Protocol,
     string Endpoint,
@@ -41,7 +41,7 @@ public sealed record DeviceStatusDocument(
     long PollsOk,
     long PollsFailed);
 
-public sealed record BufferStatusDocument(
+internal sealed record BufferStatusDocument(
     string Path,
     long BatchesWaiting,
     long ReadingsWaiting,
@@ -55,10 +55,10 @@ public sealed record BufferStatusDocument(
     bool DiskFull);
 
 /// <summary>Value: a number (null for NaN; booleans as 1/0, as before text points existed) or, for a string point, a text.</summary>
-public sealed record PointDocument(string Id, uint Alias, string Unit, object? Value, string Quality, DateTimeOffset Timestamp);
+internal sealed record PointDocument(string Id, uint Alias, string Unit, object? Value, string Quality, DateTimeOffset Timestamp);
 
 /// <summary>Builds the documents of the local API from the live state and the buffer.</summary>
-public sealed class StatusService(EdgeState state, BatchBuffer buffer, IOptions<EdgeOptions> options, TimeProvider time)
+internal sealed class StatusService(EdgeState state, BatchBuffer buffer, IOptions<EdgeOptions> options, TimeProvider time)
 {
     public StatusDocument GetStatus()
     {
@@ -110,7 +110,7 @@ public sealed class StatusService(EdgeState state, BatchBuffer buffer, IOptions<
     };
 }
 
-public static class LocalApiEndpoints
+internal static class LocalApiEndpoints
 {
     public static void MapLocalApi(this WebApplication app)
     {

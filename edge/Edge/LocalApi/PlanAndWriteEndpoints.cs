@@ -9,7 +9,7 @@ namespace City.Edge.LocalApi;
 // GET /v1/devices/{name}/plan and POST /v1/points/{device}/{point}. edgectl depends on these shapes: change them together.
 
 /// <summary>A device's request plan: per period group the requests (table, function, start, count, fill, points) and totals.</summary>
-public sealed record DevicePlanDocument(
+internal sealed record DevicePlanDocument(
     string Device,
     string Protocol,
     string Endpoint,
@@ -20,18 +20,18 @@ public sealed record DevicePlanDocument(
     IReadOnlyList<PlanGroupDocument> Groups,
     PlanTotalsDocument Totals);
 
-public sealed record PlanLimitsDocument(int MaxRegistersPerRequest, int MaxBitsPerRequest, int MaxInsert, int PauseAfterConnectMs, int PauseBetweenRequestsMs, int Retries);
+internal sealed record PlanLimitsDocument(int MaxRegistersPerRequest, int MaxBitsPerRequest, int MaxInsert, int PauseAfterConnectMs, int PauseBetweenRequestsMs, int Retries);
 
 /// <summary>One period group; Registers and Fill count registers, Bits and FillBits coils/discrete inputs.</summary>
-public sealed record PlanGroupDocument(int PeriodMs, int Points, int RequestsPerCycle, int Registers, int Bits, int Fill, int FillBits, IReadOnlyList<PlanRequestDocument> Requests);
+internal sealed record PlanGroupDocument(int PeriodMs, int Points, int RequestsPerCycle, int Registers, int Bits, int Fill, int FillBits, IReadOnlyList<PlanRequestDocument> Requests);
 
 /// <summary>Start and Count are registers, or bits for the coil and discrete tables; Fill is the part no point uses.</summary>
-public sealed record PlanRequestDocument(string Table, string Function, int Start, int Count, int Fill, IReadOnlyList<string> Points);
+internal sealed record PlanRequestDocument(string Table, string Function, int Start, int Count, int Fill, IReadOnlyList<string> Points);
 
-public sealed record PlanTotalsDocument(int Points, int Requests, double RequestsPerSecond, double RegistersPerSecond, double BitsPerSecond);
+internal sealed record PlanTotalsDocument(int Points, int Requests, double RequestsPerSecond, double RegistersPerSecond, double BitsPerSecond);
 
 /// <summary>The answer to a write: ok, status (ok, refused, not-found, exception, timeout, comm-loss) and what was sent.</summary>
-public sealed record WriteResultDocument(
+internal sealed record WriteResultDocument(
     bool Ok,
     string Status,
     string Point,
@@ -43,7 +43,7 @@ public sealed record WriteResultDocument(
     byte? ExceptionCode,
     string? ExceptionName);
 
-public static class PlanAndWriteEndpoints
+internal static class PlanAndWriteEndpoints
 {
     public static void MapPlanAndWrite(this WebApplication app)
     {

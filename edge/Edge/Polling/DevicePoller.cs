@@ -18,7 +18,7 @@ namespace City.Edge.Polling;
 /// cycle or every <see cref="PollBackoff.MaxInterval"/>, whichever comes first; the skipped cycles still yield their COMM_LOSS
 /// readings. The first answer ends the backoff.
 /// </summary>
-public sealed partial class DevicePoller
+internal sealed partial class DevicePoller
 {
     private readonly DeviceDefinition _device;
     private readonly IDeviceClientFactory _factory;
@@ -304,7 +304,7 @@ public sealed partial class DevicePoller
 /// How a silent device is backed off: after <see cref="AfterFailures"/> consecutive cycles without an answer, it is asked
 /// only every <see cref="EveryNthCycle"/>th cycle or once <see cref="MaxInterval"/> has passed since the last attempt.
 /// </summary>
-public sealed record PollBackoff(int AfterFailures, int EveryNthCycle, TimeSpan MaxInterval)
+internal sealed record PollBackoff(int AfterFailures, int EveryNthCycle, TimeSpan MaxInterval)
 {
     public static PollBackoff Default { get; } = new(3, 10, TimeSpan.FromSeconds(30));
 }

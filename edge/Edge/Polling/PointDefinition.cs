@@ -40,7 +40,7 @@ public enum RegisterDataType
 /// <see cref="Bit"/> (an integer register value reduced to one of its bits: a bool point), <see cref="Length"/> (registers
 /// of a string) and <see cref="Writable"/>.
 /// </summary>
-public sealed record PointDefinition(
+internal sealed record PointDefinition(
     string Device,
     string Name,
     ModbusTable Table,
@@ -79,7 +79,7 @@ public sealed record PointDefinition(
     public uint Alias { get; init; }
 }
 
-public static class ModbusTableExtensions
+internal static class ModbusTableExtensions
 {
     public static bool IsBitTable(this ModbusTable table) => table is ModbusTable.Coil or ModbusTable.Discrete;
 
@@ -105,7 +105,7 @@ public static class ModbusTableExtensions
 }
 
 /// <summary>Text names used in configuration, the register width of each data type, and decoding.</summary>
-public static class RegisterDecoding
+internal static class RegisterDecoding
 {
     public static int Width(RegisterDataType type) => type switch
     {

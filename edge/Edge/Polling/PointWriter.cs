@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 namespace City.Edge.Polling;
 
 /// <summary>How a write ended: ok, refused before anything was sent, unknown device or point, or the device's answer.</summary>
-public enum WriteStatus
+internal enum WriteStatus
 {
     Ok,
 
@@ -26,7 +26,7 @@ public enum WriteStatus
 }
 
 /// <summary>Writes the points of the devices of one protocol other than Modbus (behind the same local API endpoint).</summary>
-public interface IProtocolPointWriter
+internal interface IProtocolPointWriter
 {
     bool Handles(DeviceDefinition device);
 
@@ -35,7 +35,7 @@ public interface IProtocolPointWriter
 }
 
 /// <summary>The outcome of one point write, as the local API reports it.</summary>
-public sealed record WriteResult(
+internal sealed record WriteResult(
     string Point,
     WriteStatus Status,
     string Message,
@@ -55,7 +55,7 @@ public sealed record WriteResult(
 /// so a write on an RTU line waits its turn with the polls on the same serialized master. The local API calls it; the remote
 /// command path from central is meant to call it too.
 /// </summary>
-public sealed partial class PointWriter(EdgeSettings settings, IDeviceClientFactory clients, ILogger<PointWriter> logger, IEnumerable<IProtocolPointWriter>? protocolWriters = null)
+internal sealed partial class PointWriter(EdgeSettings settings, IDeviceClientFactory clients, ILogger<PointWriter> logger, IEnumerable<IProtocolPointWriter>? protocolWriters = null)
 {
     private readonly Dictionary<string, DeviceDefinition> _devices = settings.Devices.ToDictionary(d => d.Name, StringComparer.Ordinal);
     private readonly List<IProtocolPointWriter> _protocolWriters = protocolWriters?.ToList() ?? [];

@@ -10,7 +10,7 @@ namespace City.Edge.Polling;
 /// Runs one <see cref="DevicePoller"/> loop per device, independently: a dead or slow device never delays another.
 /// A loop that fails unexpectedly is logged and restarted after a pause.
 /// </summary>
-public sealed partial class PollingService(
+internal sealed partial class PollingService(
     EdgeSettings settings,
     IDeviceClientFactory factory,
     ReadingQueue queue,

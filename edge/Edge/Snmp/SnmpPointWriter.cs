@@ -10,7 +10,7 @@ namespace City.Edge.Snmp;
 /// encoded to that type (inverse Scale/Offset), then one SET. The answer is reported as is: ok, the error-status name
 /// (as an "exception"), a timeout.
 /// </summary>
-public sealed partial class SnmpPointWriter(SnmpRuntime runtime, ILogger<SnmpPointWriter> logger) : IProtocolPointWriter
+internal sealed partial class SnmpPointWriter(SnmpRuntime runtime, ILogger<SnmpPointWriter> logger) : IProtocolPointWriter
 {
     public bool Handles(DeviceDefinition device) => device?.Protocol == DeviceDefinition.Snmp;
 
