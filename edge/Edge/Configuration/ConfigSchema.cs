@@ -42,13 +42,13 @@ internal sealed record ConfigSetting(string Name, ConfigValueKind Kind, long? Mi
 /// </summary>
 internal sealed class ConfigSchema
 {
-    private readonly Dictionary<string, ConfigSetting> byName;
+    private readonly Dictionary<string, ConfigSetting> _byName;
 
     public ConfigSchema(params ConfigSetting[] settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
         Settings = settings;
-        byName = settings.ToDictionary(s => s.Name, StringComparer.OrdinalIgnoreCase);
+        _byName = settings.ToDictionary(s => s.Name, StringComparer.OrdinalIgnoreCase);
     }
 
     public IReadOnlyList<ConfigSetting> Settings { get; }
@@ -76,7 +76,7 @@ internal sealed class ConfigSchema
         ArgumentNullException.ThrowIfNull(errors);
         foreach (var child in section.GetChildren())
         {
-            if (byName.TryGetValue(child.Key, out var setting))
+            if (_byName.TryGetValue(child.Key, out var setting))
             {
                 CheckValue(child, setting, errors);
             }

@@ -21,12 +21,12 @@ internal sealed class InstanceLock : IDisposable
 {
     public const string DataDirectoryLockName = "edge.lock";
 
-    private readonly SafeFileHandle handle;
+    private readonly SafeFileHandle _handle;
 
     private InstanceLock(string path, SafeFileHandle handle)
     {
         Path = path;
-        this.handle = handle;
+        _handle = handle;
     }
 
     /// <summary>The lock file.</summary>
@@ -73,10 +73,10 @@ internal sealed class InstanceLock : IDisposable
 
     public void Dispose()
     {
-        if (!handle.IsClosed)
+        if (!_handle.IsClosed)
         {
-            NativeFiles.UnlockQuietly(handle);
-            handle.Dispose();
+            NativeFiles.UnlockQuietly(_handle);
+            _handle.Dispose();
         }
     }
 

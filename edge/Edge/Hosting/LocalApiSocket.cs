@@ -7,13 +7,13 @@ namespace City.Edge.Hosting;
 /// </summary>
 internal sealed class LocalApiSocket : IDisposable
 {
-    private readonly InstanceLock socketLock;
-    private int disposed;
+    private readonly InstanceLock _socketLock;
+    private int _disposed;
 
     private LocalApiSocket(string path, InstanceLock socketLock)
     {
         Path = path;
-        this.socketLock = socketLock;
+        _socketLock = socketLock;
     }
 
     /// <summary>The full path of the socket.</summary>
@@ -42,7 +42,7 @@ internal sealed class LocalApiSocket : IDisposable
 
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref disposed, 1) == 1)
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
         {
             return; // a second call must not delete the socket of the edge that claimed it since
         }
@@ -57,7 +57,7 @@ internal sealed class LocalApiSocket : IDisposable
         }
         finally
         {
-            socketLock.Dispose();
+            _socketLock.Dispose();
         }
     }
 }
