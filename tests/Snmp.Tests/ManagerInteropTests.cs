@@ -21,8 +21,10 @@ public class ManagerInteropTests : IClassFixture<SnmpdFixture>, IAsyncLifetime
     public async Task DisposeAsync() => await _manager.DisposeAsync();
 
     private SnmpTarget V3(string user, SnmpAuthProtocol auth, bool priv) =>
-        SnmpTarget.V3(_snmpd.EndPoint, new UsmUser(user, auth, SnmpdFixture.AuthPassword, priv ? SnmpPrivProtocol.Aes128 : SnmpPrivProtocol.None, priv ? SnmpdFixture.PrivPassword : null))
-            with { Timeout = TimeSpan.FromSeconds(3) };
+        SnmpTarget.V3(_snmpd.EndPoint, new UsmUser(user, auth, SnmpdFixture.AuthPassword, priv ? SnmpPrivProtocol.Aes128 : SnmpPrivProtocol.None, priv ? SnmpdFixture.PrivPassword : null)) with
+        {
+            Timeout = TimeSpan.FromSeconds(3),
+        };
 
     [Fact]
     public async Task V2c_ReadsTheSystemGroup()
@@ -111,8 +113,10 @@ public class ManagerInteropTests : IClassFixture<SnmpdFixture>, IAsyncLifetime
     [Fact]
     public async Task V3_WrongAuthPassword_IsReportedAsWrongDigest()
     {
-        var target = SnmpTarget.V3(_snmpd.EndPoint, new UsmUser("user_sha256", SnmpAuthProtocol.Sha256, "not-the-password", SnmpPrivProtocol.Aes128, SnmpdFixture.PrivPassword))
-            with { Timeout = TimeSpan.FromSeconds(3) };
+        var target = SnmpTarget.V3(_snmpd.EndPoint, new UsmUser("user_sha256", SnmpAuthProtocol.Sha256, "not-the-password", SnmpPrivProtocol.Aes128, SnmpdFixture.PrivPassword)) with
+        {
+            Timeout = TimeSpan.FromSeconds(3),
+        };
 
         var error = await Assert.ThrowsAsync<SnmpSecurityException>(() => _manager.GetAsync(target, Oid.Parse("1.3.6.1.2.1.1.5.0")));
 
