@@ -63,6 +63,7 @@ public sealed class SocatPtyPair : IAsyncDisposable
         }
         catch (IOException)
         {
+            // A pty link may still be going away; a leftover temp directory is harmless.
         }
     }
 }
