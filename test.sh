@@ -9,7 +9,10 @@ cd "$(dirname "$0")"
 
 echo "== building"
 build_log=$(mktemp)
-if ! dotnet build Edge.sln -c Release -nologo -v q >"$build_log" 2>&1; then
+# One line per project as it is built (msbuild's "Project -> output" lines); the full log only on failure.
+dotnet build Edge.sln -c Release -nologo -v m -clp:NoSummary 2>&1 | tee "$build_log" \
+  | sed -u -n -E 's/^ +([A-Za-z0-9_.]+) -> .*/   \1/p'
+if [ "${PIPESTATUS[0]}" -ne 0 ]; then
   grep -E "error" "$build_log" | sort -u | head -n 40
   echo "0 passed, 1 failed"
   exit 1

@@ -32,9 +32,8 @@ internal static class ProgramEntry
             await Console.Error.WriteLineAsync($"central: cannot start: the store {exception.Message}").ConfigureAwait(false);
             return StoreCommand.DamagedExitCode;
         }
-#pragma warning disable CA1031 // e.g. the store cannot be opened: reported, exit code 1.
+        // e.g. the store cannot be opened: reported, exit code 1.
         catch (Exception exception)
-#pragma warning restore CA1031
         {
             await Console.Error.WriteLineAsync($"central: cannot start: {exception}").ConfigureAwait(false);
             return 1;
@@ -66,9 +65,8 @@ internal static class ProgramEntry
             await app.RunAsync().ConfigureAwait(false);
             return 0;
         }
-#pragma warning disable CA1031 // The process reports any fatal error through its exit code.
+        // The process reports any fatal error through its exit code.
         catch (Exception exception)
-#pragma warning restore CA1031
         {
             await Console.Error.WriteLineAsync($"central: fatal: {exception}").ConfigureAwait(false);
             return 1;

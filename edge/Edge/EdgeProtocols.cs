@@ -6,7 +6,7 @@ using City.Edge.Snmp;
 namespace City.Edge;
 
 /// <summary>The field protocols this edge is built with; a new protocol is one more driver here and a folder of its own.</summary>
-public static class EdgeProtocols
+internal static class EdgeProtocols
 {
     public static IReadOnlyList<IProtocolDriver> All { get; } = [new ModbusDriver(), new SnmpDriver(), new DaliDriver()];
 }

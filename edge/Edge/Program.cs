@@ -14,7 +14,7 @@ using Microsoft.Extensions.Logging;
 
 namespace City.Edge;
 
-public static class Program
+internal static class Program
 {
     public const int ExitOk = 0;
     public const int ExitFailure = 1;

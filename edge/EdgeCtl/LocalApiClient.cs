@@ -12,7 +12,7 @@ internal sealed class LocalApiClient : IDisposable
 {
     public const string DefaultSocketPath = "/tmp/city-edge/edgectl.sock";
 
-    private readonly HttpClient http;
+    private readonly HttpClient _http;
 
     public LocalApiClient(string socketPath, TimeSpan? timeout = null)
     {
@@ -35,12 +35,12 @@ internal sealed class LocalApiClient : IDisposable
         };
 
         // A write waits for the device's answer behind the polls of a shared serial line: allow for several timeouts.
-        http = new HttpClient(handler) { BaseAddress = new Uri("http://edge"), Timeout = timeout ?? TimeSpan.FromSeconds(30) };
+        _http = new HttpClient(handler) { BaseAddress = new Uri("http://edge"), Timeout = timeout ?? TimeSpan.FromSeconds(30) };
     }
 
     public async Task<JsonDocument> GetAsync(string path, CancellationToken cancellation)
     {
-        using var response = await http.GetAsync(new Uri(path, UriKind.Relative), cancellation).ConfigureAwait(false);
+        using var response = await _http.GetAsync(new Uri(path, UriKind.Relative), cancellation).ConfigureAwait(false);
         var body = await response.Content.ReadAsStringAsync(cancellation).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {
@@ -59,7 +59,7 @@ internal sealed class LocalApiClient : IDisposable
     public async Task<(int Status, JsonDocument Body)> PostAsync(string path, string json, CancellationToken cancellation)
     {
         using var content = new StringContent(json, Encoding.UTF8, "application/json");
-        using var response = await http.PostAsync(new Uri(path, UriKind.Relative), content, cancellation).ConfigureAwait(false);
+        using var response = await _http.PostAsync(new Uri(path, UriKind.Relative), content, cancellation).ConfigureAwait(false);
         var body = await response.Content.ReadAsStringAsync(cancellation).ConfigureAwait(false);
         try
         {
@@ -83,7 +83,7 @@ internal sealed class LocalApiClient : IDisposable
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(path, UriKind.Relative)) { Content = content };
         request.Headers.Accept.ParseAdd(NdjsonMediaType);
         request.Headers.Accept.ParseAdd("application/json");
-        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellation).ConfigureAwait(false);
+        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellation).ConfigureAwait(false);
         int status = (int)response.StatusCode;
         if (response.Content.Headers.ContentType?.MediaType != NdjsonMediaType)
         {
@@ -134,7 +134,7 @@ internal sealed class LocalApiClient : IDisposable
 
     public const string NdjsonMediaType = "application/x-ndjson";
 
-    public void Dispose() => http.Dispose();
+    public void Dispose() => _http.Dispose();
 
     private static bool TryError(string body, out string message)
     {

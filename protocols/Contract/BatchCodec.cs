@@ -56,10 +56,10 @@ public static class BatchCodec
     private const int CompressionLevel = 3;
 
     [ThreadStatic]
-    private static Compressor? compressor;
+    private static Compressor? _compressor;
 
     [ThreadStatic]
-    private static Decompressor? decompressor;
+    private static Decompressor? _decompressor;
 
     /// <summary>
     /// Builds a batch. Readings are grouped into one series per alias (and value type), keeping their
@@ -83,8 +83,8 @@ public static class BatchCodec
         };
         if (bodyBytes.Length >= compressionThreshold)
         {
-            compressor ??= new Compressor(CompressionLevel);
-            var compressed = compressor.Wrap(bodyBytes);
+            _compressor ??= new Compressor(CompressionLevel);
+            var compressed = _compressor.Wrap(bodyBytes);
             if (compressed.Length < bodyBytes.Length)
             {
                 batch.Compression = Compression.Zstd;
@@ -367,10 +367,10 @@ public static class BatchCodec
             return false;
         }
 
-        decompressor ??= new Decompressor();
+        _decompressor ??= new Decompressor();
         try
         {
-            body = decompressor.Unwrap(compressed, MaxBodyBytes).ToArray();
+            body = _decompressor.Unwrap(compressed, MaxBodyBytes).ToArray();
         }
         catch (ZstdException)
         {

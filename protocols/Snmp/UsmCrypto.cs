@@ -165,22 +165,22 @@ public static class UsmCrypto
     // Creating an Aes and setting its key costs more than encrypting a message: keep the last one per thread (an Aes
     // instance is not safe for concurrent use; the manager and agent each run one message at a time per thread).
     [ThreadStatic]
-    private static Aes? t_aes;
+    private static Aes? _aes;
 
     [ThreadStatic]
-    private static byte[]? t_aesKey;
+    private static byte[]? _aesKey;
 
     private static Aes AesFor(ReadOnlySpan<byte> key)
     {
-        if (t_aes is null || t_aesKey is null || !key.SequenceEqual(t_aesKey))
+        if (_aes is null || _aesKey is null || !key.SequenceEqual(_aesKey))
         {
-            t_aes?.Dispose();
-            t_aes = Aes.Create();
-            t_aesKey = key.ToArray();
-            t_aes.Key = t_aesKey;
+            _aes?.Dispose();
+            _aes = Aes.Create();
+            _aesKey = key.ToArray();
+            _aes.Key = _aesKey;
         }
 
-        return t_aes;
+        return _aes;
     }
 
     private static byte[] AesCfb(ReadOnlySpan<byte> privKey, ReadOnlySpan<byte> iv, ReadOnlySpan<byte> input, bool encrypt)

@@ -11,7 +11,7 @@ public sealed class MosquittoTests
     [Fact]
     public async Task ExternalMosquitto_BirthDataAck_Flows()
     {
-        await using var broker = await MosquittoProcess.StartAsync(Ports.Free());
+        await using var broker = await MosquittoProcess.StartAsync(FreePort.Tcp());
         await using var central = await CentralHost.StartAsync(null, "--Central:Mqtt:Mode=external", $"--Central:Mqtt:Port={broker.Port}", "--Central:AdmitOnBirth=true");
         Assert.Equal(broker.Port, central.MqttPort);
         await using var gateway = await FakeGateway.ConnectAsync(broker.Port, "cab-mosq");
@@ -32,7 +32,7 @@ public sealed class MosquittoTests
     [Fact]
     public async Task ExternalBrokerRestart_HealthGoesDown_ThenIngestionResumes()
     {
-        var port = Ports.Free();
+        var port = FreePort.Tcp();
         var broker = await MosquittoProcess.StartAsync(port);
         await using var central = await CentralHost.StartAsync(null, "--Central:Mqtt:Mode=external", $"--Central:Mqtt:Port={port}", "--Central:AllowedGateways:0=cab-again");
         await broker.DisposeAsync();

@@ -26,14 +26,14 @@ public sealed class DaliSerialTests
     [Fact]
     public async Task Citysim_dali_serves_a_line_that_a_scan_finds_with_its_failed_lamp_and_unaddressed_gear()
     {
-        await using var pair = await DaliSocatPair.StartAsync();
+        await using var pair = await SocatPtyPair.StartAsync(TimeSpan.FromSeconds(30));
         using var stop = new CancellationTokenSource();
         var root = new RootCommand { DaliLineCommand.Create(TimeProvider.System) };
-        var run = root.Parse(["dali", "--serial", pair.DevicePort, "--gear", "8", "--unaddressed", "2", "--failed", "1", "--seed", "4"])
+        var run = root.Parse(["dali", "--serial", pair.PortB, "--gear", "8", "--unaddressed", "2", "--failed", "1", "--seed", "4"])
             .InvokeAsync(cancellationToken: stop.Token);
         try
         {
-            await using var master = LubaDaliMaster.Open(pair.HostPort, HostOptions);
+            await using var master = LubaDaliMaster.Open(pair.PortA, HostOptions);
             var client = new DaliClient(master);
             var info = await RetryAsync(() => master.QueryDeviceInfoAsync(), run);
             Assert.Equal(LubaDeviceInfo.Rs232ArticleNumber, info.ArticleNumber);
@@ -180,13 +180,13 @@ public sealed class DaliSerialTests
     /// <summary>A simulated interface on one end of a socat pair and a LUBA master on the other.</summary>
     private sealed class Rig : IAsyncDisposable
     {
-        private readonly DaliSocatPair _pair;
+        private readonly SocatPtyPair _pair;
         private readonly SerialPort _devicePort;
         private readonly CancellationTokenSource _stop = new();
         private readonly Task _serving;
         private readonly LubaDaliMaster _master;
 
-        private Rig(DaliSocatPair pair, SerialPort devicePort, LubaInterfaceSimulator simulator, LubaDaliMaster master)
+        private Rig(SocatPtyPair pair, SerialPort devicePort, LubaInterfaceSimulator simulator, LubaDaliMaster master)
         {
             _pair = pair;
             _devicePort = devicePort;
@@ -202,11 +202,11 @@ public sealed class DaliSerialTests
 
         public static async Task<Rig> StartAsync(DaliSimLine line, TimeProvider time, bool wireTiming, LubaMasterOptions? options = null)
         {
-            var pair = await DaliSocatPair.StartAsync();
-            var port = new SerialPort(pair.DevicePort, LubaDaliMaster.BaudRate, Parity.None, 8, StopBits.One);
+            var pair = await SocatPtyPair.StartAsync(TimeSpan.FromSeconds(30));
+            var port = new SerialPort(pair.PortB, LubaDaliMaster.BaudRate, Parity.None, 8, StopBits.One);
             port.Open();
             var simulator = new LubaInterfaceSimulator(port.BaseStream, line, time, wireTiming);
-            var master = LubaDaliMaster.Open(pair.HostPort, options ?? HostOptions);
+            var master = LubaDaliMaster.Open(pair.PortA, options ?? HostOptions);
             return new Rig(pair, port, simulator, master);
         }
 

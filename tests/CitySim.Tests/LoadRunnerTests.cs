@@ -15,7 +15,7 @@ namespace City.Sim.Tests;
 /// <summary>The load mode against an in-process broker and a minimal acker standing in for central.</summary>
 public sealed class LoadRunnerTests : IAsyncLifetime
 {
-    private readonly int port = FreePort();
+    private readonly int port = FreePort.Tcp();
     private MqttServer? broker;
     private IMqttClient? acker;
 
@@ -122,12 +122,5 @@ public sealed class LoadRunnerTests : IAsyncLifetime
         };
         await acker.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", port).WithClientId("acker").Build());
         await acker.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter(Topics.AllGateways, MqttQualityOfServiceLevel.AtLeastOnce).Build());
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

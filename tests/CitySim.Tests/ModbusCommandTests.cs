@@ -11,7 +11,7 @@ public class ModbusCommandTests
     [Fact]
     public async Task Citysim_modbus_serves_meter_unit_1_traffic_controller_unit_2_and_three_phase_meter_unit_3_over_tcp()
     {
-        var port = FreePort();
+        var port = FreePort.Tcp();
         using var stop = new CancellationTokenSource();
         var root = new RootCommand { ModbusCommand.Create(TimeProvider.System) };
         var run = root.Parse(["modbus", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)]).InvokeAsync(cancellationToken: stop.Token);
@@ -61,12 +61,5 @@ public class ModbusCommandTests
                 await Task.Delay(50);
             }
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

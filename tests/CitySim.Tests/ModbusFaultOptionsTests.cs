@@ -4,7 +4,6 @@ using System.IO.Ports;
 using System.Net;
 using System.Net.Sockets;
 using City.Protocols.Modbus;
-using City.Protocols.Modbus.Tests;
 using City.Sim.Devices;
 using Microsoft.Extensions.Time.Testing;
 
@@ -85,7 +84,7 @@ public class ModbusFaultOptionsTests
     [Fact]
     public async Task Over_tcp_a_silent_unit_times_out_and_busy_and_exception_answers_reach_the_master()
     {
-        var port = FreePort();
+        var port = FreePort.Tcp();
         using var stop = new CancellationTokenSource();
         var root = new RootCommand { ModbusCommand.Create(TimeProvider.System) };
         var run = root.Parse(["modbus", "--port", Text(port), "--silent-unit", "2", "--busy-first", "2"]).InvokeAsync(cancellationToken: stop.Token);
@@ -110,7 +109,7 @@ public class ModbusFaultOptionsTests
 
         Assert.Equal(0, await run.WaitAsync(Deadline));
 
-        port = FreePort();
+        port = FreePort.Tcp();
         using var stopAgain = new CancellationTokenSource();
         run = root.Parse(["modbus", "--port", Text(port), "--exception-rate", "1", "--exception-code", "11"]).InvokeAsync(cancellationToken: stopAgain.Token);
         try
@@ -134,7 +133,7 @@ public class ModbusFaultOptionsTests
     public async Task Delay_ms_runs_on_the_simulators_clock(string commandName)
     {
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 3, 1, 8, 0, 0, TimeSpan.Zero));
-        var port = FreePort();
+        var port = FreePort.Tcp();
         using var stop = new CancellationTokenSource();
         var root = new RootCommand { ModbusCommand.Create(clock), MeterCommand.Create(clock) };
         var run = root.Parse([commandName, "--port", Text(port), "--delay-ms", "60000"]).InvokeAsync(cancellationToken: stop.Token);
@@ -233,11 +232,4 @@ public class ModbusFaultOptionsTests
     }
 
     private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using City.Protocols.Modbus.Tests;
 using City.Protocols.Snmp;
 using City.Sim.Snmp;
 
@@ -24,7 +23,7 @@ public class SnmpCommandTests
         await using var receiver = SnmpNotificationReceiver.CreateUdp(new IPEndPoint(IPAddress.Loopback, 0));
         receiver.AddUser(user);
         receiver.Start();
-        var port = FreeUdpPort();
+        var port = FreePort.Udp();
         var host = string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{port}");
 
         using var stop = new CancellationTokenSource();
@@ -81,7 +80,7 @@ public class SnmpCommandTests
         await using var receiver = SnmpNotificationReceiver.CreateUdp(new IPEndPoint(IPAddress.Loopback, 0));
         receiver.AddCommunity("tsc");
         receiver.Start();
-        var port = FreeUdpPort();
+        var port = FreePort.Udp();
 
         using var stop = new CancellationTokenSource();
         var root = new RootCommand { SnmpCommand.Create(TimeProvider.System) };
@@ -120,12 +119,5 @@ public class SnmpCommandTests
             {
             }
         }
-    }
-
-    private static int FreeUdpPort()
-    {
-        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)probe.LocalEndPoint!).Port;
     }
 }

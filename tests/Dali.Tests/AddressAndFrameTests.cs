@@ -66,12 +66,12 @@ public class AddressAndFrameTests
     [InlineData("24-bit", "07FE30")]
     public void Forward_frames_write_and_read_their_bytes(string description, string hex)
     {
-        var bytes = Hex.Bytes(hex);
+        var bytes = Hex.Parse(hex);
         Assert.True(DaliForwardFrame.TryRead(bytes, out var frame), description);
         Assert.Equal(bytes.Length * 8, frame.Bits);
         var written = new byte[4];
         Assert.True(frame.TryWrite(written, out int count));
-        Assert.Equal(hex, Hex.Of(written.AsSpan(0, count)));
+        Assert.Equal(hex, Hex.Format(written.AsSpan(0, count)));
         Assert.Equal(hex, frame.ToString());
     }
 
@@ -81,7 +81,7 @@ public class AddressAndFrameTests
     [InlineData("01020304")]
     public void Frames_of_other_lengths_are_not_forward_frames(string hex)
     {
-        Assert.False(DaliForwardFrame.TryRead(Hex.Bytes(hex), out _));
+        Assert.False(DaliForwardFrame.TryRead(Hex.Parse(hex), out _));
     }
 
     [Fact]

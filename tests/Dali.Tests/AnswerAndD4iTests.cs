@@ -47,7 +47,7 @@ public class AnswerAndD4iTests
     [InlineData("largest 48-bit energy", "00 FFFFFFFFFFFD 00 FFFFFFFD", 281474976710653, 4294967293)]
     public void D4i_bank_202_values_decode_with_their_scale(string description, string hex, decimal energy, decimal power)
     {
-        Assert.True(D4iEnergy.TryDecode(Hex.Bytes(hex), out var report), description);
+        Assert.True(D4iEnergy.TryDecode(Hex.Parse(hex), out var report), description);
         Assert.Equal(D4iValueState.Valid, report.ActiveEnergy.State);
         Assert.Equal(energy, report.ActiveEnergy.Value);
         Assert.Equal("Wh", report.ActiveEnergy.Unit);
@@ -63,7 +63,7 @@ public class AnswerAndD4iTests
     [InlineData("no value bytes", "00", D4iValueState.Invalid)]
     public void D4i_special_values_are_named(string description, string hex, D4iValueState expected)
     {
-        Assert.True(expected == D4iEnergy.DecodeScaled(Hex.Bytes(hex), "Wh").State, description);
+        Assert.True(expected == D4iEnergy.DecodeScaled(Hex.Parse(hex), "Wh").State, description);
     }
 
     [Fact]

@@ -14,11 +14,11 @@ public class LubaCodecTests
     [InlineData("24-bit control device frame", "07FE30", DaliPriority.P5, false, "59 32 07 00 18 05 07 FE 30 00 E1")]
     public void Transmit_requests_encode_and_decode(string description, string frameHex, DaliPriority priority, bool twice, string expected)
     {
-        DaliForwardFrame.TryRead(Hex.Bytes(frameHex), out var frame);
+        DaliForwardFrame.TryRead(Hex.Parse(frameHex), out var frame);
         var request = new LubaTransmitRequest(0, frame, priority, twice);
         var buffer = new byte[LubaFraming.MaxFrameLength];
         Assert.True(request.TryWrite(buffer, out int written, out _), description);
-        Assert.Equal(expected.Replace(" ", "", StringComparison.Ordinal), Hex.Of(buffer.AsSpan(0, written)));
+        Assert.Equal(expected.Replace(" ", "", StringComparison.Ordinal), Hex.Format(buffer.AsSpan(0, written)));
 
         Assert.Equal(LubaReadStatus.Done, LubaFraming.TryRead(buffer.AsSpan(0, written), out var read, out int consumed, out _));
         Assert.Equal(written, consumed);
@@ -31,9 +31,9 @@ public class LubaCodecTests
     {
         var buffer = new byte[LubaFraming.MaxFrameLength];
         new LubaSettings(0, LubaSettings.DefaultEventFilter).TryWrite(LubaCommand.ReadWriteSettings, buffer, out int written, out _);
-        Assert.Equal("592A0200123A", Hex.Of(buffer.AsSpan(0, written)));
+        Assert.Equal("592A0200123A", Hex.Format(buffer.AsSpan(0, written)));
         new LubaDeviceInfoQuery(0).TryWrite(buffer, out written, out _);
-        Assert.Equal("5920010021", Hex.Of(buffer.AsSpan(0, written)));
+        Assert.Equal("5920010021", Hex.Format(buffer.AsSpan(0, written)));
     }
 
     [Theory]
@@ -43,7 +43,7 @@ public class LubaCodecTests
     [InlineData("start/stop only", "59 31 04 00 11 00 BE", LubaEventType.FrameReceived, 62)]
     public void Events_decode(string description, string hexWithoutChecksum, LubaEventType type, int info)
     {
-        var body = Hex.Bytes(hexWithoutChecksum);
+        var body = Hex.Parse(hexWithoutChecksum);
         var bytes = body.Append(LubaFraming.Checksum(body.AsSpan(1))).ToArray();
         Assert.Equal(LubaReadStatus.Done, LubaFraming.TryRead(bytes, out var frame, out _, out _));
         Assert.True(LubaEvent.TryRead(frame, out var message, out _), description);
@@ -52,7 +52,7 @@ public class LubaCodecTests
 
         var buffer = new byte[LubaFraming.MaxFrameLength];
         Assert.True(message.TryWrite(buffer, out int written, out _));
-        Assert.Equal(Hex.Of(bytes), Hex.Of(buffer.AsSpan(0, written)));
+        Assert.Equal(Hex.Format(bytes), Hex.Format(buffer.AsSpan(0, written)));
     }
 
     [Fact]
@@ -69,7 +69,7 @@ public class LubaCodecTests
     {
         var buffer = new byte[LubaFraming.MaxFrameLength];
         LubaTransmitResponse.Accept(9).TryWrite(buffer, out int written, out _);
-        Assert.Equal("5933020900" + "38", Hex.Of(buffer.AsSpan(0, written)));
+        Assert.Equal("5933020900" + "38", Hex.Format(buffer.AsSpan(0, written)));
         LubaFraming.TryRead(buffer.AsSpan(0, written), out var frame, out _, out _);
         Assert.True(LubaTransmitResponse.TryRead(frame, out var accepted, out _));
         Assert.True(accepted.Accepted);
@@ -105,7 +105,7 @@ public class LubaCodecTests
     [InlineData("bad checksum", "59 33 02 09 00 39", LubaReadStatus.Invalid, 1, LubaError.BadChecksum)]
     public void Malformed_and_partial_frames_are_named(string description, string hex, LubaReadStatus status, int consumed, LubaError error)
     {
-        var actual = LubaFraming.TryRead(Hex.Bytes(hex), out _, out int actualConsumed, out var actualError);
+        var actual = LubaFraming.TryRead(Hex.Parse(hex), out _, out int actualConsumed, out var actualError);
         Assert.True(status == actual, description);
         Assert.Equal(consumed, actualConsumed);
         Assert.Equal(error, actualError);
@@ -120,7 +120,7 @@ public class LubaCodecTests
     [InlineData("another command", "59 34 07 00 10 05 FF 00 00 00", LubaError.UnexpectedCommand)]
     public void Invalid_transmit_requests_are_refused_with_a_reason(string description, string hexWithoutChecksum, LubaError expected)
     {
-        var body = Hex.Bytes(hexWithoutChecksum);
+        var body = Hex.Parse(hexWithoutChecksum);
         var bytes = body.Append(LubaFraming.Checksum(body.AsSpan(1))).ToArray();
         Assert.Equal(LubaReadStatus.Done, LubaFraming.TryRead(bytes, out var frame, out _, out _));
         Assert.False(LubaTransmitRequest.TryRead(frame, out _, out var error));

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using City.Contract;
 using City.Contract.Wire;
 using City.Edge.Buffer;
-using City.TestSupport;
 using Microsoft.Extensions.Time.Testing;
 
 namespace City.Edge.Tests;

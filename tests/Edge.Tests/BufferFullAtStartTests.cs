@@ -1,7 +1,6 @@
 using City.Contract;
 using City.Contract.Wire;
 using City.Edge.Buffer;
-using City.TestSupport;
 using Microsoft.Extensions.Time.Testing;
 
 namespace City.Edge.Tests;

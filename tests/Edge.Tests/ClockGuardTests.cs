@@ -12,13 +12,13 @@ public sealed class ClockGuardTests
     /// <summary>A clock whose wall time can jump while its monotonic time runs on, as a real one when it is set.</summary>
     private sealed class SplitClock(DateTimeOffset wall) : TimeProvider
     {
-        private long ticks = 1_000_000_000;
+        private long _ticks = 1_000_000_000;
 
         public DateTimeOffset Wall { get; private set; } = wall;
 
         public override DateTimeOffset GetUtcNow() => Wall;
 
-        public override long GetTimestamp() => ticks;
+        public override long GetTimestamp() => _ticks;
 
         public override long TimestampFrequency => TimeSpan.TicksPerSecond;
 
@@ -26,7 +26,7 @@ public sealed class ClockGuardTests
         public void Advance(TimeSpan elapsed)
         {
             Wall += elapsed;
-            ticks += elapsed.Ticks;
+            _ticks += elapsed.Ticks;
         }
 
         /// <summary>The wall clock is set (NTP step, a technician, a dead RTC battery): only it moves.</summary>

@@ -63,7 +63,7 @@ internal sealed class FakeCentral : IAsyncDisposable
 
     public static async Task<FakeCentral> StartAsync()
     {
-        var port = FreePort();
+        var port = FreePort.Tcp();
         var options = new MqttServerOptionsBuilder().WithDefaultEndpoint().WithDefaultEndpointBoundIPAddress(IPAddress.Loopback).WithDefaultEndpointPort(port).Build();
         var server = new MqttServerFactory().CreateMqttServer(options);
         var central = new FakeCentral(server, port);
@@ -96,13 +96,6 @@ internal sealed class FakeCentral : IAsyncDisposable
     {
         await _server.StopAsync();
         _server.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
 

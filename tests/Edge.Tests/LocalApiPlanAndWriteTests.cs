@@ -31,7 +31,7 @@ public sealed class LocalApiPlanAndWriteTests : IAsyncLifetime
             values.Remove(key);
         }
 
-        values["Edge:Central:Port"] = ClosedPort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        values["Edge:Central:Port"] = FreePort.Tcp().ToString(System.Globalization.CultureInfo.InvariantCulture);
         values["Edge:Devices:0:Name"] = "tc1";
         values["Edge:Devices:0:Host"] = "127.0.0.1";
         values["Edge:Devices:0:Port"] = _slave.LocalEndPoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -44,7 +44,7 @@ public sealed class LocalApiPlanAndWriteTests : IAsyncLifetime
         AddPoint(values, 0, 4, "far", "holding", 130, "uint16", ("Writable", "true"), ("PeriodMs", "7000"));
         values["Edge:Devices:1:Name"] = "dead";
         values["Edge:Devices:1:Host"] = "127.0.0.1";
-        values["Edge:Devices:1:Port"] = ClosedPort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        values["Edge:Devices:1:Port"] = FreePort.Tcp().ToString(System.Globalization.CultureInfo.InvariantCulture);
         values["Edge:Devices:1:TimeoutMs"] = "500";
         AddPoint(values, 1, 0, "level", "holding", 0, "uint16", ("Writable", "true"));
         _mute.Start();
@@ -78,13 +78,6 @@ public sealed class LocalApiPlanAndWriteTests : IAsyncLifetime
         {
             values[$"{p}:{key}"] = value;
         }
-    }
-
-    private static int ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static string Str(JsonElement e, string name) => e.GetProperty(name).ToString();

@@ -41,13 +41,6 @@ public sealed class PollerTests : IAsyncLifetime
         new PointDefinition(name, "energy", ModbusTable.Input, 6, RegisterDataType.UInt64, WordOrder.Abcd, 1.0, "Wh", periodMs, "") { Alias = firstAlias + 3 },
     ]);
 
-    private static int ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     private static async Task<List<Reading>> ReadAsync(ReadingQueue queue, Func<List<Reading>, bool> enough)
     {
         var readings = new List<Reading>();
@@ -90,7 +83,7 @@ public sealed class PollerTests : IAsyncLifetime
     public async Task DeadDevice_GivesCommLoss_AndDoesNotStallTheOthers()
     {
         var alive = Meter("alive", _slave.LocalEndPoint.Port);
-        var dead = Meter("dead", ClosedPort(), firstAlias: 101);
+        var dead = Meter("dead", FreePort.Tcp(), firstAlias: 101);
         var settings = new EdgeSettings(new EdgeOptions(), [dead, alive]);
         var state = new EdgeState("gw-001", DateTimeOffset.UtcNow, settings.Devices);
         var queue = new ReadingQueue(10_000);

@@ -25,12 +25,6 @@ public sealed class SnmpTrapAndWriteTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _agent.DisposeAsync();
 
-    private static int FreeUdpPort()
-    {
-        using var probe = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)probe.Client.LocalEndPoint!).Port;
-    }
-
     private Dictionary<string, string?> V2cDevice()
     {
         var values = SnmpConfigTests.Base(_agent.Port);
@@ -48,7 +42,7 @@ public sealed class SnmpTrapAndWriteTests : IAsyncLifetime
     public async Task TrapFromTheDevice_IsAnEvent_AndPollsItsAlarmPointsAtOnce_UnknownSendersAreDropped()
     {
         var values = V2cDevice();
-        values["Edge:Snmp:TrapListen"] = $"127.0.0.1:{FreeUdpPort()}";
+        values["Edge:Snmp:TrapListen"] = $"127.0.0.1:{FreePort.Udp()}";
         // Polled every 10 minutes: only the trap's immediate poll can see the door open within the test.
         values["Edge:Devices:0:Points:0:Name"] = "door-open";
         values["Edge:Devices:0:Points:0:Oid"] = Ntcip1202Profile.ShortAlarmStatus;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using City.Contract;
@@ -10,6 +11,7 @@ using City.Protocols.Dali;
 using City.Protocols.Dali.Luba;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
+using Microsoft.Win32.SafeHandles;
 
 namespace City.EdgeCtl.Tests;
 
@@ -22,16 +24,20 @@ public sealed class DaliCitySimTests
 {
     internal static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
 
+    /// <summary>Gear on the simulated line of the scan tests: 60 of the 64 short addresses, so that a scan waits out few silences.</summary>
+    internal const int FullLine = 60;
+
     [Fact]
     public async Task Scan_FindsTheGear_CommissionAddressesTheUnaddressed_AndSetChangesTheLevel()
     {
-        await using var sim = await CitySimDali.StartAsync("--gear", "8", "--unaddressed", "3");
+        // A nearly full line: each empty short address costs a scan one whole answer window.
+        await using var sim = await CitySimDali.StartAsync("--gear", FullLine.ToString(CultureInfo.InvariantCulture), "--unaddressed", "3");
         string line = "serial://" + sim.HostPort;
 
         var (exit, stdout, stderr) = await RunAsync("dali", "scan", line, "--json");
         Assert.True(exit == 0, stderr);
         var gear = JsonDocument.Parse(stdout).RootElement;
-        Assert.Equal([0, 1, 2, 3, 4], gear.EnumerateArray().Select(g => g.GetProperty("address").GetInt32()));
+        Assert.Equal(Enumerable.Range(0, FullLine - 3), gear.EnumerateArray().Select(g => g.GetProperty("address").GetInt32()));
         Assert.All(gear.EnumerateArray(), g => Assert.Equal(6, g.GetProperty("deviceType").GetInt32()));
         Assert.All(gear.EnumerateArray(), g => Assert.Equal(254, g.GetProperty("level").GetInt32()));
         Assert.All(gear.EnumerateArray(), g => Assert.Contains("LampOn", g.GetProperty("status").GetString(), StringComparison.Ordinal));
@@ -43,7 +49,7 @@ public sealed class DaliCitySimTests
 
         (exit, stdout, stderr) = await RunAsync("dali", "scan", line, "--json");
         Assert.True(exit == 0, stderr);
-        Assert.Equal(Enumerable.Range(0, 8), JsonDocument.Parse(stdout).RootElement.EnumerateArray().Select(g => g.GetProperty("address").GetInt32()));
+        Assert.Equal(Enumerable.Range(0, FullLine), JsonDocument.Parse(stdout).RootElement.EnumerateArray().Select(g => g.GetProperty("address").GetInt32()));
 
         (exit, stdout, stderr) = await RunAsync("dali", "set", line, "gear:6", "100");
         Assert.True(exit == 0, stderr);
@@ -139,16 +145,14 @@ public sealed class DaliCitySimTests
     /// <summary>socat pty pair + <c>citysim dali --serial</c> on one end; <see cref="HostPort"/> is the other end.</summary>
     internal sealed class CitySimDali : IAsyncDisposable
     {
-        private readonly string _directory;
-        private readonly Process _socat;
+        private readonly SocatPtyPair _pty;
         private readonly Process _sim;
         private readonly StringBuilder _output = new();
-        private readonly SafeFileHandleHolder _keepOpen;
+        private readonly SafeFileHandle _keepOpen;
 
-        private CitySimDali(string directory, Process socat, Process sim, SafeFileHandleHolder keepOpen)
+        private CitySimDali(SocatPtyPair pty, Process sim, SafeFileHandle keepOpen)
         {
-            _directory = directory;
-            _socat = socat;
+            _pty = pty;
             _sim = sim;
             _keepOpen = keepOpen;
             _sim.OutputDataReceived += (_, e) => Append(e.Data);
@@ -157,7 +161,7 @@ public sealed class DaliCitySimTests
             _sim.BeginErrorReadLine();
         }
 
-        public string HostPort => Path.Combine(_directory, "host");
+        public string HostPort => _pty.PortA;
 
         public string Output
         {
@@ -185,36 +189,19 @@ public sealed class DaliCitySimTests
 
         public static async Task<CitySimDali> StartAsync(params string[] arguments)
         {
-            string directory = Path.Combine(Path.GetTempPath(), "edgectl-dali-" + Guid.NewGuid().ToString("N")[..12]);
-            Directory.CreateDirectory(directory);
-            string host = Path.Combine(directory, "host");
-            string device = Path.Combine(directory, "device");
-            var socatStart = new ProcessStartInfo("socat") { RedirectStandardError = true, RedirectStandardOutput = true };
-            foreach (string argument in (string[])["-d", "-d", $"pty,raw,echo=0,link={host}", $"pty,raw,echo=0,link={device}"])
-            {
-                socatStart.ArgumentList.Add(argument);
-            }
-
-            var socat = Process.Start(socatStart) ?? throw new InvalidOperationException("socat did not start (apt-get install -y socat)");
-            socat.BeginErrorReadLine();
-            socat.BeginOutputReadLine();
             var stopwatch = Stopwatch.StartNew();
-            while (!(File.Exists(host) && File.Exists(device)))
-            {
-                Assert.True(stopwatch.Elapsed < Deadline, "socat did not create the pty links");
-                await Task.Delay(50);
-            }
+            var pty = await SocatPtyPair.StartAsync(Deadline);
 
             // Every edgectl run opens and closes the host end; socat ends when the last holder of a pty closes it.
-            var keepOpen = new SafeFileHandleHolder(File.OpenHandle(host, FileMode.Open, FileAccess.ReadWrite));
+            var keepOpen = File.OpenHandle(pty.PortA, FileMode.Open, FileAccess.ReadWrite);
             var simStart = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
             simStart.ArgumentList.Add(Path.Combine(Root(), "simulators/CitySim/bin", Configuration(), "net10.0/citysim.dll"));
-            foreach (string argument in (string[])["dali", "--serial", device, .. arguments])
+            foreach (string argument in (string[])["dali", "--serial", pty.PortB, .. arguments])
             {
                 simStart.ArgumentList.Add(argument);
             }
 
-            var sim = new CitySimDali(directory, socat, Process.Start(simStart) ?? throw new InvalidOperationException("citysim did not start"), keepOpen);
+            var sim = new CitySimDali(pty, Process.Start(simStart) ?? throw new InvalidOperationException("citysim did not start"), keepOpen);
             while (!sim.Output.Contains("dali line serving", StringComparison.Ordinal))
             {
                 if (stopwatch.Elapsed > Deadline || sim._sim.HasExited)
@@ -232,26 +219,15 @@ public sealed class DaliCitySimTests
 
         public async ValueTask DisposeAsync()
         {
-            foreach (var process in new[] { _sim, _socat })
+            if (!_sim.HasExited)
             {
-                if (!process.HasExited)
-                {
-                    process.Kill(entireProcessTree: true);
-                    await process.WaitForExitAsync();
-                }
-
-                process.Dispose();
+                _sim.Kill(entireProcessTree: true);
+                await _sim.WaitForExitAsync();
             }
 
+            _sim.Dispose();
             _keepOpen.Dispose();
-            try
-            {
-                Directory.Delete(_directory, recursive: true);
-            }
-            catch (IOException)
-            {
-                // A pty link may still be going away; the temp directory is harmless.
-            }
+            await _pty.DisposeAsync();
         }
 
         private void Append(string? line)
@@ -278,10 +254,5 @@ public sealed class DaliCitySimTests
 
         private static string Configuration() =>
             AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
-    }
-
-    private sealed class SafeFileHandleHolder(Microsoft.Win32.SafeHandles.SafeFileHandle handle) : IDisposable
-    {
-        public void Dispose() => handle.Dispose();
     }
 }

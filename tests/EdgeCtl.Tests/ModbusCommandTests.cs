@@ -164,12 +164,7 @@ public sealed class ModbusCommandTests : IAsyncLifetime
     [Fact]
     public async Task Read_DeadPort_SaysConnectionRefused()
     {
-        int port;
-        using (var listener = new TcpListener(IPAddress.Loopback, 0))
-        {
-            listener.Start();
-            port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
+        int port = FreePort.Tcp();
 
         var (exit, _, stderr) = await RunAsync("modbus", "read", $"tcp://127.0.0.1:{port}", "--unit", "1", "--table", "holding", "--address", "0");
 

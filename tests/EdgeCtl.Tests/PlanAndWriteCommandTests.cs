@@ -38,7 +38,7 @@ public sealed class PlanAndWriteCommandTests : IAsyncLifetime
         var values = new Dictionary<string, string?>
         {
             ["Edge:GatewayId"] = "gw-ctl",
-            ["Edge:Central:Port"] = ClosedPort().ToString(CultureInfo.InvariantCulture),
+            ["Edge:Central:Port"] = FreePort.Tcp().ToString(CultureInfo.InvariantCulture),
             ["Edge:Buffer:Path"] = Path.Combine(dir, "buffer.db"),
             ["Edge:LocalApi:SocketPath"] = Path.Combine(dir, "api.sock"),
             ["Edge:Devices:0:Name"] = "tc1",
@@ -75,13 +75,6 @@ public sealed class PlanAndWriteCommandTests : IAsyncLifetime
         catch (IOException)
         {
         }
-    }
-
-    private static int ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private async Task<(int Exit, string Stdout, string Stderr)> RunAsync(params string[] args)

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.Diagnostics;
 using System.Globalization;
 using System.IO.Ports;
 using City.Protocols.Modbus;
@@ -20,16 +19,12 @@ public sealed class RtuCommandTests
     [Fact]
     public async Task Rtu_ReadsRegisters_AndReportsExceptionCrcErrorAndTimeout()
     {
-        string directory = Path.Combine(Path.GetTempPath(), "edgectl-rtu-" + Guid.NewGuid().ToString("N")[..12]);
-        Directory.CreateDirectory(directory);
-        string portA = Path.Combine(directory, "a");
-        string portB = Path.Combine(directory, "b");
-        using Process socat = StartSocat(portA, portB);
+        await using var pty = await SocatPtyPair.StartAsync(Deadline);
+        string portA = pty.PortA;
+        string portB = pty.PortB;
         using var stop = new CancellationTokenSource();
         try
         {
-            await WaitForLinksAsync(portA, portB);
-
             // Every edgectl run opens and closes port A; socat ends when the last holder of a pty closes it, so keep one idle handle.
             using var keepOpen = File.OpenHandle(portA, FileMode.Open, FileAccess.ReadWrite);
             using var slavePort = new SerialPort(portB, 19200, Parity.None, 8, StopBits.One);
@@ -61,96 +56,39 @@ public sealed class RtuCommandTests
         finally
         {
             await stop.CancelAsync();
-            if (!socat.HasExited)
-            {
-                socat.Kill();
-                await socat.WaitForExitAsync();
-            }
-
-            Directory.Delete(directory, recursive: true);
         }
     }
 
     [Fact]
     public async Task Rtu_ReadsCoilsAndDiscreteInputs_AndWritesCoils_OfModbusRtuSlave()
     {
-        string directory = Path.Combine(Path.GetTempPath(), "edgectl-rtu-" + Guid.NewGuid().ToString("N")[..12]);
-        Directory.CreateDirectory(directory);
-        string portA = Path.Combine(directory, "a");
-        string portB = Path.Combine(directory, "b");
-        using Process socat = StartSocat(portA, portB);
-        try
-        {
-            await WaitForLinksAsync(portA, portB);
-            using var keepOpen = File.OpenHandle(portA, FileMode.Open, FileAccess.ReadWrite);
-            var map = new InMemoryRegisterMap();
-            map.AddUnit(5, holdingRegisterCount: 0, inputRegisterCount: 0, coilCount: 16, discreteInputCount: 16);
-            map.SetCoils(5, 0, [true, false, true, true]);
-            map.SetDiscreteInputs(5, 2, [true, true, false, true]);
-            await using ModbusRtuSlave slave = ModbusRtuSlave.Open(
-                new ModbusRtuSerialSettings(portB) { Parity = Parity.None }, map, new ModbusRtuSlaveOptions { UnitIds = [5] });
-            slave.Start();
-            string endpoint = $"rtu://{portA}?baud=19200&parity=none&stop=1";
+        await using var pty = await SocatPtyPair.StartAsync(Deadline);
+        string portA = pty.PortA;
+        string portB = pty.PortB;
+        using var keepOpen = File.OpenHandle(portA, FileMode.Open, FileAccess.ReadWrite);
+        var map = new InMemoryRegisterMap();
+        map.AddUnit(5, holdingRegisterCount: 0, inputRegisterCount: 0, coilCount: 16, discreteInputCount: 16);
+        map.SetCoils(5, 0, [true, false, true, true]);
+        map.SetDiscreteInputs(5, 2, [true, true, false, true]);
+        await using ModbusRtuSlave slave = ModbusRtuSlave.Open(
+            new ModbusRtuSerialSettings(portB) { Parity = Parity.None }, map, new ModbusRtuSlaveOptions { UnitIds = [5] });
+        slave.Start();
+        string endpoint = $"rtu://{portA}?baud=19200&parity=none&stop=1";
 
-            var (exit, stdout, stderr) = await RunAsync("modbus", "read", endpoint, "--unit", "5", "--table", "coil", "--address", "0", "--count", "4", "--json", "--timeout-ms", "2000");
-            Assert.True(exit == 0, stderr);
-            Assert.Equal([true, false, true, true], System.Text.Json.JsonSerializer.Deserialize<bool[]>(stdout)!);
+        var (exit, stdout, stderr) = await RunAsync("modbus", "read", endpoint, "--unit", "5", "--table", "coil", "--address", "0", "--count", "4", "--json", "--timeout-ms", "2000");
+        Assert.True(exit == 0, stderr);
+        Assert.Equal([true, false, true, true], System.Text.Json.JsonSerializer.Deserialize<bool[]>(stdout)!);
 
-            (exit, stdout, stderr) = await RunAsync("modbus", "read", endpoint, "--unit", "5", "--table", "discrete", "--address", "2", "--count", "4", "--json", "--timeout-ms", "2000");
-            Assert.True(exit == 0, stderr);
-            Assert.Equal([true, true, false, true], System.Text.Json.JsonSerializer.Deserialize<bool[]>(stdout)!);
+        (exit, stdout, stderr) = await RunAsync("modbus", "read", endpoint, "--unit", "5", "--table", "discrete", "--address", "2", "--count", "4", "--json", "--timeout-ms", "2000");
+        Assert.True(exit == 0, stderr);
+        Assert.Equal([true, true, false, true], System.Text.Json.JsonSerializer.Deserialize<bool[]>(stdout)!);
 
-            (exit, _, stderr) = await RunAsync("modbus", "write", endpoint, "--unit", "5", "--table", "coil", "--address", "1", "--timeout-ms", "2000", "1");
-            Assert.True(exit == 0, stderr);
-            (exit, _, stderr) = await RunAsync("modbus", "write", endpoint, "--unit", "5", "--table", "coil", "--address", "8", "--timeout-ms", "2000", "1", "0", "1");
-            Assert.True(exit == 0, stderr);
-            Assert.Equal([true, true, true, true], map.GetCoils(5, 0, 4));
-            Assert.Equal([true, false, true], map.GetCoils(5, 8, 3));
-        }
-        finally
-        {
-            if (!socat.HasExited)
-            {
-                socat.Kill();
-                await socat.WaitForExitAsync();
-            }
-
-            Directory.Delete(directory, recursive: true);
-        }
-    }
-
-    private static Process StartSocat(string portA, string portB)
-    {
-        var start = new ProcessStartInfo("socat") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (string argument in (string[])["-d", "-d", $"pty,raw,echo=0,link={portA}", $"pty,raw,echo=0,link={portB}"])
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        Process process;
-        try
-        {
-            process = Process.Start(start) ?? throw new InvalidOperationException("socat did not start");
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            throw new InvalidOperationException("socat is required for the RTU test: apt-get install -y socat", e);
-        }
-
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginErrorReadLine();
-        process.BeginOutputReadLine();
-        return process;
-    }
-
-    private static async Task WaitForLinksAsync(string portA, string portB)
-    {
-        var stopwatch = Stopwatch.StartNew();
-        while (!(File.Exists(portA) && File.Exists(portB)))
-        {
-            Assert.True(stopwatch.Elapsed < Deadline, "socat did not create the pty links");
-            await Task.Delay(50);
-        }
+        (exit, _, stderr) = await RunAsync("modbus", "write", endpoint, "--unit", "5", "--table", "coil", "--address", "1", "--timeout-ms", "2000", "1");
+        Assert.True(exit == 0, stderr);
+        (exit, _, stderr) = await RunAsync("modbus", "write", endpoint, "--unit", "5", "--table", "coil", "--address", "8", "--timeout-ms", "2000", "1", "0", "1");
+        Assert.True(exit == 0, stderr);
+        Assert.Equal([true, true, true, true], map.GetCoils(5, 0, 4));
+        Assert.Equal([true, false, true], map.GetCoils(5, 8, 3));
     }
 
     private static async Task RunSlaveAsync(Stream port, CancellationToken cancellationToken)

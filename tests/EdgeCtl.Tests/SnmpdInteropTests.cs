@@ -38,12 +38,7 @@ public sealed class SnmpdForEdgeCtl : IAsyncLifetime
         // The port is free when reserved but another process may take it before snmpd binds: then try another.
         for (int attempt = 1; ; attempt++)
         {
-            int port;
-            using (var probe = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp))
-            {
-                probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-                port = ((IPEndPoint)probe.LocalEndPoint!).Port;
-            }
+            int port = FreePort.Udp();
 
             Agent = $"127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
             string config = Path.Combine(directory, "snmpd.conf");

@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using City.TestSupport;
 using Xunit.Abstractions;
 
 namespace City.EndToEnd.Tests;

@@ -17,9 +17,9 @@ internal sealed class CityStack : IAsyncDisposable
         this.log = log;
         GatewayId = gatewayId;
         DataDirectory = Directory.CreateTempSubdirectory("city-e2e-").FullName;
-        HttpPort = FreePort.Next();
-        MqttPort = FreePort.Next();
-        MeterPort = FreePort.Next();
+        HttpPort = FreePort.Tcp();
+        MqttPort = FreePort.Tcp();
+        MeterPort = FreePort.Tcp();
         Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{HttpPort}"), Timeout = TimeSpan.FromSeconds(10) };
     }
 

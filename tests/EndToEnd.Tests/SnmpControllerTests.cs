@@ -21,8 +21,8 @@ public sealed class SnmpControllerTests(ITestOutputHelper log)
     public async Task An_alarm_raised_in_the_controller_reaches_central_as_an_event_and_its_clearing_too()
     {
         await using var city = new CityStack(log, "gw-snmp");
-        var agentPort = FreePort.Next();
-        var trapPort = FreePort.Next();
+        var agentPort = FreePort.Tcp();
+        var trapPort = FreePort.Tcp();
         var agent = city.StartCitySim("citysim snmp",
         [
             "snmp", "--port", agentPort.ToString(CultureInfo.InvariantCulture), "--community", "public",

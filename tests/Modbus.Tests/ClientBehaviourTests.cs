@@ -287,7 +287,7 @@ public sealed class ClientBehaviourTests
     [Fact]
     public async Task NothingListening_ConnectFailsWithSocketException()
     {
-        var unusedPort = FreeLoopbackPort.Reserve();
+        var unusedPort = FreePort.TcpEndPoint();
         await using var client = new ModbusTcpClient(unusedPort);
 
         await Assert.ThrowsAsync<SocketException>(() => client.ReadHoldingRegistersAsync(1, 0, 1).WaitAsync(TestDeadline));
@@ -296,7 +296,7 @@ public sealed class ClientBehaviourTests
     [Fact]
     public async Task InvalidCounts_ThrowArgumentOutOfRange()
     {
-        await using var client = new ModbusTcpClient(FreeLoopbackPort.Reserve());
+        await using var client = new ModbusTcpClient(FreePort.TcpEndPoint());
 
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => client.ReadHoldingRegistersAsync(1, 0, 0));
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => client.ReadInputRegistersAsync(1, 0, 126));
@@ -307,7 +307,7 @@ public sealed class ClientBehaviourTests
     [Fact]
     public async Task DisposedClient_ThrowsObjectDisposed()
     {
-        var client = new ModbusTcpClient(FreeLoopbackPort.Reserve());
+        var client = new ModbusTcpClient(FreePort.TcpEndPoint());
         await client.DisposeAsync();
 
         await Assert.ThrowsAsync<ObjectDisposedException>(() => client.ReadHoldingRegistersAsync(1, 0, 1));

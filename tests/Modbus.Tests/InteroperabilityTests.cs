@@ -22,7 +22,7 @@ public sealed partial class InteroperabilityTests
         Assert.True(File.Exists(script), $"Peer script missing from the test output: {script}");
         ushort[] holding = [0x022B, 0x0000, 0x0064, 0xFFFF, 0x42F6, 0xE979, 0, 0, 0, 0];
         ushort[] input = [10, 20, 30];
-        IPEndPoint endPoint = FreeLoopbackPort.Reserve();
+        IPEndPoint endPoint = FreePort.TcpEndPoint();
 
         await using PeerProcess server = PeerProcess.Start(
             SystemPython, script, endPoint.Port.ToString(CultureInfo.InvariantCulture), string.Join(',', holding), string.Join(',', input));
@@ -59,7 +59,7 @@ public sealed partial class InteroperabilityTests
         Assert.True(File.Exists(script), $"Peer script missing from the test output: {script}");
         const string coils = "1011001111010110101000000000000";
         const string discrete = "0011010111011011101011";
-        IPEndPoint endPoint = FreeLoopbackPort.Reserve();
+        IPEndPoint endPoint = FreePort.TcpEndPoint();
 
         await using PeerProcess server = PeerProcess.Start(
             SystemPython, script, endPoint.Port.ToString(CultureInfo.InvariantCulture), "0,0,0,0", "0", coils, discrete);

@@ -22,7 +22,7 @@ public class AgentInteropTests : IAsyncLifetime
 
     private static async Task<string> RunOkAsync(string tool, params string[] arguments)
     {
-        (int exitCode, string output) = await PeerProcess.RunAsync(tool, arguments);
+        (int exitCode, string output) = await NetSnmp.RunAsync(tool, arguments);
         Assert.True(exitCode == 0, $"{tool} {string.Join(' ', arguments)} exited {exitCode}:\n{output}");
         return output;
     }
@@ -47,7 +47,7 @@ public class AgentInteropTests : IAsyncLifetime
     [Fact]
     public async Task Snmpget_V2c_ShowsTheExceptions()
     {
-        (_, string output) = await PeerProcess.RunAsync("snmpget", [.. Common, "-v2c", "-c", "public", Host, "1.3.6.1.2.1.99.0", "1.3.6.1.2.1.1.5.7"]);
+        (_, string output) = await NetSnmp.RunAsync("snmpget", [.. Common, "-v2c", "-c", "public", Host, "1.3.6.1.2.1.99.0", "1.3.6.1.2.1.1.5.7"]);
 
         Assert.Contains("No Such Object available on this agent at this OID", output, StringComparison.Ordinal);
         Assert.Contains("No Such Instance currently exists at this OID", output, StringComparison.Ordinal);
@@ -84,11 +84,11 @@ public class AgentInteropTests : IAsyncLifetime
         Assert.Contains(".1.3.6.1.4.1.99999.1.0 = INTEGER: 3", output, StringComparison.Ordinal);
         Assert.Contains("cabinet 7", await RunOkAsync("snmpget", [.. Common, "-v2c", "-c", "public", Host, "1.3.6.1.2.1.1.6.0"]), StringComparison.Ordinal);
 
-        (int wrongValueExit, string wrongValue) = await PeerProcess.RunAsync("snmpset", [.. Common, "-v2c", "-c", "private", Host, "1.3.6.1.4.1.99999.1.0", "i", "9"]);
+        (int wrongValueExit, string wrongValue) = await NetSnmp.RunAsync("snmpset", [.. Common, "-v2c", "-c", "private", Host, "1.3.6.1.4.1.99999.1.0", "i", "9"]);
         Assert.NotEqual(0, wrongValueExit);
         Assert.Contains("wrongValue", wrongValue, StringComparison.Ordinal);
 
-        (int notWritableExit, string notWritable) = await PeerProcess.RunAsync("snmpset", [.. Common, "-v2c", "-c", "private", Host, "1.3.6.1.2.1.1.1.0", "s", "x"]);
+        (int notWritableExit, string notWritable) = await NetSnmp.RunAsync("snmpset", [.. Common, "-v2c", "-c", "private", Host, "1.3.6.1.2.1.1.1.0", "s", "x"]);
         Assert.NotEqual(0, notWritableExit);
         Assert.Contains("notWritable", notWritable, StringComparison.Ordinal);
     }
@@ -107,7 +107,7 @@ public class AgentInteropTests : IAsyncLifetime
         string set = await RunOkAsync("snmpset", [.. Common, .. V3Writer, Host, "1.3.6.1.4.1.99999.3.1.2.4", "s", "uplink"]);
         Assert.Contains("STRING: \"uplink\"", set, StringComparison.Ordinal);
 
-        (int refusedExit, string refused) = await PeerProcess.RunAsync("snmpset", [.. Common, .. V3Reader, Host, "1.3.6.1.4.1.99999.3.1.2.4", "s", "x"]);
+        (int refusedExit, string refused) = await NetSnmp.RunAsync("snmpset", [.. Common, .. V3Reader, Host, "1.3.6.1.4.1.99999.3.1.2.4", "s", "x"]);
         Assert.NotEqual(0, refusedExit);
         Assert.Contains("noAccess", refused, StringComparison.Ordinal);
     }
@@ -115,12 +115,12 @@ public class AgentInteropTests : IAsyncLifetime
     [Fact]
     public async Task NetSnmpTools_V3_WrongPasswordOrUser_AreRefused()
     {
-        (int wrongExit, string wrong) = await PeerProcess.RunAsync("snmpget",
+        (int wrongExit, string wrong) = await NetSnmp.RunAsync("snmpget",
             [.. Common, "-v3", "-u", "reader", "-l", "authPriv", "-a", "SHA-256", "-A", "wrong-password", "-x", "AES", "-X", TestAgent.PrivPassword, Host, "1.3.6.1.2.1.1.5.0"]);
         Assert.NotEqual(0, wrongExit);
         Assert.Contains("Authentication failure", wrong, StringComparison.OrdinalIgnoreCase);
 
-        (int unknownExit, string unknown) = await PeerProcess.RunAsync("snmpget",
+        (int unknownExit, string unknown) = await NetSnmp.RunAsync("snmpget",
             [.. Common, "-v3", "-u", "nobody", "-l", "authNoPriv", "-a", "SHA-256", "-A", TestAgent.AuthPassword, Host, "1.3.6.1.2.1.1.5.0"]);
         Assert.NotEqual(0, unknownExit);
         Assert.Contains("Unknown user name", unknown, StringComparison.OrdinalIgnoreCase);
@@ -160,7 +160,7 @@ public class TrapInteropTests : IAsyncLifetime
 
     private static async Task RunOkAsync(string tool, params string[] arguments)
     {
-        (int exitCode, string output) = await PeerProcess.RunAsync(tool, arguments);
+        (int exitCode, string output) = await NetSnmp.RunAsync(tool, arguments);
         Assert.True(exitCode == 0, $"{tool} {string.Join(' ', arguments)} exited {exitCode}:\n{output}");
     }
 
@@ -242,7 +242,7 @@ public class FormattingInteropTests
         agent.Start();
 
         string[] oids = Enumerable.Range(1, values.Length).Select(i => root.Append((uint)i, 0).ToString()).ToArray();
-        (int exitCode, string output) = await PeerProcess.RunAsync("snmpget", ["-m", "", "-On", "-v2c", "-c", "public", $"udp:127.0.0.1:{agent.LocalEndPoint.Port}", .. oids]);
+        (int exitCode, string output) = await NetSnmp.RunAsync("snmpget", ["-m", "", "-On", "-v2c", "-c", "public", $"udp:127.0.0.1:{agent.LocalEndPoint.Port}", .. oids]);
         Assert.True(exitCode == 0, output);
         string[] theirs = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.TrimEnd()).Where(line => line.StartsWith('.')).ToArray();
 

@@ -26,8 +26,10 @@ public class AgentTests : IAsyncLifetime
     private SnmpTarget V1(string community = "public") => SnmpTarget.V1(_agent.LocalEndPoint, community) with { Timeout = TimeSpan.FromSeconds(5) };
 
     private SnmpTarget V3(string user = "reader", string auth = TestAgent.AuthPassword) =>
-        SnmpTarget.V3(_agent.LocalEndPoint, new UsmUser(user, SnmpAuthProtocol.Sha256, auth, SnmpPrivProtocol.Aes128, TestAgent.PrivPassword))
-            with { Timeout = TimeSpan.FromSeconds(5) };
+        SnmpTarget.V3(_agent.LocalEndPoint, new UsmUser(user, SnmpAuthProtocol.Sha256, auth, SnmpPrivProtocol.Aes128, TestAgent.PrivPassword)) with
+        {
+            Timeout = TimeSpan.FromSeconds(5),
+        };
 
     [Fact]
     public async Task Get_ReturnsValuesAndTheV2Exceptions()

@@ -21,8 +21,10 @@ public class ManagerInteropTests : IClassFixture<SnmpdFixture>, IAsyncLifetime
     public async Task DisposeAsync() => await _manager.DisposeAsync();
 
     private SnmpTarget V3(string user, SnmpAuthProtocol auth, bool priv) =>
-        SnmpTarget.V3(_snmpd.EndPoint, new UsmUser(user, auth, SnmpdFixture.AuthPassword, priv ? SnmpPrivProtocol.Aes128 : SnmpPrivProtocol.None, priv ? SnmpdFixture.PrivPassword : null))
-            with { Timeout = TimeSpan.FromSeconds(3) };
+        SnmpTarget.V3(_snmpd.EndPoint, new UsmUser(user, auth, SnmpdFixture.AuthPassword, priv ? SnmpPrivProtocol.Aes128 : SnmpPrivProtocol.None, priv ? SnmpdFixture.PrivPassword : null)) with
+        {
+            Timeout = TimeSpan.FromSeconds(3),
+        };
 
     [Fact]
     public async Task V2c_ReadsTheSystemGroup()
@@ -63,7 +65,7 @@ public class ManagerInteropTests : IClassFixture<SnmpdFixture>, IAsyncLifetime
         var target = SnmpTarget.V2c(_snmpd.EndPoint) with { Timeout = TimeSpan.FromSeconds(3) };
 
         List<VarBind> ours = await _manager.WalkAsync(target, IfEntry, maxRepetitions: 7).ToListAsync();
-        (int exitCode, string output) = await PeerProcess.RunAsync("snmpbulkwalk", "-m", "", "-v2c", "-c", "public", "-On", "-Cr7", $"127.0.0.1:{_snmpd.EndPoint.Port}", IfEntry.ToString());
+        (int exitCode, string output) = await NetSnmp.RunAsync("snmpbulkwalk", "-m", "", "-v2c", "-c", "public", "-On", "-Cr7", $"127.0.0.1:{_snmpd.EndPoint.Port}", IfEntry.ToString());
 
         Assert.True(exitCode == 0, output);
         List<string> theirs = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(line => line.StartsWith('.')).Select(line => line.Split(' ')[0]).ToList();
@@ -111,8 +113,10 @@ public class ManagerInteropTests : IClassFixture<SnmpdFixture>, IAsyncLifetime
     [Fact]
     public async Task V3_WrongAuthPassword_IsReportedAsWrongDigest()
     {
-        var target = SnmpTarget.V3(_snmpd.EndPoint, new UsmUser("user_sha256", SnmpAuthProtocol.Sha256, "not-the-password", SnmpPrivProtocol.Aes128, SnmpdFixture.PrivPassword))
-            with { Timeout = TimeSpan.FromSeconds(3) };
+        var target = SnmpTarget.V3(_snmpd.EndPoint, new UsmUser("user_sha256", SnmpAuthProtocol.Sha256, "not-the-password", SnmpPrivProtocol.Aes128, SnmpdFixture.PrivPassword)) with
+        {
+            Timeout = TimeSpan.FromSeconds(3),
+        };
 
         var error = await Assert.ThrowsAsync<SnmpSecurityException>(() => _manager.GetAsync(target, Oid.Parse("1.3.6.1.2.1.1.5.0")));
 

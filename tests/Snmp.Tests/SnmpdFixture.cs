@@ -28,16 +28,16 @@ public sealed class SnmpdFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        string snmpd = PeerProcess.Require("snmpd");
+        string snmpd = NetSnmp.Require("snmpd");
         _directory = Directory.CreateTempSubdirectory("snmpd-test-").FullName;
 
         // The port is free when reserved but another process may take it before snmpd binds: then try another.
         for (int attempt = 1; ; attempt++)
         {
-            EndPoint = FreeUdpPort.Reserve();
+            EndPoint = FreePort.UdpEndPoint();
             string configPath = Path.Combine(_directory, "snmpd.conf");
             await File.WriteAllLinesAsync(configPath, Configuration(EndPoint.Port));
-            _snmpd = PeerProcess.Start(snmpd, ["-f", "-Lo", "-C", "-c", configPath],
+            _snmpd = NetSnmp.Start(snmpd, ["-f", "-Lo", "-C", "-c", configPath],
                 new Dictionary<string, string> { ["SNMP_PERSISTENT_DIR"] = Path.Combine(_directory, "persist") });
             if (await WaitUntilAnsweringAsync() || attempt == 3)
             {

@@ -117,9 +117,8 @@ internal sealed partial class IngestWorker : BackgroundService
             {
                 Handle(message, context);
             }
-#pragma warning disable CA1031 // One bad message must never stop the others.
+            // One bad message must never stop the others.
             catch (Exception exception)
-#pragma warning restore CA1031
             {
                 stats.Reject(ReasonInternalError);
                 LogHandleFailed(logger, message.Topic, exception);
@@ -134,9 +133,8 @@ internal sealed partial class IngestWorker : BackgroundService
             {
                 notCommitted = store.Commit(commit);
             }
-#pragma warning disable CA1031 // Logged and surfaced through /healthz; the edges resend what gets no ack.
+            // Logged and surfaced through /healthz; the edges resend what gets no ack.
             catch (Exception exception)
-#pragma warning restore CA1031
             {
                 LogCommitFailed(logger, commit.Batches.Count, exception);
 
@@ -189,9 +187,8 @@ internal sealed partial class IngestWorker : BackgroundService
             await acks.PublishAsync(Topics.Ack(gatewayId), ack.ToByteArray(), timeout.Token).ConfigureAwait(false);
             stats.AckSent();
         }
-#pragma warning disable CA1031 // A lost ack only costs a resend, answered as a duplicate.
+        // A lost ack only costs a resend, answered as a duplicate.
         catch (Exception exception)
-#pragma warning restore CA1031
         {
             LogAckFailed(logger, gatewayId, exception.Message);
         }

@@ -94,9 +94,8 @@ internal sealed partial class IngestClient : BackgroundService, IBrokerLink
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
                 await connection.DisconnectNormallyAsync(timeout.Token).ConfigureAwait(false);
             }
-#pragma warning disable CA1031 // A failed clean disconnect at shutdown is only worth a log line.
+            // A failed clean disconnect at shutdown is only worth a log line.
             catch (Exception exception)
-#pragma warning restore CA1031
             {
                 LogDisconnectFailed(logger, exception);
             }
@@ -141,9 +140,8 @@ internal sealed partial class IngestClient : BackgroundService, IBrokerLink
                 {
                     return;
                 }
-#pragma warning disable CA1031 // Any connection failure is retried.
+                // Any connection failure is retried.
                 catch (Exception exception)
-#pragma warning restore CA1031
                 {
                     LogConnectFailed(logger, endpoint.Host, endpoint.Port, backoff.TotalSeconds, exception.Message);
                     await Task.Delay(backoff, time, stoppingToken).ConfigureAwait(false);

@@ -31,7 +31,7 @@ internal sealed class MqttLogBridge(ILogger logger) : IMqttNetLogger
         }
 
         var text = parameters is { Length: > 0 } ? string.Format(CultureInfo.InvariantCulture, message, parameters) : message;
-#pragma warning disable CA1848, CA2254 // MQTTnet hands over preformatted text.
+        // MQTTnet hands over preformatted text.
         if (mapped == LogLevel.Warning && exception is not null && !logger.IsEnabled(LogLevel.Debug))
         {
             // MQTTnet warns about every broken connection; the message is enough unless debugging.
@@ -41,6 +41,5 @@ internal sealed class MqttLogBridge(ILogger logger) : IMqttNetLogger
         {
             logger.Log(mapped, exception, "[{Source}] {Message}", source, text);
         }
-#pragma warning restore CA1848, CA2254
     }
 }

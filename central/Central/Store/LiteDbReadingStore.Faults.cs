@@ -70,9 +70,8 @@ internal sealed partial class LiteDbReadingStore
         {
             return read(handles);
         }
-#pragma warning disable CA1031 // Recorded, the store reopened, and rethrown naming the file.
+        // Recorded, the store reopened, and rethrown naming the file.
         catch (Exception exception)
-#pragma warning restore CA1031
         {
             error = exception;
         }
@@ -164,9 +163,8 @@ internal sealed partial class LiteDbReadingStore
             {
                 return step();
             }
-#pragma warning disable CA1031 // Handed to the store, which records it, reopens and rethrows it naming the file.
+            // Handed to the store, which records it, reopens and rethrows it naming the file.
             catch (Exception exception)
-#pragma warning restore CA1031
             {
                 Error = exception;
                 return fallback;
@@ -213,9 +211,8 @@ internal sealed partial class LiteDbReadingStore
             {
                 handles.Database.Dispose();
             }
-#pragma warning disable CA1031 // A closed engine may fail to close again; the new instance is what matters.
+            // A closed engine may fail to close again; the new instance is what matters.
             catch (Exception exception)
-#pragma warning restore CA1031
             {
                 problem += $"; closing it failed too: {exception.Message}";
             }
@@ -224,9 +221,8 @@ internal sealed partial class LiteDbReadingStore
             {
                 handles = Open(filePath);
             }
-#pragma warning disable CA1031 // Kept as the problem; the next operation fails and tries again.
+            // Kept as the problem; the next operation fails and tries again.
             catch (Exception exception)
-#pragma warning restore CA1031
             {
                 problem += $"; reopening it failed: {exception.GetType().Name}: {exception.Message}";
                 reopenPending = true;
@@ -244,9 +240,8 @@ internal sealed partial class LiteDbReadingStore
         {
             database.Rollback();
         }
-#pragma warning disable CA1031 // The engine may already be closed by the cause; the reopen discards the transaction anyway.
+        // The engine may already be closed by the cause; the reopen discards the transaction anyway.
         catch (Exception exception)
-#pragma warning restore CA1031
         {
             problem = $"{filePath}: rollback after '{cause.Message}' failed: {exception.Message}";
         }

@@ -165,9 +165,8 @@ internal sealed partial class LiteDbReadingStore : IReadingStore
             error = null!;
             return true;
         }
-#pragma warning disable CA1031 // Recorded as the store's problem (health), the store reopened; the caller reports the failure.
+        // Recorded as the store's problem (health), the store reopened; the caller reports the failure.
         catch (Exception exception)
-#pragma warning restore CA1031
         {
             error = exception;
         }

@@ -80,9 +80,8 @@ internal static class StoreVerifier
         {
             database = new LiteDatabase(new ConnectionString { Filename = file, Connection = ConnectionType.Direct, ReadOnly = true });
         }
-#pragma warning disable CA1031 // Whatever LiteDB throws on open is the finding.
+        // Whatever LiteDB throws on open is the finding.
         catch (Exception exception)
-#pragma warning restore CA1031
         {
             Add(problems, $"cannot be opened: {exception.GetType().Name}: {exception.Message}");
             return 0;
@@ -137,9 +136,8 @@ internal static class StoreVerifier
             {
                 throw;
             }
-#pragma warning disable CA1031 // Whatever LiteDB throws while reading is the finding.
+            // Whatever LiteDB throws while reading is the finding.
             catch (Exception exception)
-#pragma warning restore CA1031
             {
                 Add(problems, $"{step} failed: {exception.GetType().Name}: {exception.Message}");
             }

@@ -5,7 +5,7 @@ using LiteDB;
 namespace City.Edge.Buffer;
 
 /// <summary>The point catalogue: an alias per point id, never reused, with its description (for the Birth).</summary>
-public sealed partial class BatchBuffer
+internal sealed partial class BatchBuffer
 {
     /// <summary>
     /// Gives every point an alias (kept if it already has one, never reused) and stores its catalogue entry.

@@ -5,7 +5,7 @@ using LiteDB;
 namespace City.Edge.Buffer;
 
 /// <summary>The size cap: eviction of old telemetry, and the EVENTS batches that report drops and device events.</summary>
-public sealed partial class BatchBuffer
+internal sealed partial class BatchBuffer
 {
     /// <summary>Deletes the oldest telemetry batches not in flight until <paramref name="needed"/> more bytes fit.</summary>
     private (int Batches, long Readings, BufferMeta State) Evict(BufferMeta state, long needed)

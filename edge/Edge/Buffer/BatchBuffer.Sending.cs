@@ -4,7 +4,7 @@ using LiteDB;
 namespace City.Edge.Buffer;
 
 /// <summary>The forwarder's side: batches handed out in sending order, kept in flight, deleted on ack.</summary>
-public sealed partial class BatchBuffer
+internal sealed partial class BatchBuffer
 {
     /// <summary>
     /// Up to <paramref name="max"/> batches not in flight, in sending order: EVENTS oldest first, then live batches

@@ -14,7 +14,7 @@ namespace City.Edge.Buffer;
 /// moved aside and salvaged (<see cref="BufferRecovery"/>). Both are reported as $edge events, kept in memory until
 /// they can be written.
 /// </summary>
-public sealed partial class BatchBuffer
+internal sealed partial class BatchBuffer
 {
     /// <summary>Smallest Buffer:MaxBytes: the fixed LiteDB pages, the log and room for a few full batches.</summary>
     public const long MinimumMaxBytes = 1L << 20;

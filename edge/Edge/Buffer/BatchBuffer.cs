@@ -11,7 +11,7 @@ namespace City.Edge.Buffer;
 /// exists from its commit until central acknowledges it (or the size cap evicts it, counted and reported).
 /// Thread-safe: every call takes one lock, and LiteDB transactions (bound to a thread) never cross an await.
 /// </summary>
-public sealed partial class BatchBuffer : IDisposable
+internal sealed partial class BatchBuffer : IDisposable
 {
     /// <summary>Reserved point: running total of readings dropped by the size cap.</summary>
     public const string DroppedReadingsPointId = "$edge/buffer/dropped-readings";

@@ -4,13 +4,13 @@ using City.Contract.Wire;
 namespace City.Edge.Buffer;
 
 /// <summary>A batch as stored in the buffer, ready to publish.</summary>
-public sealed record StoredBatch(ulong Seq, BatchKind Kind, long CreatedUnixMs, int ReadingCount, byte[] Payload);
+internal sealed record StoredBatch(ulong Seq, BatchKind Kind, long CreatedUnixMs, int ReadingCount, byte[] Payload);
 
 /// <summary>What <see cref="BatchBuffer.Append"/> did. <c>Seqs</c> lists the batches stored, telemetry first, then an event batch if readings were dropped.</summary>
-public sealed record AppendResult(IReadOnlyList<ulong> Seqs, long ReadingsStored, long ReadingsDropped, int BatchesEvicted);
+internal sealed record AppendResult(IReadOnlyList<ulong> Seqs, long ReadingsStored, long ReadingsDropped, int BatchesEvicted);
 
 /// <summary>Lifetime counters and current content of the buffer.</summary>
-public sealed record BufferStats(
+internal sealed record BufferStats(
     string BufferId,
     ulong Epoch,
     ulong LastSeq,
@@ -28,4 +28,4 @@ public sealed record BufferStats(
     int InFlight);
 
 /// <summary>The buffer file was written by another gateway.</summary>
-public sealed class BufferOwnershipException(string message) : Exception(message);
+internal sealed class BufferOwnershipException(string message) : Exception(message);

@@ -4,7 +4,7 @@ using LiteDB;
 namespace City.Edge.Buffer;
 
 /// <summary>What a recovery of a damaged buffer did: where the damaged file went and what was kept or lost.</summary>
-public sealed record BufferRecoveryReport(
+internal sealed record BufferRecoveryReport(
     string Reason,
     string MovedTo,
     bool MetaKept,

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 namespace City.Edge.Buffer;
 
 /// <summary>The bounded queue between the pollers and the buffer writer (full means the pollers wait: backpressure).</summary>
-public sealed class ReadingQueue
+internal sealed class ReadingQueue
 {
     public const int DefaultCapacity = 100_000;
 
@@ -54,7 +54,7 @@ internal sealed class ClockMarkingWriter(ChannelWriter<Reading> inner, ClockGuar
 /// memory and the commit is retried (the queue fills up and the pollers slow down rather than lose data silently). A full
 /// disk is not such a failure: the buffer counts those readings as dropped and keeps taking new ones (see BatchBuffer).
 /// </summary>
-public sealed partial class BufferWriter(
+internal sealed partial class BufferWriter(
     BatchBuffer buffer,
     ReadingQueue queue,
     IOptions<EdgeOptions> options,

@@ -12,7 +12,7 @@ namespace City.Edge.Buffer;
 /// Every reading passes here on its way to the buffer (<see cref="ReadingQueue.Writer"/>); a reading that already
 /// carries a problem quality keeps it.
 /// </summary>
-public sealed partial class ClockGuard
+internal sealed partial class ClockGuard
 {
     /// <summary>The first release date of this software: no reading of it can be older. Raise it with each release.</summary>
     public static readonly DateTimeOffset NotBefore = new(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);

@@ -3,7 +3,7 @@ using City.Contract;
 namespace City.Edge.Configuration;
 
 /// <summary>The small checks every validator of the configuration shares; each failure is added to the list with its key.</summary>
-public static class ConfigChecks
+internal static class ConfigChecks
 {
     public const int MinPeriodMs = 10;
     public const int MaxPeriodMs = 86_400_000;

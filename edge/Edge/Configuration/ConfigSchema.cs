@@ -4,7 +4,7 @@ using Microsoft.Extensions.Configuration;
 namespace City.Edge.Configuration;
 
 /// <summary>What a configuration key holds.</summary>
-public enum ConfigValueKind
+internal enum ConfigValueKind
 {
     Text,
 
@@ -33,22 +33,22 @@ public enum ConfigValueKind
 /// One key of a section. <see cref="Min"/> and <see cref="Max"/> only describe the expected value in a type error (the widest
 /// range any protocol accepts); the validators check the exact range with their own message.
 /// </summary>
-public sealed record ConfigSetting(string Name, ConfigValueKind Kind, long? Min = null, long? Max = null, ConfigSchema? Items = null);
+internal sealed record ConfigSetting(string Name, ConfigValueKind Kind, long? Min = null, long? Max = null, ConfigSchema? Items = null);
 
 /// <summary>
 /// The keys a configuration section may hold and their types. <see cref="Check"/> walks an <see cref="IConfiguration"/>
 /// tree against it, so a wrong type or an unknown key anywhere is reported with its full key before anything is bound:
 /// the .NET binder would drop a list entry that fails to convert without a word.
 /// </summary>
-public sealed class ConfigSchema
+internal sealed class ConfigSchema
 {
-    private readonly Dictionary<string, ConfigSetting> byName;
+    private readonly Dictionary<string, ConfigSetting> _byName;
 
     public ConfigSchema(params ConfigSetting[] settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
         Settings = settings;
-        byName = settings.ToDictionary(s => s.Name, StringComparer.OrdinalIgnoreCase);
+        _byName = settings.ToDictionary(s => s.Name, StringComparer.OrdinalIgnoreCase);
     }
 
     public IReadOnlyList<ConfigSetting> Settings { get; }
@@ -76,7 +76,7 @@ public sealed class ConfigSchema
         ArgumentNullException.ThrowIfNull(errors);
         foreach (var child in section.GetChildren())
         {
-            if (byName.TryGetValue(child.Key, out var setting))
+            if (_byName.TryGetValue(child.Key, out var setting))
             {
                 CheckValue(child, setting, errors);
             }

@@ -1,7 +1,7 @@
 namespace City.Edge.Configuration;
 
 /// <summary>One DALI line (Edge:DaliLines:N): a Lunatone LUBA master interface on a serial port and the gear on its bus.</summary>
-public sealed class DaliLineOptions
+internal sealed class DaliLineOptions
 {
     public string Name { get; set; } = string.Empty;
 
@@ -35,7 +35,7 @@ public sealed class DaliLineOptions
 }
 
 /// <summary>One control gear (an LED driver) on a DALI line.</summary>
-public sealed class DaliGearOptions
+internal sealed class DaliGearOptions
 {
     /// <summary>0-63.</summary>
     public int Address { get; set; } = -1;

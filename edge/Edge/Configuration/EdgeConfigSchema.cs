@@ -6,7 +6,7 @@ namespace City.Edge.Configuration;
 /// Every key of the "Edge" section and its type, mirroring <see cref="EdgeOptions"/> and the classes below it (a test checks
 /// that the two agree). The ranges only word the type errors; the loader and the protocol drivers check the values.
 /// </summary>
-public static class EdgeConfigSchema
+internal static class EdgeConfigSchema
 {
     private const long MaxPeriodMs = ConfigChecks.MaxPeriodMs;
 

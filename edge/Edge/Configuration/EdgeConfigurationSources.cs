@@ -10,7 +10,7 @@ namespace City.Edge.Configuration;
 /// (Edge__GatewayId) and the EDGE_ style (EDGE_GatewayId, EDGE_Central__Host); then the command line
 /// (--Edge:GatewayId=gw1).
 /// </summary>
-public static class EdgeConfigurationSources
+internal static class EdgeConfigurationSources
 {
     public const string EnvironmentPrefix = "EDGE_";
 

@@ -3,7 +3,7 @@ namespace City.Edge.Configuration;
 // The "Edge" configuration section. Numbers are plain ints/longs so that out-of-range values reach the
 // validator (and get a message naming the key) instead of failing inside the binder.
 
-public sealed class EdgeOptions
+internal sealed class EdgeOptions
 {
     public const string SectionName = "Edge";
 
@@ -28,7 +28,7 @@ public sealed class EdgeOptions
 }
 
 /// <summary>One serial line (RS-485) polled by one Modbus RTU master, shared by every device whose Line names it.</summary>
-public sealed class SerialLineOptions
+internal sealed class SerialLineOptions
 {
     public string Name { get; set; } = string.Empty;
 
@@ -49,7 +49,7 @@ public sealed class SerialLineOptions
     public int TimeoutMs { get; set; } = 500;
 }
 
-public sealed class CentralOptions
+internal sealed class CentralOptions
 {
     public string Host { get; set; } = "127.0.0.1";
 
@@ -68,7 +68,7 @@ public sealed class CentralOptions
     public int ReconnectMaxDelayMs { get; set; } = 15000;
 }
 
-public sealed class BufferOptions
+internal sealed class BufferOptions
 {
     public string Path { get; set; } = "data/edge-buffer.db";
 
@@ -79,12 +79,12 @@ public sealed class BufferOptions
     public int MaxReadingsPerBatch { get; set; } = 5000;
 }
 
-public sealed class LocalApiOptions
+internal sealed class LocalApiOptions
 {
     public string SocketPath { get; set; } = "/tmp/city-edge/edgectl.sock";
 }
 
-public sealed class DeviceOptions
+internal sealed class DeviceOptions
 {
     public string Name { get; set; } = string.Empty;
 
@@ -158,7 +158,7 @@ public sealed class DeviceOptions
     public int? MaxRepetitions { get; set; }
 }
 
-public sealed class PointOptions
+internal sealed class PointOptions
 {
     public string Name { get; set; } = string.Empty;
 
@@ -204,7 +204,7 @@ public sealed class PointOptions
 }
 
 /// <summary>Edge:Snmp.</summary>
-public sealed class SnmpEdgeOptions
+internal sealed class SnmpEdgeOptions
 {
     /// <summary>host:port of the trap/inform listener (e.g. 127.0.0.1:10162); empty = no listener.</summary>
     public string TrapListen { get; set; } = string.Empty;

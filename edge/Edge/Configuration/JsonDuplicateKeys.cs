@@ -6,7 +6,7 @@ namespace City.Edge.Configuration;
 /// Finds the keys a JSON configuration file sets twice, as the configuration sees them: case-insensitively and with objects
 /// and arrays flattened to "Edge:Devices:0:Port". Used to explain the JSON provider's "duplicate key" failure.
 /// </summary>
-public static class JsonDuplicateKeys
+internal static class JsonDuplicateKeys
 {
     /// <summary>One message per duplicate; empty when the file cannot be read or parsed (the caller reports that) or has none.</summary>
     public static List<string> Find(string path)

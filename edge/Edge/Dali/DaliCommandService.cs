@@ -6,19 +6,19 @@ namespace City.Edge.Dali;
 /// <summary>A command for a line: what to do and to whom.</summary>
 /// <param name="Target">gear:N (0-63), group:N (0-15) or broadcast.</param>
 /// <param name="Command">dapc (with Level), off, max, min, scene (with Scene), identify (gear only).</param>
-public sealed record DaliCommandRequest(string Target, string Command, int? Level = null, int? Scene = null);
+internal sealed record DaliCommandRequest(string Target, string Command, int? Level = null, int? Scene = null);
 
 /// <summary>Progress of a scan or commissioning: gear addresses asked (scan) or gear addressed so far (commission), of Total.</summary>
-public sealed record DaliProgress(int Done, int Total, string Stage);
+internal sealed record DaliProgress(int Done, int Total, string Stage);
 
 /// <summary>How a command went: status ok, refused, not-found, busy, no-power or interface-failure.</summary>
-public sealed record DaliCommandResult(bool Ok, string Status, string Message, string? Frame = null);
+internal sealed record DaliCommandResult(bool Ok, string Status, string Message, string? Frame = null);
 
 /// <summary>
 /// The one entry point for commands on DALI lines: the local API calls it now, central's remote commands later. Commands go
 /// through the line's command client, whose transactions go out before the next poll query.
 /// </summary>
-public sealed class DaliCommandService(DaliLineRegistry registry)
+internal sealed class DaliCommandService(DaliLineRegistry registry)
 {
     public const string Ok = "ok";
     public const string Refused = "refused";

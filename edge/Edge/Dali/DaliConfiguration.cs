@@ -5,7 +5,7 @@ using static City.Edge.Configuration.ConfigChecks;
 namespace City.Edge.Dali;
 
 /// <summary>A validated DALI line.</summary>
-public sealed record DaliLineDefinition(
+internal sealed record DaliLineDefinition(
     string Name,
     string Port,
     bool Enabled,
@@ -42,7 +42,7 @@ public sealed record DaliLineDefinition(
 }
 
 /// <summary>A validated gear; its points are "LINE/gA.level" and so on.</summary>
-public sealed record DaliGearDefinition(int Address, ushort Groups, string Location, double RatedPowerW)
+internal sealed record DaliGearDefinition(int Address, ushort Groups, string Location, double RatedPowerW)
 {
     public const string Level = "level";
     public const string LampFailure = "lamp-failure";
@@ -71,7 +71,7 @@ public sealed record DaliGearDefinition(int Address, ushort Groups, string Locat
 }
 
 /// <summary>Checks Edge:DaliLines; every problem names its key.</summary>
-public static class DaliConfigValidator
+internal static class DaliConfigValidator
 {
     public static List<DaliLineDefinition> Validate(EdgeOptions options, List<string> errors)
     {

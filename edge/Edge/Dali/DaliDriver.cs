@@ -8,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 namespace City.Edge.Dali;
 
 /// <summary>A point of a DALI line: the line's own (bus power, events, unknown gear) or a gear's ("g3.level").</summary>
-public sealed record DaliPoint(string Device, string Name, PointType Type, string Unit, int PeriodMs, string Description)
+internal sealed record DaliPoint(string Device, string Name, PointType Type, string Unit, int PeriodMs, string Description)
     : DevicePoint(Device, Name, Unit, PeriodMs, Description)
 {
     public override PointType PointType => Type;
@@ -20,7 +20,7 @@ public sealed record DaliPoint(string Device, string Name, PointType Type, strin
 /// DALI lines (Edge:DaliLines), each a device of protocol "dali" to the core: polled by the <see cref="DaliLineRunner"/>,
 /// shown in the status and points like any device, and driven through its own endpoints (/v1/dali: scan, commission, set).
 /// </summary>
-public sealed class DaliDriver : IProtocolDriver
+internal sealed class DaliDriver : IProtocolDriver
 {
     public const string Protocol = "dali";
 
@@ -57,7 +57,7 @@ public sealed class DaliDriver : IProtocolDriver
 }
 
 /// <summary>GET /v1/devices/{line}/plan of a DALI line: what each period reads on the bus.</summary>
-public sealed record DaliPlanDocument(string Device, string Protocol, string Endpoint, bool Enabled, int StatusPeriodMs, int EnergyPeriodMs, int DiscoveryPeriodMs, bool ProgramGroups, IReadOnlyList<DaliPlanGearDocument> Gear)
+internal sealed record DaliPlanDocument(string Device, string Protocol, string Endpoint, bool Enabled, int StatusPeriodMs, int EnergyPeriodMs, int DiscoveryPeriodMs, bool ProgramGroups, IReadOnlyList<DaliPlanGearDocument> Gear)
 {
     public static DaliPlanDocument Build(DeviceDefinition device)
     {
@@ -69,10 +69,10 @@ public sealed record DaliPlanDocument(string Device, string Protocol, string End
     }
 }
 
-public sealed record DaliPlanGearDocument(int Address, string Location, IReadOnlyList<int> Groups);
+internal sealed record DaliPlanGearDocument(int Address, string Location, IReadOnlyList<int> Groups);
 
 /// <summary>The DALI lines of the settings.</summary>
-public static class DaliSettings
+internal static class DaliSettings
 {
     extension(EdgeSettings settings)
     {

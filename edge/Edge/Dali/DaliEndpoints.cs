@@ -9,9 +9,9 @@ namespace City.Edge.Dali;
 
 // GET /v1/dali, POST /v1/dali/{line}/commands, /scan, /commission. edgectl dali depends on these shapes: change them together.
 
-public sealed record DaliGearDocument(int Address, string Location, bool? Answering, int? Level, bool? LampFailure, bool? GearFailure, bool AddressConflict);
+internal sealed record DaliGearDocument(int Address, string Location, bool? Answering, int? Level, bool? LampFailure, bool? GearFailure, bool AddressConflict);
 
-public sealed record DaliLineDocument(
+internal sealed record DaliLineDocument(
     string Name,
     string Port,
     bool Enabled,
@@ -28,15 +28,15 @@ public sealed record DaliLineDocument(
     IReadOnlyList<string> RecentEvents);
 
 /// <summary>One gear a scan found; Status lists the QUERY STATUS flags ("None" when none is set).</summary>
-public sealed record DaliScanGearDocument(int Address, int? DeviceType, int? Level, string Status, int StatusBits);
+internal sealed record DaliScanGearDocument(int Address, int? DeviceType, int? Level, string Status, int StatusBits);
 
-public sealed record DaliScanDocument(bool Ok, string Status, string Message, IReadOnlyList<DaliScanGearDocument> Gear, bool? UnaddressedPresent, int Transactions);
+internal sealed record DaliScanDocument(bool Ok, string Status, string Message, IReadOnlyList<DaliScanGearDocument> Gear, bool? UnaddressedPresent, int Transactions);
 
-public sealed record DaliCommissionedDocument(string RandomAddress, int ShortAddress);
+internal sealed record DaliCommissionedDocument(string RandomAddress, int ShortAddress);
 
-public sealed record DaliCommissionDocument(bool Ok, string Status, string Message, IReadOnlyList<DaliCommissionedDocument> Assigned, bool Complete, int Transactions);
+internal sealed record DaliCommissionDocument(bool Ok, string Status, string Message, IReadOnlyList<DaliCommissionedDocument> Assigned, bool Complete, int Transactions);
 
-public static class DaliEndpoints
+internal static class DaliEndpoints
 {
     public static void MapDali(this IEndpointRouteBuilder app)
     {

@@ -5,7 +5,7 @@ using City.Protocols.Dali;
 namespace City.Edge.Dali;
 
 /// <summary>What a group check did to one gear.</summary>
-public enum DaliGroupCheckOutcome
+internal enum DaliGroupCheckOutcome
 {
     AlreadyRight,
     Programmed,
@@ -20,7 +20,7 @@ public enum DaliGroupCheckOutcome
 /// Its client runs on the poll side of the line's bus, so waiting commands still go first. Gear to check are queued by
 /// address (at start, after commissioning, when a gear answers again) and checked between status sweeps.
 /// </summary>
-public sealed class DaliGroupProgrammer
+internal sealed class DaliGroupProgrammer
 {
     private readonly DaliClient _client;
     private readonly Func<string, CancellationToken, Task> _report;

@@ -3,7 +3,7 @@ using City.Protocols.Dali;
 namespace City.Edge.Dali;
 
 /// <summary>Who asks for the bus: commands go before any waiting poll query.</summary>
-public enum DaliBusUser
+internal enum DaliBusUser
 {
     Command,
     Poll,
@@ -14,7 +14,7 @@ public enum DaliBusUser
 /// transaction gets the bus as soon as that transaction ends, before the next poll query. Maintenance (scan, commission)
 /// pauses polling: while it holds the pause, poll transactions wait and commands still pass.
 /// </summary>
-public sealed class DaliLineBus
+internal sealed class DaliLineBus
 {
     private readonly IDaliMaster _master;
     private readonly Lock _gate = new();

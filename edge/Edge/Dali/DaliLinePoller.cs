@@ -6,13 +6,13 @@ using City.Protocols.Dali;
 namespace City.Edge.Dali;
 
 /// <summary>Where the poller's readings go: the reading queue and the local view (tests collect them).</summary>
-public interface IDaliReadingSink
+internal interface IDaliReadingSink
 {
     ValueTask WriteAsync(string pointId, PointValue value, Quality quality, DateTimeOffset timestamp, CancellationToken cancellationToken);
 }
 
 /// <summary>What the poller last knew about one configured gear.</summary>
-public sealed class DaliGearState(DaliGearDefinition definition)
+internal sealed class DaliGearState(DaliGearDefinition definition)
 {
     public DaliGearDefinition Definition { get; } = definition;
 
@@ -36,7 +36,7 @@ public sealed class DaliGearState(DaliGearDefinition definition)
 /// Energy: D4i bank 202 of each answering gear, at its own slower period. Discovery: QUERY CONTROL GEAR PRESENT to the
 /// short addresses nobody configured and to the unaddressed broadcast. Changes become events on the line's events point.
 /// </summary>
-public sealed class DaliLinePoller
+internal sealed class DaliLinePoller
 {
     private readonly DaliLineDefinition _line;
     private readonly DaliClient _client;

@@ -8,12 +8,12 @@ using Microsoft.Extensions.Logging;
 namespace City.Edge.Dali;
 
 /// <summary>Opens the master interface of a DALI line (the LUBA serial interface; tests give their own).</summary>
-public interface IDaliMasterFactory
+internal interface IDaliMasterFactory
 {
     IDaliMaster Open(DaliLineDefinition line);
 }
 
-public sealed class LubaMasterFactory(TimeProvider time) : IDaliMasterFactory
+internal sealed class LubaMasterFactory(TimeProvider time) : IDaliMasterFactory
 {
     public IDaliMaster Open(DaliLineDefinition line)
     {
@@ -23,7 +23,7 @@ public sealed class LubaMasterFactory(TimeProvider time) : IDaliMasterFactory
 }
 
 /// <summary>Readings of a DALI line into the core's reading sink (by the aliases of the line's points) and the local view.</summary>
-public sealed class DeviceReadingSink(DeviceDefinition line, DeviceRunContext context) : IDaliReadingSink
+internal sealed class DeviceReadingSink(DeviceDefinition line, DeviceRunContext context) : IDaliReadingSink
 {
     private readonly Dictionary<string, DevicePoint> _points = line.Points.ToDictionary(p => p.Id, StringComparer.Ordinal);
 
@@ -32,7 +32,7 @@ public sealed class DeviceReadingSink(DeviceDefinition line, DeviceRunContext co
 }
 
 /// <summary>One running DALI line: its bus (commands before polls), its poller and the command client.</summary>
-public sealed class DaliLine : IAsyncDisposable
+internal sealed class DaliLine : IAsyncDisposable
 {
     private readonly IDaliMaster _master;
     private readonly System.Collections.Concurrent.ConcurrentQueue<DaliAddress> _refreshRequests = new();
@@ -202,7 +202,7 @@ public sealed class DaliLine : IAsyncDisposable
 }
 
 /// <summary>The running DALI lines by name (the local API and, later, central's commands find them here).</summary>
-public sealed class DaliLineRegistry
+internal sealed class DaliLineRegistry
 {
     private readonly Dictionary<string, DaliLine> _lines = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
@@ -245,7 +245,7 @@ public sealed class DaliLineRegistry
 /// fails (the core then reopens it after a pause), and records each status sweep in the line's device status. DALI points
 /// are read-only: writes are refused (the line is driven by commands, see <see cref="DaliCommandService"/>).
 /// </summary>
-public sealed partial class DaliLineRunner(DaliLineRegistry registry, IDaliMasterFactory factory, TimeProvider time, ILogger<DaliLineRunner> logger) : IDeviceRunner
+internal sealed partial class DaliLineRunner(DaliLineRegistry registry, IDaliMasterFactory factory, TimeProvider time, ILogger<DaliLineRunner> logger) : IDeviceRunner
 {
     public bool Handles(DeviceDefinition device) => device?.Settings is DaliLineDefinition;
 

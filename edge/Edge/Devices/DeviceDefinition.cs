@@ -3,14 +3,14 @@ using City.Edge.Configuration;
 namespace City.Edge.Devices;
 
 /// <summary>The "Edge" section, bound and checked: every protocol's devices, with their points ready to poll.</summary>
-public sealed record EdgeSettings(EdgeOptions Options, IReadOnlyList<DeviceDefinition> Devices);
+internal sealed record EdgeSettings(EdgeOptions Options, IReadOnlyList<DeviceDefinition> Devices);
 
 /// <summary>
 /// A validated device of any protocol. <see cref="Protocol"/> names the protocol (modbus-tcp, modbus-rtu, snmp, dali...);
 /// <see cref="Settings"/> holds what only that protocol reads (its driver's own record: unit id and serial line, SNMP
 /// credentials, a DALI line's gear).
 /// </summary>
-public sealed record DeviceDefinition(string Name, string Protocol, string Endpoint, IReadOnlyList<DevicePoint> Points, bool Enabled = true)
+internal sealed record DeviceDefinition(string Name, string Protocol, string Endpoint, IReadOnlyList<DevicePoint> Points, bool Enabled = true)
 {
     public object? Settings { get; init; }
 

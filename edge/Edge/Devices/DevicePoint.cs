@@ -6,7 +6,7 @@ namespace City.Edge.Devices;
 /// One point of a device as the core sees it: its id, unit, catalogue type and period. Each protocol derives its own point
 /// with the addressing it needs (a Modbus register, an SNMP OID, a DALI gear quantity).
 /// </summary>
-public abstract record DevicePoint(string Device, string Name, string Unit, int PeriodMs, string Description)
+internal abstract record DevicePoint(string Device, string Name, string Unit, int PeriodMs, string Description)
 {
     /// <summary>Stable id, "{device}/{point}".</summary>
     public string Id => $"{Device}/{Name}";

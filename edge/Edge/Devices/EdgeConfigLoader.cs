@@ -11,7 +11,7 @@ namespace City.Edge.Devices;
 /// keys (gateway id, central, buffer, local API, device names) and hands each device to the driver of its protocol, which
 /// checks the rest.
 /// </summary>
-public static class EdgeConfigLoader
+internal static class EdgeConfigLoader
 {
     public static bool TryLoad(IConfiguration configuration, IReadOnlyList<IProtocolDriver> drivers, out EdgeSettings settings, out List<string> errors)
     {

@@ -4,7 +4,7 @@ using City.Contract.Wire;
 namespace City.Edge.Devices;
 
 /// <summary>Live state shared by the loops and read by the local API. Thread-safe.</summary>
-public sealed class EdgeState
+internal sealed class EdgeState
 {
     private readonly ConcurrentDictionary<string, LatestValue> _latest = new(StringComparer.Ordinal);
 
@@ -32,9 +32,9 @@ public sealed class EdgeState
     public IReadOnlyList<LatestValue> Latest() => _latest.Values.OrderBy(v => v.Id, StringComparer.Ordinal).ToList();
 }
 
-public sealed record LatestValue(string Id, uint Alias, string Unit, City.Contract.PointValue Value, Quality Quality, DateTimeOffset Timestamp);
+internal sealed record LatestValue(string Id, uint Alias, string Unit, City.Contract.PointValue Value, Quality Quality, DateTimeOffset Timestamp);
 
-public sealed class CentralState
+internal sealed class CentralState
 {
     private readonly Lock _gate = new();
     private bool _connected;
@@ -77,7 +77,7 @@ public sealed class CentralState
     }
 }
 
-public sealed class DeviceState(DeviceDefinition device)
+internal sealed class DeviceState(DeviceDefinition device)
 {
     private readonly Lock _gate = new();
     private DateTimeOffset? _lastPollAt;

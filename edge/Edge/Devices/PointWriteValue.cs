@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace City.Edge.Devices;
 
 /// <summary>A value to write, as given by the caller: a number (exact decimal when it fits), a boolean or a text.</summary>
-public readonly record struct PointWriteValue
+internal readonly record struct PointWriteValue
 {
     private PointWriteValue(JsonValueKind kind, decimal? exact, double number, bool boolean, string? text)
     {

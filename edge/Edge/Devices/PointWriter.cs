@@ -1,7 +1,7 @@
 namespace City.Edge.Devices;
 
 /// <summary>How a write ended: ok, refused before anything was sent, unknown device or point, or the device's answer.</summary>
-public enum WriteStatus
+internal enum WriteStatus
 {
     Ok,
 
@@ -21,7 +21,7 @@ public enum WriteStatus
 }
 
 /// <summary>The outcome of one point write, as the local API reports it.</summary>
-public sealed record WriteResult(
+internal sealed record WriteResult(
     string Point,
     WriteStatus Status,
     string Message,
@@ -40,7 +40,7 @@ public sealed record WriteResult(
 /// write to the device's <see cref="IDeviceRunner"/>. The local API calls it; the remote command path from central is meant
 /// to call it too.
 /// </summary>
-public sealed class PointWriter(EdgeSettings settings, IEnumerable<IDeviceRunner> runners)
+internal sealed class PointWriter(EdgeSettings settings, IEnumerable<IDeviceRunner> runners)
 {
     private readonly Dictionary<string, DeviceDefinition> _devices = settings.Devices.ToDictionary(d => d.Name, StringComparer.Ordinal);
     private readonly List<IDeviceRunner> _runners = runners.ToList();

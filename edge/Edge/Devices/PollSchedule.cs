@@ -1,7 +1,7 @@
 namespace City.Edge.Devices;
 
 /// <summary>The poll grid every protocol's poller follows: whole-millisecond slots, staggered starts, missed slots skipped.</summary>
-public static class PollSchedule
+internal static class PollSchedule
 {
     /// <summary>
     /// The first slot of a poll grid: <paramref name="now"/> + <paramref name="stagger"/>, rounded up to a whole millisecond.

@@ -8,7 +8,7 @@ namespace City.Edge.Devices;
 /// Runs one loop per enabled device, through the <see cref="IDeviceRunner"/> of its protocol, independently: a dead or
 /// slow device never delays another. A loop that fails unexpectedly is logged and restarted after a pause.
 /// </summary>
-public sealed partial class PollingService(
+internal sealed partial class PollingService(
     EdgeSettings settings,
     IEnumerable<IDeviceRunner> runners,
     ReadingQueue queue,

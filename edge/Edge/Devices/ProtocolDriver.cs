@@ -9,14 +9,14 @@ using Microsoft.Extensions.Logging;
 namespace City.Edge.Devices;
 
 /// <summary>One entry of Edge:Devices handed to the driver of its protocol; <see cref="Key"/> is "Edge:Devices:N".</summary>
-public sealed record DeviceEntry(int Index, string Key, DeviceOptions Options);
+internal sealed record DeviceEntry(int Index, string Key, DeviceOptions Options);
 
 /// <summary>
 /// What a field protocol brings to the edge. The core validates the common keys, hands each entry of Edge:Devices to the
 /// driver whose <see cref="DeviceProtocols"/> names its Protocol, and polls, writes and reports status through the
 /// <see cref="IDeviceRunner"/> the driver registers. Adding a protocol means adding a driver, not editing the core.
 /// </summary>
-public interface IProtocolDriver
+internal interface IProtocolDriver
 {
     /// <summary>Short name: modbus, snmp, dali.</summary>
     string Name { get; }
@@ -45,7 +45,7 @@ public interface IProtocolDriver
 }
 
 /// <summary>Polls and writes the devices of one protocol (resolved from the container, one per protocol).</summary>
-public interface IDeviceRunner
+internal interface IDeviceRunner
 {
     bool Handles(DeviceDefinition device);
 
@@ -60,7 +60,7 @@ public interface IDeviceRunner
 }
 
 /// <summary>What a running device gets from the core: its rank for staggering, the reading sink, the live state, a logger.</summary>
-public sealed record DeviceRunContext(int Rank, int DeviceCount, ChannelWriter<Reading> Readings, EdgeState State, ILogger Logger)
+internal sealed record DeviceRunContext(int Rank, int DeviceCount, ChannelWriter<Reading> Readings, EdgeState State, ILogger Logger)
 {
     /// <summary>One reading of a point (an event is a text reading of an event point): into the local view and the buffer.</summary>
     public ValueTask ReportAsync(DevicePoint point, PointValue value, Quality quality, DateTimeOffset timestamp, CancellationToken cancellationToken)
@@ -72,7 +72,7 @@ public sealed record DeviceRunContext(int Rank, int DeviceCount, ChannelWriter<R
 }
 
 /// <summary>The drivers the edge was built with (the composition root registers them), found by device.</summary>
-public sealed class ProtocolDrivers(IReadOnlyList<IProtocolDriver> drivers)
+internal sealed class ProtocolDrivers(IReadOnlyList<IProtocolDriver> drivers)
 {
     public IReadOnlyList<IProtocolDriver> All { get; } = drivers;
 

@@ -16,7 +16,7 @@ namespace City.Edge.Forwarding;
 /// in-flight window). When the link drops, everything in flight goes back to pending and the session is retried
 /// with exponential backoff and jitter. On a clean stop, a Death is published and the client disconnects normally.
 /// </summary>
-public sealed partial class Forwarder(
+internal sealed partial class Forwarder(
     BatchBuffer buffer,
     IOptions<EdgeOptions> options,
     EdgeState state,

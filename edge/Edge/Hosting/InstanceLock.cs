@@ -5,7 +5,7 @@ using Microsoft.Win32.SafeHandles;
 namespace City.Edge.Hosting;
 
 /// <summary>Another edge holds a lock this one needs; the message names what is locked and the holder's PID.</summary>
-public sealed class InstanceLockedException(string message, string lockPath, int? holderPid) : Exception(message)
+internal sealed class InstanceLockedException(string message, string lockPath, int? holderPid) : Exception(message)
 {
     public string LockPath { get; } = lockPath;
 
@@ -17,16 +17,16 @@ public sealed class InstanceLockedException(string message, string lockPath, int
 /// ends (kill -9 included), so there is never a stale lock to clean up. The file itself is never deleted: deleting it would
 /// let two processes lock two different files of the same name.
 /// </summary>
-public sealed class InstanceLock : IDisposable
+internal sealed class InstanceLock : IDisposable
 {
     public const string DataDirectoryLockName = "edge.lock";
 
-    private readonly SafeFileHandle handle;
+    private readonly SafeFileHandle _handle;
 
     private InstanceLock(string path, SafeFileHandle handle)
     {
         Path = path;
-        this.handle = handle;
+        _handle = handle;
     }
 
     /// <summary>The lock file.</summary>
@@ -73,10 +73,10 @@ public sealed class InstanceLock : IDisposable
 
     public void Dispose()
     {
-        if (!handle.IsClosed)
+        if (!_handle.IsClosed)
         {
-            NativeFiles.UnlockQuietly(handle);
-            handle.Dispose();
+            NativeFiles.UnlockQuietly(_handle);
+            _handle.Dispose();
         }
     }
 

@@ -5,15 +5,15 @@ namespace City.Edge.Hosting;
 /// <c>{socket}.lock</c> held, and a socket file left by a killed edge removed. Only the holder of the lock deletes or
 /// replaces the socket file, and it deletes it before releasing the lock, so it never removes a successor's socket.
 /// </summary>
-public sealed class LocalApiSocket : IDisposable
+internal sealed class LocalApiSocket : IDisposable
 {
-    private readonly InstanceLock socketLock;
-    private int disposed;
+    private readonly InstanceLock _socketLock;
+    private int _disposed;
 
     private LocalApiSocket(string path, InstanceLock socketLock)
     {
         Path = path;
-        this.socketLock = socketLock;
+        _socketLock = socketLock;
     }
 
     /// <summary>The full path of the socket.</summary>
@@ -42,7 +42,7 @@ public sealed class LocalApiSocket : IDisposable
 
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref disposed, 1) == 1)
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
         {
             return; // a second call must not delete the socket of the edge that claimed it since
         }
@@ -57,7 +57,7 @@ public sealed class LocalApiSocket : IDisposable
         }
         finally
         {
-            socketLock.Dispose();
+            _socketLock.Dispose();
         }
     }
 }

@@ -77,7 +77,7 @@ internal static class NativeFiles
         return new IOException($"{call} '{path}': {Marshal.GetPInvokeErrorMessage(code)}", code);
     }
 
-#pragma warning disable SYSLIB1054, CA5392, IDE1006 // plain libc calls, named as in C; no source-generated marshalling needed
+#pragma warning disable IDE1006 // libc functions keep their C names
     [DllImport("libc", SetLastError = true)]
     private static extern int open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, int mode);
 
@@ -89,5 +89,5 @@ internal static class NativeFiles
 
     [DllImport("libc")]
     private static extern uint geteuid();
-#pragma warning restore SYSLIB1054, CA5392, IDE1006
+#pragma warning restore IDE1006
 }

@@ -3,14 +3,14 @@ using System.Globalization;
 namespace City.Edge.Hosting;
 
 /// <summary>The directory of the local API socket is not one this edge alone controls; the message says why and what to do.</summary>
-public sealed class UnsafeSocketDirectoryException(string message) : Exception(message);
+internal sealed class UnsafeSocketDirectoryException(string message) : Exception(message);
 
 /// <summary>
 /// Whoever can write to the socket's directory can replace the socket with an impostor that edgectl would talk to. The
 /// directory must therefore be a real directory (not a symbolic link), owned by the edge's own user and writable by no one
 /// else. A missing directory is created with mode 0700.
 /// </summary>
-public static class SocketDirectory
+internal static class SocketDirectory
 {
     public const UnixFileMode CreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 

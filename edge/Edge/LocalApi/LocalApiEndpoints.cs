@@ -11,7 +11,7 @@ namespace City.Edge.LocalApi;
 
 // The JSON documents of the local API (camelCase on the wire). edgectl depends on these shapes: change them together.
 
-public sealed record StatusDocument(
+internal sealed record StatusDocument(
     string GatewayId,
     ulong Epoch,
     string Version,
@@ -20,7 +20,7 @@ public sealed record StatusDocument(
     IReadOnlyList<DeviceStatusDocument> Devices,
     BufferStatusDocument Buffer);
 
-public sealed record CentralStatusDocument(
+internal sealed record CentralStatusDocument(
     string Broker,
     bool Connected,
     DateTimeOffset? Since,
@@ -31,7 +31,7 @@ public sealed record CentralStatusDocument(
     long BatchesRejected);
 
 /// <summary>One device of any protocol (a DALI line is one too); a disabled device (Enabled false) is never polled.</summary>
-public sealed record DeviceStatusDocument(
+internal sealed record DeviceStatusDocument(
     string Name,
     string Protocol,
     string Endpoint,
@@ -43,7 +43,7 @@ public sealed record DeviceStatusDocument(
     long PollsOk,
     long PollsFailed);
 
-public sealed record BufferStatusDocument(
+internal sealed record BufferStatusDocument(
     string Path,
     long BatchesWaiting,
     long ReadingsWaiting,
@@ -57,10 +57,10 @@ public sealed record BufferStatusDocument(
     bool DiskFull);
 
 /// <summary>Value: a number (null for NaN), true/false, or a text; quality good, comm-loss, ... (the contract's spelling, as central's API).</summary>
-public sealed record PointDocument(string Id, uint Alias, string Unit, object? Value, string Quality, DateTimeOffset Timestamp);
+internal sealed record PointDocument(string Id, uint Alias, string Unit, object? Value, string Quality, DateTimeOffset Timestamp);
 
 /// <summary>Builds the documents of the local API from the live state and the buffer.</summary>
-public sealed class StatusService(EdgeState state, BatchBuffer buffer, IOptions<EdgeOptions> options, TimeProvider time)
+internal sealed class StatusService(EdgeState state, BatchBuffer buffer, IOptions<EdgeOptions> options, TimeProvider time)
 {
     public StatusDocument GetStatus()
     {
@@ -96,7 +96,7 @@ public sealed class StatusService(EdgeState state, BatchBuffer buffer, IOptions<
     public static string QualityName(Quality quality) => City.Contract.QualityNames.Name(quality);
 }
 
-public static class LocalApiEndpoints
+internal static class LocalApiEndpoints
 {
     public static void MapLocalApi(this WebApplication app)
     {

@@ -8,7 +8,7 @@ namespace City.Edge.LocalApi;
 // GET /v1/devices/{name}/plan and POST /v1/points/{device}/{point}. edgectl depends on these shapes: change them together.
 
 /// <summary>The answer to a write: ok, status (ok, refused, not-found, exception, timeout, comm-loss) and what was sent.</summary>
-public sealed record WriteResultDocument(
+internal sealed record WriteResultDocument(
     bool Ok,
     string Status,
     string Point,
@@ -20,7 +20,7 @@ public sealed record WriteResultDocument(
     byte? ExceptionCode,
     string? ExceptionName);
 
-public static class PlanAndWriteEndpoints
+internal static class PlanAndWriteEndpoints
 {
     public static void MapPlanAndWrite(this WebApplication app)
     {

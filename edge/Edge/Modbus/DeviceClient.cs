@@ -13,7 +13,7 @@ namespace City.Edge.Modbus;
 /// A request to a device failed; <see cref="Quality"/> says how the affected readings are marked. <see cref="ExceptionCode"/>
 /// is set when the device answered with an exception, <see cref="TimedOut"/> when it did not answer.
 /// </summary>
-public sealed class DeviceRequestException(Quality quality, string message, Exception? inner = null) : Exception(message, inner)
+internal sealed class DeviceRequestException(Quality quality, string message, Exception? inner = null) : Exception(message, inner)
 {
     public Quality Quality { get; } = quality;
 
@@ -23,7 +23,7 @@ public sealed class DeviceRequestException(Quality quality, string message, Exce
 }
 
 /// <summary>Reads and writes one device. Failures are <see cref="DeviceRequestException"/>s.</summary>
-public interface IDeviceClient : IAsyncDisposable
+internal interface IDeviceClient : IAsyncDisposable
 {
     /// <summary>Holding or input registers (FC03 / FC04).</summary>
     Task<ushort[]> ReadAsync(ModbusTable table, ushort start, ushort count, CancellationToken cancellationToken);
@@ -35,7 +35,7 @@ public interface IDeviceClient : IAsyncDisposable
     Task WriteAsync(EncodedWrite write, CancellationToken cancellationToken);
 }
 
-public interface IDeviceClientFactory
+internal interface IDeviceClientFactory
 {
     IDeviceClient Create(DeviceDefinition device);
 }
@@ -193,7 +193,7 @@ internal interface IMasterSource : IAsyncDisposable
 }
 
 /// <summary>Modbus TCP devices: one <see cref="ModbusTcpClient"/> per device (it reconnects by itself on the next call).</summary>
-public sealed class ModbusDeviceClientFactory(TimeProvider time) : IDeviceClientFactory
+internal sealed class ModbusDeviceClientFactory(TimeProvider time) : IDeviceClientFactory
 {
     public IDeviceClient Create(DeviceDefinition device)
     {
@@ -242,7 +242,7 @@ public sealed class ModbusDeviceClientFactory(TimeProvider time) : IDeviceClient
 /// that cannot be opened, or that fails with an I/O error, gives COMM_LOSS and is opened again on the next request.
 /// Disposing a device client leaves the line open for the other devices; disposing the factory closes every line.
 /// </summary>
-public sealed class ModbusRtuDeviceClientFactory(TimeProvider time, Func<SerialLineDefinition, IModbusRtuLine>? openLine = null) : IDeviceClientFactory, IDisposable
+internal sealed class ModbusRtuDeviceClientFactory(TimeProvider time, Func<SerialLineDefinition, IModbusRtuLine>? openLine = null) : IDeviceClientFactory, IDisposable
 {
     private readonly Dictionary<string, SharedLine> _lines = new(StringComparer.Ordinal);
     private readonly Func<SerialLineDefinition, IModbusRtuLine> _openLine = openLine ?? (line => ModbusRtuTransport.Open(
@@ -373,7 +373,7 @@ public sealed class ModbusRtuDeviceClientFactory(TimeProvider time, Func<SerialL
 }
 
 /// <summary>Modbus TCP devices through <see cref="ModbusDeviceClientFactory"/>, Modbus RTU devices through <see cref="ModbusRtuDeviceClientFactory"/>.</summary>
-public sealed class ProtocolDeviceClientFactory(IDeviceClientFactory tcp, ModbusRtuDeviceClientFactory rtu) : IDeviceClientFactory, IDisposable
+internal sealed class ProtocolDeviceClientFactory(IDeviceClientFactory tcp, ModbusRtuDeviceClientFactory rtu) : IDeviceClientFactory, IDisposable
 {
     public ProtocolDeviceClientFactory(TimeProvider time)
         : this(new ModbusDeviceClientFactory(time), new ModbusRtuDeviceClientFactory(time))
@@ -394,7 +394,7 @@ public sealed class ProtocolDeviceClientFactory(IDeviceClientFactory tcp, Modbus
 /// write waits its turn with the polls (and keeps the device's spacing). Clients handed out are not closed by their users;
 /// disposing this closes them all.
 /// </summary>
-public sealed class SharedDeviceClients(IDeviceClientFactory inner) : IDeviceClientFactory, IAsyncDisposable
+internal sealed class SharedDeviceClients(IDeviceClientFactory inner) : IDeviceClientFactory, IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, Lazy<IDeviceClient>> _clients = new(StringComparer.Ordinal);
 

@@ -19,7 +19,7 @@ namespace City.Edge.Modbus;
 /// cycle or every <see cref="PollBackoff.MaxInterval"/>, whichever comes first; the skipped cycles still yield their COMM_LOSS
 /// readings. The first answer ends the backoff.
 /// </summary>
-public sealed partial class DevicePoller
+internal sealed partial class DevicePoller
 {
     private readonly DeviceDefinition _device;
     private readonly IDeviceClientFactory _factory;

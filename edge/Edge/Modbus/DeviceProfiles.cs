@@ -5,7 +5,7 @@ using City.Edge.Configuration;
 namespace City.Edge.Modbus;
 
 /// <summary>A built-in point map for a kind of device, shipped inside the edge as an embedded JSON resource.</summary>
-public sealed class DeviceProfile
+internal sealed class DeviceProfile
 {
     public string Name { get; set; } = string.Empty;
 
@@ -19,7 +19,7 @@ public sealed class DeviceProfile
 /// <c>traffic-controller</c> (the citysim traffic controller's status/alarm map). Their points are validated like a
 /// device's own points.
 /// </summary>
-public static class DeviceProfiles
+internal static class DeviceProfiles
 {
     private const string ResourcePrefix = "City.Edge.Profiles.";
 

@@ -6,7 +6,7 @@ using City.Protocols.Modbus.DataModel;
 namespace City.Edge.Modbus;
 
 /// <summary>Checks Edge:SerialLines and the modbus-tcp / modbus-rtu entries of Edge:Devices; every problem names its key.</summary>
-public static class ModbusConfigValidator
+internal static class ModbusConfigValidator
 {
     public static List<DeviceDefinition> Validate(EdgeOptions options, IReadOnlyList<DeviceEntry> entries, List<string> errors)
     {

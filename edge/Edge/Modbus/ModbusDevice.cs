@@ -6,7 +6,7 @@ namespace City.Edge.Modbus;
 /// What a Modbus device adds to <see cref="DeviceDefinition"/>: its address (host and port, or a serial line and unit id),
 /// timing and request limits. <see cref="SerialLine"/> is set for modbus-rtu devices (Host/Port are then unused).
 /// </summary>
-public sealed record ModbusDeviceSettings(string Host, int Port, byte UnitId, TimeSpan Timeout, SerialLineDefinition? SerialLine = null)
+internal sealed record ModbusDeviceSettings(string Host, int Port, byte UnitId, TimeSpan Timeout, SerialLineDefinition? SerialLine = null)
 {
     /// <summary>Registers / bits per request and the fill allowed across holes.</summary>
     public PlanLimits Limits { get; init; } = PlanLimits.Default;
@@ -23,10 +23,10 @@ public sealed record ModbusDeviceSettings(string Host, int Port, byte UnitId, Ti
 }
 
 /// <summary>A validated serial line (RS-485) for Modbus RTU devices.</summary>
-public sealed record SerialLineDefinition(string Name, string Port, int BaudRate, System.IO.Ports.Parity Parity, int DataBits, System.IO.Ports.StopBits StopBits, TimeSpan Timeout);
+internal sealed record SerialLineDefinition(string Name, string Port, int BaudRate, System.IO.Ports.Parity Parity, int DataBits, System.IO.Ports.StopBits StopBits, TimeSpan Timeout);
 
 /// <summary>Builds Modbus devices and reads their Modbus settings.</summary>
-public static class ModbusDevice
+internal static class ModbusDevice
 {
     public const string TcpProtocol = "modbus-tcp";
     public const string RtuProtocol = "modbus-rtu";

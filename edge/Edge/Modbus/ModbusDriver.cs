@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 namespace City.Edge.Modbus;
 
 /// <summary>Modbus TCP and Modbus RTU devices (Edge:Devices with Protocol modbus-tcp or modbus-rtu, and Edge:SerialLines).</summary>
-public sealed class ModbusDriver : IProtocolDriver
+internal sealed class ModbusDriver : IProtocolDriver
 {
     public string Name => "modbus";
 
@@ -34,7 +34,7 @@ public sealed class ModbusDriver : IProtocolDriver
 }
 
 /// <summary>Polls a Modbus device with a <see cref="DevicePoller"/> and writes its points with the <see cref="ModbusPointWriter"/>.</summary>
-public sealed partial class ModbusDeviceRunner(IDeviceClientFactory clients, TimeProvider time, ILoggerFactory? loggers = null) : IDeviceRunner
+internal sealed partial class ModbusDeviceRunner(IDeviceClientFactory clients, TimeProvider time, ILoggerFactory? loggers = null) : IDeviceRunner
 {
     private readonly ILogger _logger = (loggers ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger<ModbusDeviceRunner>();
     private readonly ModbusPointWriter _writer = new(clients, (loggers ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger<ModbusPointWriter>());

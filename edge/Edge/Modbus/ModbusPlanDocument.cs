@@ -6,7 +6,7 @@ namespace City.Edge.Modbus;
 // GET /v1/devices/{name}/plan of a Modbus device. edgectl depends on these shapes: change them together.
 
 /// <summary>A device's request plan: per period group the requests (table, function, start, count, fill, points) and totals.</summary>
-public sealed record DevicePlanDocument(
+internal sealed record DevicePlanDocument(
     string Device,
     string Protocol,
     string Endpoint,
@@ -17,17 +17,17 @@ public sealed record DevicePlanDocument(
     IReadOnlyList<PlanGroupDocument> Groups,
     PlanTotalsDocument Totals);
 
-public sealed record PlanLimitsDocument(int MaxRegistersPerRequest, int MaxBitsPerRequest, int MaxInsert, int PauseAfterConnectMs, int PauseBetweenRequestsMs, int Retries);
+internal sealed record PlanLimitsDocument(int MaxRegistersPerRequest, int MaxBitsPerRequest, int MaxInsert, int PauseAfterConnectMs, int PauseBetweenRequestsMs, int Retries);
 
 /// <summary>One period group; Registers and Fill count registers, Bits and FillBits coils/discrete inputs.</summary>
-public sealed record PlanGroupDocument(int PeriodMs, int Points, int RequestsPerCycle, int Registers, int Bits, int Fill, int FillBits, IReadOnlyList<PlanRequestDocument> Requests);
+internal sealed record PlanGroupDocument(int PeriodMs, int Points, int RequestsPerCycle, int Registers, int Bits, int Fill, int FillBits, IReadOnlyList<PlanRequestDocument> Requests);
 
 /// <summary>Start and Count are registers, or bits for the coil and discrete tables; Fill is the part no point uses.</summary>
-public sealed record PlanRequestDocument(string Table, string Function, int Start, int Count, int Fill, IReadOnlyList<string> Points);
+internal sealed record PlanRequestDocument(string Table, string Function, int Start, int Count, int Fill, IReadOnlyList<string> Points);
 
-public sealed record PlanTotalsDocument(int Points, int Requests, double RequestsPerSecond, double RegistersPerSecond, double BitsPerSecond);
+internal sealed record PlanTotalsDocument(int Points, int Requests, double RequestsPerSecond, double RegistersPerSecond, double BitsPerSecond);
 
-public static class ModbusPlanDocument
+internal static class ModbusPlanDocument
 {
     public static DevicePlanDocument Build(DeviceDefinition device)
     {

@@ -11,7 +11,7 @@ namespace City.Edge.Modbus;
 /// range, word order), then sent with FC05 (coil), FC06 (one register) or FC16 (several) through the device's shared client,
 /// so a write on an RTU line waits its turn with the polls on the same serialized master.
 /// </summary>
-public sealed partial class ModbusPointWriter(IDeviceClientFactory clients, ILogger<ModbusPointWriter> logger)
+internal sealed partial class ModbusPointWriter(IDeviceClientFactory clients, ILogger<ModbusPointWriter> logger)
 {
     /// <summary>The device is enabled and the point is one of its points (checked by the core's PointWriter).</summary>
     public async Task<WriteResult> WriteAsync(DeviceDefinition device, PointDefinition point, PointWriteValue value, CancellationToken cancellationToken)

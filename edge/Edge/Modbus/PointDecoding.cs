@@ -3,7 +3,7 @@ using City.Protocols.Modbus.DataModel;
 namespace City.Edge.Modbus;
 
 /// <summary>A Modbus point's value from its registers, with the point's own type, word order, bit, scale and offset.</summary>
-public static class PointDecoding
+internal static class PointDecoding
 {
     /// <summary>The value of a register-table point from its registers (exactly <see cref="PointDefinition.Width"/> of them).</summary>
     public static City.Contract.PointValue DecodeValue(PointDefinition point, ReadOnlySpan<ushort> registers)

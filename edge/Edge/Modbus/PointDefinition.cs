@@ -10,7 +10,7 @@ namespace City.Edge.Modbus;
 /// <see cref="Bit"/> (an integer register value reduced to one of its bits: a bool point), <see cref="Length"/> (registers
 /// of a string) and <see cref="Writable"/>.
 /// </summary>
-public sealed record PointDefinition(
+internal sealed record PointDefinition(
     string Device,
     string Name,
     ModbusTable Table,

@@ -7,7 +7,7 @@ using City.Protocols.Modbus.DataModel;
 namespace City.Edge.Modbus;
 
 /// <summary>What to send for one point write: registers for the holding table (FC06 for one, FC16 for more), or one coil (FC05).</summary>
-public sealed record EncodedWrite(ModbusTable Table, ushort Address, ushort[] Registers, bool Coil)
+internal sealed record EncodedWrite(ModbusTable Table, ushort Address, ushort[] Registers, bool Coil)
 {
     public ModbusFunctionCode Function => Table == ModbusTable.Coil
         ? ModbusFunctionCode.WriteSingleCoil
@@ -18,7 +18,7 @@ public sealed record EncodedWrite(ModbusTable Table, ushort Address, ushort[] Re
 /// The inverse of <see cref="RegisterDecoding"/>: raw = (value - offset) / scale, range-checked for the data type, encoded in
 /// the point's word order. Pure; every refusal is an error text, never an exception.
 /// </summary>
-public static class PointEncoding
+internal static class PointEncoding
 {
     public static bool TryEncode(PointDefinition point, PointWriteValue value, out EncodedWrite write, out string error)
     {

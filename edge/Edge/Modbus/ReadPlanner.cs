@@ -4,7 +4,7 @@ using City.Protocols.Modbus.DataModel;
 namespace City.Edge.Modbus;
 
 /// <summary>One Modbus read request and the points it serves. Start and Count are registers, or bits for coils and discrete inputs.</summary>
-public sealed record ReadRequest(ModbusTable Table, ushort Start, ushort Count, IReadOnlyList<PointDefinition> Points)
+internal sealed record ReadRequest(ModbusTable Table, ushort Start, ushort Count, IReadOnlyList<PointDefinition> Points)
 {
     public int End => Start + Count;
 
@@ -34,7 +34,7 @@ public sealed record ReadRequest(ModbusTable Table, ushort Start, ushort Count, 
 }
 
 /// <summary>A device's request limits: registers and bits per request, and the fill allowed across holes.</summary>
-public sealed record PlanLimits(int MaxRegistersPerRequest = PlanLimits.DefaultMaxRegisters, int MaxBitsPerRequest = PlanLimits.DefaultMaxBits, int MaxInsert = PlanLimits.DefaultMaxInsert)
+internal sealed record PlanLimits(int MaxRegistersPerRequest = PlanLimits.DefaultMaxRegisters, int MaxBitsPerRequest = PlanLimits.DefaultMaxBits, int MaxInsert = PlanLimits.DefaultMaxInsert)
 {
     public const int DefaultMaxRegisters = ModbusPdu.MaxReadRegisters;
     public const int DefaultMaxBits = ModbusPdu.MaxReadBits;
@@ -53,7 +53,7 @@ public sealed record PlanLimits(int MaxRegistersPerRequest = PlanLimits.DefaultM
 /// Reading a few unused registers is far cheaper than a round trip. Scanning the points by address and closing a request
 /// only when the next point cannot join it gives the fewest requests for these two constraints.
 /// </summary>
-public static class ReadPlanner
+internal static class ReadPlanner
 {
     public const int DefaultMaxGap = PlanLimits.DefaultMaxInsert;
     public const int DefaultMaxCount = PlanLimits.DefaultMaxRegisters;
@@ -114,9 +114,9 @@ public static class ReadPlanner
 }
 
 /// <summary>The requests of one period group: every point polled at the same period.</summary>
-public sealed record PollGroupPlan(int PeriodMs, IReadOnlyList<ReadRequest> Requests);
+internal sealed record PollGroupPlan(int PeriodMs, IReadOnlyList<ReadRequest> Requests);
 
-public static class DevicePlanner
+internal static class DevicePlanner
 {
     /// <summary>The device's points grouped by period (shortest first), each group planned within the device's limits.</summary>
     public static IReadOnlyList<PollGroupPlan> Plan(IEnumerable<PointDefinition> points, PlanLimits limits) =>

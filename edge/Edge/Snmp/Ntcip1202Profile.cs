@@ -7,7 +7,7 @@ namespace City.Edge.Snmp;
 /// 1.3.6.1.4.1.1206.4.2.1. Unit status and alarm words with their bits as named alarm points, the phase status group 1
 /// bitmaps (phases 1-8) and the detector volume/occupancy table (8 detectors).
 /// </summary>
-public static class Ntcip1202Profile
+internal static class Ntcip1202Profile
 {
     public const string Name = "ntcip1202";
     public const string Asc = "1.3.6.1.4.1.1206.4.2.1";

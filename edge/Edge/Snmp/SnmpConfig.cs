@@ -7,7 +7,7 @@ using City.Protocols.Snmp;
 namespace City.Edge.Snmp;
 
 /// <summary>How an SNMP object becomes a point value.</summary>
-public enum SnmpPointKind
+internal enum SnmpPointKind
 {
     /// <summary>An integer, counter, gauge or timeticks, scaled; with a Bit, one bit of it (a bool).</summary>
     Number,
@@ -26,10 +26,10 @@ public enum SnmpPointKind
 }
 
 /// <summary>The SNMP side of a point: the instance OID read or written and, for a table row, its column and row.</summary>
-public sealed record SnmpPointSettings(Oid Oid, SnmpPointKind Kind, Oid? Column = null, uint? Row = null, bool Alarm = false);
+internal sealed record SnmpPointSettings(Oid Oid, SnmpPointKind Kind, Oid? Column = null, uint? Row = null, bool Alarm = false);
 
 /// <summary>A validated SNMP device: version, community or v3 user, timeout, retries, walk size.</summary>
-public sealed record SnmpDeviceSettings(SnmpVersion Version, string Community, UsmUser? User, SnmpSecurityLevel SecurityLevel, int MaxRepetitions)
+internal sealed record SnmpDeviceSettings(SnmpVersion Version, string Community, UsmUser? User, SnmpSecurityLevel SecurityLevel, int MaxRepetitions)
 {
     /// <summary>The agent's IP address.</summary>
     public string Host { get; init; } = string.Empty;
@@ -57,7 +57,7 @@ public sealed record SnmpDeviceSettings(SnmpVersion Version, string Community, U
 }
 
 /// <summary>Validates devices with <c>"Protocol": "snmp"</c> and Edge:Snmp; every problem names its key.</summary>
-public static class SnmpDeviceConfig
+internal static class SnmpDeviceConfig
 {
     public const string SnmpProtocol = "snmp";
 

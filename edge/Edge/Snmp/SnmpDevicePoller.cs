@@ -16,7 +16,7 @@ namespace City.Edge.Snmp;
 /// <see cref="PollBackoff.AfterFailures"/> cycles is backed off as Modbus devices are. Alarm points (bools with Alarm) that
 /// change become events; <see cref="RequestAlarmPoll"/> (a trap) polls the groups holding alarm points at once.
 /// </summary>
-public sealed partial class SnmpDevicePoller
+internal sealed partial class SnmpDevicePoller
 {
     private readonly DeviceDefinition _device;
     private readonly SnmpManager _manager;
@@ -387,9 +387,9 @@ public sealed partial class SnmpDevicePoller
 }
 
 /// <summary>One period of an SNMP device: the scalars of one GET and the walked columns.</summary>
-public sealed record SnmpGroupPlan(int PeriodMs, IReadOnlyList<Oid> ScalarOids, IReadOnlyList<SnmpPoint> Scalars, IReadOnlyList<SnmpColumnPlan> Columns)
+internal sealed record SnmpGroupPlan(int PeriodMs, IReadOnlyList<Oid> ScalarOids, IReadOnlyList<SnmpPoint> Scalars, IReadOnlyList<SnmpColumnPlan> Columns)
 {
     public IEnumerable<SnmpPoint> Points => Scalars.Concat(Columns.SelectMany(c => c.Rows));
 }
 
-public sealed record SnmpColumnPlan(Oid Column, IReadOnlyList<SnmpPoint> Rows);
+internal sealed record SnmpColumnPlan(Oid Column, IReadOnlyList<SnmpPoint> Rows);

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 namespace City.Edge.Snmp;
 
 /// <summary>SNMP devices (Edge:Devices with Protocol snmp) and the trap listener (Edge:Snmp).</summary>
-public sealed class SnmpDriver : IProtocolDriver
+internal sealed class SnmpDriver : IProtocolDriver
 {
     public string Name => "snmp";
 
@@ -51,7 +51,7 @@ public sealed class SnmpDriver : IProtocolDriver
 }
 
 /// <summary>Polls an SNMP device with a <see cref="SnmpDevicePoller"/> (known to the runtime, for traps) and writes with SET.</summary>
-public sealed partial class SnmpDeviceRunner(SnmpRuntime runtime, SnmpPointWriter? writer = null, ILoggerFactory? loggers = null) : IDeviceRunner
+internal sealed partial class SnmpDeviceRunner(SnmpRuntime runtime, SnmpPointWriter? writer = null, ILoggerFactory? loggers = null) : IDeviceRunner
 {
     private readonly ILogger _logger = (loggers ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger<SnmpDeviceRunner>();
     private readonly SnmpPointWriter _writer = writer ?? new SnmpPointWriter(runtime, (loggers ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger<SnmpPointWriter>());

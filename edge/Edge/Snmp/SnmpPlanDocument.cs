@@ -4,7 +4,7 @@ using City.Edge.Devices;
 namespace City.Edge.Snmp;
 
 /// <summary>GET /v1/devices/{name}/plan for an SNMP device: per period the scalars of one GET and the walked columns.</summary>
-public sealed record SnmpPlanDocument(string Device, string Protocol, string Endpoint, string Version, string? Profile, bool Enabled, int TimeoutMs, int Retries, int MaxRepetitions, IReadOnlyList<SnmpPlanGroupDocument> Groups)
+internal sealed record SnmpPlanDocument(string Device, string Protocol, string Endpoint, string Version, string? Profile, bool Enabled, int TimeoutMs, int Retries, int MaxRepetitions, IReadOnlyList<SnmpPlanGroupDocument> Groups)
 {
     public static SnmpPlanDocument Build(DeviceDefinition device)
     {
@@ -27,6 +27,6 @@ public sealed record SnmpPlanDocument(string Device, string Protocol, string End
 }
 
 /// <summary>Gets: the OIDs of the one GET per cycle (split by the manager on tooBig); Walks: one GETBULK walk each.</summary>
-public sealed record SnmpPlanGroupDocument(int PeriodMs, int Points, IReadOnlyList<string> Gets, IReadOnlyList<SnmpPlanWalkDocument> Walks);
+internal sealed record SnmpPlanGroupDocument(int PeriodMs, int Points, IReadOnlyList<string> Gets, IReadOnlyList<SnmpPlanWalkDocument> Walks);
 
-public sealed record SnmpPlanWalkDocument(string Column, int Rows, IReadOnlyList<string> Points);
+internal sealed record SnmpPlanWalkDocument(string Column, int Rows, IReadOnlyList<string> Points);

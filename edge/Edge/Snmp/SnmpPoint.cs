@@ -8,7 +8,7 @@ namespace City.Edge.Snmp;
 /// and for numbers value = raw x <see cref="Scale"/> + <see cref="Offset"/>; <see cref="Bit"/> reduces an integer or BITS
 /// value to one bit (a bool point).
 /// </summary>
-public sealed record SnmpPoint(string Device, string Name, SnmpPointSettings Snmp, PointType Type, string Unit, int PeriodMs, string Description)
+internal sealed record SnmpPoint(string Device, string Name, SnmpPointSettings Snmp, PointType Type, string Unit, int PeriodMs, string Description)
     : DevicePoint(Device, Name, Unit, PeriodMs, Description)
 {
     public double Scale { get; init; } = 1;
@@ -23,7 +23,7 @@ public sealed record SnmpPoint(string Device, string Name, SnmpPointSettings Snm
 }
 
 /// <summary>Reads the SNMP part of a device.</summary>
-public static class SnmpDevice
+internal static class SnmpDevice
 {
     extension(DeviceDefinition device)
     {

@@ -7,7 +7,7 @@ using City.Protocols.Snmp;
 namespace City.Edge.Snmp;
 
 /// <summary>SNMP values to point values and back. Pure; a value of the wrong type is an error message, never an exception.</summary>
-public static class SnmpPointDecoding
+internal static class SnmpPointDecoding
 {
     public static bool TryDecode(SnmpPoint point, SnmpValue raw, out PointValue value, out string error)
     {
@@ -173,7 +173,7 @@ public static class SnmpPointDecoding
     }
 }
 
-public static class SnmpNames
+internal static class SnmpNames
 {
     /// <summary>The RFC 3416 name of an error-status: NoSuchName -> noSuchName.</summary>
     public static string ErrorStatus(SnmpErrorStatus status) =>

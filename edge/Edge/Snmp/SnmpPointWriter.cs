@@ -9,7 +9,7 @@ namespace City.Edge.Snmp;
 /// encoded to that type (inverse Scale/Offset), then one SET. The answer is reported as is: ok, the error-status name
 /// (as an "exception"), a timeout.
 /// </summary>
-public sealed partial class SnmpPointWriter(SnmpRuntime runtime, ILogger<SnmpPointWriter> logger)
+internal sealed partial class SnmpPointWriter(SnmpRuntime runtime, ILogger<SnmpPointWriter> logger)
 {
     public async Task<WriteResult> WriteAsync(DeviceDefinition device, SnmpPoint point, PointWriteValue value, CancellationToken cancellationToken)
     {

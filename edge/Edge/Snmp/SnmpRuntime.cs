@@ -14,7 +14,7 @@ namespace City.Edge.Snmp;
 /// answers to requests, so devices poll concurrently and a silent one never holds another), the running pollers (a trap
 /// asks its device's poller for an immediate alarm poll) and the event path.
 /// </summary>
-public sealed class SnmpRuntime : IAsyncDisposable
+internal sealed class SnmpRuntime : IAsyncDisposable
 {
     private readonly Lazy<SnmpManager> _manager;
     private readonly ConcurrentDictionary<string, SnmpDevicePoller> _pollers = new(StringComparer.Ordinal);

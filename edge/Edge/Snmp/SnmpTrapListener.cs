@@ -13,7 +13,7 @@ namespace City.Edge.Snmp;
 /// that device (trap OID and varbinds as text) and triggers an immediate poll of its alarm points. Others are counted and
 /// dropped, logged at most once a minute.
 /// </summary>
-public sealed partial class SnmpTrapListener(EdgeSettings settings, SnmpRuntime runtime, ReadingQueue queue, EdgeState state, TimeProvider time, ILogger<SnmpTrapListener> logger) : BackgroundService
+internal sealed partial class SnmpTrapListener(EdgeSettings settings, SnmpRuntime runtime, ReadingQueue queue, EdgeState state, TimeProvider time, ILogger<SnmpTrapListener> logger) : BackgroundService
 {
     private static readonly TimeSpan UnknownLogInterval = TimeSpan.FromMinutes(1);
     private long _unknown;

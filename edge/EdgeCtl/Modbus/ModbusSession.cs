@@ -7,13 +7,13 @@ namespace City.EdgeCtl.Modbus;
 /// <summary>One short-lived connection to a device: a Modbus TCP client or an RTU master on its own serial port.</summary>
 internal sealed class ModbusSession : IAsyncDisposable
 {
-    private readonly IModbusMaster master;
-    private readonly IAsyncDisposable owned;
+    private readonly IModbusMaster _master;
+    private readonly IAsyncDisposable _owned;
 
     private ModbusSession(IModbusMaster master, IAsyncDisposable owned)
     {
-        this.master = master;
-        this.owned = owned;
+        _master = master;
+        _owned = owned;
     }
 
     /// <summary>
@@ -46,25 +46,25 @@ internal sealed class ModbusSession : IAsyncDisposable
 
     public Task<ushort[]> ReadRegistersAsync(ModbusTable table, byte unit, ushort address, ushort count, CancellationToken cancellation) =>
         table == ModbusTable.Input
-            ? master.ReadInputRegistersAsync(unit, address, count, cancellation)
-            : master.ReadHoldingRegistersAsync(unit, address, count, cancellation);
+            ? _master.ReadInputRegistersAsync(unit, address, count, cancellation)
+            : _master.ReadHoldingRegistersAsync(unit, address, count, cancellation);
 
     public Task<bool[]> ReadBitsAsync(ModbusTable table, byte unit, ushort address, ushort count, CancellationToken cancellation) =>
         table == ModbusTable.Discrete
-            ? master.ReadDiscreteInputsAsync(unit, address, count, cancellation)
-            : master.ReadCoilsAsync(unit, address, count, cancellation);
+            ? _master.ReadDiscreteInputsAsync(unit, address, count, cancellation)
+            : _master.ReadCoilsAsync(unit, address, count, cancellation);
 
     public Task WriteRegistersAsync(byte unit, ushort address, ushort[] registers, bool single, CancellationToken cancellation) =>
         single
-            ? master.WriteSingleRegisterAsync(unit, address, registers[0], cancellation)
-            : master.WriteMultipleRegistersAsync(unit, address, registers, cancellation);
+            ? _master.WriteSingleRegisterAsync(unit, address, registers[0], cancellation)
+            : _master.WriteMultipleRegistersAsync(unit, address, registers, cancellation);
 
     public Task WriteCoilsAsync(byte unit, ushort address, bool[] coils, bool single, CancellationToken cancellation) =>
         single
-            ? master.WriteSingleCoilAsync(unit, address, coils[0], cancellation)
-            : master.WriteMultipleCoilsAsync(unit, address, coils, cancellation);
+            ? _master.WriteSingleCoilAsync(unit, address, coils[0], cancellation)
+            : _master.WriteMultipleCoilsAsync(unit, address, coils, cancellation);
 
-    public ValueTask DisposeAsync() => owned.DisposeAsync();
+    public ValueTask DisposeAsync() => _owned.DisposeAsync();
 
     private sealed class DisposeLine(ModbusRtuTransport line) : IAsyncDisposable
     {

@@ -54,13 +54,11 @@ internal sealed class EnergyMeter : IModbusDevice
         this.start = start;
         last = start;
         energyWh = initialEnergyWh;
-#pragma warning disable CA5394 // Not security: a reproducible simulation.
         random = new Random(seed);
         baseCurrent = 8 + (random.NextDouble() * 12);
         phase1 = random.NextDouble() * 2 * Math.PI;
         phase2 = random.NextDouble() * 2 * Math.PI;
         phase3 = random.NextDouble() * 2 * Math.PI;
-#pragma warning restore CA5394
         registers = new SnapshotRegisterMap(unitId, RegisterCount, RegisterCount);
         Values = Sample(0);
         Publish();
@@ -117,11 +115,9 @@ internal sealed class EnergyMeter : IModbusDevice
 
     private EnergyMeterValues Sample(double seconds)
     {
-#pragma warning disable CA5394 // Not security: a reproducible simulation.
         // Slow noise: a damped random walk, so consecutive seconds differ by a few hundredths.
         voltageNoise = (0.98 * voltageNoise) + (0.05 * ((random.NextDouble() * 2) - 1));
         currentNoise = (0.9 * currentNoise) + (0.03 * ((random.NextDouble() * 2) - 1));
-#pragma warning restore CA5394
         var voltage = Math.Round(230 + (1.5 * Math.Sin((2 * Math.PI * seconds / 900) + phase1)) + voltageNoise, 2);
 
         // Load profile: a 10-minute swing and a faster 137-second ripple.

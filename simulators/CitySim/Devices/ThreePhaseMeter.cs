@@ -36,14 +36,12 @@ internal sealed class ThreePhaseMeter : IModbusDevice
         this.start = start;
         last = start;
         importKwh = initialImportKwh;
-#pragma warning disable CA5394 // Not security: a reproducible simulation.
         random = new Random(seed);
         for (var phase = 0; phase < 3; phase++)
         {
             baseCurrent[phase] = 10 + (random.NextDouble() * 20);
             phaseOffset[phase] = random.NextDouble() * 2 * Math.PI;
         }
-#pragma warning restore CA5394
         registers = new SnapshotRegisterMap(unitId, RegisterCount, holdingCount: 0);
         Values = Sample(0);
         Publish();
@@ -101,9 +99,7 @@ internal sealed class ThreePhaseMeter : IModbusDevice
         var powerFactor = new float[3];
         for (var phase = 0; phase < 3; phase++)
         {
-#pragma warning disable CA5394 // Not security: a reproducible simulation.
             var noise = (random.NextDouble() * 2) - 1;
-#pragma warning restore CA5394
             var v = Math.Round(230 + (1.5 * Math.Sin((2 * Math.PI * seconds / 900) + phaseOffset[phase])) + (0.05 * noise), 2);
             var load = 1 + (0.4 * Math.Sin((2 * Math.PI * seconds / 600) + phaseOffset[phase]));
             var i = Math.Round(Math.Max(0.1, baseCurrent[phase] * load), 2);

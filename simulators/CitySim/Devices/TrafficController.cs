@@ -82,14 +82,12 @@ internal sealed class TrafficController : IModbusDevice, IModbusRegisterMap
         last = start;
         mode = initialMode;
         requestedMode = initialMode;
-#pragma warning disable CA5394 // Not security: a reproducible simulation.
         random = new Random(seed);
         for (var i = 0; i < DetectorCount; i++)
         {
             // 200..900 vehicles per hour per detector.
             arrivalRates[i] = (200 + (random.NextDouble() * 700)) / 3600;
         }
-#pragma warning restore CA5394
     }
 
     public string Kind => "traffic-controller";
@@ -268,7 +266,6 @@ internal sealed class TrafficController : IModbusDevice, IModbusRegisterMap
     {
         mode = requestedMode;
         cycleSecond = mode is TrafficControllerMode.Off or TrafficControllerMode.Flash ? 0 : (cycleSecond + 1) % CycleLength;
-#pragma warning disable CA5394 // Not security: a reproducible simulation.
         for (var i = 0; i < DetectorCount; i++)
         {
             occupied[i] = random.NextDouble() < arrivalRates[i];
@@ -282,6 +279,5 @@ internal sealed class TrafficController : IModbusDevice, IModbusRegisterMap
         {
             busRequests++;
         }
-#pragma warning restore CA5394
     }
 }

@@ -35,9 +35,7 @@ internal sealed class LoadBatchSource
         this.epoch = epoch;
         this.readingsPerPoint = readingsPerPoint;
         cursorUnixMs = firstTimestampUnixMs;
-#pragma warning disable CA5394 // Not security: a reproducible simulation.
         random = new Random(seed);
-#pragma warning restore CA5394
         signals = new SmoothSignal[points];
         for (var i = 0; i < points; i++)
         {
@@ -90,9 +88,7 @@ internal sealed class LoadBatchSource
             for (var r = 0; r < readingsPerPoint; r++)
             {
                 var timestamp = cursorUnixMs + (r * 1000L);
-#pragma warning disable CA5394 // Not security: a reproducible simulation.
                 var noise = (random.NextDouble() * 2) - 1;
-#pragma warning restore CA5394
                 var value = signals[p].ValueAt(timestamp / 1000.0, noise);
                 buffer.Add(new Reading(alias, timestamp, PointValue.FromNumber(value)));
             }

@@ -1,10 +1,9 @@
 using System.Diagnostics;
-using Xunit;
 
 namespace City.TestSupport;
 
 /// <summary>A small tmpfs mounted for one test (the tests run as root; mode 0700, as the edge wants its socket directory), unmounted lazily at the end (files may still be open).</summary>
-internal sealed class TmpfsMount : IDisposable
+public sealed class TmpfsMount : IDisposable
 {
     public TmpfsMount(string path, string size)
     {

@@ -1,12 +1,12 @@
 using System.Diagnostics;
 
-namespace City.Protocols.Modbus.Tests;
+namespace City.TestSupport;
 
 /// <summary>
 /// Two pseudo-terminals joined by socat, like the two ends of a null-modem cable: <see cref="PortA"/> and <see cref="PortB"/>.
 /// Fails (never skips) when socat is missing.
 /// </summary>
-internal sealed class SocatPtyPair : IAsyncDisposable
+public sealed class SocatPtyPair : IAsyncDisposable
 {
     private readonly PeerProcess _socat;
     private readonly string _directory;
@@ -63,6 +63,7 @@ internal sealed class SocatPtyPair : IAsyncDisposable
         }
         catch (IOException)
         {
+            // A pty link may still be going away; a leftover temp directory is harmless.
         }
     }
 }

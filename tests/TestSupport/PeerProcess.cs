@@ -3,10 +3,10 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace City.Protocols.Modbus.Tests;
+namespace City.TestSupport;
 
-/// <summary>An external Modbus implementation run as a child process, with its output captured for failure messages.</summary>
-internal sealed class PeerProcess : IAsyncDisposable
+/// <summary>An external program (pymodbus, net-snmp, socat, ...) run as a child process, with its output captured for failure messages.</summary>
+public sealed class PeerProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
@@ -31,20 +31,25 @@ internal sealed class PeerProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Fails the test with an install hint when <paramref name="executable"/> does not exist.</summary>
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>Fails the test (never skips) with an install hint when <paramref name="executable"/> is not on the PATH nor in /usr/sbin.</summary>
     public static string RequireExecutable(string executable, string installHint)
     {
         string? found = Path.IsPathRooted(executable)
             ? (File.Exists(executable) ? executable : null)
             : (Environment.GetEnvironmentVariable("PATH") ?? "")
                 .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+                .Append("/usr/sbin")
                 .Select(directory => Path.Combine(directory, executable))
                 .FirstOrDefault(File.Exists);
         Assert.True(found is not null, $"Interoperability peer '{executable}' is missing. Install it: {installHint}");
         return found;
     }
 
-    public static PeerProcess Start(string executable, params string[] arguments)
+    public static PeerProcess Start(string executable, params string[] arguments) => Start(executable, arguments, environment: null);
+
+    public static PeerProcess Start(string executable, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment)
     {
         var startInfo = new ProcessStartInfo(executable)
         {
@@ -57,13 +62,23 @@ internal sealed class PeerProcess : IAsyncDisposable
             startInfo.ArgumentList.Add(argument);
         }
 
+        foreach ((string key, string value) in environment ?? new Dictionary<string, string>())
+        {
+            startInfo.Environment[key] = value;
+        }
+
         return new PeerProcess(Process.Start(startInfo) ?? throw new InvalidOperationException($"Could not start {executable}."));
     }
 
     /// <summary>Runs a command to completion and returns its exit code and combined output.</summary>
-    public static async Task<(int ExitCode, string Output)> RunAsync(TimeSpan deadline, string executable, params string[] arguments)
+    public static Task<(int ExitCode, string Output)> RunAsync(TimeSpan deadline, string executable, params string[] arguments) =>
+        RunAsync(deadline, executable, arguments, environment: null);
+
+    /// <summary>Runs a command to completion with extra environment variables and returns its exit code and combined output.</summary>
+    public static async Task<(int ExitCode, string Output)> RunAsync(
+        TimeSpan deadline, string executable, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string>? environment)
     {
-        await using PeerProcess peer = Start(executable, arguments);
+        await using PeerProcess peer = Start(executable, arguments, environment);
         using var timeout = new CancellationTokenSource(deadline);
         try
         {
