@@ -107,13 +107,17 @@ public sealed class PollTimestampTests
 
         public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
         {
-            Interlocked.Increment(ref _created);
             // Counted as fired inside Advance; the poller runs on the pool, never inside Advance (it may spin there).
-            return _fake.CreateTimer(s =>
+            var timer = _fake.CreateTimer(s =>
             {
                 Interlocked.Increment(ref _fired);
                 ThreadPool.QueueUserWorkItem(_ => callback(s));
             }, state, dueTime, period);
+
+            // Counted once the timer is set: counted before, a preempted poller let the test advance the clock before its
+            // timer existed, and the timer then started from the new time (the test saw no reading at all).
+            Interlocked.Increment(ref _created);
+            return timer;
         }
 
         public async Task WaitUntilParkedAsync(Task poller)

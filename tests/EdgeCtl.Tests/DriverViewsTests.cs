@@ -6,7 +6,6 @@ using City.Edge;
 using City.Edge.Buffer;
 using City.Edge.Dali;
 using City.Edge.Devices;
-using City.Edge.Tests;
 using EdgeProgram = City.Edge.Program;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;

@@ -179,6 +179,9 @@ internal sealed class DaliLine : IAsyncDisposable
                 cancellationToken.ThrowIfCancellationRequested();
             }
         }
+
+        // Cancelled between two waits: end as a cancelled wait would, so a stopped poller always ends the same way.
+        cancellationToken.ThrowIfCancellationRequested();
     }
 
     private List<DaliGearState> TakeRefreshRequests()

@@ -101,6 +101,9 @@ internal sealed partial class DevicePoller
                 group.NextDue = PollSchedule.NextDue(group.NextDue, group.Period, _time.GetUtcNow());
             }
         }
+
+        // Cancelled between two waits: end as a cancelled wait would, so a stopped poller always ends the same way.
+        cancellationToken.ThrowIfCancellationRequested();
     }
 
     private async Task PollAsync(IDeviceClient client, PollGroup group, CancellationToken cancellationToken)

@@ -71,40 +71,6 @@ internal static class PointEncoding
         return ok;
     }
 
-    /// <summary>
-    /// ASCII, two characters per register in the order <see cref="RegisterDecoding.DecodeString"/> reads them, padded with
-    /// NULs to the point's Length.
-    /// </summary>
-    public static bool TryEncodeString(string text, WordOrder order, Span<ushort> registers, out string error)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        error = string.Empty;
-        if (text.Length > registers.Length * 2)
-        {
-            error = $"the text has {text.Length} characters; the point holds at most {registers.Length * 2} ({registers.Length} registers)";
-            return false;
-        }
-
-        foreach (var c in text)
-        {
-            if (c is < ' ' or > '~')
-            {
-                error = $"the text may hold printable ASCII only (found U+{(int)c:X4})";
-                return false;
-            }
-        }
-
-        var swap = order is WordOrder.Badc or WordOrder.Dcba;
-        for (var i = 0; i < registers.Length; i++)
-        {
-            var first = 2 * i < text.Length ? (byte)text[2 * i] : (byte)0;
-            var second = (2 * i) + 1 < text.Length ? (byte)text[(2 * i) + 1] : (byte)0;
-            registers[i] = swap ? (ushort)((second << 8) | first) : (ushort)((first << 8) | second);
-        }
-
-        return true;
-    }
-
     private static bool TryEncodeString(PointDefinition point, PointWriteValue value, Span<ushort> registers, out string error)
     {
         var text = value.Kind switch
@@ -119,7 +85,7 @@ internal static class PointEncoding
             return false;
         }
 
-        return TryEncodeString(text, point.WordOrder, registers, out error);
+        return RegisterEncoding.TryEncodeString(text, point.WordOrder, registers, out error);
     }
 
     private static bool TryBoolean(PointWriteValue value, out bool on, out string error)
@@ -175,7 +141,7 @@ internal static class PointEncoding
             return false;
         }
 
-        var (min, max) = IntegerRange(point.DataType);
+        var (min, max) = RegisterEncoding.IntegerRange(point.DataType);
         var typeName = RegisterDecoding.ConfigName(point.DataType);
         decimal raw;
         try
@@ -206,16 +172,7 @@ internal static class PointEncoding
             return false;
         }
 
-        var order = point.WordOrder;
-        _ = point.DataType switch
-        {
-            RegisterDataType.UInt16 => ModbusRegisterValue.TryWriteUInt16((ushort)raw, order, registers),
-            RegisterDataType.Int16 => ModbusRegisterValue.TryWriteInt16((short)raw, order, registers),
-            RegisterDataType.UInt32 => ModbusRegisterValue.TryWriteUInt32((uint)raw, order, registers),
-            RegisterDataType.Int32 => ModbusRegisterValue.TryWriteInt32((int)raw, order, registers),
-            RegisterDataType.UInt64 => ModbusRegisterValue.TryWriteUInt64((ulong)raw, order, registers),
-            _ => ModbusRegisterValue.TryWriteInt64((long)raw, order, registers),
-        };
+        _ = RegisterEncoding.TryEncodeInteger(raw, point.DataType, point.WordOrder, registers);
         return true;
     }
 
@@ -247,19 +204,7 @@ internal static class PointEncoding
             return false;
         }
 
-        _ = point.DataType == RegisterDataType.Float32
-            ? ModbusRegisterValue.TryWriteFloat32((float)raw, point.WordOrder, registers)
-            : ModbusRegisterValue.TryWriteFloat64(raw, point.WordOrder, registers);
+        _ = RegisterEncoding.TryEncodeFloat(raw, point.DataType, point.WordOrder, registers);
         return true;
     }
-
-    private static (decimal Min, decimal Max) IntegerRange(RegisterDataType type) => type switch
-    {
-        RegisterDataType.UInt16 => (ushort.MinValue, ushort.MaxValue),
-        RegisterDataType.Int16 => (short.MinValue, short.MaxValue),
-        RegisterDataType.UInt32 => (uint.MinValue, uint.MaxValue),
-        RegisterDataType.Int32 => (int.MinValue, int.MaxValue),
-        RegisterDataType.UInt64 => (ulong.MinValue, ulong.MaxValue),
-        _ => (long.MinValue, long.MaxValue),
-    };
 }

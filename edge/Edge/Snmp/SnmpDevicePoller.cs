@@ -129,6 +129,9 @@ internal sealed partial class SnmpDevicePoller
                 group.NextDue = PollSchedule.NextDue(group.NextDue, TimeSpan.FromMilliseconds(group.Plan.PeriodMs), _time.GetUtcNow());
             }
         }
+
+        // Cancelled between two waits: end as a cancelled wait would, so a stopped poller always ends the same way.
+        cancellationToken.ThrowIfCancellationRequested();
     }
 
     private async Task PollAsync(Group group, bool immediate, CancellationToken cancellationToken)

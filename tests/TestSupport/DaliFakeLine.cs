@@ -1,12 +1,9 @@
-using City.Contract;
-using City.Contract.Wire;
-using City.Edge.Dali;
 using City.Protocols.Dali;
 
-namespace City.Edge.Tests;
+namespace City.TestSupport;
 
 /// <summary>A gear of <see cref="DaliFakeLine"/>: just the state the edge's poller and commands touch.</summary>
-internal sealed class DaliFakeGear(byte? shortAddress, ushort groups = 0)
+public sealed class DaliFakeGear(byte? shortAddress, ushort groups = 0)
 {
     public byte? ShortAddress { get; set; } = shortAddress;
 
@@ -71,7 +68,7 @@ internal sealed class DaliFakeGear(byte? shortAddress, ushort groups = 0)
 /// commands and the queries the poller uses, collisions when several gear answer, bus power loss, and a record of every
 /// forward frame in bus order. <see cref="BeforeTransaction"/> runs inside a transaction (the bus is held meanwhile).
 /// </summary>
-internal sealed class DaliFakeLine : IDaliMaster
+public sealed class DaliFakeLine : IDaliMaster
 {
     private readonly Lock _gate = new();
     private readonly List<DaliForwardFrame> _frames = [];
@@ -143,37 +140,5 @@ internal sealed class DaliFakeLine : IDaliMaster
             1 => DaliBusResult.Answer(answers[0]),
             _ => DaliBusResult.FramingError,
         });
-    }
-}
-
-/// <summary>Collects the poller's readings by point id.</summary>
-internal sealed class DaliCollectingSink : IDaliReadingSink
-{
-    private readonly Lock _gate = new();
-    private readonly List<(string Id, PointValue Value, Quality Quality)> _readings = [];
-
-    public IReadOnlyList<(string Id, PointValue Value, Quality Quality)> Readings
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _readings.ToList();
-            }
-        }
-    }
-
-    public IReadOnlyList<string> Events(string line) => Readings.Where(r => r.Id == $"{line}/events").Select(r => r.Value.Text!).ToList();
-
-    public PointValue? Last(string id) => Readings.LastOrDefault(r => r.Id == id) is { Id: not null } last ? last.Value : null;
-
-    public ValueTask WriteAsync(string pointId, PointValue value, Quality quality, DateTimeOffset timestamp, CancellationToken cancellationToken)
-    {
-        lock (_gate)
-        {
-            _readings.Add((pointId, value, quality));
-        }
-
-        return ValueTask.CompletedTask;
     }
 }
