@@ -9,41 +9,41 @@ namespace City.Benchmarks;
 [MemoryDiagnoser]
 public class CodecBenchmarks
 {
-    private List<Reading> readings = [];
-    private byte[] compressed = [];
-    private byte[] uncompressed = [];
-    private byte[] plainBody = [];
+    private List<Reading> _readings = [];
+    private byte[] _compressed = [];
+    private byte[] _uncompressed = [];
+    private byte[] _plainBody = [];
 
     [GlobalSetup]
     public void Setup()
     {
-        readings = Telemetry.Periodic();
-        compressed = BatchCodec.EncodeToBytes(new BatchHeader("gw-0001", 1, 1, Telemetry.Start), readings);
-        uncompressed = BatchCodec.EncodeToBytes(new BatchHeader("gw-0001", 1, 1, Telemetry.Start), readings, int.MaxValue);
-        plainBody = BatchCodec.EncodeReadings(readings).ToByteArray();
+        _readings = Telemetry.Periodic();
+        _compressed = BatchCodec.EncodeToBytes(new BatchHeader("gw-0001", 1, 1, Telemetry.Start), _readings);
+        _uncompressed = BatchCodec.EncodeToBytes(new BatchHeader("gw-0001", 1, 1, Telemetry.Start), _readings, int.MaxValue);
+        _plainBody = BatchCodec.EncodeReadings(_readings).ToByteArray();
     }
 
     /// <summary>The envelope's CRC-32C over the uncompressed body (the larger of the two; encode and receive each compute it once).</summary>
     [Benchmark]
-    public uint Checksum_uncompressed_body() => Crc32C.Compute(plainBody);
+    public uint Checksum_uncompressed_body() => Crc32C.Compute(_plainBody);
 
     [Benchmark]
-    public byte[] Encode_zstd() => BatchCodec.EncodeToBytes(new BatchHeader("gw-0001", 1, 1, Telemetry.Start), readings);
+    public byte[] Encode_zstd() => BatchCodec.EncodeToBytes(new BatchHeader("gw-0001", 1, 1, Telemetry.Start), _readings);
 
     [Benchmark]
-    public byte[] Encode_uncompressed() => BatchCodec.EncodeToBytes(new BatchHeader("gw-0001", 1, 1, Telemetry.Start), readings, int.MaxValue);
+    public byte[] Encode_uncompressed() => BatchCodec.EncodeToBytes(new BatchHeader("gw-0001", 1, 1, Telemetry.Start), _readings, int.MaxValue);
 
     [Benchmark]
-    public int Decode_zstd() => Decode(compressed);
+    public int Decode_zstd() => Decode(_compressed);
 
     [Benchmark]
-    public int Decode_uncompressed() => Decode(uncompressed);
+    public int Decode_uncompressed() => Decode(_uncompressed);
 
     /// <summary>What central does before it stores: envelope, decompression and validation, no flattening.</summary>
     [Benchmark]
     public uint Validate_zstd()
     {
-        BatchCodec.TryParseEnvelope(compressed, out var batch, out _);
+        BatchCodec.TryParseEnvelope(_compressed, out var batch, out _);
         BatchCodec.TryDecodeBody(batch, out _, out _);
         return batch.ReadingCount;
     }

@@ -11,20 +11,20 @@ namespace City.Benchmarks;
 [MemoryDiagnoser]
 public class ReadingQueueBenchmarks
 {
-    private readonly List<Reading> readings = Telemetry.Periodic(points: 50, perPoint: 100);
-    private readonly ReadingQueue plain = new(10_000);
-    private readonly ReadingQueue guarded = new(10_000, new ClockGuard(TimeProvider.System));
+    private readonly List<Reading> _readings = Telemetry.Periodic(points: 50, perPoint: 100);
+    private readonly ReadingQueue _plain = new(10_000);
+    private readonly ReadingQueue _guarded = new(10_000, new ClockGuard(TimeProvider.System));
 
     [Benchmark(Baseline = true)]
-    public int WithoutClockGuard() => Pass(plain);
+    public int WithoutClockGuard() => Pass(_plain);
 
     [Benchmark]
-    public int WithClockGuard() => Pass(guarded);
+    public int WithClockGuard() => Pass(_guarded);
 
     private int Pass(ReadingQueue queue)
     {
         var count = 0;
-        foreach (var reading in readings)
+        foreach (var reading in _readings)
         {
             queue.Writer.TryWrite(reading);
         }

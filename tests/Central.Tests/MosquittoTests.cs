@@ -52,13 +52,13 @@ public sealed class MosquittoTests
 internal sealed class MosquittoProcess : IAsyncDisposable
 {
     private const string Executable = "/usr/sbin/mosquitto";
-    private readonly Process process;
-    private readonly DirectoryInfo directory;
+    private readonly Process _process;
+    private readonly DirectoryInfo _directory;
 
     private MosquittoProcess(Process process, DirectoryInfo directory, int port)
     {
-        this.process = process;
-        this.directory = directory;
+        _process = process;
+        _directory = directory;
         Port = port;
     }
 
@@ -96,14 +96,14 @@ internal sealed class MosquittoProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (!process.HasExited)
+        if (!_process.HasExited)
         {
-            process.Kill();
-            await process.WaitForExitAsync();
+            _process.Kill();
+            await _process.WaitForExitAsync();
         }
 
-        process.Dispose();
-        directory.Delete(recursive: true);
+        _process.Dispose();
+        _directory.Delete(recursive: true);
     }
 
     private static bool CanConnect(int port)

@@ -19,11 +19,11 @@ namespace City.Central.Tests;
 /// <summary>A central process hosted in the test process, on free loopback ports.</summary>
 internal sealed class CentralHost : IAsyncDisposable
 {
-    private readonly bool ownsDataPath;
+    private readonly bool _ownsDataPath;
 
     private CentralHost(WebApplication app, string dataPath, bool ownsDataPath, Uri baseUrl, int mqttPort)
     {
-        this.ownsDataPath = ownsDataPath;
+        _ownsDataPath = ownsDataPath;
         App = app;
         DataPath = dataPath;
         BaseUrl = baseUrl;
@@ -98,7 +98,7 @@ internal sealed class CentralHost : IAsyncDisposable
         Http.Dispose();
         await App.StopAsync();
         await App.DisposeAsync();
-        if (ownsDataPath && Directory.Exists(DataPath))
+        if (_ownsDataPath && Directory.Exists(DataPath))
         {
             Directory.Delete(DataPath, recursive: true);
         }
@@ -108,13 +108,13 @@ internal sealed class CentralHost : IAsyncDisposable
 /// <summary>A gateway as the contract describes it, driven by the test through an MQTTnet client.</summary>
 internal sealed class FakeGateway : IAsyncDisposable
 {
-    private readonly IMqttClient client;
-    private readonly Channel<Ack> acks = Channel.CreateUnbounded<Ack>();
+    private readonly IMqttClient _client;
+    private readonly Channel<Ack> _acks = Channel.CreateUnbounded<Ack>();
 
     private FakeGateway(string id, IMqttClient client)
     {
         Id = id;
-        this.client = client;
+        _client = client;
     }
 
     public string Id { get; }
@@ -134,7 +134,7 @@ internal sealed class FakeGateway : IAsyncDisposable
         {
             if (BatchCodec.TryParse(Ack.Parser, e.ApplicationMessage.Payload.IsSingleSegment ? e.ApplicationMessage.Payload.FirstSpan : e.ApplicationMessage.Payload.ToArray(), out var ack))
             {
-                gateway.acks.Writer.TryWrite(ack);
+                gateway._acks.Writer.TryWrite(ack);
             }
 
             return Task.CompletedTask;
@@ -159,7 +159,7 @@ internal sealed class FakeGateway : IAsyncDisposable
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
             .WithRetainFlag(retain)
             .Build();
-        var result = await client.PublishAsync(message);
+        var result = await _client.PublishAsync(message);
         Assert.True(result.IsSuccess || result.ReasonCode == MqttClientPublishReasonCode.NoMatchingSubscribers, $"publish on {topic}: {result.ReasonCode}");
     }
 
@@ -185,7 +185,7 @@ internal sealed class FakeGateway : IAsyncDisposable
         using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(10));
         try
         {
-            return await acks.Reader.ReadAsync(cts.Token);
+            return await _acks.Reader.ReadAsync(cts.Token);
         }
         catch (OperationCanceledException)
         {
@@ -193,15 +193,15 @@ internal sealed class FakeGateway : IAsyncDisposable
         }
     }
 
-    public bool TryTakeAck(out Ack ack) => acks.Reader.TryRead(out ack!);
+    public bool TryTakeAck(out Ack ack) => _acks.Reader.TryRead(out ack!);
 
     public async ValueTask DisposeAsync()
     {
-        if (client.IsConnected)
+        if (_client.IsConnected)
         {
             try
             {
-                await client.DisconnectAsync();
+                await _client.DisconnectAsync();
             }
             catch (MQTTnet.Exceptions.MqttCommunicationException)
             {
@@ -209,7 +209,7 @@ internal sealed class FakeGateway : IAsyncDisposable
             }
         }
 
-        client.Dispose();
+        _client.Dispose();
     }
 
     /// <summary>Readings of the three default points, one per second ending now.</summary>

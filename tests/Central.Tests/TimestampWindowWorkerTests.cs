@@ -16,7 +16,7 @@ namespace City.Central.Tests;
 public sealed class TimestampWindowWorkerTests : IDisposable
 {
     private static readonly DateTimeOffset Start = new(2030, 6, 1, 0, 0, 0, TimeSpan.Zero);
-    private readonly string dataPath = CentralHost.NewDataPath();
+    private readonly string _dataPath = CentralHost.NewDataPath();
 
     private sealed class NullLink : IBrokerLink
     {
@@ -39,7 +39,7 @@ public sealed class TimestampWindowWorkerTests : IDisposable
     public async Task Window_IsTakenAroundTheInjectedClock()
     {
         var clock = new FakeTimeProvider(Start);
-        using var store = new LiteDbReadingStore(dataPath, syncCommits: false);
+        using var store = new LiteDbReadingStore(_dataPath, syncCommits: false);
         var registry = new GatewayRegistry(store.LoadGateways());
         var stats = new IngestStats(clock);
         using var worker = new IngestWorker(
@@ -74,9 +74,9 @@ public sealed class TimestampWindowWorkerTests : IDisposable
 
     public void Dispose()
     {
-        if (Directory.Exists(dataPath))
+        if (Directory.Exists(_dataPath))
         {
-            Directory.Delete(dataPath, recursive: true);
+            Directory.Delete(_dataPath, recursive: true);
         }
     }
 }

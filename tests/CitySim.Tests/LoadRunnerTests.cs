@@ -15,28 +15,28 @@ namespace City.Sim.Tests;
 /// <summary>The load mode against an in-process broker and a minimal acker standing in for central.</summary>
 public sealed class LoadRunnerTests : IAsyncLifetime
 {
-    private readonly int port = FreePort.Tcp();
-    private MqttServer? broker;
-    private IMqttClient? acker;
+    private readonly int _port = FreePort.Tcp();
+    private MqttServer? _broker;
+    private IMqttClient? _acker;
 
     public async Task InitializeAsync()
     {
         var factory = new MqttServerFactory();
-        broker = factory.CreateMqttServer(new MqttServerOptionsBuilder()
+        _broker = factory.CreateMqttServer(new MqttServerOptionsBuilder()
             .WithDefaultEndpoint()
             .WithDefaultEndpointBoundIPAddress(IPAddress.Loopback)
-            .WithDefaultEndpointPort(port)
+            .WithDefaultEndpointPort(_port)
             .Build());
-        await broker.StartAsync();
+        await _broker.StartAsync();
     }
 
     public async Task DisposeAsync()
     {
-        acker?.Dispose();
-        if (broker is not null)
+        _acker?.Dispose();
+        if (_broker is not null)
         {
-            await broker.StopAsync();
-            broker.Dispose();
+            await _broker.StopAsync();
+            _broker.Dispose();
         }
     }
 
@@ -44,7 +44,7 @@ public sealed class LoadRunnerTests : IAsyncLifetime
     public async Task Every_published_batch_is_acknowledged_by_a_central_that_acks_everything()
     {
         await StartAckerAsync(rejectEvery: 0);
-        var options = new LoadOptions("127.0.0.1", port, Gateways: 3, Points: 10, ReadingsPerPoint: 5, Window: 4, TimeSpan.FromSeconds(2), "t-");
+        var options = new LoadOptions("127.0.0.1", _port, Gateways: 3, Points: 10, ReadingsPerPoint: 5, Window: 4, TimeSpan.FromSeconds(2), "t-");
 
         var report = await new LoadRunner(options, TimeProvider.System).RunAsync(CancellationToken.None);
 
@@ -64,7 +64,7 @@ public sealed class LoadRunnerTests : IAsyncLifetime
     public async Task Rejected_seqs_are_reported_and_free_the_window()
     {
         await StartAckerAsync(rejectEvery: 2);
-        var options = new LoadOptions("127.0.0.1", port, Gateways: 1, Points: 2, ReadingsPerPoint: 2, Window: 1, TimeSpan.FromSeconds(2), "r-");
+        var options = new LoadOptions("127.0.0.1", _port, Gateways: 1, Points: 2, ReadingsPerPoint: 2, Window: 1, TimeSpan.FromSeconds(2), "r-");
 
         var report = await new LoadRunner(options, TimeProvider.System).RunAsync(CancellationToken.None);
 
@@ -78,7 +78,7 @@ public sealed class LoadRunnerTests : IAsyncLifetime
     public async Task Without_a_central_the_run_stops_by_itself_with_no_acks()
     {
         // Long enough for both gateways to connect and fill their windows even on a busy machine; then they wait.
-        var options = new LoadOptions("127.0.0.1", port, Gateways: 2, Points: 5, ReadingsPerPoint: 2, Window: 2, TimeSpan.FromSeconds(3), "n-")
+        var options = new LoadOptions("127.0.0.1", _port, Gateways: 2, Points: 5, ReadingsPerPoint: 2, Window: 2, TimeSpan.FromSeconds(3), "n-")
         {
             DrainTimeout = TimeSpan.FromMilliseconds(300),
         };
@@ -93,8 +93,8 @@ public sealed class LoadRunnerTests : IAsyncLifetime
 
     private async Task StartAckerAsync(int rejectEvery)
     {
-        acker = new MqttClientFactory().CreateMqttClient();
-        acker.ApplicationMessageReceivedAsync += async e =>
+        _acker = new MqttClientFactory().CreateMqttClient();
+        _acker.ApplicationMessageReceivedAsync += async e =>
         {
             if (!Topics.TryParse(e.ApplicationMessage.Topic, out var gatewayId, out var kind) || kind != TopicKind.Data)
             {
@@ -114,13 +114,13 @@ public sealed class LoadRunnerTests : IAsyncLifetime
                 ack.CommittedSeqs.Add(batch.Seq);
             }
 
-            await acker.PublishAsync(new MqttApplicationMessageBuilder()
+            await _acker.PublishAsync(new MqttApplicationMessageBuilder()
                 .WithTopic(Topics.Ack(gatewayId))
                 .WithPayload(ack.ToByteArray())
                 .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
                 .Build());
         };
-        await acker.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", port).WithClientId("acker").Build());
-        await acker.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter(Topics.AllGateways, MqttQualityOfServiceLevel.AtLeastOnce).Build());
+        await _acker.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", _port).WithClientId("acker").Build());
+        await _acker.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter(Topics.AllGateways, MqttQualityOfServiceLevel.AtLeastOnce).Build());
     }
 }

@@ -9,30 +9,30 @@ namespace City.EdgeCtl.Tests;
 /// <summary>Runs the real edgectl command tree in-process against a <see cref="ModbusTcpSlave"/> on 127.0.0.1.</summary>
 public sealed class ModbusCommandTests : IAsyncLifetime
 {
-    private readonly InMemoryRegisterMap map = new();
-    private ModbusTcpSlave? slave;
+    private readonly InMemoryRegisterMap _map = new();
+    private ModbusTcpSlave? _slave;
 
-    private string Endpoint => $"tcp://127.0.0.1:{slave!.LocalEndPoint.Port.ToString(CultureInfo.InvariantCulture)}";
+    private string Endpoint => $"tcp://127.0.0.1:{_slave!.LocalEndPoint.Port.ToString(CultureInfo.InvariantCulture)}";
 
     public async Task InitializeAsync()
     {
-        map.AddUnit(1, holdingRegisterCount: 1000, inputRegisterCount: 1000, coilCount: 64, discreteInputCount: 64);
-        slave = new ModbusTcpSlave(new IPEndPoint(IPAddress.Loopback, 0), map);
-        await slave.StartAsync();
+        _map.AddUnit(1, holdingRegisterCount: 1000, inputRegisterCount: 1000, coilCount: 64, discreteInputCount: 64);
+        _slave = new ModbusTcpSlave(new IPEndPoint(IPAddress.Loopback, 0), _map);
+        await _slave.StartAsync();
     }
 
     public async Task DisposeAsync()
     {
-        if (slave is not null)
+        if (_slave is not null)
         {
-            await slave.DisposeAsync();
+            await _slave.DisposeAsync();
         }
     }
 
     [Fact]
     public async Task Read_Float32Cdab_PrintsAddressValueTable()
     {
-        map.SetHoldingRegisters(1, 100, [0x8000, 0x4366, 0xCCCD, 0xBDCC]);
+        _map.SetHoldingRegisters(1, 100, [0x8000, 0x4366, 0xCCCD, 0xBDCC]);
 
         var (exit, stdout, stderr) = await RunAsync("modbus", "read", Endpoint, "--unit", "1", "--table", "holding", "--address", "100", "--count", "2", "--type", "float32", "--order", "CDAB");
 
@@ -44,7 +44,7 @@ public sealed class ModbusCommandTests : IAsyncLifetime
     [Fact]
     public async Task Read_InputRegistersJson_IsAJsonArrayOfNumbers()
     {
-        map.SetInputRegisters(1, 0, [7, 0xFFFF, 42]);
+        _map.SetInputRegisters(1, 0, [7, 0xFFFF, 42]);
 
         var (exit, stdout, _) = await RunAsync("modbus", "read", Endpoint, "--unit", "1", "--table", "input", "--address", "0", "--count", "3", "--type", "int16", "--json");
 
@@ -57,7 +57,7 @@ public sealed class ModbusCommandTests : IAsyncLifetime
     [Fact]
     public async Task Read_NonFiniteFloats_AreNullInJson_AndNamedInTheTable()
     {
-        map.SetHoldingRegisters(1, 200, [0x7FC0, 0x0000, 0xFF80, 0x0000, 0x4366, 0x8000]);
+        _map.SetHoldingRegisters(1, 200, [0x7FC0, 0x0000, 0xFF80, 0x0000, 0x4366, 0x8000]);
         string[] args = ["modbus", "read", Endpoint, "--unit", "1", "--table", "holding", "--address", "200", "--count", "3", "--type", "float32"];
 
         var (exit, stdout, _) = await RunAsync([.. args, "--json"]);
@@ -72,7 +72,7 @@ public sealed class ModbusCommandTests : IAsyncLifetime
     [Fact]
     public async Task Read_CoilsJson_IsAJsonArrayOfBooleans()
     {
-        map.SetCoils(1, 3, [true, false, true]);
+        _map.SetCoils(1, 3, [true, false, true]);
 
         var (exit, stdout, _) = await RunAsync("modbus", "read", Endpoint, "--unit", "1", "--table", "coil", "--address", "3", "--count", "3", "--json");
 
@@ -87,7 +87,7 @@ public sealed class ModbusCommandTests : IAsyncLifetime
     [InlineData("discrete-inputs")]
     public async Task Read_DiscreteInputs_PrintsTrueFalse(string table)
     {
-        map.SetDiscreteInputs(1, 10, [false, true]);
+        _map.SetDiscreteInputs(1, 10, [false, true]);
 
         var (exit, stdout, _) = await RunAsync("modbus", "read", Endpoint, "--unit", "1", "--table", table, "--address", "10", "--count", "2");
 
@@ -107,7 +107,7 @@ public sealed class ModbusCommandTests : IAsyncLifetime
             Assert.Equal(2, written.RootElement.GetProperty("written").GetInt32());
         }
 
-        Assert.Equal([0xFFFB, 0xFFFF, 0x1170, 0x0001], map.GetHoldingRegisters(1, 10, 4));
+        Assert.Equal([0xFFFB, 0xFFFF, 0x1170, 0x0001], _map.GetHoldingRegisters(1, 10, 4));
 
         var (readExit, readBack, _) = await RunAsync("modbus", "read", Endpoint, "--unit", "1", "--table", "holding", "--address", "10", "--count", "2", "--type", "int32", "--order", "CDAB", "--json");
         Assert.Equal(0, readExit);
@@ -122,7 +122,7 @@ public sealed class ModbusCommandTests : IAsyncLifetime
 
         Assert.Equal(0, exit);
         Assert.Contains("(FC06)", stdout, StringComparison.Ordinal);
-        Assert.Equal([0x1234, 0], map.GetHoldingRegisters(1, 200, 2));
+        Assert.Equal([0x1234, 0], _map.GetHoldingRegisters(1, 200, 2));
     }
 
     [Fact]
@@ -137,7 +137,7 @@ public sealed class ModbusCommandTests : IAsyncLifetime
         Assert.Equal(0, exit);
         Assert.Contains("(FC15)", stdout, StringComparison.Ordinal);
 
-        Assert.Equal([true, false, false, true, false, true], map.GetCoils(1, 5, 6));
+        Assert.Equal([true, false, false, true, false, true], _map.GetCoils(1, 5, 6));
     }
 
     [Fact]
@@ -218,7 +218,7 @@ public sealed class ModbusCommandTests : IAsyncLifetime
         using var document = JsonDocument.Parse(stdout);
         Assert.Contains(expected, document.RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
         Assert.Contains(expected, stderr, StringComparison.Ordinal);
-        Assert.Equal(0, map.GetHoldingRegisters(1, 0, 1)[0]);
+        Assert.Equal(0, _map.GetHoldingRegisters(1, 0, 1)[0]);
     }
 
     [Fact]

@@ -21,29 +21,29 @@ namespace City.EdgeCtl.Tests;
 public sealed class PlanAndWriteCommandTests : IAsyncLifetime
 {
     private const byte Unit = 2;
-    private readonly InMemoryRegisterMap map = new();
-    private readonly string dir = Path.Combine(Path.GetTempPath(), "edgectl-tests-" + Guid.NewGuid().ToString("N")[..12]);
-    private ModbusTcpSlave slave = null!;
-    private BatchBuffer buffer = null!;
-    private WebApplication app = null!;
-    private string socket = null!;
+    private readonly InMemoryRegisterMap _map = new();
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "edgectl-tests-" + Guid.NewGuid().ToString("N")[..12]);
+    private ModbusTcpSlave _slave = null!;
+    private BatchBuffer _buffer = null!;
+    private WebApplication _app = null!;
+    private string _socket = null!;
 
     public async Task InitializeAsync()
     {
-        Directory.CreateDirectory(dir);
-        map.AddUnit(Unit, holdingRegisterCount: 120, inputRegisterCount: 20, coilCount: 8, discreteInputCount: 4);
-        slave = new ModbusTcpSlave(new IPEndPoint(IPAddress.Loopback, 0), map);
-        await slave.StartAsync();
+        Directory.CreateDirectory(_dir);
+        _map.AddUnit(Unit, holdingRegisterCount: 120, inputRegisterCount: 20, coilCount: 8, discreteInputCount: 4);
+        _slave = new ModbusTcpSlave(new IPEndPoint(IPAddress.Loopback, 0), _map);
+        await _slave.StartAsync();
 
         var values = new Dictionary<string, string?>
         {
             ["Edge:GatewayId"] = "gw-ctl",
             ["Edge:Central:Port"] = FreePort.Tcp().ToString(CultureInfo.InvariantCulture),
-            ["Edge:Buffer:Path"] = Path.Combine(dir, "buffer.db"),
-            ["Edge:LocalApi:SocketPath"] = Path.Combine(dir, "api.sock"),
+            ["Edge:Buffer:Path"] = Path.Combine(_dir, "buffer.db"),
+            ["Edge:LocalApi:SocketPath"] = Path.Combine(_dir, "api.sock"),
             ["Edge:Devices:0:Name"] = "tc1",
             ["Edge:Devices:0:Host"] = "127.0.0.1",
-            ["Edge:Devices:0:Port"] = slave.LocalEndPoint.Port.ToString(CultureInfo.InvariantCulture),
+            ["Edge:Devices:0:Port"] = _slave.LocalEndPoint.Port.ToString(CultureInfo.InvariantCulture),
             ["Edge:Devices:0:UnitId"] = "2",
             ["Edge:Devices:0:Profile"] = "traffic-controller",
             ["Edge:Devices:0:Points:0:Name"] = "setpoint",
@@ -54,23 +54,23 @@ public sealed class PlanAndWriteCommandTests : IAsyncLifetime
         };
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
         Assert.True(EdgeConfigLoader.TryLoad(configuration, EdgeProtocols.All, out var settings, out var errors), string.Join("\n", errors));
-        buffer = BatchBuffer.Open(settings.Options.Buffer.Path, settings.Options.Buffer.MaxBytes, settings.Options.GatewayId);
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = dir });
+        _buffer = BatchBuffer.Open(settings.Options.Buffer.Path, settings.Options.Buffer.MaxBytes, settings.Options.GatewayId);
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = _dir });
         builder.Configuration.Sources.Clear();
         builder.Logging.ClearProviders();
-        app = EdgeProgram.Build(builder, EdgeProgram.WithAliases(settings, buffer), buffer, TimeProvider.System, out socket);
-        await app.StartAsync();
+        _app = EdgeProgram.Build(builder, EdgeProgram.WithAliases(settings, _buffer), _buffer, TimeProvider.System, out _socket);
+        await _app.StartAsync();
     }
 
     public async Task DisposeAsync()
     {
-        await app.StopAsync();
-        await app.DisposeAsync();
-        buffer.Dispose();
-        await slave.DisposeAsync();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        _buffer.Dispose();
+        await _slave.DisposeAsync();
         try
         {
-            Directory.Delete(dir, recursive: true);
+            Directory.Delete(_dir, recursive: true);
         }
         catch (IOException)
         {
@@ -81,7 +81,7 @@ public sealed class PlanAndWriteCommandTests : IAsyncLifetime
     {
         using var stdout = new StringWriter(CultureInfo.InvariantCulture);
         using var stderr = new StringWriter(CultureInfo.InvariantCulture);
-        int exit = await EdgeCtlCli.CreateRoot(stdout, stderr).Parse([args[0], "--socket", socket, .. args[1..]]).InvokeAsync();
+        int exit = await EdgeCtlCli.CreateRoot(stdout, stderr).Parse([args[0], "--socket", _socket, .. args[1..]]).InvokeAsync();
         return (exit, stdout.ToString().Replace("\r\n", "\n", StringComparison.Ordinal), stderr.ToString());
     }
 
@@ -154,7 +154,7 @@ public sealed class PlanAndWriteCommandTests : IAsyncLifetime
 
         Assert.True(exit == 0, stderr);
         Assert.Equal("wrote 1 to tc1/requested-mode (FC06 at 100: 0001)\n", stdout);
-        Assert.Equal([(ushort)1], map.GetHoldingRegisters(Unit, 100, 1));
+        Assert.Equal([(ushort)1], _map.GetHoldingRegisters(Unit, 100, 1));
     }
 
     [Fact]
@@ -165,7 +165,7 @@ public sealed class PlanAndWriteCommandTests : IAsyncLifetime
         Assert.True(exit == 0, stderr);
         using var document = JsonDocument.Parse(stdout);
         Assert.True(document.RootElement.GetProperty("ok").GetBoolean());
-        Assert.Equal([unchecked((ushort)-125)], map.GetHoldingRegisters(Unit, 10, 1));
+        Assert.Equal([unchecked((ushort)-125)], _map.GetHoldingRegisters(Unit, 10, 1));
     }
 
     [Theory]
@@ -180,7 +180,7 @@ public sealed class PlanAndWriteCommandTests : IAsyncLifetime
 
         Assert.Equal(1, exit);
         Assert.Equal(expected, stderr.TrimEnd());
-        Assert.Equal([(ushort)0], map.GetHoldingRegisters(Unit, 100, 1));
+        Assert.Equal([(ushort)0], _map.GetHoldingRegisters(Unit, 100, 1));
     }
 
     [Fact]
@@ -189,7 +189,7 @@ public sealed class PlanAndWriteCommandTests : IAsyncLifetime
         using var stdout = new StringWriter(CultureInfo.InvariantCulture);
         using var stderr = new StringWriter(CultureInfo.InvariantCulture);
 
-        var exit = await EdgeCtlCli.CreateRoot(stdout, stderr).Parse(["write", "tc1/requested-mode", "1", "--socket", Path.Combine(dir, "none.sock")]).InvokeAsync();
+        var exit = await EdgeCtlCli.CreateRoot(stdout, stderr).Parse(["write", "tc1/requested-mode", "1", "--socket", Path.Combine(_dir, "none.sock")]).InvokeAsync();
 
         Assert.Equal(1, exit);
         Assert.StartsWith("edgectl: no edge daemon socket at ", stderr.ToString(), StringComparison.Ordinal);

@@ -12,41 +12,41 @@ public sealed class SnmpCommandTests : IAsyncLifetime
     private const string AuthPassword = "agentauthpass";
     private const string PrivPassword = "agentprivpass";
     private static readonly Oid Enterprise = Oid.Parse("1.3.6.1.4.1.99999");
-    private readonly MibTree mib = new();
-    private SnmpAgent? agent;
-    private int mode = 1;
+    private readonly MibTree _mib = new();
+    private SnmpAgent? _agent;
+    private int _mode = 1;
 
-    private string Agent => $"127.0.0.1:{agent!.LocalEndPoint.Port.ToString(CultureInfo.InvariantCulture)}";
+    private string Agent => $"127.0.0.1:{_agent!.LocalEndPoint.Port.ToString(CultureInfo.InvariantCulture)}";
 
     private string[] V3(string user, params string[] rest) =>
         ["-v", "3", "-u", user, "-l", "authPriv", "-a", "SHA-256", "-A", AuthPassword, "-x", "AES", "-X", PrivPassword, "-t", "5", "-r", "2", .. rest];
 
     public Task InitializeAsync()
     {
-        agent = SnmpAgent.CreateUdp(mib, new IPEndPoint(IPAddress.Loopback, 0));
-        Mib2System.Register(mib, () => 4242, "Traffic controller", Enterprise, "ops", "cabinet-12", "rue de la Gare");
-        mib.AddScalar(Enterprise.Append(1), () => SnmpValue.Integer(Volatile.Read(ref mode)), new MibWrite(
+        _agent = SnmpAgent.CreateUdp(_mib, new IPEndPoint(IPAddress.Loopback, 0));
+        Mib2System.Register(_mib, () => 4242, "Traffic controller", Enterprise, "ops", "cabinet-12", "rue de la Gare");
+        _mib.AddScalar(Enterprise.Append(1), () => SnmpValue.Integer(Volatile.Read(ref _mode)), new MibWrite(
             SnmpValueType.Integer,
-            value => Volatile.Write(ref mode, value.AsInt32()),
+            value => Volatile.Write(ref _mode, value.AsInt32()),
             value => value.AsInt32() is >= 1 and <= 3 ? SnmpErrorStatus.NoError : SnmpErrorStatus.WrongValue));
-        MibTable table = mib.AddTable(Enterprise.Append(3, 1), new MibColumn(1, SnmpValueType.Integer), new MibColumn(2, SnmpValueType.Gauge32));
+        MibTable table = _mib.AddTable(Enterprise.Append(3, 1), new MibColumn(1, SnmpValueType.Integer), new MibColumn(2, SnmpValueType.Gauge32));
         for (uint row = 1; row <= 30; row++)
         {
             table.SetRow(row, new Dictionary<uint, SnmpValue> { [1] = SnmpValue.Integer((int)row), [2] = SnmpValue.Gauge32(row * 10) });
         }
 
-        agent.AddCommunity("public");
-        agent.AddCommunity("private", writable: true);
-        agent.AddUser(new UsmUser("ops", SnmpAuthProtocol.Sha256, AuthPassword, SnmpPrivProtocol.Aes128, PrivPassword), writable: true);
-        agent.Start();
+        _agent.AddCommunity("public");
+        _agent.AddCommunity("private", writable: true);
+        _agent.AddUser(new UsmUser("ops", SnmpAuthProtocol.Sha256, AuthPassword, SnmpPrivProtocol.Aes128, PrivPassword), writable: true);
+        _agent.Start();
         return Task.CompletedTask;
     }
 
     public async Task DisposeAsync()
     {
-        if (agent is not null)
+        if (_agent is not null)
         {
-            await agent.DisposeAsync();
+            await _agent.DisposeAsync();
         }
     }
 
@@ -109,7 +109,7 @@ public sealed class SnmpCommandTests : IAsyncLifetime
 
         Assert.True(exit == 0, stderr);
         Assert.Equal(".1.3.6.1.4.1.99999.1.0 = INTEGER: 3\n", Lf(stdout));
-        Assert.Equal(3, Volatile.Read(ref mode));
+        Assert.Equal(3, Volatile.Read(ref _mode));
     }
 
     [Fact]
@@ -120,7 +120,7 @@ public sealed class SnmpCommandTests : IAsyncLifetime
         Assert.Equal(1, exit);
         Assert.Empty(stdout);
         Assert.Equal("edgectl: Error in packet: wrongValue (error-index 1), failed object: .1.3.6.1.4.1.99999.1.0\n", Lf(stderr));
-        Assert.Equal(1, Volatile.Read(ref mode));
+        Assert.Equal(1, Volatile.Read(ref _mode));
     }
 
     [Fact]

@@ -12,9 +12,9 @@ public sealed class SnmpdForEdgeCtl : IAsyncLifetime
 {
     public const string AuthPassword = "authpassword1";
     public const string PrivPassword = "privacypass1";
-    private readonly StringBuilder output = new();
-    private Process? snmpd;
-    private string directory = "";
+    private readonly StringBuilder _output = new();
+    private Process? _snmpd;
+    private string _directory = "";
 
     public string Agent { get; private set; } = "";
 
@@ -22,9 +22,9 @@ public sealed class SnmpdForEdgeCtl : IAsyncLifetime
     {
         get
         {
-            lock (output)
+            lock (_output)
             {
-                return output.ToString();
+                return _output.ToString();
             }
         }
     }
@@ -33,7 +33,7 @@ public sealed class SnmpdForEdgeCtl : IAsyncLifetime
     {
         string executable = new[] { "/usr/sbin/snmpd", "/usr/bin/snmpd" }.FirstOrDefault(File.Exists) ?? "";
         Assert.True(executable.Length > 0, "net-snmp's snmpd is missing. Install it: apt-get install -y snmp snmpd (test.sh does this).");
-        directory = Directory.CreateTempSubdirectory("edgectl-snmpd-").FullName;
+        _directory = Directory.CreateTempSubdirectory("edgectl-snmpd-").FullName;
 
         // The port is free when reserved but another process may take it before snmpd binds: then try another.
         for (int attempt = 1; ; attempt++)
@@ -41,7 +41,7 @@ public sealed class SnmpdForEdgeCtl : IAsyncLifetime
             int port = FreePort.Udp();
 
             Agent = $"127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
-            string config = Path.Combine(directory, "snmpd.conf");
+            string config = Path.Combine(_directory, "snmpd.conf");
             await File.WriteAllLinesAsync(config,
             [
                 $"agentaddress udp:127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}",
@@ -54,7 +54,7 @@ public sealed class SnmpdForEdgeCtl : IAsyncLifetime
             Start(executable, config);
             if (await WaitUntilAnsweringAsync() || attempt == 3)
             {
-                Assert.False(snmpd!.HasExited, $"snmpd exited at start. Output:\n{Output}");
+                Assert.False(_snmpd!.HasExited, $"snmpd exited at start. Output:\n{Output}");
                 return;
             }
 
@@ -70,23 +70,23 @@ public sealed class SnmpdForEdgeCtl : IAsyncLifetime
             startInfo.ArgumentList.Add(argument);
         }
 
-        startInfo.Environment["SNMP_PERSISTENT_DIR"] = Path.Combine(directory, "persist");
+        startInfo.Environment["SNMP_PERSISTENT_DIR"] = Path.Combine(_directory, "persist");
         startInfo.Environment["MIBS"] = "";
         startInfo.Environment["MIBDIRS"] = "/nonexistent";
-        snmpd = Process.Start(startInfo) ?? throw new InvalidOperationException("Could not start snmpd.");
-        snmpd.OutputDataReceived += (_, e) => Append(e.Data);
-        snmpd.ErrorDataReceived += (_, e) => Append(e.Data);
-        snmpd.BeginOutputReadLine();
-        snmpd.BeginErrorReadLine();
+        _snmpd = Process.Start(startInfo) ?? throw new InvalidOperationException("Could not start snmpd.");
+        _snmpd.OutputDataReceived += (_, e) => Append(e.Data);
+        _snmpd.ErrorDataReceived += (_, e) => Append(e.Data);
+        _snmpd.BeginOutputReadLine();
+        _snmpd.BeginErrorReadLine();
     }
 
     private void Append(string? line)
     {
         if (line is not null)
         {
-            lock (output)
+            lock (_output)
             {
-                output.AppendLine(line);
+                _output.AppendLine(line);
             }
         }
     }
@@ -95,7 +95,7 @@ public sealed class SnmpdForEdgeCtl : IAsyncLifetime
     private async Task<bool> WaitUntilAnsweringAsync()
     {
         DateTime deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!snmpd!.HasExited && DateTime.UtcNow < deadline)
+        while (!_snmpd!.HasExited && DateTime.UtcNow < deadline)
         {
             var (exit, _, _) = await SnmpCommandTests.RunAsync("snmp", "get", "-v", "2c", "-c", "public", "-t", "0.5", "-r", "0", Agent, "1.3.6.1.2.1.1.5.0");
             if (exit == 0)
@@ -109,16 +109,16 @@ public sealed class SnmpdForEdgeCtl : IAsyncLifetime
 
     private async Task StopAsync()
     {
-        if (snmpd is not null)
+        if (_snmpd is not null)
         {
-            if (!snmpd.HasExited)
+            if (!_snmpd.HasExited)
             {
-                snmpd.Kill(entireProcessTree: true);
+                _snmpd.Kill(entireProcessTree: true);
             }
 
-            await snmpd.WaitForExitAsync();
-            snmpd.Dispose();
-            snmpd = null;
+            await _snmpd.WaitForExitAsync();
+            _snmpd.Dispose();
+            _snmpd = null;
         }
     }
 
@@ -127,7 +127,7 @@ public sealed class SnmpdForEdgeCtl : IAsyncLifetime
         await StopAsync();
         try
         {
-            Directory.Delete(directory, recursive: true);
+            Directory.Delete(_directory, recursive: true);
         }
         catch (IOException)
         {

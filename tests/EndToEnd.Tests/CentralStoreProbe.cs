@@ -11,19 +11,19 @@ namespace City.EndToEnd.Tests;
 /// </summary>
 internal sealed class CentralStoreProbe : IDisposable
 {
-    private readonly LiteDatabase database;
+    private readonly LiteDatabase _database;
 
     public CentralStoreProbe(string centralDataDirectory)
     {
         var file = Path.Combine(centralDataDirectory, "central.db");
-        database = new LiteDatabase(new ConnectionString { Filename = file, Connection = ConnectionType.Direct, ReadOnly = true });
+        _database = new LiteDatabase(new ConnectionString { Filename = file, Connection = ConnectionType.Direct, ReadOnly = true });
     }
 
     /// <summary>Every stored batch of the gateway, with its readings decoded (an empty list when the body no longer decodes).</summary>
     public List<ProbedBatch> Batches(string gatewayId)
     {
         var result = new List<ProbedBatch>();
-        foreach (var doc in database.GetCollection("batches").Find(Query.EQ("gw", gatewayId)))
+        foreach (var doc in _database.GetCollection("batches").Find(Query.EQ("gw", gatewayId)))
         {
             var seq = unchecked((ulong)doc["seq"].AsInt64);
             var count = doc["n"].AsInt32;
@@ -52,7 +52,7 @@ internal sealed class CentralStoreProbe : IDisposable
         return result;
     }
 
-    public void Dispose() => database.Dispose();
+    public void Dispose() => _database.Dispose();
 }
 
 /// <summary>One batch as central stored it: document id, the envelope's identity, span, reading count, receive time and readings.</summary>

@@ -9,12 +9,12 @@ namespace City.EndToEnd.Tests;
 /// <summary>Central, a simulated meter and one edge gateway as real processes on loopback ports, with their data in a temporary folder.</summary>
 internal sealed class CityStack : IAsyncDisposable
 {
-    private readonly ITestOutputHelper log;
-    private readonly List<ManagedProcess> retired = [];
+    private readonly ITestOutputHelper _log;
+    private readonly List<ManagedProcess> _retired = [];
 
     public CityStack(ITestOutputHelper log, string gatewayId = "gw-e2e")
     {
-        this.log = log;
+        _log = log;
         GatewayId = gatewayId;
         DataDirectory = Directory.CreateTempSubdirectory("city-e2e-").FullName;
         HttpPort = FreePort.Tcp();
@@ -52,14 +52,14 @@ internal sealed class CityStack : IAsyncDisposable
             $"--Central:HttpUrl=http://127.0.0.1:{HttpPort}",
             $"--Central:Mqtt:Port={MqttPort}",
             "--Central:AdmitOnBirth=true",
-        ], log, "central");
+        ], _log, "central");
         await Eventually.ReturnsAsync(async () => (await Http.GetAsync(new Uri("/healthz", UriKind.Relative))).IsSuccessStatusCode ? "up" : null, TimeSpan.FromSeconds(60), "central /healthz");
     }
 
     public async Task StartMeterAsync()
     {
         Retire(Meter);
-        Meter = ManagedProcess.Start("simulators/CitySim", "citysim", ["meter", "--port", MeterPort.ToString(CultureInfo.InvariantCulture)], log, "citysim");
+        Meter = ManagedProcess.Start("simulators/CitySim", "citysim", ["meter", "--port", MeterPort.ToString(CultureInfo.InvariantCulture)], _log, "citysim");
         await Meter.WaitForOutputAsync("listening", TimeSpan.FromSeconds(60));
     }
 
@@ -69,7 +69,7 @@ internal sealed class CityStack : IAsyncDisposable
         Retire(Edge);
         var configPath = Path.Combine(DataDirectory, "edge.json");
         File.WriteAllText(configPath, EdgeConfig(periodMs, pollingEnabled).ToJsonString());
-        Edge = ManagedProcess.Start("edge/Edge", "edge", ["--config", configPath], log, "edge");
+        Edge = ManagedProcess.Start("edge/Edge", "edge", ["--config", configPath], _log, "edge");
     }
 
     /// <summary>
@@ -81,7 +81,7 @@ internal sealed class CityStack : IAsyncDisposable
         Retire(Edge);
         var configPath = Path.Combine(DataDirectory, "edge.json");
         File.WriteAllText(configPath, new JsonObject { ["Edge"] = edgeSection }.ToJsonString());
-        Edge = ManagedProcess.Start("edge/Edge", "edge", ["--config", configPath], log, "edge");
+        Edge = ManagedProcess.Start("edge/Edge", "edge", ["--config", configPath], _log, "edge");
     }
 
     /// <summary>The Edge section every test edge needs: its gateway id, this stack's central, a buffer and the local API socket; no devices.</summary>
@@ -99,8 +99,8 @@ internal sealed class CityStack : IAsyncDisposable
     {
         var configPath = Path.Combine(DataDirectory, label + ".json");
         File.WriteAllText(configPath, new JsonObject { ["Edge"] = edgeSection }.ToJsonString());
-        var process = ManagedProcess.Start("edge/Edge", "edge", ["--config", configPath], log, label);
-        retired.Add(process);
+        var process = ManagedProcess.Start("edge/Edge", "edge", ["--config", configPath], _log, label);
+        _retired.Add(process);
         return process;
     }
 
@@ -110,8 +110,8 @@ internal sealed class CityStack : IAsyncDisposable
     /// <summary>Any citysim command; the process is stopped when the stack is disposed.</summary>
     public ManagedProcess StartCitySim(string label, IEnumerable<string> arguments)
     {
-        var process = ManagedProcess.Start("simulators/CitySim", "citysim", arguments, log, label);
-        retired.Add(process);
+        var process = ManagedProcess.Start("simulators/CitySim", "citysim", arguments, _log, label);
+        _retired.Add(process);
         return process;
     }
 
@@ -133,7 +133,7 @@ internal sealed class CityStack : IAsyncDisposable
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
-        log.WriteLine($"edgectl {string.Join(' ', arguments)} -> exit {process.ExitCode}: {await stdout}{await stderr}");
+        _log.WriteLine($"edgectl {string.Join(' ', arguments)} -> exit {process.ExitCode}: {await stdout}{await stderr}");
         if (process.ExitCode != 0)
         {
             throw new InvalidOperationException($"edgectl {string.Join(' ', arguments)} exited {process.ExitCode}: {await stderr}{await stdout}");
@@ -149,8 +149,8 @@ internal sealed class CityStack : IAsyncDisposable
         [
             "load", "--broker", $"127.0.0.1:{MqttPort}", "--gateways", "5", "--points", "50", "--readings-per-point", "10",
             "--window", "4", "--duration", seconds.ToString(CultureInfo.InvariantCulture), "--gateway-prefix", "noise-",
-        ], log, "citysim load");
-        retired.Add(load);
+        ], _log, "citysim load");
+        _retired.Add(load);
         return load;
     }
 
@@ -198,7 +198,7 @@ internal sealed class CityStack : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var process in new[] { Edge, Meter, Central }.Concat(retired))
+        foreach (var process in new[] { Edge, Meter, Central }.Concat(_retired))
         {
             if (process is not null)
             {
@@ -213,7 +213,7 @@ internal sealed class CityStack : IAsyncDisposable
         }
         catch (IOException e)
         {
-            log.WriteLine($"could not delete {DataDirectory}: {e.Message}");
+            _log.WriteLine($"could not delete {DataDirectory}: {e.Message}");
         }
     }
 
@@ -221,7 +221,7 @@ internal sealed class CityStack : IAsyncDisposable
     {
         if (process is not null)
         {
-            retired.Add(process);
+            _retired.Add(process);
         }
     }
 

@@ -9,31 +9,31 @@ namespace City.EndToEnd.Tests;
 /// <summary>One of the project's programs, started as a real process from its build output.</summary>
 internal sealed class ManagedProcess : IAsyncDisposable
 {
-    private readonly Process process;
-    private readonly StringBuilder output = new();
-    private readonly ITestOutputHelper? log;
-    private readonly string name;
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+    private readonly ITestOutputHelper? _log;
+    private readonly string _name;
 
     private ManagedProcess(string name, Process process, ITestOutputHelper? log)
     {
-        this.name = name;
-        this.process = process;
-        this.log = log;
+        _name = name;
+        _process = process;
+        _log = log;
     }
 
-    public int Id => process.Id;
+    public int Id => _process.Id;
 
-    public bool HasExited => process.HasExited;
+    public bool HasExited => _process.HasExited;
 
-    public int ExitCode => process.ExitCode;
+    public int ExitCode => _process.ExitCode;
 
     public string Output
     {
         get
         {
-            lock (output)
+            lock (_output)
             {
-                return output.ToString();
+                return _output.ToString();
             }
         }
     }
@@ -75,35 +75,35 @@ internal sealed class ManagedProcess : IAsyncDisposable
     /// <summary>SIGKILL: no chance to flush, close or say goodbye.</summary>
     public async Task KillHardAsync()
     {
-        if (!process.HasExited)
+        if (!_process.HasExited)
         {
-            process.Kill(entireProcessTree: true);
+            _process.Kill(entireProcessTree: true);
         }
 
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
     }
 
     /// <summary>SIGTERM, as systemd or Ctrl-C would; returns the exit code.</summary>
     public async Task<int> StopAsync(TimeSpan? timeout = null)
     {
-        if (!process.HasExited)
+        if (!_process.HasExited)
         {
-            using var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
             kill.WaitForExit();
         }
 
         using var cancellation = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
         try
         {
-            await process.WaitForExitAsync(cancellation.Token);
+            await _process.WaitForExitAsync(cancellation.Token);
         }
         catch (OperationCanceledException)
         {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{name} did not stop within {timeout ?? TimeSpan.FromSeconds(30)} after SIGTERM");
+            _process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{_name} did not stop within {timeout ?? TimeSpan.FromSeconds(30)} after SIGTERM");
         }
 
-        return process.ExitCode;
+        return _process.ExitCode;
     }
 
     /// <summary>Waits for the process to end by itself and returns its exit code (the output read to the end).</summary>
@@ -112,14 +112,14 @@ internal sealed class ManagedProcess : IAsyncDisposable
         using var cancellation = new CancellationTokenSource(timeout);
         try
         {
-            await process.WaitForExitAsync(cancellation.Token);
+            await _process.WaitForExitAsync(cancellation.Token);
         }
         catch (OperationCanceledException)
         {
-            throw new TimeoutException($"{name} was still running after {timeout}:\n{Output}");
+            throw new TimeoutException($"{_name} was still running after {timeout}:\n{Output}");
         }
 
-        return process.ExitCode;
+        return _process.ExitCode;
     }
 
     public async Task WaitForOutputAsync(string text, TimeSpan timeout)
@@ -127,14 +127,14 @@ internal sealed class ManagedProcess : IAsyncDisposable
         var deadline = DateTime.UtcNow + timeout;
         while (!Output.Contains(text, StringComparison.Ordinal))
         {
-            if (process.HasExited)
+            if (_process.HasExited)
             {
-                throw new InvalidOperationException($"{name} exited ({process.ExitCode}) before printing '{text}':\n{Output}");
+                throw new InvalidOperationException($"{_name} exited ({_process.ExitCode}) before printing '{text}':\n{Output}");
             }
 
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"{name} did not print '{text}' within {timeout}:\n{Output}");
+                throw new TimeoutException($"{_name} did not print '{text}' within {timeout}:\n{Output}");
             }
 
             await Task.Delay(50);
@@ -143,16 +143,16 @@ internal sealed class ManagedProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (!process.HasExited)
+        if (!_process.HasExited)
         {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
         }
 
-        log?.WriteLine($"----- {name} output (last 4000 characters) -----");
+        _log?.WriteLine($"----- {_name} output (last 4000 characters) -----");
         var text = Output;
-        log?.WriteLine(text.Length > 4000 ? text[^4000..] : text);
-        process.Dispose();
+        _log?.WriteLine(text.Length > 4000 ? text[^4000..] : text);
+        _process.Dispose();
     }
 
     private void Append(string? line)
@@ -162,9 +162,9 @@ internal sealed class ManagedProcess : IAsyncDisposable
             return;
         }
 
-        lock (output)
+        lock (_output)
         {
-            output.AppendLine(line);
+            _output.AppendLine(line);
         }
     }
 }

@@ -62,7 +62,7 @@ internal sealed class GroupContext(long nowUnixMs)
 /// <summary>A gateway's state being changed by a group, and the ack it will get.</summary>
 internal sealed class PendingGateway(GatewayState state)
 {
-    private Dictionary<uint, LatestValue>? latest;
+    private Dictionary<uint, LatestValue>? _latest;
 
     public GatewayState State { get; } = state;
 
@@ -70,7 +70,7 @@ internal sealed class PendingGateway(GatewayState state)
 
     public bool CatalogueChanged { get; set; }
 
-    public bool LatestChanged => latest is not null;
+    public bool LatestChanged => _latest is not null;
 
     public AckBuilder Ack { get; } = new();
 
@@ -101,13 +101,13 @@ internal sealed class PendingGateway(GatewayState state)
             return;
         }
 
-        if (latest is null)
+        if (_latest is null)
         {
-            latest = new Dictionary<uint, LatestValue>(State.Latest);
-            State.Latest = latest;
+            _latest = new Dictionary<uint, LatestValue>(State.Latest);
+            State.Latest = _latest;
         }
 
-        latest[value.Alias] = value;
+        _latest[value.Alias] = value;
     }
 }
 

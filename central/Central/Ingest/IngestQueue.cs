@@ -8,11 +8,11 @@ namespace City.Central.Ingest;
 /// </summary>
 internal sealed class IngestQueue
 {
-    private readonly Channel<IncomingMessage> channel;
+    private readonly Channel<IncomingMessage> _channel;
 
     public IngestQueue(int capacity)
     {
-        channel = Channel.CreateBounded<IncomingMessage>(new BoundedChannelOptions(capacity)
+        _channel = Channel.CreateBounded<IncomingMessage>(new BoundedChannelOptions(capacity)
         {
             FullMode = BoundedChannelFullMode.Wait,
             SingleReader = true,
@@ -20,9 +20,9 @@ internal sealed class IngestQueue
         });
     }
 
-    public ChannelReader<IncomingMessage> Reader => channel.Reader;
+    public ChannelReader<IncomingMessage> Reader => _channel.Reader;
 
-    public ChannelWriter<IncomingMessage> Writer => channel.Writer;
+    public ChannelWriter<IncomingMessage> Writer => _channel.Writer;
 
-    public int Depth => channel.Reader.Count;
+    public int Depth => _channel.Reader.Count;
 }

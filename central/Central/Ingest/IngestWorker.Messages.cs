@@ -16,7 +16,7 @@ internal sealed partial class IngestWorker
     private void Handle(IncomingMessage message, GroupContext context)
     {
         var gatewayId = message.Route.GatewayId;
-        var route = MessageValidator.CheckRoute(message, options.MaxPayloadBytes);
+        var route = MessageValidator.CheckRoute(message, _options.MaxPayloadBytes);
         if (route.Kind == VerdictKind.Reject)
         {
             Reject(route, gatewayId.Length == 0 ? "?" : gatewayId, message);
@@ -50,14 +50,14 @@ internal sealed partial class IngestWorker
             return;
         }
 
-        var verdict = MessageValidator.CheckBatch(gatewayId, batch, context.Current(gatewayId, registry), admission);
+        var verdict = MessageValidator.CheckBatch(gatewayId, batch, context.Current(gatewayId, _registry), _admission);
         if (verdict.Kind == VerdictKind.Reject)
         {
             Reject(verdict, gatewayId, message);
             return;
         }
 
-        var pending = context.Get(gatewayId, registry);
+        var pending = context.Get(gatewayId, _registry);
         var state = pending.State;
         state.LastSeenUnixMs = context.NowUnixMs;
         var stream = StreamFor(batch.BufferId, pending, context);
@@ -84,12 +84,12 @@ internal sealed partial class IngestWorker
             tMin = tMax = batch.ReadingCount == 0 && context.Window.Contains(batch.CreatedUnixMs) ? batch.CreatedUnixMs : context.NowUnixMs;
         }
 
-        if (outOfWindow.Any)
+        if (_outOfWindow.Any)
         {
-            pending.OutOfWindowFuture += outOfWindow.Future;
-            pending.OutOfWindowTooOld += outOfWindow.TooOld;
-            pending.OutOfWindowInvalid += outOfWindow.Invalid;
-            outOfWindowLog.Flagged(gatewayId, batch.Seq, outOfWindow);
+            pending.OutOfWindowFuture += _outOfWindow.Future;
+            pending.OutOfWindowTooOld += _outOfWindow.TooOld;
+            pending.OutOfWindowInvalid += _outOfWindow.Invalid;
+            _outOfWindowLog.Flagged(gatewayId, batch.Seq, _outOfWindow);
         }
 
         stream.Seqs.Add(batch.Seq);
@@ -110,8 +110,8 @@ internal sealed partial class IngestWorker
             context.NowUnixMs,
             batch.BufferId)
         {
-            OutOfWindowDays = outOfWindow.Any ? outOfWindow.Days() : [],
-            OutOfWindowAnyDay = outOfWindow.OnAnyDay,
+            OutOfWindowDays = _outOfWindow.Any ? _outOfWindow.Days() : [],
+            OutOfWindowAnyDay = _outOfWindow.OnAnyDay,
             BodyCrc32C = batch.HasBodyCrc32C ? batch.BodyCrc32C : Crc32C.Compute(batch.Body.Span),
         });
         pending.AcceptedBatches++;
@@ -127,28 +127,28 @@ internal sealed partial class IngestWorker
     {
         tMin = long.MaxValue;
         tMax = long.MinValue;
-        outOfWindow.Clear();
+        _outOfWindow.Clear();
         foreach (var series in body.Series)
         {
-            scratch.Clear();
-            if (!SeriesCodec.TryDecode(series, scratch, out _))
+            _scratch.Clear();
+            if (!SeriesCodec.TryDecode(series, _scratch, out _))
             {
                 return false;
             }
 
-            OfferNewest(scratch, pending, window, ref tMin, ref tMax);
+            OfferNewest(_scratch, pending, window, ref tMin, ref tMax);
         }
 
         foreach (var scatter in body.Scatter)
         {
-            scratch.Clear();
-            if (!ScatterCodec.TryDecode(scatter, scratch, out _))
+            _scratch.Clear();
+            if (!ScatterCodec.TryDecode(scatter, _scratch, out _))
             {
                 return false;
             }
 
             // One reading per point in a scatter block: each is its point's newest.
-            foreach (var reading in scratch)
+            foreach (var reading in _scratch)
             {
                 OfferNewest([reading], pending, window, ref tMin, ref tMax);
             }
@@ -170,7 +170,7 @@ internal sealed partial class IngestWorker
             var timestamp = readingsOfOnePoint[i].TimestampUnixMs;
             if (timestamp < window.OldestUnixMs || timestamp > window.NewestUnixMs)
             {
-                outOfWindow.Add(timestamp, window);
+                _outOfWindow.Add(timestamp, window);
                 continue;
             }
 
@@ -198,14 +198,14 @@ internal sealed partial class IngestWorker
             return;
         }
 
-        var verdict = MessageValidator.CheckBirth(gatewayId, birth, context.Current(gatewayId, registry), admission, out var catalogue);
+        var verdict = MessageValidator.CheckBirth(gatewayId, birth, context.Current(gatewayId, _registry), _admission, out var catalogue);
         if (verdict.Kind != VerdictKind.Accept)
         {
             Reject(verdict, gatewayId, message);
             return;
         }
 
-        var pending = context.Get(gatewayId, registry);
+        var pending = context.Get(gatewayId, _registry);
         var state = pending.State;
         StreamFor(birth.BufferId, pending, context);
 
@@ -222,7 +222,7 @@ internal sealed partial class IngestWorker
         state.LastSeenUnixMs = context.NowUnixMs;
         pending.Dirty = true;
         pending.Births++;
-        LogBirth(logger, gatewayId, birth.Epoch, catalogue.Count, birth.SoftwareVersion);
+        LogBirth(_logger, gatewayId, birth.Epoch, catalogue.Count, birth.SoftwareVersion);
     }
 
     private void HandleDeath(string gatewayId, IncomingMessage message, GroupContext context)
@@ -233,7 +233,7 @@ internal sealed partial class IngestWorker
             return;
         }
 
-        var current = context.Current(gatewayId, registry);
+        var current = context.Current(gatewayId, _registry);
         var verdict = MessageValidator.CheckDeath(gatewayId, death, current);
         switch (verdict.Kind)
         {
@@ -241,26 +241,26 @@ internal sealed partial class IngestWorker
                 Reject(verdict, gatewayId, message);
                 return;
             case VerdictKind.Ignore when current is not null:
-                LogStaleDeath(logger, gatewayId, death.BufferId, death.Epoch, current.BufferId, current.Epoch);
+                LogStaleDeath(_logger, gatewayId, death.BufferId, death.Epoch, current.BufferId, current.Epoch);
                 return;
             case VerdictKind.Ignore:
                 return;
         }
 
-        var pending = context.Get(gatewayId, registry);
+        var pending = context.Get(gatewayId, _registry);
         pending.State.Online = false;
         pending.State.LastSeenUnixMs = context.NowUnixMs;
         pending.Dirty = true;
         pending.Deaths++;
-        LogDeath(logger, gatewayId, death.Epoch);
+        LogDeath(_logger, gatewayId, death.Epoch);
     }
 
     private void Reject(in Verdict verdict, string source, IncomingMessage message) => Reject(verdict.Reason, source, message, verdict.Detail);
 
     private void Reject(string reason, string source, IncomingMessage message, string detail)
     {
-        stats.Reject(reason);
-        rejectLog.Rejected(reason, source, message.Topic, detail);
+        _stats.Reject(reason);
+        _rejectLog.Rejected(reason, source, message.Topic, detail);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Birth of {Gateway}: epoch {Epoch}, {Points} points, software {Software}")]

@@ -36,7 +36,7 @@ internal sealed partial class IngestWorker
                 context.NowUnixMs,
                 NewBufferEventPoint,
                 $"gateway {state.Id} started a new buffer {bufferId}; previous buffer {previous}, last seq {previousLastSeq}"));
-            LogNewBuffer(logger, state.Id, bufferId, previous, previousLastSeq);
+            LogNewBuffer(_logger, state.Id, bufferId, previous, previousLastSeq);
         }
 
         return state.Streams[bufferId];

@@ -23,20 +23,20 @@ internal sealed partial class IngestWorker : BackgroundService
     private static readonly TimeSpan AckTimeout = TimeSpan.FromSeconds(5);
     private static readonly IReadOnlySet<string> NothingFailed = new HashSet<string>();
 
-    private readonly IngestQueue queue;
-    private readonly IAckPublisher acks;
-    private readonly IMessageIntake intake;
-    private readonly IReadingStore store;
-    private readonly GatewayRegistry registry;
-    private readonly IngestStats stats;
-    private readonly RejectLog rejectLog;
-    private readonly CentralOptions options;
-    private readonly Admission admission;
-    private readonly TimeProvider time;
-    private readonly ILogger<IngestWorker> logger;
-    private readonly List<Reading> scratch = [];
-    private readonly OutOfWindowReadings outOfWindow = new();
-    private readonly OutOfWindowLog outOfWindowLog;
+    private readonly IngestQueue _queue;
+    private readonly IAckPublisher _acks;
+    private readonly IMessageIntake _intake;
+    private readonly IReadingStore _store;
+    private readonly GatewayRegistry _registry;
+    private readonly IngestStats _stats;
+    private readonly RejectLog _rejectLog;
+    private readonly CentralOptions _options;
+    private readonly Admission _admission;
+    private readonly TimeProvider _time;
+    private readonly ILogger<IngestWorker> _logger;
+    private readonly List<Reading> _scratch = [];
+    private readonly OutOfWindowReadings _outOfWindow = new();
+    private readonly OutOfWindowLog _outOfWindowLog;
 
     public IngestWorker(
         IngestQueue queue,
@@ -51,27 +51,27 @@ internal sealed partial class IngestWorker : BackgroundService
         ILogger<IngestWorker> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
-        this.queue = queue;
-        this.acks = acks;
-        this.intake = intake;
-        this.store = store;
-        this.registry = registry;
-        this.stats = stats;
-        this.rejectLog = rejectLog;
-        this.options = options.Value;
-        admission = new Admission(new HashSet<string>(this.options.AllowedGateways, StringComparer.Ordinal), this.options.AdmitOnBirth);
-        this.time = time;
-        this.logger = logger;
-        outOfWindowLog = new OutOfWindowLog(logger, time);
+        _queue = queue;
+        _acks = acks;
+        _intake = intake;
+        _store = store;
+        _registry = registry;
+        _stats = stats;
+        _rejectLog = rejectLog;
+        _options = options.Value;
+        _admission = new Admission(new HashSet<string>(_options.AllowedGateways, StringComparer.Ordinal), _options.AdmitOnBirth);
+        _time = time;
+        _logger = logger;
+        _outOfWindowLog = new OutOfWindowLog(logger, time);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        LogStarted(logger, registry.Count, options.Ingest.MaxBatchesPerCommit, options.Ingest.QueueCapacity);
-        var group = new List<IncomingMessage>(options.Ingest.MaxBatchesPerCommit);
+        LogStarted(_logger, _registry.Count, _options.Ingest.MaxBatchesPerCommit, _options.Ingest.QueueCapacity);
+        var group = new List<IncomingMessage>(_options.Ingest.MaxBatchesPerCommit);
         try
         {
-            while (await queue.Reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
+            while (await _queue.Reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
             {
                 await ProcessAvailableAsync(group).ConfigureAwait(false);
             }
@@ -81,10 +81,10 @@ internal sealed partial class IngestWorker : BackgroundService
         }
 
         // Shutdown: stop taking messages from the broker, then commit and acknowledge what is queued.
-        await intake.StopIntakeAsync().ConfigureAwait(false);
-        var drained = queue.Depth;
+        await _intake.StopIntakeAsync().ConfigureAwait(false);
+        var drained = _queue.Depth;
         await ProcessAvailableAsync(group).ConfigureAwait(false);
-        LogDrained(logger, drained);
+        LogDrained(_logger, drained);
     }
 
     /// <summary>Processes queued messages, group after group, until the queue is empty.</summary>
@@ -93,7 +93,7 @@ internal sealed partial class IngestWorker : BackgroundService
         while (true)
         {
             group.Clear();
-            while (group.Count < options.Ingest.MaxBatchesPerCommit && queue.Reader.TryRead(out var message))
+            while (group.Count < _options.Ingest.MaxBatchesPerCommit && _queue.Reader.TryRead(out var message))
             {
                 group.Add(message);
             }
@@ -109,8 +109,8 @@ internal sealed partial class IngestWorker : BackgroundService
 
     internal async Task ProcessGroupAsync(IReadOnlyList<IncomingMessage> group)
     {
-        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var context = new GroupContext(now) { Window = TimestampWindow.Around(now, options.Ingest) };
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var context = new GroupContext(now) { Window = TimestampWindow.Around(now, _options.Ingest) };
         foreach (var message in group)
         {
             try
@@ -120,8 +120,8 @@ internal sealed partial class IngestWorker : BackgroundService
             // One bad message must never stop the others.
             catch (Exception exception)
             {
-                stats.Reject(ReasonInternalError);
-                LogHandleFailed(logger, message.Topic, exception);
+                _stats.Reject(ReasonInternalError);
+                LogHandleFailed(_logger, message.Topic, exception);
             }
         }
 
@@ -131,35 +131,35 @@ internal sealed partial class IngestWorker : BackgroundService
         {
             try
             {
-                notCommitted = store.Commit(commit);
+                notCommitted = _store.Commit(commit);
             }
             // Logged and surfaced through /healthz; the edges resend what gets no ack.
             catch (Exception exception)
             {
-                LogCommitFailed(logger, commit.Batches.Count, exception);
+                LogCommitFailed(_logger, commit.Batches.Count, exception);
 
                 // Let the queue fill up (backpressure to the broker) rather than spin on a failing store.
-                await Task.Delay(TimeSpan.FromSeconds(1), time, CancellationToken.None).ConfigureAwait(false);
+                await Task.Delay(TimeSpan.FromSeconds(1), _time, CancellationToken.None).ConfigureAwait(false);
                 return;
             }
 
-            stats.Committed();
+            _stats.Committed();
         }
 
         // A gateway whose part was not written gets no ack and keeps its published state: its edge resends.
         var committed = context.Pending.Values.Where(p => !notCommitted.Contains(p.State.Id)).ToList();
         foreach (var gatewayId in notCommitted)
         {
-            LogGatewayCommitFailed(logger, gatewayId, store.Problem ?? "unknown store error");
+            LogGatewayCommitFailed(_logger, gatewayId, _store.Problem ?? "unknown store error");
         }
 
         foreach (var pending in committed)
         {
-            registry.Publish(pending.State);
-            stats.Accepted(pending.AcceptedBatches, pending.AcceptedReadings);
-            stats.Duplicates(pending.DuplicateBatches, pending.DuplicateReadings);
-            stats.Lifecycle(pending.Births, pending.Deaths);
-            stats.OutOfWindow(pending.OutOfWindowFuture, pending.OutOfWindowTooOld, pending.OutOfWindowInvalid);
+            _registry.Publish(pending.State);
+            _stats.Accepted(pending.AcceptedBatches, pending.AcceptedReadings);
+            _stats.Duplicates(pending.DuplicateBatches, pending.DuplicateReadings);
+            _stats.Lifecycle(pending.Births, pending.Deaths);
+            _stats.OutOfWindow(pending.OutOfWindowFuture, pending.OutOfWindowTooOld, pending.OutOfWindowInvalid);
         }
 
         await PublishAcksAsync(committed).ConfigureAwait(false);
@@ -184,13 +184,13 @@ internal sealed partial class IngestWorker : BackgroundService
         try
         {
             using var timeout = new CancellationTokenSource(AckTimeout);
-            await acks.PublishAsync(Topics.Ack(gatewayId), ack.ToByteArray(), timeout.Token).ConfigureAwait(false);
-            stats.AckSent();
+            await _acks.PublishAsync(Topics.Ack(gatewayId), ack.ToByteArray(), timeout.Token).ConfigureAwait(false);
+            _stats.AckSent();
         }
         // A lost ack only costs a resend, answered as a duplicate.
         catch (Exception exception)
         {
-            LogAckFailed(logger, gatewayId, exception.Message);
+            LogAckFailed(_logger, gatewayId, exception.Message);
         }
     }
 

@@ -12,19 +12,19 @@ internal sealed partial class RejectLog(ILogger<RejectLog> logger, TimeProvider 
     private const int MaxWindows = 10_000;
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(10);
 
-    private readonly ConcurrentDictionary<(string Reason, string Source), Window> windows = new();
+    private readonly ConcurrentDictionary<(string Reason, string Source), Window> _windows = new();
 
     public void Rejected(string reason, string source, string topic, string detail)
     {
         var now = time.GetUtcNow();
         var key = (reason, source);
-        if (windows.Count > MaxWindows && !windows.ContainsKey(key))
+        if (_windows.Count > MaxWindows && !_windows.ContainsKey(key))
         {
             // Someone is inventing gateway ids: forget the windows rather than grow without bound.
-            windows.Clear();
+            _windows.Clear();
         }
 
-        var window = windows.GetOrAdd(key, static _ => new Window());
+        var window = _windows.GetOrAdd(key, static _ => new Window());
         long suppressed;
         lock (window)
         {

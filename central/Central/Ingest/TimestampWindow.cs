@@ -37,7 +37,7 @@ internal sealed class OutOfWindowReadings
     /// <summary>More distinct days than this in one batch: the store lists the batch as "any day" instead.</summary>
     public const int MaxDays = 64;
 
-    private readonly HashSet<long> days = [];
+    private readonly HashSet<long> _days = [];
 
     public long Future { get; private set; }
 
@@ -50,7 +50,7 @@ internal sealed class OutOfWindowReadings
     public void Clear()
     {
         Future = TooOld = Invalid = 0;
-        days.Clear();
+        _days.Clear();
     }
 
     public void Add(long unixMs, in TimestampWindow window)
@@ -68,17 +68,17 @@ internal sealed class OutOfWindowReadings
             TooOld++;
         }
 
-        if (days.Count <= MaxDays)
+        if (_days.Count <= MaxDays)
         {
-            days.Add(StoredBatch.DayOf(unixMs));
+            _days.Add(StoredBatch.DayOf(unixMs));
         }
     }
 
     /// <summary>More than <see cref="MaxDays"/> distinct days: listed as any day.</summary>
-    public bool OnAnyDay => days.Count > MaxDays;
+    public bool OnAnyDay => _days.Count > MaxDays;
 
     /// <summary>The distinct days, sorted (empty when <see cref="OnAnyDay"/>).</summary>
-    public long[] Days() => OnAnyDay ? [] : [.. days.Order()];
+    public long[] Days() => OnAnyDay ? [] : [.. _days.Order()];
 }
 
 /// <summary>
@@ -89,28 +89,28 @@ internal sealed partial class OutOfWindowLog(ILogger logger, TimeProvider time)
 {
     private const int MaxGateways = 10_000;
     private static readonly TimeSpan Interval = TimeSpan.FromMinutes(1);
-    private readonly Dictionary<string, (DateTimeOffset LastLogged, long Future, long TooOld, long Invalid)> gateways = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (DateTimeOffset LastLogged, long Future, long TooOld, long Invalid)> _gateways = new(StringComparer.Ordinal);
 
     public void Flagged(string gatewayId, ulong seq, OutOfWindowReadings readings)
     {
         ArgumentNullException.ThrowIfNull(readings);
         var now = time.GetUtcNow();
-        if (gateways.Count > MaxGateways)
+        if (_gateways.Count > MaxGateways)
         {
-            gateways.Clear();
+            _gateways.Clear();
         }
 
-        var (lastLogged, future, tooOld, invalid) = gateways.GetValueOrDefault(gatewayId, (DateTimeOffset.MinValue, 0, 0, 0));
+        var (lastLogged, future, tooOld, invalid) = _gateways.GetValueOrDefault(gatewayId, (DateTimeOffset.MinValue, 0, 0, 0));
         future += readings.Future;
         tooOld += readings.TooOld;
         invalid += readings.Invalid;
         if (now - lastLogged < Interval)
         {
-            gateways[gatewayId] = (lastLogged, future, tooOld, invalid);
+            _gateways[gatewayId] = (lastLogged, future, tooOld, invalid);
             return;
         }
 
-        gateways[gatewayId] = (now, 0, 0, 0);
+        _gateways[gatewayId] = (now, 0, 0, 0);
         LogFlagged(logger, gatewayId, seq, future, tooOld, invalid);
     }
 

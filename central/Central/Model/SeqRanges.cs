@@ -9,21 +9,21 @@ namespace City.Central.Model;
 /// </summary>
 internal sealed class SeqRanges
 {
-    private readonly List<(ulong From, ulong To)> ranges;
+    private readonly List<(ulong From, ulong To)> _ranges;
 
     public SeqRanges()
     {
-        ranges = [];
+        _ranges = [];
     }
 
     private SeqRanges(List<(ulong From, ulong To)> ranges)
     {
-        this.ranges = ranges;
+        _ranges = ranges;
     }
 
-    public int Count => ranges.Count;
+    public int Count => _ranges.Count;
 
-    public IReadOnlyList<(ulong From, ulong To)> Ranges => ranges;
+    public IReadOnlyList<(ulong From, ulong To)> Ranges => _ranges;
 
     /// <summary>Builds the set from stored intervals, in any order, overlapping or not.</summary>
     public static SeqRanges From(IEnumerable<(ulong From, ulong To)> intervals)
@@ -38,12 +38,12 @@ internal sealed class SeqRanges
         return set;
     }
 
-    public SeqRanges Clone() => new([.. ranges]);
+    public SeqRanges Clone() => new([.. _ranges]);
 
     public bool Contains(ulong seq)
     {
         var index = FindLastStartingAtOrBefore(seq);
-        return index >= 0 && ranges[index].To >= seq;
+        return index >= 0 && _ranges[index].To >= seq;
     }
 
     /// <summary>Adds one seq; false when it was already there.</summary>
@@ -62,7 +62,7 @@ internal sealed class SeqRanges
     public override string ToString()
     {
         var text = new StringBuilder();
-        foreach (var (from, to) in ranges)
+        foreach (var (from, to) in _ranges)
         {
             if (text.Length > 0)
             {
@@ -82,18 +82,18 @@ internal sealed class SeqRanges
     private void AddRange(ulong from, ulong to)
     {
         // Fast path: the next seq of a gateway that sends in order extends the last interval.
-        if (ranges.Count > 0)
+        if (_ranges.Count > 0)
         {
-            var last = ranges[^1];
+            var last = _ranges[^1];
             if (from > last.To)
             {
                 if (from == last.To + 1)
                 {
-                    ranges[^1] = (last.From, to);
+                    _ranges[^1] = (last.From, to);
                 }
                 else
                 {
-                    ranges.Add((from, to));
+                    _ranges.Add((from, to));
                 }
 
                 return;
@@ -103,7 +103,7 @@ internal sealed class SeqRanges
         // General case: merge every interval that overlaps or touches [from, to].
         var index = FindLastStartingAtOrBefore(from);
         var start = index;
-        if (start < 0 || (ranges[start].To < from && ranges[start].To + 1 < from))
+        if (start < 0 || (_ranges[start].To < from && _ranges[start].To + 1 < from))
         {
             start++;
         }
@@ -111,25 +111,25 @@ internal sealed class SeqRanges
         var end = start;
         var mergedFrom = from;
         var mergedTo = to;
-        while (end < ranges.Count && (ranges[end].From <= to || ranges[end].From - 1 <= to))
+        while (end < _ranges.Count && (_ranges[end].From <= to || _ranges[end].From - 1 <= to))
         {
-            mergedFrom = Math.Min(mergedFrom, ranges[end].From);
-            mergedTo = Math.Max(mergedTo, ranges[end].To);
+            mergedFrom = Math.Min(mergedFrom, _ranges[end].From);
+            mergedTo = Math.Max(mergedTo, _ranges[end].To);
             end++;
         }
 
-        ranges.RemoveRange(start, end - start);
-        ranges.Insert(start, (mergedFrom, mergedTo));
+        _ranges.RemoveRange(start, end - start);
+        _ranges.Insert(start, (mergedFrom, mergedTo));
     }
 
     /// <summary>Index of the last interval whose start is at most <paramref name="seq"/>, or -1.</summary>
     private int FindLastStartingAtOrBefore(ulong seq)
     {
-        int low = 0, high = ranges.Count - 1, found = -1;
+        int low = 0, high = _ranges.Count - 1, found = -1;
         while (low <= high)
         {
             var middle = low + ((high - low) / 2);
-            if (ranges[middle].From <= seq)
+            if (_ranges[middle].From <= seq)
             {
                 found = middle;
                 low = middle + 1;

@@ -3,19 +3,19 @@ namespace City.Central.Mqtt;
 /// <summary>Where the ingest client connects: the embedded broker once it listens, or the external one.</summary>
 internal sealed class BrokerEndpoint
 {
-    private readonly TaskCompletionSource ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public string Host { get; private set; } = string.Empty;
 
     public int Port { get; private set; }
 
     /// <summary>Completes when <see cref="Host"/> and <see cref="Port"/> are known.</summary>
-    public Task Ready => ready.Task;
+    public Task Ready => _ready.Task;
 
     public void Set(string host, int port)
     {
         Host = host;
         Port = port;
-        ready.TrySetResult();
+        _ready.TrySetResult();
     }
 }

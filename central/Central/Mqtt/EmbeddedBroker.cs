@@ -18,9 +18,9 @@ internal sealed partial class EmbeddedBroker(
     ILogger<EmbeddedBroker> logger,
     ILoggerFactory loggerFactory) : IHostedService, IDisposable
 {
-    private MqttServer? server;
+    private MqttServer? _server;
 
-    public bool IsRunning => server?.IsStarted == true;
+    public bool IsRunning => _server?.IsStarted == true;
 
     public IPEndPoint? BoundEndPoint { get; private set; }
 
@@ -45,14 +45,14 @@ internal sealed partial class EmbeddedBroker(
         var factory = new MqttServerFactory();
         var tcp = factory.DefaultServerAdapters.Select(create => create(factory)).ToList();
         var maxPacketBytes = MaxPacketBytes(options.Value.MaxPayloadBytes);
-        server = factory.CreateMqttServer(
+        _server = factory.CreateMqttServer(
             serverOptions,
             tcp.Select(adapter => (IMqttServerAdapter)new SizeLimitedServerAdapter(adapter, maxPacketBytes)),
             new MqttLogBridge(loggerFactory.CreateLogger("MQTTnet.Server")));
-        server.ValidatingConnectionAsync += AssignClientIdentifierWhenEmpty;
+        _server.ValidatingConnectionAsync += AssignClientIdentifierWhenEmpty;
         try
         {
-            await server.StartAsync().ConfigureAwait(false);
+            await _server.StartAsync().ConfigureAwait(false);
         }
         catch (SocketException exception)
         {
@@ -75,21 +75,21 @@ internal sealed partial class EmbeddedBroker(
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (server is { IsStarted: true })
+        if (_server is { IsStarted: true })
         {
             // Central's own client disconnected just before; give the broker a moment to see it go,
             // so it does not try to send that connection a DISCONNECT.
-            for (var i = 0; i < 50 && (await server.GetClientsAsync().ConfigureAwait(false)).Any(c => c.Id == options.Value.Mqtt.ClientId); i++)
+            for (var i = 0; i < 50 && (await _server.GetClientsAsync().ConfigureAwait(false)).Any(c => c.Id == options.Value.Mqtt.ClientId); i++)
             {
                 await Task.Delay(10, CancellationToken.None).ConfigureAwait(false);
             }
 
-            await server.StopAsync(new MqttServerStopOptions()).ConfigureAwait(false);
+            await _server.StopAsync(new MqttServerStopOptions()).ConfigureAwait(false);
             LogStopped(logger);
         }
     }
 
-    public void Dispose() => server?.Dispose();
+    public void Dispose() => _server?.Dispose();
 
     // MQTTnet keeps the CONNECT packet private and copies AssignedClientIdentifier into it for MQTT 5 only.
     private static readonly System.Reflection.FieldInfo? ConnectPacketField =

@@ -28,51 +28,51 @@ internal sealed partial class IngestClient : BackgroundService, IBrokerLink
     private static readonly TimeSpan MinBackoff = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(10);
 
-    private readonly CentralOptions options;
-    private readonly BrokerEndpoint endpoint;
-    private readonly IngestQueue queue;
-    private readonly TimeProvider time;
-    private readonly ILogger<IngestClient> logger;
-    private readonly IMqttClient client;
-    private readonly IMqttClient publisher;
-    private readonly SemaphoreSlim disconnected = new(0);
-    private readonly CancellationTokenSource intake = new();
-    private int handlersInProgress;
-    private volatile bool stopping;
+    private readonly CentralOptions _options;
+    private readonly BrokerEndpoint _endpoint;
+    private readonly IngestQueue _queue;
+    private readonly TimeProvider _time;
+    private readonly ILogger<IngestClient> _logger;
+    private readonly IMqttClient _client;
+    private readonly IMqttClient _publisher;
+    private readonly SemaphoreSlim _disconnected = new(0);
+    private readonly CancellationTokenSource _intake = new();
+    private int _handlersInProgress;
+    private volatile bool _stopping;
 
     public IngestClient(IOptions<CentralOptions> options, BrokerEndpoint endpoint, IngestQueue queue, TimeProvider time, ILogger<IngestClient> logger, ILoggerFactory loggerFactory)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggerFactory);
-        this.options = options.Value;
-        this.endpoint = endpoint;
-        this.queue = queue;
-        this.time = time;
-        this.logger = logger;
+        _options = options.Value;
+        _endpoint = endpoint;
+        _queue = queue;
+        _time = time;
+        _logger = logger;
         var factory = new MqttClientFactory(new MqttLogBridge(loggerFactory.CreateLogger("MQTTnet.Client")));
-        client = factory.CreateMqttClient();
-        client.ApplicationMessageReceivedAsync += OnMessageAsync;
-        client.DisconnectedAsync += OnDisconnectedAsync;
-        publisher = factory.CreateMqttClient();
-        publisher.DisconnectedAsync += OnDisconnectedAsync;
+        _client = factory.CreateMqttClient();
+        _client.ApplicationMessageReceivedAsync += OnMessageAsync;
+        _client.DisconnectedAsync += OnDisconnectedAsync;
+        _publisher = factory.CreateMqttClient();
+        _publisher.DisconnectedAsync += OnDisconnectedAsync;
     }
 
-    public bool IsConnected => client.IsConnected && publisher.IsConnected;
+    public bool IsConnected => _client.IsConnected && _publisher.IsConnected;
 
-    private string PublisherClientId => options.Mqtt.ClientId + "-acks";
+    private string PublisherClientId => _options.Mqtt.ClientId + "-acks";
 
     public Task PublishAsync(string topic, byte[] payload, CancellationToken cancellationToken) =>
-        publisher.PublishCheckedAsync(ContractMessages.AtLeastOnce(topic, payload), cancellationToken);
+        _publisher.PublishCheckedAsync(ContractMessages.AtLeastOnce(topic, payload), cancellationToken);
 
     public async Task StopIntakeAsync()
     {
-        if (!intake.IsCancellationRequested)
+        if (!_intake.IsCancellationRequested)
         {
-            await intake.CancelAsync().ConfigureAwait(false);
+            await _intake.CancelAsync().ConfigureAwait(false);
         }
 
         // A handler that passed the check before the cancellation may still be writing to the queue.
-        for (var i = 0; i < 200 && Volatile.Read(ref handlersInProgress) > 0; i++)
+        for (var i = 0; i < 200 && Volatile.Read(ref _handlersInProgress) > 0; i++)
         {
             await Task.Delay(10, CancellationToken.None).ConfigureAwait(false);
         }
@@ -80,9 +80,9 @@ internal sealed partial class IngestClient : BackgroundService, IBrokerLink
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        stopping = true;
+        _stopping = true;
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var connection in new[] { client, publisher })
+        foreach (var connection in new[] { _client, _publisher })
         {
             if (!connection.IsConnected)
             {
@@ -97,26 +97,26 @@ internal sealed partial class IngestClient : BackgroundService, IBrokerLink
             // A failed clean disconnect at shutdown is only worth a log line.
             catch (Exception exception)
             {
-                LogDisconnectFailed(logger, exception);
+                LogDisconnectFailed(_logger, exception);
             }
         }
     }
 
     public override void Dispose()
     {
-        client.ApplicationMessageReceivedAsync -= OnMessageAsync;
-        client.DisconnectedAsync -= OnDisconnectedAsync;
-        publisher.DisconnectedAsync -= OnDisconnectedAsync;
-        client.Dispose();
-        publisher.Dispose();
-        disconnected.Dispose();
-        intake.Dispose();
+        _client.ApplicationMessageReceivedAsync -= OnMessageAsync;
+        _client.DisconnectedAsync -= OnDisconnectedAsync;
+        _publisher.DisconnectedAsync -= OnDisconnectedAsync;
+        _client.Dispose();
+        _publisher.Dispose();
+        _disconnected.Dispose();
+        _intake.Dispose();
         base.Dispose();
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await endpoint.Ready.WaitAsync(stoppingToken).ConfigureAwait(false);
+        await _endpoint.Ready.WaitAsync(stoppingToken).ConfigureAwait(false);
         var backoff = MinBackoff;
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -124,12 +124,12 @@ internal sealed partial class IngestClient : BackgroundService, IBrokerLink
             {
                 try
                 {
-                    if (!publisher.IsConnected)
+                    if (!_publisher.IsConnected)
                     {
                         await ConnectPublisherAsync(stoppingToken).ConfigureAwait(false);
                     }
 
-                    if (!client.IsConnected)
+                    if (!_client.IsConnected)
                     {
                         await ConnectAsync(stoppingToken).ConfigureAwait(false);
                     }
@@ -143,15 +143,15 @@ internal sealed partial class IngestClient : BackgroundService, IBrokerLink
                 // Any connection failure is retried.
                 catch (Exception exception)
                 {
-                    LogConnectFailed(logger, endpoint.Host, endpoint.Port, backoff.TotalSeconds, exception.Message);
-                    await Task.Delay(backoff, time, stoppingToken).ConfigureAwait(false);
+                    LogConnectFailed(_logger, _endpoint.Host, _endpoint.Port, backoff.TotalSeconds, exception.Message);
+                    await Task.Delay(backoff, _time, stoppingToken).ConfigureAwait(false);
                     backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
                     continue;
                 }
             }
 
             // Wake up on a disconnection, or check again now and then.
-            await disconnected.WaitAsync(TimeSpan.FromSeconds(2), stoppingToken).ConfigureAwait(false);
+            await _disconnected.WaitAsync(TimeSpan.FromSeconds(2), stoppingToken).ConfigureAwait(false);
         }
     }
 
@@ -166,24 +166,24 @@ internal sealed partial class IngestClient : BackgroundService, IBrokerLink
         };
 
     private BrokerConnection Connection(string clientId) =>
-        Connection(endpoint.Host, endpoint.Port, clientId, options.Mqtt.Username, options.Mqtt.Password);
+        Connection(_endpoint.Host, _endpoint.Port, clientId, _options.Mqtt.Username, _options.Mqtt.Password);
 
     private Task ConnectPublisherAsync(CancellationToken cancellationToken) =>
-        publisher.ConnectCheckedAsync(ContractClientOptions.ForPublisher(Connection(PublisherClientId)), cancellationToken);
+        _publisher.ConnectCheckedAsync(ContractClientOptions.ForPublisher(Connection(PublisherClientId)), cancellationToken);
 
     private async Task ConnectAsync(CancellationToken cancellationToken)
     {
-        var result = await client.ConnectCheckedAsync(ContractClientOptions.ForIngest(Connection(options.Mqtt.ClientId)), cancellationToken).ConfigureAwait(false);
-        await client.SubscribeAtLeastOnceAsync(Topics.AllGateways, noLocal: true, cancellationToken).ConfigureAwait(false);
-        LogConnected(logger, endpoint.Host, endpoint.Port, options.Mqtt.ClientId, result.IsSessionPresent);
+        var result = await _client.ConnectCheckedAsync(ContractClientOptions.ForIngest(Connection(_options.Mqtt.ClientId)), cancellationToken).ConfigureAwait(false);
+        await _client.SubscribeAtLeastOnceAsync(Topics.AllGateways, noLocal: true, cancellationToken).ConfigureAwait(false);
+        LogConnected(_logger, _endpoint.Host, _endpoint.Port, _options.Mqtt.ClientId, result.IsSessionPresent);
     }
 
     private async Task OnMessageAsync(MqttApplicationMessageReceivedEventArgs e)
     {
-        Interlocked.Increment(ref handlersInProgress);
+        Interlocked.Increment(ref _handlersInProgress);
         try
         {
-            if (intake.IsCancellationRequested)
+            if (_intake.IsCancellationRequested)
             {
                 // Left unacknowledged: the broker keeps it in our session and redelivers it later.
                 e.AutoAcknowledge = false;
@@ -199,36 +199,36 @@ internal sealed partial class IngestClient : BackgroundService, IBrokerLink
             }
 
             var length = message.Payload.Length > int.MaxValue ? int.MaxValue : (int)message.Payload.Length;
-            var payload = length <= options.MaxPayloadBytes ? message.Payload.ToArray() : null;
+            var payload = length <= _options.MaxPayloadBytes ? message.Payload.ToArray() : null;
             var incoming = new IncomingMessage(topic, payload, length, message.Retain);
-            if (!queue.Writer.TryWrite(incoming))
+            if (!_queue.Writer.TryWrite(incoming))
             {
                 // Queue full: wait here. The broker gets no PUBACK meanwhile and stops sending once its window is used.
-                await queue.Writer.WriteAsync(incoming, intake.Token).ConfigureAwait(false);
+                await _queue.Writer.WriteAsync(incoming, _intake.Token).ConfigureAwait(false);
             }
         }
-        catch (OperationCanceledException) when (intake.IsCancellationRequested)
+        catch (OperationCanceledException) when (_intake.IsCancellationRequested)
         {
             e.AutoAcknowledge = false;
         }
         finally
         {
-            Interlocked.Decrement(ref handlersInProgress);
+            Interlocked.Decrement(ref _handlersInProgress);
         }
     }
 
     private Task OnDisconnectedAsync(MqttClientDisconnectedEventArgs e)
     {
-        if (stopping)
+        if (_stopping)
         {
-            LogDisconnectedAtStop(logger);
+            LogDisconnectedAtStop(_logger);
         }
         else if (e.ClientWasConnected)
         {
-            LogDisconnected(logger, e.Reason.ToString(), e.Exception?.Message ?? string.Empty);
+            LogDisconnected(_logger, e.Reason.ToString(), e.Exception?.Message ?? string.Empty);
         }
 
-        disconnected.Release();
+        _disconnected.Release();
         return Task.CompletedTask;
     }
 

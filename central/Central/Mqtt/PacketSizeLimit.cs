@@ -49,9 +49,9 @@ internal sealed class SizeLimitedServerAdapter(IMqttServerAdapter inner, int max
 /// </summary>
 internal sealed class SizeLimitedChannel(IMqttChannel inner, int maxPacketBytes) : IMqttChannel
 {
-    private int headerBytesSeen;    // 0: expecting the packet type byte; 1-4: remaining-length bytes read
-    private long remainingLength;
-    private long bodyLeft;
+    private int _headerBytesSeen;    // 0: expecting the packet type byte; 1-4: remaining-length bytes read
+    private long _remainingLength;
+    private long _bodyLeft;
 
     public X509Certificate2 ClientCertificate => inner.ClientCertificate;
 
@@ -82,36 +82,36 @@ internal sealed class SizeLimitedChannel(IMqttChannel inner, int maxPacketBytes)
         var i = 0;
         while (i < bytes.Length)
         {
-            if (bodyLeft > 0)
+            if (_bodyLeft > 0)
             {
-                var skip = (int)Math.Min(bodyLeft, bytes.Length - i);
-                bodyLeft -= skip;
+                var skip = (int)Math.Min(_bodyLeft, bytes.Length - i);
+                _bodyLeft -= skip;
                 i += skip;
                 continue;
             }
 
             var b = bytes[i++];
-            if (headerBytesSeen == 0)
+            if (_headerBytesSeen == 0)
             {
-                headerBytesSeen = 1;
-                remainingLength = 0;
+                _headerBytesSeen = 1;
+                _remainingLength = 0;
                 continue;
             }
 
-            remainingLength |= (long)(b & 0x7F) << (7 * (headerBytesSeen - 1));
-            headerBytesSeen++;
-            if ((b & 0x80) != 0 && headerBytesSeen <= 4)
+            _remainingLength |= (long)(b & 0x7F) << (7 * (_headerBytesSeen - 1));
+            _headerBytesSeen++;
+            if ((b & 0x80) != 0 && _headerBytesSeen <= 4)
             {
                 continue;
             }
 
-            if (remainingLength > maxPacketBytes)
+            if (_remainingLength > maxPacketBytes)
             {
-                throw new IOException($"MQTT packet of {remainingLength} bytes from {RemoteEndPoint} refused: above the broker's maximum of {maxPacketBytes} (Central:MaxPayloadBytes plus headroom for the topic and properties).");
+                throw new IOException($"MQTT packet of {_remainingLength} bytes from {RemoteEndPoint} refused: above the broker's maximum of {maxPacketBytes} (Central:MaxPayloadBytes plus headroom for the topic and properties).");
             }
 
-            headerBytesSeen = 0;
-            bodyLeft = remainingLength;
+            _headerBytesSeen = 0;
+            _bodyLeft = _remainingLength;
         }
     }
 }

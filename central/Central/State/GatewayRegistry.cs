@@ -9,22 +9,22 @@ namespace City.Central.State;
 /// </summary>
 internal sealed class GatewayRegistry
 {
-    private readonly ConcurrentDictionary<string, GatewayState> gateways = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, GatewayState> _gateways = new(StringComparer.Ordinal);
 
     public GatewayRegistry(IEnumerable<GatewayState> stored)
     {
         ArgumentNullException.ThrowIfNull(stored);
         foreach (var gateway in stored)
         {
-            gateways[gateway.Id] = gateway;
+            _gateways[gateway.Id] = gateway;
         }
     }
 
-    public int Count => gateways.Count;
+    public int Count => _gateways.Count;
 
-    public bool TryGet(string id, out GatewayState state) => gateways.TryGetValue(id, out state!);
+    public bool TryGet(string id, out GatewayState state) => _gateways.TryGetValue(id, out state!);
 
-    public IReadOnlyList<GatewayState> All() => [.. gateways.Values.OrderBy(g => g.Id, StringComparer.Ordinal)];
+    public IReadOnlyList<GatewayState> All() => [.. _gateways.Values.OrderBy(g => g.Id, StringComparer.Ordinal)];
 
-    public void Publish(GatewayState state) => gateways[state.Id] = state;
+    public void Publish(GatewayState state) => _gateways[state.Id] = state;
 }

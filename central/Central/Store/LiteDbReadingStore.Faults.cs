@@ -14,11 +14,11 @@ internal sealed partial class LiteDbReadingStore
 {
     private static readonly IReadOnlySet<string> NoGateway = new HashSet<string>();
 
-    private volatile string? problem;
-    private volatile bool reopenPending;
+    private volatile string? _problem;
+    private volatile bool _reopenPending;
 
     /// <summary>The last store error (file, operation, time, error), kept until the process restarts: a damaged file does not heal.</summary>
-    public string? Problem => problem;
+    public string? Problem => _problem;
 
     private sealed record Handles(
         LiteDatabase Database,
@@ -68,7 +68,7 @@ internal sealed partial class LiteDbReadingStore
         EnterRead();
         try
         {
-            return read(handles);
+            return read(_handles);
         }
         // Recorded, the store reopened, and rethrown naming the file.
         catch (Exception exception)
@@ -81,7 +81,7 @@ internal sealed partial class LiteDbReadingStore
         }
 
         Fault(operation, error);
-        throw new StoreFaultException(filePath, operation, error);
+        throw new StoreFaultException(_filePath, operation, error);
     }
 
     /// <summary>An index scan (gateway first, then the first timestamp, in order), read lazily under the read lock.</summary>
@@ -94,16 +94,16 @@ internal sealed partial class LiteDbReadingStore
         try
         {
             // First the batches whose flagged readings fall on the range's days (their span does not cover those).
-            var flagged = cursor.TryFindFlagged(handles, gatewayId, fromUnixMs, toUnixMs);
+            var flagged = cursor.TryFindFlagged(_handles, gatewayId, fromUnixMs, toUnixMs);
             foreach (var id in flagged)
             {
-                if (cursor.TryRead(handles.Batches, id, index, out var batch))
+                if (cursor.TryRead(_handles.Batches, id, index, out var batch))
                 {
                     yield return batch;
                 }
             }
 
-            while (cursor.Error is null && cursor.TryNext(handles.Batches, Query.Between(index, low, high), fromUnixMs, toUnixMs, flagged, out var batch))
+            while (cursor.Error is null && cursor.TryNext(_handles.Batches, Query.Between(index, low, high), fromUnixMs, toUnixMs, flagged, out var batch))
             {
                 yield return batch;
             }
@@ -117,14 +117,14 @@ internal sealed partial class LiteDbReadingStore
         if (cursor.Error is not null)
         {
             Fault("reading batches of " + gatewayId, cursor.Error);
-            throw new StoreFaultException(filePath, "reading batches of " + gatewayId, cursor.Error);
+            throw new StoreFaultException(_filePath, "reading batches of " + gatewayId, cursor.Error);
         }
     }
 
     /// <summary>Moves through a query's documents and catches what the file throws, since an iterator cannot.</summary>
     private sealed class Cursor : IDisposable
     {
-        private IEnumerator<BsonDocument>? documents;
+        private IEnumerator<BsonDocument>? _documents;
 
         public Exception? Error { get; private set; }
 
@@ -141,10 +141,10 @@ internal sealed partial class LiteDbReadingStore
         {
             batch = Guarded(() =>
             {
-                documents ??= batches.Find(query).GetEnumerator();
-                while (documents.MoveNext())
+                _documents ??= batches.Find(query).GetEnumerator();
+                while (_documents.MoveNext())
                 {
-                    var doc = documents.Current;
+                    var doc = _documents.Current;
                     if (doc["t1"].AsInt64 >= fromUnixMs && doc["t0"].AsInt64 <= toUnixMs && (skip.Count == 0 || !skip.Contains(doc["_id"].AsInt64)))
                     {
                         return ReadBatch(doc);
@@ -171,15 +171,15 @@ internal sealed partial class LiteDbReadingStore
             }
         }
 
-        public void Dispose() => documents?.Dispose();
+        public void Dispose() => _documents?.Dispose();
     }
 
-    private void EnterRead() => gate.EnterReadLock();
+    private void EnterRead() => _gate.EnterReadLock();
 
     private void ExitRead()
     {
-        gate.ExitReadLock();
-        if (reopenPending && !gate.IsReadLockHeld)
+        _gate.ExitReadLock();
+        if (_reopenPending && !_gate.IsReadLockHeld)
         {
             Reopen();
         }
@@ -188,9 +188,9 @@ internal sealed partial class LiteDbReadingStore
     /// <summary>Records the problem and reopens the database, now or once this thread's outer read finishes.</summary>
     private void Fault(string operation, Exception error)
     {
-        problem = string.Create(CultureInfo.InvariantCulture, $"{filePath}: {operation} failed at {DateTimeOffset.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ}: {error.GetType().Name}: {error.Message} (check it with `central store verify`)");
-        reopenPending = true;
-        if (!gate.IsReadLockHeld)
+        _problem = string.Create(CultureInfo.InvariantCulture, $"{_filePath}: {operation} failed at {DateTimeOffset.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ}: {error.GetType().Name}: {error.Message} (check it with `central store verify`)");
+        _reopenPending = true;
+        if (!_gate.IsReadLockHeld)
         {
             Reopen();
         }
@@ -198,39 +198,39 @@ internal sealed partial class LiteDbReadingStore
 
     private void Reopen()
     {
-        gate.EnterWriteLock();
+        _gate.EnterWriteLock();
         try
         {
-            if (!reopenPending)
+            if (!_reopenPending)
             {
                 return;
             }
 
-            reopenPending = false;
+            _reopenPending = false;
             try
             {
-                handles.Database.Dispose();
+                _handles.Database.Dispose();
             }
             // A closed engine may fail to close again; the new instance is what matters.
             catch (Exception exception)
             {
-                problem += $"; closing it failed too: {exception.Message}";
+                _problem += $"; closing it failed too: {exception.Message}";
             }
 
             try
             {
-                handles = Open(filePath);
+                _handles = Open(_filePath);
             }
             // Kept as the problem; the next operation fails and tries again.
             catch (Exception exception)
             {
-                problem += $"; reopening it failed: {exception.GetType().Name}: {exception.Message}";
-                reopenPending = true;
+                _problem += $"; reopening it failed: {exception.GetType().Name}: {exception.Message}";
+                _reopenPending = true;
             }
         }
         finally
         {
-            gate.ExitWriteLock();
+            _gate.ExitWriteLock();
         }
     }
 
@@ -243,7 +243,7 @@ internal sealed partial class LiteDbReadingStore
         // The engine may already be closed by the cause; the reopen discards the transaction anyway.
         catch (Exception exception)
         {
-            problem = $"{filePath}: rollback after '{cause.Message}' failed: {exception.Message}";
+            _problem = $"{_filePath}: rollback after '{cause.Message}' failed: {exception.Message}";
         }
     }
 }

@@ -25,35 +25,35 @@ internal sealed partial class LiteDbReadingStore : IReadingStore
     /// <summary>The key suffix of a batch whose flagged readings fall on too many days to list: read for every range.</summary>
     private const string AnyDaySuffix = "|*";
 
-    private readonly string filePath;
-    private readonly string logFilePath;
-    private readonly bool syncCommits;
+    private readonly string _filePath;
+    private readonly string _logFilePath;
+    private readonly bool _syncCommits;
 
     // Operations hold the read side; reopening after a fault takes the write side (see the Faults part).
-    private readonly ReaderWriterLockSlim gate = new(LockRecursionPolicy.SupportsRecursion);
-    private Handles handles;
-    private volatile bool healthy = true;
+    private readonly ReaderWriterLockSlim _gate = new(LockRecursionPolicy.SupportsRecursion);
+    private Handles _handles;
+    private volatile bool _healthy = true;
 
     public LiteDbReadingStore(string dataPath, bool syncCommits)
     {
         ArgumentException.ThrowIfNullOrEmpty(dataPath);
         Directory.CreateDirectory(dataPath);
-        filePath = Path.Combine(dataPath, FileName);
-        logFilePath = Path.Combine(dataPath, Path.GetFileNameWithoutExtension(FileName) + "-log" + Path.GetExtension(FileName));
-        this.syncCommits = syncCommits;
+        _filePath = Path.Combine(dataPath, FileName);
+        _logFilePath = Path.Combine(dataPath, Path.GetFileNameWithoutExtension(FileName) + "-log" + Path.GetExtension(FileName));
+        _syncCommits = syncCommits;
         try
         {
-            handles = Open(filePath);
+            _handles = Open(_filePath);
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
-            throw new StoreFaultException(filePath, "opening", exception);
+            throw new StoreFaultException(_filePath, "opening", exception);
         }
     }
 
-    public string FilePath => filePath;
+    public string FilePath => _filePath;
 
-    public bool IsHealthy => healthy;
+    public bool IsHealthy => _healthy;
 
 
     public IReadOnlyList<GatewayState> LoadGateways() => Read("loading the gateways", h => ReadGateways(h.Gateways, h.Catalogues, h.Latest));
@@ -110,7 +110,7 @@ internal sealed partial class LiteDbReadingStore : IReadingStore
 
         if (TryCommit(commit, out var error))
         {
-            healthy = true;
+            _healthy = true;
             return NoGateway;
         }
 
@@ -119,8 +119,8 @@ internal sealed partial class LiteDbReadingStore : IReadingStore
         var parts = commit.SplitByGateway();
         if (parts.Count < 2)
         {
-            healthy = false;
-            throw new StoreFaultException(filePath, "commit", error);
+            _healthy = false;
+            throw new StoreFaultException(_filePath, "commit", error);
         }
 
         var failed = new HashSet<string>(StringComparer.Ordinal);
@@ -133,8 +133,8 @@ internal sealed partial class LiteDbReadingStore : IReadingStore
             }
         }
 
-        healthy = failed.Count < parts.Count;
-        return healthy ? failed : throw new StoreFaultException(filePath, "commit", error);
+        _healthy = failed.Count < parts.Count;
+        return _healthy ? failed : throw new StoreFaultException(_filePath, "commit", error);
     }
 
     private bool TryCommit(CommitSet commit, out Exception error)
@@ -142,7 +142,7 @@ internal sealed partial class LiteDbReadingStore : IReadingStore
         EnterRead();
         try
         {
-            var h = handles;
+            var h = _handles;
 
             // LiteDB transactions belong to the calling thread: everything below runs synchronously.
             h.Database.BeginTrans();
@@ -157,7 +157,7 @@ internal sealed partial class LiteDbReadingStore : IReadingStore
                 throw;
             }
 
-            if (syncCommits)
+            if (_syncCommits)
             {
                 SyncLog();
             }
@@ -218,8 +218,8 @@ internal sealed partial class LiteDbReadingStore : IReadingStore
 
     public void Dispose()
     {
-        handles.Database.Dispose();
-        gate.Dispose();
+        _handles.Database.Dispose();
+        _gate.Dispose();
     }
 
     /// <summary>
@@ -228,12 +228,12 @@ internal sealed partial class LiteDbReadingStore : IReadingStore
     /// </summary>
     private void SyncLog()
     {
-        if (!File.Exists(logFilePath))
+        if (!File.Exists(_logFilePath))
         {
             return;
         }
 
-        using var handle = File.OpenHandle(logFilePath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var handle = File.OpenHandle(_logFilePath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         RandomAccess.FlushToDisk(handle);
     }
 

@@ -35,31 +35,31 @@ internal sealed class EnergyMeter : IModbusDevice
 
     private const int MaxStepsPerUpdate = 86_400;
 
-    private readonly SnapshotRegisterMap registers;
-    private readonly Random random;
-    private readonly DateTimeOffset start;
-    private readonly double baseCurrent;
-    private readonly double phase1;
-    private readonly double phase2;
-    private readonly double phase3;
-    private DateTimeOffset last;
-    private double voltageNoise;
-    private double currentNoise;
-    private double energyWh;
+    private readonly SnapshotRegisterMap _registers;
+    private readonly Random _random;
+    private readonly DateTimeOffset _start;
+    private readonly double _baseCurrent;
+    private readonly double _phase1;
+    private readonly double _phase2;
+    private readonly double _phase3;
+    private DateTimeOffset _last;
+    private double _voltageNoise;
+    private double _currentNoise;
+    private double _energyWh;
 
     public EnergyMeter(byte unitId, DateTimeOffset start, int seed, double initialEnergyWh = 100_000)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(initialEnergyWh);
         UnitId = unitId;
-        this.start = start;
-        last = start;
-        energyWh = initialEnergyWh;
-        random = new Random(seed);
-        baseCurrent = 8 + (random.NextDouble() * 12);
-        phase1 = random.NextDouble() * 2 * Math.PI;
-        phase2 = random.NextDouble() * 2 * Math.PI;
-        phase3 = random.NextDouble() * 2 * Math.PI;
-        registers = new SnapshotRegisterMap(unitId, RegisterCount, RegisterCount);
+        _start = start;
+        _last = start;
+        _energyWh = initialEnergyWh;
+        _random = new Random(seed);
+        _baseCurrent = 8 + (_random.NextDouble() * 12);
+        _phase1 = _random.NextDouble() * 2 * Math.PI;
+        _phase2 = _random.NextDouble() * 2 * Math.PI;
+        _phase3 = _random.NextDouble() * 2 * Math.PI;
+        _registers = new SnapshotRegisterMap(unitId, RegisterCount, RegisterCount);
         Values = Sample(0);
         Publish();
     }
@@ -68,34 +68,34 @@ internal sealed class EnergyMeter : IModbusDevice
 
     public byte UnitId { get; }
 
-    public IModbusRegisterMap RegisterMap => registers;
+    public IModbusRegisterMap RegisterMap => _registers;
 
     /// <summary>The values currently in the registers.</summary>
     public EnergyMeterValues Values { get; private set; }
 
     /// <summary>The energy counter with its fraction (the register holds the whole Wh).</summary>
-    public double EnergyWh => energyWh;
+    public double EnergyWh => _energyWh;
 
     public void Update(DateTimeOffset now)
     {
-        if (now <= last)
+        if (now <= _last)
         {
             return;
         }
 
         // Steps of one second; a very long jump (a suspended machine, a fake clock) uses fewer, longer steps.
         var step = MaxStep;
-        if ((now - last).Ticks / MaxStep.Ticks > MaxStepsPerUpdate)
+        if ((now - _last).Ticks / MaxStep.Ticks > MaxStepsPerUpdate)
         {
-            step = TimeSpan.FromTicks((now - last).Ticks / MaxStepsPerUpdate);
+            step = TimeSpan.FromTicks((now - _last).Ticks / MaxStepsPerUpdate);
         }
 
-        while (last < now)
+        while (_last < now)
         {
-            var dt = now - last < step ? now - last : step;
-            energyWh += Values.ActivePower * dt.TotalHours;
-            last += dt;
-            Values = Sample((last - start).TotalSeconds);
+            var dt = now - _last < step ? now - _last : step;
+            _energyWh += Values.ActivePower * dt.TotalHours;
+            _last += dt;
+            Values = Sample((_last - _start).TotalSeconds);
         }
 
         Publish();
@@ -116,23 +116,23 @@ internal sealed class EnergyMeter : IModbusDevice
     private EnergyMeterValues Sample(double seconds)
     {
         // Slow noise: a damped random walk, so consecutive seconds differ by a few hundredths.
-        voltageNoise = (0.98 * voltageNoise) + (0.05 * ((random.NextDouble() * 2) - 1));
-        currentNoise = (0.9 * currentNoise) + (0.03 * ((random.NextDouble() * 2) - 1));
-        var voltage = Math.Round(230 + (1.5 * Math.Sin((2 * Math.PI * seconds / 900) + phase1)) + voltageNoise, 2);
+        _voltageNoise = (0.98 * _voltageNoise) + (0.05 * ((_random.NextDouble() * 2) - 1));
+        _currentNoise = (0.9 * _currentNoise) + (0.03 * ((_random.NextDouble() * 2) - 1));
+        var voltage = Math.Round(230 + (1.5 * Math.Sin((2 * Math.PI * seconds / 900) + _phase1)) + _voltageNoise, 2);
 
         // Load profile: a 10-minute swing and a faster 137-second ripple.
-        var load = 1 + (0.4 * Math.Sin((2 * Math.PI * seconds / 600) + phase2)) + (0.15 * Math.Sin((2 * Math.PI * seconds / 137) + phase3));
-        var current = Math.Round(Math.Max(0.1, (baseCurrent * load) + currentNoise), 2);
-        var powerFactor = Math.Clamp(Math.Round(0.945 + (0.035 * Math.Sin((2 * Math.PI * seconds / 1200) + phase3)), 2), 0.90, 0.99);
+        var load = 1 + (0.4 * Math.Sin((2 * Math.PI * seconds / 600) + _phase2)) + (0.15 * Math.Sin((2 * Math.PI * seconds / 137) + _phase3));
+        var current = Math.Round(Math.Max(0.1, (_baseCurrent * load) + _currentNoise), 2);
+        var powerFactor = Math.Clamp(Math.Round(0.945 + (0.035 * Math.Sin((2 * Math.PI * seconds / 1200) + _phase3)), 2), 0.90, 0.99);
         var power = Math.Round(voltage * current * powerFactor, 1);
-        return new EnergyMeterValues((float)voltage, (float)current, (float)power, (float)powerFactor, (ulong)Math.Floor(energyWh), Status: 0);
+        return new EnergyMeterValues((float)voltage, (float)current, (float)power, (float)powerFactor, (ulong)Math.Floor(_energyWh), Status: 0);
     }
 
     private void Publish()
     {
-        Values = Values with { EnergyWh = (ulong)Math.Floor(energyWh) };
+        Values = Values with { EnergyWh = (ulong)Math.Floor(_energyWh) };
         Span<ushort> image = stackalloc ushort[RegisterCount];
         Encode(Values, image);
-        registers.Publish(image, image);
+        _registers.Publish(image, image);
     }
 }

@@ -8,10 +8,10 @@ namespace City.Sim.Devices;
 /// </summary>
 internal sealed class FaultInjectingRegisterMap(IModbusRegisterMap inner, double failRate, Func<double>? sample = null) : IModbusRegisterMap
 {
-    private readonly Func<double> sample = sample ?? Random.Shared.NextDouble;
-    private long injectedFailures;
+    private readonly Func<double> _sample = sample ?? Random.Shared.NextDouble;
+    private long _injectedFailures;
 
-    public long InjectedFailures => Interlocked.Read(ref injectedFailures);
+    public long InjectedFailures => Interlocked.Read(ref _injectedFailures);
 
     public ModbusExceptionCode? ReadHoldingRegisters(byte unitId, ushort address, Span<ushort> destination) =>
         Fail() ?? inner.ReadHoldingRegisters(unitId, address, destination);
@@ -27,9 +27,9 @@ internal sealed class FaultInjectingRegisterMap(IModbusRegisterMap inner, double
 
     private ModbusExceptionCode? Fail()
     {
-        if (failRate > 0 && sample() < failRate)
+        if (failRate > 0 && _sample() < failRate)
         {
-            Interlocked.Increment(ref injectedFailures);
+            Interlocked.Increment(ref _injectedFailures);
             return ModbusExceptionCode.ServerDeviceFailure;
         }
 

@@ -12,11 +12,11 @@ internal sealed class ModbusDeviceHost(TimeProvider time) : IAsyncDisposable
 {
     public static readonly TimeSpan UpdateInterval = TimeSpan.FromSeconds(1);
 
-    private readonly Lock gate = new();
-    private readonly List<IModbusDevice> devices = [];
-    private readonly List<IAsyncDisposable> servers = [];
-    private readonly CancellationTokenSource stopping = new();
-    private Task? updateLoop;
+    private readonly Lock _gate = new();
+    private readonly List<IModbusDevice> _devices = [];
+    private readonly List<IAsyncDisposable> _servers = [];
+    private readonly CancellationTokenSource _stopping = new();
+    private Task? _updateLoop;
 
     /// <summary>Starts listening for <paramref name="device"/> (port 0 picks a free port) and returns the bound endpoint.</summary>
     public Task<IPEndPoint> AddAsync(
@@ -39,7 +39,7 @@ internal sealed class ModbusDeviceHost(TimeProvider time) : IAsyncDisposable
         slave.ConnectionFaulted += (_, e) => ConsoleOutput.Log($"{name}: connection {e.RemoteEndPoint}: {e.Exception.Message}");
         try
         {
-            await slave.StartAsync(stopping.Token).ConfigureAwait(false);
+            await slave.StartAsync(_stopping.Token).ConfigureAwait(false);
         }
         catch
         {
@@ -70,16 +70,16 @@ internal sealed class ModbusDeviceHost(TimeProvider time) : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await stopping.CancelAsync().ConfigureAwait(false);
-        if (updateLoop is not null)
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_updateLoop is not null)
         {
-            await updateLoop.ConfigureAwait(false);
+            await _updateLoop.ConfigureAwait(false);
         }
 
         IAsyncDisposable[] toStop;
-        lock (gate)
+        lock (_gate)
         {
-            toStop = [.. servers];
+            toStop = [.. _servers];
         }
 
         foreach (var server in toStop)
@@ -87,7 +87,7 @@ internal sealed class ModbusDeviceHost(TimeProvider time) : IAsyncDisposable
             await server.DisposeAsync().ConfigureAwait(false);
         }
 
-        stopping.Dispose();
+        _stopping.Dispose();
     }
 
     private static string Describe(IReadOnlyList<IModbusDevice> served) =>
@@ -95,19 +95,19 @@ internal sealed class ModbusDeviceHost(TimeProvider time) : IAsyncDisposable
 
     private void Track(IReadOnlyList<IModbusDevice> served, IAsyncDisposable server)
     {
-        lock (gate)
+        lock (_gate)
         {
-            devices.AddRange(served);
-            servers.Add(server);
-            updateLoop ??= UpdateLoopAsync(stopping.Token);
+            _devices.AddRange(served);
+            _servers.Add(server);
+            _updateLoop ??= UpdateLoopAsync(_stopping.Token);
         }
     }
 
     private IModbusDevice[] Snapshot()
     {
-        lock (gate)
+        lock (_gate)
         {
-            return [.. devices];
+            return [.. _devices];
         }
     }
 

@@ -9,19 +9,19 @@ namespace City.Sim.Devices;
 /// </summary>
 internal sealed class SnapshotRegisterMap(byte unitId, int inputCount, int holdingCount) : IModbusRegisterMap
 {
-    private Tables tables = new(new ushort[inputCount], new ushort[holdingCount]);
+    private Tables _tables = new(new ushort[inputCount], new ushort[holdingCount]);
 
     public byte UnitId { get; } = unitId;
 
     /// <summary>Replaces both tables at once (the arrays are copied).</summary>
     public void Publish(ReadOnlySpan<ushort> input, ReadOnlySpan<ushort> holding) =>
-        Volatile.Write(ref tables, new Tables(input.ToArray(), holding.ToArray()));
+        Volatile.Write(ref _tables, new Tables(input.ToArray(), holding.ToArray()));
 
     public ModbusExceptionCode? ReadInputRegisters(byte unitId, ushort address, Span<ushort> destination) =>
-        Read(unitId, Volatile.Read(ref tables).Input, address, destination);
+        Read(unitId, Volatile.Read(ref _tables).Input, address, destination);
 
     public ModbusExceptionCode? ReadHoldingRegisters(byte unitId, ushort address, Span<ushort> destination) =>
-        Read(unitId, Volatile.Read(ref tables).Holding, address, destination);
+        Read(unitId, Volatile.Read(ref _tables).Holding, address, destination);
 
     public ModbusExceptionCode? WriteSingleRegister(byte unitId, ushort address, ushort value) =>
         unitId == UnitId ? ModbusExceptionCode.IllegalDataAddress : ModbusExceptionCode.GatewayPathUnavailable;

@@ -21,28 +21,28 @@ internal sealed class ThreePhaseMeter : IModbusDevice
     public const ushort TotalEnergyAddress = 0x0156;
     public const int RegisterCount = TotalEnergyAddress + 2;
 
-    private readonly SnapshotRegisterMap registers;
-    private readonly Random random;
-    private readonly DateTimeOffset start;
-    private readonly double[] baseCurrent = new double[3];
-    private readonly double[] phaseOffset = new double[3];
-    private DateTimeOffset last;
-    private double importKwh;
+    private readonly SnapshotRegisterMap _registers;
+    private readonly Random _random;
+    private readonly DateTimeOffset _start;
+    private readonly double[] _baseCurrent = new double[3];
+    private readonly double[] _phaseOffset = new double[3];
+    private DateTimeOffset _last;
+    private double _importKwh;
 
     public ThreePhaseMeter(byte unitId, DateTimeOffset start, int seed, double initialImportKwh = 12_345.6)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(initialImportKwh);
         UnitId = unitId;
-        this.start = start;
-        last = start;
-        importKwh = initialImportKwh;
-        random = new Random(seed);
+        _start = start;
+        _last = start;
+        _importKwh = initialImportKwh;
+        _random = new Random(seed);
         for (var phase = 0; phase < 3; phase++)
         {
-            baseCurrent[phase] = 10 + (random.NextDouble() * 20);
-            phaseOffset[phase] = random.NextDouble() * 2 * Math.PI;
+            _baseCurrent[phase] = 10 + (_random.NextDouble() * 20);
+            _phaseOffset[phase] = _random.NextDouble() * 2 * Math.PI;
         }
-        registers = new SnapshotRegisterMap(unitId, RegisterCount, holdingCount: 0);
+        _registers = new SnapshotRegisterMap(unitId, RegisterCount, holdingCount: 0);
         Values = Sample(0);
         Publish();
     }
@@ -51,21 +51,21 @@ internal sealed class ThreePhaseMeter : IModbusDevice
 
     public byte UnitId { get; }
 
-    public IModbusRegisterMap RegisterMap => registers;
+    public IModbusRegisterMap RegisterMap => _registers;
 
     public ThreePhaseValues Values { get; private set; }
 
     public void Update(DateTimeOffset now)
     {
-        if (now <= last)
+        if (now <= _last)
         {
             return;
         }
 
         // The power is held over the interval since the last update (the host ticks once a second).
-        importKwh += Values.TotalPower * (now - last).TotalHours / 1000;
-        last = now;
-        Values = Sample((now - start).TotalSeconds);
+        _importKwh += Values.TotalPower * (now - _last).TotalHours / 1000;
+        _last = now;
+        Values = Sample((now - _start).TotalSeconds);
         Publish();
     }
 
@@ -99,11 +99,11 @@ internal sealed class ThreePhaseMeter : IModbusDevice
         var powerFactor = new float[3];
         for (var phase = 0; phase < 3; phase++)
         {
-            var noise = (random.NextDouble() * 2) - 1;
-            var v = Math.Round(230 + (1.5 * Math.Sin((2 * Math.PI * seconds / 900) + phaseOffset[phase])) + (0.05 * noise), 2);
-            var load = 1 + (0.4 * Math.Sin((2 * Math.PI * seconds / 600) + phaseOffset[phase]));
-            var i = Math.Round(Math.Max(0.1, baseCurrent[phase] * load), 2);
-            var pf = Math.Clamp(Math.Round(0.945 + (0.035 * Math.Sin((2 * Math.PI * seconds / 1200) + phaseOffset[phase])), 2), 0.90, 0.99);
+            var noise = (_random.NextDouble() * 2) - 1;
+            var v = Math.Round(230 + (1.5 * Math.Sin((2 * Math.PI * seconds / 900) + _phaseOffset[phase])) + (0.05 * noise), 2);
+            var load = 1 + (0.4 * Math.Sin((2 * Math.PI * seconds / 600) + _phaseOffset[phase]));
+            var i = Math.Round(Math.Max(0.1, _baseCurrent[phase] * load), 2);
+            var pf = Math.Clamp(Math.Round(0.945 + (0.035 * Math.Sin((2 * Math.PI * seconds / 1200) + _phaseOffset[phase])), 2), 0.90, 0.99);
             voltage[phase] = (float)v;
             current[phase] = (float)i;
             powerFactor[phase] = (float)pf;
@@ -111,14 +111,14 @@ internal sealed class ThreePhaseMeter : IModbusDevice
         }
 
         var frequency = (float)Math.Round(50 + (0.02 * Math.Sin(2 * Math.PI * seconds / 300)), 2);
-        return new ThreePhaseValues(voltage, current, power, powerFactor, (float)Math.Round(power.Sum(p => (double)p), 1), frequency, (float)Math.Round(importKwh, 1));
+        return new ThreePhaseValues(voltage, current, power, powerFactor, (float)Math.Round(power.Sum(p => (double)p), 1), frequency, (float)Math.Round(_importKwh, 1));
     }
 
     private void Publish()
     {
         Span<ushort> image = new ushort[RegisterCount];
         Encode(Values, image);
-        registers.Publish(image, []);
+        _registers.Publish(image, []);
     }
 }
 

@@ -63,30 +63,30 @@ internal sealed class TrafficController : IModbusDevice, IModbusRegisterMap
     private const int MaxStepsPerUpdate = 86_400;
     private const double BusRequestsPerSecond = 1.0 / 120;
 
-    private readonly Lock gate = new();
-    private readonly Random random;
-    private readonly double[] arrivalRates = new double[DetectorCount];
-    private readonly ushort[] counts = new ushort[DetectorCount];
-    private readonly bool[] occupied = new bool[DetectorCount];
-    private DateTimeOffset last;
-    private TrafficControllerMode mode;
-    private TrafficControllerMode requestedMode;
-    private int cycleSecond;
-    private ushort busRequests;
-    private TrafficControllerAlarms alarms;
-    private bool temperatureAlarm;
+    private readonly Lock _gate = new();
+    private readonly Random _random;
+    private readonly double[] _arrivalRates = new double[DetectorCount];
+    private readonly ushort[] _counts = new ushort[DetectorCount];
+    private readonly bool[] _occupied = new bool[DetectorCount];
+    private DateTimeOffset _last;
+    private TrafficControllerMode _mode;
+    private TrafficControllerMode _requestedMode;
+    private int _cycleSecond;
+    private ushort _busRequests;
+    private TrafficControllerAlarms _alarms;
+    private bool _temperatureAlarm;
 
     public TrafficController(byte unitId, DateTimeOffset start, int seed, TrafficControllerMode initialMode = TrafficControllerMode.Actuated)
     {
         UnitId = unitId;
-        last = start;
-        mode = initialMode;
-        requestedMode = initialMode;
-        random = new Random(seed);
+        _last = start;
+        _mode = initialMode;
+        _requestedMode = initialMode;
+        _random = new Random(seed);
         for (var i = 0; i < DetectorCount; i++)
         {
             // 200..900 vehicles per hour per detector.
-            arrivalRates[i] = (200 + (random.NextDouble() * 700)) / 3600;
+            _arrivalRates[i] = (200 + (_random.NextDouble() * 700)) / 3600;
         }
     }
 
@@ -100,9 +100,9 @@ internal sealed class TrafficController : IModbusDevice, IModbusRegisterMap
     {
         get
         {
-            lock (gate)
+            lock (_gate)
             {
-                return mode;
+                return _mode;
             }
         }
     }
@@ -110,24 +110,24 @@ internal sealed class TrafficController : IModbusDevice, IModbusRegisterMap
     /// <summary>Sets or clears alarms (fault injection); door open, power failure and lamp failure also show on the discrete inputs.</summary>
     public void SetAlarms(TrafficControllerAlarms value, bool cabinetTemperatureAlarm = false)
     {
-        lock (gate)
+        lock (_gate)
         {
-            alarms = value;
-            temperatureAlarm = cabinetTemperatureAlarm;
+            _alarms = value;
+            _temperatureAlarm = cabinetTemperatureAlarm;
         }
     }
 
     public void Update(DateTimeOffset now)
     {
-        lock (gate)
+        lock (_gate)
         {
-            var steps = (now - last).Ticks / Step.Ticks;
+            var steps = (now - _last).Ticks / Step.Ticks;
             if (steps <= 0)
             {
                 return;
             }
 
-            last += TimeSpan.FromTicks(steps * Step.Ticks);
+            _last += TimeSpan.FromTicks(steps * Step.Ticks);
             for (long i = 0; i < Math.Min(steps, MaxStepsPerUpdate); i++)
             {
                 Advance();
@@ -148,14 +148,14 @@ internal sealed class TrafficController : IModbusDevice, IModbusRegisterMap
         }
 
         Span<ushort> image = stackalloc ushort[InputRegisterCount];
-        lock (gate)
+        lock (_gate)
         {
-            image[ModeRegister] = (ushort)mode;
+            image[ModeRegister] = (ushort)_mode;
             image[StageRegister] = (ushort)Stage();
-            image[CycleSecondRegister] = (ushort)cycleSecond;
-            ModbusRegisterValue.TryWriteUInt32((uint)alarms, WordOrder.Abcd, image[AlarmRegister..]);
-            counts.CopyTo(image[DetectorCountRegister..]);
-            image[BusPriorityRegister] = busRequests;
+            image[CycleSecondRegister] = (ushort)_cycleSecond;
+            ModbusRegisterValue.TryWriteUInt32((uint)_alarms, WordOrder.Abcd, image[AlarmRegister..]);
+            _counts.CopyTo(image[DetectorCountRegister..]);
+            image[BusPriorityRegister] = _busRequests;
         }
 
         image.Slice(address, destination.Length).CopyTo(destination);
@@ -174,9 +174,9 @@ internal sealed class TrafficController : IModbusDevice, IModbusRegisterMap
             return ModbusExceptionCode.IllegalDataAddress;
         }
 
-        lock (gate)
+        lock (_gate)
         {
-            destination[0] = (ushort)requestedMode;
+            destination[0] = (ushort)_requestedMode;
         }
 
         return null;
@@ -199,9 +199,9 @@ internal sealed class TrafficController : IModbusDevice, IModbusRegisterMap
             return ModbusExceptionCode.IllegalDataValue;
         }
 
-        lock (gate)
+        lock (_gate)
         {
-            requestedMode = (TrafficControllerMode)value;
+            _requestedMode = (TrafficControllerMode)value;
         }
 
         return null;
@@ -223,9 +223,9 @@ internal sealed class TrafficController : IModbusDevice, IModbusRegisterMap
             return ModbusExceptionCode.IllegalDataAddress;
         }
 
-        lock (gate)
+        lock (_gate)
         {
-            occupied.AsSpan(address, destination.Length).CopyTo(destination);
+            _occupied.AsSpan(address, destination.Length).CopyTo(destination);
         }
 
         return null;
@@ -247,37 +247,37 @@ internal sealed class TrafficController : IModbusDevice, IModbusRegisterMap
         }
 
         Span<bool> inputs = stackalloc bool[DiscreteInputCount];
-        lock (gate)
+        lock (_gate)
         {
-            inputs[0] = alarms.HasFlag(TrafficControllerAlarms.DoorOpen);
-            inputs[1] = !alarms.HasFlag(TrafficControllerAlarms.PowerFailure);
-            inputs[2] = !alarms.HasFlag(TrafficControllerAlarms.LampFailure);
-            inputs[3] = temperatureAlarm;
+            inputs[0] = _alarms.HasFlag(TrafficControllerAlarms.DoorOpen);
+            inputs[1] = !_alarms.HasFlag(TrafficControllerAlarms.PowerFailure);
+            inputs[2] = !_alarms.HasFlag(TrafficControllerAlarms.LampFailure);
+            inputs[3] = _temperatureAlarm;
         }
 
         inputs.Slice(address, destination.Length).CopyTo(destination);
         return null;
     }
 
-    private int Stage() => mode is TrafficControllerMode.Off or TrafficControllerMode.Flash ? 0 : 1 + (cycleSecond * 4 / CycleLength);
+    private int Stage() => _mode is TrafficControllerMode.Off or TrafficControllerMode.Flash ? 0 : 1 + (_cycleSecond * 4 / CycleLength);
 
     /// <summary>One second of the model. Called under the lock.</summary>
     private void Advance()
     {
-        mode = requestedMode;
-        cycleSecond = mode is TrafficControllerMode.Off or TrafficControllerMode.Flash ? 0 : (cycleSecond + 1) % CycleLength;
+        _mode = _requestedMode;
+        _cycleSecond = _mode is TrafficControllerMode.Off or TrafficControllerMode.Flash ? 0 : (_cycleSecond + 1) % CycleLength;
         for (var i = 0; i < DetectorCount; i++)
         {
-            occupied[i] = random.NextDouble() < arrivalRates[i];
-            if (occupied[i])
+            _occupied[i] = _random.NextDouble() < _arrivalRates[i];
+            if (_occupied[i])
             {
-                counts[i]++;
+                _counts[i]++;
             }
         }
 
-        if (random.NextDouble() < BusRequestsPerSecond)
+        if (_random.NextDouble() < BusRequestsPerSecond)
         {
-            busRequests++;
+            _busRequests++;
         }
     }
 }

@@ -16,14 +16,14 @@ internal sealed class LoadBatchSource
     public const string Device = "load";
     public const string Unit = "W";
 
-    private readonly string gatewayId;
-    private readonly ulong epoch;
-    private readonly int readingsPerPoint;
-    private readonly SmoothSignal[] signals;
-    private readonly Random random;
-    private readonly List<Reading> buffer;
-    private long cursorUnixMs;
-    private ulong nextSeq = 1;
+    private readonly string _gatewayId;
+    private readonly ulong _epoch;
+    private readonly int _readingsPerPoint;
+    private readonly SmoothSignal[] _signals;
+    private readonly Random _random;
+    private readonly List<Reading> _buffer;
+    private long _cursorUnixMs;
+    private ulong _nextSeq = 1;
 
     /// <param name="bufferId">The simulated edge's buffer id; a new random one (a fresh buffer, seqs from 1) when null.</param>
     public LoadBatchSource(string gatewayId, ulong epoch, int points, int readingsPerPoint, long firstTimestampUnixMs, int seed, string? bufferId = null)
@@ -31,21 +31,21 @@ internal sealed class LoadBatchSource
         BufferId = bufferId ?? BufferIds.New();
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(points);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(readingsPerPoint);
-        this.gatewayId = gatewayId;
-        this.epoch = epoch;
-        this.readingsPerPoint = readingsPerPoint;
-        cursorUnixMs = firstTimestampUnixMs;
-        random = new Random(seed);
-        signals = new SmoothSignal[points];
+        _gatewayId = gatewayId;
+        _epoch = epoch;
+        _readingsPerPoint = readingsPerPoint;
+        _cursorUnixMs = firstTimestampUnixMs;
+        _random = new Random(seed);
+        _signals = new SmoothSignal[points];
         for (var i = 0; i < points; i++)
         {
-            signals[i] = SmoothSignal.ForPoint(i, random);
+            _signals[i] = SmoothSignal.ForPoint(i, _random);
         }
 
-        buffer = new List<Reading>(points * readingsPerPoint);
+        _buffer = new List<Reading>(points * readingsPerPoint);
     }
 
-    public int Points => signals.Length;
+    public int Points => _signals.Length;
 
     public string BufferId { get; }
 
@@ -56,13 +56,13 @@ internal sealed class LoadBatchSource
     {
         var birth = new Birth
         {
-            GatewayId = gatewayId,
-            Epoch = epoch,
+            GatewayId = _gatewayId,
+            Epoch = _epoch,
             BufferId = BufferId,
             TimestampUnixMs = timestampUnixMs,
             SoftwareVersion = softwareVersion,
         };
-        for (var i = 0; i < signals.Length; i++)
+        for (var i = 0; i < _signals.Length; i++)
         {
             birth.Points.Add(new PointInfo
             {
@@ -81,22 +81,22 @@ internal sealed class LoadBatchSource
     /// <summary>Builds and encodes the next batch (seq and timestamps advance).</summary>
     public LoadBatch Next(long createdUnixMs)
     {
-        buffer.Clear();
-        for (var p = 0; p < signals.Length; p++)
+        _buffer.Clear();
+        for (var p = 0; p < _signals.Length; p++)
         {
             var alias = (uint)(p + 1);
-            for (var r = 0; r < readingsPerPoint; r++)
+            for (var r = 0; r < _readingsPerPoint; r++)
             {
-                var timestamp = cursorUnixMs + (r * 1000L);
-                var noise = (random.NextDouble() * 2) - 1;
-                var value = signals[p].ValueAt(timestamp / 1000.0, noise);
-                buffer.Add(new Reading(alias, timestamp, PointValue.FromNumber(value)));
+                var timestamp = _cursorUnixMs + (r * 1000L);
+                var noise = (_random.NextDouble() * 2) - 1;
+                var value = _signals[p].ValueAt(timestamp / 1000.0, noise);
+                _buffer.Add(new Reading(alias, timestamp, PointValue.FromNumber(value)));
             }
         }
 
-        cursorUnixMs += readingsPerPoint * 1000L;
-        var seq = nextSeq++;
-        var payload = BatchCodec.EncodeToBytes(new BatchHeader(gatewayId, epoch, seq, createdUnixMs, BatchKind.Telemetry, BufferId), buffer);
-        return new LoadBatch(seq, payload, buffer.Count);
+        _cursorUnixMs += _readingsPerPoint * 1000L;
+        var seq = _nextSeq++;
+        var payload = BatchCodec.EncodeToBytes(new BatchHeader(_gatewayId, _epoch, seq, createdUnixMs, BatchKind.Telemetry, BufferId), _buffer);
+        return new LoadBatch(seq, payload, _buffer.Count);
     }
 }

@@ -15,25 +15,25 @@ namespace City.Sim.Load;
 /// </summary>
 internal sealed class LoadGateway : IAsyncDisposable
 {
-    private readonly LoadOptions options;
-    private readonly ulong epoch;
-    private readonly LoadBatchSource source;
-    private readonly LoadStats stats;
-    private readonly TimeProvider time;
-    private readonly SemaphoreSlim window;
-    private readonly ConcurrentDictionary<ulong, InFlight> inFlight = new();
-    private IMqttClient? client;
+    private readonly LoadOptions _options;
+    private readonly ulong _epoch;
+    private readonly LoadBatchSource _source;
+    private readonly LoadStats _stats;
+    private readonly TimeProvider _time;
+    private readonly SemaphoreSlim _window;
+    private readonly ConcurrentDictionary<ulong, InFlight> _inFlight = new();
+    private IMqttClient? _client;
 
     public LoadGateway(string id, LoadOptions options, ulong epoch, long firstTimestampUnixMs, int seed, LoadStats stats, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
         Id = id;
-        this.options = options;
-        this.epoch = epoch;
-        this.stats = stats;
-        this.time = time;
-        source = new LoadBatchSource(id, epoch, options.Points, options.ReadingsPerPoint, firstTimestampUnixMs, seed);
-        window = new SemaphoreSlim(options.Window, options.Window);
+        _options = options;
+        _epoch = epoch;
+        _stats = stats;
+        _time = time;
+        _source = new LoadBatchSource(id, epoch, options.Points, options.ReadingsPerPoint, firstTimestampUnixMs, seed);
+        _window = new SemaphoreSlim(options.Window, options.Window);
     }
 
     public string Id { get; }
@@ -41,28 +41,28 @@ internal sealed class LoadGateway : IAsyncDisposable
     /// <summary>Set when the gateway could not connect or lost its connection; it publishes no more.</summary>
     public string? Failure { get; private set; }
 
-    public bool IsRunning => Failure is null && client is { IsConnected: true };
+    public bool IsRunning => Failure is null && _client is { IsConnected: true };
 
-    public int InFlightCount => inFlight.Count;
+    public int InFlightCount => _inFlight.Count;
 
     /// <summary>The will, and what a clean stop publishes.</summary>
-    private Death Death => new() { GatewayId = Id, Epoch = epoch, BufferId = source.BufferId };
+    private Death Death => new() { GatewayId = Id, Epoch = _epoch, BufferId = _source.BufferId };
 
     public async Task ConnectAsync(MqttClientFactory factory, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(factory);
-        client = factory.CreateMqttClient();
-        client.ApplicationMessageReceivedAsync += OnMessageAsync;
-        var connection = new BrokerConnection(options.BrokerHost, options.BrokerPort, Id)
+        _client = factory.CreateMqttClient();
+        _client.ApplicationMessageReceivedAsync += OnMessageAsync;
+        var connection = new BrokerConnection(_options.BrokerHost, _options.BrokerPort, Id)
         {
             KeepAlive = TimeSpan.FromSeconds(30),
             Timeout = TimeSpan.FromSeconds(10),
         };
         try
         {
-            await client.ConnectCheckedAsync(ContractClientOptions.ForGateway(connection, Death), cancellationToken).ConfigureAwait(false);
-            await client.SubscribeAtLeastOnceAsync(Topics.Ack(Id), noLocal: false, cancellationToken).ConfigureAwait(false);
-            await client.PublishBirthAsync(source.CreateBirth(time.GetUtcNow().ToUnixTimeMilliseconds(), SoftwareVersion.Value), cancellationToken).ConfigureAwait(false);
+            await _client.ConnectCheckedAsync(ContractClientOptions.ForGateway(connection, Death), cancellationToken).ConfigureAwait(false);
+            await _client.SubscribeAtLeastOnceAsync(Topics.Ack(Id), noLocal: false, cancellationToken).ConfigureAwait(false);
+            await _client.PublishBirthAsync(_source.CreateBirth(_time.GetUtcNow().ToUnixTimeMilliseconds(), SoftwareVersion.Value), cancellationToken).ConfigureAwait(false);
         }
         catch (PublishRefusedException ex)
         {
@@ -77,7 +77,7 @@ internal sealed class LoadGateway : IAsyncDisposable
     /// <summary>Publishes batches until <paramref name="stop"/> (the end of the run); <paramref name="abort"/> cuts a pending publish.</summary>
     public async Task PublishLoopAsync(CancellationToken stop, CancellationToken abort)
     {
-        if (client is null || Failure is not null)
+        if (_client is null || Failure is not null)
         {
             return;
         }
@@ -87,24 +87,24 @@ internal sealed class LoadGateway : IAsyncDisposable
         {
             while (!stop.IsCancellationRequested)
             {
-                await window.WaitAsync(stop).ConfigureAwait(false);
+                await _window.WaitAsync(stop).ConfigureAwait(false);
                 var started = Stopwatch.GetTimestamp();
-                var batch = source.Next(time.GetUtcNow().ToUnixTimeMilliseconds());
-                stats.Encoded(Stopwatch.GetTimestamp() - started);
+                var batch = _source.Next(_time.GetUtcNow().ToUnixTimeMilliseconds());
+                _stats.Encoded(Stopwatch.GetTimestamp() - started);
 
                 // Registered before publishing: central's ack may arrive before the broker's PUBACK.
-                inFlight[batch.Seq] = new InFlight(time.GetTimestamp(), batch.ReadingCount);
+                _inFlight[batch.Seq] = new InFlight(_time.GetTimestamp(), batch.ReadingCount);
                 try
                 {
-                    await client.PublishCheckedAsync(ContractMessages.AtLeastOnce(topic, batch.Payload), abort).ConfigureAwait(false);
-                    stats.Published(batch.ReadingCount, batch.Payload.Length);
+                    await _client.PublishCheckedAsync(ContractMessages.AtLeastOnce(topic, batch.Payload), abort).ConfigureAwait(false);
+                    _stats.Published(batch.ReadingCount, batch.Payload.Length);
                 }
                 catch (PublishRefusedException ex)
                 {
-                    stats.PublishFailed();
-                    if (inFlight.TryRemove(batch.Seq, out _))
+                    _stats.PublishFailed();
+                    if (_inFlight.TryRemove(batch.Seq, out _))
                     {
-                        window.Release();
+                        _window.Release();
                     }
 
                     ConsoleOutput.Log($"{Id}: broker refused batch {batch.Seq}: {ex.ReasonCode} {ex.ReasonString}");
@@ -116,7 +116,7 @@ internal sealed class LoadGateway : IAsyncDisposable
         }
         catch (Exception ex) when (IsConnectionError(ex))
         {
-            stats.PublishFailed();
+            _stats.PublishFailed();
             Failure = ex.Message;
             ConsoleOutput.Log($"{Id}: connection lost, the gateway stops publishing: {ex.Message}");
         }
@@ -125,14 +125,14 @@ internal sealed class LoadGateway : IAsyncDisposable
     /// <summary>A clean stop: death (QoS 1), then a normal disconnection so the broker drops the will.</summary>
     public async Task CloseAsync(CancellationToken cancellationToken)
     {
-        if (client is not { IsConnected: true })
+        if (_client is not { IsConnected: true })
         {
             return;
         }
 
         try
         {
-            await client.CloseWithDeathAsync(Death, cancellationToken).ConfigureAwait(false);
+            await _client.CloseWithDeathAsync(Death, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsConnectionError(ex) || ex is OperationCanceledException)
         {
@@ -142,8 +142,8 @@ internal sealed class LoadGateway : IAsyncDisposable
 
     public ValueTask DisposeAsync()
     {
-        client?.Dispose();
-        window.Dispose();
+        _client?.Dispose();
+        _window.Dispose();
         return ValueTask.CompletedTask;
     }
 
@@ -151,27 +151,27 @@ internal sealed class LoadGateway : IAsyncDisposable
     {
         if (!ContractMessages.TryParseAck(e.ApplicationMessage, out var ack))
         {
-            stats.MalformedAck();
+            _stats.MalformedAck();
             return Task.CompletedTask;
         }
 
-        var now = time.GetTimestamp();
+        var now = _time.GetTimestamp();
         foreach (var seq in ack.CommittedSeqs)
         {
             // A duplicate ack (a batch acknowledged twice) finds nothing and counts nothing.
-            if (inFlight.TryRemove(seq, out var sent))
+            if (_inFlight.TryRemove(seq, out var sent))
             {
-                stats.Acked(sent.ReadingCount, time.GetElapsedTime(sent.Timestamp, now).TotalMilliseconds, now);
-                window.Release();
+                _stats.Acked(sent.ReadingCount, _time.GetElapsedTime(sent.Timestamp, now).TotalMilliseconds, now);
+                _window.Release();
             }
         }
 
         foreach (var seq in ack.RejectedSeqs)
         {
-            if (inFlight.TryRemove(seq, out var sent))
+            if (_inFlight.TryRemove(seq, out var sent))
             {
-                stats.Rejected(Id, seq, sent.ReadingCount, ack.RejectReason, now);
-                window.Release();
+                _stats.Rejected(Id, seq, sent.ReadingCount, ack.RejectReason, now);
+                _window.Release();
             }
         }
 

@@ -5,90 +5,90 @@ internal sealed class LoadStats
 {
     private const int MaxRejectedKept = 100;
 
-    private readonly Lock gate = new();
-    private readonly List<double> latenciesMs = [];
-    private readonly List<string> rejectedSample = [];
-    private readonly SortedDictionary<string, long> rejectReasons = new(StringComparer.Ordinal);
-    private long batchesPublished;
-    private long readingsPublished;
-    private long payloadBytes;
-    private long batchesAcked;
-    private long readingsAcked;
-    private long rejectedBatches;
-    private long rejectedReadings;
-    private long publishFailures;
-    private long malformedAcks;
-    private long encodeTicks;
-    private long lastAckTimestamp;
+    private readonly Lock _gate = new();
+    private readonly List<double> _latenciesMs = [];
+    private readonly List<string> _rejectedSample = [];
+    private readonly SortedDictionary<string, long> _rejectReasons = new(StringComparer.Ordinal);
+    private long _batchesPublished;
+    private long _readingsPublished;
+    private long _payloadBytes;
+    private long _batchesAcked;
+    private long _readingsAcked;
+    private long _rejectedBatches;
+    private long _rejectedReadings;
+    private long _publishFailures;
+    private long _malformedAcks;
+    private long _encodeTicks;
+    private long _lastAckTimestamp;
 
     public void Published(int readings, int bytes)
     {
-        lock (gate)
+        lock (_gate)
         {
-            batchesPublished++;
-            readingsPublished += readings;
-            payloadBytes += bytes;
+            _batchesPublished++;
+            _readingsPublished += readings;
+            _payloadBytes += bytes;
         }
     }
 
-    public void Encoded(long elapsedTicks) => Interlocked.Add(ref encodeTicks, elapsedTicks);
+    public void Encoded(long elapsedTicks) => Interlocked.Add(ref _encodeTicks, elapsedTicks);
 
-    public void PublishFailed() => Interlocked.Increment(ref publishFailures);
+    public void PublishFailed() => Interlocked.Increment(ref _publishFailures);
 
-    public void MalformedAck() => Interlocked.Increment(ref malformedAcks);
+    public void MalformedAck() => Interlocked.Increment(ref _malformedAcks);
 
     public void Acked(int readings, double latencyMs, long timestamp)
     {
-        lock (gate)
+        lock (_gate)
         {
-            batchesAcked++;
-            readingsAcked += readings;
-            latenciesMs.Add(latencyMs);
-            lastAckTimestamp = Math.Max(lastAckTimestamp, timestamp);
+            _batchesAcked++;
+            _readingsAcked += readings;
+            _latenciesMs.Add(latencyMs);
+            _lastAckTimestamp = Math.Max(_lastAckTimestamp, timestamp);
         }
     }
 
     public void Rejected(string gatewayId, ulong seq, int readings, string reason, long timestamp)
     {
-        lock (gate)
+        lock (_gate)
         {
-            rejectedBatches++;
-            rejectedReadings += readings;
-            if (rejectedSample.Count < MaxRejectedKept)
+            _rejectedBatches++;
+            _rejectedReadings += readings;
+            if (_rejectedSample.Count < MaxRejectedKept)
             {
-                rejectedSample.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{gatewayId}#{seq}"));
+                _rejectedSample.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{gatewayId}#{seq}"));
             }
 
             var key = string.IsNullOrEmpty(reason) ? "(no reason)" : reason;
-            rejectReasons[key] = rejectReasons.GetValueOrDefault(key) + 1;
-            lastAckTimestamp = Math.Max(lastAckTimestamp, timestamp);
+            _rejectReasons[key] = _rejectReasons.GetValueOrDefault(key) + 1;
+            _lastAckTimestamp = Math.Max(_lastAckTimestamp, timestamp);
         }
     }
 
     public StatsSnapshot Take()
     {
-        lock (gate)
+        lock (_gate)
         {
             return new StatsSnapshot(
-                batchesPublished,
-                readingsPublished,
-                payloadBytes,
-                batchesAcked,
-                readingsAcked,
-                rejectedBatches,
-                rejectedReadings,
-                Interlocked.Read(ref publishFailures),
-                Interlocked.Read(ref malformedAcks),
-                TimeSpan.FromSeconds(Interlocked.Read(ref encodeTicks) / (double)System.Diagnostics.Stopwatch.Frequency),
-                lastAckTimestamp);
+                _batchesPublished,
+                _readingsPublished,
+                _payloadBytes,
+                _batchesAcked,
+                _readingsAcked,
+                _rejectedBatches,
+                _rejectedReadings,
+                Interlocked.Read(ref _publishFailures),
+                Interlocked.Read(ref _malformedAcks),
+                TimeSpan.FromSeconds(Interlocked.Read(ref _encodeTicks) / (double)System.Diagnostics.Stopwatch.Frequency),
+                _lastAckTimestamp);
         }
     }
 
     public double[] SortedLatenciesMs()
     {
-        lock (gate)
+        lock (_gate)
         {
-            var copy = latenciesMs.ToArray();
+            var copy = _latenciesMs.ToArray();
             Array.Sort(copy);
             return copy;
         }
@@ -96,9 +96,9 @@ internal sealed class LoadStats
 
     public (IReadOnlyList<string> Sample, IReadOnlyDictionary<string, long> Reasons) RejectedDetails()
     {
-        lock (gate)
+        lock (_gate)
         {
-            return (rejectedSample.ToArray(), new Dictionary<string, long>(rejectReasons, StringComparer.Ordinal));
+            return (_rejectedSample.ToArray(), new Dictionary<string, long>(_rejectReasons, StringComparer.Ordinal));
         }
     }
 
