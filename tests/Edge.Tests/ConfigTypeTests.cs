@@ -156,7 +156,35 @@ public class ConfigTypeTests
     [Fact]
     public void Schema_CoversEveryOptionsProperty_WithItsType()
     {
-        AssertCovers(EdgeConfigSchema.Edge, typeof(EdgeOptions), EdgeOptions.SectionName);
+        // The core's keys, then each protocol's: its device and point keys (bound to its own options) and its own sections.
+        var core = EdgeConfigSchema.For([]);
+        var coreKeys = typeof(EdgeOptions).GetProperties().Where(p => p.CanWrite).Select(p => p.Name).ToList();
+        Assert.Equal(coreKeys.Order(StringComparer.Ordinal), core.Settings.Select(s => s.Name).Order(StringComparer.Ordinal));
+        foreach (var (driver, deviceOptions, sections) in new (IProtocolDriver, Type?, (string Key, Type Options)[])[]
+        {
+            (new City.Edge.Modbus.ModbusDriver(), typeof(City.Edge.Modbus.ModbusDeviceOptions), [("SerialLines", typeof(City.Edge.Modbus.SerialLineOptions))]),
+            (new City.Edge.Snmp.SnmpDriver(), typeof(City.Edge.Snmp.SnmpDeviceOptions), [("Snmp", typeof(City.Edge.Snmp.SnmpEdgeOptions))]),
+            (new City.Edge.Dali.DaliDriver(), null, [("DaliLines", typeof(City.Edge.Dali.DaliLineOptions))]),
+        })
+        {
+            var schema = EdgeConfigSchema.For([driver.ConfigKeys]);
+            Assert.Equal(coreKeys.Concat(sections.Select(s => s.Key)).Order(StringComparer.Ordinal), schema.Settings.Select(s => s.Name).Order(StringComparer.Ordinal));
+            foreach (var (key, options) in sections)
+            {
+                var setting = schema.Settings.Single(s => s.Name == key);
+                AssertCovers(setting.Items!, options, $"{EdgeOptions.SectionName}:{key}");
+            }
+
+            if (deviceOptions is not null)
+            {
+                AssertCovers(schema.Settings.Single(s => s.Name == "Devices").Items!, deviceOptions, $"{EdgeOptions.SectionName}:Devices:N ({driver.Name})");
+            }
+        }
+
+        foreach (var (key, options) in new[] { ("Central", typeof(CentralOptions)), ("Buffer", typeof(BufferOptions)), ("LocalApi", typeof(LocalApiOptions)) })
+        {
+            AssertCovers(core.Settings.Single(s => s.Name == key).Items!, options, $"{EdgeOptions.SectionName}:{key}");
+        }
     }
 
     [Fact]

@@ -6,6 +6,7 @@ using City.Edge.Devices;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace City.Edge.Tests;
@@ -26,6 +27,8 @@ public sealed class FakeProtocolTests
             ["Edge:Central:Port"] = "1",
             ["Edge:Devices:0:Name"] = "gadget",
             ["Edge:Devices:0:Protocol"] = "fake",
+            ["Edge:Devices:0:Address"] = "bench-7", // keys of the fake protocol's own, unknown to the core and the other protocols
+            ["Edge:Devices:0:Points:0:Channel"] = "3",
             ["Edge:Devices:0:Points:0:Name"] = "level",
             ["Edge:Devices:0:Points:0:Unit"] = "%",
             ["Edge:Devices:0:Points:0:Writable"] = "true",
@@ -49,7 +52,7 @@ public sealed class FakeProtocolTests
         }
 
         Assert.Equal("fake", device.GetProperty("protocol").GetString());
-        Assert.Equal("fake://gadget", device.GetProperty("endpoint").GetString());
+        Assert.Equal("fake://bench-7", device.GetProperty("endpoint").GetString());
         Assert.Equal(2, device.GetProperty("points").GetInt32());
         Assert.True(device.GetProperty("lastPollOk").GetBoolean());
         Assert.True(device.GetProperty("pollsOk").GetInt64() >= 3);
@@ -86,6 +89,28 @@ public sealed class FakeProtocolTests
 
     private sealed record FakeSettings(string Address);
 
+    private sealed class FakeDeviceOptions
+    {
+        public string Name { get; set; } = string.Empty;
+
+        public bool Enabled { get; set; } = true;
+
+        public string Address { get; set; } = string.Empty;
+
+        public List<FakePointOptions> Points { get; set; } = [];
+    }
+
+    private sealed class FakePointOptions
+    {
+        public string Name { get; set; } = string.Empty;
+
+        public string Unit { get; set; } = string.Empty;
+
+        public bool Writable { get; set; }
+
+        public int Channel { get; set; }
+    }
+
     private sealed class FakeDriver : IProtocolDriver
     {
         public FakeRunner Runner { get; } = new();
@@ -96,10 +121,12 @@ public sealed class FakeProtocolTests
 
         public bool Handles(DeviceDefinition device) => device.Settings is FakeSettings;
 
-        public IReadOnlyList<DeviceDefinition> Validate(EdgeOptions options, IReadOnlyList<DeviceEntry> devices, List<string> errors) =>
-            devices.Select(entry => new DeviceDefinition(entry.Options.Name, "fake", $"fake://{entry.Options.Name}",
-                entry.Options.Points.Select(p => (DevicePoint)new FakePoint(entry.Options.Name, p.Name, p.Unit) { Writable = p.Writable }).ToList(),
-                entry.Options.Enabled) { Settings = new FakeSettings(entry.Options.Name) }).ToList();
+        public ProtocolConfigKeys ConfigKeys { get; } = new([], [ConfigSchema.Text("Address")], [ConfigSchema.Integer("Channel", 0, 15)]);
+
+        public IReadOnlyList<DeviceDefinition> Validate(IConfigurationSection edge, IReadOnlyList<DeviceEntry> devices, List<string> errors) =>
+            devices.Select(entry => entry.Section.Get<FakeDeviceOptions>()!).Select(o => new DeviceDefinition(o.Name, "fake", $"fake://{o.Address}",
+                o.Points.Select(p => (DevicePoint)new FakePoint(o.Name, p.Name, p.Unit) { Writable = p.Writable }).ToList(),
+                o.Enabled) { Settings = new FakeSettings(o.Address) }).ToList();
 
         public object DescribePlan(DeviceDefinition device) => new { device = device.Name, requests = $"every 20 ms: {string.Join(", ", device.Points.Select(p => p.Name))}" };
 

@@ -3,8 +3,9 @@ using static City.Edge.Configuration.ConfigSchema;
 namespace City.Edge.Configuration;
 
 /// <summary>
-/// Every key of the "Edge" section and its type, mirroring <see cref="EdgeOptions"/> and the classes below it (a test checks
-/// that the two agree). The ranges only word the type errors; the loader and the protocol drivers check the values.
+/// Every key of the "Edge" section that belongs to no protocol and its type, mirroring <see cref="EdgeOptions"/> (a test checks
+/// that the two agree); each protocol adds its own keys (<see cref="ProtocolConfigKeys"/>). The ranges only word the type
+/// errors; the loader and the protocol drivers check the values.
 /// </summary>
 internal static class EdgeConfigSchema
 {
@@ -28,90 +29,41 @@ internal static class EdgeConfigSchema
 
     public static ConfigSchema LocalApi { get; } = new(Text("SocketPath"));
 
-    public static ConfigSchema SerialLine { get; } = new(
-        Text("Name"),
-        Text("Port"),
-        Integer("BaudRate", 300, 1_000_000),
-        Text("Parity"),
-        Integer("DataBits", 7, 8),
-        Integer("StopBits", 1, 2),
-        Integer("TimeoutMs", 10, 60_000));
-
-    /// <summary>A point of a Modbus or an SNMP device: the union of both protocols' keys (the validators reject the other protocol's).</summary>
-    public static ConfigSchema Point { get; } = new(
-        Text("Name"),
-        Integer("Register", 0, 65535),
-        Text("Table"),
-        Text("DataType"),
-        Text("WordOrder"),
-        Number("Scale"),
-        Number("Offset"),
-        Integer("Bit", 0, 1023),
-        Integer("Length", 1, 125),
+    /// <summary>The keys of a device and of a point that belong to no protocol.</summary>
+    private static readonly ConfigSetting[] CommonPointSettings =
+    [
         Boolean("Writable"),
         Text("Unit"),
         Integer("PeriodMs", ConfigChecks.MinPeriodMs, MaxPeriodMs),
         Text("Description"),
-        Text("Oid"),
-        Integer("Rows", 1, 1024),
-        Boolean("Alarm"));
+    ];
 
-    /// <summary>A modbus-tcp, modbus-rtu or snmp device.</summary>
-    public static ConfigSchema Device { get; } = new(
-        Text("Name"),
-        Text("Protocol"),
-        Boolean("Enabled"),
-        Text("Host"),
-        Integer("Port", 1, 65535),
-        Text("Line"),
-        Integer("UnitId", 0, 255),
-        Integer("TimeoutMs", 1, 600_000),
-        Text("Profile"),
-        Integer("MaxRegistersPerRequest", 1, 125),
-        Integer("MaxBitsPerRequest", 1, 2000),
-        Integer("MaxInsert", 0, 65535),
-        Integer("PauseAfterConnectMs", 0, 60_000),
-        Integer("PauseBetweenRequestsMs", 0, 60_000),
-        Integer("Retries", 0, 10),
-        List("Points", Point),
-        Text("Version"),
-        Text("Community"),
-        Text("User"),
-        Text("SecurityLevel"),
-        Text("AuthProtocol"),
-        Text("AuthPassword"),
-        Text("PrivProtocol"),
-        Text("PrivPassword"),
-        Integer("MaxRepetitions", 1, 1000));
+    /// <summary>
+    /// The "Edge" section with the keys of every protocol: the common keys, each protocol's sections, and in Edge:Devices:N
+    /// and its Points the keys of every protocol (a key two protocols share takes the widest range of the two). Each
+    /// driver then rejects, with its own message, the keys of another protocol set on one of its devices.
+    /// </summary>
+    public static ConfigSchema For(IEnumerable<ProtocolConfigKeys> protocols)
+    {
+        ArgumentNullException.ThrowIfNull(protocols);
+        var all = protocols.ToList();
+        var point = new ConfigSchema([Text("Name"), .. Merged(all.SelectMany(p => p.PointSettings)), .. CommonPointSettings]);
+        var device = new ConfigSchema([Text("Name"), Text("Protocol"), Boolean("Enabled"), .. Merged(all.SelectMany(p => p.DeviceSettings)), List("Points", point)]);
+        return new ConfigSchema(
+        [
+            Text("GatewayId"),
+            Section("Central", Central),
+            Section("Buffer", Buffer),
+            Section("LocalApi", LocalApi),
+            List("Devices", device),
+            .. Merged(all.SelectMany(p => p.Sections)),
+        ]);
+    }
 
-    public static ConfigSchema Snmp { get; } = new(Text("TrapListen"));
-
-    public static ConfigSchema DaliGear { get; } = new(
-        Integer("Address", 0, 63),
-        IntegerList("Groups", 0, 15),
-        Text("Location"),
-        Number("RatedPowerW"));
-
-    public static ConfigSchema DaliLineSection { get; } = new(
-        Text("Name"),
-        Text("Port"),
-        Boolean("Enabled"),
-        Integer("StatusPeriodMs", 100, MaxPeriodMs),
-        Integer("EnergyPeriodMs", 1000, MaxPeriodMs),
-        Integer("DiscoveryPeriodMs", 1000, MaxPeriodMs),
-        Integer("InterfaceTimeoutMs", 50, 60_000),
-        Integer("AnswerWindowMs", 10, 1000),
-        Boolean("ProgramGroups"),
-        List("Gear", DaliGear));
-
-    /// <summary>The "Edge" section.</summary>
-    public static ConfigSchema Edge { get; } = new(
-        Text("GatewayId"),
-        Section("Central", Central),
-        Section("Buffer", Buffer),
-        Section("LocalApi", LocalApi),
-        List("SerialLines", SerialLine),
-        List("Devices", Device),
-        Section("Snmp", Snmp),
-        List("DaliLines", DaliLineSection));
+    private static IEnumerable<ConfigSetting> Merged(IEnumerable<ConfigSetting> settings) =>
+        settings.GroupBy(s => s.Name, StringComparer.OrdinalIgnoreCase).Select(g => g.First() with
+        {
+            Min = g.Min(s => s.Min),
+            Max = g.Max(s => s.Max),
+        });
 }

@@ -5,17 +5,14 @@ namespace City.Edge.Configuration;
 
 /// <summary>
 /// Where the configuration comes from, lowest priority first:
-/// appsettings.json next to the binary; the file given with --config PATH (when it lists Edge:Devices, Edge:SerialLines or Edge:DaliLines,
-/// they replace the default file's list instead of being merged index by index); environment variables, both the .NET style
+/// appsettings.json next to the binary; the file given with --config PATH (a list it sets directly under Edge, such as Edge:Devices,
+/// replaces the default file's list instead of being merged index by index); environment variables, both the .NET style
 /// (Edge__GatewayId) and the EDGE_ style (EDGE_GatewayId, EDGE_Central__Host); then the command line
 /// (--Edge:GatewayId=gw1).
 /// </summary>
 internal static class EdgeConfigurationSources
 {
     public const string EnvironmentPrefix = "EDGE_";
-
-    /// <summary>Lists that a --config file replaces as a whole (merging them index by index would mix two sites' devices).</summary>
-    private static readonly string[] ReplacedLists = ["Edge:Devices", "Edge:SerialLines", "Edge:DaliLines"];
 
     /// <summary>Thrown for a configuration file that is missing or not valid JSON (reported without a stack trace).</summary>
     public sealed class ConfigurationFileException(string message, Exception? inner = null) : Exception(message, inner);
@@ -60,15 +57,13 @@ internal static class EdgeConfigurationSources
         {
             var full = Path.GetFullPath(configPath);
             var extra = LoadJson(full, optional: false);
-            foreach (var list in ReplacedLists)
+            // A list the file sets directly under Edge replaces the default one as a whole: merging index by index would mix two
+            // sites' devices. An empty list ("Devices": []) shows up as the list's own key with a null value.
+            foreach (var list in ListsUnderEdge(extra, defaults))
             {
-                // An empty list ("Devices": []) shows up as the list's own key with a null value: it replaces the defaults too.
-                if (extra.Keys.Any(k => k.Equals(list, StringComparison.OrdinalIgnoreCase) || k.StartsWith(list + ":", StringComparison.OrdinalIgnoreCase)))
+                foreach (var key in defaults.Keys.Where(k => k.StartsWith(list + ":", StringComparison.OrdinalIgnoreCase)).ToList())
                 {
-                    foreach (var key in defaults.Keys.Where(k => k.StartsWith(list + ":", StringComparison.OrdinalIgnoreCase)).ToList())
-                    {
-                        defaults.Remove(key);
-                    }
+                    defaults.Remove(key);
                 }
             }
 
@@ -138,5 +133,31 @@ internal static class EdgeConfigurationSources
 
             throw new ConfigurationFileException($"{path}: not valid JSON: {ex.Message}", ex);
         }
+    }
+
+    /// <summary>
+    /// The keys Edge:X of the lists <paramref name="file"/> sets directly under Edge: an entry Edge:X:0..., or Edge:X empty where
+    /// the defaults hold a list.
+    /// </summary>
+    private static IEnumerable<string> ListsUnderEdge(IDictionary<string, string?> file, IDictionary<string, string?> defaults)
+    {
+        var lists = ListsIn(file);
+        lists.UnionWith(file.Where(e => e.Value is null && e.Key.Count(c => c == ':') == 1).Select(e => e.Key).Intersect(ListsIn(defaults), StringComparer.OrdinalIgnoreCase));
+        return lists;
+    }
+
+    private static HashSet<string> ListsIn(IDictionary<string, string?> values)
+    {
+        var lists = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var key in values.Keys)
+        {
+            var parts = key.Split(':');
+            if (parts.Length >= 3 && parts[0].Equals("Edge", StringComparison.OrdinalIgnoreCase) && parts[2].Length > 0 && parts[2].All(char.IsAsciiDigit))
+            {
+                lists.Add($"{parts[0]}:{parts[1]}");
+            }
+        }
+
+        return lists;
     }
 }

@@ -1,6 +1,7 @@
 using City.Contract.Wire;
 using City.Edge.Configuration;
 using static City.Edge.Configuration.ConfigChecks;
+using Microsoft.Extensions.Configuration;
 
 namespace City.Edge.Dali;
 
@@ -73,15 +74,16 @@ internal sealed record DaliGearDefinition(int Address, ushort Groups, string Loc
 /// <summary>Checks Edge:DaliLines; every problem names its key.</summary>
 internal static class DaliConfigValidator
 {
-    public static List<DaliLineDefinition> Validate(EdgeOptions options, List<string> errors)
+    public static List<DaliLineDefinition> Validate(IConfigurationSection edge, List<string> errors)
     {
-        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(edge);
         ArgumentNullException.ThrowIfNull(errors);
         var result = new List<DaliLineDefinition>();
         var names = new HashSet<string>(StringComparer.Ordinal);
-        var ports = new HashSet<string>((options.SerialLines ?? []).Select(l => l.Port), StringComparer.Ordinal);
-        var devices = new HashSet<string>((options.Devices ?? []).Select(d => d.Name), StringComparer.Ordinal);
-        var lines = options.DaliLines ?? [];
+        // A line may not share its serial port with a Modbus RTU line (Edge:SerialLines) nor its name with a device.
+        var ports = new HashSet<string>(edge.GetSection("SerialLines").GetChildren().Select(l => l["Port"]).OfType<string>(), StringComparer.Ordinal);
+        var devices = new HashSet<string>(edge.GetSection("Devices").GetChildren().Select(d => d["Name"]).OfType<string>(), StringComparer.Ordinal);
+        var lines = edge.GetSection("DaliLines").Get<List<DaliLineOptions>>() ?? [];
         for (var l = 0; l < lines.Count; l++)
         {
             var line = lines[l];

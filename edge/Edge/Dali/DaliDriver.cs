@@ -2,6 +2,7 @@ using City.Contract.Wire;
 using City.Edge.Configuration;
 using City.Edge.Devices;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -31,8 +32,10 @@ internal sealed class DaliDriver : IProtocolDriver
 
     public bool Handles(DeviceDefinition device) => device?.Settings is DaliLineDefinition;
 
-    public IReadOnlyList<DeviceDefinition> Validate(EdgeOptions options, IReadOnlyList<DeviceEntry> devices, List<string> errors) =>
-        DaliConfigValidator.Validate(options, errors).Select(ToDevice).ToList();
+    public ProtocolConfigKeys ConfigKeys => DaliConfigSchema.Keys;
+
+    public IReadOnlyList<DeviceDefinition> Validate(IConfigurationSection edge, IReadOnlyList<DeviceEntry> devices, List<string> errors) =>
+        DaliConfigValidator.Validate(edge, errors).Select(ToDevice).ToList();
 
     public static DeviceDefinition ToDevice(DaliLineDefinition line)
     {

@@ -1,9 +1,14 @@
+using Microsoft.Extensions.Configuration;
 using City.Edge.Configuration;
 
 namespace City.Edge.Devices;
 
 /// <summary>The "Edge" section, bound and checked: every protocol's devices, with their points ready to poll.</summary>
-internal sealed record EdgeSettings(EdgeOptions Options, IReadOnlyList<DeviceDefinition> Devices);
+internal sealed record EdgeSettings(EdgeOptions Options, IReadOnlyList<DeviceDefinition> Devices)
+{
+    /// <summary>The checked "Edge" section, where a protocol reads its own sections at run time (Edge:Snmp:TrapListen).</summary>
+    public IConfigurationSection? Section { get; init; }
+}
 
 /// <summary>
 /// A validated device of any protocol. <see cref="Protocol"/> names the protocol (modbus-tcp, modbus-rtu, snmp, dali...);

@@ -20,7 +20,7 @@ internal static class EdgeConfigLoader
         errors = [];
         var section = configuration.GetSection(EdgeOptions.SectionName);
         // Types first: the binder drops a list entry whose value does not convert (a device, a point) without a word.
-        EdgeConfigSchema.Edge.Check(section, errors);
+        EdgeConfigSchema.For(drivers.Select(d => d.ConfigKeys)).Check(section, errors);
         if (errors.Count > 0)
         {
             return false;
@@ -44,17 +44,17 @@ internal static class EdgeConfigLoader
             return false;
         }
 
-        var devices = Validate(options, drivers, errors);
+        var devices = Validate(options, section, drivers, errors);
         if (errors.Count > 0)
         {
             return false;
         }
 
-        settings = new EdgeSettings(options, devices);
+        settings = new EdgeSettings(options, devices) { Section = section };
         return true;
     }
 
-    public static List<DeviceDefinition> Validate(EdgeOptions options, IReadOnlyList<IProtocolDriver> drivers, List<string> errors)
+    public static List<DeviceDefinition> Validate(EdgeOptions options, IConfigurationSection section, IReadOnlyList<IProtocolDriver> drivers, List<string> errors)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(drivers);
@@ -110,9 +110,11 @@ internal static class EdgeConfigLoader
                 errors.Add($"{key}:Name: '{device.Name}' is used by another device");
             }
 
-            if (byProtocol.TryGetValue(device.Protocol?.Trim().ToLowerInvariant() ?? string.Empty, out var driver))
+            // An entry without a Protocol is of the first protocol of the first driver (modbus-tcp).
+            var protocol = device.Protocol is null ? drivers.SelectMany(x => x.DeviceProtocols).FirstOrDefault() ?? string.Empty : device.Protocol.Trim().ToLowerInvariant();
+            if (byProtocol.TryGetValue(protocol, out var driver))
             {
-                entries[driver].Add(new DeviceEntry(d, key, device));
+                entries[driver].Add(new DeviceEntry(d, key, protocol, section.GetSection($"Devices:{d}")));
             }
             else
             {
@@ -123,7 +125,7 @@ internal static class EdgeConfigLoader
 
         // Each driver checks its own sections and devices; the devices keep the order of Edge:Devices, and those a driver
         // configures in a section of its own (DALI lines) follow.
-        var validated = drivers.SelectMany(driver => driver.Validate(options, entries[driver], errors)).ToList();
+        var validated = drivers.SelectMany(driver => driver.Validate(section, entries[driver], errors)).ToList();
         var order = options.Devices.Select((device, index) => (device.Name, index)).GroupBy(e => e.Name, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.First().index, StringComparer.Ordinal);
         return validated.OrderBy(device => order.GetValueOrDefault(device.Name, int.MaxValue)).ToList();

@@ -3,13 +3,17 @@ using City.Contract;
 using City.Contract.Wire;
 using City.Edge.Configuration;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace City.Edge.Devices;
 
-/// <summary>One entry of Edge:Devices handed to the driver of its protocol; <see cref="Key"/> is "Edge:Devices:N".</summary>
-internal sealed record DeviceEntry(int Index, string Key, DeviceOptions Options);
+/// <summary>
+/// One entry of Edge:Devices handed to the driver of its protocol: <see cref="Key"/> is "Edge:Devices:N", <see cref="Protocol"/>
+/// its protocol in lower case, <see cref="Section"/> the entry itself, which the driver binds to its own options.
+/// </summary>
+internal sealed record DeviceEntry(int Index, string Key, string Protocol, IConfigurationSection Section);
 
 /// <summary>
 /// What a field protocol brings to the edge. The core validates the common keys, hands each entry of Edge:Devices to the
@@ -24,15 +28,18 @@ internal interface IProtocolDriver
     /// <summary>The values of Edge:Devices:N:Protocol this driver takes (none for a protocol configured in its own section).</summary>
     IReadOnlyList<string> DeviceProtocols { get; }
 
+    /// <summary>Its keys in the "Edge" section, with their types: checked before anything is bound.</summary>
+    ProtocolConfigKeys ConfigKeys { get; }
+
     /// <summary>Whether the device is one of this driver's (the ones its <see cref="Validate"/> returned).</summary>
     bool Handles(DeviceDefinition device);
 
     /// <summary>
-    /// Checks the driver's own sections and its entries of Edge:Devices (names already checked); adds every problem to
-    /// <paramref name="errors"/> with its key and returns the valid devices, including any the driver configures in its own
-    /// section (a DALI line).
+    /// Binds and checks the driver's own sections of <paramref name="edge"/> (the "Edge" section, its types already checked)
+    /// and its entries of Edge:Devices (names already checked); adds every problem to <paramref name="errors"/> with its key
+    /// and returns the valid devices, including any the driver configures in its own section (a DALI line).
     /// </summary>
-    IReadOnlyList<DeviceDefinition> Validate(EdgeOptions options, IReadOnlyList<DeviceEntry> devices, List<string> errors);
+    IReadOnlyList<DeviceDefinition> Validate(IConfigurationSection edge, IReadOnlyList<DeviceEntry> devices, List<string> errors);
 
     /// <summary>The JSON document of GET /v1/devices/{name}/plan for one of its devices.</summary>
     object DescribePlan(DeviceDefinition device);

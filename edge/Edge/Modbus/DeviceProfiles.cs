@@ -11,7 +11,7 @@ internal sealed class DeviceProfile
 
     public string Description { get; set; } = string.Empty;
 
-    public List<PointOptions> Points { get; set; } = [];
+    public List<ModbusPointOptions> Points { get; set; } = [];
 }
 
 /// <summary>

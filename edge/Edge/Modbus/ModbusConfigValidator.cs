@@ -1,4 +1,5 @@
 using City.Edge.Configuration;
+using Microsoft.Extensions.Configuration;
 using City.Edge.Devices;
 using static City.Edge.Configuration.ConfigChecks;
 using City.Protocols.Modbus.DataModel;
@@ -8,18 +9,18 @@ namespace City.Edge.Modbus;
 /// <summary>Checks Edge:SerialLines and the modbus-tcp / modbus-rtu entries of Edge:Devices; every problem names its key.</summary>
 internal static class ModbusConfigValidator
 {
-    public static List<DeviceDefinition> Validate(EdgeOptions options, IReadOnlyList<DeviceEntry> entries, List<string> errors)
+    public static List<DeviceDefinition> Validate(IConfigurationSection edge, IReadOnlyList<DeviceEntry> entries, List<string> errors)
     {
-        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(edge);
         ArgumentNullException.ThrowIfNull(entries);
         ArgumentNullException.ThrowIfNull(errors);
-        var lines = ValidateSerialLines(options.SerialLines ?? [], errors);
+        var lines = ValidateSerialLines(edge.GetSection("SerialLines").Get<List<SerialLineOptions>>() ?? [], errors);
         var devices = new List<DeviceDefinition>();
-        foreach (var (_, key, device) in entries)
+        foreach (var (_, key, protocol, section) in entries)
         {
             var before = errors.Count;
-            var protocol = device.Protocol?.Trim().ToLowerInvariant();
-            RejectSnmpKeys(device, key, errors);
+            var device = section.Get<ModbusDeviceOptions>() ?? new ModbusDeviceOptions();
+            RejectSnmpKeys(section, device, key, errors);
             SerialLineDefinition? line = null;
             if (protocol == ModbusDevice.RtuProtocol)
             {
@@ -122,7 +123,7 @@ internal static class ModbusConfigValidator
     }
 
     /// <summary>Checks one point (its name is checked by the caller); null when it has errors, each added with its key.</summary>
-    private static PointDefinition? ValidatePoint(PointOptions point, string pkey, string deviceName, PlanLimits limits, List<string> errors)
+    private static PointDefinition? ValidatePoint(ModbusPointOptions point, string pkey, string deviceName, PlanLimits limits, List<string> errors)
     {
         var before = errors.Count;
         Range(errors, $"{pkey}:Register", point.Register, 0, 65535);
@@ -298,16 +299,11 @@ internal static class ModbusConfigValidator
     }
 
     /// <summary>The SNMP keys of Edge:Devices:N are errors on a Modbus device.</summary>
-    private static void RejectSnmpKeys(DeviceOptions device, string key, List<string> errors)
+    private static void RejectSnmpKeys(IConfigurationSection section, ModbusDeviceOptions device, string key, List<string> errors)
     {
-        foreach (var (name, set) in new[]
+        foreach (var name in (string[])["Version", "Community", "User", "SecurityLevel", "AuthProtocol", "AuthPassword", "PrivProtocol", "PrivPassword", "MaxRepetitions"])
         {
-            ("Version", device.Version is not null), ("Community", device.Community is not null), ("User", device.User is not null),
-            ("SecurityLevel", device.SecurityLevel is not null), ("AuthProtocol", device.AuthProtocol is not null), ("AuthPassword", device.AuthPassword is not null),
-            ("PrivProtocol", device.PrivProtocol is not null), ("PrivPassword", device.PrivPassword is not null), ("MaxRepetitions", device.MaxRepetitions is not null),
-        })
-        {
-            if (set)
+            if (section[name] is not null)
             {
                 errors.Add($"{key}:{name}: only an snmp device has a {name} (this one is '{device.Protocol}')");
             }
@@ -315,8 +311,8 @@ internal static class ModbusConfigValidator
 
         for (var p = 0; p < device.Points.Count; p++)
         {
-            var point = device.Points[p];
-            if (point.Oid is not null || point.Rows is not null || point.Alarm)
+            var point = section.GetSection($"Points:{p}");
+            if (point["Oid"] is not null || point["Rows"] is not null || (bool.TryParse(point["Alarm"], out var alarm) && alarm))
             {
                 errors.Add($"{key}:Points:{p}: Oid, Rows and Alarm are snmp settings (this device is '{device.Protocol}')");
             }

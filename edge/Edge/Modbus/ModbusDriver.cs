@@ -1,6 +1,7 @@
 using City.Edge.Configuration;
 using City.Edge.Devices;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -15,8 +16,10 @@ internal sealed class ModbusDriver : IProtocolDriver
 
     public bool Handles(DeviceDefinition device) => device.IsModbus();
 
-    public IReadOnlyList<DeviceDefinition> Validate(EdgeOptions options, IReadOnlyList<DeviceEntry> devices, List<string> errors) =>
-        ModbusConfigValidator.Validate(options, devices, errors);
+    public ProtocolConfigKeys ConfigKeys => ModbusConfigSchema.Keys;
+
+    public IReadOnlyList<DeviceDefinition> Validate(IConfigurationSection edge, IReadOnlyList<DeviceEntry> devices, List<string> errors) =>
+        ModbusConfigValidator.Validate(edge, devices, errors);
 
     public object DescribePlan(DeviceDefinition device) => ModbusPlanDocument.Build(device);
 

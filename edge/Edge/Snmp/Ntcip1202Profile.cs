@@ -31,9 +31,9 @@ internal static class Ntcip1202Profile
     private static readonly string[] UnitAlarm1Bits =
         ["cycle-fault", "coord-fault", "coord-fail", "cycle-fail", "mmu-flash", "local-flash", "local-free", "coord-active"];
 
-    public static IReadOnlyList<PointOptions> Points()
+    public static IReadOnlyList<SnmpPointOptions> Points()
     {
-        var points = new List<PointOptions>
+        var points = new List<SnmpPointOptions>
         {
             Scalar("unit-control-status", UnitControlStatus, "unitControlStatus: 1 other, 2 systemControl, 3 systemStandby, 4 backupMode, 5 manual, 6 timebase, 7 interconnect, 8 interconnectBackup"),
             Scalar("unit-flash-status", UnitFlashStatus, "unitFlashStatus: 1 other, 2 notFlash, 3 automatic, 4 localManual, 5 faultMonitor, 6 mmu, 7 startup, 8 preempt"),
@@ -54,14 +54,14 @@ internal static class Ntcip1202Profile
         points.Add(Scalar("phase-reds", PhaseStatusGroupEntry + ".2.1", "phaseStatusGroupReds, group 1: bit n-1 = phase n red"));
         points.Add(Scalar("phase-yellows", PhaseStatusGroupEntry + ".3.1", "phaseStatusGroupYellows, group 1"));
         points.Add(Scalar("phase-greens", PhaseStatusGroupEntry + ".4.1", "phaseStatusGroupGreens, group 1"));
-        points.Add(new PointOptions { Name = "detector-volume", Oid = VolumeOccupancyEntry + ".1", Rows = Detectors, Unit = "vehicles", PeriodMs = 10_000, Description = "detectorVolume of the last collection period" });
-        points.Add(new PointOptions { Name = "detector-occupancy", Oid = VolumeOccupancyEntry + ".2", Rows = Detectors, PeriodMs = 10_000, Description = "detectorOccupancy (0-200: 0.5 % steps; 210-255 detector faults)" });
+        points.Add(new SnmpPointOptions { Name = "detector-volume", Oid = VolumeOccupancyEntry + ".1", Rows = Detectors, Unit = "vehicles", PeriodMs = 10_000, Description = "detectorVolume of the last collection period" });
+        points.Add(new SnmpPointOptions { Name = "detector-occupancy", Oid = VolumeOccupancyEntry + ".2", Rows = Detectors, PeriodMs = 10_000, Description = "detectorOccupancy (0-200: 0.5 % steps; 210-255 detector faults)" });
         return points;
     }
 
-    private static PointOptions Scalar(string name, string oid, string description) =>
+    private static SnmpPointOptions Scalar(string name, string oid, string description) =>
         new() { Name = name, Oid = oid, PeriodMs = 1000, Description = description };
 
-    private static PointOptions AlarmBit(string name, string oid, int bit, string description) =>
+    private static SnmpPointOptions AlarmBit(string name, string oid, int bit, string description) =>
         new() { Name = name, Oid = oid, Bit = bit, Alarm = true, PeriodMs = 1000, Description = description };
 }

@@ -3,6 +3,7 @@ using City.Edge.Configuration;
 using City.Contract.Wire;
 using City.Edge.Devices;
 using City.Protocols.Snmp;
+using Microsoft.Extensions.Configuration;
 
 namespace City.Edge.Snmp;
 
@@ -76,10 +77,11 @@ internal static class SnmpDeviceConfig
     /// <summary>The event point id of a device: $edge/snmp/{device}/events.</summary>
     public static string EventPointName(string device) => $"{EventPointPrefix}{device}/events";
 
-    public static DeviceDefinition? Validate(DeviceOptions device, string key, List<string> errors)
+    public static DeviceDefinition? Validate(IConfigurationSection section, string key, List<string> errors)
     {
-        ArgumentNullException.ThrowIfNull(device);
+        ArgumentNullException.ThrowIfNull(section);
         ArgumentNullException.ThrowIfNull(errors);
+        var device = section.Get<SnmpDeviceOptions>() ?? new SnmpDeviceOptions();
         var before = errors.Count;
         if (string.IsNullOrWhiteSpace(device.Host) || !IPAddress.TryParse(device.Host, out _))
         {
@@ -90,7 +92,7 @@ internal static class SnmpDeviceConfig
         Range(errors, $"{key}:TimeoutMs", device.TimeoutMs ?? 1000, 10, 60_000);
         Range(errors, $"{key}:Retries", device.Retries, 0, 10);
         Range(errors, $"{key}:MaxRepetitions", device.MaxRepetitions ?? 10, 1, 1000);
-        if (device.Line is not null)
+        if (section["Line"] is not null)
         {
             errors.Add($"{key}:Line: only a modbus-rtu device may set Line (this one is 'snmp')");
         }
@@ -99,7 +101,7 @@ internal static class SnmpDeviceConfig
         var points = new List<SnmpPoint>();
         var names = new HashSet<string>(StringComparer.Ordinal);
         string? profileName = null;
-        var all = new List<(PointOptions Point, string Key)>();
+        var all = new List<(SnmpPointOptions Point, string Key)>();
         if (device.Profile is not null)
         {
             if (string.Equals(device.Profile, Ntcip1202Profile.Name, StringComparison.OrdinalIgnoreCase))
@@ -134,7 +136,7 @@ internal static class SnmpDeviceConfig
                 continue;
             }
 
-            points.AddRange(ValidatePoint(point, pkey, device.Name, errors));
+            points.AddRange(ValidatePoint(point, pkey.StartsWith(key + ":Points:", StringComparison.Ordinal) ? section.GetSection(pkey[(key.Length + 1)..]) : null, pkey, device.Name, errors));
         }
 
         if (errors.Count > before || settings is null)
@@ -158,7 +160,7 @@ internal static class SnmpDeviceConfig
         };
     }
 
-    private static SnmpDeviceSettings? ValidateSecurity(DeviceOptions device, string key, List<string> errors)
+    private static SnmpDeviceSettings? ValidateSecurity(SnmpDeviceOptions device, string key, List<string> errors)
     {
         var version = (device.Version ?? "3").Trim().ToLowerInvariant();
         switch (version)
@@ -276,7 +278,7 @@ internal static class SnmpDeviceConfig
         return true;
     }
 
-    private static IEnumerable<SnmpPoint> ValidatePoint(PointOptions point, string pkey, string deviceName, List<string> errors)
+    private static IEnumerable<SnmpPoint> ValidatePoint(SnmpPointOptions point, IConfigurationSection? section, string pkey, string deviceName, List<string> errors)
     {
         var before = errors.Count;
         Oid? oid = null;
@@ -331,7 +333,9 @@ internal static class SnmpDeviceConfig
             errors.Add($"{pkey}:Rows: must be 1-1024 (got {rows})");
         }
 
-        if (point.Register != -1 || point.Table != "holding" || point.Length is not null || point.WordOrder != "ABCD")
+        // The Modbus keys, read from the entry itself: a profile's points have none.
+        if (section is not null && ((int.TryParse(section["Register"], out var register) && register != -1)
+            || (section["Table"] is { } table && table != "holding") || section["Length"] is not null || (section["WordOrder"] is { } order && order != "ABCD")))
         {
             errors.Add($"{pkey}: Register, Table, Length and WordOrder are Modbus settings; an snmp point has an Oid");
         }

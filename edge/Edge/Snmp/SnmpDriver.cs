@@ -1,6 +1,7 @@
 using City.Edge.Configuration;
 using City.Edge.Devices;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -15,17 +16,19 @@ internal sealed class SnmpDriver : IProtocolDriver
 
     public bool Handles(DeviceDefinition device) => device?.Settings is SnmpDeviceSettings;
 
-    public IReadOnlyList<DeviceDefinition> Validate(EdgeOptions options, IReadOnlyList<DeviceEntry> devices, List<string> errors)
+    public ProtocolConfigKeys ConfigKeys => SnmpConfigSchema.Keys;
+
+    public IReadOnlyList<DeviceDefinition> Validate(IConfigurationSection edge, IReadOnlyList<DeviceEntry> devices, List<string> errors)
     {
-        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(edge);
         ArgumentNullException.ThrowIfNull(devices);
         ArgumentNullException.ThrowIfNull(errors);
-        SnmpDeviceConfig.ValidateEdge(options.Snmp ?? new SnmpEdgeOptions(), errors);
+        SnmpDeviceConfig.ValidateEdge(TrapOptions(edge), errors);
         var result = new List<DeviceDefinition>();
         foreach (var entry in devices)
         {
             var before = errors.Count;
-            if (SnmpDeviceConfig.Validate(entry.Options, entry.Key, errors) is { } device && errors.Count == before)
+            if (SnmpDeviceConfig.Validate(entry.Section, entry.Key, errors) is { } device && errors.Count == before)
             {
                 result.Add(device);
             }
@@ -33,6 +36,9 @@ internal sealed class SnmpDriver : IProtocolDriver
 
         return result;
     }
+
+    /// <summary>Edge:Snmp, bound (defaults when absent).</summary>
+    public static SnmpEdgeOptions TrapOptions(IConfigurationSection? edge) => edge?.GetSection("Snmp").Get<SnmpEdgeOptions>() ?? new SnmpEdgeOptions();
 
     public object DescribePlan(DeviceDefinition device) => SnmpPlanDocument.Build(device);
 

@@ -36,7 +36,7 @@ internal sealed partial class SnmpTrapListener(EdgeSettings settings, SnmpRuntim
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var listen = settings.Options.Snmp?.TrapListen;
+        var listen = SnmpDriver.TrapOptions(settings.Section).TrapListen;
         if (string.IsNullOrWhiteSpace(listen))
         {
             return;

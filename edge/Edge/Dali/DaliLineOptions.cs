@@ -1,4 +1,4 @@
-namespace City.Edge.Configuration;
+namespace City.Edge.Dali;
 
 /// <summary>One DALI line (Edge:DaliLines:N): a Lunatone LUBA master interface on a serial port and the gear on its bus.</summary>
 internal sealed class DaliLineOptions
