@@ -152,6 +152,27 @@ public class ConfigTests
     }
 
     [Fact]
+    public void ConfigFile_EmptyList_OrAnotherList_ReplacesTheDefaultOne()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("appsettings.json"), """
+            { "Edge": { "GatewayId": "gw-default", "Devices": [ { "Name": "meter1" } ],
+              "SerialLines": [ { "Name": "bus1", "Port": "/dev/ttyUSB0" }, { "Name": "bus2", "Port": "/dev/ttyUSB1" } ] } }
+            """);
+        File.WriteAllText(dir.File("site.json"), """
+            { "Edge": { "Devices": [], "SerialLines": [ { "Name": "rs485", "Port": "/dev/ttyS1" } ] } }
+            """);
+        var builder = new ConfigurationBuilder();
+
+        EdgeConfigurationSources.Configure(builder, ["--config", dir.File("site.json")], dir.Path, new Hashtable());
+        var config = builder.Build();
+
+        Assert.Null(config["Edge:Devices:0:Name"]);
+        Assert.Equal(("rs485", null), (config["Edge:SerialLines:0:Name"], config["Edge:SerialLines:1:Name"]));
+        Assert.Equal("gw-default", config["Edge:GatewayId"]);
+    }
+
+    [Fact]
     public void ConfigFile_Missing_OrMalformed_IsAConfigurationError()
     {
         using var dir = new TempDir();

@@ -136,13 +136,13 @@ internal static class EdgeConfigurationSources
     }
 
     /// <summary>
-    /// The keys Edge:X of the lists <paramref name="file"/> sets directly under Edge: an entry Edge:X:0..., or Edge:X empty where
-    /// the defaults hold a list.
+    /// The keys Edge:X of the lists <paramref name="file"/> sets directly under Edge: an entry Edge:X:0..., or Edge:X itself (an
+    /// empty list) where the defaults hold a list.
     /// </summary>
     private static IEnumerable<string> ListsUnderEdge(IDictionary<string, string?> file, IDictionary<string, string?> defaults)
     {
         var lists = ListsIn(file);
-        lists.UnionWith(file.Where(e => e.Value is null && e.Key.Count(c => c == ':') == 1).Select(e => e.Key).Intersect(ListsIn(defaults), StringComparer.OrdinalIgnoreCase));
+        lists.UnionWith(file.Keys.Where(k => k.Count(c => c == ':') == 1).Intersect(ListsIn(defaults), StringComparer.OrdinalIgnoreCase));
         return lists;
     }
 

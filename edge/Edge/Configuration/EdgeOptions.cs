@@ -65,3 +65,18 @@ internal sealed class DeviceOptions
     /// <summary>A disabled device is not polled at all; its points stay in the catalogue.</summary>
     public bool Enabled { get; set; } = true;
 }
+
+/// <summary>The keys of a point that belong to no protocol; each protocol's point options add their own.</summary>
+internal class PointOptions
+{
+    public string Name { get; set; } = string.Empty;
+
+    /// <summary>Whether the local API (and later central) may write the point (where its protocol allows it).</summary>
+    public bool Writable { get; set; }
+
+    public string Unit { get; set; } = string.Empty;
+
+    public int PeriodMs { get; set; } = 1000;
+
+    public string Description { get; set; } = string.Empty;
+}

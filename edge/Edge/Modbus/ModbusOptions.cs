@@ -1,3 +1,5 @@
+using City.Edge.Configuration;
+
 namespace City.Edge.Modbus;
 
 // The Modbus keys of the "Edge" section, bound by the Modbus driver. Numbers are plain ints so that out-of-range values reach
@@ -52,10 +54,8 @@ internal sealed class ModbusDeviceOptions
 }
 
 /// <summary>A point of a Modbus device (Edge:Devices:N:Points:M, or of a profile).</summary>
-internal sealed class ModbusPointOptions
+internal sealed class ModbusPointOptions : PointOptions
 {
-    public string Name { get; set; } = string.Empty;
-
     public int Register { get; set; } = -1;
 
     /// <summary>input, holding, coil or discrete.</summary>
@@ -77,15 +77,6 @@ internal sealed class ModbusPointOptions
 
     /// <summary>Registers of a string point (two ASCII characters each).</summary>
     public int? Length { get; set; }
-
-    /// <summary>Whether the local API (and later central) may write the point; holding and coil tables only.</summary>
-    public bool Writable { get; set; }
-
-    public string Unit { get; set; } = string.Empty;
-
-    public int PeriodMs { get; set; } = 1000;
-
-    public string Description { get; set; } = string.Empty;
 }
 
 /// <summary>One serial line (RS-485) polled by one Modbus RTU master, shared by every device whose Line names it.</summary>

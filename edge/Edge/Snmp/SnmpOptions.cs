@@ -1,3 +1,5 @@
+using City.Edge.Configuration;
+
 namespace City.Edge.Snmp;
 
 // The SNMP keys of the "Edge" section, bound by the SNMP driver.
@@ -58,10 +60,8 @@ internal sealed class SnmpDeviceOptions
 }
 
 /// <summary>A point of an SNMP device (Edge:Devices:N:Points:M, or of a profile).</summary>
-internal sealed class SnmpPointOptions
+internal sealed class SnmpPointOptions : PointOptions
 {
-    public string Name { get; set; } = string.Empty;
-
     /// <summary>snmp only: the object's OID; a scalar instance (ending .0) or, with Rows, a table column (walked).</summary>
     public string? Oid { get; set; }
 
@@ -82,15 +82,6 @@ internal sealed class SnmpPointOptions
 
     /// <summary>0-based bit of an integer value: the point becomes a bool (alarm words).</summary>
     public int? Bit { get; set; }
-
-    /// <summary>Whether the local API (and later central) may write the point; holding and coil tables only.</summary>
-    public bool Writable { get; set; }
-
-    public string Unit { get; set; } = string.Empty;
-
-    public int PeriodMs { get; set; } = 1000;
-
-    public string Description { get; set; } = string.Empty;
 }
 
 /// <summary>Edge:Snmp.</summary>
