@@ -101,14 +101,15 @@ internal static class SnmpDeviceConfig
         var points = new List<SnmpPoint>();
         var names = new HashSet<string>(StringComparer.Ordinal);
         string? profileName = null;
-        var all = new List<(SnmpPointOptions Point, string Key)>();
+        // Each point with its key and, for the device's own points, its configuration entry (a profile's points have none).
+        var all = new List<(SnmpPointOptions Point, string Key, IConfigurationSection? Entry)>();
         if (device.Profile is not null)
         {
             if (string.Equals(device.Profile, Ntcip1202Profile.Name, StringComparison.OrdinalIgnoreCase))
             {
                 profileName = Ntcip1202Profile.Name;
                 var profilePoints = Ntcip1202Profile.Points();
-                all.AddRange(profilePoints.Select((p, i) => (p, $"{key}:Profile:{Ntcip1202Profile.Name}:Points:{i}")));
+                all.AddRange(profilePoints.Select((p, i) => (p, $"{key}:Profile:{Ntcip1202Profile.Name}:Points:{i}", (IConfigurationSection?)null)));
             }
             else
             {
@@ -116,13 +117,13 @@ internal static class SnmpDeviceConfig
             }
         }
 
-        all.AddRange(device.Points.Select((p, i) => (p, $"{key}:Points:{i}")));
+        all.AddRange(device.Points.Select((p, i) => (p, $"{key}:Points:{i}", (IConfigurationSection?)section.GetSection($"Points:{i}"))));
         if (all.Count == 0 && device.Profile is null)
         {
             errors.Add($"{key}:Points: a device needs at least one point (or a Profile)");
         }
 
-        foreach (var (point, pkey) in all)
+        foreach (var (point, pkey, entry) in all)
         {
             if (!ConfigChecks.IsValidName(point.Name))
             {
@@ -136,7 +137,7 @@ internal static class SnmpDeviceConfig
                 continue;
             }
 
-            points.AddRange(ValidatePoint(point, pkey.StartsWith(key + ":Points:", StringComparison.Ordinal) ? section.GetSection(pkey[(key.Length + 1)..]) : null, pkey, device.Name, errors));
+            points.AddRange(ValidatePoint(point, entry, pkey, device.Name, errors));
         }
 
         if (errors.Count > before || settings is null)
@@ -278,7 +279,7 @@ internal static class SnmpDeviceConfig
         return true;
     }
 
-    private static IEnumerable<SnmpPoint> ValidatePoint(SnmpPointOptions point, IConfigurationSection? section, string pkey, string deviceName, List<string> errors)
+    private static IEnumerable<SnmpPoint> ValidatePoint(SnmpPointOptions point, IConfigurationSection? entry, string pkey, string deviceName, List<string> errors)
     {
         var before = errors.Count;
         Oid? oid = null;
@@ -334,8 +335,8 @@ internal static class SnmpDeviceConfig
         }
 
         // The Modbus keys, read from the entry itself: a profile's points have none.
-        if (section is not null && ((int.TryParse(section["Register"], out var register) && register != -1)
-            || (section["Table"] is { } table && table != "holding") || section["Length"] is not null || (section["WordOrder"] is { } order && order != "ABCD")))
+        if (entry is not null && ((int.TryParse(entry["Register"], out var register) && register != -1)
+            || (entry["Table"] is { } table && table != "holding") || entry["Length"] is not null || (entry["WordOrder"] is { } order && order != "ABCD")))
         {
             errors.Add($"{pkey}: Register, Table, Length and WordOrder are Modbus settings; an snmp point has an Oid");
         }
