@@ -50,6 +50,14 @@ internal static class Program
 
                 return ExitConfigInvalid;
             }
+
+            // Not in the loader: whether a group exists is a question for the system, asked here with the socket's other checks.
+            if (LocalApiSocketAccess.CheckConfigured(settings.Options.LocalApi.Group) is { } groupError)
+            {
+                await Console.Error.WriteLineAsync("edge: invalid configuration:").ConfigureAwait(false);
+                await Console.Error.WriteLineAsync("  " + groupError).ConfigureAwait(false);
+                return ExitConfigInvalid;
+            }
         }
         catch (EdgeConfigurationSources.ConfigurationFileException ex)
         {
@@ -83,14 +91,14 @@ internal static class Program
         {
             try
             {
-                socket = LocalApiSocket.Claim(options.LocalApi.SocketPath);
+                socket = LocalApiSocket.Claim(options.LocalApi.SocketPath, options.LocalApi.Group);
             }
             catch (InstanceLockedException ex)
             {
                 await Console.Error.WriteLineAsync("edge: " + ex.Message).ConfigureAwait(false);
                 return ExitInstanceLocked;
             }
-            catch (UnsafeSocketDirectoryException ex)
+            catch (Exception ex) when (ex is UnsafeSocketDirectoryException or LocalApiGroupException)
             {
                 await Console.Error.WriteLineAsync("edge: " + ex.Message).ConfigureAwait(false);
                 return ExitUnsafeSocketDirectory;
@@ -143,7 +151,7 @@ internal static class Program
                 logger.LogCritical("The disk under the buffer {Path} is full: the edge runs without storing readings (they are counted as dropped) and does not connect to central until space returns and epoch {Epoch} is written", buffer.Path, buffer.Epoch);
             }
 
-            LogStarting(logger, options.GatewayId, buffer.Epoch, Forwarder.SoftwareVersion, settings.Devices.Count, socket.Path);
+            LogStarting(logger, options.GatewayId, buffer.Epoch, Forwarder.SoftwareVersion, settings.Devices.Count, socket.Path, socket.Access.Describe());
             await app.RunAsync().ConfigureAwait(false);
             return ExitOk;
         }
@@ -155,13 +163,13 @@ internal static class Program
 
     /// <summary>
     /// <see cref="Build(WebApplicationBuilder, EdgeSettings, BatchBuffer, TimeProvider, LocalApiSocket)"/> claiming the configured
-    /// socket first (tests build the edge in-process with this). Throws <see cref="InstanceLockedException"/> or
-    /// <see cref="UnsafeSocketDirectoryException"/> as <see cref="LocalApiSocket.Claim"/> does.
+    /// socket first (tests build the edge in-process with this). Throws <see cref="InstanceLockedException"/>,
+    /// <see cref="UnsafeSocketDirectoryException"/> or <see cref="LocalApiGroupException"/> as <see cref="LocalApiSocket.Claim"/> does.
     /// </summary>
     public static WebApplication Build(WebApplicationBuilder builder, EdgeSettings settings, BatchBuffer buffer, TimeProvider time, out string socketPath, IReadOnlyList<IProtocolDriver>? drivers = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        var socket = LocalApiSocket.Claim(settings.Options.LocalApi.SocketPath);
+        var socket = LocalApiSocket.Claim(settings.Options.LocalApi.SocketPath, settings.Options.LocalApi.Group);
         try
         {
             socketPath = socket.Path;
@@ -213,12 +221,19 @@ internal static class Program
         builder.Services.AddHostedService<Forwarder>();
 
         ArgumentNullException.ThrowIfNull(socket);
-        builder.WebHost.ConfigureKestrel(k => k.ListenUnixSocket(socket.Path));
+        var listenHandle = socket.Bind();
+        builder.WebHost.ConfigureKestrel(k => k.ListenHandle(listenHandle));
 
         // Registered by a factory so that the container disposes it; resolved at once so that it is disposed after Kestrel.
         builder.Services.AddSingleton(_ => socket);
         var app = builder.Build();
         _ = app.Services.GetRequiredService<LocalApiSocket>();
+        var startLogger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("City.Edge");
+        foreach (var warning in socket.Warnings)
+        {
+            startLogger.LogWarning("Local API socket {Socket}: {Warning}", socket.Path, warning);
+        }
+
         app.MapLocalApi();
         app.MapPlanAndWrite();
         foreach (var driver in protocols.All)
@@ -265,6 +280,6 @@ internal static class Program
         });
     }
 
-    private static void LogStarting(ILogger logger, string gatewayId, ulong epoch, string version, int devices, string socket) =>
-        logger.LogInformation("edge {Version} starting: gateway {GatewayId}, epoch {Epoch}, {Devices} devices, local API on {Socket}", version, gatewayId, epoch, devices, socket);
+    private static void LogStarting(ILogger logger, string gatewayId, ulong epoch, string version, int devices, string socket, string access) =>
+        logger.LogInformation("edge {Version} starting: gateway {GatewayId}, epoch {Epoch}, {Devices} devices, local API on {Socket} ({SocketAccess})", version, gatewayId, epoch, devices, socket, access);
 }

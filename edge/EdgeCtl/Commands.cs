@@ -5,7 +5,10 @@ using System.Text.Json;
 
 namespace City.EdgeCtl;
 
-/// <summary>The commands that talk to the edge daemon's local API. Exit code 0 ok, 1 error (one line on stderr).</summary>
+/// <summary>
+/// The commands that talk to the edge daemon's local API. Exit code 0 ok, 1 error (one line on stderr), a socket this user
+/// may not use included (<see cref="SocketAccess"/>).
+/// </summary>
 internal static class Commands
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -14,9 +17,9 @@ internal static class Commands
     /// <summary>Fetches one resource and prints it as JSON or through <paramref name="view"/>; exit 1 when the daemon cannot be reached.</summary>
     public static async Task<int> RunAsync(string socketPath, string path, bool json, Action<JsonElement, TextWriter> view, TextWriter output, TextWriter error, CancellationToken cancellation)
     {
-        if (!File.Exists(socketPath))
+        if (SocketAccess.Problem(socketPath) is { } problem)
         {
-            return Fail(json, NoSocket(socketPath), output, error);
+            return Fail(json, problem, output, error);
         }
 
         try
@@ -53,9 +56,9 @@ internal static class Commands
             return Fail(json, $"bad point '{target}': expected DEVICE/POINT (e.g. tc1/requested-mode)", output, error);
         }
 
-        if (!File.Exists(socketPath))
+        if (SocketAccess.Problem(socketPath) is { } problem)
         {
-            return Fail(json, NoSocket(socketPath), output, error);
+            return Fail(json, problem, output, error);
         }
 
         var device = target[..slash];
@@ -91,6 +94,10 @@ internal static class Commands
                 return 0;
             }
         }
+        catch (LocalApiException e)
+        {
+            return Fail(json, e.Message, output, error);
+        }
         catch (Exception e) when (e is HttpRequestException or SocketException or IOException or JsonException or TaskCanceledException)
         {
             return Fail(json, $"cannot write {target} through {socketPath}: {e.Message}", output, error);
@@ -110,9 +117,6 @@ internal static class Commands
 
         return decimal.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) ? number : value;
     }
-
-    private static string NoSocket(string socketPath) =>
-        $"no edge daemon socket at {socketPath} (is the edge running? pass --socket PATH or set EDGECTL_SOCKET)";
 
     private static int Fail(bool json, string message, TextWriter output, TextWriter error)
     {

@@ -12,10 +12,11 @@ internal static class EdgeCtlCli
     {
         var socketOption = new Option<string>("--socket")
         {
-            Description = "Unix socket of the edge daemon's local API (default: $EDGECTL_SOCKET or " + LocalApiClient.DefaultSocketPath + ")",
+            Description = "Unix socket of the edge daemon's local API (default: $EDGECTL_SOCKET, else " + SocketAccess.SystemdSocketPath +
+                " when that directory exists (edge.service), else " + SocketAccess.FallbackSocketPath + ")",
             DefaultValueFactory = _ => Environment.GetEnvironmentVariable("EDGECTL_SOCKET") is { Length: > 0 } fromEnvironment
                 ? fromEnvironment
-                : LocalApiClient.DefaultSocketPath,
+                : SocketAccess.DefaultSocketPath(),
             Recursive = true,
         };
         var jsonOption = new Option<bool>("--json") { Description = "Print JSON instead of a table", Recursive = true };

@@ -10,12 +10,12 @@ internal sealed class LocalApiException(string message) : Exception(message);
 /// <summary>HTTP over the edge daemon's Unix domain socket.</summary>
 internal sealed class LocalApiClient : IDisposable
 {
-    public const string DefaultSocketPath = "/tmp/city-edge/edgectl.sock";
-
     private readonly HttpClient _http;
+    private readonly string _socketPath;
 
     public LocalApiClient(string socketPath, TimeSpan? timeout = null)
     {
+        _socketPath = socketPath;
         var handler = new SocketsHttpHandler
         {
             ConnectCallback = async (_, cancellation) =>
@@ -25,6 +25,11 @@ internal sealed class LocalApiClient : IDisposable
                 {
                     await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cancellation).ConfigureAwait(false);
                     return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch (Exception e) when (SocketAccess.IsAccessDenied(e))
+                {
+                    socket.Dispose();
+                    throw new UnauthorizedAccessException(SocketAccess.DeniedMessage(socketPath), e);
                 }
                 catch
                 {
@@ -40,7 +45,7 @@ internal sealed class LocalApiClient : IDisposable
 
     public async Task<JsonDocument> GetAsync(string path, CancellationToken cancellation)
     {
-        using var response = await _http.GetAsync(new Uri(path, UriKind.Relative), cancellation).ConfigureAwait(false);
+        using var response = await SendAsync(() => _http.GetAsync(new Uri(path, UriKind.Relative), cancellation)).ConfigureAwait(false);
         var body = await response.Content.ReadAsStringAsync(cancellation).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {
@@ -59,7 +64,7 @@ internal sealed class LocalApiClient : IDisposable
     public async Task<(int Status, JsonDocument Body)> PostAsync(string path, string json, CancellationToken cancellation)
     {
         using var content = new StringContent(json, Encoding.UTF8, "application/json");
-        using var response = await _http.PostAsync(new Uri(path, UriKind.Relative), content, cancellation).ConfigureAwait(false);
+        using var response = await SendAsync(() => _http.PostAsync(new Uri(path, UriKind.Relative), content, cancellation)).ConfigureAwait(false);
         var body = await response.Content.ReadAsStringAsync(cancellation).ConfigureAwait(false);
         try
         {
@@ -83,7 +88,7 @@ internal sealed class LocalApiClient : IDisposable
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(path, UriKind.Relative)) { Content = content };
         request.Headers.Accept.ParseAdd(NdjsonMediaType);
         request.Headers.Accept.ParseAdd("application/json");
-        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellation).ConfigureAwait(false);
+        using var response = await SendAsync(() => _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellation)).ConfigureAwait(false);
         int status = (int)response.StatusCode;
         if (response.Content.Headers.ContentType?.MediaType != NdjsonMediaType)
         {
@@ -135,6 +140,19 @@ internal sealed class LocalApiClient : IDisposable
     public const string NdjsonMediaType = "application/x-ndjson";
 
     public void Dispose() => _http.Dispose();
+
+    /// <summary>A socket this user may not use is a <see cref="LocalApiException"/> that names the group to join.</summary>
+    private async Task<HttpResponseMessage> SendAsync(Func<Task<HttpResponseMessage>> send)
+    {
+        try
+        {
+            return await send().ConfigureAwait(false);
+        }
+        catch (HttpRequestException e) when (SocketAccess.IsAccessDenied(e))
+        {
+            throw new LocalApiException(SocketAccess.DeniedMessage(_socketPath));
+        }
+    }
 
     private static bool TryError(string body, out string message)
     {

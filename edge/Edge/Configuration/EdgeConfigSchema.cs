@@ -27,7 +27,7 @@ internal static class EdgeConfigSchema
         Integer("FlushIntervalMs", 10, 600_000),
         Integer("MaxReadingsPerBatch", 1, 100_000));
 
-    public static ConfigSchema LocalApi { get; } = new(Text("SocketPath"));
+    public static ConfigSchema LocalApi { get; } = new(Text("SocketPath"), Text("Group"));
 
     /// <summary>The keys of a device and of a point that belong to no protocol.</summary>
     private static readonly ConfigSetting[] CommonPointSettings =

@@ -51,7 +51,18 @@ internal sealed class BufferOptions
 
 internal sealed class LocalApiOptions
 {
-    public string SocketPath { get; set; } = "/tmp/city-edge/edgectl.sock";
+    /// <summary>The socket's default outside systemd (and edgectl's second choice).</summary>
+    public const string FallbackSocketPath = "/tmp/city-edge/edgectl.sock";
+
+    /// <summary>Under edge.service, systemd sets RUNTIME_DIRECTORY (/run/city-edge): the default socket is edgectl.sock there.</summary>
+    public string SocketPath { get; set; } = DefaultSocketPath(Environment.GetEnvironmentVariable("RUNTIME_DIRECTORY"));
+
+    /// <summary>The socket's group (mode 0660); not set = edgectl when that group exists, "" = no group (mode 0600).</summary>
+    public string? Group { get; set; }
+
+    /// <summary>edgectl.sock in the (first) runtime directory systemd made for the service, otherwise <see cref="FallbackSocketPath"/>.</summary>
+    public static string DefaultSocketPath(string? runtimeDirectory) =>
+        string.IsNullOrEmpty(runtimeDirectory) ? FallbackSocketPath : System.IO.Path.Combine(runtimeDirectory.Split(':')[0], "edgectl.sock");
 }
 
 /// <summary>What the core reads of an entry of Edge:Devices; the driver of its Protocol binds and checks the rest.</summary>

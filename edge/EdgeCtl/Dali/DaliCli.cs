@@ -369,9 +369,11 @@ internal sealed class DaemonDaliLine(string line, string socketPath) : IDaliLine
     /// <summary>Posts to the daemon; with <paramref name="onProgress"/> the daemon streams its progress lines before the result.</summary>
     private async Task<JsonDocument> PostAsync(string path, string body, CancellationToken cancellation, bool acceptFailure = false, Action<JsonElement>? onProgress = null)
     {
-        if (!File.Exists(socketPath))
+        if (SocketAccess.Problem(socketPath) is { } problem)
         {
-            throw new DaliCliException($"no edge daemon socket at {socketPath} (is the edge running? pass --socket PATH, or use serial:///dev/ttyX when no daemon owns the line)");
+            throw new DaliCliException(!problem.StartsWith("no edge daemon socket", StringComparison.Ordinal)
+                ? problem
+                : $"no edge daemon socket at {socketPath} (is the edge running? pass --socket PATH, or use serial:///dev/ttyX when no daemon owns the line)");
         }
 
         _client ??= new LocalApiClient(socketPath, TimeSpan.FromMinutes(5));
