@@ -32,4 +32,8 @@ public sealed record SnmpTarget
 
     public static SnmpTarget V3(IPEndPoint endPoint, UsmUser user, SnmpSecurityLevel? level = null) =>
         new(endPoint) { Version = SnmpVersion.V3, User = user, SecurityLevel = level ?? user?.MaxLevel ?? SnmpSecurityLevel.NoAuthNoPriv };
+
+    /// <summary>The agent, version and user, never the community (a record would print it).</summary>
+    public override string ToString() =>
+        Version == SnmpVersion.V3 ? $"{EndPoint} (v3, user {User?.Name}, {SecurityLevel})" : $"{EndPoint} ({Version}, community ***)";
 }

@@ -51,8 +51,11 @@ internal sealed class InProcessEdge : IAsyncDisposable
 
     public HttpClient Http { get; }
 
-    /// <summary>Starts an edge with <paramref name="values"/> (Edge:Buffer:Path and Edge:LocalApi:SocketPath are set here).</summary>
-    public static async Task<InProcessEdge> StartAsync(Dictionary<string, string?> values, IReadOnlyList<IProtocolDriver>? drivers = null)
+    /// <summary>
+    /// Starts an edge with <paramref name="values"/> (Edge:Buffer:Path and Edge:LocalApi:SocketPath are set here); its log goes
+    /// to <paramref name="logs"/> when given (every level), nowhere otherwise.
+    /// </summary>
+    public static async Task<InProcessEdge> StartAsync(Dictionary<string, string?> values, IReadOnlyList<IProtocolDriver>? drivers = null, ILoggerProvider? logs = null)
     {
         var dir = new TempDir();
         values["Edge:Buffer:Path"] = dir.File("buffer.db");
@@ -63,6 +66,12 @@ internal sealed class InProcessEdge : IAsyncDisposable
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = dir.Path });
         builder.Configuration.Sources.Clear();
         builder.Logging.ClearProviders();
+        if (logs is not null)
+        {
+            builder.Logging.SetMinimumLevel(LogLevel.Trace);
+            builder.Logging.AddProvider(logs);
+        }
+
         var app = Program.Build(builder, Program.WithAliases(settings, buffer), buffer, TimeProvider.System, out var socketPath, drivers);
         await app.StartAsync();
         return new InProcessEdge(dir, buffer, app, socketPath);

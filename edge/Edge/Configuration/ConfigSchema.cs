@@ -31,9 +31,10 @@ internal enum ConfigValueKind
 
 /// <summary>
 /// One key of a section. <see cref="Min"/> and <see cref="Max"/> only describe the expected value in a type error (the widest
-/// range any protocol accepts); the validators check the exact range with their own message.
+/// range any protocol accepts); the validators check the exact range with their own message. A <see cref="Secret"/> (a
+/// community, a passphrase) is never quoted in an error, nor are the keys of a section put in its place.
 /// </summary>
-internal sealed record ConfigSetting(string Name, ConfigValueKind Kind, long? Min = null, long? Max = null, ConfigSchema? Items = null);
+internal sealed record ConfigSetting(string Name, ConfigValueKind Kind, long? Min = null, long? Max = null, ConfigSchema? Items = null, bool Secret = false);
 
 /// <summary>
 /// The keys a configuration section may hold and their types. <see cref="Check"/> walks an <see cref="IConfiguration"/>
@@ -54,6 +55,9 @@ internal sealed class ConfigSchema
     public IReadOnlyList<ConfigSetting> Settings { get; }
 
     public static ConfigSetting Text(string name) => new(name, ConfigValueKind.Text);
+
+    /// <summary>A text that is a secret: errors about it name the key, never the value.</summary>
+    public static ConfigSetting SecretText(string name) => new(name, ConfigValueKind.Text, Secret: true);
 
     public static ConfigSetting Integer(string name, long min, long max) => new(name, ConfigValueKind.Integer, min, max);
 
@@ -153,7 +157,9 @@ internal sealed class ConfigSchema
     {
         if (children.Count > 0)
         {
-            errors.Add($"{node.Path}: must be {Expected(setting)} (got a section with {string.Join(", ", children.Select(c => c.Key))})");
+            errors.Add(setting.Secret
+                ? $"{node.Path}: must be {Expected(setting)} (got a section)"
+                : $"{node.Path}: must be {Expected(setting)} (got a section with {string.Join(", ", children.Select(c => c.Key))})");
             return;
         }
 

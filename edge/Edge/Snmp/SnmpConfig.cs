@@ -55,6 +55,10 @@ internal sealed record SnmpDeviceSettings(SnmpVersion Version, string Community,
             Retries = Retries,
         };
     }
+
+    /// <summary>Without the community (a record would print it): whatever logs a device definition logs no secret.</summary>
+    public override string ToString() =>
+        $"{nameof(SnmpDeviceSettings)} {{ Version = {Version}, Host = {Host}, Port = {Port}, User = {User?.Name}, SecurityLevel = {SecurityLevel}, Community = {(Version == SnmpVersion.V3 ? "" : "***")} }}";
 }
 
 /// <summary>Validates devices with <c>"Protocol": "snmp"</c> and Edge:Snmp; every problem names its key.</summary>
