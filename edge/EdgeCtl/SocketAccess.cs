@@ -33,8 +33,8 @@ internal static class SocketAccess
     /// The systemd socket when it, or at least its directory, exists (the directory lives while edge.service runs; a
     /// technician outside the group may not see the socket in it, and should hear why), otherwise the fallback.
     /// </summary>
-    public static string DefaultSocketPath() =>
-        Path.Exists(SystemdSocketPath) || Directory.Exists(Path.GetDirectoryName(SystemdSocketPath)) ? SystemdSocketPath : FallbackSocketPath;
+    public static string DefaultSocketPath(string systemdSocketPath = SystemdSocketPath, string fallbackSocketPath = FallbackSocketPath) =>
+        Path.Exists(systemdSocketPath) || Directory.Exists(Path.GetDirectoryName(systemdSocketPath)) ? systemdSocketPath : fallbackSocketPath;
 
     /// <summary>Why <paramref name="socketPath"/> cannot be used (no socket there, or no permission to reach it); null when it is there.</summary>
     public static string? Problem(string socketPath)

@@ -104,6 +104,21 @@ public sealed class SocketPermissionTests : IAsyncLifetime
         Assert.StartsWith($"edgectl: permission denied on {socket}: only its owner (uid 0) and root may use it (mode 0600, no group)", stderr.Trim(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Edgectl_looks_for_the_systemd_socket_first_and_then_for_the_old_default()
+    {
+        var runtime = Path.Combine(_dir, "run", "city-edge");
+        var systemd = Path.Combine(runtime, "edgectl.sock");
+        var fallback = Path.Combine(_dir, "tmp", "city-edge", "edgectl.sock");
+        Assert.Equal(fallback, SocketAccess.DefaultSocketPath(systemd, fallback));
+
+        // The runtime directory exists while edge.service runs, even when this user may not see the socket inside it.
+        Directory.CreateDirectory(runtime);
+        Assert.Equal(systemd, SocketAccess.DefaultSocketPath(systemd, fallback));
+        Assert.Equal("/run/city-edge/edgectl.sock", SocketAccess.SystemdSocketPath);
+        Assert.Equal("/tmp/city-edge/edgectl.sock", SocketAccess.FallbackSocketPath);
+    }
+
     private async Task<string> StartEdgeAsync(string gatewayId, string socketPath, string group)
     {
         var values = new Dictionary<string, string?>
