@@ -26,7 +26,7 @@ public class CommandLineTests
     [InlineData("unknown argument 'gw-017'", "gw-017")]
     [InlineData("unknown argument '/Edge:GatewayId=x'", "/Edge:GatewayId=x")]
     [InlineData("unknown argument '-x'", "-x")]
-    [InlineData("unknown configuration section 'Egde' in '--Egde:GatewayId=x' (known: Edge, Logging)", "--Egde:GatewayId=x")]
+    [InlineData("unknown configuration section 'Egde' in '--Egde:GatewayId' (known: Edge, Logging)", "--Egde:GatewayId=x")]
     [InlineData("unknown configuration section 'urls' in '--urls' (known: Edge, Logging)", "--urls", "http://x")]
     [InlineData("'--Edge:GatewayId' needs a value: --Edge:GatewayId=VALUE", "--Edge:GatewayId")]
     [InlineData("'--config' needs a path: --config /etc/edge/edge.json", "--config")]
@@ -37,6 +37,19 @@ public class CommandLineTests
         Assert.Equal(CommandLine.ExitUsage, code);
         Assert.Empty(output);
         Assert.Contains($"edge: {message}\n", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--Egde:Devices:0:Community=s3cr3t-community")]
+    [InlineData("--Egde:Devices:0:Community", "s3cr3t-community")]
+    [InlineData("--Edge:Devices:0:Community=s3cr3t-community", "--Egde:Devices:0:AuthPassword", "s3cr3t-passphrase")]
+    public void A_misspelt_section_is_named_without_its_value_which_may_be_a_secret(params string[] args)
+    {
+        using var dir = new TempDir();
+        var (code, _, error) = Check(dir, args);
+        Assert.Equal(CommandLine.ExitUsage, code);
+        Assert.Contains("unknown configuration section 'Egde' in '--Egde:Devices:0:", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cr3t", error, StringComparison.Ordinal);
     }
 
     [Fact]

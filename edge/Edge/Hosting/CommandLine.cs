@@ -87,7 +87,12 @@ internal static class CommandLine
                 var section = key.Split(':')[0];
                 if (!IsKnown(section))
                 {
-                    problems.Add($"unknown configuration section '{section}' in '{arg}' (known: {string.Join(", ", KnownSections)})");
+                    // Named without its value, which may be a secret (a community, a passphrase); a separate value is skipped too.
+                    problems.Add($"unknown configuration section '{section}' in '--{key}' (known: {string.Join(", ", KnownSections)})");
+                    if (equals < 0 && i + 1 < args.Length && !args[i + 1].StartsWith('-'))
+                    {
+                        i++;
+                    }
                 }
                 else if (equals < 0 && ++i >= args.Length)
                 {
