@@ -250,6 +250,22 @@ public sealed class PkiTests : IDisposable
     }
 
     [Fact]
+    public async Task Issues_and_revokes_through_several_instances_at_once_lose_no_entry()
+    {
+        var first = PkiStore.OpenOrCreate(_dataPath, [], _time);
+        var second = PkiStore.OpenOrCreate(_dataPath, [], _time);
+        first.IssueGateway("gw-000", TimeSpan.FromDays(30), OutDir);
+        using var revokedOne = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(OutDir, "gw-000.crt"));
+
+        var work = Enumerable.Range(1, 40).Select(i => Task.Run(() => (i % 2 == 0 ? first : second).IssueGateway($"gw-{i:000}", TimeSpan.FromDays(30), OutDir)))
+            .Append(Task.Run(() => second.Revoke("gw-000")[0]));
+        await Task.WhenAll(work);
+
+        Assert.Equal(41, first.List().Select(c => c.Id).Distinct().Count());
+        Assert.Equal(ClientCertificateVerdict.Revoked, first.Verify(revokedOne).Reason);
+    }
+
+    [Fact]
     public void Revoking_an_id_never_issued_is_refused()
     {
         var pki = PkiStore.OpenOrCreate(_dataPath, [], _time);
