@@ -135,8 +135,13 @@ internal sealed class PkiStore
         }
         else if (!File.Exists(store.CrlFile))
         {
-            store.WriteCrl([]);
-            changes.Add($"created an empty revocation list {store.CrlFile}");
+            var revoked = PkiFiles.ReadIssued(store.IssuedFile).Where(c => c.Revoked).ToList();
+            store.WriteCrl(revoked);
+            changes.Add($"created the revocation list {store.CrlFile} from {store.IssuedFile} ({revoked.Count} revoked)");
+        }
+        else
+        {
+            store.CheckCrl();
         }
 
         var names = DefaultServerNames.Concat(serverNames).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
@@ -344,6 +349,18 @@ internal sealed class PkiStore
                 _crlVersion = null;
                 return null;
             }
+        }
+    }
+
+    private void CheckCrl()
+    {
+        try
+        {
+            RevocationList.ReadRevokedSerials(File.ReadAllText(CrlFile), CaCertificate);
+        }
+        catch (Exception exception) when (exception is CryptographicException or AsnContentException or FormatException)
+        {
+            throw new PkiException($"{CrlFile} cannot be read ({exception.Message}): move it aside, and a new one is made from the revoked certificates in {IssuedFile}.", exception);
         }
     }
 
