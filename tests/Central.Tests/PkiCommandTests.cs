@@ -219,6 +219,18 @@ public sealed class PkiCommandTests : IDisposable
         Assert.Contains("central mosquitto-config --out DIR", output.ToString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Central_s_entry_point_runs_the_pki_and_mosquitto_config_commands()
+    {
+        Assert.Equal(0, await ProgramEntry.RunAsync(["pki", "init", DataPathArgument]));
+        Assert.Equal(0, await ProgramEntry.RunAsync(["pki", "issue-gateway", "gw-001", "--out", OutDir, DataPathArgument]));
+        Assert.Equal(0, await ProgramEntry.RunAsync(["mosquitto-config", "--out", Path.Combine(_root, "mosquitto"), DataPathArgument]));
+        Assert.Equal(2, await ProgramEntry.RunAsync(["pki", "revoke", DataPathArgument]));
+
+        Assert.True(File.Exists(Path.Combine(OutDir, "gw-001.key")));
+        Assert.True(File.Exists(Path.Combine(_root, "mosquitto", "mosquitto.conf")));
+    }
+
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
     private static string OpenSsl() => PeerProcess.RequireExecutable("openssl", "apt-get install openssl");
