@@ -146,6 +146,7 @@ public sealed class PkiCommandTests : IDisposable
     [InlineData("central pki: a command is needed: init, issue-gateway, revoke or list", "pki")]
     [InlineData("central pki: unknown command 'create'", "pki", "create")]
     [InlineData("central pki list: unknown option '--all'", "pki", "list", "--all")]
+    [InlineData("central pki init: --name: 'a b' is not a host name or an IP address for the server certificate", "pki", "init", "--name", "a b")]
     [InlineData("central pki issue-gateway: --out DIR is needed", "pki", "issue-gateway", "gw-001")]
     [InlineData("central pki issue-gateway: at least one gateway id is needed", "pki", "issue-gateway", "--out", "x")]
     [InlineData("central pki issue-gateway: 'central' is reserved for central's own certificate", "pki", "issue-gateway", "central", "--out", "x")]

@@ -73,6 +73,17 @@ public sealed class PkiTests : IDisposable
     }
 
     [Theory]
+    [InlineData("central example")]
+    [InlineData("")]
+    [InlineData("http://central")]
+    public void A_server_name_that_is_no_host_name_nor_address_is_refused(string name)
+    {
+        var exception = Assert.Throws<PkiException>(() => PkiStore.OpenOrCreate(_dataPath, [name], _time));
+
+        Assert.Equal($"'{name}' is not a host name or an IP address for the server certificate.", exception.Message);
+    }
+
+    [Theory]
     [InlineData("ca.key")]
     [InlineData("ca.crt")]
     public void Half_a_ca_is_refused_and_nothing_is_overwritten(string removed)

@@ -83,9 +83,9 @@ internal sealed class PkiStore
         ArgumentException.ThrowIfNullOrWhiteSpace(dataPath);
         ArgumentNullException.ThrowIfNull(serverNames);
         ArgumentNullException.ThrowIfNull(time);
-        foreach (var name in serverNames.Where(n => !IsHostName(n)))
+        if (serverNames.Select(ServerNameProblem).FirstOrDefault(p => p is not null) is { } problem)
         {
-            throw new PkiException($"'{name}' is not a host name or an IP address for the server certificate.");
+            throw new PkiException(problem + ".");
         }
 
         var directory = Path.Combine(Path.GetFullPath(dataPath), FolderName);
@@ -318,8 +318,11 @@ internal sealed class PkiStore
         }
     }
 
-    private static bool IsHostName(string name) =>
-        IPAddress.TryParse(name, out _) || Uri.CheckHostName(name) == UriHostNameType.Dns;
+    /// <summary>Why <paramref name="name"/> cannot be named by the server certificate, or null when it can.</summary>
+    public static string? ServerNameProblem(string name) =>
+        IPAddress.TryParse(name, out _) || Uri.CheckHostName(name) == UriHostNameType.Dns
+            ? null
+            : $"'{name}' is not a host name or an IP address for the server certificate";
 
     private static string FormatDate(DateTime date) => date.ToUniversalTime().ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
 
