@@ -23,6 +23,8 @@ internal static class CommandLine
     private const string Usage = """
         usage: central [--Central:KEY=VALUE ...] [--Logging:KEY=VALUE ...]
                central store verify [--store PATH] [--json] [--Central:DataPath=DIR]
+               central token create --name NAME --role viewer|operator|admin [--json] | revoke NAME | list [--json]
+               central gateway reset GATEWAY [--url URL] [--token TOKEN] [--cacert FILE]
                central --help | --version
 
         The city's ingestion service: receives every cabinet's batches over MQTT (embedded broker or external),
@@ -32,6 +34,8 @@ internal static class CommandLine
                                 --Central:Mqtt:Port=1883, --Central:DataPath=/var/lib/central (or "--Central:KEY VALUE")
           --Logging:KEY=VALUE   logging, e.g. --Logging:LogLevel:Default=Debug
           store verify          check the store file without changing it
+          token ...             the HTTP API's bearer tokens in DataPath/tokens.json; a new token is printed once
+          gateway reset GW      ask the running central (admin token, or CENTRAL_TOKEN) to clear GW's registration
           -h, --help            this text
           --version             the version
 
