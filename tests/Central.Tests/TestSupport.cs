@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json;
 using System.Threading.Channels;
+using City.Central.Auth;
 using City.Central.Mqtt;
 using City.Contract;
 using City.Contract.Wire;
@@ -21,15 +22,19 @@ internal sealed class CentralHost : IAsyncDisposable
 {
     private readonly bool _ownsDataPath;
 
-    private CentralHost(WebApplication app, string dataPath, bool ownsDataPath, Uri baseUrl, int mqttPort)
+    private CentralHost(WebApplication app, string dataPath, bool ownsDataPath, Uri baseUrl, int mqttPort, string adminToken)
     {
         _ownsDataPath = ownsDataPath;
         App = app;
         DataPath = dataPath;
         BaseUrl = baseUrl;
         MqttPort = mqttPort;
-        Http = new HttpClient { BaseAddress = baseUrl, Timeout = TimeSpan.FromSeconds(10) };
+        AdminToken = adminToken;
+        Http = NewClient(adminToken);
     }
+
+    /// <summary>The token of <see cref="Http"/>: role admin, created in the data path's token file before central started.</summary>
+    public string AdminToken { get; }
 
     public WebApplication App { get; }
 
@@ -39,6 +44,7 @@ internal sealed class CentralHost : IAsyncDisposable
 
     public int MqttPort { get; }
 
+    /// <summary>A client of the API sending <see cref="AdminToken"/>.</summary>
     public HttpClient Http { get; }
 
     public static string NewDataPath() => Path.Combine(Path.GetTempPath(), "central-tests", Guid.NewGuid().ToString("N"));
@@ -56,16 +62,39 @@ internal sealed class CentralHost : IAsyncDisposable
             "--Logging:LogLevel:Default=Warning",
             .. extraArgs,
         ];
+        var adminToken = CreateToken(dataPath, "tests-admin", ApiRole.Admin);
         var app = CentralApp.Build(args, out var errors)
             ?? throw new InvalidOperationException("Invalid test configuration: " + string.Join("; ", errors));
         await app.StartAsync();
         var url = CentralApp.BoundUrls(app).Single();
         var broker = app.Services.GetService<EmbeddedBroker>();
         var port = broker?.BoundEndPoint?.Port ?? app.Services.GetRequiredService<BrokerEndpoint>().Port;
-        var host = new CentralHost(app, dataPath, ownsDataPath, new Uri(url), port);
+        var host = new CentralHost(app, dataPath, ownsDataPath, new Uri(url), port, adminToken);
         var link = app.Services.GetRequiredService<IBrokerLink>();
         await Wait.UntilAsync(() => Task.FromResult(link.IsConnected), TimeSpan.FromSeconds(10), "central's ingest client to connect to the broker");
         return host;
+    }
+
+    /// <summary>Creates a token in the data path's token file (replacing one of that name), as `central token create` does.</summary>
+    public static string CreateToken(string dataPath, string name, ApiRole role)
+    {
+        var store = new TokenStore(dataPath, TimeProvider.System);
+        store.Revoke(name);
+        return store.Create(name, role);
+    }
+
+    public string CreateToken(string name, ApiRole role) => CreateToken(DataPath, name, role);
+
+    /// <summary>A client of this central's API sending <paramref name="token"/> (none when null); the caller disposes it.</summary>
+    public HttpClient NewClient(string? token)
+    {
+        var client = new HttpClient { BaseAddress = BaseUrl, Timeout = TimeSpan.FromSeconds(10) };
+        if (token is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        }
+
+        return client;
     }
 
     public async Task<JsonElement> GetJsonAsync(string path)

@@ -25,6 +25,7 @@ internal sealed class BearerTokenHandler(
     public const string SchemeName = "Bearer";
 
     private const string RefusalKey = "city.auth.refusal";
+    private const string InvalidTokenKey = "city.auth.invalid-token";
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -35,16 +36,20 @@ internal sealed class BearerTokenHandler(
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 
-        if (!header.StartsWith(SchemeName + " ", StringComparison.OrdinalIgnoreCase))
+        var space = header.IndexOf(' ', StringComparison.Ordinal);
+        var scheme = space < 0 ? header : header[..space];
+        if (!scheme.Equals(SchemeName, StringComparison.OrdinalIgnoreCase))
         {
             Context.Items[RefusalKey] = "not a bearer token";
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 
-        var record = tokens.Authenticate(header[(SchemeName.Length + 1)..].Trim());
+        var token = space < 0 ? string.Empty : header[(space + 1)..].Trim();
+        var record = token.Length == 0 ? null : tokens.Authenticate(token);
         if (record is null)
         {
             Context.Items[RefusalKey] = tokens.Problem is { } problem ? $"the token file cannot be read: {problem}" : "unknown or revoked token";
+            Context.Items[InvalidTokenKey] = true;
             return Task.FromResult(AuthenticateResult.Fail("unknown or revoked token"));
         }
 
@@ -58,10 +63,8 @@ internal sealed class BearerTokenHandler(
     {
         var why = Context.Items[RefusalKey] as string ?? "not authenticated";
         refusals.RefusedUnauthenticated(why, Remote(), RequestLine());
-        var presented = !string.IsNullOrEmpty(Request.Headers.Authorization);
-
-        // RFC 6750: a request without credentials gets the bare challenge, a bad token error="invalid_token".
-        Response.Headers.WWWAuthenticate = presented ? "Bearer realm=\"central\", error=\"invalid_token\"" : "Bearer realm=\"central\"";
+        // RFC 6750: a request without a bearer token gets the bare challenge, a bad token error="invalid_token".
+        Response.Headers.WWWAuthenticate = Context.Items.ContainsKey(InvalidTokenKey) ? "Bearer realm=\"central\", error=\"invalid_token\"" : "Bearer realm=\"central\"";
         Response.StatusCode = StatusCodes.Status401Unauthorized;
         await Response.WriteAsJsonAsync(new { error = $"{why}: every /api/v1 request needs Authorization: Bearer TOKEN (central token create)" }).ConfigureAwait(false);
     }
@@ -70,7 +73,9 @@ internal sealed class BearerTokenHandler(
     {
         var name = Context.User.Identity?.Name ?? "?";
         var role = Context.User.FindFirstValue(ClaimTypes.Role) ?? "?";
-        var needed = string.Join(", ", Context.GetEndpoint()?.Metadata.GetOrderedMetadata<IAuthorizeData>().Select(a => a.Policy).OfType<string>() ?? []);
+        var needed = TokenStore.RoleName(Context.GetEndpoint()?.Metadata.GetOrderedMetadata<IAuthorizeData>()
+            .Select(a => a.Policy is { } policy && TokenStore.TryParseRole(policy, out var least) ? least : ApiRole.Viewer)
+            .DefaultIfEmpty(ApiRole.Viewer).Max() ?? ApiRole.Viewer);
         refusals.RefusedForbidden(name, role, needed, Remote(), RequestLine());
         Response.StatusCode = StatusCodes.Status403Forbidden;
         await Response.WriteAsJsonAsync(new { error = $"token '{name}' has role {role}; {RequestLine()} needs {needed}" }).ConfigureAwait(false);
