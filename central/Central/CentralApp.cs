@@ -4,6 +4,7 @@ using City.Central.Configuration;
 using City.Central.Ingest;
 using City.Central.Model;
 using City.Central.Mqtt;
+using City.Central.Pki;
 using City.Central.State;
 using City.Central.Store;
 using Microsoft.AspNetCore.Builder;
@@ -74,6 +75,13 @@ internal static partial class CentralApp
 
         builder.Host.UseSystemd();
         builder.WebHost.UseUrls(options.HttpUrl);
+        if (options.IsHttps)
+        {
+            // The PKI is created on first use, so https works out of the box; clients trust DataPath/pki/ca.crt.
+            var serverCertificate = PkiStore.OpenOrCreate(options.DataPath, options.Pki.ServerNames, TimeProvider.System).LoadServerCertificate();
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureHttpsDefaults(https => https.ServerCertificate = serverCertificate));
+        }
+
         if (!Microsoft.Extensions.Hosting.Systemd.SystemdHelpers.IsSystemdService()
             && string.IsNullOrEmpty(builder.Configuration["Logging:Console:FormatterName"]))
         {

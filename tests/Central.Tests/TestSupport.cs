@@ -88,7 +88,23 @@ internal sealed class CentralHost : IAsyncDisposable
     /// <summary>A client of this central's API sending <paramref name="token"/> (none when null); the caller disposes it.</summary>
     public HttpClient NewClient(string? token)
     {
-        var client = new HttpClient { BaseAddress = BaseUrl, Timeout = TimeSpan.FromSeconds(10) };
+        var handler = new SocketsHttpHandler();
+        if (BaseUrl.Scheme == Uri.UriSchemeHttps)
+        {
+            // Central's certificate, trusted through its own CA only (as curl --cacert DataPath/pki/ca.crt).
+            var ca = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(Path.Combine(DataPath, "pki", "ca.crt"));
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+            {
+                using var chain = new System.Security.Cryptography.X509Certificates.X509Chain();
+                chain.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
+                chain.ChainPolicy.CustomTrustStore.Add(ca);
+                chain.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
+                return (errors & ~System.Net.Security.SslPolicyErrors.RemoteCertificateChainErrors) == 0
+                    && certificate is System.Security.Cryptography.X509Certificates.X509Certificate2 presented && chain.Build(presented);
+            };
+        }
+
+        var client = new HttpClient(handler, disposeHandler: true) { BaseAddress = BaseUrl, Timeout = TimeSpan.FromSeconds(10) };
         if (token is not null)
         {
             client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
