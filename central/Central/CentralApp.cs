@@ -149,9 +149,9 @@ internal static partial class CentralApp
 
             LogStarted(logger, options.DataPath, options.Mqtt.Mode, options.AdmitOnBirth, options.AllowedGateways.Count);
             var tokens = app.Services.GetRequiredService<TokenStore>();
-            if (tokens.List().Count == 0)
+            if (tokens.ActiveCount == 0)
             {
-                LogNoTokens(logger, tokens.FilePath);
+                LogNoTokens(logger, tokens.FilePath, tokens.Problem ?? "no token created yet");
             }
         });
         return app;
@@ -171,8 +171,8 @@ internal static partial class CentralApp
     [LoggerMessage(Level = LogLevel.Information, Message = "HTTP API listening on {Url}")]
     private static partial void LogHttpListening(ILogger logger, string url);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "No API token in {File}: every /api/v1 request is refused until one is created (central token create --name NAME --role viewer|operator|admin)")]
-    private static partial void LogNoTokens(ILogger logger, string file);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No usable API token in {File} ({Problem}): every /api/v1 request is refused until one is created (central token create --name NAME --role viewer|operator|admin, as the user central runs as)")]
+    private static partial void LogNoTokens(ILogger logger, string file, string problem);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Central started: data in {DataPath}, broker mode {Mode}, admit on birth {AdmitOnBirth}, {Allowed} allowed gateways")]
     private static partial void LogStarted(ILogger logger, string dataPath, string mode, bool admitOnBirth, int allowed);
