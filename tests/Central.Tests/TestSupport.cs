@@ -22,19 +22,15 @@ internal sealed class CentralHost : IAsyncDisposable
 {
     private readonly bool _ownsDataPath;
 
-    private CentralHost(WebApplication app, string dataPath, bool ownsDataPath, Uri baseUrl, int mqttPort, string adminToken)
+    private CentralHost(WebApplication app, string dataPath, bool ownsDataPath, Uri baseUrl, int mqttPort)
     {
         _ownsDataPath = ownsDataPath;
         App = app;
         DataPath = dataPath;
         BaseUrl = baseUrl;
         MqttPort = mqttPort;
-        AdminToken = adminToken;
-        Http = NewClient(adminToken);
+        Http = new HttpClient { BaseAddress = baseUrl, Timeout = TimeSpan.FromSeconds(10) };
     }
-
-    /// <summary>The token of <see cref="Http"/>: role admin, created in the data path's token file before central started.</summary>
-    public string AdminToken { get; }
 
     public WebApplication App { get; }
 
@@ -44,8 +40,10 @@ internal sealed class CentralHost : IAsyncDisposable
 
     public int MqttPort { get; }
 
-    /// <summary>A client of the API sending <see cref="AdminToken"/>.</summary>
     public HttpClient Http { get; }
+
+    /// <summary>The token <see cref="Http"/> sends: role admin, created in the data path's token file before central started.</summary>
+    public string AdminToken { get; private set; } = string.Empty;
 
     public static string NewDataPath() => Path.Combine(Path.GetTempPath(), "central-tests", Guid.NewGuid().ToString("N"));
 
@@ -69,9 +67,11 @@ internal sealed class CentralHost : IAsyncDisposable
         var url = CentralApp.BoundUrls(app).Single();
         var broker = app.Services.GetService<EmbeddedBroker>();
         var port = broker?.BoundEndPoint?.Port ?? app.Services.GetRequiredService<BrokerEndpoint>().Port;
-        var host = new CentralHost(app, dataPath, ownsDataPath, new Uri(url), port, adminToken);
+        var host = new CentralHost(app, dataPath, ownsDataPath, new Uri(url), port);
         var link = app.Services.GetRequiredService<IBrokerLink>();
         await Wait.UntilAsync(() => Task.FromResult(link.IsConnected), TimeSpan.FromSeconds(10), "central's ingest client to connect to the broker");
+        host.AdminToken = adminToken;
+        host.Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", adminToken);
         return host;
     }
 
