@@ -94,6 +94,9 @@ internal static partial class CentralApp
                 o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
             });
         }
+        // The authentication handler's own lines ("Bearer was challenged") would log every refused request; ApiRefusals
+        // logs them at a limited rate instead.
+        builder.Logging.AddFilter(typeof(BearerTokenHandler).FullName, LogLevel.Warning);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
 
         var services = builder.Services;
