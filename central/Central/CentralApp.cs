@@ -1,8 +1,10 @@
 using City.Central.Api;
+using City.Central.Auth;
 using City.Central.Configuration;
 using City.Central.Ingest;
 using City.Central.Model;
 using City.Central.Mqtt;
+using City.Central.Pki;
 using City.Central.State;
 using City.Central.Store;
 using Microsoft.AspNetCore.Builder;
@@ -73,6 +75,13 @@ internal static partial class CentralApp
 
         builder.Host.UseSystemd();
         builder.WebHost.UseUrls(options.HttpUrl);
+        if (options.IsHttps)
+        {
+            // The PKI is created on first use, so https works out of the box; clients trust DataPath/pki/ca.crt.
+            var serverCertificate = PkiStore.OpenOrCreate(options.DataPath, options.Pki.ServerNames, TimeProvider.System).LoadServerCertificate();
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureHttpsDefaults(https => https.ServerCertificate = serverCertificate));
+        }
+
         if (!Microsoft.Extensions.Hosting.Systemd.SystemdHelpers.IsSystemdService()
             && string.IsNullOrEmpty(builder.Configuration["Logging:Console:FormatterName"]))
         {
@@ -85,6 +94,9 @@ internal static partial class CentralApp
                 o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
             });
         }
+        // The authentication handler's own lines ("Bearer was challenged") would log every refused request; ApiRefusals
+        // logs them at a limited rate instead.
+        builder.Logging.AddFilter(typeof(BearerTokenHandler).FullName, LogLevel.Warning);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
 
         var services = builder.Services;
@@ -96,6 +108,9 @@ internal static partial class CentralApp
         services.AddSingleton<RejectLog>();
         services.AddSingleton(new IngestQueue(options.Ingest.QueueCapacity));
         services.AddSingleton<BrokerEndpoint>();
+        services.AddSingleton(sp => new TokenStore(options.DataPath, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<ApiRefusals>();
+        services.AddApiTokens();
 
         // Started in this order, stopped in reverse: the worker drains and acks while the client is
         // still connected, then the client disconnects, then the embedded broker stops.
@@ -136,6 +151,11 @@ internal static partial class CentralApp
             }
 
             LogStarted(logger, options.DataPath, options.Mqtt.Mode, options.AdmitOnBirth, options.AllowedGateways.Count);
+            var tokens = app.Services.GetRequiredService<TokenStore>();
+            if (tokens.ActiveCount == 0)
+            {
+                LogNoTokens(logger, tokens.FilePath, tokens.Problem ?? "no token created yet");
+            }
         });
         return app;
     }
@@ -153,6 +173,9 @@ internal static partial class CentralApp
 
     [LoggerMessage(Level = LogLevel.Information, Message = "HTTP API listening on {Url}")]
     private static partial void LogHttpListening(ILogger logger, string url);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No usable API token in {File} ({Problem}): every /api/v1 request is refused until one is created (central token create --name NAME --role viewer|operator|admin, as the user central runs as)")]
+    private static partial void LogNoTokens(ILogger logger, string file, string problem);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Central started: data in {DataPath}, broker mode {Mode}, admit on birth {AdmitOnBirth}, {Allowed} allowed gateways")]
     private static partial void LogStarted(ILogger logger, string dataPath, string mode, bool admitOnBirth, int allowed);

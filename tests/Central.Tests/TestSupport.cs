@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json;
 using System.Threading.Channels;
+using City.Central.Auth;
 using City.Central.Mqtt;
 using City.Contract;
 using City.Contract.Wire;
@@ -41,6 +42,9 @@ internal sealed class CentralHost : IAsyncDisposable
 
     public HttpClient Http { get; }
 
+    /// <summary>The token <see cref="Http"/> sends: role admin, created in the data path's token file before central started.</summary>
+    public string AdminToken { get; private set; } = string.Empty;
+
     public static string NewDataPath() => Path.Combine(Path.GetTempPath(), "central-tests", Guid.NewGuid().ToString("N"));
 
     /// <summary>Starts central (embedded broker unless the extra arguments say otherwise) and waits for its ingest client.</summary>
@@ -56,6 +60,7 @@ internal sealed class CentralHost : IAsyncDisposable
             "--Logging:LogLevel:Default=Warning",
             .. extraArgs,
         ];
+        var adminToken = CreateToken(dataPath, "tests-admin", ApiRole.Admin);
         var app = CentralApp.Build(args, out var errors)
             ?? throw new InvalidOperationException("Invalid test configuration: " + string.Join("; ", errors));
         await app.StartAsync();
@@ -65,7 +70,47 @@ internal sealed class CentralHost : IAsyncDisposable
         var host = new CentralHost(app, dataPath, ownsDataPath, new Uri(url), port);
         var link = app.Services.GetRequiredService<IBrokerLink>();
         await Wait.UntilAsync(() => Task.FromResult(link.IsConnected), TimeSpan.FromSeconds(10), "central's ingest client to connect to the broker");
+        host.AdminToken = adminToken;
+        host.Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", adminToken);
         return host;
+    }
+
+    /// <summary>Creates a token in the data path's token file (replacing one of that name), as `central token create` does.</summary>
+    public static string CreateToken(string dataPath, string name, ApiRole role)
+    {
+        var store = new TokenStore(dataPath, TimeProvider.System);
+        store.Revoke(name);
+        return store.Create(name, role);
+    }
+
+    public string CreateToken(string name, ApiRole role) => CreateToken(DataPath, name, role);
+
+    /// <summary>A client of this central's API sending <paramref name="token"/> (none when null); the caller disposes it.</summary>
+    public HttpClient NewClient(string? token)
+    {
+        var handler = new SocketsHttpHandler();
+        if (BaseUrl.Scheme == Uri.UriSchemeHttps)
+        {
+            // Central's certificate, trusted through its own CA only (as curl --cacert DataPath/pki/ca.crt).
+            var ca = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(Path.Combine(DataPath, "pki", "ca.crt"));
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+            {
+                using var chain = new System.Security.Cryptography.X509Certificates.X509Chain();
+                chain.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
+                chain.ChainPolicy.CustomTrustStore.Add(ca);
+                chain.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
+                return (errors & ~System.Net.Security.SslPolicyErrors.RemoteCertificateChainErrors) == 0
+                    && certificate is System.Security.Cryptography.X509Certificates.X509Certificate2 presented && chain.Build(presented);
+            };
+        }
+
+        var client = new HttpClient(handler, disposeHandler: true) { BaseAddress = BaseUrl, Timeout = TimeSpan.FromSeconds(10) };
+        if (token is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        }
+
+        return client;
     }
 
     public async Task<JsonElement> GetJsonAsync(string path)
