@@ -126,7 +126,15 @@ internal sealed class FakeGateway : IAsyncDisposable
         new() { Alias = 3, Id = "lamp1/status", Unit = "", Type = PointType.Text, Device = "lamp1", Description = "status text" },
     ];
 
-    public static async Task<FakeGateway> ConnectAsync(int port, string id)
+    public static Task<FakeGateway> ConnectAsync(int port, string id) =>
+        ConnectAsync(id, new MqttClientOptionsBuilder()
+            .WithTcpServer("127.0.0.1", port)
+            .WithClientId("test-" + id + "-" + Guid.NewGuid().ToString("N")[..6])
+            .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
+            .Build());
+
+    /// <summary>A gateway connected with the given options (TLS, a client certificate).</summary>
+    public static async Task<FakeGateway> ConnectAsync(string id, MqttClientOptions options)
     {
         var client = new MqttClientFactory().CreateMqttClient();
         var gateway = new FakeGateway(id, client);
@@ -139,11 +147,6 @@ internal sealed class FakeGateway : IAsyncDisposable
 
             return Task.CompletedTask;
         };
-        var options = new MqttClientOptionsBuilder()
-            .WithTcpServer("127.0.0.1", port)
-            .WithClientId("test-" + id + "-" + Guid.NewGuid().ToString("N")[..6])
-            .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
-            .Build();
         await client.ConnectAsync(options);
         await client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
             .WithTopicFilter(f => f.WithTopic(Topics.Ack(id)).WithAtLeastOnceQoS())

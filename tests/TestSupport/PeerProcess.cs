@@ -33,6 +33,9 @@ public sealed class PeerProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The process id, to send it a signal (kill -HUP).</summary>
+    public int Id => _process.Id;
+
     /// <summary>Fails the test (never skips) with an install hint when <paramref name="executable"/> is not on the PATH nor in /usr/sbin.</summary>
     public static string RequireExecutable(string executable, string installHint)
     {

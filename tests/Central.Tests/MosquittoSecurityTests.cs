@@ -1,0 +1,210 @@
+using System.Text;
+using City.Contract;
+using City.Contract.Wire;
+using Google.Protobuf;
+using MQTTnet;
+using MQTTnet.Exceptions;
+
+namespace City.Central.Tests;
+
+/// <summary>
+/// Debian's mosquitto 2.0 as central's broker, run with the configuration <c>central mosquitto-config</c> generates and
+/// certificates from central's PKI: who may connect, who may publish and read what, and whose session is whose.
+/// </summary>
+public sealed class MosquittoSecurityTests : IAsyncLifetime
+{
+    private readonly string _dataPath = CentralHost.NewDataPath();
+    private TestPki _pki = null!;
+    private SecureMosquitto _broker = null!;
+
+    public async Task InitializeAsync()
+    {
+        _pki = TestPki.Create(_dataPath);
+        _broker = await SecureMosquitto.StartAsync(_dataPath);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _broker.DisposeAsync();
+        Directory.Delete(_dataPath, recursive: true);
+    }
+
+    private ClientFiles CentralFiles => ClientFiles.Central(_pki.Store);
+
+    [Fact]
+    public async Task GatewayCertificate_IsAccepted_OnTheGatewayListener()
+    {
+        var gw1 = _pki.Issue("gw-001");
+
+        var (exitCode, output) = await MosquittoCli.PublishAsync(_broker.GatewayPort, gw1, Topics.Data("gw-001"), "hello");
+
+        Assert.True(exitCode == 0, output + _broker.Log);
+        Assert.DoesNotContain("failed", output, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task ClientWithoutCertificate_IsRefused_OnBothListeners()
+    {
+        var executable = PeerProcess.RequireExecutable("mosquitto_pub", "apt-get install -y mosquitto-clients");
+        foreach (var port in new[] { _broker.GatewayPort, _broker.CentralPort })
+        {
+            var portText = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var (tlsExit, tlsOutput) = await PeerProcess.RunAsync(TimeSpan.FromSeconds(20), executable, "-h", "localhost", "-p", portText, "--cafile", _pki.Store.CaFile, "-V", "mqttv5", "-t", "city/v1/gw-001/data", "-m", "x");
+            Assert.True(tlsExit != 0, "TLS without a client certificate was accepted: " + tlsOutput);
+            var (plainExit, plainOutput) = await PeerProcess.RunAsync(TimeSpan.FromSeconds(20), executable, "-h", "127.0.0.1", "-p", portText, "-V", "mqttv5", "-t", "city/v1/gw-001/data", "-m", "x");
+            Assert.True(plainExit != 0, "plain MQTT was accepted: " + plainOutput);
+        }
+    }
+
+    [Fact]
+    public async Task SelfSignedCertificate_IsRefused()
+    {
+        var forged = _pki.SelfSigned("gw-001");
+
+        var (exitCode, output) = await MosquittoCli.PublishAsync(_broker.GatewayPort, forged, Topics.Data("gw-001"), "x");
+
+        Assert.True(exitCode != 0, "a self-signed certificate was accepted: " + output);
+        Assert.Contains("certificate verify failed", _broker.Log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CertificateOfAnotherCa_IsRefused()
+    {
+        var otherPki = TestPki.Create(Path.Combine(_dataPath, "other-central"));
+        var foreign = otherPki.Issue("gw-001");
+
+        var (exitCode, output) = await MosquittoCli.PublishAsync(_broker.GatewayPort, foreign with { CaFile = _pki.Store.CaFile }, Topics.Data("gw-001"), "x");
+
+        Assert.True(exitCode != 0, "a certificate of another CA was accepted: " + output);
+    }
+
+    [Fact]
+    public async Task ExpiredCertificate_IsRefused()
+    {
+        var expired = _pki.IssueExpired("gw-old");
+
+        var (exitCode, output) = await MosquittoCli.PublishAsync(_broker.GatewayPort, expired, Topics.Data("gw-old"), "x");
+
+        Assert.True(exitCode != 0, "an expired certificate was accepted: " + output);
+    }
+
+    [Fact]
+    public async Task RevokedCertificate_IsRefusedFromTheNextReload_AndAnOpenConnectionStaysUntilRestart()
+    {
+        var gw3 = _pki.Issue("gw-003");
+        _pki.Store.Revoke("gw-003");
+
+        // mosquitto reads the CRL when it starts and on SIGHUP only.
+        var (beforeReload, beforeOutput) = await MosquittoCli.PublishAsync(_broker.GatewayPort, gw3, Topics.Data("gw-003"), "before reload");
+        Assert.True(beforeReload == 0, "mosquitto applied the CRL before a reload: " + beforeOutput);
+        await using var connected = await TlsTestClient.ConnectAsync(_broker.GatewayPort, gw3, "gw-003");
+        await connected.SubscribeAsync(Topics.Ack("gw-003"));
+
+        await _broker.ReloadAsync();
+        var (afterReload, afterOutput) = await MosquittoCli.PublishAsync(_broker.GatewayPort, gw3, Topics.Data("gw-003"), "after reload");
+        Assert.True(afterReload != 0, "a revoked certificate was accepted after the reload: " + afterOutput);
+
+        // The connection made before the reload is not cut: only a restart (or the client reconnecting) ends it.
+        await using (var central = await TlsTestClient.ConnectAsync(_broker.CentralPort, CentralFiles, "central:ingest-acks"))
+        {
+            Assert.Equal(MqttClientPublishReasonCode.Success, await central.PublishAsync(Topics.Ack("gw-003"), [1]));
+        }
+
+        Assert.Equal(Topics.Ack("gw-003"), (await connected.NextAsync(TimeSpan.FromSeconds(5))).Topic);
+
+        await _broker.RestartAsync();
+        await Assert.ThrowsAnyAsync<MqttCommunicationException>(() => TlsTestClient.ConnectAsync(_broker.GatewayPort, gw3, "gw-003"));
+    }
+
+    [Fact]
+    public async Task OtherGateway_CannotPublishOnAnotherGatewaysTopics_NorAnyAckOrCmd()
+    {
+        _pki.Issue("gw-001");
+        var gw2 = _pki.Issue("gw-002");
+        await using var central = await TlsTestClient.ConnectAsync(_broker.CentralPort, CentralFiles, "central:ingest");
+        await central.SubscribeAsync("city/v1/#");
+        await using var attacker = await TlsTestClient.ConnectAsync(_broker.GatewayPort, gw2, "gw-002");
+        string[] forbidden =
+        [
+            Topics.Data("gw-001"), Topics.Birth("gw-001"), Topics.Death("gw-001"), Topics.For("gw-001", TopicKind.CmdResult),
+            Topics.Ack("gw-001"), Topics.For("gw-001", TopicKind.Cmd), Topics.Ack("gw-002"), Topics.For("gw-002", TopicKind.Cmd),
+            "city/v1/central/data", "city/v1/gw-001", "elsewhere/topic",
+        ];
+
+        foreach (var topic in forbidden)
+        {
+            Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, await attacker.PublishAsync(topic, Encoding.UTF8.GetBytes("forged"), retain: true));
+        }
+
+        Assert.Equal(MqttClientPublishReasonCode.Success, await attacker.PublishAsync(Topics.Data("gw-002"), Encoding.UTF8.GetBytes("own")));
+        var received = await central.NextAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal(Topics.Data("gw-002"), received.Topic);
+        Assert.Empty(central.Drain());
+    }
+
+    [Fact]
+    public async Task OtherGateway_ReceivesNothingOfAnotherGateway_ThroughAnySubscription()
+    {
+        var gw1 = _pki.Issue("gw-001");
+        var gw2 = _pki.Issue("gw-002");
+        await using var central = await TlsTestClient.ConnectAsync(_broker.CentralPort, CentralFiles, "central:ingest-acks");
+        await using var owner = await TlsTestClient.ConnectAsync(_broker.GatewayPort, gw1, "gw-001");
+        await owner.SubscribeAsync(Topics.Ack("gw-001"), Topics.For("gw-001", TopicKind.Cmd));
+        Assert.Equal(MqttClientPublishReasonCode.NoMatchingSubscribers, await owner.PublishAsync(Topics.Birth("gw-001"), Encoding.UTF8.GetBytes("retained birth"), retain: true));
+
+        // One connection per identity on the gateway listener (the client id is the CN), so one snooper.
+        await using var snoop = MosquittoCli.Subscribe(_broker.GatewayPort, gw2, "gw-002:snoop", "#", "city/v1/#", "city/v1/gw-001/#", "city/v1/+/ack");
+        await Wait.UntilAsync(() => Task.FromResult(_broker.Log.Contains("gw-002 0 city/v1/+/ack", StringComparison.Ordinal)), TimeSpan.FromSeconds(5), "the snooper's subscriptions");
+
+        await owner.PublishAsync(Topics.Data("gw-001"), Encoding.UTF8.GetBytes("data"));
+        await owner.PublishAsync(Topics.Death("gw-001"), Encoding.UTF8.GetBytes("death"));
+        await central.PublishAsync(Topics.Ack("gw-001"), Encoding.UTF8.GetBytes("ack"));
+        await central.PublishAsync(Topics.For("gw-001", TopicKind.Cmd), Encoding.UTF8.GetBytes("cmd"));
+        Assert.Equal(Topics.Ack("gw-001"), (await owner.NextAsync(TimeSpan.FromSeconds(5))).Topic);
+        Assert.Equal(Topics.For("gw-001", TopicKind.Cmd), (await owner.NextAsync(TimeSpan.FromSeconds(5))).Topic);
+
+        // The same subscriptions do deliver the snooper's own ack, after everything above: an empty result means the ACL.
+        await central.PublishAsync(Topics.Ack("gw-002"), Encoding.UTF8.GetBytes("own ack"));
+        await Wait.UntilAsync(() => Task.FromResult(snoop.Output.Contains(Topics.Ack("gw-002"), StringComparison.Ordinal)), TimeSpan.FromSeconds(5), "mosquitto_sub to get gw-002's ack");
+        Assert.DoesNotContain("gw-001", snoop.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task GatewayCertificate_CannotTakeCentralsClientId_OnTheGatewayListener()
+    {
+        var gw1 = _pki.Issue("gw-001");
+        var gw2 = _pki.Issue("gw-002");
+        await using var central = await TlsTestClient.ConnectAsync(_broker.CentralPort, CentralFiles, "central:ingest", cleanStart: false, sessionExpirySeconds: 3600);
+        await central.SubscribeAsync("city/v1/#");
+
+        await using var attacker = await TlsTestClient.ConnectAsync(_broker.GatewayPort, gw2, "central:ingest", cleanStart: true);
+        await attacker.SubscribeAsync("city/v1/#");
+        await using var owner = await TlsTestClient.ConnectAsync(_broker.GatewayPort, gw1, "gw-001");
+        await owner.PublishAsync(Topics.Data("gw-001"), Encoding.UTF8.GetBytes("batch"));
+
+        Assert.True(central.Client.IsConnected);
+        Assert.Equal(Topics.Data("gw-001"), (await central.NextAsync(TimeSpan.FromSeconds(5))).Topic);
+        Assert.Contains("as gw-002 (", _broker.Log, StringComparison.Ordinal);
+        Assert.DoesNotContain("Client central:ingest already connected", _broker.Log, StringComparison.Ordinal);
+        Assert.Empty(attacker.Drain());
+    }
+
+    [Fact]
+    public async Task CentralsSession_SurvivesAMosquittoRestart()
+    {
+        var gw1 = _pki.Issue("gw-001");
+        var central = await TlsTestClient.ConnectAsync(_broker.CentralPort, CentralFiles, "central:ingest", cleanStart: false, sessionExpirySeconds: 3600);
+        await central.SubscribeAsync("city/v1/#");
+        await central.DisposeAsync();
+        await using (var owner = await TlsTestClient.ConnectAsync(_broker.GatewayPort, gw1, "gw-001"))
+        {
+            Assert.Equal(MqttClientPublishReasonCode.Success, await owner.PublishAsync(Topics.Data("gw-001"), Encoding.UTF8.GetBytes("queued while central was away")));
+        }
+
+        await _broker.RestartAsync();
+
+        await using var back = await TlsTestClient.ConnectAsync(_broker.CentralPort, CentralFiles, "central:ingest", cleanStart: false, sessionExpirySeconds: 3600);
+        Assert.True(back.ConnectResult!.IsSessionPresent, _broker.Log);
+        Assert.Equal("queued while central was away", (await back.NextAsync(TimeSpan.FromSeconds(5))).ConvertPayloadToString());
+    }
+}
