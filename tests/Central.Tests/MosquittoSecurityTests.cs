@@ -207,4 +207,131 @@ public sealed class MosquittoSecurityTests : IAsyncLifetime
         Assert.True(back.ConnectResult!.IsSessionPresent, _broker.Log);
         Assert.Equal("queued while central was away", (await back.NextAsync(TimeSpan.FromSeconds(5))).ConvertPayloadToString());
     }
+
+    [Fact]
+    public async Task CentralInExternalMode_ConnectsOverTls_AndGarbageOnAGatewaysOwnTopicIsMalformed_DataKeepsFlowing()
+    {
+        var gw1 = _pki.Issue("gw-001");
+        await using var central = await StartCentralAsync();
+        await using var gateway = await FakeGateway.ConnectAsync("gw-001", TlsTestClient.Options(_broker.GatewayPort, gw1, "gw-001"));
+
+        await gateway.PublishAsync(Topics.Data("gw-001"), Encoding.UTF8.GetBytes("not a batch at all"));
+        await central.WaitForRejectedAsync("malformed", 1);
+
+        await gateway.BirthAsync(1);
+        await gateway.DataAsync(1, FakeGateway.SampleReadings(5));
+        Assert.Equal([1UL], (await gateway.NextAckAsync()).CommittedSeqs);
+        Assert.Contains("as central:ingest (", _broker.Log, StringComparison.Ordinal);
+        Assert.Contains("u'central'", _broker.Log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ForgedAck_SeqPreemption_AndBirthHijack_ByAnotherGateway_ChangeNothingAtCentral()
+    {
+        var gw1 = _pki.Issue("gw-001");
+        var gw2 = _pki.Issue("gw-002");
+        await using var central = await StartCentralAsync();
+        await using var gateway = await FakeGateway.ConnectAsync("gw-001", TlsTestClient.Options(_broker.GatewayPort, gw1, "gw-001"));
+        await gateway.BirthAsync(1);
+        await gateway.DataAsync(1, FakeGateway.SampleReadings(5));
+        Assert.Equal([1UL], (await gateway.NextAckAsync()).CommittedSeqs);
+        await using var attacker = await TlsTestClient.ConnectAsync(_broker.GatewayPort, gw2, "gw-002");
+
+        // Forged ack: the whole backlog "acknowledged".
+        var forgedAck = new Ack();
+        for (ulong seq = 1; seq <= 100_000; seq++)
+        {
+            forgedAck.CommittedSeqs.Add(seq);
+        }
+
+        Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, await attacker.PublishAsync(Topics.Ack("gw-001"), forgedAck.ToByteArray()));
+
+        // Seq pre-emption: gw-001's next seqs, one reading dated 2036, on gw-001's topic and on the attacker's own.
+        var dated2036 = new DateTimeOffset(2036, 1, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
+        foreach (var seq in new ulong[] { 2, 3 })
+        {
+            var forged = BatchCodec.EncodeToBytes(
+                new BatchHeader("gw-001", 1, seq, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), BatchKind.Telemetry),
+                [new Reading(1, dated2036, PointValue.FromNumber(666))]);
+            Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, await attacker.PublishAsync(Topics.Data("gw-001"), forged));
+            Assert.Equal(MqttClientPublishReasonCode.Success, await attacker.PublishAsync(Topics.Data("gw-002"), forged));
+        }
+
+        await central.WaitForRejectedAsync("gateway-mismatch", 2);
+
+        // Birth hijack: a retained birth with the last possible epoch, then a death.
+        var hijack = new Birth { GatewayId = "gw-001", Epoch = ulong.MaxValue, TimestampUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), SoftwareVersion = "forged" };
+        Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, await attacker.PublishAsync(Topics.Birth("gw-001"), hijack.ToByteArray(), retain: true));
+        Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, await attacker.PublishAsync(Topics.Death("gw-001"), new Death { GatewayId = "gw-001", Epoch = ulong.MaxValue }.ToByteArray()));
+
+        // The real gateway: its next seqs are stored (not duplicates), its next birth is accepted, no forged ack reached it.
+        Assert.False(gateway.TryTakeAck(out _));
+        await gateway.DataAsync(2, FakeGateway.SampleReadings(5));
+        Assert.Equal([2UL], (await gateway.NextAckAsync()).CommittedSeqs);
+        await gateway.DataAsync(3, FakeGateway.SampleReadings(5));
+        Assert.Equal([3UL], (await gateway.NextAckAsync()).CommittedSeqs);
+        await gateway.BirthAsync(2);
+        await Wait.UntilAsync(async () => GatewayOf(await central.GetJsonAsync("/api/v1/gateways"), "gw-001").GetProperty("epoch").GetUInt64() == 2, TimeSpan.FromSeconds(10), "gw-001's real birth (epoch 2)");
+
+        var state = GatewayOf(await central.GetJsonAsync("/api/v1/gateways"), "gw-001");
+        Assert.True(state.GetProperty("online").GetBoolean());
+        Assert.Equal("test-1.0", state.GetProperty("softwareVersion").GetString());
+        Assert.Equal(3, state.GetProperty("points").GetInt32());
+        var stats = await central.StatsAsync();
+        Assert.Equal(0, stats.GetProperty("duplicateBatches").GetInt64());
+        Assert.Equal(0, CentralHost.Rejected(stats, "stale-birth"));
+        var history = await central.GetJsonAsync("/api/v1/points/history?gateway=gw-001&point=meter1/power");
+        Assert.Equal(15, history.GetProperty("readings").GetArrayLength());
+        Assert.DoesNotContain("666", history.GetRawText(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task GatewayCertificate_OnCentralsListener_TakesTheSessionButGetsNothingAndLosesNothing()
+    {
+        var gw1 = _pki.Issue("gw-001");
+        var gw2 = _pki.Issue("gw-002");
+        await using var central = await StartCentralAsync();
+        await using var gateway = await FakeGateway.ConnectAsync("gw-001", TlsTestClient.Options(_broker.GatewayPort, gw1, "gw-001"));
+        await gateway.BirthAsync(1);
+        await gateway.DataAsync(1, FakeGateway.SampleReadings(5));
+        Assert.Equal([1UL], (await gateway.NextAckAsync()).CommittedSeqs);
+
+        // On central's loopback listener the client id is not replaced: the takeover happens, with central's subscriptions.
+        await using var attacker = await TlsTestClient.ConnectAsync(_broker.CentralPort, gw2, "central:ingest", cleanStart: false, sessionExpirySeconds: 3600);
+        Assert.True(attacker.ConnectResult!.IsSessionPresent, "the attacker did not get central's session: " + _broker.Log);
+        var payload = await gateway.DataAsync(2, FakeGateway.SampleReadings(5));
+
+        // The edge resends a batch until it is acknowledged; central takes its client id back within its backoff.
+        Ack? ack = null;
+        for (var attempt = 0; attempt < 20 && ack is null; attempt++)
+        {
+            try
+            {
+                ack = await gateway.NextAckAsync(TimeSpan.FromSeconds(1));
+            }
+            catch (TimeoutException)
+            {
+                await gateway.PublishAsync(Topics.Data("gw-001"), payload);
+            }
+        }
+
+        Assert.NotNull(ack);
+        Assert.Equal([2UL], ack.CommittedSeqs);
+        Assert.Empty(attacker.Drain());
+        Assert.Contains("Client central:ingest already connected, closing old connection", _broker.Log, StringComparison.Ordinal);
+        var history = await central.GetJsonAsync("/api/v1/points/history?gateway=gw-001&point=meter1/power");
+        Assert.Equal(10, history.GetProperty("readings").GetArrayLength());
+    }
+
+    private Task<CentralHost> StartCentralAsync() =>
+        CentralHost.StartAsync(
+            _dataPath,
+            "--Central:Mqtt:Mode=external",
+            "--Central:Mqtt:Host=127.0.0.1",
+            $"--Central:Mqtt:Port={_broker.CentralPort}",
+            "--Central:AllowedGateways:0=gw-001",
+            "--Central:AllowedGateways:1=gw-002");
+
+    private static System.Text.Json.JsonElement GatewayOf(System.Text.Json.JsonElement gateways, string id) =>
+        gateways.EnumerateArray().Single(g => g.GetProperty("id").GetString() == id);
 }
