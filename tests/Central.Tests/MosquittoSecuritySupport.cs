@@ -138,7 +138,12 @@ internal sealed class TestPki
 
     public string IssuedDirectory { get; }
 
-    public static TestPki Create(string dataPath) => new(dataPath, PkiStore.OpenOrCreate(dataPath, PkiStore.DefaultServerNames, TimeProvider.System));
+    /// <summary>A PKI created ten days ago (so it can also issue a certificate that has expired since), used now.</summary>
+    public static TestPki Create(string dataPath)
+    {
+        PkiStore.OpenOrCreate(dataPath, PkiStore.DefaultServerNames, new FakeTimeProvider(DateTimeOffset.UtcNow.AddDays(-10)));
+        return new(dataPath, PkiStore.OpenOrCreate(dataPath, PkiStore.DefaultServerNames, TimeProvider.System));
+    }
 
     public ClientFiles Issue(string id, TimeSpan? validity = null)
     {
