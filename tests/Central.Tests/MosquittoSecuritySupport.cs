@@ -120,6 +120,10 @@ internal sealed record ClientFiles(string CaFile, string CertFile, string KeyFil
         new(Path.Combine(directory, "ca.crt"), Path.Combine(directory, id + ".crt"), Path.Combine(directory, id + ".key"));
 
     public static ClientFiles Central(PkiStore pki) => new(pki.CaFile, pki.CentralCertFile, pki.CentralKeyFile);
+
+    public X509Certificate2 LoadCertificate() => X509Certificate2.CreateFromPemFile(CertFile, KeyFile);
+
+    public X509Certificate2 LoadCa() => X509CertificateLoader.LoadCertificateFromFile(CaFile);
 }
 
 /// <summary>A PKI in a throwaway data path, with certificates for a few gateways.</summary>
@@ -247,8 +251,8 @@ internal sealed class TlsTestClient : IAsyncDisposable
 
     public static MqttClientOptions Options(int port, ClientFiles files, string clientId, bool cleanStart = true, uint sessionExpirySeconds = 0)
     {
-        var ca = X509CertificateLoader.LoadCertificateFromFile(files.CaFile);
-        var certificate = X509Certificate2.CreateFromPemFile(files.CertFile, files.KeyFile);
+        var ca = files.LoadCa();
+        var certificate = files.LoadCertificate();
         return new MqttClientOptionsBuilder()
             .WithTcpServer("localhost", port)
             .WithClientId(clientId)

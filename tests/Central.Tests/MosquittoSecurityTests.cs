@@ -213,7 +213,7 @@ public sealed class MosquittoSecurityTests : IAsyncLifetime
     {
         var gw1 = _pki.Issue("gw-001");
         await using var central = await StartCentralAsync();
-        await using var gateway = await FakeGateway.ConnectAsync("gw-001", TlsTestClient.Options(_broker.GatewayPort, gw1, "gw-001"));
+        await using var gateway = await FakeGateway.ConnectAsync(_broker.GatewayPort, "gw-001", gw1.LoadCertificate(), gw1.LoadCa());
 
         await gateway.PublishAsync(Topics.Data("gw-001"), Encoding.UTF8.GetBytes("not a batch at all"));
         await central.WaitForRejectedAsync("malformed", 1);
@@ -231,7 +231,7 @@ public sealed class MosquittoSecurityTests : IAsyncLifetime
         var gw1 = _pki.Issue("gw-001");
         var gw2 = _pki.Issue("gw-002");
         await using var central = await StartCentralAsync();
-        await using var gateway = await FakeGateway.ConnectAsync("gw-001", TlsTestClient.Options(_broker.GatewayPort, gw1, "gw-001"));
+        await using var gateway = await FakeGateway.ConnectAsync(_broker.GatewayPort, "gw-001", gw1.LoadCertificate(), gw1.LoadCa());
         await gateway.BirthAsync(1);
         await gateway.DataAsync(1, FakeGateway.SampleReadings(5));
         Assert.Equal([1UL], (await gateway.NextAckAsync()).CommittedSeqs);
@@ -291,7 +291,7 @@ public sealed class MosquittoSecurityTests : IAsyncLifetime
         var gw1 = _pki.Issue("gw-001");
         var gw2 = _pki.Issue("gw-002");
         await using var central = await StartCentralAsync();
-        await using var gateway = await FakeGateway.ConnectAsync("gw-001", TlsTestClient.Options(_broker.GatewayPort, gw1, "gw-001"));
+        await using var gateway = await FakeGateway.ConnectAsync(_broker.GatewayPort, "gw-001", gw1.LoadCertificate(), gw1.LoadCa());
         await gateway.BirthAsync(1);
         await gateway.DataAsync(1, FakeGateway.SampleReadings(5));
         Assert.Equal([1UL], (await gateway.NextAckAsync()).CommittedSeqs);
@@ -327,6 +327,7 @@ public sealed class MosquittoSecurityTests : IAsyncLifetime
         CentralHost.StartAsync(
             _dataPath,
             "--Central:Mqtt:Mode=external",
+            "--Central:Mqtt:AllowPlain=false",
             "--Central:Mqtt:Host=127.0.0.1",
             $"--Central:Mqtt:Port={_broker.CentralPort}",
             "--Central:AllowedGateways:0=gw-001",

@@ -23,9 +23,13 @@ internal sealed class CentralOptions
 {
     public string Host { get; set; } = "127.0.0.1";
 
-    public int Port { get; set; } = 1883;
+    public int Port { get; set; } = 8883;
 
-    public bool UseTls { get; set; }
+    /// <summary>TLS to the broker (our CA, our client certificate); required unless <see cref="AllowPlain"/>.</summary>
+    public CentralTlsOptions Tls { get; set; } = new();
+
+    /// <summary>Plain MQTT, no TLS and no proof of identity: development and tests only.</summary>
+    public bool AllowPlain { get; set; }
 
     public int KeepAliveSeconds { get; set; } = 15;
 
@@ -36,6 +40,17 @@ internal sealed class CentralOptions
     public int ReconnectMinDelayMs { get; set; } = 250;
 
     public int ReconnectMaxDelayMs { get; set; } = 15000;
+}
+
+internal sealed class CentralTlsOptions
+{
+    public string? CaFile { get; set; }
+
+    public string? CertFile { get; set; }
+
+    public string? KeyFile { get; set; }
+
+    public bool IsConfigured => !string.IsNullOrEmpty(CaFile) || !string.IsNullOrEmpty(CertFile) || !string.IsNullOrEmpty(KeyFile);
 }
 
 internal sealed class BufferOptions
