@@ -18,12 +18,10 @@ namespace City.Central.Tests;
 internal sealed class SecureMosquitto : IAsyncDisposable
 {
     private const string Executable = "/usr/sbin/mosquitto";
-    private readonly string _dataPath;
     private PeerProcess _process;
 
-    private SecureMosquitto(string dataPath, string directory, int gatewayPort, int centralPort, PeerProcess process)
+    private SecureMosquitto(string directory, int gatewayPort, int centralPort, PeerProcess process)
     {
-        _dataPath = dataPath;
         Directory = directory;
         GatewayPort = gatewayPort;
         CentralPort = centralPort;
@@ -61,7 +59,7 @@ internal sealed class SecureMosquitto : IAsyncDisposable
         Assert.Equal(0, exitCode);
         await PeerProcess.RunAsync(TimeSpan.FromSeconds(10), "chown", "-R", "mosquitto:", directory);
         var process = await LaunchAsync(directory, gatewayPort, centralPort);
-        return new SecureMosquitto(dataPath, directory, gatewayPort, centralPort, process);
+        return new SecureMosquitto(directory, gatewayPort, centralPort, process);
     }
 
     /// <summary>SIGHUP: mosquitto re-reads its configuration, the ACL and the CRL.</summary>
@@ -79,17 +77,16 @@ internal sealed class SecureMosquitto : IAsyncDisposable
         _process = await LaunchAsync(Directory, GatewayPort, CentralPort);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await StopAsync();
-        _ = _dataPath;
-    }
+    public async ValueTask DisposeAsync() => await StopAsync();
 
     private async Task StopAsync()
     {
         if (!_process.HasExited)
         {
+            // SIGTERM, and the wait for the exit: mosquitto writes its persistence file as it stops.
             await PeerProcess.RunAsync(TimeSpan.FromSeconds(5), "kill", "-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await _process.WaitForExitAsync(timeout.Token);
         }
 
         await _process.DisposeAsync();
