@@ -190,6 +190,20 @@ public sealed class MosquittoSecurityTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ToolWithTheDaemonsCertificate_BecomesTheDaemon_OnTheGatewayListener()
+    {
+        var gw1 = _pki.Issue("gw-001");
+        await using var daemon = await TlsTestClient.ConnectAsync(_broker.GatewayPort, gw1, "gw-001");
+
+        // The price of binding the client id to the CN: a second connection of one certificate replaces the first.
+        await using var tool = await TlsTestClient.ConnectAsync(_broker.GatewayPort, gw1, "gw-001:tool");
+
+        await Wait.UntilAsync(() => Task.FromResult(!daemon.Client.IsConnected), TimeSpan.FromSeconds(5), "the daemon's connection to be replaced");
+        Assert.True(tool.Client.IsConnected);
+        Assert.Contains("Client gw-001 already connected, closing old connection", _broker.Log, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task CentralsSession_SurvivesAMosquittoRestart()
     {
         var gw1 = _pki.Issue("gw-001");
