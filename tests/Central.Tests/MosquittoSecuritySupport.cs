@@ -264,7 +264,8 @@ internal sealed class TlsTestClient : IAsyncDisposable
             .Build();
     }
 
-    public async Task SubscribeAsync(params string[] topicFilters)
+    /// <summary>Subscribes at QoS 1 and returns the broker's answer for each filter.</summary>
+    public async Task<List<MqttClientSubscribeResultCode>> SubscribeAsync(params string[] topicFilters)
     {
         var builder = new MqttClientSubscribeOptionsBuilder();
         foreach (var filter in topicFilters)
@@ -272,7 +273,8 @@ internal sealed class TlsTestClient : IAsyncDisposable
             builder.WithTopicFilter(f => f.WithTopic(filter).WithAtLeastOnceQoS());
         }
 
-        await Client.SubscribeAsync(builder.Build());
+        var result = await Client.SubscribeAsync(builder.Build());
+        return result.Items.Select(item => item.ResultCode).ToList();
     }
 
     public async Task<MqttClientPublishReasonCode> PublishAsync(string topic, byte[] payload, bool retain = false)
