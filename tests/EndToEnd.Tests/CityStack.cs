@@ -90,7 +90,7 @@ internal sealed class CityStack : IAsyncDisposable
     public JsonObject EdgeSection() => new()
     {
         ["GatewayId"] = GatewayId,
-        ["Central"] = new JsonObject { ["Host"] = "127.0.0.1", ["Port"] = MqttPort, ["AckTimeoutSeconds"] = 5, ["ReconnectMaxDelayMs"] = 2000 },
+        ["Central"] = new JsonObject { ["Host"] = "127.0.0.1", ["Port"] = MqttPort, ["AllowPlain"] = true, ["AckTimeoutSeconds"] = 5, ["ReconnectMaxDelayMs"] = 2000 },
         ["Buffer"] = new JsonObject { ["Path"] = Path.Combine(DataDirectory, "edge", "buffer.db"), ["FlushIntervalMs"] = 200 },
         ["LocalApi"] = new JsonObject { ["SocketPath"] = SocketPath },
         ["Devices"] = new JsonArray(),
@@ -244,7 +244,7 @@ internal sealed class CityStack : IAsyncDisposable
             ["Edge"] = new JsonObject
             {
                 ["GatewayId"] = GatewayId,
-                ["Central"] = new JsonObject { ["Host"] = "127.0.0.1", ["Port"] = MqttPort, ["AckTimeoutSeconds"] = 5, ["ReconnectMaxDelayMs"] = 2000 },
+                ["Central"] = new JsonObject { ["Host"] = "127.0.0.1", ["Port"] = MqttPort, ["AllowPlain"] = true, ["AckTimeoutSeconds"] = 5, ["ReconnectMaxDelayMs"] = 2000 },
                 ["Buffer"] = new JsonObject { ["Path"] = Path.Combine(DataDirectory, "edge", "buffer.db"), ["FlushIntervalMs"] = 200 },
                 ["LocalApi"] = new JsonObject { ["SocketPath"] = SocketPath },
                 ["Devices"] = new JsonArray
