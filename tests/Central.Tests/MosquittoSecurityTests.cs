@@ -208,6 +208,56 @@ public sealed class MosquittoSecurityTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task EdgeSessionOptions_WithBrokerTls_ConnectToTheGatewayListener_AndRefuseABrokerOfAnotherCa()
+    {
+        var gw1 = _pki.Issue("gw-001");
+        var foreignCa = TestPki.Create(Path.Combine(_dataPath, "other-central")).Store.CaFile;
+        using var client = new MqttClientFactory().CreateMqttClient();
+        BrokerConnection Connection(string caFile) => new("localhost", _broker.GatewayPort, "gw-001") { Tls = new BrokerTls(caFile, gw1.CertFile, gw1.KeyFile) };
+        var will = new Death { GatewayId = "gw-001", Epoch = 1 };
+
+        await Assert.ThrowsAnyAsync<MqttCommunicationException>(() => client.ConnectAsync(ContractClientOptions.ForGateway(Connection(foreignCa), will)));
+
+        await client.ConnectCheckedAsync(ContractClientOptions.ForGateway(Connection(gw1.CaFile), will), CancellationToken.None);
+        var birth = new Birth { GatewayId = "gw-001", Epoch = 1, TimestampUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() };
+        var published = await client.PublishAsync(ContractMessages.AtLeastOnce(Topics.Birth("gw-001"), birth.ToByteArray()));
+        Assert.True(published.ReasonCode is MqttClientPublishReasonCode.Success or MqttClientPublishReasonCode.NoMatchingSubscribers, published.ReasonCode.ToString());
+        await client.DisconnectAsync();
+    }
+
+    [Fact]
+    public async Task WillOnAnotherGatewaysTopic_IsNeverPublished()
+    {
+        var gw2 = _pki.Issue("gw-002");
+        await using var central = await TlsTestClient.ConnectAsync(_broker.CentralPort, CentralFiles, "central:ingest");
+        await central.SubscribeAsync("city/v1/#");
+        var connection = new BrokerConnection("localhost", _broker.GatewayPort, "gw-002") { Tls = new BrokerTls(gw2.CaFile, gw2.CertFile, gw2.KeyFile) };
+
+        // mosquitto 2.0 accepts the CONNECT; the will is checked against the ACL when it would be published.
+        foreach (var victim in new[] { "gw-001", "gw-002" })
+        {
+            using var client = new MqttClientFactory().CreateMqttClient();
+            await client.ConnectCheckedAsync(ContractClientOptions.ForGateway(connection, new Death { GatewayId = victim, Epoch = 9 }), CancellationToken.None);
+
+            // A second connection of the same certificate ends the first without a DISCONNECT: its will is due.
+            var (exitCode, output) = await MosquittoCli.PublishAsync(_broker.GatewayPort, gw2, Topics.Data("gw-002"), "takes over");
+            Assert.True(exitCode == 0, output);
+        }
+
+        // Only the will on its own topic came out, after both takeovers' data.
+        var topics = new List<string>();
+        await Wait.UntilAsync(
+            () =>
+            {
+                topics.AddRange(central.Drain().Select(m => m.Topic));
+                return Task.FromResult(topics.Contains(Topics.Death("gw-002")) && topics.Count(t => t == Topics.Data("gw-002")) == 2);
+            },
+            TimeSpan.FromSeconds(5),
+            "gw-002's own will and both publishes");
+        Assert.DoesNotContain(Topics.Death("gw-001"), topics);
+    }
+
+    [Fact]
     public async Task CentralsSession_SurvivesAMosquittoRestart()
     {
         var gw1 = _pki.Issue("gw-001");
