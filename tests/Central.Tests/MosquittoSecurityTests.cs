@@ -15,19 +15,28 @@ public sealed class MosquittoSecurityTests : IAsyncLifetime
 {
     private readonly string _dataPath = CentralHost.NewDataPath();
     private TestPki _pki = null!;
-    private SecureMosquitto _broker = null!;
+    private SecureMosquitto? _mosquitto;
 
     public async Task InitializeAsync()
     {
         _pki = TestPki.Create(_dataPath);
-        _broker = await SecureMosquitto.StartAsync(_dataPath);
+        _mosquitto = await SecureMosquitto.StartAsync(_dataPath);
     }
 
     public async Task DisposeAsync()
     {
-        await _broker.DisposeAsync();
-        Directory.Delete(_dataPath, recursive: true);
+        if (_mosquitto is not null)
+        {
+            await _mosquitto.DisposeAsync();
+        }
+
+        if (Directory.Exists(_dataPath))
+        {
+            Directory.Delete(_dataPath, recursive: true);
+        }
     }
+
+    private SecureMosquitto Broker => _mosquitto ?? throw new InvalidOperationException("mosquitto did not start");
 
     private ClientFiles CentralFiles => ClientFiles.Central(_pki.Store);
 
@@ -36,9 +45,9 @@ public sealed class MosquittoSecurityTests : IAsyncLifetime
     {
         var gw1 = _pki.Issue("gw-001");
 
-        var (exitCode, output) = await MosquittoCli.PublishAsync(_broker.GatewayPort, gw1, Topics.Data("gw-001"), "hello");
+        var (exitCode, output) = await MosquittoCli.PublishAsync(Broker.GatewayPort, gw1, Topics.Data("gw-001"), "hello");
 
-        Assert.True(exitCode == 0, output + _broker.Log);
+        Assert.True(exitCode == 0, output + Broker.Log);
         Assert.DoesNotContain("failed", output, StringComparison.OrdinalIgnoreCase);
     }
 
@@ -46,7 +55,7 @@ public sealed class MosquittoSecurityTests : IAsyncLifetime
     public async Task ClientWithoutCertificate_IsRefused_OnBothListeners()
     {
         var executable = PeerProcess.RequireExecutable("mosquitto_pub", "apt-get install -y mosquitto-clients");
-        foreach (var port in new[] { _broker.GatewayPort, _broker.CentralPort })
+        foreach (var port in new[] { Broker.GatewayPort, Broker.CentralPort })
         {
             var portText = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
             var (tlsExit, tlsOutput) = await PeerProcess.RunAsync(TimeSpan.FromSeconds(20), executable, "-h", "localhost", "-p", portText, "--cafile", _pki.Store.CaFile, "-V", "mqttv5", "-t", "city/v1/gw-001/data", "-m", "x");
@@ -61,10 +70,10 @@ public sealed class MosquittoSecurityTests : IAsyncLifetime
     {
         var forged = _pki.SelfSigned("gw-001");
 
-        var (exitCode, output) = await MosquittoCli.PublishAsync(_broker.GatewayPort, forged, Topics.Data("gw-001"), "x");
+        var (exitCode, output) = await MosquittoCli.PublishAsync(Broker.GatewayPort, forged, Topics.Data("gw-001"), "x");
 
         Assert.True(exitCode != 0, "a self-signed certificate was accepted: " + output);
-        Assert.Contains("certificate verify failed", _broker.Log, StringComparison.Ordinal);
+        Assert.Contains("certificate verify failed", Broker.Log, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -73,7 +82,7 @@ public sealed class MosquittoSecurityTests : IAsyncLifetime
         var otherPki = TestPki.Create(Path.Combine(_dataPath, "other-central"));
         var foreign = otherPki.Issue("gw-001");
 
-        var (exitCode, output) = await MosquittoCli.PublishAsync(_broker.GatewayPort, foreign with { CaFile = _pki.Store.CaFile }, Topics.Data("gw-001"), "x");
+        var (exitCode, output) = await MosquittoCli.PublishAsync(Broker.GatewayPort, foreign with { CaFile = _pki.Store.CaFile }, Topics.Data("gw-001"), "x");
 
         Assert.True(exitCode != 0, "a certificate of another CA was accepted: " + output);
     }
@@ -83,7 +92,7 @@ public sealed class MosquittoSecurityTests : IAsyncLifetime
     {
         var expired = _pki.IssueExpired("gw-old");
 
-        var (exitCode, output) = await MosquittoCli.PublishAsync(_broker.GatewayPort, expired, Topics.Data("gw-old"), "x");
+        var (exitCode, output) = await MosquittoCli.PublishAsync(Broker.GatewayPort, expired, Topics.Data("gw-old"), "x");
 
         Assert.True(exitCode != 0, "an expired certificate was accepted: " + output);
     }
@@ -95,25 +104,25 @@ public sealed class MosquittoSecurityTests : IAsyncLifetime
         _pki.Store.Revoke("gw-003");
 
         // mosquitto reads the CRL when it starts and on SIGHUP only.
-        var (beforeReload, beforeOutput) = await MosquittoCli.PublishAsync(_broker.GatewayPort, gw3, Topics.Data("gw-003"), "before reload");
+        var (beforeReload, beforeOutput) = await MosquittoCli.PublishAsync(Broker.GatewayPort, gw3, Topics.Data("gw-003"), "before reload");
         Assert.True(beforeReload == 0, "mosquitto applied the CRL before a reload: " + beforeOutput);
-        await using var connected = await TlsTestClient.ConnectAsync(_broker.GatewayPort, gw3, "gw-003");
+        await using var connected = await TlsTestClient.ConnectAsync(Broker.GatewayPort, gw3, "gw-003");
         await connected.SubscribeAsync(Topics.Ack("gw-003"));
 
-        await _broker.ReloadAsync();
-        var (afterReload, afterOutput) = await MosquittoCli.PublishAsync(_broker.GatewayPort, gw3, Topics.Data("gw-003"), "after reload");
+        await Broker.ReloadAsync();
+        var (afterReload, afterOutput) = await MosquittoCli.PublishAsync(Broker.GatewayPort, gw3, Topics.Data("gw-003"), "after reload");
         Assert.True(afterReload != 0, "a revoked certificate was accepted after the reload: " + afterOutput);
 
         // The connection made before the reload is not cut: only a restart (or the client reconnecting) ends it.
-        await using (var central = await TlsTestClient.ConnectAsync(_broker.CentralPort, CentralFiles, "central:ingest-acks"))
+        await using (var central = await TlsTestClient.ConnectAsync(Broker.CentralPort, CentralFiles, "central:ingest-acks"))
         {
             Assert.Equal(MqttClientPublishReasonCode.Success, await central.PublishAsync(Topics.Ack("gw-003"), [1]));
         }
 
         Assert.Equal(Topics.Ack("gw-003"), (await connected.NextAsync(TimeSpan.FromSeconds(5))).Topic);
 
-        await _broker.RestartAsync();
-        await Assert.ThrowsAnyAsync<MqttCommunicationException>(() => TlsTestClient.ConnectAsync(_broker.GatewayPort, gw3, "gw-003"));
+        await Broker.RestartAsync();
+        await Assert.ThrowsAnyAsync<MqttCommunicationException>(() => TlsTestClient.ConnectAsync(Broker.GatewayPort, gw3, "gw-003"));
     }
 
     [Fact]
@@ -121,9 +130,9 @@ public sealed class MosquittoSecurityTests : IAsyncLifetime
     {
         _pki.Issue("gw-001");
         var gw2 = _pki.Issue("gw-002");
-        await using var central = await TlsTestClient.ConnectAsync(_broker.CentralPort, CentralFiles, "central:ingest");
+        await using var central = await TlsTestClient.ConnectAsync(Broker.CentralPort, CentralFiles, "central:ingest");
         await central.SubscribeAsync("city/v1/#");
-        await using var attacker = await TlsTestClient.ConnectAsync(_broker.GatewayPort, gw2, "gw-002");
+        await using var attacker = await TlsTestClient.ConnectAsync(Broker.GatewayPort, gw2, "gw-002");
 
         // mosquitto 2.0 grants any subscription and checks the read ACL on each delivery instead (see the test below).
         Assert.All(await attacker.SubscribeAsync("#", "city/v1/#"), code => Assert.Equal(MqttClientSubscribeResultCode.GrantedQoS1, code));
@@ -151,14 +160,14 @@ public sealed class MosquittoSecurityTests : IAsyncLifetime
     {
         var gw1 = _pki.Issue("gw-001");
         var gw2 = _pki.Issue("gw-002");
-        await using var central = await TlsTestClient.ConnectAsync(_broker.CentralPort, CentralFiles, "central:ingest-acks");
-        await using var owner = await TlsTestClient.ConnectAsync(_broker.GatewayPort, gw1, "gw-001");
+        await using var central = await TlsTestClient.ConnectAsync(Broker.CentralPort, CentralFiles, "central:ingest-acks");
+        await using var owner = await TlsTestClient.ConnectAsync(Broker.GatewayPort, gw1, "gw-001");
         await owner.SubscribeAsync(Topics.Ack("gw-001"), Topics.For("gw-001", TopicKind.Cmd));
         Assert.Equal(MqttClientPublishReasonCode.NoMatchingSubscribers, await owner.PublishAsync(Topics.Birth("gw-001"), Encoding.UTF8.GetBytes("retained birth"), retain: true));
 
         // One connection per identity on the gateway listener (the client id is the CN), so one snooper.
-        await using var snoop = MosquittoCli.Subscribe(_broker.GatewayPort, gw2, "gw-002:snoop", "#", "city/v1/#", "city/v1/gw-001/#", "city/v1/+/ack");
-        await Wait.UntilAsync(() => Task.FromResult(_broker.Log.Contains("gw-002 0 city/v1/+/ack", StringComparison.Ordinal)), TimeSpan.FromSeconds(5), "the snooper's subscriptions");
+        await using var snoop = MosquittoCli.Subscribe(Broker.GatewayPort, gw2, "gw-002:snoop", "#", "city/v1/#", "city/v1/gw-001/#", "city/v1/+/ack");
+        await Wait.UntilAsync(() => Task.FromResult(Broker.Log.Contains("gw-002 0 city/v1/+/ack", StringComparison.Ordinal)), TimeSpan.FromSeconds(5), "the snooper's subscriptions");
 
         await owner.PublishAsync(Topics.Data("gw-001"), Encoding.UTF8.GetBytes("data"));
         await owner.PublishAsync(Topics.Death("gw-001"), Encoding.UTF8.GetBytes("death"));
@@ -178,18 +187,18 @@ public sealed class MosquittoSecurityTests : IAsyncLifetime
     {
         var gw1 = _pki.Issue("gw-001");
         var gw2 = _pki.Issue("gw-002");
-        await using var central = await TlsTestClient.ConnectAsync(_broker.CentralPort, CentralFiles, "central:ingest", cleanStart: false, sessionExpirySeconds: 3600);
+        await using var central = await TlsTestClient.ConnectAsync(Broker.CentralPort, CentralFiles, "central:ingest", cleanStart: false, sessionExpirySeconds: 3600);
         await central.SubscribeAsync("city/v1/#");
 
-        await using var attacker = await TlsTestClient.ConnectAsync(_broker.GatewayPort, gw2, "central:ingest", cleanStart: true);
+        await using var attacker = await TlsTestClient.ConnectAsync(Broker.GatewayPort, gw2, "central:ingest", cleanStart: true);
         await attacker.SubscribeAsync("city/v1/#");
-        await using var owner = await TlsTestClient.ConnectAsync(_broker.GatewayPort, gw1, "gw-001");
+        await using var owner = await TlsTestClient.ConnectAsync(Broker.GatewayPort, gw1, "gw-001");
         await owner.PublishAsync(Topics.Data("gw-001"), Encoding.UTF8.GetBytes("batch"));
 
         Assert.True(central.Client.IsConnected);
         Assert.Equal(Topics.Data("gw-001"), (await central.NextAsync(TimeSpan.FromSeconds(5))).Topic);
-        Assert.Contains("as gw-002 (", _broker.Log, StringComparison.Ordinal);
-        Assert.DoesNotContain("Client central:ingest already connected", _broker.Log, StringComparison.Ordinal);
+        Assert.Contains("as gw-002 (", Broker.Log, StringComparison.Ordinal);
+        Assert.DoesNotContain("Client central:ingest already connected", Broker.Log, StringComparison.Ordinal);
         Assert.Empty(attacker.Drain());
     }
 
@@ -197,14 +206,14 @@ public sealed class MosquittoSecurityTests : IAsyncLifetime
     public async Task ToolWithTheDaemonsCertificate_BecomesTheDaemon_OnTheGatewayListener()
     {
         var gw1 = _pki.Issue("gw-001");
-        await using var daemon = await TlsTestClient.ConnectAsync(_broker.GatewayPort, gw1, "gw-001");
+        await using var daemon = await TlsTestClient.ConnectAsync(Broker.GatewayPort, gw1, "gw-001");
 
         // The price of binding the client id to the CN: a second connection of one certificate replaces the first.
-        await using var tool = await TlsTestClient.ConnectAsync(_broker.GatewayPort, gw1, "gw-001:tool");
+        await using var tool = await TlsTestClient.ConnectAsync(Broker.GatewayPort, gw1, "gw-001:tool");
 
         await Wait.UntilAsync(() => Task.FromResult(!daemon.Client.IsConnected), TimeSpan.FromSeconds(5), "the daemon's connection to be replaced");
         Assert.True(tool.Client.IsConnected);
-        Assert.Contains("Client gw-001 already connected, closing old connection", _broker.Log, StringComparison.Ordinal);
+        Assert.Contains("Client gw-001 already connected, closing old connection", Broker.Log, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -213,7 +222,7 @@ public sealed class MosquittoSecurityTests : IAsyncLifetime
         var gw1 = _pki.Issue("gw-001");
         var foreignCa = TestPki.Create(Path.Combine(_dataPath, "other-central")).Store.CaFile;
         using var client = new MqttClientFactory().CreateMqttClient();
-        BrokerConnection Connection(string caFile) => new("localhost", _broker.GatewayPort, "gw-001") { Tls = new BrokerTls(caFile, gw1.CertFile, gw1.KeyFile) };
+        BrokerConnection Connection(string caFile) => new("localhost", Broker.GatewayPort, "gw-001") { Tls = new BrokerTls(caFile, gw1.CertFile, gw1.KeyFile) };
         var will = new Death { GatewayId = "gw-001", Epoch = 1 };
 
         await Assert.ThrowsAnyAsync<MqttCommunicationException>(() => client.ConnectAsync(ContractClientOptions.ForGateway(Connection(foreignCa), will)));
@@ -229,9 +238,9 @@ public sealed class MosquittoSecurityTests : IAsyncLifetime
     public async Task WillOnAnotherGatewaysTopic_IsNeverPublished()
     {
         var gw2 = _pki.Issue("gw-002");
-        await using var central = await TlsTestClient.ConnectAsync(_broker.CentralPort, CentralFiles, "central:ingest");
+        await using var central = await TlsTestClient.ConnectAsync(Broker.CentralPort, CentralFiles, "central:ingest");
         await central.SubscribeAsync("city/v1/#");
-        var connection = new BrokerConnection("localhost", _broker.GatewayPort, "gw-002") { Tls = new BrokerTls(gw2.CaFile, gw2.CertFile, gw2.KeyFile) };
+        var connection = new BrokerConnection("localhost", Broker.GatewayPort, "gw-002") { Tls = new BrokerTls(gw2.CaFile, gw2.CertFile, gw2.KeyFile) };
 
         // mosquitto 2.0 accepts the CONNECT; the will is checked against the ACL when it would be published.
         foreach (var victim in new[] { "gw-001", "gw-002" })
@@ -240,7 +249,7 @@ public sealed class MosquittoSecurityTests : IAsyncLifetime
             await client.ConnectCheckedAsync(ContractClientOptions.ForGateway(connection, new Death { GatewayId = victim, Epoch = 9 }), CancellationToken.None);
 
             // A second connection of the same certificate ends the first without a DISCONNECT: its will is due.
-            var (exitCode, output) = await MosquittoCli.PublishAsync(_broker.GatewayPort, gw2, Topics.Data("gw-002"), "takes over");
+            var (exitCode, output) = await MosquittoCli.PublishAsync(Broker.GatewayPort, gw2, Topics.Data("gw-002"), "takes over");
             Assert.True(exitCode == 0, output);
         }
 
@@ -261,18 +270,18 @@ public sealed class MosquittoSecurityTests : IAsyncLifetime
     public async Task CentralsSession_SurvivesAMosquittoRestart()
     {
         var gw1 = _pki.Issue("gw-001");
-        var central = await TlsTestClient.ConnectAsync(_broker.CentralPort, CentralFiles, "central:ingest", cleanStart: false, sessionExpirySeconds: 3600);
+        var central = await TlsTestClient.ConnectAsync(Broker.CentralPort, CentralFiles, "central:ingest", cleanStart: false, sessionExpirySeconds: 3600);
         await central.SubscribeAsync("city/v1/#");
         await central.DisposeAsync();
-        await using (var owner = await TlsTestClient.ConnectAsync(_broker.GatewayPort, gw1, "gw-001"))
+        await using (var owner = await TlsTestClient.ConnectAsync(Broker.GatewayPort, gw1, "gw-001"))
         {
             Assert.Equal(MqttClientPublishReasonCode.Success, await owner.PublishAsync(Topics.Data("gw-001"), Encoding.UTF8.GetBytes("queued while central was away")));
         }
 
-        await _broker.RestartAsync();
+        await Broker.RestartAsync();
 
-        await using var back = await TlsTestClient.ConnectAsync(_broker.CentralPort, CentralFiles, "central:ingest", cleanStart: false, sessionExpirySeconds: 3600);
-        Assert.True(back.ConnectResult!.IsSessionPresent, _broker.Log);
+        await using var back = await TlsTestClient.ConnectAsync(Broker.CentralPort, CentralFiles, "central:ingest", cleanStart: false, sessionExpirySeconds: 3600);
+        Assert.True(back.ConnectResult!.IsSessionPresent, Broker.Log);
         Assert.Equal("queued while central was away", (await back.NextAsync(TimeSpan.FromSeconds(5))).ConvertPayloadToString());
     }
 
@@ -281,7 +290,7 @@ public sealed class MosquittoSecurityTests : IAsyncLifetime
     {
         var gw1 = _pki.Issue("gw-001");
         await using var central = await StartCentralAsync();
-        await using var gateway = await FakeGateway.ConnectAsync(_broker.GatewayPort, "gw-001", gw1.LoadCertificate(), gw1.LoadCa());
+        await using var gateway = await FakeGateway.ConnectAsync(Broker.GatewayPort, "gw-001", gw1.LoadCertificate(), gw1.LoadCa());
 
         await gateway.PublishAsync(Topics.Data("gw-001"), Encoding.UTF8.GetBytes("not a batch at all"));
         await central.WaitForRejectedAsync("malformed", 1);
@@ -289,8 +298,8 @@ public sealed class MosquittoSecurityTests : IAsyncLifetime
         await gateway.BirthAsync(1);
         await gateway.DataAsync(1, FakeGateway.SampleReadings(5));
         Assert.Equal([1UL], (await gateway.NextAckAsync()).CommittedSeqs);
-        Assert.Contains("as central:ingest (", _broker.Log, StringComparison.Ordinal);
-        Assert.Contains("u'central'", _broker.Log, StringComparison.Ordinal);
+        Assert.Contains("as central:ingest (", Broker.Log, StringComparison.Ordinal);
+        Assert.Contains("u'central'", Broker.Log, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -299,11 +308,11 @@ public sealed class MosquittoSecurityTests : IAsyncLifetime
         var gw1 = _pki.Issue("gw-001");
         var gw2 = _pki.Issue("gw-002");
         await using var central = await StartCentralAsync();
-        await using var gateway = await FakeGateway.ConnectAsync(_broker.GatewayPort, "gw-001", gw1.LoadCertificate(), gw1.LoadCa());
+        await using var gateway = await FakeGateway.ConnectAsync(Broker.GatewayPort, "gw-001", gw1.LoadCertificate(), gw1.LoadCa());
         await gateway.BirthAsync(1);
         await gateway.DataAsync(1, FakeGateway.SampleReadings(5));
         Assert.Equal([1UL], (await gateway.NextAckAsync()).CommittedSeqs);
-        await using var attacker = await TlsTestClient.ConnectAsync(_broker.GatewayPort, gw2, "gw-002");
+        await using var attacker = await TlsTestClient.ConnectAsync(Broker.GatewayPort, gw2, "gw-002");
 
         // Forged ack: the whole backlog "acknowledged".
         var forgedAck = new Ack();
@@ -359,14 +368,14 @@ public sealed class MosquittoSecurityTests : IAsyncLifetime
         var gw1 = _pki.Issue("gw-001");
         var gw2 = _pki.Issue("gw-002");
         await using var central = await StartCentralAsync();
-        await using var gateway = await FakeGateway.ConnectAsync(_broker.GatewayPort, "gw-001", gw1.LoadCertificate(), gw1.LoadCa());
+        await using var gateway = await FakeGateway.ConnectAsync(Broker.GatewayPort, "gw-001", gw1.LoadCertificate(), gw1.LoadCa());
         await gateway.BirthAsync(1);
         await gateway.DataAsync(1, FakeGateway.SampleReadings(5));
         Assert.Equal([1UL], (await gateway.NextAckAsync()).CommittedSeqs);
 
         // On central's loopback listener the client id is not replaced: the takeover happens, with central's subscriptions.
-        await using var attacker = await TlsTestClient.ConnectAsync(_broker.CentralPort, gw2, "central:ingest", cleanStart: false, sessionExpirySeconds: 3600);
-        Assert.True(attacker.ConnectResult!.IsSessionPresent, "the attacker did not get central's session: " + _broker.Log);
+        await using var attacker = await TlsTestClient.ConnectAsync(Broker.CentralPort, gw2, "central:ingest", cleanStart: false, sessionExpirySeconds: 3600);
+        Assert.True(attacker.ConnectResult!.IsSessionPresent, "the attacker did not get central's session: " + Broker.Log);
         var payload = await gateway.DataAsync(2, FakeGateway.SampleReadings(5));
 
         // The edge resends a batch until it is acknowledged; central takes its client id back within its backoff.
@@ -386,7 +395,7 @@ public sealed class MosquittoSecurityTests : IAsyncLifetime
         Assert.NotNull(ack);
         Assert.Equal([2UL], ack.CommittedSeqs);
         Assert.Empty(attacker.Drain());
-        Assert.Contains("Client central:ingest already connected, closing old connection", _broker.Log, StringComparison.Ordinal);
+        Assert.Contains("Client central:ingest already connected, closing old connection", Broker.Log, StringComparison.Ordinal);
         var history = await central.GetJsonAsync("/api/v1/points/history?gateway=gw-001&point=meter1/power");
         Assert.Equal(10, history.GetProperty("readings").GetArrayLength());
     }
@@ -397,7 +406,7 @@ public sealed class MosquittoSecurityTests : IAsyncLifetime
             "--Central:Mqtt:Mode=external",
             "--Central:Mqtt:AllowPlain=false",
             "--Central:Mqtt:Host=127.0.0.1",
-            $"--Central:Mqtt:Port={_broker.CentralPort}",
+            $"--Central:Mqtt:Port={Broker.CentralPort}",
             "--Central:AllowedGateways:0=gw-001",
             "--Central:AllowedGateways:1=gw-002");
 
