@@ -7,6 +7,7 @@ using City.Central.Mqtt;
 using City.Central.Pki;
 using City.Central.State;
 using City.Central.Store;
+using City.Contract.Mqtt;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -73,12 +74,15 @@ internal static partial class CentralApp
             throw new StoreDamagedException(storeReport);
         }
 
+        // Central's PKI (CA, server and client certificates), created on first start so that TLS works out of the box.
+        var pki = PkiStore.OpenOrCreate(options.DataPath, options.Pki.ServerNames, TimeProvider.System);
+
         builder.Host.UseSystemd();
         builder.WebHost.UseUrls(options.HttpUrl);
         if (options.IsHttps)
         {
             // The PKI is created on first use, so https works out of the box; clients trust DataPath/pki/ca.crt.
-            var serverCertificate = PkiStore.OpenOrCreate(options.DataPath, options.Pki.ServerNames, TimeProvider.System).LoadServerCertificate();
+            var serverCertificate = pki.LoadServerCertificate();
             builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureHttpsDefaults(https => https.ServerCertificate = serverCertificate));
         }
 
@@ -114,8 +118,13 @@ internal static partial class CentralApp
 
         // Started in this order, stopped in reverse: the worker drains and acks while the client is
         // still connected, then the client disconnects, then the embedded broker stops.
+        services.AddSingleton(pki);
+
         if (options.IsEmbeddedBroker)
         {
+            services.AddSingleton<IBrokerCredentials>(new PkiBrokerCredentials(pki));
+            services.AddSingleton<BrokerRefusals>();
+            services.AddSingleton<BrokerAccess>();
             services.AddSingleton<EmbeddedBroker>();
             services.AddHostedService(sp => sp.GetRequiredService<EmbeddedBroker>());
         }
@@ -128,9 +137,11 @@ internal static partial class CentralApp
         services.AddHostedService<IngestWorker>();
 
         var app = builder.Build();
+        var brokerEndpoint = app.Services.GetRequiredService<BrokerEndpoint>();
+        brokerEndpoint.Tls = IngestTls(options, pki);
         if (!options.IsEmbeddedBroker)
         {
-            app.Services.GetRequiredService<BrokerEndpoint>().Set(options.Mqtt.Host, options.Mqtt.Port);
+            brokerEndpoint.Set(options.Mqtt.Host, options.Mqtt.Port);
         }
 
         // Load the store before anything is served or ingested.
@@ -143,6 +154,11 @@ internal static partial class CentralApp
             foreach (var url in BoundUrls(app))
             {
                 LogHttpListening(logger, url);
+            }
+
+            foreach (var change in pki.Changes)
+            {
+                LogPkiChange(logger, change);
             }
 
             if (storeReport is not null)
@@ -160,6 +176,23 @@ internal static partial class CentralApp
         return app;
     }
 
+    /// <summary>
+    /// How central's ingest client connects: to the embedded broker always over TLS with central's own certificate; to an
+    /// external one with Mqtt:Tls:CaFile|CertFile|KeyFile (default: the pki files), or plain with Mqtt:AllowPlain.
+    /// </summary>
+    private static BrokerTls? IngestTls(CentralOptions options, PkiStore pki)
+    {
+        var tls = options.Mqtt.Tls;
+        if (options.IsEmbeddedBroker)
+        {
+            return new BrokerTls(pki.CaFile, pki.CentralCertFile, pki.CentralKeyFile);
+        }
+
+        return options.Mqtt.AllowPlain
+            ? null
+            : new BrokerTls(tls.CaFile ?? pki.CaFile, tls.CertFile ?? pki.CentralCertFile, tls.KeyFile ?? (tls.CertFile is null ? pki.CentralKeyFile : null));
+    }
+
     /// <summary>The URLs Kestrel really bound (port 0 resolved).</summary>
     public static IReadOnlyList<string> BoundUrls(WebApplication app)
     {
@@ -170,6 +203,9 @@ internal static partial class CentralApp
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Store {File} verified: {Pages} pages, {Documents} documents in {ElapsedMs} ms")]
     private static partial void LogStoreVerified(ILogger logger, string file, long pages, long documents, long elapsedMs);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "PKI: {Change}")]
+    private static partial void LogPkiChange(ILogger logger, string change);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "HTTP API listening on {Url}")]
     private static partial void LogHttpListening(ILogger logger, string url);

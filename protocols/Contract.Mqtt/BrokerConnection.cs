@@ -20,7 +20,8 @@ public sealed record BrokerConnection(string Host, int Port, string ClientId)
 
     public int SocketBufferBytes { get; init; } = DefaultSocketBufferBytes;
 
-    public bool UseTls { get; init; }
+    /// <summary>TLS with the broker's certificate checked against a CA of our own (and a client certificate); plain TCP when null.</summary>
+    public BrokerTls? Tls { get; init; }
 
     /// <summary>Sent only when set.</summary>
     public string? Username { get; init; }

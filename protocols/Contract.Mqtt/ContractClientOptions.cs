@@ -1,4 +1,6 @@
 using System.Net;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using City.Contract.Wire;
 using Google.Protobuf;
 using MQTTnet;
@@ -42,6 +44,30 @@ public static class ContractClientOptions
     public static MqttClientOptions ForPublisher(BrokerConnection connection) =>
         Common(connection).WithCleanStart(true).Build();
 
+    /// <summary>
+    /// TLS 1.2 or 1.3; the broker's certificate is checked by <see cref="BrokerTls.IsTrustedBroker"/> (our CA only, the host
+    /// name connected to); the client certificate, when there is one, is presented. The files are read here, so a
+    /// renewed certificate is used from the next connection on.
+    /// </summary>
+    /// <exception cref="BrokerTlsException">A file is missing, unreadable or wrong; the message names it.</exception>
+    public static MqttClientTlsOptions TlsOptions(BrokerTls tls)
+    {
+        ArgumentNullException.ThrowIfNull(tls);
+        var anchors = tls.LoadTrustAnchors();
+        var builder = new MqttClientTlsOptionsBuilder()
+            .UseTls()
+            .WithSslProtocols(SslProtocols.Tls12 | SslProtocols.Tls13)
+            .WithTrustChain(anchors)
+            .WithRevocationMode(X509RevocationMode.NoCheck)
+            .WithCertificateValidationHandler(e => BrokerTls.IsTrustedBroker(e.Certificate, e.Chain, e.SslPolicyErrors, anchors));
+        if (tls.LoadClientCertificate() is { } client)
+        {
+            builder = builder.WithClientCertificates([client]);
+        }
+
+        return builder.Build();
+    }
+
     /// <summary>What every session shares: MQTT 5, the endpoint, large socket buffers, keep-alive, TLS and credentials.</summary>
     public static MqttClientOptionsBuilder Common(BrokerConnection connection)
     {
@@ -55,9 +81,9 @@ public static class ContractClientOptions
             .WithClientId(connection.ClientId)
             .WithKeepAlivePeriod(connection.KeepAlive)
             .WithTimeout(connection.Timeout);
-        if (connection.UseTls)
+        if (connection.Tls is { } tls)
         {
-            builder = builder.WithTlsOptions(o => o.UseTls());
+            builder = builder.WithTlsOptions(TlsOptions(tls));
         }
 
         return string.IsNullOrEmpty(connection.Username) ? builder : builder.WithCredentials(connection.Username, connection.Password);

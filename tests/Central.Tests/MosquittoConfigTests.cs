@@ -20,11 +20,11 @@ public sealed class MosquittoConfigTests : IDisposable
     {
         var pki = PkiStore.OpenOrCreate(DataPath, [], TimeProvider.System);
 
-        var (code, output, error) = Run("mosquitto-config", "--out", OutDir, "--port", "18883", $"--Central:DataPath={DataPath}");
+        var (code, output, error) = Run("mosquitto-config", "--out", OutDir, "--port", "18883", "--central-port", "18884", $"--Central:DataPath={DataPath}");
 
         Assert.Equal(0, code);
         Assert.Empty(error);
-        Assert.StartsWith($"{OutDir}/mosquitto.conf: TLS listener on 127.0.0.1:18883", output, StringComparison.Ordinal);
+        Assert.StartsWith($"{OutDir}/mosquitto.conf: TLS listeners for gateways on 127.0.0.1:18883 and for central on 127.0.0.1:18884", output, StringComparison.Ordinal);
         var lines = File.ReadAllLines(Path.Combine(OutDir, "mosquitto.conf")).Where(l => l.Length > 0 && l[0] != '#').ToList();
         Assert.Equal(
         [
@@ -37,6 +37,16 @@ public sealed class MosquittoConfigTests : IDisposable
             "max_queued_messages 100000",
             "max_inflight_messages 100",
             "listener 18883 127.0.0.1",
+            "protocol mqtt",
+            $"cafile {pki.CaFile}",
+            $"certfile {OutDir}/server.crt",
+            $"keyfile {OutDir}/server.key",
+            $"crlfile {pki.CrlFile}",
+            "tls_version tlsv1.2",
+            "require_certificate true",
+            "use_identity_as_username true",
+            "use_username_as_clientid true",
+            "listener 18884 127.0.0.1",
             "protocol mqtt",
             $"cafile {pki.CaFile}",
             $"certfile {OutDir}/server.crt",
@@ -87,6 +97,7 @@ public sealed class MosquittoConfigTests : IDisposable
         var lines = File.ReadAllLines(Path.Combine(OutDir, "mosquitto.conf"));
         Assert.Contains("user root", lines);
         Assert.Contains("listener 8883 0.0.0.0", lines);
+        Assert.Contains("listener 8884 127.0.0.1", lines);
     }
 
     public void Dispose() => Directory.Delete(_root, recursive: true);

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Authentication;
 using City.Contract.Wire;
 using MQTTnet;
 using MQTTnet.Formatter;
@@ -84,8 +85,14 @@ public sealed class ContractClientOptionsTests
         Assert.Null(plain.Credentials);
         Assert.False(Assert.IsType<MqttClientTcpOptions>(plain.ChannelOptions).TlsOptions.UseTls);
 
-        var secured = ContractClientOptions.ForPublisher(Connection with { Username = "central", Password = "secret", UseTls = true });
+        using var certificates = TestCertificates.CreateAuthority("options-ca");
+        var secured = ContractClientOptions.ForPublisher(Connection with { Username = "central", Password = "secret", Tls = new BrokerTls(certificates.CaFile) });
         Assert.Equal("central", secured.Credentials.GetUserName(secured));
-        Assert.True(Assert.IsType<MqttClientTcpOptions>(secured.ChannelOptions).TlsOptions.UseTls);
+        var tls = Assert.IsType<MqttClientTcpOptions>(secured.ChannelOptions).TlsOptions;
+        Assert.True(tls.UseTls);
+        Assert.Equal(SslProtocols.Tls12 | SslProtocols.Tls13, tls.SslProtocol);
+        Assert.Equal(certificates.Authority.Thumbprint, Assert.Single(tls.TrustChain).Thumbprint);
+        Assert.NotNull(tls.CertificateValidationHandler);
+        Assert.Null(tls.ClientCertificatesProvider);
     }
 }

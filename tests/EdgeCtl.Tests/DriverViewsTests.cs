@@ -35,6 +35,7 @@ public sealed class DriverViewsTests : IAsyncLifetime
         {
             ["Edge:GatewayId"] = "gw-views",
             ["Edge:Central:Port"] = ClosedPort().ToString(CultureInfo.InvariantCulture),
+            ["Edge:Central:AllowPlain"] = "true",
             ["Edge:Buffer:Path"] = Path.Combine(_dir, "buffer.db"),
             ["Edge:LocalApi:SocketPath"] = Path.Combine(_dir, "api.sock"),
             ["Edge:Devices:0:Name"] = "meter-off",

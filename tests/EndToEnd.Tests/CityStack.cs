@@ -60,7 +60,9 @@ internal sealed class CityStack : IAsyncDisposable
         [
             $"--Central:DataPath={Path.Combine(DataDirectory, "central")}",
             $"--Central:HttpUrl=http://127.0.0.1:{HttpPort}",
-            $"--Central:Mqtt:Port={MqttPort}",
+            "--Central:Mqtt:Port=0",
+            "--Central:Mqtt:AllowPlain=true",
+            $"--Central:Mqtt:PlainPort={MqttPort}",
             "--Central:AdmitOnBirth=true",
         ], _log, "central");
         await Eventually.ReturnsAsync(async () => (await Http.GetAsync(new Uri("/healthz", UriKind.Relative))).IsSuccessStatusCode ? "up" : null, TimeSpan.FromSeconds(60), "central /healthz");
@@ -98,7 +100,7 @@ internal sealed class CityStack : IAsyncDisposable
     public JsonObject EdgeSection() => new()
     {
         ["GatewayId"] = GatewayId,
-        ["Central"] = new JsonObject { ["Host"] = "127.0.0.1", ["Port"] = MqttPort, ["AckTimeoutSeconds"] = 5, ["ReconnectMaxDelayMs"] = 2000 },
+        ["Central"] = new JsonObject { ["Host"] = "127.0.0.1", ["Port"] = MqttPort, ["AllowPlain"] = true, ["AckTimeoutSeconds"] = 5, ["ReconnectMaxDelayMs"] = 2000 },
         ["Buffer"] = new JsonObject { ["Path"] = Path.Combine(DataDirectory, "edge", "buffer.db"), ["FlushIntervalMs"] = 200 },
         ["LocalApi"] = new JsonObject { ["SocketPath"] = SocketPath },
         ["Devices"] = new JsonArray(),
@@ -279,7 +281,7 @@ internal sealed class CityStack : IAsyncDisposable
             ["Edge"] = new JsonObject
             {
                 ["GatewayId"] = GatewayId,
-                ["Central"] = new JsonObject { ["Host"] = "127.0.0.1", ["Port"] = MqttPort, ["AckTimeoutSeconds"] = 5, ["ReconnectMaxDelayMs"] = 2000 },
+                ["Central"] = new JsonObject { ["Host"] = "127.0.0.1", ["Port"] = MqttPort, ["AllowPlain"] = true, ["AckTimeoutSeconds"] = 5, ["ReconnectMaxDelayMs"] = 2000 },
                 ["Buffer"] = new JsonObject { ["Path"] = Path.Combine(DataDirectory, "edge", "buffer.db"), ["FlushIntervalMs"] = 200 },
                 ["LocalApi"] = new JsonObject { ["SocketPath"] = SocketPath },
                 ["Devices"] = new JsonArray

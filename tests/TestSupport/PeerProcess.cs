@@ -33,6 +33,12 @@ public sealed class PeerProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The process id, to send it a signal (kill -HUP).</summary>
+    public int Id => _process.Id;
+
+    /// <summary>Waits for the process to end by itself (after a signal that asks it to).</summary>
+    public Task WaitForExitAsync(CancellationToken cancellationToken) => _process.WaitForExitAsync(cancellationToken);
+
     /// <summary>Fails the test (never skips) with an install hint when <paramref name="executable"/> is not on the PATH nor in /usr/sbin.</summary>
     public static string RequireExecutable(string executable, string installHint)
     {

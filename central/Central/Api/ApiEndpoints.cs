@@ -252,6 +252,7 @@ internal static class ApiEndpoints
             registry.Count,
             JsonValues.Time(stats.StartedAt),
             stats.TimestampsOutOfWindow(),
+            stats.Refused(),
             refusals.Counts()));
 
     private static bool TryGetGateway(string? gateway, GatewayRegistry registry, out GatewayState state, out IResult problem)

@@ -14,16 +14,21 @@ internal static class MosquittoConfig
     public const string ServerCertFileName = "server.crt";
     public const string ServerKeyFileName = "server.key";
     public const int DefaultPort = 8883;
+    public const int DefaultCentralPort = 8884;
 
     /// <summary>
-    /// The configuration: one TLS listener on <paramref name="bindAddress"/>:<paramref name="port"/>; the CA and the CRL
-    /// by their paths in the PKI (so a revoke reaches mosquitto at its next reload), the server certificate and key
-    /// from the copies in <paramref name="outDir"/> (mosquitto reads them after dropping to its own user, which cannot
-    /// read central's keys); the ACL in <paramref name="outDir"/>, and persistence in <paramref name="outDir"/>/data so
-    /// central's session and what is queued for it survive a restart. <paramref name="user"/>: mosquitto's <c>user</c>
-    /// option (the user it drops to when started as root), left to mosquitto's default when null.
+    /// The configuration: two TLS listeners that require a client certificate of our CA and take its CN as the user
+    /// name. Gateways connect on <paramref name="bindAddress"/>:<paramref name="port"/>, where mosquitto also replaces
+    /// the client id with the CN, so no certificate can take another identity's session (central's included). Central's
+    /// two clients (central:ingest, central:ingest-acks) need two client ids of one certificate, so they connect on
+    /// 127.0.0.1:<paramref name="centralPort"/>, where client ids are kept as sent. The CA and the CRL by their paths in
+    /// the PKI (so a revoke reaches mosquitto at its next reload), the server certificate and key from the copies in
+    /// <paramref name="outDir"/> (mosquitto reads them after dropping to its own user, which cannot read central's keys);
+    /// the ACL in <paramref name="outDir"/>, and persistence in <paramref name="outDir"/>/data so central's session and
+    /// what is queued for it survive a restart. <paramref name="user"/>: mosquitto's <c>user</c> option (the user it drops
+    /// to when started as root), left to mosquitto's default when null.
     /// </summary>
-    public static string Config(PkiStore pki, string outDir, string bindAddress, int port, string? user)
+    public static string Config(PkiStore pki, string outDir, string bindAddress, int port, int centralPort, string? user)
     {
         ArgumentNullException.ThrowIfNull(pki);
         var text = new StringBuilder();
@@ -45,6 +50,17 @@ internal static class MosquittoConfig
         text.AppendLine("max_queued_messages 100000");
         text.AppendLine("max_inflight_messages 100");
         text.AppendLine();
+        text.AppendLine("# Gateways. The client id becomes the certificate's CN: no certificate can take another identity's session.");
+        Listener(text, pki, outDir, port, bindAddress);
+        text.AppendLine("use_username_as_clientid true");
+        text.AppendLine();
+        text.AppendLine("# Central's own clients (central:ingest, central:ingest-acks: two client ids, one certificate), from this host only.");
+        Listener(text, pki, outDir, centralPort, "127.0.0.1");
+        return text.ToString();
+    }
+
+    private static void Listener(StringBuilder text, PkiStore pki, string outDir, int port, string bindAddress)
+    {
         text.AppendLine(CultureInfo.InvariantCulture, $"listener {port} {bindAddress}");
         text.AppendLine("protocol mqtt");
         text.AppendLine(CultureInfo.InvariantCulture, $"cafile {pki.CaFile}");
@@ -54,7 +70,6 @@ internal static class MosquittoConfig
         text.AppendLine("tls_version tlsv1.2");
         text.AppendLine("require_certificate true");
         text.AppendLine("use_identity_as_username true");
-        return text.ToString();
     }
 
     /// <summary>

@@ -12,13 +12,15 @@ namespace City.Central.Pki;
 internal static class MosquittoConfigCommand
 {
     public const string Usage = """
-        usage: central mosquitto-config --out DIR [--port N] [--bind ADDRESS] [--user NAME] [--json] [--Central:DataPath=DIR]
+        usage: central mosquitto-config --out DIR [--port N] [--bind ADDRESS] [--central-port M] [--user NAME] [--json] [--Central:DataPath=DIR]
 
         Writes DIR/mosquitto.conf and DIR/acl for Debian's mosquitto (2.0) in front of central (Central:Mqtt:Mode=external):
-        one TLS listener on ADDRESS (default 127.0.0.1) port N (default 8883) with the CA and CRL of the PKI in
-        {Central:DataPath}/pki (create it first with `central pki init`) and a copy of central's server certificate
-        and key in DIR; a client certificate required and its CN used as the user name, no anonymous access, and an
-        ACL with central's topic rules: a gateway publishes only city/v1/GW/{data,birth,death,cmd-result} and receives
+        two TLS listeners with the CA and CRL of the PKI in {Central:DataPath}/pki (create it first with
+        `central pki init`) and a copy of central's server certificate and key in DIR; a client certificate required
+        and its CN used as the user name, no anonymous access. Gateways connect on ADDRESS (default 127.0.0.1; the
+        address the cabinets reach, or 0.0.0.0) port N (default 8883), where the client id is replaced by the CN so no
+        certificate can take another's session; central connects on 127.0.0.1 port M (default 8884)
+        (--Central:Mqtt:Port=M). The ACL has central's topic rules: a gateway publishes only city/v1/GW/{data,birth,death,cmd-result} and receives
         only city/v1/GW/{ack,cmd}; only central (CN central) reads city/v1/# and publishes ack and cmd. Persistence in
         DIR/data keeps central's session.
 
@@ -44,14 +46,18 @@ internal static class MosquittoConfigCommand
             return 0;
         }
 
-        var parsed = CommandArguments.Parse(args.Skip(1), ["--json"], ["--out", "--port", "--bind", "--user"]);
+        var parsed = CommandArguments.Parse(args.Skip(1), ["--json"], ["--out", "--port", "--bind", "--central-port", "--user"]);
         var port = MosquittoConfig.DefaultPort;
+        var centralPort = MosquittoConfig.DefaultCentralPort;
         var bind = parsed.Value("--bind") ?? "127.0.0.1";
         var problem = parsed.Problem
             ?? (parsed.Positional.Count > 0 ? $"unexpected '{parsed.Positional[0]}'" : null)
             ?? (parsed.Value("--out") is null ? "--out DIR is needed (where mosquitto.conf and acl are written)" : null)
             ?? (parsed.Value("--port") is { } text && (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535)
                 ? $"--port: '{text}' is not a port in 1-65535" : null)
+            ?? (parsed.Value("--central-port") is { } centralText && (!int.TryParse(centralText, NumberStyles.None, CultureInfo.InvariantCulture, out centralPort) || centralPort is < 1 or > 65535)
+                ? $"--central-port: '{centralText}' is not a port in 1-65535" : null)
+            ?? (port == centralPort ? $"--port and --central-port are both {port}: gateways and central need a listener each" : null)
             ?? (!IPAddress.TryParse(bind, out _) ? $"--bind: '{bind}' is not an IP address" : null)
             ?? (parsed.Value("--user") is { } user && (user.Length == 0 || user.Any(char.IsWhiteSpace)) ? $"--user: '{user}' is not a user name" : null);
         if (problem is not null)
@@ -70,15 +76,15 @@ internal static class MosquittoConfigCommand
             PkiFiles.WriteSecret(Path.Combine(outDir, MosquittoConfig.ServerKeyFileName), File.ReadAllText(pki.ServerKeyFile));
             var configFile = Path.Combine(outDir, MosquittoConfig.ConfigFileName);
             var aclFile = Path.Combine(outDir, MosquittoConfig.AclFileName);
-            PkiFiles.WritePublic(configFile, MosquittoConfig.Config(pki, outDir, bind, port, parsed.Value("--user")));
+            PkiFiles.WritePublic(configFile, MosquittoConfig.Config(pki, outDir, bind, port, centralPort, parsed.Value("--user")));
             PkiFiles.WritePublic(aclFile, MosquittoConfig.Acl());
             if (parsed.Has("--json"))
             {
-                output.WriteLine(JsonSerializer.Serialize(new { configFile, aclFile, port, bind, pki = pki.Directory }, Json));
+                output.WriteLine(JsonSerializer.Serialize(new { configFile, aclFile, port, bind, centralPort, pki = pki.Directory }, Json));
             }
             else
             {
-                output.WriteLine($"{configFile}: TLS listener on {bind}:{port}, client certificates of {pki.CaFile}, ACL {aclFile}");
+                output.WriteLine($"{configFile}: TLS listeners for gateways on {bind}:{port} and for central on 127.0.0.1:{centralPort}, client certificates of {pki.CaFile}, ACL {aclFile}");
                 output.WriteLine($"run: mosquitto -c {configFile}");
             }
 

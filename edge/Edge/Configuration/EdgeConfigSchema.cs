@@ -14,7 +14,8 @@ internal static class EdgeConfigSchema
     public static ConfigSchema Central { get; } = new(
         Text("Host"),
         Integer("Port", 1, 65535),
-        Boolean("UseTls"),
+        Section("Tls", new ConfigSchema(Text("CaFile"), Text("CertFile"), Text("KeyFile"))),
+        Boolean("AllowPlain"),
         Integer("KeepAliveSeconds", 1, 65535),
         Integer("AckTimeoutSeconds", 1, 3600),
         Integer("MaxInFlightBatches", 1, 1000),

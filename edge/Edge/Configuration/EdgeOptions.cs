@@ -23,9 +23,13 @@ internal sealed class CentralOptions
 {
     public string Host { get; set; } = "127.0.0.1";
 
-    public int Port { get; set; } = 1883;
+    public int Port { get; set; } = 8883;
 
-    public bool UseTls { get; set; }
+    /// <summary>TLS to the broker (our CA, our client certificate); required unless <see cref="AllowPlain"/>.</summary>
+    public CentralTlsOptions Tls { get; set; } = new();
+
+    /// <summary>Plain MQTT, no TLS and no proof of identity: development and tests only.</summary>
+    public bool AllowPlain { get; set; }
 
     public int KeepAliveSeconds { get; set; } = 15;
 
@@ -36,6 +40,24 @@ internal sealed class CentralOptions
     public int ReconnectMinDelayMs { get; set; } = 250;
 
     public int ReconnectMaxDelayMs { get; set; } = 15000;
+}
+
+internal sealed class CentralTlsOptions
+{
+    public string? CaFile { get; set; }
+
+    public string? CertFile { get; set; }
+
+    public string? KeyFile { get; set; }
+
+    /// <summary>Any of the three set: TLS is meant (the start checks require all three).</summary>
+    public bool IsConfigured => !string.IsNullOrWhiteSpace(CaFile) || !string.IsNullOrWhiteSpace(CertFile) || !string.IsNullOrWhiteSpace(KeyFile);
+
+    /// <summary>The files with their full paths (a relative path is taken from the working directory, as the buffer's), or null without TLS.</summary>
+    public City.Contract.Mqtt.BrokerTls? ToBrokerTls() =>
+        IsConfigured ? new(FullPath(CaFile), FullPath(CertFile), FullPath(KeyFile)) : null;
+
+    private static string FullPath(string? path) => string.IsNullOrWhiteSpace(path) ? string.Empty : System.IO.Path.GetFullPath(path);
 }
 
 internal sealed class BufferOptions
