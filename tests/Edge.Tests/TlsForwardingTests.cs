@@ -63,6 +63,23 @@ public sealed class TlsForwardingTests : IDisposable
         Assert.Equal(1, buffer.GetStats().BatchesWaiting);
     }
 
+    [Fact]
+    public async Task A_TLS_file_gone_after_start_is_named_in_the_status_and_retried()
+    {
+        using var serverCertificate = _ours.IssueServer("127.0.0.1");
+        await using var central = await FakeCentral.StartAsync(serverCertificate);
+        var (buffer, forwarder, state) = Create(central.Port);
+        using var _ = buffer;
+        File.Delete(_ours.CaFile);
+
+        await forwarder.StartAsync(CancellationToken.None);
+        await Eventually(() => forwarder.Sessions >= 2, "a second attempt");
+        await forwarder.StopAsync(CancellationToken.None);
+
+        Assert.Equal($"Broker TLS: the CA file {_ours.CaFile} does not exist", state.Central.Snapshot().LastError);
+        Assert.Empty(central.ClientIds);
+    }
+
     private (BatchBuffer Buffer, Forwarder Forwarder, EdgeState State) Create(int port)
     {
         var (certFile, keyFile) = _ours.IssueClientFiles("gw-001");

@@ -107,6 +107,15 @@ internal sealed partial class Forwarder(
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
+        catch (BrokerTlsException ex)
+        {
+            // A TLS file went missing or bad after the start checks: no stack trace, the message names the file.
+            state.Central.SetDisconnected(time.GetUtcNow(), ex.Message);
+            if (attempt % 20 == 0)
+            {
+                LogUntrustedBroker(logger, Broker, ex.Message, attempt + 1);
+            }
+        }
         catch (Exception) when (session?.UntrustedBrokerReason is { } reason)
         {
             // Not central, or not the name configured: said plainly (status and log), retried in case it gets fixed.
