@@ -128,7 +128,7 @@ start_edge() {
     extra=(--Edge:Devices:3:Enabled=true --Edge:Devices:3:Port="$snmp_port" --Edge:Snmp:TrapListen="127.0.0.1:$trap_port"
       --Edge:DaliLines:0:Enabled="$dali" --Edge:DaliLines:0:Port="$run/dali-host" --Edge:DaliLines:0:EnergyPeriodMs=30000)
   fi
-  "$edge_bin" --Edge:GatewayId="$id" --Edge:Central:Port="$mqtt_port" \
+  "$edge_bin" --Edge:GatewayId="$id" --Edge:Central:Port="$mqtt_port" --Edge:Central:AllowPlain=true \
     --Edge:Buffer:Path="$run/$id/buffer.db" --Edge:LocalApi:SocketPath="$socket" \
     --Edge:Devices:0:Port="$port" --Edge:Devices:1:Port="$port" --Edge:Devices:2:Port="$port" \
     --Edge:Devices:1:Enabled="$cabinet" --Edge:Devices:2:Enabled="$cabinet" "${extra[@]}" >"$run/logs/$id.log" 2>&1 &

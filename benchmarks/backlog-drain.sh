@@ -96,7 +96,7 @@ for window in $windows; do
 {
   "Edge": {
     "GatewayId": "$gateway",
-    "Central": { "Host": "127.0.0.1", "Port": $mqtt_port, "MaxInFlightBatches": $window },
+    "Central": { "Host": "127.0.0.1", "Port": $mqtt_port, "AllowPlain": true, "MaxInFlightBatches": $window },
     "Buffer": { "Path": "$run/buffer/buffer.db", "MaxBytes": 4294967296, "MaxReadingsPerBatch": 5000 },
     "LocalApi": { "SocketPath": "$run/edge.sock" },
     "Devices": [

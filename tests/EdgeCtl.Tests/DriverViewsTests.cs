@@ -105,6 +105,12 @@ public sealed class DriverViewsTests : IAsyncLifetime
         var devices = document.RootElement.GetProperty("devices").EnumerateArray().ToList();
         Assert.False(devices.Single(d => d.GetProperty("name").GetString() == "meter-off").GetProperty("enabled").GetBoolean());
         Assert.False(devices.Single(d => d.GetProperty("name").GetString() == "tc-snmp").GetProperty("enabled").GetBoolean());
+
+        // This edge runs with AllowPlain: the link says so, and nothing was ignored.
+        var central = document.RootElement.GetProperty("central");
+        Assert.False(central.GetProperty("tls").GetBoolean());
+        Assert.Equal(0, central.GetProperty("forgedAckSeqs").GetInt64());
+        Assert.Contains("(PLAIN, no TLS)", stdout, StringComparison.Ordinal);
     }
 
     [Fact]
