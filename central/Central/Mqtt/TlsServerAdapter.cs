@@ -42,16 +42,26 @@ internal sealed class TlsServerAdapter(
     {
         _options = options;
         _logger = logger;
-        _listener = new Socket(bindTo.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        if (bindTo.AddressFamily == AddressFamily.InterNetworkV6)
+        var listener = new Socket(bindTo.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
         {
-            _listener.DualMode = false;
+            if (bindTo.AddressFamily == AddressFamily.InterNetworkV6)
+            {
+                listener.DualMode = false;
+            }
+
+            listener.Bind(bindTo);
+            listener.Listen(100);
+        }
+        catch (SocketException)
+        {
+            listener.Dispose();
+            throw;
         }
 
-        _listener.Bind(bindTo);
-        _listener.Listen(100);
-        LocalEndPoint = (IPEndPoint)_listener.LocalEndPoint!;
-        _ = Task.Run(() => AcceptAsync(_listener, _stopping.Token));
+        _listener = listener;
+        LocalEndPoint = (IPEndPoint)listener.LocalEndPoint!;
+        _ = Task.Run(() => AcceptAsync(listener, _stopping.Token));
         return Task.CompletedTask;
     }
 
