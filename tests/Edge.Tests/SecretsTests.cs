@@ -34,6 +34,7 @@ public sealed class SecretsTests
         {
             ["Edge:GatewayId"] = "gw-secrets",
             ["Edge:Central:Port"] = FreePort.Tcp().ToString(CultureInfo.InvariantCulture),
+            ["Edge:Central:AllowPlain"] = "true",
             ["Edge:Snmp:TrapListen"] = $"127.0.0.1:{FreePort.Udp()}",
         };
         AddDevice(values, 0, "tc-v2", agent.Port, ("Version", "2c"), ("Community", Community));

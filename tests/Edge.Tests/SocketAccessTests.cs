@@ -49,7 +49,7 @@ public sealed class SocketAccessTests : IDisposable
     {
         var config = _dir.File("edge.json");
         File.WriteAllText(config, $$"""
-            { "Edge": { "GatewayId": "gw1", "Buffer": { "Path": "{{_dir.File("buffer.db")}}" },
+            { "Edge": { "GatewayId": "gw1", "Central": { "AllowPlain": true }, "Buffer": { "Path": "{{_dir.File("buffer.db")}}" },
               "LocalApi": { "SocketPath": "{{_dir.File("edgectl.sock")}}", "Group": "{{MissingGroup}}" }, "Devices": [] } }
             """);
 

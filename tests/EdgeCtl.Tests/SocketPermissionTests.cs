@@ -125,6 +125,7 @@ public sealed class SocketPermissionTests : IAsyncLifetime
         {
             ["Edge:GatewayId"] = gatewayId,
             ["Edge:Central:Port"] = FreePort.Tcp().ToString(CultureInfo.InvariantCulture),
+            ["Edge:Central:AllowPlain"] = "true",
             ["Edge:Buffer:Path"] = Path.Combine(_dir, gatewayId, "buffer.db"),
             ["Edge:LocalApi:SocketPath"] = socketPath,
             ["Edge:LocalApi:Group"] = group,
