@@ -26,6 +26,12 @@ public static class Topics
 
     public static string Ack(string gatewayId) => For(gatewayId, TopicKind.Ack);
 
+    /// <summary>city/v1/{gatewayId}/cmd: signed commands, central to edge.</summary>
+    public static string Command(string gatewayId) => For(gatewayId, TopicKind.Cmd);
+
+    /// <summary>city/v1/{gatewayId}/cmd-result: command results, edge to central.</summary>
+    public static string CommandResult(string gatewayId) => For(gatewayId, TopicKind.CmdResult);
+
     public static string For(string gatewayId, TopicKind kind)
     {
         if (!GatewayIds.IsValid(gatewayId))

@@ -69,6 +69,66 @@ public sealed class ContractMessagesTests
         Assert.False(ContractMessages.TryParseAck(message, out _));
     }
 
+    [Fact]
+    public void A_command_goes_on_its_gateways_cmd_topic_at_QoS_1_not_retained_and_parses_back()
+    {
+        var command = new SignedCommand { Body = ByteString.CopyFrom(1, 2, 3), Signature = ByteString.CopyFrom(new byte[64]) };
+
+        var message = ContractMessages.Command("gw-1", command);
+
+        Assert.Equal("city/v1/gw-1/cmd", message.Topic);
+        Assert.Equal(Topics.Command("gw-1"), message.Topic);
+        Assert.False(message.Retain);
+        Assert.Equal(MqttQualityOfServiceLevel.AtLeastOnce, message.QualityOfServiceLevel);
+        var bytes = message.Payload.ToArray();
+        var split = new MqttApplicationMessage { Topic = message.Topic, Payload = Segments(bytes[..4], bytes[4..]) };
+        Assert.True(ContractMessages.TryParseCommand(split, out var parsed));
+        Assert.Equal(command, parsed);
+    }
+
+    [Fact]
+    public void A_command_result_goes_on_its_gateways_cmd_result_topic_at_QoS_1_and_parses_back()
+    {
+        var result = new CommandResult
+        {
+            Id = "0b6b1a2e-5c3d-4f7a-9e21-8d4c2b7f6a10", GatewayId = "gw-2", Status = CommandStatus.Done, Detail = "ok",
+            TimeUnixMs = 1_790_000_000_500, ReadBack = "1", ResultSeq = 42,
+        };
+
+        var message = ContractMessages.CommandResult(result);
+
+        Assert.Equal("city/v1/gw-2/cmd-result", message.Topic);
+        Assert.Equal(Topics.CommandResult("gw-2"), message.Topic);
+        Assert.False(message.Retain);
+        Assert.Equal(MqttQualityOfServiceLevel.AtLeastOnce, message.QualityOfServiceLevel);
+        Assert.True(ContractMessages.TryParseCommandResult(message, out var parsed));
+        Assert.Equal(result, parsed);
+        Assert.True(parsed.HasReadBack);
+    }
+
+    [Fact]
+    public void Payloads_that_are_not_commands_or_results_do_not_parse()
+    {
+        var message = new MqttApplicationMessage { Topic = "city/v1/gw-1/cmd", Payload = new ReadOnlySequence<byte>([0xFF, 0xFF, 0xFF]) };
+
+        Assert.False(ContractMessages.TryParseCommand(message, out _));
+        Assert.False(ContractMessages.TryParseCommandResult(message, out _));
+        Assert.Throws<ArgumentException>(() => ContractMessages.CommandResult(new CommandResult { GatewayId = "no/slash" }));
+    }
+
+    [Fact]
+    public void An_Ack_carries_committed_result_seqs_as_field_4()
+    {
+        var ack = new Ack();
+        ack.CommittedResultSeqs.Add([7, 8]);
+
+        var message = ContractMessages.Ack("gw-1", ack);
+
+        Assert.Equal("22020708", Convert.ToHexString(message.Payload.ToArray()));
+        Assert.True(ContractMessages.TryParseAck(message, out var parsed));
+        Assert.Equal([7UL, 8UL], parsed.CommittedResultSeqs);
+    }
+
     private static ReadOnlySequence<byte> Segments(byte[] first, byte[] second)
     {
         var start = new Segment(first, 0);
