@@ -25,6 +25,8 @@ internal sealed class CentralOptions
 
     public StoreSettings Store { get; set; } = new();
 
+    public PkiSettings Pki { get; set; } = new();
+
     public bool IsEmbeddedBroker => string.Equals(Mqtt.Mode, MqttSettings.Embedded, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Every problem, each naming its key; empty when the options are usable.</summary>
@@ -158,4 +160,10 @@ internal sealed class StoreSettings
 {
     /// <summary>fsync the store's log after every commit, before the acks go out.</summary>
     public bool SyncCommits { get; set; } = true;
+}
+
+internal sealed class PkiSettings
+{
+    /// <summary>Host names and addresses central's server certificate names besides localhost, 127.0.0.1 and ::1.</summary>
+    public List<string> ServerNames { get; set; } = [];
 }

@@ -1,0 +1,81 @@
+using System.Text.Json;
+
+namespace City.Central.Pki;
+
+/// <summary>Writes of the PKI's files: whole files replaced atomically (a reader never sees half a key), keys 0600.</summary>
+internal static class PkiFiles
+{
+    private const UnixFileMode SecretMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    private const UnixFileMode PublicMode = SecretMode | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, WriteIndented = true };
+
+    public static void WriteSecret(string path, string text) => Write(path, text, SecretMode);
+
+    public static void WritePublic(string path, string text) => Write(path, text, PublicMode);
+
+    public static void CreateDirectory(string path, bool secret)
+    {
+        if (Directory.Exists(path))
+        {
+            return;
+        }
+
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(path);
+        }
+        else
+        {
+            Directory.CreateDirectory(path, secret ? SecretMode | UnixFileMode.UserExecute : PublicMode | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        }
+    }
+
+    public static List<IssuedCertificate> ReadIssued(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return [];
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<List<IssuedCertificate>>(File.ReadAllBytes(path), Json) ?? [];
+        }
+        catch (JsonException exception)
+        {
+            throw new PkiException($"{path} is not a valid list of issued certificates: {exception.Message}", exception);
+        }
+    }
+
+    public static void WriteIssued(string path, IReadOnlyList<IssuedCertificate> issued) =>
+        WritePublic(path, JsonSerializer.Serialize(issued, Json) + "\n");
+
+    private static void Write(string path, string text, UnixFileMode mode)
+    {
+        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = mode;
+        }
+
+        try
+        {
+            using (var stream = new FileStream(temporary, options))
+            using (var writer = new StreamWriter(stream))
+            {
+                writer.Write(text);
+                writer.Flush();
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
+    }
+}

@@ -1,0 +1,282 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using City.Central.Pki;
+using Microsoft.Extensions.Time.Testing;
+
+namespace City.Central.Tests;
+
+/// <summary>Central's PKI: what it creates, what it issues, and which client certificates it accepts.</summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public sealed class PkiTests : IDisposable
+{
+    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    private readonly string _dataPath = Directory.CreateTempSubdirectory("central-pki-").FullName;
+    private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
+
+    private string OutDir => Path.Combine(_dataPath, "out");
+
+    [Fact]
+    public void OpenOrCreate_creates_the_ca_the_crl_and_central_s_server_and_client_certificates()
+    {
+        var pki = PkiStore.OpenOrCreate(_dataPath, ["central.example.net", "10.1.2.3"], _time);
+
+        Assert.Equal(Path.Combine(_dataPath, "pki"), pki.Directory);
+        foreach (var file in new[] { pki.CaFile, pki.ServerCertFile, pki.ServerKeyFile, pki.CentralCertFile, pki.CentralKeyFile, pki.CrlFile })
+        {
+            Assert.True(File.Exists(file), file);
+        }
+
+        Assert.True(pki.CaCertificate.Extensions.OfType<X509BasicConstraintsExtension>().Single().CertificateAuthority);
+        using var caKey = pki.CaCertificate.GetECDsaPublicKey();
+        Assert.Equal(256, caKey!.KeySize);
+        Assert.NotEmpty(pki.Changes);
+
+        using var server = pki.LoadServerCertificate();
+        Assert.True(server.HasPrivateKey);
+        var names = server.Extensions.OfType<X509SubjectAlternativeNameExtension>().Single();
+        Assert.Equal(["localhost", "central.example.net"], names.EnumerateDnsNames());
+        Assert.Equal(["127.0.0.1", "::1", "10.1.2.3"], names.EnumerateIPAddresses().Select(a => a.ToString()));
+        Assert.Equal([CertificateFactory.ServerAuthOid], UsageOids(server));
+        Assert.Equal(pki.CaCertificate.SubjectName.Name, server.IssuerName.Name);
+
+        using var central = pki.LoadCentralClientCertificate();
+        Assert.Equal("central", central.GetNameInfo(X509NameType.SimpleName, false));
+        Assert.Equal([CertificateFactory.ClientAuthOid], UsageOids(central));
+        Assert.Equal("central", pki.Verify(central).CommonName);
+    }
+
+    [Fact]
+    public void OpenOrCreate_again_changes_nothing_and_keeps_the_ca()
+    {
+        var first = PkiStore.OpenOrCreate(_dataPath, [], _time);
+        var server = File.ReadAllText(first.ServerCertFile);
+
+        var second = PkiStore.OpenOrCreate(_dataPath, [], _time);
+
+        Assert.Empty(second.Changes);
+        Assert.Equal(first.CaCertificate.Thumbprint, second.CaCertificate.Thumbprint);
+        Assert.Equal(server, File.ReadAllText(second.ServerCertFile));
+    }
+
+    [Fact]
+    public void A_new_server_name_renews_the_server_certificate_under_the_same_ca()
+    {
+        var first = PkiStore.OpenOrCreate(_dataPath, [], _time);
+
+        var second = PkiStore.OpenOrCreate(_dataPath, ["central.example.net"], _time);
+
+        Assert.Equal(first.CaCertificate.Thumbprint, second.CaCertificate.Thumbprint);
+        Assert.Contains(second.Changes, c => c.Contains("renewed the server certificate", StringComparison.Ordinal) && c.Contains("central.example.net", StringComparison.Ordinal));
+        using var server = second.LoadServerCertificate();
+        Assert.Contains("central.example.net", CertificateFactory.AlternativeNames(server));
+    }
+
+    [Theory]
+    [InlineData("ca.key")]
+    [InlineData("ca.crt")]
+    public void Half_a_ca_is_refused_and_nothing_is_overwritten(string removed)
+    {
+        var pki = PkiStore.OpenOrCreate(_dataPath, [], _time);
+        var kept = removed == "ca.key" ? pki.CaFile : Path.Combine(pki.Directory, "ca.key");
+        var keptText = File.ReadAllText(kept);
+        File.Delete(Path.Combine(pki.Directory, removed));
+
+        var exception = Assert.Throws<PkiException>(() => PkiStore.OpenOrCreate(_dataPath, [], _time));
+
+        Assert.Contains($"{Path.Combine(pki.Directory, removed)} does not", exception.Message, StringComparison.Ordinal);
+        Assert.Equal(keptText, File.ReadAllText(kept));
+        Assert.False(File.Exists(Path.Combine(pki.Directory, removed)));
+    }
+
+    [Fact]
+    public void A_gateway_certificate_has_the_id_as_cn_and_client_auth_and_is_accepted()
+    {
+        var pki = PkiStore.OpenOrCreate(_dataPath, [], _time);
+
+        var issued = pki.IssueGateway("gw-001", TimeSpan.FromDays(30), OutDir);
+
+        using var certificate = X509Certificate2.CreateFromPemFile(Path.Combine(OutDir, "gw-001.crt"), Path.Combine(OutDir, "gw-001.key"));
+        Assert.Equal("CN=gw-001", certificate.Subject);
+        Assert.Equal([CertificateFactory.ClientAuthOid], UsageOids(certificate));
+        Assert.False(certificate.Extensions.OfType<X509BasicConstraintsExtension>().Single().CertificateAuthority);
+        Assert.Equal(File.ReadAllText(pki.CaFile), File.ReadAllText(Path.Combine(OutDir, "ca.crt")));
+        Assert.Equal(certificate.SerialNumber, issued.Serial);
+        Assert.Equal(new DateTimeOffset(certificate.NotAfter.ToUniversalTime()), issued.NotAfter);
+        Assert.Equal([issued], pki.List());
+
+        var verdict = pki.Verify(certificate);
+        Assert.True(verdict.Ok);
+        Assert.Equal("gw-001", verdict.CommonName);
+        Assert.Null(verdict.Reason);
+    }
+
+    [Fact]
+    public void Every_key_is_written_with_mode_0600()
+    {
+        var pki = PkiStore.OpenOrCreate(_dataPath, [], _time);
+        pki.IssueGateway("gw-001", TimeSpan.FromDays(30), OutDir);
+
+        foreach (var key in new[] { Path.Combine(pki.Directory, "ca.key"), pki.ServerKeyFile, pki.CentralKeyFile, Path.Combine(OutDir, "gw-001.key") })
+        {
+            Assert.Equal(OwnerOnly, File.GetUnixFileMode(key));
+        }
+
+        Assert.Equal(OwnerOnly | UnixFileMode.UserExecute, File.GetUnixFileMode(pki.Directory));
+    }
+
+    [Theory]
+    [InlineData("central")]
+    [InlineData("CENTRAL")]
+    [InlineData("")]
+    [InlineData("gw/001")]
+    [InlineData("gw+")]
+    [InlineData("gw#")]
+    [InlineData("gw 1")]
+    [InlineData("g\u00e9")]
+    public void Central_s_identity_and_invalid_gateway_ids_are_refused(string id)
+    {
+        var pki = PkiStore.OpenOrCreate(_dataPath, [], _time);
+
+        Assert.Throws<ArgumentException>(() => pki.IssueGateway(id, TimeSpan.FromDays(1), OutDir));
+
+        Assert.Empty(pki.List());
+        Assert.False(Directory.Exists(OutDir) && Directory.EnumerateFiles(OutDir).Any());
+    }
+
+    [Fact]
+    public void An_id_of_65_characters_is_refused_and_one_of_64_is_issued()
+    {
+        var pki = PkiStore.OpenOrCreate(_dataPath, [], _time);
+
+        Assert.Throws<ArgumentException>(() => pki.IssueGateway(new string('g', 65), TimeSpan.FromDays(1), OutDir));
+        Assert.Equal(new string('g', 64), pki.IssueGateway(new string('g', 64), TimeSpan.FromDays(1), OutDir).Id);
+    }
+
+    [Fact]
+    public void Verify_refuses_no_certificate()
+    {
+        var pki = PkiStore.OpenOrCreate(_dataPath, [], _time);
+
+        var verdict = pki.Verify(null);
+
+        Assert.False(verdict.Ok);
+        Assert.Equal(ClientCertificateVerdict.NoCertificate, verdict.Reason);
+        Assert.Null(verdict.CommonName);
+    }
+
+    [Fact]
+    public void Verify_refuses_a_self_signed_certificate_with_a_gateway_cn()
+    {
+        var pki = PkiStore.OpenOrCreate(_dataPath, [], _time);
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=gw-001", key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new(CertificateFactory.ClientAuthOid)], false));
+        using var selfSigned = request.CreateSelfSigned(_time.GetUtcNow().AddHours(-1), _time.GetUtcNow().AddDays(1));
+
+        Assert.Equal(ClientCertificateVerdict.Untrusted, pki.Verify(selfSigned).Reason);
+    }
+
+    [Fact]
+    public void Verify_refuses_a_certificate_of_another_ca_even_with_the_same_ca_name()
+    {
+        var pki = PkiStore.OpenOrCreate(_dataPath, [], _time);
+        var other = PkiStore.OpenOrCreate(Path.Combine(_dataPath, "other"), [], _time);
+        other.IssueGateway("gw-001", TimeSpan.FromDays(30), OutDir);
+        using var foreign = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(OutDir, "gw-001.crt"));
+
+        Assert.Equal(pki.CaCertificate.Subject, other.CaCertificate.Subject);
+        Assert.Equal(ClientCertificateVerdict.Untrusted, pki.Verify(foreign).Reason);
+        Assert.True(other.Verify(foreign).Ok);
+    }
+
+    [Fact]
+    public void Verify_refuses_the_server_certificate_and_the_ca_itself_as_client_certificates()
+    {
+        var pki = PkiStore.OpenOrCreate(_dataPath, [], _time);
+        using var server = pki.LoadServerCertificate();
+
+        Assert.Equal(ClientCertificateVerdict.Untrusted, pki.Verify(server).Reason);
+        Assert.Equal(ClientCertificateVerdict.Untrusted, pki.Verify(pki.CaCertificate).Reason);
+    }
+
+    [Fact]
+    public void Verify_refuses_an_expired_certificate_at_the_injected_time()
+    {
+        var pki = PkiStore.OpenOrCreate(_dataPath, [], _time);
+        pki.IssueGateway("gw-001", TimeSpan.FromDays(1), OutDir);
+        using var certificate = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(OutDir, "gw-001.crt"));
+        Assert.True(pki.Verify(certificate).Ok);
+
+        _time.Advance(TimeSpan.FromDays(1) + TimeSpan.FromMinutes(1));
+
+        var verdict = pki.Verify(certificate);
+        Assert.False(verdict.Ok);
+        Assert.Equal(ClientCertificateVerdict.Expired, verdict.Reason);
+    }
+
+    [Fact]
+    public void A_revoke_through_another_instance_on_the_same_directory_is_seen_at_the_next_verify()
+    {
+        var running = PkiStore.OpenOrCreate(_dataPath, [], _time);
+        running.IssueGateway("gw-001", TimeSpan.FromDays(30), OutDir);
+        running.IssueGateway("gw-002", TimeSpan.FromDays(30), OutDir);
+        using var revokedOne = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(OutDir, "gw-001.crt"));
+        using var otherOne = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(OutDir, "gw-002.crt"));
+        Assert.True(running.Verify(revokedOne).Ok);
+
+        var cli = PkiStore.OpenOrCreate(_dataPath, [], _time);
+        var revoked = cli.Revoke("gw-001");
+
+        Assert.Equal(revokedOne.SerialNumber, Assert.Single(revoked).Serial);
+        Assert.Equal(ClientCertificateVerdict.Revoked, running.Verify(revokedOne).Reason);
+        Assert.True(running.Verify(otherOne).Ok);
+        Assert.Equal([true, false], running.List().Select(c => c.Revoked));
+        Assert.Empty(cli.Revoke("gw-001"));
+    }
+
+    [Fact]
+    public void A_new_certificate_for_a_revoked_gateway_is_accepted_and_the_old_one_stays_revoked()
+    {
+        var pki = PkiStore.OpenOrCreate(_dataPath, [], _time);
+        pki.IssueGateway("gw-001", TimeSpan.FromDays(30), OutDir);
+        using var old = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(OutDir, "gw-001.crt"));
+        pki.Revoke("gw-001");
+
+        pki.IssueGateway("gw-001", TimeSpan.FromDays(30), OutDir);
+        using var renewed = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(OutDir, "gw-001.crt"));
+
+        Assert.True(pki.Verify(renewed).Ok);
+        Assert.Equal(ClientCertificateVerdict.Revoked, pki.Verify(old).Reason);
+    }
+
+    [Fact]
+    public void Revoking_an_id_never_issued_is_refused()
+    {
+        var pki = PkiStore.OpenOrCreate(_dataPath, [], _time);
+
+        var exception = Assert.Throws<PkiException>(() => pki.Revoke("gw-404"));
+
+        Assert.Contains("no certificate was issued to 'gw-404'", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_crl_that_is_not_signed_by_the_ca_refuses_every_certificate()
+    {
+        var pki = PkiStore.OpenOrCreate(_dataPath, [], _time);
+        pki.IssueGateway("gw-001", TimeSpan.FromDays(30), OutDir);
+        using var certificate = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(OutDir, "gw-001.crt"));
+        var other = PkiStore.OpenOrCreate(Path.Combine(_dataPath, "other"), [], _time);
+        File.Copy(other.CrlFile, pki.CrlFile, overwrite: true);
+
+        Assert.Equal(ClientCertificateVerdict.Untrusted, pki.Verify(certificate).Reason);
+
+        File.WriteAllText(pki.CrlFile, "garbage");
+        Assert.Equal(ClientCertificateVerdict.Untrusted, pki.Verify(certificate).Reason);
+    }
+
+    public void Dispose() => Directory.Delete(_dataPath, recursive: true);
+
+    private static IEnumerable<string?> UsageOids(X509Certificate2 certificate) =>
+        certificate.Extensions.OfType<X509EnhancedKeyUsageExtension>().Single().EnhancedKeyUsages.Cast<Oid>().Select(o => o.Value);
+}
