@@ -7,8 +7,9 @@ namespace City.Central;
 /// Central's command line, checked before anything else: <c>--help</c> and <c>--version</c> print and exit 0; the
 /// configuration takes keys of the known sections (<c>--Central:HttpUrl=http://0.0.0.0:8080</c> or
 /// <c>--Central:HttpUrl http://0.0.0.0:8080</c>); anything else, and a section of another name in appsettings.json, is
-/// refused with exit code 2 instead of being ignored by the configuration binder. <c>central store verify</c> has its own
-/// arguments (<see cref="StoreCommand"/>).
+/// refused with exit code 2 instead of being ignored by the configuration binder. <c>central store verify</c>,
+/// <c>central pki</c> and <c>central mosquitto-config</c> have their own arguments (<see cref="StoreCommand"/>,
+/// <see cref="Pki.PkiCommand"/>, <see cref="Pki.MosquittoConfigCommand"/>).
 /// </summary>
 internal static class CommandLine
 {
@@ -23,6 +24,11 @@ internal static class CommandLine
     private const string Usage = """
         usage: central [--Central:KEY=VALUE ...] [--Logging:KEY=VALUE ...]
                central store verify [--store PATH] [--json] [--Central:DataPath=DIR]
+               central pki init [--name HOST]... [--json] [--Central:DataPath=DIR]
+               central pki issue-gateway GW [GW...] --out DIR [--days N] [--json] [--Central:DataPath=DIR]
+               central pki revoke GW [--json] [--Central:DataPath=DIR]
+               central pki list [--json] [--Central:DataPath=DIR]
+               central mosquitto-config --out DIR [--port 8883] [--bind 127.0.0.1] [--json] [--Central:DataPath=DIR]
                central --help | --version
 
         The city's ingestion service: receives every cabinet's batches over MQTT (embedded broker or external),
@@ -32,6 +38,9 @@ internal static class CommandLine
                                 --Central:Mqtt:Port=1883, --Central:DataPath=/var/lib/central (or "--Central:KEY VALUE")
           --Logging:KEY=VALUE   logging, e.g. --Logging:LogLevel:Default=Debug
           store verify          check the store file without changing it
+          pki ...               central's PKI in {DataPath}/pki: the CA, central's certificates, gateway
+                                certificates, revocation (central pki --help)
+          mosquitto-config      mosquitto.conf and ACL for mosquitto in front of central (central mosquitto-config --help)
           -h, --help            this text
           --version             the version
 

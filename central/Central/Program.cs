@@ -1,4 +1,5 @@
 using City.Central.Configuration;
+using City.Central.Pki;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -14,6 +15,16 @@ internal static class ProgramEntry
         if (StoreCommand.Matches(args))
         {
             return await StoreCommand.RunAsync(args).ConfigureAwait(false);
+        }
+
+        if (PkiCommand.Matches(args))
+        {
+            return PkiCommand.Run(args, AppContext.BaseDirectory, Console.Out, Console.Error, TimeProvider.System);
+        }
+
+        if (MosquittoConfigCommand.Matches(args))
+        {
+            return MosquittoConfigCommand.Run(args, AppContext.BaseDirectory, Console.Out, Console.Error, TimeProvider.System);
         }
 
         if (CommandLine.Check(args, AppContext.BaseDirectory, Console.Out, Console.Error) is { } exitCode)

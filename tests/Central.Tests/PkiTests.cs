@@ -122,7 +122,6 @@ public sealed class PkiTests : IDisposable
             Assert.Equal(OwnerOnly, File.GetUnixFileMode(key));
         }
 
-        Assert.Equal(OwnerOnly | UnixFileMode.UserExecute, File.GetUnixFileMode(pki.Directory));
     }
 
     [Theory]

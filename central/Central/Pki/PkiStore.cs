@@ -87,7 +87,8 @@ internal sealed class PkiStore
 
         var directory = Path.Combine(Path.GetFullPath(dataPath), FolderName);
         PkiFiles.CreateDirectory(Path.GetFullPath(dataPath), secret: false);
-        PkiFiles.CreateDirectory(directory, secret: true);
+        // Readable by others (a mosquitto on the same host reads ca.crt and crl.pem); every key is 0600 itself.
+        PkiFiles.CreateDirectory(directory, secret: false);
         var changes = new List<string>();
         var caFile = Path.Combine(directory, "ca.crt");
         var caKeyFile = Path.Combine(directory, "ca.key");
@@ -135,10 +136,32 @@ internal sealed class PkiStore
         }
 
         var names = DefaultServerNames.Concat(serverNames).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
-        store.EnsureLeaf(store.ServerCertFile, store.ServerKeyFile, ServerName, CertificateFactory.ServerAuthOid, names, newCa, "server certificate", changes);
+        store.EnsureLeaf(store.ServerCertFile, store.ServerKeyFile, ServerName, CertificateFactory.ServerAuthOid, names, newCa, "the server certificate", changes);
         store.EnsureLeaf(store.CentralCertFile, store.CentralKeyFile, CentralIdentity, CertificateFactory.ClientAuthOid, [], newCa, "central's client certificate", changes);
         store.Changes = changes;
         return store;
+    }
+
+    /// <summary>Opens an existing PKI without creating or renewing anything (the CLI's issue, revoke and list).</summary>
+    /// <exception cref="PkiException">There is no PKI under <paramref name="dataPath"/>, or its CA cannot be read.</exception>
+    public static PkiStore Open(string dataPath, TimeProvider time)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(dataPath);
+        ArgumentNullException.ThrowIfNull(time);
+        var directory = Path.Combine(Path.GetFullPath(dataPath), FolderName);
+        if (!File.Exists(Path.Combine(directory, "ca.crt")) || !File.Exists(Path.Combine(directory, "ca.key")))
+        {
+            throw new PkiException($"no CA in {directory} (ca.crt and ca.key): create it with `central pki init`, or start central once.");
+        }
+
+        try
+        {
+            return new PkiStore(directory, time);
+        }
+        catch (CryptographicException exception)
+        {
+            throw new PkiException($"the CA certificate {Path.Combine(directory, "ca.crt")} cannot be read: {exception.Message}", exception);
+        }
     }
 
     /// <summary>Central's TLS server certificate with its private key.</summary>
@@ -279,8 +302,8 @@ internal sealed class PkiStore
 
     /// <summary>Why <paramref name="id"/> cannot be a gateway's certificate id, or null when it can.</summary>
     public static string? GatewayIdProblem(string? id) =>
-        !GatewayIds.IsValid(id) ? $"'{id}' is not a valid gateway id (1-{GatewayIds.MaxLength} of A-Z a-z 0-9 . _ -)."
-        : string.Equals(id, CentralIdentity, StringComparison.OrdinalIgnoreCase) ? $"'{id}' is reserved for central's own certificate."
+        !GatewayIds.IsValid(id) ? $"'{id}' is not a valid gateway id (1-{GatewayIds.MaxLength} of A-Z a-z 0-9 . _ -)"
+        : string.Equals(id, CentralIdentity, StringComparison.OrdinalIgnoreCase) ? $"'{id}' is reserved for central's own certificate"
         : null;
 
     private static void CheckGatewayId(string id)
@@ -362,8 +385,8 @@ internal sealed class PkiStore
             PkiFiles.WritePublic(certFile, CertificateFactory.CertificatePem(certificate));
             var named = names.Count > 0 ? $" for {string.Join(", ", names)}" : string.Empty;
             changes.Add(reason is null
-                ? $"created the {what} {certFile}{named}"
-                : $"renewed the {what} {certFile}{named} ({reason})");
+                ? $"created {what} {certFile}{named}"
+                : $"renewed {what} {certFile}{named} ({reason})");
         }
     }
 
