@@ -44,6 +44,7 @@ public class BufferBenchmarks
     public long Append_then_acknowledge_5000_readings()
     {
         var result = _buffer!.Append(_groups);
+        _buffer.TakePending(result.Seqs.Count, 0); // only batches handed out for publishing can be acknowledged
         _buffer.Acknowledge(result.Seqs);
         return result.ReadingsStored;
     }

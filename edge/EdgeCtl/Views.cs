@@ -5,6 +5,9 @@ namespace City.EdgeCtl;
 
 internal static class StatusView
 {
+    private static bool Positive(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.GetInt64() > 0;
+
     public static void Print(JsonElement status, TextWriter output)
     {
         output.WriteLine($"gateway   {Text(status, "gatewayId")}  (epoch {Text(status, "epoch")}, started {Text(status, "startedAt")})");
@@ -12,8 +15,13 @@ internal static class StatusView
         {
             var connected = central.TryGetProperty("connected", out var c) && c.ValueKind == JsonValueKind.True;
             var link = connected ? $"connected since {Text(central, "since")}" : $"DISCONNECTED ({Text(central, "lastError")})";
-            output.WriteLine($"central   {Text(central, "broker")}  {link}");
+            var plain = central.TryGetProperty("tls", out var tls) && tls.ValueKind == JsonValueKind.False ? " (PLAIN, no TLS)" : string.Empty;
+            output.WriteLine($"central   {Text(central, "broker")}{plain}  {link}");
             output.WriteLine($"          in flight {Text(central, "inFlightBatches")} batches, acknowledged {Text(central, "batchesAcked")} batches / {Text(central, "readingsAcked")} readings, rejected {Text(central, "batchesRejected")}");
+            if (Positive(central, "forgedAckSeqs") || Positive(central, "foreignMessages"))
+            {
+                output.WriteLine($"          IGNORED: acks for {Text(central, "forgedAckSeqs")} seqs never published or no longer awaited, {Text(central, "foreignMessages")} messages off the ack topic");
+            }
         }
 
         if (status.TryGetProperty("buffer", out var buffer))

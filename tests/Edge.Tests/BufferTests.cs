@@ -88,6 +88,7 @@ public sealed class BufferTests : IDisposable
             var seqs = buffer.Append([Readings(buffer, 3), Readings(buffer, 3)]).Seqs;
             Assert.Equal(2, seqs.Count);
             Assert.True(seqs[1] > seqs[0]);
+            buffer.TakePending(10, 0);
             buffer.Acknowledge(seqs);
             last = seqs[1];
         }
@@ -266,6 +267,7 @@ public sealed class BufferTests : IDisposable
         var backlog = buffer.Append([Readings(buffer, 2), Readings(buffer, 2), Readings(buffer, 2)]).Seqs;
 
         // An event batch (a rejected batch is reported as one), created after the backlog.
+        Assert.Equal(backlog[0], Assert.Single(buffer.TakePending(1, ulong.MaxValue)).Seq);
         buffer.Acknowledge([], [backlog[0]]);
         var liveFrom = buffer.NextSeq;
         var live = buffer.Append([Readings(buffer, 2), Readings(buffer, 2)]).Seqs;
@@ -371,6 +373,26 @@ public sealed class BufferTests : IDisposable
 
         // A duplicate ack changes nothing.
         Assert.Equal((0, 0L, 0), buffer.Acknowledge([seqs[0]]));
+    }
+
+    [Fact]
+    public void Ack_of_batches_never_handed_out_or_released_deletes_nothing()
+    {
+        using var buffer = Open();
+        var seqs = buffer.Append([Readings(buffer, 10), Readings(buffer, 20), Readings(buffer, 30)]).Seqs;
+        var taken = Assert.Single(buffer.TakePending(1, 0));
+        Assert.Equal(seqs[0], taken.Seq);
+
+        // seqs[1] and seqs[2] were never handed out to be published: an ack for them cannot be true.
+        Assert.Equal((1, 10L, 0), buffer.Acknowledge([seqs[0], seqs[1]], [seqs[2]]));
+        Assert.Equal(2, buffer.GetStats().BatchesWaiting);
+        Assert.Equal(0, buffer.GetStats().BatchesRejected);
+
+        // Released (the link dropped): not in flight any more until handed out again.
+        Assert.Equal(2, buffer.TakePending(10, 0).Count);
+        buffer.ReleaseAll();
+        Assert.Equal((0, 0L, 0), buffer.Acknowledge([seqs[1], seqs[2]]));
+        Assert.Equal(2, buffer.GetStats().BatchesWaiting);
     }
 
     [Fact]

@@ -106,11 +106,43 @@ public sealed class InFlightWindowTests
         // 1 committed, 3 rejected, 9 not in flight (a duplicate ack of an earlier session).
         var settled = window.Settle([1, 3, 9]);
 
-        Assert.Equal(2, settled);
+        Assert.Equal([1ul, 3ul], settled.InFlight);
+        Assert.Equal((0, 1), (settled.Repeated, settled.Unknown));
         Assert.Equal((1, 3), (window.Count, window.FreeSlots));
         Assert.False(window.Contains(1) || window.Contains(3));
         _time.Advance(AckTimeout);
         Assert.Equal([2ul], window.TakeDueForResend(_time.GetUtcNow()).Select(b => b.Seq));
+    }
+
+    [Fact]
+    public void Only_seqs_in_the_window_are_settled_a_second_ack_is_repeated_anything_else_unknown()
+    {
+        var window = new InFlightWindow(4, AckTimeout);
+        window.Sent(Batch(5), _time.GetUtcNow());
+        window.Sent(Batch(6), _time.GetUtcNow());
+
+        var forged = window.Settle(Enumerable.Range(1, 100_000).Select(i => (ulong)i));
+        var again = window.Settle([5, 6, 7]);
+
+        Assert.Equal([5ul, 6ul], forged.InFlight);
+        Assert.Equal((0, 99_998), (forged.Repeated, forged.Unknown));
+        Assert.Empty(again.InFlight);
+        Assert.Equal((2, 1), (again.Repeated, again.Unknown));
+    }
+
+    [Fact]
+    public void Settled_seqs_are_remembered_for_a_bounded_while()
+    {
+        var window = new InFlightWindow(1, AckTimeout);
+        for (ulong seq = 1; seq <= InFlightWindow.RememberedSettledSeqs + 1; seq++)
+        {
+            window.Sent(Batch(seq), _time.GetUtcNow());
+            window.Settle([seq]);
+        }
+
+        var late = window.Settle([1, 2]);
+
+        Assert.Equal((1, 1), (late.Repeated, late.Unknown));
     }
 
     [Fact]

@@ -101,8 +101,9 @@ internal sealed partial class BatchBuffer
 
     /// <summary>
     /// Applies an ack: committed batches are deleted (counted as acked), rejected ones deleted and counted as rejected,
-    /// with an EVENTS batch carrying the running rejected total. One transaction. Unknown seqs are ignored
-    /// (a duplicate ack, or a batch already gone).
+    /// with an EVENTS batch carrying the running rejected total. One transaction. Only batches in flight (handed out by
+    /// <see cref="TakePending"/> and not released since) are deleted: a seq never handed out cannot have been acknowledged,
+    /// and is ignored like an unknown one (a duplicate ack, or a batch already gone).
     /// </summary>
     public (int Acked, long ReadingsAcked, int Rejected) Acknowledge(IReadOnlyCollection<ulong> committed, IReadOnlyCollection<ulong>? rejected = null)
     {
@@ -122,7 +123,7 @@ internal sealed partial class BatchBuffer
                 newSeqs.Clear();
                 foreach (var seq in committed)
                 {
-                    if (TryDelete(seq, out var count, out var size))
+                    if (_inFlight.Contains(seq) && TryDelete(seq, out var count, out var size))
                     {
                         acked++;
                         readingsAcked += count;
@@ -132,7 +133,7 @@ internal sealed partial class BatchBuffer
 
                 foreach (var seq in rejected)
                 {
-                    if (TryDelete(seq, out var count, out var size))
+                    if (_inFlight.Contains(seq) && TryDelete(seq, out var count, out var size))
                     {
                         rejectedCount++;
                         state = state.Removed(size, count) with { BatchesRejected = state.BatchesRejected + 1, ReadingsRejected = state.ReadingsRejected + count };

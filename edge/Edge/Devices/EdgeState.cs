@@ -41,6 +41,9 @@ internal sealed class CentralState
     private DateTimeOffset? _since;
     private string? _lastError;
     private int _inFlight;
+    private long _forgedAckSeqs;
+    private long _repeatedAckSeqs;
+    private long _foreignMessages;
 
     public void SetConnected(DateTimeOffset since)
     {
@@ -68,14 +71,31 @@ internal sealed class CentralState
 
     public void SetInFlight(int count) => Volatile.Write(ref _inFlight, count);
 
-    public (bool Connected, DateTimeOffset? Since, string? LastError, int InFlight) Snapshot()
+    /// <summary>
+    /// Seqs of acks that were not settled: <paramref name="forged"/> were never published in this session or not awaiting an
+    /// ack; <paramref name="repeated"/> were acknowledged a moment ago (a second ack after a resend).
+    /// </summary>
+    public void CountIgnoredAckSeqs(long forged, long repeated)
+    {
+        Interlocked.Add(ref _forgedAckSeqs, forged);
+        Interlocked.Add(ref _repeatedAckSeqs, repeated);
+    }
+
+    /// <summary>A message that is not a readable ack on this gateway's own ack topic.</summary>
+    public void CountForeignMessage() => Interlocked.Increment(ref _foreignMessages);
+
+    public CentralSnapshot Snapshot()
     {
         lock (_gate)
         {
-            return (_connected, _since, _lastError, Volatile.Read(ref _inFlight));
+            return new CentralSnapshot(_connected, _since, _lastError, Volatile.Read(ref _inFlight),
+                Interlocked.Read(ref _forgedAckSeqs), Interlocked.Read(ref _repeatedAckSeqs), Interlocked.Read(ref _foreignMessages));
         }
     }
 }
+
+internal readonly record struct CentralSnapshot(
+    bool Connected, DateTimeOffset? Since, string? LastError, int InFlight, long ForgedAckSeqs, long RepeatedAckSeqs, long ForeignMessages);
 
 internal sealed class DeviceState(DeviceDefinition device)
 {

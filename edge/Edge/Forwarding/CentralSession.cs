@@ -31,11 +31,15 @@ internal sealed partial class CentralSession(
     private const int SocketBufferBytes = 256 * 1024;
 
     private static readonly TimeSpan GoodbyeTimeout = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan IgnoredLogInterval = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan DisconnectTimeout = TimeSpan.FromSeconds(2);
 
     private readonly ConcurrentQueue<Ack> _acks = new();
     private readonly InFlightWindow _window = new(central.MaxInFlightBatches, TimeSpan.FromSeconds(central.AckTimeoutSeconds));
     private readonly IMqttClient _client = new MqttClientFactory().CreateMqttClient();
+    private readonly string _ackTopic = Topics.Ack(gatewayId);
+    private readonly LogRateLimit _ignoredAckLog = new(IgnoredLogInterval);
+    private readonly LogRateLimit _foreignMessageLog = new(IgnoredLogInterval);
 
     /// <summary>Set once the broker accepted the connection.</summary>
     public bool Connected { get; private set; }
@@ -66,20 +70,27 @@ internal sealed partial class CentralSession(
         };
         _client.ApplicationMessageReceivedAsync += e =>
         {
-            if (ContractMessages.TryParseAck(e.ApplicationMessage, out var ack))
+            // Only the own ack topic is subscribed to; a broker that delivers anything else is not believed either.
+            var topic = e.ApplicationMessage.Topic;
+            if (string.Equals(topic, _ackTopic, StringComparison.Ordinal) && ContractMessages.TryParseAck(e.ApplicationMessage, out var ack))
             {
                 _acks.Enqueue(ack);
                 wake.Set();
             }
             else
             {
-                LogBadAck(logger, e.ApplicationMessage.Topic);
+                state.Central.CountForeignMessage();
+                if (_foreignMessageLog.ShouldLog(time.GetUtcNow(), out var suppressed))
+                {
+                    LogForeignMessage(logger, topic, _ackTopic, suppressed);
+                }
             }
 
             return Task.CompletedTask;
         };
 
-        var connection = new BrokerConnection(central.Host, central.Port, $"edge-{gatewayId}")
+        // The client id is the gateway id, the CN of the certificate: the broker accepts nothing else for it.
+        var connection = new BrokerConnection(central.Host, central.Port, gatewayId)
         {
             KeepAlive = TimeSpan.FromSeconds(central.KeepAliveSeconds),
             Timeout = TimeSpan.FromSeconds(Math.Max(5, central.KeepAliveSeconds)),
@@ -221,15 +232,34 @@ internal sealed partial class CentralSession(
             return;
         }
 
-        var (_, _, rejectedCount) = buffer.Acknowledge(committed, rejected);
-        _window.Settle(committed);
-        _window.Settle(rejected);
-        if (rejected.Count > 0)
+        // Only what this session published and still awaits may be deleted: an ack for anything else is ignored.
+        var settledCommitted = _window.Settle(committed);
+        var settledRejected = _window.Settle(rejected);
+        var (_, _, rejectedCount) = buffer.Acknowledge(settledCommitted.InFlight, settledRejected.InFlight);
+        CountIgnored(committed, rejected, settledCommitted, settledRejected);
+        if (settledRejected.InFlight.Count > 0)
         {
-            LogRejected(logger, rejected.Count, rejectedCount, string.Join(", ", rejected), string.Join("; ", reasons.Distinct()));
+            LogRejected(logger, settledRejected.InFlight.Count, rejectedCount, string.Join(", ", settledRejected.InFlight), string.Join("; ", reasons.Distinct()));
         }
 
         state.Central.SetInFlight(_window.Count);
+    }
+
+    private void CountIgnored(List<ulong> committed, List<ulong> rejected, SettledSeqs settledCommitted, SettledSeqs settledRejected)
+    {
+        var unknown = settledCommitted.Unknown + settledRejected.Unknown;
+        var repeated = settledCommitted.Repeated + settledRejected.Repeated;
+        if (unknown + repeated == 0)
+        {
+            return;
+        }
+
+        state.Central.CountIgnoredAckSeqs(unknown, repeated);
+        if (unknown > 0 && _ignoredAckLog.ShouldLog(time.GetUtcNow(), out var suppressed))
+        {
+            var listed = committed.Concat(rejected).ToList();
+            LogForgedAck(logger, unknown, listed.Min(), listed.Max(), suppressed);
+        }
     }
 
     private Birth Birth()
@@ -261,8 +291,11 @@ internal sealed partial class CentralSession(
     [LoggerMessage(Level = LogLevel.Error, Message = "Central rejected {Count} batches ({Removed} removed from the buffer): seqs {Seqs}; reason: {Reason}")]
     private static partial void LogRejected(ILogger logger, int count, int removed, string seqs, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "An ack on {Topic} could not be parsed; ignored")]
-    private static partial void LogBadAck(ILogger logger, string topic);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ignored a message on {Topic} that is not a readable ack on {AckTopic} ({Suppressed} more ignored since the last such message)")]
+    private static partial void LogForeignMessage(ILogger logger, string topic, string ackTopic, long suppressed);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ignored an ack for {Count} seqs this session has not published or no longer awaits (seqs {First}..{Last}): a forged or misdirected ack; nothing deleted for them ({Suppressed} more such acks since the last message)")]
+    private static partial void LogForgedAck(ILogger logger, int count, ulong first, ulong last, long suppressed);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Applying acks failed")]
     private static partial void LogAckFailed(ILogger logger, Exception exception);

@@ -6,11 +6,17 @@ namespace City.Edge.Forwarding;
 /// The batches published to central and awaiting its ack, with when each was last sent. Pure bookkeeping: the
 /// caller passes the time, publishes, and tells the buffer. A batch not acknowledged within the ack timeout is due
 /// again (central deduplicates by seq); an ack or a rejection settles it; a dropped link empties the window (the
-/// buffer hands the batches out again in the next session).
+/// buffer hands the batches out again in the next session). The window is also what makes an ack believable: only the
+/// seqs in it may be settled, whatever an ack lists.
 /// </summary>
 internal sealed class InFlightWindow(int capacity, TimeSpan ackTimeout)
 {
+    /// <summary>How many settled seqs are remembered, to tell a second ack after a resend from a forged one.</summary>
+    public const int RememberedSettledSeqs = 1024;
+
     private readonly Dictionary<ulong, Entry> _bySeq = [];
+    private readonly HashSet<ulong> _recentlySettled = [];
+    private readonly Queue<ulong> _settledOrder = new();
 
     public TimeSpan AckTimeout => ackTimeout;
 
@@ -39,20 +45,36 @@ internal sealed class InFlightWindow(int capacity, TimeSpan ackTimeout)
         return due.ConvertAll(e => e.Batch);
     }
 
-    /// <summary>Central committed or rejected these seqs: they leave the window. Returns how many were in it.</summary>
-    public int Settle(IEnumerable<ulong> seqs)
+    /// <summary>
+    /// An ack lists these seqs: those in the window leave it and are returned in <see cref="SettledSeqs.InFlight"/>, the
+    /// only ones the caller may delete. A seq settled a moment ago (a second ack after a resend) counts as
+    /// <see cref="SettledSeqs.Repeated"/>; any other (never published in this session, or long settled) as
+    /// <see cref="SettledSeqs.Unknown"/>: an ack nobody here asked for.
+    /// </summary>
+    public SettledSeqs Settle(IEnumerable<ulong> seqs)
     {
         ArgumentNullException.ThrowIfNull(seqs);
-        var settled = 0;
+        var inFlight = new List<ulong>();
+        var repeated = 0;
+        var unknown = 0;
         foreach (var seq in seqs)
         {
             if (_bySeq.Remove(seq))
             {
-                settled++;
+                inFlight.Add(seq);
+                Remember(seq);
+            }
+            else if (_recentlySettled.Contains(seq))
+            {
+                repeated++;
+            }
+            else
+            {
+                unknown++;
             }
         }
 
-        return settled;
+        return new SettledSeqs(inFlight, repeated, unknown);
     }
 
     /// <summary>Until the oldest ack falls due: <see cref="Timeout.InfiniteTimeSpan"/> with nothing in flight, zero when overdue.</summary>
@@ -70,6 +92,20 @@ internal sealed class InFlightWindow(int capacity, TimeSpan ackTimeout)
     /// <summary>The link dropped: no ack will come for what was sent on it.</summary>
     public void Clear() => _bySeq.Clear();
 
+    private void Remember(ulong seq)
+    {
+        if (!_recentlySettled.Add(seq))
+        {
+            return;
+        }
+
+        _settledOrder.Enqueue(seq);
+        if (_settledOrder.Count > RememberedSettledSeqs)
+        {
+            _recentlySettled.Remove(_settledOrder.Dequeue());
+        }
+    }
+
     private sealed class Entry(StoredBatch batch, DateTimeOffset sentAt)
     {
         public StoredBatch Batch { get; } = batch;
@@ -77,3 +113,6 @@ internal sealed class InFlightWindow(int capacity, TimeSpan ackTimeout)
         public DateTimeOffset SentAt { get; set; } = sentAt;
     }
 }
+
+/// <summary>What an ack's seqs were to the window: the settled ones (to delete), and how many were ignored.</summary>
+internal sealed record SettledSeqs(IReadOnlyList<ulong> InFlight, int Repeated, int Unknown);

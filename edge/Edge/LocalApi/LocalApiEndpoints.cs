@@ -28,7 +28,11 @@ internal sealed record CentralStatusDocument(
     int InFlightBatches,
     long BatchesAcked,
     long ReadingsAcked,
-    long BatchesRejected);
+    long BatchesRejected,
+    bool Tls,
+    long ForgedAckSeqs,
+    long RepeatedAckSeqs,
+    long ForeignMessages);
 
 /// <summary>One device of any protocol (a DALI line is one too); a disabled device (Enabled false) is never polled.</summary>
 internal sealed record DeviceStatusDocument(
@@ -75,7 +79,7 @@ internal sealed class StatusService(EdgeState state, BatchBuffer buffer, IOption
             Forwarder.SoftwareVersion,
             state.StartedAt,
             new CentralStatusDocument($"{c.Host}:{c.Port}", central.Connected, central.Since, central.LastError, central.InFlight,
-                stats.BatchesAcked, stats.ReadingsAcked, stats.BatchesRejected),
+                stats.BatchesAcked, stats.ReadingsAcked, stats.BatchesRejected, c.Tls.IsConfigured, central.ForgedAckSeqs, central.RepeatedAckSeqs, central.ForeignMessages),
             state.Devices.Select(d =>
             {
                 var s = d.Snapshot();
