@@ -2,9 +2,11 @@ using City.Central.Api;
 using City.Central.Configuration;
 using City.Central.Ingest;
 using City.Central.Model;
+using City.Central.Pki;
 using City.Central.Mqtt;
 using City.Central.State;
 using City.Central.Store;
+using City.Contract.Mqtt;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -71,6 +73,9 @@ internal static partial class CentralApp
             throw new StoreDamagedException(storeReport);
         }
 
+        // Central's PKI (CA, server and client certificates), created on first start so that TLS works out of the box.
+        var pki = PkiStore.OpenOrCreate(options.DataPath, [], TimeProvider.System);
+
         builder.Host.UseSystemd();
         builder.WebHost.UseUrls(options.HttpUrl);
         if (!Microsoft.Extensions.Hosting.Systemd.SystemdHelpers.IsSystemdService()
@@ -99,8 +104,13 @@ internal static partial class CentralApp
 
         // Started in this order, stopped in reverse: the worker drains and acks while the client is
         // still connected, then the client disconnects, then the embedded broker stops.
+        services.AddSingleton(pki);
+
         if (options.IsEmbeddedBroker)
         {
+            services.AddSingleton<IBrokerCredentials>(new PkiBrokerCredentials(pki));
+            services.AddSingleton<BrokerRefusals>();
+            services.AddSingleton<BrokerAccess>();
             services.AddSingleton<EmbeddedBroker>();
             services.AddHostedService(sp => sp.GetRequiredService<EmbeddedBroker>());
         }
@@ -113,9 +123,11 @@ internal static partial class CentralApp
         services.AddHostedService<IngestWorker>();
 
         var app = builder.Build();
+        var brokerEndpoint = app.Services.GetRequiredService<BrokerEndpoint>();
+        brokerEndpoint.Tls = IngestTls(options, pki);
         if (!options.IsEmbeddedBroker)
         {
-            app.Services.GetRequiredService<BrokerEndpoint>().Set(options.Mqtt.Host, options.Mqtt.Port);
+            brokerEndpoint.Set(options.Mqtt.Host, options.Mqtt.Port);
         }
 
         // Load the store before anything is served or ingested.
@@ -138,6 +150,23 @@ internal static partial class CentralApp
             LogStarted(logger, options.DataPath, options.Mqtt.Mode, options.AdmitOnBirth, options.AllowedGateways.Count);
         });
         return app;
+    }
+
+    /// <summary>
+    /// How central's ingest client connects: to the embedded broker always over TLS with central's own certificate; to an
+    /// external one with Mqtt:Tls:CaFile|CertFile|KeyFile (default: the pki files), or plain with Mqtt:AllowPlain.
+    /// </summary>
+    private static BrokerTls? IngestTls(CentralOptions options, PkiStore pki)
+    {
+        var tls = options.Mqtt.Tls;
+        if (options.IsEmbeddedBroker)
+        {
+            return new BrokerTls(pki.CaFile, pki.CentralCertFile, pki.CentralKeyFile);
+        }
+
+        return options.Mqtt.AllowPlain
+            ? null
+            : new BrokerTls(tls.CaFile ?? pki.CaFile, tls.CertFile ?? pki.CentralCertFile, tls.KeyFile ?? (tls.CertFile is null ? pki.CentralKeyFile : null));
     }
 
     /// <summary>The URLs Kestrel really bound (port 0 resolved).</summary>

@@ -23,7 +23,7 @@ public sealed class BrokerLimitTests
         };
         await big.ConnectAsync(new MqttClientOptionsBuilder()
             .WithTcpServer("127.0.0.1", central.MqttPort)
-            .WithClientId("test-big")
+            .WithClientId("cab-big")
             .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
             .WithTimeout(TimeSpan.FromSeconds(10))
             .Build());

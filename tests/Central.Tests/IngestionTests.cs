@@ -3,6 +3,7 @@ using System.Text.Json;
 using City.Contract;
 using City.Contract.Wire;
 using Google.Protobuf;
+using MQTTnet;
 
 namespace City.Central.Tests;
 
@@ -133,8 +134,10 @@ public sealed class IngestionTests
 
         await bad.PublishAsync("city/v1/x/data", [0xFF, 0xFF, 0xFF, 0x01, 0x02]);
         await bad.PublishAsync("city/v1/x/data", new byte[10_000]);
-        await bad.PublishAsync("city/v1/x/foo", [1, 2, 3]);
-        await bad.PublishAsync("city/v1/x/ack", [1, 2, 3]);
+
+        // A topic outside the contract, and an ack, never get past the embedded broker (publish-not-authorized).
+        Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, (await bad.TryPublishAsync("city/v1/x/foo", [1, 2, 3])).ReasonCode);
+        Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, (await bad.TryPublishAsync("city/v1/x/ack", [1, 2, 3])).ReasonCode);
         await good.DataAsync(1, FakeGateway.SampleReadings(5));
         Assert.Equal([1UL], (await good.NextAckAsync()).CommittedSeqs);
 
@@ -142,8 +145,9 @@ public sealed class IngestionTests
         var stats = await central.StatsAsync();
         Assert.Equal(1, CentralHost.Rejected(stats, "malformed"));
         Assert.Equal(1, CentralHost.Rejected(stats, "oversize"));
-        Assert.Equal(1, CentralHost.Rejected(stats, "wrong-topic"));
-        Assert.Equal(3, stats.GetProperty("rejectedTotal").GetInt64());
+        Assert.Equal(0, CentralHost.Rejected(stats, "wrong-topic"));
+        Assert.Equal(2, CentralHost.Refused(stats, "publish-not-authorized"));
+        Assert.Equal(2, stats.GetProperty("rejectedTotal").GetInt64());
         Assert.Equal(1, stats.GetProperty("batchesAccepted").GetInt64());
         Assert.False(bad.TryTakeAck(out _));
     }
@@ -162,22 +166,26 @@ public sealed class IngestionTests
     }
 
     [Fact]
-    public async Task UnknownGateway_WithoutAdmitOnBirth_GetsNoAck_AndIsCounted()
+    public async Task UnknownGateway_WithoutAdmitOnBirth_IsRefusedAtConnect_AndIsCounted()
     {
         await using var central = await CentralHost.StartAsync(null, "--Central:AllowedGateways:0=cab-listed");
-        await using var stranger = await FakeGateway.ConnectAsync(central.MqttPort, "cab-stranger");
-        await using var listed = await FakeGateway.ConnectAsync(central.MqttPort, "cab-listed");
-        await stranger.BirthAsync(1);
-        await stranger.DataAsync(1, FakeGateway.SampleReadings(3));
+        using (var stranger = new MqttClientFactory().CreateMqttClient())
+        {
+            var refused = await stranger.ConnectAsync(new MqttClientOptionsBuilder()
+                .WithTcpServer("127.0.0.1", central.MqttPort)
+                .WithClientId("cab-stranger")
+                .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
+                .Build());
+            Assert.Equal(MqttClientConnectResultCode.NotAuthorized, refused.ResultCode);
+        }
 
-        // A listed gateway needs no birth; its ack also proves the stranger's messages were processed.
+        // A listed gateway needs no birth.
+        await using var listed = await FakeGateway.ConnectAsync(central.MqttPort, "cab-listed");
         await listed.DataAsync(1, FakeGateway.SampleReadings(3));
         Assert.Equal([1UL], (await listed.NextAckAsync()).CommittedSeqs);
-        await Task.Delay(200);
 
-        Assert.False(stranger.TryTakeAck(out _));
         var stats = await central.StatsAsync();
-        Assert.Equal(2, CentralHost.Rejected(stats, "unknown-gateway"));
+        Assert.Equal(1, CentralHost.Refused(stats, "unknown-gateway"));
         var (status, body) = await central.GetAsync("/api/v1/points/latest?gateway=cab-stranger");
         Assert.Equal(HttpStatusCode.NotFound, status);
         Assert.Contains("unknown", body.GetProperty("error").GetString(), StringComparison.Ordinal);

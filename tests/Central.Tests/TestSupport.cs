@@ -1,8 +1,10 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using System.Threading.Channels;
 using City.Central.Mqtt;
@@ -21,13 +23,14 @@ internal sealed class CentralHost : IAsyncDisposable
 {
     private readonly bool _ownsDataPath;
 
-    private CentralHost(WebApplication app, string dataPath, bool ownsDataPath, Uri baseUrl, int mqttPort)
+    private CentralHost(WebApplication app, string dataPath, bool ownsDataPath, Uri baseUrl, int mqttPort, int tlsPort)
     {
         _ownsDataPath = ownsDataPath;
         App = app;
         DataPath = dataPath;
         BaseUrl = baseUrl;
         MqttPort = mqttPort;
+        TlsPort = tlsPort;
         Http = new HttpClient { BaseAddress = baseUrl, Timeout = TimeSpan.FromSeconds(10) };
     }
 
@@ -37,13 +40,23 @@ internal sealed class CentralHost : IAsyncDisposable
 
     public Uri BaseUrl { get; }
 
+    /// <summary>The plain listener when Central:Mqtt:AllowPlain (the default of these tests), else the TLS one.</summary>
     public int MqttPort { get; }
+
+    /// <summary>The embedded broker's TLS listener (client certificate required).</summary>
+    public int TlsPort { get; }
+
+    public string PkiDirectory => Path.Combine(DataPath, "pki");
 
     public HttpClient Http { get; }
 
     public static string NewDataPath() => Path.Combine(Path.GetTempPath(), "central-tests", Guid.NewGuid().ToString("N"));
 
-    /// <summary>Starts central (embedded broker unless the extra arguments say otherwise) and waits for its ingest client.</summary>
+    /// <summary>
+    /// Starts central (embedded broker unless the extra arguments say otherwise) and waits for its ingest client. The
+    /// embedded broker also listens plain (loopback) for the tests that are not about security; those that are pass
+    /// --Central:Mqtt:AllowPlain=false.
+    /// </summary>
     public static async Task<CentralHost> StartAsync(string? dataPath = null, params string[] extraArgs)
     {
         var ownsDataPath = dataPath is null;
@@ -53,6 +66,8 @@ internal sealed class CentralHost : IAsyncDisposable
             $"--Central:DataPath={dataPath}",
             "--Central:HttpUrl=http://127.0.0.1:0",
             "--Central:Mqtt:Port=0",
+            "--Central:Mqtt:AllowPlain=true",
+            "--Central:Mqtt:PlainPort=0",
             "--Logging:LogLevel:Default=Warning",
             .. extraArgs,
         ];
@@ -61,8 +76,9 @@ internal sealed class CentralHost : IAsyncDisposable
         await app.StartAsync();
         var url = CentralApp.BoundUrls(app).Single();
         var broker = app.Services.GetService<EmbeddedBroker>();
-        var port = broker?.BoundEndPoint?.Port ?? app.Services.GetRequiredService<BrokerEndpoint>().Port;
-        var host = new CentralHost(app, dataPath, ownsDataPath, new Uri(url), port);
+        var tlsPort = broker?.BoundEndPoint?.Port ?? app.Services.GetRequiredService<BrokerEndpoint>().Port;
+        var port = broker?.PlainEndPoint?.Port ?? tlsPort;
+        var host = new CentralHost(app, dataPath, ownsDataPath, new Uri(url), port, tlsPort);
         var link = app.Services.GetRequiredService<IBrokerLink>();
         await Wait.UntilAsync(() => Task.FromResult(link.IsConnected), TimeSpan.FromSeconds(10), "central's ingest client to connect to the broker");
         return host;
@@ -88,6 +104,15 @@ internal sealed class CentralHost : IAsyncDisposable
     public static long Rejected(JsonElement stats, string reason) =>
         stats.GetProperty("rejected").TryGetProperty(reason, out var count) ? count.GetInt64() : 0;
 
+    /// <summary>What the embedded broker refused (connections, publishes, subscriptions) for this reason.</summary>
+    public static long Refused(JsonElement stats, string reason) =>
+        stats.GetProperty("refused").TryGetProperty(reason, out var count) ? count.GetInt64() : 0;
+
+    public async Task WaitForRefusedAsync(string reason, long count)
+    {
+        await Wait.UntilAsync(async () => Refused(await StatsAsync(), reason) >= count, TimeSpan.FromSeconds(10), $"{count} refusals '{reason}'");
+    }
+
     public async Task WaitForRejectedAsync(string reason, long count)
     {
         await Wait.UntilAsync(async () => Rejected(await StatsAsync(), reason) >= count, TimeSpan.FromSeconds(10), $"{count} rejections '{reason}'");
@@ -110,6 +135,7 @@ internal sealed class FakeGateway : IAsyncDisposable
 {
     private readonly IMqttClient _client;
     private readonly Channel<Ack> _acks = Channel.CreateUnbounded<Ack>();
+    private readonly ConcurrentQueue<string> _receivedTopics = new();
 
     private FakeGateway(string id, IMqttClient client)
     {
@@ -126,12 +152,20 @@ internal sealed class FakeGateway : IAsyncDisposable
         new() { Alias = 3, Id = "lamp1/status", Unit = "", Type = PointType.Text, Device = "lamp1", Description = "status text" },
     ];
 
-    public static async Task<FakeGateway> ConnectAsync(int port, string id)
+    /// <summary>Every topic a message arrived on, in order.</summary>
+    public IReadOnlyCollection<string> ReceivedTopics => _receivedTopics;
+
+    /// <summary>
+    /// Connects as <paramref name="id"/> (client id `id:test-xxxxxx` unless given) and subscribes to its ack topic. With a
+    /// certificate it connects over TLS (the broker's certificate checked against <paramref name="ca"/>); else plain.
+    /// </summary>
+    public static async Task<FakeGateway> ConnectAsync(int port, string id, X509Certificate2? certificate = null, X509Certificate2? ca = null, string? clientId = null)
     {
         var client = new MqttClientFactory().CreateMqttClient();
         var gateway = new FakeGateway(id, client);
         client.ApplicationMessageReceivedAsync += e =>
         {
+            gateway._receivedTopics.Enqueue(e.ApplicationMessage.Topic);
             if (BatchCodec.TryParse(Ack.Parser, e.ApplicationMessage.Payload.IsSingleSegment ? e.ApplicationMessage.Payload.FirstSpan : e.ApplicationMessage.Payload.ToArray(), out var ack))
             {
                 gateway._acks.Writer.TryWrite(ack);
@@ -139,12 +173,17 @@ internal sealed class FakeGateway : IAsyncDisposable
 
             return Task.CompletedTask;
         };
-        var options = new MqttClientOptionsBuilder()
+        var builder = new MqttClientOptionsBuilder()
             .WithTcpServer("127.0.0.1", port)
-            .WithClientId("test-" + id + "-" + Guid.NewGuid().ToString("N")[..6])
-            .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
-            .Build();
-        await client.ConnectAsync(options);
+            .WithClientId(clientId ?? id + ":test-" + Guid.NewGuid().ToString("N")[..6])
+            .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500);
+        if (ca is not null)
+        {
+            builder = builder.WithTlsOptions(TestTls.ClientOptions(ca, certificate));
+        }
+
+        var connected = await client.ConnectAsync(builder.Build());
+        Assert.True(connected.ResultCode == MqttClientConnectResultCode.Success, $"{id} connecting: {connected.ResultCode} {connected.ReasonString}");
         await client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
             .WithTopicFilter(f => f.WithTopic(Topics.Ack(id)).WithAtLeastOnceQoS())
             .Build());
@@ -153,14 +192,26 @@ internal sealed class FakeGateway : IAsyncDisposable
 
     public async Task PublishAsync(string topic, byte[] payload, bool retain = false)
     {
-        var message = new MqttApplicationMessageBuilder()
+        var result = await TryPublishAsync(topic, payload, retain);
+        Assert.True(result.IsSuccess || result.ReasonCode == MqttClientPublishReasonCode.NoMatchingSubscribers, $"publish on {topic}: {result.ReasonCode}");
+    }
+
+    /// <summary>Publishes at QoS 1 and returns the broker's answer, whatever it is.</summary>
+    public Task<MqttClientPublishResult> TryPublishAsync(string topic, byte[] payload, bool retain = false) =>
+        _client.PublishAsync(new MqttApplicationMessageBuilder()
             .WithTopic(topic)
             .WithPayload(payload)
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
             .WithRetainFlag(retain)
-            .Build();
-        var result = await _client.PublishAsync(message);
-        Assert.True(result.IsSuccess || result.ReasonCode == MqttClientPublishReasonCode.NoMatchingSubscribers, $"publish on {topic}: {result.ReasonCode}");
+            .Build());
+
+    /// <summary>Subscribes to one filter at QoS 1 and returns the broker's answer for it.</summary>
+    public async Task<MqttClientSubscribeResultCode> SubscribeAsync(string filter)
+    {
+        var result = await _client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
+            .WithTopicFilter(f => f.WithTopic(filter).WithAtLeastOnceQoS())
+            .Build());
+        return Assert.Single(result.Items).ResultCode;
     }
 
     public Task BirthAsync(ulong epoch, IEnumerable<PointInfo>? points = null)

@@ -249,7 +249,8 @@ internal static class ApiEndpoints
             stats.DeathsAccepted,
             registry.Count,
             JsonValues.Time(stats.StartedAt),
-            stats.TimestampsOutOfWindow()));
+            stats.TimestampsOutOfWindow(),
+            stats.Refused()));
 
     private static bool TryGetGateway(string? gateway, GatewayRegistry registry, out GatewayState state, out IResult problem)
     {

@@ -72,4 +72,5 @@ internal sealed record StatsResponse(
     long Deaths,
     int Gateways,
     string StartedAt,
-    IReadOnlyDictionary<string, long> TimestampsOutOfWindow);
+    IReadOnlyDictionary<string, long> TimestampsOutOfWindow,
+    IReadOnlyDictionary<string, long> Refused);

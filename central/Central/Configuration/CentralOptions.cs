@@ -17,7 +17,11 @@ internal sealed class CentralOptions
 
     public List<string> AllowedGateways { get; set; } = [];
 
+    /// <summary>With AdmitOnBirth: "admit any gateway holding a certificate from our CA".</summary>
     public bool AdmitOnBirth { get; set; }
+
+    /// <summary>New gateways the embedded broker admits per minute with AdmitOnBirth (a burst of as many, then that rate).</summary>
+    public int AdmitRatePerMinute { get; set; } = 30;
 
     public int MaxPayloadBytes { get; set; } = 1024 * 1024;
 
@@ -64,9 +68,35 @@ internal sealed class CentralOptions
             errors.Add($"{P}Mqtt:Port: {Mqtt.Port} is outside {(embedded ? 0 : 1)}-65535{(embedded ? " (0 picks a free port)" : string.Empty)}.");
         }
 
+        if (embedded && Mqtt.PlainPort is < 0 or > 65535)
+        {
+            errors.Add($"{P}Mqtt:PlainPort: {Mqtt.PlainPort} is outside 0-65535 (0 picks a free port).");
+        }
+        else if (embedded && Mqtt.AllowPlain && Mqtt.PlainPort != 0 && Mqtt.PlainPort == Mqtt.Port)
+        {
+            errors.Add($"{P}Mqtt:PlainPort: {Mqtt.PlainPort} is also Central:Mqtt:Port (TLS); give the plain listener a port of its own.");
+        }
+
         if (string.IsNullOrWhiteSpace(Mqtt.ClientId))
         {
             errors.Add($"{P}Mqtt:ClientId: must not be empty.");
+        }
+        else if (embedded && !Mqtt.ClientId.StartsWith("central:", StringComparison.Ordinal) || Mqtt.ClientId.Length == "central:".Length)
+        {
+            errors.Add($"{P}Mqtt:ClientId: '{Mqtt.ClientId}' must be central's identity, 'central:' and a suffix, for the embedded broker (default central:ingest).");
+        }
+
+        foreach (var (key, file) in new[] { ("CaFile", Mqtt.Tls.CaFile), ("CertFile", Mqtt.Tls.CertFile), ("KeyFile", Mqtt.Tls.KeyFile) })
+        {
+            if (file is not null && string.IsNullOrWhiteSpace(file))
+            {
+                errors.Add($"{P}Mqtt:Tls:{key}: must not be empty (leave it out for the file in {{DataPath}}/pki).");
+            }
+        }
+
+        if (AdmitRatePerMinute is < 1 or > 100_000)
+        {
+            errors.Add($"{P}AdmitRatePerMinute: {AdmitRatePerMinute} is outside 1-100000.");
         }
 
         for (var i = 0; i < AllowedGateways.Count; i++)
@@ -116,9 +146,21 @@ internal sealed class MqttSettings
 
     public string Host { get; set; } = "127.0.0.1";
 
-    public int Port { get; set; } = 1883;
+    /// <summary>TLS with a client certificate required (embedded); the external broker's port.</summary>
+    public int Port { get; set; } = 8883;
 
-    public string ClientId { get; set; } = "central-ingest";
+    /// <summary>
+    /// Embedded: also a plain listener on 127.0.0.1:PlainPort, where the client id claims the identity (development and
+    /// tests only). External: central's ingest client connects without TLS.
+    /// </summary>
+    public bool AllowPlain { get; set; }
+
+    public int PlainPort { get; set; } = 1883;
+
+    public string ClientId { get; set; } = "central:ingest";
+
+    /// <summary>External mode: the files central's ingest client connects with (default: central's pki files).</summary>
+    public MqttTlsSettings Tls { get; set; } = new();
 
     public string? Username { get; set; }
 
@@ -134,6 +176,18 @@ internal sealed class MqttSettings
 
         return IPAddress.TryParse(Host, out var address) ? address : null;
     }
+}
+
+internal sealed class MqttTlsSettings
+{
+    /// <summary>The CA the broker's server certificate must chain to (default {DataPath}/pki/ca.crt).</summary>
+    public string? CaFile { get; set; }
+
+    /// <summary>Central's client certificate (default {DataPath}/pki/central.crt).</summary>
+    public string? CertFile { get; set; }
+
+    /// <summary>Its private key (default {DataPath}/pki/central.key).</summary>
+    public string? KeyFile { get; set; }
 }
 
 internal sealed class IngestSettings

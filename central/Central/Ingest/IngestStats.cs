@@ -6,6 +6,7 @@ namespace City.Central.Ingest;
 internal sealed class IngestStats
 {
     private readonly ConcurrentDictionary<string, long> _rejected = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _refused = new(StringComparer.Ordinal);
     private long _batchesAccepted;
     private long _readingsAccepted;
     private long _duplicateBatches;
@@ -75,6 +76,14 @@ internal sealed class IngestStats
         Interlocked.Add(ref _outOfWindowTooOld, tooOld);
         Interlocked.Add(ref _outOfWindowInvalid, invalid);
     }
+
+    /// <summary>Connections, publishes and subscriptions the embedded broker refused, by reason.</summary>
+    public IReadOnlyDictionary<string, long> Refused() =>
+        new SortedDictionary<string, long>(_refused.ToDictionary(p => p.Key, p => p.Value), StringComparer.Ordinal);
+
+    public long RefusedFor(string reason) => _refused.TryGetValue(reason, out var count) ? count : 0;
+
+    public void Refuse(string reason) => _refused.AddOrUpdate(reason, 1, static (_, n) => n + 1);
 
     public void Reject(string reason) => _rejected.AddOrUpdate(reason, 1, static (_, n) => n + 1);
 

@@ -9,11 +9,15 @@ using MQTTnet.Server;
 namespace City.Central.Mqtt;
 
 /// <summary>
-/// Mode "embedded": an MQTTnet broker in this process, bound to Mqtt:Host:Mqtt:Port only (port 0 picks
-/// a free one). Gateways and central's own ingest client both connect to it over TCP.
+/// Mode "embedded": an MQTTnet broker in this process. Its TLS listener on Mqtt:Host:Mqtt:Port (port 0 picks a free
+/// one) presents central's server certificate and requires a client certificate, checked by <see cref="BrokerAccess"/>
+/// against central's CA; with Mqtt:AllowPlain also a plain listener on 127.0.0.1:Mqtt:PlainPort. Gateways and central's
+/// own ingest client (over TLS, with central's certificate) both connect to it over TCP.
 /// </summary>
 internal sealed partial class EmbeddedBroker(
     IOptions<CentralOptions> options,
+    IBrokerCredentials credentials,
+    BrokerAccess access,
     BrokerEndpoint endpoint,
     ILogger<EmbeddedBroker> logger,
     ILoggerFactory loggerFactory) : IHostedService, IDisposable
@@ -22,26 +26,38 @@ internal sealed partial class EmbeddedBroker(
 
     public bool IsRunning => _server?.IsStarted == true;
 
+    /// <summary>The TLS listener.</summary>
     public IPEndPoint? BoundEndPoint { get; private set; }
+
+    /// <summary>The plain listener, when Mqtt:AllowPlain.</summary>
+    public IPEndPoint? PlainEndPoint { get; private set; }
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var settings = options.Value.Mqtt;
         var address = settings.BindAddress() ?? throw new InvalidOperationException($"Central:Mqtt:Host '{settings.Host}' is not an IP address.");
         var builder = new MqttServerOptionsBuilder()
-            .WithDefaultEndpoint()
-            .WithDefaultEndpointPort(settings.Port)
+            .WithEncryptedEndpoint()
+            .WithEncryptedEndpointPort(settings.Port)
+            .WithEncryptionCertificate(credentials.LoadServerCertificate())
+            // The handshake asks for a certificate and takes whatever comes (or none): BrokerAccess checks it at CONNECT,
+            // so a refused client gets an MQTT reason code and the refusal is counted, rather than a bare TLS alert.
+            .WithClientCertificate(static (_, _, _, _) => true)
             .WithPersistentSessions()
             .WithMaxPendingMessagesPerClient(100_000);
 
         // Bind only the configured address: MQTTnet otherwise also listens on [::] next to an IPv4 address.
         builder = address.AddressFamily == AddressFamily.InterNetworkV6
-            ? builder.WithDefaultEndpointBoundIPAddress(IPAddress.None).WithDefaultEndpointBoundIPV6Address(address)
-            : builder.WithDefaultEndpointBoundIPAddress(address).WithDefaultEndpointBoundIPV6Address(IPAddress.None);
+            ? builder.WithEncryptedEndpointBoundIPAddress(IPAddress.None).WithEncryptedEndpointBoundIPV6Address(address)
+            : builder.WithEncryptedEndpointBoundIPAddress(address).WithEncryptedEndpointBoundIPV6Address(IPAddress.None);
+        builder = settings.AllowPlain
+            ? builder.WithDefaultEndpoint().WithDefaultEndpointPort(settings.PlainPort)
+                .WithDefaultEndpointBoundIPAddress(IPAddress.Loopback).WithDefaultEndpointBoundIPV6Address(IPAddress.None)
+            : builder.WithoutDefaultEndpoint();
         var serverOptions = builder.Build();
 
         // The broker refuses any packet above MaxPayloadBytes plus room for the topic and properties before
-        // reading its body (MQTTnet itself would take in a packet of any size).
+        // reading its body (MQTTnet itself would take in a packet of any size); on the TLS listener too.
         var factory = new MqttServerFactory();
         var tcp = factory.DefaultServerAdapters.Select(create => create(factory)).ToList();
         var maxPacketBytes = MaxPacketBytes(options.Value.MaxPayloadBytes);
@@ -49,20 +65,27 @@ internal sealed partial class EmbeddedBroker(
             serverOptions,
             tcp.Select(adapter => (IMqttServerAdapter)new SizeLimitedServerAdapter(adapter, maxPacketBytes)),
             new MqttLogBridge(loggerFactory.CreateLogger("MQTTnet.Server")));
-        _server.ValidatingConnectionAsync += AssignClientIdentifierWhenEmpty;
+        _server.ValidatingConnectionAsync += access.ValidateConnectionAsync;
+        _server.InterceptingPublishAsync += access.InterceptPublishAsync;
+        _server.InterceptingSubscriptionAsync += access.InterceptSubscriptionAsync;
         try
         {
             await _server.StartAsync().ConfigureAwait(false);
         }
         catch (SocketException exception)
         {
-            throw new InvalidOperationException($"The embedded MQTT broker cannot listen on {new IPEndPoint(address, settings.Port)} (Central:Mqtt:Host, Central:Mqtt:Port): {exception.Message}", exception);
+            throw new InvalidOperationException($"The embedded MQTT broker cannot listen on {new IPEndPoint(address, settings.Port)} (Central:Mqtt:Host, Central:Mqtt:Port){(settings.AllowPlain ? $" or 127.0.0.1:{settings.PlainPort} (Central:Mqtt:PlainPort)" : string.Empty)}: {exception.Message}", exception);
         }
 
-        // MQTTnet writes the port the OS chose back into the endpoint options.
-        var port = serverOptions.DefaultEndpointOptions.Port;
+        // MQTTnet writes the ports the OS chose back into the endpoint options.
+        var port = serverOptions.TlsEndpointOptions.Port;
         BoundEndPoint = new IPEndPoint(address, port);
         LogListening(logger, BoundEndPoint.ToString());
+        if (settings.AllowPlain)
+        {
+            PlainEndPoint = new IPEndPoint(IPAddress.Loopback, serverOptions.DefaultEndpointOptions.Port);
+            LogPlainListening(logger, PlainEndPoint.ToString());
+        }
 
         var connectTo = address.Equals(IPAddress.Any) ? IPAddress.Loopback
             : address.Equals(IPAddress.IPv6Any) ? IPAddress.IPv6Loopback
@@ -89,37 +112,17 @@ internal sealed partial class EmbeddedBroker(
         }
     }
 
+    /// <summary>What the broker keeps for later subscribers (nothing a gateway sent: its retain flag is cleared).</summary>
+    public async Task<IList<MQTTnet.MqttApplicationMessage>> RetainedMessagesAsync() =>
+        _server is null ? [] : await _server.GetRetainedMessagesAsync().ConfigureAwait(false);
+
     public void Dispose() => _server?.Dispose();
 
-    // MQTTnet keeps the CONNECT packet private and copies AssignedClientIdentifier into it for MQTT 5 only.
-    private static readonly System.Reflection.FieldInfo? ConnectPacketField =
-        typeof(ValidatingConnectionEventArgs).GetField("_connectPacket", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance);
-
-    /// <summary>
-    /// A client may connect with an empty client id and have the server assign one: MQTT 5 (3.1.3.1), and
-    /// MQTT 3.1.1 with a clean session (3.1.3.1 too). mosquitto_pub does both.
-    /// </summary>
-    private static Task AssignClientIdentifierWhenEmpty(ValidatingConnectionEventArgs connection)
-    {
-        if (!string.IsNullOrEmpty(connection.ClientId))
-        {
-            return Task.CompletedTask;
-        }
-
-        var assigned = "auto-" + Guid.NewGuid().ToString("N");
-        connection.AssignedClientIdentifier = assigned;
-        if (connection.ProtocolVersion != MQTTnet.Formatter.MqttProtocolVersion.V500
-            && connection.CleanSession == true
-            && ConnectPacketField?.GetValue(connection) is MQTTnet.Packets.MqttConnectPacket packet)
-        {
-            packet.ClientId = assigned;
-        }
-
-        return Task.CompletedTask;
-    }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "MQTT broker listening on {EndPoint}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "MQTT broker listening on {EndPoint} (TLS, client certificate required)")]
     private static partial void LogListening(ILogger logger, string endPoint);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "MQTT broker also listening on {EndPoint} WITHOUT TLS (Central:Mqtt:AllowPlain=true): there the client id claims the identity, nothing proves it; for development and tests only")]
+    private static partial void LogPlainListening(ILogger logger, string endPoint);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "MQTT broker stopped")]
     private static partial void LogStopped(ILogger logger);

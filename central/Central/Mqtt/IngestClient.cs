@@ -16,11 +16,12 @@ internal interface IBrokerLink : IAckPublisher, IMessageIntake
 }
 
 /// <summary>
-/// Central's MQTT clients: "central-ingest" connects to the broker (embedded or external), subscribes to
+/// Central's MQTT clients: "central:ingest" connects to the broker (embedded or external) over TLS with central's own
+/// certificate (plain only with Mqtt:AllowPlain in external mode), subscribes to
 /// city/v1/# at QoS 1 with a persistent session, reconnects with backoff, and feeds the ingest queue.
 /// A received message is acknowledged to the broker once it is in the queue; the end-to-end
 /// acknowledgement to the edge is the Ack message sent after the store commit, on a second connection
-/// ("central-ingest-acks"): while the queue is full the first connection's receive loop waits, and the
+/// ("central:ingest-acks"): while the queue is full the first connection's receive loop waits, and the
 /// broker's PUBACKs for our acks must not be stuck behind it (that deadlocked against mosquitto).
 /// </summary>
 internal sealed partial class IngestClient : BackgroundService, IBrokerLink
@@ -156,17 +157,18 @@ internal sealed partial class IngestClient : BackgroundService, IBrokerLink
     }
 
     /// <summary>How both connections reach the broker (central's link timing, 1 MiB socket buffers).</summary>
-    internal static BrokerConnection Connection(string host, int port, string clientId, string? username, string? password) =>
+    internal static BrokerConnection Connection(string host, int port, string clientId, string? username, string? password, BrokerTls? tls = null) =>
         new(host, port, clientId)
         {
             KeepAlive = TimeSpan.FromSeconds(15),
             Timeout = TimeSpan.FromSeconds(5),
             Username = username,
             Password = password,
+            Tls = tls,
         };
 
     private BrokerConnection Connection(string clientId) =>
-        Connection(_endpoint.Host, _endpoint.Port, clientId, _options.Mqtt.Username, _options.Mqtt.Password);
+        Connection(_endpoint.Host, _endpoint.Port, clientId, _options.Mqtt.Username, _options.Mqtt.Password, _endpoint.Tls);
 
     private Task ConnectPublisherAsync(CancellationToken cancellationToken) =>
         _publisher.ConnectCheckedAsync(ContractClientOptions.ForPublisher(Connection(PublisherClientId)), cancellationToken);
@@ -175,7 +177,7 @@ internal sealed partial class IngestClient : BackgroundService, IBrokerLink
     {
         var result = await _client.ConnectCheckedAsync(ContractClientOptions.ForIngest(Connection(_options.Mqtt.ClientId)), cancellationToken).ConfigureAwait(false);
         await _client.SubscribeAtLeastOnceAsync(Topics.AllGateways, noLocal: true, cancellationToken).ConfigureAwait(false);
-        LogConnected(_logger, _endpoint.Host, _endpoint.Port, _options.Mqtt.ClientId, result.IsSessionPresent);
+        LogConnected(_logger, _endpoint.Host, _endpoint.Port, _endpoint.Tls is null ? "plain" : "TLS", _options.Mqtt.ClientId, result.IsSessionPresent);
     }
 
     private async Task OnMessageAsync(MqttApplicationMessageReceivedEventArgs e)
@@ -232,8 +234,8 @@ internal sealed partial class IngestClient : BackgroundService, IBrokerLink
         return Task.CompletedTask;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Ingest client connected to MQTT broker {Host}:{Port} as {ClientId} (session present: {SessionPresent}), subscribed to city/v1/#")]
-    private static partial void LogConnected(ILogger logger, string host, int port, string clientId, bool sessionPresent);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Ingest client connected to MQTT broker {Host}:{Port} ({Transport}) as {ClientId} (session present: {SessionPresent}), subscribed to city/v1/#")]
+    private static partial void LogConnected(ILogger logger, string host, int port, string transport, string clientId, bool sessionPresent);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ingest client cannot connect to MQTT broker {Host}:{Port}, retrying in {Seconds} s: {Error}")]
     private static partial void LogConnectFailed(ILogger logger, string host, int port, double seconds, string error);

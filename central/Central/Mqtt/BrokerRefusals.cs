@@ -1,0 +1,86 @@
+using System.Collections.Concurrent;
+using City.Central.Ingest;
+using Microsoft.Extensions.Logging;
+
+namespace City.Central.Mqtt;
+
+/// <summary>
+/// Counts every refusal of the embedded broker by reason (<see cref="IngestStats.Refused"/>, /api/v1/stats) and logs it
+/// without letting one client flood the log: per identity and reason the first refusal is logged, then at most one line
+/// per 10 s with the number suppressed in between.
+/// </summary>
+internal sealed partial class BrokerRefusals(IngestStats stats, TimeProvider time, ILogger<BrokerRefusals> logger)
+{
+    public const string NoIdentity = "no-identity";
+    public const string ReservedIdentity = "reserved-identity";
+    public const string InvalidIdentity = "invalid-identity";
+    public const string ClientIdMismatch = "client-id-mismatch";
+    public const string UnknownGateway = "unknown-gateway";
+    public const string AdmissionRate = "admission-rate";
+    public const string WillNotAuthorized = "will-not-authorized";
+    public const string PublishNotAuthorized = "publish-not-authorized";
+    public const string SubscribeNotAuthorized = "subscribe-not-authorized";
+
+    private const int MaxWindows = 10_000;
+    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(10);
+
+    private readonly ConcurrentDictionary<(string Reason, string Source), Window> _windows = new();
+
+    /// <summary>Counts and (rate-limited) logs one refusal. <paramref name="source"/> is the identity, or what the client claimed.</summary>
+    public void Refused(string reason, string source, string detail)
+    {
+        stats.Refuse(reason);
+        var now = time.GetUtcNow();
+        var key = (reason, Printable(source));
+        if (_windows.Count > MaxWindows && !_windows.ContainsKey(key))
+        {
+            // Someone is inventing client ids: forget the windows rather than grow without bound.
+            _windows.Clear();
+        }
+
+        var window = _windows.GetOrAdd(key, static _ => new Window());
+        long suppressed;
+        lock (window)
+        {
+            if (window.LastLogged is { } last && now - last < Interval)
+            {
+                window.Suppressed++;
+                return;
+            }
+
+            suppressed = window.Suppressed;
+            window.Suppressed = 0;
+            window.LastLogged = now;
+        }
+
+        LogRefused(logger, reason, key.Item2, detail, suppressed);
+    }
+
+    /// <summary>A client-chosen text cut to 80 characters without control characters, safe for one log line.</summary>
+    public static string Printable(string? text)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return "(none)";
+        }
+
+        var cut = text.Length > 80 ? text[..80] + "..." : text;
+        return string.Create(cut.Length, cut, static (span, s) =>
+        {
+            for (var i = 0; i < s.Length; i++)
+            {
+                span[i] = char.IsControl(s[i]) ? '?' : s[i];
+            }
+        });
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "MQTT broker refused ({Reason}) {Source}: {Detail} ({Suppressed} similar suppressed since the last report)")]
+    private static partial void LogRefused(ILogger logger, string reason, string source, string detail, long suppressed);
+
+    private sealed class Window
+    {
+        public DateTimeOffset? LastLogged { get; set; }
+
+        public long Suppressed { get; set; }
+    }
+}
