@@ -1,4 +1,5 @@
 using City.Central.Api;
+using City.Central.Auth;
 using City.Central.Configuration;
 using City.Central.Ingest;
 using City.Central.Model;
@@ -101,6 +102,9 @@ internal static partial class CentralApp
         services.AddSingleton<RejectLog>();
         services.AddSingleton(new IngestQueue(options.Ingest.QueueCapacity));
         services.AddSingleton<BrokerEndpoint>();
+        services.AddSingleton(sp => new TokenStore(options.DataPath, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<ApiRefusals>();
+        services.AddApiTokens();
 
         // Started in this order, stopped in reverse: the worker drains and acks while the client is
         // still connected, then the client disconnects, then the embedded broker stops.
@@ -148,6 +152,11 @@ internal static partial class CentralApp
             }
 
             LogStarted(logger, options.DataPath, options.Mqtt.Mode, options.AdmitOnBirth, options.AllowedGateways.Count);
+            var tokens = app.Services.GetRequiredService<TokenStore>();
+            if (tokens.List().Count == 0)
+            {
+                LogNoTokens(logger, tokens.FilePath);
+            }
         });
         return app;
     }
@@ -182,6 +191,9 @@ internal static partial class CentralApp
 
     [LoggerMessage(Level = LogLevel.Information, Message = "HTTP API listening on {Url}")]
     private static partial void LogHttpListening(ILogger logger, string url);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No API token in {File}: every /api/v1 request is refused until one is created (central token create --name NAME --role viewer|operator|admin)")]
+    private static partial void LogNoTokens(ILogger logger, string file);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Central started: data in {DataPath}, broker mode {Mode}, admit on birth {AdmitOnBirth}, {Allowed} allowed gateways")]
     private static partial void LogStarted(ILogger logger, string dataPath, string mode, bool admitOnBirth, int allowed);

@@ -29,6 +29,8 @@ internal static class CommandLine
                central pki revoke GW [--json] [--Central:DataPath=DIR]
                central pki list [--json] [--Central:DataPath=DIR]
                central mosquitto-config --out DIR [--port 8883] [--bind 127.0.0.1] [--json] [--Central:DataPath=DIR]
+               central token create --name NAME --role viewer|operator|admin [--json] | revoke NAME | list [--json]
+               central gateway reset GATEWAY [--url URL] [--token TOKEN] [--cacert FILE]
                central --help | --version
 
         The city's ingestion service: receives every cabinet's batches over MQTT (embedded broker or external),
@@ -41,6 +43,8 @@ internal static class CommandLine
           pki ...               central's PKI in {DataPath}/pki: the CA, central's certificates, gateway
                                 certificates, revocation (central pki --help)
           mosquitto-config      mosquitto.conf and ACL for mosquitto in front of central (central mosquitto-config --help)
+          token ...             the HTTP API's bearer tokens in DataPath/tokens.json; a new token is printed once
+          gateway reset GW      ask the running central (admin token, or CENTRAL_TOKEN) to clear GW's registration
           -h, --help            this text
           --version             the version
 

@@ -27,6 +27,16 @@ internal static class ProgramEntry
             return MosquittoConfigCommand.Run(args, AppContext.BaseDirectory, Console.Out, Console.Error, TimeProvider.System);
         }
 
+        if (TokenCommand.Matches(args))
+        {
+            return await TokenCommand.RunAsync(args, Console.Out, Console.Error).ConfigureAwait(false);
+        }
+
+        if (GatewayCommand.Matches(args))
+        {
+            return await GatewayCommand.RunAsync(args, Console.Out, Console.Error, Environment.GetEnvironmentVariable(GatewayCommand.TokenVariable)).ConfigureAwait(false);
+        }
+
         if (CommandLine.Check(args, AppContext.BaseDirectory, Console.Out, Console.Error) is { } exitCode)
         {
             return exitCode;

@@ -7,6 +7,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using System.Threading.Channels;
+using City.Central.Auth;
 using City.Central.Mqtt;
 using City.Contract;
 using City.Contract.Wire;
@@ -23,7 +24,7 @@ internal sealed class CentralHost : IAsyncDisposable
 {
     private readonly bool _ownsDataPath;
 
-    private CentralHost(WebApplication app, string dataPath, bool ownsDataPath, Uri baseUrl, int mqttPort, int tlsPort)
+    private CentralHost(WebApplication app, string dataPath, bool ownsDataPath, Uri baseUrl, int mqttPort, int tlsPort, string adminToken)
     {
         _ownsDataPath = ownsDataPath;
         App = app;
@@ -31,8 +32,12 @@ internal sealed class CentralHost : IAsyncDisposable
         BaseUrl = baseUrl;
         MqttPort = mqttPort;
         TlsPort = tlsPort;
-        Http = new HttpClient { BaseAddress = baseUrl, Timeout = TimeSpan.FromSeconds(10) };
+        AdminToken = adminToken;
+        Http = NewClient(adminToken);
     }
+
+    /// <summary>The token of <see cref="Http"/>: role admin, created in the data path's token file before central started.</summary>
+    public string AdminToken { get; }
 
     public WebApplication App { get; }
 
@@ -48,6 +53,7 @@ internal sealed class CentralHost : IAsyncDisposable
 
     public string PkiDirectory => Path.Combine(DataPath, "pki");
 
+    /// <summary>A client of the API sending <see cref="AdminToken"/>.</summary>
     public HttpClient Http { get; }
 
     public static string NewDataPath() => Path.Combine(Path.GetTempPath(), "central-tests", Guid.NewGuid().ToString("N"));
@@ -71,6 +77,7 @@ internal sealed class CentralHost : IAsyncDisposable
             "--Logging:LogLevel:Default=Warning",
             .. extraArgs,
         ];
+        var adminToken = CreateToken(dataPath, "tests-admin", ApiRole.Admin);
         var app = CentralApp.Build(args, out var errors)
             ?? throw new InvalidOperationException("Invalid test configuration: " + string.Join("; ", errors));
         await app.StartAsync();
@@ -78,10 +85,32 @@ internal sealed class CentralHost : IAsyncDisposable
         var broker = app.Services.GetService<EmbeddedBroker>();
         var tlsPort = broker?.BoundEndPoint?.Port ?? app.Services.GetRequiredService<BrokerEndpoint>().Port;
         var port = broker?.PlainEndPoint?.Port ?? tlsPort;
-        var host = new CentralHost(app, dataPath, ownsDataPath, new Uri(url), port, tlsPort);
+        var host = new CentralHost(app, dataPath, ownsDataPath, new Uri(url), port, tlsPort, adminToken);
         var link = app.Services.GetRequiredService<IBrokerLink>();
         await Wait.UntilAsync(() => Task.FromResult(link.IsConnected), TimeSpan.FromSeconds(10), "central's ingest client to connect to the broker");
         return host;
+    }
+
+    /// <summary>Creates a token in the data path's token file (replacing one of that name), as `central token create` does.</summary>
+    public static string CreateToken(string dataPath, string name, ApiRole role)
+    {
+        var store = new TokenStore(dataPath, TimeProvider.System);
+        store.Revoke(name);
+        return store.Create(name, role);
+    }
+
+    public string CreateToken(string name, ApiRole role) => CreateToken(DataPath, name, role);
+
+    /// <summary>A client of this central's API sending <paramref name="token"/> (none when null); the caller disposes it.</summary>
+    public HttpClient NewClient(string? token)
+    {
+        var client = new HttpClient { BaseAddress = BaseUrl, Timeout = TimeSpan.FromSeconds(10) };
+        if (token is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        }
+
+        return client;
     }
 
     public async Task<JsonElement> GetJsonAsync(string path)

@@ -43,9 +43,19 @@ internal sealed class CityStack : IAsyncDisposable
 
     public string SocketPath => Path.Combine(DataDirectory, "edge", "edgectl.sock");
 
+    /// <summary>The admin token <see cref="Http"/> sends, created by <c>central token create</c> before central first starts.</summary>
+    public string? ApiToken { get; private set; }
+
     public async Task StartCentralAsync()
     {
         Retire(Central);
+        if (ApiToken is null)
+        {
+            var created = JsonNode.Parse(await CentralCommandAsync("token", "create", "--name", "e2e", "--role", "admin", "--json"))!;
+            ApiToken = (string)created["token"]!;
+            Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ApiToken);
+        }
+
         Central = ManagedProcess.Start("central/Central", "central",
         [
             $"--Central:DataPath={Path.Combine(DataDirectory, "central")}",
@@ -113,6 +123,33 @@ internal sealed class CityStack : IAsyncDisposable
         var process = ManagedProcess.Start("simulators/CitySim", "citysim", arguments, _log, label);
         _retired.Add(process);
         return process;
+    }
+
+    /// <summary>Runs a command of the central binary (<c>central token ...</c>) on this stack's data path and returns its stdout; throws when it fails.</summary>
+    public async Task<string> CentralCommandAsync(params string[] arguments)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        info.ArgumentList.Add(Path.Combine(Repository.Root, "central/Central/bin", Repository.Configuration, "net10.0/central.dll"));
+        foreach (var argument in arguments.Append($"--Central:DataPath={Path.Combine(DataDirectory, "central")}"))
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        _log.WriteLine($"central {arguments[0]} {(arguments.Length > 1 ? arguments[1] : string.Empty)} -> exit {process.ExitCode}: {await stderr}");
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"central {string.Join(' ', arguments)} exited {process.ExitCode}: {await stderr}");
+        }
+
+        return await stdout;
     }
 
     /// <summary>Runs edgectl against this stack's edge (its socket is appended) and returns its stdout; throws when it fails.</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using City.Central.Auth;
 using City.Central.Configuration;
 using City.Central.Ingest;
 using City.Central.Model;
@@ -14,7 +15,7 @@ using Microsoft.Extensions.Options;
 
 namespace City.Central.Api;
 
-/// <summary>The read-only HTTP API: gateways, latest values, history, ingestion counters, health.</summary>
+/// <summary>The HTTP API: gateways, latest values, history, ingestion counters (viewer tokens), the admin's endpoints, health (open).</summary>
 internal static class ApiEndpoints
 {
     public const int DefaultHistoryLimit = 10_000;
@@ -26,13 +27,14 @@ internal static class ApiEndpoints
 
     public static IEndpointRouteBuilder MapCentralApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/healthz", Health);
-        var api = app.MapGroup("/api/v1");
+        app.MapGet("/healthz", Health).AllowAnonymous();
+        var api = app.MapGroup("/api/v1").RequireAuthorization(ApiAuthorization.Viewer);
         api.MapGet("/gateways", Gateways);
         api.MapGet("/points/latest", Latest);
         api.MapGet("/points/history", History);
         api.MapGet("/events", Events);
         api.MapGet("/stats", Stats);
+        api.MapAdminEndpoints();
         return app;
     }
 
@@ -234,7 +236,7 @@ internal static class ApiEndpoints
         }
     }
 
-    private static IResult Stats(IngestStats stats, IngestQueue queue, GatewayRegistry registry) =>
+    private static IResult Stats(IngestStats stats, IngestQueue queue, GatewayRegistry registry, ApiRefusals refusals) =>
         Results.Ok(new StatsResponse(
             stats.BatchesAccepted,
             stats.ReadingsAccepted,
@@ -250,7 +252,8 @@ internal static class ApiEndpoints
             registry.Count,
             JsonValues.Time(stats.StartedAt),
             stats.TimestampsOutOfWindow(),
-            stats.Refused()));
+            stats.Refused(),
+            refusals.Counts()));
 
     private static bool TryGetGateway(string? gateway, GatewayRegistry registry, out GatewayState state, out IResult problem)
     {

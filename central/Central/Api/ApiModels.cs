@@ -73,4 +73,5 @@ internal sealed record StatsResponse(
     int Gateways,
     string StartedAt,
     IReadOnlyDictionary<string, long> TimestampsOutOfWindow,
-    IReadOnlyDictionary<string, long> Refused);
+    IReadOnlyDictionary<string, long> Refused,
+    IReadOnlyDictionary<string, long> ApiRefused);

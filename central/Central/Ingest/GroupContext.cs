@@ -23,6 +23,9 @@ internal sealed class GroupContext(long nowUnixMs)
     /// <summary>Central's own events (a new buffer), stored in the same transaction.</summary>
     public List<CentralEvent> Events { get; } = [];
 
+    /// <summary>Admins' resets applied in this group, completed once the commit is known.</summary>
+    public List<(GatewayReset Reset, GatewayResetResult Result)> Resets { get; } = [];
+
     /// <summary>The gateway's state as this group sees it: the group's copy, else the published state, else null (unknown).</summary>
     public GatewayState? Current(string gatewayId, GatewayRegistry registry) =>
         Pending.TryGetValue(gatewayId, out var pending) ? pending.State
@@ -92,6 +95,13 @@ internal sealed class PendingGateway(GatewayState state)
     public long OutOfWindowTooOld { get; set; }
 
     public long OutOfWindowInvalid { get; set; }
+
+    /// <summary>Forgets every latest value (a reset); the store rewrites the gateway's latest values as empty.</summary>
+    public void ClearLatest()
+    {
+        _latest = [];
+        State.Latest = _latest;
+    }
 
     /// <summary>Keeps the value when it is at least as recent as the one known for its point.</summary>
     public void OfferLatest(LatestValue value)

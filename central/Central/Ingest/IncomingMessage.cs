@@ -28,4 +28,9 @@ internal readonly record struct IncomingMessage(IngestTopic Route, byte[]? Paylo
     }
 
     public string Topic => Route.Name;
+
+    /// <summary>Not a message but an admin's reset of a gateway, ordered with the messages (see <see cref="GatewayReset"/>).</summary>
+    public GatewayReset? Reset { get; init; }
+
+    public static IncomingMessage ForReset(GatewayReset reset) => new(IngestTopic.Parse(string.Empty), null, 0, false) { Reset = reset };
 }

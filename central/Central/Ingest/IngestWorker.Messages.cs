@@ -15,6 +15,12 @@ internal sealed partial class IngestWorker
 {
     private void Handle(IncomingMessage message, GroupContext context)
     {
+        if (message.Reset is { } reset)
+        {
+            ApplyReset(reset, context);
+            return;
+        }
+
         var gatewayId = message.Route.GatewayId;
         var route = MessageValidator.CheckRoute(message, _options.MaxPayloadBytes);
         if (route.Kind == VerdictKind.Reject)

@@ -122,6 +122,7 @@ internal sealed partial class IngestWorker : BackgroundService
             {
                 _stats.Reject(ReasonInternalError);
                 LogHandleFailed(_logger, message.Topic, exception);
+                message.Reset?.Completion.TrySetException(exception);
             }
         }
 
@@ -137,6 +138,7 @@ internal sealed partial class IngestWorker : BackgroundService
             catch (Exception exception)
             {
                 LogCommitFailed(_logger, commit.Batches.Count, exception);
+                CompleteResets(context, NothingFailed, exception);
 
                 // Let the queue fill up (backpressure to the broker) rather than spin on a failing store.
                 await Task.Delay(TimeSpan.FromSeconds(1), _time, CancellationToken.None).ConfigureAwait(false);
@@ -162,6 +164,7 @@ internal sealed partial class IngestWorker : BackgroundService
             _stats.OutOfWindow(pending.OutOfWindowFuture, pending.OutOfWindowTooOld, pending.OutOfWindowInvalid);
         }
 
+        CompleteResets(context, notCommitted, null);
         await PublishAcksAsync(committed).ConfigureAwait(false);
     }
 

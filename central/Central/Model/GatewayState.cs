@@ -111,6 +111,20 @@ internal sealed class GatewayState
         BufferId = bufferId;
     }
 
+    /// <summary>
+    /// An admin's reset: forgets the buffers with their epochs and committed seqs, the catalogue, the software version and
+    /// marks the gateway offline, so that its next birth is accepted whatever epoch it carries. Its counters, its largest
+    /// batch span (history reads by it) and its admission stay; the latest values are cleared by the worker.
+    /// </summary>
+    public void ResetRegistration()
+    {
+        Streams = new Dictionary<string, BufferStream>(StringComparer.Ordinal) { [string.Empty] = new() };
+        BufferId = string.Empty;
+        Catalogue = [];
+        SoftwareVersion = string.Empty;
+        Online = false;
+    }
+
     /// <summary>Restores the current stream and every stream's state (from the store).</summary>
     public void Restore(string bufferId, Dictionary<string, BufferStream> streams)
     {
