@@ -75,7 +75,7 @@ internal static partial class CentralApp
         }
 
         // Central's PKI (CA, server and client certificates), created on first start so that TLS works out of the box.
-        var pki = PkiStore.OpenOrCreate(options.DataPath, [], TimeProvider.System);
+        var pki = PkiStore.OpenOrCreate(options.DataPath, options.Pki.ServerNames, TimeProvider.System);
 
         builder.Host.UseSystemd();
         builder.WebHost.UseUrls(options.HttpUrl);
@@ -146,6 +146,11 @@ internal static partial class CentralApp
                 LogHttpListening(logger, url);
             }
 
+            foreach (var change in pki.Changes)
+            {
+                LogPkiChange(logger, change);
+            }
+
             if (storeReport is not null)
             {
                 LogStoreVerified(logger, storeReport.File, storeReport.Pages, storeReport.Documents, (long)storeReport.Elapsed.TotalMilliseconds);
@@ -188,6 +193,9 @@ internal static partial class CentralApp
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Store {File} verified: {Pages} pages, {Documents} documents in {ElapsedMs} ms")]
     private static partial void LogStoreVerified(ILogger logger, string file, long pages, long documents, long elapsedMs);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "PKI: {Change}")]
+    private static partial void LogPkiChange(ILogger logger, string change);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "HTTP API listening on {Url}")]
     private static partial void LogHttpListening(ILogger logger, string url);

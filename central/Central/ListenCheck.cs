@@ -27,6 +27,12 @@ internal static class ListenCheck
             problems.Add($"{CentralOptions.Section}:Mqtt:Port: the embedded broker cannot listen on {new IPEndPoint(address, options.Mqtt.Port)} (Central:Mqtt:Host {options.Mqtt.Host}): {mqttProblem}");
         }
 
+        if (options.IsEmbeddedBroker && options.Mqtt.AllowPlain && options.Mqtt.PlainPort > 0
+            && TryListen(new IPEndPoint(IPAddress.Loopback, options.Mqtt.PlainPort)) is { } plainProblem)
+        {
+            problems.Add($"{CentralOptions.Section}:Mqtt:PlainPort: the embedded broker's plain listener (Central:Mqtt:AllowPlain) cannot listen on 127.0.0.1:{options.Mqtt.PlainPort}: {plainProblem}");
+        }
+
         return problems;
     }
 

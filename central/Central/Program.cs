@@ -53,6 +53,11 @@ internal static class ProgramEntry
             await Console.Error.WriteLineAsync($"central: cannot start: the store {exception.Message}").ConfigureAwait(false);
             return StoreCommand.DamagedExitCode;
         }
+        catch (City.Central.Pki.PkiException exception)
+        {
+            await Console.Error.WriteLineAsync($"central: cannot start: pki: {exception.Message}").ConfigureAwait(false);
+            return 1;
+        }
         // e.g. the store cannot be opened: reported, exit code 1.
         catch (Exception exception)
         {

@@ -80,6 +80,11 @@ public sealed class CommandLineTests : IDisposable
         options.HttpUrl = "http://127.0.0.1:0";
         options.Mqtt.Port = 0;
         Assert.Empty(ListenCheck.FindProblems(options));
+
+        options.Mqtt.PlainPort = port;
+        Assert.Empty(ListenCheck.FindProblems(options));
+        options.Mqtt.AllowPlain = true;
+        Assert.StartsWith($"Central:Mqtt:PlainPort: the embedded broker's plain listener (Central:Mqtt:AllowPlain) cannot listen on 127.0.0.1:{port}", Assert.Single(ListenCheck.FindProblems(options)), StringComparison.Ordinal);
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);

@@ -14,11 +14,37 @@ public sealed class ConfigurationTests
     [InlineData("--Central:AllowedGateways:0=bad id", "Central:AllowedGateways:0")]
     [InlineData("--Central:DataPth=/tmp/x", "Central:DataPth")]
     [InlineData("--Central:Mqtt:Prot=1", "Central:Mqtt:Prot")]
+    [InlineData("--Central:Mqtt:PlainPort=70000", "Central:Mqtt:PlainPort")]
+    [InlineData("--Central:Mqtt:AllowPlain=maybe", "Central:Mqtt:AllowPlain")]
+    [InlineData("--Central:Mqtt:ClientId=central-ingest", "Central:Mqtt:ClientId")]
+    [InlineData("--Central:Mqtt:ClientId=central:", "Central:Mqtt:ClientId")]
+    [InlineData("--Central:Mqtt:Tls:CaFile=", "Central:Mqtt:Tls:CaFile")]
+    [InlineData("--Central:Mqtt:Tls:Key=x", "Central:Mqtt:Tls:Key")]
+    [InlineData("--Central:AdmitRatePerMinute=0", "Central:AdmitRatePerMinute")]
     public void InvalidConfiguration_IsRefused_NamingTheKey(string argument, string key)
     {
         var app = CentralApp.Build([$"--Central:DataPath={CentralHost.NewDataPath()}", argument], out var errors);
         Assert.Null(app);
         Assert.Contains(errors, e => e.Contains(key, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void PlainPort_SameAsTheTlsPort_IsRefused()
+    {
+        Assert.Null(CentralApp.Build([$"--Central:DataPath={CentralHost.NewDataPath()}", "--Central:Mqtt:AllowPlain=true", "--Central:Mqtt:Port=18883", "--Central:Mqtt:PlainPort=18883"], out var errors));
+        Assert.Contains(errors, e => e.StartsWith("Central:Mqtt:PlainPort", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Defaults_AreSecure()
+    {
+        var options = new City.Central.Configuration.CentralOptions();
+        Assert.Equal(8883, options.Mqtt.Port);
+        Assert.False(options.Mqtt.AllowPlain);
+        Assert.Equal(1883, options.Mqtt.PlainPort);
+        Assert.Equal("central:ingest", options.Mqtt.ClientId);
+        Assert.Equal(30, options.AdmitRatePerMinute);
+        Assert.Empty(options.Validate());
     }
 
     [Fact]

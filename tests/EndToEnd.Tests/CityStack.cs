@@ -60,7 +60,9 @@ internal sealed class CityStack : IAsyncDisposable
         [
             $"--Central:DataPath={Path.Combine(DataDirectory, "central")}",
             $"--Central:HttpUrl=http://127.0.0.1:{HttpPort}",
-            $"--Central:Mqtt:Port={MqttPort}",
+            "--Central:Mqtt:Port=0",
+            "--Central:Mqtt:AllowPlain=true",
+            $"--Central:Mqtt:PlainPort={MqttPort}",
             "--Central:AdmitOnBirth=true",
         ], _log, "central");
         await Eventually.ReturnsAsync(async () => (await Http.GetAsync(new Uri("/healthz", UriKind.Relative))).IsSuccessStatusCode ? "up" : null, TimeSpan.FromSeconds(60), "central /healthz");
