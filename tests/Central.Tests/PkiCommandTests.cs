@@ -146,6 +146,7 @@ public sealed class PkiCommandTests : IDisposable
     [InlineData("central pki: a command is needed: init, issue-gateway, revoke or list", "pki")]
     [InlineData("central pki: unknown command 'create'", "pki", "create")]
     [InlineData("central pki list: unknown option '--all'", "pki", "list", "--all")]
+    [InlineData("central pki init: --name: 'a b' is not a host name or an IP address for the server certificate", "pki", "init", "--name", "a b")]
     [InlineData("central pki issue-gateway: --out DIR is needed", "pki", "issue-gateway", "gw-001")]
     [InlineData("central pki issue-gateway: at least one gateway id is needed", "pki", "issue-gateway", "--out", "x")]
     [InlineData("central pki issue-gateway: 'central' is reserved for central's own certificate", "pki", "issue-gateway", "central", "--out", "x")]
@@ -217,6 +218,18 @@ public sealed class PkiCommandTests : IDisposable
 
         Assert.Contains("central pki issue-gateway GW [GW...] --out DIR", output.ToString(), StringComparison.Ordinal);
         Assert.Contains("central mosquitto-config --out DIR", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Central_s_entry_point_runs_the_pki_and_mosquitto_config_commands()
+    {
+        Assert.Equal(0, await ProgramEntry.RunAsync(["pki", "init", DataPathArgument]));
+        Assert.Equal(0, await ProgramEntry.RunAsync(["pki", "issue-gateway", "gw-001", "--out", OutDir, DataPathArgument]));
+        Assert.Equal(0, await ProgramEntry.RunAsync(["mosquitto-config", "--out", Path.Combine(_root, "mosquitto"), DataPathArgument]));
+        Assert.Equal(2, await ProgramEntry.RunAsync(["pki", "revoke", DataPathArgument]));
+
+        Assert.True(File.Exists(Path.Combine(OutDir, "gw-001.key")));
+        Assert.True(File.Exists(Path.Combine(_root, "mosquitto", "mosquitto.conf")));
     }
 
     public void Dispose() => Directory.Delete(_root, recursive: true);

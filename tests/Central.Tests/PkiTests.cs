@@ -73,6 +73,17 @@ public sealed class PkiTests : IDisposable
     }
 
     [Theory]
+    [InlineData("central example")]
+    [InlineData("")]
+    [InlineData("http://central")]
+    public void A_server_name_that_is_no_host_name_nor_address_is_refused(string name)
+    {
+        var exception = Assert.Throws<PkiException>(() => PkiStore.OpenOrCreate(_dataPath, [name], _time));
+
+        Assert.Equal($"'{name}' is not a host name or an IP address for the server certificate.", exception.Message);
+    }
+
+    [Theory]
     [InlineData("ca.key")]
     [InlineData("ca.crt")]
     public void Half_a_ca_is_refused_and_nothing_is_overwritten(string removed)
@@ -247,6 +258,49 @@ public sealed class PkiTests : IDisposable
 
         Assert.True(pki.Verify(renewed).Ok);
         Assert.Equal(ClientCertificateVerdict.Revoked, pki.Verify(old).Reason);
+    }
+
+    [Fact]
+    public async Task Issues_and_revokes_through_several_instances_at_once_lose_no_entry()
+    {
+        var first = PkiStore.OpenOrCreate(_dataPath, [], _time);
+        var second = PkiStore.OpenOrCreate(_dataPath, [], _time);
+        first.IssueGateway("gw-000", TimeSpan.FromDays(30), OutDir);
+        using var revokedOne = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(OutDir, "gw-000.crt"));
+
+        var work = Enumerable.Range(1, 40).Select(i => Task.Run(() => (i % 2 == 0 ? first : second).IssueGateway($"gw-{i:000}", TimeSpan.FromDays(30), OutDir)))
+            .Append(Task.Run(() => second.Revoke("gw-000")[0]));
+        await Task.WhenAll(work);
+
+        Assert.Equal(41, first.List().Select(c => c.Id).Distinct().Count());
+        Assert.Equal(ClientCertificateVerdict.Revoked, first.Verify(revokedOne).Reason);
+    }
+
+    [Fact]
+    public void A_missing_crl_is_made_again_from_the_revoked_certificates_in_issued_json()
+    {
+        var pki = PkiStore.OpenOrCreate(_dataPath, [], _time);
+        pki.IssueGateway("gw-001", TimeSpan.FromDays(30), OutDir);
+        using var certificate = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(OutDir, "gw-001.crt"));
+        pki.Revoke("gw-001");
+        File.Delete(pki.CrlFile);
+
+        var reopened = PkiStore.OpenOrCreate(_dataPath, [], _time);
+
+        Assert.Contains(reopened.Changes, c => c.Contains("1 revoked", StringComparison.Ordinal));
+        Assert.Equal(ClientCertificateVerdict.Revoked, reopened.Verify(certificate).Reason);
+    }
+
+    [Fact]
+    public void A_damaged_crl_stops_open_or_create_with_the_way_out()
+    {
+        var pki = PkiStore.OpenOrCreate(_dataPath, [], _time);
+        File.WriteAllText(pki.CrlFile, "-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n");
+
+        var exception = Assert.Throws<PkiException>(() => PkiStore.OpenOrCreate(_dataPath, [], _time));
+
+        Assert.StartsWith($"{pki.CrlFile} cannot be read", exception.Message, StringComparison.Ordinal);
+        Assert.Contains("move it aside", exception.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -96,6 +96,11 @@ internal static class PkiCommand
 
         var configured = parsed.Configuration(baseDirectory).GetSection($"{CentralOptions.Section}:Pki:ServerNames").GetChildren()
             .Select(c => c.Value).OfType<string>();
+        if (parsed.Values("--name").Select(PkiStore.ServerNameProblem).FirstOrDefault(p => p is not null) is { } problem)
+        {
+            return UsageError(error, $"--name: {problem}", "init");
+        }
+
         var names = configured.Concat(parsed.Values("--name")).ToList();
         var pki = PkiStore.OpenOrCreate(dataPath, names, time);
         using var server = pki.LoadServerCertificate();

@@ -31,6 +31,33 @@ internal static class PkiFiles
         }
     }
 
+    /// <summary>
+    /// Holds <c>{directory}/.lock</c> exclusively (an advisory lock between processes, and between threads), so a CLI
+    /// command and a starting central never interleave their read-modify-writes of issued.json and crl.pem.
+    /// </summary>
+    /// <exception cref="PkiException">The lock stayed taken for <paramref name="patience"/>.</exception>
+    public static FileStream Lock(string directory, TimeSpan patience, TimeProvider time)
+    {
+        var path = Path.Combine(directory, ".lock");
+        var deadline = time.GetUtcNow() + patience;
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (time.GetUtcNow() < deadline && File.Exists(path))
+            {
+                // Taken: another command or thread is writing the PKI; it holds the lock for milliseconds.
+                Thread.Sleep(20);
+            }
+            catch (IOException exception) when (File.Exists(path))
+            {
+                throw new PkiException($"{path} stayed locked for {patience.TotalSeconds:0} s: another `central pki` command or central is writing the PKI.", exception);
+            }
+        }
+    }
+
     public static List<IssuedCertificate> ReadIssued(string path)
     {
         if (!File.Exists(path))

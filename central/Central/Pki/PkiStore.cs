@@ -24,6 +24,9 @@ internal sealed class PkiStore
     /// <summary>Central's own certificates are renewed at start when they expire within this time.</summary>
     public static readonly TimeSpan RenewBefore = TimeSpan.FromDays(30);
 
+    /// <summary>How long a writer waits for another (a CLI command, a starting central) to finish with the PKI.</summary>
+    private static readonly TimeSpan LockPatience = TimeSpan.FromSeconds(30);
+
     /// <summary>The names every server certificate holds, before the configured ones.</summary>
     public static readonly IReadOnlyList<string> DefaultServerNames = ["localhost", "127.0.0.1", "::1"];
 
@@ -80,15 +83,16 @@ internal sealed class PkiStore
         ArgumentException.ThrowIfNullOrWhiteSpace(dataPath);
         ArgumentNullException.ThrowIfNull(serverNames);
         ArgumentNullException.ThrowIfNull(time);
-        foreach (var name in serverNames.Where(n => !IsHostName(n)))
+        if (serverNames.Select(ServerNameProblem).FirstOrDefault(p => p is not null) is { } problem)
         {
-            throw new PkiException($"'{name}' is not a host name or an IP address for the server certificate.");
+            throw new PkiException(problem + ".");
         }
 
         var directory = Path.Combine(Path.GetFullPath(dataPath), FolderName);
         PkiFiles.CreateDirectory(Path.GetFullPath(dataPath), secret: false);
         // Readable by others (a mosquitto on the same host reads ca.crt and crl.pem); every key is 0600 itself.
         PkiFiles.CreateDirectory(directory, secret: false);
+        using var writing = PkiFiles.Lock(directory, LockPatience, time);
         var changes = new List<string>();
         var caFile = Path.Combine(directory, "ca.crt");
         var caKeyFile = Path.Combine(directory, "ca.key");
@@ -131,8 +135,13 @@ internal sealed class PkiStore
         }
         else if (!File.Exists(store.CrlFile))
         {
-            store.WriteCrl([]);
-            changes.Add($"created an empty revocation list {store.CrlFile}");
+            var revoked = PkiFiles.ReadIssued(store.IssuedFile).Where(c => c.Revoked).ToList();
+            store.WriteCrl(revoked);
+            changes.Add($"created the revocation list {store.CrlFile} from {store.IssuedFile} ({revoked.Count} revoked)");
+        }
+        else
+        {
+            store.CheckCrl();
         }
 
         var names = DefaultServerNames.Concat(serverNames).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
@@ -189,18 +198,19 @@ internal sealed class PkiStore
         using (certificate)
         using (key)
         {
-            PkiFiles.CreateDirectory(outDir, secret: false);
-            PkiFiles.WriteSecret(Path.Combine(outDir, id + ".key"), CertificateFactory.KeyPem(key));
-            PkiFiles.WritePublic(Path.Combine(outDir, id + ".crt"), CertificateFactory.CertificatePem(certificate));
-            PkiFiles.WritePublic(Path.Combine(outDir, "ca.crt"), File.ReadAllText(CaFile));
+            // Recorded before the key leaves: a certificate in use is always in issued.json, so it can be revoked.
             var issued = new IssuedCertificate(id, RevocationList.NormalSerial(certificate.SerialNumberBytes.Span), new DateTimeOffset(certificate.NotAfter.ToUniversalTime()), false);
-            lock (_gate)
+            using (PkiFiles.Lock(Directory, LockPatience, _time))
             {
                 var all = PkiFiles.ReadIssued(IssuedFile);
                 all.Add(issued);
                 PkiFiles.WriteIssued(IssuedFile, all);
             }
 
+            PkiFiles.CreateDirectory(outDir, secret: false);
+            PkiFiles.WriteSecret(Path.Combine(outDir, id + ".key"), CertificateFactory.KeyPem(key));
+            PkiFiles.WritePublic(Path.Combine(outDir, id + ".crt"), CertificateFactory.CertificatePem(certificate));
+            PkiFiles.WritePublic(Path.Combine(outDir, "ca.crt"), File.ReadAllText(CaFile));
             return issued;
         }
     }
@@ -213,7 +223,7 @@ internal sealed class PkiStore
     public IReadOnlyList<IssuedCertificate> Revoke(string id)
     {
         CheckGatewayId(id);
-        lock (_gate)
+        using (PkiFiles.Lock(Directory, LockPatience, _time))
         {
             var all = PkiFiles.ReadIssued(IssuedFile);
             if (!all.Any(c => c.Id == id))
@@ -243,13 +253,7 @@ internal sealed class PkiStore
     }
 
     /// <summary>Every gateway certificate issued, in the order issued.</summary>
-    public IReadOnlyList<IssuedCertificate> List()
-    {
-        lock (_gate)
-        {
-            return PkiFiles.ReadIssued(IssuedFile);
-        }
-    }
+    public IReadOnlyList<IssuedCertificate> List() => PkiFiles.ReadIssued(IssuedFile);
 
     /// <summary>
     /// Whether <paramref name="presented"/> is a client certificate of ours: it chains to our CA only (no system store),
@@ -314,8 +318,11 @@ internal sealed class PkiStore
         }
     }
 
-    private static bool IsHostName(string name) =>
-        IPAddress.TryParse(name, out _) || Uri.CheckHostName(name) == UriHostNameType.Dns;
+    /// <summary>Why <paramref name="name"/> cannot be named by the server certificate, or null when it can.</summary>
+    public static string? ServerNameProblem(string name) =>
+        IPAddress.TryParse(name, out _) || Uri.CheckHostName(name) == UriHostNameType.Dns
+            ? null
+            : $"'{name}' is not a host name or an IP address for the server certificate";
 
     private static string FormatDate(DateTime date) => date.ToUniversalTime().ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
 
@@ -345,6 +352,18 @@ internal sealed class PkiStore
                 _crlVersion = null;
                 return null;
             }
+        }
+    }
+
+    private void CheckCrl()
+    {
+        try
+        {
+            RevocationList.ReadRevokedSerials(File.ReadAllText(CrlFile), CaCertificate);
+        }
+        catch (Exception exception) when (exception is CryptographicException or AsnContentException or FormatException)
+        {
+            throw new PkiException($"{CrlFile} cannot be read ({exception.Message}): move it aside, and a new one is made from the revoked certificates in {IssuedFile}.", exception);
         }
     }
 
