@@ -144,6 +144,7 @@ internal static class Program
             }
 
             LogStarting(logger, options.GatewayId, buffer.Epoch, Forwarder.SoftwareVersion, settings.Devices.Count, socket.Path);
+            LogCentralLink(logger, options.Central);
             await app.RunAsync().ConfigureAwait(false);
             return ExitOk;
         }
@@ -263,6 +264,18 @@ internal static class Program
             o.UseUtcTimestamp = true;
             o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
         });
+    }
+
+    private static void LogCentralLink(ILogger logger, CentralOptions central)
+    {
+        if (central.Tls.ToBrokerTls() is { } tls)
+        {
+            logger.LogInformation("Central at {Host}:{Port} over TLS: broker checked against {CaFile}, this gateway's certificate {CertFile}", central.Host, central.Port, tls.CaFile, tls.CertFile);
+        }
+        else
+        {
+            logger.LogWarning("Central at {Host}:{Port} over PLAIN MQTT (Edge:Central:AllowPlain=true): the broker is not checked and this gateway proves no identity; for development and tests only", central.Host, central.Port);
+        }
     }
 
     private static void LogStarting(ILogger logger, string gatewayId, ulong epoch, string version, int devices, string socket) =>

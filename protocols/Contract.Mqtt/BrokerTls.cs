@@ -159,9 +159,13 @@ public sealed class BrokerTlsException : InvalidOperationException
     {
         Kind = file;
         FilePath = path;
+        Reason = message;
     }
 
     public BrokerTlsFile Kind { get; }
 
     public string? FilePath { get; }
+
+    /// <summary>The message without its "Broker TLS: " prefix, for a caller that names the setting itself.</summary>
+    public string? Reason { get; }
 }

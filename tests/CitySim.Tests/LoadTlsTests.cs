@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.CommandLine;
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using City.Contract;
 using City.Contract.Mqtt;
 using City.Contract.Wire;
@@ -24,14 +25,21 @@ public sealed class LoadTlsTests : IAsyncLifetime
     private PeerProcess? _mosquitto;
     private IMqttClient? _acker;
 
-    private string Certificates => Path.Combine(_directory.FullName, "certs");
+    /// <summary>Where the CA and the gateways' files are, as <c>central pki issue-gateway --out</c> lays them out.</summary>
+    private string Certificates => _pki!.Directory;
 
     public async Task InitializeAsync()
     {
         var mosquitto = PeerProcess.RequireExecutable("mosquitto", "apt-get install -y mosquitto (./test.sh does this)");
-        Directory.CreateDirectory(Certificates);
-        _pki = new TestCertificates(Certificates);
-        var (serverCert, serverKey) = _pki.IssueServer();
+        _pki = TestCertificates.CreateAuthority("test-ca");
+        var serverCert = Path.Combine(_directory.FullName, "server.crt");
+        var serverKey = Path.Combine(_directory.FullName, "server.key");
+        using (var server = _pki.IssueServer("localhost", "127.0.0.1", "::1"))
+        {
+            await File.WriteAllTextAsync(serverCert, server.ExportCertificatePem());
+            await File.WriteAllTextAsync(serverKey, server.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem());
+        }
+
         var config = Path.Combine(_directory.FullName, "mosquitto.conf");
         var acl = Path.Combine(_directory.FullName, "acl");
         await File.WriteAllTextAsync(acl, string.Join('\n',
@@ -62,7 +70,7 @@ public sealed class LoadTlsTests : IAsyncLifetime
     {
         foreach (var id in new[] { "t-0", "t-1", "t-2" })
         {
-            _pki!.IssueClient(id);
+            _pki!.IssueClientFiles(id);
         }
 
         await StartAckerAsync();
@@ -84,11 +92,11 @@ public sealed class LoadTlsTests : IAsyncLifetime
     [Fact]
     public async Task A_broker_whose_certificate_is_not_from_the_ca_in_the_directory_is_refused()
     {
-        var other = Path.Combine(_directory.FullName, "other");
-        Directory.CreateDirectory(other);
-        using var otherCa = new TestCertificates(other, "other-ca");
-        File.Copy(_pki!.IssueClient("x-0").CertFile, Path.Combine(other, "x-0.crt"));
-        File.Copy(Path.Combine(Certificates, "x-0.key"), Path.Combine(other, "x-0.key"));
+        using var otherCa = TestCertificates.CreateAuthority("other-ca");
+        var other = otherCa.Directory;
+        var (certFile, keyFile) = _pki!.IssueClientFiles("x-0");
+        File.Copy(certFile, Path.Combine(other, "x-0.crt"));
+        File.Copy(keyFile, Path.Combine(other, "x-0.key"));
         var options = new LoadOptions("127.0.0.1", _port, Gateways: 1, Points: 1, ReadingsPerPoint: 1, Window: 1, TimeSpan.FromSeconds(1), "x-")
         {
             TlsDirectory = other,
@@ -132,7 +140,7 @@ public sealed class LoadTlsTests : IAsyncLifetime
     /// <summary>Stands in for central: identity <c>central</c>, acknowledges every batch.</summary>
     private async Task StartAckerAsync()
     {
-        var (certFile, keyFile) = _pki!.IssueClient("central");
+        var (certFile, keyFile) = _pki!.IssueClientFiles("central");
         _acker = new MqttClientFactory().CreateMqttClient();
         _acker.ApplicationMessageReceivedAsync += async e =>
         {

@@ -9,7 +9,7 @@ namespace City.Contract.Mqtt.Tests;
 
 public sealed class ContractClientOptionsTests
 {
-    private static readonly BrokerConnection Connection = new("127.0.0.1", 11883, "edge-gw-1");
+    private static readonly BrokerConnection Connection = new("127.0.0.1", 11883, "gw-1");
 
     [Fact]
     public void Every_session_pins_large_socket_buffers_not_MQTTnets_8_KiB_default()
@@ -29,7 +29,7 @@ public sealed class ContractClientOptionsTests
             var endpoint = Assert.IsType<DnsEndPoint>(tcp.RemoteEndpoint);
             Assert.Equal(("127.0.0.1", 11883), (endpoint.Host, endpoint.Port));
             Assert.Equal(MqttProtocolVersion.V500, options.ProtocolVersion);
-            Assert.Equal("edge-gw-1", options.ClientId);
+            Assert.Equal("gw-1", options.ClientId);
         }
     }
 

@@ -119,7 +119,7 @@ public sealed class ContractSessionTests : IAsyncLifetime
     public async Task A_refused_link_is_a_link_failure()
     {
         using var client = _factory.CreateMqttClient();
-        var nobody = new BrokerConnection("127.0.0.1", FreePort(), "edge-gw-8");
+        var nobody = new BrokerConnection("127.0.0.1", FreePort(), "gw-8");
 
         var failure = await Assert.ThrowsAnyAsync<Exception>(() => client.ConnectCheckedAsync(ContractClientOptions.ForPublisher(nobody), CancellationToken.None));
 
@@ -130,7 +130,7 @@ public sealed class ContractSessionTests : IAsyncLifetime
     private async Task<IMqttClient> ConnectGatewayAsync(string gatewayId, ulong epoch)
     {
         var client = _factory.CreateMqttClient();
-        var connection = new BrokerConnection("127.0.0.1", _port, "edge-" + gatewayId);
+        var connection = new BrokerConnection("127.0.0.1", _port, gatewayId);
         await client.ConnectCheckedAsync(ContractClientOptions.ForGateway(connection, new Death { GatewayId = gatewayId, Epoch = epoch }), CancellationToken.None);
         return client;
     }

@@ -27,8 +27,17 @@ public class ConfigTests
     {
         var path = Path.Combine(AppContext.BaseDirectory, "appsettings.json");
         Assert.True(File.Exists(path), "appsettings.json must be copied next to the binary");
+        // What a cabinet adds: its id and the files 'central pki issue-gateway' wrote for it.
+        using var pki = TestCertificates.CreateAuthority("shipped-settings-ca");
+        var (certFile, keyFile) = pki.IssueClientFiles("gw-017");
         var config = new ConfigurationBuilder().AddJsonFile(path)
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["Edge:GatewayId"] = "gw-017" }).Build();
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Edge:GatewayId"] = "gw-017",
+                ["Edge:Central:Tls:CaFile"] = pki.CaFile,
+                ["Edge:Central:Tls:CertFile"] = certFile,
+                ["Edge:Central:Tls:KeyFile"] = keyFile,
+            }).Build();
 
         Assert.True(EdgeConfigLoader.TryLoad(config, EdgeProtocols.All, out var settings, out var errors), string.Join("\n", errors));
         Assert.Equal(6, settings.Devices[0].Points.Count);
@@ -37,13 +46,14 @@ public class ConfigTests
     }
 
     [Fact]
-    public void ShippedAppSettings_SetsNoGatewayId_SoACabinetThatForgetsItsIdIsRefused()
+    public void ShippedAppSettings_SetsNoGatewayIdAndNoCertificate_SoACabinetThatForgetsEitherIsRefused()
     {
         var config = new ConfigurationBuilder().AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json")).Build();
 
         Assert.False(EdgeConfigLoader.TryLoad(config, EdgeProtocols.All, out _, out var errors));
-        var error = Assert.Single(errors);
-        Assert.StartsWith("Edge:GatewayId: missing", error, StringComparison.Ordinal);
+        Assert.Equal(2, errors.Count);
+        Assert.StartsWith("Edge:GatewayId: missing", errors[0], StringComparison.Ordinal);
+        Assert.StartsWith("Edge:Central:Tls: not configured", errors[1], StringComparison.Ordinal);
     }
 
     [Theory]

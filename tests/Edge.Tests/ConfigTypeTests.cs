@@ -32,7 +32,7 @@ public class ConfigTypeTests
     [Theory]
     // Central (the MQTT connection), Buffer, LocalApi, Snmp
     [InlineData("Edge:Central:Port", "1883x", "Edge:Central:Port: must be an integer 1-65535 (got '1883x')")]
-    [InlineData("Edge:Central:UseTls", "yes", "Edge:Central:UseTls: must be true or false (got 'yes')")]
+    [InlineData("Edge:Central:AllowPlain", "yes", "Edge:Central:AllowPlain: must be true or false (got 'yes')")]
     [InlineData("Edge:Central:KeepAliveSeconds", "15s", "Edge:Central:KeepAliveSeconds: must be an integer 1-65535 (got '15s')")]
     [InlineData("Edge:Central:AckTimeoutSeconds", "1.5", "Edge:Central:AckTimeoutSeconds: must be an integer 1-3600 (got '1.5')")]
     [InlineData("Edge:Central:MaxInFlightBatches", "many", "Edge:Central:MaxInFlightBatches: must be an integer 1-1000 (got 'many')")]
@@ -43,7 +43,7 @@ public class ConfigTypeTests
     [InlineData("Edge:Buffer:MaxReadingsPerBatch", "-", "Edge:Buffer:MaxReadingsPerBatch: must be an integer 1-100000 (got '-')")]
     [InlineData("Edge:LocalApi:SocketPath:Dir", "/tmp", "Edge:LocalApi:SocketPath: must be a text value (got a section with Dir)")]
     [InlineData("Edge:Snmp:TrapListen:0", "127.0.0.1", "Edge:Snmp:TrapListen: must be a text value (got a section with 0)")]
-    [InlineData("Edge:Central", "broker", "Edge:Central: must be a section of Host, Port, UseTls, KeepAliveSeconds, AckTimeoutSeconds, MaxInFlightBatches, ReconnectMinDelayMs, ReconnectMaxDelayMs (got 'broker')")]
+    [InlineData("Edge:Central", "broker", "Edge:Central: must be a section of Host, Port, Tls, AllowPlain, KeepAliveSeconds, AckTimeoutSeconds, MaxInFlightBatches, ReconnectMinDelayMs, ReconnectMaxDelayMs (got 'broker')")]
     // Modbus TCP / RTU devices
     [InlineData("Edge:Devices:0:UnitId", "one", "Edge:Devices:0:UnitId: must be an integer 0-255 (got 'one')")]
     [InlineData("Edge:Devices:0:TimeoutMs", "1s", "Edge:Devices:0:TimeoutMs: must be an integer 1-600000 (got '1s')")]
@@ -111,7 +111,7 @@ public class ConfigTypeTests
         var values = TestConfig.Valid();
         values["Edge:Devices:0:Port"] = "abc";
         values["Edge:Devices:0:Points:1:Register"] = "8a";
-        values["Edge:Central:UseTls"] = "maybe";
+        values["Edge:Central:AllowPlain"] = "maybe";
         values["Edge:Devices:0:Points:2:Regster"] = "6";
 
         var (ok, _, errors) = TestConfig.Load(values);
@@ -212,7 +212,7 @@ public class ConfigTypeTests
         var values = TestConfig.Valid();
         foreach (var (key, value) in new Dictionary<string, string>
         {
-            ["Edge:Central:UseTls"] = "false",
+            ["Edge:Central:AllowPlain"] = "true",
             ["Edge:Buffer:MaxBytes"] = "1048576",
             ["Edge:SerialLines:0:Name"] = "bus1",
             ["Edge:SerialLines:0:Port"] = "/dev/ttyUSB0",

@@ -25,6 +25,7 @@ public sealed class FakeProtocolTests
         {
             ["Edge:GatewayId"] = "gw-fake",
             ["Edge:Central:Port"] = "1",
+            ["Edge:Central:AllowPlain"] = "true",
             ["Edge:Devices:0:Name"] = "gadget",
             ["Edge:Devices:0:Protocol"] = "fake",
             ["Edge:Devices:0:Address"] = "bench-7", // keys of the fake protocol's own, unknown to the core and the other protocols

@@ -10,6 +10,7 @@ public sealed class SnmpConfigTests
     internal static Dictionary<string, string?> Base(int port = 161) => new(StringComparer.OrdinalIgnoreCase)
     {
         ["Edge:GatewayId"] = "gw-001",
+        ["Edge:Central:AllowPlain"] = "true",
         ["Edge:Buffer:Path"] = "data/edge-buffer.db",
         ["Edge:LocalApi:SocketPath"] = "data/edgectl.sock",
         ["Edge:Devices:0:Name"] = "tc1",

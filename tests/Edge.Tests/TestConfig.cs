@@ -12,6 +12,9 @@ internal static class TestConfig
         ["Edge:GatewayId"] = "gw-001",
         ["Edge:Central:Host"] = "127.0.0.1",
         ["Edge:Central:Port"] = "1883",
+
+        // No broker is reached through this configuration: the TLS checks have tests of their own (CentralLinkConfigTests).
+        ["Edge:Central:AllowPlain"] = "true",
         ["Edge:Buffer:Path"] = "data/edge-buffer.db",
         ["Edge:LocalApi:SocketPath"] = "data/edgectl.sock",
         ["Edge:Devices:0:Name"] = "meter1",

@@ -31,6 +31,7 @@ public sealed class DaliDaemonCitySimTests
         {
             ["Edge:GatewayId"] = "gw-dali",
             ["Edge:Central:Port"] = "1",
+            ["Edge:Central:AllowPlain"] = "true",
             ["Edge:Buffer:Path"] = Path.Combine(dir, "buffer.db"),
             ["Edge:LocalApi:SocketPath"] = Path.Combine(dir, "api.sock"),
             ["Edge:DaliLines:0:Name"] = "lights",

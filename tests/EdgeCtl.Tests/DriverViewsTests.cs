@@ -35,6 +35,7 @@ public sealed class DriverViewsTests : IAsyncLifetime
         {
             ["Edge:GatewayId"] = "gw-views",
             ["Edge:Central:Port"] = ClosedPort().ToString(CultureInfo.InvariantCulture),
+            ["Edge:Central:AllowPlain"] = "true",
             ["Edge:Buffer:Path"] = Path.Combine(_dir, "buffer.db"),
             ["Edge:LocalApi:SocketPath"] = Path.Combine(_dir, "api.sock"),
             ["Edge:Devices:0:Name"] = "meter-off",
@@ -104,6 +105,12 @@ public sealed class DriverViewsTests : IAsyncLifetime
         var devices = document.RootElement.GetProperty("devices").EnumerateArray().ToList();
         Assert.False(devices.Single(d => d.GetProperty("name").GetString() == "meter-off").GetProperty("enabled").GetBoolean());
         Assert.False(devices.Single(d => d.GetProperty("name").GetString() == "tc-snmp").GetProperty("enabled").GetBoolean());
+
+        // This edge runs with AllowPlain: the link says so, and nothing was ignored.
+        var central = document.RootElement.GetProperty("central");
+        Assert.False(central.GetProperty("tls").GetBoolean());
+        Assert.Equal(0, central.GetProperty("forgedAckSeqs").GetInt64());
+        Assert.Contains("(PLAIN, no TLS)", stdout, StringComparison.Ordinal);
     }
 
     [Fact]

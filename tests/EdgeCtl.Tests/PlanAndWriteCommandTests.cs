@@ -39,6 +39,7 @@ public sealed class PlanAndWriteCommandTests : IAsyncLifetime
         {
             ["Edge:GatewayId"] = "gw-ctl",
             ["Edge:Central:Port"] = FreePort.Tcp().ToString(CultureInfo.InvariantCulture),
+            ["Edge:Central:AllowPlain"] = "true",
             ["Edge:Buffer:Path"] = Path.Combine(_dir, "buffer.db"),
             ["Edge:LocalApi:SocketPath"] = Path.Combine(_dir, "api.sock"),
             ["Edge:Devices:0:Name"] = "tc1",

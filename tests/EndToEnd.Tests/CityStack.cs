@@ -108,12 +108,12 @@ internal sealed class CityStack : IAsyncDisposable
         ["Devices"] = new JsonArray(),
     };
 
-    /// <summary>The edge's Central section: this stack's broker over TLS with the gateway's certificate.</summary>
-    public JsonObject CentralSection() => new()
+    /// <summary>The edge's Central section: this stack's broker over TLS with the certificate of <paramref name="gatewayId"/> (default: the stack's gateway).</summary>
+    public JsonObject CentralSection(string? gatewayId = null) => new()
     {
         ["Host"] = "127.0.0.1",
         ["Port"] = MqttPort,
-        ["Tls"] = StackCredentials.EdgeTls(GatewayId),
+        ["Tls"] = StackCredentials.EdgeTls(gatewayId ?? GatewayId),
         ["AckTimeoutSeconds"] = 5,
         ["ReconnectMaxDelayMs"] = 2000,
     };

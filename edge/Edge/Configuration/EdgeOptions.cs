@@ -50,7 +50,14 @@ internal sealed class CentralTlsOptions
 
     public string? KeyFile { get; set; }
 
-    public bool IsConfigured => !string.IsNullOrEmpty(CaFile) || !string.IsNullOrEmpty(CertFile) || !string.IsNullOrEmpty(KeyFile);
+    /// <summary>Any of the three set: TLS is meant (the start checks require all three).</summary>
+    public bool IsConfigured => !string.IsNullOrWhiteSpace(CaFile) || !string.IsNullOrWhiteSpace(CertFile) || !string.IsNullOrWhiteSpace(KeyFile);
+
+    /// <summary>The files with their full paths (a relative path is taken from the working directory, as the buffer's), or null without TLS.</summary>
+    public City.Contract.Mqtt.BrokerTls? ToBrokerTls() =>
+        IsConfigured ? new(FullPath(CaFile), FullPath(CertFile), FullPath(KeyFile)) : null;
+
+    private static string FullPath(string? path) => string.IsNullOrWhiteSpace(path) ? string.Empty : System.IO.Path.GetFullPath(path);
 }
 
 internal sealed class BufferOptions

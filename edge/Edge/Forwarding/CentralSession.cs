@@ -95,7 +95,7 @@ internal sealed partial class CentralSession(
             KeepAlive = TimeSpan.FromSeconds(central.KeepAliveSeconds),
             Timeout = TimeSpan.FromSeconds(Math.Max(5, central.KeepAliveSeconds)),
             SocketBufferBytes = SocketBufferBytes,
-            Tls = central.Tls.IsConfigured ? new BrokerTls(central.Tls.CaFile ?? string.Empty, central.Tls.CertFile, central.Tls.KeyFile) : null,
+            Tls = central.Tls.ToBrokerTls(),
         };
         LogConnecting(logger, Broker);
         await _client.ConnectCheckedAsync(ContractClientOptions.ForGateway(connection, Death), session.Token).ConfigureAwait(false);

@@ -2,10 +2,10 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace City.Contract.Mqtt.Tests;
+namespace City.TestSupport;
 
 /// <summary>A throwaway CA made in the test, issuing server and client certificates, written out as PEM files.</summary>
-internal sealed class TestCertificates : IDisposable
+public sealed class TestCertificates : IDisposable
 {
     private static readonly Oid ServerAuthentication = new("1.3.6.1.5.5.7.3.1");
     private static readonly Oid ClientAuthentication = new("1.3.6.1.5.5.7.3.2");
@@ -55,7 +55,7 @@ internal sealed class TestCertificates : IDisposable
         return Issue("central-test-server", ServerAuthentication, subjectNames.Build());
     }
 
-    /// <summary>A client certificate for <paramref name="commonName"/>, written as NAME.crt and NAME.key; returns both paths.</summary>
+    /// <summary>A client certificate for <paramref name="commonName"/>, written as NAME.crt and NAME.key (PEM, PKCS#8 key); returns both paths.</summary>
     public (string CertFile, string KeyFile) IssueClientFiles(string commonName)
     {
         using var certificate = Issue(commonName, ClientAuthentication, subjectNames: null);

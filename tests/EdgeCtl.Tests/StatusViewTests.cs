@@ -1,0 +1,31 @@
+using System.Text.Json;
+
+namespace City.EdgeCtl.Tests;
+
+public sealed class StatusViewTests
+{
+    private static string Print(string central)
+    {
+        using var document = JsonDocument.Parse($$"""{ "gatewayId": "gw-001", "epoch": 3, "startedAt": "2026-12-05T00:00:00Z", "central": {{central}} }""");
+        using var output = new StringWriter();
+        StatusView.Print(document.RootElement, output);
+        return output.ToString();
+    }
+
+    [Fact]
+    public void A_plain_link_is_marked_plain_a_TLS_link_is_not()
+    {
+        Assert.Contains("central   127.0.0.1:1883 (PLAIN, no TLS)  connected", Print("""{ "broker": "127.0.0.1:1883", "connected": true, "since": "x", "tls": false }"""), StringComparison.Ordinal);
+        Assert.DoesNotContain("PLAIN", Print("""{ "broker": "central:8883", "connected": true, "since": "x", "tls": true }"""), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Ignored_acks_and_stray_messages_get_a_line_only_when_there_were_any()
+    {
+        var quiet = Print("""{ "broker": "central:8883", "connected": true, "tls": true, "forgedAckSeqs": 0, "foreignMessages": 0 }""");
+        var forged = Print("""{ "broker": "central:8883", "connected": true, "tls": true, "forgedAckSeqs": 99996, "foreignMessages": 2 }""");
+
+        Assert.DoesNotContain("IGNORED", quiet, StringComparison.Ordinal);
+        Assert.Contains("IGNORED: acks for 99996 seqs never published or no longer awaited, 2 messages off the ack topic", forged, StringComparison.Ordinal);
+    }
+}
