@@ -39,6 +39,7 @@ public sealed class BrokerSecurityTests
             .WithTimeout(TimeSpan.FromSeconds(5))
             .Build()));
         Assert.False(client.IsConnected);
+        await central.WaitForRefusedAsync("tls-handshake", 1);
     }
 
     [Fact]

@@ -1,3 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
 namespace City.Central.Tests;
 
 public sealed class ConfigurationTests
@@ -45,6 +48,19 @@ public sealed class ConfigurationTests
         Assert.Equal("central:ingest", options.Mqtt.ClientId);
         Assert.Equal(30, options.AdmitRatePerMinute);
         Assert.Empty(options.Validate());
+    }
+
+    [Fact]
+    public async Task ShippedConfiguration_ListensWithTlsOn8883_AndNotPlain()
+    {
+        var dataPath = CentralHost.NewDataPath();
+        await using var app = CentralApp.Build([$"--Central:DataPath={dataPath}"], out var errors)
+            ?? throw new InvalidOperationException(string.Join("; ", errors));
+        var options = app.Services.GetRequiredService<IOptions<City.Central.Configuration.CentralOptions>>().Value;
+        Assert.Equal(8883, options.Mqtt.Port);
+        Assert.False(options.Mqtt.AllowPlain);
+        Assert.Equal("central:ingest", options.Mqtt.ClientId);
+        Directory.Delete(dataPath, recursive: true);
     }
 
     [Fact]

@@ -20,6 +20,7 @@ internal sealed partial class BrokerRefusals(IngestStats stats, TimeProvider tim
     public const string WillNotAuthorized = "will-not-authorized";
     public const string PublishNotAuthorized = "publish-not-authorized";
     public const string SubscribeNotAuthorized = "subscribe-not-authorized";
+    public const string TlsHandshake = "tls-handshake";
 
     private const int MaxWindows = 10_000;
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(10);
@@ -54,6 +55,13 @@ internal sealed partial class BrokerRefusals(IngestStats stats, TimeProvider tim
         }
 
         LogRefused(logger, reason, key.Item2, detail, suppressed);
+    }
+
+    /// <summary>A connection to the TLS listener that did not complete its handshake (plain MQTT, a client that distrusts us, a port scan).</summary>
+    public void HandshakeFailed(Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        Refused(TlsHandshake, "(before TLS)", exception.GetBaseException().Message);
     }
 
     /// <summary>A client-chosen text cut to 80 characters without control characters, safe for one log line.</summary>

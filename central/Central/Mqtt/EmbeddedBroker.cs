@@ -18,6 +18,7 @@ internal sealed partial class EmbeddedBroker(
     IOptions<CentralOptions> options,
     IBrokerCredentials credentials,
     BrokerAccess access,
+    BrokerRefusals refusals,
     BrokerEndpoint endpoint,
     ILogger<EmbeddedBroker> logger,
     ILoggerFactory loggerFactory) : IHostedService, IDisposable
@@ -64,7 +65,7 @@ internal sealed partial class EmbeddedBroker(
         _server = factory.CreateMqttServer(
             serverOptions,
             tcp.Select(adapter => (IMqttServerAdapter)new SizeLimitedServerAdapter(adapter, maxPacketBytes)),
-            new MqttLogBridge(loggerFactory.CreateLogger("MQTTnet.Server")));
+            new MqttLogBridge(loggerFactory.CreateLogger("MQTTnet.Server"), refusals.HandshakeFailed));
         _server.ValidatingConnectionAsync += access.ValidateConnectionAsync;
         _server.InterceptingPublishAsync += access.InterceptPublishAsync;
         _server.InterceptingSubscriptionAsync += access.InterceptSubscriptionAsync;
