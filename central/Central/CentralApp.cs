@@ -5,6 +5,7 @@ using City.Central.Ingest;
 using City.Central.Model;
 using City.Central.Pki;
 using City.Central.Mqtt;
+using City.Central.Pki;
 using City.Central.State;
 using City.Central.Store;
 using City.Contract.Mqtt;
@@ -79,6 +80,13 @@ internal static partial class CentralApp
 
         builder.Host.UseSystemd();
         builder.WebHost.UseUrls(options.HttpUrl);
+        if (options.IsHttps)
+        {
+            // The PKI is created on first use, so https works out of the box; clients trust DataPath/pki/ca.crt.
+            var serverCertificate = PkiStore.OpenOrCreate(options.DataPath, options.Pki.ServerNames, TimeProvider.System).LoadServerCertificate();
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureHttpsDefaults(https => https.ServerCertificate = serverCertificate));
+        }
+
         if (!Microsoft.Extensions.Hosting.Systemd.SystemdHelpers.IsSystemdService()
             && string.IsNullOrEmpty(builder.Configuration["Logging:Console:FormatterName"]))
         {
@@ -91,6 +99,9 @@ internal static partial class CentralApp
                 o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
             });
         }
+        // The authentication handler's own lines ("Bearer was challenged") would log every refused request; ApiRefusals
+        // logs them at a limited rate instead.
+        builder.Logging.AddFilter(typeof(BearerTokenHandler).FullName, LogLevel.Warning);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
 
         var services = builder.Services;
@@ -158,9 +169,9 @@ internal static partial class CentralApp
 
             LogStarted(logger, options.DataPath, options.Mqtt.Mode, options.AdmitOnBirth, options.AllowedGateways.Count);
             var tokens = app.Services.GetRequiredService<TokenStore>();
-            if (tokens.List().Count == 0)
+            if (tokens.ActiveCount == 0)
             {
-                LogNoTokens(logger, tokens.FilePath);
+                LogNoTokens(logger, tokens.FilePath, tokens.Problem ?? "no token created yet");
             }
         });
         return app;
@@ -200,8 +211,8 @@ internal static partial class CentralApp
     [LoggerMessage(Level = LogLevel.Information, Message = "HTTP API listening on {Url}")]
     private static partial void LogHttpListening(ILogger logger, string url);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "No API token in {File}: every /api/v1 request is refused until one is created (central token create --name NAME --role viewer|operator|admin)")]
-    private static partial void LogNoTokens(ILogger logger, string file);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No usable API token in {File} ({Problem}): every /api/v1 request is refused until one is created (central token create --name NAME --role viewer|operator|admin, as the user central runs as)")]
+    private static partial void LogNoTokens(ILogger logger, string file, string problem);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Central started: data in {DataPath}, broker mode {Mode}, admit on birth {AdmitOnBirth}, {Allowed} allowed gateways")]
     private static partial void LogStarted(ILogger logger, string dataPath, string mode, bool admitOnBirth, int allowed);

@@ -24,7 +24,7 @@ internal sealed class CentralHost : IAsyncDisposable
 {
     private readonly bool _ownsDataPath;
 
-    private CentralHost(WebApplication app, string dataPath, bool ownsDataPath, Uri baseUrl, int mqttPort, int tlsPort, string adminToken)
+    private CentralHost(WebApplication app, string dataPath, bool ownsDataPath, Uri baseUrl, int mqttPort, int tlsPort)
     {
         _ownsDataPath = ownsDataPath;
         App = app;
@@ -32,12 +32,8 @@ internal sealed class CentralHost : IAsyncDisposable
         BaseUrl = baseUrl;
         MqttPort = mqttPort;
         TlsPort = tlsPort;
-        AdminToken = adminToken;
-        Http = NewClient(adminToken);
+        Http = new HttpClient { BaseAddress = baseUrl, Timeout = TimeSpan.FromSeconds(10) };
     }
-
-    /// <summary>The token of <see cref="Http"/>: role admin, created in the data path's token file before central started.</summary>
-    public string AdminToken { get; }
 
     public WebApplication App { get; }
 
@@ -53,8 +49,10 @@ internal sealed class CentralHost : IAsyncDisposable
 
     public string PkiDirectory => Path.Combine(DataPath, "pki");
 
-    /// <summary>A client of the API sending <see cref="AdminToken"/>.</summary>
     public HttpClient Http { get; }
+
+    /// <summary>The token <see cref="Http"/> sends: role admin, created in the data path's token file before central started.</summary>
+    public string AdminToken { get; private set; } = string.Empty;
 
     public static string NewDataPath() => Path.Combine(Path.GetTempPath(), "central-tests", Guid.NewGuid().ToString("N"));
 
@@ -85,9 +83,11 @@ internal sealed class CentralHost : IAsyncDisposable
         var broker = app.Services.GetService<EmbeddedBroker>();
         var tlsPort = broker?.BoundEndPoint?.Port ?? app.Services.GetRequiredService<BrokerEndpoint>().Port;
         var port = broker?.PlainEndPoint?.Port ?? tlsPort;
-        var host = new CentralHost(app, dataPath, ownsDataPath, new Uri(url), port, tlsPort, adminToken);
+        var host = new CentralHost(app, dataPath, ownsDataPath, new Uri(url), port, tlsPort);
         var link = app.Services.GetRequiredService<IBrokerLink>();
         await Wait.UntilAsync(() => Task.FromResult(link.IsConnected), TimeSpan.FromSeconds(10), "central's ingest client to connect to the broker");
+        host.AdminToken = adminToken;
+        host.Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", adminToken);
         return host;
     }
 
@@ -104,7 +104,23 @@ internal sealed class CentralHost : IAsyncDisposable
     /// <summary>A client of this central's API sending <paramref name="token"/> (none when null); the caller disposes it.</summary>
     public HttpClient NewClient(string? token)
     {
-        var client = new HttpClient { BaseAddress = BaseUrl, Timeout = TimeSpan.FromSeconds(10) };
+        var handler = new SocketsHttpHandler();
+        if (BaseUrl.Scheme == Uri.UriSchemeHttps)
+        {
+            // Central's certificate, trusted through its own CA only (as curl --cacert DataPath/pki/ca.crt).
+            var ca = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(Path.Combine(DataPath, "pki", "ca.crt"));
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+            {
+                using var chain = new System.Security.Cryptography.X509Certificates.X509Chain();
+                chain.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
+                chain.ChainPolicy.CustomTrustStore.Add(ca);
+                chain.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
+                return (errors & ~System.Net.Security.SslPolicyErrors.RemoteCertificateChainErrors) == 0
+                    && certificate is System.Security.Cryptography.X509Certificates.X509Certificate2 presented && chain.Build(presented);
+            };
+        }
+
+        var client = new HttpClient(handler, disposeHandler: true) { BaseAddress = BaseUrl, Timeout = TimeSpan.FromSeconds(10) };
         if (token is not null)
         {
             client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);

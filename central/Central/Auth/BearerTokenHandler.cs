@@ -32,7 +32,7 @@ internal sealed class BearerTokenHandler(
         string? header = Request.Headers.Authorization;
         if (string.IsNullOrEmpty(header))
         {
-            Context.Items[RefusalKey] = "no token (Authorization: Bearer TOKEN)";
+            Context.Items[RefusalKey] = "no token";
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 

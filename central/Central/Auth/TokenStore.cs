@@ -132,6 +132,9 @@ internal sealed class TokenStore
         }
     }
 
+    /// <summary>How many tokens authenticate now (0 also when the file cannot be read: see <see cref="Problem"/>).</summary>
+    public int ActiveCount => Current().Count;
+
     /// <summary>The token's record, or null when it is not (or no longer) in the file. Hashes are compared in constant time.</summary>
     public TokenRecord? Authenticate(string token)
     {

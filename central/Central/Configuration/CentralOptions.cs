@@ -11,7 +11,10 @@ internal sealed class CentralOptions
 
     public string DataPath { get; set; } = "data/central";
 
+    /// <summary>The HTTP API's address; https://... serves central's server certificate (DataPath/pki/server.crt).</summary>
     public string HttpUrl { get; set; } = "http://127.0.0.1:8080";
+
+    public bool IsHttps => HttpUrl.StartsWith("https:", StringComparison.OrdinalIgnoreCase);
 
     public MqttSettings Mqtt { get; set; } = new();
 
@@ -43,9 +46,9 @@ internal sealed class CentralOptions
             errors.Add($"{P}DataPath: must not be empty.");
         }
 
-        if (!Uri.TryCreate(HttpUrl, UriKind.Absolute, out var url) || url.Scheme != Uri.UriSchemeHttp || url.AbsolutePath != "/" || !string.IsNullOrEmpty(url.Query))
+        if (!Uri.TryCreate(HttpUrl, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https") || url.AbsolutePath != "/" || !string.IsNullOrEmpty(url.Query))
         {
-            errors.Add($"{P}HttpUrl: '{HttpUrl}' is not an http URL like http://127.0.0.1:8080 (port 0 picks a free port).");
+            errors.Add($"{P}HttpUrl: '{HttpUrl}' is not an http or https URL like http://127.0.0.1:8080 or https://0.0.0.0:8443 (port 0 picks a free port; https serves central's certificate from DataPath/pki).");
         }
 
         var embedded = IsEmbeddedBroker;
