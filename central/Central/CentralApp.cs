@@ -3,7 +3,6 @@ using City.Central.Auth;
 using City.Central.Configuration;
 using City.Central.Ingest;
 using City.Central.Model;
-using City.Central.Pki;
 using City.Central.Mqtt;
 using City.Central.Pki;
 using City.Central.State;
