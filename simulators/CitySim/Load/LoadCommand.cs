@@ -33,7 +33,7 @@ internal static class LoadCommand
         {
             if (!CliOptions.TryParseHostPort(result.GetValueOrDefault<string>() ?? string.Empty, PlainPort, out _, out _))
             {
-                result.AddError("--broker must be host:port.");
+                result.AddError("--broker must be host[:port].");
             }
         });
         prefix.Validators.Add(result =>
