@@ -155,6 +155,25 @@ public sealed class PkiTests : IDisposable
     }
 
     [Fact]
+    public void Many_gateways_are_issued_at_once_and_one_bad_id_issues_none()
+    {
+        var pki = PkiStore.OpenOrCreate(_dataPath, [], _time);
+
+        Assert.Throws<ArgumentException>(() => pki.IssueGateways(["gw-001", "central"], TimeSpan.FromDays(1), OutDir));
+        Assert.Throws<ArgumentException>(() => pki.IssueGateways(["gw-001", "gw-001"], TimeSpan.FromDays(1), OutDir));
+        Assert.Empty(pki.List());
+
+        var ids = Enumerable.Range(1, 50).Select(i => $"load-{i:0000}").ToList();
+        var issued = pki.IssueGateways(ids, TimeSpan.FromDays(1), OutDir);
+
+        Assert.Equal(ids, issued.Select(c => c.Id));
+        Assert.Equal(ids, pki.List().Select(c => c.Id));
+        Assert.Equal(50, issued.Select(c => c.Serial).Distinct().Count());
+        using var last = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(OutDir, "load-0050.crt"));
+        Assert.Equal("load-0050", pki.Verify(last).CommonName);
+    }
+
+    [Fact]
     public void An_id_of_65_characters_is_refused_and_one_of_64_is_issued()
     {
         var pki = PkiStore.OpenOrCreate(_dataPath, [], _time);

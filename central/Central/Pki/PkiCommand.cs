@@ -175,10 +175,9 @@ internal static class PkiCommand
         var pki = PkiStore.Open(dataPath, time);
         outDir = Path.GetFullPath(outDir);
         var issued = new List<object>();
-        foreach (var id in parsed.Positional)
+        foreach (var certificate in pki.IssueGateways(parsed.Positional, TimeSpan.FromDays(days), outDir))
         {
-            var certificate = pki.IssueGateway(id, TimeSpan.FromDays(days), outDir);
-            var (certFile, keyFile) = (Path.Combine(outDir, id + ".crt"), Path.Combine(outDir, id + ".key"));
+            var (id, certFile, keyFile) = (certificate.Id, Path.Combine(outDir, certificate.Id + ".crt"), Path.Combine(outDir, certificate.Id + ".key"));
             issued.Add(new { id, serial = certificate.Serial, notAfter = certificate.NotAfter, certFile, keyFile });
             if (!parsed.Has("--json"))
             {

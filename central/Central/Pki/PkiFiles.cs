@@ -10,9 +10,13 @@ internal static class PkiFiles
 
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, WriteIndented = true };
 
-    public static void WriteSecret(string path, string text) => Write(path, text, SecretMode);
+    /// <summary>
+    /// Writes a key file (0600). <paramref name="durable"/>: synced to disk before it replaces the old file; the PKI's
+    /// own files are, the copies handed out (a thousand gateways' keys) are not: lost in a crash, they are issued again.
+    /// </summary>
+    public static void WriteSecret(string path, string text, bool durable = true) => Write(path, text, SecretMode, durable);
 
-    public static void WritePublic(string path, string text) => Write(path, text, PublicMode);
+    public static void WritePublic(string path, string text, bool durable = true) => Write(path, text, PublicMode, durable);
 
     public static void CreateDirectory(string path, bool secret)
     {
@@ -78,7 +82,7 @@ internal static class PkiFiles
     public static void WriteIssued(string path, IReadOnlyList<IssuedCertificate> issued) =>
         WritePublic(path, JsonSerializer.Serialize(issued, Json) + "\n");
 
-    private static void Write(string path, string text, UnixFileMode mode)
+    private static void Write(string path, string text, UnixFileMode mode, bool durable)
     {
         var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
@@ -94,7 +98,7 @@ internal static class PkiFiles
             {
                 writer.Write(text);
                 writer.Flush();
-                stream.Flush(flushToDisk: true);
+                stream.Flush(flushToDisk: durable);
             }
 
             File.Move(temporary, path, overwrite: true);

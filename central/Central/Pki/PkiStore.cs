@@ -184,34 +184,70 @@ internal sealed class PkiStore
     /// <c>{id}.crt</c>, <c>{id}.key</c> (0600) and <c>ca.crt</c> into <paramref name="outDir"/>.
     /// </summary>
     /// <exception cref="ArgumentException">The id is not a valid gateway id, or it is central's.</exception>
-    public IssuedCertificate IssueGateway(string id, TimeSpan validity, string outDir)
+    public IssuedCertificate IssueGateway(string id, TimeSpan validity, string outDir) => IssueGateways([id], validity, outDir)[0];
+
+    /// <summary>
+    /// <see cref="IssueGateway"/> for many gateways at once (a load test's thousand cabinets): one CA load, one write of
+    /// issued.json. Every id is checked before anything is issued.
+    /// </summary>
+    /// <exception cref="ArgumentException">An id is not a valid gateway id, is central's, or is named twice.</exception>
+    public IReadOnlyList<IssuedCertificate> IssueGateways(IReadOnlyList<string> ids, TimeSpan validity, string outDir)
     {
-        CheckGatewayId(id);
+        ArgumentNullException.ThrowIfNull(ids);
         ArgumentException.ThrowIfNullOrWhiteSpace(outDir);
+        foreach (var id in ids)
+        {
+            CheckGatewayId(id);
+        }
+
+        if (ids.GroupBy(id => id, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        {
+            throw new ArgumentException($"'{twice.Key}' is named twice", nameof(ids));
+        }
+
         if (validity <= TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(validity), validity, "a certificate's validity must be positive");
         }
 
-        using var ca = LoadCaWithKey();
-        var (certificate, key) = CertificateFactory.CreateLeaf(ca, id, CertificateFactory.ClientAuthOid, [], _time.GetUtcNow(), validity);
-        using (certificate)
-        using (key)
+        var made = new List<(X509Certificate2 Certificate, ECDsa Key, IssuedCertificate Issued)>(ids.Count);
+        try
         {
-            // Recorded before the key leaves: a certificate in use is always in issued.json, so it can be revoked.
-            var issued = new IssuedCertificate(id, RevocationList.NormalSerial(certificate.SerialNumberBytes.Span), new DateTimeOffset(certificate.NotAfter.ToUniversalTime()), false);
+            using (var ca = LoadCaWithKey())
+            {
+                foreach (var id in ids)
+                {
+                    var (certificate, key) = CertificateFactory.CreateLeaf(ca, id, CertificateFactory.ClientAuthOid, [], _time.GetUtcNow(), validity);
+                    made.Add((certificate, key, new IssuedCertificate(
+                        id, RevocationList.NormalSerial(certificate.SerialNumberBytes.Span), new DateTimeOffset(certificate.NotAfter.ToUniversalTime()), false)));
+                }
+            }
+
+            // Recorded before the keys leave: a certificate in use is always in issued.json, so it can be revoked.
             using (PkiFiles.Lock(Directory, LockPatience, _time))
             {
                 var all = PkiFiles.ReadIssued(IssuedFile);
-                all.Add(issued);
+                all.AddRange(made.Select(m => m.Issued));
                 PkiFiles.WriteIssued(IssuedFile, all);
             }
 
             PkiFiles.CreateDirectory(outDir, secret: false);
-            PkiFiles.WriteSecret(Path.Combine(outDir, id + ".key"), CertificateFactory.KeyPem(key));
-            PkiFiles.WritePublic(Path.Combine(outDir, id + ".crt"), CertificateFactory.CertificatePem(certificate));
-            PkiFiles.WritePublic(Path.Combine(outDir, "ca.crt"), File.ReadAllText(CaFile));
-            return issued;
+            foreach (var (certificate, key, issued) in made)
+            {
+                PkiFiles.WriteSecret(Path.Combine(outDir, issued.Id + ".key"), CertificateFactory.KeyPem(key), durable: false);
+                PkiFiles.WritePublic(Path.Combine(outDir, issued.Id + ".crt"), CertificateFactory.CertificatePem(certificate), durable: false);
+            }
+
+            PkiFiles.WritePublic(Path.Combine(outDir, "ca.crt"), File.ReadAllText(CaFile), durable: false);
+            return [.. made.Select(m => m.Issued)];
+        }
+        finally
+        {
+            foreach (var (certificate, key, _) in made)
+            {
+                certificate.Dispose();
+                key.Dispose();
+            }
         }
     }
 
