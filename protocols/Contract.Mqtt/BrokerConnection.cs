@@ -23,6 +23,9 @@ public sealed record BrokerConnection(string Host, int Port, string ClientId)
     /// <summary>TLS with the broker's certificate checked against a CA of our own (and a client certificate); plain TCP when null.</summary>
     public BrokerTls? Tls { get; init; }
 
+    /// <summary>With <see cref="Tls"/>: told why the broker's certificate was refused (the connection then fails with an AuthenticationException).</summary>
+    public Action<string>? UntrustedBroker { get; init; }
+
     /// <summary>Sent only when set.</summary>
     public string? Username { get; init; }
 

@@ -77,13 +77,22 @@ public sealed record BrokerTls(string CaFile, string? CertFile = null, string? K
     /// stack's host name check) and chains to one of <paramref name="anchors"/> only, with the server-authentication
     /// usage. Revocation of the broker's certificate is not checked (the CA publishes a CRL of client certificates only).
     /// </summary>
-    public static bool IsTrustedBroker(X509Certificate? certificate, X509Chain? presentedChain, SslPolicyErrors errors, X509Certificate2Collection anchors)
+    public static bool IsTrustedBroker(X509Certificate? certificate, X509Chain? presentedChain, SslPolicyErrors errors, X509Certificate2Collection anchors) =>
+        WhyUntrusted(certificate, presentedChain, errors, anchors, host: null, caFile: null) is null;
+
+    /// <summary>Null when <see cref="IsTrustedBroker"/> holds; otherwise why not, in words for a log or a status.</summary>
+    public static string? WhyUntrusted(
+        X509Certificate? certificate, X509Chain? presentedChain, SslPolicyErrors errors, X509Certificate2Collection anchors, string? host, string? caFile)
     {
         ArgumentNullException.ThrowIfNull(anchors);
-        if (certificate is not X509Certificate2 server
-            || (errors & (SslPolicyErrors.RemoteCertificateNotAvailable | SslPolicyErrors.RemoteCertificateNameMismatch)) != 0)
+        if (certificate is not X509Certificate2 server || (errors & SslPolicyErrors.RemoteCertificateNotAvailable) != 0)
         {
-            return false;
+            return "the broker presented no certificate";
+        }
+
+        if ((errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
+        {
+            return $"the broker's certificate ({server.Subject}) does not name the host {host ?? "connected to"}";
         }
 
         using var chain = new X509Chain();
@@ -99,7 +108,13 @@ public sealed record BrokerTls(string CaFile, string? CertFile = null, string? K
             }
         }
 
-        return chain.Build(server);
+        if (chain.Build(server))
+        {
+            return null;
+        }
+
+        var problems = string.Join(", ", chain.ChainStatus.Select(s => s.Status.ToString()).Distinct());
+        return $"the broker's certificate ({server.Subject}, issued by {server.Issuer}) is not trusted by {caFile ?? "the CA file"}: {problems}";
     }
 
     private static string ReadFile(string path, BrokerTlsFile role)

@@ -50,7 +50,9 @@ public static class ContractClientOptions
     /// renewed certificate is used from the next connection on.
     /// </summary>
     /// <exception cref="BrokerTlsException">A file is missing, unreadable or wrong; the message names it.</exception>
-    public static MqttClientTlsOptions TlsOptions(BrokerTls tls)
+    /// <param name="host">The host connected to, for the words of a refusal.</param>
+    /// <param name="untrustedBroker">Told why, when the broker's certificate is refused (the handshake then fails).</param>
+    public static MqttClientTlsOptions TlsOptions(BrokerTls tls, string? host = null, Action<string>? untrustedBroker = null)
     {
         ArgumentNullException.ThrowIfNull(tls);
         var anchors = tls.LoadTrustAnchors();
@@ -59,7 +61,16 @@ public static class ContractClientOptions
             .WithSslProtocols(SslProtocols.Tls12 | SslProtocols.Tls13)
             .WithTrustChain(anchors)
             .WithRevocationMode(X509RevocationMode.NoCheck)
-            .WithCertificateValidationHandler(e => BrokerTls.IsTrustedBroker(e.Certificate, e.Chain, e.SslPolicyErrors, anchors));
+            .WithCertificateValidationHandler(e =>
+            {
+                var why = BrokerTls.WhyUntrusted(e.Certificate, e.Chain, e.SslPolicyErrors, anchors, host, tls.CaFile);
+                if (why is not null)
+                {
+                    untrustedBroker?.Invoke(why);
+                }
+
+                return why is null;
+            });
         if (tls.LoadClientCertificate() is { } client)
         {
             builder = builder.WithClientCertificates([client]);
@@ -83,7 +94,7 @@ public static class ContractClientOptions
             .WithTimeout(connection.Timeout);
         if (connection.Tls is { } tls)
         {
-            builder = builder.WithTlsOptions(TlsOptions(tls));
+            builder = builder.WithTlsOptions(TlsOptions(tls, connection.Host, connection.UntrustedBroker));
         }
 
         return string.IsNullOrEmpty(connection.Username) ? builder : builder.WithCredentials(connection.Username, connection.Password);

@@ -46,12 +46,15 @@ public sealed class BrokerTlsTests : IDisposable
         await using var broker = await StartBrokerAsync(serverCertificate);
         var (certFile, keyFile) = _ours.IssueClientFiles("gw-1");
 
+        var reasons = new ConcurrentQueue<string>();
+
         using var client = _factory.CreateMqttClient();
         var failure = await Assert.ThrowsAnyAsync<Exception>(
-            () => client.ConnectCheckedAsync(GatewayOptions("127.0.0.1", broker.Port, new BrokerTls(_ours.CaFile, certFile, keyFile)), CancellationToken.None));
+            () => client.ConnectCheckedAsync(GatewayOptions("127.0.0.1", broker.Port, new BrokerTls(_ours.CaFile, certFile, keyFile), reasons.Enqueue), CancellationToken.None));
 
         Assert.IsType<AuthenticationException>(failure.GetBaseException());
         Assert.False(client.IsConnected);
+        Assert.Contains($"issued by CN=someone-elses-ca) is not trusted by {_ours.CaFile}", Assert.Single(reasons), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -61,11 +64,14 @@ public sealed class BrokerTlsTests : IDisposable
         await using var broker = await StartBrokerAsync(serverCertificate);
         var (certFile, keyFile) = _ours.IssueClientFiles("gw-1");
 
+        var reasons = new ConcurrentQueue<string>();
+
         using var client = _factory.CreateMqttClient();
         var failure = await Assert.ThrowsAnyAsync<Exception>(
-            () => client.ConnectCheckedAsync(GatewayOptions("127.0.0.1", broker.Port, new BrokerTls(_ours.CaFile, certFile, keyFile)), CancellationToken.None));
+            () => client.ConnectCheckedAsync(GatewayOptions("127.0.0.1", broker.Port, new BrokerTls(_ours.CaFile, certFile, keyFile), reasons.Enqueue), CancellationToken.None));
 
         Assert.IsType<AuthenticationException>(failure.GetBaseException());
+        Assert.Equal("the broker's certificate (CN=central-test-server) does not name the host 127.0.0.1", Assert.Single(reasons));
     }
 
     [Fact]
@@ -128,8 +134,8 @@ public sealed class BrokerTlsTests : IDisposable
         Assert.Equal("CN=gw-1", certificate.Subject);
     }
 
-    private static MqttClientOptions GatewayOptions(string host, int port, BrokerTls tls) =>
-        ContractClientOptions.ForGateway(new BrokerConnection(host, port, "gw-1") { Tls = tls }, new Death { GatewayId = "gw-1", Epoch = 1 });
+    private static MqttClientOptions GatewayOptions(string host, int port, BrokerTls tls, Action<string>? untrustedBroker = null) =>
+        ContractClientOptions.ForGateway(new BrokerConnection(host, port, "gw-1") { Tls = tls, UntrustedBroker = untrustedBroker }, new Death { GatewayId = "gw-1", Epoch = 1 });
 
     private async Task<RunningBroker> StartBrokerAsync(X509Certificate2 serverCertificate)
     {

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using City.Contract;
 using City.Contract.Mqtt;
 using City.Contract.Wire;
@@ -61,12 +62,37 @@ internal sealed class FakeCentral : IAsyncDisposable
 
     public ConcurrentQueue<Death> Deaths { get; } = new();
 
-    public static async Task<FakeCentral> StartAsync()
+    /// <summary>The client ids that connected, and the subjects of the client certificates presented (TLS only).</summary>
+    public ConcurrentQueue<string> ClientIds { get; } = new();
+
+    public ConcurrentQueue<string> ClientCertificates { get; } = new();
+
+    /// <summary>Plain MQTT, or with <paramref name="serverCertificate"/> TLS only, a client certificate required.</summary>
+    public static async Task<FakeCentral> StartAsync(X509Certificate2? serverCertificate = null)
     {
         var port = FreePort.Tcp();
-        var options = new MqttServerOptionsBuilder().WithDefaultEndpoint().WithDefaultEndpointBoundIPAddress(IPAddress.Loopback).WithDefaultEndpointPort(port).Build();
-        var server = new MqttServerFactory().CreateMqttServer(options);
-        var central = new FakeCentral(server, port);
+        FakeCentral? central = null; // set before the server starts, so before any client can present a certificate
+        var builder = new MqttServerOptionsBuilder();
+        builder = serverCertificate is null
+            ? builder.WithDefaultEndpoint().WithDefaultEndpointBoundIPAddress(IPAddress.Loopback).WithDefaultEndpointPort(port)
+            : builder.WithoutDefaultEndpoint().WithEncryptedEndpoint().WithEncryptedEndpointBoundIPAddress(IPAddress.Loopback)
+                .WithEncryptedEndpointBoundIPV6Address(IPAddress.IPv6None).WithEncryptedEndpointPort(port).WithEncryptionCertificate(serverCertificate)
+                .WithClientCertificate((_, certificate, _, _) =>
+                {
+                    if (certificate is not null)
+                    {
+                        central!.ClientCertificates.Enqueue(certificate.Subject);
+                    }
+
+                    return certificate is not null;
+                });
+        var server = new MqttServerFactory().CreateMqttServer(builder.Build());
+        central = new FakeCentral(server, port);
+        server.ValidatingConnectionAsync += e =>
+        {
+            central.ClientIds.Enqueue(e.ClientId);
+            return Task.CompletedTask;
+        };
         await server.StartAsync();
         return central;
     }

@@ -55,6 +55,17 @@ public sealed class TestCertificates : IDisposable
         return Issue("central-test-server", ServerAuthentication, subjectNames.Build());
     }
 
+    /// <summary>A server certificate naming <paramref name="names"/>, written as server.crt and server.key (PEM) for a broker run as a process.</summary>
+    public (string CertFile, string KeyFile) IssueServerFiles(params string[] names)
+    {
+        using var certificate = IssueServer(names);
+        var certFile = Path.Combine(Directory, "server.crt");
+        var keyFile = Path.Combine(Directory, "server.key");
+        File.WriteAllText(certFile, certificate.ExportCertificatePem());
+        File.WriteAllText(keyFile, certificate.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem());
+        return (certFile, keyFile);
+    }
+
     /// <summary>A client certificate for <paramref name="commonName"/>, written as NAME.crt and NAME.key (PEM, PKCS#8 key); returns both paths.</summary>
     public (string CertFile, string KeyFile) IssueClientFiles(string commonName)
     {

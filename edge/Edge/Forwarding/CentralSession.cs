@@ -44,6 +44,9 @@ internal sealed partial class CentralSession(
     /// <summary>Set once the broker accepted the connection.</summary>
     public bool Connected { get; private set; }
 
+    /// <summary>Why the broker's certificate was refused, when that is why connecting failed.</summary>
+    public string? UntrustedBrokerReason { get; private set; }
+
     private string Broker => $"{central.Host}:{central.Port}";
 
     private Death Death => new() { GatewayId = gatewayId, Epoch = buffer.Epoch, BufferId = buffer.BufferId };
@@ -96,6 +99,7 @@ internal sealed partial class CentralSession(
             Timeout = TimeSpan.FromSeconds(Math.Max(5, central.KeepAliveSeconds)),
             SocketBufferBytes = SocketBufferBytes,
             Tls = central.Tls.ToBrokerTls(),
+            UntrustedBroker = reason => UntrustedBrokerReason = reason,
         };
         LogConnecting(logger, Broker);
         await _client.ConnectCheckedAsync(ContractClientOptions.ForGateway(connection, Death), session.Token).ConfigureAwait(false);

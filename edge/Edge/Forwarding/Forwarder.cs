@@ -107,6 +107,24 @@ internal sealed partial class Forwarder(
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
+        catch (BrokerTlsException ex)
+        {
+            // A TLS file went missing or bad after the start checks: no stack trace, the message names the file.
+            state.Central.SetDisconnected(time.GetUtcNow(), ex.Message);
+            if (attempt % 20 == 0)
+            {
+                LogUntrustedBroker(logger, Broker, ex.Message, attempt + 1);
+            }
+        }
+        catch (Exception) when (session?.UntrustedBrokerReason is { } reason)
+        {
+            // Not central, or not the name configured: said plainly (status and log), retried in case it gets fixed.
+            state.Central.SetDisconnected(time.GetUtcNow(), "TLS: " + reason);
+            if (attempt % 20 == 0)
+            {
+                LogUntrustedBroker(logger, Broker, reason, attempt + 1);
+            }
+        }
         catch (Exception ex) when (IsLinkFailure(ex))
         {
             // Expected while central is away: one line, no stack trace; repeated every 20 attempts.
@@ -160,6 +178,9 @@ internal sealed partial class Forwarder(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Cannot reach central at {Broker}: {Error} (attempt {Attempt}); retrying with backoff")]
     private static partial void LogLinkFailed(ILogger logger, string broker, string error, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Not connecting to {Broker}: {Reason} (attempt {Attempt}); retrying with backoff")]
+    private static partial void LogUntrustedBroker(ILogger logger, string broker, string reason, int attempt);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Session with central at {Broker} failed")]
     private static partial void LogSessionFailed(ILogger logger, Exception exception, string broker);
