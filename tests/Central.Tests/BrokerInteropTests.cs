@@ -27,6 +27,21 @@ public sealed class BrokerInteropTests
         Assert.Equal(1, CentralHost.Rejected(await central.StatsAsync(), "malformed"));
     }
 
+    [Theory]
+    [InlineData("mqttv311")]
+    [InlineData("mqttv5")]
+    public async Task MosquittoPub_WithoutClientId_GetsOneOfItsIdentity_AndPublishes(string version)
+    {
+        var pub = PeerProcess.RequireExecutable("mosquitto_pub", "apt-get install -y mosquitto-clients");
+        await using var central = await CentralHost.StartAsync(null, "--Central:Mqtt:AllowPlain=false", "--Central:AdmitOnBirth=true");
+        var files = Issue(central, "gw-001");
+        string[] arguments = [.. Tls(central, files), "-t", "city/v1/gw-001/data", "-m", "garbage"];
+        arguments[Array.IndexOf(arguments, "mqttv5")] = version;
+        var (code, output) = await PeerProcess.RunAsync(Deadline, pub, arguments);
+        Assert.True(code == 0, $"mosquitto_pub -V {version} without -i: exit {code}: {output}");
+        await central.WaitForRejectedAsync("malformed", 1);
+    }
+
     [Fact]
     public async Task MosquittoPub_WithoutCertificate_OrWithAnotherIdentitysClientId_IsRefused()
     {

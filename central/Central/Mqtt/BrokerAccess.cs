@@ -51,7 +51,7 @@ internal sealed class BrokerAccess
             var check = _credentials.Verify(connection.ClientCertificate);
             if (check.Refusal is { } reason)
             {
-                return Refuse(connection, MqttConnectReasonCode.NotAuthorized, reason, claimed, $"TLS client at {endpoint}: certificate refused");
+                return Refuse(connection, MqttConnectReasonCode.NotAuthorized, reason, claimed, $"TLS client at {endpoint}: certificate {BrokerRefusals.Printable(connection.ClientCertificate?.Subject)} refused");
             }
 
             identity = check.CommonName!;
@@ -85,15 +85,16 @@ internal sealed class BrokerAccess
             return Refuse(connection, MqttConnectReasonCode.ClientIdentifierNotValid, BrokerRefusals.ClientIdMismatch, identity, $"client at {endpoint} asked for client id '{BrokerRefusals.Printable(claimed)}'; allowed: '{identity}' or '{identity}:suffix'");
         }
 
-        if (identity != AccessRules.CentralIdentity && Admission(identity) is { } refusal)
-        {
-            return Refuse(connection, refusal.Code, refusal.Reason, identity, $"client at {endpoint}: {refusal.Detail}");
-        }
-
         if (ConnectPacketField.GetValue(connection) is MqttConnectPacket { WillFlag: true } packet
             && !AccessRules.MayPublish(identity, packet.WillTopic ?? string.Empty))
         {
             return Refuse(connection, MqttConnectReasonCode.NotAuthorized, BrokerRefusals.WillNotAuthorized, identity, $"client at {endpoint}: will on '{BrokerRefusals.Printable(packet.WillTopic)}' not allowed for this identity");
+        }
+
+        // Last: admitting a new gateway spends a token of the admission rate.
+        if (identity != AccessRules.CentralIdentity && Admission(identity) is { } refusal)
+        {
+            return Refuse(connection, refusal.Code, refusal.Reason, identity, $"client at {endpoint}: {refusal.Detail}");
         }
 
         return Task.CompletedTask;

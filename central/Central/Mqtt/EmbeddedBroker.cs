@@ -19,6 +19,7 @@ internal sealed partial class EmbeddedBroker(
     IBrokerCredentials credentials,
     BrokerAccess access,
     BrokerRefusals refusals,
+    TimeProvider time,
     BrokerEndpoint endpoint,
     ILogger<EmbeddedBroker> logger,
     ILoggerFactory loggerFactory) : IHostedService, IDisposable
@@ -38,19 +39,12 @@ internal sealed partial class EmbeddedBroker(
         var settings = options.Value.Mqtt;
         var address = settings.BindAddress() ?? throw new InvalidOperationException($"Central:Mqtt:Host '{settings.Host}' is not an IP address.");
         var builder = new MqttServerOptionsBuilder()
-            .WithEncryptedEndpoint()
-            .WithEncryptedEndpointPort(settings.Port)
-            .WithEncryptionCertificate(credentials.LoadServerCertificate())
-            // The handshake asks for a certificate and takes whatever comes (or none): BrokerAccess checks it at CONNECT,
-            // so a refused client gets an MQTT reason code and the refusal is counted, rather than a bare TLS alert.
-            .WithClientCertificate(static (_, _, _, _) => true)
+            .WithoutEncryptedEndpoint()
             .WithPersistentSessions()
             .WithMaxPendingMessagesPerClient(100_000);
 
-        // Bind only the configured address: MQTTnet otherwise also listens on [::] next to an IPv4 address.
-        builder = address.AddressFamily == AddressFamily.InterNetworkV6
-            ? builder.WithEncryptedEndpointBoundIPAddress(IPAddress.None).WithEncryptedEndpointBoundIPV6Address(address)
-            : builder.WithEncryptedEndpointBoundIPAddress(address).WithEncryptedEndpointBoundIPV6Address(IPAddress.None);
+        // The TLS listener is ours (TlsServerAdapter: a time limit on the handshake), bound to the configured address only;
+        // MQTTnet's TCP adapter serves the plain listener, when there is one.
         builder = settings.AllowPlain
             ? builder.WithDefaultEndpoint().WithDefaultEndpointPort(settings.PlainPort)
                 .WithDefaultEndpointBoundIPAddress(IPAddress.Loopback).WithDefaultEndpointBoundIPV6Address(IPAddress.None)
@@ -60,12 +54,18 @@ internal sealed partial class EmbeddedBroker(
         // The broker refuses any packet above MaxPayloadBytes plus room for the topic and properties before
         // reading its body (MQTTnet itself would take in a packet of any size); on the TLS listener too.
         var factory = new MqttServerFactory();
-        var tcp = factory.DefaultServerAdapters.Select(create => create(factory)).ToList();
+        var tls = new TlsServerAdapter(new IPEndPoint(address, settings.Port), credentials.LoadServerCertificate(), time, refusals.HandshakeFailed);
+        List<IMqttServerAdapter> listeners = [tls];
+        if (settings.AllowPlain)
+        {
+            listeners.AddRange(factory.DefaultServerAdapters.Select(create => create(factory)));
+        }
+
         var maxPacketBytes = MaxPacketBytes(options.Value.MaxPayloadBytes);
         _server = factory.CreateMqttServer(
             serverOptions,
-            tcp.Select(adapter => (IMqttServerAdapter)new SizeLimitedServerAdapter(adapter, maxPacketBytes)),
-            new MqttLogBridge(loggerFactory.CreateLogger("MQTTnet.Server"), refusals.HandshakeFailed));
+            listeners.Select(adapter => (IMqttServerAdapter)new SizeLimitedServerAdapter(adapter, maxPacketBytes)),
+            new MqttLogBridge(loggerFactory.CreateLogger("MQTTnet.Server")));
         _server.ValidatingConnectionAsync += access.ValidateConnectionAsync;
         _server.InterceptingPublishAsync += access.InterceptPublishAsync;
         _server.InterceptingSubscriptionAsync += access.InterceptSubscriptionAsync;
@@ -78,8 +78,8 @@ internal sealed partial class EmbeddedBroker(
             throw new InvalidOperationException($"The embedded MQTT broker cannot listen on {new IPEndPoint(address, settings.Port)} (Central:Mqtt:Host, Central:Mqtt:Port){(settings.AllowPlain ? $" or 127.0.0.1:{settings.PlainPort} (Central:Mqtt:PlainPort)" : string.Empty)}: {exception.Message}", exception);
         }
 
-        // MQTTnet writes the ports the OS chose back into the endpoint options.
-        var port = serverOptions.TlsEndpointOptions.Port;
+        // Port 0: the OS chose; MQTTnet writes the plain listener's back into its endpoint options.
+        var port = tls.LocalEndPoint!.Port;
         BoundEndPoint = new IPEndPoint(address, port);
         LogListening(logger, BoundEndPoint.ToString());
         if (settings.AllowPlain)

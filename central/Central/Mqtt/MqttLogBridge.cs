@@ -1,28 +1,17 @@
 using System.Globalization;
-using System.Security.Authentication;
 using Microsoft.Extensions.Logging;
 using MQTTnet.Diagnostics.Logger;
 using MQTTnet.Exceptions;
 
 namespace City.Central.Mqtt;
 
-/// <summary>
-/// Forwards MQTTnet's own log to an <see cref="ILogger"/> (its verbose level maps to Trace). A failed TLS handshake on the
-/// broker's listener (anyone who reaches the port can cause one) goes to <paramref name="handshakeFailed"/> instead, which
-/// counts it and logs at a limited rate.
-/// </summary>
-internal sealed class MqttLogBridge(ILogger logger, Action<Exception>? handshakeFailed = null) : IMqttNetLogger
+/// <summary>Forwards MQTTnet's own log to an <see cref="ILogger"/> (its verbose level maps to Trace).</summary>
+internal sealed class MqttLogBridge(ILogger logger) : IMqttNetLogger
 {
-    public bool IsEnabled => logger.IsEnabled(LogLevel.Warning) || handshakeFailed is not null;
+    public bool IsEnabled => logger.IsEnabled(LogLevel.Warning);
 
     public void Publish(MqttNetLogLevel level, string source, string message, object[] parameters, Exception exception)
     {
-        if (handshakeFailed is not null && source == "MqttTcpServerListener" && exception is AuthenticationException or IOException)
-        {
-            handshakeFailed(exception);
-            return;
-        }
-
         var mapped = level switch
         {
             MqttNetLogLevel.Verbose => LogLevel.Trace,
