@@ -2,13 +2,15 @@
 # The demo: central (embedded MQTT broker and store), the hardware simulator (a cabinet's Modbus TCP
 # devices: energy meter, traffic controller, three-phase meter; an NTCIP traffic controller on SNMP; a DALI
 # line of street lamps behind a LUBA interface on a socat pseudo-terminal; and a second energy meter) and two
-# edge gateways polling them. Ctrl-C or SIGTERM stops everything cleanly.
+# edge gateways polling them. Secure as deployed: central's PKI issues each gateway a certificate, MQTT runs over TLS only
+# with client certificates (port 8883), and the HTTP API answers only with a bearer token (a viewer's and an operator's
+# are written to .run/demo/tokens.env). Ctrl-C or SIGTERM stops everything cleanly.
 set -euo pipefail
 cd "$(dirname "$0")"
 root=$(pwd)
 run="$root/.run/demo"
 http_url="${DEMO_HTTP_URL:-http://127.0.0.1:8080}"
-mqtt_port="${DEMO_MQTT_PORT:-1883}"
+mqtt_port="${DEMO_MQTT_PORT:-8883}"
 meter_port="${DEMO_METER_PORT:-5020}"
 snmp_port="${DEMO_SNMP_PORT:-16161}"
 trap_port="${DEMO_TRAP_PORT:-16162}"
@@ -30,7 +32,7 @@ check_port() {
   fi
 }
 check_port "$http_port" "set DEMO_HTTP_URL (e.g. DEMO_HTTP_URL=http://127.0.0.1:8090)"
-check_port "$mqtt_port" "set DEMO_MQTT_PORT (a system mosquitto? 'systemctl stop mosquitto')"
+check_port "$mqtt_port" "set DEMO_MQTT_PORT (a system mosquitto with TLS? 'systemctl stop mosquitto')"
 check_port "$meter_port" "set DEMO_METER_PORT (the simulators use it and the next port)"
 check_port $((meter_port + 1)) "set DEMO_METER_PORT (the simulators use it and the port before)"
 # UDP ports cannot be probed by connecting; ss (iproute2) lists the bound ones when it is there.
@@ -81,7 +83,26 @@ stop() {
 trap 'stop 0' INT TERM
 trap 'stop $?' EXIT
 
-"$central_bin" --Central:DataPath="$run/central" --Central:HttpUrl="$http_url" \
+# Central's PKI (CA, server and central's own certificates under .run/demo/central/pki), one certificate per gateway
+# in .run/demo/pki, and two API tokens. central prints each token once; only their hashes stay in tokens.json.
+central_data=(--Central:DataPath="$run/central")
+central_cli() {
+  "$central_bin" "$@" "${central_data[@]}" 2>>"$run/logs/central-cli.log" || {
+    echo "demo: 'central $*' failed; see .run/demo/logs/central-cli.log" >&2
+    tail -n 5 "$run/logs/central-cli.log" >&2
+    return 1
+  }
+}
+echo "== PKI and tokens"
+central_cli pki init >>"$run/logs/central-cli.log"
+central_cli pki issue-gateway gw-001 gw-002 --out "$run/pki" >>"$run/logs/central-cli.log"
+token_of() { sed -n 's/.*"token" *: *"\([^"]*\)".*/\1/p'; }
+viewer_token=$(central_cli token create --name demo-viewer --role viewer --json | token_of)
+operator_token=$(central_cli token create --name demo-operator --role operator --json | token_of)
+[[ -n $viewer_token && -n $operator_token ]] || { echo "demo: no token in the output of 'central token create'" >&2; exit 1; }
+(umask 077 && printf 'VIEWER_TOKEN=%s\nOPERATOR_TOKEN=%s\n' "$viewer_token" "$operator_token" >"$run/tokens.env")
+
+"$central_bin" "${central_data[@]}" --Central:HttpUrl="$http_url" \
   --Central:Mqtt:Port="$mqtt_port" --Central:AdmitOnBirth=true >"$run/logs/central.log" 2>&1 &
 pids+=($!)
 "$sim_bin" modbus --port "$meter_port" >"$run/logs/citysim-modbus.log" 2>&1 &
@@ -128,7 +149,8 @@ start_edge() {
     extra=(--Edge:Devices:3:Enabled=true --Edge:Devices:3:Port="$snmp_port" --Edge:Snmp:TrapListen="127.0.0.1:$trap_port"
       --Edge:DaliLines:0:Enabled="$dali" --Edge:DaliLines:0:Port="$run/dali-host" --Edge:DaliLines:0:EnergyPeriodMs=30000)
   fi
-  "$edge_bin" --Edge:GatewayId="$id" --Edge:Central:Port="$mqtt_port" --Edge:Central:AllowPlain=true \
+  "$edge_bin" --Edge:GatewayId="$id" --Edge:Central:Port="$mqtt_port" \
+    --Edge:Central:Tls:CaFile="$run/pki/ca.crt" --Edge:Central:Tls:CertFile="$run/pki/$id.crt" --Edge:Central:Tls:KeyFile="$run/pki/$id.key" \
     --Edge:Buffer:Path="$run/$id/buffer.db" --Edge:LocalApi:SocketPath="$socket" \
     --Edge:Devices:0:Port="$port" --Edge:Devices:1:Port="$port" --Edge:Devices:2:Port="$port" \
     --Edge:Devices:1:Enabled="$cabinet" --Edge:Devices:2:Enabled="$cabinet" "${extra[@]}" >"$run/logs/$id.log" 2>&1 &
@@ -137,20 +159,46 @@ start_edge() {
 start_edge gw-001 "$meter_port" /tmp/city-edge/edgectl.sock true
 start_edge gw-002 $((meter_port + 1)) "$run/gw-002/edgectl.sock" false
 
+# The demo's own API calls carry the viewer's token: wait until both gateways' readings have arrived over TLS.
+api() { curl -fs -H "Authorization: Bearer $viewer_token" "$http_url$1"; }
+if command -v curl >/dev/null 2>&1; then
+  echo "== waiting for the gateways' first readings (over MQTT with TLS)"
+  for gw in gw-001 gw-002; do
+    for _ in $(seq 120); do
+      [[ $(api "/api/v1/points/latest?gateway=$gw" 2>/dev/null) == *'"value"'* ]] && break
+      kill -0 "${pids[0]}" 2>/dev/null || break
+      sleep 0.5
+    done
+    if [[ $(api "/api/v1/points/latest?gateway=$gw" 2>/dev/null) == *'"value"'* ]]; then
+      echo "   $gw: readings stored at central"
+    else
+      echo "demo: no reading of $gw at central after 60 s; see .run/demo/logs/$gw.log and central.log" >&2
+    fi
+  done
+  echo "   the API without a token answers $(curl -s -o /dev/null -w '%{http_code}' "$http_url/api/v1/gateways"), with the viewer's token $(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $viewer_token" "$http_url/api/v1/gateways")"
+fi
+
 cat <<INFO
 
-The demo is running: central + embedded MQTT broker, 2 edge gateways, simulated devices:
+The demo is running: central + embedded MQTT broker (TLS only, client certificates), 2 edge gateways, simulated devices:
 gw-001 polls a cabinet: energy meter, traffic controller, three-phase meter (Modbus TCP :$meter_port), an NTCIP
 traffic controller (SNMP udp :$snmp_port, an alarm raised and cleared every 45 s, trapped to the edge) and, with socat,
 a DALI line of 4 street lamps (one failed). gw-002 polls a meter on :$((meter_port + 1)).
 
-  HTTP API        $http_url
-    curl -s $http_url/api/v1/gateways
-    curl -s $http_url/api/v1/stats
-    curl -s '$http_url/api/v1/points/latest?gateway=gw-001'
-    curl -s '$http_url/api/v1/points/history?gateway=gw-001&point=meter1/power'
-    curl -s '$http_url/api/v1/events'                  (lamp failures, alarms and traps)
-  MQTT broker     127.0.0.1:$mqtt_port   (try: mosquitto_pub -h 127.0.0.1 -p $mqtt_port -t city/v1/GW/data -m garbage)
+  Commands below: from the repository's root, after  source .run/demo/tokens.env  (VIEWER_TOKEN, OPERATOR_TOKEN)
+  HTTP API        $http_url   (every /api/v1 call needs a token: 401 without, 403 with a role too low; /healthz is open)
+    curl -s -H "Authorization: Bearer \$VIEWER_TOKEN" $http_url/api/v1/gateways
+    curl -s -H "Authorization: Bearer \$VIEWER_TOKEN" $http_url/api/v1/stats
+    curl -s -H "Authorization: Bearer \$VIEWER_TOKEN" '$http_url/api/v1/points/latest?gateway=gw-001'
+    curl -s -H "Authorization: Bearer \$VIEWER_TOKEN" '$http_url/api/v1/points/history?gateway=gw-001&point=meter1/power'
+    curl -s -H "Authorization: Bearer \$OPERATOR_TOKEN" '$http_url/api/v1/events'   (lamp failures, alarms and traps)
+  MQTT broker     127.0.0.1:$mqtt_port, TLS: the CA and each gateway's certificate and key are in .run/demo/pki
+    (a client id is its certificate's CN, or CN:suffix; a gateway reaches only its own topics)
+    mosquitto_sub -h 127.0.0.1 -p $mqtt_port --cafile .run/demo/pki/ca.crt --cert .run/demo/pki/gw-001.crt --key .run/demo/pki/gw-001.key \\
+      -i gw-001:tool -t city/v1/gw-001/ack -F '%t %l bytes'              (central's acks to gw-001)
+    mosquitto_pub -h 127.0.0.1 -p $mqtt_port --cafile .run/demo/pki/ca.crt --cert .run/demo/pki/gw-002.crt --key .run/demo/pki/gw-002.key \\
+      -i gw-002:tool -V mqttv5 -q 1 -t city/v1/gw-002/data -m garbage            (rejected as malformed, counted in /api/v1/stats)
+    ... the same with -t city/v1/gw-001/data: refused, gw-002 may not publish as gw-001
   Modbus devices  127.0.0.1:$meter_port units 1-3 (see simulators/CitySim/README.md), :$((meter_port + 1)) unit 1
     mbpoll -m tcp -a 2 -t 3 -r 1 -c 14 -1 -p $meter_port 127.0.0.1
   Technician CLI  $edgectl_bin status            (gw-001, default socket)

@@ -91,12 +91,17 @@ for window in $windows; do
         sleep 0.1
     done
     curl -sf "$http_url/healthz" >/dev/null || { echo "central not healthy after 10 s"; cat "$run/central.log"; exit 1; }
+    # MQTT is TLS only: the edge connects with a certificate of the PKI this central created at its start.
+    "$central_bin" pki issue-gateway "$gateway" --out "$run/certs" --Central:DataPath="$run/central" >/dev/null
 
     cat >"$run/edge.json" <<EOF
 {
   "Edge": {
     "GatewayId": "$gateway",
-    "Central": { "Host": "127.0.0.1", "Port": $mqtt_port, "AllowPlain": true, "MaxInFlightBatches": $window },
+    "Central": {
+      "Host": "127.0.0.1", "Port": $mqtt_port, "MaxInFlightBatches": $window,
+      "Tls": { "CaFile": "$run/certs/ca.crt", "CertFile": "$run/certs/$gateway.crt", "KeyFile": "$run/certs/$gateway.key" }
+    },
     "Buffer": { "Path": "$run/buffer/buffer.db", "MaxBytes": 4294967296, "MaxReadingsPerBatch": 5000 },
     "LocalApi": { "SocketPath": "$run/edge.sock" },
     "Devices": [

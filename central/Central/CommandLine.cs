@@ -29,6 +29,8 @@ internal static class CommandLine
                central pki revoke GW [--json] [--Central:DataPath=DIR]
                central pki list [--json] [--Central:DataPath=DIR]
                central mosquitto-config --out DIR [--port 8883] [--bind 127.0.0.1] [--central-port 8884] [--json] [--Central:DataPath=DIR]
+               central token create --name NAME --role viewer|operator|admin [--json] | revoke NAME | list [--json]
+               central gateway reset GATEWAY [--url URL] [--token TOKEN] [--cacert FILE]
                central --help | --version
 
         The city's ingestion service: receives every cabinet's batches over MQTT (embedded broker or external),

@@ -6,7 +6,11 @@ using Xunit.Abstractions;
 
 namespace City.EndToEnd.Tests;
 
-/// <summary>Central, a simulated meter and one edge gateway as real processes on loopback ports, with their data in a temporary folder.</summary>
+/// <summary>
+/// Central, a simulated meter and one edge gateway as real processes on loopback ports, with their data in a temporary
+/// folder. Secure as deployed: MQTT over TLS only, the edge (and any citysim load) with certificates of central's CA,
+/// the HTTP API with an admin token (<see cref="StackCredentials"/>).
+/// </summary>
 internal sealed class CityStack : IAsyncDisposable
 {
     private readonly ITestOutputHelper _log;
@@ -43,16 +47,16 @@ internal sealed class CityStack : IAsyncDisposable
 
     public string SocketPath => Path.Combine(DataDirectory, "edge", "edgectl.sock");
 
-    /// <summary>The admin token <see cref="Http"/> sends, created by <c>central token create</c> before central first starts.</summary>
+    /// <summary>The admin token <see cref="Http"/> sends (<c>central token create</c>, in central's tokens.json before it first starts).</summary>
     public string? ApiToken { get; private set; }
 
+    /// <summary>Central's TLS listener only (no plain one): the edge and citysim connect with their certificates.</summary>
     public async Task StartCentralAsync()
     {
         Retire(Central);
         if (ApiToken is null)
         {
-            var created = JsonNode.Parse(await CentralCommandAsync("token", "create", "--name", "e2e", "--role", "admin", "--json"))!;
-            ApiToken = (string)created["token"]!;
+            ApiToken = StackCredentials.CopyInto(Path.Combine(DataDirectory, "central"));
             Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ApiToken);
         }
 
@@ -60,9 +64,7 @@ internal sealed class CityStack : IAsyncDisposable
         [
             $"--Central:DataPath={Path.Combine(DataDirectory, "central")}",
             $"--Central:HttpUrl=http://127.0.0.1:{HttpPort}",
-            "--Central:Mqtt:Port=0",
-            "--Central:Mqtt:AllowPlain=true",
-            $"--Central:Mqtt:PlainPort={MqttPort}",
+            $"--Central:Mqtt:Port={MqttPort}",
             "--Central:AdmitOnBirth=true",
         ], _log, "central");
         await Eventually.ReturnsAsync(async () => (await Http.GetAsync(new Uri("/healthz", UriKind.Relative))).IsSuccessStatusCode ? "up" : null, TimeSpan.FromSeconds(60), "central /healthz");
@@ -100,10 +102,20 @@ internal sealed class CityStack : IAsyncDisposable
     public JsonObject EdgeSection() => new()
     {
         ["GatewayId"] = GatewayId,
-        ["Central"] = new JsonObject { ["Host"] = "127.0.0.1", ["Port"] = MqttPort, ["AllowPlain"] = true, ["AckTimeoutSeconds"] = 5, ["ReconnectMaxDelayMs"] = 2000 },
+        ["Central"] = CentralSection(),
         ["Buffer"] = new JsonObject { ["Path"] = Path.Combine(DataDirectory, "edge", "buffer.db"), ["FlushIntervalMs"] = 200 },
         ["LocalApi"] = new JsonObject { ["SocketPath"] = SocketPath },
         ["Devices"] = new JsonArray(),
+    };
+
+    /// <summary>The edge's Central section: this stack's broker over TLS with the certificate of <paramref name="gatewayId"/> (default: the stack's gateway).</summary>
+    public JsonObject CentralSection(string? gatewayId = null) => new()
+    {
+        ["Host"] = "127.0.0.1",
+        ["Port"] = MqttPort,
+        ["Tls"] = StackCredentials.EdgeTls(gatewayId ?? GatewayId),
+        ["AckTimeoutSeconds"] = 5,
+        ["ReconnectMaxDelayMs"] = 2000,
     };
 
     /// <summary>Another edge process with <paramref name="edgeSection"/> as its Edge section (written to <c>{label}.json</c>); stopped with the stack.</summary>
@@ -181,13 +193,14 @@ internal sealed class CityStack : IAsyncDisposable
         return await stdout;
     }
 
-    /// <summary>Other gateways publishing to central at the same time (citysim's load mode); stops by itself.</summary>
+    /// <summary>Other gateways publishing to central at the same time (citysim's load mode, over TLS); stops by itself.</summary>
     public ManagedProcess StartBackgroundLoad(int seconds)
     {
+        StackCredentials.EnsureGateways([.. Enumerable.Range(0, 5).Select(i => "noise-" + i.ToString(CultureInfo.InvariantCulture))]);
         var load = ManagedProcess.Start("simulators/CitySim", "citysim",
         [
-            "load", "--broker", $"127.0.0.1:{MqttPort}", "--gateways", "5", "--points", "50", "--readings-per-point", "10",
-            "--window", "4", "--duration", seconds.ToString(CultureInfo.InvariantCulture), "--gateway-prefix", "noise-",
+            "load", "--broker", $"127.0.0.1:{MqttPort}", "--tls-dir", StackCredentials.CertificateDirectory, "--gateways", "5", "--points", "50",
+            "--readings-per-point", "10", "--window", "4", "--duration", seconds.ToString(CultureInfo.InvariantCulture), "--gateway-prefix", "noise-",
         ], _log, "citysim load");
         _retired.Add(load);
         return load;
@@ -281,7 +294,7 @@ internal sealed class CityStack : IAsyncDisposable
             ["Edge"] = new JsonObject
             {
                 ["GatewayId"] = GatewayId,
-                ["Central"] = new JsonObject { ["Host"] = "127.0.0.1", ["Port"] = MqttPort, ["AllowPlain"] = true, ["AckTimeoutSeconds"] = 5, ["ReconnectMaxDelayMs"] = 2000 },
+                ["Central"] = CentralSection(),
                 ["Buffer"] = new JsonObject { ["Path"] = Path.Combine(DataDirectory, "edge", "buffer.db"), ["FlushIntervalMs"] = 200 },
                 ["LocalApi"] = new JsonObject { ["SocketPath"] = SocketPath },
                 ["Devices"] = new JsonArray

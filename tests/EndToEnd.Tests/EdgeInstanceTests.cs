@@ -74,6 +74,7 @@ public sealed class EdgeInstanceTests(ITestOutputHelper log)
 
         var other = city.EdgeSection();
         other["GatewayId"] = "gw-other";
+        other["Central"] = city.CentralSection("gw-other");
         var otherBuffer = Path.Combine(city.DataDirectory, "other", "buffer.db");
         other["Buffer"] = new JsonObject { ["Path"] = otherBuffer };
         other["LocalApi"] = new JsonObject { ["SocketPath"] = socket };

@@ -43,9 +43,12 @@ public sealed class PipelineTests(ITestOutputHelper log)
         Assert.Equal(city.GatewayId, (string?)status["gatewayId"]);
         Assert.True((bool)status["devices"]![0]!["lastPollOk"]!);
 
-        // A peer nobody here wrote publishes garbage on the data topic.
+        Assert.True((bool)status["central"]!["tls"]!);
+
+        // A peer nobody here wrote, holding the gateway's certificate (a technician's tool beside the edge), publishes
+        // garbage on the gateway's data topic.
         var before = await city.GetJsonAsync("/api/v1/stats");
-        await PublishGarbageAsync(city.MqttPort, $"city/v1/{city.GatewayId}/data");
+        await PublishGarbageAsync(city.MqttPort, city.GatewayId);
         var after = await Eventually.ReturnsAsync(async () =>
         {
             var stats = await city.GetJsonAsync("/api/v1/stats");
@@ -135,6 +138,10 @@ public sealed class PipelineTests(ITestOutputHelper log)
         var stats = await city.GetJsonAsync("/api/v1/stats");
         log.WriteLine($"central stats after the last restart: {stats.ToJsonString()}");
 
+        // The load was there: every gateway of citysim load connected over TLS with its certificate and was stored.
+        var noise = (await city.GetJsonAsync("/api/v1/gateways")).AsArray().Where(g => ((string?)g!["id"])?.StartsWith("noise-", StringComparison.Ordinal) == true).ToList();
+        Assert.Equal(5, noise.Count(g => g!.Long("readingsReceived") > 0));
+
         // Batch by batch, in central's store file: every seq stored once, the readings adding up to what the edge buffered.
         Assert.Equal(0, await city.Central!.StopAsync());
         using var store = new CentralStoreProbe(Path.Combine(city.DataDirectory, "central"));
@@ -176,11 +183,13 @@ public sealed class PipelineTests(ITestOutputHelper log)
             return (bool?)s["central"]?["connected"] == true && s["central"].Long("readingsAcked") > 0 ? s : null;
         }, Patience, "the edge connected and acknowledged");
 
-    private static async Task PublishGarbageAsync(int port, string topic)
+    private static async Task PublishGarbageAsync(int port, string gatewayId)
     {
         var mosquittoPub = PeerProcess.RequireExecutable("mosquitto_pub", "apt-get install -y mosquitto-clients (./test.sh does this)");
         var (exitCode, output) = await PeerProcess.RunAsync(TimeSpan.FromSeconds(60), mosquittoPub,
-            "-h", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture), "-t", topic, "-m", "garbage");
+            "-h", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture), "--cafile", StackCredentials.CaFile,
+            "--cert", StackCredentials.CertFile(gatewayId), "--key", StackCredentials.KeyFile(gatewayId), "-i", gatewayId + ":tool",
+            "-V", "mqttv5", "-q", "1", "-t", $"city/v1/{gatewayId}/data", "-m", "garbage");
         Assert.True(exitCode == 0, $"mosquitto_pub failed: {output}");
     }
 }

@@ -7,22 +7,33 @@ namespace City.Sim.Load;
 /// <summary><c>citysim load</c>: many gateways publishing contract batches straight to central's broker.</summary>
 internal static class LoadCommand
 {
+    private const int PlainPort = 1883;
+    private const int TlsPort = 8883;
+
     public static Command Create(TimeProvider time)
     {
-        var broker = new Option<string>("--broker") { Description = "MQTT broker host:port", DefaultValueFactory = _ => "127.0.0.1:1883" };
+        var broker = new Option<string>("--broker")
+        {
+            Description = $"MQTT broker host[:port]; the port is {PlainPort}, or {TlsPort} with --tls-dir",
+            DefaultValueFactory = _ => "127.0.0.1",
+        };
         var gateways = CliOptions.Int("--gateways", "Number of simulated gateways (one MQTT connection each)", 50, 1, 10_000);
         var points = CliOptions.Int("--points", "Points per gateway", 100, 1, 100_000);
         var readingsPerPoint = CliOptions.Int("--readings-per-point", "Readings per point in each batch (one per second)", 10, 1, 100_000);
         var window = CliOptions.Int("--window", "Batches a gateway may have published and not yet acknowledged", 16, 1, 65_535);
         var duration = CliOptions.Double("--duration", "Seconds of publishing (then up to 10 s waiting for outstanding acks)", 30, 0.1, 86_400);
         var prefix = new Option<string>("--gateway-prefix") { Description = "Gateway ids are PREFIX0, PREFIX1, ...", DefaultValueFactory = _ => "load-" };
+        var tlsDirectory = new Option<string?>("--tls-dir")
+        {
+            Description = "Connect over TLS with client certificates: DIR holds ca.crt and GATEWAY.crt/GATEWAY.key for every gateway (central pki issue-gateway ID... --out DIR)",
+        };
         var json = CliOptions.Json();
 
         broker.Validators.Add(result =>
         {
-            if (!CliOptions.TryParseHostPort(result.GetValueOrDefault<string>() ?? string.Empty, 1883, out _, out _))
+            if (!CliOptions.TryParseHostPort(result.GetValueOrDefault<string>() ?? string.Empty, PlainPort, out _, out _))
             {
-                result.AddError("--broker must be host:port.");
+                result.AddError("--broker must be host[:port].");
             }
         });
         prefix.Validators.Add(result =>
@@ -35,11 +46,26 @@ internal static class LoadCommand
 
         var command = new Command("load", "Play many gateways publishing valid contract batches to central over MQTT 5, and measure the acks")
         {
-            broker, gateways, points, readingsPerPoint, window, duration, prefix, json,
+            broker, gateways, points, readingsPerPoint, window, duration, prefix, tlsDirectory, json,
         };
+        command.Validators.Add(result =>
+        {
+            var directory = result.GetValue(tlsDirectory);
+            if (directory is null)
+            {
+                return;
+            }
+
+            var ids = new LoadOptions(string.Empty, 0, result.GetValue(gateways), 1, 1, 1, TimeSpan.Zero, result.GetValue(prefix) ?? string.Empty).GatewayIds();
+            if (LoadTlsFiles.FirstMissing(directory, ids) is { } missing)
+            {
+                result.AddError($"--tls-dir: {missing} is missing (DIR needs {LoadTlsFiles.CaFileName} and GATEWAY.crt/GATEWAY.key for every gateway: central pki issue-gateway ID... --out DIR).");
+            }
+        });
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            CliOptions.TryParseHostPort(parseResult.GetValue(broker)!, 1883, out var host, out var port);
+            var directory = parseResult.GetValue(tlsDirectory);
+            CliOptions.TryParseHostPort(parseResult.GetValue(broker)!, directory is null ? PlainPort : TlsPort, out var host, out var port);
             var options = new LoadOptions(
                 host,
                 port,
@@ -48,7 +74,10 @@ internal static class LoadCommand
                 parseResult.GetValue(readingsPerPoint),
                 parseResult.GetValue(window),
                 TimeSpan.FromSeconds(parseResult.GetValue(duration)),
-                parseResult.GetValue(prefix)!);
+                parseResult.GetValue(prefix)!)
+            {
+                TlsDirectory = directory,
+            };
             if (!GatewayIds.IsValid(options.GatewayId(options.Gateways - 1)))
             {
                 ConsoleOutput.Log("--gateway-prefix is too long for that many gateways (ids are at most 64 characters).");

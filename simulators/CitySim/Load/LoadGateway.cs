@@ -57,6 +57,7 @@ internal sealed class LoadGateway : IAsyncDisposable
         {
             KeepAlive = TimeSpan.FromSeconds(30),
             Timeout = TimeSpan.FromSeconds(10),
+            Tls = _options.TlsFor(Id),
         };
         try
         {

@@ -1,3 +1,5 @@
+using City.Contract.Mqtt;
+
 namespace City.Sim.Load;
 
 /// <summary>What <c>citysim load</c> plays: how many gateways, how big their batches are, how long.</summary>
@@ -17,7 +19,18 @@ internal sealed record LoadOptions(
     /// <summary>Gateways connecting at the same time (the broker sees a burst, not a flood).</summary>
     public int ConnectParallelism { get; init; } = 16;
 
+    /// <summary>
+    /// When set, every gateway connects over TLS with the files of <see cref="LoadTlsFiles"/> in this directory
+    /// (what <c>central pki issue-gateway ID... --out DIR</c> writes); when null, plain MQTT.
+    /// </summary>
+    public string? TlsDirectory { get; init; }
+
     public int ReadingsPerBatch => Points * ReadingsPerPoint;
 
     public string GatewayId(int index) => GatewayPrefix + index.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    public IEnumerable<string> GatewayIds() => Enumerable.Range(0, Gateways).Select(GatewayId);
+
+    /// <summary>The TLS files of one gateway, or null for plain MQTT.</summary>
+    public BrokerTls? TlsFor(string gatewayId) => TlsDirectory is null ? null : LoadTlsFiles.For(TlsDirectory, gatewayId);
 }

@@ -33,6 +33,9 @@ internal sealed record LoadReport
 {
     public required string Broker { get; init; }
 
+    /// <summary>Whether the gateways connected over TLS with their client certificates.</summary>
+    public required bool Tls { get; init; }
+
     public required int Gateways { get; init; }
 
     public required int GatewaysConnected { get; init; }
@@ -89,7 +92,7 @@ internal sealed record LoadReport
     {
         var c = CultureInfo.InvariantCulture;
         var b = new StringBuilder();
-        b.AppendLine(c, $"citysim load: {Gateways} gateways ({GatewaysConnected} connected) x {Points} points x {ReadingsPerPoint} readings/point, window {Window}, {DurationSeconds:0.#} s, broker {Broker}{(Interrupted ? " (interrupted)" : string.Empty)}");
+        b.AppendLine(c, $"citysim load: {Gateways} gateways ({GatewaysConnected} connected) x {Points} points x {ReadingsPerPoint} readings/point, window {Window}, {DurationSeconds:0.#} s, broker {Broker}{(Tls ? " over TLS" : string.Empty)}{(Interrupted ? " (interrupted)" : string.Empty)}");
         b.AppendLine(c, $"{"",-28}{"published",14}{"acknowledged",14}");
         b.AppendLine(c, $"{"batches",-28}{BatchesPublished,14}{BatchesAcked,14}");
         b.AppendLine(c, $"{"readings",-28}{ReadingsPublished,14}{ReadingsAcked,14}");

@@ -39,7 +39,7 @@ internal sealed class LoadRunner(LoadOptions options, TimeProvider time)
     private async Task<LoadReport> RunAsync(LoadGateway[] gateways, LoadStats stats, CancellationToken cancellationToken)
     {
         var broker = string.Create(CultureInfo.InvariantCulture, $"{options.BrokerHost}:{options.BrokerPort}");
-        ConsoleOutput.Log($"connecting {gateways.Length} gateways to {broker} (epoch {(ulong)time.GetUtcNow().ToUnixTimeSeconds()})");
+        ConsoleOutput.Log($"connecting {gateways.Length} gateways to {broker}{(options.TlsDirectory is null ? string.Empty : " over TLS")} (epoch {(ulong)time.GetUtcNow().ToUnixTimeSeconds()})");
         var factory = new MqttClientFactory();
         try
         {
@@ -97,6 +97,7 @@ internal sealed class LoadRunner(LoadOptions options, TimeProvider time)
         return new LoadReport
         {
             Broker = broker,
+            Tls = options.TlsDirectory is not null,
             Gateways = gateways.Length,
             GatewaysConnected = running.Length,
             GatewaysFailed = gateways.Count(g => g.Failure is not null),
