@@ -85,8 +85,20 @@ internal sealed class CommandGateway : IAsyncDisposable
     {
         var birth = new Birth { GatewayId = Id, Epoch = ++_epoch, TimestampUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), SoftwareVersion = "test-1.0" };
         birth.Points.AddRange(FakeGateway.DefaultPoints);
-        await PublishAsync(ContractMessages.Birth(birth));
-        await WaitOnlineAsync(central, true);
+        // Central's ingest client may still be subscribing just after it reports connected: a birth published before
+        // that reaches nobody, so it is sent again (the same epoch is accepted again) until central shows it.
+        for (var attempt = 1; ; attempt++)
+        {
+            await PublishAsync(ContractMessages.Birth(birth));
+            try
+            {
+                await WaitOnlineAsync(central, true, TimeSpan.FromSeconds(3));
+                return;
+            }
+            catch (TimeoutException) when (attempt < 3)
+            {
+            }
+        }
     }
 
     /// <summary>A clean stop: death, disconnect; returns once central shows the gateway offline.</summary>
@@ -96,13 +108,13 @@ internal sealed class CommandGateway : IAsyncDisposable
         await WaitOnlineAsync(central, false);
     }
 
-    public async Task WaitOnlineAsync(CentralHost central, bool online)
+    public async Task WaitOnlineAsync(CentralHost central, bool online, TimeSpan? timeout = null)
     {
         await Wait.UntilAsync(async () =>
         {
             var gateways = await central.GetJsonAsync("/api/v1/gateways");
             return gateways.EnumerateArray().Any(g => g.GetProperty("id").GetString() == Id && g.GetProperty("online").GetBoolean() == online);
-        }, TimeSpan.FromSeconds(10), $"{Id} online={online} at central");
+        }, timeout ?? TimeSpan.FromSeconds(10), $"{Id} online={online} at central");
     }
 
     public async Task<SignedCommand> NextCommandAsync(TimeSpan? timeout = null)
