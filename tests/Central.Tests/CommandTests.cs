@@ -331,4 +331,20 @@ public sealed class CommandTests
         Assert.Equal(6, all.GetProperty("commands").GetArrayLength());
         Assert.Equal(JsonValueKind.Null, all.GetProperty("next").ValueKind);
     }
+
+    [Fact]
+    public async Task ExternalMosquitto_CommandDelivered_ResultStoredAndAcked()
+    {
+        await using var broker = await MosquittoProcess.StartAsync(FreePort.Tcp());
+        await using var central = await CentralHost.StartAsync(null, "--Central:Mqtt:Mode=external", $"--Central:Mqtt:Port={broker.Port}", "--Central:AdmitOnBirth=true");
+        await using var gateway = await CommandGateway.ConnectAsync(central, "gw-cmd");
+
+        var id = await CommandApi.IssueAsync(central.Http, DaliBroadcast);
+        Assert.Equal(id, CommandGateway.Verify(await gateway.NextCommandAsync(), PublicKeyFile(central)).Id);
+        await CommandApi.WaitForStatusAsync(central, id, "gw-cmd", "sent");
+        await gateway.ResultAsync(id, CommandStatus.Done, 1);
+        await gateway.AckOfResultAsync(1);
+
+        Assert.Equal("done", (await CommandApi.StatusAsync(central, id, "gw-cmd")).GetProperty("status").GetString());
+    }
 }

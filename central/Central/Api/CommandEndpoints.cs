@@ -60,7 +60,17 @@ internal static class CommandEndpoints
         }
 
         var issuer = request.HttpContext.User.Identity?.Name ?? "?";
-        var outcome = commands.Issue(parsed, issuer);
+        IssueOutcome outcome;
+        try
+        {
+            outcome = commands.Issue(parsed, issuer);
+        }
+        // The store could not write it: nothing was sent.
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            return Results.Json(new ErrorResponse($"the command was not stored (nothing was sent): {exception.Message}"), statusCode: StatusCodes.Status500InternalServerError);
+        }
+
         return outcome.Created
             ? Results.Accepted($"/api/v1/commands/{outcome.Command.Id}", new IssuedResponse(outcome.Command.Id, CommandStatuses.Pending))
             : Results.Ok(View(outcome.Command, commands.Targets(outcome.Command.Id)));
