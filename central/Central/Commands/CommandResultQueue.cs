@@ -3,8 +3,8 @@ using System.Threading.Channels;
 namespace City.Central.Commands;
 
 /// <summary>A command result as received on city/v1/{gateway}/cmd-result: the topic's gateway (the broker's rules let only
-/// that gateway publish there) and the payload, not yet parsed.</summary>
-internal readonly record struct ReceivedResult(string Gateway, byte[] Payload);
+/// that gateway publish there) and the payload, not yet parsed; null when it was larger than allowed (not copied).</summary>
+internal readonly record struct ReceivedResult(string Gateway, byte[]? Payload);
 
 /// <summary>
 /// The bounded queue between the MQTT client and the command worker: when it is full the client's handler waits, so

@@ -60,10 +60,10 @@ internal sealed partial class CommandService
             var changed = new Dictionary<(string, string), CommandTarget>();
             foreach (var received in group)
             {
-                if (!BatchCodec.TryParse(CommandResult.Parser, received.Payload, out var result) || result.Id.Length == 0)
+                if (received.Payload is null || !BatchCodec.TryParse(CommandResult.Parser, received.Payload, out var result) || result.Id.Length == 0)
                 {
                     _stats.MalformedResult();
-                    _rejectLog.Rejected(ReasonMalformedResult, received.Gateway, Topics.CommandResult(received.Gateway), "not a CommandResult");
+                    _rejectLog.Rejected(ReasonMalformedResult, received.Gateway, Topics.CommandResult(received.Gateway), received.Payload is null ? "larger than Central:MaxPayloadBytes" : "not a CommandResult with an id");
                     continue;
                 }
 

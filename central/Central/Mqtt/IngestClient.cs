@@ -246,7 +246,7 @@ internal sealed partial class IngestClient : BackgroundService, IBrokerLink, ICo
     /// </summary>
     private async Task QueueCommandResultAsync(IngestTopic topic, MqttApplicationMessage message)
     {
-        var payload = message.Payload.Length <= _options.MaxPayloadBytes ? message.Payload.ToArray() : [];
+        var payload = message.Payload.Length <= _options.MaxPayloadBytes ? message.Payload.ToArray() : null;
         var result = new ReceivedResult(topic.GatewayId, payload);
         if (!_commandResults.Writer.TryWrite(result))
         {
