@@ -67,8 +67,12 @@ public sealed class CommandServiceTests : IAsyncDisposable
 
         _time.Advance(TimeSpan.FromSeconds(29));
         Assert.Equal(0, _service.ExpireDue());
-        _time.Advance(TimeSpan.FromSeconds(2));
-        await Wait.UntilAsync(() => Task.FromResult(_service.Target(id, "gw-off")!.Status == CommandStatuses.Expired), TimeSpan.FromSeconds(5), "the sweep to expire it");
+        // The sweep's timer starts with the service (on a thread of its own): the clock moves a second at a time until it ran.
+        await Wait.UntilAsync(() =>
+        {
+            _time.Advance(TimeSpan.FromSeconds(1));
+            return Task.FromResult(_service.Target(id, "gw-off")!.Status == CommandStatuses.Expired);
+        }, TimeSpan.FromSeconds(5), "the sweep to expire it");
 
         _registry.Publish(new GatewayState("gw-off") { Online = true });
         _service.BirthCommitted("gw-off");

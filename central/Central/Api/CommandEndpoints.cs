@@ -128,11 +128,11 @@ internal static class CommandEndpoints
             page.RemoveAt(page.Count - 1);
         }
 
-        var items = page.Select(c =>
-        {
-            var targets = gateway is null ? commands.Targets(c.Id) : [.. commands.Target(c.Id, gateway) is { } t ? [t] : Array.Empty<CommandTarget>()];
-            return View(c, targets);
-        }).ToList();
+        // Without a gateway, only the counts (a fan-out to thousands of gateways would make every page huge); with one,
+        // that gateway's status.
+        var items = page.Select(c => gateway is null
+            ? View(c, commands.Targets(c.Id), listGateways: false)
+            : View(c, commands.Target(c.Id, gateway) is { } t ? [t] : [])).ToList();
         var next = more ? CommandStore.Cursor(page[^1].IssuedAtUnixMs, page[^1].Id) : null;
         return Results.Ok(new CommandListResponse(items, next));
     }
@@ -144,7 +144,7 @@ internal static class CommandEndpoints
             && Guid.TryParseExact(text.AsSpan(bar + 1), "D", out _);
     }
 
-    private static CommandResponse View(CommandRecord command, IReadOnlyList<CommandTarget> targets) => new(
+    private static CommandResponse View(CommandRecord command, IReadOnlyList<CommandTarget> targets, bool listGateways = true) => new(
         command.Id,
         command.Issuer,
         JsonValues.Time(command.IssuedAtUnixMs),
@@ -152,7 +152,7 @@ internal static class CommandEndpoints
         command.Action,
         command.Gateways.Count,
         CommandStatuses.All.ToDictionary(s => s, s => targets.Count(t => t.Status == s), StringComparer.Ordinal),
-        [.. targets.Select(t => new CommandTargetResponse(
+        [.. targets.Where(_ => listGateways).Select(t => new CommandTargetResponse(
             t.Gateway,
             t.Status,
             t.Detail,

@@ -98,10 +98,7 @@ internal sealed partial class CommandService
             _store.Update(changed.Values);
         }
 
-        for (var i = 0; i < applied; i++)
-        {
-            _stats.Result();
-        }
+        _stats.Result(applied);
 
         await Task.WhenAll(acks.Select(a => PublishResultAckAsync(a.Key, a.Value))).ConfigureAwait(false);
     }

@@ -43,7 +43,7 @@ internal sealed class CommandStats
 
     public void Expire(int count) => Interlocked.Add(ref _expired, count);
 
-    public void Result() => Interlocked.Increment(ref _results);
+    public void Result(int count) => Interlocked.Add(ref _results, count);
 
     public void DuplicateResult() => Interlocked.Increment(ref _duplicateResults);
 
