@@ -78,16 +78,36 @@ internal sealed partial class CommandService
             return;
         }
 
+        // Marked sent in batches (one store transaction each) as the PUBACKs come, not one transaction per publish.
+        var sent = new ConcurrentQueue<(CommandTarget Target, long AtUnixMs)>();
         var options = new ParallelOptions { MaxDegreeOfParallelism = MaxPublishesInFlight, CancellationToken = stoppingToken };
-        await Parallel.ForEachAsync(targets, options, DeliverAsync).ConfigureAwait(false);
+        try
+        {
+            await Parallel.ForEachAsync(targets, options, async (target, cancellationToken) =>
+            {
+                if (await DeliverAsync(target, cancellationToken).ConfigureAwait(false))
+                {
+                    sent.Enqueue((target, _time.GetUtcNow().ToUnixTimeMilliseconds()));
+                    if (sent.Count >= MaxPublishesInFlight)
+                    {
+                        MarkSent(sent);
+                    }
+                }
+            }).ConfigureAwait(false);
+        }
+        finally
+        {
+            MarkSent(sent);
+        }
     }
 
-    private async ValueTask DeliverAsync(CommandTarget target, CancellationToken stoppingToken)
+    /// <summary>Publishes one target; true when the broker took it (its PUBACK came).</summary>
+    private async Task<bool> DeliverAsync(CommandTarget target, CancellationToken stoppingToken)
     {
         if (target.NotAfterUnixMs <= _time.GetUtcNow().ToUnixTimeMilliseconds())
         {
             ExpireDue();
-            return;
+            return false;
         }
 
         bool delivered;
@@ -99,7 +119,7 @@ internal sealed partial class CommandService
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            return;
+            return false;
         }
         // Not connected, refused or timed out: stays pending, retried in a few seconds and at the next birth.
         catch (Exception exception)
@@ -107,35 +127,38 @@ internal sealed partial class CommandService
             _stats.PublishFailure();
             _failed.TryAdd(target.Gateway, 0);
             LogPublishFailed(_logger, target.CommandId, target.Gateway, exception.Message);
-            return;
+            return false;
         }
 
         if (!delivered)
         {
             // Nobody subscribed to the gateway's cmd topic: it gets the command after its next birth.
             LogNoSubscriber(_logger, target.CommandId, target.Gateway);
-            return;
         }
 
-        MarkSent(target.CommandId, target.Gateway);
+        return delivered;
     }
 
-    private void MarkSent(string id, string gateway)
+    /// <summary>Marks the targets taken from <paramref name="sent"/> sent, in one transaction.</summary>
+    private void MarkSent(ConcurrentQueue<(CommandTarget Target, long AtUnixMs)> sent)
     {
-        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var changed = new List<CommandTarget>();
         lock (_gate)
         {
-            // A result may have come first (the edge answers fast): a status only moves forward.
-            var current = _store.FindTarget(id, gateway);
-            if (current is null || current.Status != CommandStatuses.Pending)
+            while (sent.TryDequeue(out var item))
             {
-                return;
+                // A result may have come first (the edge answers fast): a status only moves forward.
+                var current = _store.FindTarget(item.Target.CommandId, item.Target.Gateway);
+                if (current is { Status: CommandStatuses.Pending })
+                {
+                    changed.Add(current with { Status = CommandStatuses.Sent, SentAtUnixMs = item.AtUnixMs, UpdatedAtUnixMs = item.AtUnixMs });
+                }
             }
 
-            _store.Update([current with { Status = CommandStatuses.Sent, SentAtUnixMs = now, UpdatedAtUnixMs = now }]);
+            _store.Update(changed, sync: false);
         }
 
-        _stats.Send();
+        _stats.Send(changed.Count);
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Command delivery round failed; the gateways are tried again at their next birth")]

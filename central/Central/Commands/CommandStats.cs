@@ -39,7 +39,7 @@ internal sealed class CommandStats
 
     public void Issue(int targets) => Interlocked.Add(ref _issued, targets);
 
-    public void Send() => Interlocked.Increment(ref _sent);
+    public void Send(int count) => Interlocked.Add(ref _sent, count);
 
     public void Expire(int count) => Interlocked.Add(ref _expired, count);
 

@@ -43,6 +43,7 @@ internal sealed class CommandStore : IDisposable
         _targets.EnsureIndex("k");
         _targets.EnsureIndex("cmd");
         _targets.EnsureIndex("st");
+        _targets.EnsureIndex("gs");
     }
 
     public string FilePath { get; }
@@ -75,8 +76,11 @@ internal sealed class CommandStore : IDisposable
         }
     }
 
-    /// <summary>Writes changed targets in one transaction (and fsyncs, before a result is acknowledged).</summary>
-    public void Update(IReadOnlyCollection<CommandTarget> targets)
+    /// <summary>
+    /// Writes changed targets in one transaction, and fsyncs (with Store:SyncCommits) unless <paramref name="sync"/> is
+    /// false: a result is acknowledged only once on disk; a lost "sent" only costs a resend the edge dedupes.
+    /// </summary>
+    public void Update(IReadOnlyCollection<CommandTarget> targets, bool sync = true)
     {
         ArgumentNullException.ThrowIfNull(targets);
         if (targets.Count == 0)
@@ -102,7 +106,10 @@ internal sealed class CommandStore : IDisposable
                 throw;
             }
 
-            Sync();
+            if (sync)
+            {
+                Sync();
+            }
         }
     }
 
@@ -126,7 +133,7 @@ internal sealed class CommandStore : IDisposable
         [.. _targets.Find(Query.EQ("st", status)).Select(ToTarget).OrderBy(t => t.IssuedAtUnixMs)];
 
     public List<CommandTarget> TargetsOf(string gateway, string status) =>
-        [.. _targets.Find(Query.And(Query.EQ("st", status), Query.EQ("gw", gateway))).Select(ToTarget).OrderBy(t => t.IssuedAtUnixMs)];
+        [.. _targets.Find(Query.EQ("gs", gateway + "|" + status)).Select(ToTarget).OrderBy(t => t.IssuedAtUnixMs)];
 
     /// <summary>
     /// Commands issued at or after <paramref name="fromUnixMs"/> (and after the cursor <paramref name="after"/> when
@@ -176,6 +183,7 @@ internal sealed class CommandStore : IDisposable
         ["cmd"] = target.CommandId,
         ["gw"] = target.Gateway,
         ["st"] = target.Status,
+        ["gs"] = target.Gateway + "|" + target.Status,
         ["at"] = target.IssuedAtUnixMs,
         ["na"] = target.NotAfterUnixMs,
         ["det"] = target.Detail,
