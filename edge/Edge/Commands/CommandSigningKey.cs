@@ -73,7 +73,9 @@ internal static class CommandSigningKey
             return;
         }
 
-        if (!required)
+        // A missing CA file is reported under its own key: its directory holds no key either.
+        var explicitFile = !string.IsNullOrWhiteSpace(commands.SigningKeyFile);
+        if (!required || (!explicitFile && !File.Exists(tls?.CaFile)))
         {
             return;
         }
