@@ -3,6 +3,7 @@ using City.Contract;
 using City.Contract.Wire;
 using City.Edge.Buffer;
 using City.Edge.Dali;
+using City.Edge.Devices;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -37,7 +38,7 @@ internal sealed partial class CommandService(
         FullMode = BoundedChannelFullMode.Wait,
     });
 
-    private readonly Forwarding.LogRateLimit _rejectionLog = new(RejectionLogInterval);
+    private readonly LogRateLimit _rejectionLog = new(RejectionLogInterval);
     private readonly List<Task> _running = [];
     private readonly Lock _runningGate = new();
 

@@ -1,4 +1,5 @@
 using City.Edge.Buffer;
+using City.Edge.Configuration;
 using City.Edge.Devices;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
-using City.Edge.Configuration;
 
-namespace City.Edge.Commands;
+namespace City.Edge.Configuration;
 
 /// <summary>
 /// Central's command-signing public key, pinned by the edge (Edge:Commands:SigningKeyFile, by default command-signing.pub
