@@ -87,6 +87,11 @@ public sealed class PkiCommandTests : IDisposable
         using var json = JsonDocument.Parse(output);
         Assert.Equal(["gw-001", "gw-002"], json.RootElement.GetProperty("issued").EnumerateArray().Select(e => e.GetProperty("id").GetString()));
         Assert.Equal(Path.Combine(OutDir, "ca.crt"), json.RootElement.GetProperty("caFile").GetString());
+        Assert.Equal(Path.Combine(OutDir, "command-signing.pub"), json.RootElement.GetProperty("commandSigningPublicKeyFile").GetString());
+        Assert.Equal(File.ReadAllText(Path.Combine(Pki, "command-signing.pub")), File.ReadAllText(Path.Combine(OutDir, "command-signing.pub")));
+        var (pkeyExit, pkeyText) = await PeerProcess.RunAsync(Deadline, OpenSsl(), "pkey", "-pubin", "-noout", "-text", "-in", Path.Combine(OutDir, "command-signing.pub"));
+        Assert.True(pkeyExit == 0, pkeyText);
+        Assert.Contains("NIST CURVE: P-256", pkeyText, StringComparison.Ordinal);
         foreach (var id in new[] { "gw-001", "gw-002" })
         {
             var (exit, text) = await PeerProcess.RunAsync(Deadline, OpenSsl(), "verify", "-purpose", "sslclient", "-CAfile", Path.Combine(OutDir, "ca.crt"), Path.Combine(OutDir, id + ".crt"));
@@ -97,6 +102,21 @@ public sealed class PkiCommandTests : IDisposable
             using var certificate = X509Certificate2.CreateFromPemFile(Path.Combine(OutDir, id + ".crt"), Path.Combine(OutDir, id + ".key"));
             Assert.InRange(certificate.NotAfter.ToUniversalTime() - DateTime.UtcNow, TimeSpan.FromDays(9.9), TimeSpan.FromDays(10));
         }
+    }
+
+    [Fact]
+    public void Init_creates_the_command_signing_key_and_issue_gateway_names_its_public_half()
+    {
+        var (code, output, _) = Run("pki", "init", DataPathArgument);
+        Assert.Equal(0, code);
+        Assert.Contains($"created the command-signing key {Pki}/command-signing.key", output, StringComparison.Ordinal);
+        Assert.Contains($"  commands: {Pki}/command-signing.pub", output, StringComparison.Ordinal);
+
+        (code, output, _) = Run("pki", "issue-gateway", "gw-001", "--out", OutDir, DataPathArgument);
+
+        Assert.Equal(0, code);
+        Assert.Contains($"command-signing key: {OutDir}/command-signing.pub", output, StringComparison.Ordinal);
+        Assert.Equal(File.ReadAllText(Path.Combine(Pki, "command-signing.pub")), File.ReadAllText(Path.Combine(OutDir, "command-signing.pub")));
     }
 
     [Fact]

@@ -128,7 +128,7 @@ public sealed class PkiTests : IDisposable
         var pki = PkiStore.OpenOrCreate(_dataPath, [], _time);
         pki.IssueGateway("gw-001", TimeSpan.FromDays(30), OutDir);
 
-        foreach (var key in new[] { Path.Combine(pki.Directory, "ca.key"), pki.ServerKeyFile, pki.CentralKeyFile, Path.Combine(OutDir, "gw-001.key") })
+        foreach (var key in new[] { Path.Combine(pki.Directory, "ca.key"), pki.ServerKeyFile, pki.CentralKeyFile, pki.CommandSigningKeyFile, Path.Combine(OutDir, "gw-001.key") })
         {
             Assert.Equal(OwnerOnly, File.GetUnixFileMode(key));
         }
@@ -345,6 +345,131 @@ public sealed class PkiTests : IDisposable
 
         File.WriteAllText(pki.CrlFile, "garbage");
         Assert.Equal(ClientCertificateVerdict.Untrusted, pki.Verify(certificate).Reason);
+    }
+
+    [Fact]
+    public void OpenOrCreate_creates_a_p256_command_signing_key_pair_whose_public_half_verifies_its_signatures()
+    {
+        var pki = PkiStore.OpenOrCreate(_dataPath, [], _time);
+
+        Assert.Equal(Path.Combine(pki.Directory, "command-signing.key"), pki.CommandSigningKeyFile);
+        Assert.Equal(Path.Combine(pki.Directory, "command-signing.pub"), pki.CommandSigningPublicKeyFile);
+        Assert.Equal(OwnerOnly, File.GetUnixFileMode(pki.CommandSigningKeyFile));
+        Assert.Contains(pki.Changes, c => c.StartsWith($"created the command-signing key {pki.CommandSigningKeyFile}", StringComparison.Ordinal));
+        var publicPem = File.ReadAllText(pki.CommandSigningPublicKeyFile);
+        Assert.StartsWith("-----BEGIN PUBLIC KEY-----", publicPem, StringComparison.Ordinal);
+        using var publicKey = ECDsa.Create();
+        publicKey.ImportFromPem(publicPem);
+        using var privateKey = pki.LoadCommandSigningKey();
+        Assert.Equal(256, privateKey.KeySize);
+        Assert.NotEmpty(privateKey.ExportParameters(includePrivateParameters: true).D!);
+
+        var signed = City.Contract.CommandSigning.Sign(new City.Contract.Wire.CommandBody { Id = "a", GatewayId = "gw-001" }, privateKey);
+
+        Assert.True(City.Contract.CommandSigning.TryVerify(signed, publicKey, out var body, out var reason), reason);
+        Assert.Equal("gw-001", body.GatewayId);
+    }
+
+    [Fact]
+    public void OpenOrCreate_again_keeps_the_command_signing_key()
+    {
+        var first = PkiStore.OpenOrCreate(_dataPath, [], _time);
+        var key = File.ReadAllText(first.CommandSigningKeyFile);
+        var publicKey = File.ReadAllText(first.CommandSigningPublicKeyFile);
+
+        var second = PkiStore.OpenOrCreate(_dataPath, [], _time);
+
+        Assert.Empty(second.Changes);
+        Assert.Equal(key, File.ReadAllText(second.CommandSigningKeyFile));
+        Assert.Equal(publicKey, File.ReadAllText(second.CommandSigningPublicKeyFile));
+    }
+
+    [Fact]
+    public void An_existing_pki_without_a_command_signing_key_gets_one_and_keeps_everything_else()
+    {
+        var first = PkiStore.OpenOrCreate(_dataPath, [], _time);
+        var server = File.ReadAllText(first.ServerCertFile);
+        File.Delete(first.CommandSigningKeyFile);
+        File.Delete(first.CommandSigningPublicKeyFile);
+
+        var second = PkiStore.OpenOrCreate(_dataPath, [], _time);
+
+        var change = Assert.Single(second.Changes);
+        Assert.StartsWith($"created the command-signing key {second.CommandSigningKeyFile}", change, StringComparison.Ordinal);
+        Assert.Contains("command-signing.pub", change, StringComparison.Ordinal);
+        Assert.Equal(first.CaCertificate.Thumbprint, second.CaCertificate.Thumbprint);
+        Assert.Equal(server, File.ReadAllText(second.ServerCertFile));
+        Assert.True(File.Exists(second.CommandSigningPublicKeyFile));
+        Assert.Equal(OwnerOnly, File.GetUnixFileMode(second.CommandSigningKeyFile));
+    }
+
+    [Fact]
+    public void A_missing_command_signing_pub_is_written_again_from_the_key()
+    {
+        var first = PkiStore.OpenOrCreate(_dataPath, [], _time);
+        var publicKey = File.ReadAllText(first.CommandSigningPublicKeyFile);
+        File.Delete(first.CommandSigningPublicKeyFile);
+
+        var second = PkiStore.OpenOrCreate(_dataPath, [], _time);
+
+        var change = Assert.Single(second.Changes);
+        Assert.StartsWith($"wrote {second.CommandSigningPublicKeyFile} again from {second.CommandSigningKeyFile}", change, StringComparison.Ordinal);
+        Assert.Equal(publicKey, File.ReadAllText(second.CommandSigningPublicKeyFile));
+    }
+
+    [Fact]
+    public void A_command_signing_pub_without_its_key_is_refused_and_left_alone()
+    {
+        var pki = PkiStore.OpenOrCreate(_dataPath, [], _time);
+        var publicKey = File.ReadAllText(pki.CommandSigningPublicKeyFile);
+        File.Delete(pki.CommandSigningKeyFile);
+
+        var exception = Assert.Throws<PkiException>(() => PkiStore.OpenOrCreate(_dataPath, [], _time));
+
+        Assert.StartsWith($"{pki.CommandSigningPublicKeyFile} exists but {pki.CommandSigningKeyFile} does not", exception.Message, StringComparison.Ordinal);
+        Assert.Equal(publicKey, File.ReadAllText(pki.CommandSigningPublicKeyFile));
+        Assert.False(File.Exists(pki.CommandSigningKeyFile));
+    }
+
+    [Fact]
+    public void A_command_signing_pub_of_another_key_or_a_damaged_key_is_refused()
+    {
+        var pki = PkiStore.OpenOrCreate(_dataPath, [], _time);
+        var other = PkiStore.OpenOrCreate(Path.Combine(_dataPath, "other"), [], _time);
+        File.Copy(other.CommandSigningPublicKeyFile, pki.CommandSigningPublicKeyFile, overwrite: true);
+
+        var exception = Assert.Throws<PkiException>(() => PkiStore.OpenOrCreate(_dataPath, [], _time));
+        Assert.StartsWith($"{pki.CommandSigningPublicKeyFile} is not the public half of {pki.CommandSigningKeyFile}", exception.Message, StringComparison.Ordinal);
+
+        File.WriteAllText(pki.CommandSigningKeyFile, "garbage");
+        exception = Assert.Throws<PkiException>(() => PkiStore.OpenOrCreate(_dataPath, [], _time));
+        Assert.StartsWith($"{pki.CommandSigningKeyFile} cannot be read", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Issuing_a_gateway_hands_out_the_command_signing_pub_with_its_certificate()
+    {
+        var pki = PkiStore.OpenOrCreate(_dataPath, [], _time);
+
+        pki.IssueGateway("gw-001", TimeSpan.FromDays(30), OutDir);
+
+        Assert.Equal(File.ReadAllText(pki.CommandSigningPublicKeyFile), File.ReadAllText(Path.Combine(OutDir, "command-signing.pub")));
+    }
+
+    [Fact]
+    public void Issuing_from_a_pki_opened_without_a_command_signing_key_creates_it_first()
+    {
+        var created = PkiStore.OpenOrCreate(_dataPath, [], _time);
+        File.Delete(created.CommandSigningKeyFile);
+        File.Delete(created.CommandSigningPublicKeyFile);
+        var pki = PkiStore.Open(_dataPath, _time);
+
+        pki.IssueGateway("gw-001", TimeSpan.FromDays(30), OutDir);
+
+        Assert.Contains(pki.Changes, c => c.StartsWith($"created the command-signing key {pki.CommandSigningKeyFile}", StringComparison.Ordinal));
+        Assert.Equal(File.ReadAllText(pki.CommandSigningPublicKeyFile), File.ReadAllText(Path.Combine(OutDir, "command-signing.pub")));
+        using var key = pki.LoadCommandSigningKey();
+        Assert.Equal(256, key.KeySize);
     }
 
     public void Dispose() => Directory.Delete(_dataPath, recursive: true);

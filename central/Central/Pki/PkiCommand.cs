@@ -21,13 +21,15 @@ internal static class PkiCommand
 
         Central's PKI, in {Central:DataPath}/pki: the CA (ca.crt, ca.key), central's TLS server certificate
         (server.crt, server.key), central's own client certificate (central.crt, central.key, CN central), the
-        revocation list (crl.pem) and what was issued (issued.json). Keys are written with mode 0600.
+        revocation list (crl.pem), what was issued (issued.json) and the key pair that signs commands
+        (command-signing.key, command-signing.pub: ECDSA P-256). Keys are written with mode 0600.
 
           init            create whatever is missing (central also does this when it starts); an existing CA is
                           never replaced. --name adds a host name or address to the server certificate, besides
                           localhost, 127.0.0.1, ::1 and Central:Pki:ServerNames (it is renewed when one is missing)
-          issue-gateway   write GW.crt, GW.key and ca.crt into DIR for each gateway id (CN = the id, client
-                          authentication), valid N days (default 825); 'central' is reserved
+          issue-gateway   write GW.crt, GW.key, ca.crt and command-signing.pub (the key the edge pins to verify
+                          commands) into DIR for each gateway id (CN = the id, client authentication), valid N
+                          days (default 825); 'central' is reserved
           revoke          revoke every certificate issued to GW and rewrite crl.pem: central refuses it at the next
                           connection, mosquitto after it reloads (SIGHUP) or restarts
           list            every certificate issued: id, serial, valid until, revoked
@@ -123,6 +125,8 @@ internal static class PkiCommand
                 centralKeyFile = pki.CentralKeyFile,
                 centralNotAfter = Utc(central.NotAfter),
                 crlFile = pki.CrlFile,
+                commandSigningKeyFile = pki.CommandSigningKeyFile,
+                commandSigningPublicKeyFile = pki.CommandSigningPublicKeyFile,
             });
             return 0;
         }
@@ -137,6 +141,7 @@ internal static class PkiCommand
         output.WriteLine($"  server:  {pki.ServerCertFile} ({string.Join(", ", serverNames)}; valid until {Date(server.NotAfter)})");
         output.WriteLine($"  central: {pki.CentralCertFile} (CN central; valid until {Date(central.NotAfter)})");
         output.WriteLine($"  CRL:     {pki.CrlFile}");
+        output.WriteLine($"  commands: {pki.CommandSigningPublicKeyFile} (ECDSA P-256 public key; every gateway pins it)");
         return 0;
     }
 
@@ -186,13 +191,19 @@ internal static class PkiCommand
         }
 
         var caFile = Path.Combine(outDir, "ca.crt");
+        var commandSigningPublicKeyFile = Path.Combine(outDir, CommandSigningKeys.PublicKeyFileName);
         if (parsed.Has("--json"))
         {
-            WriteJson(output, new { outDir, caFile, issued });
+            WriteJson(output, new { outDir, caFile, commandSigningPublicKeyFile, issued, changes = pki.Changes });
         }
         else
         {
             output.WriteLine($"CA certificate: {caFile}");
+            output.WriteLine($"command-signing key: {commandSigningPublicKeyFile}");
+            foreach (var change in pki.Changes)
+            {
+                output.WriteLine(change);
+            }
         }
 
         return 0;

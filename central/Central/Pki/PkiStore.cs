@@ -8,8 +8,9 @@ namespace City.Central.Pki;
 
 /// <summary>
 /// Central's small PKI under <c>{DataPath}/pki</c>: a CA, central's TLS server certificate, central's own client
-/// certificate (CN <c>central</c>), the gateways' client certificates (CN = gateway id), a CRL and the list of what was
-/// issued. <see cref="OpenOrCreate"/> creates whatever is missing but never replaces an existing CA.
+/// certificate (CN <c>central</c>), the gateways' client certificates (CN = gateway id), a CRL, the list of what was
+/// issued, and the command-signing key pair (<see cref="CommandSigningKeys"/>). <see cref="OpenOrCreate"/> creates
+/// whatever is missing but never replaces an existing CA or command-signing key.
 /// </summary>
 internal sealed class PkiStore
 {
@@ -63,10 +64,19 @@ internal sealed class PkiStore
 
     public string IssuedFile => Path.Combine(Directory, "issued.json");
 
+    /// <summary>The private key that signs commands (PKCS#8 PEM, 0600).</summary>
+    public string CommandSigningKeyFile => Path.Combine(Directory, CommandSigningKeys.KeyFileName);
+
+    /// <summary>Its public half (SubjectPublicKeyInfo PEM), which every gateway pins.</summary>
+    public string CommandSigningPublicKeyFile => Path.Combine(Directory, CommandSigningKeys.PublicKeyFileName);
+
     /// <summary>The CA's certificate (public part only).</summary>
     public X509Certificate2 CaCertificate { get; }
 
-    /// <summary>What the last <see cref="OpenOrCreate"/> created or renewed, one sentence each; empty when all was there.</summary>
+    /// <summary>
+    /// What <see cref="OpenOrCreate"/> (and an <see cref="IssueGateways"/> that had to create the command-signing key)
+    /// created or renewed, one sentence each; empty when all was there.
+    /// </summary>
     public IReadOnlyList<string> Changes { get; private set; } = [];
 
     /// <summary>Whether the PKI exists under <paramref name="dataPath"/> (its CA certificate at least).</summary>
@@ -75,9 +85,12 @@ internal sealed class PkiStore
     /// <summary>
     /// Opens the PKI under <c>{dataPath}/pki</c>, creating what is missing: the CA (only when neither ca.crt nor ca.key
     /// exists), the CRL, and central's server and client certificates (also renewed when they expire within
-    /// <see cref="RenewBefore"/>, are not signed by the CA, or the server's lacks one of <paramref name="serverNames"/>).
+    /// <see cref="RenewBefore"/>, are not signed by the CA, or the server's lacks one of <paramref name="serverNames"/>),
+    /// and the command-signing key pair (a PKI made before commands existed gets it at its next start).
     /// </summary>
-    /// <exception cref="PkiException">Half a CA exists, a file is damaged, or a server name is not a host name or address.</exception>
+    /// <exception cref="PkiException">
+    /// Half a CA exists, a command-signing .pub without its key, a file is damaged, or a server name is not a host name or address.
+    /// </exception>
     public static PkiStore OpenOrCreate(string dataPath, IReadOnlyList<string> serverNames, TimeProvider time)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(dataPath);
@@ -147,6 +160,7 @@ internal sealed class PkiStore
         var names = DefaultServerNames.Concat(serverNames).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         store.EnsureLeaf(store.ServerCertFile, store.ServerKeyFile, ServerName, CertificateFactory.ServerAuthOid, names, newCa, "the server certificate", changes);
         store.EnsureLeaf(store.CentralCertFile, store.CentralKeyFile, CentralIdentity, CertificateFactory.ClientAuthOid, [], newCa, "central's client certificate", changes);
+        CommandSigningKeys.Ensure(store.CommandSigningKeyFile, store.CommandSigningPublicKeyFile, existingPki: !newCa, changes);
         store.Changes = changes;
         return store;
     }
@@ -179,16 +193,21 @@ internal sealed class PkiStore
     /// <summary>Central's client certificate (CN <c>central</c>) with its private key.</summary>
     public X509Certificate2 LoadCentralClientCertificate() => X509Certificate2.CreateFromPemFile(CentralCertFile, CentralKeyFile);
 
+    /// <summary>The command-signing key, with its private part, for <c>CommandSigning.Sign</c>. The caller disposes it.</summary>
+    /// <exception cref="PkiException">The key file is missing, damaged or not ECDSA P-256.</exception>
+    public ECDsa LoadCommandSigningKey() => CommandSigningKeys.Load(CommandSigningKeyFile);
+
     /// <summary>
     /// Issues a client certificate for gateway <paramref name="id"/> (CN = id, EKU clientAuth) and writes
-    /// <c>{id}.crt</c>, <c>{id}.key</c> (0600) and <c>ca.crt</c> into <paramref name="outDir"/>.
+    /// <c>{id}.crt</c>, <c>{id}.key</c> (0600), <c>ca.crt</c> and <c>command-signing.pub</c> into <paramref name="outDir"/>.
     /// </summary>
     /// <exception cref="ArgumentException">The id is not a valid gateway id, or it is central's.</exception>
     public IssuedCertificate IssueGateway(string id, TimeSpan validity, string outDir) => IssueGateways([id], validity, outDir)[0];
 
     /// <summary>
     /// <see cref="IssueGateway"/> for many gateways at once (a load test's thousand cabinets): one CA load, one write of
-    /// issued.json. Every id is checked before anything is issued.
+    /// issued.json. Every id is checked before anything is issued. A PKI without its command-signing key (made before
+    /// commands existed, central not restarted since) gets it here, recorded in <see cref="Changes"/>.
     /// </summary>
     /// <exception cref="ArgumentException">An id is not a valid gateway id, is central's, or is named twice.</exception>
     public IReadOnlyList<IssuedCertificate> IssueGateways(IReadOnlyList<string> ids, TimeSpan validity, string outDir)
@@ -224,12 +243,16 @@ internal sealed class PkiStore
             }
 
             // Recorded before the keys leave: a certificate in use is always in issued.json, so it can be revoked.
+            var changes = new List<string>();
             using (PkiFiles.Lock(Directory, LockPatience, _time))
             {
                 var all = PkiFiles.ReadIssued(IssuedFile);
                 all.AddRange(made.Select(m => m.Issued));
                 PkiFiles.WriteIssued(IssuedFile, all);
+                CommandSigningKeys.Ensure(CommandSigningKeyFile, CommandSigningPublicKeyFile, existingPki: true, changes);
             }
+
+            Changes = [.. Changes, .. changes];
 
             PkiFiles.CreateDirectory(outDir, secret: false);
             foreach (var (certificate, key, issued) in made)
@@ -239,6 +262,7 @@ internal sealed class PkiStore
             }
 
             PkiFiles.WritePublic(Path.Combine(outDir, "ca.crt"), File.ReadAllText(CaFile), durable: false);
+            PkiFiles.WritePublic(Path.Combine(outDir, CommandSigningKeys.PublicKeyFileName), File.ReadAllText(CommandSigningPublicKeyFile), durable: false);
             return [.. made.Select(m => m.Issued)];
         }
         finally
