@@ -39,6 +39,7 @@ internal sealed partial class CommandService(
     });
 
     private readonly LogRateLimit _rejectionLog = new(RejectionLogInterval);
+    private readonly LogRateLimit _inboxFullLog = new(RejectionLogInterval);
     private readonly List<Task> _running = [];
     private readonly Lock _runningGate = new();
 
@@ -49,7 +50,10 @@ internal sealed partial class CommandService(
         if (!_inbox.Writer.TryWrite(command))
         {
             log.CountDropped();
-            LogInboxFull(logger, InboxCapacity);
+            if (_inboxFullLog.ShouldLog(time.GetUtcNow(), out var suppressed))
+            {
+                LogInboxFull(logger, InboxCapacity, suppressed);
+            }
         }
     }
 
@@ -217,8 +221,8 @@ internal sealed partial class CommandService(
         _ => CommandStatuses.Rejected,
     };
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The command inbox is full ({Capacity}): a command from central was dropped (central sends it again while it is pending)")]
-    private static partial void LogInboxFull(ILogger logger, int capacity);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The command inbox is full ({Capacity}): a command from central was dropped (central sends it again while it is pending; {Suppressed} more dropped since the last such message)")]
+    private static partial void LogInboxFull(ILogger logger, int capacity, long suppressed);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rejected command {Id} from {Issuer} ({Action}): {Reason}: {Detail} ({Suppressed} more rejections since the last such message)")]
     private static partial void LogRejected(ILogger logger, string id, string issuer, string action, string reason, string detail, long suppressed);
