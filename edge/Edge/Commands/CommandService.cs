@@ -87,7 +87,7 @@ internal sealed partial class CommandService(
         }
 
         Report(body, action, receivedAt, CommandStatus.Accepted, action, null, null);
-        var execution = ExecuteAsync(body, action, receivedAt, cancellationToken);
+        var execution = RunCommandAsync(body, action, receivedAt, cancellationToken);
         lock (_runningGate)
         {
             _running.Add(execution);
@@ -129,7 +129,16 @@ internal sealed partial class CommandService(
                     }
                 }
 
-                _ = HandleAsync(command, stoppingToken);
+                try
+                {
+                    _ = HandleAsync(command, stoppingToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
+                {
+                    // The buffer file failed under the id check (it recovers by itself): this command is lost, the next ones are not.
+                    LogHandleFailed(logger, ex);
+                }
+
                 ForgetFinished();
             }
         }
@@ -148,7 +157,7 @@ internal sealed partial class CommandService(
         }
     }
 
-    private async Task ExecuteAsync(CommandBody body, string action, DateTimeOffset receivedAt, CancellationToken cancellationToken)
+    private async Task RunCommandAsync(CommandBody body, string action, DateTimeOffset receivedAt, CancellationToken cancellationToken)
     {
         await Task.Yield();
         CommandOutcome outcome;
@@ -229,6 +238,9 @@ internal sealed partial class CommandService(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Command {Id} from {Issuer} ({Action}): {Status}: {Detail}")]
     private static partial void LogExecuted(ILogger logger, string id, string issuer, string action, string status, string detail);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Checking a command from central failed: it is not executed")]
+    private static partial void LogHandleFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Command {Id} ({Action}) failed unexpectedly")]
     private static partial void LogExecutionFailed(ILogger logger, Exception exception, string id, string action);
