@@ -1,4 +1,5 @@
 using City.Central.Commands;
+using City.Contract;
 using City.Contract.Wire;
 
 namespace City.Central.Tests;
@@ -97,5 +98,19 @@ public sealed class CommandStoreTests : IDisposable
         var next = CommandService.Apply(target, new CommandResult { Id = "c", GatewayId = "g", Status = result, TimeUnixMs = 9 }, 10);
 
         Assert.Equal(expected, next?.Status);
+    }
+
+    [Theory]
+    [InlineData("sent")]
+    [InlineData("accepted")]
+    [InlineData("done")]
+    public void Apply_IgnoresTheEdgesDuplicateAnswer_ToACommandItAlreadyHas(string current)
+    {
+        // A resend (central restarted, or its PUBACK was lost) reaches an edge that already runs or ran the command: the
+        // edge answers "rejected: duplicate", and the command's real outcome follows or has come.
+        var target = new CommandTarget { CommandId = "c", Gateway = "g", Status = current };
+        var duplicate = new CommandResult { Id = "c", GatewayId = "g", Status = CommandStatus.Rejected, Reason = CommandRejections.Duplicate, TimeUnixMs = 9 };
+
+        Assert.Null(CommandService.Apply(target, duplicate, 10));
     }
 }

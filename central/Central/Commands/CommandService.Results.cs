@@ -118,7 +118,9 @@ internal sealed partial class CommandService
             CommandStatus.Rejected => CommandStatuses.Rejected,
             _ => null,
         };
-        if (status is null || CommandStatuses.Rank(status) <= CommandStatuses.Rank(current.Status))
+        // "duplicate" says the edge already has this command (a resend): its own outcome is what counts.
+        var duplicate = result.Status == CommandStatus.Rejected && result.Reason == CommandRejections.Duplicate;
+        if (status is null || duplicate || CommandStatuses.Rank(status) <= CommandStatuses.Rank(current.Status))
         {
             return null;
         }
