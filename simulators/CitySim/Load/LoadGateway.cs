@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Threading.Channels;
 using City.Contract.Mqtt;
 using City.Contract.Wire;
 using City.Sim.Common;
@@ -11,7 +13,9 @@ namespace City.Sim.Load;
 /// <summary>
 /// One simulated gateway of <c>citysim load</c>: its own MQTT 5 connection, a retained birth, data
 /// batches published QoS 1 with at most <c>window</c> of them waiting for central's ack, a will and a
-/// death on a clean stop. No buffer and no resend: a lost batch simply stays unacknowledged.
+/// death on a clean stop. No buffer and no resend: a lost batch simply stays unacknowledged. It answers the commands on
+/// its cmd topic (<see cref="LoadCommandResponder"/>), publishing the results from a bounded queue and resending the
+/// unacknowledged ones after the ack timeout.
 /// </summary>
 internal sealed class LoadGateway : IAsyncDisposable
 {
@@ -22,9 +26,24 @@ internal sealed class LoadGateway : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _window;
     private readonly ConcurrentDictionary<ulong, InFlight> _inFlight = new();
+    private readonly LoadCommandResponder _commands;
+    private readonly LoadCommandStats _commandStats;
+    private readonly Channel<(CommandResult Result, bool Resend)> _results =
+        Channel.CreateBounded<(CommandResult, bool)>(new BoundedChannelOptions(256) { SingleReader = true });
+    private readonly CancellationTokenSource _lifetime = new();
+    private Task _resultLoops = Task.CompletedTask;
     private IMqttClient? _client;
 
-    public LoadGateway(string id, LoadOptions options, ulong epoch, long firstTimestampUnixMs, int seed, LoadStats stats, TimeProvider time)
+    public LoadGateway(
+        string id,
+        LoadOptions options,
+        ulong epoch,
+        long firstTimestampUnixMs,
+        int seed,
+        LoadStats stats,
+        TimeProvider time,
+        ECDsa? signingKey = null,
+        LoadCommandStats? commandStats = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         Id = id;
@@ -34,6 +53,8 @@ internal sealed class LoadGateway : IAsyncDisposable
         _time = time;
         _source = new LoadBatchSource(id, epoch, options.Points, options.ReadingsPerPoint, firstTimestampUnixMs, seed);
         _window = new SemaphoreSlim(options.Window, options.Window);
+        _commandStats = commandStats ?? new LoadCommandStats();
+        _commands = new LoadCommandResponder(id, signingKey, _commandStats, time);
     }
 
     public string Id { get; }
@@ -44,6 +65,9 @@ internal sealed class LoadGateway : IAsyncDisposable
     public bool IsRunning => Failure is null && _client is { IsConnected: true };
 
     public int InFlightCount => _inFlight.Count;
+
+    /// <summary>Command results published and not yet acknowledged by central.</summary>
+    public int UnackedResults => _commands.Outstanding;
 
     /// <summary>The will, and what a clean stop publishes.</summary>
     private Death Death => new() { GatewayId = Id, Epoch = _epoch, BufferId = _source.BufferId };
@@ -63,6 +87,12 @@ internal sealed class LoadGateway : IAsyncDisposable
         {
             await _client.ConnectCheckedAsync(ContractClientOptions.ForGateway(connection, Death), cancellationToken).ConfigureAwait(false);
             await _client.SubscribeAtLeastOnceAsync(Topics.Ack(Id), noLocal: false, cancellationToken).ConfigureAwait(false);
+
+            // Before the birth: central sends pending commands right after it.
+            await _client.SubscribeAtLeastOnceAsync(Topics.Command(Id), noLocal: false, cancellationToken).ConfigureAwait(false);
+            _resultLoops = Task.WhenAll(
+                Task.Run(() => PublishResultsAsync(_lifetime.Token), CancellationToken.None),
+                Task.Run(() => ResendResultsAsync(_lifetime.Token), CancellationToken.None));
             await _client.PublishBirthAsync(_source.CreateBirth(_time.GetUtcNow().ToUnixTimeMilliseconds(), SoftwareVersion.Value), cancellationToken).ConfigureAwait(false);
         }
         catch (PublishRefusedException ex)
@@ -86,6 +116,11 @@ internal sealed class LoadGateway : IAsyncDisposable
         var topic = Topics.Data(Id);
         try
         {
+            if (_options.CommandsOnly)
+            {
+                await Task.Delay(Timeout.InfiniteTimeSpan, _time, stop).ConfigureAwait(false);
+            }
+
             while (!stop.IsCancellationRequested)
             {
                 await _window.WaitAsync(stop).ConfigureAwait(false);
@@ -126,6 +161,8 @@ internal sealed class LoadGateway : IAsyncDisposable
     /// <summary>A clean stop: death (QoS 1), then a normal disconnection so the broker drops the will.</summary>
     public async Task CloseAsync(CancellationToken cancellationToken)
     {
+        await _lifetime.CancelAsync().ConfigureAwait(false);
+        await _resultLoops.ConfigureAwait(false);
         if (_client is not { IsConnected: true })
         {
             return;
@@ -141,20 +178,30 @@ internal sealed class LoadGateway : IAsyncDisposable
         }
     }
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
+        await _lifetime.CancelAsync().ConfigureAwait(false);
+        await _resultLoops.ConfigureAwait(false);
         _client?.Dispose();
         _window.Dispose();
-        return ValueTask.CompletedTask;
+        _lifetime.Dispose();
     }
 
-    private Task OnMessageAsync(MqttApplicationMessageReceivedEventArgs e)
+    private async Task OnMessageAsync(MqttApplicationMessageReceivedEventArgs e)
     {
+        if (e.ApplicationMessage.Topic == Topics.Command(Id))
+        {
+            await OnCommandAsync(e.ApplicationMessage).ConfigureAwait(false);
+            return;
+        }
+
         if (!ContractMessages.TryParseAck(e.ApplicationMessage, out var ack))
         {
             _stats.MalformedAck();
-            return Task.CompletedTask;
+            return;
         }
+
+        _commands.Acknowledge(ack.CommittedResultSeqs);
 
         var now = _time.GetTimestamp();
         foreach (var seq in ack.CommittedSeqs)
@@ -175,8 +222,63 @@ internal sealed class LoadGateway : IAsyncDisposable
                 _window.Release();
             }
         }
+    }
 
-        return Task.CompletedTask;
+    private async Task OnCommandAsync(MqttApplicationMessage message)
+    {
+        if (!ContractMessages.TryParseCommand(message, out var command))
+        {
+            _commandStats.Malformed();
+            return;
+        }
+
+        foreach (var result in _commands.Answer(command))
+        {
+            // Bounded: when results cannot go out as fast as commands come, the broker waits for this handler.
+            await _results.Writer.WriteAsync((result, false), _lifetime.Token).ConfigureAwait(false);
+        }
+    }
+
+    private async Task PublishResultsAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var (result, resend) in _results.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                try
+                {
+                    await _client!.PublishCheckedAsync(ContractMessages.CommandResult(result), cancellationToken).ConfigureAwait(false);
+                    _commandStats.ResultPublished(resend);
+                }
+                catch (Exception ex) when (ex is PublishRefusedException || IsConnectionError(ex))
+                {
+                    // It stays in the outbox: the resend loop offers it again after the ack timeout.
+                    _commandStats.ResultPublishFailed();
+                    ConsoleOutput.Log($"{Id}: result {result.ResultSeq} of command {result.Id} not published: {ex.Message}");
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task ResendResultsAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(_options.ResultAckTimeout / 2, _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                foreach (var result in _commands.DueForResend(_options.ResultAckTimeout))
+                {
+                    await _results.Writer.WriteAsync((result, true), cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
     }
 
     /// <summary>A lost link, or the client refusing to work without one (MQTTnet's "not connected"), or a broker that said no.</summary>
