@@ -1,5 +1,6 @@
 using City.Central.Api;
 using City.Central.Auth;
+using City.Central.Commands;
 using City.Central.Configuration;
 using City.Central.Ingest;
 using City.Central.Model;
@@ -129,12 +130,20 @@ internal static partial class CentralApp
             services.AddHostedService(sp => sp.GetRequiredService<EmbeddedBroker>());
         }
 
+        services.AddSingleton(new CommandResultQueue());
+        services.AddSingleton<CommandStats>();
+        services.AddSingleton(_ => new CommandStore(options.DataPath, options.Store.SyncCommits));
+        services.AddSingleton(_ => new CommandSigner(pki.LoadCommandSigningKey()));
+        services.AddSingleton<CommandService>();
+        services.AddSingleton<IGatewayBirths>(sp => sp.GetRequiredService<CommandService>());
         services.AddSingleton<IngestClient>();
+        services.AddSingleton<ICommandPublisher>(sp => sp.GetRequiredService<IngestClient>());
         services.AddSingleton<IBrokerLink>(sp => sp.GetRequiredService<IngestClient>());
         services.AddSingleton<IAckPublisher>(sp => sp.GetRequiredService<IngestClient>());
         services.AddSingleton<IMessageIntake>(sp => sp.GetRequiredService<IngestClient>());
         services.AddHostedService(sp => sp.GetRequiredService<IngestClient>());
         services.AddHostedService<IngestWorker>();
+        services.AddHostedService(sp => sp.GetRequiredService<CommandService>());
 
         var app = builder.Build();
         var brokerEndpoint = app.Services.GetRequiredService<BrokerEndpoint>();

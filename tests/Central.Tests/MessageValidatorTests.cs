@@ -47,7 +47,7 @@ public sealed class MessageValidatorTests
     [InlineData("city/v1/gw/death", "Accept", "")]
     [InlineData("city/v1/gw/ack", "Ignore", MessageValidator.IgnoredCentralOutput)]
     [InlineData("city/v1/gw/cmd", "Ignore", MessageValidator.IgnoredCentralOutput)]
-    [InlineData("city/v1/gw/cmd-result", "Ignore", MessageValidator.IgnoredCentralOutput)]
+    [InlineData("city/v1/gw/cmd-result", "Ignore", MessageValidator.IgnoredCommandResult)]
     [InlineData("city/v1/gw/other", "Reject", MessageValidator.ReasonWrongTopic)]
     [InlineData("city/v2/gw/data", "Reject", MessageValidator.ReasonWrongTopic)]
     [InlineData("city/v1/bad id/data", "Reject", MessageValidator.ReasonWrongTopic)]

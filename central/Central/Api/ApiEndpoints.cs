@@ -1,5 +1,6 @@
 using System.Globalization;
 using City.Central.Auth;
+using City.Central.Commands;
 using City.Central.Configuration;
 using City.Central.Ingest;
 using City.Central.Model;
@@ -35,6 +36,7 @@ internal static class ApiEndpoints
         api.MapGet("/events", Events);
         api.MapGet("/stats", Stats);
         api.MapAdminEndpoints();
+        api.MapCommandEndpoints();
         return app;
     }
 
@@ -236,7 +238,7 @@ internal static class ApiEndpoints
         }
     }
 
-    private static IResult Stats(IngestStats stats, IngestQueue queue, GatewayRegistry registry, ApiRefusals refusals) =>
+    private static IResult Stats(IngestStats stats, IngestQueue queue, GatewayRegistry registry, ApiRefusals refusals, CommandStats commands, CommandResultQueue results) =>
         Results.Ok(new StatsResponse(
             stats.BatchesAccepted,
             stats.ReadingsAccepted,
@@ -253,7 +255,9 @@ internal static class ApiEndpoints
             JsonValues.Time(stats.StartedAt),
             stats.TimestampsOutOfWindow(),
             stats.Refused(),
-            refusals.Counts()));
+            refusals.Counts(),
+            new CommandStatsResponse(commands.Issued, commands.Sent, commands.Expired, commands.Results, commands.DuplicateResults,
+                commands.UnknownResults, commands.MalformedResults, commands.ResultAcks, commands.PublishFailures, results.Depth)));
 
     private static bool TryGetGateway(string? gateway, GatewayRegistry registry, out GatewayState state, out IResult problem)
     {
@@ -318,7 +322,7 @@ internal static class ApiEndpoints
         return true;
     }
 
-    private static bool TryParseTime(string? text, string name, long fallbackMs, out long valueMs, out IResult problem)
+    internal static bool TryParseTime(string? text, string name, long fallbackMs, out long valueMs, out IResult problem)
     {
         problem = Results.Empty;
         if (string.IsNullOrEmpty(text))

@@ -74,4 +74,18 @@ internal sealed record StatsResponse(
     string StartedAt,
     IReadOnlyDictionary<string, long> TimestampsOutOfWindow,
     IReadOnlyDictionary<string, long> Refused,
-    IReadOnlyDictionary<string, long> ApiRefused);
+    IReadOnlyDictionary<string, long> ApiRefused,
+    CommandStatsResponse Commands);
+
+/// <summary>Command counters since start: per gateway issued, sent (PUBACK), expired; results applied, duplicate, unknown, malformed.</summary>
+internal sealed record CommandStatsResponse(
+    long Issued,
+    long Sent,
+    long Expired,
+    long Results,
+    long DuplicateResults,
+    long UnknownResults,
+    long MalformedResults,
+    long ResultAcks,
+    long PublishFailures,
+    int ResultQueueDepth);

@@ -12,8 +12,8 @@ internal readonly record struct IngestTopic(string Name, string GatewayId, Topic
     public static IngestTopic Parse(string topic) =>
         Topics.TryParse(topic, out var gatewayId, out var kind) ? new(topic, gatewayId, kind) : new(topic, string.Empty, null);
 
-    /// <summary>Central's own output (acks, commands) and the reserved command results, back through the city/v1/# subscription.</summary>
-    public bool IsCentralOutput => Kind is TopicKind.Ack or TopicKind.Cmd or TopicKind.CmdResult;
+    /// <summary>Central's own output (acks, commands), back through the city/v1/# subscription.</summary>
+    public bool IsCentralOutput => Kind is TopicKind.Ack or TopicKind.Cmd;
 }
 
 /// <summary>

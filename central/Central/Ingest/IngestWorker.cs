@@ -37,6 +37,7 @@ internal sealed partial class IngestWorker : BackgroundService
     private readonly List<Reading> _scratch = [];
     private readonly OutOfWindowReadings _outOfWindow = new();
     private readonly OutOfWindowLog _outOfWindowLog;
+    private readonly IGatewayBirths? _births;
 
     public IngestWorker(
         IngestQueue queue,
@@ -48,7 +49,8 @@ internal sealed partial class IngestWorker : BackgroundService
         RejectLog rejectLog,
         IOptions<CentralOptions> options,
         TimeProvider time,
-        ILogger<IngestWorker> logger)
+        ILogger<IngestWorker> logger,
+        IGatewayBirths? births = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _queue = queue;
@@ -63,6 +65,7 @@ internal sealed partial class IngestWorker : BackgroundService
         _time = time;
         _logger = logger;
         _outOfWindowLog = new OutOfWindowLog(logger, time);
+        _births = births;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -166,6 +169,12 @@ internal sealed partial class IngestWorker : BackgroundService
 
         CompleteResets(context, notCommitted, null);
         await PublishAcksAsync(committed).ConfigureAwait(false);
+
+        // After the acks: the gateway is online in the registry now, so what waited for it can be sent.
+        foreach (var pending in committed.Where(p => p.Births > 0))
+        {
+            _births?.BirthCommitted(pending.State.Id);
+        }
     }
 
     private async Task PublishAcksAsync(List<PendingGateway> committed)

@@ -54,8 +54,11 @@ internal static class MessageValidator
     public const string ReasonInvalidCatalogue = "invalid-catalogue";
     public const string ReasonStaleBirth = "stale-birth";
 
-    /// <summary>Our own acks and commands, and the reserved command results.</summary>
+    /// <summary>Our own acks and commands.</summary>
     public const string IgnoredCentralOutput = "central-output";
+
+    /// <summary>A command result: the MQTT side hands those to the command service, never to ingest.</summary>
+    public const string IgnoredCommandResult = "command-result";
 
     /// <summary>An empty birth or death: a cleared retained message.</summary>
     public const string IgnoredCleared = "cleared";
@@ -73,6 +76,11 @@ internal static class MessageValidator
         if (route.Kind is not { } kind)
         {
             return Verdict.Reject(ReasonWrongTopic, "not a contract topic (city/v1/{gateway}/data|birth|death)");
+        }
+
+        if (kind == TopicKind.CmdResult)
+        {
+            return Verdict.Ignore(IgnoredCommandResult);
         }
 
         if (route.IsCentralOutput)

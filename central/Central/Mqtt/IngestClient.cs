@@ -1,4 +1,5 @@
 using System.Buffers;
+using City.Central.Commands;
 using City.Central.Configuration;
 using City.Central.Ingest;
 using City.Contract.Mqtt;
@@ -6,6 +7,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MQTTnet;
+using MQTTnet.Protocol;
 
 namespace City.Central.Mqtt;
 
@@ -24,7 +26,7 @@ internal interface IBrokerLink : IAckPublisher, IMessageIntake
 /// ("central:ingest-acks"): while the queue is full the first connection's receive loop waits, and the
 /// broker's PUBACKs for our acks must not be stuck behind it (that deadlocked against mosquitto).
 /// </summary>
-internal sealed partial class IngestClient : BackgroundService, IBrokerLink
+internal sealed partial class IngestClient : BackgroundService, IBrokerLink, ICommandPublisher
 {
     private static readonly TimeSpan MinBackoff = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(10);
@@ -32,6 +34,7 @@ internal sealed partial class IngestClient : BackgroundService, IBrokerLink
     private readonly CentralOptions _options;
     private readonly BrokerEndpoint _endpoint;
     private readonly IngestQueue _queue;
+    private readonly CommandResultQueue _commandResults;
     private readonly TimeProvider _time;
     private readonly ILogger<IngestClient> _logger;
     private readonly IMqttClient _client;
@@ -41,13 +44,14 @@ internal sealed partial class IngestClient : BackgroundService, IBrokerLink
     private int _handlersInProgress;
     private volatile bool _stopping;
 
-    public IngestClient(IOptions<CentralOptions> options, BrokerEndpoint endpoint, IngestQueue queue, TimeProvider time, ILogger<IngestClient> logger, ILoggerFactory loggerFactory)
+    public IngestClient(IOptions<CentralOptions> options, BrokerEndpoint endpoint, IngestQueue queue, CommandResultQueue commandResults, TimeProvider time, ILogger<IngestClient> logger, ILoggerFactory loggerFactory)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggerFactory);
         _options = options.Value;
         _endpoint = endpoint;
         _queue = queue;
+        _commandResults = commandResults;
         _time = time;
         _logger = logger;
         var factory = new MqttClientFactory(new MqttLogBridge(loggerFactory.CreateLogger("MQTTnet.Client")));
@@ -64,6 +68,17 @@ internal sealed partial class IngestClient : BackgroundService, IBrokerLink
 
     public Task PublishAsync(string topic, byte[] payload, CancellationToken cancellationToken) =>
         _publisher.PublishCheckedAsync(ContractMessages.AtLeastOnce(topic, payload), cancellationToken);
+
+    public async Task<bool> PublishCommandAsync(string topic, byte[] payload, CancellationToken cancellationToken)
+    {
+        var result = await _publisher.PublishAsync(ContractMessages.AtLeastOnce(topic, payload), cancellationToken).ConfigureAwait(false);
+        if (result.ReasonCode == MqttClientPublishReasonCode.NoMatchingSubscribers)
+        {
+            return false;
+        }
+
+        return result.IsSuccess ? true : throw new PublishRefusedException(topic, result.ReasonCode, result.ReasonString);
+    }
 
     public async Task StopIntakeAsync()
     {
@@ -200,6 +215,12 @@ internal sealed partial class IngestClient : BackgroundService, IBrokerLink
                 return;
             }
 
+            if (topic.Kind == TopicKind.CmdResult)
+            {
+                await QueueCommandResultAsync(topic, message).ConfigureAwait(false);
+                return;
+            }
+
             var length = message.Payload.Length > int.MaxValue ? int.MaxValue : (int)message.Payload.Length;
             var payload = length <= _options.MaxPayloadBytes ? message.Payload.ToArray() : null;
             var incoming = new IncomingMessage(topic, payload, length, message.Retain);
@@ -216,6 +237,20 @@ internal sealed partial class IngestClient : BackgroundService, IBrokerLink
         finally
         {
             Interlocked.Decrement(ref _handlersInProgress);
+        }
+    }
+
+    /// <summary>
+    /// A gateway's command result (only that gateway may publish on its cmd-result topic) goes to the command service's
+    /// queue, waiting while it is full like the ingest queue; one above the payload limit is counted as malformed there.
+    /// </summary>
+    private async Task QueueCommandResultAsync(IngestTopic topic, MqttApplicationMessage message)
+    {
+        var payload = message.Payload.Length <= _options.MaxPayloadBytes ? message.Payload.ToArray() : null;
+        var result = new ReceivedResult(topic.GatewayId, payload);
+        if (!_commandResults.Writer.TryWrite(result))
+        {
+            await _commandResults.Writer.WriteAsync(result, _intake.Token).ConfigureAwait(false);
         }
     }
 

@@ -1,0 +1,192 @@
+using City.Central.Ingest;
+using City.Central.State;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace City.Central.Commands;
+
+/// <summary>What <see cref="CommandService.Issue"/> did: stored a new command, or found the one with that client id.</summary>
+internal sealed record IssueOutcome(CommandRecord Command, bool Created);
+
+/// <summary>
+/// Central's commands: issues them (signed once per gateway, stored with the issuer), sends them to the gateways that are
+/// online and, for the others, at their next birth (<see cref="IGatewayBirths"/>) unless they expired first, sweeps the
+/// expired ones on a timer, and applies the gateways' results, acknowledging each result_seq after it is stored.
+/// Every status change goes through one lock and is stored before anything is answered or acknowledged.
+/// </summary>
+internal sealed partial class CommandService : BackgroundService, IGatewayBirths
+{
+    private readonly CommandStore _store;
+    private readonly CommandSigner _signer;
+    private readonly ICommandPublisher _publisher;
+    private readonly CommandResultQueue _results;
+    private readonly GatewayRegistry _registry;
+    private readonly CommandStats _stats;
+    private readonly RejectLog _rejectLog;
+    private readonly TimeProvider _time;
+    private readonly ILogger<CommandService> _logger;
+    private readonly Lock _gate = new();
+
+    public CommandService(
+        CommandStore store,
+        CommandSigner signer,
+        ICommandPublisher publisher,
+        CommandResultQueue results,
+        GatewayRegistry registry,
+        CommandStats stats,
+        RejectLog rejectLog,
+        TimeProvider time,
+        ILogger<CommandService> logger)
+    {
+        _store = store;
+        _signer = signer;
+        _publisher = publisher;
+        _results = results;
+        _registry = registry;
+        _stats = stats;
+        _rejectLog = rejectLog;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>
+    /// Stores a new command for every gateway of the request (status pending) and schedules its delivery; a request
+    /// whose client id is already stored answers that command and creates nothing.
+    /// </summary>
+    public IssueOutcome Issue(CommandRequest request, string issuer)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Id is { } clientId && _store.Find(clientId) is { } known)
+        {
+            return new IssueOutcome(known, Created: false);
+        }
+
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var command = new CommandRecord(
+            request.Id ?? Guid.NewGuid().ToString("D"),
+            issuer,
+            now,
+            now + (request.ExpiresInSeconds * 1000L),
+            request.Action,
+            request.Gateways);
+
+        // Signed once per gateway, outside the lock: a resend is the same bytes.
+        var targets = command.Gateways.Select(gateway => new CommandTarget
+        {
+            CommandId = command.Id,
+            Gateway = gateway,
+            Status = CommandStatuses.Pending,
+            IssuedAtUnixMs = command.IssuedAtUnixMs,
+            NotAfterUnixMs = command.NotAfterUnixMs,
+            UpdatedAtUnixMs = now,
+            Payload = _signer.Payload(command, gateway),
+        }).ToList();
+
+        lock (_gate)
+        {
+            // The same client id posted twice at once: the second finds the first here.
+            if (_store.Find(command.Id) is { } raced)
+            {
+                return new IssueOutcome(raced, Created: false);
+            }
+
+            _store.Insert(command, targets);
+        }
+
+        _stats.Issue(targets.Count);
+        LogIssued(_logger, command.Id, command.Action.Kind, issuer, command.Gateways.Count, command.Gateways[0], request.ExpiresInSeconds);
+        foreach (var gateway in command.Gateways)
+        {
+            ScheduleDelivery(gateway);
+        }
+
+        return new IssueOutcome(command, Created: true);
+    }
+
+    public CommandRecord? Find(string id) => _store.Find(id);
+
+    public List<CommandTarget> Targets(string id) => _store.Targets(id);
+
+    public CommandTarget? Target(string id, string gateway) => _store.FindTarget(id, gateway);
+
+    public List<CommandRecord> List(string? gateway, long fromUnixMs, string? after, int limit) => _store.List(gateway, fromUnixMs, after, limit);
+
+    public void BirthCommitted(string gatewayId) => ScheduleDelivery(gatewayId);
+
+    /// <summary>Marks every pending target past its not_after expired (never sent); returns how many.</summary>
+    internal int ExpireDue()
+    {
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        List<CommandTarget> expired;
+        lock (_gate)
+        {
+            expired = [.. _store.TargetsInStatus(CommandStatuses.Pending)
+                .Where(t => t.NotAfterUnixMs <= now)
+                .Select(t => t with { Status = CommandStatuses.Expired, FinishedAtUnixMs = now, UpdatedAtUnixMs = now, Detail = "not_after passed before it could be sent" })];
+            _store.Update(expired);
+        }
+
+        if (expired.Count > 0)
+        {
+            _stats.Expire(expired.Count);
+            foreach (var target in expired)
+            {
+                LogExpired(_logger, target.CommandId, target.Gateway);
+            }
+        }
+
+        return expired.Count;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // What waited when central stopped: sent to the gateways that are (or come) online.
+        foreach (var gateway in _store.TargetsInStatus(CommandStatuses.Pending).Select(t => t.Gateway).Distinct(StringComparer.Ordinal))
+        {
+            ScheduleDelivery(gateway);
+        }
+
+        await Task.WhenAll(
+            DeliveryLoopAsync(stoppingToken),
+            ResultsLoopAsync(stoppingToken),
+            SweepLoopAsync(stoppingToken)).ConfigureAwait(false);
+    }
+
+    /// <summary>Every second: expires what is past not_after; every few seconds retries publishes that failed.</summary>
+    private async Task SweepLoopAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(SweepInterval, _time);
+        var ticks = 0;
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            {
+                try
+                {
+                    ExpireDue();
+                    if (++ticks % RetryEveryTicks == 0)
+                    {
+                        RetryFailed();
+                    }
+                }
+                // A store problem: logged, tried again at the next tick.
+                catch (Exception exception) when (exception is not OperationCanceledException)
+                {
+                    LogSweepFailed(_logger, exception);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Command {Id} ({Action}) issued by '{Issuer}' for {Gateways} gateways (first {Gateway}), expires in {Seconds} s")]
+    private static partial void LogIssued(ILogger logger, string id, string action, string issuer, int gateways, string gateway, int seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Command {Id} expired before it could be sent to {Gateway}")]
+    private static partial void LogExpired(ILogger logger, string id, string gateway);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Command sweep failed; trying again at the next tick")]
+    private static partial void LogSweepFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,72 @@
+using System.Security.Cryptography;
+using City.Contract;
+using City.Contract.Wire;
+using Google.Protobuf;
+
+namespace City.Central.Commands;
+
+/// <summary>
+/// Turns a stored command into what one gateway receives: its <see cref="CommandBody"/>, signed with central's
+/// command-signing key (<c>{DataPath}/pki/command-signing.key</c>, which the composition root loads), serialized.
+/// </summary>
+internal sealed class CommandSigner(ECDsa key)
+{
+    /// <summary>The MQTT payload (a serialized <see cref="SignedCommand"/>) of <paramref name="command"/> for <paramref name="gateway"/>.</summary>
+    public byte[] Payload(CommandRecord command, string gateway) => CommandSigning.Sign(Body(command, gateway), key).ToByteArray();
+
+    internal static CommandBody Body(CommandRecord command, string gateway)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        var body = new CommandBody
+        {
+            Id = command.Id,
+            GatewayId = gateway,
+            IssuedAtUnixMs = command.IssuedAtUnixMs,
+            NotAfterUnixMs = command.NotAfterUnixMs,
+            Issuer = command.Issuer,
+        };
+        var action = command.Action;
+        switch (action.Kind)
+        {
+            case ActionKinds.Write:
+                var write = new WriteAction { Device = action.Device, Point = action.Point };
+                if (action.Value?.Number is { } number)
+                {
+                    write.Number = number;
+                }
+                else if (action.Value?.Boolean is { } boolean)
+                {
+                    write.Boolean = boolean;
+                }
+                else
+                {
+                    write.Text = action.Value?.Text ?? string.Empty;
+                }
+
+                body.Write = write;
+                break;
+            case ActionKinds.Dali:
+                body.Dali = new DaliAction
+                {
+                    Line = action.Line,
+                    Target = action.Target,
+                    Command = action.Command,
+                    Value = (int)(action.Value?.Number ?? 0),
+                };
+                break;
+            case ActionKinds.LightingOverride:
+                body.LightingOverride = new LightingOverrideAction
+                {
+                    Line = action.Line,
+                    Group = action.Group ?? -1,
+                    LevelPercent = action.LevelPercent ?? 0,
+                    DurationSeconds = action.DurationSeconds ?? 0,
+                };
+                break;
+            default:
+                throw new ArgumentException($"unknown action '{action.Kind}'", nameof(command));
+        }
+
+        return body;
+    }
+}
