@@ -1,5 +1,6 @@
 using City.Contract.Wire;
 using City.Edge.Buffer;
+using City.Edge.Commands;
 using City.Edge.Configuration;
 using City.Edge.Devices;
 using City.Edge.Forwarding;
@@ -214,12 +215,14 @@ internal static class Program
 
         builder.Services.AddSingleton<PointWriter>();
         builder.Services.AddSingleton<StatusService>();
+        CommandsSetup.AddCommands(builder.Services, settings, buffer);
 
         // Started in this order, stopped in reverse: the forwarder stops first, the pollers next, and the
         // buffer writer last, so it commits every reading the pollers produced.
         builder.Services.AddHostedService<BufferWriter>();
         builder.Services.AddHostedService<PollingService>();
         builder.Services.AddHostedService<Forwarder>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<CommandService>());
 
         ArgumentNullException.ThrowIfNull(socket);
         var listenHandle = socket.Bind();
@@ -233,6 +236,11 @@ internal static class Program
         foreach (var warning in socket.Warnings)
         {
             startLogger.LogWarning("Local API socket {Socket}: {Warning}", socket.Path, warning);
+        }
+
+        if (!app.Services.GetRequiredService<CommandChecks>().HasSigningKey)
+        {
+            startLogger.LogWarning("No command-signing key (Edge:Commands:SigningKeyFile; plain MQTT): every remote command from central is refused (reason signature)");
         }
 
         app.MapLocalApi();

@@ -29,6 +29,10 @@ internal static class EdgeCtlCli
         points.SetAction((parse, cancellation) =>
             Commands.RunAsync(parse.GetValue(socketOption)!, "/v1/points", parse.GetValue(jsonOption), PointsView.Print, output, error, cancellation));
 
+        var commands = new Command("commands", "The recent remote commands from central: id, issuer, action, when received, outcome, detail and rejection reason");
+        commands.SetAction((parse, cancellation) =>
+            Commands.RunAsync(parse.GetValue(socketOption)!, "/v1/commands", parse.GetValue(jsonOption), CommandsView.Print, output, error, cancellation));
+
         var deviceArgument = new Argument<string>("device") { Description = "Name of a configured device" };
         var plan = new Command("plan", "The request plan of a device: the requests of each period group, their fill, and the totals") { deviceArgument };
         plan.SetAction((parse, cancellation) =>
@@ -47,6 +51,7 @@ internal static class EdgeCtlCli
             jsonOption,
             status,
             points,
+            commands,
             plan,
             write,
             ModbusCli.Create(jsonOption, output, error),

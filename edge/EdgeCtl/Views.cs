@@ -34,6 +34,11 @@ internal static class StatusView
             }
         }
 
+        if (status.TryGetProperty("commands", out var commands) && commands.ValueKind == JsonValueKind.Object)
+        {
+            CommandsView.PrintSummary(commands, output);
+        }
+
         if (status.TryGetProperty("devices", out var devices) && devices.ValueKind == JsonValueKind.Array)
         {
             output.WriteLine();

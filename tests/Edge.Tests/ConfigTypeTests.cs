@@ -181,7 +181,7 @@ public class ConfigTypeTests
             }
         }
 
-        foreach (var (key, options) in new[] { ("Central", typeof(CentralOptions)), ("Buffer", typeof(BufferOptions)), ("LocalApi", typeof(LocalApiOptions)) })
+        foreach (var (key, options) in new[] { ("Central", typeof(CentralOptions)), ("Buffer", typeof(BufferOptions)), ("LocalApi", typeof(LocalApiOptions)), ("Commands", typeof(CommandOptions)) })
         {
             AssertCovers(core.Settings.Single(s => s.Name == key).Items!, options, $"{EdgeOptions.SectionName}:{key}");
         }

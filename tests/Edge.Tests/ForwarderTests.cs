@@ -41,6 +41,15 @@ internal sealed class FakeCentral : IAsyncDisposable
                     await AckAsync([batch.Seq]).ConfigureAwait(false);
                 }
             }
+            else if (topic == Topics.CommandResult("gw-001"))
+            {
+                var result = CommandResult.Parser.ParseFrom(payload);
+                Results.Enqueue(result);
+                if (AutoAckResults)
+                {
+                    await AckAsync([], resultSeqs: [result.ResultSeq]).ConfigureAwait(false);
+                }
+            }
             else if (topic == Topics.Birth("gw-001"))
             {
                 Births.Enqueue(Birth.Parser.ParseFrom(payload));
@@ -55,6 +64,11 @@ internal sealed class FakeCentral : IAsyncDisposable
     public int Port { get; }
 
     public bool AutoAck { get; set; }
+
+    /// <summary>Acknowledge each command result as it arrives (committed_result_seqs).</summary>
+    public bool AutoAckResults { get; set; }
+
+    public ConcurrentQueue<CommandResult> Results { get; } = new();
 
     public ConcurrentQueue<Batch> Published { get; } = new();
 
@@ -97,11 +111,12 @@ internal sealed class FakeCentral : IAsyncDisposable
         return central;
     }
 
-    public Task AckAsync(IEnumerable<ulong> committed, IEnumerable<ulong>? rejected = null, string reason = "")
+    public Task AckAsync(IEnumerable<ulong> committed, IEnumerable<ulong>? rejected = null, string reason = "", IEnumerable<ulong>? resultSeqs = null)
     {
         var ack = new Ack { RejectReason = reason };
         ack.CommittedSeqs.AddRange(committed);
         ack.RejectedSeqs.AddRange(rejected ?? []);
+        ack.CommittedResultSeqs.AddRange(resultSeqs ?? []);
         var message = new MqttApplicationMessageBuilder()
             .WithTopic(Topics.Ack("gw-001"))
             .WithPayload(ack.ToByteArray())
@@ -109,6 +124,10 @@ internal sealed class FakeCentral : IAsyncDisposable
             .Build();
         return _server.InjectApplicationMessage(new InjectedMqttApplicationMessage(message) { SenderClientId = "central" });
     }
+
+    /// <summary>Publishes a command on city/v1/gw-001/cmd as central does.</summary>
+    public Task SendCommandAsync(SignedCommand command) =>
+        _server.InjectApplicationMessage(new InjectedMqttApplicationMessage(ContractMessages.Command("gw-001", command)) { SenderClientId = "central" });
 
     public async Task DisconnectEdgeAsync()
     {

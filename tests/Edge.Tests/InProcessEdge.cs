@@ -52,13 +52,15 @@ internal sealed class InProcessEdge : IAsyncDisposable
     public HttpClient Http { get; }
 
     /// <summary>
-    /// Starts an edge with <paramref name="values"/> (Edge:Buffer:Path and Edge:LocalApi:SocketPath are set here); its log goes
+    /// Starts an edge with <paramref name="values"/> (Edge:Buffer:Path, unless <paramref name="bufferPath"/> names one to keep
+    /// across restarts, and Edge:LocalApi:SocketPath are set here); its log goes
     /// to <paramref name="logs"/> when given (every level), nowhere otherwise.
     /// </summary>
-    public static async Task<InProcessEdge> StartAsync(Dictionary<string, string?> values, IReadOnlyList<IProtocolDriver>? drivers = null, ILoggerProvider? logs = null)
+    public static async Task<InProcessEdge> StartAsync(Dictionary<string, string?> values, IReadOnlyList<IProtocolDriver>? drivers = null, ILoggerProvider? logs = null,
+        string? bufferPath = null, Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null)
     {
         var dir = new TempDir();
-        values["Edge:Buffer:Path"] = dir.File("buffer.db");
+        values["Edge:Buffer:Path"] = bufferPath ?? dir.File("buffer.db");
         values["Edge:LocalApi:SocketPath"] = dir.File("api.sock");
         var (ok, settings, errors) = TestConfig.Load(values, drivers);
         Assert.True(ok, string.Join("\n", errors));
@@ -72,6 +74,7 @@ internal sealed class InProcessEdge : IAsyncDisposable
             builder.Logging.AddProvider(logs);
         }
 
+        services?.Invoke(builder.Services);
         var app = Program.Build(builder, Program.WithAliases(settings, buffer), buffer, TimeProvider.System, out var socketPath, drivers);
         await app.StartAsync();
         return new InProcessEdge(dir, buffer, app, socketPath);

@@ -22,6 +22,11 @@ public sealed class TestCertificates : IDisposable
 
     public string CaFile => Path.Combine(Directory, "ca.crt");
 
+    /// <summary>A command-signing key pair, its public half written as command-signing.pub beside the CA (where an edge looks for it).</summary>
+    public ECDsa CommandSigningKey { get; } = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+
+    public string CommandSigningKeyFile => Path.Combine(Directory, "command-signing.pub");
+
     public static TestCertificates CreateAuthority(string name)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -33,6 +38,7 @@ public sealed class TestCertificates : IDisposable
         var directory = System.IO.Directory.CreateTempSubdirectory("contract-mqtt-tls-").FullName;
         var certificates = new TestCertificates(authority, directory);
         File.WriteAllText(certificates.CaFile, authority.ExportCertificatePem());
+        File.WriteAllText(certificates.CommandSigningKeyFile, certificates.CommandSigningKey.ExportSubjectPublicKeyInfoPem());
         return certificates;
     }
 
@@ -80,6 +86,7 @@ public sealed class TestCertificates : IDisposable
     public void Dispose()
     {
         Authority.Dispose();
+        CommandSigningKey.Dispose();
         System.IO.Directory.Delete(Directory, recursive: true);
     }
 

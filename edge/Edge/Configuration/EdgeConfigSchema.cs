@@ -30,6 +30,8 @@ internal static class EdgeConfigSchema
 
     public static ConfigSchema LocalApi { get; } = new(Text("SocketPath"), Text("Group"));
 
+    public static ConfigSchema Commands { get; } = new(Text("SigningKeyFile"), Integer("ClockSkewSeconds", 0, 3600));
+
     /// <summary>The keys of a device and of a point that belong to no protocol.</summary>
     private static readonly ConfigSetting[] CommonPointSettings =
     [
@@ -56,6 +58,7 @@ internal static class EdgeConfigSchema
             Section("Central", Central),
             Section("Buffer", Buffer),
             Section("LocalApi", LocalApi),
+            Section("Commands", Commands),
             List("Devices", device),
             .. Merged(all.SelectMany(p => p.Sections)),
         ]);

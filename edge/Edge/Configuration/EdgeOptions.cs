@@ -15,8 +15,38 @@ internal sealed class EdgeOptions
 
     public LocalApiOptions LocalApi { get; set; } = new();
 
+    public CommandOptions Commands { get; set; } = new();
+
     /// <summary>Every device, whatever its protocol; the protocols' own sections (Edge:SerialLines, Edge:Snmp, ...) are bound by their drivers.</summary>
     public List<DeviceOptions> Devices { get; set; } = [];
+}
+
+/// <summary>Remote commands from central (Edge:Commands).</summary>
+internal sealed class CommandOptions
+{
+    public const string KeyFileName = "command-signing.pub";
+
+    /// <summary>Central's command-signing public key (PEM); default: command-signing.pub beside Edge:Central:Tls:CaFile.</summary>
+    public string? SigningKeyFile { get; set; }
+
+    /// <summary>How far this cabinet's clock may be off central's: added to not_after, and to how long ids are remembered.</summary>
+    public int ClockSkewSeconds { get; set; } = 30;
+
+    /// <summary>The key file in use: the configured one, else the default beside the CA file, else none (plain MQTT).</summary>
+    public string? ResolveKeyFile(CentralTlsOptions? tls)
+    {
+        if (!string.IsNullOrWhiteSpace(SigningKeyFile))
+        {
+            return SigningKeyFile;
+        }
+
+        if (string.IsNullOrWhiteSpace(tls?.CaFile))
+        {
+            return null;
+        }
+
+        return System.IO.Path.Combine(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(tls.CaFile)) ?? ".", KeyFileName);
+    }
 }
 
 internal sealed class CentralOptions

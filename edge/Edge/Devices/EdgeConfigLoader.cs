@@ -79,6 +79,7 @@ internal static class EdgeConfigLoader
         Range(errors, $"{root}:Central:ReconnectMaxDelayMs", c.ReconnectMaxDelayMs, 1, 3_600_000);
         Require(errors, c.ReconnectMaxDelayMs >= c.ReconnectMinDelayMs, $"{root}:Central:ReconnectMaxDelayMs: must be >= ReconnectMinDelayMs ({c.ReconnectMinDelayMs})");
         CentralLinkChecks.Check(c, GatewayIds.IsValid(options.GatewayId) ? options.GatewayId : string.Empty, errors);
+        CommandSigningKey.Check(options, errors);
 
         var b = options.Buffer ?? new BufferOptions();
         Require(errors, !string.IsNullOrWhiteSpace(b.Path), $"{root}:Buffer:Path: must not be empty");

@@ -64,6 +64,12 @@ internal interface IDeviceRunner
 
     /// <summary>The device is enabled and the point is one of its points; the value is not checked yet.</summary>
     Task<WriteResult> WriteAsync(DeviceDefinition device, DevicePoint point, PointWriteValue value, CancellationToken cancellationToken);
+
+    /// <summary>Why <paramref name="value"/> cannot be written to the point (out of its type's range, say), checked before anything is sent; null when it can.</summary>
+    string? CheckWrite(DeviceDefinition device, DevicePoint point, PointWriteValue value) => null;
+
+    /// <summary>Reads the point once, ahead of polling (a remote write's read-back); null when the driver cannot.</summary>
+    Task<PointValue?> ReadBackAsync(DeviceDefinition device, DevicePoint point, CancellationToken cancellationToken) => Task.FromResult<PointValue?>(null);
 }
 
 /// <summary>What a running device gets from the core: its rank for staggering, the reading sink, the live state, a logger.</summary>

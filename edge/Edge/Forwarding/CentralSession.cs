@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using City.Contract.Mqtt;
 using City.Contract.Wire;
 using City.Edge.Buffer;
+using City.Edge.Commands;
 using City.Edge.Configuration;
 using City.Edge.Devices;
 using Microsoft.Extensions.Logging;
@@ -10,9 +11,10 @@ using MQTTnet;
 namespace City.Edge.Forwarding;
 
 /// <summary>
-/// One connection's life with central: connect (the will is a Death of this epoch), subscribe to acks, publish the
-/// retained Birth, then keep up to MaxInFlightBatches batches published and awaiting their ack, in the buffer's
-/// priority order, through the <see cref="InFlightWindow"/>. It ends when the link drops or the edge stops;
+/// One connection's life with central: connect (the will is a Death of this epoch), subscribe to acks and commands, publish
+/// the retained Birth, then keep up to MaxInFlightBatches batches published and awaiting their ack, in the buffer's
+/// priority order, through the <see cref="InFlightWindow"/>; beside it, the <see cref="CommandResultPump"/> publishes the
+/// command results of the outbox. It ends when the link drops or the edge stops;
 /// disposing it hands what was in flight back to the buffer.
 /// </summary>
 internal sealed partial class CentralSession(
@@ -22,7 +24,9 @@ internal sealed partial class CentralSession(
     EdgeState state,
     TimeProvider time,
     AsyncSignal wake,
-    ILogger logger) : IAsyncDisposable
+    ILogger logger,
+    CommandService? commands = null,
+    CommandOutbox? outbox = null) : IAsyncDisposable
 {
     /// <summary>
     /// MQTTnet pins SO_SNDBUF/SO_RCVBUF to this (8 KiB by default, which caps a backlog drain at window/RTT on a
@@ -38,6 +42,8 @@ internal sealed partial class CentralSession(
     private readonly InFlightWindow _window = new(central.MaxInFlightBatches, TimeSpan.FromSeconds(central.AckTimeoutSeconds));
     private readonly IMqttClient _client = new MqttClientFactory().CreateMqttClient();
     private readonly string _ackTopic = Topics.Ack(gatewayId);
+    private readonly string _commandTopic = Topics.Command(gatewayId);
+    private CommandResultPump? _results;
     private readonly LogRateLimit _ignoredAckLog = new(IgnoredLogInterval);
     private readonly LogRateLimit _foreignMessageLog = new(IgnoredLogInterval);
 
@@ -73,12 +79,22 @@ internal sealed partial class CentralSession(
         };
         _client.ApplicationMessageReceivedAsync += e =>
         {
-            // Only the own ack topic is subscribed to; a broker that delivers anything else is not believed either.
+            // Only the own ack and command topics are subscribed to; a broker that delivers anything else is not believed either.
             var topic = e.ApplicationMessage.Topic;
             if (string.Equals(topic, _ackTopic, StringComparison.Ordinal) && ContractMessages.TryParseAck(e.ApplicationMessage, out var ack))
             {
+                if (ack.CommittedResultSeqs.Count > 0)
+                {
+                    _results?.Acknowledged(ack.CommittedResultSeqs);
+                }
+
                 _acks.Enqueue(ack);
                 wake.Set();
+            }
+            else if (commands is not null && string.Equals(topic, _commandTopic, StringComparison.Ordinal)
+                && ContractMessages.TryParseCommand(e.ApplicationMessage, out var command))
+            {
+                commands.Offer(command);
             }
             else
             {
@@ -106,7 +122,17 @@ internal sealed partial class CentralSession(
         var connectedAt = time.GetUtcNow();
         Connected = true;
 
+        if (outbox is not null)
+        {
+            _results = new CommandResultPump(outbox, _client, _window.AckTimeout, time, logger);
+        }
+
         await _client.SubscribeAtLeastOnceAsync(Topics.Ack(gatewayId), noLocal: false, session.Token).ConfigureAwait(false);
+        if (commands is not null)
+        {
+            await _client.SubscribeAtLeastOnceAsync(_commandTopic, noLocal: false, session.Token).ConfigureAwait(false);
+        }
+
         await _client.PublishBirthAsync(Birth(), session.Token).ConfigureAwait(false);
 
         // Batches committed from now on are "live": they go before the backlog.
@@ -115,7 +141,7 @@ internal sealed partial class CentralSession(
         LogConnected(logger, Broker, buffer.Epoch, liveFromSeq);
         try
         {
-            await PumpAsync(liveFromSeq, session.Token).ConfigureAwait(false);
+            await Task.WhenAll(PumpDataAsync(liveFromSeq, session), PumpResultsAsync(session)).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (session.IsCancellationRequested)
         {
@@ -216,6 +242,44 @@ internal sealed partial class CentralSession(
         }
     }
 
+    /// <summary>The data; a failure ends the session (and so the result pump beside it) and is thrown on.</summary>
+    private async Task PumpDataAsync(ulong liveFromSeq, CancellationTokenSource session)
+    {
+        try
+        {
+            await PumpAsync(liveFromSeq, session.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            await session.CancelAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>The command results, beside the data: a failure ends the session as a data failure would.</summary>
+    private async Task PumpResultsAsync(CancellationTokenSource session)
+    {
+        if (_results is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await _results.RunAsync(session.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (session.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogResultsFailed(logger, ex);
+            await session.CancelAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
     private void ApplyAcks()
     {
         var committed = new List<ulong>();
@@ -300,6 +364,9 @@ internal sealed partial class CentralSession(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ignored an ack for {Count} seqs this session has not published or no longer awaits (seqs {First}..{Last}): a forged or misdirected ack; nothing deleted for them ({Suppressed} more such acks since the last message)")]
     private static partial void LogForgedAck(ILogger logger, int count, ulong first, ulong last, long suppressed);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing command results failed: ending the session")]
+    private static partial void LogResultsFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Applying acks failed")]
     private static partial void LogAckFailed(ILogger logger, Exception exception);

@@ -1,6 +1,7 @@
 using System.Reflection;
 using City.Contract.Mqtt;
 using City.Edge.Buffer;
+using City.Edge.Commands;
 using City.Edge.Configuration;
 using City.Edge.Devices;
 using Google.Protobuf;
@@ -21,7 +22,9 @@ internal sealed partial class Forwarder(
     IOptions<EdgeOptions> options,
     EdgeState state,
     TimeProvider time,
-    ILogger<Forwarder> logger) : BackgroundService
+    ILogger<Forwarder> logger,
+    CommandService? commands = null,
+    CommandOutbox? outbox = null) : BackgroundService
 {
     public static readonly string SoftwareVersion =
         typeof(Forwarder).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
@@ -100,7 +103,7 @@ internal sealed partial class Forwarder(
         {
             await WaitForPersistedEpochAsync(stoppingToken).ConfigureAwait(false);
             Sessions++;
-            session = new CentralSession(buffer, _central, _gatewayId, state, time, _wake, logger);
+            session = new CentralSession(buffer, _central, _gatewayId, state, time, _wake, logger, commands, outbox);
             _session = session;
             await session.RunAsync(stoppingToken).ConfigureAwait(false);
         }

@@ -1,5 +1,6 @@
 using City.Contract.Wire;
 using City.Edge.Buffer;
+using City.Edge.Commands;
 using City.Edge.Configuration;
 using City.Edge.Forwarding;
 using City.Edge.Devices;
@@ -18,7 +19,34 @@ internal sealed record StatusDocument(
     DateTimeOffset StartedAt,
     CentralStatusDocument Central,
     IReadOnlyList<DeviceStatusDocument> Devices,
-    BufferStatusDocument Buffer);
+    BufferStatusDocument Buffer,
+    CommandsStatusDocument Commands);
+
+/// <summary>Remote commands since the start: received, each outcome, rejections by reason, and the results waiting for central's ack.</summary>
+internal sealed record CommandsStatusDocument(
+    bool SigningKey,
+    string? SigningKeyFile,
+    long Received,
+    long Accepted,
+    long Done,
+    long Failed,
+    long Rejected,
+    IReadOnlyDictionary<string, long> RejectedByReason,
+    long Dropped,
+    long ResultsLost,
+    int OutboxDepth);
+
+/// <summary>One remote command of GET /v1/commands (newest first); status accepted, done, failed or rejected.</summary>
+internal sealed record CommandDocument(
+    string Id,
+    string Issuer,
+    string Action,
+    DateTimeOffset Received,
+    string Status,
+    string? Detail,
+    string? Reason,
+    string? ReadBack,
+    DateTimeOffset Updated);
 
 internal sealed record CentralStatusDocument(
     string Broker,
@@ -64,8 +92,19 @@ internal sealed record BufferStatusDocument(
 internal sealed record PointDocument(string Id, uint Alias, string Unit, object? Value, string Quality, DateTimeOffset Timestamp);
 
 /// <summary>Builds the documents of the local API from the live state and the buffer.</summary>
-internal sealed class StatusService(EdgeState state, BatchBuffer buffer, IOptions<EdgeOptions> options, TimeProvider time)
+internal sealed class StatusService(EdgeState state, BatchBuffer buffer, IOptions<EdgeOptions> options, TimeProvider time, CommandLog commands, CommandOutbox outbox, CommandChecks checks)
 {
+    public IReadOnlyList<CommandDocument> GetCommands() =>
+        commands.Recent().Select(c => new CommandDocument(c.Id, c.Issuer, c.Action, c.ReceivedAt, c.Status, c.Detail, c.Reason, c.ReadBack, c.UpdatedAt)).ToList();
+
+    private CommandsStatusDocument CommandsStatus()
+    {
+        var counts = commands.Counts();
+        var keyFile = options.Value.Commands.ResolveKeyFile(options.Value.Central.Tls);
+        return new CommandsStatusDocument(checks.HasSigningKey, keyFile is null ? null : System.IO.Path.GetFullPath(keyFile), counts.Received, counts.Accepted,
+            counts.Done, counts.Failed, counts.Rejected, counts.RejectedByReason, counts.Dropped, counts.ResultsLost, outbox.Depth);
+    }
+
     public StatusDocument GetStatus()
     {
         var stats = buffer.GetStats();
@@ -86,7 +125,8 @@ internal sealed class StatusService(EdgeState state, BatchBuffer buffer, IOption
                 return new DeviceStatusDocument(d.Name, d.Protocol, d.Endpoint, d.Points, d.Enabled, s.LastPollAt, s.LastPollOk ?? false, s.LastError, s.PollsOk, s.PollsFailed);
             }).ToList(),
             new BufferStatusDocument(System.IO.Path.GetFullPath(buffer.Path), stats.BatchesWaiting, stats.ReadingsWaiting, age, stats.BytesUsed, stats.MaxBytes,
-                stats.ReadingsBuffered, stats.ReadingsDropped, stats.LastSeq, stats.BufferId, buffer.IsDiskFull));
+                stats.ReadingsBuffered, stats.ReadingsDropped, stats.LastSeq, stats.BufferId, buffer.IsDiskFull),
+            CommandsStatus());
     }
 
     public IReadOnlyList<PointDocument> GetPoints() =>
@@ -107,5 +147,6 @@ internal static class LocalApiEndpoints
         ArgumentNullException.ThrowIfNull(app);
         app.MapGet("/v1/status", (StatusService status) => Results.Ok(status.GetStatus()));
         app.MapGet("/v1/points", (StatusService status) => Results.Ok(status.GetPoints()));
+        app.MapGet("/v1/commands", (StatusService status) => Results.Ok(status.GetCommands()));
     }
 }

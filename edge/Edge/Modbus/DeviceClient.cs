@@ -43,12 +43,13 @@ internal interface IDeviceClientFactory
 /// <summary>
 /// The one adapter between the edge and a Modbus master (TCP or RTU): maps failures to qualities, keeps the device's own
 /// spacing (<see cref="DeviceDefinition.PauseBetweenRequests"/>, <see cref="DeviceDefinition.PauseAfterConnect"/>) and, when
-/// the master is shared by several devices, the device's own read retries. Its requests are serialized per device; the wait
+/// the master is shared by several devices, the device's own read retries. Its requests are serialized per device, writes
+/// before reads (<see cref="PriorityGate"/>); the wait
 /// for the device's pause happens before the master is asked, so it never holds a shared line.
 /// </summary>
 internal sealed class MasterDeviceClient(DeviceDefinition device, IMasterSource source, TimeProvider time) : IDeviceClient
 {
-    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly PriorityGate _gate = new();
     private DateTimeOffset _lastRequestEnd = DateTimeOffset.MinValue;
     private DateTimeOffset _connectedAt = DateTimeOffset.MinValue;
     private long _generation = -1;
@@ -89,7 +90,8 @@ internal sealed class MasterDeviceClient(DeviceDefinition device, IMasterSource 
 
     private async Task<T> RunAsync<T>(bool isRead, Func<IModbusMaster, CancellationToken, Task<T>> request, CancellationToken cancellationToken)
     {
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        // A write (the local API's or a remote command's) goes before the poller's next read: it waits only for the request on the wire.
+        await _gate.EnterAsync(priority: !isRead, cancellationToken).ConfigureAwait(false);
         try
         {
             // Reads on a shared master are retried here, one attempt per turn on the line; a private master retries by itself.

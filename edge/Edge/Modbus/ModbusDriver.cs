@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using City.Protocols.Modbus.DataModel;
 
 namespace City.Edge.Modbus;
 
@@ -55,6 +56,25 @@ internal sealed partial class ModbusDeviceRunner(IDeviceClientFactory clients, T
 
     public Task<WriteResult> WriteAsync(DeviceDefinition device, DevicePoint point, PointWriteValue value, CancellationToken cancellationToken) =>
         _writer.WriteAsync(device, (PointDefinition)point, value, cancellationToken);
+
+    public string? CheckWrite(DeviceDefinition device, DevicePoint point, PointWriteValue value) =>
+        PointEncoding.TryEncode((PointDefinition)point, value, out _, out var error) ? null : error;
+
+    /// <summary>One request for the point's registers or bit, through the device's shared client (behind the request on the wire).</summary>
+    public async Task<City.Contract.PointValue?> ReadBackAsync(DeviceDefinition device, DevicePoint point, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        var p = (PointDefinition)point;
+        await using var client = clients.Create(device);
+        if (p.Table.IsBitTable())
+        {
+            var bits = await client.ReadBitsAsync(p.Table, p.Register, 1, cancellationToken).ConfigureAwait(false);
+            return City.Contract.PointValue.FromBoolean(bits[0]);
+        }
+
+        var registers = await client.ReadAsync(p.Table, p.Register, (ushort)p.Width, cancellationToken).ConfigureAwait(false);
+        return PointDecoding.DecodeValue(p, registers);
+    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Polling {Device} at {Endpoint}: {Points} points in {Requests} requests per cycle")]
     private static partial void LogStarting(ILogger logger, string device, string endpoint, int points, int requests);

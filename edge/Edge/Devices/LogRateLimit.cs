@@ -1,4 +1,4 @@
-namespace City.Edge.Forwarding;
+namespace City.Edge.Devices;
 
 /// <summary>
 /// At most one log message per interval for one kind of event that a peer can cause at will (forged acks, stray
