@@ -51,6 +51,9 @@ internal sealed class InProcessEdge : IAsyncDisposable
 
     public HttpClient Http { get; }
 
+    /// <summary>The edge's services (a test hands a command straight to its command service).</summary>
+    public IServiceProvider Services => _app.Services;
+
     /// <summary>
     /// Starts an edge with <paramref name="values"/> (Edge:Buffer:Path, unless <paramref name="bufferPath"/> names one to keep
     /// across restarts, and Edge:LocalApi:SocketPath are set here); its log goes

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using System.Net.Sockets;
 using City.Contract.Wire;
@@ -91,6 +92,34 @@ public sealed class SnmpTrapAndWriteTests : IAsyncLifetime
             await polling.StopAsync(CancellationToken.None);
             await listener.StopAsync(CancellationToken.None);
         }
+    }
+
+    [Fact]
+    public async Task A_remote_write_command_sets_the_object_and_reads_it_back()
+    {
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("command-signing.pub"), key.ExportSubjectPublicKeyInfoPem());
+        var values = SnmpConfigTests.Base(_agent.Port);
+        values["Edge:Central:Port"] = "1";
+        values["Edge:Commands:SigningKeyFile"] = dir.File("command-signing.pub");
+        values["Edge:Devices:0:Points:0:Name"] = "requested-mode";
+        values["Edge:Devices:0:Points:0:Oid"] = SnmpTestAgent.RequestedModeOid;
+        values["Edge:Devices:0:Points:0:Writable"] = "true";
+        await using var edge = await InProcessEdge.StartAsync(values);
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var body = new City.Contract.Wire.CommandBody
+        {
+            Id = Guid.NewGuid().ToString(), GatewayId = "gw-001", IssuedAtUnixMs = now, NotAfterUnixMs = now + 60_000, Issuer = "ops",
+            Write = new City.Contract.Wire.WriteAction { Device = "tc1", Point = "requested-mode", Number = 4 },
+        };
+
+        await edge.Services.GetRequiredService<City.Edge.Commands.CommandService>().HandleAsync(City.Contract.CommandSigning.Sign(body, key), CancellationToken.None);
+
+        var entry = Assert.Single(edge.Services.GetRequiredService<City.Edge.Commands.CommandLog>().Recent());
+        Assert.True(entry.Status == "done", entry.Detail);
+        Assert.Equal("4", entry.ReadBack);
+        Assert.Equal(4, _agent.RequestedMode);
     }
 
     [Fact]

@@ -76,6 +76,20 @@ internal sealed partial class SnmpDeviceRunner(SnmpRuntime runtime, SnmpPointWri
     public Task<WriteResult> WriteAsync(DeviceDefinition device, DevicePoint point, PointWriteValue value, CancellationToken cancellationToken) =>
         _writer.WriteAsync(device, (SnmpPoint)point, value, cancellationToken);
 
+    /// <summary>One GET of the point's object, decoded as a poll decodes it (scale, offset, type).</summary>
+    public async Task<City.Contract.PointValue?> ReadBackAsync(DeviceDefinition device, DevicePoint point, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        var snmpPoint = (SnmpPoint)point;
+        var answer = await runtime.Manager.GetAsync(device.SnmpSettings!.Target(), snmpPoint.Snmp.Oid, cancellationToken).ConfigureAwait(false);
+        if (answer.Value.IsException)
+        {
+            throw new InvalidDataException($"{device.Endpoint} has no object {snmpPoint.Snmp.Oid} ({answer.Value.Type})");
+        }
+
+        return SnmpPointDecoding.TryDecode(snmpPoint, answer.Value, out var value, out var error) ? value : throw new InvalidDataException(error);
+    }
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Polling {Device} at {Endpoint}: {Points} points in {Requests} requests per cycle")]
     private static partial void LogStarting(ILogger logger, string device, string endpoint, int points, int requests);
 }
