@@ -232,10 +232,17 @@ internal sealed class LoadGateway : IAsyncDisposable
             return;
         }
 
-        foreach (var result in _commands.Answer(command))
+        try
         {
-            // Bounded: when results cannot go out as fast as commands come, the broker waits for this handler.
-            await _results.Writer.WriteAsync((result, false), _lifetime.Token).ConfigureAwait(false);
+            foreach (var result in _commands.Answer(command))
+            {
+                // Bounded: when results cannot go out as fast as commands come, the broker waits for this handler.
+                await _results.Writer.WriteAsync((result, false), _lifetime.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (_lifetime.IsCancellationRequested)
+        {
+            // The gateway is closing: the results stay in the outbox and count as unacknowledged in the report.
         }
     }
 
