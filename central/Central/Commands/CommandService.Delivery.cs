@@ -69,7 +69,7 @@ internal sealed partial class CommandService
             _due.TryRemove(gateway, out _);
             if (_registry.TryGet(gateway, out var state) && state.Online)
             {
-                targets.AddRange(_store.TargetsOf(gateway, CommandStatuses.Pending));
+                targets.AddRange(PendingOf(gateway));
             }
         }
 
@@ -156,6 +156,10 @@ internal sealed partial class CommandService
             }
 
             _store.Update(changed, sync: false);
+            foreach (var target in changed)
+            {
+                RemovePending(target.Gateway, target.CommandId);
+            }
         }
 
         _stats.Send(changed.Count);

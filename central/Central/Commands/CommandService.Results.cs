@@ -96,6 +96,10 @@ internal sealed partial class CommandService
             }
 
             _store.Update(changed.Values);
+            foreach (var target in changed.Values)
+            {
+                RemovePending(target.Gateway, target.CommandId);
+            }
         }
 
         _stats.Result(applied);

@@ -27,6 +27,10 @@ internal sealed partial class CommandService : BackgroundService, IGatewayBirths
     private readonly ILogger<CommandService> _logger;
     private readonly Lock _gate = new();
 
+    // The pending targets per gateway (command id → not_after), under _gate: what a birth sends and the sweep expires,
+    // without a store query per gateway. Loaded from the store at construction.
+    private readonly Dictionary<string, Dictionary<string, long>> _pending = new(StringComparer.Ordinal);
+
     public CommandService(
         CommandStore store,
         CommandSigner signer,
@@ -47,6 +51,10 @@ internal sealed partial class CommandService : BackgroundService, IGatewayBirths
         _rejectLog = rejectLog;
         _time = time;
         _logger = logger;
+        foreach (var target in store.TargetsInStatus(CommandStatuses.Pending))
+        {
+            AddPending(target);
+        }
     }
 
     /// <summary>
@@ -91,6 +99,10 @@ internal sealed partial class CommandService : BackgroundService, IGatewayBirths
             }
 
             _store.Insert(command, targets);
+            foreach (var target in targets)
+            {
+                AddPending(target);
+            }
         }
 
         _stats.Issue(targets.Count);
@@ -117,13 +129,23 @@ internal sealed partial class CommandService : BackgroundService, IGatewayBirths
     internal int ExpireDue()
     {
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        List<CommandTarget> expired;
+        var expired = new List<CommandTarget>();
         lock (_gate)
         {
-            expired = [.. _store.TargetsInStatus(CommandStatuses.Pending)
-                .Where(t => t.NotAfterUnixMs <= now)
-                .Select(t => t with { Status = CommandStatuses.Expired, FinishedAtUnixMs = now, UpdatedAtUnixMs = now, Detail = "not_after passed before it could be sent" })];
+            var due = _pending.SelectMany(g => g.Value.Where(c => c.Value <= now).Select(c => (Gateway: g.Key, Id: c.Key))).ToList();
+            foreach (var (gateway, id) in due)
+            {
+                if (_store.FindTarget(id, gateway) is { Status: CommandStatuses.Pending } target)
+                {
+                    expired.Add(target with { Status = CommandStatuses.Expired, FinishedAtUnixMs = now, UpdatedAtUnixMs = now, Detail = "not_after passed before it could be sent" });
+                }
+            }
+
             _store.Update(expired);
+            foreach (var (gateway, id) in due)
+            {
+                RemovePending(gateway, id);
+            }
         }
 
         if (expired.Count > 0)
@@ -141,7 +163,13 @@ internal sealed partial class CommandService : BackgroundService, IGatewayBirths
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // What waited when central stopped: sent to the gateways that are (or come) online.
-        foreach (var gateway in _store.TargetsInStatus(CommandStatuses.Pending).Select(t => t.Gateway).Distinct(StringComparer.Ordinal))
+        List<string> waiting;
+        lock (_gate)
+        {
+            waiting = [.. _pending.Keys];
+        }
+
+        foreach (var gateway in waiting)
         {
             ScheduleDelivery(gateway);
         }
@@ -150,6 +178,35 @@ internal sealed partial class CommandService : BackgroundService, IGatewayBirths
             DeliveryLoopAsync(stoppingToken),
             ResultsLoopAsync(stoppingToken),
             SweepLoopAsync(stoppingToken)).ConfigureAwait(false);
+    }
+
+    private void AddPending(CommandTarget target)
+    {
+        if (!_pending.TryGetValue(target.Gateway, out var commands))
+        {
+            _pending[target.Gateway] = commands = new Dictionary<string, long>(StringComparer.Ordinal);
+        }
+
+        commands[target.CommandId] = target.NotAfterUnixMs;
+    }
+
+    private void RemovePending(string gateway, string id)
+    {
+        if (_pending.TryGetValue(gateway, out var commands) && commands.Remove(id) && commands.Count == 0)
+        {
+            _pending.Remove(gateway);
+        }
+    }
+
+    /// <summary>The gateway's pending targets as stored (under the lock).</summary>
+    private List<CommandTarget> PendingOf(string gateway)
+    {
+        lock (_gate)
+        {
+            return _pending.TryGetValue(gateway, out var commands)
+                ? [.. commands.Keys.Select(id => _store.FindTarget(id, gateway)).OfType<CommandTarget>().Where(t => t.Status == CommandStatuses.Pending).OrderBy(t => t.IssuedAtUnixMs)]
+                : [];
+        }
     }
 
     /// <summary>Every second: expires what is past not_after; every few seconds retries publishes that failed.</summary>
