@@ -191,6 +191,24 @@ public sealed class CommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_result_without_an_ack_is_published_again_after_the_ack_timeout()
+    {
+        await _edge!.DisposeAsync();
+        _edge = null;
+        _edge = await StartEdgeAsync(ackTimeoutSeconds: 1);
+        var births = _central.Births.Count;
+        var body = Write("setpoint", 9);
+
+        await _central.SendCommandAsync(Sign(body));
+
+        var results = await ResultsOfAsync(body.Id, 4);
+        Assert.Equal(results[0].ResultSeq, results.Skip(2).First(r => r.Status == CommandStatus.Accepted).ResultSeq);
+        Assert.Equal(births, _central.Births.Count); // the same session: resent for the timeout, not for a reconnection
+        await _central.AckAsync([], resultSeqs: results.Select(r => r.ResultSeq).Distinct());
+        await EventuallyAsync(async () => await OutboxDepthAsync() == 0, "the acked results left the outbox");
+    }
+
+    [Fact]
     public async Task A_DALI_broadcast_level_reaches_every_lamp()
     {
         var body = Body(b => b.Dali = new DaliAction { Line = "lights", Target = "broadcast", Command = "level", Value = 128 });
@@ -229,7 +247,7 @@ public sealed class CommandTests : IAsyncLifetime
     public void Percent_maps_to_DALI_arc_levels_on_the_logarithmic_curve(int percent, int arc) =>
         Assert.Equal(arc, City.Edge.Commands.CommandExecutor.ArcLevel(percent));
 
-    private async Task<InProcessEdge> StartEdgeAsync()
+    private async Task<InProcessEdge> StartEdgeAsync(int ackTimeoutSeconds = 3600)
     {
         var values = TestConfig.Valid();
         foreach (var key in values.Keys.Where(k => k.StartsWith("Edge:Devices", StringComparison.OrdinalIgnoreCase)).ToList())
@@ -240,7 +258,7 @@ public sealed class CommandTests : IAsyncLifetime
         values["Edge:Central:Port"] = _central.Port.ToString(CultureInfo.InvariantCulture);
         values["Edge:Central:ReconnectMinDelayMs"] = "20";
         values["Edge:Central:ReconnectMaxDelayMs"] = "200";
-        values["Edge:Central:AckTimeoutSeconds"] = "3600";
+        values["Edge:Central:AckTimeoutSeconds"] = ackTimeoutSeconds.ToString(CultureInfo.InvariantCulture);
         values["Edge:Commands:SigningKeyFile"] = _dir.File("command-signing.pub");
         values["Edge:Devices:0:Name"] = "tc1";
         values["Edge:Devices:0:Host"] = "127.0.0.1";

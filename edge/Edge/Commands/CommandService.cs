@@ -39,6 +39,7 @@ internal sealed partial class CommandService(
     });
 
     private readonly LogRateLimit _rejectionLog = new(RejectionLogInterval);
+    private readonly LogRateLimit _inboxFullLog = new(RejectionLogInterval);
     private readonly List<Task> _running = [];
     private readonly Lock _runningGate = new();
 
@@ -49,7 +50,10 @@ internal sealed partial class CommandService(
         if (!_inbox.Writer.TryWrite(command))
         {
             log.CountDropped();
-            LogInboxFull(logger, InboxCapacity);
+            if (_inboxFullLog.ShouldLog(time.GetUtcNow(), out var suppressed))
+            {
+                LogInboxFull(logger, InboxCapacity, suppressed);
+            }
         }
     }
 
@@ -83,7 +87,7 @@ internal sealed partial class CommandService(
         }
 
         Report(body, action, receivedAt, CommandStatus.Accepted, action, null, null);
-        var execution = ExecuteAsync(body, action, receivedAt, cancellationToken);
+        var execution = RunCommandAsync(body, action, receivedAt, cancellationToken);
         lock (_runningGate)
         {
             _running.Add(execution);
@@ -125,7 +129,16 @@ internal sealed partial class CommandService(
                     }
                 }
 
-                _ = HandleAsync(command, stoppingToken);
+                try
+                {
+                    _ = HandleAsync(command, stoppingToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
+                {
+                    // The buffer file failed under the id check (it recovers by itself): this command is lost, the next ones are not.
+                    LogHandleFailed(logger, ex);
+                }
+
                 ForgetFinished();
             }
         }
@@ -144,7 +157,7 @@ internal sealed partial class CommandService(
         }
     }
 
-    private async Task ExecuteAsync(CommandBody body, string action, DateTimeOffset receivedAt, CancellationToken cancellationToken)
+    private async Task RunCommandAsync(CommandBody body, string action, DateTimeOffset receivedAt, CancellationToken cancellationToken)
     {
         await Task.Yield();
         CommandOutcome outcome;
@@ -217,14 +230,17 @@ internal sealed partial class CommandService(
         _ => CommandStatuses.Rejected,
     };
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The command inbox is full ({Capacity}): a command from central was dropped (central sends it again while it is pending)")]
-    private static partial void LogInboxFull(ILogger logger, int capacity);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The command inbox is full ({Capacity}): a command from central was dropped (central sends it again while it is pending; {Suppressed} more dropped since the last such message)")]
+    private static partial void LogInboxFull(ILogger logger, int capacity, long suppressed);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rejected command {Id} from {Issuer} ({Action}): {Reason}: {Detail} ({Suppressed} more rejections since the last such message)")]
     private static partial void LogRejected(ILogger logger, string id, string issuer, string action, string reason, string detail, long suppressed);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Command {Id} from {Issuer} ({Action}): {Status}: {Detail}")]
     private static partial void LogExecuted(ILogger logger, string id, string issuer, string action, string status, string detail);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Checking a command from central failed: it is not executed")]
+    private static partial void LogHandleFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Command {Id} ({Action}) failed unexpectedly")]
     private static partial void LogExecutionFailed(ILogger logger, Exception exception, string id, string action);
