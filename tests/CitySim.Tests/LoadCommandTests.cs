@@ -154,6 +154,30 @@ public sealed class LoadCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task After_a_lost_connection_the_gateway_connects_again_and_publishes_its_unacknowledged_results_again()
+    {
+        var deliveries = new ConcurrentDictionary<ulong, int>();
+        _acknowledge = r => deliveries.AddOrUpdate(r.ResultSeq, 1, (_, n) => n + 1) >= 2;
+        var run = StartRun(Options(1, "c-") with { SigningKeyFile = SigningKeyFile, Duration = TimeSpan.FromSeconds(6), ResultAckTimeout = TimeSpan.FromMinutes(5) });
+        await WaitForBirthsAsync("c-0");
+        await SendCommand("c-0");
+        await WaitUntilAsync(() => _results.Count >= 2);
+
+        _born.Clear();
+        var client = Assert.Single(await _broker!.GetClientsAsync(), c => c.Id == "c-0");
+        await client.DisconnectAsync(new MqttServerClientDisconnectOptions { ReasonCode = MqttDisconnectReasonCode.AdministrativeAction });
+        await WaitForBirthsAsync("c-0");
+        await WaitUntilAsync(() => _results.Count >= 4);
+        var report = await run;
+
+        Assert.Equal(1, report.Commands.Reconnects);
+        Assert.Equal(2, deliveries[1]);
+        Assert.Equal(2, deliveries[2]);
+        Assert.Equal(2, report.Commands.ResultsResent);
+        Assert.Equal(0, report.Commands.ResultsUnacked);
+    }
+
+    [Fact]
     public async Task The_same_command_delivered_twice_is_answered_once()
     {
         var run = StartRun(Options(1, "d-") with { SigningKeyFile = SigningKeyFile });

@@ -45,7 +45,7 @@ internal sealed class LoadCommandStats
 
     public void ResultPublishFailed() => Interlocked.Increment(ref _resultPublishFailures);
 
-    public LoadCommandReport Take(long resultsUnacked)
+    public LoadCommandReport Take(long resultsUnacked, long reconnects)
     {
         lock (_gate)
         {
@@ -63,6 +63,7 @@ internal sealed class LoadCommandStats
                 ResultsAcked = Interlocked.Read(ref _resultsAcked),
                 ResultsUnacked = resultsUnacked,
                 ResultPublishFailures = Interlocked.Read(ref _resultPublishFailures),
+                Reconnects = reconnects,
             };
         }
     }
@@ -101,4 +102,7 @@ internal sealed record LoadCommandReport
     public required long ResultsUnacked { get; init; }
 
     public required long ResultPublishFailures { get; init; }
+
+    /// <summary>Connections made again after a loss (<c>--commands-only</c>), each followed by a resend of the outbox.</summary>
+    public required long Reconnects { get; init; }
 }

@@ -15,10 +15,13 @@ namespace City.Sim.Load;
 /// batches published QoS 1 with at most <c>window</c> of them waiting for central's ack, a will and a
 /// death on a clean stop. No buffer and no resend: a lost batch simply stays unacknowledged. It answers the commands on
 /// its cmd topic (<see cref="LoadCommandResponder"/>), publishing the results from a bounded queue and resending the
-/// unacknowledged ones after the ack timeout.
+/// unacknowledged ones after the ack timeout; with <c>--commands-only</c> it also connects again after losing its
+/// connection and then publishes every unacknowledged result again.
 /// </summary>
 internal sealed class LoadGateway : IAsyncDisposable
 {
+    private static readonly TimeSpan ReconnectDelay = TimeSpan.FromSeconds(1);
+
     private readonly LoadOptions _options;
     private readonly ulong _epoch;
     private readonly LoadBatchSource _source;
@@ -32,6 +35,8 @@ internal sealed class LoadGateway : IAsyncDisposable
         Channel.CreateBounded<(CommandResult, bool)>(new BoundedChannelOptions(256) { SingleReader = true });
     private readonly CancellationTokenSource _lifetime = new();
     private Task _resultLoops = Task.CompletedTask;
+    private Task _reconnect = Task.CompletedTask;
+    private int _reconnects;
     private IMqttClient? _client;
 
     public LoadGateway(
@@ -72,28 +77,24 @@ internal sealed class LoadGateway : IAsyncDisposable
     /// <summary>The will, and what a clean stop publishes.</summary>
     private Death Death => new() { GatewayId = Id, Epoch = _epoch, BufferId = _source.BufferId };
 
+    /// <summary>Times this gateway connected again after losing its connection (<c>--commands-only</c> runs only).</summary>
+    public int Reconnects => Volatile.Read(ref _reconnects);
+
     public async Task ConnectAsync(MqttClientFactory factory, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(factory);
         _client = factory.CreateMqttClient();
         _client.ApplicationMessageReceivedAsync += OnMessageAsync;
-        var connection = new BrokerConnection(_options.BrokerHost, _options.BrokerPort, Id)
-        {
-            KeepAlive = TimeSpan.FromSeconds(30),
-            Timeout = TimeSpan.FromSeconds(10),
-            Tls = _options.TlsFor(Id),
-        };
         try
         {
-            await _client.ConnectCheckedAsync(ContractClientOptions.ForGateway(connection, Death), cancellationToken).ConfigureAwait(false);
-            await _client.SubscribeAtLeastOnceAsync(Topics.Ack(Id), noLocal: false, cancellationToken).ConfigureAwait(false);
-
-            // Before the birth: central sends pending commands right after it.
-            await _client.SubscribeAtLeastOnceAsync(Topics.Command(Id), noLocal: false, cancellationToken).ConfigureAwait(false);
+            await StartSessionAsync(cancellationToken).ConfigureAwait(false);
             _resultLoops = Task.WhenAll(
                 Task.Run(() => PublishResultsAsync(_lifetime.Token), CancellationToken.None),
                 Task.Run(() => ResendResultsAsync(_lifetime.Token), CancellationToken.None));
-            await _client.PublishBirthAsync(_source.CreateBirth(_time.GetUtcNow().ToUnixTimeMilliseconds(), SoftwareVersion.Value), cancellationToken).ConfigureAwait(false);
+            if (_options.CommandsOnly)
+            {
+                _client.DisconnectedAsync += OnDisconnectedAsync;
+            }
         }
         catch (PublishRefusedException ex)
         {
@@ -102,6 +103,65 @@ internal sealed class LoadGateway : IAsyncDisposable
         catch (Exception ex) when (IsConnectionError(ex))
         {
             Failure = ex.Message;
+        }
+    }
+
+    /// <summary>Connects (a clean start), subscribes to the acks and the commands, then publishes the birth.</summary>
+    private async Task StartSessionAsync(CancellationToken cancellationToken)
+    {
+        var connection = new BrokerConnection(_options.BrokerHost, _options.BrokerPort, Id)
+        {
+            KeepAlive = TimeSpan.FromSeconds(30),
+            Timeout = TimeSpan.FromSeconds(10),
+            Tls = _options.TlsFor(Id),
+        };
+        var client = _client!;
+        await client.ConnectCheckedAsync(ContractClientOptions.ForGateway(connection, Death), cancellationToken).ConfigureAwait(false);
+        await client.SubscribeAtLeastOnceAsync(Topics.Ack(Id), noLocal: false, cancellationToken).ConfigureAwait(false);
+
+        // Before the birth: central sends pending commands right after it.
+        await client.SubscribeAtLeastOnceAsync(Topics.Command(Id), noLocal: false, cancellationToken).ConfigureAwait(false);
+        await client.PublishBirthAsync(_source.CreateBirth(_time.GetUtcNow().ToUnixTimeMilliseconds(), SoftwareVersion.Value), cancellationToken).ConfigureAwait(false);
+    }
+
+    private Task OnDisconnectedAsync(MqttClientDisconnectedEventArgs e)
+    {
+        if (e.ClientWasConnected && !_lifetime.IsCancellationRequested)
+        {
+            ConsoleOutput.Log($"{Id}: connection lost ({e.Reason}); reconnecting");
+            _reconnect = Task.Run(() => ReconnectAsync(_lifetime.Token), CancellationToken.None);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Connects again (every second until it works or the run ends), then publishes every unacknowledged result again.</summary>
+    private async Task ReconnectAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(ReconnectDelay, _time, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await StartSessionAsync(cancellationToken).ConfigureAwait(false);
+                    break;
+                }
+                catch (Exception ex) when (ex is PublishRefusedException || IsConnectionError(ex))
+                {
+                    ConsoleOutput.Log($"{Id}: reconnection failed, trying again: {ex.Message}");
+                }
+            }
+
+            Interlocked.Increment(ref _reconnects);
+            foreach (var result in _commands.DueForResend(TimeSpan.Zero))
+            {
+                await _results.Writer.WriteAsync((result, true), cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
         }
     }
 
@@ -163,6 +223,7 @@ internal sealed class LoadGateway : IAsyncDisposable
     {
         await _lifetime.CancelAsync().ConfigureAwait(false);
         await _resultLoops.ConfigureAwait(false);
+        await _reconnect.ConfigureAwait(false);
         if (_client is not { IsConnected: true })
         {
             return;
@@ -182,6 +243,7 @@ internal sealed class LoadGateway : IAsyncDisposable
     {
         await _lifetime.CancelAsync().ConfigureAwait(false);
         await _resultLoops.ConfigureAwait(false);
+        await _reconnect.ConfigureAwait(false);
         _client?.Dispose();
         _window.Dispose();
         _lifetime.Dispose();

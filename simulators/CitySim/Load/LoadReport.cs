@@ -120,7 +120,7 @@ internal sealed record LoadReport
         }
 
         b.AppendLine(c, $"{"commands received",-28}{Commands.Received,14}   answered {Commands.Answered}: done {Commands.Done}, rejected {Commands.Rejected}{(Commands.Rejected > 0 ? " (" + string.Join(", ", Commands.RejectReasons.Select(r => $"{r.Key}: {r.Value}")) + ")" : string.Empty)}{(SigningKey is null ? " (no signing key pinned)" : string.Empty)}");
-        b.AppendLine(c, $"{"command results",-28}{Commands.ResultsPublished,14}   published ({Commands.ResultsResent} resent), acked {Commands.ResultsAcked}, unacknowledged {Commands.ResultsUnacked}{(Commands.Duplicates > 0 ? $", duplicates {Commands.Duplicates}" : string.Empty)}{(Commands.Malformed > 0 ? $", malformed {Commands.Malformed}" : string.Empty)}");
+        b.AppendLine(c, $"{"command results",-28}{Commands.ResultsPublished,14}   published ({Commands.ResultsResent} resent), acked {Commands.ResultsAcked}, unacknowledged {Commands.ResultsUnacked}{(Commands.Reconnects > 0 ? $", reconnects {Commands.Reconnects}" : string.Empty)}{(Commands.Duplicates > 0 ? $", duplicates {Commands.Duplicates}" : string.Empty)}{(Commands.Malformed > 0 ? $", malformed {Commands.Malformed}" : string.Empty)}");
         b.Append(c, $"{"simulator encode time s",-28}{SimulatorEncodeSeconds,14:0.00}");
         return b.ToString();
     }

@@ -148,7 +148,7 @@ internal sealed class LoadRunner(LoadOptions options, TimeProvider time)
             MalformedAcks = snapshot.MalformedAcks,
             SimulatorEncodeSeconds = Math.Round(snapshot.EncodeTime.TotalSeconds, 3),
             SigningKey = options.SigningKeyFile,
-            Commands = commandStats.Take(gateways.Sum(g => (long)g.UnackedResults)),
+            Commands = commandStats.Take(gateways.Sum(g => (long)g.UnackedResults), gateways.Sum(g => (long)g.Reconnects)),
         };
     }
 
