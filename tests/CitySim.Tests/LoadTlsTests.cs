@@ -44,6 +44,7 @@ public sealed class LoadTlsTests : IAsyncLifetime
         var acl = Path.Combine(_directory.FullName, "acl");
         await File.WriteAllTextAsync(acl, string.Join('\n',
             "pattern write city/v1/%u/data", "pattern write city/v1/%u/birth", "pattern write city/v1/%u/death", "pattern read city/v1/%u/ack",
+            "pattern read city/v1/%u/cmd", "pattern write city/v1/%u/cmd-result",
             "user central", "topic readwrite city/v1/#", string.Empty));
         await File.WriteAllTextAsync(config, string.Join('\n',
             "user root", "persistence false", "per_listener_settings false", "allow_anonymous false", $"acl_file {acl}",

@@ -27,6 +27,11 @@ internal static class LoadCommand
         {
             Description = "Connect over TLS with client certificates: DIR holds ca.crt and GATEWAY.crt/GATEWAY.key for every gateway (central pki issue-gateway ID... --out DIR)",
         };
+        var signingKey = new Option<string?>("--signing-key")
+        {
+            Description = $"The public half of central's command-signing key (PEM), pinned to verify commands; default: {LoadTlsFiles.SigningKeyFileName} in --tls-dir when present; without one every command is rejected (signature)",
+        };
+        var commandsOnly = new Option<bool>("--commands-only") { Description = "Connect and answer commands for --duration, publishing no data batches" };
         var json = CliOptions.Json();
 
         broker.Validators.Add(result =>
@@ -46,8 +51,15 @@ internal static class LoadCommand
 
         var command = new Command("load", "Play many gateways publishing valid contract batches to central over MQTT 5, and measure the acks")
         {
-            broker, gateways, points, readingsPerPoint, window, duration, prefix, tlsDirectory, json,
+            broker, gateways, points, readingsPerPoint, window, duration, prefix, tlsDirectory, signingKey, commandsOnly, json,
         };
+        signingKey.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string?>() is { } file && !File.Exists(file))
+            {
+                result.AddError($"--signing-key: {file} does not exist.");
+            }
+        });
         command.Validators.Add(result =>
         {
             var directory = result.GetValue(tlsDirectory);
@@ -77,6 +89,8 @@ internal static class LoadCommand
                 parseResult.GetValue(prefix)!)
             {
                 TlsDirectory = directory,
+                SigningKeyFile = parseResult.GetValue(signingKey) ?? LoadTlsFiles.DefaultSigningKey(directory),
+                CommandsOnly = parseResult.GetValue(commandsOnly),
             };
             if (!GatewayIds.IsValid(options.GatewayId(options.Gateways - 1)))
             {

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Threading.Channels;
 using City.Contract.Mqtt;
 using City.Contract.Wire;
 using City.Sim.Common;
@@ -11,10 +13,15 @@ namespace City.Sim.Load;
 /// <summary>
 /// One simulated gateway of <c>citysim load</c>: its own MQTT 5 connection, a retained birth, data
 /// batches published QoS 1 with at most <c>window</c> of them waiting for central's ack, a will and a
-/// death on a clean stop. No buffer and no resend: a lost batch simply stays unacknowledged.
+/// death on a clean stop. No buffer and no resend: a lost batch simply stays unacknowledged. It answers the commands on
+/// its cmd topic (<see cref="LoadCommandResponder"/>), publishing the results from a bounded queue and resending the
+/// unacknowledged ones after the ack timeout; with <c>--commands-only</c> it also connects again after losing its
+/// connection and then publishes every unacknowledged result again.
 /// </summary>
 internal sealed class LoadGateway : IAsyncDisposable
 {
+    private static readonly TimeSpan ReconnectDelay = TimeSpan.FromSeconds(1);
+
     private readonly LoadOptions _options;
     private readonly ulong _epoch;
     private readonly LoadBatchSource _source;
@@ -22,9 +29,26 @@ internal sealed class LoadGateway : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _window;
     private readonly ConcurrentDictionary<ulong, InFlight> _inFlight = new();
+    private readonly LoadCommandResponder _commands;
+    private readonly LoadCommandStats _commandStats;
+    private readonly Channel<(CommandResult Result, bool Resend)> _results =
+        Channel.CreateBounded<(CommandResult, bool)>(new BoundedChannelOptions(256) { SingleReader = true });
+    private readonly CancellationTokenSource _lifetime = new();
+    private Task _resultLoops = Task.CompletedTask;
+    private Task _reconnect = Task.CompletedTask;
+    private int _reconnects;
     private IMqttClient? _client;
 
-    public LoadGateway(string id, LoadOptions options, ulong epoch, long firstTimestampUnixMs, int seed, LoadStats stats, TimeProvider time)
+    public LoadGateway(
+        string id,
+        LoadOptions options,
+        ulong epoch,
+        long firstTimestampUnixMs,
+        int seed,
+        LoadStats stats,
+        TimeProvider time,
+        ECDsa? signingKey = null,
+        LoadCommandStats? commandStats = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         Id = id;
@@ -34,6 +58,8 @@ internal sealed class LoadGateway : IAsyncDisposable
         _time = time;
         _source = new LoadBatchSource(id, epoch, options.Points, options.ReadingsPerPoint, firstTimestampUnixMs, seed);
         _window = new SemaphoreSlim(options.Window, options.Window);
+        _commandStats = commandStats ?? new LoadCommandStats();
+        _commands = new LoadCommandResponder(id, signingKey, _commandStats, time);
     }
 
     public string Id { get; }
@@ -45,25 +71,30 @@ internal sealed class LoadGateway : IAsyncDisposable
 
     public int InFlightCount => _inFlight.Count;
 
+    /// <summary>Command results published and not yet acknowledged by central.</summary>
+    public int UnackedResults => _commands.Outstanding;
+
     /// <summary>The will, and what a clean stop publishes.</summary>
     private Death Death => new() { GatewayId = Id, Epoch = _epoch, BufferId = _source.BufferId };
+
+    /// <summary>Times this gateway connected again after losing its connection (<c>--commands-only</c> runs only).</summary>
+    public int Reconnects => Volatile.Read(ref _reconnects);
 
     public async Task ConnectAsync(MqttClientFactory factory, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(factory);
         _client = factory.CreateMqttClient();
         _client.ApplicationMessageReceivedAsync += OnMessageAsync;
-        var connection = new BrokerConnection(_options.BrokerHost, _options.BrokerPort, Id)
-        {
-            KeepAlive = TimeSpan.FromSeconds(30),
-            Timeout = TimeSpan.FromSeconds(10),
-            Tls = _options.TlsFor(Id),
-        };
         try
         {
-            await _client.ConnectCheckedAsync(ContractClientOptions.ForGateway(connection, Death), cancellationToken).ConfigureAwait(false);
-            await _client.SubscribeAtLeastOnceAsync(Topics.Ack(Id), noLocal: false, cancellationToken).ConfigureAwait(false);
-            await _client.PublishBirthAsync(_source.CreateBirth(_time.GetUtcNow().ToUnixTimeMilliseconds(), SoftwareVersion.Value), cancellationToken).ConfigureAwait(false);
+            await StartSessionAsync(cancellationToken).ConfigureAwait(false);
+            _resultLoops = Task.WhenAll(
+                Task.Run(() => PublishResultsAsync(_lifetime.Token), CancellationToken.None),
+                Task.Run(() => ResendResultsAsync(_lifetime.Token), CancellationToken.None));
+            if (_options.CommandsOnly)
+            {
+                _client.DisconnectedAsync += OnDisconnectedAsync;
+            }
         }
         catch (PublishRefusedException ex)
         {
@@ -72,6 +103,65 @@ internal sealed class LoadGateway : IAsyncDisposable
         catch (Exception ex) when (IsConnectionError(ex))
         {
             Failure = ex.Message;
+        }
+    }
+
+    /// <summary>Connects (a clean start), subscribes to the acks and the commands, then publishes the birth.</summary>
+    private async Task StartSessionAsync(CancellationToken cancellationToken)
+    {
+        var connection = new BrokerConnection(_options.BrokerHost, _options.BrokerPort, Id)
+        {
+            KeepAlive = TimeSpan.FromSeconds(30),
+            Timeout = TimeSpan.FromSeconds(10),
+            Tls = _options.TlsFor(Id),
+        };
+        var client = _client!;
+        await client.ConnectCheckedAsync(ContractClientOptions.ForGateway(connection, Death), cancellationToken).ConfigureAwait(false);
+        await client.SubscribeAtLeastOnceAsync(Topics.Ack(Id), noLocal: false, cancellationToken).ConfigureAwait(false);
+
+        // Before the birth: central sends pending commands right after it.
+        await client.SubscribeAtLeastOnceAsync(Topics.Command(Id), noLocal: false, cancellationToken).ConfigureAwait(false);
+        await client.PublishBirthAsync(_source.CreateBirth(_time.GetUtcNow().ToUnixTimeMilliseconds(), SoftwareVersion.Value), cancellationToken).ConfigureAwait(false);
+    }
+
+    private Task OnDisconnectedAsync(MqttClientDisconnectedEventArgs e)
+    {
+        if (e.ClientWasConnected && !_lifetime.IsCancellationRequested)
+        {
+            ConsoleOutput.Log($"{Id}: connection lost ({e.Reason}); reconnecting");
+            _reconnect = Task.Run(() => ReconnectAsync(_lifetime.Token), CancellationToken.None);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Connects again (every second until it works or the run ends), then publishes every unacknowledged result again.</summary>
+    private async Task ReconnectAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(ReconnectDelay, _time, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await StartSessionAsync(cancellationToken).ConfigureAwait(false);
+                    break;
+                }
+                catch (Exception ex) when (ex is PublishRefusedException || IsConnectionError(ex))
+                {
+                    ConsoleOutput.Log($"{Id}: reconnection failed, trying again: {ex.Message}");
+                }
+            }
+
+            Interlocked.Increment(ref _reconnects);
+            foreach (var result in _commands.DueForResend(TimeSpan.Zero))
+            {
+                await _results.Writer.WriteAsync((result, true), cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
         }
     }
 
@@ -86,6 +176,11 @@ internal sealed class LoadGateway : IAsyncDisposable
         var topic = Topics.Data(Id);
         try
         {
+            if (_options.CommandsOnly)
+            {
+                await Task.Delay(Timeout.InfiniteTimeSpan, _time, stop).ConfigureAwait(false);
+            }
+
             while (!stop.IsCancellationRequested)
             {
                 await _window.WaitAsync(stop).ConfigureAwait(false);
@@ -126,6 +221,9 @@ internal sealed class LoadGateway : IAsyncDisposable
     /// <summary>A clean stop: death (QoS 1), then a normal disconnection so the broker drops the will.</summary>
     public async Task CloseAsync(CancellationToken cancellationToken)
     {
+        await _lifetime.CancelAsync().ConfigureAwait(false);
+        await _resultLoops.ConfigureAwait(false);
+        await _reconnect.ConfigureAwait(false);
         if (_client is not { IsConnected: true })
         {
             return;
@@ -141,20 +239,31 @@ internal sealed class LoadGateway : IAsyncDisposable
         }
     }
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
+        await _lifetime.CancelAsync().ConfigureAwait(false);
+        await _resultLoops.ConfigureAwait(false);
+        await _reconnect.ConfigureAwait(false);
         _client?.Dispose();
         _window.Dispose();
-        return ValueTask.CompletedTask;
+        _lifetime.Dispose();
     }
 
-    private Task OnMessageAsync(MqttApplicationMessageReceivedEventArgs e)
+    private async Task OnMessageAsync(MqttApplicationMessageReceivedEventArgs e)
     {
+        if (e.ApplicationMessage.Topic == Topics.Command(Id))
+        {
+            await OnCommandAsync(e.ApplicationMessage).ConfigureAwait(false);
+            return;
+        }
+
         if (!ContractMessages.TryParseAck(e.ApplicationMessage, out var ack))
         {
             _stats.MalformedAck();
-            return Task.CompletedTask;
+            return;
         }
+
+        _commands.Acknowledge(ack.CommittedResultSeqs);
 
         var now = _time.GetTimestamp();
         foreach (var seq in ack.CommittedSeqs)
@@ -175,8 +284,70 @@ internal sealed class LoadGateway : IAsyncDisposable
                 _window.Release();
             }
         }
+    }
 
-        return Task.CompletedTask;
+    private async Task OnCommandAsync(MqttApplicationMessage message)
+    {
+        if (!ContractMessages.TryParseCommand(message, out var command))
+        {
+            _commandStats.Malformed();
+            return;
+        }
+
+        try
+        {
+            foreach (var result in _commands.Answer(command))
+            {
+                // Bounded: when results cannot go out as fast as commands come, the broker waits for this handler.
+                await _results.Writer.WriteAsync((result, false), _lifetime.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (_lifetime.IsCancellationRequested)
+        {
+            // The gateway is closing: the results stay in the outbox and count as unacknowledged in the report.
+        }
+    }
+
+    private async Task PublishResultsAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var (result, resend) in _results.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                try
+                {
+                    await _client!.PublishCheckedAsync(ContractMessages.CommandResult(result), cancellationToken).ConfigureAwait(false);
+                    _commandStats.ResultPublished(resend);
+                }
+                catch (Exception ex) when (ex is PublishRefusedException || IsConnectionError(ex))
+                {
+                    // It stays in the outbox: the resend loop offers it again after the ack timeout.
+                    _commandStats.ResultPublishFailed();
+                    ConsoleOutput.Log($"{Id}: result {result.ResultSeq} of command {result.Id} not published: {ex.Message}");
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task ResendResultsAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(_options.ResultAckTimeout / 2, _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                foreach (var result in _commands.DueForResend(_options.ResultAckTimeout))
+                {
+                    await _results.Writer.WriteAsync((result, true), cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
     }
 
     /// <summary>A lost link, or the client refusing to work without one (MQTTnet's "not connected"), or a broker that said no.</summary>

@@ -25,6 +25,15 @@ internal sealed record LoadOptions(
     /// </summary>
     public string? TlsDirectory { get; init; }
 
+    /// <summary>The public half of central's command-signing key (PEM); without it every command is rejected (signature).</summary>
+    public string? SigningKeyFile { get; init; }
+
+    /// <summary>A command result not acknowledged within this is published again.</summary>
+    public TimeSpan ResultAckTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Connect, answer commands and publish no data batches (a fan-out measurement on its own).</summary>
+    public bool CommandsOnly { get; init; }
+
     public int ReadingsPerBatch => Points * ReadingsPerPoint;
 
     public string GatewayId(int index) => GatewayPrefix + index.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -88,6 +88,11 @@ internal sealed record LoadReport
     /// <summary>CPU time the simulator spent building and encoding batches (all gateways together).</summary>
     public required double SimulatorEncodeSeconds { get; init; }
 
+    /// <summary>The command-signing public key the gateways pinned, or null (then every command was rejected: signature).</summary>
+    public required string? SigningKey { get; init; }
+
+    public required LoadCommandReport Commands { get; init; }
+
     public string ToTable()
     {
         var c = CultureInfo.InvariantCulture;
@@ -114,6 +119,8 @@ internal sealed record LoadReport
             b.AppendLine(c, $"{"malformed acks",-28}{MalformedAcks,14}");
         }
 
+        b.AppendLine(c, $"{"commands received",-28}{Commands.Received,14}   answered {Commands.Answered}: done {Commands.Done}, rejected {Commands.Rejected}{(Commands.Rejected > 0 ? " (" + string.Join(", ", Commands.RejectReasons.Select(r => $"{r.Key}: {r.Value}")) + ")" : string.Empty)}{(SigningKey is null ? " (no signing key pinned)" : string.Empty)}");
+        b.AppendLine(c, $"{"command results",-28}{Commands.ResultsPublished,14}   published ({Commands.ResultsResent} resent), acked {Commands.ResultsAcked}, unacknowledged {Commands.ResultsUnacked}{(Commands.Reconnects > 0 ? $", reconnects {Commands.Reconnects}" : string.Empty)}{(Commands.Duplicates > 0 ? $", duplicates {Commands.Duplicates}" : string.Empty)}{(Commands.Malformed > 0 ? $", malformed {Commands.Malformed}" : string.Empty)}");
         b.Append(c, $"{"simulator encode time s",-28}{SimulatorEncodeSeconds,14:0.00}");
         return b.ToString();
     }

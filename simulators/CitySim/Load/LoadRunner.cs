@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using City.Sim.Common;
 using MQTTnet;
 
@@ -15,17 +16,19 @@ internal sealed class LoadRunner(LoadOptions options, TimeProvider time)
     public async Task<LoadReport> RunAsync(CancellationToken cancellationToken)
     {
         var stats = new LoadStats();
+        var commandStats = new LoadCommandStats();
+        using var signingKey = LoadSigningKey(options.SigningKeyFile);
         var now = time.GetUtcNow();
         var epoch = (ulong)now.ToUnixTimeSeconds();
 
         // A synthetic time axis that starts a day ago, so a fast run stays in the past for a while.
         var firstTimestamp = (now.ToUnixTimeSeconds() - 86_400) * 1000;
         var gateways = Enumerable.Range(0, options.Gateways)
-            .Select(i => new LoadGateway(options.GatewayId(i), options, epoch, firstTimestamp, seed: i, stats, time))
+            .Select(i => new LoadGateway(options.GatewayId(i), options, epoch, firstTimestamp, seed: i, stats, time, signingKey, commandStats))
             .ToArray();
         try
         {
-            return await RunAsync(gateways, stats, cancellationToken).ConfigureAwait(false);
+            return await RunAsync(gateways, stats, commandStats, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -36,7 +39,28 @@ internal sealed class LoadRunner(LoadOptions options, TimeProvider time)
         }
     }
 
-    private async Task<LoadReport> RunAsync(LoadGateway[] gateways, LoadStats stats, CancellationToken cancellationToken)
+    /// <summary>The pinned public key (PEM SubjectPublicKeyInfo), or null: then every command is rejected (signature).</summary>
+    private static ECDsa? LoadSigningKey(string? file)
+    {
+        if (file is null)
+        {
+            return null;
+        }
+
+        var key = ECDsa.Create();
+        try
+        {
+            key.ImportFromPem(File.ReadAllText(file));
+            return key;
+        }
+        catch
+        {
+            key.Dispose();
+            throw;
+        }
+    }
+
+    private async Task<LoadReport> RunAsync(LoadGateway[] gateways, LoadStats stats, LoadCommandStats commandStats, CancellationToken cancellationToken)
     {
         var broker = string.Create(CultureInfo.InvariantCulture, $"{options.BrokerHost}:{options.BrokerPort}");
         ConsoleOutput.Log($"connecting {gateways.Length} gateways to {broker}{(options.TlsDirectory is null ? string.Empty : " over TLS")} (epoch {(ulong)time.GetUtcNow().ToUnixTimeSeconds()})");
@@ -75,9 +99,9 @@ internal sealed class LoadRunner(LoadOptions options, TimeProvider time)
             await Task.WhenAll(publishers).ConfigureAwait(false);
             publishEnd = time.GetTimestamp();
 
-            if (!cancellationToken.IsCancellationRequested && running.Any(g => g.InFlightCount > 0))
+            if (!cancellationToken.IsCancellationRequested && running.Any(g => g.InFlightCount > 0 || g.UnackedResults > 0))
             {
-                ConsoleOutput.Log($"publishing stopped; waiting up to {options.DrainTimeout.TotalSeconds:0} s for {running.Sum(g => g.InFlightCount)} outstanding acks");
+                ConsoleOutput.Log($"publishing stopped; waiting up to {options.DrainTimeout.TotalSeconds:0} s for {running.Sum(g => g.InFlightCount)} outstanding acks and {running.Sum(g => g.UnackedResults)} command results");
                 await DrainAsync(running, cancellationToken).ConfigureAwait(false);
             }
 
@@ -123,6 +147,8 @@ internal sealed class LoadRunner(LoadOptions options, TimeProvider time)
             PublishFailures = snapshot.PublishFailures,
             MalformedAcks = snapshot.MalformedAcks,
             SimulatorEncodeSeconds = Math.Round(snapshot.EncodeTime.TotalSeconds, 3),
+            SigningKey = options.SigningKeyFile,
+            Commands = commandStats.Take(gateways.Sum(g => (long)g.UnackedResults), gateways.Sum(g => (long)g.Reconnects)),
         };
     }
 
@@ -132,7 +158,7 @@ internal sealed class LoadRunner(LoadOptions options, TimeProvider time)
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(drainCts.Token, cancellationToken);
         try
         {
-            while (running.Any(g => g.IsRunning && g.InFlightCount > 0))
+            while (running.Any(g => g.IsRunning && (g.InFlightCount > 0 || g.UnackedResults > 0)))
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(20), time, linked.Token).ConfigureAwait(false);
             }

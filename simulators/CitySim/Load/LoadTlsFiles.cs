@@ -10,6 +10,13 @@ internal static class LoadTlsFiles
 {
     public const string CaFileName = "ca.crt";
 
+    /// <summary>What <c>central pki issue-gateway --out</c> writes beside the certificates: central's command-signing public key.</summary>
+    public const string SigningKeyFileName = "command-signing.pub";
+
+    /// <summary><see cref="SigningKeyFileName"/> in <paramref name="directory"/> when it is there, else null.</summary>
+    public static string? DefaultSigningKey(string? directory) =>
+        directory is not null && File.Exists(Path.Combine(directory, SigningKeyFileName)) ? Path.Combine(directory, SigningKeyFileName) : null;
+
     public static BrokerTls For(string directory, string gatewayId) =>
         new(Path.Combine(directory, CaFileName), Path.Combine(directory, gatewayId + ".crt"), Path.Combine(directory, gatewayId + ".key"));
 
