@@ -143,10 +143,12 @@ internal sealed partial class CommandService
     private void MarkSent(ConcurrentQueue<(CommandTarget Target, long AtUnixMs)> sent)
     {
         var changed = new List<CommandTarget>();
+        var published = 0;
         lock (_gate)
         {
             while (sent.TryDequeue(out var item))
             {
+                published++;
                 // A result may have come first (the edge answers fast): a status only moves forward.
                 var current = _store.FindTarget(item.Target.CommandId, item.Target.Gateway);
                 if (current is { Status: CommandStatuses.Pending })
@@ -162,7 +164,8 @@ internal sealed partial class CommandService
             }
         }
 
-        _stats.Send(changed.Count);
+        // Every publish the broker took counts, also those whose result came before their PUBACK.
+        _stats.Send(published);
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Command delivery round failed; the gateways are tried again at their next birth")]
