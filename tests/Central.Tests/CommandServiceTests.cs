@@ -98,6 +98,23 @@ public sealed class CommandServiceTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task SentButUnanswered_SentAgainAtTheGatewaysNextBirth_WhenStillValid()
+    {
+        // The broker took the command, but the gateway's clean session dropped it (the edge reconnected): without a
+        // resend it would stay "sent" for ever. The edge dedupes by id, so a resend never runs twice.
+        await _service.StartAsync(CancellationToken.None);
+        var id = _service.Issue(Request("gw-on"), "ops").Command.Id;
+        var (_, first) = await _publisher.NextAsync();
+        await Wait.UntilAsync(() => Task.FromResult(_service.Target(id, "gw-on")!.Status == CommandStatuses.Sent), TimeSpan.FromSeconds(5), "sent");
+
+        _service.BirthCommitted("gw-on");
+
+        var (topic, again) = await _publisher.NextAsync();
+        Assert.Equal("city/v1/gw-on/cmd", topic);
+        Assert.Equal(first, again);
+    }
+
+    [Fact]
     public async Task Results_AppliedInOrderWithinAGroup_AckedOnceStored()
     {
         var id = _service.Issue(Request("gw-off"), "ops").Command.Id;

@@ -70,6 +70,7 @@ internal sealed partial class CommandService
             if (_registry.TryGet(gateway, out var state) && state.Online)
             {
                 targets.AddRange(PendingOf(gateway));
+                targets.AddRange(SentUnansweredOf(gateway));
             }
         }
 

@@ -209,6 +209,20 @@ internal sealed partial class CommandService : BackgroundService, IGatewayBirths
         }
     }
 
+    /// <summary>
+    /// The gateway's targets the broker took but the gateway never answered, still valid: a gateway's session starts clean,
+    /// so a command queued for a link that dropped is gone; it is sent again after the gateway's next birth (the edge runs
+    /// an id once and answers a repeat "duplicate", which changes nothing here).
+    /// </summary>
+    private List<CommandTarget> SentUnansweredOf(string gateway)
+    {
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        lock (_gate)
+        {
+            return [.. _store.TargetsOf(gateway, CommandStatuses.Sent).Where(t => t.NotAfterUnixMs > now)];
+        }
+    }
+
     /// <summary>Every second: expires what is past not_after; every few seconds retries publishes that failed.</summary>
     private async Task SweepLoopAsync(CancellationToken stoppingToken)
     {
