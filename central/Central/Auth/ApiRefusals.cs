@@ -1,3 +1,4 @@
+using City.Central.Diagnostics;
 using Microsoft.Extensions.Logging;
 
 namespace City.Central.Auth;
@@ -12,21 +13,21 @@ internal sealed partial class ApiRefusals(ILogger<ApiRefusals> logger, TimeProvi
     public const string Unauthenticated = "unauthenticated";
     public const string Forbidden = "forbidden";
 
-    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(10);
-
-    private readonly Window _unauthenticated = new();
-    private readonly Window _forbidden = new();
+    private readonly LogThrottle<string> _throttle = new(TimeSpan.FromSeconds(10));
+    private long _unauthenticated;
+    private long _forbidden;
 
     public IReadOnlyDictionary<string, long> Counts() => new SortedDictionary<string, long>(StringComparer.Ordinal)
     {
-        [Unauthenticated] = Interlocked.Read(ref _unauthenticated.Count),
-        [Forbidden] = Interlocked.Read(ref _forbidden.Count),
+        [Unauthenticated] = Interlocked.Read(ref _unauthenticated),
+        [Forbidden] = Interlocked.Read(ref _forbidden),
     };
 
     /// <summary>No token, not a bearer token, or one the token file does not hold (<paramref name="why"/> says which).</summary>
     public void RefusedUnauthenticated(string why, string remote, string request)
     {
-        if (_unauthenticated.ShouldLog(time.GetUtcNow(), out var suppressed))
+        Interlocked.Increment(ref _unauthenticated);
+        if (_throttle.ShouldLog(Unauthenticated, time.GetUtcNow(), out var suppressed))
         {
             LogUnauthenticated(logger, request, remote, why, suppressed);
         }
@@ -34,7 +35,8 @@ internal sealed partial class ApiRefusals(ILogger<ApiRefusals> logger, TimeProvi
 
     public void RefusedForbidden(string tokenName, string role, string needed, string remote, string request)
     {
-        if (_forbidden.ShouldLog(time.GetUtcNow(), out var suppressed))
+        Interlocked.Increment(ref _forbidden);
+        if (_throttle.ShouldLog(Forbidden, time.GetUtcNow(), out var suppressed))
         {
             LogForbidden(logger, request, remote, tokenName, role, needed, suppressed);
         }
@@ -45,31 +47,4 @@ internal sealed partial class ApiRefusals(ILogger<ApiRefusals> logger, TimeProvi
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "API request refused (403): {Request} from {Remote}: token '{Token}' has role {Role}, this needs {Needed} ({Suppressed} similar suppressed since the last report)")]
     private static partial void LogForbidden(ILogger logger, string request, string remote, string token, string role, string needed, long suppressed);
-
-    private sealed class Window
-    {
-        public long Count;
-        private readonly Lock _gate = new();
-        private DateTimeOffset? _lastLogged;
-        private long _suppressed;
-
-        public bool ShouldLog(DateTimeOffset now, out long suppressed)
-        {
-            Interlocked.Increment(ref Count);
-            lock (_gate)
-            {
-                if (_lastLogged is { } last && now - last < Interval)
-                {
-                    _suppressed++;
-                    suppressed = 0;
-                    return false;
-                }
-
-                suppressed = _suppressed;
-                _suppressed = 0;
-                _lastLogged = now;
-                return true;
-            }
-        }
-    }
 }

@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using City.Central.Diagnostics;
 using City.Central.Ingest;
 using Microsoft.Extensions.Logging;
 
@@ -22,39 +22,19 @@ internal sealed partial class BrokerRefusals(IngestStats stats, TimeProvider tim
     public const string SubscribeNotAuthorized = "subscribe-not-authorized";
     public const string TlsHandshake = "tls-handshake";
 
-    private const int MaxWindows = 10_000;
-    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(10);
-
-    private readonly ConcurrentDictionary<(string Reason, string Source), Window> _windows = new();
+    private readonly LogThrottle<(string Reason, string Source)> _throttle = new(TimeSpan.FromSeconds(10));
 
     /// <summary>Counts and (rate-limited) logs one refusal. <paramref name="source"/> is the identity, or what the client claimed.</summary>
     public void Refused(string reason, string source, string detail)
     {
         stats.Refuse(reason);
-        var now = time.GetUtcNow();
-        var key = (reason, Printable(source));
-        if (_windows.Count > MaxWindows && !_windows.ContainsKey(key))
+        var printable = Printable(source);
+        if (!_throttle.ShouldLog((reason, printable), time.GetUtcNow(), out var suppressed))
         {
-            // Someone is inventing client ids: forget the windows rather than grow without bound.
-            _windows.Clear();
+            return;
         }
 
-        var window = _windows.GetOrAdd(key, static _ => new Window());
-        long suppressed;
-        lock (window)
-        {
-            if (window.LastLogged is { } last && now - last < Interval)
-            {
-                window.Suppressed++;
-                return;
-            }
-
-            suppressed = window.Suppressed;
-            window.Suppressed = 0;
-            window.LastLogged = now;
-        }
-
-        LogRefused(logger, reason, key.Item2, detail, suppressed);
+        LogRefused(logger, reason, printable, detail, suppressed);
     }
 
     /// <summary>A connection to the TLS listener that did not complete its handshake (plain MQTT, a client that distrusts us, a port scan).</summary>
@@ -85,10 +65,4 @@ internal sealed partial class BrokerRefusals(IngestStats stats, TimeProvider tim
     [LoggerMessage(Level = LogLevel.Warning, Message = "MQTT broker refused ({Reason}) {Source}: {Detail} ({Suppressed} similar suppressed since the last report)")]
     private static partial void LogRefused(ILogger logger, string reason, string source, string detail, long suppressed);
 
-    private sealed class Window
-    {
-        public DateTimeOffset? LastLogged { get; set; }
-
-        public long Suppressed { get; set; }
-    }
 }
