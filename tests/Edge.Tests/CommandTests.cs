@@ -1,3 +1,4 @@
+using City.TestSupport;
 using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
@@ -324,23 +325,9 @@ public sealed class CommandTests : IAsyncLifetime
 
     private static long Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
-    private static Task Eventually(Func<bool> condition, string what) => EventuallyAsync(() => Task.FromResult(condition()), what);
+    private static Task Eventually(Func<bool> condition, string what) => Until.TrueAsync(condition, what);
 
-    private static async Task EventuallyAsync(Func<Task<bool>> condition, string what)
-    {
-        // A generous deadline: this is not a speed test, it only keeps a broken build from hanging.
-        for (var i = 0; i < 1500; i++)
-        {
-            if (await condition())
-            {
-                return;
-            }
-
-            await Task.Delay(20);
-        }
-
-        Assert.Fail("Timed out waiting for: " + what);
-    }
+    private static Task EventuallyAsync(Func<Task<bool>> condition, string what) => Until.TrueAsync(condition, what);
 
     private sealed class FixedMasterFactory(City.Protocols.Dali.IDaliMaster master) : IDaliMasterFactory
     {

@@ -1,3 +1,4 @@
+using City.TestSupport;
 using City.Contract;
 using City.Contract.Wire;
 using City.Edge.Buffer;
@@ -106,19 +107,5 @@ public sealed class ForgedAckTests : IAsyncLifetime
     private static List<Reading> Readings(BatchBuffer buffer) =>
         [new Reading(buffer.AliasOf("meter1/voltage"), 1_700_000_000_000, City.Contract.PointValue.FromNumber(230))];
 
-    private static async Task Eventually(Func<bool> condition, string what)
-    {
-        // A generous deadline: this is not a speed test, it only keeps a broken build from hanging.
-        for (var i = 0; i < 1000; i++)
-        {
-            if (condition())
-            {
-                return;
-            }
-
-            await Task.Delay(20);
-        }
-
-        Assert.Fail("Timed out waiting for: " + what);
-    }
+    private static Task Eventually(Func<bool> condition, string what) => Until.TrueAsync(condition, what);
 }

@@ -1,3 +1,4 @@
+using City.TestSupport;
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net;
@@ -182,21 +183,7 @@ public sealed class ForwarderTests : IAsyncLifetime
     private static List<Reading> Readings(BatchBuffer buffer, int count) =>
         Enumerable.Range(0, count).Select(i => new Reading(buffer.AliasOf("meter1/voltage"), 1_700_000_000_000 + (i * 1000), PointValue.FromNumber(230 + (i * 0.1)))).ToList();
 
-    private static async Task Eventually(Func<bool> condition, string what)
-    {
-        // A generous deadline: this is not a speed test, it only keeps a broken build from hanging.
-        for (var i = 0; i < 1000; i++)
-        {
-            if (condition())
-            {
-                return;
-            }
-
-            await Task.Delay(20);
-        }
-
-        Assert.Fail("Timed out waiting for: " + what);
-    }
+    private static Task Eventually(Func<bool> condition, string what) => Until.TrueAsync(condition, what);
 
     [Fact]
     public async Task Connect_PublishesRetainedBirth_ThenBatches_AndDeletesThemOnAck()
