@@ -191,7 +191,10 @@ a DALI line of 4 street lamps (one failed). gw-002 polls a meter on :$((meter_po
     curl -s -H "Authorization: Bearer \$VIEWER_TOKEN" $http_url/api/v1/stats
     curl -s -H "Authorization: Bearer \$VIEWER_TOKEN" '$http_url/api/v1/points/latest?gateway=gw-001'
     curl -s -H "Authorization: Bearer \$VIEWER_TOKEN" '$http_url/api/v1/points/history?gateway=gw-001&point=meter1/power'
-    curl -s -H "Authorization: Bearer \$OPERATOR_TOKEN" '$http_url/api/v1/events'   (lamp failures, alarms and traps)
+    curl -s -H "Authorization: Bearer \$VIEWER_TOKEN" '$http_url/api/v1/events'   (lamp failures, alarms and traps)
+    curl -s -H "Authorization: Bearer \$OPERATOR_TOKEN" -H 'Content-Type: application/json' -X POST $http_url/api/v1/commands \\
+      -d '{"gateway":"gw-001","action":"dali","line":"lights-a","target":"broadcast","command":"level","value":128}'
+                  (a signed command: dims gw-001's lamps; then GET $http_url/api/v1/commands/ID until "done")
   MQTT broker     127.0.0.1:$mqtt_port, TLS: the CA and each gateway's certificate and key are in .run/demo/pki
     (a client id is its certificate's CN, or CN:suffix; a gateway reaches only its own topics)
     mosquitto_sub -h 127.0.0.1 -p $mqtt_port --cafile .run/demo/pki/ca.crt --cert .run/demo/pki/gw-001.crt --key .run/demo/pki/gw-001.key \\
