@@ -32,7 +32,7 @@ internal sealed class CentralHost : IAsyncDisposable
         BaseUrl = baseUrl;
         MqttPort = mqttPort;
         TlsPort = tlsPort;
-        Http = new HttpClient { BaseAddress = baseUrl, Timeout = TimeSpan.FromSeconds(10) };
+        Http = new HttpClient { BaseAddress = baseUrl, Timeout = TimeSpan.FromSeconds(30) };
     }
 
     public WebApplication App { get; }
@@ -120,7 +120,7 @@ internal sealed class CentralHost : IAsyncDisposable
             };
         }
 
-        var client = new HttpClient(handler, disposeHandler: true) { BaseAddress = BaseUrl, Timeout = TimeSpan.FromSeconds(10) };
+        var client = new HttpClient(handler, disposeHandler: true) { BaseAddress = BaseUrl, Timeout = TimeSpan.FromSeconds(30) };
         if (token is not null)
         {
             client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
