@@ -33,7 +33,7 @@ public sealed class ForgedAckTests : IAsyncLifetime
     {
         var (buffer, forwarder, state) = Create();
         using var _ = buffer;
-        var seqs = buffer.Append(Enumerable.Range(0, 20).Select(_ => Readings(buffer)).ToList()).Seqs;
+        var seqs = buffer.Append(Enumerable.Range(0, 20).Select(_ => ForwarderRig.Readings(buffer)).ToList()).Seqs;
         Assert.Equal(20, seqs.Count);
         Assert.True(seqs.Max() < 100_000);
 
@@ -66,7 +66,7 @@ public sealed class ForgedAckTests : IAsyncLifetime
     {
         var (buffer, forwarder, state) = Create();
         using var _ = buffer;
-        buffer.Append(Enumerable.Range(0, 10).Select(_ => Readings(buffer)).ToList());
+        buffer.Append(Enumerable.Range(0, 10).Select(_ => ForwarderRig.Readings(buffer)).ToList());
 
         await forwarder.StartAsync(CancellationToken.None);
         await Eventually(() => _central.Published.Count == Window, "the window filled");
@@ -97,15 +97,8 @@ public sealed class ForgedAckTests : IAsyncLifetime
                 ReconnectMaxDelayMs = 200,
             },
         };
-        var buffer = BatchBuffer.Open(_dir.File("buffer.db"), 1 << 30, "gw-001", time, maxReadingsPerBatch: 1);
-        buffer.SyncCatalogue([new PointInfo { Id = "meter1/voltage", Unit = "V", Device = "meter1" }]);
-        var state = new EdgeState("gw-001", time.GetUtcNow(), []);
-        var forwarder = new Forwarder(buffer, Options.Create(options), state, time, NullLogger<Forwarder>.Instance);
-        return (buffer, forwarder, state);
+        return ForwarderRig.Open(_dir.File("buffer.db"), options, time);
     }
-
-    private static List<Reading> Readings(BatchBuffer buffer) =>
-        [new Reading(buffer.AliasOf("meter1/voltage"), 1_700_000_000_000, City.Contract.PointValue.FromNumber(230))];
 
     private static Task Eventually(Func<bool> condition, string what) => Until.TrueAsync(condition, what);
 }

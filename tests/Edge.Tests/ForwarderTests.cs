@@ -173,15 +173,8 @@ public sealed class ForwarderTests : IAsyncLifetime
                 ReconnectMaxDelayMs = 200,
             },
         };
-        var buffer = BatchBuffer.Open(_dir.File("buffer.db"), 1 << 30, "gw-001", time, maxReadingsPerBatch: 1);
-        buffer.SyncCatalogue([new PointInfo { Id = "meter1/voltage", Unit = "V", Device = "meter1", Description = "Phase voltage" }]);
-        var state = new EdgeState("gw-001", time.GetUtcNow(), []);
-        var forwarder = new Forwarder(buffer, Options.Create(options), state, time, NullLogger<Forwarder>.Instance);
-        return (buffer, forwarder, state);
+        return ForwarderRig.Open(_dir.File("buffer.db"), options, time);
     }
-
-    private static List<Reading> Readings(BatchBuffer buffer, int count) =>
-        Enumerable.Range(0, count).Select(i => new Reading(buffer.AliasOf("meter1/voltage"), 1_700_000_000_000 + (i * 1000), PointValue.FromNumber(230 + (i * 0.1)))).ToList();
 
     private static Task Eventually(Func<bool> condition, string what) => Until.TrueAsync(condition, what);
 
@@ -191,7 +184,7 @@ public sealed class ForwarderTests : IAsyncLifetime
         var (buffer, forwarder, state) = Create(TimeProvider.System);
         using var _ = buffer;
         _central.AutoAck = true;
-        var seqs = buffer.Append([Readings(buffer, 10), Readings(buffer, 5)]).Seqs;
+        var seqs = buffer.Append([ForwarderRig.Readings(buffer, 10), ForwarderRig.Readings(buffer, 5)]).Seqs;
 
         await forwarder.StartAsync(CancellationToken.None);
         await Eventually(() => buffer.GetStats().BatchesWaiting == 0, "both batches acked");
@@ -206,7 +199,7 @@ public sealed class ForwarderTests : IAsyncLifetime
         Assert.True(state.Central.Snapshot().Connected);
 
         // New batches are sent as they are committed.
-        var next = buffer.Append([Readings(buffer, 3)]).Seqs.Single();
+        var next = buffer.Append([ForwarderRig.Readings(buffer, 3)]).Seqs.Single();
         await Eventually(() => _central.Published.Any(b => b.Seq == next) && buffer.GetStats().BatchesWaiting == 0, "the new batch acked");
 
         await forwarder.StopAsync(CancellationToken.None);
@@ -220,7 +213,7 @@ public sealed class ForwarderTests : IAsyncLifetime
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var (buffer, forwarder, _) = Create(time, ackTimeoutSeconds: 10);
         using var _ = buffer;
-        var seq = buffer.Append([Readings(buffer, 4)]).Seqs.Single();
+        var seq = buffer.Append([ForwarderRig.Readings(buffer, 4)]).Seqs.Single();
 
         await forwarder.StartAsync(CancellationToken.None);
         await Eventually(() => _central.Published.Count == 1, "the first publish");
@@ -252,7 +245,7 @@ public sealed class ForwarderTests : IAsyncLifetime
     {
         var (buffer, forwarder, _) = Create(TimeProvider.System, ackTimeoutSeconds: 3600);
         using var _ = buffer;
-        var seqs = buffer.Append([Readings(buffer, 4), Readings(buffer, 4)]).Seqs;
+        var seqs = buffer.Append([ForwarderRig.Readings(buffer, 4), ForwarderRig.Readings(buffer, 4)]).Seqs;
 
         await forwarder.StartAsync(CancellationToken.None);
         await Eventually(() => _central.Published.Count == 2, "both batches published");
@@ -272,7 +265,7 @@ public sealed class ForwarderTests : IAsyncLifetime
     {
         var (buffer, forwarder, _) = Create(TimeProvider.System, ackTimeoutSeconds: 3600);
         using var _ = buffer;
-        var seq = buffer.Append([Readings(buffer, 4)]).Seqs.Single();
+        var seq = buffer.Append([ForwarderRig.Readings(buffer, 4)]).Seqs.Single();
 
         await forwarder.StartAsync(CancellationToken.None);
         await Eventually(() => _central.Published.Count == 1, "the publish");

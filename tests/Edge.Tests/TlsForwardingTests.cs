@@ -32,7 +32,7 @@ public sealed class TlsForwardingTests : IDisposable
         central.AutoAck = true;
         var (buffer, forwarder, state) = Create(central.Port);
         using var _ = buffer;
-        buffer.Append([Readings(buffer), Readings(buffer)]);
+        buffer.Append([ForwarderRig.Readings(buffer), ForwarderRig.Readings(buffer)]);
 
         await forwarder.StartAsync(CancellationToken.None);
         await Eventually(() => buffer.GetStats().BatchesWaiting == 0, "both batches acknowledged over TLS");
@@ -52,7 +52,7 @@ public sealed class TlsForwardingTests : IDisposable
         central.AutoAck = true;
         var (buffer, forwarder, state) = Create(central.Port);
         using var _ = buffer;
-        buffer.Append([Readings(buffer)]);
+        buffer.Append([ForwarderRig.Readings(buffer)]);
 
         await forwarder.StartAsync(CancellationToken.None);
         await Eventually(() => state.Central.Snapshot().LastError?.StartsWith("TLS: ", StringComparison.Ordinal) == true, "the refusal in the status");
@@ -97,15 +97,8 @@ public sealed class TlsForwardingTests : IDisposable
                 ReconnectMaxDelayMs = 200,
             },
         };
-        var buffer = BatchBuffer.Open(_dir.File("buffer.db"), 1 << 30, "gw-001", time, maxReadingsPerBatch: 1);
-        buffer.SyncCatalogue([new PointInfo { Id = "meter1/voltage", Unit = "V", Device = "meter1" }]);
-        var state = new EdgeState("gw-001", time.GetUtcNow(), []);
-        var forwarder = new Forwarder(buffer, Options.Create(options), state, time, NullLogger<Forwarder>.Instance);
-        return (buffer, forwarder, state);
+        return ForwarderRig.Open(_dir.File("buffer.db"), options, time);
     }
-
-    private static List<Reading> Readings(BatchBuffer buffer) =>
-        [new Reading(buffer.AliasOf("meter1/voltage"), 1_700_000_000_000, PointValue.FromNumber(230))];
 
     private static Task Eventually(Func<bool> condition, string what) => Until.TrueAsync(condition, what);
 }
