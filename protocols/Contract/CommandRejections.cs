@@ -11,6 +11,9 @@ public static class CommandRejections
     public const string NotPermitted = "not-permitted";
     public const string Duplicate = "duplicate";
 
+    /// <summary>A lighting set that does not parse or validate, or names lines and groups the edge does not have.</summary>
+    public const string InvalidConfig = "invalid-config";
+
     /// <summary>Every reason, in the order of docs/contract.md.</summary>
-    public static IReadOnlyList<string> All { get; } = [Signature, Expired, WrongGateway, UnknownTarget, OutOfRange, NotPermitted, Duplicate];
+    public static IReadOnlyList<string> All { get; } = [Signature, Expired, WrongGateway, UnknownTarget, OutOfRange, NotPermitted, Duplicate, InvalidConfig];
 }

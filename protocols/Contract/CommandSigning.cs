@@ -16,7 +16,7 @@ public static class CommandSigning
     public const int SignatureLength = 64;
 
     /// <summary>The largest body a verifier looks at; a command is a few hundred bytes.</summary>
-    public const int MaxBodyLength = 16 * 1024;
+    public const int MaxBodyLength = 64 * 1024;
 
     private const string P256Oid = "1.2.840.10045.3.1.7";
 
