@@ -184,6 +184,16 @@ public sealed class LightingConfigTests : IDisposable
         Assert.Equal(TimeSpan.FromMinutes(1), clock.GetElapsedTime(before));
     }
 
+    [Fact]
+    public void With_a_scaled_clock_the_clock_guard_judges_the_real_clock_only()
+    {
+        var real = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 12, 5, 3, 0, 0, TimeSpan.Zero));
+        var july = new City.Contract.Reading(1, new DateTimeOffset(2026, 7, 14, 21, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds(), City.Contract.PointValue.FromNumber(229));
+
+        Assert.Equal(Quality.ClockUnsynced, new City.Edge.Buffer.ClockGuard(real).Mark(july).Quality);
+        Assert.Equal(Quality.Good, new City.Edge.Buffer.ClockGuard(real, judgeTimestamps: false).Mark(july).Quality);
+    }
+
     internal static City.Protocols.Talq.LightingSet Parse(string json)
     {
         Assert.True(City.Protocols.Talq.TalqJson.TryParseSet(json, out var set, out var errors), string.Join("; ", errors));

@@ -217,6 +217,21 @@ public sealed class LightingRuntimeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task At_the_end_of_an_override_on_a_group_without_its_own_program_the_whole_lines_program_covers_it_again()
+    {
+        StoreSet(LightingSets.Set("v1", "2026-07-01T08:00:00+00:00", assignments: """[{"line":"lights","calendar":"town"}]"""));
+        StartClockAt("2026-07-15T01:00:00+02:00");
+        await _rig.StartAsync();
+        await Until.TrueAsync(() => _rig.Fake.Gear.All(g => g.Level == Half), "the whole line at 50 %");
+
+        await _rig.SendAsync(b => b.LightingOverride = new LightingOverrideAction { Line = LightingRig.Line, Group = 1, LevelPercent = 100, DurationSeconds = 1 });
+        await Until.TrueAsync(() => Gear(2).Level == Full && Gear(3).Level == Full, "group 1 at 100 %");
+        Assert.Equal(Half, Gear(0).Level);
+
+        await Until.TrueAsync(() => Gear(2).Level == Half && Gear(3).Level == Half, "group 1 back to the line's program");
+    }
+
+    [Fact]
     public async Task An_override_that_ends_in_the_past_is_refused()
     {
         await _rig.StartAsync();
