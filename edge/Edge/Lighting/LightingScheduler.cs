@@ -34,6 +34,7 @@ internal sealed partial class LightingScheduler : BackgroundService
     private readonly List<string> _startedLines = [];
     private readonly List<string> _problems = [];
     private readonly HashSet<string> _problemsReportedOn = new(StringComparer.Ordinal);
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<DaliLine, object> _hooked = [];
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public LightingScheduler(LightingRuntime runtime, DaliLineRegistry registry, ILogger<LightingScheduler> logger)
@@ -359,8 +360,11 @@ internal sealed partial class LightingScheduler : BackgroundService
     private void OnLineStarted(DaliLine line)
     {
         var name = line.Definition.Name;
-        line.Poller.AnsweringAgain += gear => LostLevel(name, gear.Definition.Address);
-        line.Poller.LevelRead += gear => OnLevelRead(name, gear);
+        if (_hooked.TryAdd(line, name))
+        {
+            line.Poller.AnsweringAgain += gear => LostLevel(name, gear.Definition.Address);
+            line.Poller.LevelRead += gear => OnLevelRead(name, gear);
+        }
         lock (_gate)
         {
             _startedLines.Add(name);
