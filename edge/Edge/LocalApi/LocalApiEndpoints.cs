@@ -4,6 +4,7 @@ using City.Edge.Commands;
 using City.Edge.Configuration;
 using City.Edge.Forwarding;
 using City.Edge.Devices;
+using City.Edge.Lighting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
@@ -148,5 +149,6 @@ internal static class LocalApiEndpoints
         app.MapGet("/v1/status", (StatusService status) => Results.Ok(status.GetStatus()));
         app.MapGet("/v1/points", (StatusService status) => Results.Ok(status.GetPoints()));
         app.MapGet("/v1/commands", (StatusService status) => Results.Ok(status.GetCommands()));
+        app.MapLighting();
     }
 }
