@@ -69,7 +69,7 @@ internal static class LightingView
         if (latitude is null || longitude is null)
         {
             output.WriteLine($"gateway   {StatusView.Text(lighting, "gatewayId")}  now {Local(StatusView.Text(lighting, "now"))}");
-            output.WriteLine("site      NONE: no Edge:Site configured (Latitude, Longitude, TimeZone): the edge runs no lighting program");
+            output.WriteLine("site      NONE: no Edge:Site configured (Town, Latitude, Longitude, TimeZone): no sun, programs run on the system's time zone");
         }
         else
         {
