@@ -149,4 +149,21 @@ public sealed class LightingEndpointTests
             Assert.Equal($"bad date '{date}': expected a program day as yyyy-mm-dd (e.g. 2026-07-14)", body.RootElement.GetProperty("error").GetString());
         }
     }
+
+    [Theory]
+    [InlineData("9999-12-31")]
+    [InlineData("0001-01-01")]
+    [InlineData("1899-12-31")]
+    [InlineData("2101-01-01")]
+    public async Task A_date_outside_1900_to_2100_is_400_naming_it(string date)
+    {
+        await using var edge = await InProcessEdge.StartAsync(Config());
+
+        var (status, body) = await edge.GetAsync("/v1/lighting?date=" + date);
+        using (body)
+        {
+            Assert.Equal(400, status);
+            Assert.Equal($"bad date '{date}': program days run from 1900-01-01 to 2100-12-31", body.RootElement.GetProperty("error").GetString());
+        }
+    }
 }

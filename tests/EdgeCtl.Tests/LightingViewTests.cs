@@ -97,6 +97,8 @@ public sealed class LightingViewTests
     [InlineData(null, "/v1/lighting")]
     [InlineData("2026-07-14", "/v1/lighting?date=2026-07-14")]
     [InlineData("2028-02-29", "/v1/lighting?date=2028-02-29")]
+    [InlineData("1900-01-01", "/v1/lighting?date=1900-01-01")]
+    [InlineData("2100-12-31", "/v1/lighting?date=2100-12-31")]
     public void A_date_becomes_the_query_of_the_request(string? date, string path) =>
         Assert.Equal(path, LightingCommand.PathFor(date, out _));
 
@@ -120,6 +122,16 @@ public sealed class LightingViewTests
         Assert.Equal(2, exit);
         Assert.Equal($"edgectl: {problem}\n", stderr.ToString().Replace("\r\n", "\n", StringComparison.Ordinal));
         Assert.Empty(stdout.ToString());
+    }
+
+    [Theory]
+    [InlineData("9999-12-31")]
+    [InlineData("1899-12-31")]
+    [InlineData("2101-01-01")]
+    public void A_date_outside_1900_to_2100_is_a_usage_error(string date)
+    {
+        Assert.Null(LightingCommand.PathFor(date, out var problem));
+        Assert.Equal($"bad date '{date}': program days run from 1900-01-01 to 2100-12-31", problem);
     }
 
     [Theory]
