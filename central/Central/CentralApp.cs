@@ -1,4 +1,5 @@
 using City.Central.Api;
+using City.Central.Assets;
 using City.Central.Auth;
 using City.Central.Commands;
 using City.Central.Configuration;
@@ -109,6 +110,7 @@ internal static partial class CentralApp
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IReadingStore>(_ => new LiteDbReadingStore(options.DataPath, options.Store.SyncCommits));
         services.AddSingleton(sp => new GatewayRegistry(sp.GetRequiredService<IReadingStore>().LoadGateways()));
+        services.AddSingleton<AssetDirectory>();
         services.AddSingleton<IngestStats>();
         services.AddSingleton<RejectLog>();
         services.AddSingleton(new IngestQueue(options.Ingest.QueueCapacity));
