@@ -4,6 +4,7 @@ using City.Central.Auth;
 using City.Central.Commands;
 using City.Central.Configuration;
 using City.Central.Ingest;
+using City.Central.Lighting;
 using City.Central.Model;
 using City.Central.Mqtt;
 using City.Central.Pki;
@@ -137,7 +138,9 @@ internal static partial class CentralApp
         services.AddSingleton(_ => new CommandStore(options.DataPath, options.Store.SyncCommits));
         services.AddSingleton(_ => new CommandSigner(pki.LoadCommandSigningKey()));
         services.AddSingleton<CommandService>();
-        services.AddSingleton<IGatewayBirths>(sp => sp.GetRequiredService<CommandService>());
+        services.AddSingleton(_ => new LightingStore(options.DataPath, options.Store.SyncCommits));
+        services.AddSingleton<LightingService>();
+        services.AddSingleton<IGatewayBirths>(sp => new GatewayBirthListeners(sp.GetRequiredService<CommandService>(), sp.GetRequiredService<LightingService>()));
         services.AddSingleton<IngestClient>();
         services.AddSingleton<ICommandPublisher>(sp => sp.GetRequiredService<IngestClient>());
         services.AddSingleton<IBrokerLink>(sp => sp.GetRequiredService<IngestClient>());
@@ -146,6 +149,7 @@ internal static partial class CentralApp
         services.AddHostedService(sp => sp.GetRequiredService<IngestClient>());
         services.AddHostedService<IngestWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<CommandService>());
+        services.AddHostedService(sp => sp.GetRequiredService<LightingService>());
 
         var app = builder.Build();
         var brokerEndpoint = app.Services.GetRequiredService<BrokerEndpoint>();
