@@ -48,11 +48,12 @@ public sealed class LightingApiTests
         await LightingApi.PutOkAsync(central.Http, "/api/v1/lighting/control-programs/night-dim", LightingApi.NightDim);
 
         var (status, body) = await LightingApi.PutAsync(central.Http, "/api/v1/lighting/calendars/bad",
-            """{"ownerCMS":"central","rules":[{"condition":{"type":"ccDay","days":[{"start":9}]},"program":"night-dim"},{"startDate":"14 July","program":"night-dim"}]}""");
+            """{"ownerCMS":"central","rules":[{"condition":{"type":"ccDay","days":[{"start":9}]},"program":"night-dim"},{"startDate":"14 July","program":"night-dim"},{"program":"gala"}]}""");
 
         Assert.Equal(HttpStatusCode.BadRequest, status);
         var errors = body.GetProperty("errors").EnumerateArray().Select(e => e.GetString()!).ToList();
-        Assert.True(errors.Count >= 2, string.Join(" | ", errors));
+        Assert.True(errors.Count >= 3, string.Join(" | ", errors));
+        Assert.Contains("rules[2].program: unknown control program 'gala'.", errors);
         Assert.Contains(errors, e => e.StartsWith("rules[0].condition.days[0].start", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("rules[1].startDate", StringComparison.Ordinal));
         Assert.Equal(HttpStatusCode.NotFound, (await LightingApi.SendAsync(central.Http, HttpMethod.Get, "/api/v1/lighting/calendars/bad")).Status);
