@@ -112,6 +112,7 @@ internal static partial class CentralApp
         services.AddSingleton(sp => new GatewayRegistry(sp.GetRequiredService<IReadingStore>().LoadGateways()));
         services.AddSingleton(_ => new AssetStore(options.DataPath));
         services.AddSingleton<AssetDirectory>();
+        services.AddSingleton<AssetIngest>();
         services.AddSingleton<IngestStats>();
         services.AddSingleton<RejectLog>();
         services.AddSingleton(new IngestQueue(options.Ingest.QueueCapacity));
