@@ -83,9 +83,9 @@ internal static class AssetRig
     }
 
     /// <summary>Sends one batch and waits until its seq is acknowledged as committed.</summary>
-    public static async Task SendAsync(FakeGateway gateway, ulong seq, IReadOnlyList<Reading> readings, BatchKind kind = BatchKind.Telemetry)
+    public static async Task SendAsync(FakeGateway gateway, ulong seq, IReadOnlyList<Reading> readings, BatchKind kind = BatchKind.Telemetry, ulong epoch = 1)
     {
-        await gateway.DataAsync(seq, readings, kind: kind);
+        await gateway.DataAsync(seq, readings, epoch, kind);
         while (!(await gateway.NextAckAsync()).CommittedSeqs.Contains(seq))
         {
         }
