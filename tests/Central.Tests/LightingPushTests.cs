@@ -150,7 +150,13 @@ public sealed class LightingPushTests
         await gateway.ResultAsync(body.Id, CommandStatus.Done, 1, detail: "applied " + set.Version);
         await LightingApi.WaitForStateAsync(central, "gw-late", "applied");
 
-        // No site has a town here: a town filter finds nothing.
+        // No site has a town yet: a town filter finds nothing; once the assets put the gateway in Dijon, it finds it.
         Assert.Empty((await central.GetJsonAsync("/api/v1/lighting/status?town=Dijon")).EnumerateArray());
+        using var csv = new StringContent("gateway,lamp_id,town\ngw-late,lights-a/g1,Dijon\n", System.Text.Encoding.UTF8, "text/csv");
+        using var imported = await central.Http.PostAsync(new Uri("/api/v1/assets", UriKind.Relative), csv);
+        Assert.True(imported.IsSuccessStatusCode, await imported.Content.ReadAsStringAsync());
+        var dijon = await central.GetJsonAsync("/api/v1/lighting/status?town=dijon");
+        Assert.Equal(["gw-late"], dijon.EnumerateArray().Select(s => s.GetProperty("gateway").GetString()!).ToArray());
+        Assert.Empty((await central.GetJsonAsync("/api/v1/lighting/status?town=Beaune")).EnumerateArray());
     }
 }
