@@ -36,9 +36,9 @@ internal static class ApiEndpoints
         api.MapGet("/points/history", History);
         api.MapGet("/events", Events);
         api.MapGet("/stats", Stats);
-        api.MapAssetEndpoints();
         api.MapAdminEndpoints();
         api.MapCommandEndpoints();
+        api.MapAssetEndpoints();
         return app;
     }
 
