@@ -1,4 +1,6 @@
 using City.Central.Assets;
+using City.Central.Model;
+using City.Contract.Wire;
 
 namespace City.Central.Tests;
 
@@ -53,6 +55,27 @@ public sealed class AssetUnitTests
     [InlineData("lights-a/g003", false)]
     [InlineData("lights-a/x3", false)]
     public void Lamp_ids_are_line_slash_g_address(string lampId, bool valid) => Assert.Equal(valid, AssetImport.IsLampId(lampId));
+
+    [Theory]
+    [InlineData("lights-a/g3.lamp-failure", PointType.Boolean, "lamp-failure", "lights-a/g3")]
+    [InlineData("lights-a/g3.gear-failure", PointType.Boolean, "gear-failure", "lights-a/g3")]
+    [InlineData("lights-a/g3.answering", PointType.Boolean, "not-answering", "lights-a/g3")]
+    [InlineData("lights-a/g3.lamp-on-hours", PointType.Number, "past-rated-life", "lights-a/g3")]
+    [InlineData("lights-a/g3.operating-hours", PointType.Number, "past-rated-life", "lights-a/g3")]
+    [InlineData("asc1/alarm-cabinet-door-open", PointType.Boolean, "alarm", null)]
+    [InlineData("asc1/alarm-detector-fault/3", PointType.Boolean, "alarm", null)]
+    [InlineData("tc1/alarm-lamp-failure", PointType.Boolean, "alarm", null)]
+    [InlineData("tc1/alarms", PointType.Number, null, null)]
+    [InlineData("alarm-x", PointType.Boolean, null, null)]
+    [InlineData("lights-a/g3.level", PointType.Number, null, null)]
+    [InlineData("lights-a/g3.lamp-failure", PointType.Number, null, null)]
+    [InlineData("meter1/answering", PointType.Boolean, null, null)]
+    public void Watched_points_are_recognised_by_id_and_type(string id, PointType type, string? kind, string? lamp)
+    {
+        var watched = WatchedPoint.Of(new CataloguePoint(7, id, string.Empty, type, "d", string.Empty));
+        Assert.Equal(kind, watched?.Kind);
+        Assert.Equal(lamp, watched?.LampId);
+    }
 
     [Fact]
     public void Csv_reads_quoted_fields_blank_lines_a_bom_and_crlf()
