@@ -169,6 +169,7 @@ internal sealed partial class IngestWorker
     /// </summary>
     private void OfferNewest(List<Reading> readingsOfOnePoint, PendingGateway pending, in TimestampWindow window, ref long tMin, ref long tMax)
     {
+        _assets?.Observe(pending.State, readingsOfOnePoint, window.OldestUnixMs, window.NewestUnixMs);
         var newestIndex = -1;
         var newestTime = long.MinValue;
         for (var i = 0; i < readingsOfOnePoint.Count; i++)
@@ -225,9 +226,11 @@ internal sealed partial class IngestWorker
         state.HasBirth = true;
         state.Online = true;
         state.SoftwareVersion = birth.SoftwareVersion;
+        state.LightingVersion = birth.LightingVersion;
         state.LastSeenUnixMs = context.NowUnixMs;
         pending.Dirty = true;
         pending.Births++;
+        pending.Birth = birth;
         LogBirth(_logger, gatewayId, birth.Epoch, catalogue.Count, birth.SoftwareVersion);
     }
 

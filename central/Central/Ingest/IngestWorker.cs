@@ -1,3 +1,4 @@
+using City.Central.Assets;
 using City.Central.Configuration;
 using City.Central.State;
 using City.Central.Store;
@@ -38,6 +39,7 @@ internal sealed partial class IngestWorker : BackgroundService
     private readonly OutOfWindowReadings _outOfWindow = new();
     private readonly OutOfWindowLog _outOfWindowLog;
     private readonly IGatewayBirths? _births;
+    private readonly AssetIngest? _assets;
 
     public IngestWorker(
         IngestQueue queue,
@@ -50,7 +52,8 @@ internal sealed partial class IngestWorker : BackgroundService
         IOptions<CentralOptions> options,
         TimeProvider time,
         ILogger<IngestWorker> logger,
-        IGatewayBirths? births = null)
+        IGatewayBirths? births = null,
+        AssetIngest? assets = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _queue = queue;
@@ -66,6 +69,7 @@ internal sealed partial class IngestWorker : BackgroundService
         _logger = logger;
         _outOfWindowLog = new OutOfWindowLog(logger, time);
         _births = births;
+        _assets = assets;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -165,6 +169,17 @@ internal sealed partial class IngestWorker : BackgroundService
             _stats.Duplicates(pending.DuplicateBatches, pending.DuplicateReadings);
             _stats.Lifecycle(pending.Births, pending.Deaths);
             _stats.OutOfWindow(pending.OutOfWindowFuture, pending.OutOfWindowTooOld, pending.OutOfWindowInvalid);
+        }
+
+        // Sites, lamps and maintenance conditions (assets.db) follow the committed births and readings.
+        if (_assets is not null)
+        {
+            foreach (var pending in committed.Where(p => p.Birth is not null))
+            {
+                _assets.BirthCommitted(pending.Birth!, context.NowUnixMs);
+            }
+
+            _assets.Flush();
         }
 
         CompleteResets(context, notCommitted, null);
