@@ -100,7 +100,9 @@ internal sealed class DaliLine : IAsyncDisposable
     /// <summary>
     /// Polls until cancelled: status sweeps at StatusPeriod (each followed by the group check of gear queued for one), discovery at DiscoveryPeriod, and every EnergyPeriod an energy pass
     /// over the answering gear, read a few gear at a time so that a long pass (64 gear ~ 35 s of bus time) never holds the
-    /// status sweeps back by more than one slice.
+    /// status sweeps back by more than one slice. D4i identity (when a gear is found or answers again) and diagnostics (every
+    /// DiagnosticsPeriod) are read one gear per slice, taking turns with the energy slices; after a bus failure they wait for
+    /// the next good status sweep.
     /// </summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -108,6 +110,9 @@ internal sealed class DaliLine : IAsyncDisposable
         var nextStatus = start;
         var nextEnergy = start + Definition.StatusPeriod;
         var nextDiscovery = start;
+        var nextDiagnostics = start + Definition.DiagnosticsPeriod;
+        bool d4iHeld = false;
+        bool d4iTurn = false;
         var energyPending = new Queue<DaliGearState>();
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -136,6 +141,7 @@ internal sealed class DaliLine : IAsyncDisposable
                 nextStatus = now + Definition.StatusPeriod;
                 var swept = await Poller.SweepStatusAsync(cancellationToken).ConfigureAwait(false);
                 StatusSwept?.Invoke(Time.GetUtcNow(), swept, Poller.LastProblem);
+                d4iHeld = !swept;
                 if (swept && Groups.HasPending)
                 {
                     await Groups.CheckPendingAsync(Poller.Gear, cancellationToken).ConfigureAwait(false);
@@ -153,6 +159,21 @@ internal sealed class DaliLine : IAsyncDisposable
                 }
             }
 
+            if (now >= nextDiagnostics)
+            {
+                nextDiagnostics = now + Definition.DiagnosticsPeriod;
+                Poller.DiagnosticsDue();
+            }
+
+            bool d4iWork = !d4iHeld && Poller.HasD4iWork;
+            if (d4iWork && (d4iTurn || energyPending.Count == 0))
+            {
+                d4iTurn = false;
+                d4iHeld = !await Poller.ReadD4iSliceAsync(cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            d4iTurn = d4iWork;
             if (energyPending.Count > 0)
             {
                 var slice = new List<DaliGearState>();
@@ -169,7 +190,7 @@ internal sealed class DaliLine : IAsyncDisposable
                 continue;
             }
 
-            var next = new[] { nextStatus, nextEnergy, nextDiscovery }.Min();
+            var next = new[] { nextStatus, nextEnergy, nextDiscovery, nextDiagnostics }.Min();
             var wait = next - Time.GetUtcNow();
             if (wait > TimeSpan.Zero)
             {
