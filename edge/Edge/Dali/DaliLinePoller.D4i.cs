@@ -35,6 +35,8 @@ internal sealed class DaliGearD4iState
 /// </summary>
 internal sealed partial class DaliLinePoller
 {
+    private int _d4iLast = -1;
+
     /// <summary>A gear was found (answers for the first time, or again): read its identity and diagnostics soon.</summary>
     private static void D4iFound(DaliGearState gear)
     {
@@ -55,12 +57,23 @@ internal sealed partial class DaliLinePoller
     public bool HasD4iWork => Gear.Any(g => g.Answering == true && g.D4i.HasWork);
 
     /// <summary>
-    /// Reads what is due of the first answering gear that has D4i work (identity ~30 transactions, diagnostics ~40). False
+    /// Reads what is due of the next answering gear (round robin) that has D4i work (identity ~30 transactions, diagnostics ~40). False
     /// when the bus or the interface failed (the caller waits for the next status sweep).
     /// </summary>
     public async Task<bool> ReadD4iSliceAsync(CancellationToken cancellationToken)
     {
-        var gear = Gear.FirstOrDefault(g => g.Answering == true && g.D4i.HasWork);
+        // Round robin from the gear after the last one served: a pass longer than the period must not starve the last gear.
+        DaliGearState? gear = null;
+        for (int i = 1; i <= Gear.Count && gear is null; i++)
+        {
+            var candidate = Gear[(_d4iLast + i) % Gear.Count];
+            if (candidate.Answering == true && candidate.D4i.HasWork)
+            {
+                gear = candidate;
+                _d4iLast = (_d4iLast + i) % Gear.Count;
+            }
+        }
+
         if (gear is null)
         {
             return true;
@@ -130,7 +143,7 @@ internal sealed partial class DaliLinePoller
     {
         if (value is double number)
         {
-            await _sink.WriteAsync(gear.Definition.PointId(_line.Name, quantity), PointValue.FromNumber(Math.Round(number, 3)), Quality.Good, now, cancellationToken).ConfigureAwait(false);
+            await _sink.WriteAsync(gear.Definition.PointId(_line.Name, quantity), PointValue.FromNumber(Math.Round(number, 4)), Quality.Good, now, cancellationToken).ConfigureAwait(false);
         }
     }
 
