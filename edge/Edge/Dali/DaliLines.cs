@@ -97,11 +97,14 @@ internal sealed class DaliLine : IAsyncDisposable
     /// <summary>Gear whose D4i energy is read between two status checks (an energy read costs ~14 transactions per gear).</summary>
     public const int EnergyGearPerSlice = 4;
 
+    /// <summary>While both wait, one D4i slice (one gear, 30-70 transactions) after this many energy slices: energy comes first.</summary>
+    public const int EnergySlicesPerD4iSlice = 2;
+
     /// <summary>
     /// Polls until cancelled: status sweeps at StatusPeriod (each followed by the group check of gear queued for one), discovery at DiscoveryPeriod, and every EnergyPeriod an energy pass
     /// over the answering gear, read a few gear at a time so that a long pass (64 gear ~ 35 s of bus time) never holds the
     /// status sweeps back by more than one slice. D4i identity (when a gear is found or answers again) and diagnostics (every
-    /// DiagnosticsPeriod) are read one gear per slice, taking turns with the energy slices; after a bus failure they wait for
+    /// DiagnosticsPeriod) are read one gear per slice, one such slice after every two energy slices when both wait; after a bus failure they wait for
     /// the next good status sweep.
     /// </summary>
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -112,7 +115,7 @@ internal sealed class DaliLine : IAsyncDisposable
         var nextDiscovery = start;
         var nextDiagnostics = start + Definition.DiagnosticsPeriod;
         bool d4iHeld = false;
-        bool d4iTurn = false;
+        int energySlicesSinceD4i = 0;
         var energyPending = new Queue<DaliGearState>();
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -165,17 +168,16 @@ internal sealed class DaliLine : IAsyncDisposable
                 Poller.DiagnosticsDue();
             }
 
-            bool d4iWork = !d4iHeld && Poller.HasD4iWork;
-            if (d4iWork && (d4iTurn || energyPending.Count == 0))
+            if (!d4iHeld && Poller.HasD4iWork && (energyPending.Count == 0 || energySlicesSinceD4i >= EnergySlicesPerD4iSlice))
             {
-                d4iTurn = false;
+                energySlicesSinceD4i = 0;
                 d4iHeld = !await Poller.ReadD4iSliceAsync(cancellationToken).ConfigureAwait(false);
                 continue;
             }
 
-            d4iTurn = d4iWork;
             if (energyPending.Count > 0)
             {
+                energySlicesSinceD4i++;
                 var slice = new List<DaliGearState>();
                 while (slice.Count < EnergyGearPerSlice && energyPending.TryDequeue(out var gear))
                 {
