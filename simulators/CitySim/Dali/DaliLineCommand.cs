@@ -9,13 +9,13 @@ namespace City.Sim.Dali;
 
 /// <summary>What <c>citysim dali</c> serves (one line on stdout; JSON with --json).</summary>
 internal sealed record DaliLineServed(
-    string SerialPort, int Baud, int Gear, int[] Addressed, int Unaddressed, int[] FailedLamps, int[] Silent, bool WireTiming)
+    string SerialPort, int Baud, int Gear, int[] Addressed, int Unaddressed, int[] FailedLamps, int[] Silent, bool WireTiming, int[] NoD4i)
 {
     [JsonIgnore]
     public string Line => string.Create(
         CultureInfo.InvariantCulture,
         $"dali line serving {SerialPort} (Lunatone LUBA, {Baud} 8N1): {Gear} gear, {Addressed.Length} with short addresses, {Unaddressed} unaddressed; " +
-        $"failed lamps: {List(FailedLamps)}; not answering: {List(Silent)}{(WireTiming ? " (wire timing)" : "")}");
+        $"failed lamps: {List(FailedLamps)}; not answering: {List(Silent)}; without D4i banks: {List(NoD4i)}{(WireTiming ? " (wire timing)" : "")}");
 
     private static string List(int[] indexes) => indexes.Length == 0 ? "none" : string.Join(' ', indexes.Select(i => $"#{i}"));
 }
@@ -41,11 +41,16 @@ internal static class DaliLineCommand
         var seed = CliOptions.Int("--seed", "Seed for random addresses and fault placement", 62386, 0, int.MaxValue);
         var wireTiming = new Option<bool>("--wire-timing") { Description = "Answer only after the DALI bus time (settling + frame durations); ptys move bytes instantly" };
         var control = new Option<bool>("--control") { Description = "Read fault-injection commands from stdin: " + DaliLineControl.Help };
+        var noD4i = new Option<string>("--no-d4i-gear")
+        {
+            Description = "Positions (0-based, comma separated: 3,5) of gear without D4i: only memory bank 0, no banks 1, 202, 205-207",
+            DefaultValueFactory = _ => string.Empty,
+        };
         var json = CliOptions.Json();
 
         var command = new Command("dali", "Simulate one DALI line of LED drivers (with D4i energy) behind a Lunatone LUBA RS232 master interface")
         {
-            serial, gear, unaddressed, failed, silent, watts, seed, wireTiming, control, json,
+            serial, gear, unaddressed, failed, silent, watts, seed, wireTiming, noD4i, control, json,
         };
         command.Validators.Add(result =>
         {
@@ -53,6 +58,11 @@ internal static class DaliLineCommand
             if (result.GetValue(unaddressed) > total || result.GetValue(failed) + result.GetValue(silent) > total)
             {
                 result.AddError("--unaddressed, and --failed plus --silent, must not exceed --gear.");
+            }
+
+            if (!TryParsePositions(result.GetValue(noD4i), total, out _))
+            {
+                result.AddError($"--no-d4i-gear must list gear positions 0-{total - 1} separated by commas (got '{result.GetValue(noD4i)}').");
             }
         });
         command.SetAction(async (parseResult, cancellationToken) =>
@@ -65,6 +75,7 @@ internal static class DaliLineCommand
                 Silent = parseResult.GetValue(silent),
                 RatedWatts = parseResult.GetValue(watts),
                 Seed = parseResult.GetValue(seed),
+                NoD4iGear = TryParsePositions(parseResult.GetValue(noD4i), parseResult.GetValue(gear), out var positions) ? positions : [],
             };
             var line = new DaliSimLine(setup, time);
             var device = parseResult.GetValue(serial)!;
@@ -89,7 +100,8 @@ internal static class DaliLineCommand
                 setup.Unaddressed,
                 [.. line.Gear.Where(g => g.LampFailure).Select(g => g.Index)],
                 [.. line.Gear.Where(g => g.Silent).Select(g => g.Index)],
-                wire);
+                wire,
+                [.. line.Gear.Where(g => !g.HasD4iBanks).Select(g => g.Index)]);
             if (parseResult.GetValue(json))
             {
                 ConsoleOutput.Json(served, DaliJsonContext.Default.DaliLineServed);
@@ -131,6 +143,23 @@ internal static class DaliLineCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>"3,5" -> [3, 5]; empty -> []; false for anything but distinct positions below <paramref name="gear"/>.</summary>
+    internal static bool TryParsePositions(string? text, int gear, out List<int> positions)
+    {
+        positions = [];
+        foreach (var item in (text ?? string.Empty).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!int.TryParse(item, NumberStyles.None, CultureInfo.InvariantCulture, out int position) || position >= gear || positions.Contains(position))
+            {
+                return false;
+            }
+
+            positions.Add(position);
+        }
+
+        return true;
     }
 
     /// <summary>Runs until stdin closes or the command stops; reading stdin may not observe cancellation, so nobody awaits it.</summary>
