@@ -1,3 +1,4 @@
+using City.Central.Assets;
 using City.Central.Configuration;
 using City.Central.Energy;
 using City.Central.State;
@@ -39,6 +40,7 @@ internal sealed partial class IngestWorker : BackgroundService
     private readonly OutOfWindowReadings _outOfWindow = new();
     private readonly OutOfWindowLog _outOfWindowLog;
     private readonly IGatewayBirths? _births;
+    private readonly AssetIngest? _assets;
     private readonly EnergyTap? _energy;
 
     public IngestWorker(
@@ -53,6 +55,7 @@ internal sealed partial class IngestWorker : BackgroundService
         TimeProvider time,
         ILogger<IngestWorker> logger,
         IGatewayBirths? births = null,
+        AssetIngest? assets = null,
         EnergyTap? energy = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -69,6 +72,7 @@ internal sealed partial class IngestWorker : BackgroundService
         _logger = logger;
         _outOfWindowLog = new OutOfWindowLog(logger, time);
         _births = births;
+        _assets = assets;
         _energy = energy;
     }
 
@@ -170,6 +174,17 @@ internal sealed partial class IngestWorker : BackgroundService
             _stats.Duplicates(pending.DuplicateBatches, pending.DuplicateReadings);
             _stats.Lifecycle(pending.Births, pending.Deaths);
             _stats.OutOfWindow(pending.OutOfWindowFuture, pending.OutOfWindowTooOld, pending.OutOfWindowInvalid);
+        }
+
+        // Sites, lamps and maintenance conditions (assets.db) follow the committed births and readings.
+        if (_assets is not null)
+        {
+            foreach (var pending in committed.Where(p => p.Birth is not null))
+            {
+                _assets.BirthCommitted(pending.Birth!, context.NowUnixMs);
+            }
+
+            _assets.Flush();
         }
 
         CompleteResets(context, notCommitted, null);
