@@ -33,6 +33,8 @@ internal static class EnergyBenchmark
         var days = 30;
         var rounds = 3;
         var groups = 5;
+        var aggregateLamps = 200;
+        var aggregateDays = 7;
         for (var i = 1; i + 1 < args.Length; i += 2)
         {
             var value = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
@@ -42,39 +44,18 @@ internal static class EnergyBenchmark
                 case "--days": days = value; break;
                 case "--rounds": rounds = value; break;
                 case "--groups": groups = value; break;
+                case "--aggregate-lamps": aggregateLamps = value; break;
+                case "--aggregate-days": aggregateDays = value; break;
                 default:
-                    Console.Error.WriteLine("energy [--lamps 2000] [--days 30] [--rounds 3] [--groups 5]");
+                    Console.Error.WriteLine("energy [--lamps 2000] [--days 30] [--aggregate-lamps 200] [--aggregate-days 7] [--rounds 3] [--groups 5]");
                     return 2;
             }
         }
 
         var dir = Path.Combine(Path.GetTempPath(), "energy-bench-" + Guid.NewGuid().ToString("N")[..8]);
-        if (args is [_, "--explain"])
-        {
-            Directory.CreateDirectory(dir);
-            using var db = new LiteDB.LiteDatabase(Path.Combine(dir, "x.db"));
-            var col = db.GetCollection("samples");
-            for (long i = 0; i < 20000; i++) { col.Insert(new LiteDB.BsonDocument { ["_id"] = i, ["t"] = i }); }
-            foreach (var sql in new[] { "EXPLAIN SELECT $ FROM samples WHERE _id BETWEEN 10 AND 15000 ORDER BY _id DESC LIMIT 1", "EXPLAIN SELECT $ FROM samples WHERE _id BETWEEN 10 AND 15000 ORDER BY _id LIMIT 1" })
-            {
-                using var r = db.Execute(sql);
-                while (r.Read()) { Console.WriteLine(r.Current.ToString()); }
-            }
-            var w = Stopwatch.StartNew();
-            for (var k = 0; k < 200; k++) { col.Query().Where(LiteDB.Query.Between("_id", 10, 15000)).OrderByDescending("_id").Limit(1).FirstOrDefault(); }
-            Console.WriteLine($"desc: {w.Elapsed.TotalMilliseconds / 200:F3} ms");
-            w.Restart();
-            for (var k = 0; k < 200; k++) { col.Query().Where(LiteDB.Query.Between("_id", 10, 15000)).OrderBy("_id").Limit(1).FirstOrDefault(); }
-            Console.WriteLine($"asc: {w.Elapsed.TotalMilliseconds / 200:F3} ms");
-            w.Restart();
-            for (var k = 0; k < 200; k++) { col.FindById(5000 + k); }
-            Console.WriteLine($"findbyid: {w.Elapsed.TotalMilliseconds / 200:F3} ms");
-            Directory.Delete(dir, true);
-            return 0;
-        }
-
         try
         {
+            Aggregate(Path.Combine(dir, "aggregate"), aggregateLamps, aggregateDays);
             Report(Path.Combine(dir, "report"), lamps, days);
             await IngestAsync(Path.Combine(dir, "ingest"), rounds, groups);
         }
@@ -86,7 +67,7 @@ internal static class EnergyBenchmark
         return 0;
     }
 
-    private static void Report(string dir, int lamps, int days)
+    private static void Aggregate(string dir, int lamps, int days)
     {
         var gateways = Math.Max(1, lamps / LampsPerGateway);
         var assets = new AssetDirectory(new AssetStore(dir));
@@ -101,6 +82,7 @@ internal static class EnergyBenchmark
         var counters = new double[gateways, LampsPerGateway];
         var readings = 0L;
         var watch = Stopwatch.StartNew();
+        var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
         for (var day = 0; day < days; day++)
         {
             var batches = new List<EnergyBatch>();
@@ -127,8 +109,53 @@ internal static class EnergyBenchmark
         }
 
         var seconds = watch.Elapsed.TotalSeconds;
-        Console.WriteLine($"aggregation: {lamps} lamps x {days} days hourly = {readings:N0} readings, {(long)lamps * days * 24:N0} lamp hours in {seconds:F1} s: {readings / seconds:N0} readings/s, {lamps * days * 24 / seconds:N0} lamp hours/s; energy.db {new FileInfo(store.FilePath).Length / 1e6:F0} MB");
+        var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds;
+        store.Checkpoint();
+        Console.WriteLine($"aggregation: {lamps} lamps x {days} days hourly = {readings:N0} readings, {(long)lamps * days * 24:N0} lamp hours in {seconds:F1} s: {readings / seconds:N0} readings/s, {lamps * days * 24 / seconds:N0} lamp hours/s ({cpu:F1} s of CPU: {readings / cpu:N0} readings per CPU second); energy.db {new FileInfo(store.FilePath).Length / 1e6:F0} MB");
+    }
 
+    private static void Report(string dir, int lamps, int days)
+    {
+        // The hours written directly (what the aggregator would write), to time the report over a whole town's month.
+        var gateways = Math.Max(1, lamps / LampsPerGateway);
+        var assets = new AssetDirectory(new AssetStore(dir));
+        for (var g = 0; g < gateways; g++)
+        {
+            assets.ApplyBirth(Birth($"town-{g:D3}", LampsPerGateway, "Dijon"), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        }
+
+        using var store = new EnergyStore(dir);
+        var firstHour = (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / Hour / 24 * 24) - ((days + 1) * 24);
+        var watch = Stopwatch.StartNew();
+        var townNo = store.NumberOf(EnergyScope.Town, "Dijon");
+        for (var day = 0; day < days; day++)
+        {
+            store.InTransaction(() =>
+            {
+                var rollups = new RollupDifferences();
+                for (var g = 0; g < gateways; g++)
+                {
+                    var gatewayNo = store.NumberOf(EnergyScope.Gateway, $"town-{g:D3}");
+                    for (var lamp = 0; lamp < LampsPerGateway; lamp++)
+                    {
+                        var lampNo = store.NumberOf(EnergyScope.Lamp, EnergyStore.LampName($"town-{g:D3}", $"lights-a/g{lamp + 1}"));
+                        for (var h = 0; h < 24; h++)
+                        {
+                            var lit = h is >= 17 or < 7;
+                            var hour = new LampHour(firstHour + (day * 24) + h, lit ? 25 : 0, 0, lit ? 3600 : 0, 50, 150, gatewayNo, townNo);
+                            store.PutLampHour(lampNo, hour, isNew: true);
+                            rollups.Add(EnergyScope.Gateway, gatewayNo, hour.Totals, 1);
+                            rollups.Add(EnergyScope.Town, townNo, hour.Totals, 1);
+                        }
+                    }
+                }
+
+                rollups.WriteTo(store);
+            });
+        }
+
+        store.Checkpoint();
+        Console.WriteLine($"report store: {lamps} lamps x {days} days = {(long)lamps * days * 24:N0} lamp hours written directly in {watch.Elapsed.TotalSeconds:F1} s; energy.db {new FileInfo(store.FilePath).Length / 1e6:F0} MB");
         var report = new EnergyReport(store, assets);
         var from = DateOnly.FromDateTime(DateTime.UtcNow.Date.AddDays(-days));
         var to = from.AddDays(days - 1);
