@@ -40,6 +40,7 @@ internal static class ApiEndpoints
         api.MapCommandEndpoints();
         api.MapLightingEndpoints();
         api.MapAssetEndpoints();
+        api.MapEnergyEndpoints();
         return app;
     }
 
