@@ -1,0 +1,251 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text.Json.Nodes;
+using City.Protocols.Talq;
+using Xunit.Abstractions;
+
+namespace City.EndToEnd.Tests;
+
+/// <summary>
+/// Issue 14's "Done when": central pushes Dijon's calendar (on at dusk, 50 % from 23:00 to 05:00, off at dawn) to an
+/// edge whose lighting and DALI line run on a clock <see cref="Speed"/> times faster than real time, over a
+/// <c>citysim dali</c> line whose gear clock runs just as fast; the edge applies and confirms it; central is killed; the
+/// edge switches and dims the lamps at the program's times on its own; central comes back, the night's readings arrive,
+/// and the energy report over the night matches the energy the program implies with citysim's power model.
+/// </summary>
+[Collection("processes")]
+public sealed class LightingNightTests(ITestOutputHelper log)
+{
+    private const string Line = "lights";
+    private const int GearCount = 4;
+
+    // A midsummer night in Dijon (about 8 h between sunset and sunrise) passes in about 20 s.
+    private const double Speed = 1500;
+
+    // What citysim's gear draw: 200 W of LEDs behind a driver losing 8-30 %, 0.5 W standby.
+    private static readonly GearPower Power = new(200, 0.5, [(0.1, 0.70), (0.5, 0.88), (1, 0.92)]);
+
+    // The edge reads the gear's level every StatusPeriod (simulated); a change is seen within that plus the real latency of
+    // scheduler timer, pty and poller. One real second of latency is Speed simulated seconds: 25 minutes, well inside the
+    // shortest gap between two steps of the program (sunrise comes about 50 minutes after 05:00).
+    private static readonly TimeSpan StatusPeriod = TimeSpan.FromMinutes(2);
+    private static readonly TimeSpan StepTolerance = TimeSpan.FromSeconds(Speed) + StatusPeriod;
+
+    // Real time from the edge's start until the night's report window opens: the edge starts, connects, receives the set
+    // and confirms it before then (asserted).
+    private static readonly TimeSpan ApplyBudget = TimeSpan.FromSeconds(12);
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task The_edge_runs_the_pushed_night_program_without_central_and_the_energy_report_matches_the_program()
+    {
+        var watch = Stopwatch.StartNew();
+        var night = LastMidsummer(DateTimeOffset.UtcNow);
+        var (set, assignment) = NightPlan.Set(Line);
+        var sunset = SolarCalculator.Compute(night, NightPlan.Dijon).Sunset!.Value;
+        var sunrise = SolarCalculator.Compute(night.AddDays(1), NightPlan.Dijon).Sunrise!.Value;
+        var from = FloorHour(sunset);
+        var to = FloorHour(sunrise) + TimeSpan.FromHours(1);
+        var steps = NightPlan.Levels(set, assignment, from, to);
+        log.WriteLine($"night of {night:yyyy-MM-dd} in Dijon: sunset {sunset:O}, sunrise {sunrise:O}; report {from:O} .. {to:O}; plan: "
+            + string.Join(", ", steps.Select(s => $"{s.Start:HH:mm}Z {s.LevelPercent}%")));
+        Assert.Equal([0, 100, 50, 100, 0], steps.Select(s => s.LevelPercent));
+
+        await using var pty = await SocatPtyPair.StartAsync(TimeSpan.FromSeconds(30));
+        await using var city = new CityStack(log, "gw-night");
+        var sim = city.StartCitySim("citysim dali",
+        [
+            "dali", "--serial", pty.PortA, "--gear", GearCount.ToString(CultureInfo.InvariantCulture),
+            "--rated-watts", Number(Power.RatedWatts), "--standby-watts", Number(Power.StandbyWatts), "--driver-efficiency", Power.CurveArgument,
+            "--time-scale", Number(Speed), "--json",
+        ]);
+        await city.StartCentralAsync();
+        await PutAsync(city, "/api/v1/lighting/control-programs/night-dim", NightPlan.NightDim());
+        await PutAsync(city, "/api/v1/lighting/control-programs/full-night", NightPlan.FullNight());
+        await PutAsync(city, $"/api/v1/lighting/calendars/{NightPlan.Calendar}", NightPlan.DijonCalendar());
+        await PutAsync(city, $"/api/v1/lighting/assignments/{city.GatewayId}", NightPlan.Assignment(Line));
+        await sim.WaitForOutputAsync("\"serialPort\"", TimeSpan.FromSeconds(60));
+
+        // The edge's clock: `from` comes ApplyBudget after its start.
+        var realStart = DateTimeOffset.UtcNow;
+        var simulatedStart = from - (ApplyBudget * Speed);
+        DateTimeOffset SimNow() => simulatedStart + ((DateTimeOffset.UtcNow - realStart) * Speed);
+        city.StartEdge(EdgeSection(city, pty.PortB, simulatedStart, realStart));
+        log.WriteLine($"{watch.Elapsed}: edge started at simulated {SimNow():O}");
+
+        var status = await Eventually.ReturnsAsync(async () =>
+        {
+            var mine = await LightingStatusAsync(city);
+            return (string?)mine?["state"] is "applied" or "rejected" ? mine : null;
+        }, Patience, "the lighting set applied (or rejected) by the edge at central");
+        var appliedAt = SimNow();
+        log.WriteLine($"{watch.Elapsed}: lighting status {status.ToJsonString()} at simulated {appliedAt:O}");
+        Assert.Equal("applied", (string?)status["state"]);
+        Assert.True(appliedAt < from, $"the edge confirmed the set at simulated {appliedAt:O}, after the report window opened at {from:O}: the start took longer than {ApplyBudget}");
+
+        await city.Central!.KillHardAsync();
+        log.WriteLine($"{watch.Elapsed}: central killed at simulated {SimNow():O}");
+        Assert.True(SimNow() < sunset, "central must be down before sunset");
+
+        // Offline, in the middle of the dimmed hours, the edge's local view says 50 %.
+        var local = FloorHour(sunset).AddHours(4);
+        await DelayUntilAsync(realStart + ((local - simulatedStart) / Speed));
+        var view = JsonNode.Parse(await city.EdgeCtlAsync("lighting", "--json"))!;
+        var group = view["groups"]!.AsArray().Single()!;
+        log.WriteLine($"{watch.Elapsed}: at simulated {SimNow():O} edgectl lighting says {group.ToJsonString()}");
+        Assert.Equal(50, (double?)group["levelPercent"]);
+
+        // The night passes; central returns a little after the report window closed.
+        await DelayUntilAsync(realStart + ((to + StepTolerance - simulatedStart) / Speed));
+        await city.StartCentralAsync();
+        log.WriteLine($"{watch.Elapsed}: central back at simulated {SimNow():O}");
+
+        // The night's energy counters arrive from the edge's buffer: every gear's readings cover the window without gaps.
+        await Eventually.ReturnsAsync(async () =>
+        {
+            foreach (var address in Enumerable.Range(0, GearCount))
+            {
+                var readings = await HistoryAsync(city, Point(address, "energy"), from - TimeSpan.FromHours(1), to + TimeSpan.FromHours(1));
+                if (readings.Count == 0 || readings[0].At > from || readings[^1].At < to
+                    || readings.Zip(readings.Skip(1)).Any(p => p.Second.At - p.First.At > TimeSpan.FromHours(1)))
+                {
+                    return null;
+                }
+            }
+
+            return "complete";
+        }, Patience, "the night's energy readings of every gear at central");
+        log.WriteLine($"{watch.Elapsed}: the night's readings are at central");
+
+        // The lamps followed the program: each gear's level just before and just after every step.
+        foreach (var address in Enumerable.Range(0, GearCount))
+        {
+            var levels = await HistoryAsync(city, Point(address, "level"), simulatedStart, to + TimeSpan.FromHours(1));
+            for (int i = 1; i < steps.Count; i++)
+            {
+                var (at, percent) = steps[i];
+                Assert.Equal((DimmingCurve.ArcLevel(steps[i - 1].LevelPercent), DimmingCurve.ArcLevel(percent)),
+                    (HeldAt(levels, at - StepTolerance), HeldAt(levels, at + StepTolerance)));
+                var changed = levels.First(r => r.At > at - StepTolerance && r.Value == DimmingCurve.ArcLevel(percent)).At;
+                log.WriteLine($"gear {address}: {percent}% planned at {at:HH:mm:ss}Z, seen at {changed:HH:mm:ss}Z ({(changed - at).TotalMinutes:+0.0;-0.0} min)");
+            }
+        }
+
+        // The energy report over the night against what the program implies (4 gear, standby included).
+        double implied = GearCount * NightPlan.ImpliedWh(set, assignment, from, to, Power) / 1000;
+        var report = await Eventually.ReturnsAsync(async () =>
+        {
+            var first = await EnergyAsync(city, from, to);
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            var second = await EnergyAsync(city, from, to);
+            return first.ToJsonString() == second.ToJsonString() && MeasuredKwh(second) > 0 ? second : null;
+        }, Patience, "a settled energy report for the night");
+        double measured = MeasuredKwh(report);
+        log.WriteLine($"{watch.Elapsed}: measured {measured:F4} kWh, implied {implied:F4} kWh ({(measured - implied) / implied:P3}); report {report.ToJsonString()}");
+        Assert.InRange(measured, implied * 0.99, implied * 1.01);
+        log.WriteLine($"test duration {watch.Elapsed.TotalSeconds:F1} s");
+    }
+
+    /// <summary>The latest June 21 whose night is over (within central's 400-day window for old readings).</summary>
+    private static DateOnly LastMidsummer(DateTimeOffset now)
+    {
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        return new DateOnly(today >= new DateOnly(today.Year, 6, 23) ? today.Year : today.Year - 1, 6, 21);
+    }
+
+    private static DateTimeOffset FloorHour(DateTimeOffset t)
+    {
+        var utc = t.ToUniversalTime();
+        return new DateTimeOffset(utc.Year, utc.Month, utc.Day, utc.Hour, 0, 0, TimeSpan.Zero);
+    }
+
+    private static string Number(double value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string Point(int address, string quantity) => $"{Line}/g{address}.{quantity}";
+
+    private static string Iso(DateTimeOffset t) => t.ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+
+    private static async Task DelayUntilAsync(DateTimeOffset realInstant)
+    {
+        var wait = realInstant - DateTimeOffset.UtcNow;
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait);
+        }
+    }
+
+    private static byte? HeldAt(List<(DateTimeOffset At, double Value)> readings, DateTimeOffset at) =>
+        readings.LastOrDefault(r => r.At <= at) is { At: var seen } last && seen != default ? (byte)last.Value : null;
+
+    private static async Task PutAsync(CityStack city, string path, JsonObject body)
+    {
+        using var content = new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json");
+        using var response = await city.Http.PutAsync(new Uri(path, UriKind.Relative), content);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"PUT {path}: {(int)response.StatusCode} {text}");
+    }
+
+    private static async Task<JsonNode?> LightingStatusAsync(CityStack city)
+    {
+        var answer = await city.GetJsonAsync("/api/v1/lighting/status");
+        var list = answer is JsonArray array ? array : answer["gateways"]!.AsArray();
+        return list.FirstOrDefault(g => (string?)g!["gateway"] == city.GatewayId)?.DeepClone();
+    }
+
+    private static async Task<List<(DateTimeOffset At, double Value)>> HistoryAsync(CityStack city, string point, DateTimeOffset from, DateTimeOffset to)
+    {
+        using var response = await city.Http.GetAsync(new Uri(
+            $"/api/v1/points/history?gateway={city.GatewayId}&point={Uri.EscapeDataString(point)}&from={Iso(from)}&to={Iso(to)}&limit=1000000", UriKind.Relative));
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return [];
+        }
+
+        var answer = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        return [.. answer["readings"]!.AsArray()
+            .Where(r => r!["value"] is JsonValue v && v.TryGetValue<double>(out _))
+            .Select(r => (DateTimeOffset.Parse((string)r!["timestamp"]!, CultureInfo.InvariantCulture), (double)r["value"]!))];
+    }
+
+    private static async Task<JsonNode> EnergyAsync(CityStack city, DateTimeOffset from, DateTimeOffset to) =>
+        await city.GetJsonAsync($"/api/v1/energy?by=gateway&gateway={city.GatewayId}&from={Iso(from)}&to={Iso(to)}&interval=hour");
+
+    private static double MeasuredKwh(JsonNode report) =>
+        report["buckets"]!.AsArray().Sum(b => (double)b!["measuredKwh"]!);
+
+    private static JsonObject EdgeSection(CityStack city, string port, DateTimeOffset simulatedStart, DateTimeOffset realStart)
+    {
+        var gear = new JsonArray();
+        for (var address = 0; address < GearCount; address++)
+        {
+            gear.Add(new JsonObject
+            {
+                ["Address"] = address,
+                ["Groups"] = new JsonArray(0),
+                ["Location"] = $"rue-{address + 1}",
+                ["PoleId"] = $"DJ-{address + 1:D4}",
+                ["RatedPowerW"] = Math.Round(Power.InputWatts(254), 1),
+                ["ReplacedPowerW"] = 250,
+            });
+        }
+
+        var edge = city.EdgeSection();
+        edge["Site"] = new JsonObject
+        {
+            ["Town"] = "Dijon", ["District"] = "Centre", ["Latitude"] = NightPlan.Dijon.Latitude, ["Longitude"] = NightPlan.Dijon.Longitude,
+            ["TimeZone"] = "Europe/Paris",
+        };
+        edge["Clock"] = new JsonObject { ["SimulatedStart"] = Iso(simulatedStart), ["RealStart"] = Iso(realStart), ["Speed"] = Speed };
+        edge["DaliLines"] = new JsonArray
+        {
+            new JsonObject
+            {
+                // Periods are on the edge's scaled clock (simulated milliseconds); the interface's timeouts are real.
+                ["Name"] = Line, ["Port"] = port, ["StatusPeriodMs"] = (int)StatusPeriod.TotalMilliseconds, ["EnergyPeriodMs"] = 300_000,
+                ["DiscoveryPeriodMs"] = 86_400_000, ["InterfaceTimeoutMs"] = 3000, ["AnswerWindowMs"] = 250, ["Gear"] = gear,
+            },
+        };
+        return edge;
+    }
+}
