@@ -1,3 +1,6 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+
 namespace City.Protocols.Talq;
 
 /// <summary>What central pushes to one gateway and the edge stores and runs.</summary>
@@ -17,7 +20,18 @@ public sealed class LightingSet
     public List<LightingAssignment> Assignments { get; set; } = [];
 
     /// <summary>16 lowercase hex digits of the SHA-256 of the canonical JSON without version and issuedAt.</summary>
-    public string ComputeVersion() => throw new NotImplementedException();
+    public string ComputeVersion()
+    {
+        var canonical = new CanonicalLightingSet
+        {
+            DayOffset = DayOffset,
+            Calendars = Calendars,
+            ControlPrograms = ControlPrograms,
+            Assignments = Assignments,
+        };
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(canonical, TalqCanonicalContext.Default.CanonicalLightingSet);
+        return Convert.ToHexStringLower(SHA256.HashData(bytes).AsSpan(0, 8));
+    }
 }
 
 /// <summary>A calendar run on a DALI line's group (or the whole line when Group is null).</summary>

@@ -131,4 +131,26 @@ public sealed class TalqState
     public string Name { get; set; } = "";
 
     public JsonElement? Value { get; set; }
+
+    /// <summary>A LevelState of <paramref name="percent"/> (0-100).</summary>
+    public static TalqState Level(int percent)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(percent, 0);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(percent, 100);
+        return new TalqState { Name = "LevelState", Value = JsonSerializer.SerializeToElement(percent, TalqJsonContext.Default.Int32) };
+    }
+
+    /// <summary>A BooleanState (true = on at 100 %, false = off).</summary>
+    public static TalqState Boolean(bool on) =>
+        new() { Name = "BooleanState", Value = JsonSerializer.SerializeToElement(on, TalqJsonContext.Default.Boolean) };
+
+    /// <summary>The level this state asks for in percent (BooleanState true = 100); null when it is not a valid level.</summary>
+    public double? LevelPercent() => Name switch
+    {
+        "LevelState" when Value is { ValueKind: JsonValueKind.Number } v && v.TryGetInt32(out var level)
+            && level is >= 0 and <= 100 => level,
+        "BooleanState" when Value is { ValueKind: JsonValueKind.True } => 100,
+        "BooleanState" when Value is { ValueKind: JsonValueKind.False } => 0,
+        _ => null,
+    };
 }
