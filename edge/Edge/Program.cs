@@ -5,6 +5,7 @@ using City.Edge.Configuration;
 using City.Edge.Devices;
 using City.Edge.Forwarding;
 using City.Edge.Hosting;
+using City.Edge.Lighting;
 using City.Edge.LocalApi;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -203,8 +204,11 @@ internal static class Program
         builder.Services.AddSingleton(time);
         builder.Services.AddSingleton(buffer);
         builder.Services.AddSingleton(state);
+        // A scaled Edge:Clock (tests, demos) drives the DALI lines and the lighting; the guard then judges the real clock only.
+        var fieldClock = new FieldClock(settings.Clock?.Create(time) ?? time);
+        builder.Services.AddSingleton(fieldClock);
         builder.Services.AddSingleton(sp => new ReadingQueue(ReadingQueue.DefaultCapacity,
-            new ClockGuard(time, sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>().CreateLogger<ClockGuard>())));
+            new ClockGuard(time, sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>().CreateLogger<ClockGuard>(), judgeTimestamps: !fieldClock.IsScaled)));
 
         var protocols = new ProtocolDrivers(drivers ?? EdgeProtocols.All);
         builder.Services.AddSingleton(protocols);
@@ -215,6 +219,7 @@ internal static class Program
 
         builder.Services.AddSingleton<PointWriter>();
         builder.Services.AddSingleton<StatusService>();
+        LightingSetup.AddLighting(builder.Services, settings);
         CommandsSetup.AddCommands(builder.Services, settings, buffer);
 
         // Started in this order, stopped in reverse: the forwarder stops first, the pollers next, and the
@@ -223,6 +228,7 @@ internal static class Program
         builder.Services.AddHostedService<PollingService>();
         builder.Services.AddHostedService<Forwarder>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CommandService>());
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<LightingScheduler>());
 
         ArgumentNullException.ThrowIfNull(socket);
         var listenHandle = socket.Bind();
@@ -236,6 +242,12 @@ internal static class Program
         foreach (var warning in socket.Warnings)
         {
             startLogger.LogWarning("Local API socket {Socket}: {Warning}", socket.Path, warning);
+        }
+
+        if (fieldClock.Time is ScaledTimeProvider scaled)
+        {
+            startLogger.LogWarning("Edge:Clock: the DALI lines and the lighting run on a SCALED clock ({Speed}x from {SimulatedStart:o} at real {RealStart:o}); for tests and demos only",
+                scaled.Speed, scaled.SimulatedStart, scaled.RealStart);
         }
 
         if (!app.Services.GetRequiredService<CommandChecks>().HasSigningKey)

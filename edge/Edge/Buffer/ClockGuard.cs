@@ -35,6 +35,7 @@ internal sealed partial class ClockGuard
 
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly bool _judgeTimestamps;
     private readonly Lock _gate = new();
     private bool _hasLast;
     private DateTimeOffset _lastWall;
@@ -43,10 +44,17 @@ internal sealed partial class ClockGuard
     private bool _marking;
     private long _readingsMarked;
 
-    public ClockGuard(TimeProvider time, ILogger? logger = null)
+    /// <param name="time">The real clock.</param>
+    /// <param name="logger">Where marking starts and stops are said.</param>
+    /// <param name="judgeTimestamps">
+    /// False when some readings carry the timestamps of a scaled clock (Edge:Clock, tests and demos), which may lie anywhere:
+    /// only the real clock is judged then.
+    /// </param>
+    public ClockGuard(TimeProvider time, ILogger? logger = null, bool judgeTimestamps = true)
     {
         ArgumentNullException.ThrowIfNull(time);
         _time = time;
+        _judgeTimestamps = judgeTimestamps;
         _logger = logger ?? NullLogger.Instance;
         _checkIntervalTicks = (long)(CheckInterval.TotalSeconds * time.TimestampFrequency);
     }
@@ -61,7 +69,7 @@ internal sealed partial class ClockGuard
         if (Volatile.Read(ref _hasLast) && timestamp - Volatile.Read(ref _lastTimestamp) < _checkIntervalTicks)
         {
             // A burst of readings (one poll cycle): the clock was checked a moment ago.
-            return Volatile.Read(ref _marking) || reading.TimestampUnixMs < NotBeforeUnixMs ? MarkBad(reading) : reading;
+            return Volatile.Read(ref _marking) || TooOld(reading) ? MarkBad(reading) : reading;
         }
 
         var wall = _time.GetUtcNow();
@@ -90,7 +98,7 @@ internal sealed partial class ClockGuard
                 _settledAtTimestamp = null;
             }
 
-            bad = reading.TimestampUnixMs < NotBeforeUnixMs || wall.ToUnixTimeMilliseconds() < NotBeforeUnixMs || _settledAtTimestamp is not null;
+            bad = TooOld(reading) || wall.ToUnixTimeMilliseconds() < NotBeforeUnixMs || _settledAtTimestamp is not null;
             startedMarking = bad && !_marking;
             stoppedMarking = !bad && _marking;
             Volatile.Write(ref _marking, bad);
@@ -112,6 +120,8 @@ internal sealed partial class ClockGuard
 
         return bad ? MarkBad(reading) : reading;
     }
+
+    private bool TooOld(Reading reading) => _judgeTimestamps && reading.TimestampUnixMs < NotBeforeUnixMs;
 
     private Reading MarkBad(Reading reading)
     {

@@ -4,6 +4,7 @@ using City.Contract;
 using City.Contract.Wire;
 using City.Edge.Dali;
 using City.Edge.Devices;
+using City.Edge.Lighting;
 
 namespace City.Edge.Commands;
 
@@ -15,9 +16,11 @@ internal sealed record CommandRefusal(string Reason, string Detail);
 /// the time (not_after plus the clock-skew allowance; issued_at not further ahead than the allowance), then (after the
 /// dedupe by id, done by the caller) the target and the action's limits. Pure: the clock is the caller's.
 /// </summary>
-internal sealed class CommandChecks(ECDsa? signingKey, string gatewayId, TimeSpan clockSkew, EdgeSettings settings, IEnumerable<IDeviceRunner> runners) : IDisposable
+internal sealed class CommandChecks(ECDsa? signingKey, string gatewayId, TimeSpan clockSkew, EdgeSettings settings, IEnumerable<IDeviceRunner> runners,
+    LightingRuntime? lighting = null) : IDisposable
 {
-    public const int MaxOverrideSeconds = 86_400;
+    /// <summary>The longest override duration_seconds: a week.</summary>
+    public const int MaxOverrideSeconds = 7 * 86_400;
 
     private readonly Dictionary<string, DeviceDefinition> _devices = settings.Devices.ToDictionary(d => d.Name, StringComparer.Ordinal);
     private readonly List<IDeviceRunner> _runners = runners.ToList();
@@ -80,6 +83,7 @@ internal sealed class CommandChecks(ECDsa? signingKey, string gatewayId, TimeSpa
             CommandBody.ActionOneofCase.Write => CheckWrite(body.Write),
             CommandBody.ActionOneofCase.Dali => CheckDali(body.Dali, lines),
             CommandBody.ActionOneofCase.LightingOverride => CheckOverride(body.LightingOverride, lines),
+            CommandBody.ActionOneofCase.LightingConfig => CheckLightingConfig(body.LightingConfig),
             _ => new CommandRefusal(CommandRejections.NotPermitted, "the command carries no action this edge knows"),
         };
     }
@@ -99,10 +103,23 @@ internal sealed class CommandChecks(ECDsa? signingKey, string gatewayId, TimeSpa
         CommandBody.ActionOneofCase.Write => $"write {body.Write.Device}/{body.Write.Point} = {ValueOf(body.Write)?.ToString() ?? "(no value)"}",
         CommandBody.ActionOneofCase.Dali => $"dali {body.Dali.Line} {body.Dali.Target} {body.Dali.Command}"
             + (body.Dali.Command is "level" or "scene" ? " " + body.Dali.Value.ToString(CultureInfo.InvariantCulture) : string.Empty),
-        CommandBody.ActionOneofCase.LightingOverride => string.Create(CultureInfo.InvariantCulture,
-            $"lighting-override {body.LightingOverride.Line} {OverrideTarget(body.LightingOverride)} {body.LightingOverride.LevelPercent}% for {body.LightingOverride.DurationSeconds} s"),
+        CommandBody.ActionOneofCase.LightingOverride => DescribeOverride(body.LightingOverride),
+        CommandBody.ActionOneofCase.LightingConfig => $"lighting-config {body.LightingConfig.Version} ({body.LightingConfig.SetJson.Length} bytes)",
         _ => "(unknown action)",
     };
+
+    private static string DescribeOverride(LightingOverrideAction action)
+    {
+        var head = $"lighting-override {action.Line} {OverrideTarget(action)}";
+        if (!action.HasLevelPercent)
+        {
+            return head + " end (back to the program)";
+        }
+
+        return action.DurationSeconds > 0
+            ? string.Create(CultureInfo.InvariantCulture, $"{head} {action.LevelPercent}% for {action.DurationSeconds} s")
+            : string.Create(CultureInfo.InvariantCulture, $"{head} {action.LevelPercent}% until {Iso(action.UntilUnixMs)}");
+    }
 
     public static string OverrideTarget(LightingOverrideAction action) =>
         action?.Group == -1 ? "broadcast" : "group:" + action?.Group.ToString(CultureInfo.InvariantCulture);
@@ -165,7 +182,7 @@ internal sealed class CommandChecks(ECDsa? signingKey, string gatewayId, TimeSpa
         };
     }
 
-    private static CommandRefusal? CheckOverride(LightingOverrideAction action, DaliLineRegistry? lines)
+    private CommandRefusal? CheckOverride(LightingOverrideAction action, DaliLineRegistry? lines)
     {
         if (CheckLine(action.Line, lines) is { } refusal)
         {
@@ -177,13 +194,47 @@ internal sealed class CommandChecks(ECDsa? signingKey, string gatewayId, TimeSpa
             return new CommandRefusal(CommandRejections.OutOfRange, $"group must be 0-15, or -1 for broadcast (got {action.Group})");
         }
 
+        if (!action.HasLevelPercent)
+        {
+            return null; // ends the override: no level, no end
+        }
+
         if (action.LevelPercent is < 0 or > 100)
         {
             return new CommandRefusal(CommandRejections.OutOfRange, $"level_percent must be 0-100 (got {action.LevelPercent})");
         }
 
-        return action.DurationSeconds is < 1 or > MaxOverrideSeconds
-            ? new CommandRefusal(CommandRejections.OutOfRange, $"duration_seconds must be 1-{MaxOverrideSeconds} (got {action.DurationSeconds})")
+        if (action.DurationSeconds != 0)
+        {
+            return action.DurationSeconds is < 1 or > MaxOverrideSeconds
+                ? new CommandRefusal(CommandRejections.OutOfRange, $"duration_seconds must be 1-{MaxOverrideSeconds}, or 0 with until_unix_ms (got {action.DurationSeconds})")
+                : null;
+        }
+
+        // Until an instant: on the lighting clock (the scaled one of Edge:Clock in tests and demos).
+        var now = (lighting?.Clock ?? TimeProvider.System).GetUtcNow().ToUnixTimeMilliseconds();
+        if (action.UntilUnixMs <= now)
+        {
+            return new CommandRefusal(CommandRejections.OutOfRange, action.UntilUnixMs == 0
+                ? "the override has neither duration_seconds nor until_unix_ms"
+                : $"until_unix_ms {Iso(action.UntilUnixMs)} is already past (now {Iso(now)})");
+        }
+
+        return action.UntilUnixMs - now > MaxOverrideSeconds * 1000L
+            ? new CommandRefusal(CommandRejections.OutOfRange, $"until_unix_ms {Iso(action.UntilUnixMs)} is more than {MaxOverrideSeconds} s ahead")
+            : null;
+    }
+
+    /// <summary>A pushed lighting set: parsed, checked against this edge's lines and groups and site, not older than the applied one.</summary>
+    private CommandRefusal? CheckLightingConfig(LightingConfigAction action)
+    {
+        if (lighting is null)
+        {
+            return new CommandRefusal(CommandRejections.NotPermitted, "this edge runs no lighting");
+        }
+
+        return lighting.Check(action.Version, action.SetJson, out _) is { } problem
+            ? new CommandRefusal(CommandRejections.InvalidConfig, problem)
             : null;
     }
 

@@ -2,6 +2,8 @@ using System.Globalization;
 using City.Contract.Wire;
 using City.Edge.Dali;
 using City.Edge.Devices;
+using City.Edge.Lighting;
+using City.Protocols.Talq;
 using Microsoft.Extensions.Logging;
 
 namespace City.Edge.Commands;
@@ -13,8 +15,9 @@ internal sealed record CommandOutcome(bool Done, string Detail, string? ReadBack
 /// Runs an accepted command ahead of polling: a write through <see cref="PointWriter"/> (a Modbus write takes the priority lane
 /// of its device's gate), then one read of the point for read_back; a DALI command through <see cref="DaliCommandService"/>
 /// (its transactions go before the line's next poll query, and the levels it changes are read again and reach central as
-/// readings); a lighting override as a level for a group (or broadcast) for its duration, after which the level of the last
-/// remote level command for the same target on the line is restored (none known: the override level stays).
+/// readings); a lighting override (a level for a group or the whole line until an instant, or its end) and a lighting set
+/// into the <see cref="LightingRuntime"/>, which stores them and whose scheduler drives the lamps; at an override's end the
+/// group goes back to its program's level.
 /// </summary>
 internal sealed partial class CommandExecutor(
     EdgeSettings settings,
@@ -22,14 +25,14 @@ internal sealed partial class CommandExecutor(
     IEnumerable<IDeviceRunner> runners,
     TimeProvider time,
     ILogger<CommandExecutor> logger,
-    DaliCommandService? dali = null) : IAsyncDisposable
+    DaliCommandService? dali = null,
+    LightingRuntime? lighting = null)
 {
     private readonly Dictionary<string, DeviceDefinition> _devices = settings.Devices.ToDictionary(d => d.Name, StringComparer.Ordinal);
     private readonly List<IDeviceRunner> _runners = runners.ToList();
-    private readonly Lock _gate = new();
-    private readonly Dictionary<(string Line, string Target), DaliCommandRequest> _lastLevel = [];
-    private readonly Dictionary<(string Line, string Target), CancellationTokenSource> _reverts = [];
-    private readonly CancellationTokenSource _stopping = new();
+
+    /// <summary>The real clock (the lighting runs on its own, <see cref="LightingRuntime.Clock"/>).</summary>
+    public TimeProvider Time => time;
 
     public async Task<CommandOutcome> ExecuteAsync(CommandBody body, CancellationToken cancellationToken)
     {
@@ -38,31 +41,14 @@ internal sealed partial class CommandExecutor(
         {
             CommandBody.ActionOneofCase.Write => await WriteAsync(body.Write, cancellationToken).ConfigureAwait(false),
             CommandBody.ActionOneofCase.Dali => await DaliAsync(body.Dali, cancellationToken).ConfigureAwait(false),
-            CommandBody.ActionOneofCase.LightingOverride => await OverrideAsync(body.LightingOverride, cancellationToken).ConfigureAwait(false),
+            CommandBody.ActionOneofCase.LightingOverride => Override(body.LightingOverride, body.Id),
+            CommandBody.ActionOneofCase.LightingConfig => LightingConfig(body.LightingConfig),
             _ => new CommandOutcome(false, "no action"),
         };
     }
 
     /// <summary>DALI's logarithmic dimming curve: 100 % is arc level 254, 0.1 % is 1, 0 % is off (0).</summary>
-    public static byte ArcLevel(int percent) => percent <= 0
-        ? (byte)0
-        : (byte)Math.Clamp(Math.Round(1 + (253.0 / 3.0 * (Math.Log10(percent) + 1))), 1, 254);
-
-    public async ValueTask DisposeAsync()
-    {
-        await _stopping.CancelAsync().ConfigureAwait(false);
-        lock (_gate)
-        {
-            foreach (var revert in _reverts.Values)
-            {
-                revert.Dispose();
-            }
-
-            _reverts.Clear();
-        }
-
-        _stopping.Dispose();
-    }
+    public static byte ArcLevel(int percent) => DimmingCurve.ArcLevel(percent);
 
     private async Task<CommandOutcome> WriteAsync(WriteAction write, CancellationToken cancellationToken)
     {
@@ -96,101 +82,66 @@ internal sealed partial class CommandExecutor(
             "scene" => new DaliCommandRequest(action.Target, "scene", Scene: action.Value),
             _ => new DaliCommandRequest(action.Target, action.Command),
         };
-        var key = (action.Line, action.Target.Trim().ToLowerInvariant());
-        if (action.Command != "identify")
-        {
-            // A level command ends any override of the same target: its restore would undo this command.
-            CancelRevert(key);
-        }
-
-        var outcome = await RunDaliAsync(action.Line, request, cancellationToken).ConfigureAwait(false);
-        if (outcome.Done && action.Command != "identify")
-        {
-            lock (_gate)
-            {
-                _lastLevel[key] = request;
-            }
-        }
-
-        return outcome;
+        return await RunDaliAsync(action.Line, request, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<CommandOutcome> OverrideAsync(LightingOverrideAction action, CancellationToken cancellationToken)
+    private CommandOutcome Override(LightingOverrideAction action, string commandId)
     {
+        if (lighting is null)
+        {
+            return new CommandOutcome(false, "this edge runs no lighting");
+        }
+
+        int? group = action.Group == -1 ? null : action.Group;
         var target = CommandChecks.OverrideTarget(action);
-        var key = (action.Line, target);
-        var arc = ArcLevel(action.LevelPercent);
-        CancelRevert(key);
-        var outcome = await RunDaliAsync(action.Line, new DaliCommandRequest(target, "dapc", Level: arc), cancellationToken).ConfigureAwait(false);
-        if (!outcome.Done)
+        var until = !action.HasLevelPercent ? default
+            : action.DurationSeconds > 0 ? lighting.Clock.GetUtcNow() + TimeSpan.FromSeconds(action.DurationSeconds)
+            : DateTimeOffset.FromUnixTimeMilliseconds(action.UntilUnixMs);
+        try
         {
-            return outcome;
+            lighting.SetOverride(action.Line, group, action.HasLevelPercent ? action.LevelPercent : null, until, commandId);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            LogStoreFailed(logger, ex, "overrides");
+            return new CommandOutcome(false, $"the override could not be stored: {ex.Message}");
         }
 
-        DaliCommandRequest? previous;
-        lock (_gate)
+        if (!action.HasLevelPercent)
         {
-            previous = _lastLevel.GetValueOrDefault(key);
-        }
-
-        var duration = TimeSpan.FromSeconds(action.DurationSeconds);
-        var then = previous is null
-            ? "no earlier remote level command for it is known, so the level stays until the next command"
-            : $"then back to {Describe(previous)}";
-        if (previous is not null)
-        {
-            var revert = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
-            lock (_gate)
-            {
-                _reverts[key] = revert;
-            }
-
-            _ = RevertAfterAsync(action.Line, key, previous, duration, revert);
+            LogOverrideEnded(logger, target, action.Line);
+            return new CommandOutcome(true, $"override of {target} on {action.Line} ended: back to its program");
         }
 
         return new CommandOutcome(true, string.Create(CultureInfo.InvariantCulture,
-            $"{action.LevelPercent}% (arc level {arc}) on {target} of {action.Line} for {action.DurationSeconds} s; {then}"));
+            $"{action.LevelPercent}% (arc level {DimmingCurve.ArcLevel(action.LevelPercent)}) on {target} of {action.Line} until {until:o}; then back to its program"));
     }
 
-    private async Task RevertAfterAsync(string line, (string Line, string Target) key, DaliCommandRequest previous, TimeSpan duration, CancellationTokenSource revert)
+    private CommandOutcome LightingConfig(LightingConfigAction action)
     {
+        if (lighting is null)
+        {
+            return new CommandOutcome(false, "this edge runs no lighting");
+        }
+
+        // Checked on arrival; checked again here, as another set may have been applied in between.
+        var problem = lighting.Check(action.Version, action.SetJson, out var set);
+        if (problem is not null || set is null)
+        {
+            return new CommandOutcome(false, $"invalid-config: {problem}");
+        }
+
         try
         {
-            await Task.Delay(duration, time, revert.Token).ConfigureAwait(false);
-            var outcome = await RunDaliAsync(line, previous, revert.Token).ConfigureAwait(false);
-            LogOverrideEnded(logger, key.Target, line, Describe(previous), outcome.Detail);
+            lighting.Apply(set);
         }
-        catch (OperationCanceledException) when (revert.IsCancellationRequested)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            // Replaced by a newer command for the same target, or the edge stops.
+            LogStoreFailed(logger, ex, "set " + set.Version);
+            return new CommandOutcome(false, $"the set could not be stored: {ex.Message}");
         }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            LogRevertFailed(logger, ex, key.Target, line);
-        }
-        finally
-        {
-            lock (_gate)
-            {
-                if (_reverts.TryGetValue(key, out var current) && ReferenceEquals(current, revert))
-                {
-                    _reverts.Remove(key);
-                }
-            }
 
-            revert.Dispose();
-        }
-    }
-
-    private void CancelRevert((string Line, string Target) key)
-    {
-        lock (_gate)
-        {
-            if (_reverts.Remove(key, out var revert))
-            {
-                revert.Cancel();
-            }
-        }
+        return new CommandOutcome(true, $"applied {set.Version}");
     }
 
     private async Task<CommandOutcome> RunDaliAsync(string line, DaliCommandRequest request, CancellationToken cancellationToken)
@@ -204,19 +155,12 @@ internal sealed partial class CommandExecutor(
         return new CommandOutcome(result.Ok, result.Ok ? result.Message : $"{result.Status}: {result.Message}");
     }
 
-    private static string Describe(DaliCommandRequest request) => request.Command switch
-    {
-        "dapc" => string.Create(CultureInfo.InvariantCulture, $"level {request.Level}"),
-        "scene" => string.Create(CultureInfo.InvariantCulture, $"scene {request.Scene}"),
-        _ => request.Command,
-    };
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "Reading {Point} back after a remote write failed")]
     private static partial void LogReadBackFailed(ILogger logger, Exception exception, string point);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Lighting override of {Target} on {Line} ended: back to {Previous} ({Detail})")]
-    private static partial void LogOverrideEnded(ILogger logger, string target, string line, string previous, string detail);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Lighting override of {Target} on {Line} ended by command: back to its program")]
+    private static partial void LogOverrideEnded(ILogger logger, string target, string line);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Restoring {Target} on {Line} after a lighting override failed")]
-    private static partial void LogRevertFailed(ILogger logger, Exception exception, string target, string line);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Storing the lighting {What} failed")]
+    private static partial void LogStoreFailed(ILogger logger, Exception exception, string what);
 }

@@ -32,6 +32,10 @@ internal static class EdgeConfigSchema
 
     public static ConfigSchema Commands { get; } = new(Text("SigningKeyFile"), Integer("ClockSkewSeconds", 0, 3600));
 
+    public static ConfigSchema Site { get; } = new(Text("Town"), Text("District"), Number("Latitude"), Number("Longitude"), Text("TimeZone"));
+
+    public static ConfigSchema Clock { get; } = new(Text("SimulatedStart"), Text("RealStart"), Number("Speed"));
+
     /// <summary>The keys of a device and of a point that belong to no protocol.</summary>
     private static readonly ConfigSetting[] CommonPointSettings =
     [
@@ -59,6 +63,8 @@ internal static class EdgeConfigSchema
             Section("Buffer", Buffer),
             Section("LocalApi", LocalApi),
             Section("Commands", Commands),
+            Section("Site", Site),
+            Section("Clock", Clock),
             List("Devices", device),
             .. Merged(all.SelectMany(p => p.Sections)),
         ]);

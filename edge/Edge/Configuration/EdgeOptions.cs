@@ -17,6 +17,12 @@ internal sealed class EdgeOptions
 
     public CommandOptions Commands { get; set; } = new();
 
+    /// <summary>Where the cabinet stands (town, coordinates, time zone); optional.</summary>
+    public SiteOptions Site { get; set; } = new();
+
+    /// <summary>A scaled clock for the DALI lines and the lighting scheduler (tests and demos only).</summary>
+    public ClockOptions Clock { get; set; } = new();
+
     /// <summary>Every device, whatever its protocol; the protocols' own sections (Edge:SerialLines, Edge:Snmp, ...) are bound by their drivers.</summary>
     public List<DeviceOptions> Devices { get; set; } = [];
 }

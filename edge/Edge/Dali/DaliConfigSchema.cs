@@ -10,7 +10,14 @@ internal static class DaliConfigSchema
         Integer("Address", 0, 63),
         IntegerList("Groups", 0, 15),
         Text("Location"),
-        Number("RatedPowerW"));
+        Number("RatedPowerW"),
+        Text("PoleId"),
+        Number("Latitude"),
+        Number("Longitude"),
+        Text("LuminaireModel"),
+        Number("ReplacedPowerW"),
+        Text("InstalledOn"),
+        Number("RatedLifeHours"));
 
     public static ConfigSchema DaliLineSection { get; } = new(
         Text("Name"),

@@ -18,6 +18,9 @@ internal sealed record DaliLineDefinition(
     IReadOnlyList<DaliGearDefinition> Gear,
     bool ProgramGroups = true)
 {
+    /// <summary>The asset data of each configured gear, by short address (<see cref="DaliGearAssets"/>).</summary>
+    public IReadOnlyDictionary<int, DaliGearAsset> Assets { get; init; } = new Dictionary<int, DaliGearAsset>();
+
     /// <summary>The line's own points: bus power and its event log.</summary>
     public string BusPowerPointId => $"{Name}/bus-power";
 
@@ -118,6 +121,7 @@ internal static class DaliConfigValidator
             Range(errors, $"{key}:AnswerWindowMs", line.AnswerWindowMs, 10, 1000);
 
             var gear = new List<DaliGearDefinition>();
+            var assets = new Dictionary<int, DaliGearAsset>();
             var addresses = new HashSet<int>();
             var gearList = line.Gear ?? [];
             for (var g = 0; g < gearList.Count; g++)
@@ -158,8 +162,10 @@ internal static class DaliConfigValidator
                     errors.Add($"{gkey}:RatedPowerW: must be 0-10000 W (got {item.RatedPowerW})");
                 }
 
+                var asset = DaliGearAssets.Check(item, gkey, errors);
                 if (errors.Count == gearBefore)
                 {
+                    assets[item.Address] = asset;
                     gear.Add(new DaliGearDefinition(item.Address, groups, item.Location ?? string.Empty, item.RatedPowerW));
                 }
             }
@@ -169,7 +175,7 @@ internal static class DaliConfigValidator
                 result.Add(new DaliLineDefinition(line.Name, line.Port, line.Enabled,
                     TimeSpan.FromMilliseconds(line.StatusPeriodMs), TimeSpan.FromMilliseconds(line.EnergyPeriodMs),
                     TimeSpan.FromMilliseconds(line.DiscoveryPeriodMs), TimeSpan.FromMilliseconds(line.InterfaceTimeoutMs),
-                    TimeSpan.FromMilliseconds(line.AnswerWindowMs), gear.OrderBy(x => x.Address).ToList(), line.ProgramGroups));
+                    TimeSpan.FromMilliseconds(line.AnswerWindowMs), gear.OrderBy(x => x.Address).ToList(), line.ProgramGroups) { Assets = assets });
             }
         }
 

@@ -47,4 +47,24 @@ internal sealed class DaliGearOptions
     public string Location { get; set; } = string.Empty;
 
     public double RatedPowerW { get; set; }
+
+    // Asset data (the Birth carries it; central's asset register and energy report use it).
+
+    /// <summary>The pole the luminaire hangs on.</summary>
+    public string? PoleId { get; set; }
+
+    public double? Latitude { get; set; }
+
+    public double? Longitude { get; set; }
+
+    public string? LuminaireModel { get; set; }
+
+    /// <summary>The power of the lamp this one replaced (the legacy baseline of the energy report); 0 = unknown.</summary>
+    public double ReplacedPowerW { get; set; }
+
+    /// <summary>yyyy-mm-dd.</summary>
+    public string? InstalledOn { get; set; }
+
+    /// <summary>The luminaire's rated life in hours; 0 = unknown.</summary>
+    public double RatedLifeHours { get; set; }
 }

@@ -71,8 +71,11 @@ internal sealed class DaliLinePoller
 
     public string? LastProblem { get; private set; }
 
-    /// <summary>Called when a gear that had stopped answering answers again (the line re-checks its groups).</summary>
+    /// <summary>Called when a gear that had stopped answering answers again (the line re-checks its groups, the lighting its level).</summary>
     public Action<DaliGearState>? AnsweringAgain { get; set; }
+
+    /// <summary>Called after a gear answered QUERY ACTUAL LEVEL in a status sweep (the lighting notices a gear that lost its level).</summary>
+    public Action<DaliGearState>? LevelRead { get; set; }
 
     public IReadOnlyList<string> RecentEvents()
     {
@@ -298,6 +301,7 @@ internal sealed class DaliLinePoller
         {
             gear.Level = level;
             await _sink.WriteAsync(id, PointValue.FromNumber(level), Quality.Good, now, cancellationToken).ConfigureAwait(false);
+            LevelRead?.Invoke(gear);
         }
         else
         {

@@ -217,6 +217,9 @@ internal sealed class DaliLineRegistry
 
     public IReadOnlyList<DaliLineDefinition> Configured { get; }
 
+    /// <summary>A line started running (at start, or again after its interface failed): the lighting re-applies its levels.</summary>
+    public event Action<DaliLine>? Started;
+
     public void Add(DaliLine line)
     {
         ArgumentNullException.ThrowIfNull(line);
@@ -224,6 +227,8 @@ internal sealed class DaliLineRegistry
         {
             _lines[line.Definition.Name] = line;
         }
+
+        Started?.Invoke(line);
     }
 
     public void Remove(string name)
@@ -248,8 +253,12 @@ internal sealed class DaliLineRegistry
 /// fails (the core then reopens it after a pause), and records each status sweep in the line's device status. DALI points
 /// are read-only: writes are refused (the line is driven by commands, see <see cref="DaliCommandService"/>).
 /// </summary>
-internal sealed partial class DaliLineRunner(DaliLineRegistry registry, IDaliMasterFactory factory, TimeProvider time, ILogger<DaliLineRunner> logger) : IDeviceRunner
+internal sealed partial class DaliLineRunner(DaliLineRegistry registry, IDaliMasterFactory factory, FieldClock clock, ILogger<DaliLineRunner> logger) : IDeviceRunner
 {
+    // The line's periods, waits and reading timestamps follow the field clock (Edge:Clock in tests and demos); the master's
+    // wire timeouts keep the real one (IDaliMasterFactory).
+    private readonly TimeProvider _time = clock.Time;
+
     public bool Handles(DeviceDefinition device) => device?.Settings is DaliLineDefinition;
 
     public async Task RunAsync(DeviceDefinition device, DeviceRunContext context, CancellationToken cancellationToken)
@@ -261,11 +270,11 @@ internal sealed partial class DaliLineRunner(DaliLineRegistry registry, IDaliMas
         DaliLine line;
         try
         {
-            line = new DaliLine(definition, factory.Open(definition), new DeviceReadingSink(device, context), time) { StatusSwept = status.RecordPoll };
+            line = new DaliLine(definition, factory.Open(definition), new DeviceReadingSink(device, context), _time) { StatusSwept = status.RecordPoll };
         }
         catch (Exception ex)
         {
-            status.RecordPoll(time.GetUtcNow(), false, $"the master interface on {definition.Port} could not be opened: {ex.Message}");
+            status.RecordPoll(_time.GetUtcNow(), false, $"the master interface on {definition.Port} could not be opened: {ex.Message}");
             throw;
         }
 

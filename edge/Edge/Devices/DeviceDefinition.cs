@@ -8,6 +8,12 @@ internal sealed record EdgeSettings(EdgeOptions Options, IReadOnlyList<DeviceDef
 {
     /// <summary>The checked "Edge" section, where a protocol reads its own sections at run time (Edge:Snmp:TrapListen).</summary>
     public IConfigurationSection? Section { get; init; }
+
+    /// <summary>The validated Edge:Site; null when not configured.</summary>
+    public EdgeSite? Site { get; init; }
+
+    /// <summary>The validated Edge:Clock; null: the DALI lines and the lighting run on the real clock.</summary>
+    public EdgeClock? Clock { get; init; }
 }
 
 /// <summary>

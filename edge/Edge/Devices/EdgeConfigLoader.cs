@@ -45,12 +45,14 @@ internal static class EdgeConfigLoader
         }
 
         var devices = Validate(options, section, drivers, errors);
+        var site = SiteAndClockChecks.CheckSite(options.Site, errors);
+        var clock = SiteAndClockChecks.CheckClock(options.Clock, errors);
         if (errors.Count > 0)
         {
             return false;
         }
 
-        settings = new EdgeSettings(options, devices) { Section = section };
+        settings = new EdgeSettings(options, devices) { Section = section, Site = site, Clock = clock };
         return true;
     }
 

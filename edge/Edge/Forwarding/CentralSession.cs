@@ -5,6 +5,7 @@ using City.Edge.Buffer;
 using City.Edge.Commands;
 using City.Edge.Configuration;
 using City.Edge.Devices;
+using City.Edge.Lighting;
 using Microsoft.Extensions.Logging;
 using MQTTnet;
 
@@ -26,7 +27,8 @@ internal sealed partial class CentralSession(
     AsyncSignal wake,
     ILogger logger,
     CommandService? commands = null,
-    CommandOutbox? outbox = null) : IAsyncDisposable
+    CommandOutbox? outbox = null,
+    LightingBirth? lighting = null) : IAsyncDisposable
 {
     /// <summary>
     /// MQTTnet pins SO_SNDBUF/SO_RCVBUF to this (8 KiB by default, which caps a backlog drain at window/RTT on a
@@ -341,6 +343,7 @@ internal sealed partial class CentralSession(
             SoftwareVersion = Forwarder.SoftwareVersion,
         };
         birth.Points.AddRange(buffer.Catalogue());
+        lighting?.AddTo(birth);
         return birth;
     }
 

@@ -4,6 +4,7 @@ using City.Edge.Buffer;
 using City.Edge.Commands;
 using City.Edge.Configuration;
 using City.Edge.Devices;
+using City.Edge.Lighting;
 using Google.Protobuf;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -24,7 +25,8 @@ internal sealed partial class Forwarder(
     TimeProvider time,
     ILogger<Forwarder> logger,
     CommandService? commands = null,
-    CommandOutbox? outbox = null) : BackgroundService
+    CommandOutbox? outbox = null,
+    LightingBirth? lighting = null) : BackgroundService
 {
     public static readonly string SoftwareVersion =
         typeof(Forwarder).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
@@ -103,7 +105,7 @@ internal sealed partial class Forwarder(
         {
             await WaitForPersistedEpochAsync(stoppingToken).ConfigureAwait(false);
             Sessions++;
-            session = new CentralSession(buffer, _central, _gatewayId, state, time, _wake, logger, commands, outbox);
+            session = new CentralSession(buffer, _central, _gatewayId, state, time, _wake, logger, commands, outbox, lighting);
             _session = session;
             await session.RunAsync(stoppingToken).ConfigureAwait(false);
         }

@@ -4,6 +4,7 @@ using City.Edge.Commands;
 using City.Edge.Configuration;
 using City.Edge.Forwarding;
 using City.Edge.Devices;
+using City.Edge.Lighting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
@@ -20,7 +21,12 @@ internal sealed record StatusDocument(
     CentralStatusDocument Central,
     IReadOnlyList<DeviceStatusDocument> Devices,
     BufferStatusDocument Buffer,
-    CommandsStatusDocument Commands);
+    CommandsStatusDocument Commands,
+    LightingStatusDocument? Lighting = null);
+
+/// <summary>The lighting runtime: the set it runs, its overrides, the DAPC commands its scheduler sent (and failed, and sent again to gear that lost their level), its clock.</summary>
+internal sealed record LightingStatusDocument(string? Version, int Assignments, int Overrides, long CommandsSent, long CommandsFailed, long LevelsReapplied,
+    DateTimeOffset Now, bool ScaledClock);
 
 /// <summary>Remote commands since the start: received, each outcome, rejections by reason, and the results waiting for central's ack.</summary>
 internal sealed record CommandsStatusDocument(
@@ -92,8 +98,13 @@ internal sealed record BufferStatusDocument(
 internal sealed record PointDocument(string Id, uint Alias, string Unit, object? Value, string Quality, DateTimeOffset Timestamp);
 
 /// <summary>Builds the documents of the local API from the live state and the buffer.</summary>
-internal sealed class StatusService(EdgeState state, BatchBuffer buffer, IOptions<EdgeOptions> options, TimeProvider time, CommandLog commands, CommandOutbox outbox, CommandChecks checks)
+internal sealed class StatusService(EdgeState state, BatchBuffer buffer, IOptions<EdgeOptions> options, TimeProvider time, CommandLog commands, CommandOutbox outbox, CommandChecks checks,
+    LightingRuntime? lighting = null)
 {
+    private LightingStatusDocument? LightingStatus() => lighting is null ? null : new LightingStatusDocument(lighting.Applied?.Version,
+        lighting.Applied?.Assignments.Count ?? 0, lighting.Overrides.Count, lighting.AppliedCommands, lighting.FailedCommands, lighting.Reapplied,
+        lighting.Clock.GetUtcNow(), lighting.FieldClock.IsScaled);
+
     public IReadOnlyList<CommandDocument> GetCommands() =>
         commands.Recent().Select(c => new CommandDocument(c.Id, c.Issuer, c.Action, c.ReceivedAt, c.Status, c.Detail, c.Reason, c.ReadBack, c.UpdatedAt)).ToList();
 
@@ -126,7 +137,8 @@ internal sealed class StatusService(EdgeState state, BatchBuffer buffer, IOption
             }).ToList(),
             new BufferStatusDocument(System.IO.Path.GetFullPath(buffer.Path), stats.BatchesWaiting, stats.ReadingsWaiting, age, stats.BytesUsed, stats.MaxBytes,
                 stats.ReadingsBuffered, stats.ReadingsDropped, stats.LastSeq, stats.BufferId, buffer.IsDiskFull),
-            CommandsStatus());
+            CommandsStatus(),
+            LightingStatus());
     }
 
     public IReadOnlyList<PointDocument> GetPoints() =>
