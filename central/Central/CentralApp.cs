@@ -1,8 +1,10 @@
 using City.Central.Api;
+using City.Central.Assets;
 using City.Central.Auth;
 using City.Central.Commands;
 using City.Central.Configuration;
 using City.Central.Ingest;
+using City.Central.Lighting;
 using City.Central.Model;
 using City.Central.Mqtt;
 using City.Central.Pki;
@@ -109,6 +111,7 @@ internal static partial class CentralApp
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IReadingStore>(_ => new LiteDbReadingStore(options.DataPath, options.Store.SyncCommits));
         services.AddSingleton(sp => new GatewayRegistry(sp.GetRequiredService<IReadingStore>().LoadGateways()));
+        services.AddSingleton<AssetDirectory>();
         services.AddSingleton<IngestStats>();
         services.AddSingleton<RejectLog>();
         services.AddSingleton(new IngestQueue(options.Ingest.QueueCapacity));
@@ -135,7 +138,9 @@ internal static partial class CentralApp
         services.AddSingleton(_ => new CommandStore(options.DataPath, options.Store.SyncCommits));
         services.AddSingleton(_ => new CommandSigner(pki.LoadCommandSigningKey()));
         services.AddSingleton<CommandService>();
-        services.AddSingleton<IGatewayBirths>(sp => sp.GetRequiredService<CommandService>());
+        services.AddSingleton(_ => new LightingStore(options.DataPath, options.Store.SyncCommits));
+        services.AddSingleton<LightingService>();
+        services.AddSingleton<IGatewayBirths>(sp => new GatewayBirthListeners(sp.GetRequiredService<CommandService>(), sp.GetRequiredService<LightingService>()));
         services.AddSingleton<IngestClient>();
         services.AddSingleton<ICommandPublisher>(sp => sp.GetRequiredService<IngestClient>());
         services.AddSingleton<IBrokerLink>(sp => sp.GetRequiredService<IngestClient>());
@@ -144,6 +149,7 @@ internal static partial class CentralApp
         services.AddHostedService(sp => sp.GetRequiredService<IngestClient>());
         services.AddHostedService<IngestWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<CommandService>());
+        services.AddHostedService(sp => sp.GetRequiredService<LightingService>());
 
         var app = builder.Build();
         var brokerEndpoint = app.Services.GetRequiredService<BrokerEndpoint>();

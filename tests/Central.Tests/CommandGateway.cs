@@ -81,9 +81,9 @@ internal sealed class CommandGateway : IAsyncDisposable
     }
 
     /// <summary>A birth with a new epoch; returns once central's registry shows the gateway online.</summary>
-    public async Task BirthAsync(CentralHost central)
+    public async Task BirthAsync(CentralHost central, string lightingVersion = "")
     {
-        var birth = new Birth { GatewayId = Id, Epoch = ++_epoch, TimestampUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), SoftwareVersion = "test-1.0" };
+        var birth = new Birth { GatewayId = Id, Epoch = ++_epoch, TimestampUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), SoftwareVersion = "test-1.0", LightingVersion = lightingVersion };
         birth.Points.AddRange(FakeGateway.DefaultPoints);
         // Central's ingest client may still be subscribing just after it reports connected: a birth published before
         // that reaches nobody, so it is sent again (the same epoch is accepted again) until central shows it.

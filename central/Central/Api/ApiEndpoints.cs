@@ -37,6 +37,7 @@ internal static class ApiEndpoints
         api.MapGet("/stats", Stats);
         api.MapAdminEndpoints();
         api.MapCommandEndpoints();
+        api.MapLightingEndpoints();
         return app;
     }
 

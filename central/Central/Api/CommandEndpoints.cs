@@ -29,7 +29,7 @@ internal static class CommandEndpoints
         return api;
     }
 
-    private static async Task<IResult> IssueAsync(HttpRequest request, CommandService commands, GatewayRegistry registry)
+    private static async Task<IResult> IssueAsync(HttpRequest request, CommandService commands, GatewayRegistry registry, TimeProvider time)
     {
         if (request.ContentLength > MaxBodyBytes)
         {
@@ -48,6 +48,11 @@ internal static class CommandEndpoints
         }
 
         if (!CommandRequestParser.TryParse(body, out var parsed, out var problem))
+        {
+            return BadRequest(problem);
+        }
+
+        if (parsed.Action.Until is { } until && !IsAhead(until, time.GetUtcNow(), out problem))
         {
             return BadRequest(problem);
         }
@@ -74,6 +79,18 @@ internal static class CommandEndpoints
         return outcome.Created
             ? Results.Accepted($"/api/v1/commands/{outcome.Command.Id}", new IssuedResponse(outcome.Command.Id, CommandStatuses.Pending))
             : Results.Ok(View(outcome.Command, commands.Targets(outcome.Command.Id)));
+    }
+
+    /// <summary>An override's end must lie ahead, at most <see cref="CommandRequestParser.MaxOverrideSeconds"/> away.</summary>
+    private static bool IsAhead(string until, DateTimeOffset now, out string problem)
+    {
+        var end = DateTimeOffset.Parse(until, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+        problem = end <= now
+            ? $"until: {until} is not in the future (now {JsonValues.Time(now)})."
+            : end > now.AddSeconds(CommandRequestParser.MaxOverrideSeconds)
+                ? $"until: {until} is more than {CommandRequestParser.MaxOverrideSeconds / 86_400} days ahead."
+                : string.Empty;
+        return problem.Length == 0;
     }
 
     private static IResult Get(string id, CommandService commands)

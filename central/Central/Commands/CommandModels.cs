@@ -36,6 +36,9 @@ internal static class ActionKinds
     public const string Write = "write";
     public const string Dali = "dali";
     public const string LightingOverride = "lighting-override";
+
+    /// <summary>A gateway's whole lighting set: issued by central's lighting service only, never accepted from a client.</summary>
+    public const string LightingConfig = "lighting-config";
 }
 
 /// <summary>
@@ -78,6 +81,20 @@ internal sealed record CommandAction
 
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? DurationSeconds { get; init; }
+
+    /// <summary>lighting-override: the instant it ends (ISO-8601 UTC), instead of a duration.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Until { get; init; }
+
+    // lighting-config
+
+    /// <summary>lighting-config: the set's version (LightingSet.ComputeVersion()).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Version { get; init; }
+
+    /// <summary>lighting-config: the JSON of the whole LightingSet.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? SetJson { get; init; }
 }
 
 /// <summary>A written value: exactly one of the three is set.</summary>

@@ -18,13 +18,16 @@ internal static class CommandRequestParser
     public const int MaxGateways = 10_000;
     public const int MaxTextLength = 256;
 
+    /// <summary>The longest override, as a duration: 7 days.</summary>
+    public const int MaxOverrideSeconds = 7 * 86_400;
+
     private static readonly HashSet<string> DaliCommands = new(StringComparer.Ordinal) { "level", "off", "max", "min", "scene", "identify" };
 
     private static readonly Dictionary<string, string[]> FieldsOf = new(StringComparer.Ordinal)
     {
         [ActionKinds.Write] = ["device", "point", "value"],
         [ActionKinds.Dali] = ["line", "target", "command", "value"],
-        [ActionKinds.LightingOverride] = ["line", "group", "levelPercent", "durationSeconds"],
+        [ActionKinds.LightingOverride] = ["line", "group", "levelPercent", "durationSeconds", "until"],
     };
 
     private static readonly HashSet<string> CommonFields = new(StringComparer.Ordinal) { "id", "gateway", "gateways", "action", "expiresInSeconds" };
@@ -45,6 +48,7 @@ internal static class CommandRequestParser
 
         if (!FieldsOf.TryGetValue(kind!, out var fields))
         {
+            // lighting-config is central's own (the lighting service issues it), never a client's.
             problem = $"action: '{kind}' is not one of write, dali, lighting-override.";
             return false;
         }
@@ -236,23 +240,71 @@ internal static class CommandRequestParser
         };
     }
 
+    /// <summary>
+    /// An override: a level (0-100) for durationSeconds or until an instant; without levelPercent it ends the group's
+    /// override (neither durationSeconds nor until then). Whether until lies ahead is the caller's check (it has the clock).
+    /// </summary>
     private static CommandAction? ParseOverride(JsonElement body, out string problem)
     {
         if (!TryGetString(body, "line", required: true, out var line, out problem)
             || !TryGetInt(body, "group", -1, 15, -1, out var group, out problem)
             || !TryGetInt(body, "levelPercent", 0, 100, -1, out var level, out problem)
-            || !TryGetInt(body, "durationSeconds", 1, MaxExpiresInSeconds, -1, out var duration, out problem))
+            || !TryGetInt(body, "durationSeconds", 1, MaxOverrideSeconds, -1, out var duration, out problem)
+            || !TryGetInstant(body, "until", out var until, out problem))
         {
             return null;
         }
 
-        if (level < 0 || duration < 0)
+        if (level < 0)
         {
-            problem = level < 0 ? "levelPercent: required (0-100)." : $"durationSeconds: required (1-{MaxExpiresInSeconds}).";
+            if (duration >= 0 || until is not null)
+            {
+                problem = $"{(duration >= 0 ? "durationSeconds" : "until")}: not taken without levelPercent (an override without a level ends the group's override).";
+                return null;
+            }
+
+            return new CommandAction { Kind = ActionKinds.LightingOverride, Line = line, Group = group };
+        }
+
+        if ((duration >= 0) == (until is not null))
+        {
+            problem = duration >= 0
+                ? "durationSeconds: give either durationSeconds or until, not both."
+                : $"durationSeconds: required (1-{MaxOverrideSeconds}), or until (an ISO-8601 instant).";
             return null;
         }
 
-        return new CommandAction { Kind = ActionKinds.LightingOverride, Line = line, Group = group, LevelPercent = level, DurationSeconds = duration };
+        return new CommandAction
+        {
+            Kind = ActionKinds.LightingOverride,
+            Line = line,
+            Group = group,
+            LevelPercent = level,
+            DurationSeconds = duration >= 0 ? duration : null,
+            Until = until,
+        };
+    }
+
+    /// <summary>An ISO-8601 instant with its offset (or Z), kept as UTC ("2026-07-14T23:00:00.000Z").</summary>
+    private static bool TryGetInstant(JsonElement body, string name, out string? value, out string problem)
+    {
+        value = null;
+        problem = string.Empty;
+        if (!body.TryGetProperty(name, out var element))
+        {
+            return true;
+        }
+
+        var text = element.ValueKind == JsonValueKind.String ? element.GetString()! : string.Empty;
+        var hasOffset = text.EndsWith('Z') || text.EndsWith('z') || (text.Length > 6 && text[^6] is '+' or '-' && text[^3] == ':');
+        if (!hasOffset || !DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var instant))
+        {
+            problem = $"{name}: {element.GetRawText()} is not an ISO-8601 instant with its offset, such as 2026-07-14T23:00:00+02:00.";
+            return false;
+        }
+
+        value = instant.UtcDateTime.ToString("yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'fff'Z'", CultureInfo.InvariantCulture);
+        return true;
     }
 
     internal static bool IsDaliTarget(string target)

@@ -55,6 +55,7 @@ internal sealed partial class CommandService
         var acks = new Dictionary<string, Ack>(StringComparer.Ordinal);
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         var applied = 0;
+        List<CommandTarget> finished;
         lock (_gate)
         {
             var changed = new Dictionary<(string, string), CommandTarget>();
@@ -100,9 +101,15 @@ internal sealed partial class CommandService
             {
                 RemovePending(target.Gateway, target.CommandId);
             }
+
+            finished = [.. changed.Values.Where(t => CommandStatuses.IsFinal(t.Status))];
         }
 
         _stats.Result(applied);
+        if (finished.Count > 0)
+        {
+            RaiseFinished(finished);
+        }
 
         await Task.WhenAll(acks.Select(a => PublishResultAckAsync(a.Key, a.Value))).ConfigureAwait(false);
     }

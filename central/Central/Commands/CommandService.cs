@@ -115,6 +115,12 @@ internal sealed partial class CommandService : BackgroundService, IGatewayBirths
         return new IssueOutcome(command, Created: true);
     }
 
+    /// <summary>
+    /// Raised, outside the service's lock, with the targets that reached a final status (done, failed, rejected, expired)
+    /// once they are stored: the lighting service follows its pushes by it. A handler must not block for long.
+    /// </summary>
+    public event Action<IReadOnlyList<CommandTarget>>? TargetsFinished;
+
     public CommandRecord? Find(string id) => _store.Find(id);
 
     public List<CommandTarget> Targets(string id) => _store.Targets(id);
@@ -155,6 +161,8 @@ internal sealed partial class CommandService : BackgroundService, IGatewayBirths
             {
                 LogExpired(_logger, target.CommandId, target.Gateway);
             }
+
+            RaiseFinished(expired);
         }
 
         return expired.Count;
@@ -178,6 +186,19 @@ internal sealed partial class CommandService : BackgroundService, IGatewayBirths
             DeliveryLoopAsync(stoppingToken),
             ResultsLoopAsync(stoppingToken),
             SweepLoopAsync(stoppingToken)).ConfigureAwait(false);
+    }
+
+    private void RaiseFinished(IReadOnlyList<CommandTarget> targets)
+    {
+        try
+        {
+            TargetsFinished?.Invoke(targets);
+        }
+        // A listener's problem is its own: the statuses are stored and the results are acknowledged all the same.
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            LogListenerFailed(_logger, targets.Count, exception);
+        }
     }
 
     private void AddPending(CommandTarget target)
@@ -257,6 +278,9 @@ internal sealed partial class CommandService : BackgroundService, IGatewayBirths
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Command {Id} expired before it could be sent to {Gateway}")]
     private static partial void LogExpired(ILogger logger, string id, string gateway);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A listener of {Count} finished command targets failed")]
+    private static partial void LogListenerFailed(ILogger logger, int count, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Command sweep failed; trying again at the next tick")]
     private static partial void LogSweepFailed(ILogger logger, Exception exception);

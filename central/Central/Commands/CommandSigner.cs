@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using City.Contract;
 using City.Contract.Wire;
@@ -55,13 +56,24 @@ internal sealed class CommandSigner(ECDsa key)
                 };
                 break;
             case ActionKinds.LightingOverride:
-                body.LightingOverride = new LightingOverrideAction
+                var lightingOverride = new LightingOverrideAction
                 {
                     Line = action.Line,
                     Group = action.Group ?? -1,
-                    LevelPercent = action.LevelPercent ?? 0,
                     DurationSeconds = action.DurationSeconds ?? 0,
+                    UntilUnixMs = action.Until is { } until
+                        ? DateTimeOffset.Parse(until, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind).ToUnixTimeMilliseconds()
+                        : 0,
                 };
+                if (action.LevelPercent is { } level)
+                {
+                    lightingOverride.LevelPercent = level;
+                }
+
+                body.LightingOverride = lightingOverride;
+                break;
+            case ActionKinds.LightingConfig:
+                body.LightingConfig = new LightingConfigAction { Version = action.Version, SetJson = action.SetJson };
                 break;
             default:
                 throw new ArgumentException($"unknown action '{action.Kind}'", nameof(command));

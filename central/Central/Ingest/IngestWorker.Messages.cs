@@ -225,6 +225,7 @@ internal sealed partial class IngestWorker
         state.HasBirth = true;
         state.Online = true;
         state.SoftwareVersion = birth.SoftwareVersion;
+        state.LightingVersion = birth.LightingVersion;
         state.LastSeenUnixMs = context.NowUnixMs;
         pending.Dirty = true;
         pending.Births++;

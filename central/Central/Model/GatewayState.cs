@@ -65,6 +65,9 @@ internal sealed class GatewayState
 
     public string SoftwareVersion { get; set; } = string.Empty;
 
+    /// <summary>The lighting set version the last birth reported (Birth.lighting_version; empty: none applied). Not stored.</summary>
+    public string LightingVersion { get; set; } = string.Empty;
+
     /// <summary>Dedupe state per buffer id ("" for batches without one); always holds the current stream.</summary>
     public Dictionary<string, BufferStream> Streams { get; private set; }
 
@@ -87,6 +90,7 @@ internal sealed class GatewayState
         BatchesReceived = BatchesReceived,
         MaxBatchSpanMs = MaxBatchSpanMs,
         SoftwareVersion = SoftwareVersion,
+        LightingVersion = LightingVersion,
         Catalogue = Catalogue,
         Latest = Latest,
     };
@@ -122,6 +126,7 @@ internal sealed class GatewayState
         BufferId = string.Empty;
         Catalogue = [];
         SoftwareVersion = string.Empty;
+        LightingVersion = string.Empty;
         Online = false;
     }
 
