@@ -3,6 +3,7 @@ using City.Central.Assets;
 using City.Central.Auth;
 using City.Central.Commands;
 using City.Central.Configuration;
+using City.Central.Energy;
 using City.Central.Ingest;
 using City.Central.Lighting;
 using City.Central.Model;
@@ -147,6 +148,7 @@ internal static partial class CentralApp
         services.AddSingleton<IAckPublisher>(sp => sp.GetRequiredService<IngestClient>());
         services.AddSingleton<IMessageIntake>(sp => sp.GetRequiredService<IngestClient>());
         services.AddHostedService(sp => sp.GetRequiredService<IngestClient>());
+        services.AddEnergy(options);
         services.AddHostedService<IngestWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<CommandService>());
         services.AddHostedService(sp => sp.GetRequiredService<LightingService>());

@@ -38,6 +38,7 @@ internal static class ApiEndpoints
         api.MapAdminEndpoints();
         api.MapCommandEndpoints();
         api.MapLightingEndpoints();
+        api.MapEnergyEndpoints();
         return app;
     }
 

@@ -123,6 +123,7 @@ internal sealed partial class IngestWorker
         pending.AcceptedBatches++;
         pending.AcceptedReadings += batch.ReadingCount;
         pending.Ack.Committed.Add(batch.Seq);
+        _energy?.AcceptBatch(gatewayId);
     }
 
     /// <summary>
@@ -134,6 +135,8 @@ internal sealed partial class IngestWorker
         tMin = long.MaxValue;
         tMax = long.MinValue;
         _outOfWindow.Clear();
+        _energy?.BeginBatch();
+        var lamps = _energy?.PointsOf(pending.State);
         foreach (var series in body.Series)
         {
             _scratch.Clear();
@@ -143,6 +146,10 @@ internal sealed partial class IngestWorker
             }
 
             OfferNewest(_scratch, pending, window, ref tMin, ref tMax);
+            if (lamps is { IsEmpty: false } && _scratch.Count > 0 && lamps.TryGet(_scratch[0].Alias, out _, out _))
+            {
+                _energy!.Offer(lamps, _scratch, window);
+            }
         }
 
         foreach (var scatter in body.Scatter)
@@ -157,6 +164,11 @@ internal sealed partial class IngestWorker
             foreach (var reading in _scratch)
             {
                 OfferNewest([reading], pending, window, ref tMin, ref tMax);
+            }
+
+            if (lamps is { IsEmpty: false })
+            {
+                _energy!.Offer(lamps, _scratch, window);
             }
         }
 

@@ -1,4 +1,5 @@
 using City.Central.Configuration;
+using City.Central.Energy;
 using City.Central.State;
 using City.Central.Store;
 using City.Contract;
@@ -38,6 +39,7 @@ internal sealed partial class IngestWorker : BackgroundService
     private readonly OutOfWindowReadings _outOfWindow = new();
     private readonly OutOfWindowLog _outOfWindowLog;
     private readonly IGatewayBirths? _births;
+    private readonly EnergyTap? _energy;
 
     public IngestWorker(
         IngestQueue queue,
@@ -50,7 +52,8 @@ internal sealed partial class IngestWorker : BackgroundService
         IOptions<CentralOptions> options,
         TimeProvider time,
         ILogger<IngestWorker> logger,
-        IGatewayBirths? births = null)
+        IGatewayBirths? births = null,
+        EnergyTap? energy = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _queue = queue;
@@ -66,6 +69,7 @@ internal sealed partial class IngestWorker : BackgroundService
         _logger = logger;
         _outOfWindowLog = new OutOfWindowLog(logger, time);
         _births = births;
+        _energy = energy;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -142,6 +146,7 @@ internal sealed partial class IngestWorker : BackgroundService
             {
                 LogCommitFailed(_logger, commit.Batches.Count, exception);
                 CompleteResets(context, NothingFailed, exception);
+                _energy?.DiscardGroup();
 
                 // Let the queue fill up (backpressure to the broker) rather than spin on a failing store.
                 await Task.Delay(TimeSpan.FromSeconds(1), _time, CancellationToken.None).ConfigureAwait(false);
@@ -168,6 +173,12 @@ internal sealed partial class IngestWorker : BackgroundService
         }
 
         CompleteResets(context, notCommitted, null);
+        if (_energy is not null)
+        {
+            // Before the acks: once an edge has its ack, the readings are on their way to the energy aggregates.
+            await _energy.PublishAsync(committed.Select(p => p.State.Id)).ConfigureAwait(false);
+        }
+
         await PublishAcksAsync(committed).ConfigureAwait(false);
 
         // After the acks: the gateway is online in the registry now, so what waited for it can be sent.
