@@ -112,7 +112,9 @@ internal static partial class CentralApp
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IReadingStore>(_ => new LiteDbReadingStore(options.DataPath, options.Store.SyncCommits));
         services.AddSingleton(sp => new GatewayRegistry(sp.GetRequiredService<IReadingStore>().LoadGateways()));
+        services.AddSingleton(_ => new AssetStore(options.DataPath));
         services.AddSingleton<AssetDirectory>();
+        services.AddSingleton<AssetIngest>();
         services.AddSingleton<IngestStats>();
         services.AddSingleton<RejectLog>();
         services.AddSingleton(new IngestQueue(options.Ingest.QueueCapacity));

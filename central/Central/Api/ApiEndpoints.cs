@@ -1,4 +1,5 @@
 using System.Globalization;
+using City.Central.Assets;
 using City.Central.Auth;
 using City.Central.Commands;
 using City.Central.Configuration;
@@ -39,6 +40,7 @@ internal static class ApiEndpoints
         api.MapCommandEndpoints();
         api.MapLightingEndpoints();
         api.MapEnergyEndpoints();
+        api.MapAssetEndpoints();
         return app;
     }
 
@@ -61,8 +63,9 @@ internal static class ApiEndpoints
     private static IResult StoreError(StoreFaultException exception) =>
         Results.Json(new ErrorResponse($"the store could not be read: {exception.Message}"), statusCode: 500);
 
-    private static IResult Gateways(GatewayRegistry registry) =>
-        Results.Ok(registry.All().Select(g => new GatewayResponse(
+    /// <summary>Every gateway, or those of one town (<c>?town=</c>, case-insensitive: the assets' town of the gateway).</summary>
+    private static IResult Gateways(string? town, GatewayRegistry registry, AssetDirectory assets) =>
+        Results.Ok(registry.All().Where(g => assets.InTown(g.Id, NoBlank(town))).Select(g => new GatewayResponse(
             g.Id,
             g.Online,
             g.LastSeenUnixMs == 0 ? null : JsonValues.Time(g.LastSeenUnixMs),
@@ -72,15 +75,33 @@ internal static class ApiEndpoints
             g.CommittedSeqs.ToString(),
             g.Catalogue.Count,
             g.SoftwareVersion,
-            g.BufferId)));
+            g.BufferId,
+            assets.TownOf(g.Id))));
 
-    private static IResult Latest(string? gateway, GatewayRegistry registry)
+    private static string? NoBlank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
+
+    /// <summary>
+    /// The latest value of every point of one gateway; with <c>?town=</c> only if the gateway lies in that town, and without
+    /// a gateway those of every gateway of the town (each value then names its gateway).
+    /// </summary>
+    private static IResult Latest(string? gateway, string? town, GatewayRegistry registry, AssetDirectory assets)
     {
+        town = NoBlank(town);
+        if (town is not null && gateway is null)
+        {
+            return Results.Ok(registry.All().Where(g => assets.InTown(g.Id, town)).SelectMany(g => LatestOf(g).Select(v => v with { Gateway = g.Id })).ToList());
+        }
+
         if (!TryGetGateway(gateway, registry, out var state, out var problem))
         {
             return problem;
         }
 
+        return Results.Ok(assets.InTown(state.Id, town) ? LatestOf(state) : []);
+    }
+
+    private static List<LatestResponse> LatestOf(GatewayState state)
+    {
         var result = new List<LatestResponse>(state.Catalogue.Count);
         var listed = new HashSet<uint>();
         foreach (var point in state.Catalogue)
@@ -97,7 +118,7 @@ internal static class ApiEndpoints
             result.Add(ToLatest(null, string.Empty, value));
         }
 
-        return Results.Ok(result);
+        return result;
     }
 
     private static LatestResponse ToLatest(string? id, string unit, LatestValue value) => new(

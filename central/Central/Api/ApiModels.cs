@@ -17,7 +17,8 @@ internal sealed record GatewayResponse(
     string CommittedSeqs,
     int Points,
     string SoftwareVersion,
-    string BufferId);
+    string BufferId,
+    string? Town = null);
 
 internal sealed record LatestResponse(
     string? Id,
@@ -26,7 +27,8 @@ internal sealed record LatestResponse(
     string Type,
     object? Value,
     string? Quality,
-    string? Timestamp);
+    string? Timestamp,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Gateway = null);
 
 /// <summary>A reading; a timestamp no calendar date can show (before year 1) is null, with its raw Unix ms in TimestampMs.</summary>
 internal sealed record HistoryReading(

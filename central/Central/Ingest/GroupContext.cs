@@ -88,6 +88,9 @@ internal sealed class PendingGateway(GatewayState state)
 
     public long Births { get; set; }
 
+    /// <summary>The last birth accepted in this group (its site and lamps go to the assets after the commit).</summary>
+    public Birth? Birth { get; set; }
+
     public long Deaths { get; set; }
 
     public long OutOfWindowFuture { get; set; }

@@ -181,6 +181,7 @@ internal sealed partial class IngestWorker
     /// </summary>
     private void OfferNewest(List<Reading> readingsOfOnePoint, PendingGateway pending, in TimestampWindow window, ref long tMin, ref long tMax)
     {
+        _assets?.Observe(pending.State, readingsOfOnePoint, window.OldestUnixMs, window.NewestUnixMs);
         var newestIndex = -1;
         var newestTime = long.MinValue;
         for (var i = 0; i < readingsOfOnePoint.Count; i++)
@@ -241,6 +242,7 @@ internal sealed partial class IngestWorker
         state.LastSeenUnixMs = context.NowUnixMs;
         pending.Dirty = true;
         pending.Births++;
+        pending.Birth = birth;
         LogBirth(_logger, gatewayId, birth.Epoch, catalogue.Count, birth.SoftwareVersion);
     }
 

@@ -1,3 +1,4 @@
+using City.Central.Assets;
 using City.Central.Configuration;
 using City.Central.Energy;
 using City.Central.State;
@@ -40,6 +41,7 @@ internal sealed partial class IngestWorker : BackgroundService
     private readonly OutOfWindowLog _outOfWindowLog;
     private readonly IGatewayBirths? _births;
     private readonly EnergyTap? _energy;
+    private readonly AssetIngest? _assets;
 
     public IngestWorker(
         IngestQueue queue,
@@ -53,7 +55,8 @@ internal sealed partial class IngestWorker : BackgroundService
         TimeProvider time,
         ILogger<IngestWorker> logger,
         IGatewayBirths? births = null,
-        EnergyTap? energy = null)
+        EnergyTap? energy = null,
+        AssetIngest? assets = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _queue = queue;
@@ -70,6 +73,7 @@ internal sealed partial class IngestWorker : BackgroundService
         _outOfWindowLog = new OutOfWindowLog(logger, time);
         _births = births;
         _energy = energy;
+        _assets = assets;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -170,6 +174,17 @@ internal sealed partial class IngestWorker : BackgroundService
             _stats.Duplicates(pending.DuplicateBatches, pending.DuplicateReadings);
             _stats.Lifecycle(pending.Births, pending.Deaths);
             _stats.OutOfWindow(pending.OutOfWindowFuture, pending.OutOfWindowTooOld, pending.OutOfWindowInvalid);
+        }
+
+        // Sites, lamps and maintenance conditions (assets.db) follow the committed births and readings.
+        if (_assets is not null)
+        {
+            foreach (var pending in committed.Where(p => p.Birth is not null))
+            {
+                _assets.BirthCommitted(pending.Birth!, context.NowUnixMs);
+            }
+
+            _assets.Flush();
         }
 
         CompleteResets(context, notCommitted, null);
