@@ -54,6 +54,7 @@ internal static class EdgeCtlCli
             commands,
             plan,
             write,
+            LightingCommand.Create(socketOption, jsonOption, output, error),
             ModbusCli.Create(jsonOption, output, error),
             DaliCli.Create(socketOption, jsonOption, output, error),
             SnmpCli.Create(jsonOption, output, error),

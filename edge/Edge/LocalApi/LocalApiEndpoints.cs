@@ -160,5 +160,6 @@ internal static class LocalApiEndpoints
         app.MapGet("/v1/status", (StatusService status) => Results.Ok(status.GetStatus()));
         app.MapGet("/v1/points", (StatusService status) => Results.Ok(status.GetPoints()));
         app.MapGet("/v1/commands", (StatusService status) => Results.Ok(status.GetCommands()));
+        app.MapLighting();
     }
 }
