@@ -9,14 +9,14 @@ namespace City.Sim.Dali;
 
 /// <summary>What <c>citysim dali</c> serves (one line on stdout; JSON with --json).</summary>
 internal sealed record DaliLineServed(
-    string SerialPort, int Baud, int Gear, int[] Addressed, int Unaddressed, int[] FailedLamps, int[] Silent, bool WireTiming,
+    string SerialPort, int Baud, int Gear, int[] Addressed, int Unaddressed, int[] FailedLamps, int[] Silent, bool WireTiming, int[] NoD4i,
     double RatedWatts, double StandbyWatts, string DriverEfficiency, double TimeScale)
 {
     [JsonIgnore]
     public string Line => string.Create(
         CultureInfo.InvariantCulture,
         $"dali line serving {SerialPort} (Lunatone LUBA, {Baud} 8N1): {Gear} gear, {Addressed.Length} with short addresses, {Unaddressed} unaddressed; " +
-        $"failed lamps: {List(FailedLamps)}; not answering: {List(Silent)}{(WireTiming ? " (wire timing)" : "")}; " +
+        $"failed lamps: {List(FailedLamps)}; not answering: {List(Silent)}; without D4i banks: {List(NoD4i)}{(WireTiming ? " (wire timing)" : "")}; " +
         $"{RatedWatts} W rated, {StandbyWatts} W standby, driver efficiency {DriverEfficiency}{(TimeScale == 1 ? "" : $"; gear clock x{TimeScale}")}");
 
     private static string List(int[] indexes) => indexes.Length == 0 ? "none" : string.Join(' ', indexes.Select(i => $"#{i}"));
@@ -58,11 +58,16 @@ internal static class DaliLineCommand
         var seed = CliOptions.Int("--seed", "Seed for random addresses and fault placement", 62386, 0, int.MaxValue);
         var wireTiming = new Option<bool>("--wire-timing") { Description = "Answer only after the DALI bus time (settling + frame durations); ptys move bytes instantly" };
         var control = new Option<bool>("--control") { Description = "Read fault-injection commands from stdin: " + DaliLineControl.Help };
+        var noD4i = new Option<string>("--no-d4i-gear")
+        {
+            Description = "Positions (0-based, comma separated: 3,5) of gear without D4i: only memory bank 0, no banks 1, 202, 205-207",
+            DefaultValueFactory = _ => string.Empty,
+        };
         var json = CliOptions.Json();
 
         var command = new Command("dali", "Simulate one DALI line of LED drivers (with D4i energy) behind a Lunatone LUBA RS232 master interface")
         {
-            serial, gear, unaddressed, failed, silent, watts, standby, efficiency, timeScale, seed, wireTiming, control, json,
+            serial, gear, unaddressed, failed, silent, watts, standby, efficiency, timeScale, seed, wireTiming, noD4i, control, json,
         };
         command.Validators.Add(result =>
         {
@@ -70,6 +75,11 @@ internal static class DaliLineCommand
             if (result.GetValue(unaddressed) > total || result.GetValue(failed) + result.GetValue(silent) > total)
             {
                 result.AddError("--unaddressed, and --failed plus --silent, must not exceed --gear.");
+            }
+
+            if (!TryParsePositions(result.GetValue(noD4i), total, out _))
+            {
+                result.AddError($"--no-d4i-gear must list gear positions 0-{total - 1} separated by commas (got '{result.GetValue(noD4i)}').");
             }
         });
         command.SetAction(async (parseResult, cancellationToken) =>
@@ -85,6 +95,7 @@ internal static class DaliLineCommand
                 DriverEfficiency = DriverEfficiencyCurve.TryParse(parseResult.GetValue(efficiency), out var curve, out _) ? curve : DriverEfficiencyCurve.Ideal,
                 TimeScale = parseResult.GetValue(timeScale),
                 Seed = parseResult.GetValue(seed),
+                NoD4iGear = TryParsePositions(parseResult.GetValue(noD4i), parseResult.GetValue(gear), out var positions) ? positions : [],
             };
             var line = new DaliSimLine(setup, time);
             var device = parseResult.GetValue(serial)!;
@@ -110,6 +121,7 @@ internal static class DaliLineCommand
                 [.. line.Gear.Where(g => g.LampFailure).Select(g => g.Index)],
                 [.. line.Gear.Where(g => g.Silent).Select(g => g.Index)],
                 wire,
+                [.. line.Gear.Where(g => !g.HasD4iBanks).Select(g => g.Index)],
                 setup.RatedWatts,
                 setup.StandbyWatts,
                 setup.DriverEfficiency.ToString(),
@@ -155,6 +167,23 @@ internal static class DaliLineCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>"3,5" -> [3, 5]; empty -> []; false for anything but distinct positions below <paramref name="gear"/>.</summary>
+    internal static bool TryParsePositions(string? text, int gear, out List<int> positions)
+    {
+        positions = [];
+        foreach (var item in (text ?? string.Empty).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!int.TryParse(item, NumberStyles.None, CultureInfo.InvariantCulture, out int position) || position >= gear || positions.Contains(position))
+            {
+                return false;
+            }
+
+            positions.Add(position);
+        }
+
+        return true;
     }
 
     /// <summary>Runs until stdin closes or the command stops; reading stdin may not observe cancellation, so nobody awaits it.</summary>

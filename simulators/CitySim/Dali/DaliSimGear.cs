@@ -3,7 +3,7 @@ using City.Protocols.Dali;
 namespace City.Sim.Dali;
 
 /// <summary>
-/// One simulated DALI LED driver (IEC 62386-102 control gear, device type 6) with D4i energy reporting (memory bank 202):
+/// One simulated DALI LED driver (IEC 62386-102 control gear, device type 6) with D4i memory banks (1, 202 energy, 205-207 diagnostics; see DaliSimGear.MemoryBanks):
 /// arc power with fades, min/max/power-on/system-failure levels, groups, scenes, the random-address commissioning state
 /// machine, DTR0/1/2, memory banks, and faults (lamp failure, not answering). Time comes from the line's clock.
 /// </summary>
@@ -42,8 +42,7 @@ internal sealed partial class DaliSimGear
         PowerCycleSeen = true;
         _targetLevel = _fadeStartLevel = PowerOnLevel;
         LastActiveLevel = PowerOnLevel;
-        _bank0[0] = (byte)(_bank0.Length - 1); // last accessible location
-        _bank0[2] = 202; // last accessible memory bank
+        InitialiseMemoryBanks(now);
         _bank202[0] = 0x0F;
         _bank202[D4iEnergy.LatchOffset] = 0xFF;
         _bank202[D4iEnergy.VersionOffset] = 0x01;
@@ -188,6 +187,8 @@ internal sealed partial class DaliSimGear
     private void GoTo(byte level, TimeSpan now, TimeSpan fade)
     {
         Integrate(now);
+        CountHours(now);
+        bool wasOn = LampOn(now);
         byte target = level;
         LimitError = false;
         if (target != 0)
@@ -211,6 +212,7 @@ internal sealed partial class DaliSimGear
         _fadeStart = now;
         _fadeDuration = fade;
         PowerCycleSeen = false;
+        CountStart(wasOn);
     }
 
     private void ClampToLimits(TimeSpan now)

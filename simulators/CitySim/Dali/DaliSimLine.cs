@@ -42,6 +42,9 @@ internal sealed record DaliLineSetup
 
     public DaliPowerModel PowerModel => new(RatedWatts, StandbyWatts, DriverEfficiency);
 
+    /// <summary>Positions (0-based) of gear built without D4i: only memory bank 0 (no banks 1, 202, 205-207).</summary>
+    public IReadOnlyList<int> NoD4iGear { get; init; } = [];
+
     public int Seed { get; init; } = 62386;
 }
 
@@ -70,9 +73,11 @@ internal sealed class DaliSimLine
         ArgumentNullException.ThrowIfNull(setup);
         ArgumentNullException.ThrowIfNull(time);
         if (setup.Gear is < 0 or > MaxGear || setup.Unaddressed < 0 || setup.Unaddressed > setup.Gear || setup.Failed < 0
-            || setup.Silent < 0 || setup.Failed + setup.Silent > setup.Gear || !(setup.TimeScale >= 1))
+            || setup.Silent < 0 || setup.Failed + setup.Silent > setup.Gear || setup.NoD4iGear.Any(i => i < 0 || i >= setup.Gear)
+            || !(setup.TimeScale >= 1))
         {
-            throw new ArgumentException($"A line holds 0..{MaxGear} gear; unaddressed, failed and silent gear must fit in it; the time scale is at least 1.", nameof(setup));
+            throw new ArgumentException(
+                $"A line holds 0..{MaxGear} gear; unaddressed, failed, silent and non-D4i gear must fit in it; the time scale is at least 1.", nameof(setup));
         }
 
         _time = time;
@@ -96,6 +101,11 @@ internal sealed class DaliSimLine
         foreach (int i in order.Skip(setup.Failed).Take(setup.Silent))
         {
             _gear[i].Silent = true;
+        }
+
+        foreach (int i in setup.NoD4iGear)
+        {
+            _gear[i].HasD4iBanks = false;
         }
     }
 
