@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 
 namespace City.Protocols.Talq;
 
@@ -9,7 +10,7 @@ namespace City.Protocols.Talq;
 /// Properties nobody knows are left out; TALQ features this implementation does not run (sensor and value active periods,
 /// dynamic controls, Add/Sub/Mul operations, other states, rampFromLevelTime) are refused, never silently ignored.
 /// </summary>
-public static class TalqJson
+public static partial class TalqJson
 {
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 32 };
 
@@ -72,7 +73,7 @@ public static class TalqJson
         if (issuedAt is not null)
         {
             if (DateTimeOffset.TryParse(issuedAt, CultureInfo.InvariantCulture, DateTimeStyles.None, out var instant)
-                && issuedAt.Contains('T', StringComparison.Ordinal))
+                && IsoInstant().IsMatch(issuedAt))
             {
                 set.IssuedAt = instant;
             }
@@ -199,4 +200,7 @@ public static class TalqJson
 
         return seen;
     }
+
+    [GeneratedRegex(@"^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$")]
+    private static partial Regex IsoInstant();
 }

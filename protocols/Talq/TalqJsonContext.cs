@@ -8,6 +8,8 @@ namespace City.Protocols.Talq;
 [JsonSerializable(typeof(TalqCalendar))]
 [JsonSerializable(typeof(TalqControlProgram))]
 [JsonSerializable(typeof(LightingSet))]
+[JsonSerializable(typeof(List<TalqCalendar>))]
+[JsonSerializable(typeof(List<TalqControlProgram>))]
 [JsonSerializable(typeof(int))]
 [JsonSerializable(typeof(bool))]
 public sealed partial class TalqJsonContext : JsonSerializerContext;

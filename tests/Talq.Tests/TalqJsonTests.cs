@@ -216,6 +216,18 @@ public sealed class TalqJsonTests
         ], errors);
     }
 
+    [Theory]
+    [InlineData("2026-07-01T08:00:00")]
+    [InlineData("2026-07-01")]
+    [InlineData("1 July 2026 08:00Z")]
+    public void The_issue_instant_carries_its_offset(string issuedAt)
+    {
+        var json = $$"""{"version":"v","issuedAt":"{{issuedAt}}","calendars":[],"controlPrograms":[],"assignments":[]}""";
+
+        Assert.False(TalqJson.TryParseSet(json, out _, out var errors));
+        Assert.Equal([$"issuedAt: '{issuedAt}' is not an ISO-8601 instant"], errors);
+    }
+
     [Fact]
     public void A_set_without_dayOffset_runs_noon_to_noon()
     {
