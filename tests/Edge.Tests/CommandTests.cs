@@ -222,7 +222,7 @@ public sealed class CommandTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_lighting_override_sets_the_group_then_restores_the_last_level_command()
+    public async Task A_lighting_override_sets_the_group_and_at_its_end_leaves_it_to_its_program()
     {
         var before = Body(b => b.Dali = new DaliAction { Line = "lights", Target = "group:0", Command = "level", Value = 200 });
         await _central.SendCommandAsync(Sign(before));
@@ -233,11 +233,12 @@ public sealed class CommandTests : IAsyncLifetime
 
         var done = (await ResultsOfAsync(body.Id, 2))[1];
         Assert.Equal(CommandStatus.Done, done.Status);
-        Assert.Contains("then back to level 200", done.Detail, StringComparison.Ordinal);
+        Assert.Contains("then back to its program", done.Detail, StringComparison.Ordinal);
+        await Eventually(() => _dali.At(0).Level == 254 && _dali.At(1).Level == 254, "the group at 100 %");
+        await Eventually(() => _edge!.Services.GetRequiredService<City.Edge.Lighting.LightingRuntime>().Overrides.Count == 0, "the override ended");
+
+        // This edge has no lighting set: at the end the group has no program and keeps its level.
         Assert.Equal(254, _dali.At(0).Level);
-        Assert.Equal(254, _dali.At(2).Level); // not in group 0
-        await Eventually(() => _dali.At(0).Level == 200 && _dali.At(1).Level == 200, "the group back at level 200");
-        Assert.Equal(254, _dali.At(2).Level);
     }
 
     [Theory]

@@ -83,7 +83,7 @@ public class ConfigTypeTests
     [InlineData("Edge:DaliLines:0:Gear:1:Address", "A1", "Edge:DaliLines:0:Gear:1:Address: must be an integer 0-63 (got 'A1')")]
     [InlineData("Edge:DaliLines:0:Gear:0:Groups:1", "g2", "Edge:DaliLines:0:Gear:0:Groups:1: must be an integer 0-15 (got 'g2')")]
     [InlineData("Edge:DaliLines:0:Gear:0:RatedPowerW", "40W", "Edge:DaliLines:0:Gear:0:RatedPowerW: must be a number (got '40W')")]
-    [InlineData("Edge:DaliLines:0:Gear:0:Adress", "3", "Edge:DaliLines:0:Gear:0:Adress: unknown setting (valid here: Address, Groups, Location, RatedPowerW)")]
+    [InlineData("Edge:DaliLines:0:Gear:0:Adress", "3", "Edge:DaliLines:0:Gear:0:Adress: unknown setting (valid here: Address, Groups, Location, RatedPowerW, PoleId, Latitude, Longitude, LuminaireModel, ReplacedPowerW, InstalledOn, RatedLifeHours)")]
     public void WrongType_AnywhereInTheTree_NamesTheKeyAndTheExpectedType(string key, string value, string expected)
     {
         var values = WithEverySection();

@@ -34,6 +34,7 @@ internal sealed partial class LightingScheduler : BackgroundService
     private readonly List<string> _startedLines = [];
     private readonly List<string> _problems = [];
     private readonly HashSet<string> _problemsReportedOn = new(StringComparer.Ordinal);
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<DaliLine, object> _hooked = [];
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public LightingScheduler(LightingRuntime runtime, DaliLineRegistry registry, ILogger<LightingScheduler> logger)
@@ -88,12 +89,22 @@ internal sealed partial class LightingScheduler : BackgroundService
                     wake = _wake.Task;
                 }
 
-                var now = Clock.GetUtcNow();
-                await ReportProblemsAsync(stoppingToken).ConfigureAwait(false);
-                Plan(now);
-                await SendDueAsync(stoppingToken).ConfigureAwait(false);
-                await ReapplyLostLevelsAsync(stoppingToken).ConfigureAwait(false);
-                var sleep = NextWake(Clock.GetUtcNow());
+                TimeSpan sleep;
+                try
+                {
+                    await ReportProblemsAsync(stoppingToken).ConfigureAwait(false);
+                    Plan(Clock.GetUtcNow());
+                    await SendDueAsync(stoppingToken).ConfigureAwait(false);
+                    await ReapplyLostLevelsAsync(stoppingToken).ConfigureAwait(false);
+                    sleep = NextWake(Clock.GetUtcNow());
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
+                {
+                    // The lamps keep their levels meanwhile; the next turn plans everything again.
+                    LogTurnFailed(_logger, ex);
+                    sleep = _runtime.FieldClock.FromReal(FirstRetry);
+                }
+
                 using var stopWaiting = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
                 await Task.WhenAny(Task.Delay(sleep, Clock, stopWaiting.Token), changed, wake).ConfigureAwait(false);
                 await stopWaiting.CancelAsync().ConfigureAwait(false);
@@ -123,7 +134,13 @@ internal sealed partial class LightingScheduler : BackgroundService
         {
             foreach (var stale in _targets.Keys.Except(keys).ToList())
             {
+                // An override ended on a group the set does not assign (or on the whole line): the line's other targets
+                // cover its gear again.
                 _targets.Remove(stale);
+                foreach (var other in _targets.Values.Where(t => t.Line == stale.Line && t.Arc is not null))
+                {
+                    other.Dirty = true;
+                }
             }
 
             foreach (var key in keys)
@@ -343,8 +360,11 @@ internal sealed partial class LightingScheduler : BackgroundService
     private void OnLineStarted(DaliLine line)
     {
         var name = line.Definition.Name;
-        line.Poller.AnsweringAgain += gear => LostLevel(name, gear.Definition.Address);
-        line.Poller.LevelRead += gear => OnLevelRead(name, gear);
+        if (_hooked.TryAdd(line, name))
+        {
+            line.Poller.AnsweringAgain += gear => LostLevel(name, gear.Definition.Address);
+            line.Poller.LevelRead += gear => OnLevelRead(name, gear);
+        }
         lock (_gate)
         {
             _startedLines.Add(name);
@@ -442,6 +462,9 @@ internal sealed partial class LightingScheduler : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Lighting: DAPC {Arc} to {Target} on {Line} failed ({Why}); retried with backoff")]
     private static partial void LogSendFailed(ILogger logger, string line, string target, byte arc, string why);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Lighting: a scheduler turn failed; trying again shortly")]
+    private static partial void LogTurnFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Lighting: planning {Line} {Group} failed; the group keeps its level")]
     private static partial void LogPlanFailed(ILogger logger, Exception exception, string line, string group);
