@@ -84,6 +84,18 @@ internal static class LightingApi
         return last;
     }
 
+    /// <summary>
+    /// Takes the gateway's next set and answers it DONE, as an edge that applied it (an unanswered command would be
+    /// sent again with the gateway's next one); returns once central stored the result.
+    /// </summary>
+    public static async Task<(CommandBody Body, LightingSet Set)> ApplyNextAsync(CentralHost central, CommandGateway gateway, ulong resultSeq)
+    {
+        var (body, set) = await NextSetAsync(central, gateway);
+        await gateway.ResultAsync(body.Id, CommandStatus.Done, resultSeq, detail: "applied " + set.Version);
+        await gateway.AckOfResultAsync(resultSeq);
+        return (body, set);
+    }
+
     /// <summary>The next command of the gateway, verified, which must be a lighting_config; its set parsed.</summary>
     public static async Task<(CommandBody Body, LightingSet Set)> NextSetAsync(CentralHost central, CommandGateway gateway)
     {

@@ -32,6 +32,14 @@ public sealed class LightingApiTests
         Assert.Equal(("--07-14", "full-night"), (calendar.GetProperty("rules")[0].GetProperty("startDate").GetString(), calendar.GetProperty("rules")[0].GetProperty("program").GetString()));
         Assert.Single((await central.GetJsonAsync("/api/v1/lighting/calendars")).EnumerateArray());
 
+        // What is served is TALQ's shape exactly (property names, ownerCMS, no nulls), as the TALQ 2.7.1 schema takes it.
+        Assert.Equal(
+            """{"id":"dijon","ownerCMS":"central","rules":[{"startDate":"--07-14","endDate":"--07-14","program":"full-night"},{"program":"night-dim"}]}""",
+            await central.Http.GetStringAsync(new Uri("/api/v1/lighting/calendars/dijon", UriKind.Relative)));
+        Assert.Equal(
+            """{"type":"ControlProgramOne","id":"full-night","ownerCMS":"central","activePeriods":[{"name":"AstroClockActivePeriod","sunsetOffset":0,"sunriseOffset":0}],"fixedTimeControls":[{"startTime":"12:00:00","command":{"state":{"name":"LevelState","value":100}}}]}""",
+            await central.Http.GetStringAsync(new Uri("/api/v1/lighting/control-programs/full-night", UriKind.Relative)));
+
         // The body's id may be left out: the path's is used.
         await LightingApi.PutOkAsync(central.Http, "/api/v1/lighting/calendars/every-night", """{"ownerCMS":"central","rules":[{"program":"full-night"}]}""");
         Assert.Equal("every-night", (await central.GetJsonAsync("/api/v1/lighting/calendars/every-night")).GetProperty("id").GetString());
@@ -48,11 +56,12 @@ public sealed class LightingApiTests
         await LightingApi.PutOkAsync(central.Http, "/api/v1/lighting/control-programs/night-dim", LightingApi.NightDim);
 
         var (status, body) = await LightingApi.PutAsync(central.Http, "/api/v1/lighting/calendars/bad",
-            """{"ownerCMS":"central","rules":[{"condition":{"type":"ccDay","days":[{"start":9}]},"program":"night-dim"},{"startDate":"14 July","program":"night-dim"}]}""");
+            """{"ownerCMS":"central","rules":[{"condition":{"type":"ccDay","days":[{"start":9}]},"program":"night-dim"},{"startDate":"14 July","program":"night-dim"},{"program":"gala"}]}""");
 
         Assert.Equal(HttpStatusCode.BadRequest, status);
         var errors = body.GetProperty("errors").EnumerateArray().Select(e => e.GetString()!).ToList();
-        Assert.True(errors.Count >= 2, string.Join(" | ", errors));
+        Assert.True(errors.Count >= 3, string.Join(" | ", errors));
+        Assert.Contains("rules[2].program: unknown control program 'gala'.", errors);
         Assert.Contains(errors, e => e.StartsWith("rules[0].condition.days[0].start", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("rules[1].startDate", StringComparison.Ordinal));
         Assert.Equal(HttpStatusCode.NotFound, (await LightingApi.SendAsync(central.Http, HttpMethod.Get, "/api/v1/lighting/calendars/bad")).Status);

@@ -79,9 +79,12 @@ public sealed class LightingPushTests
         await gateway.BirthAsync(central, lightingVersion: set.Version);
         var applied = await LightingApi.WaitForStateAsync(central, "gw-light", "applied");
         Assert.Equal(set.Version, applied.GetProperty("appliedVersion").GetString());
+        var (resentFirst, _) = await LightingApi.NextSetAsync(central, gateway);
+        Assert.Equal(first.Id, resentFirst.Id); // unanswered, so the command service sent it again after the birth
 
         // The edge lost its set (a new disk): its birth reports an old version, and central pushes the set again.
         await gateway.ResultAsync(first.Id, CommandStatus.Done, 1, detail: "applied " + set.Version);
+        await gateway.AckOfResultAsync(1);
         await gateway.BirthAsync(central, lightingVersion: "0123456789abcdef");
         var (again, againSet) = await LightingApi.NextSetAsync(central, gateway);
         Assert.NotEqual(first.Id, again.Id);
@@ -110,17 +113,17 @@ public sealed class LightingPushTests
         await LightingApi.PutOkAsync(central.Http, "/api/v1/lighting/calendars/c-b", LightingApi.Every("c-b", "p-b"));
         await LightingApi.PutOkAsync(central.Http, "/api/v1/lighting/assignments/gw-a", LightingApi.Assignment("c-a"));
         await LightingApi.PutOkAsync(central.Http, "/api/v1/lighting/assignments/gw-b", LightingApi.Assignment("c-b"));
-        var (_, firstA) = await LightingApi.NextSetAsync(central, gatewayA);
-        await LightingApi.NextSetAsync(central, gatewayB);
+        var (_, firstA) = await LightingApi.ApplyNextAsync(central, gatewayA, 1);
+        await LightingApi.ApplyNextAsync(central, gatewayB, 1);
 
         await LightingApi.PutOkAsync(central.Http, "/api/v1/lighting/control-programs/p-a", LightingApi.Fixed("p-a", 40));
-        var (_, changedA) = await LightingApi.NextSetAsync(central, gatewayA);
+        var (_, changedA) = await LightingApi.ApplyNextAsync(central, gatewayA, 2);
         Assert.NotEqual(firstA.Version, changedA.Version);
         Assert.Equal(40, changedA.ControlPrograms.Single().FixedTimeControls.Single().Command.State.Value!.Value.GetInt32());
 
         // Then a change of p-b: gw-b's next command is that one, so the change of p-a sent it nothing.
         await LightingApi.PutOkAsync(central.Http, "/api/v1/lighting/control-programs/p-b", LightingApi.Fixed("p-b", 60));
-        var (_, changedB) = await LightingApi.NextSetAsync(central, gatewayB);
+        var (_, changedB) = await LightingApi.ApplyNextAsync(central, gatewayB, 2);
         Assert.Equal(60, changedB.ControlPrograms.Single().FixedTimeControls.Single().Command.State.Value!.Value.GetInt32());
         Assert.Equal(2, gatewayA.Received.Count);
         Assert.Equal(2, gatewayB.Received.Count);
@@ -147,7 +150,13 @@ public sealed class LightingPushTests
         await gateway.ResultAsync(body.Id, CommandStatus.Done, 1, detail: "applied " + set.Version);
         await LightingApi.WaitForStateAsync(central, "gw-late", "applied");
 
-        // No site has a town here: a town filter finds nothing.
+        // No site has a town yet: a town filter finds nothing; once the assets put the gateway in Dijon, it finds it.
         Assert.Empty((await central.GetJsonAsync("/api/v1/lighting/status?town=Dijon")).EnumerateArray());
+        using var csv = new StringContent("gateway,lamp_id,town\ngw-late,lights-a/g1,Dijon\n", System.Text.Encoding.UTF8, "text/csv");
+        using var imported = await central.Http.PostAsync(new Uri("/api/v1/assets", UriKind.Relative), csv);
+        Assert.True(imported.IsSuccessStatusCode, await imported.Content.ReadAsStringAsync());
+        var dijon = await central.GetJsonAsync("/api/v1/lighting/status?town=dijon");
+        Assert.Equal(["gw-late"], dijon.EnumerateArray().Select(s => s.GetProperty("gateway").GetString()!).ToArray());
+        Assert.Empty((await central.GetJsonAsync("/api/v1/lighting/status?town=Beaune")).EnumerateArray());
     }
 }

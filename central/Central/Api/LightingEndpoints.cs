@@ -53,8 +53,27 @@ internal static class LightingEndpoints
         }
 
         return TalqJson.TryParseCalendar(json, out var calendar, out var errors)
-            ? Stored(Calendar, id, service.PutCalendar(id, calendar!, Issuer(request.HttpContext)), service.CalendarJson)
-            : Invalid(errors);
+            ? Stored(id, service.PutCalendar(id, calendar!, Issuer(request.HttpContext)), service.CalendarJson)
+            : Invalid([.. errors, .. UnknownProgramsIn(json, service)]);
+    }
+
+    /// <summary>The unknown programs a calendar that did not validate names, so that one answer lists every problem.</summary>
+    private static IEnumerable<string> UnknownProgramsIn(string json, LightingService service)
+    {
+        var calendar = JsonNode.Parse(json)!.AsObject();
+        var rules = calendar["rules"] as JsonArray ?? [];
+        for (var i = 0; i < rules.Count; i++)
+        {
+            if (rules[i] is JsonObject rule && rule["program"] is JsonValue program && program.TryGetValue<string>(out var name) && service.ProgramJson(name) is null)
+            {
+                yield return $"rules[{i}].program: unknown control program '{name}'.";
+            }
+        }
+
+        if (calendar["defaultProgram"] is JsonValue fallback && fallback.TryGetValue<string>(out var other) && service.ProgramJson(other) is null)
+        {
+            yield return $"defaultProgram: unknown control program '{other}'.";
+        }
     }
 
     private static async Task<IResult> PutProgramAsync(string id, HttpRequest request, LightingService service)
@@ -66,7 +85,7 @@ internal static class LightingEndpoints
         }
 
         return TalqJson.TryParseControlProgram(json, out var program, out var errors)
-            ? Stored(Program, id, service.PutProgram(id, program!, Issuer(request.HttpContext)), service.ProgramJson)
+            ? Stored(id, service.PutProgram(id, program!, Issuer(request.HttpContext)), service.ProgramJson)
             : Invalid(errors);
     }
 
@@ -142,7 +161,7 @@ internal static class LightingEndpoints
                 s.CommandId,
                 s.UpdatedAtUnixMs == 0 ? null : JsonValues.Time(s.UpdatedAtUnixMs))));
 
-    private static IResult Stored(string kind, string id, LightingOutcome outcome, Func<string, string?> stored) => outcome.Kind switch
+    private static IResult Stored(string id, LightingOutcome outcome, Func<string, string?> stored) => outcome.Kind switch
     {
         LightingOutcomeKind.Invalid => Invalid(outcome.Problems),
         LightingOutcomeKind.Created => Results.Text(stored(id), "application/json", Encoding.UTF8, StatusCodes.Status201Created),

@@ -153,18 +153,21 @@ internal sealed class AssetDirectory
     /// <summary>Merges births and imports into a new snapshot (under the lock).</summary>
     private void Rebuild()
     {
+        var importedTowns = _imported.Values
+            .Where(l => l.Town is not null)
+            .GroupBy(l => l.GatewayId, StringComparer.Ordinal)
+            .ToDictionary(
+                g => g.Key,
+                g => g.GroupBy(l => l.Town!, StringComparer.OrdinalIgnoreCase)
+                    .OrderByDescending(t => t.Count())
+                    .ThenBy(t => t.Key, StringComparer.Ordinal)
+                    .First().Key,
+                StringComparer.Ordinal);
         var towns = new Dictionary<string, string?>(StringComparer.Ordinal);
         var gateways = _sites.Keys.Concat(_birthLamps.Keys).Concat(_imported.Keys.Select(k => k.Gateway)).Distinct(StringComparer.Ordinal);
         foreach (var gatewayId in gateways)
         {
-            var imported = _imported.Values
-                .Where(l => l.GatewayId == gatewayId && l.Town is not null)
-                .GroupBy(l => l.Town!, StringComparer.OrdinalIgnoreCase)
-                .OrderByDescending(g => g.Count())
-                .ThenBy(g => g.Key, StringComparer.Ordinal)
-                .Select(g => g.Key)
-                .FirstOrDefault();
-            towns[gatewayId] = imported ?? _sites.GetValueOrDefault(gatewayId)?.Town;
+            towns[gatewayId] = importedTowns.GetValueOrDefault(gatewayId) ?? _sites.GetValueOrDefault(gatewayId)?.Town;
         }
 
         var lamps = new Dictionary<(string, string), LampEntry>();

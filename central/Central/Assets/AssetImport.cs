@@ -62,7 +62,7 @@ internal static class AssetImport
             return [];
         }
 
-        var rows = new List<(string Where, Func<string, string> Name, Dictionary<string, string> Cells)>();
+        var rows = new List<Row>();
         foreach (var record in records.Skip(1))
         {
             if (record.Fields.Count == 1 && record.Fields[0].Length == 0)
@@ -73,7 +73,7 @@ internal static class AssetImport
             var where = $"line {record.Line}";
             if (record.Fields.Count != header.Count)
             {
-                errors.Add($"{where}: {record.Fields.Count} fields, the header has {header.Count}.");
+                rows.Add(new Row(where, _ => where, [], [$"{where}: {record.Fields.Count} fields, the header has {header.Count}."]));
                 continue;
             }
 
@@ -83,7 +83,7 @@ internal static class AssetImport
                 cells[header[c]] = record.Fields[c].Trim();
             }
 
-            rows.Add((where, column => $"{where}, column {column}", cells));
+            rows.Add(new Row(where, column => $"{where}, column {column}", cells, []));
         }
 
         return Validate(rows, nowUnixMs, errors);
@@ -120,16 +120,15 @@ internal static class AssetImport
                 return [];
             }
 
-            var rows = new List<(string Where, Func<string, string> Name, Dictionary<string, string> Cells)>();
+            var rows = new List<Row>();
             var index = 0;
             foreach (var feature in features.EnumerateArray())
             {
                 var where = $"features[{index++}]";
-                if (ReadFeature(feature, where, errors) is { } cells)
-                {
-                    rows.Add((where, property => property is "latitude" or "longitude" && !cells.ContainsKey("$" + property)
-                        ? $"{where}.geometry.coordinates" : $"{where}.properties.{property}", cells));
-                }
+                var problems = new List<string>();
+                var cells = ReadFeature(feature, where, problems) ?? [];
+                rows.Add(new Row(where, property => property is "latitude" or "longitude" && !cells.ContainsKey("$" + property)
+                    ? $"{where}.geometry.coordinates" : $"{where}.properties.{property}", cells, problems));
             }
 
             return Validate(rows, nowUnixMs, errors);
@@ -225,7 +224,7 @@ internal static class AssetImport
         }
     }
 
-    private static List<LampFields> Validate(List<(string Where, Func<string, string> Name, Dictionary<string, string> Cells)> rows, long nowUnixMs, List<string> errors)
+    private static List<LampFields> Validate(List<Row> rows, long nowUnixMs, List<string> errors)
     {
         if (rows.Count == 0 && errors.Count == 0)
         {
@@ -240,8 +239,14 @@ internal static class AssetImport
 
         var lamps = new List<LampFields>(rows.Count);
         var seen = new Dictionary<(string, string), string>();
-        foreach (var (where, name, cells) in rows)
+        foreach (var (where, name, cells, problems) in rows)
         {
+            if (problems.Count > 0)
+            {
+                errors.AddRange(problems);
+                continue;
+            }
+
             var fields = new RowReader(cells, name, errors);
             var before = errors.Count;
             var gateway = fields.Required("gateway");
@@ -258,9 +263,10 @@ internal static class AssetImport
 
             var latitude = fields.Number("latitude", -90, 90);
             var longitude = fields.Number("longitude", -180, 180);
-            if (latitude.HasValue != longitude.HasValue)
+            var hasLatitude = cells.GetValueOrDefault("latitude", string.Empty).Length > 0;
+            if (hasLatitude != cells.GetValueOrDefault("longitude", string.Empty).Length > 0)
             {
-                errors.Add($"{name(latitude.HasValue ? "longitude" : "latitude")}: latitude and longitude go together (both or neither).");
+                errors.Add($"{name(hasLatitude ? "longitude" : "latitude")}: latitude and longitude go together (both or neither).");
             }
 
             var lamp = new LampFields(
@@ -294,6 +300,9 @@ internal static class AssetImport
 
         return lamps;
     }
+
+    /// <summary>One CSV line or GeoJSON feature: where it is, how to name one of its cells, its cells, and the problems found while reading it.</summary>
+    private sealed record Row(string Where, Func<string, string> Name, Dictionary<string, string> Cells, List<string> Problems);
 
     /// <summary>LINE/gADDRESS with a non-empty line without spaces and an address 0-63, as the edge names a DALI gear.</summary>
     public static bool IsLampId(string lampId)

@@ -46,10 +46,17 @@ internal sealed record WatchedPoint(uint Alias, string PointId, string Kind, str
             (PointType.Boolean, true, "gear-failure") => MaintenanceKinds.GearFailure,
             (PointType.Boolean, true, "answering") => MaintenanceKinds.NotAnswering,
             (PointType.Number, true, "operating-hours" or "lamp-on-hours") => MaintenanceKinds.PastRatedLife,
-            (PointType.Boolean, _, _) when point.Id[(point.Id.LastIndexOf('/') + 1)..].StartsWith("alarm-", StringComparison.Ordinal) => MaintenanceKinds.Alarm,
+            (PointType.Boolean, _, _) when IsAlarmName(point.Id) => MaintenanceKinds.Alarm,
             _ => null,
         };
         return kind is null ? null : new WatchedPoint(point.Alias, point.Id, kind, kind == MaintenanceKinds.Alarm ? null : lamp, point.Description);
+    }
+
+    /// <summary>DEVICE/alarm-NAME, or a table row of one (DEVICE/alarm-NAME/ROW): how the edge names alarm bits.</summary>
+    public static bool IsAlarmName(string pointId)
+    {
+        ArgumentNullException.ThrowIfNull(pointId);
+        return pointId.Split('/').Skip(1).Any(s => s.StartsWith("alarm-", StringComparison.Ordinal));
     }
 
     /// <summary>The watched points of a catalogue by alias, with the alias of each lamp's <c>.rated-life-hours</c> (bank 207).</summary>

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Net.Http.Headers;
-using City.Central.Api;
+using City.Central.Assets;
 using City.Central.Auth;
 using City.Central.Model;
 using City.Central.State;
@@ -10,7 +10,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 
-namespace City.Central.Assets;
+namespace City.Central.Api;
 
 /// <summary>
 /// Towns, sites and lamps: <c>GET /api/v1/assets</c> (the merged view with each lamp's D4i figures), <c>POST

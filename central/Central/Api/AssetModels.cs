@@ -1,4 +1,4 @@
-namespace City.Central.Assets;
+namespace City.Central.Api;
 
 internal sealed record SiteResponse(string Gateway, string? Town, string? District, double? Latitude, double? Longitude, string? TimeZone, string UpdatedAt);
 
