@@ -13,6 +13,11 @@ if (args is ["dali", ..])
     return await DaliSweepReport.RunAsync(args);
 }
 
+if (args is ["energy", ..])
+{
+    return await EnergyBenchmark.RunAsync(args);
+}
+
 if (args is ["backlog", ..])
 {
     return BacklogReport.Run(args);

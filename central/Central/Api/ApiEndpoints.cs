@@ -39,8 +39,8 @@ internal static class ApiEndpoints
         api.MapAdminEndpoints();
         api.MapCommandEndpoints();
         api.MapLightingEndpoints();
-        api.MapEnergyEndpoints();
         api.MapAssetEndpoints();
+        api.MapEnergyEndpoints();
         return app;
     }
 

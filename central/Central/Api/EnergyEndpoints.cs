@@ -73,6 +73,12 @@ internal static class EnergyEndpoints
             return false;
         }
 
+        if ((from.Instant is { } a && to.Instant is { } b && b <= a) || (from.Date is { } c && to.Date is { } d && d <= c))
+        {
+            problem = $"to ({to}) is not after from ({from}).";
+            return false;
+        }
+
         var gateway = NullIfEmpty(query["gateway"]);
         if (gateway is not null && by == EnergyScope.Town)
         {

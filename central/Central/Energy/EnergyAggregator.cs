@@ -88,13 +88,14 @@ internal sealed partial class EnergyAggregator : BackgroundService
     /// <summary>Applies batches to the store (inside the caller's transaction).</summary>
     internal void Apply(IReadOnlyList<EnergyBatch> batches)
     {
+        // A lamp's readings of the whole round together: one recompute per lamp, however many batches carried it.
         var rollups = new RollupDifferences();
-        foreach (var batch in batches)
+        foreach (var gateway in batches.GroupBy(b => b.GatewayId, StringComparer.Ordinal))
         {
-            var gatewayNo = _store.NumberOf(EnergyScope.Gateway, batch.GatewayId);
-            foreach (var lamp in batch.Readings.GroupBy(r => r.LampId, StringComparer.Ordinal))
+            var gatewayNo = _store.NumberOf(EnergyScope.Gateway, gateway.Key);
+            foreach (var lamp in gateway.SelectMany(b => b.Readings).GroupBy(r => r.LampId, StringComparer.Ordinal))
             {
-                ApplyLamp(batch.GatewayId, gatewayNo, lamp.Key, [.. lamp], rollups);
+                ApplyLamp(gateway.Key, gatewayNo, lamp.Key, [.. lamp], rollups);
             }
         }
 
@@ -149,30 +150,34 @@ internal sealed partial class EnergyAggregator : BackgroundService
         var hours = new HourFigures[last - first + 1];
         var counterSeries = EnergyStore.Series(lamp.LampNo, EnergyKind.Counter);
         var counter = new List<EnergySample>();
-        if (_store.LastBefore(counterSeries, first * EnergyCalculator.MsPerHour) is { } before)
+        var rangeStart = first * EnergyCalculator.MsPerHour;
+        var rangeEnd = (last + 1) * EnergyCalculator.MsPerHour;
+        if (_store.LastBefore(counterSeries, rangeStart) is { } before)
         {
             counter.Add(before);
         }
 
-        counter.AddRange(_store.LoadSamples(counterSeries, first, last));
-        if (_store.FirstAfter(counterSeries, ((last + 1) * EnergyCalculator.MsPerHour) - 1) is { } after)
+        counter.AddRange(_store.LoadSamples(counterSeries, rangeStart, rangeEnd - 1));
+        if (_store.FirstAfter(counterSeries, rangeEnd - 1) is { } after)
         {
             counter.Add(after);
         }
 
         EnergyCalculator.AddEnergy(counter, first, hours);
-        var level = _store.LoadSamples(EnergyStore.Series(lamp.LampNo, EnergyKind.Level), Math.Max(0, first - 1), last);
-        if (_store.FirstAfter(EnergyStore.Series(lamp.LampNo, EnergyKind.Level), ((last + 1) * EnergyCalculator.MsPerHour) - 1) is { } nextLevel)
+        var levelSeries = EnergyStore.Series(lamp.LampNo, EnergyKind.Level);
+        var level = _store.LoadSamples(levelSeries, rangeStart - EnergyCalculator.MaxHoldMs, rangeEnd - 1);
+        if (_store.FirstAfter(levelSeries, rangeEnd - 1) is { } nextLevel)
         {
             level.Add(nextLevel);
         }
 
         EnergyCalculator.AddLevel(level, first, hours);
+        var stored = _store.GetLampHours(lamp.LampNo, first, last);
         for (var i = 0; i < hours.Length; i++)
         {
             var hour = first + i;
             var figures = hours[i];
-            var old = _store.GetLampHour(lamp.LampNo, hour);
+            var old = stored.GetValueOrDefault(hour);
             if (old is null && !figures.EnergyCovered && !figures.LevelCovered)
             {
                 continue;
@@ -184,7 +189,7 @@ internal sealed partial class EnergyAggregator : BackgroundService
                 continue;
             }
 
-            _store.PutLampHour(lamp.LampNo, updated);
+            _store.PutLampHour(lamp.LampNo, updated, isNew: old is null);
             if (old is not null)
             {
                 rollups.Add(EnergyScope.Gateway, old.GatewayNo, old.Totals, -1);

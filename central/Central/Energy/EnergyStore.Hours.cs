@@ -8,50 +8,79 @@ internal sealed partial class EnergyStore
     /// <summary>The series of a lamp's counter (kind 0) or level (kind 1) readings.</summary>
     public static int Series(int lampNo, EnergyKind kind) => (lampNo * 2) + (int)kind;
 
-    /// <summary>Adds readings (any order) to a series; a reading at an instant already stored replaces it.</summary>
+    /// <summary>Adds readings (any order, times from 1970) to a series; a reading at an instant already stored replaces it.</summary>
     public void AddSamples(int series, IEnumerable<EnergySample> samples)
     {
-        foreach (var hourGroup in samples.GroupBy(s => EnergyCalculator.HourOf(s.TimestampUnixMs)))
+        foreach (var bucketGroup in samples.GroupBy(s => BucketOf(s.TimestampUnixMs)))
         {
-            var id = Id(series, hourGroup.Key);
+            var id = Id(series, bucketGroup.Key);
             var doc = _samples.FindById(id);
-            var merged = EnergyCalculator.Merge(doc is null ? [] : ReadSamples(doc), hourGroup);
+            var merged = EnergyCalculator.Merge(doc is null ? [] : ReadSamples(doc), bucketGroup);
             var times = new BsonArray(merged.Select(s => new BsonValue(s.TimestampUnixMs)));
             var values = new BsonArray(merged.Select(s => new BsonValue(s.Value)));
-            _samples.Upsert(new BsonDocument { ["_id"] = id, ["t"] = times, ["v"] = values });
+            var updated = new BsonDocument { ["_id"] = id, ["t"] = times, ["v"] = values };
+            if (doc is null)
+            {
+                _samples.Insert(updated);
+            }
+            else
+            {
+                _samples.Update(updated);
+            }
+
+            var newest = merged[^1];
+            if (!_newest.TryGetValue(series, out var known) || known is null || known.Value.TimestampUnixMs < newest.TimestampUnixMs)
+            {
+                _newest[series] = newest;
+            }
         }
     }
 
-    /// <summary>The readings of a series in the hours [fromHour, toHour], by time.</summary>
-    public List<EnergySample> LoadSamples(int series, long fromHour, long toHour)
+    /// <summary>The readings of a series with a time in [fromUnixMs, toUnixMs], by time.</summary>
+    public List<EnergySample> LoadSamples(int series, long fromUnixMs, long toUnixMs)
     {
         var result = new List<EnergySample>();
-        foreach (var doc in _samples.Find(Query.Between("_id", Id(series, fromHour), Id(series, toHour))))
+        if (toUnixMs < fromUnixMs)
         {
-            result.AddRange(ReadSamples(doc));
+            return result;
         }
 
-        result.Sort((a, b) => a.TimestampUnixMs.CompareTo(b.TimestampUnixMs));
+        var query = Query.Between("_id", Id(series, BucketOf(Math.Max(0, fromUnixMs))), Id(series, BucketOf(Math.Max(0, toUnixMs))));
+        foreach (var doc in _samples.Find(query))
+        {
+            result.AddRange(ReadSamples(doc).Where(s => s.TimestampUnixMs >= fromUnixMs && s.TimestampUnixMs <= toUnixMs));
+        }
+
         return result;
     }
 
     /// <summary>The newest reading of a series before an instant, however old, or null.</summary>
     public EnergySample? LastBefore(int series, long unixMs)
     {
-        var hour = EnergyCalculator.HourOf(unixMs);
-        var sameHour = LoadSamples(series, hour, hour).LastOrDefault(s => s.TimestampUnixMs < unixMs);
-        if (sameHour != default)
+        if (Newest(series) is not { } newest)
         {
-            return sameHour;
+            return null;
         }
 
-        if (hour == 0)
+        if (newest.TimestampUnixMs < unixMs)
+        {
+            return newest;
+        }
+
+        var bucket = BucketOf(Math.Max(0, unixMs));
+        var sameBucket = LoadSamples(series, bucket * BucketMs, unixMs - 1);
+        if (sameBucket.Count > 0)
+        {
+            return sameBucket[^1];
+        }
+
+        if (bucket == 0)
         {
             return null;
         }
 
         var doc = _samples.Query()
-            .Where(Query.Between("_id", Id(series, 0), Id(series, hour - 1)))
+            .Where(Query.Between("_id", Id(series, 0), Id(series, bucket - 1)))
             .OrderByDescending("_id")
             .Limit(1)
             .FirstOrDefault();
@@ -61,36 +90,55 @@ internal sealed partial class EnergyStore
     /// <summary>The oldest reading of a series after an instant, however far, or null.</summary>
     public EnergySample? FirstAfter(int series, long unixMs)
     {
-        var hour = EnergyCalculator.HourOf(unixMs);
-        var sameHour = LoadSamples(series, hour, hour).FirstOrDefault(s => s.TimestampUnixMs > unixMs);
-        if (sameHour != default)
-        {
-            return sameHour;
-        }
-
-        if (hour >= MaxHour)
+        if (Newest(series) is not { } newest || newest.TimestampUnixMs <= unixMs)
         {
             return null;
         }
 
+        var bucket = BucketOf(Math.Max(0, unixMs));
+        var sameBucket = LoadSamples(series, unixMs + 1, ((bucket + 1) * BucketMs) - 1);
+        if (sameBucket.Count > 0)
+        {
+            return sameBucket[0];
+        }
+
         var doc = _samples.Query()
-            .Where(Query.Between("_id", Id(series, hour + 1), Id(series, MaxHour)))
+            .Where(Query.Between("_id", Id(series, bucket + 1), Id(series, HourMask)))
             .OrderBy("_id")
             .Limit(1)
             .FirstOrDefault();
         return doc is null ? null : ReadSamples(doc)[0];
     }
 
-    public LampHour? GetLampHour(int lampNo, long hour)
+    /// <summary>The newest reading of a series (cached; read once from the store per series), or null.</summary>
+    private EnergySample? Newest(int series)
     {
-        var doc = _lampHours.FindById(Id(lampNo, hour));
-        return doc is null ? null : ReadLampHour(doc);
+        if (_newest.TryGetValue(series, out var known))
+        {
+            return known;
+        }
+
+        var doc = _samples.Query()
+            .Where(Query.Between("_id", Id(series, 0), Id(series, HourMask)))
+            .OrderByDescending("_id")
+            .Limit(1)
+            .FirstOrDefault();
+        var newest = doc is null ? (EnergySample?)null : ReadSamples(doc)[^1];
+        _newest[series] = newest;
+        return newest;
     }
 
-    public void PutLampHour(int lampNo, LampHour figures)
+    private static long BucketOf(long unixMs) => EnergyCalculator.HourOf(unixMs) / SampleBucketHours;
+
+    /// <summary>A lamp's stored hours in [fromHour, toHour], by hour.</summary>
+    public Dictionary<long, LampHour> GetLampHours(int lampNo, long fromHour, long toHour) =>
+        _lampHours.Find(Query.Between("_id", Id(lampNo, fromHour), Id(lampNo, toHour))).Select(ReadLampHour).ToDictionary(h => h.Hour);
+
+    /// <summary>Writes a lamp's hour; <paramref name="isNew"/>: it was not stored yet.</summary>
+    public void PutLampHour(int lampNo, LampHour figures, bool isNew)
     {
         ArgumentNullException.ThrowIfNull(figures);
-        _lampHours.Upsert(new BsonDocument
+        var doc = new BsonDocument
         {
             ["_id"] = Id(lampNo, figures.Hour),
             ["m"] = figures.MeasuredWh,
@@ -100,7 +148,15 @@ internal sealed partial class EnergyStore
             ["bw"] = figures.ReplacedPowerW,
             ["gw"] = figures.GatewayNo,
             ["tn"] = figures.TownNo,
-        });
+        };
+        if (isNew)
+        {
+            _lampHours.Insert(doc);
+        }
+        else
+        {
+            _lampHours.Update(doc);
+        }
     }
 
     /// <summary>Adds a difference to a gateway's or a town's hour.</summary>

@@ -36,7 +36,7 @@ internal sealed record LampHour(long Hour, double MeasuredWh, int CounterResets,
 /// The energy store, <c>energy.db</c> (LiteDB) in Central:DataPath, apart from the readings store so that the ingest commits
 /// never wait for it. Every lamp, gateway and town gets a number (collection <c>keys</c>); documents are keyed by
 /// number x 2^22 + UTC hour, so a key's hours are one range of the primary index: <c>samples</c> (one document per lamp,
-/// kind and hour with its readings), <c>lamphours</c>, <c>gatewayhours</c> and <c>townhours</c> (the hourly figures).
+/// kind and 6 hours with its readings), <c>lamphours</c>, <c>gatewayhours</c> and <c>townhours</c> (the hourly figures).
 /// One writer (the aggregator), any number of readers (the API).
 /// </summary>
 internal sealed partial class EnergyStore : IDisposable
@@ -46,6 +46,10 @@ internal sealed partial class EnergyStore : IDisposable
     private const int HourBits = 22;
     private const long HourMask = (1L << HourBits) - 1;
 
+    /// <summary>The readings of a series are kept in one document per this many UTC hours.</summary>
+    private const int SampleBucketHours = 6;
+    private const long BucketMs = SampleBucketHours * EnergyCalculator.MsPerHour;
+
     private readonly LiteDatabase _database;
     private readonly ILiteCollection<BsonDocument> _keys;
     private readonly ILiteCollection<BsonDocument> _samples;
@@ -54,6 +58,7 @@ internal sealed partial class EnergyStore : IDisposable
     private readonly ILiteCollection<BsonDocument> _townHours;
     private readonly Lock _keysLock = new();
     private readonly Dictionary<(EnergyScope Scope, string Name), int> _numbers = [];
+    private readonly Dictionary<int, EnergySample?> _newest = [];
     private readonly Dictionary<EnergyScope, List<string>> _names = new() { [EnergyScope.Lamp] = [], [EnergyScope.Gateway] = [], [EnergyScope.Town] = [] };
 
     public EnergyStore(string dataPath)
@@ -69,13 +74,7 @@ internal sealed partial class EnergyStore : IDisposable
             _lampHours = _database.GetCollection("lamphours");
             _gatewayHours = _database.GetCollection("gatewayhours");
             _townHours = _database.GetCollection("townhours");
-            foreach (var doc in _keys.FindAll().OrderBy(d => d["no"].AsInt32))
-            {
-                var scope = (EnergyScope)doc["s"].AsInt32;
-                var name = doc["n"].AsString;
-                _numbers[(scope, name)] = doc["no"].AsInt32;
-                _names[scope].Add(name);
-            }
+            LoadKeys();
         }
         catch
         {
@@ -140,8 +139,31 @@ internal sealed partial class EnergyStore : IDisposable
         }
         catch
         {
+            // What the caches learnt in the transaction is forgotten with it.
             _database.Rollback();
+            _newest.Clear();
+            LoadKeys();
             throw;
+        }
+    }
+
+    private void LoadKeys()
+    {
+        lock (_keysLock)
+        {
+            _numbers.Clear();
+            foreach (var names in _names.Values)
+            {
+                names.Clear();
+            }
+
+            foreach (var doc in _keys.FindAll().OrderBy(d => d["no"].AsInt32))
+            {
+                var scope = (EnergyScope)doc["s"].AsInt32;
+                var name = doc["n"].AsString;
+                _numbers[(scope, name)] = doc["no"].AsInt32;
+                _names[scope].Add(name);
+            }
         }
     }
 

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
-using City.Central.Ingest;
 using City.Central.Model;
 using City.Contract;
 using City.Contract.Wire;
@@ -106,16 +105,16 @@ internal sealed class EnergyTap
     /// <summary>Starts a batch: what the previous one offered and did not accept is dropped.</summary>
     public void BeginBatch() => _batch.Clear();
 
-    /// <summary>Offers decoded readings (of one series or a scatter block) of the batch being scanned.</summary>
-    public void Offer(LampPoints points, List<Reading> readings, in TimestampWindow window)
+    /// <summary>Offers decoded readings (of one series or a scatter block) of the batch being scanned; those outside [oldest, newest] (central's timestamp window) are left out.</summary>
+    public void Offer(LampPoints points, List<Reading> readings, long oldestUnixMs, long newestUnixMs)
     {
         ArgumentNullException.ThrowIfNull(points);
         ArgumentNullException.ThrowIfNull(readings);
         foreach (var reading in readings)
         {
             if (reading.Quality == Quality.Good
-                && window.Contains(reading.TimestampUnixMs)
-                && reading.TimestampUnixMs >= 0
+                && reading.TimestampUnixMs >= Math.Max(0, oldestUnixMs)
+                && reading.TimestampUnixMs <= newestUnixMs
                 && double.IsFinite(reading.Value.Number)
                 && points.TryGet(reading.Alias, out var lampId, out var kind))
             {

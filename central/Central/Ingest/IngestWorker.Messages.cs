@@ -148,7 +148,7 @@ internal sealed partial class IngestWorker
             OfferNewest(_scratch, pending, window, ref tMin, ref tMax);
             if (lamps is { IsEmpty: false } && _scratch.Count > 0 && lamps.TryGet(_scratch[0].Alias, out _, out _))
             {
-                _energy!.Offer(lamps, _scratch, window);
+                _energy!.Offer(lamps, _scratch, window.OldestUnixMs, window.NewestUnixMs);
             }
         }
 
@@ -168,7 +168,7 @@ internal sealed partial class IngestWorker
 
             if (lamps is { IsEmpty: false })
             {
-                _energy!.Offer(lamps, _scratch, window);
+                _energy!.Offer(lamps, _scratch, window.OldestUnixMs, window.NewestUnixMs);
             }
         }
 

@@ -40,8 +40,8 @@ internal sealed partial class IngestWorker : BackgroundService
     private readonly OutOfWindowReadings _outOfWindow = new();
     private readonly OutOfWindowLog _outOfWindowLog;
     private readonly IGatewayBirths? _births;
-    private readonly EnergyTap? _energy;
     private readonly AssetIngest? _assets;
+    private readonly EnergyTap? _energy;
 
     public IngestWorker(
         IngestQueue queue,
@@ -55,8 +55,8 @@ internal sealed partial class IngestWorker : BackgroundService
         TimeProvider time,
         ILogger<IngestWorker> logger,
         IGatewayBirths? births = null,
-        EnergyTap? energy = null,
-        AssetIngest? assets = null)
+        AssetIngest? assets = null,
+        EnergyTap? energy = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _queue = queue;
@@ -72,8 +72,8 @@ internal sealed partial class IngestWorker : BackgroundService
         _logger = logger;
         _outOfWindowLog = new OutOfWindowLog(logger, time);
         _births = births;
-        _energy = energy;
         _assets = assets;
+        _energy = energy;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
