@@ -22,6 +22,9 @@ internal sealed partial class AssetIngest
     private readonly HashSet<(string Gateway, string Key)> _dirty = [];
     private readonly Dictionary<string, GatewayWatch> _watches = new(StringComparer.Ordinal);
 
+    // The gateway of the previous call: a batch's series all belong to one gateway, so most calls need no lock to find it.
+    private GatewayWatch? _lastWatch;
+
     public AssetIngest(AssetStore store, AssetDirectory directory, ILogger<AssetIngest> logger)
     {
         ArgumentNullException.ThrowIfNull(store);
@@ -61,7 +64,13 @@ internal sealed partial class AssetIngest
             return;
         }
 
-        var watch = WatchOf(state);
+        var watch = Volatile.Read(ref _lastWatch);
+        if (watch is null || !ReferenceEquals(watch.Catalogue, state.Catalogue) || !string.Equals(watch.GatewayId, state.Id, StringComparison.Ordinal))
+        {
+            watch = WatchOf(state);
+            Volatile.Write(ref _lastWatch, watch);
+        }
+
         if (!watch.Watched.TryGetValue(readings[0].Alias, out var point))
         {
             return;
@@ -169,13 +178,13 @@ internal sealed partial class AssetIngest
             }
 
             var (watched, ratedLife) = WatchedPoint.Map(state.Catalogue);
-            watch = new GatewayWatch(state.Catalogue, watched, ratedLife);
+            watch = new GatewayWatch(state.Id, state.Catalogue, watched, ratedLife);
             _watches[state.Id] = watch;
             return watch;
         }
     }
 
-    private sealed record GatewayWatch(IReadOnlyList<CataloguePoint> Catalogue, Dictionary<uint, WatchedPoint> Watched, Dictionary<string, uint> RatedLife);
+    private sealed record GatewayWatch(string GatewayId, IReadOnlyList<CataloguePoint> Catalogue, Dictionary<uint, WatchedPoint> Watched, Dictionary<string, uint> RatedLife);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The site and lamps of {Gateway}'s birth could not be stored in {File}; its next birth stores them")]
     private static partial void LogBirthNotStored(ILogger logger, string gateway, string file, Exception exception);
