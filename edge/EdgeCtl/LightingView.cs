@@ -54,6 +54,13 @@ internal static class LightingCommand
             return null;
         }
 
+        // As the edge: the solar algorithm holds from 1900 to 2100 (the edge answers the same refusal).
+        if (day.Year is < 1900 or > 2100)
+        {
+            problem = $"bad date '{date}': program days run from 1900-01-01 to 2100-12-31";
+            return null;
+        }
+
         return "/v1/lighting?date=" + day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
     }
 }
@@ -69,7 +76,7 @@ internal static class LightingView
         if (latitude is null || longitude is null)
         {
             output.WriteLine($"gateway   {StatusView.Text(lighting, "gatewayId")}  now {Local(StatusView.Text(lighting, "now"))}");
-            output.WriteLine("site      NONE: no Edge:Site configured (Latitude, Longitude, TimeZone): the edge runs no lighting program");
+            output.WriteLine("site      NONE: no Edge:Site configured (Town, Latitude, Longitude, TimeZone): no sun, programs run on the system's time zone");
         }
         else
         {

@@ -39,6 +39,14 @@ internal static class StatusView
             CommandsView.PrintSummary(commands, output);
         }
 
+        if (status.TryGetProperty("lighting", out var lighting) && lighting.ValueKind == JsonValueKind.Object)
+        {
+            var set = Text(lighting, "version") is var version && version != "-" ? $"set {version} ({Text(lighting, "assignments")} assignments)" : "no set applied";
+            var scaled = lighting.TryGetProperty("scaledClock", out var s) && s.ValueKind == JsonValueKind.True ? " (SCALED, Edge:Clock)" : string.Empty;
+            output.WriteLine($"lighting  {set}, {Text(lighting, "overrides")} overrides; DALI level commands sent {Text(lighting, "commandsSent")}, failed {Text(lighting, "commandsFailed")}, "
+                + $"re-sent to gear that lost their level {Text(lighting, "levelsReapplied")}; clock {Text(lighting, "now")}{scaled}");
+        }
+
         if (status.TryGetProperty("devices", out var devices) && devices.ValueKind == JsonValueKind.Array)
         {
             output.WriteLine();

@@ -68,7 +68,7 @@ public sealed class LightingViewTests
         Assert.Equal("2026-07-14T23:00:00+02:00", document.Now);
         Assert.Equal((7, 1), (document.AppliedCommands, document.FailedCommands));
 
-        Assert.Equal([("lights", (int?)null), ("lights", 2)], document.Groups.Select(g => (g.Line, g.Group)));
+        Assert.Equal([("lights", (int?)1), ("lights", 2)], document.Groups.Select(g => (g.Line, g.Group)));
         foreach (var group in document.Groups)
         {
             Assert.Equal(("dijon", "full-night", 100.0), (group.Calendar, group.Program, group.LevelPercent));
@@ -132,12 +132,13 @@ public sealed class LightingViewTests
             [
                 new ActiveOverride("lights", 2, 30, until, "cmd-30"),
                 new ActiveOverride("lights-b", 5, 80, until, "cmd-80"),
-                new ActiveOverride("lights", null, 10, BastilleNight.AddMinutes(-1), "cmd-ended"),
+                new ActiveOverride("lights", 1, 10, BastilleNight.AddMinutes(-1), "cmd-ended"),
+                new ActiveOverride("lights-c", null, 0, until, "cmd-off"),
             ],
         };
         var document = LightingView.Build("gw-001", null, status, null);
 
-        var line = document.Groups.Single(g => g is { Line: "lights", Group: null });
+        var line = document.Groups.Single(g => g is { Line: "lights", Group: 1 });
         Assert.Equal(100, line.LevelPercent);
         Assert.Null(line.Override);
 
@@ -152,22 +153,40 @@ public sealed class LightingViewTests
         Assert.Empty(orphan.Steps);
         Assert.Null(orphan.NextChange);
         Assert.Equal("cmd-80", orphan.Override!.CommandId);
+        var wholeLine = document.Groups.Single(g => g.Line == "lights-c");
+        Assert.Equal(((int?)null, 0.0, "cmd-off"), (wholeLine.Group, wholeLine.LevelPercent, wholeLine.Override!.CommandId));
+        Assert.Equal(4, document.Groups.Count);
     }
 
     [Fact]
-    public void Without_a_site_or_without_a_set_the_document_says_so_with_nulls_and_no_groups()
+    public void Without_a_set_the_document_has_the_site_and_the_sun_but_no_version_and_no_groups()
     {
-        var noSite = LightingView.Build("gw-001", null, new Status(BastilleNight) { Site = null }, null);
-        Assert.Equal((null, null, null, null, null, null), (noSite.Latitude, noSite.Longitude, noSite.TimeZone, noSite.Sunrise, noSite.Sunset, noSite.SolarMidnight));
-        Assert.Equal("2026-07-14", noSite.Date);
-        Assert.Empty(noSite.Groups);
-
         var noSet = LightingView.Build("gw-001", null, new Status(BastilleNight) { Applied = null }, null);
         Assert.Equal(47.32, noSet.Latitude);
         Assert.NotNull(noSet.Sunset);
         Assert.Null(noSet.LightingVersion);
         Assert.Empty(noSet.Groups);
         Assert.Equal("2026-07-14", noSet.Date);
+    }
+
+    [Fact]
+    public void Without_a_site_the_site_and_sun_fields_are_null_and_a_fixed_time_set_is_shown_on_the_system_zone()
+    {
+        var noSite = LightingView.Build("gw-001", null, new Status(BastilleNight) { Site = null, Applied = null }, null);
+        Assert.Equal((null, null, null, null, null, null), (noSite.Latitude, noSite.Longitude, noSite.TimeZone, noSite.Sunrise, noSite.Sunset, noSite.SolarMidnight));
+        Assert.Empty(noSite.Groups);
+
+        var fixedTime = ExampleSet();
+        foreach (var program in fixedTime.ControlPrograms)
+        {
+            program.ActivePeriods.Clear();
+        }
+
+        var document = LightingView.Build("gw-001", null, new Status(BastilleNight) { Site = null, Applied = fixedTime }, new DateOnly(2026, 7, 15));
+        Assert.Null(document.Sunset);
+        var group = document.Groups[0];
+        Assert.Equal([100.0, 50, 100], group.Steps.Select(s => s.LevelPercent));
+        Assert.Equal(LightingView.Format(new DateTimeOffset(2026, 7, 15, 23, 0, 0, TimeZoneInfo.Local.GetUtcOffset(new DateTime(2026, 7, 15, 23, 0, 0))), TimeZoneInfo.Local), group.Steps[1].At);
     }
 
     [Fact]

@@ -53,7 +53,11 @@ public sealed class LightingViewTests
         var text = Print(new Status
         {
             Applied = set,
-            Overrides = [new ActiveOverride("lights", 2, 30, new DateTimeOffset(2026, 7, 14, 22, 0, 0, TimeSpan.Zero), "cmd-30")],
+            Overrides =
+            [
+                new ActiveOverride("lights", 2, 30, new DateTimeOffset(2026, 7, 14, 22, 0, 0, TimeSpan.Zero), "cmd-30"),
+                new ActiveOverride("lights-b", null, 0, new DateTimeOffset(2026, 7, 15, 4, 0, 0, TimeSpan.Zero), "cmd-off"),
+            ],
         }, new DateOnly(2026, 7, 15));
         var lines = text.Split('\n');
 
@@ -61,7 +65,7 @@ public sealed class LightingViewTests
         Assert.Matches(@"^day       2026-07-15  sunrise 05:5\d:\d\d  sunset 21:3\d:\d\d  civil dawn \d\d:\d\d:\d\d  civil dusk \d\d:\d\d:\d\d  solar midnight 2026-07-16 01:\d\d:\d\d \+02:00$", lines[1]);
         Assert.Equal($"set       {set.Version}  DALI level commands sent 12, failed 0", lines[2]);
         Assert.Equal("", lines[3]);
-        Assert.Equal("lights whole line  calendar dijon  program night-dim  now 100%", lines[4]);
+        Assert.Equal("lights group 1  calendar dijon  program night-dim  now 100%", lines[4]);
         Assert.Matches(@"^  next change 2026-07-15 05:5\d:\d\d \+02:00 -> 0%$", lines[5]);
         Assert.Equal("  at                         level  arc  source", lines[6]);
         Assert.StartsWith("  2026-07-15 12:00:00 +02:00     0%    0  ", lines[7], StringComparison.Ordinal);
@@ -72,14 +76,16 @@ public sealed class LightingViewTests
 
         Assert.Contains("lights group 2  calendar dijon  program night-dim  now 30%\n  OVERRIDE 30% until 2026-07-15 00:00:00 +02:00 (command cmd-30)\n"
             + "  next change 2026-07-15 00:00:00 +02:00 -> 100%\n", text, StringComparison.Ordinal);
+        Assert.EndsWith("\nlights-b whole line  no calendar  now 0%\n  OVERRIDE 0% until 2026-07-15 06:00:00 +02:00 (command cmd-off)\n", text, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Without_a_site_or_a_set_the_table_says_what_is_missing()
     {
         var noSite = Print(new Status { Site = null }, town: null);
-        Assert.Equal("gateway   gw-001  now 2026-07-14 21:00:00 +00:00\n"
-            + "site      NONE: no Edge:Site configured (Latitude, Longitude, TimeZone): the edge runs no lighting program\n"
+        var now = TimeZoneInfo.ConvertTime(new DateTimeOffset(2026, 7, 14, 21, 0, 0, TimeSpan.Zero), TimeZoneInfo.Local).ToString("yyyy-MM-dd HH:mm:ss zzz", CultureInfo.InvariantCulture);
+        Assert.Equal($"gateway   gw-001  now {now}\n"
+            + "site      NONE: no Edge:Site configured (Town, Latitude, Longitude, TimeZone): no sun, programs run on the system's time zone\n"
             + "set       NONE: no lighting set applied yet (central pushes one when calendars are assigned to this gateway)\n", noSite);
 
         var noSet = Print(new Status());
@@ -91,6 +97,8 @@ public sealed class LightingViewTests
     [InlineData(null, "/v1/lighting")]
     [InlineData("2026-07-14", "/v1/lighting?date=2026-07-14")]
     [InlineData("2028-02-29", "/v1/lighting?date=2028-02-29")]
+    [InlineData("1900-01-01", "/v1/lighting?date=1900-01-01")]
+    [InlineData("2100-12-31", "/v1/lighting?date=2100-12-31")]
     public void A_date_becomes_the_query_of_the_request(string? date, string path) =>
         Assert.Equal(path, LightingCommand.PathFor(date, out _));
 
@@ -114,6 +122,16 @@ public sealed class LightingViewTests
         Assert.Equal(2, exit);
         Assert.Equal($"edgectl: {problem}\n", stderr.ToString().Replace("\r\n", "\n", StringComparison.Ordinal));
         Assert.Empty(stdout.ToString());
+    }
+
+    [Theory]
+    [InlineData("9999-12-31")]
+    [InlineData("1899-12-31")]
+    [InlineData("2101-01-01")]
+    public void A_date_outside_1900_to_2100_is_a_usage_error(string date)
+    {
+        Assert.Null(LightingCommand.PathFor(date, out var problem));
+        Assert.Equal($"bad date '{date}': program days run from 1900-01-01 to 2100-12-31", problem);
     }
 
     [Theory]

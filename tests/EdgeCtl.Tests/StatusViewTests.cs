@@ -28,4 +28,23 @@ public sealed class StatusViewTests
         Assert.DoesNotContain("IGNORED", quiet, StringComparison.Ordinal);
         Assert.Contains("IGNORED: acks for 99996 seqs never published or no longer awaited, 2 messages off the ack topic", forged, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void The_lighting_runtime_gets_one_line_with_its_set_overrides_commands_and_clock()
+    {
+        static string PrintLighting(string lighting)
+        {
+            using var document = JsonDocument.Parse($$"""{ "gatewayId": "gw-001", "lighting": {{lighting}} }""");
+            using var output = new StringWriter();
+            StatusView.Print(document.RootElement, output);
+            return output.ToString();
+        }
+
+        var running = PrintLighting("""{ "version": "226dd56a409dc8c0", "assignments": 2, "overrides": 1, "commandsSent": 12, "commandsFailed": 1, "levelsReapplied": 3, "now": "2026-07-14T21:00:02+00:00", "scaledClock": true }""");
+        Assert.Contains("lighting  set 226dd56a409dc8c0 (2 assignments), 1 overrides; DALI level commands sent 12, failed 1, re-sent to gear that lost their level 3; "
+            + "clock 2026-07-14T21:00:02+00:00 (SCALED, Edge:Clock)", running, StringComparison.Ordinal);
+
+        var idle = PrintLighting("""{ "version": null, "assignments": 0, "overrides": 0, "commandsSent": 0, "commandsFailed": 0, "levelsReapplied": 0, "now": "2026-12-05T03:00:00+00:00", "scaledClock": false }""");
+        Assert.Contains("lighting  no set applied, 0 overrides; DALI level commands sent 0, failed 0, re-sent to gear that lost their level 0; clock 2026-12-05T03:00:00+00:00\n", idle.Replace("\r\n", "\n", StringComparison.Ordinal), StringComparison.Ordinal);
+    }
 }

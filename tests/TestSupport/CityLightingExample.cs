@@ -2,8 +2,8 @@ namespace City.TestSupport;
 
 /// <summary>
 /// The city example of the lighting design as a lighting set for one gateway: "on at dusk, 50% from 23:00 to 05:00, off at
-/// dawn, full power on 14 July" (programs night-dim and full-night, calendar dijon), run on a DALI line's whole line and
-/// on its group 2. The site it is meant for: Dijon, 47.32 N 5.04 E, Europe/Paris.
+/// dawn, full power on 14 July" (programs night-dim and full-night, calendar dijon), run on groups 1 and 2 of a DALI
+/// line. The site it is meant for: Dijon, 47.32 N 5.04 E, Europe/Paris.
 /// </summary>
 public static class CityLightingExample
 {
@@ -37,7 +37,7 @@ public static class CityLightingExample
                 { "startTime": "12:00:00", "command": { "state": { "name": "LevelState", "value": 100 } } } ] }
           ],
           "assignments": [
-            { "line": "{{line}}", "group": null, "calendar": "dijon" },
+            { "line": "{{line}}", "group": 1, "calendar": "dijon" },
             { "line": "{{line}}", "group": 2, "calendar": "dijon" }
           ]
         }

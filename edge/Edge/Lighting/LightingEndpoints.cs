@@ -17,9 +17,9 @@ internal static class LightingEndpoints
             DateOnly? day = null;
             if (date is not null)
             {
-                if (!TryParseDay(date, out var parsed))
+                if (!TryParseDay(date, out var parsed, out var problem))
                 {
-                    return Results.BadRequest(new { error = $"bad date '{date}': expected a program day as yyyy-mm-dd (e.g. 2026-07-14)" });
+                    return Results.BadRequest(new { error = problem });
                 }
 
                 day = parsed;
@@ -29,7 +29,28 @@ internal static class LightingEndpoints
         });
     }
 
-    /// <summary>Exactly yyyy-mm-dd, a real calendar date (2026-02-30 is not).</summary>
-    public static bool TryParseDay(string text, out DateOnly day) =>
-        DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out day);
+    public static readonly DateOnly FirstDay = new(1900, 1, 1);
+    public static readonly DateOnly LastDay = new(2100, 12, 31);
+
+    /// <summary>
+    /// Exactly yyyy-mm-dd, a real calendar date (2026-02-30 is not) from <see cref="FirstDay"/> to <see cref="LastDay"/> (where
+    /// the solar algorithm holds, and the day after stays a date); otherwise the problem, naming the text.
+    /// </summary>
+    public static bool TryParseDay(string text, out DateOnly day, out string? problem)
+    {
+        problem = null;
+        if (!DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out day))
+        {
+            problem = $"bad date '{text}': expected a program day as yyyy-mm-dd (e.g. 2026-07-14)";
+            return false;
+        }
+
+        if (day < FirstDay || day > LastDay)
+        {
+            problem = $"bad date '{text}': program days run from 1900-01-01 to 2100-12-31";
+            return false;
+        }
+
+        return true;
+    }
 }

@@ -9,7 +9,8 @@ namespace City.Edge.Lighting;
 /// The cabinet's lighting for one program day: where it stands, the sun's events of that calendar date, the applied set's
 /// version, and per group its calendar, program, steps, the level now, the next change and any override. Every instant is
 /// ISO-8601 with the site's offset at that instant. <c>Now</c> is the lighting clock (scaled under Edge:Clock); the site's
-/// fields are null without Edge:Site, the set's without an applied set.
+/// and the sun's fields are null without Edge:Site (instants then carry the system zone's offset), the set's without an
+/// applied set (and then no group but overrides).
 /// </summary>
 internal sealed record LightingDocument(
     string GatewayId,
@@ -61,18 +62,19 @@ internal static class LightingView
         var now = status.Clock.GetUtcNow();
         var site = status.Site;
         var set = status.Applied;
-        var zone = site?.TimeZone ?? TimeZoneInfo.Utc;
+
+        // Without Edge:Site the runtime still runs programs that need no sun, on the system's zone (it refuses sets that
+        // need the sun then): the view computes them the same way, and leaves the site's and the sun's fields null.
+        var effective = site ?? new LightingSite(0, 0, TimeZoneInfo.Local);
+        var zone = effective.TimeZone;
         var date = day ?? LightingSchedule.ProgramDayOf(now, set ?? new LightingSet(), zone);
         var overrides = status.Overrides.Where(o => o.Until > now).ToList();
 
         var groups = new List<LightingGroupDocument>();
-        if (site is not null && set is not null)
+        foreach (var assignment in set?.Assignments ?? [])
         {
-            foreach (var assignment in set.Assignments)
-            {
-                var active = overrides.LastOrDefault(o => Matches(o, assignment.Line, assignment.Group));
-                groups.Add(Group(set, assignment, site, date, now, active));
-            }
+            var active = overrides.LastOrDefault(o => Matches(o, assignment.Line, assignment.Group));
+            groups.Add(Group(set!, assignment, effective, date, now, active));
         }
 
         // An override on a group that no assignment runs still drives its lamps: show it.
