@@ -12,6 +12,7 @@ present() {
     python3-pymodbus) /usr/bin/python3 -c 'import pymodbus' ;;
     snmp) command -v snmpget ;;
     snmpd) command -v snmpd || [ -x /usr/sbin/snmpd ] ;;
+    tzdata) [ -f /usr/share/zoneinfo/Europe/Paris ] ;;
     *) command -v "$1" ;;   # curl, socat, mbpoll: the program has the package's name
   esac
 }

@@ -169,6 +169,7 @@ internal static class PlanView
         output.WriteLine($"every {StatusView.Text(plan, "statusPeriodMs")} ms: status sweep (broadcast failure queries, then the level of every answering gear)");
         output.WriteLine($"every {StatusView.Text(plan, "energyPeriodMs")} ms: D4i active power and energy of every answering gear");
         output.WriteLine($"every {StatusView.Text(plan, "discoveryPeriodMs")} ms: discovery of gear that is not configured");
+        output.WriteLine($"every {StatusView.Text(plan, "diagnosticsPeriodMs")} ms: D4i diagnostics (banks 205-207: operating hours, lamp-on hours, starts, rated life), one gear per slice; identity (bank 1, else 0) when a gear is found");
         output.WriteLine();
         output.WriteLine($"  {"address",7}  {"groups",-16} location");
         foreach (var g in gear)

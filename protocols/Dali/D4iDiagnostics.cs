@@ -57,8 +57,8 @@ public static class D4iReader
     ];
 
     /// <summary>
-    /// Bank 1 (0x03-0x18, 22 reads) and, when it lacks a GTIN or serial, bank 0 (0x02-0x12): about 30 transactions with bank 1,
-    /// 50 when bank 0 is needed too. <see cref="D4iRead{T}.MissingBanks"/> lists bank 1 when the gear has none.
+    /// Bank 1 (0x03-0x18, 22 reads) and, when it is missing or holds neither GTIN nor serial, bank 0 (0x02-0x12): 26
+    /// transactions with bank 1, about 50 when bank 0 is needed too. <see cref="D4iRead{T}.MissingBanks"/> lists bank 1 when the gear has none.
     /// </summary>
     public static async Task<D4iRead<D4iIdentity>> ReadIdentityAsync(DaliClient client, int shortAddress, CancellationToken cancellationToken = default)
     {
@@ -71,7 +71,7 @@ public static class D4iReader
 
         var luminaire = bank1.Implemented ? D4iLuminaireData.Decode(bank1.Image) : null;
         var identity = D4iIdentity.From(luminaire, null);
-        if (identity.Gtin is null || identity.Serial is null)
+        if (identity.Gtin is null && identity.Serial is null)
         {
             var bank0 = await DaliMemoryBank.ReadAsync(client, shortAddress, DaliBank0Identity.Bank, DaliBank0Identity.FirstLocation,
                 DaliBank0Identity.LastLocation, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -80,7 +80,7 @@ public static class D4iReader
                 return new D4iRead<D4iIdentity>(null, [], bank0.Failure);
             }
 
-            if (bank0.Implemented && identity.Gtin is null && identity.Serial is null)
+            if (bank0.Implemented)
             {
                 identity = D4iIdentity.From(luminaire, DaliBank0Identity.Decode(bank0.Image));
             }

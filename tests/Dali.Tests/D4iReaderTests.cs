@@ -38,6 +38,19 @@ public class D4iReaderTests
     }
 
     [Fact]
+    public async Task A_bank_1_with_a_gtin_but_no_serial_is_still_the_identity()
+    {
+        var bank1 = (byte[])Bank1.Clone();
+        Array.Fill(bank1, (byte)0xFF, 0x09, 8);
+        var gear = new MemoryGear(5) { Banks = { [0] = Bank0, [1] = bank1 } };
+
+        var read = await D4iReader.ReadIdentityAsync(new DaliClient(gear), 5);
+
+        Assert.Equal(("4012345678901", null, (byte?)1), (read.Value!.Gtin, read.Value.Serial, read.Value.SourceBank));
+        Assert.Equal(26, gear.Frames.Count);
+    }
+
+    [Fact]
     public async Task Diagnostics_latch_banks_205_and_206_and_read_207_as_is()
     {
         var gear = new MemoryGear(9) { Banks = { [205] = Bank205, [206] = Bank206, [207] = Bank207 } };

@@ -41,6 +41,30 @@ public class DaliConfigTests
     }
 
     [Fact]
+    public void D4iPoints_AreInTheCatalogue_AndReadAtTheDiagnosticsPeriod_AnHourByDefault()
+    {
+        var (_, defaults, _) = TestConfig.Load(WithLine());
+        Assert.Equal(TimeSpan.FromHours(1), Assert.Single(defaults.DaliLines).DiagnosticsPeriod);
+
+        var values = WithLine();
+        values["Edge:DaliLines:0:DiagnosticsPeriodMs"] = "600000";
+        var (ok, settings, errors) = TestConfig.Load(values);
+        Assert.True(ok, string.Join("\n", errors));
+        var line = Assert.Single(settings.DaliLines);
+        Assert.Equal(TimeSpan.FromMinutes(10), line.DiagnosticsPeriod);
+        var points = DaliDriver.ToDevice(line).Points.ToDictionary(p => p.Id);
+        foreach (var (quantity, unit) in new[] { ("gtin", ""), ("serial", ""), ("operating-hours", "h"), ("lamp-on-hours", "h"), ("start-count", "starts"), ("rated-life-hours", "h") })
+        {
+            var point = points[$"lights-a/g5.{quantity}"];
+            Assert.Equal(unit, point.Unit);
+            Assert.Equal(600_000, point.PeriodMs);
+        }
+
+        Assert.Equal(City.Contract.Wire.PointType.Text, points["lights-a/g0.gtin"].PointType);
+        Assert.Equal(City.Contract.Wire.PointType.Number, points["lights-a/g0.operating-hours"].PointType);
+    }
+
+    [Fact]
     public void ProgramGroups_CanBeTurnedOffPerLine()
     {
         var values = WithLine();
@@ -57,6 +81,7 @@ public class DaliConfigTests
     [InlineData("Edge:DaliLines:0:Port", "", "Edge:DaliLines:0:Port: must not be empty")]
     [InlineData("Edge:DaliLines:0:Name", "meter1", "Edge:DaliLines:0:Name: 'meter1' is also the name of a device")]
     [InlineData("Edge:DaliLines:0:StatusPeriodMs", "10", "Edge:DaliLines:0:StatusPeriodMs: must be 100-")]
+    [InlineData("Edge:DaliLines:0:DiagnosticsPeriodMs", "999", "Edge:DaliLines:0:DiagnosticsPeriodMs: must be 1000-")]
     [InlineData("Edge:DaliLines:0:Gear:0:RatedPowerW", "-1", "Edge:DaliLines:0:Gear:0:RatedPowerW: must be 0-10000 W")]
     [InlineData("Edge:DaliLines:0:Gear:0:Colour", "red", "Edge:DaliLines:0:Gear:0:Colour: unknown setting")]
     [InlineData("Edge:DaliLines:0:Baud", "9600", "Edge:DaliLines:0:Baud: unknown setting")]

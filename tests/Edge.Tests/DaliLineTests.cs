@@ -194,7 +194,7 @@ public class DaliLineTests
         Assert.True(result.Ok, result.Message);
         bool Refreshed() =>
             Enumerable.Range(4, 4).All(a => sink.Last($"{LineName}/g{a}.level")?.Number == 100)
-            && Enumerable.Range(4, 4).All(a => fake.Frames.Any(f => f.Bits == 16 && f.LastByte == DaliOpcode.ReadMemoryLocation && f.AddressByte >> 1 == a));
+            && Enumerable.Range(4, 4).All(a => EnergyReads(fake.Frames).Any(f => f.AddressByte >> 1 == a));
         while (!Refreshed() && !stop.IsCancellationRequested)
         {
             await Task.Delay(20, CancellationToken.None);
@@ -204,8 +204,28 @@ public class DaliLineTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
         Assert.True(Refreshed(), "no level sweep and energy reads of gear 4-7 after the command");
         Assert.Equal(2, line.Sweeps);
-        Assert.DoesNotContain(fake.Frames, f => f.Bits == 16 && f.LastByte == DaliOpcode.ReadMemoryLocation && f.AddressByte >> 1 < 4);
+        Assert.DoesNotContain(EnergyReads(fake.Frames), f => f.AddressByte >> 1 < 4);
         Assert.Equal(254, sink.Last($"{LineName}/g0.level")!.Value.Number);
+    }
+
+    /// <summary>READ MEMORY LOCATIONs of bank 202 (D4i energy; the D4i identity and diagnostics banks are read when gear are found).</summary>
+    private static List<DaliForwardFrame> EnergyReads(IReadOnlyList<DaliForwardFrame> frames)
+    {
+        var reads = new List<DaliForwardFrame>();
+        int bank = -1;
+        foreach (var f in frames)
+        {
+            if (f.Bits == 16 && f.AddressByte == DaliSpecialOpcode.Dtr1)
+            {
+                bank = f.LastByte;
+            }
+            else if (bank == D4iEnergy.ActiveBank && f.Bits == 16 && !DaliSpecialOpcode.IsSpecial(f.AddressByte) && f.LastByte == DaliOpcode.ReadMemoryLocation)
+            {
+                reads.Add(f);
+            }
+        }
+
+        return reads;
     }
 
     [Fact]

@@ -26,6 +26,7 @@ internal static class DaliConfigSchema
         Integer("StatusPeriodMs", 100, ConfigChecks.MaxPeriodMs),
         Integer("EnergyPeriodMs", 1000, ConfigChecks.MaxPeriodMs),
         Integer("DiscoveryPeriodMs", 1000, ConfigChecks.MaxPeriodMs),
+        Integer("DiagnosticsPeriodMs", 1000, ConfigChecks.MaxPeriodMs),
         Integer("InterfaceTimeoutMs", 50, 60_000),
         Integer("AnswerWindowMs", 10, 1000),
         Boolean("ProgramGroups"),

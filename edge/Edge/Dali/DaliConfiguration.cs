@@ -30,6 +30,9 @@ internal sealed record DaliLineDefinition(
 
     public string UnknownGearPointId => $"{Name}/unknown-gear";
 
+    /// <summary>How often the D4i diagnostics of every gear are read (identity: when a gear is found or answers again).</summary>
+    public TimeSpan DiagnosticsPeriod { get; init; } = TimeSpan.FromHours(1);
+
     public IEnumerable<PointInfo> Catalogue()
     {
         yield return new PointInfo { Id = BusPowerPointId, Unit = string.Empty, Type = PointType.Boolean, Device = Name, Description = $"DALI line {Name}: bus powered" };
@@ -55,6 +58,17 @@ internal sealed record DaliGearDefinition(int Address, ushort Groups, string Loc
     public const string Power = "power";
     public const string Energy = "energy";
 
+    // D4i identity (memory bank 1, else 0) and diagnostics (banks 205-207), only for gear that have them.
+    public const string Gtin = "gtin";
+    public const string Serial = "serial";
+    public const string OperatingHours = "operating-hours";
+    public const string LampOnHours = "lamp-on-hours";
+    public const string StartCount = "start-count";
+    public const string RatedLifeHours = "rated-life-hours";
+
+    /// <summary>The points read with the D4i diagnostics (at the line's DiagnosticsPeriod).</summary>
+    public static bool IsD4iPoint(string quantity) => quantity is Gtin or Serial or OperatingHours or LampOnHours or StartCount or RatedLifeHours;
+
     public string PointId(string line, string quantity) => $"{line}/g{Address}.{quantity}";
 
     public string Label => string.IsNullOrEmpty(Location) ? $"gear {Address}" : $"gear {Address} ({Location})";
@@ -68,6 +82,12 @@ internal sealed record DaliGearDefinition(int Address, ushort Groups, string Loc
         yield return Info(line, Answering, string.Empty, PointType.Boolean, $"DALI {line} gear {Address}{where}: answers queries");
         yield return Info(line, Power, "W", PointType.Number, $"DALI {line} gear {Address}{where}: D4i active power (rated {RatedPowerW} W)");
         yield return Info(line, Energy, "Wh", PointType.Number, $"DALI {line} gear {Address}{where}: D4i active energy");
+        yield return Info(line, Gtin, string.Empty, PointType.Text, $"DALI {line} gear {Address}{where}: luminaire GTIN (D4i bank 1, else the gear's own in bank 0)");
+        yield return Info(line, Serial, string.Empty, PointType.Text, $"DALI {line} gear {Address}{where}: luminaire serial (identification number, bank 1, else bank 0)");
+        yield return Info(line, OperatingHours, "h", PointType.Number, $"DALI {line} gear {Address}{where}: control gear operating time (D4i bank 205)");
+        yield return Info(line, LampOnHours, "h", PointType.Number, $"DALI {line} gear {Address}{where}: light source on time, burn hours (D4i bank 206)");
+        yield return Info(line, StartCount, "starts", PointType.Number, $"DALI {line} gear {Address}{where}: light source starts (D4i bank 206)");
+        yield return Info(line, RatedLifeHours, "h", PointType.Number, $"DALI {line} gear {Address}{where}: rated median useful life of the luminaire (D4i bank 207)");
     }
 
     private PointInfo Info(string line, string quantity, string unit, PointType type, string description) =>
@@ -117,6 +137,7 @@ internal static class DaliConfigValidator
             Range(errors, $"{key}:StatusPeriodMs", line.StatusPeriodMs, 100, MaxPeriodMs);
             Range(errors, $"{key}:EnergyPeriodMs", line.EnergyPeriodMs, 1000, MaxPeriodMs);
             Range(errors, $"{key}:DiscoveryPeriodMs", line.DiscoveryPeriodMs, 1000, MaxPeriodMs);
+            Range(errors, $"{key}:DiagnosticsPeriodMs", line.DiagnosticsPeriodMs, 1000, MaxPeriodMs);
             Range(errors, $"{key}:InterfaceTimeoutMs", line.InterfaceTimeoutMs, 50, 60_000);
             Range(errors, $"{key}:AnswerWindowMs", line.AnswerWindowMs, 10, 1000);
 
@@ -175,7 +196,11 @@ internal static class DaliConfigValidator
                 result.Add(new DaliLineDefinition(line.Name, line.Port, line.Enabled,
                     TimeSpan.FromMilliseconds(line.StatusPeriodMs), TimeSpan.FromMilliseconds(line.EnergyPeriodMs),
                     TimeSpan.FromMilliseconds(line.DiscoveryPeriodMs), TimeSpan.FromMilliseconds(line.InterfaceTimeoutMs),
-                    TimeSpan.FromMilliseconds(line.AnswerWindowMs), gear.OrderBy(x => x.Address).ToList(), line.ProgramGroups) { Assets = assets });
+                    TimeSpan.FromMilliseconds(line.AnswerWindowMs), gear.OrderBy(x => x.Address).ToList(), line.ProgramGroups)
+                {
+                    Assets = assets,
+                    DiagnosticsPeriod = TimeSpan.FromMilliseconds(line.DiagnosticsPeriodMs),
+                });
             }
         }
 

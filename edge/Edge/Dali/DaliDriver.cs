@@ -42,9 +42,14 @@ internal sealed class DaliDriver : IProtocolDriver
         ArgumentNullException.ThrowIfNull(line);
         var prefix = line.Name + "/";
         var points = line.Catalogue().Select(p => (DevicePoint)new DaliPoint(line.Name, p.Id[prefix.Length..], p.Type, p.Unit,
-            (int)(p.Unit is "W" or "Wh" ? line.EnergyPeriod : line.StatusPeriod).TotalMilliseconds, p.Description)).ToList();
+            (int)PeriodOf(line, p).TotalMilliseconds, p.Description)).ToList();
         return new DeviceDefinition(line.Name, Protocol, line.Port, points, line.Enabled) { Settings = line };
     }
+
+    private static TimeSpan PeriodOf(DaliLineDefinition line, PointInfo point) =>
+        DaliGearDefinition.IsD4iPoint(point.Id[(point.Id.LastIndexOf('.') + 1)..]) ? line.DiagnosticsPeriod
+        : point.Unit is "W" or "Wh" ? line.EnergyPeriod
+        : line.StatusPeriod;
 
     public object DescribePlan(DeviceDefinition device) => DaliPlanDocument.Build(device);
 
@@ -62,13 +67,19 @@ internal sealed class DaliDriver : IProtocolDriver
 /// <summary>GET /v1/devices/{line}/plan of a DALI line: what each period reads on the bus.</summary>
 internal sealed record DaliPlanDocument(string Device, string Protocol, string Endpoint, bool Enabled, int StatusPeriodMs, int EnergyPeriodMs, int DiscoveryPeriodMs, bool ProgramGroups, IReadOnlyList<DaliPlanGearDocument> Gear)
 {
+    /// <summary>D4i diagnostics period (identity is read when a gear is found or answers again).</summary>
+    public int DiagnosticsPeriodMs { get; init; }
+
     public static DaliPlanDocument Build(DeviceDefinition device)
     {
         ArgumentNullException.ThrowIfNull(device);
         var line = device.SettingsOf<DaliLineDefinition>();
         return new DaliPlanDocument(device.Name, device.Protocol, device.Endpoint, device.Enabled, (int)line.StatusPeriod.TotalMilliseconds,
             (int)line.EnergyPeriod.TotalMilliseconds, (int)line.DiscoveryPeriod.TotalMilliseconds, line.ProgramGroups,
-            line.Gear.Select(g => new DaliPlanGearDocument(g.Address, g.Location, Enumerable.Range(0, 16).Where(b => (g.Groups & (1 << b)) != 0).ToList())).ToList());
+            line.Gear.Select(g => new DaliPlanGearDocument(g.Address, g.Location, Enumerable.Range(0, 16).Where(b => (g.Groups & (1 << b)) != 0).ToList())).ToList())
+        {
+            DiagnosticsPeriodMs = (int)line.DiagnosticsPeriod.TotalMilliseconds,
+        };
     }
 }
 

@@ -9,7 +9,25 @@ namespace City.Edge.Dali;
 
 // GET /v1/dali, POST /v1/dali/{line}/commands, /scan, /commission. edgectl dali depends on these shapes: change them together.
 
-internal sealed record DaliGearDocument(int Address, string Location, bool? Answering, int? Level, bool? LampFailure, bool? GearFailure, bool AddressConflict);
+internal sealed record DaliGearDocument(int Address, string Location, bool? Answering, int? Level, bool? LampFailure, bool? GearFailure, bool AddressConflict,
+    DaliGearD4iDocument? D4i = null);
+
+/// <summary>What the D4i banks said (null values: not read yet, or the gear lacks the bank named in MissingBanks).</summary>
+internal sealed record DaliGearD4iDocument(string? Gtin, string? Serial, int? IdentityBank, double? OperatingHours, double? LampOnHours, double? StartCount,
+    double? RatedLifeHours, IReadOnlyList<int> MissingBanks)
+{
+    public static DaliGearD4iDocument From(DaliGearD4iState d4i)
+    {
+        ArgumentNullException.ThrowIfNull(d4i);
+        var d = d4i.Diagnostics;
+        return new DaliGearD4iDocument(d4i.Identity?.Gtin, d4i.Identity?.Serial, d4i.Identity?.SourceBank,
+            d is null ? null : Round(D4iDiagnostics.Hours(d.OperatingTime)), d is null ? null : Round(D4iDiagnostics.Hours(d.LampOnTime)),
+            d?.LampStartCount is { IsValid: true } starts ? (double)starts.Value : null, d?.RatedLife is { IsValid: true } life ? (double)life.Value : null,
+            d4i.MissingBanks.Select(b => (int)b).ToList());
+    }
+
+    private static double? Round(double? hours) => hours is double h ? Math.Round(h, 3) : null;
+}
 
 internal sealed record DaliLineDocument(
     string Name,
@@ -169,7 +187,8 @@ internal static class DaliEndpoints
     private static DaliLineDocument Describe(DaliLineDefinition definition, DaliLine? line)
     {
         var poller = line?.Poller;
-        var gear = poller?.Gear.Select(g => new DaliGearDocument(g.Definition.Address, g.Definition.Location, g.Answering, g.Level, g.LampFailure, g.GearFailure, g.AddressConflict)).ToList()
+        var gear = poller?.Gear.Select(g => new DaliGearDocument(g.Definition.Address, g.Definition.Location, g.Answering, g.Level, g.LampFailure, g.GearFailure, g.AddressConflict,
+                DaliGearD4iDocument.From(g.D4i))).ToList()
             ?? definition.Gear.Select(g => new DaliGearDocument(g.Address, g.Location, null, null, null, null, false)).ToList();
         return new DaliLineDocument(definition.Name, definition.Port, definition.Enabled, line is not null, poller?.BusPowered, line?.Bus.PausedBy,
             line?.Sweeps ?? 0, poller?.LastSweepTransactions ?? 0, line?.Bus.Transactions ?? 0, poller?.LastProblem,

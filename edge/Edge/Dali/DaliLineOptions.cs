@@ -16,6 +16,9 @@ internal sealed class DaliLineOptions
     /// <summary>D4i active power and energy of every gear.</summary>
     public int EnergyPeriodMs { get; set; } = 300_000;
 
+    /// <summary>D4i diagnostics of every gear (memory banks 205-207: operating hours, lamp-on hours, starts, rated life).</summary>
+    public int DiagnosticsPeriodMs { get; set; } = 3_600_000;
+
     /// <summary>Looking for gear that is not configured (unknown short addresses, unaddressed gear).</summary>
     public int DiscoveryPeriodMs { get; set; } = 600_000;
 

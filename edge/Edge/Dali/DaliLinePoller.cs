@@ -26,6 +26,9 @@ internal sealed class DaliGearState(DaliGearDefinition definition)
 
     /// <summary>Two gear answered on this short address at once.</summary>
     public bool AddressConflict { get; set; }
+
+    /// <summary>D4i identity and diagnostics (see DaliLinePoller.D4i.cs).</summary>
+    public DaliGearD4iState D4i { get; } = new();
 }
 
 /// <summary>
@@ -33,10 +36,11 @@ internal sealed class DaliGearState(DaliGearDefinition definition)
 /// broadcast (any answer, a collision included, is YES; silence means nobody is failing), then QUERY ACTUAL LEVEL of each
 /// configured gear (which also tells who stopped answering). Only when a broadcast query said YES does it narrow down: the
 /// same query to each configured group, then QUERY STATUS to each gear of the groups that said YES (and gear in no group).
-/// Energy: D4i bank 202 of each answering gear, at its own slower period. Discovery: QUERY CONTROL GEAR PRESENT to the
+/// Energy: D4i bank 202 of each answering gear, at its own slower period. D4i identity (banks 1/0) when a gear is found
+/// and diagnostics (banks 205-207) at the diagnostics period, one gear at a time (DaliLinePoller.D4i.cs). Discovery: QUERY CONTROL GEAR PRESENT to the
 /// short addresses nobody configured and to the unaddressed broadcast. Changes become events on the line's events point.
 /// </summary>
-internal sealed class DaliLinePoller
+internal sealed partial class DaliLinePoller
 {
     private readonly DaliLineDefinition _line;
     private readonly DaliClient _client;
@@ -287,6 +291,11 @@ internal sealed class DaliLinePoller
             }
 
             gear.Answering = answering;
+            if (answering)
+            {
+                D4iFound(gear);
+            }
+
             await _sink.WriteAsync(gear.Definition.PointId(_line.Name, DaliGearDefinition.Answering), PointValue.FromBoolean(answering), Quality.Good, now, cancellationToken).ConfigureAwait(false);
         }
 

@@ -97,10 +97,15 @@ internal sealed class DaliLine : IAsyncDisposable
     /// <summary>Gear whose D4i energy is read between two status checks (an energy read costs ~14 transactions per gear).</summary>
     public const int EnergyGearPerSlice = 4;
 
+    /// <summary>While both wait, one D4i slice (one gear, 30-70 transactions) after this many energy slices: energy comes first.</summary>
+    public const int EnergySlicesPerD4iSlice = 2;
+
     /// <summary>
     /// Polls until cancelled: status sweeps at StatusPeriod (each followed by the group check of gear queued for one), discovery at DiscoveryPeriod, and every EnergyPeriod an energy pass
     /// over the answering gear, read a few gear at a time so that a long pass (64 gear ~ 35 s of bus time) never holds the
-    /// status sweeps back by more than one slice.
+    /// status sweeps back by more than one slice. D4i identity (when a gear is found or answers again) and diagnostics (every
+    /// DiagnosticsPeriod) are read one gear per slice, one such slice after every two energy slices when both wait; after a bus failure they wait for
+    /// the next good status sweep.
     /// </summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -108,6 +113,9 @@ internal sealed class DaliLine : IAsyncDisposable
         var nextStatus = start;
         var nextEnergy = start + Definition.StatusPeriod;
         var nextDiscovery = start;
+        var nextDiagnostics = start + Definition.DiagnosticsPeriod;
+        bool d4iHeld = false;
+        int energySlicesSinceD4i = 0;
         var energyPending = new Queue<DaliGearState>();
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -136,6 +144,7 @@ internal sealed class DaliLine : IAsyncDisposable
                 nextStatus = now + Definition.StatusPeriod;
                 var swept = await Poller.SweepStatusAsync(cancellationToken).ConfigureAwait(false);
                 StatusSwept?.Invoke(Time.GetUtcNow(), swept, Poller.LastProblem);
+                d4iHeld = !swept;
                 if (swept && Groups.HasPending)
                 {
                     await Groups.CheckPendingAsync(Poller.Gear, cancellationToken).ConfigureAwait(false);
@@ -153,8 +162,22 @@ internal sealed class DaliLine : IAsyncDisposable
                 }
             }
 
+            if (now >= nextDiagnostics)
+            {
+                nextDiagnostics = now + Definition.DiagnosticsPeriod;
+                Poller.DiagnosticsDue();
+            }
+
+            if (!d4iHeld && Poller.HasD4iWork && (energyPending.Count == 0 || energySlicesSinceD4i >= EnergySlicesPerD4iSlice))
+            {
+                energySlicesSinceD4i = 0;
+                d4iHeld = !await Poller.ReadD4iSliceAsync(cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
             if (energyPending.Count > 0)
             {
+                energySlicesSinceD4i++;
                 var slice = new List<DaliGearState>();
                 while (slice.Count < EnergyGearPerSlice && energyPending.TryDequeue(out var gear))
                 {
@@ -169,7 +192,7 @@ internal sealed class DaliLine : IAsyncDisposable
                 continue;
             }
 
-            var next = new[] { nextStatus, nextEnergy, nextDiscovery }.Min();
+            var next = new[] { nextStatus, nextEnergy, nextDiscovery, nextDiagnostics }.Min();
             var wait = next - Time.GetUtcNow();
             if (wait > TimeSpan.Zero)
             {
