@@ -143,7 +143,7 @@ jq -n --arg gw $gateway --arg line $line --arg port "$dir/dali-host" --argjson n
   Devices: [],
   Site: {Town: "Dijon", District: "Centre", Latitude: 47.32, Longitude: 5.04, TimeZone: "Europe/Paris"},
   Clock: {SimulatedStart: $start, RealStart: $real, Speed: $speed},
-  DaliLines: [{Name: $line, Port: $port, StatusPeriodMs: 900000, EnergyPeriodMs: 300000, DiscoveryPeriodMs: 86400000,
+  DaliLines: [{Name: $line, Port: $port, StatusPeriodMs: 900000, EnergyPeriodMs: 300000, DiscoveryPeriodMs: 86400000, DiagnosticsPeriodMs: 86400000,
     InterfaceTimeoutMs: 3000, AnswerWindowMs: 100,
     Gear: [range(0; $n) | {Address: ., Groups: [(. / 16 | floor)], Location: "pole-\(. + 1)", PoleId: "DJ-\(. + 1)",
       RatedPowerW: $rated, ReplacedPowerW: $legacy}]}]
