@@ -110,7 +110,7 @@ public sealed class LightingNightTests(ITestOutputHelper log)
         await city.StartCentralAsync();
         log.WriteLine($"{watch.Elapsed}: central back at simulated {SimNow():O}");
 
-        // The night's energy counters arrive from the edge's buffer: every gear's readings cover the window without gaps.
+        // The night's energy counters arrive from the edge's buffer.
         string seen = "nothing yet";
         try
         {
@@ -121,11 +121,9 @@ public sealed class LightingNightTests(ITestOutputHelper log)
                     var readings = await HistoryAsync(city, Point(address, "energy"), from - TimeSpan.FromHours(1), to + TimeSpan.FromHours(1));
                     seen = readings.Count == 0 ? $"gear {address}: no energy reading" : $"gear {address}: {readings.Count} energy readings {readings[0].At:O} .. {readings[^1].At:O}, "
                         + $"longest gap {readings.Zip(readings.Skip(1)).Select(p => p.Second.At - p.First.At).DefaultIfEmpty().Max()}";
-                    // A reading between the lamps' switch-off at the apply and `from`: the counter's increase before it (the
-                    // gear start at full power) must not be spread into the night.
                     // Central spreads a counter's increase linearly between two readings: the ends of the window are exact when
                     // each gear has readings at standby on both sides of them (after the apply, before `from`; after sunrise,
-                    // before `to`; after `to`).
+                    // before `to`; after `to`): the gear's full power before the apply must not be spread into the night.
                     if (readings.Count == 0 || !readings.Any(r => r.At >= appliedAt && r.At <= from)
                         || !readings.Any(r => r.At >= sunrise && r.At <= to) || readings[^1].At < to)
                     {
