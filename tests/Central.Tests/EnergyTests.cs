@@ -215,6 +215,24 @@ public sealed class EnergyTests
         }
     }
 
+    [Fact]
+    public async Task Viewer_MayReadTheReport_WithoutToken_401()
+    {
+        await using var central = await CentralHost.StartAsync(null, AdmitOnBirth);
+        using var viewer = central.NewClient(central.CreateToken("energy-viewer", City.Central.Auth.ApiRole.Viewer));
+        using var anonymous = central.NewClient(token: null);
+        const string Path = "/api/v1/energy?by=town&from=2026-01-01&to=2026-01-02";
+
+        using var allowed = await viewer.GetAsync(new Uri(Path, UriKind.Relative));
+        using var refused = await anonymous.GetAsync(new Uri(Path, UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+        var body = JsonDocument.Parse(await allowed.Content.ReadAsStringAsync()).RootElement;
+        Assert.Empty(body.GetProperty("buckets").EnumerateArray());
+        Assert.Equal(JsonValueKind.Null, body.GetProperty("total").ValueKind);
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+    }
+
     [Theory]
     [InlineData("interval=day&from=2026-01-01&to=2026-01-02", "by: required")]
     [InlineData("by=street&from=2026-01-01&to=2026-01-02", "by: 'street'")]

@@ -120,17 +120,38 @@ internal static class EnergyCalculator
     /// <summary>Merges new readings into sorted ones: a reading at an instant already known replaces it (a resent duplicate).</summary>
     public static List<EnergySample> Merge(IReadOnlyList<EnergySample> sorted, IEnumerable<EnergySample> added)
     {
+        ArgumentNullException.ThrowIfNull(sorted);
+        var news = added.ToList();
+        if (IsStrictlyIncreasing(news) && (sorted.Count == 0 || news.Count == 0 || news[0].TimestampUnixMs > sorted[^1].TimestampUnixMs))
+        {
+            // Live readings after the stored ones: appended as they are.
+            return [.. sorted, .. news];
+        }
+
         var map = new SortedDictionary<long, double>();
         foreach (var sample in sorted)
         {
             map[sample.TimestampUnixMs] = sample.Value;
         }
 
-        foreach (var sample in added)
+        foreach (var sample in news)
         {
             map[sample.TimestampUnixMs] = sample.Value;
         }
 
         return [.. map.Select(p => new EnergySample(p.Key, p.Value))];
+    }
+
+    private static bool IsStrictlyIncreasing(List<EnergySample> samples)
+    {
+        for (var i = 1; i < samples.Count; i++)
+        {
+            if (samples[i].TimestampUnixMs <= samples[i - 1].TimestampUnixMs)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 }

@@ -171,7 +171,7 @@ internal sealed class EnergyReport(EnergyStore store, AssetDirectory assets)
                     if ((query.Gateway is null || string.Equals(name, query.Gateway, StringComparison.Ordinal))
                         && (query.Town is null || InTown(name, null, query.Town)))
                     {
-                        result.Add((name, no, ZoneOfLamp(assets.Lamps(gatewayId: name))));
+                        result.Add((name, no, ZoneOfGateway(name)));
                     }
 
                     break;
@@ -182,7 +182,7 @@ internal sealed class EnergyReport(EnergyStore store, AssetDirectory assets)
                         && (query.Town is null || InTown(gateway, lamp, query.Town)))
                     {
                         var asset = assets.Find(gateway, lamp);
-                        result.Add((name, no, asset?.TimeZone ?? ZoneOfLamp(assets.Lamps(gatewayId: gateway))));
+                        result.Add((name, no, asset?.TimeZone ?? ZoneOfGateway(gateway)));
                     }
 
                     break;
@@ -200,6 +200,18 @@ internal sealed class EnergyReport(EnergyStore store, AssetDirectory assets)
 
     private static TimeZoneInfo ZoneOfLamp(IReadOnlyList<LampAsset> lamps) =>
         lamps.FirstOrDefault(l => l.TimeZone is not null)?.TimeZone ?? TimeZoneInfo.Utc;
+
+    /// <summary>The zone of a gateway's lamps, else of its site, else UTC.</summary>
+    private TimeZoneInfo ZoneOfGateway(string gatewayId)
+    {
+        var zone = ZoneOfLamp(assets.Lamps(gatewayId: gatewayId));
+        if (zone != TimeZoneInfo.Utc || assets.SiteOf(gatewayId)?.TimeZone is not { Length: > 0 } id)
+        {
+            return zone;
+        }
+
+        return TimeZoneInfo.TryFindSystemTimeZoneById(id, out var site) ? site : TimeZoneInfo.Utc;
+    }
 
     private static List<(DateTimeOffset, DateTimeOffset)> Hours(DateTimeOffset from, DateTimeOffset to, TimeZoneInfo zone)
     {

@@ -45,7 +45,7 @@ internal sealed partial class EnergyStore
             return result;
         }
 
-        var query = Query.Between("_id", Id(series, BucketOf(Math.Max(0, fromUnixMs))), Id(series, BucketOf(Math.Max(0, toUnixMs))));
+        var query = IdBetween(Id(series, BucketOf(Math.Max(0, fromUnixMs))), Id(series, BucketOf(Math.Max(0, toUnixMs))));
         foreach (var doc in _samples.Find(query))
         {
             result.AddRange(ReadSamples(doc).Where(s => s.TimestampUnixMs >= fromUnixMs && s.TimestampUnixMs <= toUnixMs));
@@ -80,7 +80,7 @@ internal sealed partial class EnergyStore
         }
 
         var doc = _samples.Query()
-            .Where(Query.Between("_id", Id(series, 0), Id(series, bucket - 1)))
+            .Where(IdBetween(Id(series, 0), Id(series, bucket - 1)))
             .OrderByDescending("_id")
             .Limit(1)
             .FirstOrDefault();
@@ -103,7 +103,7 @@ internal sealed partial class EnergyStore
         }
 
         var doc = _samples.Query()
-            .Where(Query.Between("_id", Id(series, bucket + 1), Id(series, HourMask)))
+            .Where(IdBetween(Id(series, bucket + 1), Id(series, HourMask)))
             .OrderBy("_id")
             .Limit(1)
             .FirstOrDefault();
@@ -119,7 +119,7 @@ internal sealed partial class EnergyStore
         }
 
         var doc = _samples.Query()
-            .Where(Query.Between("_id", Id(series, 0), Id(series, HourMask)))
+            .Where(IdBetween(Id(series, 0), Id(series, HourMask)))
             .OrderByDescending("_id")
             .Limit(1)
             .FirstOrDefault();
@@ -128,11 +128,18 @@ internal sealed partial class EnergyStore
         return newest;
     }
 
+    /// <summary>
+    /// "_id BETWEEN @0 AND @1" with the bounds as parameters: LiteDB compiles an expression once per text, so bounds written
+    /// into the text (as Query.Between does) would cost a compilation per query.
+    /// </summary>
+    private static BsonExpression IdBetween(long low, long high) =>
+        BsonExpression.Create("_id BETWEEN @0 AND @1", new BsonValue(low), new BsonValue(high));
+
     private static long BucketOf(long unixMs) => EnergyCalculator.HourOf(unixMs) / SampleBucketHours;
 
     /// <summary>A lamp's stored hours in [fromHour, toHour], by hour.</summary>
     public Dictionary<long, LampHour> GetLampHours(int lampNo, long fromHour, long toHour) =>
-        _lampHours.Find(Query.Between("_id", Id(lampNo, fromHour), Id(lampNo, toHour))).Select(ReadLampHour).ToDictionary(h => h.Hour);
+        _lampHours.Find(IdBetween(Id(lampNo, fromHour), Id(lampNo, toHour))).Select(ReadLampHour).ToDictionary(h => h.Hour);
 
     /// <summary>Writes a lamp's hour; <paramref name="isNew"/>: it was not stored yet.</summary>
     public void PutLampHour(int lampNo, LampHour figures, bool isNew)
@@ -183,7 +190,7 @@ internal sealed partial class EnergyStore
     public List<HourTotals> ReadHours(EnergyScope scope, int no, long fromHour, long toHour)
     {
         var collection = Rollup(scope);
-        var docs = collection.Find(Query.Between("_id", Id(no, Math.Max(0, fromHour)), Id(no, Math.Min(MaxHour, toHour))));
+        var docs = collection.Find(IdBetween(Id(no, Math.Max(0, fromHour)), Id(no, Math.Min(MaxHour, toHour))));
         return scope == EnergyScope.Lamp
             ? [.. docs.Select(d => ReadLampHour(d).Totals)]
             : [.. docs.Select(ReadTotals)];
