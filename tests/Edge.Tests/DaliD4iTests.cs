@@ -50,6 +50,69 @@ public class DaliD4iTests
         Assert.True(line.Sweeps >= 3, $"{line.Sweeps} sweeps");
     }
 
+    [Fact]
+    public async Task Identity_is_read_when_a_gear_is_found_and_again_when_it_answers_again_after_a_replacement()
+    {
+        var fake = new DaliFakeLine();
+        var d4iGear = new DaliFakeGear(0);
+        Fill(d4iGear, serial: 1001);
+        fake.Gear.Add(d4iGear);
+        fake.Gear.Add(new DaliFakeGear(1));
+        var definition = new DaliLineDefinition(LineName, "/dev/null", true, TimeSpan.FromSeconds(10), TimeSpan.FromHours(1),
+            TimeSpan.FromHours(1), TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(40), [new DaliGearDefinition(0, 0, "P-0", 60), new DaliGearDefinition(1, 0, "P-1", 60)]);
+        var sink = new DaliCollectingSink();
+        var poller = new DaliLine(definition, fake, sink, TimeProvider.System).Poller;
+
+        await SweepAndReadD4iAsync(poller);
+
+        Assert.Equal("4012345000016", sink.Last($"{LineName}/g0.gtin")!.Value.Text);
+        Assert.Equal("1001", sink.Last($"{LineName}/g0.serial")!.Value.Text);
+        Assert.Equal(8000, sink.Last($"{LineName}/g0.operating-hours")!.Value.Number);
+        Assert.Equal(4000, sink.Last($"{LineName}/g0.lamp-on-hours")!.Value.Number);
+        Assert.Equal(1503, sink.Last($"{LineName}/g0.start-count")!.Value.Number);
+        Assert.Equal(100_000, sink.Last($"{LineName}/g0.rated-life-hours")!.Value.Number);
+        Assert.Single(sink.Events(LineName), e => e.StartsWith("d4i-missing: gear 1 (P-1)", StringComparison.Ordinal));
+        Assert.Empty(poller.Gear[0].D4i.MissingBanks);
+
+        // The luminaire at P-0 is replaced: the gear stops answering, and the new one answers at the same address.
+        d4iGear.Silent = true;
+        await SweepAndReadD4iAsync(poller);
+        Fill(d4iGear, serial: 1002);
+        d4iGear.Silent = false;
+        poller.DiagnosticsDue(); // gear 1's diagnostics come round again too: still no second event
+        await SweepAndReadD4iAsync(poller);
+
+        Assert.Equal("1002", sink.Last($"{LineName}/g0.serial")!.Value.Text);
+        Assert.Single(sink.Events(LineName), e => e.StartsWith("d4i-", StringComparison.Ordinal));
+        Assert.DoesNotContain(sink.Readings, r => r.Id.StartsWith($"{LineName}/g1.", StringComparison.Ordinal) && r.Id.EndsWith("-hours", StringComparison.Ordinal));
+    }
+
+    private static async Task SweepAndReadD4iAsync(DaliLinePoller poller)
+    {
+        Assert.True(await poller.SweepStatusAsync(CancellationToken.None), poller.LastProblem);
+        for (int slices = 0; poller.HasD4iWork; slices++)
+        {
+            Assert.True(slices < 10, "the D4i work does not end");
+            Assert.True(await poller.ReadD4iSliceAsync(CancellationToken.None), poller.LastProblem);
+        }
+    }
+
+    /// <summary>Banks 1 and 205-207 (layouts as in protocols' D4iBankTests): 8000 h, 4000 h on, 1503 starts, 100 000 h rated.</summary>
+    private static void Fill(DaliFakeGear gear, ulong serial)
+    {
+        // Bank 1 up to 0x18: GTIN 4012345000016 at 0x03-0x08, the serial at 0x09-0x10.
+        var bank1 = new byte[0x19];
+        var number = new byte[8];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(number, 4012345000016UL);
+        number.AsSpan(2).CopyTo(bank1.AsSpan(0x03));
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(bank1.AsSpan(0x09, 8), serial);
+        bank1[0] = 0x18;
+        gear.Banks[1] = bank1;
+        gear.Banks[205] = Convert.FromHexString("1C00FF0101B7740000019C");
+        gear.Banks[206] = Convert.FromHexString("2000FF010000050005DF0000001000DBBA00");
+        gear.Banks[207] = Convert.FromHexString("0700FF0164FF01F4");
+    }
+
     /// <summary>READ MEMORY LOCATIONs sent to <paramref name="address"/> while DTR1 was 205.</summary>
     private static int Bank205Reads(IReadOnlyList<DaliForwardFrame> frames, int address)
     {

@@ -18,8 +18,17 @@ public sealed class DaliFakeGear(byte? shortAddress, ushort groups = 0)
 
     public bool Silent { get; set; }
 
+    /// <summary>Memory banks by number, each indexed by location (location 0 = last location); none by default.</summary>
+    public Dictionary<byte, byte[]> Banks { get; } = [];
+
+    /// <summary>DTR0 and DTR1 as the special commands DTR0/DTR1 set them (READ MEMORY LOCATION counts DTR0 up on answers).</summary>
+    public byte Dtr0 { get; set; }
+
+    public byte Dtr1 { get; set; }
+
     public byte? Answer(byte opcode) => opcode switch
     {
+        DaliOpcode.ReadMemoryLocation => ReadMemory(),
         DaliOpcode.QueryStatus => (byte)((LampFailure ? DaliGearStatus.LampFailure : 0) | (!LampFailure && Level > 0 ? DaliGearStatus.LampOn : 0)),
         DaliOpcode.QueryControlGearPresent => 0xFF,
         DaliOpcode.QueryLampFailure => LampFailure ? (byte)0xFF : null,
@@ -30,6 +39,16 @@ public sealed class DaliFakeGear(byte? shortAddress, ushort groups = 0)
         DaliOpcode.QueryGroups8To15 => (byte)(Groups >> 8),
         _ => null,
     };
+
+    private byte? ReadMemory()
+    {
+        if (!Banks.TryGetValue(Dtr1, out var bank) || Dtr0 >= bank.Length)
+        {
+            return null;
+        }
+
+        return bank[Dtr0++];
+    }
 
     /// <summary>A command without answer; configuration commands act only when sent twice, as real gear does.</summary>
     public void Apply(byte opcode, bool sentTwice)
@@ -65,7 +84,7 @@ public sealed class DaliFakeGear(byte? shortAddress, ushort groups = 0)
 
 /// <summary>
 /// An in-memory DALI line for the edge's tests (the simulator in simulators/ is internal to citysim): part 102 arc power
-/// commands and the queries the poller uses, collisions when several gear answer, bus power loss, and a record of every
+/// commands, the queries the poller uses, DTR0/DTR1 and READ MEMORY LOCATION of memory banks, collisions when several gear answer, bus power loss, and a record of every
 /// forward frame in bus order. <see cref="BeforeTransaction"/> runs inside a transaction (the bus is held meanwhile).
 /// </summary>
 public sealed class DaliFakeLine : IDaliMaster
@@ -105,6 +124,23 @@ public sealed class DaliFakeLine : IDaliMaster
         if (!Powered)
         {
             return ValueTask.FromResult(DaliBusResult.BusPowerFailure);
+        }
+
+        if (frame.Bits == 16 && frame.AddressByte is DaliSpecialOpcode.Dtr0 or DaliSpecialOpcode.Dtr1)
+        {
+            foreach (var gear in Gear)
+            {
+                if (frame.AddressByte == DaliSpecialOpcode.Dtr0)
+                {
+                    gear.Dtr0 = frame.LastByte;
+                }
+                else
+                {
+                    gear.Dtr1 = frame.LastByte;
+                }
+            }
+
+            return ValueTask.FromResult(DaliBusResult.Sent);
         }
 
         if (frame.Bits != 16 || !DaliAddress.TryParse(frame.AddressByte, out var address, out bool isCommand))
