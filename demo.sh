@@ -147,7 +147,9 @@ start_edge() {
   local extra=()
   if [[ $cabinet == true ]]; then
     extra=(--Edge:Devices:3:Enabled=true --Edge:Devices:3:Port="$snmp_port" --Edge:Snmp:TrapListen="127.0.0.1:$trap_port"
-      --Edge:DaliLines:0:Enabled="$dali" --Edge:DaliLines:0:Port="$run/dali-host" --Edge:DaliLines:0:EnergyPeriodMs=30000)
+      --Edge:DaliLines:0:Enabled="$dali" --Edge:DaliLines:0:Port="$run/dali-host" --Edge:DaliLines:0:EnergyPeriodMs=30000
+      --Edge:Site:Town=Dijon --Edge:Site:District=Centre --Edge:Site:Latitude=47.32 --Edge:Site:Longitude=5.04
+      --Edge:Site:TimeZone=Europe/Paris)
   fi
   "$edge_bin" --Edge:GatewayId="$id" --Edge:Central:Port="$mqtt_port" \
     --Edge:Central:Tls:CaFile="$run/pki/ca.crt" --Edge:Central:Tls:CertFile="$run/pki/$id.crt" --Edge:Central:Tls:KeyFile="$run/pki/$id.key" \
@@ -175,6 +177,28 @@ if command -v curl >/dev/null 2>&1; then
       echo "demo: no reading of $gw at central after 60 s; see .run/demo/logs/$gw.log and central.log" >&2
     fi
   done
+  # Dijon's street lighting (docs/lighting.md): on at dusk, 50 % from 23:00 to 05:00, off at dawn, full power on 14 July,
+  # put by the operator and pushed by central to gw-001's line; the edge confirms the version it runs.
+  echo "== lighting: Dijon's calendar on gw-001's line lights-a"
+  put() {
+    local answer
+    answer=$(curl -s -o /dev/stderr -w '%{http_code}' -H "Authorization: Bearer $operator_token" -H 'Content-Type: application/json' \
+      -X PUT "$http_url/api/v1/lighting$1" -d "$2" 2>>"$run/logs/lighting-api.log")
+    [[ $answer == 2* ]] || echo "demo: PUT /api/v1/lighting$1 answered $answer; see .run/demo/logs/lighting-api.log" >&2
+  }
+  step() { printf '{"startTime":"%s","command":{"state":{"name":"LevelState","value":%s}}}' "$1" "$2"; }
+  astro='"activePeriods":[{"name":"AstroClockActivePeriod","sunsetOffset":0,"sunriseOffset":0}]'
+  put /control-programs/night-dim "{\"type\":\"ControlProgramOne\",\"id\":\"night-dim\",\"ownerCMS\":\"city\",$astro,\"fixedTimeControls\":[$(step 12:00:00 100),$(step 23:00:00 50),$(step 05:00:00 100)]}"
+  put /control-programs/full-night "{\"type\":\"ControlProgramOne\",\"id\":\"full-night\",\"ownerCMS\":\"city\",$astro,\"fixedTimeControls\":[$(step 12:00:00 100)]}"
+  put /calendars/dijon '{"id":"dijon","ownerCMS":"city","rules":[{"startDate":"--07-14","endDate":"--07-14","program":"full-night"},{"program":"night-dim"}]}'
+  put /assignments/gw-001 '{"dayOffset":12,"groups":[{"line":"lights-a","group":null,"calendar":"dijon"}]}'
+  lighting_state=none
+  for _ in $(seq 60); do
+    lighting_state=$(api /api/v1/lighting/status 2>/dev/null | sed -n 's/.*"gateway":"gw-001"[^}]*"state":"\([a-z]*\)".*/\1/p')
+    [[ $lighting_state == applied || $lighting_state == rejected ]] && break
+    sleep 0.5
+  done
+  echo "   gw-001's lighting set: ${lighting_state:-none} (GET /api/v1/lighting/status)"
   echo "   the API without a token answers $(curl -s -o /dev/null -w '%{http_code}' "$http_url/api/v1/gateways"), with the viewer's token $(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $viewer_token" "$http_url/api/v1/gateways")"
 fi
 
@@ -183,7 +207,8 @@ cat <<INFO
 The demo is running: central + embedded MQTT broker (TLS only, client certificates), 2 edge gateways, simulated devices:
 gw-001 polls a cabinet: energy meter, traffic controller, three-phase meter (Modbus TCP :$meter_port), an NTCIP
 traffic controller (SNMP udp :$snmp_port, an alarm raised and cleared every 45 s, trapped to the edge) and, with socat,
-a DALI line of 4 street lamps (one failed). gw-002 polls a meter on :$((meter_port + 1)).
+a DALI line of 4 street lamps (one failed) in Dijon (47.32 N, 5.04 E), lit by the town's astronomical program
+(on at dusk, 50 % from 23:00 to 05:00, off at dawn; docs/lighting.md). gw-002 polls a meter on :$((meter_port + 1)).
 
   Commands below: from the repository's root, after  source .run/demo/tokens.env  (VIEWER_TOKEN, OPERATOR_TOKEN)
   HTTP API        $http_url   (every /api/v1 call needs a token: 401 without, 403 with a role too low; /healthz is open)
@@ -195,6 +220,9 @@ a DALI line of 4 street lamps (one failed). gw-002 polls a meter on :$((meter_po
     curl -s -H "Authorization: Bearer \$OPERATOR_TOKEN" -H 'Content-Type: application/json' -X POST $http_url/api/v1/commands \\
       -d '{"gateway":"gw-001","action":"dali","line":"lights-a","target":"broadcast","command":"level","value":128}'
                   (a signed command: dims gw-001's lamps; then GET $http_url/api/v1/commands/ID until "done")
+    curl -s -H "Authorization: Bearer \$VIEWER_TOKEN" $http_url/api/v1/lighting/status     (applied, pending or rejected)
+    curl -s -H "Authorization: Bearer \$VIEWER_TOKEN" $http_url/api/v1/lighting/calendars/dijon
+    curl -s -H "Authorization: Bearer \$VIEWER_TOKEN" "$http_url/api/v1/energy?by=town&town=Dijon&interval=hour&from=\$(date -u +%Y-%m-%dT00:00:00Z)&to=\$(date -u -d tomorrow +%Y-%m-%dT00:00:00Z)"
   MQTT broker     127.0.0.1:$mqtt_port, TLS: the CA and each gateway's certificate and key are in .run/demo/pki
     (a client id is its certificate's CN, or CN:suffix; a gateway reaches only its own topics)
     mosquitto_sub -h 127.0.0.1 -p $mqtt_port --cafile .run/demo/pki/ca.crt --cert .run/demo/pki/gw-001.crt --key .run/demo/pki/gw-001.key \\
@@ -205,6 +233,8 @@ a DALI line of 4 street lamps (one failed). gw-002 polls a meter on :$((meter_po
   Modbus devices  127.0.0.1:$meter_port units 1-3 (see simulators/CitySim/README.md), :$((meter_port + 1)) unit 1
     mbpoll -m tcp -a 2 -t 3 -r 1 -c 14 -1 -p $meter_port 127.0.0.1
   Technician CLI  $edgectl_bin status            (gw-001, default socket)
+                  $edgectl_bin lighting          (today's sunrise and sunset in Dijon, the program's steps, the next change)
+                  $edgectl_bin lighting --json --date 2026-07-14
                   $edgectl_bin points
                   $edgectl_bin plan meter3
                   $edgectl_bin write tc1/requested-mode 1      (flash; 3 = back to actuated)

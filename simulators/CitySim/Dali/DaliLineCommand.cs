@@ -9,13 +9,15 @@ namespace City.Sim.Dali;
 
 /// <summary>What <c>citysim dali</c> serves (one line on stdout; JSON with --json).</summary>
 internal sealed record DaliLineServed(
-    string SerialPort, int Baud, int Gear, int[] Addressed, int Unaddressed, int[] FailedLamps, int[] Silent, bool WireTiming, int[] NoD4i)
+    string SerialPort, int Baud, int Gear, int[] Addressed, int Unaddressed, int[] FailedLamps, int[] Silent, bool WireTiming, int[] NoD4i,
+    double RatedWatts, double StandbyWatts, string DriverEfficiency, double TimeScale)
 {
     [JsonIgnore]
     public string Line => string.Create(
         CultureInfo.InvariantCulture,
         $"dali line serving {SerialPort} (Lunatone LUBA, {Baud} 8N1): {Gear} gear, {Addressed.Length} with short addresses, {Unaddressed} unaddressed; " +
-        $"failed lamps: {List(FailedLamps)}; not answering: {List(Silent)}; without D4i banks: {List(NoD4i)}{(WireTiming ? " (wire timing)" : "")}");
+        $"failed lamps: {List(FailedLamps)}; not answering: {List(Silent)}; without D4i banks: {List(NoD4i)}{(WireTiming ? " (wire timing)" : "")}; " +
+        $"{RatedWatts} W rated, {StandbyWatts} W standby, driver efficiency {DriverEfficiency}{(TimeScale == 1 ? "" : $"; gear clock x{TimeScale}")}");
 
     private static string List(int[] indexes) => indexes.Length == 0 ? "none" : string.Join(' ', indexes.Select(i => $"#{i}"));
 }
@@ -37,7 +39,22 @@ internal static class DaliLineCommand
         var unaddressed = CliOptions.Int("--unaddressed", "How many of them have no short address yet (the last ones)", 0, 0, DaliSimLine.MaxGear);
         var failed = CliOptions.Int("--failed", "How many have a failed lamp (picked with --seed)", 0, 0, DaliSimLine.MaxGear);
         var silent = CliOptions.Int("--silent", "How many never answer (picked with --seed)", 0, 0, DaliSimLine.MaxGear);
-        var watts = CliOptions.Double("--watts", "Rated power of each LED driver at full level, W", 60, 1, 1000);
+        var watts = CliOptions.Double("--rated-watts", "Rated LED power of each driver at full level (254), W", 60, 1, 1000);
+        watts.Aliases.Add("--watts");
+        var standby = CliOptions.Double("--standby-watts", "Power each driver draws when off or with a failed lamp, W", DaliPowerModel.DefaultStandbyWatts, 0, 100);
+        var efficiency = new Option<string>("--driver-efficiency")
+        {
+            Description = "Driver efficiency by light fraction, FRACTION:EFFICIENCY,... (linear in between, flat outside) or one number; input W = fraction x rated / efficiency + standby",
+            DefaultValueFactory = _ => "1",
+        };
+        efficiency.Validators.Add(result =>
+        {
+            if (!DriverEfficiencyCurve.TryParse(result.GetValueOrDefault<string>(), out _, out string error))
+            {
+                result.AddError($"--driver-efficiency: {error}.");
+            }
+        });
+        var timeScale = CliOptions.Double("--time-scale", "Run the gear's clock (fades, energy, operating time) this many times faster; wire timing stays real", 1, 1, 100_000);
         var seed = CliOptions.Int("--seed", "Seed for random addresses and fault placement", 62386, 0, int.MaxValue);
         var wireTiming = new Option<bool>("--wire-timing") { Description = "Answer only after the DALI bus time (settling + frame durations); ptys move bytes instantly" };
         var control = new Option<bool>("--control") { Description = "Read fault-injection commands from stdin: " + DaliLineControl.Help };
@@ -50,7 +67,7 @@ internal static class DaliLineCommand
 
         var command = new Command("dali", "Simulate one DALI line of LED drivers (with D4i energy) behind a Lunatone LUBA RS232 master interface")
         {
-            serial, gear, unaddressed, failed, silent, watts, seed, wireTiming, noD4i, control, json,
+            serial, gear, unaddressed, failed, silent, watts, standby, efficiency, timeScale, seed, wireTiming, noD4i, control, json,
         };
         command.Validators.Add(result =>
         {
@@ -74,6 +91,9 @@ internal static class DaliLineCommand
                 Failed = parseResult.GetValue(failed),
                 Silent = parseResult.GetValue(silent),
                 RatedWatts = parseResult.GetValue(watts),
+                StandbyWatts = parseResult.GetValue(standby),
+                DriverEfficiency = DriverEfficiencyCurve.TryParse(parseResult.GetValue(efficiency), out var curve, out _) ? curve : DriverEfficiencyCurve.Ideal,
+                TimeScale = parseResult.GetValue(timeScale),
                 Seed = parseResult.GetValue(seed),
                 NoD4iGear = TryParsePositions(parseResult.GetValue(noD4i), parseResult.GetValue(gear), out var positions) ? positions : [],
             };
@@ -101,7 +121,11 @@ internal static class DaliLineCommand
                 [.. line.Gear.Where(g => g.LampFailure).Select(g => g.Index)],
                 [.. line.Gear.Where(g => g.Silent).Select(g => g.Index)],
                 wire,
-                [.. line.Gear.Where(g => !g.HasD4iBanks).Select(g => g.Index)]);
+                [.. line.Gear.Where(g => !g.HasD4iBanks).Select(g => g.Index)],
+                setup.RatedWatts,
+                setup.StandbyWatts,
+                setup.DriverEfficiency.ToString(),
+                setup.TimeScale);
             if (parseResult.GetValue(json))
             {
                 ConsoleOutput.Json(served, DaliJsonContext.Default.DaliLineServed);

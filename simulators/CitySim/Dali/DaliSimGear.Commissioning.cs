@@ -33,7 +33,7 @@ internal sealed partial class DaliSimGear
                 };
                 if (mine)
                 {
-                    _initialisedUntil = now + InitialiseDuration;
+                    _initialisedUntil = now + (InitialiseDuration * TimeScale); // a protocol timer: real minutes on the gear's clock
                     Withdrawn = false;
                 }
 

@@ -217,7 +217,7 @@ internal sealed partial class DaliSimGear
         WriteNumber(_bank206, 0x07, 3, _lampStarts);
         WriteNumber(_bank206, 0x0A, 4, (ulong)_lampOnSeconds);
         WriteNumber(_bank206, 0x0E, 4, (ulong)_lampOnSeconds);
-        double watts = on ? PowerWatts(now) - StandbyWatts : 0;
+        double watts = on ? PowerWatts(now) - Power.StandbyWatts : 0;
         WriteNumber(_bank206, 0x12, 2, on ? 1200UL : 0); // 120.0 V
         WriteNumber(_bank206, 0x14, 2, (ulong)Math.Round(watts / 120 * 1000)); // mA
         _bank206[0x16] = LampFailure ? (byte)1 : (byte)0;

@@ -11,7 +11,6 @@ internal sealed partial class DaliSimGear
 {
     public const byte DeviceTypeLed = 6;
     public const byte VersionDali2 = 0x08;
-    public const double StandbyWatts = 0.3;
     private const uint NoRandomAddress = 0xFFFFFF;
     private static readonly TimeSpan InitialiseDuration = TimeSpan.FromMinutes(15);
     private static readonly TimeSpan UpDownDuration = TimeSpan.FromMilliseconds(200);
@@ -29,12 +28,15 @@ internal sealed partial class DaliSimGear
     private TimeSpan _energyIntegratedTo;
     private double _energyWh;
 
-    public DaliSimGear(int index, byte? shortAddress, uint randomAddress, double ratedWatts, TimeSpan now)
+    public DaliSimGear(int index, byte? shortAddress, uint randomAddress, DaliPowerModel power, TimeSpan now, double timeScale = 1)
     {
+        ArgumentNullException.ThrowIfNull(power);
+        ArgumentOutOfRangeException.ThrowIfLessThan(timeScale, 1);
         Index = index;
         ShortAddress = shortAddress;
         RandomAddress = randomAddress & NoRandomAddress;
-        RatedWatts = ratedWatts;
+        Power = power;
+        TimeScale = timeScale;
         _energyIntegratedTo = now;
         ResetVariables();
         PowerCycleSeen = true;
@@ -55,7 +57,12 @@ internal sealed partial class DaliSimGear
 
     public ushort Groups { get; set; }
 
-    public double RatedWatts { get; }
+    public double RatedWatts => Power.RatedWatts;
+
+    public DaliPowerModel Power { get; }
+
+    /// <summary>How much faster than real time this gear's clock runs (the line's --time-scale); protocol timers stay real.</summary>
+    public double TimeScale { get; }
 
     public byte MaxLevel { get; private set; }
 
@@ -117,18 +124,8 @@ internal sealed partial class DaliSimGear
 
     public bool LampOn(TimeSpan now) => !LampFailure && ActualLevel(now) > 0;
 
-    /// <summary>Input power at the current level: the DALI logarithmic dimming curve (0.1 % at level 1, 100 % at 254) plus standby.</summary>
-    public double PowerWatts(TimeSpan now)
-    {
-        byte level = ActualLevel(now);
-        if (LampFailure || level == 0)
-        {
-            return StandbyWatts;
-        }
-
-        double lightFraction = Math.Pow(10, ((level - 1) / (253.0 / 3.0)) - 1) / 100.0;
-        return StandbyWatts + (RatedWatts * lightFraction);
-    }
+    /// <summary>Input power at the current level, from the power model (DALI log curve, driver efficiency, standby).</summary>
+    public double PowerWatts(TimeSpan now) => Power.InputWatts(ActualLevel(now), LampFailure);
 
     /// <summary>Active energy in Wh, integrated up to <paramref name="now"/>.</summary>
     public double EnergyWh(TimeSpan now)

@@ -33,6 +33,15 @@ internal sealed record DaliLineSetup
 
     public double RatedWatts { get; init; } = 60;
 
+    public double StandbyWatts { get; init; } = DaliPowerModel.DefaultStandbyWatts;
+
+    public DriverEfficiencyCurve DriverEfficiency { get; init; } = DriverEfficiencyCurve.Ideal;
+
+    /// <summary>The gear's clock runs this many times faster than the injected clock (fades, energy, operating time).</summary>
+    public double TimeScale { get; init; } = 1;
+
+    public DaliPowerModel PowerModel => new(RatedWatts, StandbyWatts, DriverEfficiency);
+
     /// <summary>Positions (0-based) of gear built without D4i: only memory bank 0 (no banks 1, 202, 205-207).</summary>
     public IReadOnlyList<int> NoD4iGear { get; init; } = [];
 
@@ -47,6 +56,7 @@ internal sealed record DaliLineSetup
 internal sealed class DaliSimLine
 {
     public const int MaxGear = 64;
+    /// <summary>Real time: on a scaled line it is stretched by the time scale on the gear's clock.</summary>
     private static readonly TimeSpan SendTwiceWindow = TimeSpan.FromMilliseconds(100);
     private readonly Lock _gate = new();
     private readonly List<DaliSimGear> _gear = [];
@@ -63,19 +73,23 @@ internal sealed class DaliSimLine
         ArgumentNullException.ThrowIfNull(setup);
         ArgumentNullException.ThrowIfNull(time);
         if (setup.Gear is < 0 or > MaxGear || setup.Unaddressed < 0 || setup.Unaddressed > setup.Gear || setup.Failed < 0
-            || setup.Silent < 0 || setup.Failed + setup.Silent > setup.Gear || setup.NoD4iGear.Any(i => i < 0 || i >= setup.Gear))
+            || setup.Silent < 0 || setup.Failed + setup.Silent > setup.Gear || setup.NoD4iGear.Any(i => i < 0 || i >= setup.Gear)
+            || !(setup.TimeScale >= 1))
         {
-            throw new ArgumentException($"A line holds 0..{MaxGear} gear; unaddressed, failed, silent and non-D4i gear must fit in it.", nameof(setup));
+            throw new ArgumentException(
+                $"A line holds 0..{MaxGear} gear; unaddressed, failed, silent and non-D4i gear must fit in it; the time scale is at least 1.", nameof(setup));
         }
 
         _time = time;
         _epoch = time.GetTimestamp();
+        TimeScale = setup.TimeScale;
+        var power = setup.PowerModel;
         _random = new Random(setup.Seed);
         var now = Now;
         int addressed = setup.Gear - setup.Unaddressed;
         for (int i = 0; i < setup.Gear; i++)
         {
-            _gear.Add(new DaliSimGear(i, i < addressed ? (byte)i : null, (uint)_random.Next(0, 0x1000000), setup.RatedWatts, now));
+            _gear.Add(new DaliSimGear(i, i < addressed ? (byte)i : null, (uint)_random.Next(0, 0x1000000), power, now, TimeScale));
         }
 
         var order = Enumerable.Range(0, setup.Gear).OrderBy(_ => _random.Next()).ToArray();
@@ -95,8 +109,10 @@ internal sealed class DaliSimLine
         }
     }
 
-    /// <summary>Time since the line was created, from the injected clock.</summary>
-    public TimeSpan Now => _time.GetElapsedTime(_epoch);
+    /// <summary>The gear's clock: time since the line was created on the injected clock, times <see cref="TimeScale"/>.</summary>
+    public TimeSpan Now => _time.GetElapsedTime(_epoch) * TimeScale;
+
+    public double TimeScale { get; }
 
     public IReadOnlyList<DaliSimGear> Gear => _gear;
 
@@ -159,7 +175,7 @@ internal sealed class DaliSimLine
             }
 
             var now = Now;
-            bool second = !_previousWasSecond && _previousFrame == frame && now - _previousAt <= SendTwiceWindow;
+            bool second = !_previousWasSecond && _previousFrame == frame && now - _previousAt <= SendTwiceWindow * TimeScale;
             _previousFrame = frame;
             _previousAt = now;
             _previousWasSecond = second;
