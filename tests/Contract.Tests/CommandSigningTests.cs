@@ -236,6 +236,6 @@ public sealed class CommandSigningTests
     [Fact]
     public void The_rejection_reasons_are_the_documented_names()
     {
-        Assert.Equal(["signature", "expired", "wrong-gateway", "unknown-target", "out-of-range", "not-permitted", "duplicate"], CommandRejections.All);
+        Assert.Equal(["signature", "expired", "wrong-gateway", "unknown-target", "out-of-range", "not-permitted", "duplicate", "invalid-config"], CommandRejections.All);
     }
 }
