@@ -56,6 +56,17 @@ public sealed class EnergyCalculatorTests
     }
 
     [Fact]
+    public void AddLevel_TheNewestReadingHoldsOnlyUntilItWasReceived()
+    {
+        var hours = new HourFigures[2];
+        // Lit at 00:30, received at 00:40: ten minutes lit so far, not the hour a reading may hold.
+        EnergyCalculator.AddLevel([new(T0 + (Hour / 2), 254)], 490_000, hours, T0 + (Hour * 2 / 3));
+
+        Assert.Equal(600, hours[0].LitSeconds, 9);
+        Assert.Equal(0, hours[1].LitSeconds, 9);
+    }
+
+    [Fact]
     public void Merge_SameInstantTwice_KeepsOneReadingTheNewest()
     {
         var merged = EnergyCalculator.Merge([new(T0, 1), new(T0 + 10, 2)], [new(T0 + 10, 3), new(T0 + 5, 4)]);

@@ -18,13 +18,15 @@ internal sealed partial class EnergyAggregator : BackgroundService
     private readonly EnergyStore _store;
     private readonly AssetDirectory _assets;
     private readonly ILogger<EnergyAggregator> _logger;
+    private readonly TimeProvider _time;
     private long _failedBatches;
 
-    public EnergyAggregator(EnergyTap tap, EnergyStore store, AssetDirectory assets, ILogger<EnergyAggregator> logger)
+    public EnergyAggregator(EnergyTap tap, EnergyStore store, AssetDirectory assets, TimeProvider time, ILogger<EnergyAggregator> logger)
     {
         _tap = tap;
         _store = store;
         _assets = assets;
+        _time = time;
         _logger = logger;
     }
 
@@ -171,7 +173,8 @@ internal sealed partial class EnergyAggregator : BackgroundService
             level.Add(nextLevel);
         }
 
-        EnergyCalculator.AddLevel(level, first, hours);
+        // The newest level holds until central received it, not an hour into the future; the next reading recomputes it.
+        EnergyCalculator.AddLevel(level, first, hours, _time.GetUtcNow().ToUnixTimeMilliseconds());
         var stored = _store.GetLampHours(lamp.LampNo, first, last);
         for (var i = 0; i < hours.Length; i++)
         {

@@ -75,8 +75,11 @@ internal static class EnergyCalculator
         }
     }
 
-    /// <summary>Adds the lit seconds of the hours [firstHour, firstHour + hours.Length) from level readings.</summary>
-    public static void AddLevel(IReadOnlyList<EnergySample> level, long firstHour, Span<HourFigures> hours)
+    /// <summary>
+    /// Adds the lit seconds of the hours [firstHour, firstHour + hours.Length) from level readings. A reading holds until the
+    /// next one, at most an hour; the last one also at most until <paramref name="lastHoldLimitUnixMs"/> (when it was known).
+    /// </summary>
+    public static void AddLevel(IReadOnlyList<EnergySample> level, long firstHour, Span<HourFigures> hours, long lastHoldLimitUnixMs = long.MaxValue)
     {
         ArgumentNullException.ThrowIfNull(level);
         var rangeStart = firstHour * MsPerHour;
@@ -88,6 +91,10 @@ internal static class EnergyCalculator
             if (i + 1 < level.Count)
             {
                 holdEnd = Math.Min(holdEnd, level[i + 1].TimestampUnixMs);
+            }
+            else
+            {
+                holdEnd = Math.Min(holdEnd, Math.Max(t, lastHoldLimitUnixMs));
             }
 
             var from = Math.Max(t, rangeStart);
