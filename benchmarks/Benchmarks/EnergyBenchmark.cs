@@ -91,7 +91,7 @@ internal static class EnergyBenchmark
         }
 
         using var store = new EnergyStore(dir);
-        var aggregator = new EnergyAggregator(new EnergyTap(), store, assets, NullLogger<EnergyAggregator>.Instance);
+        var aggregator = new EnergyAggregator(new EnergyTap(), store, assets, TimeProvider.System, NullLogger<EnergyAggregator>.Instance);
         var first = new DateTimeOffset(DateTime.UtcNow.Date.AddDays(-days - 1), TimeSpan.Zero).ToUnixTimeMilliseconds();
         var counters = new double[gateways, LampsPerGateway];
         var readings = 0L;
@@ -240,7 +240,7 @@ internal static class EnergyBenchmark
         var tap = new EnergyTap();
         var assets = new AssetDirectory(new AssetStore(dir));
         using var energyStore = new EnergyStore(dir);
-        using var aggregator = new EnergyAggregator(tap, energyStore, assets, NullLogger<EnergyAggregator>.Instance);
+        using var aggregator = new EnergyAggregator(tap, energyStore, assets, TimeProvider.System, NullLogger<EnergyAggregator>.Instance);
         using var worker = new IngestWorker(
             new IngestQueue(10), link, link, store, registry, stats,
             new RejectLog(NullLogger<RejectLog>.Instance, TimeProvider.System),
