@@ -44,8 +44,8 @@ public static class DaliMemoryBank
 
     /// <summary>
     /// Reads locations <paramref name="from"/>..<paramref name="to"/> (clamped to the bank's last accessible location) after
-    /// location 0. Transactions: DTR1, DTR0, 1 read, (latch: 3), DTR0, one read per location (+ one DTR0 after each location
-    /// that did not answer, as gear need not count DTR0 up then).
+    /// location 0. Transactions: DTR1, DTR0, 1 read, (latch: 3), DTR0, one read per location (a location that did not answer is asked once
+    /// more after a DTR0, and one DTR0 follows it if it still did not, as gear need not count DTR0 up then).
     /// </summary>
     public static async Task<DaliMemoryBankRead> ReadAsync(DaliClient client, int shortAddress, byte bank, byte from, byte to, bool latch = false,
         CancellationToken cancellationToken = default)
@@ -106,6 +106,18 @@ public static class DaliMemoryBank
             }
 
             var result = await client.ExecuteAsync(read, cancellationToken).ConfigureAwait(false);
+            if (result.Outcome == DaliBusOutcome.NoAnswer)
+            {
+                // A lost or late answer must not turn a byte of a serial into 0xFF: position and ask once more.
+                var again = await client.ExecuteAsync(DaliSpecial.Dtr0((byte)location), cancellationToken).ConfigureAwait(false);
+                if (!again.BusWorked)
+                {
+                    return DaliMemoryBankRead.Failed(bank, again);
+                }
+
+                result = await client.ExecuteAsync(read, cancellationToken).ConfigureAwait(false);
+            }
+
             if (result.AsNumber() is byte value)
             {
                 image[location] = value;
