@@ -20,7 +20,7 @@ namespace City.Edge.Lighting;
 internal sealed partial class LightingScheduler : BackgroundService
 {
     private static readonly TimeSpan MaxSleep = TimeSpan.FromHours(1);
-    private static readonly TimeSpan ReplanAtLeastEvery = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan ReplanAtLeastEvery = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan LastRetry = TimeSpan.FromMinutes(5);
 
@@ -107,7 +107,7 @@ internal sealed partial class LightingScheduler : BackgroundService
                 }
 
                 using var stopWaiting = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-                // Also every real second: a planning turn is cheap, and a step is then never missed by more than that
+                // Also every quarter of a real second: a planning turn is cheap, and a step is then never missed by more than that
                 // should a wake-up on the (possibly scaled) clock be lost or late.
                 await Task.WhenAny(Task.Delay(sleep, Clock, stopWaiting.Token), Task.Delay(ReplanAtLeastEvery, stopWaiting.Token), changed, wake)
                     .ConfigureAwait(false);
