@@ -35,11 +35,7 @@ source "$root/benchmarks/lib.sh"
 cleanup() {
     stop_pid "$central_pid" 20
     central_pid=
-    if [[ ${KEEP:-0} != 1 ]]; then
-        rm -rf "$dir"
-    else
-        echo "files kept in $dir"
-    fi
+    remove_unless_kept "$dir"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

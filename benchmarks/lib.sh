@@ -12,3 +12,11 @@ stop_pid() { # stop_pid PID [SECONDS=10]: SIGTERM, wait up to SECONDS, then SIGK
     kill -KILL "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
 }
+
+remove_unless_kept() { # remove_unless_kept DIR: deletes a run's files, or keeps them when KEEP=1 and says where
+    if [[ ${KEEP:-0} != 1 ]]; then
+        rm -rf "$1"
+    else
+        echo "files kept in $1"
+    fi
+}

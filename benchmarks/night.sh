@@ -69,11 +69,7 @@ cleanup() {
     stop_pid "$sim_pid" 10
     stop_pid "$socat_pid" 5
     stop_pid "$central_pid" 20
-    if [[ ${KEEP:-0} != 1 ]]; then
-        rm -rf "$dir"
-    else
-        echo "files kept in $dir"
-    fi
+    remove_unless_kept "$dir"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
