@@ -79,17 +79,27 @@ internal static class MetricsView
         return 0;
     }
 
-    /// <summary>One line per sample: name, labels as k=v, value (integers without decimals), grouped by metric as the edge sent them.</summary>
+    /// <summary>
+    /// One line per sample: name, labels as k=v, value (integers without decimals), grouped by metric as the edge sent them.
+    /// Error counters at 0 (<c>*_errors_total</c>: one per device and kind) are left out, and counted in a last line.
+    /// </summary>
     public static void Print(IReadOnlyList<MetricSample> samples, TextWriter output)
     {
+        ArgumentNullException.ThrowIfNull(samples);
         ArgumentNullException.ThrowIfNull(output);
-        var rows = samples.Select(s => (s.Name, Labels: string.Join(' ', s.Labels.Select(l => $"{l.Key}={l.Value}")), Value: Format(s.Value))).ToList();
+        var shown = samples.Where(s => !(s.Value == 0 && s.Name.EndsWith("_errors_total", StringComparison.Ordinal))).ToList();
+        var rows = shown.Select(s => (s.Name, Labels: string.Join(' ', s.Labels.Select(l => $"{l.Key}={l.Value}")), Value: Format(s.Value))).ToList();
         var nameWidth = Math.Max(6, rows.Count == 0 ? 0 : rows.Max(r => r.Name.Length));
         var labelWidth = Math.Max(6, rows.Count == 0 ? 0 : rows.Max(r => r.Labels.Length));
         output.WriteLine($"{"metric".PadRight(nameWidth)}  {"labels".PadRight(labelWidth)}  value");
         foreach (var (name, labels, value) in rows)
         {
             output.WriteLine($"{name.PadRight(nameWidth)}  {labels.PadRight(labelWidth)}  {value,12}");
+        }
+
+        if (samples.Count > shown.Count)
+        {
+            output.WriteLine($"({samples.Count - shown.Count} error counts at 0 not shown; --json and --raw show every sample)");
         }
     }
 

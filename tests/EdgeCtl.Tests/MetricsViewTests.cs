@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using City.Edge;
 using City.Edge.Buffer;
 using City.Edge.Devices;
 using City.Protocols.Modbus;
@@ -92,6 +93,10 @@ public sealed class MetricsViewTests : IAsyncLifetime
             && l.Contains("device=dead protocol=modbus-tcp kind=link", StringComparison.Ordinal) && !l.TrimEnd().EndsWith(" 0", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("edge_forwarder_window_batches ", StringComparison.Ordinal) && l.TrimEnd().EndsWith(" 16", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("edge_central_connected ", StringComparison.Ordinal) && l.TrimEnd().EndsWith(" 0", StringComparison.Ordinal));
+
+        // tc1 answers: its error counts are all 0 and left out of the table, which says how many it left out.
+        Assert.DoesNotContain(lines, l => l.StartsWith("edge_device_poll_errors_total ", StringComparison.Ordinal) && l.Contains("device=tc1 ", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith('(') && l.Contains("error counts at 0 not shown", StringComparison.Ordinal));
     }
 
     [Fact]
