@@ -169,6 +169,7 @@ public sealed class MetricsTests : IAsyncLifetime
         Assert.True(ok, string.Join("\n", errors));
         var catalogue = EdgeFigures.CataloguePoints(settings).Select(p => p.Id).ToList();
         Assert.Equal(catalogue.Count, catalogue.Distinct().Count());
+        Assert.Equal(25 + (9 * settings.Devices.Count), catalogue.Count); // as edge/README.md says: 25, and 9 per device
         Assert.All(catalogue, id => Assert.StartsWith(EdgeFigures.PointPrefix, id, StringComparison.Ordinal));
         Assert.Contains(EdgeFigures.DevicePoint("meter1", "poll-errors/timeout"), catalogue);
         Assert.DoesNotContain(EdgeFigures.PointPrefix + "lighting/overrides", catalogue); // no DALI line, no lighting figures
