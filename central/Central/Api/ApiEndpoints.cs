@@ -41,6 +41,7 @@ internal static class ApiEndpoints
         api.MapLightingEndpoints();
         api.MapAssetEndpoints();
         api.MapEnergyEndpoints();
+        api.MapStreamEndpoints();
         return app;
     }
 

@@ -34,6 +34,15 @@ internal sealed class CentralOptions
 
     public PkiSettings Pki { get; set; } = new();
 
+    /// <summary>This instance's name in /metrics (and /healthz): default the host name and the HTTP port (host:port).</summary>
+    public string? InstanceId { get; set; }
+
+    /// <summary>GET /api/v1/stream: its resume buffer, per-client buffer, client limit and heartbeat.</summary>
+    public StreamSettings Stream { get; set; } = new();
+
+    /// <summary>GET /metrics (Prometheus text format).</summary>
+    public MetricsSettings Metrics { get; set; } = new();
+
     public bool IsEmbeddedBroker => string.Equals(Mqtt.Mode, MqttSettings.Embedded, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Every problem, each naming its key; empty when the options are usable.</summary>
@@ -135,6 +144,7 @@ internal sealed class CentralOptions
             errors.Add($"{P}Ingest:MaxAge: {Ingest.MaxAge} is outside {IngestSettings.MinMaxAge}-{IngestSettings.MaxAgeLimit.Days}.00:00:00 (a time span such as 400.00:00:00).");
         }
 
+        Stream.Validate(P + "Stream:", errors);
         return errors;
     }
 }
@@ -223,4 +233,48 @@ internal sealed class PkiSettings
 {
     /// <summary>Host names and addresses central's server certificate names besides localhost, 127.0.0.1 and ::1.</summary>
     public List<string> ServerNames { get; set; } = [];
+}
+
+internal sealed class StreamSettings
+{
+    /// <summary>Messages kept for resuming with Last-Event-ID, counted in items: a values message counts one per point.</summary>
+    public int ResumeItems { get; set; } = 100_000;
+
+    /// <summary>Messages queued for one client; a client that lets more pile up is dropped (with a final reset).</summary>
+    public int ClientBuffer { get; set; } = 1_024;
+
+    /// <summary>Stream clients at once; one more gets 503.</summary>
+    public int MaxClients { get; set; } = 100;
+
+    /// <summary>Seconds between heartbeat comments (": heartbeat") on an open stream.</summary>
+    public int HeartbeatSeconds { get; set; } = 15;
+
+    public void Validate(string prefix, List<string> errors)
+    {
+        if (ResumeItems is < 1 or > 10_000_000)
+        {
+            errors.Add($"{prefix}ResumeItems: {ResumeItems} is outside 1-10000000.");
+        }
+
+        if (ClientBuffer is < 1 or > 1_000_000)
+        {
+            errors.Add($"{prefix}ClientBuffer: {ClientBuffer} is outside 1-1000000.");
+        }
+
+        if (MaxClients is < 1 or > 100_000)
+        {
+            errors.Add($"{prefix}MaxClients: {MaxClients} is outside 1-100000.");
+        }
+
+        if (HeartbeatSeconds is < 1 or > 3_600)
+        {
+            errors.Add($"{prefix}HeartbeatSeconds: {HeartbeatSeconds} is outside 1-3600.");
+        }
+    }
+}
+
+internal sealed class MetricsSettings
+{
+    /// <summary>GET /metrics needs a viewer token like /api/v1 (default: open, like /healthz).</summary>
+    public bool RequireToken { get; set; }
 }

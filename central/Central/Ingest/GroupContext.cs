@@ -66,6 +66,7 @@ internal sealed class GroupContext(long nowUnixMs)
 internal sealed class PendingGateway(GatewayState state)
 {
     private Dictionary<uint, LatestValue>? _latest;
+    private Dictionary<uint, LatestValue>? _changed;
 
     public GatewayState State { get; } = state;
 
@@ -74,6 +75,9 @@ internal sealed class PendingGateway(GatewayState state)
     public bool CatalogueChanged { get; set; }
 
     public bool LatestChanged => _latest is not null;
+
+    /// <summary>The latest values this group changed, one per point (the live stream shows them after the commit).</summary>
+    public IReadOnlyList<LatestValue> ChangedLatest => _changed is null ? [] : [.. _changed.Values];
 
     public AckBuilder Ack { get; } = new();
 
@@ -103,6 +107,7 @@ internal sealed class PendingGateway(GatewayState state)
     public void ClearLatest()
     {
         _latest = [];
+        _changed = null;
         State.Latest = _latest;
     }
 
@@ -121,6 +126,7 @@ internal sealed class PendingGateway(GatewayState state)
         }
 
         _latest[value.Alias] = value;
+        (_changed ??= [])[value.Alias] = value;
     }
 }
 

@@ -42,6 +42,7 @@ internal sealed partial class IngestWorker : BackgroundService
     private readonly IGatewayBirths? _births;
     private readonly AssetIngest? _assets;
     private readonly EnergyTap? _energy;
+    private readonly ICommitListener[] _commitListeners;
 
     public IngestWorker(
         IngestQueue queue,
@@ -56,7 +57,8 @@ internal sealed partial class IngestWorker : BackgroundService
         ILogger<IngestWorker> logger,
         IGatewayBirths? births = null,
         AssetIngest? assets = null,
-        EnergyTap? energy = null)
+        EnergyTap? energy = null,
+        IEnumerable<ICommitListener>? commitListeners = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _queue = queue;
@@ -74,6 +76,7 @@ internal sealed partial class IngestWorker : BackgroundService
         _births = births;
         _assets = assets;
         _energy = energy;
+        _commitListeners = commitListeners?.ToArray() ?? [];
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -139,11 +142,14 @@ internal sealed partial class IngestWorker : BackgroundService
 
         var commit = context.BuildCommit();
         IReadOnlySet<string> notCommitted = NothingFailed;
+        var commitDuration = TimeSpan.Zero;
         if (!commit.IsEmpty)
         {
             try
             {
+                var started = _time.GetTimestamp();
                 notCommitted = _store.Commit(commit);
+                commitDuration = _time.GetElapsedTime(started);
             }
             // Logged and surfaced through /healthz; the edges resend what gets no ack.
             catch (Exception exception)
@@ -167,6 +173,7 @@ internal sealed partial class IngestWorker : BackgroundService
             LogGatewayCommitFailed(_logger, gatewayId, _store.Problem ?? "unknown store error");
         }
 
+        var notice = commit.IsEmpty ? null : CommittedNotice(context, committed, commit.Batches.Count, commitDuration);
         foreach (var pending in committed)
         {
             _registry.Publish(pending.State);
@@ -187,6 +194,7 @@ internal sealed partial class IngestWorker : BackgroundService
             _assets.Flush();
         }
 
+        NotifyCommitListeners(notice);
         CompleteResets(context, notCommitted, null);
         if (_energy is not null)
         {
