@@ -166,7 +166,7 @@ internal static partial class CentralApp
             sp.GetRequiredService<LiveHub>(),
             sp.GetRequiredService<IReadingStore>(),
             sp.GetRequiredService<ApiRefusals>(),
-            new MetricsIdentity(() => InstanceId(options, sp.GetRequiredService<IServer>()), StoreKind(builder.Configuration), CommandLine.Version),
+            new MetricsIdentity(options.ResolvedInstanceId, StoreKind(builder.Configuration), CommandLine.Version),
             options.Ingest.QueueCapacity));
         services.AddSingleton<ICommitListener>(sp => sp.GetRequiredService<LiveHub>());
         services.AddSingleton<ICommitListener>(sp => sp.GetRequiredService<CentralMetrics>());
@@ -230,19 +230,6 @@ internal static partial class CentralApp
         return options.Mqtt.AllowPlain
             ? null
             : new BrokerTls(tls.CaFile ?? pki.CaFile, tls.CertFile ?? pki.CentralCertFile, tls.KeyFile ?? (tls.CertFile is null ? pki.CentralKeyFile : null));
-    }
-
-    /// <summary>Central:InstanceId, or the host name and the HTTP port really bound (host:port).</summary>
-    private static string InstanceId(CentralOptions options, IServer server)
-    {
-        if (!string.IsNullOrWhiteSpace(options.InstanceId))
-        {
-            return options.InstanceId;
-        }
-
-        var bound = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? options.HttpUrl;
-        var port = Uri.TryCreate(bound.Replace("://+", "://localhost", StringComparison.Ordinal), UriKind.Absolute, out var url) ? url.Port : 0;
-        return $"{Environment.MachineName}:{port}";
     }
 
     /// <summary>Central:Store:Kind (litedb unless set).</summary>

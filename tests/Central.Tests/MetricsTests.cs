@@ -2,6 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using City.Central.Auth;
+using City.Central.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace City.Central.Tests;
 
@@ -42,9 +45,9 @@ public sealed class MetricsTests
         Assert.True(samples["central_ingest_commit_duration_seconds_count"] >= 2);
         Assert.Equal(0, samples["central_ingest_queue_depth"]);
         Assert.Equal(0, samples["central_stream_clients"]);
-        var port = central.BaseUrl.Port.ToString(CultureInfo.InvariantCulture);
+        var instance = central.App.Services.GetRequiredService<IOptions<CentralOptions>>().Value.ResolvedInstanceId;
         Assert.Contains(samples.Keys, k => k.StartsWith("central_info{", StringComparison.Ordinal)
-            && k.Contains($"instance=\"{Environment.MachineName}:{port}\"", StringComparison.Ordinal) && k.Contains("store=\"litedb\"", StringComparison.Ordinal));
+            && k.Contains($"instance=\"{instance}\"", StringComparison.Ordinal) && k.Contains("store=\"litedb\"", StringComparison.Ordinal));
 
         // A parser nobody here wrote: Prometheus's promtool (Debian's prometheus package).
         var (exit, output) = await PromtoolCheckAsync(text);

@@ -9,9 +9,10 @@ internal sealed partial class IngestWorker
 {
     /// <summary>
     /// The committed part of the group, built before the new states are published (so <c>WasOnline</c> is the published
-    /// state's); null when nobody listens.
+    /// state's); null when nobody listens. EVENTS batches another central had already stored are left out (that central
+    /// streams them).
     /// </summary>
-    private CommittedGroup? CommittedNotice(GroupContext context, List<PendingGateway> committed, int batches, TimeSpan commitDuration)
+    private CommittedGroup? CommittedNotice(GroupContext context, List<PendingGateway> committed, int batches, TimeSpan commitDuration, IReadOnlySet<BatchKey> alreadyStored)
     {
         if (_commitListeners.Length == 0)
         {
@@ -29,7 +30,7 @@ internal sealed partial class IngestWorker
                 (int)pending.Births,
                 (int)pending.Deaths,
                 pending.ChangedLatest,
-                [.. context.Batches.Where(b => b.Kind == BatchKind.Events && string.Equals(b.GatewayId, id, StringComparison.Ordinal))],
+                [.. context.Batches.Where(b => b.Kind == BatchKind.Events && string.Equals(b.GatewayId, id, StringComparison.Ordinal) && !alreadyStored.Contains(BatchKey.Of(b)))],
                 [.. context.Events.Where(e => string.Equals(e.GatewayId, id, StringComparison.Ordinal))]));
         }
 

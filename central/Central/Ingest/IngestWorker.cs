@@ -24,6 +24,7 @@ internal sealed partial class IngestWorker : BackgroundService
 
     private static readonly TimeSpan AckTimeout = TimeSpan.FromSeconds(5);
     private static readonly IReadOnlySet<string> NothingFailed = new HashSet<string>();
+    private static readonly IReadOnlySet<BatchKey> NoBatches = new HashSet<BatchKey>();
 
     private readonly IngestQueue _queue;
     private readonly IAckPublisher _acks;
@@ -143,13 +144,17 @@ internal sealed partial class IngestWorker : BackgroundService
         var commit = context.BuildCommit();
         IReadOnlySet<string> notCommitted = NothingFailed;
         var commitDuration = TimeSpan.Zero;
+        IReadOnlySet<BatchKey> alreadyStored = NoBatches;
         if (!commit.IsEmpty)
         {
             try
             {
                 var started = _time.GetTimestamp();
-                notCommitted = _store.Commit(commit);
+                var result = _store.Commit(commit);
                 commitDuration = _time.GetElapsedTime(started);
+                notCommitted = result.FailedGateways;
+                alreadyStored = result.AlreadyStored;
+                CountAlreadyStored(context, commit, result.AlreadyStored);
             }
             // Logged and surfaced through /healthz; the edges resend what gets no ack.
             catch (Exception exception)
@@ -173,7 +178,7 @@ internal sealed partial class IngestWorker : BackgroundService
             LogGatewayCommitFailed(_logger, gatewayId, _store.Problem ?? "unknown store error");
         }
 
-        var notice = commit.IsEmpty ? null : CommittedNotice(context, committed, commit.Batches.Count, commitDuration);
+        var notice = commit.IsEmpty ? null : CommittedNotice(context, committed, commit.Batches.Count, commitDuration, alreadyStored);
         foreach (var pending in committed)
         {
             _registry.Publish(pending.State);
@@ -208,6 +213,33 @@ internal sealed partial class IngestWorker : BackgroundService
         foreach (var pending in committed.Where(p => p.Births > 0))
         {
             _births?.BirthCommitted(pending.State.Id);
+        }
+    }
+
+    /// <summary>
+    /// Batches the store already held (another instance, or a commit this memory missed, stored them): acked as
+    /// duplicates, as they are already in the ack's committed seqs, and counted as duplicates instead of accepted.
+    /// </summary>
+    private static void CountAlreadyStored(GroupContext context, CommitSet commit, IReadOnlySet<BatchKey> alreadyStored)
+    {
+        if (alreadyStored.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var batch in commit.Batches)
+        {
+            if (!alreadyStored.Contains(BatchKey.Of(batch)) || !context.Pending.TryGetValue(batch.GatewayId, out var pending))
+            {
+                continue;
+            }
+
+            pending.AcceptedBatches--;
+            pending.AcceptedReadings -= batch.ReadingCount;
+            pending.DuplicateBatches++;
+            pending.DuplicateReadings += batch.ReadingCount;
+            pending.State.BatchesReceived--;
+            pending.State.ReadingsReceived -= batch.ReadingCount;
         }
     }
 

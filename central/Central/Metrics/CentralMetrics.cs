@@ -9,7 +9,7 @@ using Prometheus;
 namespace City.Central.Metrics;
 
 /// <summary>Who this central is, for the info metric: its instance id, store kind and version.</summary>
-internal sealed record MetricsIdentity(Func<string> InstanceId, string StoreKind, string Version);
+internal sealed record MetricsIdentity(string InstanceId, string StoreKind, string Version);
 
 /// <summary>
 /// Central's metrics in a registry of this host's own (never prometheus-net's static default: tests run several centrals
@@ -29,7 +29,6 @@ internal sealed class CentralMetrics : ICommitListener
     private readonly LiveHub _hub;
     private readonly IReadingStore _store;
     private readonly ApiRefusals _apiRefusals;
-    private readonly MetricsIdentity _identity;
     private readonly Histogram _commitSeconds;
     private readonly Gauge _info;
     private readonly Counter _readings;
@@ -57,7 +56,6 @@ internal sealed class CentralMetrics : ICommitListener
     private readonly Counter _streamDropped;
     private readonly Counter _streamLost;
     private readonly Counter _streamResumes;
-    private bool _infoSet;
 
     public CentralMetrics(
         IngestStats stats,
@@ -79,7 +77,6 @@ internal sealed class CentralMetrics : ICommitListener
         _hub = hub;
         _store = store;
         _apiRefusals = apiRefusals;
-        _identity = identity;
         Registry = Prometheus.Metrics.NewCustomRegistry();
         var factory = Prometheus.Metrics.WithCustomRegistry(Registry);
         _info = factory.CreateGauge("central_info", "Always 1: this central's instance id, store kind and version as labels.", "instance", "store", "version");
@@ -110,6 +107,7 @@ internal sealed class CentralMetrics : ICommitListener
         _streamLost = factory.CreateCounter("central_stream_lost_notices_total", "Commits and command changes the live stream left out because it fell behind (each followed by a reset).");
         _streamResumes = factory.CreateCounter("central_stream_resumes_total", "Reconnections with Last-Event-ID: resumed from the buffer, or reset (too old or unknown).", "result");
         _queueCapacity.Set(queueCapacity);
+        _info.WithLabels(identity.InstanceId, identity.StoreKind, identity.Version).Set(1);
         Registry.AddBeforeCollectCallback(Refresh);
     }
 
@@ -124,13 +122,6 @@ internal sealed class CentralMetrics : ICommitListener
     /// <summary>Reads the figures central keeps into the collectors, just before a scrape.</summary>
     private void Refresh()
     {
-        if (!_infoSet)
-        {
-            // Set at the first scrape: the HTTP port of the default instance id is known once the server listens.
-            _info.WithLabels(_identity.InstanceId(), _identity.StoreKind, _identity.Version).Set(1);
-            _infoSet = true;
-        }
-
         _readings.IncTo(_stats.ReadingsAccepted);
         _batches.IncTo(_stats.BatchesAccepted);
         _duplicateBatches.IncTo(_stats.DuplicateBatches);
