@@ -11,9 +11,11 @@ public sealed record ParsedSample(string Family, string Type, string Help, strin
 }
 
 /// <summary>
-/// Checks Prometheus text with the official Python client's parser (Debian's python3-prometheus-client, run by
-/// /usr/bin/python3: <c>prometheus_client.parser.text_string_to_metric_families</c>). A text it refuses fails the test with
-/// the parser's message; a family without HELP or TYPE fails it too. Never skipped: the package is in test.sh's peers.
+/// Checks Prometheus text with two tools nobody here wrote: Prometheus's own <c>promtool check metrics</c> (Debian's
+/// prometheus package: parse and lint, e.g. a counter without <c>_total</c>) and the official Python client's parser
+/// (Debian's python3-prometheus-client, run by /usr/bin/python3: <c>prometheus_client.parser.text_string_to_metric_families</c>),
+/// which gives the samples back. A text either refuses fails the test with its message; a family without HELP or TYPE
+/// fails it too. Never skipped: both packages are in test.sh's peers.
 /// </summary>
 public static class PrometheusTextParser
 {
@@ -34,6 +36,8 @@ public static class PrometheusTextParser
 
     public static async Task<IReadOnlyList<ParsedSample>> ParseAsync(string text)
     {
+        var (promtoolExit, promtoolOutput) = await PromtoolCheckAsync(text);
+        Assert.True(promtoolExit == 0, $"promtool check metrics: exit {promtoolExit}: {promtoolOutput}\n--- text ---\n{text}");
         PeerProcess.RequireExecutable(SystemPython, "apt-get install -y python3-prometheus-client");
         var directory = Path.Combine(Path.GetTempPath(), "prom-parse-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(directory);
@@ -67,6 +71,24 @@ public static class PrometheusTextParser
         {
             Directory.Delete(directory, recursive: true);
         }
+    }
+
+    /// <summary><c>promtool check metrics</c> with the text on its standard input: exit code and output.</summary>
+    public static async Task<(int Exit, string Output)> PromtoolCheckAsync(string text)
+    {
+        var promtool = PeerProcess.RequireExecutable("promtool", "apt-get install -y prometheus (test.sh installs it)");
+        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(promtool, ["check", "metrics"])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.StandardInput.WriteAsync(text);
+        process.StandardInput.Close();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await stdout + await stderr);
     }
 
     /// <summary>The value of the one sample named <paramref name="name"/> with these labels (others may exist), or null.</summary>
