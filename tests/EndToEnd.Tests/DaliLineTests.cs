@@ -9,7 +9,7 @@ namespace City.EndToEnd.Tests;
 /// Issue 4 end to end: a simulated line of 64 DALI LED drivers (citysim dali, with bus timing) behind a pty pair, the edge
 /// polling it as a DALI line, central receiving levels, failures, power and energy, and a dim command through edgectl.
 /// </summary>
-[Collection("processes")]
+[Collection("dali-line")]
 public sealed class DaliLineTests(ITestOutputHelper log)
 {
     private const string Line = "lights";
