@@ -23,11 +23,12 @@ rm -f "$build_log"
 passed=0
 failed=0
 log_dir=$(mktemp -d)
-
-# Prints a finished project's failures and summary and adds its counts.
-report() {
-  local name=$1 log="$log_dir/$1.log" rc
-  rc=$(cat "$log_dir/$1.rc")
+for project in tests/*/*.Tests.csproj; do
+  name=$(basename "$project" .csproj)
+  echo "== $name"
+  log="$log_dir/$name.log"
+  dotnet test "$project" -c Release --no-build -nologo >"$log" 2>&1
+  rc=$?
   grep -E -A 30 "^\s+Failed [A-Za-z]" "$log" | head -n 150
   summary=$(grep -E "^(Passed|Failed)! +- Failed: +[0-9]+, Passed: +[0-9]+" "$log" | tail -n 1)
   if [ -n "$summary" ]; then
@@ -42,28 +43,7 @@ report() {
     tail -n 40 "$log"
     failed=$((failed + 1))
   fi
-}
-
-run() {
-  dotnet test "tests/$1/$1.csproj" -c Release --no-build -nologo >"$log_dir/$1.log" 2>&1
-  echo $? >"$log_dir/$1.rc"
-}
-
-# EndToEnd.Tests spends most of its minutes waiting on processes, simulated buses and scaled clocks, at a fraction of
-# the CPU: it runs alongside the other projects (which run one after another) and reports last.
-alongside=EndToEnd.Tests
-run "$alongside" &
-alongside_pid=$!
-for project in tests/*/*.Tests.csproj; do
-  name=$(basename "$project" .csproj)
-  [ "$name" = "$alongside" ] && continue
-  echo "== $name"
-  run "$name"
-  report "$name"
 done
-echo "== $alongside (ran alongside the others)"
-wait "$alongside_pid"
-report "$alongside"
 rm -rf "$log_dir"
 
 echo "$passed passed, $failed failed"
