@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using LiteDB;
 
@@ -13,6 +14,8 @@ namespace City.Central.Store;
 internal sealed partial class LiteDbReadingStore
 {
     private static readonly IReadOnlySet<string> NoGateway = new HashSet<string>();
+
+    private static readonly ConcurrentBag<LiteDatabase> EnginesWhoseCloseFailed = [];
 
     private volatile string? _problem;
     private volatile bool _reopenPending;
@@ -214,6 +217,9 @@ internal sealed partial class LiteDbReadingStore
             // A closed engine may fail to close again; the new instance is what matters.
             catch (Exception exception)
             {
+                // Its open transactions stay reachable: LiteDB 5 would dispose them from a finalizer, on the GC's
+                // thread, where an exception ends the process (LiteDB issue 2828).
+                EnginesWhoseCloseFailed.Add(_handles.Database);
                 _problem += $"; closing it failed too: {exception.Message}";
             }
 
