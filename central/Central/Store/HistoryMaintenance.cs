@@ -23,6 +23,16 @@ internal sealed class HistoryMaintenance(IReadingStore store, IHistoryStore hist
         var nextRetention = time.GetUtcNow();
         while (!stoppingToken.IsCancellationRequested)
         {
+            // The first turn after one interval: a fresh start reads nothing it was not asked for.
+            try
+            {
+                await Task.Delay(FoldInterval, time, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
             var now = time.GetUtcNow();
             try
             {
@@ -42,15 +52,6 @@ internal sealed class HistoryMaintenance(IReadingStore store, IHistoryStore hist
             if (now >= nextRetention)
             {
                 nextRetention = now + checkEvery;
-            }
-
-            try
-            {
-                await Task.Delay(FoldInterval, time, stoppingToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
             }
         }
     }

@@ -72,13 +72,11 @@ internal sealed partial class LiteDbReadingStore
     private (FoldOutcome Outcome, bool More) FoldStep(Handles h, long receivedBefore, int readingsPerTransaction)
     {
         var pointer = h.Compaction.FindById(FoldPointerId)?["last"].AsInt64 ?? 0;
-        var newest = h.Batches.Max();
-        if (newest.IsNull)
+        if (NewestBatchId(h) is not { } newestId)
         {
             return (new FoldOutcome(0, 0, 0, 0), false);
         }
 
-        var newestId = newest.AsInt64;
         var folded = new List<BsonDocument>();
         var readings = 0L;
         var last = pointer;
@@ -347,6 +345,10 @@ internal sealed partial class LiteDbReadingStore
     internal static bool TryReadChunk(BsonDocument doc, List<Reading> destination) =>
         BatchCodec.TryDecodeBody((Compression)doc["c"].AsInt32, doc["body"].AsBinary, doc["n"].AsInt32, out var body, out _)
         && BatchCodec.TryAppendReadings(body, destination, out _);
+
+    /// <summary>The highest batch document id, or null when there is no batch.</summary>
+    private static long? NewestBatchId(Handles h) =>
+        h.Batches.Query().OrderByDescending("_id").Select("_id").Limit(1).ToDocuments().FirstOrDefault()?["_id"].AsInt64;
 
     /// <summary>Deletes a batch document and the out-of-window index entries that point at it.</summary>
     private static void DeleteBatch(Handles h, BsonDocument doc)

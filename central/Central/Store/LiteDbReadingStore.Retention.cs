@@ -106,9 +106,9 @@ internal sealed partial class LiteDbReadingStore
     /// <summary>Deletes the gateway's EVENTS batches wholly before the cutoff (not the newest batch) and central's own events; returns the readings dropped.</summary>
     private long DropEvents(Handles h, string gatewayId, long cutoff)
     {
-        var newest = h.Batches.Max();
+        var newest = NewestBatchId(h);
         var old = h.Batches.Find(Query.Between("ek", Key(gatewayId, long.MinValue), Key(gatewayId, cutoff - 1)))
-            .Where(d => d["t1"].AsInt64 < cutoff && d["_id"] != newest)
+            .Where(d => d["t1"].AsInt64 < cutoff && d["_id"].AsInt64 != newest)
             .ToList();
         WriteLayout(h, () =>
         {
