@@ -175,4 +175,31 @@ public sealed class HistoryStoreTests
         Assert.Equal(24, later.AggregatesDropped);
         Assert.Equal(hourly.Skip(24), store.ReadAggregates(new AggregateQuery([P1], T, T + (73 * Hour), Hour)));
     }
+
+    [Fact]
+    public async Task Store_rebuild_returns_the_space_retention_freed_and_keeps_what_is_left()
+    {
+        var path = CentralHost.NewDataPath();
+        var file = Path.Combine(path, LiteDbReadingStore.FileName);
+        using (var store = new LiteDbReadingStore(path, syncCommits: false))
+        {
+            var random = new Random(4);
+            ulong seq = 0;
+            for (var hour = 0; hour < 48; hour++)
+            {
+                Commit(store, Stored("gw", ++seq, [.. Enumerable.Range(0, 3600).Select(i => R((uint)(1 + (i % 20)), T + (hour * Hour) + (i * 1000L), random.NextDouble()))]));
+            }
+
+            store.ApplyRetention(DateTimeOffset.FromUnixTimeMilliseconds(T + (49 * Hour)), new RetentionSettings { RawDays = 1 });
+        }
+
+        var before = new FileInfo(file).Length;
+        Assert.Equal(0, await City.Central.StoreCommand.RunAsync(["store", "rebuild", "--store", path]));
+        Assert.True(new FileInfo(file).Length < before, $"{new FileInfo(file).Length} < {before}");
+        Assert.True(StoreVerifier.Verify(file).IsHealthy);
+        using (var store = new LiteDbReadingStore(path, syncCommits: false))
+        {
+            Assert.Equal(23 * 180, All(store, [P1], T, T + (49 * Hour)).Count);
+        }
+    }
 }
