@@ -196,7 +196,7 @@ internal static class ApiEndpoints
                 JsonValues.Value(e.Value),
                 JsonValues.Quality(e.Quality),
                 JsonValues.RawTimeIfNotCalendar(e.TimestampUnixMs))).ToList();
-        return Results.Ok(new EventsResponse(JsonValues.Time(fromMs), JsonValues.Time(toMs), page.Truncated, events));
+        return Results.Ok(new EventsResponse(JsonValues.Time(fromMs), JsonValues.Time(toMs), page.Truncated, events, page.NextCursor));
     }
 
     private static IResult Stats(IngestStats stats, IngestQueue queue, GatewayRegistry registry, ApiRefusals refusals, CommandStats commands, CommandResultQueue results) =>

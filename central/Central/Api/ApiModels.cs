@@ -59,7 +59,12 @@ internal sealed record EventResponse(
     string Quality,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? TimestampMs = null);
 
-internal sealed record EventsResponse(string From, string To, bool Truncated, IReadOnlyList<EventResponse> Events);
+internal sealed record EventsResponse(
+    string From,
+    string To,
+    bool Truncated,
+    IReadOnlyList<EventResponse> Events,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? NextCursor = null);
 
 internal sealed record StatsResponse(
     long BatchesAccepted,
