@@ -202,4 +202,29 @@ public sealed class HistoryStoreTests
             Assert.Equal(23 * 180, All(store, [P1], T, T + (49 * Hour)).Count);
         }
     }
+
+    [Fact]
+    public void Events_page_with_a_cursor_through_many_events_of_one_millisecond_edge_before_central()
+    {
+        using var store = new LiteDbReadingStore(CentralHost.NewDataPath(), syncCommits: false);
+        Commit(store, Stored("gw", 1, [.. Enumerable.Range(0, 8).Select(i => new Reading(9, T, PointValue.FromText("e" + i)))], BatchKind.Events));
+        Commit(store, Stored("gw2", 1, [.. Enumerable.Range(0, 3).Select(i => new Reading(9, T, PointValue.FromText("f" + i)))], BatchKind.Events));
+        var central = new CommitSet();
+        central.Events.Add(new CentralEvent("gw", T, "$central/new-buffer", "c0"));
+        store.Commit(central);
+
+        var all = store.ReadEvents(new EventQuery(null, T - 1, T + 1, 100)).Events.Select(e => e.Value.Text).ToList();
+        Assert.Equal(["e0", "e1", "e2", "e3", "e4", "e5", "e6", "e7", "c0", "f0", "f1", "f2"], all);
+        var paged = new List<string?>();
+        string? cursor = null;
+        do
+        {
+            var page = store.ReadEvents(new EventQuery(null, T - 1, T + 1, 3, cursor));
+            paged.AddRange(page.Events.Select(e => e.Value.Text));
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+
+        Assert.Equal(all, paged);
+    }
 }
