@@ -106,6 +106,7 @@ internal static class PostgresMigrations
                 gateway    text NOT NULL,
                 ts         timestamptz NOT NULL,
                 point      text NOT NULL,
+                alias      bigint,
                 value      double precision,
                 value_text text,
                 quality    text NOT NULL,
@@ -116,8 +117,13 @@ internal static class PostgresMigrations
             CREATE INDEX events_gateway_ts ON events (gateway, ts, id);
             CREATE INDEX events_ts ON events (ts, id);
 
-            -- Hourly aggregates of numeric points (booleans as 1/0), folded from the raw readings before their daily
-            -- partitions are dropped (Central:Retention:RawDays); kept Central:Retention:AggregateDays.
+            -- Hourly aggregates of numeric points (booleans as 1/0; readings of quality good only), folded from the raw
+            -- readings before their daily partitions are dropped (Central:Retention:RawDays); kept
+            -- Central:Retention:AggregateDays. raw_before: readings before it were dropped (aggregates stand in for them).
+            CREATE TABLE retention (
+                id         boolean PRIMARY KEY DEFAULT true CHECK (id),
+                raw_before timestamptz NOT NULL
+            );
             CREATE TABLE readings_hourly (
                 gateway text NOT NULL,
                 point   text NOT NULL,

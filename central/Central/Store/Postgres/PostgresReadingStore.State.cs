@@ -167,7 +167,7 @@ internal sealed partial class PostgresReadingStore
                 continue;
             }
 
-            var points = state.Catalogue.ToDictionary(p => p.Alias, p => p.Id);
+            var points = state.Catalogue.ToDictionary(p => p.Alias);
             foreach (var value in state.Latest.Values.OrderBy(v => v.Alias))
             {
                 if (written is null || !written.TryGetValue(value.Alias, out var old) || old != value)
@@ -199,9 +199,9 @@ internal sealed partial class PostgresReadingStore
     {
         foreach (var change in commit.Gateways)
         {
-            if (change.CatalogueChanged || !_points.ContainsKey(change.State.Id))
+            if (change.CatalogueChanged || !_catalogues.ContainsKey(change.State.Id))
             {
-                _points[change.State.Id] = change.State.Catalogue.ToDictionary(p => p.Alias, p => p.Id);
+                _catalogues[change.State.Id] = change.State.Catalogue.ToDictionary(p => p.Alias);
             }
 
             if (change.LatestChanged)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using City.Central.Model;
 using City.Contract;
 using City.Contract.Wire;
 using Npgsql;
@@ -24,9 +25,9 @@ internal sealed partial class PostgresReadingStore
     /// <summary>The decoded readings of a commit's batches, with the days their partitions must cover.</summary>
     private sealed class PreparedRows
     {
-        public List<(StoredBatch Batch, IReadOnlyDictionary<uint, string> Points, List<Reading> Readings)> Telemetry { get; } = [];
+        public List<(StoredBatch Batch, IReadOnlyDictionary<uint, CataloguePoint> Points, List<Reading> Readings)> Telemetry { get; } = [];
 
-        public List<(StoredBatch Batch, IReadOnlyDictionary<uint, string> Points, List<Reading> Readings)> Events { get; } = [];
+        public List<(StoredBatch Batch, IReadOnlyDictionary<uint, CataloguePoint> Points, List<Reading> Readings)> Events { get; } = [];
 
         public HashSet<long> Days { get; } = [];
     }
@@ -44,10 +45,10 @@ internal sealed partial class PostgresReadingStore
 
     private PreparedRows PrepareRows(CommitSet commit)
     {
-        var catalogues = new Dictionary<string, IReadOnlyDictionary<uint, string>>(StringComparer.Ordinal);
+        var catalogues = new Dictionary<string, IReadOnlyDictionary<uint, CataloguePoint>>(StringComparer.Ordinal);
         foreach (var change in commit.Gateways)
         {
-            catalogues[change.State.Id] = change.State.Catalogue.ToDictionary(p => p.Alias, p => p.Id);
+            catalogues[change.State.Id] = change.State.Catalogue.ToDictionary(p => p.Alias);
         }
 
         var rows = new PreparedRows();
@@ -55,7 +56,7 @@ internal sealed partial class PostgresReadingStore
         {
             if (!catalogues.TryGetValue(batch.GatewayId, out var points))
             {
-                points = _points.TryGetValue(batch.GatewayId, out var known) ? known : new Dictionary<uint, string>();
+                points = _catalogues.TryGetValue(batch.GatewayId, out var known) ? known : new Dictionary<uint, CataloguePoint>();
                 catalogues[batch.GatewayId] = points;
             }
 
@@ -260,7 +261,7 @@ internal sealed partial class PostgresReadingStore
         }
 
         using var importer = connection.BeginBinaryImport(
-            "COPY events (gateway, ts, point, value, value_text, quality, source, buffer_id, seq) FROM STDIN (FORMAT BINARY)");
+            "COPY events (gateway, ts, point, alias, value, value_text, quality, source, buffer_id, seq) FROM STDIN (FORMAT BINARY)");
         foreach (var (batch, points, readings) in rows.Events)
         {
             if (already.Contains((batch.GatewayId, batch.BufferId, batch.Seq)))
@@ -274,6 +275,7 @@ internal sealed partial class PostgresReadingStore
                 importer.Write(batch.GatewayId, NpgsqlDbType.Text);
                 importer.Write(ToDateTime(reading.TimestampUnixMs), NpgsqlDbType.TimestampTz);
                 importer.Write(PointOf(points, reading.Alias), NpgsqlDbType.Text);
+                importer.Write((long)reading.Alias, NpgsqlDbType.Bigint);
                 WriteValue(importer, reading.Value);
                 importer.Write(QualityNames.Name(batch.IsOutOfWindow(reading.TimestampUnixMs) ? Quality.TimestampOutOfWindow : reading.Quality), NpgsqlDbType.Text);
                 importer.Write("edge", NpgsqlDbType.Text);
@@ -289,6 +291,7 @@ internal sealed partial class PostgresReadingStore
             importer.Write(ToDateTime(centralEvent.TimestampUnixMs), NpgsqlDbType.TimestampTz);
             importer.Write(centralEvent.Point, NpgsqlDbType.Text);
             importer.WriteNull();
+            importer.WriteNull();
             importer.Write(centralEvent.Text, NpgsqlDbType.Text);
             importer.Write(QualityNames.Name(Quality.Good), NpgsqlDbType.Text);
             importer.Write("central", NpgsqlDbType.Text);
@@ -300,8 +303,8 @@ internal sealed partial class PostgresReadingStore
     }
 
     /// <summary>The point's id from the catalogue, or its alias in decimal when the catalogue does not name it.</summary>
-    private static string PointOf(IReadOnlyDictionary<uint, string> points, uint alias) =>
-        points.TryGetValue(alias, out var point) ? point : alias.ToString(CultureInfo.InvariantCulture);
+    private static string PointOf(IReadOnlyDictionary<uint, CataloguePoint> points, uint alias) =>
+        points.TryGetValue(alias, out var point) ? point.Id : alias.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>value (numbers; booleans as 1/0) and value_text (texts).</summary>
     private static void WriteValue(NpgsqlBinaryImporter importer, PointValue value)

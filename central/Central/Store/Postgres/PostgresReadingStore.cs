@@ -1,3 +1,4 @@
+using City.Central.Configuration;
 using City.Central.Model;
 using City.Contract.Wire;
 using Npgsql;
@@ -18,9 +19,9 @@ internal sealed partial class PostgresReadingStore : IReadingStore
     private readonly NpgsqlDataSource _dataSource;
     private readonly TimeProvider _time;
 
-    // The catalogue (alias -> point) and the latest values last written, per gateway: point names for the rows, and
-    // only the latest values that changed are written. Touched by Commit (one caller at a time) and LoadGateways.
-    private readonly Dictionary<string, Dictionary<uint, string>> _points = new(StringComparer.Ordinal);
+    // The catalogue and the latest values last written, per gateway: point names for the rows, and only the latest
+    // values that changed are written. Under _commitGate (Commit, LoadGateways, and the readers' type lookups).
+    private readonly Dictionary<string, IReadOnlyDictionary<uint, CataloguePoint>> _catalogues = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IReadOnlyDictionary<uint, LatestValue>> _writtenLatest = new(StringComparer.Ordinal);
     private readonly Lock _commitGate = new();
     private volatile bool _healthy = true;
@@ -81,7 +82,7 @@ internal sealed partial class PostgresReadingStore : IReadingStore
         {
             foreach (var state in states)
             {
-                _points[state.Id] = state.Catalogue.ToDictionary(p => p.Alias, p => p.Id);
+                _catalogues[state.Id] = state.Catalogue.ToDictionary(p => p.Alias);
                 _writtenLatest[state.Id] = state.Latest;
             }
         }
