@@ -23,7 +23,7 @@ case ${1:-} in
       echo "could not create the test PostgreSQL cluster in $dir" >&2
       exit 1
     fi
-    options="-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
+    options="-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 -c track_commit_timestamp=on"
     if ! as_server_user "$bin/pg_ctl" -D "$dir/data" -o "$options" -l "$dir/server.log" -w start >/dev/null 2>&1; then
       tail -n 20 "$dir/server.log" >&2
       echo "could not start the test PostgreSQL cluster on 127.0.0.1:$port" >&2

@@ -66,7 +66,7 @@ public sealed class PostgresServer
 
         int port = FreePort.Tcp();
         RunAsServerUser(asRoot, initdb, "-D", data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8", "--locale=C");
-        string options = $"-p {port} -k {directory} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300";
+        string options = $"-p {port} -k {directory} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 -c track_commit_timestamp=on";
         RunAsServerUser(asRoot, Path.Combine(BinDirectory, "pg_ctl"), "-D", data, "-o", options, "-l", Path.Combine(directory, "log"), "-w", "start");
         // The test host may be killed soon after its tests end: a shell of its own (not waited for) stops the server and
         // removes the directory, so neither outlives the run.

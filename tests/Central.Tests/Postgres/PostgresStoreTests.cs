@@ -68,7 +68,7 @@ public sealed class PostgresStoreTests
         var readings = FakeGateway.SampleReadings(5, endUnixMs: Dec1 + 10_000);
         using (var store = PostgresReadingStore.Open(db, TimeProvider.System))
         {
-            Assert.Empty(store.CommitAndReport(Commit("gw", Stored("gw", 1, readings))));
+            Assert.Empty(store.Commit(Commit("gw", Stored("gw", 1, readings))).AlreadyStored);
         }
 
         Assert.Equal(15L, await ScalarAsync<long>(db, "SELECT count(*) FROM readings"));
@@ -107,10 +107,10 @@ public sealed class PostgresStoreTests
         var batch1 = Stored("gw", 1, FakeGateway.SampleReadings(4, endUnixMs: Dec1 + 5_000));
         var batch2 = Stored("gw", 2, FakeGateway.SampleReadings(2, endUnixMs: Dec1 + 9_000, start: 100));
 
-        Assert.Empty(first.CommitAndReport(Commit("gw", batch1)));
-        var already = second.CommitAndReport(Commit("gw", batch1, batch2));
+        Assert.Empty(first.Commit(Commit("gw", batch1)).AlreadyStored);
+        var already = second.Commit(Commit("gw", batch1, batch2)).AlreadyStored;
 
-        Assert.Equal([("gw", "buf-a", 1UL)], already);
+        Assert.Equal([new BatchKey("gw", "buf-a", 1)], already);
         Assert.Equal(18L, await ScalarAsync<long>(db, "SELECT count(*) FROM readings"));
         Assert.Equal(2L, await ScalarAsync<long>(db, "SELECT count(*) FROM batches"));
         Assert.Equal(18L, await ScalarAsync<long>(db, "SELECT readings_received FROM gateways"));
@@ -123,8 +123,8 @@ public sealed class PostgresStoreTests
         var db = await PostgresServer.Shared.CreateDatabaseAsync("pg_writers");
         using var first = PostgresReadingStore.Open(db, TimeProvider.System);
         using var second = PostgresReadingStore.Open(db, TimeProvider.System);
-        first.CommitAndReport(Commit("gw", Stored("gw", 2, FakeGateway.SampleReadings(3, endUnixMs: Dec1 + 60_000, start: 50))));
-        second.CommitAndReport(Commit("gw", Stored("gw", 1, FakeGateway.SampleReadings(3, endUnixMs: Dec1 + 10_000))));
+        first.Commit(Commit("gw", Stored("gw", 2, FakeGateway.SampleReadings(3, endUnixMs: Dec1 + 60_000, start: 50))));
+        second.Commit(Commit("gw", Stored("gw", 1, FakeGateway.SampleReadings(3, endUnixMs: Dec1 + 10_000))));
 
         Assert.Equal(18L, await ScalarAsync<long>(db, "SELECT readings_received FROM gateways"));
         Assert.Equal(52.0, await ScalarAsync<double>(db, "SELECT value FROM latest WHERE point = 'meter1/power'"));
@@ -152,7 +152,7 @@ public sealed class PostgresStoreTests
         List<Reading> alarms = [new(3, Dec1 + 1_000, PointValue.FromText("door open")), new(3, Dec1 + 1_000, PointValue.FromText("door closed")), new(3, Dec1 + 3_000, PointValue.FromText("x"))];
         var commit = Commit("gw", Stored("gw", 1, FakeGateway.SampleReadings(2, endUnixMs: Dec1 + 2_000)), Stored("gw", 2, alarms, BatchKind.Events));
         commit.Events.Add(new CentralEvent("gw", Dec1 + 1_000, "$central/buffer", "new buffer buf-a"));
-        store.CommitAndReport(commit);
+        store.Commit(commit);
 
         var all = store.ReadEvents(new EventQuery(null, Dec1, Dec1 + Day, 100));
         Assert.Equal(["door open", "door closed", "new buffer buf-a", "x"], all.Events.Select(e => e.Value.Text));
@@ -189,7 +189,7 @@ public sealed class PostgresStoreTests
         }
 
         readings.Add(new Reading(1, Dec1 + 60_000, PointValue.FromNumber(1000), Quality.Stale));
-        store.CommitAndReport(Commit("gw", Stored("gw", 1, readings)));
+        store.Commit(Commit("gw", Stored("gw", 1, readings)));
         var series = new SeriesKey("gw", "meter1/power", 1);
         var query = new AggregateQuery([series], Dec1, Dec1 + (3 * Day), 3_600_000);
         var before = store.ReadAggregates(query);

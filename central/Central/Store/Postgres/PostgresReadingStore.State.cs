@@ -67,10 +67,10 @@ internal sealed partial class PostgresReadingStore
     /// largest, the rest as this central knows it; the catalogue replaced where a birth changed it; latest values
     /// written where they changed, each only if newer than the stored one.
     /// </summary>
-    private void WriteGateways(NpgsqlConnection connection, NpgsqlTransaction transaction, CommitSet commit, HashSet<(string, string, ulong)> already)
+    private void WriteGateways(NpgsqlConnection connection, NpgsqlTransaction transaction, CommitSet commit, HashSet<BatchKey> already)
     {
         var added = new Dictionary<string, (long Readings, long Batches)>(StringComparer.Ordinal);
-        foreach (var batch in commit.Batches.Where(b => !already.Contains((b.GatewayId, b.BufferId, b.Seq))))
+        foreach (var batch in commit.Batches.Where(b => !already.Contains(BatchKey.Of(b))))
         {
             var (readings, batches) = added.GetValueOrDefault(batch.GatewayId);
             added[batch.GatewayId] = (readings + batch.ReadingCount, batches + 1);

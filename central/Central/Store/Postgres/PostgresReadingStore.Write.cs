@@ -164,9 +164,9 @@ internal sealed partial class PostgresReadingStore
     }
 
     /// <summary>Inserts the batches' rows (ON CONFLICT DO NOTHING: the dedupe) and returns the keys of those it inserted.</summary>
-    private static HashSet<(string, string, ulong)> InsertBatches(NpgsqlConnection connection, NpgsqlTransaction transaction, List<StoredBatch> batches)
+    private static HashSet<BatchKey> InsertBatches(NpgsqlConnection connection, NpgsqlTransaction transaction, List<StoredBatch> batches)
     {
-        var inserted = new HashSet<(string, string, ulong)>();
+        var inserted = new HashSet<BatchKey>();
         if (batches.Count == 0)
         {
             return inserted;
@@ -203,7 +203,7 @@ internal sealed partial class PostgresReadingStore
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
-            inserted.Add((reader.GetString(0), reader.GetString(1), unchecked((ulong)reader.GetInt64(2))));
+            inserted.Add(new BatchKey(reader.GetString(0), reader.GetString(1), unchecked((ulong)reader.GetInt64(2))));
         }
 
         return inserted;
@@ -214,7 +214,7 @@ internal sealed partial class PostgresReadingStore
     private static NpgsqlParameter<T[]> Array<TSource, T>(List<TSource> items, Func<TSource, T> select) => new() { TypedValue = [.. items.Select(select)] };
 
     /// <summary>Binary COPY of the readings of the batches just inserted (those already stored are skipped).</summary>
-    private static void CopyReadings(NpgsqlConnection connection, PreparedRows rows, HashSet<(string, string, ulong)> already)
+    private static void CopyReadings(NpgsqlConnection connection, PreparedRows rows, HashSet<BatchKey> already)
     {
         if (rows.Telemetry.Count == 0)
         {
@@ -225,7 +225,7 @@ internal sealed partial class PostgresReadingStore
             "COPY readings (gateway, point, ts, value, value_text, quality, buffer_id, seq) FROM STDIN (FORMAT BINARY)");
         foreach (var (batch, points, readings) in rows.Telemetry)
         {
-            if (already.Contains((batch.GatewayId, batch.BufferId, batch.Seq)))
+            if (already.Contains(BatchKey.Of(batch)))
             {
                 continue;
             }
@@ -253,7 +253,7 @@ internal sealed partial class PostgresReadingStore
     }
 
     /// <summary>Binary COPY of the edges' events (the readings of new EVENTS batches) and central's own events.</summary>
-    private static void CopyEvents(NpgsqlConnection connection, CommitSet commit, PreparedRows rows, HashSet<(string, string, ulong)> already)
+    private static void CopyEvents(NpgsqlConnection connection, CommitSet commit, PreparedRows rows, HashSet<BatchKey> already)
     {
         if (rows.Events.Count == 0 && commit.Events.Count == 0)
         {
@@ -264,7 +264,7 @@ internal sealed partial class PostgresReadingStore
             "COPY events (gateway, ts, point, alias, value, value_text, quality, source, buffer_id, seq) FROM STDIN (FORMAT BINARY)");
         foreach (var (batch, points, readings) in rows.Events)
         {
-            if (already.Contains((batch.GatewayId, batch.BufferId, batch.Seq)))
+            if (already.Contains(BatchKey.Of(batch)))
             {
                 continue;
             }

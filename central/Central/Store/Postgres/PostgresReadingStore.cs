@@ -91,23 +91,16 @@ internal sealed partial class PostgresReadingStore : IReadingStore
     }
 
     /// <summary>
-    /// Writes the set in one transaction (retried on a deadlock with another central); batches already stored are
-    /// skipped with their readings. Returns no failed gateway (PostgreSQL has no damaged page to route around); throws
-    /// when nothing could be written.
+    /// Writes the set in one transaction (retried on a deadlock with another central); batches already stored (by this
+    /// central or another) are skipped with their readings and listed. No gateway fails alone (PostgreSQL has no
+    /// damaged page to route around): throws when nothing could be written.
     /// </summary>
-    public IReadOnlySet<string> Commit(CommitSet commit)
-    {
-        _ = CommitAndReport(commit);
-        return NoGateway;
-    }
-
-    /// <summary>As <see cref="Commit"/>, returning the keys of the batches that were already stored.</summary>
-    public IReadOnlySet<(string GatewayId, string BufferId, ulong Seq)> CommitAndReport(CommitSet commit)
+    public CommitResult Commit(CommitSet commit)
     {
         ArgumentNullException.ThrowIfNull(commit);
         if (commit.IsEmpty)
         {
-            return NoBatch;
+            return CommitResult.Empty;
         }
 
         lock (_commitGate)
@@ -120,12 +113,18 @@ internal sealed partial class PostgresReadingStore : IReadingStore
                 {
                     var already = WriteCommit(commit, rows);
                     _healthy = true;
-                    return already;
+                    return new CommitResult(NoGateway, already);
                 }
                 catch (PostgresException exception) when (exception.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure
                     && attempt < DeadlockRetries)
                 {
                     // Another central held rows this commit needed: nothing was written; try again.
+                }
+                catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.CheckViolation && attempt < DeadlockRetries)
+                {
+                    // No partition for a reading's day: another central's retention dropped one this central still knew.
+                    LoadPartitions();
+                    EnsurePartitions(rows.Days);
                 }
                 catch (Exception exception) when (exception is NpgsqlException or InvalidOperationException or TimeoutException)
                 {
@@ -139,17 +138,18 @@ internal sealed partial class PostgresReadingStore : IReadingStore
 
     public void Dispose() => _dataSource.Dispose();
 
-    private HashSet<(string, string, ulong)> WriteCommit(CommitSet commit, PreparedRows rows)
+    private HashSet<BatchKey> WriteCommit(CommitSet commit, PreparedRows rows)
     {
         using var connection = _dataSource.OpenConnection();
         using var transaction = connection.BeginTransaction();
+        ForgetSeqs(connection, transaction, commit);
         var inserted = InsertBatches(connection, transaction, commit.Batches);
-        var already = new HashSet<(string, string, ulong)>();
+        var already = new HashSet<BatchKey>();
         foreach (var batch in commit.Batches)
         {
-            if (!inserted.Contains((batch.GatewayId, batch.BufferId, batch.Seq)))
+            if (!inserted.Contains(BatchKey.Of(batch)))
             {
-                already.Add((batch.GatewayId, batch.BufferId, batch.Seq));
+                already.Add(BatchKey.Of(batch));
             }
         }
 
@@ -159,6 +159,17 @@ internal sealed partial class PostgresReadingStore : IReadingStore
         transaction.Commit();
         RememberWritten(commit);
         return already;
+    }
+
+    /// <summary>An admin's reset cleared the gateway's committed seqs: its batches' keys no longer hold back a batch sent again.</summary>
+    private static void ForgetSeqs(NpgsqlConnection connection, NpgsqlTransaction transaction, CommitSet commit)
+    {
+        foreach (var change in commit.Gateways.Where(g => g.SeqsCleared))
+        {
+            using var delete = new NpgsqlCommand("DELETE FROM batches WHERE gateway = $1", connection, transaction);
+            delete.Parameters.Add(new NpgsqlParameter<string> { TypedValue = change.State.Id });
+            delete.ExecuteNonQuery();
+        }
     }
 
     private static string OneLine(Exception exception)
@@ -173,7 +184,6 @@ internal sealed partial class PostgresReadingStore : IReadingStore
     }
 
     private static readonly IReadOnlySet<string> NoGateway = new HashSet<string>();
-    private static readonly IReadOnlySet<(string, string, ulong)> NoBatch = new HashSet<(string, string, ulong)>();
 
     /// <summary>The batch kind as the batches table spells it.</summary>
     internal static string KindName(BatchKind kind) => kind == BatchKind.Events ? "events" : "telemetry";
