@@ -29,7 +29,8 @@ public sealed class PostgresServer
     /// <summary>Creates an empty database with a name of its own and returns a connection string to it.</summary>
     public async Task<string> CreateDatabaseAsync(string prefix = "t")
     {
-        string name = $"{Sanitize(prefix)}_{Environment.ProcessId}_{Interlocked.Increment(ref _databaseCounter)}_{Guid.NewGuid():N}"[..48];
+        string name = $"{Sanitize(prefix)}_{Environment.ProcessId}_{Interlocked.Increment(ref _databaseCounter)}_{Guid.NewGuid():N}";
+        name = name[..Math.Min(name.Length, 63)];
         await using (var connection = new NpgsqlConnection(AdminConnectionString))
         {
             await connection.OpenAsync();
