@@ -47,7 +47,8 @@ internal sealed record HistoryResponse(
     string From,
     string To,
     bool Truncated,
-    IReadOnlyList<HistoryReading> Readings);
+    IReadOnlyList<HistoryReading> Readings,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? NextCursor = null);
 
 internal sealed record EventResponse(
     string Gateway,
