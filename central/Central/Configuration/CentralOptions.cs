@@ -183,6 +183,11 @@ internal sealed class CentralOptions
             errors.Add($"{P}Mqtt:SharedGroup: '{group}' must be 1-64 of A-Z a-z 0-9 . _ - (the NAME of $share/NAME/...).");
         }
 
+        if (!Store.IsPostgres)
+        {
+            errors.Add($"{P}Mqtt:SharedGroup: needs Central:Store:Kind=postgres: a LiteDB file belongs to one central (several centrals share one PostgreSQL database).");
+        }
+
         if (embedded)
         {
             errors.Add($"{P}Mqtt:SharedGroup: needs Central:Mqtt:Mode=external: an embedded broker lives in one central and does not share subscriptions; run mosquitto (central mosquitto-config) or another MQTT 5 broker.");
