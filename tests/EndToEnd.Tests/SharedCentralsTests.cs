@@ -52,7 +52,7 @@ public sealed class SharedCentralsTests(ITestOutputHelper log)
             [
                 "load", "--broker", $"127.0.0.1:{Text(mqttPort)}", "--gateways", Text(Gateways), "--points", Text(Points),
                 "--readings-per-point", Text(ReadingsPerPoint), "--window", "4", "--batches", Text(BatchesPerGateway),
-                "--resend-after", "2", "--drain", "45", "--duration", "60", "--ack-log", ackLog,
+                "--resend-after", "2", "--drain", "60", "--duration", "150", "--ack-log", ackLog,
             ], log, "citysim load");
 
             // Mid-run: a quarter of the batches stored, the second central dies without a word, then comes back.
@@ -70,7 +70,7 @@ public sealed class SharedCentralsTests(ITestOutputHelper log)
             await Task.Delay(TimeSpan.FromSeconds(1));
             centrals[1] = await StartCentralAsync(1, directory, mqttPort, httpPorts[1], connectionString, restarted: true);
 
-            Assert.Equal(0, await load.WaitForExitAsync(TimeSpan.FromSeconds(90)));
+            Assert.Equal(0, await load.WaitForExitAsync(TimeSpan.FromSeconds(240)));
 
             // Every batch acknowledged: one ack-log line per (gateway, seq), gateways x batches of them.
             var acks = File.ReadAllLines(ackLog).Skip(1).Select(line => line.Split(',')).ToList();
