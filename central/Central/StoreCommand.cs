@@ -51,6 +51,12 @@ internal static class StoreCommand
             }
         }
 
+        if (path is null && IsPostgres(rest))
+        {
+            await Console.Error.WriteLineAsync("central store verify: not available for postgres (Central:Store:Kind=postgres): PostgreSQL checks its own pages; see docs/postgres.md (amcheck, pg_dump).").ConfigureAwait(false);
+            return 2;
+        }
+
         var file = ResolveFile(path, rest);
         if (args[1] == "rebuild")
         {
@@ -116,16 +122,20 @@ internal static class StoreCommand
             + "Check a file with `central store verify --store PATH`.";
     }
 
+    private static IConfiguration Configuration(List<string> configurationArgs) => new ConfigurationBuilder()
+        .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
+        .AddEnvironmentVariables()
+        .AddCommandLine([.. configurationArgs])
+        .Build();
+
+    private static bool IsPostgres(List<string> configurationArgs) =>
+        string.Equals(Configuration(configurationArgs)[StoreSettings.KindKey], StoreSettings.Postgres, StringComparison.OrdinalIgnoreCase);
+
     private static string ResolveFile(string? path, List<string> configurationArgs)
     {
         if (path is null)
         {
-            var configuration = new ConfigurationBuilder()
-                .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
-                .AddEnvironmentVariables()
-                .AddCommandLine([.. configurationArgs])
-                .Build();
-            path = configuration[$"{CentralOptions.Section}:DataPath"] ?? new CentralOptions().DataPath;
+            path = Configuration(configurationArgs)[$"{CentralOptions.Section}:DataPath"] ?? new CentralOptions().DataPath;
         }
 
         path = Path.GetFullPath(path);

@@ -54,7 +54,7 @@ internal sealed class GroupContext(long nowUnixMs)
         {
             if (pending.Dirty || pending.CatalogueChanged || pending.LatestChanged)
             {
-                commit.Gateways.Add(new GatewayChange(pending.State, pending.CatalogueChanged, pending.LatestChanged));
+                commit.Gateways.Add(new GatewayChange(pending.State, pending.CatalogueChanged, pending.LatestChanged, pending.SeqsCleared));
             }
         }
 
@@ -72,6 +72,9 @@ internal sealed class PendingGateway(GatewayState state)
     public bool Dirty { get; set; }
 
     public bool CatalogueChanged { get; set; }
+
+    /// <summary>An admin's reset cleared the committed seqs in this group: the store forgets its own too.</summary>
+    public bool SeqsCleared { get; set; }
 
     public bool LatestChanged => _latest is not null;
 

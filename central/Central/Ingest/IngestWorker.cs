@@ -143,7 +143,9 @@ internal sealed partial class IngestWorker : BackgroundService
         {
             try
             {
-                notCommitted = _store.Commit(commit);
+                var result = _store.Commit(commit);
+                notCommitted = result.FailedGateways;
+                CountAlreadyStored(context, commit, result.AlreadyStored);
             }
             // Logged and surfaced through /healthz; the edges resend what gets no ack.
             catch (Exception exception)
@@ -200,6 +202,33 @@ internal sealed partial class IngestWorker : BackgroundService
         foreach (var pending in committed.Where(p => p.Births > 0))
         {
             _births?.BirthCommitted(pending.State.Id);
+        }
+    }
+
+    /// <summary>
+    /// Batches the store already held (another instance, or a commit this memory missed, stored them): acked as
+    /// duplicates, as they are already in the ack's committed seqs, and counted as duplicates instead of accepted.
+    /// </summary>
+    private static void CountAlreadyStored(GroupContext context, CommitSet commit, IReadOnlySet<BatchKey> alreadyStored)
+    {
+        if (alreadyStored.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var batch in commit.Batches)
+        {
+            if (!alreadyStored.Contains(BatchKey.Of(batch)) || !context.Pending.TryGetValue(batch.GatewayId, out var pending))
+            {
+                continue;
+            }
+
+            pending.AcceptedBatches--;
+            pending.AcceptedReadings -= batch.ReadingCount;
+            pending.DuplicateBatches++;
+            pending.DuplicateReadings += batch.ReadingCount;
+            pending.State.BatchesReceived--;
+            pending.State.ReadingsReceived -= batch.ReadingCount;
         }
     }
 
