@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using City.Central.Store;
 using City.Contract;
 
 namespace City.Central.Configuration;

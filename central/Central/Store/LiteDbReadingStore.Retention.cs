@@ -1,4 +1,5 @@
 using System.Globalization;
+using City.Central.Configuration;
 using City.Contract;
 using City.Contract.Wire;
 using LiteDB;

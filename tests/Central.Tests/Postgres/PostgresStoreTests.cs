@@ -1,3 +1,4 @@
+using City.Central.Configuration;
 using City.Central.Model;
 using City.Central.Store;
 using City.Central.Store.Postgres;

@@ -1,3 +1,4 @@
+using City.Central.Configuration;
 using Npgsql;
 
 namespace City.Central.Store.Postgres;
