@@ -7,7 +7,7 @@ namespace City.Central.Store;
 
 /// <summary>
 /// The store's background upkeep: on LiteDB, every <see cref="FoldInterval"/> the raw batches received more than
-/// <see cref="FoldSettle"/> ago are folded into per-point chunks and closed hours merged (fast one-point history);
+/// <see cref="FoldSettle"/> ago are folded into per-point chunks and hours closed <see cref="MergeAfter"/> ago merged (fast one-point history);
 /// every Central:Retention:CheckMinutes retention is applied when RawDays or AggregateDays is set (on any store).
 /// </summary>
 internal sealed class HistoryMaintenance(IReadingStore store, IHistoryStore history, IOptions<CentralOptions> options, TimeProvider time, ILogger<HistoryMaintenance> logger)
@@ -15,6 +15,9 @@ internal sealed class HistoryMaintenance(IReadingStore store, IHistoryStore hist
 {
     public static readonly TimeSpan FoldInterval = TimeSpan.FromSeconds(30);
     public static readonly TimeSpan FoldSettle = TimeSpan.FromSeconds(15);
+
+    /// <summary>An hour's chunks are merged this long after it ends, when its late batches have been folded too.</summary>
+    public static readonly TimeSpan MergeAfter = TimeSpan.FromMinutes(5);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -62,7 +65,7 @@ internal sealed class HistoryMaintenance(IReadingStore store, IHistoryStore hist
         {
             var nowMs = now.ToUnixTimeMilliseconds();
             var folded = liteDb.Fold(nowMs, (long)FoldSettle.TotalMilliseconds);
-            var merged = liteDb.MergeClosedSlices(nowMs, (long)FoldSettle.TotalMilliseconds);
+            var merged = liteDb.MergeClosedSlices(nowMs, (long)MergeAfter.TotalMilliseconds);
             if (folded.BatchesFolded > 0 || merged.ChunksMerged > 0)
             {
                 logger.LogDebug("Folded {Batches} batches ({Readings} readings) into {Chunks} chunks; merged {Merged} chunks into {Written}",
