@@ -228,4 +228,28 @@ public sealed class HistoryStoreTests
 
         Assert.Equal(all, paged);
     }
+
+    [Fact]
+    public async Task The_upkeep_service_folds_and_applies_retention_on_its_injected_clock()
+    {
+        using var store = new LiteDbReadingStore(CentralHost.NewDataPath(), syncCommits: false);
+        for (var hour = 0; hour < 48; hour++)
+        {
+            Commit(store, Stored("gw", (ulong)hour + 1, [R(1, T + (hour * Hour), hour), R(2, T + (hour * Hour), hour)]));
+        }
+
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(T + (48 * Hour)));
+        var options = Microsoft.Extensions.Options.Options.Create(new CentralOptions { Retention = new RetentionSettings { RawDays = 1, CheckMinutes = 60 } });
+        using var upkeep = new HistoryMaintenance(store, store, options, time, Microsoft.Extensions.Logging.Abstractions.NullLogger<HistoryMaintenance>.Instance);
+        await upkeep.StartAsync(CancellationToken.None);
+
+        // Nothing before the first interval on the injected clock.
+        await Task.Delay(200);
+        Assert.Equal(96, All(store, [P1, P2], T, T + (48 * Hour)).Count);
+
+        time.Advance(HistoryMaintenance.FoldInterval);
+        await Wait.UntilAsync(() => Task.FromResult(All(store, [P1, P2], T, T + (48 * Hour)).Count == 48), TimeSpan.FromSeconds(20), "retention dropped the first day");
+        Assert.Equal(24, store.ReadAggregates(new AggregateQuery([P1], T, T + (48 * Hour), Hour)).Count(b => b.StartUnixMs < T + (24 * Hour)));
+        await upkeep.StopAsync(CancellationToken.None);
+    }
 }
