@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Runs every test of the project. Installs the peers the tests talk to when they are missing (mosquitto, mbpoll, socat, pymodbus,
 # openssl and curl as verifiers of the PKI and https, tzdata for the lighting programs' time zones, prometheus for its promtool, which checks central's /metrics,
-# python3-prometheus-client as the parser that reads the edge's /metrics),
-# builds once, runs each test project, and ends with the line "N passed, N failed".
+# python3-prometheus-client as the parser that reads the edge's /metrics, postgresql for central's PostgreSQL store),
+# builds once, starts one private PostgreSQL cluster for all test projects (CITY_TEST_PG), runs each test project,
+# and ends with the line "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")"
 
 # The peers the tests talk to; the tests start their own mosquitto and snmpd on free ports.
-.ci/install-peers.sh mosquitto mosquitto-clients mbpoll socat python3-pymodbus snmp snmpd openssl curl tzdata prometheus python3-prometheus-client || { echo "0 passed, 1 failed"; exit 1; }
+.ci/install-peers.sh mosquitto mosquitto-clients mbpoll socat python3-pymodbus snmp snmpd openssl curl tzdata prometheus python3-prometheus-client postgresql || { echo "0 passed, 1 failed"; exit 1; }
 
 echo "== building"
 build_log=$(mktemp)
@@ -20,6 +21,14 @@ if [ "${PIPESTATUS[0]}" -ne 0 ]; then
   exit 1
 fi
 rm -f "$build_log"
+
+# One private PostgreSQL cluster for every test project (each test class makes a database of its own in it): initdb into
+# a temporary directory as the `postgres` user (the server refuses to run as root), on a free loopback port, stopped on
+# exit.
+pg_dir=$(.ci/test-postgres.sh start) || { echo "0 passed, 1 failed"; exit 1; }
+trap '.ci/test-postgres.sh stop "$pg_dir"' EXIT
+CITY_TEST_PG=$(.ci/test-postgres.sh connection-string "$pg_dir")
+export CITY_TEST_PG
 
 passed=0
 failed=0

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages named on the command line that are missing, in one step (apt-get update, then
 # apt-get install), for ./test.sh and ./demo.sh. A package counts as present when the program it brings is there.
-# Usage: .ci/install-peers.sh PACKAGE...   (mosquitto mosquitto-clients mbpoll socat python3-pymodbus snmp snmpd curl)
+# Usage: .ci/install-peers.sh PACKAGE...   (mosquitto mosquitto-clients mbpoll socat python3-pymodbus snmp snmpd curl postgresql)
 # Exit code 0: everything is there; 1: some could not be installed (the message names them and says why).
 set -uo pipefail
 
@@ -15,6 +15,7 @@ present() {
     snmpd) command -v snmpd || [ -x /usr/sbin/snmpd ] ;;
     tzdata) [ -f /usr/share/zoneinfo/Europe/Paris ] ;;
     prometheus) command -v promtool ;;   # only its promtool is used (checks central's /metrics); the service is not started
+    postgresql) [ -x /usr/lib/postgresql/15/bin/initdb ] && [ -x /usr/lib/postgresql/15/bin/pg_ctl ] ;;
     *) command -v "$1" ;;   # curl, socat, mbpoll: the program has the package's name
   esac
 }
@@ -49,5 +50,5 @@ if ! { "${as_root[@]}" apt-get update -qq && "${as_root[@]}" apt-get install -y 
   exit 1
 fi
 rm -f "$log"
-# The Debian packages start a system-wide mosquitto on port 1883 and snmpd on 161: the tests start their own on free
-# ports, and the demo checks its ports before it starts.
+# The Debian packages start a system-wide mosquitto on port 1883, snmpd on 161 and PostgreSQL on 5432: the tests start
+# their own on free ports, and the demo checks its ports before it starts.

@@ -18,6 +18,11 @@ if (args is ["energy", ..])
     return await EnergyBenchmark.RunAsync(args);
 }
 
+if (args is ["history", ..])
+{
+    return HistoryBenchmark.Run(args);
+}
+
 if (args is ["backlog", ..])
 {
     return BacklogReport.Run(args);

@@ -13,6 +13,7 @@ using City.Central.Mqtt;
 using City.Central.Pki;
 using City.Central.State;
 using City.Central.Store;
+using City.Central.Store.Postgres;
 using City.Contract.Mqtt;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -74,7 +75,7 @@ internal static partial class CentralApp
         // Every page and document is checked before the store is opened for writing: a damaged file is
         // refused here, naming the file and the way out, rather than failing the first query that reaches it.
         var storeFile = Path.Combine(options.DataPath, LiteDbReadingStore.FileName);
-        var storeReport = File.Exists(storeFile) ? StoreVerifier.Verify(storeFile) : null;
+        var storeReport = !options.Store.IsPostgres && File.Exists(storeFile) ? StoreVerifier.Verify(storeFile) : null;
         if (storeReport is { IsHealthy: false })
         {
             throw new StoreDamagedException(storeReport);
@@ -112,7 +113,10 @@ internal static partial class CentralApp
         var services = builder.Services;
         services.AddSingleton(Options.Create(options));
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<IReadingStore>(_ => new LiteDbReadingStore(options.DataPath, options.Store.SyncCommits));
+        services.AddSingleton<IReadingStore>(sp => options.Store.IsPostgres
+            ? PostgresReadingStore.Open(options.Store.ConnectionString!, sp.GetRequiredService<TimeProvider>())
+            : new LiteDbReadingStore(options.DataPath, options.Store.SyncCommits));
+        services.AddSingleton(sp => (IHistoryStore)sp.GetRequiredService<IReadingStore>());
         services.AddSingleton(sp => new GatewayRegistry(sp.GetRequiredService<IReadingStore>().LoadGateways()));
         services.AddSingleton(_ => new AssetStore(options.DataPath));
         services.AddSingleton<AssetDirectory>();
@@ -171,6 +175,7 @@ internal static partial class CentralApp
         services.AddSingleton<ICommitListener>(sp => sp.GetRequiredService<LiveHub>());
         services.AddSingleton<ICommitListener>(sp => sp.GetRequiredService<CentralMetrics>());
         services.AddHostedService<IngestWorker>();
+        services.AddHostedService<HistoryMaintenance>();
         services.AddHostedService(sp => sp.GetRequiredService<CommandService>());
         services.AddHostedService(sp => sp.GetRequiredService<LightingService>());
 

@@ -53,6 +53,11 @@ internal static class ProgramEntry
             await Console.Error.WriteLineAsync($"central: cannot start: the store {exception.Message}").ConfigureAwait(false);
             return StoreCommand.DamagedExitCode;
         }
+        catch (City.Central.Store.Postgres.StoreUnavailableException exception)
+        {
+            await Console.Error.WriteLineAsync($"central: cannot start: {exception.Message}").ConfigureAwait(false);
+            return 1;
+        }
         catch (City.Central.Pki.PkiException exception)
         {
             await Console.Error.WriteLineAsync($"central: cannot start: pki: {exception.Message}").ConfigureAwait(false);

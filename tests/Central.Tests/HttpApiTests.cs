@@ -35,10 +35,12 @@ public sealed class HttpApiTests
         Assert.Contains(mentioned, body.GetProperty("error").GetString(), StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task History_FromAndTo_SelectTheRange_InTimestampOrder_AcrossBatches()
+    [Theory]
+    [InlineData(StoreKinds.LiteDb)]
+    [InlineData(StoreKinds.Postgres)]
+    public async Task History_FromAndTo_SelectTheRange_InTimestampOrder_AcrossBatches(string store)
     {
-        await using var central = await CentralHost.StartAsync(null, "--Central:AdmitOnBirth=true");
+        await using var central = await CentralHost.StartAsync(null, await StoreKinds.ArgsAsync(store, "--Central:AdmitOnBirth=true"));
         await using var gateway = await FakeGateway.ConnectAsync(central.MqttPort, "cab-range");
         await gateway.BirthAsync(1);
         var t0 = new DateTimeOffset(2026, 11, 20, 12, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
@@ -55,10 +57,12 @@ public sealed class HttpApiTests
         Assert.Equal("good", readings[0].GetProperty("quality").GetString());
     }
 
-    [Fact]
-    public async Task Events_lists_the_events_batches_of_every_gateway_with_point_ids_and_leaves_telemetry_out()
+    [Theory]
+    [InlineData(StoreKinds.LiteDb)]
+    [InlineData(StoreKinds.Postgres)]
+    public async Task Events_lists_the_events_batches_of_every_gateway_with_point_ids_and_leaves_telemetry_out(string store)
     {
-        await using var central = await CentralHost.StartAsync(null, "--Central:AdmitOnBirth=true");
+        await using var central = await CentralHost.StartAsync(null, await StoreKinds.ArgsAsync(store, "--Central:AdmitOnBirth=true"));
         await using var north = await FakeGateway.ConnectAsync(central.MqttPort, "cab-north");
         await using var south = await FakeGateway.ConnectAsync(central.MqttPort, "cab-south");
         await north.BirthAsync(1);

@@ -12,10 +12,12 @@ public sealed class IngestionTests
 {
     private const string AdmitOnBirth = "--Central:AdmitOnBirth=true";
 
-    [Fact]
-    public async Task BirthThenData_AckCarriesSeq_ReadingsVisibleOverHttp()
+    [Theory]
+    [InlineData(StoreKinds.LiteDb)]
+    [InlineData(StoreKinds.Postgres)]
+    public async Task BirthThenData_AckCarriesSeq_ReadingsVisibleOverHttp(string store)
     {
-        await using var central = await CentralHost.StartAsync(null, AdmitOnBirth);
+        await using var central = await CentralHost.StartAsync(null, await StoreKinds.ArgsAsync(store, AdmitOnBirth));
         await using var gateway = await FakeGateway.ConnectAsync(central.MqttPort, "cab-001");
         await gateway.BirthAsync(epoch: 7);
         var readings = FakeGateway.SampleReadings(20);
@@ -69,10 +71,12 @@ public sealed class IngestionTests
         Assert.Equal("ok", health.GetProperty("status").GetString());
     }
 
-    [Fact]
-    public async Task SingleReadingsOfManyPoints_TravelInScatterBlocks_AndAreStoredAndServed()
+    [Theory]
+    [InlineData(StoreKinds.LiteDb)]
+    [InlineData(StoreKinds.Postgres)]
+    public async Task SingleReadingsOfManyPoints_TravelInScatterBlocks_AndAreStoredAndServed(string store)
     {
-        await using var central = await CentralHost.StartAsync(null, AdmitOnBirth);
+        await using var central = await CentralHost.StartAsync(null, await StoreKinds.ArgsAsync(store, AdmitOnBirth));
         await using var gateway = await FakeGateway.ConnectAsync(central.MqttPort, "cab-scatter");
         await gateway.BirthAsync(epoch: 1);
         var t = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - 5000;
@@ -100,10 +104,12 @@ public sealed class IngestionTests
         Assert.Equal(12.5, Assert.Single(power.GetProperty("readings").EnumerateArray()).GetProperty("value").GetDouble());
     }
 
-    [Fact]
-    public async Task DuplicateBatch_IsStoredOnce_AndAcknowledgedTwice()
+    [Theory]
+    [InlineData(StoreKinds.LiteDb)]
+    [InlineData(StoreKinds.Postgres)]
+    public async Task DuplicateBatch_IsStoredOnce_AndAcknowledgedTwice(string store)
     {
-        await using var central = await CentralHost.StartAsync(null, AdmitOnBirth);
+        await using var central = await CentralHost.StartAsync(null, await StoreKinds.ArgsAsync(store, AdmitOnBirth));
         await using var gateway = await FakeGateway.ConnectAsync(central.MqttPort, "cab-dup");
         await gateway.BirthAsync(1);
         var payload = await gateway.DataAsync(5, FakeGateway.SampleReadings(10));
@@ -240,13 +246,16 @@ public sealed class IngestionTests
             "the gateway to go offline");
     }
 
-    [Fact]
-    public async Task Restart_OnSameDataPath_KeepsCatalogueCountersLatestAndDedup()
+    [Theory]
+    [InlineData(StoreKinds.LiteDb)]
+    [InlineData(StoreKinds.Postgres)]
+    public async Task Restart_OnSameDataPath_KeepsCatalogueCountersLatestAndDedup(string store)
     {
         var dataPath = CentralHost.NewDataPath();
+        var args = await StoreKinds.ArgsAsync(store, AdmitOnBirth);
         var readings = FakeGateway.SampleReadings(10);
         byte[] first;
-        await using (var central = await CentralHost.StartAsync(dataPath, AdmitOnBirth))
+        await using (var central = await CentralHost.StartAsync(dataPath, args))
         {
             await using var gateway = await FakeGateway.ConnectAsync(central.MqttPort, "cab-persist");
             await gateway.BirthAsync(2);
@@ -256,7 +265,7 @@ public sealed class IngestionTests
             await gateway.NextAckAsync();
         }
 
-        await using (var central = await CentralHost.StartAsync(dataPath, AdmitOnBirth))
+        await using (var central = await CentralHost.StartAsync(dataPath, args))
         {
             var info = Assert.Single((await central.GetJsonAsync("/api/v1/gateways")).EnumerateArray());
             Assert.Equal(2UL, info.GetProperty("epoch").GetUInt64());

@@ -15,7 +15,15 @@ public sealed class SharedGroupOptionsTests
         var badName = new CentralOptions { Mqtt = { Mode = MqttSettings.External, SharedGroup = "a/b", AllowPlain = true } };
         Assert.Contains(badName.Validate(), e => e.StartsWith("Central:Mqtt:SharedGroup: 'a/b'", StringComparison.Ordinal));
 
-        var good = new CentralOptions { InstanceId = "c-2", Mqtt = { Mode = MqttSettings.External, SharedGroup = "centrals", AllowPlain = true } };
+        var liteDb = new CentralOptions { Mqtt = { Mode = MqttSettings.External, SharedGroup = "centrals", AllowPlain = true } };
+        Assert.Contains(liteDb.Validate(), e => e.StartsWith("Central:Mqtt:SharedGroup: needs Central:Store:Kind=postgres", StringComparison.Ordinal));
+
+        var good = new CentralOptions
+        {
+            InstanceId = "c-2",
+            Mqtt = { Mode = MqttSettings.External, SharedGroup = "centrals", AllowPlain = true },
+            Store = { Kind = StoreSettings.Postgres, ConnectionString = "Host=127.0.0.1;Database=city" },
+        };
         Assert.Empty(good.Validate());
     }
 

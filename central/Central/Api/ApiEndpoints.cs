@@ -33,7 +33,7 @@ internal static class ApiEndpoints
         var api = app.MapGroup("/api/v1").RequireAuthorization(ApiAuthorization.Viewer);
         api.MapGet("/gateways", Gateways);
         api.MapGet("/points/latest", Latest);
-        api.MapGet("/points/history", History);
+        api.MapHistoryEndpoints();
         api.MapGet("/events", Events);
         api.MapGet("/stats", Stats);
         api.MapAdminEndpoints();
@@ -61,7 +61,7 @@ internal static class ApiEndpoints
     }
 
     /// <summary>The store could not read what was asked (a damaged page): 500, naming the file; /healthz says degraded.</summary>
-    private static IResult StoreError(StoreFaultException exception) =>
+    internal static IResult StoreError(StoreFaultException exception) =>
         Results.Json(new ErrorResponse($"the store could not be read: {exception.Message}"), statusCode: 500);
 
     /// <summary>Every gateway, or those of one town (<c>?town=</c>, case-insensitive: the assets' town of the gateway).</summary>
@@ -131,67 +131,12 @@ internal static class ApiEndpoints
         JsonValues.Quality(value.Quality),
         JsonValues.Time(value.TimestampUnixMs));
 
-    private static IResult History(HttpRequest request, GatewayRegistry registry, IReadingStore store, TimeProvider time)
-    {
-        var query = request.Query;
-        if (!TryGetGateway(query["gateway"], registry, out var state, out var problem))
-        {
-            return problem;
-        }
-
-        string? point = query["point"];
-        if (string.IsNullOrWhiteSpace(point))
-        {
-            return BadRequest("point: required (a point id such as meter1/power, or its alias number).");
-        }
-
-        var info = state.FindPoint(point);
-        uint alias;
-        if (info is not null)
-        {
-            alias = info.Alias;
-        }
-        else if (!uint.TryParse(point, NumberStyles.None, CultureInfo.InvariantCulture, out alias))
-        {
-            return Results.NotFound(new ErrorResponse($"point '{point}' is not in the catalogue of gateway '{state.Id}'."));
-        }
-
-        if (!TryParseWindow(query, time, DefaultHistoryLimit, MaxHistoryLimit, out var fromMs, out var toMs, out var limit, out problem))
-        {
-            return problem;
-        }
-
-        List<Reading> readings;
-        bool truncated;
-        try
-        {
-            readings = store.ReadHistory(state, alias, fromMs, toMs, limit, out truncated);
-        }
-        catch (StoreFaultException exception)
-        {
-            return StoreError(exception);
-        }
-
-        var type = info?.Type ?? (readings.Count > 0 ? readings[0].Value.Type : PointType.Number);
-        return Results.Ok(new HistoryResponse(
-            state.Id,
-            info?.Id ?? point,
-            alias,
-            info?.Unit ?? string.Empty,
-            JsonValues.Type(type),
-            JsonValues.Time(fromMs),
-            JsonValues.Time(toMs),
-            truncated,
-            [.. readings.Select(r => new HistoryReading(
-                JsonValues.CalendarTime(r.TimestampUnixMs), JsonValues.Value(r.Value), JsonValues.Quality(r.Quality), JsonValues.RawTimeIfNotCalendar(r.TimestampUnixMs)))]));
-    }
-
     /// <summary>
     /// Device events (lamp failures, alarms, traps, the edge's own dropped-reading counts) of one gateway or of all,
     /// from the EVENTS batches, oldest first; <c>limit</c> keeps the oldest, so a client pages with from = the last
     /// timestamp it saw.
     /// </summary>
-    private static IResult Events(HttpRequest request, GatewayRegistry registry, IReadingStore store, TimeProvider time)
+    private static IResult Events(HttpRequest request, GatewayRegistry registry, IHistoryStore store, TimeProvider time)
     {
         var query = request.Query;
         string? gateway = query["gateway"];
@@ -214,52 +159,45 @@ internal static class ApiEndpoints
             return windowProblem;
         }
 
-        var found = new List<(GatewayState Gateway, Reading Reading, CataloguePoint? Point)>();
-        var centralEvents = new List<CentralEvent>();
+        EventPage page;
         try
         {
-            CollectEvents(store, gateways, fromMs, toMs, found);
-            foreach (var state in gateways)
-            {
-                centralEvents.AddRange(store.FindCentralEvents(state.Id, fromMs, toMs));
-            }
+            page = store.ReadEvents(new EventQuery(gateway is null ? null : [.. gateways.Select(g => g.Id)], fromMs, toMs, limit, query["cursor"]));
         }
         catch (StoreFaultException exception)
         {
             return StoreError(exception);
         }
-
-        var all = found.Select(e => (e.Gateway.Id, e.Reading.TimestampUnixMs, Event: new EventResponse(
-            e.Gateway.Id,
-            JsonValues.CalendarTime(e.Reading.TimestampUnixMs),
-            e.Point?.Id,
-            e.Reading.Alias,
-            e.Point?.Device ?? string.Empty,
-            JsonValues.Value(e.Reading.Value),
-            JsonValues.Quality(e.Reading.Quality),
-            JsonValues.RawTimeIfNotCalendar(e.Reading.TimestampUnixMs)))).ToList();
-
-        // Central's own events (a gateway started a new buffer): alias 0, device "$central".
-        all.AddRange(centralEvents.Select(e => (e.GatewayId, e.TimestampUnixMs,
-            new EventResponse(e.GatewayId, JsonValues.Time(e.TimestampUnixMs), e.Point, 0, CentralEventDevice, e.Text, JsonValues.Quality(Quality.Good)))));
-
-        var ordered = all.OrderBy(e => e.TimestampUnixMs).ThenBy(e => e.Id, StringComparer.Ordinal).ToList();
-        var events = ordered.Take(limit).Select(e => e.Event).ToList();
-        return Results.Ok(new EventsResponse(JsonValues.Time(fromMs), JsonValues.Time(toMs), ordered.Count > limit, events));
-    }
-
-    private static void CollectEvents(IReadingStore store, IReadOnlyList<GatewayState> gateways, long fromMs, long toMs, List<(GatewayState Gateway, Reading Reading, CataloguePoint? Point)> found)
-    {
-        foreach (var state in gateways)
+        catch (InvalidCursorException exception)
         {
-            var catalogue = new Dictionary<uint, CataloguePoint>();
-            foreach (var point in state.Catalogue)
+            return BadRequest(exception.Message);
+        }
+
+        var catalogues = new Dictionary<string, Dictionary<uint, CataloguePoint>>(StringComparer.Ordinal);
+        CataloguePoint? PointOf(StoredEvent e)
+        {
+            if (!catalogues.TryGetValue(e.GatewayId, out var catalogue))
             {
-                catalogue[point.Alias] = point;
+                catalogue = registry.TryGet(e.GatewayId, out var state) ? state.Catalogue.GroupBy(p => p.Alias).ToDictionary(g => g.Key, g => g.Last()) : [];
+                catalogues.Add(e.GatewayId, catalogue);
             }
 
-            found.AddRange(store.ReadEvents(state, fromMs, toMs).Select(r => (state, r, catalogue.GetValueOrDefault(r.Alias))));
+            return catalogue.GetValueOrDefault(e.Alias);
         }
+
+        // Central's own events (a gateway started a new buffer): alias 0, device "$central".
+        var events = page.Events.Select(e => e.IsCentral
+            ? new EventResponse(e.GatewayId, JsonValues.Time(e.TimestampUnixMs), e.Point, 0, CentralEventDevice, e.Value.Text, JsonValues.Quality(Quality.Good))
+            : new EventResponse(
+                e.GatewayId,
+                JsonValues.CalendarTime(e.TimestampUnixMs),
+                e.Point ?? PointOf(e)?.Id,
+                e.Alias,
+                PointOf(e)?.Device ?? string.Empty,
+                JsonValues.Value(e.Value),
+                JsonValues.Quality(e.Quality),
+                JsonValues.RawTimeIfNotCalendar(e.TimestampUnixMs))).ToList();
+        return Results.Ok(new EventsResponse(JsonValues.Time(fromMs), JsonValues.Time(toMs), page.Truncated, events, page.NextCursor));
     }
 
     private static IResult Stats(IngestStats stats, IngestQueue queue, GatewayRegistry registry, ApiRefusals refusals, CommandStats commands, CommandResultQueue results) =>
@@ -283,7 +221,7 @@ internal static class ApiEndpoints
             new CommandStatsResponse(commands.Issued, commands.Sent, commands.Expired, commands.Results, commands.DuplicateResults,
                 commands.UnknownResults, commands.MalformedResults, commands.ResultAcks, commands.PublishFailures, results.Depth)));
 
-    private static bool TryGetGateway(string? gateway, GatewayRegistry registry, out GatewayState state, out IResult problem)
+    internal static bool TryGetGateway(string? gateway, GatewayRegistry registry, out GatewayState state, out IResult problem)
     {
         state = null!;
         if (string.IsNullOrEmpty(gateway))
@@ -313,7 +251,7 @@ internal static class ApiEndpoints
     /// bad parameter. from/to are ISO-8601 times or whole numbers of Unix milliseconds, which reach every timestamp
     /// an edge can send (before year 1 included).
     /// </summary>
-    private static bool TryParseWindow(IQueryCollection query, TimeProvider time, int defaultLimit, int maxLimit,
+    internal static bool TryParseWindow(IQueryCollection query, TimeProvider time, int defaultLimit, int maxLimit,
         out long fromMs, out long toMs, out int limit, out IResult problem)
     {
         fromMs = 0;
@@ -370,5 +308,5 @@ internal static class ApiEndpoints
         return false;
     }
 
-    private static IResult BadRequest(string message) => Results.BadRequest(new ErrorResponse(message));
+    internal static IResult BadRequest(string message) => Results.BadRequest(new ErrorResponse(message));
 }

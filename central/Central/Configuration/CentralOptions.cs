@@ -38,6 +38,9 @@ internal sealed class CentralOptions
 
     public StoreSettings Store { get; set; } = new();
 
+    /// <summary>Central:Retention: raw and hourly-aggregate lifetimes (0 = forever) and how often they are applied.</summary>
+    public RetentionSettings Retention { get; set; } = new();
+
     public PkiSettings Pki { get; set; } = new();
 
     /// <summary>GET /api/v1/stream: its resume buffer, per-client buffer, client limit and heartbeat.</summary>
@@ -74,6 +77,8 @@ internal sealed class CentralOptions
         {
             errors.Add($"{P}DataPath: must not be empty.");
         }
+
+        errors.AddRange(Retention.Validate(P + "Retention:"));
 
         if (!Uri.TryCreate(HttpUrl, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https") || url.AbsolutePath != "/" || !string.IsNullOrEmpty(url.Query))
         {
@@ -160,6 +165,8 @@ internal sealed class CentralOptions
             errors.Add($"{P}Ingest:MaxFutureSkew: {Ingest.MaxFutureSkew} is outside 00:00:00-{IngestSettings.MaxFutureSkewLimit} (a time span such as 00:10:00).");
         }
 
+        Store.Validate(errors);
+
         if (Ingest.MaxAge < IngestSettings.MinMaxAge || Ingest.MaxAge > IngestSettings.MaxAgeLimit)
         {
             errors.Add($"{P}Ingest:MaxAge: {Ingest.MaxAge} is outside {IngestSettings.MinMaxAge}-{IngestSettings.MaxAgeLimit.Days}.00:00:00 (a time span such as 400.00:00:00).");
@@ -186,6 +193,11 @@ internal sealed class CentralOptions
         if (!IsPlainName(group))
         {
             errors.Add($"{P}Mqtt:SharedGroup: '{group}' must be 1-64 of A-Z a-z 0-9 . _ - (the NAME of $share/NAME/...).");
+        }
+
+        if (!Store.IsPostgres)
+        {
+            errors.Add($"{P}Mqtt:SharedGroup: needs Central:Store:Kind=postgres: a LiteDB file belongs to one central (several centrals share one PostgreSQL database).");
         }
 
         if (embedded)
@@ -281,8 +293,57 @@ internal sealed class IngestSettings
 
 internal sealed class StoreSettings
 {
-    /// <summary>fsync the store's log after every commit, before the acks go out.</summary>
+    public const string LiteDb = "litedb";
+    public const string Postgres = "postgres";
+    public const string KindKey = CentralOptions.Section + ":Store:Kind";
+    public const string ConnectionStringKey = CentralOptions.Section + ":Store:ConnectionString";
+
+    /// <summary>"litedb" (default: a file in DataPath, nothing to set up) or "postgres" (ConnectionString; docs/postgres.md).</summary>
+    public string Kind { get; set; } = LiteDb;
+
+    /// <summary>For Kind=postgres: an Npgsql connection string (Host=...;Port=...;Database=...;Username=...;Password=...). A secret: never logged.</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>fsync the store's log after every commit, before the acks go out (LiteDB; PostgreSQL commits durably by itself).</summary>
     public bool SyncCommits { get; set; } = true;
+
+    public bool IsPostgres => string.Equals(Kind, Postgres, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Problems of these settings, each naming its key; the connection string itself is never echoed.</summary>
+    public void Validate(List<string> errors)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        if (!IsPostgres && !string.Equals(Kind, LiteDb, StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add($"{KindKey}: '{Kind}' is neither '{LiteDb}' nor '{Postgres}'.");
+            return;
+        }
+
+        if (!IsPostgres)
+        {
+            return;
+        }
+
+        if (string.IsNullOrWhiteSpace(ConnectionString))
+        {
+            errors.Add($"{ConnectionStringKey}: required with {KindKey}={Postgres} (an Npgsql connection string such as Host=127.0.0.1;Port=5432;Database=city;Username=central;Password=...).");
+            return;
+        }
+
+        try
+        {
+            var builder = new Npgsql.NpgsqlConnectionStringBuilder(ConnectionString);
+            if (string.IsNullOrWhiteSpace(builder.Host))
+            {
+                errors.Add($"{ConnectionStringKey}: names no Host (the PostgreSQL server, e.g. Host=127.0.0.1).");
+            }
+        }
+        catch (Exception exception) when (exception is ArgumentException or FormatException or InvalidCastException)
+        {
+            // The message of Npgsql's parser names the keyword, never the password's value.
+            errors.Add($"{ConnectionStringKey}: not a valid Npgsql connection string ({exception.Message.ReplaceLineEndings(" ")}).");
+        }
+    }
 }
 
 internal sealed class PkiSettings
