@@ -2,8 +2,6 @@ using System.Text.Json.Serialization;
 
 namespace City.Central.Api;
 
-internal sealed record ErrorResponse(string Error);
-
 /// <summary>status: ok, degraded (a store error was seen but commits go on; storeError says which), or unavailable (503).</summary>
 internal sealed record HealthResponse(string Status, bool Store, bool Broker, string? StoreError);
 
@@ -18,7 +16,8 @@ internal sealed record GatewayResponse(
     int Points,
     string SoftwareVersion,
     string BufferId,
-    string? Town = null);
+    string? Town,
+    IReadOnlyList<string> Tags);
 
 internal sealed record LatestResponse(
     string? Id,
