@@ -111,6 +111,7 @@ internal static partial class CentralApp
         services.AddSingleton(Options.Create(options));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IReadingStore>(_ => new LiteDbReadingStore(options.DataPath, options.Store.SyncCommits));
+        services.AddSingleton(sp => (IHistoryStore)sp.GetRequiredService<IReadingStore>());
         services.AddSingleton(sp => new GatewayRegistry(sp.GetRequiredService<IReadingStore>().LoadGateways()));
         services.AddSingleton(_ => new AssetStore(options.DataPath));
         services.AddSingleton<AssetDirectory>();

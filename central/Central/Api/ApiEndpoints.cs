@@ -48,22 +48,18 @@ internal static class ApiEndpoints
             .Param("town", "Only if the gateway lies in this town; without gateway, every gateway of the town.")
             .Returns<LatestResponse[]>()
             .Fails(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
-        api.MapGet("/points/history", History)
-            .Doc("getPointHistory", "points", "History of one point", "Readings of one point from from to to (both included), oldest first, at most limit.")
-            .Param("gateway", "The gateway.", ParamKind.Gateway, required: true)
-            .Param("point", "A point id of the gateway's catalogue (meter1/power) or its alias number.", required: true)
-            .Param("from", "Start (included); default: one hour before to.", ParamKind.Time)
-            .Param("to", "End (included); default: now.", ParamKind.Time)
-            .Param(new ParamDoc("limit", "At most this many readings (default 10,000).", ParamKind.Integer, Minimum: 1, Maximum: MaxHistoryLimit))
-            .Returns<HistoryResponse>()
-            .Fails(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
+        api.MapHistoryEndpoints();
         api.MapGet("/events", Events)
             .Doc("listEvents", "events", "Device events and central's own",
-                "Events of one gateway or of all (lamp failures, alarms, traps, the edge's dropped-reading counts; central's own with device $central), oldest first.")
+                "Events of one gateway or of all (lamp failures, alarms, traps, the edge's dropped-reading counts; central's own with device $central), oldest first "
+                + "(timestamp, gateway, edge events before central's, then as received). Page with cursor = the previous page's nextCursor and the same "
+                + "gateway, from and to: no event is repeated or skipped, however many share one millisecond. Paging by moving from to the last "
+                + "timestamp seen (the old way) still works but repeats the events of that millisecond and stalls when more than limit share it: deprecated.")
             .Param("gateway", "Only this gateway's events.", ParamKind.Gateway)
             .Param("from", "Start (included); default: one hour before to.", ParamKind.Time)
             .Param("to", "End (included); default: now.", ParamKind.Time)
             .Param(new ParamDoc("limit", "At most this many events (default 1,000).", ParamKind.Integer, Minimum: 1, Maximum: MaxEventsLimit))
+            .Param("cursor", "The nextCursor of the previous page (same gateway, from and to).", ParamKind.Cursor)
             .Returns<EventsResponse>()
             .Fails(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
         api.MapGet("/stats", Stats)
@@ -94,7 +90,7 @@ internal static class ApiEndpoints
     }
 
     /// <summary>The store could not read what was asked (a damaged page): 500, naming the file; /healthz says degraded.</summary>
-    private static IResult StoreError(StoreFaultException exception) =>
+    internal static IResult StoreError(StoreFaultException exception) =>
         ApiErrors.Problem(500, $"the store could not be read: {exception.Message}");
 
     /// <summary>Every gateway, or those of one town (<c>?town=</c>, case-insensitive: the assets' town of the gateway) and carrying every <c>?tag=</c>.</summary>
@@ -174,67 +170,12 @@ internal static class ApiEndpoints
         JsonValues.Quality(value.Quality),
         JsonValues.Time(value.TimestampUnixMs));
 
-    private static IResult History(HttpRequest request, GatewayRegistry registry, IReadingStore store, TimeProvider time)
-    {
-        var query = request.Query;
-        if (!TryGetGateway(query["gateway"], registry, out var state, out var problem))
-        {
-            return problem;
-        }
-
-        string? point = query["point"];
-        if (string.IsNullOrWhiteSpace(point))
-        {
-            return BadRequest("point: required (a point id such as meter1/power, or its alias number).");
-        }
-
-        var info = state.FindPoint(point);
-        uint alias;
-        if (info is not null)
-        {
-            alias = info.Alias;
-        }
-        else if (!uint.TryParse(point, NumberStyles.None, CultureInfo.InvariantCulture, out alias))
-        {
-            return ApiErrors.NotFound($"point '{point}' is not in the catalogue of gateway '{state.Id}'.");
-        }
-
-        if (!TryParseWindow(query, time, DefaultHistoryLimit, MaxHistoryLimit, out var fromMs, out var toMs, out var limit, out problem))
-        {
-            return problem;
-        }
-
-        List<Reading> readings;
-        bool truncated;
-        try
-        {
-            readings = store.ReadHistory(state, alias, fromMs, toMs, limit, out truncated);
-        }
-        catch (StoreFaultException exception)
-        {
-            return StoreError(exception);
-        }
-
-        var type = info?.Type ?? (readings.Count > 0 ? readings[0].Value.Type : PointType.Number);
-        return Results.Ok(new HistoryResponse(
-            state.Id,
-            info?.Id ?? point,
-            alias,
-            info?.Unit ?? string.Empty,
-            JsonValues.Type(type),
-            JsonValues.Time(fromMs),
-            JsonValues.Time(toMs),
-            truncated,
-            [.. readings.Select(r => new HistoryReading(
-                JsonValues.CalendarTime(r.TimestampUnixMs), JsonValues.Value(r.Value), JsonValues.Quality(r.Quality), JsonValues.RawTimeIfNotCalendar(r.TimestampUnixMs)))]));
-    }
-
     /// <summary>
     /// Device events (lamp failures, alarms, traps, the edge's own dropped-reading counts) of one gateway or of all,
-    /// from the EVENTS batches, oldest first; <c>limit</c> keeps the oldest, so a client pages with from = the last
-    /// timestamp it saw.
+    /// from the EVENTS batches, oldest first; <c>limit</c> keeps the oldest, and a client pages with cursor = the
+    /// previous page's nextCursor.
     /// </summary>
-    private static IResult Events(HttpRequest request, GatewayRegistry registry, IReadingStore store, TimeProvider time)
+    private static IResult Events(HttpRequest request, GatewayRegistry registry, IHistoryStore store, TimeProvider time)
     {
         var query = request.Query;
         string? gateway = query["gateway"];
@@ -257,52 +198,45 @@ internal static class ApiEndpoints
             return windowProblem;
         }
 
-        var found = new List<(GatewayState Gateway, Reading Reading, CataloguePoint? Point)>();
-        var centralEvents = new List<CentralEvent>();
+        EventPage page;
         try
         {
-            CollectEvents(store, gateways, fromMs, toMs, found);
-            foreach (var state in gateways)
-            {
-                centralEvents.AddRange(store.FindCentralEvents(state.Id, fromMs, toMs));
-            }
+            page = store.ReadEvents(new EventQuery(gateway is null ? null : [.. gateways.Select(g => g.Id)], fromMs, toMs, limit, query["cursor"]));
         }
         catch (StoreFaultException exception)
         {
             return StoreError(exception);
         }
-
-        var all = found.Select(e => (e.Gateway.Id, e.Reading.TimestampUnixMs, Event: new EventResponse(
-            e.Gateway.Id,
-            JsonValues.CalendarTime(e.Reading.TimestampUnixMs),
-            e.Point?.Id,
-            e.Reading.Alias,
-            e.Point?.Device ?? string.Empty,
-            JsonValues.Value(e.Reading.Value),
-            JsonValues.Quality(e.Reading.Quality),
-            JsonValues.RawTimeIfNotCalendar(e.Reading.TimestampUnixMs)))).ToList();
-
-        // Central's own events (a gateway started a new buffer): alias 0, device "$central".
-        all.AddRange(centralEvents.Select(e => (e.GatewayId, e.TimestampUnixMs,
-            new EventResponse(e.GatewayId, JsonValues.Time(e.TimestampUnixMs), e.Point, 0, CentralEventDevice, e.Text, JsonValues.Quality(Quality.Good)))));
-
-        var ordered = all.OrderBy(e => e.TimestampUnixMs).ThenBy(e => e.Id, StringComparer.Ordinal).ToList();
-        var events = ordered.Take(limit).Select(e => e.Event).ToList();
-        return Results.Ok(new EventsResponse(JsonValues.Time(fromMs), JsonValues.Time(toMs), ordered.Count > limit, events));
-    }
-
-    private static void CollectEvents(IReadingStore store, IReadOnlyList<GatewayState> gateways, long fromMs, long toMs, List<(GatewayState Gateway, Reading Reading, CataloguePoint? Point)> found)
-    {
-        foreach (var state in gateways)
+        catch (InvalidCursorException exception)
         {
-            var catalogue = new Dictionary<uint, CataloguePoint>();
-            foreach (var point in state.Catalogue)
+            return BadRequest(exception.Message);
+        }
+
+        var catalogues = new Dictionary<string, Dictionary<uint, CataloguePoint>>(StringComparer.Ordinal);
+        CataloguePoint? PointOf(StoredEvent e)
+        {
+            if (!catalogues.TryGetValue(e.GatewayId, out var catalogue))
             {
-                catalogue[point.Alias] = point;
+                catalogue = registry.TryGet(e.GatewayId, out var state) ? state.Catalogue.GroupBy(p => p.Alias).ToDictionary(g => g.Key, g => g.Last()) : [];
+                catalogues.Add(e.GatewayId, catalogue);
             }
 
-            found.AddRange(store.ReadEvents(state, fromMs, toMs).Select(r => (state, r, catalogue.GetValueOrDefault(r.Alias))));
+            return catalogue.GetValueOrDefault(e.Alias);
         }
+
+        // Central's own events (a gateway started a new buffer): alias 0, device "$central".
+        var events = page.Events.Select(e => e.IsCentral
+            ? new EventResponse(e.GatewayId, JsonValues.Time(e.TimestampUnixMs), e.Point, 0, CentralEventDevice, e.Value.Text, JsonValues.Quality(Quality.Good))
+            : new EventResponse(
+                e.GatewayId,
+                JsonValues.CalendarTime(e.TimestampUnixMs),
+                e.Point ?? PointOf(e)?.Id,
+                e.Alias,
+                PointOf(e)?.Device ?? string.Empty,
+                JsonValues.Value(e.Value),
+                JsonValues.Quality(e.Quality),
+                JsonValues.RawTimeIfNotCalendar(e.TimestampUnixMs))).ToList();
+        return Results.Ok(new EventsResponse(JsonValues.Time(fromMs), JsonValues.Time(toMs), page.Truncated, events, page.NextCursor));
     }
 
     private static IResult Stats(IngestStats stats, IngestQueue queue, GatewayRegistry registry, ApiRefusals refusals, CommandStats commands, CommandResultQueue results) =>
@@ -326,7 +260,7 @@ internal static class ApiEndpoints
             new CommandStatsResponse(commands.Issued, commands.Sent, commands.Expired, commands.Results, commands.DuplicateResults,
                 commands.UnknownResults, commands.MalformedResults, commands.ResultAcks, commands.PublishFailures, results.Depth)));
 
-    private static bool TryGetGateway(string? gateway, GatewayRegistry registry, out GatewayState state, out IResult problem)
+    internal static bool TryGetGateway(string? gateway, GatewayRegistry registry, out GatewayState state, out IResult problem)
     {
         state = null!;
         if (string.IsNullOrEmpty(gateway))
@@ -356,7 +290,7 @@ internal static class ApiEndpoints
     /// bad parameter. from/to are ISO-8601 times or whole numbers of Unix milliseconds, which reach every timestamp
     /// an edge can send (before year 1 included).
     /// </summary>
-    private static bool TryParseWindow(IQueryCollection query, TimeProvider time, int defaultLimit, int maxLimit,
+    internal static bool TryParseWindow(IQueryCollection query, TimeProvider time, int defaultLimit, int maxLimit,
         out long fromMs, out long toMs, out int limit, out IResult problem)
     {
         fromMs = 0;
@@ -413,5 +347,5 @@ internal static class ApiEndpoints
         return false;
     }
 
-    private static IResult BadRequest(string message) => ApiErrors.BadRequest(message);
+    internal static IResult BadRequest(string message) => ApiErrors.BadRequest(message);
 }

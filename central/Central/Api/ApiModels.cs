@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Text.Json.Serialization;
 
 namespace City.Central.Api;
@@ -45,7 +46,8 @@ internal sealed record HistoryResponse(
     string From,
     string To,
     bool Truncated,
-    IReadOnlyList<HistoryReading> Readings);
+    IReadOnlyList<HistoryReading> Readings,
+    [property: Description("Give it as cursor for the next page; null on the last page.")] string? NextCursor = null);
 
 internal sealed record EventResponse(
     string Gateway,
@@ -57,7 +59,13 @@ internal sealed record EventResponse(
     string Quality,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? TimestampMs = null);
 
-internal sealed record EventsResponse(string From, string To, bool Truncated, IReadOnlyList<EventResponse> Events);
+/// <summary>A page of events; truncated when more follow, and then nextCursor resumes after the last one.</summary>
+internal sealed record EventsResponse(
+    string From,
+    string To,
+    [property: Description("More events follow: ask again with cursor = nextCursor.")] bool Truncated,
+    IReadOnlyList<EventResponse> Events,
+    [property: Description("Give it as cursor for the next page; null on the last page.")] string? NextCursor);
 
 internal sealed record StatsResponse(
     long BatchesAccepted,
