@@ -35,8 +35,8 @@ internal static class AssetEndpoints
             .Body(new BodyDoc(null, $"text/csv with a header row, or a GeoJSON FeatureCollection of Points whose properties are the columns: {string.Join(", ", AssetImport.Columns)} (gateway and lamp_id required).",
                 new Dictionary<string, string>(StringComparer.Ordinal)
                 {
-                    ["text/csv"] = "gateway,lamp_id,town,latitude,longitude,rated_power_w\ncab-001,lamp-1,Dijon,47.32,5.04,50\n",
-                    ["application/geo+json"] = """{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[5.04,47.32]},"properties":{"gateway":"cab-001","lamp_id":"lamp-1","town":"Dijon","rated_power_w":50}}]}""",
+                    ["text/csv"] = "gateway,lamp_id,town,latitude,longitude,rated_power_w\ncab-001,lights-a/g3,Dijon,47.32,5.04,50\n",
+                    ["application/geo+json"] = """{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[5.04,47.32]},"properties":{"gateway":"cab-001","lamp_id":"lights-a/g3","town":"Dijon","rated_power_w":50}}]}""",
                 }))
             .Returns<ImportResponse>()
             .Fails(StatusCodes.Status400BadRequest, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType)
