@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Runs every test of the project. Installs the peers the tests talk to when they are missing (mosquitto, mbpoll, socat, pymodbus,
-# openssl and curl as verifiers of the PKI and https, tzdata for the lighting programs' time zones),
+# openssl and curl as verifiers of the PKI and https, tzdata for the lighting programs' time zones, node and npm for the
+# OpenAPI linter),
 # builds once, runs each test project, and ends with the line "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")"
 
 # The peers the tests talk to; the tests start their own mosquitto and snmpd on free ports.
-.ci/install-peers.sh mosquitto mosquitto-clients mbpoll socat python3-pymodbus snmp snmpd openssl curl tzdata || { echo "0 passed, 1 failed"; exit 1; }
+.ci/install-peers.sh mosquitto mosquitto-clients mbpoll socat python3-pymodbus snmp snmpd openssl curl tzdata nodejs npm || { echo "0 passed, 1 failed"; exit 1; }
 
 echo "== building"
 build_log=$(mktemp)
@@ -19,6 +20,12 @@ if [ "${PIPESTATUS[0]}" -ne 0 ]; then
   exit 1
 fi
 rm -f "$build_log"
+
+# Redocly's CLI (pinned in tests/openapi-lint/package-lock.json) for ApiContractTests' lint of /openapi/v1.json.
+if [ ! -f tests/openapi-lint/node_modules/@redocly/cli/bin/cli.js ]; then
+  echo "== npm ci (tests/openapi-lint)"
+  npm ci --prefix tests/openapi-lint --no-audit --no-fund --loglevel=error || { echo "0 passed, 1 failed"; exit 1; }
+fi
 
 passed=0
 failed=0

@@ -13,6 +13,7 @@ present() {
     snmp) command -v snmpget ;;
     snmpd) command -v snmpd || [ -x /usr/sbin/snmpd ] ;;
     tzdata) [ -f /usr/share/zoneinfo/Europe/Paris ] ;;
+    nodejs) command -v node ;;
     *) command -v "$1" ;;   # curl, socat, mbpoll: the program has the package's name
   esac
 }
