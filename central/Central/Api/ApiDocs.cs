@@ -40,6 +40,9 @@ internal sealed record ParamDoc(
     long? Maximum = null,
     bool Deprecated = false);
 
+/// <summary>Another shape a response of <see cref="Status"/> may have besides the one of its ProducesResponseTypeMetadata.</summary>
+internal sealed record ResponseAlternative(int Status, Type Type);
+
 /// <summary>A request body's description: the schema of <see cref="Type"/> (any value when null) and, per content type, an example the fuzz test starts from.</summary>
 internal sealed record BodyDoc(Type? Type, string Description, IReadOnlyDictionary<string, string> Examples, bool Required = true);
 
@@ -77,6 +80,10 @@ internal static class ApiDocs
         ArgumentNullException.ThrowIfNull(builder);
         return builder.WithMetadata(new ProducesResponseTypeMetadata(status, typeof(T), [Json]) { Description = description });
     }
+
+    /// <summary>A success whose body is one of two shapes (documented as oneOf).</summary>
+    public static RouteHandlerBuilder ReturnsEither<T1, T2>(this RouteHandlerBuilder builder, int status = StatusCodes.Status200OK, string description = "OK") =>
+        builder.Returns<T1>(status, description).WithMetadata(new ResponseAlternative(status, typeof(T2)));
 
     /// <summary>A success without a body (204).</summary>
     public static RouteHandlerBuilder ReturnsNothing(this RouteHandlerBuilder builder, int status = StatusCodes.Status204NoContent, string description = "Done; no body.")

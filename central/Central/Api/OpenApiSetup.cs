@@ -157,6 +157,16 @@ internal static class OpenApiSetup
             operation.RequestBody = new OpenApiRequestBody { Description = body.Description, Required = body.Required, Content = content };
         }
 
+        foreach (var alternative in metadata.OfType<ResponseAlternative>())
+        {
+            var code = alternative.Status.ToString(CultureInfo.InvariantCulture);
+            if (operation.Responses?.TryGetValue(code, out var response) == true && response.Content?.TryGetValue(ApiDocs.Json, out var media) == true && media is { Schema: { } first })
+            {
+                var second = await context.GetOrCreateSchemaAsync(alternative.Type, null, cancellationToken).ConfigureAwait(false);
+                media.Schema = new OpenApiSchema { OneOf = [first, second] };
+            }
+        }
+
         if (metadata.OfType<IAllowAnonymous>().Any())
         {
             // An empty requirement: no token needed.

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using City.Central.Store;
 using City.Contract;
 
 namespace City.Central.Configuration;
@@ -32,6 +33,9 @@ internal sealed class CentralOptions
 
     public StoreSettings Store { get; set; } = new();
 
+    /// <summary>Central:Retention: raw and hourly-aggregate lifetimes (0 = forever) and how often they are applied.</summary>
+    public RetentionSettings Retention { get; set; } = new();
+
     public PkiSettings Pki { get; set; } = new();
 
     public bool IsEmbeddedBroker => string.Equals(Mqtt.Mode, MqttSettings.Embedded, StringComparison.OrdinalIgnoreCase);
@@ -45,6 +49,8 @@ internal sealed class CentralOptions
         {
             errors.Add($"{P}DataPath: must not be empty.");
         }
+
+        errors.AddRange(Retention.Validate(P + "Retention:"));
 
         if (!Uri.TryCreate(HttpUrl, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https") || url.AbsolutePath != "/" || !string.IsNullOrEmpty(url.Query))
         {
