@@ -136,6 +136,12 @@ internal sealed class ApiFuzzer
             return problems;
         }
 
+        if (!mediaType.Contains("json", StringComparison.Ordinal))
+        {
+            // Text (Prometheus metrics) or a stream (server-sent events): the content type is the contract.
+            return problems;
+        }
+
         JsonElement parsed;
         try
         {

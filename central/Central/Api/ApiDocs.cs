@@ -56,29 +56,38 @@ internal static class ApiDocs
 {
     public const string Json = "application/json";
 
-    public static RouteHandlerBuilder Doc(this RouteHandlerBuilder builder, string operationId, string tag, string summary, string? description = null)
+    public static TBuilder Doc<TBuilder>(this TBuilder builder, string operationId, string tag, string summary, string? description = null)
+        where TBuilder : IEndpointConventionBuilder
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.WithName(operationId).WithTags(tag).WithSummary(summary);
         return description is null ? builder : builder.WithDescription(description);
     }
 
-    public static RouteHandlerBuilder Param(this RouteHandlerBuilder builder, ParamDoc parameter)
+    public static TBuilder Param<TBuilder>(this TBuilder builder, ParamDoc parameter)
+        where TBuilder : IEndpointConventionBuilder
     {
         ArgumentNullException.ThrowIfNull(builder);
         return builder.WithMetadata(parameter);
     }
 
-    public static RouteHandlerBuilder Param(this RouteHandlerBuilder builder, string name, string description, ParamKind kind = ParamKind.Text, bool required = false) =>
+    public static TBuilder Param<TBuilder>(this TBuilder builder, string name, string description, ParamKind kind = ParamKind.Text, bool required = false)
+        where TBuilder : IEndpointConventionBuilder =>
         builder.Param(new ParamDoc(name, description, kind, required));
 
-    public static RouteHandlerBuilder PathParam(this RouteHandlerBuilder builder, string name, string description, ParamKind kind = ParamKind.Text) =>
+    public static TBuilder PathParam<TBuilder>(this TBuilder builder, string name, string description, ParamKind kind = ParamKind.Text)
+        where TBuilder : IEndpointConventionBuilder =>
         builder.Param(new ParamDoc(name, description, kind, Required: true, InPath: true));
 
-    public static RouteHandlerBuilder Returns<T>(this RouteHandlerBuilder builder, int status = StatusCodes.Status200OK, string description = "OK")
+    public static RouteHandlerBuilder Returns<T>(this RouteHandlerBuilder builder, int status = StatusCodes.Status200OK, string description = "OK") =>
+        builder.Returns(typeof(T), status, description);
+
+    /// <summary>A success of <paramref name="type"/>'s schema in <paramref name="contentType"/> (any endpoint builder; <c>typeof(string)</c> for text).</summary>
+    public static TBuilder Returns<TBuilder>(this TBuilder builder, Type type, int status = StatusCodes.Status200OK, string description = "OK", string contentType = Json)
+        where TBuilder : IEndpointConventionBuilder
     {
         ArgumentNullException.ThrowIfNull(builder);
-        return builder.WithMetadata(new ProducesResponseTypeMetadata(status, typeof(T), [Json]) { Description = description });
+        return builder.WithMetadata(new ProducesResponseTypeMetadata(status, type, [contentType]) { Description = description });
     }
 
     /// <summary>A success whose body is one of two shapes (documented as oneOf).</summary>
@@ -86,7 +95,8 @@ internal static class ApiDocs
         builder.Returns<T1>(status, description).WithMetadata(new ResponseAlternative(status, typeof(T2)));
 
     /// <summary>A success without a body (204).</summary>
-    public static RouteHandlerBuilder ReturnsNothing(this RouteHandlerBuilder builder, int status = StatusCodes.Status204NoContent, string description = "Done; no body.")
+    public static TBuilder ReturnsNothing<TBuilder>(this TBuilder builder, int status = StatusCodes.Status204NoContent, string description = "Done; no body.")
+        where TBuilder : IEndpointConventionBuilder
     {
         ArgumentNullException.ThrowIfNull(builder);
         return builder.WithMetadata(new ProducesResponseTypeMetadata(status, typeof(void), []) { Description = description });
@@ -105,7 +115,8 @@ internal static class ApiDocs
         return builder;
     }
 
-    public static RouteHandlerBuilder Body(this RouteHandlerBuilder builder, BodyDoc body)
+    public static TBuilder Body<TBuilder>(this TBuilder builder, BodyDoc body)
+        where TBuilder : IEndpointConventionBuilder
     {
         ArgumentNullException.ThrowIfNull(builder);
         return builder.WithMetadata(body);
@@ -115,7 +126,8 @@ internal static class ApiDocs
         builder.Body(new BodyDoc(typeof(T), description, new Dictionary<string, string>(StringComparer.Ordinal) { [Json] = example }));
 
     /// <summary>Requires a token of at least <paramref name="policy"/>'s role; a lower role is 403.</summary>
-    public static RouteHandlerBuilder ForRole(this RouteHandlerBuilder builder, string policy)
+    public static TBuilder ForRole<TBuilder>(this TBuilder builder, string policy)
+        where TBuilder : IEndpointConventionBuilder
     {
         ArgumentNullException.ThrowIfNull(builder);
         return builder.RequireAuthorization(policy).Fails(StatusCodes.Status403Forbidden);
