@@ -47,6 +47,8 @@ internal static class ApiErrors
         ArgumentNullException.ThrowIfNull(app);
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
+            // Always logged with its stack trace (never swallowed), whoever answers.
+            SuppressDiagnosticsCallback = _ => false,
             ExceptionHandler = context => context.Response.WriteAsJsonAsync(ErrorResponse.Of(
                 StatusCodes.Status500InternalServerError,
                 $"{context.Request.Method} {context.Request.Path}: an internal error ({context.Features.Get<IExceptionHandlerFeature>()?.Error.GetType().Name ?? "unknown"}); see central's log.")),
