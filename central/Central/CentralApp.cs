@@ -6,6 +6,8 @@ using City.Central.Configuration;
 using City.Central.Energy;
 using City.Central.Ingest;
 using City.Central.Lighting;
+using City.Central.Live;
+using City.Central.Metrics;
 using City.Central.Model;
 using City.Central.Mqtt;
 using City.Central.Pki;
@@ -154,6 +156,23 @@ internal static partial class CentralApp
         services.AddSingleton<IMessageIntake>(sp => sp.GetRequiredService<IngestClient>());
         services.AddHostedService(sp => sp.GetRequiredService<IngestClient>());
         services.AddEnergy(options);
+
+        // The live stream and the metrics hear of every commit; the hub starts before the worker and stops after it.
+        services.AddSingleton<LiveHub>();
+        services.AddHostedService(sp => sp.GetRequiredService<LiveHub>());
+        services.AddSingleton(sp => new CentralMetrics(
+            sp.GetRequiredService<IngestStats>(),
+            sp.GetRequiredService<IngestQueue>(),
+            sp.GetRequiredService<GatewayRegistry>(),
+            sp.GetRequiredService<CommandStore>(),
+            sp.GetRequiredService<CommandStats>(),
+            sp.GetRequiredService<LiveHub>(),
+            sp.GetRequiredService<IReadingStore>(),
+            sp.GetRequiredService<ApiRefusals>(),
+            new MetricsIdentity(options.ResolvedInstanceId, StoreKind(builder.Configuration), CommandLine.Version),
+            options.Ingest.QueueCapacity));
+        services.AddSingleton<ICommitListener>(sp => sp.GetRequiredService<LiveHub>());
+        services.AddSingleton<ICommitListener>(sp => sp.GetRequiredService<CentralMetrics>());
         services.AddHostedService<IngestWorker>();
         services.AddHostedService<HistoryMaintenance>();
         services.AddHostedService(sp => sp.GetRequiredService<CommandService>());
@@ -179,6 +198,7 @@ internal static partial class CentralApp
         app.UseAuthorization();
         app.MapOpenApiDocument();
         app.MapCentralApi();
+        app.MapCentralMetrics(options);
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("City.Central");
         app.Lifetime.ApplicationStarted.Register(() =>
         {
@@ -223,6 +243,10 @@ internal static partial class CentralApp
             ? null
             : new BrokerTls(tls.CaFile ?? pki.CaFile, tls.CertFile ?? pki.CentralCertFile, tls.KeyFile ?? (tls.CertFile is null ? pki.CentralKeyFile : null));
     }
+
+    /// <summary>Central:Store:Kind (litedb unless set).</summary>
+    private static string StoreKind(IConfiguration configuration) =>
+        configuration[$"{CentralOptions.Section}:Store:Kind"] is { Length: > 0 } kind ? kind.ToLowerInvariant() : "litedb";
 
     /// <summary>The URLs Kestrel really bound (port 0 resolved).</summary>
     public static IReadOnlyList<string> BoundUrls(WebApplication app)

@@ -33,10 +33,10 @@ public sealed class BufferIdentityTests
 
         public IReadOnlyList<GatewayState> LoadGateways() => [];
 
-        public IReadOnlySet<string> Commit(CommitSet commit)
+        public CommitResult Commit(CommitSet commit)
         {
             Commits.Add(commit);
-            return new HashSet<string>();
+            return CommitResult.Empty;
         }
 
         public IEnumerable<StoredBatch> FindBatches(string gatewayId, long fromUnixMs, long toUnixMs, long maxBatchSpanMs) => [];

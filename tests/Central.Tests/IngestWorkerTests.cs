@@ -31,7 +31,7 @@ public sealed class IngestWorkerTests
         public IReadOnlyList<GatewayState> LoadGateways() => [];
 
         /// <summary>As the real store: the whole set, or else each gateway's part on its own.</summary>
-        public IReadOnlySet<string> Commit(CommitSet commit)
+        public CommitResult Commit(CommitSet commit)
         {
             if (Fail)
             {
@@ -52,12 +52,12 @@ public sealed class IngestWorkerTests
 
                 Commits.AddRange(rest.Select(p => p.Part));
                 IsHealthy = true;
-                return failed;
+                return new CommitResult(failed, new HashSet<BatchKey>());
             }
 
             IsHealthy = true;
             Commits.Add(commit);
-            return new HashSet<string>();
+            return CommitResult.Empty;
         }
 
         public IEnumerable<StoredBatch> FindBatches(string gatewayId, long fromUnixMs, long toUnixMs, long maxBatchSpanMs) => [];

@@ -71,6 +71,7 @@ internal static class ApiEndpoints
         api.MapLightingEndpoints();
         api.MapAssetEndpoints();
         api.MapEnergyEndpoints();
+        api.MapStreamEndpoints();
         return app;
     }
 
@@ -86,7 +87,7 @@ internal static class ApiEndpoints
         var ok = brokerUp && storeUp;
         var problem = store.Problem;
         var status = !ok ? "unavailable" : problem is null ? "ok" : "degraded";
-        return Results.Json(new HealthResponse(status, storeUp, brokerUp, problem), statusCode: ok ? 200 : 503);
+        return Results.Json(new HealthResponse(status, storeUp, brokerUp, problem, options.Value.ResolvedInstanceId), statusCode: ok ? 200 : 503);
     }
 
     /// <summary>The store could not read what was asked (a damaged page): 500, naming the file; /healthz says degraded.</summary>

@@ -4,7 +4,8 @@ using System.Text.Json.Serialization;
 namespace City.Central.Api;
 
 /// <summary>status: ok, degraded (a store error was seen but commits go on; storeError says which), or unavailable (503).</summary>
-internal sealed record HealthResponse(string Status, bool Store, bool Broker, string? StoreError);
+/// <summary>/healthz; <c>Instance</c>: which central answered (Central:InstanceId), when several share a broker and a database.</summary>
+internal sealed record HealthResponse(string Status, bool Store, bool Broker, string? StoreError, string Instance);
 
 internal sealed record GatewayResponse(
     string Id,

@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.OpenApi;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.OpenApi;
 using Swashbuckle.AspNetCore.SwaggerUI;
@@ -27,6 +28,7 @@ internal static class OpenApiSetup
     public const string DocumentPath = "/openapi/v1.json";
     public const string PagePrefix = "docs";
     public const string SecuritySchemeName = "bearer";
+    public const string MetricsPath = "/metrics";
 
     private static readonly Dictionary<string, string> TagDescriptions = new(StringComparer.Ordinal)
     {
@@ -39,6 +41,8 @@ internal static class OpenApiSetup
         ["lighting"] = "TALQ calendars and control programs, assignments and per-gateway lighting status.",
         ["assets"] = "Towns, sites and lamps; CSV and GeoJSON imports; maintenance.",
         ["energy"] = "Energy used, lit hours and savings per lamp, gateway or town.",
+        ["stream"] = "The live stream of what central commits (Server-Sent Events).",
+        ["metrics"] = "Central's metrics in Prometheus text format.",
     };
 
     public static IServiceCollection AddCentralOpenApi(this IServiceCollection services)
@@ -49,8 +53,9 @@ internal static class OpenApiSetup
         services.AddOpenApi(DocumentName, options =>
         {
             options.OpenApiVersion = OpenApiSpecVersion.OpenApi3_1;
-            options.AddDocumentTransformer((document, _, _) =>
+            options.AddDocumentTransformer((document, context, _) =>
             {
+                DescribeMetrics(document, context.ApplicationServices);
                 DescribeDocument(document);
                 return Task.CompletedTask;
             });
@@ -94,6 +99,52 @@ internal static class OpenApiSetup
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         app.MapGet("/openapi", () => Results.Redirect($"/{PagePrefix}/")).AllowAnonymous().ExcludeFromDescription();
         return app;
+    }
+
+    /// <summary>
+    /// <c>/metrics</c> is prometheus-net's middleware endpoint, not a route handler, so the generator does not see it:
+    /// described here when it exists, open or with a token as it is mapped.
+    /// </summary>
+    private static void DescribeMetrics(OpenApiDocument document, IServiceProvider services)
+    {
+        var endpoint = services.GetService<EndpointDataSource>()?.Endpoints.OfType<RouteEndpoint>().FirstOrDefault(e => e.RoutePattern.RawText == MetricsPath);
+        if (endpoint is null)
+        {
+            return;
+        }
+
+        var operation = new OpenApiOperation
+        {
+            OperationId = "getMetrics",
+            Summary = "Central's metrics (Prometheus text format)",
+            Description = "Ingest, queue, commit latency, rejects, gateways online, commands, stream clients; labelled with the instance id.",
+            Tags = new HashSet<OpenApiTagReference> { new("metrics", document) },
+            Responses = new OpenApiResponses
+            {
+                ["200"] = new OpenApiResponse
+                {
+                    Description = "The metrics.",
+                    Content = new Dictionary<string, OpenApiMediaType>(StringComparer.Ordinal) { ["text/plain"] = new() { Schema = new OpenApiSchema { Type = JsonSchemaType.String } } },
+                },
+            },
+        };
+        if (endpoint.Metadata.GetMetadata<IAllowAnonymous>() is not null)
+        {
+            operation.Security = [new OpenApiSecurityRequirement()];
+        }
+        else
+        {
+            operation.Responses["401"] = new OpenApiResponse
+            {
+                Description = "No bearer token, or one central does not know.",
+                Content = new Dictionary<string, OpenApiMediaType>(StringComparer.Ordinal) { [ApiDocs.Json] = new() { Schema = new OpenApiSchemaReference(nameof(ErrorResponse), document) } },
+            };
+        }
+
+        document.Paths ??= [];
+        document.Paths[MetricsPath] = new OpenApiPathItem { Operations = new Dictionary<HttpMethod, OpenApiOperation> { [HttpMethod.Get] = operation } };
+        document.Tags ??= new HashSet<OpenApiTag>();
+        document.Tags.Add(new OpenApiTag { Name = "metrics" });
     }
 
     private static void DescribeDocument(OpenApiDocument document)

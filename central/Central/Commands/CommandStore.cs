@@ -48,6 +48,16 @@ internal sealed class CommandStore : IDisposable
 
     public string FilePath { get; }
 
+    /// <summary>
+    /// Raised after every write of targets (new ones, status changes), with the targets as stored, under the store's write
+    /// lock so that the order is the order of the writes: the live stream listens. A handler must not block nor throw.
+    /// </summary>
+    public event Action<IReadOnlyCollection<CommandTarget>>? Written;
+
+    /// <summary>How many targets (one per command and gateway) are in each status, every status listed.</summary>
+    public IReadOnlyDictionary<string, long> CountByStatus() =>
+        CommandStatuses.All.ToDictionary(status => status, status => (long)_targets.Count(Query.EQ("st", status)), StringComparer.Ordinal);
+
     /// <summary>The listing cursor of a command: its issue time and id.</summary>
     public static string Cursor(long issuedAtUnixMs, string id) =>
         issuedAtUnixMs.ToString("D19", CultureInfo.InvariantCulture) + "|" + id;
@@ -73,6 +83,7 @@ internal sealed class CommandStore : IDisposable
             }
 
             Sync();
+            Written?.Invoke(targets);
         }
     }
 
@@ -110,6 +121,8 @@ internal sealed class CommandStore : IDisposable
             {
                 Sync();
             }
+
+            Written?.Invoke(targets);
         }
     }
 

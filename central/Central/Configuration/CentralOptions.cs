@@ -17,6 +17,12 @@ internal sealed class CentralOptions
 
     public bool IsHttps => HttpUrl.StartsWith("https:", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// This central among several on one broker and database (shown in /healthz and the logs, part of the MQTT client ids
+    /// with Mqtt:SharedGroup). Default: <see cref="DefaultInstanceId"/>.
+    /// </summary>
+    public string? InstanceId { get; set; }
+
     public MqttSettings Mqtt { get; set; } = new();
 
     public List<string> AllowedGateways { get; set; } = [];
@@ -38,7 +44,30 @@ internal sealed class CentralOptions
 
     public PkiSettings Pki { get; set; } = new();
 
+    /// <summary>GET /api/v1/stream: its resume buffer, per-client buffer, client limit and heartbeat.</summary>
+    public StreamSettings Stream { get; set; } = new();
+
+    /// <summary>GET /metrics (Prometheus text format).</summary>
+    public MetricsSettings Metrics { get; set; } = new();
+
     public bool IsEmbeddedBroker => string.Equals(Mqtt.Mode, MqttSettings.Embedded, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The instance id in use: <see cref="InstanceId"/>, or the host name and the HTTP port ("host-8080").</summary>
+    public string ResolvedInstanceId => string.IsNullOrWhiteSpace(InstanceId) ? DefaultInstanceId(HttpUrl) : InstanceId;
+
+    /// <summary>
+    /// The ingest client's MQTT client id: Mqtt:ClientId, and with a shared group "-" and the instance id, so that every
+    /// central on the broker has a session of its own (the acks client adds "-acks").
+    /// </summary>
+    public string IngestClientId => Mqtt.SharedGroup is null ? Mqtt.ClientId : $"{Mqtt.ClientId}-{ResolvedInstanceId}";
+
+    /// <summary>The host name and the HTTP port; the process id instead of port 0 (a free port picked at start).</summary>
+    public static string DefaultInstanceId(string httpUrl)
+    {
+        var host = Dns.GetHostName();
+        var port = Uri.TryCreate(httpUrl, UriKind.Absolute, out var url) && url.Port > 0 ? url.Port : Environment.ProcessId;
+        return $"{host}-{port.ToString(CultureInfo.InvariantCulture)}";
+    }
 
     /// <summary>Every problem, each naming its key; empty when the options are usable.</summary>
     public IReadOnlyList<string> Validate()
@@ -95,6 +124,7 @@ internal sealed class CentralOptions
             errors.Add($"{P}Mqtt:ClientId: '{Mqtt.ClientId}' must be central's identity, 'central:' and a suffix, for the embedded broker (default central:ingest).");
         }
 
+        ValidateInstances(errors, embedded);
         foreach (var (key, file) in new[] { ("CaFile", Mqtt.Tls.CaFile), ("CertFile", Mqtt.Tls.CertFile), ("KeyFile", Mqtt.Tls.KeyFile) })
         {
             if (file is not null && string.IsNullOrWhiteSpace(file))
@@ -141,8 +171,37 @@ internal sealed class CentralOptions
             errors.Add($"{P}Ingest:MaxAge: {Ingest.MaxAge} is outside {IngestSettings.MinMaxAge}-{IngestSettings.MaxAgeLimit.Days}.00:00:00 (a time span such as 400.00:00:00).");
         }
 
+        Stream.Validate(P + "Stream:", errors);
         return errors;
     }
+
+    /// <summary>Instance id and shared group: names MQTT client ids and topic filters accept.</summary>
+    private void ValidateInstances(List<string> errors, bool embedded)
+    {
+        const string P = Section + ":";
+        if (InstanceId is not null && !IsPlainName(InstanceId))
+        {
+            errors.Add($"{P}InstanceId: '{InstanceId}' must be 1-64 of A-Z a-z 0-9 . _ - (it becomes part of MQTT client ids).");
+        }
+
+        if (Mqtt.SharedGroup is not { } group)
+        {
+            return;
+        }
+
+        if (!IsPlainName(group))
+        {
+            errors.Add($"{P}Mqtt:SharedGroup: '{group}' must be 1-64 of A-Z a-z 0-9 . _ - (the NAME of $share/NAME/...).");
+        }
+
+        if (embedded)
+        {
+            errors.Add($"{P}Mqtt:SharedGroup: needs Central:Mqtt:Mode=external: an embedded broker lives in one central and does not share subscriptions; run mosquitto (central mosquitto-config) or another MQTT 5 broker.");
+        }
+    }
+
+    private static bool IsPlainName(string name) =>
+        name.Length is >= 1 and <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
 }
 
 internal sealed class MqttSettings
@@ -167,6 +226,13 @@ internal sealed class MqttSettings
     public int PlainPort { get; set; } = 1883;
 
     public string ClientId { get; set; } = "central:ingest";
+
+    /// <summary>
+    /// Several centrals on one broker: data and command results arrive through MQTT 5 shared subscriptions
+    /// ($share/NAME/city/v1/+/data, ...), each message to one of the group's centrals; births and deaths (retained)
+    /// reach every central. Null: one central, subscribed to city/v1/#.
+    /// </summary>
+    public string? SharedGroup { get; set; }
 
     /// <summary>External mode: the files central's ingest client connects with (default: central's pki files).</summary>
     public MqttTlsSettings Tls { get; set; } = new();
@@ -229,4 +295,48 @@ internal sealed class PkiSettings
 {
     /// <summary>Host names and addresses central's server certificate names besides localhost, 127.0.0.1 and ::1.</summary>
     public List<string> ServerNames { get; set; } = [];
+}
+
+internal sealed class StreamSettings
+{
+    /// <summary>Messages kept for resuming with Last-Event-ID, counted in items: a values message counts one per point.</summary>
+    public int ResumeItems { get; set; } = 100_000;
+
+    /// <summary>Messages queued for one client; a client that lets more pile up is dropped (with a final reset).</summary>
+    public int ClientBuffer { get; set; } = 1_024;
+
+    /// <summary>Stream clients at once; one more gets 503.</summary>
+    public int MaxClients { get; set; } = 100;
+
+    /// <summary>Seconds between heartbeat comments (": heartbeat") on an open stream.</summary>
+    public int HeartbeatSeconds { get; set; } = 15;
+
+    public void Validate(string prefix, List<string> errors)
+    {
+        if (ResumeItems is < 1 or > 10_000_000)
+        {
+            errors.Add($"{prefix}ResumeItems: {ResumeItems} is outside 1-10000000.");
+        }
+
+        if (ClientBuffer is < 1 or > 1_000_000)
+        {
+            errors.Add($"{prefix}ClientBuffer: {ClientBuffer} is outside 1-1000000.");
+        }
+
+        if (MaxClients is < 1 or > 100_000)
+        {
+            errors.Add($"{prefix}MaxClients: {MaxClients} is outside 1-100000.");
+        }
+
+        if (HeartbeatSeconds is < 1 or > 3_600)
+        {
+            errors.Add($"{prefix}HeartbeatSeconds: {HeartbeatSeconds} is outside 1-3600.");
+        }
+    }
+}
+
+internal sealed class MetricsSettings
+{
+    /// <summary>GET /metrics needs a viewer token like /api/v1 (default: open, like /healthz).</summary>
+    public bool RequireToken { get; set; }
 }

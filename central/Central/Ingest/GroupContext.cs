@@ -54,7 +54,7 @@ internal sealed class GroupContext(long nowUnixMs)
         {
             if (pending.Dirty || pending.CatalogueChanged || pending.LatestChanged)
             {
-                commit.Gateways.Add(new GatewayChange(pending.State, pending.CatalogueChanged, pending.LatestChanged));
+                commit.Gateways.Add(new GatewayChange(pending.State, pending.CatalogueChanged, pending.LatestChanged, pending.SeqsCleared));
             }
         }
 
@@ -66,6 +66,7 @@ internal sealed class GroupContext(long nowUnixMs)
 internal sealed class PendingGateway(GatewayState state)
 {
     private Dictionary<uint, LatestValue>? _latest;
+    private Dictionary<uint, LatestValue>? _changed;
 
     public GatewayState State { get; } = state;
 
@@ -73,7 +74,13 @@ internal sealed class PendingGateway(GatewayState state)
 
     public bool CatalogueChanged { get; set; }
 
+    /// <summary>An admin's reset cleared the committed seqs in this group: the store forgets its own too.</summary>
+    public bool SeqsCleared { get; set; }
+
     public bool LatestChanged => _latest is not null;
+
+    /// <summary>The latest values this group changed, one per point (the live stream shows them after the commit).</summary>
+    public IReadOnlyList<LatestValue> ChangedLatest => _changed is null ? [] : [.. _changed.Values];
 
     public AckBuilder Ack { get; } = new();
 
@@ -103,6 +110,7 @@ internal sealed class PendingGateway(GatewayState state)
     public void ClearLatest()
     {
         _latest = [];
+        _changed = null;
         State.Latest = _latest;
     }
 
@@ -121,6 +129,7 @@ internal sealed class PendingGateway(GatewayState state)
         }
 
         _latest[value.Alias] = value;
+        (_changed ??= [])[value.Alias] = value;
     }
 }
 

@@ -21,6 +21,7 @@ internal sealed partial class IngestWorker
         pending.ClearLatest();
         pending.Dirty = true;
         pending.CatalogueChanged = true;
+        pending.SeqsCleared = true;
         var text = $"gateway {state.Id} reset by '{reset.RequestedBy}': epoch {result.PreviousEpoch} of buffer '{result.PreviousBufferId}', "
             + $"{result.CataloguePoints} catalogue points, latest values and committed seqs cleared; stored readings kept";
         context.Events.Add(new CentralEvent(state.Id, context.NowUnixMs, GatewayReset.EventPoint, text));

@@ -24,6 +24,7 @@ internal sealed partial class IngestWorker : BackgroundService
 
     private static readonly TimeSpan AckTimeout = TimeSpan.FromSeconds(5);
     private static readonly IReadOnlySet<string> NothingFailed = new HashSet<string>();
+    private static readonly IReadOnlySet<BatchKey> NoBatches = new HashSet<BatchKey>();
 
     private readonly IngestQueue _queue;
     private readonly IAckPublisher _acks;
@@ -42,6 +43,7 @@ internal sealed partial class IngestWorker : BackgroundService
     private readonly IGatewayBirths? _births;
     private readonly AssetIngest? _assets;
     private readonly EnergyTap? _energy;
+    private readonly ICommitListener[] _commitListeners;
 
     public IngestWorker(
         IngestQueue queue,
@@ -56,7 +58,8 @@ internal sealed partial class IngestWorker : BackgroundService
         ILogger<IngestWorker> logger,
         IGatewayBirths? births = null,
         AssetIngest? assets = null,
-        EnergyTap? energy = null)
+        EnergyTap? energy = null,
+        IEnumerable<ICommitListener>? commitListeners = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _queue = queue;
@@ -74,6 +77,7 @@ internal sealed partial class IngestWorker : BackgroundService
         _births = births;
         _assets = assets;
         _energy = energy;
+        _commitListeners = commitListeners?.ToArray() ?? [];
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -139,11 +143,18 @@ internal sealed partial class IngestWorker : BackgroundService
 
         var commit = context.BuildCommit();
         IReadOnlySet<string> notCommitted = NothingFailed;
+        var commitDuration = TimeSpan.Zero;
+        IReadOnlySet<BatchKey> alreadyStored = NoBatches;
         if (!commit.IsEmpty)
         {
             try
             {
-                notCommitted = _store.Commit(commit);
+                var started = _time.GetTimestamp();
+                var result = _store.Commit(commit);
+                commitDuration = _time.GetElapsedTime(started);
+                notCommitted = result.FailedGateways;
+                alreadyStored = result.AlreadyStored;
+                CountAlreadyStored(context, commit, result.AlreadyStored);
             }
             // Logged and surfaced through /healthz; the edges resend what gets no ack.
             catch (Exception exception)
@@ -167,6 +178,7 @@ internal sealed partial class IngestWorker : BackgroundService
             LogGatewayCommitFailed(_logger, gatewayId, _store.Problem ?? "unknown store error");
         }
 
+        var notice = commit.IsEmpty ? null : CommittedNotice(context, committed, commit.Batches.Count, commitDuration, alreadyStored);
         foreach (var pending in committed)
         {
             _registry.Publish(pending.State);
@@ -187,6 +199,7 @@ internal sealed partial class IngestWorker : BackgroundService
             _assets.Flush();
         }
 
+        NotifyCommitListeners(notice);
         CompleteResets(context, notCommitted, null);
         if (_energy is not null)
         {
@@ -200,6 +213,33 @@ internal sealed partial class IngestWorker : BackgroundService
         foreach (var pending in committed.Where(p => p.Births > 0))
         {
             _births?.BirthCommitted(pending.State.Id);
+        }
+    }
+
+    /// <summary>
+    /// Batches the store already held (another instance, or a commit this memory missed, stored them): acked as
+    /// duplicates, as they are already in the ack's committed seqs, and counted as duplicates instead of accepted.
+    /// </summary>
+    private static void CountAlreadyStored(GroupContext context, CommitSet commit, IReadOnlySet<BatchKey> alreadyStored)
+    {
+        if (alreadyStored.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var batch in commit.Batches)
+        {
+            if (!alreadyStored.Contains(BatchKey.Of(batch)) || !context.Pending.TryGetValue(batch.GatewayId, out var pending))
+            {
+                continue;
+            }
+
+            pending.AcceptedBatches--;
+            pending.AcceptedReadings -= batch.ReadingCount;
+            pending.DuplicateBatches++;
+            pending.DuplicateReadings += batch.ReadingCount;
+            pending.State.BatchesReceived--;
+            pending.State.ReadingsReceived -= batch.ReadingCount;
         }
     }
 

@@ -45,8 +45,26 @@ internal sealed record StoredBatch(
 /// <summary>An event central itself records about a gateway (a new buffer), served by /api/v1/events with the edges' events.</summary>
 internal sealed record CentralEvent(string GatewayId, long TimestampUnixMs, string Point, string Text);
 
-/// <summary>A gateway whose state changed in a commit; the flags say which of its large parts to rewrite.</summary>
-internal sealed record GatewayChange(GatewayState State, bool CatalogueChanged, bool LatestChanged);
+/// <summary>
+/// A gateway whose state changed in a commit; the flags say which of its large parts to rewrite. <paramref name="SeqsCleared"/>:
+/// an admin's reset cleared its committed seqs, so the store forgets the seqs it holds instead of keeping them.
+/// </summary>
+internal sealed record GatewayChange(GatewayState State, bool CatalogueChanged, bool LatestChanged, bool SeqsCleared = false);
+
+/// <summary>A batch's identity: its gateway, the buffer it came from and its seq in that buffer.</summary>
+internal readonly record struct BatchKey(string GatewayId, string BufferId, ulong Seq)
+{
+    public static BatchKey Of(StoredBatch batch) => new(batch.GatewayId, batch.BufferId, batch.Seq);
+}
+
+/// <summary>
+/// What a commit did: the gateways whose part was not written (their edges get no ack and resend), and the batches
+/// the store already held (skipped with their readings in the same transaction: the worker acks them as duplicates).
+/// </summary>
+internal sealed record CommitResult(IReadOnlySet<string> FailedGateways, IReadOnlySet<BatchKey> AlreadyStored)
+{
+    public static CommitResult Empty { get; } = new(new HashSet<string>(), new HashSet<BatchKey>());
+}
 
 /// <summary>Everything one group commit writes, in one transaction.</summary>
 internal sealed class CommitSet
@@ -111,10 +129,13 @@ internal interface IReadingStore : IDisposable
 
     /// <summary>
     /// Writes the whole set in one transaction. If that fails, commits each gateway's part on its own, so a
-    /// damaged page only holds back the gateways whose data touches it. Returns the gateways whose part was
-    /// not written (empty: everything committed); throws when nothing could be written.
+    /// damaged page only holds back the gateways whose data touches it. A batch whose (gateway, buffer id, seq) the
+    /// store already holds is skipped, with its readings and its share of the gateway's counters, in the same
+    /// transaction, and listed in <see cref="CommitResult.AlreadyStored"/>: the store decides duplicates, the
+    /// worker's memory is only a fast path. Returns the gateways whose part was not written (empty: everything
+    /// committed) and the batches skipped; throws when nothing could be written.
     /// </summary>
-    IReadOnlySet<string> Commit(CommitSet commit);
+    CommitResult Commit(CommitSet commit);
 
     /// <summary>
     /// The batches of a gateway whose time span overlaps [from, to], ordered by their first timestamp and

@@ -100,18 +100,19 @@ internal sealed partial class LiteDbReadingStore : IReadingStore
         return result;
     }
 
-    public IReadOnlySet<string> Commit(CommitSet commit)
+    public CommitResult Commit(CommitSet commit)
     {
         ArgumentNullException.ThrowIfNull(commit);
         if (commit.IsEmpty)
         {
-            return NoGateway;
+            return CommitResult.Empty;
         }
 
-        if (TryCommit(commit, out var error))
+        var alreadyStored = new HashSet<BatchKey>();
+        if (TryCommit(commit, alreadyStored, out var error))
         {
             _healthy = true;
-            return NoGateway;
+            return new CommitResult(NoGateway, alreadyStored);
         }
 
         // The store has been reopened. Each gateway's part on its own: a damaged page costs only the
@@ -126,7 +127,7 @@ internal sealed partial class LiteDbReadingStore : IReadingStore
         var failed = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (gatewayId, part) in parts)
         {
-            if (!TryCommit(part, out var partError))
+            if (!TryCommit(part, alreadyStored, out var partError))
             {
                 failed.Add(gatewayId);
                 error = partError;
@@ -134,10 +135,11 @@ internal sealed partial class LiteDbReadingStore : IReadingStore
         }
 
         _healthy = failed.Count < parts.Count;
-        return _healthy ? failed : throw new StoreFaultException(_filePath, "commit", error);
+        return _healthy ? new CommitResult(failed, alreadyStored) : throw new StoreFaultException(_filePath, "commit", error);
     }
 
-    private bool TryCommit(CommitSet commit, out Exception error)
+    /// <summary>One transaction; the batches it skipped as already stored are added to <paramref name="alreadyStored"/> once it committed.</summary>
+    private bool TryCommit(CommitSet commit, HashSet<BatchKey> alreadyStored, out Exception error)
     {
         EnterRead();
         try
@@ -146,9 +148,10 @@ internal sealed partial class LiteDbReadingStore : IReadingStore
 
             // LiteDB transactions belong to the calling thread: everything below runs synchronously.
             h.Database.BeginTrans();
+            HashSet<BatchKey> skipped;
             try
             {
-                Write(h, commit);
+                skipped = Write(h, commit);
                 h.Database.Commit();
             }
             catch (Exception exception)
@@ -162,6 +165,7 @@ internal sealed partial class LiteDbReadingStore : IReadingStore
                 SyncLog();
             }
 
+            alreadyStored.UnionWith(skipped);
             error = null!;
             return true;
         }
@@ -179,13 +183,16 @@ internal sealed partial class LiteDbReadingStore : IReadingStore
         return false;
     }
 
-    private static void Write(Handles h, CommitSet commit)
+    /// <summary>Writes the set inside the open transaction; returns the batches skipped as already stored.</summary>
+    private static HashSet<BatchKey> Write(Handles h, CommitSet commit)
     {
-        if (commit.Batches.Count > 0)
+        var dedupe = new StoredDedupe(h.Gateways, commit.Gateways.Where(g => g.SeqsCleared).Select(g => g.State.Id));
+        var fresh = dedupe.SkipStored(commit.Batches);
+        if (fresh.Count > 0)
         {
-            var documents = commit.Batches.Select(ToDocument).ToList();
+            var documents = fresh.Select(ToDocument).ToList();
             h.Batches.Insert(documents);
-            IndexOutOfWindow(h, commit.Batches, documents);
+            IndexOutOfWindow(h, fresh, documents);
         }
 
         if (commit.Events.Count > 0)
@@ -195,7 +202,7 @@ internal sealed partial class LiteDbReadingStore : IReadingStore
 
         foreach (var change in commit.Gateways)
         {
-            h.Gateways.Upsert(ToDocument(change.State));
+            h.Gateways.Upsert(dedupe.Merge(ToDocument(change.State), change));
             if (change.CatalogueChanged)
             {
                 h.Catalogues.Upsert(new BsonDocument
@@ -214,6 +221,8 @@ internal sealed partial class LiteDbReadingStore : IReadingStore
                 });
             }
         }
+
+        return dedupe.Skipped;
     }
 
     public void Dispose()
