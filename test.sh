@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Runs every test of the project. Installs the peers the tests talk to when they are missing (mosquitto, mbpoll, socat, pymodbus,
 # openssl and curl as verifiers of the PKI and https, tzdata for the lighting programs' time zones, prometheus for its promtool,
-# which checks central's /metrics, node and npm for the OpenAPI linter),
+# which checks central's /metrics, python3-prometheus-client as the parser that reads the edge's /metrics, node and npm
+# for the OpenAPI linter),
 # builds once, runs each test project, and ends with the line "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")"
 
 # The peers the tests talk to; the tests start their own mosquitto and snmpd on free ports.
-.ci/install-peers.sh mosquitto mosquitto-clients mbpoll socat python3-pymodbus snmp snmpd openssl curl tzdata prometheus nodejs npm || { echo "0 passed, 1 failed"; exit 1; }
+.ci/install-peers.sh mosquitto mosquitto-clients mbpoll socat python3-pymodbus snmp snmpd openssl curl tzdata prometheus python3-prometheus-client nodejs npm || { echo "0 passed, 1 failed"; exit 1; }
 
 echo "== building"
 build_log=$(mktemp)

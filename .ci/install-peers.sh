@@ -10,6 +10,7 @@ present() {
     mosquitto) command -v mosquitto || [ -x /usr/sbin/mosquitto ] ;;
     mosquitto-clients) command -v mosquitto_pub ;;
     python3-pymodbus) /usr/bin/python3 -c 'import pymodbus' ;;
+    python3-prometheus-client) /usr/bin/python3 -c 'import prometheus_client' ;;
     snmp) command -v snmpget ;;
     snmpd) command -v snmpd || [ -x /usr/sbin/snmpd ] ;;
     tzdata) [ -f /usr/share/zoneinfo/Europe/Paris ] ;;

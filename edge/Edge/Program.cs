@@ -7,6 +7,7 @@ using City.Edge.Forwarding;
 using City.Edge.Hosting;
 using City.Edge.Lighting;
 using City.Edge.LocalApi;
+using City.Edge.Metrics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -229,6 +230,7 @@ internal static class Program
         builder.Services.AddHostedService<Forwarder>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CommandService>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LightingScheduler>());
+        builder.Services.AddEdgeMetrics(options.Metrics.ForwardPeriodSeconds);
 
         ArgumentNullException.ThrowIfNull(socket);
         var listenHandle = socket.Bind();
@@ -256,6 +258,7 @@ internal static class Program
         }
 
         app.MapLocalApi();
+        app.MapEdgeMetrics();
         app.MapPlanAndWrite();
         foreach (var driver in protocols.All)
         {
@@ -278,7 +281,7 @@ internal static class Program
             Type = p.PointType,
             Device = p.Device,
             Description = p.Description,
-        }));
+        }).Concat(settings.Options.Metrics.ForwardPeriodSeconds > 0 ? EdgeFigures.CataloguePoints(settings) : []));
         buffer.DeclareEventPoints(points.Where(p => p.IsEvent).Select(p => p.Id));
         var devices = settings.Devices
             .Select(d => d with { Points = d.Points.Select(p => p with { Alias = aliases[p.Id] }).ToList() })

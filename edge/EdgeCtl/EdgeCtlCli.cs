@@ -33,6 +33,14 @@ internal static class EdgeCtlCli
         commands.SetAction((parse, cancellation) =>
             Commands.RunAsync(parse.GetValue(socketOption)!, "/v1/commands", parse.GetValue(jsonOption), CommandsView.Print, output, error, cancellation));
 
+        var rawOption = new Option<bool>("--raw") { Description = "Print the Prometheus text as the edge serves it" };
+        var metrics = new Command("metrics", "The edge's figures (GET /metrics, Prometheus text): polls and errors by kind per device, buffer, link to central, commands")
+        {
+            rawOption,
+        };
+        metrics.SetAction((parse, cancellation) =>
+            MetricsView.RunAsync(parse.GetValue(socketOption)!, parse.GetValue(jsonOption), parse.GetValue(rawOption), output, error, cancellation));
+
         var deviceArgument = new Argument<string>("device") { Description = "Name of a configured device" };
         var plan = new Command("plan", "The request plan of a device: the requests of each period group, their fill, and the totals") { deviceArgument };
         plan.SetAction((parse, cancellation) =>
@@ -52,6 +60,7 @@ internal static class EdgeCtlCli
             status,
             points,
             commands,
+            metrics,
             plan,
             write,
             LightingCommand.Create(socketOption, jsonOption, output, error),

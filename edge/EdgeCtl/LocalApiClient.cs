@@ -60,6 +60,24 @@ internal sealed class LocalApiClient : IDisposable
         return JsonDocument.Parse(body);
     }
 
+    /// <summary>A text resource (GET /metrics); an error document or status is thrown as <see cref="GetAsync"/> does.</summary>
+    public async Task<string> GetTextAsync(string path, CancellationToken cancellation)
+    {
+        using var response = await SendAsync(() => _http.GetAsync(new Uri(path, UriKind.Relative), cancellation)).ConfigureAwait(false);
+        var body = await response.Content.ReadAsStringAsync(cancellation).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            if (TryError(body, out var message))
+            {
+                throw new LocalApiException(message);
+            }
+
+            throw new HttpRequestException($"the edge answered {(int)response.StatusCode} {response.ReasonPhrase}: {body}");
+        }
+
+        return body;
+    }
+
     /// <summary>Posts a JSON body; returns the status code and the JSON answer whatever the status (the edge explains its refusals).</summary>
     public async Task<(int Status, JsonDocument Body)> PostAsync(string path, string json, CancellationToken cancellation)
     {

@@ -112,6 +112,7 @@ public class DaliLineTests
 
         Assert.False(await line.Poller.SweepStatusAsync(CancellationToken.None));
         Assert.Equal("the DALI line has no power", line.Poller.LastProblem);
+        Assert.Equal(City.Edge.Devices.PollErrorKinds.BusPower, line.Poller.LastProblemKind); // the metrics' kind
         Assert.False(sink.Last($"{LineName}/bus-power")!.Value.Boolean);
 
         fake.Powered = true;

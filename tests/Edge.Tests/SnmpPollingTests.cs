@@ -168,6 +168,8 @@ public sealed class SnmpPollingTests : IAsyncLifetime
         Assert.True(double.IsNaN(Latest(state, "dead-tc/unit-control-status")!.Value.Number));
         Assert.Equal(Quality.CommLoss, Latest(state, "dead-tc/detector-volume/1")!.Quality);
         Assert.Contains("no answer", state.Device("dead-tc").Snapshot().LastError, StringComparison.Ordinal);
+        Assert.True(state.Device("dead-tc").ErrorsByKind().GetValueOrDefault(PollErrorKinds.Timeout) >= 1); // the metrics' kind
+        Assert.Empty(state.Device("meter1").ErrorsByKind());
     }
 
     [Fact]
@@ -233,6 +235,9 @@ public sealed class SnmpPollingTests : IAsyncLifetime
         Assert.All(readings, r => Assert.Equal(Quality.CommLoss, r.Quality));
         // Mostly "backed off after 3 silent cycles: no answer..."; every 10th cycle is a real attempt ("no answer...").
         Assert.Contains("no answer", state.Device("tc1").Snapshot().LastError, StringComparison.Ordinal);
+        var kinds = state.Device("tc1").ErrorsByKind();
+        Assert.True(kinds.GetValueOrDefault(PollErrorKinds.Timeout) >= 3, string.Join(", ", kinds)); // the three silent cycles, then every 10th
+        Assert.True(kinds.GetValueOrDefault(PollErrorKinds.BackedOff) >= 2, string.Join(", ", kinds));
     }
 
     [Fact]

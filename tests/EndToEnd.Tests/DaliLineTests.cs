@@ -9,7 +9,7 @@ namespace City.EndToEnd.Tests;
 /// Issue 4 end to end: a simulated line of 64 DALI LED drivers (citysim dali, with bus timing) behind a pty pair, the edge
 /// polling it as a DALI line, central receiving levels, failures, power and energy, and a dim command through edgectl.
 /// </summary>
-[Collection("processes")]
+[Collection("dali-line")]
 public sealed class DaliLineTests(ITestOutputHelper log)
 {
     private const string Line = "lights";
@@ -155,9 +155,11 @@ public sealed class DaliLineTests(ITestOutputHelper log)
             {
                 ["Name"] = Line,
                 ["Port"] = port,
-                // A status sweep (64 level queries) takes about 3 s of bus time and comes first; between sweeps the
-                // energy pass reads 4 gear per slice, so a longer status period makes a pass over the line quicker.
-                ["StatusPeriodMs"] = 15000,
+                // A status sweep (64 level queries, and QUERY STATUS of the 48 gear in the three groups with a failed lamp)
+                // takes about 5 s of bus time and comes first; between sweeps the energy pass reads 4 gear per slice and the
+                // D4i reads one gear, so a longer status period makes a pass over the line quicker. The dim asks for a sweep
+                // of its own; the first sweep gives the levels, the failures and the group programming.
+                ["StatusPeriodMs"] = 60000,
                 ["EnergyPeriodMs"] = 1000,
                 ["DiscoveryPeriodMs"] = 600_000,
                 ["InterfaceTimeoutMs"] = 3000,

@@ -17,7 +17,9 @@ public sealed class PipelineTests(ITestOutputHelper log)
         await using var city = new CityStack(log);
         await city.StartCentralAsync();
         await city.StartMeterAsync();
-        city.StartEdge(periodMs: 250);
+        var edge = city.MeterEdgeSection(periodMs: 250);
+        edge["Metrics"] = new JsonObject { ["ForwardPeriodSeconds"] = 1 };
+        city.StartEdge(edge);
 
         var latest = await Eventually.ReturnsAsync(async () =>
         {
@@ -44,6 +46,18 @@ public sealed class PipelineTests(ITestOutputHelper log)
         Assert.True((bool)status["devices"]![0]!["lastPollOk"]!);
 
         Assert.True((bool)status["central"]!["tls"]!);
+
+        // The edge's own figures reach central as $edge/metrics/... points, served by the latest values like any reading.
+        var withMetrics = await Eventually.ReturnsAsync(async () =>
+        {
+            var points = await CentralPoints.LatestAsync(city);
+            return CentralPoints.NumberOf(points, "$edge/metrics/device/meter1/polls") > 0 && CentralPoints.NumberOf(points, "$edge/metrics/central/connected") == 1
+                ? points : null;
+        }, Patience, "the edge's metrics ($edge/metrics/device/meter1/polls above 0, central/connected 1) in central's latest values");
+        var errors = withMetrics.Single(p => (string?)p!["id"] == "$edge/metrics/device/meter1/poll-errors/timeout")!;
+        Assert.Equal("polls", (string?)errors["unit"]);
+        Assert.Equal("good", (string?)errors["quality"]);
+        Assert.NotNull(CentralPoints.NumberOf(withMetrics, "$edge/metrics/buffer/oldest-unsent-age"));
 
         // A peer nobody here wrote, holding the gateway's certificate (a technician's tool beside the edge), publishes
         // garbage on the gateway's data topic.

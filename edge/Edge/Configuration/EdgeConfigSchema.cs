@@ -32,6 +32,8 @@ internal static class EdgeConfigSchema
 
     public static ConfigSchema Commands { get; } = new(Text("SigningKeyFile"), Integer("ClockSkewSeconds", 0, 3600));
 
+    public static ConfigSchema Metrics { get; } = new(Integer("ForwardPeriodSeconds", 0, 86_400));
+
     public static ConfigSchema Site { get; } = new(Text("Town"), Text("District"), Number("Latitude"), Number("Longitude"), Text("TimeZone"));
 
     public static ConfigSchema Clock { get; } = new(Text("SimulatedStart"), Text("RealStart"), Number("Speed"));
@@ -65,6 +67,7 @@ internal static class EdgeConfigSchema
             Section("Commands", Commands),
             Section("Site", Site),
             Section("Clock", Clock),
+            Section("Metrics", Metrics),
             List("Devices", device),
             .. Merged(all.SelectMany(p => p.Sections)),
         ]);

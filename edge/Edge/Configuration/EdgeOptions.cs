@@ -23,8 +23,18 @@ internal sealed class EdgeOptions
     /// <summary>A scaled clock for the DALI lines and the lighting scheduler (tests and demos only).</summary>
     public ClockOptions Clock { get; set; } = new();
 
+    /// <summary>The edge's own figures: GET /metrics on the local API, and their periodic sample forwarded to central.</summary>
+    public MetricsOptions Metrics { get; set; } = new();
+
     /// <summary>Every device, whatever its protocol; the protocols' own sections (Edge:SerialLines, Edge:Snmp, ...) are bound by their drivers.</summary>
     public List<DeviceOptions> Devices { get; set; } = [];
+}
+
+/// <summary>The edge's metrics (Edge:Metrics).</summary>
+internal sealed class MetricsOptions
+{
+    /// <summary>Seconds between two samples of the figures forwarded to central as $edge/metrics/... points; 0: not forwarded.</summary>
+    public int ForwardPeriodSeconds { get; set; } = 60;
 }
 
 /// <summary>Remote commands from central (Edge:Commands).</summary>

@@ -1,6 +1,7 @@
 using City.Contract;
 using City.Contract.Wire;
 using City.Edge.Configuration;
+using City.Edge.Devices;
 using City.Protocols.Dali;
 
 namespace City.Edge.Dali;
@@ -74,6 +75,9 @@ internal sealed partial class DaliLinePoller
     public int LastSweepTransactions { get; private set; }
 
     public string? LastProblem { get; private set; }
+
+    /// <summary>The kind of <see cref="LastProblem"/> (<see cref="PollErrorKinds"/>): bus-power or link.</summary>
+    public string? LastProblemKind { get; private set; }
 
     /// <summary>Called when a gear that had stopped answering answers again (the line re-checks its groups, the lighting its level).</summary>
     public Action<DaliGearState>? AnsweringAgain { get; set; }
@@ -150,6 +154,7 @@ internal sealed partial class DaliLinePoller
 
         LastSweepTransactions = transactions;
         LastProblem = null;
+        LastProblemKind = null;
         return true;
     }
 
@@ -358,6 +363,7 @@ internal sealed partial class DaliLinePoller
         if (result.Outcome == DaliBusOutcome.BusPowerFailure)
         {
             LastProblem = "the DALI line has no power";
+            LastProblemKind = PollErrorKinds.BusPower;
             if (_busPowered != false)
             {
                 _busPowered = false;
@@ -371,6 +377,7 @@ internal sealed partial class DaliLinePoller
         if (!result.BusWorked)
         {
             LastProblem = $"the master interface failed: {result}";
+            LastProblemKind = PollErrorKinds.Link;
             return false;
         }
 

@@ -92,7 +92,7 @@ internal sealed class DaliLine : IAsyncDisposable
     public long Sweeps { get; private set; }
 
     /// <summary>Called after each status sweep: when, whether the line answered, and its problem if not (the device status).</summary>
-    public Action<DateTimeOffset, bool, string?>? StatusSwept { get; set; }
+    public Action<DateTimeOffset, bool, string?, string?>? StatusSwept { get; set; }
 
     /// <summary>Gear whose D4i energy is read between two status checks (an energy read costs ~14 transactions per gear).</summary>
     public const int EnergyGearPerSlice = 4;
@@ -143,7 +143,7 @@ internal sealed class DaliLine : IAsyncDisposable
             {
                 nextStatus = now + Definition.StatusPeriod;
                 var swept = await Poller.SweepStatusAsync(cancellationToken).ConfigureAwait(false);
-                StatusSwept?.Invoke(Time.GetUtcNow(), swept, Poller.LastProblem);
+                StatusSwept?.Invoke(Time.GetUtcNow(), swept, Poller.LastProblem, Poller.LastProblemKind);
                 d4iHeld = !swept;
                 if (swept && Groups.HasPending)
                 {
@@ -297,7 +297,7 @@ internal sealed partial class DaliLineRunner(DaliLineRegistry registry, IDaliMas
         }
         catch (Exception ex)
         {
-            status.RecordPoll(_time.GetUtcNow(), false, $"the master interface on {definition.Port} could not be opened: {ex.Message}");
+            status.RecordPoll(_time.GetUtcNow(), false, $"the master interface on {definition.Port} could not be opened: {ex.Message}", PollErrorKinds.Link);
             throw;
         }
 

@@ -89,6 +89,8 @@ internal static class EdgeConfigLoader
         Range(errors, $"{root}:Buffer:FlushIntervalMs", b.FlushIntervalMs, 10, 600_000);
         Range(errors, $"{root}:Buffer:MaxReadingsPerBatch", b.MaxReadingsPerBatch, 1, 100_000);
 
+        Range(errors, $"{root}:Metrics:ForwardPeriodSeconds", (options.Metrics ?? new MetricsOptions()).ForwardPeriodSeconds, 0, 86_400);
+
         var api = options.LocalApi ?? new LocalApiOptions();
         Require(errors, !string.IsNullOrWhiteSpace(api.SocketPath), $"{root}:LocalApi:SocketPath: must not be empty");
         if (!string.IsNullOrWhiteSpace(api.SocketPath))

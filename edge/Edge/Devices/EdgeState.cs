@@ -44,11 +44,13 @@ internal sealed class CentralState
     private long _forgedAckSeqs;
     private long _repeatedAckSeqs;
     private long _foreignMessages;
+    private long _connections;
 
     public void SetConnected(DateTimeOffset since)
     {
         lock (_gate)
         {
+            _connections++;
             _connected = true;
             _since = since;
             _lastError = null;
@@ -89,17 +91,48 @@ internal sealed class CentralState
         lock (_gate)
         {
             return new CentralSnapshot(_connected, _since, _lastError, Volatile.Read(ref _inFlight),
-                Interlocked.Read(ref _forgedAckSeqs), Interlocked.Read(ref _repeatedAckSeqs), Interlocked.Read(ref _foreignMessages));
+                Interlocked.Read(ref _forgedAckSeqs), Interlocked.Read(ref _repeatedAckSeqs), Interlocked.Read(ref _foreignMessages), _connections);
         }
     }
 }
 
 internal readonly record struct CentralSnapshot(
-    bool Connected, DateTimeOffset? Since, string? LastError, int InFlight, long ForgedAckSeqs, long RepeatedAckSeqs, long ForeignMessages);
+    bool Connected, DateTimeOffset? Since, string? LastError, int InFlight, long ForgedAckSeqs, long RepeatedAckSeqs, long ForeignMessages, long Connections);
+
+/// <summary>
+/// Why a poll failed, protocol-neutral (the metrics' label <c>kind</c>; the status's <c>errorsByKind</c>). The set is fixed: the
+/// forwarded metrics give each device one point per kind.
+/// </summary>
+internal static class PollErrorKinds
+{
+    /// <summary>No answer in time (a Modbus or SNMP timeout).</summary>
+    public const string Timeout = "timeout";
+
+    /// <summary>The link failed: connection refused or reset, a port that cannot be opened, a garbled frame, a DALI interface that fails.</summary>
+    public const string Link = "link";
+
+    /// <summary>The device answered with an error: a Modbus exception code, an SNMP error-status, refused v3 credentials.</summary>
+    public const string Exception = "exception";
+
+    /// <summary>An answer that could not be decoded into the point (a wrong type, a missing table row, a malformed packet).</summary>
+    public const string Decode = "decode";
+
+    /// <summary>Not asked: the device has been silent for a while and is polled less often until it answers (each skipped cycle).</summary>
+    public const string BackedOff = "backed-off";
+
+    /// <summary>A DALI line without bus power.</summary>
+    public const string BusPower = "bus-power";
+
+    /// <summary>Anything else (an unexpected failure).</summary>
+    public const string Other = "other";
+
+    public static IReadOnlyList<string> All { get; } = [Timeout, Link, Exception, Decode, BackedOff, BusPower, Other];
+}
 
 internal sealed class DeviceState(DeviceDefinition device)
 {
     private readonly Lock _gate = new();
+    private readonly Dictionary<string, long> _errorsByKind = new(StringComparer.Ordinal);
     private DateTimeOffset? _lastPollAt;
     private bool? _lastPollOk;
     private string? _lastError;
@@ -117,7 +150,11 @@ internal sealed class DeviceState(DeviceDefinition device)
     /// <summary>False for a device with Enabled=false: it is never polled, so it has no poll to report.</summary>
     public bool Enabled { get; } = device.Enabled;
 
-    public void RecordPoll(DateTimeOffset at, bool ok, string? error)
+    /// <summary>Records one poll cycle; a failed one is counted under <paramref name="errorKind"/> (<see cref="PollErrorKinds"/>, <c>other</c> when none is given).</summary>
+    public void RecordPoll(DateTimeOffset at, bool ok, string? error) => RecordPoll(at, ok, error, null);
+
+    /// <inheritdoc cref="RecordPoll(DateTimeOffset, bool, string?)"/>
+    public void RecordPoll(DateTimeOffset at, bool ok, string? error, string? errorKind)
     {
         lock (_gate)
         {
@@ -132,6 +169,8 @@ internal sealed class DeviceState(DeviceDefinition device)
             {
                 _pollsFailed++;
                 _lastError = error;
+                var kind = errorKind ?? PollErrorKinds.Other;
+                _errorsByKind[kind] = _errorsByKind.GetValueOrDefault(kind) + 1;
             }
         }
     }
@@ -141,6 +180,15 @@ internal sealed class DeviceState(DeviceDefinition device)
         lock (_gate)
         {
             return (_lastPollAt, _lastPollOk, _lastError, _pollsOk, _pollsFailed);
+        }
+    }
+
+    /// <summary>Failed polls by kind since the start (only the kinds that happened).</summary>
+    public IReadOnlyDictionary<string, long> ErrorsByKind()
+    {
+        lock (_gate)
+        {
+            return new SortedDictionary<string, long>(_errorsByKind, StringComparer.Ordinal);
         }
     }
 }

@@ -61,14 +61,26 @@ internal sealed partial class CommandResultPump(CommandOutbox outbox, IMqttClien
                     continue;
                 }
 
-                var wait = _sentAt.Count == 0 ? Timeout.InfiniteTimeSpan : _sentAt.Values.Min() + ackTimeout - time.GetUtcNow();
-                await _wake.WaitAsync(wait < TimeSpan.Zero ? TimeSpan.Zero : wait, time, token).ConfigureAwait(false);
+                await _wake.WaitAsync(TimeUntilNextResend(time.GetUtcNow()), time, token).ConfigureAwait(false);
             }
         }
         finally
         {
             outbox.ResultsAdded -= _wake.Set;
         }
+    }
+
+    /// <summary>Until the oldest result's ack falls due: <see cref="Timeout.InfiniteTimeSpan"/> with nothing in flight, zero when overdue.</summary>
+    public TimeSpan TimeUntilNextResend(DateTimeOffset now)
+    {
+        if (_sentAt.Count == 0)
+        {
+            // Not clamped below: InfiniteTimeSpan is negative (-1 ms), and a zero wait would make the idle pump spin.
+            return Timeout.InfiniteTimeSpan;
+        }
+
+        var wait = _sentAt.Values.Min() + ackTimeout - now;
+        return wait < TimeSpan.Zero ? TimeSpan.Zero : wait;
     }
 
     private void Settle()

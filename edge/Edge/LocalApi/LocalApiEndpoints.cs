@@ -54,6 +54,7 @@ internal sealed record CommandDocument(
     string? ReadBack,
     DateTimeOffset Updated);
 
+/// <summary>The link to central; Connections: the sessions that came up since the start (reconnections are Connections - 1).</summary>
 internal sealed record CentralStatusDocument(
     string Broker,
     bool Connected,
@@ -66,9 +67,13 @@ internal sealed record CentralStatusDocument(
     bool Tls,
     long ForgedAckSeqs,
     long RepeatedAckSeqs,
-    long ForeignMessages);
+    long ForeignMessages,
+    long Connections = 0);
 
-/// <summary>One device of any protocol (a DALI line is one too); a disabled device (Enabled false) is never polled.</summary>
+/// <summary>
+/// One device of any protocol (a DALI line is one too); a disabled device (Enabled false) is never polled. ErrorsByKind: the
+/// failed polls by <see cref="PollErrorKinds"/> (only the kinds that happened).
+/// </summary>
 internal sealed record DeviceStatusDocument(
     string Name,
     string Protocol,
@@ -79,7 +84,8 @@ internal sealed record DeviceStatusDocument(
     bool LastPollOk,
     string? LastError,
     long PollsOk,
-    long PollsFailed);
+    long PollsFailed,
+    IReadOnlyDictionary<string, long>? ErrorsByKind = null);
 
 internal sealed record BufferStatusDocument(
     string Path,
@@ -129,11 +135,11 @@ internal sealed class StatusService(EdgeState state, BatchBuffer buffer, IOption
             Forwarder.SoftwareVersion,
             state.StartedAt,
             new CentralStatusDocument($"{c.Host}:{c.Port}", central.Connected, central.Since, central.LastError, central.InFlight,
-                stats.BatchesAcked, stats.ReadingsAcked, stats.BatchesRejected, c.Tls.IsConfigured, central.ForgedAckSeqs, central.RepeatedAckSeqs, central.ForeignMessages),
+                stats.BatchesAcked, stats.ReadingsAcked, stats.BatchesRejected, c.Tls.IsConfigured, central.ForgedAckSeqs, central.RepeatedAckSeqs, central.ForeignMessages, central.Connections),
             state.Devices.Select(d =>
             {
                 var s = d.Snapshot();
-                return new DeviceStatusDocument(d.Name, d.Protocol, d.Endpoint, d.Points, d.Enabled, s.LastPollAt, s.LastPollOk ?? false, s.LastError, s.PollsOk, s.PollsFailed);
+                return new DeviceStatusDocument(d.Name, d.Protocol, d.Endpoint, d.Points, d.Enabled, s.LastPollAt, s.LastPollOk ?? false, s.LastError, s.PollsOk, s.PollsFailed, d.ErrorsByKind());
             }).ToList(),
             new BufferStatusDocument(System.IO.Path.GetFullPath(buffer.Path), stats.BatchesWaiting, stats.ReadingsWaiting, age, stats.BytesUsed, stats.MaxBytes,
                 stats.ReadingsBuffered, stats.ReadingsDropped, stats.LastSeq, stats.BufferId, buffer.IsDiskFull),

@@ -120,13 +120,14 @@ internal sealed partial class DevicePoller
                 await EmitFailureAsync(request, cycleStart, Quality.CommLoss, cancellationToken).ConfigureAwait(false);
             }
 
-            _deviceState.RecordPoll(cycleStart, false, $"backed off after {_consecutiveCommLoss} silent cycles: {_lastCommLossError}");
+            _deviceState.RecordPoll(cycleStart, false, $"backed off after {_consecutiveCommLoss} silent cycles: {_lastCommLossError}", PollErrorKinds.BackedOff);
             return;
         }
 
         group.SkippedSinceAttempt = 0;
         group.LastAttempt = cycleStart;
         string? error = null;
+        string? errorKind = null;
         Quality failure = Quality.Good;
         var answered = false;
         foreach (var request in group.Requests)
@@ -154,6 +155,7 @@ internal sealed partial class DevicePoller
             catch (DeviceRequestException ex)
             {
                 error ??= ex.Message;
+                errorKind ??= ex.TimedOut ? PollErrorKinds.Timeout : ex.ExceptionCode is not null ? PollErrorKinds.Exception : PollErrorKinds.Link;
                 failure = failure == Quality.Good ? ex.Quality : failure;
                 if (ex.Quality == Quality.CommLoss)
                 {
@@ -171,6 +173,7 @@ internal sealed partial class DevicePoller
             {
                 LogUnexpected(_logger, ex, _device.Name, request.Table, request.Start, request.Count);
                 error ??= ex.Message;
+                errorKind ??= PollErrorKinds.Other;
                 failure = Quality.CommLoss;
                 await EmitFailureAsync(request, timestamp, Quality.CommLoss, cancellationToken).ConfigureAwait(false);
                 continue;
@@ -203,7 +206,7 @@ internal sealed partial class DevicePoller
         }
 
         var ok = error is null;
-        _deviceState.RecordPoll(cycleStart, ok, error);
+        _deviceState.RecordPoll(cycleStart, ok, error, errorKind);
         if (!ok && !_failing)
         {
             LogFailing(_logger, _device.Name, _device.Endpoint, error);

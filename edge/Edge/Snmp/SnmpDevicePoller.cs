@@ -147,14 +147,16 @@ internal sealed partial class SnmpDevicePoller
                 await EmitFailureAsync(point, cycleStart, Quality.CommLoss, cancellationToken).ConfigureAwait(false);
             }
 
-            _deviceState.RecordPoll(cycleStart, false, $"backed off after {_consecutiveCommLoss} silent cycles: {_lastCommLossError}");
+            _deviceState.RecordPoll(cycleStart, false, $"backed off after {_consecutiveCommLoss} silent cycles: {_lastCommLossError}", PollErrorKinds.BackedOff);
             return;
         }
 
         group.SkippedSinceAttempt = 0;
         group.LastAttempt = cycleStart;
         _cycleError = null;
+        _cycleErrorKind = null;
         string? error = null;
+        string? errorKind = null;
         var commLoss = false;
         var answered = false;
 
@@ -173,6 +175,7 @@ internal sealed partial class SnmpDevicePoller
             else
             {
                 error = failure.Value.Message;
+                errorKind = failure.Value.Kind;
                 commLoss = failure.Value.Quality == Quality.CommLoss;
                 answered = !commLoss;
                 foreach (var point in group.Plan.Scalars)
@@ -206,6 +209,7 @@ internal sealed partial class SnmpDevicePoller
             }
             else
             {
+                errorKind ??= error is null ? failure.Value.Kind : null;
                 error ??= failure.Value.Message;
                 commLoss = failure.Value.Quality == Quality.CommLoss;
                 answered |= !commLoss;
@@ -230,9 +234,10 @@ internal sealed partial class SnmpDevicePoller
             }
         }
 
+        errorKind ??= error is null ? _cycleErrorKind : null;
         error ??= _cycleError;
         var ok = error is null;
-        _deviceState.RecordPoll(cycleStart, ok, error);
+        _deviceState.RecordPoll(cycleStart, ok, error, errorKind);
 
         // Per group: a group with a bad OID must not make a healthy group of the same device log "answers again" every cycle.
         if (!ok && !group.Failing)
@@ -270,7 +275,7 @@ internal sealed partial class SnmpDevicePoller
         return values;
     }
 
-    private async Task<(Dictionary<Oid, SnmpValue>? Values, (Quality Quality, string Message)? Failure)> FetchAsync(
+    private async Task<(Dictionary<Oid, SnmpValue>? Values, (Quality Quality, string Message, string Kind)? Failure)> FetchAsync(
         Func<Task<Dictionary<Oid, SnmpValue>>> fetch, CancellationToken cancellationToken)
     {
         try
@@ -279,23 +284,23 @@ internal sealed partial class SnmpDevicePoller
         }
         catch (SnmpTimeoutException ex)
         {
-            return (null, (Quality.CommLoss, $"no answer from {_device.Endpoint}: {ex.Message}"));
+            return (null, (Quality.CommLoss, $"no answer from {_device.Endpoint}: {ex.Message}", PollErrorKinds.Timeout));
         }
         catch (SnmpErrorStatusException ex)
         {
-            return (null, (ErrorStatusQuality(ex.Status), $"{_device.Endpoint} answered {SnmpNames.ErrorStatus(ex.Status)}{(ex.FailedOid is null ? string.Empty : $" for {ex.FailedOid}")}"));
+            return (null, (ErrorStatusQuality(ex.Status), $"{_device.Endpoint} answered {SnmpNames.ErrorStatus(ex.Status)}{(ex.FailedOid is null ? string.Empty : $" for {ex.FailedOid}")}", PollErrorKinds.Exception));
         }
         catch (SnmpSecurityException ex)
         {
-            return (null, (Quality.ConfigError, $"{_device.Endpoint} refused the v3 credentials: {ex.Status} ({ex.Message})"));
+            return (null, (Quality.ConfigError, $"{_device.Endpoint} refused the v3 credentials: {ex.Status} ({ex.Message})", PollErrorKinds.Exception));
         }
         catch (SnmpException ex)
         {
-            return (null, (Quality.DeviceFailure, $"{_device.Endpoint}: {ex.Message}"));
+            return (null, (Quality.DeviceFailure, $"{_device.Endpoint}: {ex.Message}", PollErrorKinds.Decode));
         }
         catch (System.Net.Sockets.SocketException ex)
         {
-            return (null, (Quality.CommLoss, $"{_device.Endpoint}: {ex.Message}"));
+            return (null, (Quality.CommLoss, $"{_device.Endpoint}: {ex.Message}", PollErrorKinds.Link));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -343,8 +348,14 @@ internal sealed partial class SnmpDevicePoller
     }
 
     private string? _cycleError;
+    private string? _cycleErrorKind;
 
-    private void NoteError(string message) => _cycleError ??= message;
+    /// <summary>A point that could not be taken from an answer (no such row, a value that does not decode): a decode error of the cycle.</summary>
+    private void NoteError(string message)
+    {
+        _cycleErrorKind ??= _cycleError is null ? PollErrorKinds.Decode : null;
+        _cycleError ??= message;
+    }
 
     private async ValueTask EmitFailureAsync(SnmpPoint point, DateTimeOffset timestamp, Quality quality, CancellationToken cancellationToken)
     {
