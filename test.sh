@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Runs every test of the project. Installs the peers the tests talk to when they are missing (mosquitto, mbpoll, socat, pymodbus,
-# openssl and curl as verifiers of the PKI and https, tzdata for the lighting programs' time zones, prometheus for its promtool, which checks central's /metrics,
-# python3-prometheus-client as the parser that reads the edge's /metrics, postgresql for central's PostgreSQL store),
-# builds once, starts one private PostgreSQL cluster for all test projects (CITY_TEST_PG), runs each test project,
-# and ends with the line "N passed, N failed".
+# openssl and curl as verifiers of the PKI and https, tzdata for the lighting programs' time zones, prometheus for its promtool,
+# which checks central's /metrics, python3-prometheus-client as the parser that reads the edge's /metrics, node and npm
+# for the OpenAPI linter, postgresql for central's PostgreSQL store), builds once, starts one private PostgreSQL cluster
+# for all test projects (CITY_TEST_PG), runs each test project, and ends with the line "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")"
 
 # The peers the tests talk to; the tests start their own mosquitto and snmpd on free ports.
-.ci/install-peers.sh mosquitto mosquitto-clients mbpoll socat python3-pymodbus snmp snmpd openssl curl tzdata prometheus python3-prometheus-client postgresql || { echo "0 passed, 1 failed"; exit 1; }
+.ci/install-peers.sh mosquitto mosquitto-clients mbpoll socat python3-pymodbus snmp snmpd openssl curl tzdata prometheus python3-prometheus-client nodejs npm postgresql || { echo "0 passed, 1 failed"; exit 1; }
 
 echo "== building"
 build_log=$(mktemp)
@@ -29,6 +29,12 @@ pg_dir=$(.ci/test-postgres.sh start) || { echo "0 passed, 1 failed"; exit 1; }
 trap '.ci/test-postgres.sh stop "$pg_dir"' EXIT
 CITY_TEST_PG=$(.ci/test-postgres.sh connection-string "$pg_dir")
 export CITY_TEST_PG
+
+# Redocly's CLI (pinned in tests/openapi-lint/package-lock.json) for ApiContractTests' lint of /openapi/v1.json.
+if [ ! -f tests/openapi-lint/node_modules/@redocly/cli/bin/cli.js ]; then
+  echo "== npm ci (tests/openapi-lint)"
+  npm ci --prefix tests/openapi-lint --no-audit --no-fund --loglevel=error || { echo "0 passed, 1 failed"; exit 1; }
+fi
 
 passed=0
 failed=0

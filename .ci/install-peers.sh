@@ -14,6 +14,7 @@ present() {
     snmp) command -v snmpget ;;
     snmpd) command -v snmpd || [ -x /usr/sbin/snmpd ] ;;
     tzdata) [ -f /usr/share/zoneinfo/Europe/Paris ] ;;
+    nodejs) command -v node ;;
     prometheus) command -v promtool ;;   # only its promtool is used (checks central's /metrics); the service is not started
     postgresql) [ -x /usr/lib/postgresql/15/bin/initdb ] && [ -x /usr/lib/postgresql/15/bin/pg_ctl ] ;;
     *) command -v "$1" ;;   # curl, socat, mbpoll: the program has the package's name

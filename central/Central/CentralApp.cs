@@ -128,6 +128,8 @@ internal static partial class CentralApp
         services.AddSingleton(sp => new TokenStore(options.DataPath, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ApiRefusals>();
         services.AddApiTokens();
+        services.AddCentralOpenApi();
+        services.AddSingleton<GatewayTags>();
 
         // Started in this order, stopped in reverse: the worker drains and acks while the client is
         // still connected, then the client disconnects, then the embedded broker stops.
@@ -190,6 +192,14 @@ internal static partial class CentralApp
         // Load the store before anything is served or ingested.
         _ = app.Services.GetRequiredService<GatewayRegistry>();
 
+        // The error shape and the docs page come first; authentication and authorization explicitly after the page's
+        // static files (the fallback policy would want a token for them).
+        app.UseErrorShape();
+        app.UseDocsPage();
+        app.UseRouting();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapOpenApiDocument();
         app.MapCentralApi();
         app.MapCentralMetrics(options);
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("City.Central");

@@ -16,7 +16,13 @@ internal static class AdminEndpoints
     public static RouteGroupBuilder MapAdminEndpoints(this RouteGroupBuilder api)
     {
         ArgumentNullException.ThrowIfNull(api);
-        api.MapPost("/gateways/{id}/reset", ResetAsync).RequireAuthorization(ApiAuthorization.Admin);
+        api.MapPost("/gateways/{id}/reset", ResetAsync)
+            .Doc("resetGateway", "gateways", "Reset a gateway's registration",
+                "Clears the gateway's registration through the ingest worker, so that its next birth is accepted whatever epoch it carries; stored readings stay.")
+            .PathParam("id", "The gateway.", ParamKind.Gateway)
+            .Returns<GatewayResetResponse>()
+            .Fails(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status503ServiceUnavailable)
+            .ForRole(ApiAuthorization.Admin);
         return api;
     }
 
@@ -28,12 +34,12 @@ internal static class AdminEndpoints
     {
         if (!GatewayIds.IsValid(id))
         {
-            return Results.BadRequest(new ErrorResponse($"gateway: '{id}' is not a valid gateway id (1-64 of A-Z a-z 0-9 . _ -)."));
+            return ApiErrors.BadRequest($"gateway: '{id}' is not a valid gateway id (1-64 of A-Z a-z 0-9 . _ -).");
         }
 
         if (!registry.TryGet(id, out _))
         {
-            return Results.NotFound(new ErrorResponse($"gateway '{id}' is unknown."));
+            return ApiErrors.NotFound($"gateway '{id}' is unknown.");
         }
 
         var reset = new GatewayReset(id, http.User.Identity?.Name ?? "?");
@@ -47,16 +53,16 @@ internal static class AdminEndpoints
         }
         catch (OperationCanceledException) when (!http.RequestAborted.IsCancellationRequested)
         {
-            return Results.Json(new ErrorResponse($"the ingest worker did not apply the reset of '{id}' within {ResetTimeout.TotalSeconds} s (it may still do so)."), statusCode: StatusCodes.Status503ServiceUnavailable);
+            return ApiErrors.Problem(StatusCodes.Status503ServiceUnavailable, $"the ingest worker did not apply the reset of '{id}' within {ResetTimeout.TotalSeconds} s (it may still do so).");
         }
         // The store could not write it: the gateway keeps its registration.
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
-            return Results.Json(new ErrorResponse($"the reset of '{id}' was not stored: {exception.Message}"), statusCode: StatusCodes.Status500InternalServerError);
+            return ApiErrors.Problem(StatusCodes.Status500InternalServerError, $"the reset of '{id}' was not stored: {exception.Message}");
         }
 
         return result is null
-            ? Results.NotFound(new ErrorResponse($"gateway '{id}' is unknown."))
+            ? ApiErrors.NotFound($"gateway '{id}' is unknown.")
             : Results.Ok(new GatewayResetResponse(result.GatewayId, reset.RequestedBy, result.PreviousEpoch, result.PreviousBufferId, result.CataloguePoints));
     }
 }

@@ -29,14 +29,44 @@ internal static class ApiEndpoints
 
     public static IEndpointRouteBuilder MapCentralApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/healthz", Health).AllowAnonymous();
-        var api = app.MapGroup("/api/v1").RequireAuthorization(ApiAuthorization.Viewer);
-        api.MapGet("/gateways", Gateways);
-        api.MapGet("/points/latest", Latest);
+        app.MapGet("/healthz", Health).AllowAnonymous()
+            .Doc("getHealth", "health", "Whether central can ingest", "status ok, degraded (a store error was seen but commits go on) or unavailable (503).")
+            .Returns<HealthResponse>(description: "Central's store and broker link are up.")
+            .Returns<HealthResponse>(StatusCodes.Status503ServiceUnavailable, "The store or the broker link is down.");
+        var api = app.MapGroup("/api/v1").RequireAuthorization(ApiAuthorization.Viewer)
+            .Fails(StatusCodes.Status401Unauthorized, StatusCodes.Status500InternalServerError);
+        api.MapGet("/gateways", Gateways)
+            .Doc("listGateways", "gateways", "List the gateways", "Every gateway central knows, with its town (the birth's site or an import) and its tags; filtered by town and tags.")
+            .Param("town", "Only the gateways of this town (case-insensitive).")
+            .Param("tag", "Only the gateways carrying this tag; repeat it for gateways carrying every one (tag=a&tag=b).")
+            .Returns<GatewayResponse[]>()
+            .Fails(StatusCodes.Status400BadRequest);
+        api.MapGet("/points/latest", Latest)
+            .Doc("getLatestValues", "points", "Latest values of a gateway's points, or of a town's gateways",
+                "The latest value of every catalogue point of one gateway; with town and without gateway those of every gateway of the town (each value then names its gateway).")
+            .Param("gateway", "The gateway (required unless town is given).", ParamKind.Gateway)
+            .Param("town", "Only if the gateway lies in this town; without gateway, every gateway of the town.")
+            .Returns<LatestResponse[]>()
+            .Fails(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
         api.MapHistoryEndpoints();
-        api.MapGet("/events", Events);
-        api.MapGet("/stats", Stats);
+        api.MapGet("/events", Events)
+            .Doc("listEvents", "events", "Device events and central's own",
+                "Events of one gateway or of all (lamp failures, alarms, traps, the edge's dropped-reading counts; central's own with device $central), oldest first "
+                + "(timestamp, gateway, edge events before central's, then as received). Page with cursor = the previous page's nextCursor and the same "
+                + "gateway, from and to: no event is repeated or skipped, however many share one millisecond. Paging by moving from to the last "
+                + "timestamp seen (the old way) still works but repeats the events of that millisecond and stalls when more than limit share it: deprecated.")
+            .Param("gateway", "Only this gateway's events.", ParamKind.Gateway)
+            .Param("from", "Start (included); default: one hour before to.", ParamKind.Time)
+            .Param("to", "End (included); default: now.", ParamKind.Time)
+            .Param(new ParamDoc("limit", "At most this many events (default 1,000).", ParamKind.Integer, Minimum: 1, Maximum: MaxEventsLimit))
+            .Param("cursor", "The nextCursor of the previous page (same gateway, from and to).", ParamKind.Cursor)
+            .Returns<EventsResponse>()
+            .Fails(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
+        api.MapGet("/stats", Stats)
+            .Doc("getStats", "stats", "Counters since start", "Ingestion, rejections by reason, refusals of the broker and of the API, commands.")
+            .Returns<StatsResponse>();
         api.MapAdminEndpoints();
+        api.MapTagEndpoints();
         api.MapCommandEndpoints();
         api.MapLightingEndpoints();
         api.MapAssetEndpoints();
@@ -62,11 +92,19 @@ internal static class ApiEndpoints
 
     /// <summary>The store could not read what was asked (a damaged page): 500, naming the file; /healthz says degraded.</summary>
     internal static IResult StoreError(StoreFaultException exception) =>
-        Results.Json(new ErrorResponse($"the store could not be read: {exception.Message}"), statusCode: 500);
+        ApiErrors.Problem(500, $"the store could not be read: {exception.Message}");
 
-    /// <summary>Every gateway, or those of one town (<c>?town=</c>, case-insensitive: the assets' town of the gateway).</summary>
-    private static IResult Gateways(string? town, GatewayRegistry registry, AssetDirectory assets) =>
-        Results.Ok(registry.All().Where(g => assets.InTown(g.Id, NoBlank(town))).Select(g => new GatewayResponse(
+    /// <summary>Every gateway, or those of one town (<c>?town=</c>, case-insensitive: the assets' town of the gateway) and carrying every <c>?tag=</c>.</summary>
+    private static IResult Gateways(HttpRequest request, GatewayRegistry registry, AssetDirectory assets, GatewayTags tags)
+    {
+        var town = NoBlank(request.Query["town"]);
+        string[] wanted = [.. request.Query["tag"].Select(t => t ?? string.Empty)];
+        if (wanted.FirstOrDefault(t => !GatewayTags.IsValid(t)) is { } bad)
+        {
+            return BadRequest($"tag: '{bad}' is not a valid tag ({GatewayTags.Rule}).");
+        }
+
+        return Results.Ok(registry.All().Where(g => assets.InTown(g.Id, town) && tags.HasAll(g.Id, wanted)).Select(g => new GatewayResponse(
             g.Id,
             g.Online,
             g.LastSeenUnixMs == 0 ? null : JsonValues.Time(g.LastSeenUnixMs),
@@ -77,7 +115,9 @@ internal static class ApiEndpoints
             g.Catalogue.Count,
             g.SoftwareVersion,
             g.BufferId,
-            assets.TownOf(g.Id))));
+            assets.TownOf(g.Id),
+            tags.Of(g.Id))));
+    }
 
     private static string? NoBlank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
 
@@ -133,8 +173,8 @@ internal static class ApiEndpoints
 
     /// <summary>
     /// Device events (lamp failures, alarms, traps, the edge's own dropped-reading counts) of one gateway or of all,
-    /// from the EVENTS batches, oldest first; <c>limit</c> keeps the oldest, so a client pages with from = the last
-    /// timestamp it saw.
+    /// from the EVENTS batches, oldest first; <c>limit</c> keeps the oldest, and a client pages with cursor = the
+    /// previous page's nextCursor.
     /// </summary>
     private static IResult Events(HttpRequest request, GatewayRegistry registry, IHistoryStore store, TimeProvider time)
     {
@@ -238,7 +278,7 @@ internal static class ApiEndpoints
 
         if (!registry.TryGet(gateway, out state))
         {
-            problem = Results.NotFound(new ErrorResponse($"gateway '{gateway}' is unknown."));
+            problem = ApiErrors.NotFound($"gateway '{gateway}' is unknown.");
             return false;
         }
 
@@ -308,5 +348,5 @@ internal static class ApiEndpoints
         return false;
     }
 
-    internal static IResult BadRequest(string message) => Results.BadRequest(new ErrorResponse(message));
+    internal static IResult BadRequest(string message) => ApiErrors.BadRequest(message);
 }

@@ -1,8 +1,7 @@
+using System.ComponentModel;
 using System.Text.Json.Serialization;
 
 namespace City.Central.Api;
-
-internal sealed record ErrorResponse(string Error);
 
 /// <summary>status: ok, degraded (a store error was seen but commits go on; storeError says which), or unavailable (503).</summary>
 /// <summary>/healthz; <c>Instance</c>: which central answered (Central:InstanceId), when several share a broker and a database.</summary>
@@ -19,7 +18,8 @@ internal sealed record GatewayResponse(
     int Points,
     string SoftwareVersion,
     string BufferId,
-    string? Town = null);
+    string? Town,
+    IReadOnlyList<string> Tags);
 
 internal sealed record LatestResponse(
     string? Id,
@@ -48,7 +48,7 @@ internal sealed record HistoryResponse(
     string To,
     bool Truncated,
     IReadOnlyList<HistoryReading> Readings,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? NextCursor = null);
+    [property: Description("Give it as cursor for the next page; null on the last page.")] string? NextCursor = null);
 
 internal sealed record EventResponse(
     string Gateway,
@@ -60,12 +60,13 @@ internal sealed record EventResponse(
     string Quality,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? TimestampMs = null);
 
+/// <summary>A page of events; truncated when more follow, and then nextCursor resumes after the last one.</summary>
 internal sealed record EventsResponse(
     string From,
     string To,
-    bool Truncated,
+    [property: Description("More events follow: ask again with cursor = nextCursor.")] bool Truncated,
     IReadOnlyList<EventResponse> Events,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? NextCursor = null);
+    [property: Description("Give it as cursor for the next page; null on the last page.")] string? NextCursor);
 
 internal sealed record StatsResponse(
     long BatchesAccepted,

@@ -23,9 +23,28 @@ internal static class AssetEndpoints
     public static RouteGroupBuilder MapAssetEndpoints(this RouteGroupBuilder api)
     {
         ArgumentNullException.ThrowIfNull(api);
-        api.MapGet("/assets", Assets);
-        api.MapPost("/assets", ImportAsync).RequireAuthorization(ApiAuthorization.Operator);
-        api.MapGet("/maintenance", Maintenance);
+        api.MapGet("/assets", Assets)
+            .Doc("listAssets", "assets", "Sites and lamps", "The births' sites and lamps merged with the imports, each lamp with its latest D4i figures.")
+            .Param("town", "Only this town (case-insensitive).")
+            .Param("gateway", "Only this gateway.", ParamKind.Gateway)
+            .Returns<AssetsResponse>()
+            .Fails(StatusCodes.Status400BadRequest);
+        api.MapPost("/assets", ImportAsync)
+            .Doc("importAssets", "assets", "Import lamps (CSV or GeoJSON)",
+                "All or nothing: any problem refuses the whole import, listing every problem in errors. A lamp already imported is replaced.")
+            .Body(new BodyDoc(null, $"text/csv with a header row, or a GeoJSON FeatureCollection of Points whose properties are the columns: {string.Join(", ", AssetImport.Columns)} (gateway and lamp_id required).",
+                new Dictionary<string, string>(StringComparer.Ordinal)
+                {
+                    ["text/csv"] = "gateway,lamp_id,town,latitude,longitude,rated_power_w\ncab-001,lights-a/g3,Dijon,47.32,5.04,50\n",
+                    ["application/geo+json"] = """{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[5.04,47.32]},"properties":{"gateway":"cab-001","lamp_id":"lights-a/g3","town":"Dijon","rated_power_w":50}}]}""",
+                }))
+            .Returns<ImportResponse>()
+            .Fails(StatusCodes.Status400BadRequest, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType)
+            .ForRole(ApiAuthorization.Operator);
+        api.MapGet("/maintenance", Maintenance)
+            .Doc("listMaintenance", "assets", "What needs maintenance, per town", "Failed lamps, lamps near their rated life, gateways offline, ...")
+            .Param("town", "Only this town (case-insensitive).")
+            .Returns<MaintenanceResponse>();
         return api;
     }
 
@@ -33,7 +52,7 @@ internal static class AssetEndpoints
     {
         if (gateway is not null && !GatewayIds.IsValid(gateway))
         {
-            return Results.BadRequest(new ErrorResponse($"gateway: '{gateway}' is not a valid gateway id (1-64 of A-Z a-z 0-9 . _ -)."));
+            return ApiErrors.BadRequest($"gateway: '{gateway}' is not a valid gateway id (1-64 of A-Z a-z 0-9 . _ -).");
         }
 
         town = string.IsNullOrWhiteSpace(town) ? null : town.Trim();
@@ -131,7 +150,7 @@ internal static class AssetEndpoints
 
         if (request.ContentLength > MaxImportBytes)
         {
-            return Results.Json(new ErrorResponse($"body: larger than {MaxImportBytes} bytes; split the import."), statusCode: StatusCodes.Status413PayloadTooLarge);
+            return ApiErrors.Problem(StatusCodes.Status413PayloadTooLarge, $"body: larger than {MaxImportBytes} bytes; split the import.");
         }
 
         var text = new System.Text.StringBuilder();
@@ -144,7 +163,7 @@ internal static class AssetEndpoints
                 text.Append(chunk, 0, n);
                 if (text.Length > MaxImportBytes)
                 {
-                    return Results.Json(new ErrorResponse($"body: larger than {MaxImportBytes} bytes; split the import."), statusCode: StatusCodes.Status413PayloadTooLarge);
+                    return ApiErrors.Problem(StatusCodes.Status413PayloadTooLarge, $"body: larger than {MaxImportBytes} bytes; split the import.");
                 }
             }
         }
@@ -153,7 +172,7 @@ internal static class AssetEndpoints
         var lamps = kind == "text/csv" ? AssetImport.ParseCsv(text.ToString(), now, out var errors) : AssetImport.ParseGeoJson(text.ToString(), now, out errors);
         if (errors.Count > 0)
         {
-            return Results.BadRequest(new ImportErrorResponse($"{errors.Count} problem{(errors.Count == 1 ? string.Empty : "s")}; nothing was imported.", errors));
+            return ApiErrors.Problem(StatusCodes.Status400BadRequest, $"{errors.Count} problem{(errors.Count == 1 ? string.Empty : "s")}; nothing was imported.", errors);
         }
 
         var created = lamps.Count(l => directory.Find(l.GatewayId, l.LampId) is null);
@@ -163,9 +182,9 @@ internal static class AssetEndpoints
         return Results.Ok(new ImportResponse(lamps.Count, created, lamps.Count - created, gateways.Count, unknown));
     }
 
-    private static IResult UnsupportedType(string? contentType) => Results.Json(
-        new ErrorResponse($"Content-Type '{contentType}': send text/csv, or application/geo+json (application/json) with a GeoJSON FeatureCollection."),
-        statusCode: StatusCodes.Status415UnsupportedMediaType);
+    private static IResult UnsupportedType(string? contentType) => ApiErrors.Problem(
+        StatusCodes.Status415UnsupportedMediaType,
+        $"Content-Type '{contentType}': send text/csv, or application/geo+json (application/json) with a GeoJSON FeatureCollection.");
 
     private static IResult Maintenance(string? town, GatewayRegistry registry, AssetDirectory directory, AssetIngest ingest)
     {

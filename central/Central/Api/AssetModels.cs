@@ -30,8 +30,6 @@ internal sealed record AssetsResponse(IReadOnlyList<SiteResponse> Sites, IReadOn
 /// <summary>An import's outcome: lamps written, of which new and already known, their gateways, and those central has not met yet.</summary>
 internal sealed record ImportResponse(int Imported, int Created, int Updated, int Gateways, IReadOnlyList<string> UnknownGateways);
 
-internal sealed record ImportErrorResponse(string Error, IReadOnlyList<string> Errors);
-
 internal sealed record MaintenanceItemResponse(string Kind, string Gateway, string? Lamp, string? Town, string Since, string Detail);
 
 internal sealed record MaintenanceTownResponse(string? Town, int Count, IReadOnlyList<MaintenanceItemResponse> Items);

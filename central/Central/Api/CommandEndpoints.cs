@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Globalization;
 using System.Text.Json;
 using City.Central.Auth;
@@ -23,9 +24,30 @@ internal static class CommandEndpoints
     public static RouteGroupBuilder MapCommandEndpoints(this RouteGroupBuilder api)
     {
         ArgumentNullException.ThrowIfNull(api);
-        api.MapPost("/commands", IssueAsync).RequireAuthorization(ApiAuthorization.Operator);
-        api.MapGet("/commands/{id}", Get);
-        api.MapGet("/commands", List);
+        api.MapPost("/commands", IssueAsync)
+            .Doc("issueCommand", "commands", "Issue a command to one or more gateways",
+                "A signed, expiring command: write a point, a DALI command, or a lighting override. 202 with its id when new; 200 with its status when the same id was issued before.")
+            .Body<CommandRequestBody>("The command: action and its fields, and gateway or gateways.",
+                """{"gateway":"cab-001","action":"write","device":"meter1","point":"relay","value":true,"expiresInSeconds":60}""")
+            .Returns<IssuedResponse>(StatusCodes.Status202Accepted, "Issued; Location names the command.")
+            .Returns<CommandResponse>(description: "A command of this id exists: its status.")
+            .Fails(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound)
+            .ForRole(ApiAuthorization.Operator);
+        api.MapGet("/commands/{id}", Get)
+            .Doc("getCommand", "commands", "A command and its status per gateway")
+            .PathParam("id", "The command's id.", ParamKind.Uuid)
+            .Returns<CommandResponse>()
+            .Fails(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
+        api.MapGet("/commands", List)
+            .Doc("listCommands", "commands", "List commands (the audit trail)",
+                "Oldest first, at most limit; page with cursor = the previous page's nextCursor. Without gateway each command has only its counts; with one, that gateway's status.")
+            .Param("gateway", "Only the commands sent to this gateway.", ParamKind.Gateway)
+            .Param("from", "Only the commands issued at or after this time (default: all).", ParamKind.Time)
+            .Param("cursor", "The nextCursor of the previous page.", ParamKind.Cursor)
+            .Param(new ParamDoc("after", "Deprecated: the same as cursor.", ParamKind.Cursor, Deprecated: true))
+            .Param(new ParamDoc("limit", $"At most this many commands (default {DefaultListLimit}).", ParamKind.Integer, Minimum: 1, Maximum: MaxListLimit))
+            .Returns<CommandListResponse>()
+            .Fails(StatusCodes.Status400BadRequest);
         return api;
     }
 
@@ -61,7 +83,7 @@ internal static class CommandEndpoints
         var unknown = parsed.Gateways.FirstOrDefault(g => !registry.TryGet(g, out _));
         if (unknown is not null)
         {
-            return Results.NotFound(new ErrorResponse($"{field}: gateway '{unknown}' is unknown."));
+            return ApiErrors.NotFound($"{field}: gateway '{unknown}' is unknown.");
         }
 
         var issuer = request.HttpContext.User.Identity?.Name ?? "?";
@@ -73,7 +95,7 @@ internal static class CommandEndpoints
         // The store could not write it: nothing was sent.
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
-            return Results.Json(new ErrorResponse($"the command was not stored (nothing was sent): {exception.Message}"), statusCode: StatusCodes.Status500InternalServerError);
+            return ApiErrors.Problem(StatusCodes.Status500InternalServerError, $"the command was not stored (nothing was sent): {exception.Message}");
         }
 
         return outcome.Created
@@ -102,7 +124,7 @@ internal static class CommandEndpoints
 
         var command = commands.Find(guid.ToString("D"));
         return command is null
-            ? Results.NotFound(new ErrorResponse($"command '{id}' is unknown."))
+            ? ApiErrors.NotFound($"command '{id}' is unknown.")
             : Results.Ok(View(command, commands.Targets(command.Id)));
     }
 
@@ -124,10 +146,16 @@ internal static class CommandEndpoints
             return problem;
         }
 
-        string? after = query["after"];
+        var cursorName = query.ContainsKey("cursor") ? "cursor" : "after";
+        string? after = query[cursorName];
+        if (query.ContainsKey("cursor") && query.ContainsKey("after"))
+        {
+            return BadRequest("after: give cursor or its deprecated alias after, not both.");
+        }
+
         if (after is not null && !IsCursor(after))
         {
-            return BadRequest($"after: '{after}' is not a cursor (the 'next' of a previous answer).");
+            return BadRequest($"{cursorName}: '{after}' is not a cursor (the nextCursor of a previous answer).");
         }
 
         var limit = DefaultListLimit;
@@ -151,7 +179,7 @@ internal static class CommandEndpoints
             ? View(c, commands.Targets(c.Id), listGateways: false)
             : View(c, commands.Target(c.Id, gateway) is { } t ? [t] : [])).ToList();
         var next = more ? CommandStore.Cursor(page[^1].IssuedAtUnixMs, page[^1].Id) : null;
-        return Results.Ok(new CommandListResponse(items, next));
+        return Results.Ok(new CommandListResponse(items, next, next));
     }
 
     private static bool IsCursor(string text)
@@ -182,7 +210,7 @@ internal static class CommandEndpoints
 
     private static string? Time(long? unixMs) => unixMs is { } ms ? JsonValues.CalendarTime(ms) : null;
 
-    private static IResult BadRequest(string message) => Results.BadRequest(new ErrorResponse(message));
+    private static IResult BadRequest(string message) => ApiErrors.BadRequest(message);
 }
 
 internal sealed record IssuedResponse(string Id, string Status);
@@ -209,4 +237,57 @@ internal sealed record CommandTargetResponse(
     string? FinishedAt,
     string UpdatedAt);
 
-internal sealed record CommandListResponse(IReadOnlyList<CommandResponse> Commands, string? Next);
+/// <summary>A page of commands; nextCursor (null on the last page) resumes after it; next is its deprecated name.</summary>
+internal sealed record CommandListResponse(
+    IReadOnlyList<CommandResponse> Commands,
+    [property: Description("Give it as cursor for the next page; null on the last page.")] string? NextCursor,
+    [property: Description("Deprecated: the same as nextCursor.")] string? Next);
+
+/// <summary>The body of POST /api/v1/commands, for the OpenAPI document (the parser reads the JSON itself).</summary>
+internal sealed class CommandRequestBody
+{
+    [Description("The command's id (a UUID); issuing the same id again returns the first one's status.")]
+    public Guid? Id { get; init; }
+
+    [Description("One gateway (or gateways).")]
+    public string? Gateway { get; init; }
+
+    [Description("1 to 10,000 gateways, each once (or gateway).")]
+    public IReadOnlyList<string>? Gateways { get; init; }
+
+    [Description("write, dali or lighting-override; each takes its own fields.")]
+    public required string Action { get; init; }
+
+    [Description("How long the command stays valid: 1-86400 s, default 60.")]
+    public int? ExpiresInSeconds { get; init; }
+
+    [Description("write: the device.")]
+    public string? Device { get; init; }
+
+    [Description("write: the point.")]
+    public string? Point { get; init; }
+
+    [Description("write: a number, true/false or a string; dali: the level (0-254) or scene (0-15).")]
+    public JsonElement? Value { get; init; }
+
+    [Description("dali, lighting-override: the line.")]
+    public string? Line { get; init; }
+
+    [Description("dali: broadcast, group:N (0-15) or gear:N (0-63).")]
+    public string? Target { get; init; }
+
+    [Description("dali: level, off, max, min, scene or identify.")]
+    public string? Command { get; init; }
+
+    [Description("lighting-override: the group (0-15); all groups when left out.")]
+    public int? Group { get; init; }
+
+    [Description("lighting-override: the level in percent (0-100).")]
+    public double? LevelPercent { get; init; }
+
+    [Description("lighting-override: how long, in seconds (or until).")]
+    public int? DurationSeconds { get; init; }
+
+    [Description("lighting-override: until when, an ISO-8601 time at most 7 days ahead (or durationSeconds).")]
+    public string? Until { get; init; }
+}

@@ -12,7 +12,17 @@ internal static class EnergyEndpoints
 {
     public static RouteGroupBuilder MapEnergyEndpoints(this RouteGroupBuilder api)
     {
-        api.MapGet("/energy", Energy);
+        api.MapGet("/energy", Energy)
+            .Doc("getEnergy", "energy", "Energy per lamp, gateway or town",
+                "Measured, full-power and baseline kWh, lit hours and savings per bucket, per key over the range, and over all keys. Any other parameter is a 400.")
+            .Param(new ParamDoc("by", "What a key is.", ParamKind.Choice, Required: true, Values: ["lamp", "gateway", "town"]))
+            .Param(new ParamDoc("interval", "Calendar days in the key's time zone (default) or UTC hours.", ParamKind.Choice, Values: ["day", "hour"]))
+            .Param(new ParamDoc("from", "Start: an ISO-8601 instant with its offset (2026-07-13T22:00:00Z) or a date (midnight in each key's time zone).", Required: true))
+            .Param(new ParamDoc("to", "End (excluded), after from; same forms as from.", Required: true))
+            .Param("town", "Only this town (case-insensitive).")
+            .Param("gateway", "Only this gateway (with by=lamp or by=gateway).", ParamKind.Gateway)
+            .Returns<EnergyResponse>()
+            .Fails(StatusCodes.Status400BadRequest);
         return api;
     }
 
@@ -20,11 +30,11 @@ internal static class EnergyEndpoints
     {
         if (!TryParse(request.Query, out var query, out var problem))
         {
-            return Results.BadRequest(new ErrorResponse(problem));
+            return ApiErrors.BadRequest(problem);
         }
 
         var response = report.Build(query, tap.PendingReadings, out var buildProblem);
-        return response is null ? Results.BadRequest(new ErrorResponse(buildProblem!)) : Results.Ok(response);
+        return response is null ? ApiErrors.BadRequest(buildProblem!) : Results.Ok(response);
     }
 
     /// <summary>Reads by, interval, from, to, town and gateway; every problem names its parameter.</summary>

@@ -24,8 +24,31 @@ internal static class HistoryEndpoints
 
     public static RouteGroupBuilder MapHistoryEndpoints(this RouteGroupBuilder api)
     {
-        api.MapGet("/points/history", History);
-        api.MapGet("/points/aggregate", Aggregate);
+        api.MapGet("/points/history", History)
+            .Doc("getPointHistory", "points", "History of one or several points",
+                "Readings from from to to (both included), oldest first, at most limit; page with cursor = the previous page's nextCursor. "
+                + "One gateway and one point: the single-series answer (HistoryResponse); several (gateway=a&gateway=b, point=x,y): one series per "
+                + $"point of each gateway (SeriesHistoryResponse), at most {MaxSeries} series.")
+            .Param("gateway", "The gateway; several: repeat it or give a comma list.", required: true)
+            .Param("point", "A point id of the gateway's catalogue (meter1/power) or its alias number; several: repeat it or give a comma list.", required: true)
+            .Param("from", "Start (included); default: one hour before to.", ParamKind.Time)
+            .Param("to", "End (included); default: now.", ParamKind.Time)
+            .Param(new ParamDoc("limit", "At most this many readings (default 10,000), all series together.", ParamKind.Integer, Minimum: 1, Maximum: ApiEndpoints.MaxHistoryLimit))
+            .Param("cursor", "The nextCursor of the previous page (same gateway, point, from and to).", ParamKind.Cursor)
+            .ReturnsEither<HistoryResponse, SeriesHistoryResponse>()
+            .Fails(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
+        api.MapGet("/points/aggregate", Aggregate)
+            .Doc("getPointAggregates", "points", "Interval aggregates of one or several points",
+                "Buckets aligned on multiples of interval since the Unix epoch (UTC) over from..to, per series, with the functions asked for; only numeric "
+                + "and boolean (0/1) readings of good quality count. Where retention dropped raw readings, the hourly aggregates stand in.")
+            .Param("gateway", "The gateway; several: repeat it or give a comma list.", required: true)
+            .Param("point", "A point id or alias number; several: repeat it or give a comma list.", required: true)
+            .Param("from", "Start (included); default: one hour before to.", ParamKind.Time)
+            .Param("to", "End (included); default: now.", ParamKind.Time)
+            .Param("interval", $"The bucket: a whole number and s, m, h or d (1m, 15m, 1h, 1d; default 1h), at most {MaxBuckets} buckets.")
+            .Param("fn", "A comma list of avg, min, max, sum, count (default all); the others are left out of each bucket.")
+            .Returns<AggregateResponse>()
+            .Fails(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
         return api;
     }
 
@@ -207,14 +230,14 @@ internal static class HistoryEndpoints
                 }
                 else if (gateways.Count == 1)
                 {
-                    problem = Results.NotFound(new ErrorResponse($"point '{point}' is not in the catalogue of gateway '{state.Id}'."));
+                    problem = ApiErrors.NotFound($"point '{point}' is not in the catalogue of gateway '{state.Id}'.");
                     return false;
                 }
             }
 
             if (series.Count == before)
             {
-                problem = Results.NotFound(new ErrorResponse($"point '{point}' is in the catalogue of none of the gateways {string.Join(", ", gatewayIds)}."));
+                problem = ApiErrors.NotFound($"point '{point}' is in the catalogue of none of the gateways {string.Join(", ", gatewayIds)}.");
                 return false;
             }
         }

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -21,26 +22,87 @@ internal static class LightingEndpoints
     private const int MaxBodyBytes = 256 * 1024;
     private const string Calendar = "calendar";
     private const string Program = "control program";
+    private const string IdDescription = "The id (1-64 of A-Z a-z 0-9 . _ -).";
+    private const string ProgramExample = """{"type":"ControlProgramOne","id":"night-dim","ownerCMS":"central","activePeriods":[{"name":"AstroClockActivePeriod","sunsetOffset":0,"sunriseOffset":0}],"fixedTimeControls":[{"startTime":"12:00:00","command":{"state":{"name":"LevelState","value":100}}},{"startTime":"23:00:00","command":{"state":{"name":"LevelState","value":50}}}]}""";
+    private const string CalendarExample = """{"id":"dijon","ownerCMS":"central","rules":[{"startDate":"--07-14","endDate":"--07-14","program":"night-dim"},{"program":"night-dim"}]}""";
+    private const string AssignmentExample = """{"dayOffset":12,"groups":[{"line":"lights-a","group":null,"calendar":"dijon"}]}""";
 
     public static RouteGroupBuilder MapLightingEndpoints(this RouteGroupBuilder api)
     {
         ArgumentNullException.ThrowIfNull(api);
         var lighting = api.MapGroup("/lighting");
-        lighting.MapGet("/calendars", (LightingService service) => JsonArray(service.CalendarJsons()));
-        lighting.MapGet("/calendars/{id}", (string id, LightingService service) => GetOne(Calendar, id, service.CalendarJson));
-        lighting.MapPut("/calendars/{id}", PutCalendarAsync).RequireAuthorization(ApiAuthorization.Operator);
+        lighting.MapGet("/calendars", (LightingService service) => JsonArray(service.CalendarJsons()))
+            .Doc("listCalendars", "lighting", "List the TALQ calendars")
+            .Returns<TalqCalendarDoc[]>();
+        lighting.MapGet("/calendars/{id}", (string id, LightingService service) => GetOne(Calendar, id, service.CalendarJson))
+            .Doc("getCalendar", "lighting", "A TALQ calendar")
+            .PathParam("id", IdDescription)
+            .Returns<TalqCalendarDoc>()
+            .Fails(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
+        lighting.MapPut("/calendars/{id}", PutCalendarAsync)
+            .Doc("putCalendar", "lighting", "Create or replace a TALQ calendar", "Every problem is listed in errors. A change pushes the sets of the gateways whose assignments use it.")
+            .PathParam("id", IdDescription)
+            .Body<TalqCalendarDoc>("The calendar (its id, when given, must be the path's).", CalendarExample)
+            .Returns<TalqCalendarDoc>(description: "Replaced.")
+            .Returns<TalqCalendarDoc>(StatusCodes.Status201Created, "Created.")
+            .Fails(StatusCodes.Status400BadRequest)
+            .ForRole(ApiAuthorization.Operator);
         lighting.MapDelete("/calendars/{id}", (string id, HttpContext http, LightingService service) =>
-            Deleted(Calendar, id, IsValidId(id, out var problem) ? service.DeleteCalendar(id, Issuer(http)) : null, problem)).RequireAuthorization(ApiAuthorization.Operator);
-        lighting.MapGet("/control-programs", (LightingService service) => JsonArray(service.ProgramJsons()));
-        lighting.MapGet("/control-programs/{id}", (string id, LightingService service) => GetOne(Program, id, service.ProgramJson));
-        lighting.MapPut("/control-programs/{id}", PutProgramAsync).RequireAuthorization(ApiAuthorization.Operator);
+            Deleted(Calendar, id, IsValidId(id, out var problem) ? service.DeleteCalendar(id, Issuer(http)) : null, problem))
+            .Doc("deleteCalendar", "lighting", "Delete a TALQ calendar", "409 while an assignment uses it.")
+            .PathParam("id", IdDescription)
+            .ReturnsNothing()
+            .Fails(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)
+            .ForRole(ApiAuthorization.Operator);
+        lighting.MapGet("/control-programs", (LightingService service) => JsonArray(service.ProgramJsons()))
+            .Doc("listControlPrograms", "lighting", "List the TALQ control programs")
+            .Returns<TalqControlProgramDoc[]>();
+        lighting.MapGet("/control-programs/{id}", (string id, LightingService service) => GetOne(Program, id, service.ProgramJson))
+            .Doc("getControlProgram", "lighting", "A TALQ control program")
+            .PathParam("id", IdDescription)
+            .Returns<TalqControlProgramDoc>()
+            .Fails(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
+        lighting.MapPut("/control-programs/{id}", PutProgramAsync)
+            .Doc("putControlProgram", "lighting", "Create or replace a TALQ control program", "Every problem is listed in errors. A change pushes the sets of the gateways it touches.")
+            .PathParam("id", IdDescription)
+            .Body<TalqControlProgramDoc>("The control program (its id, when given, must be the path's).", ProgramExample)
+            .Returns<TalqControlProgramDoc>(description: "Replaced.")
+            .Returns<TalqControlProgramDoc>(StatusCodes.Status201Created, "Created.")
+            .Fails(StatusCodes.Status400BadRequest)
+            .ForRole(ApiAuthorization.Operator);
         lighting.MapDelete("/control-programs/{id}", (string id, HttpContext http, LightingService service) =>
-            Deleted(Program, id, IsValidId(id, out var problem) ? service.DeleteProgram(id, Issuer(http)) : null, problem)).RequireAuthorization(ApiAuthorization.Operator);
-        lighting.MapGet("/assignments", (LightingService service) => Results.Ok(service.Assignments().Select(a => AssignmentView(a.Key, a.Value))));
-        lighting.MapGet("/assignments/{gateway}", GetAssignment);
-        lighting.MapPut("/assignments/{gateway}", PutAssignmentAsync).RequireAuthorization(ApiAuthorization.Operator);
-        lighting.MapDelete("/assignments/{gateway}", DeleteAssignment).RequireAuthorization(ApiAuthorization.Operator);
-        lighting.MapGet("/status", Status);
+            Deleted(Program, id, IsValidId(id, out var problem) ? service.DeleteProgram(id, Issuer(http)) : null, problem))
+            .Doc("deleteControlProgram", "lighting", "Delete a TALQ control program", "409 while a calendar uses it.")
+            .PathParam("id", IdDescription)
+            .ReturnsNothing()
+            .Fails(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)
+            .ForRole(ApiAuthorization.Operator);
+        lighting.MapGet("/assignments", (LightingService service) => Results.Ok(service.Assignments().Select(a => AssignmentView(a.Key, a.Value))))
+            .Doc("listAssignments", "lighting", "Every gateway's lighting assignment")
+            .Returns<AssignmentResponse[]>();
+        lighting.MapGet("/assignments/{gateway}", GetAssignment)
+            .Doc("getAssignment", "lighting", "A gateway's lighting assignment")
+            .PathParam("gateway", "The gateway.", ParamKind.Gateway)
+            .Returns<AssignmentResponse>()
+            .Fails(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
+        lighting.MapPut("/assignments/{gateway}", PutAssignmentAsync)
+            .Doc("putAssignment", "lighting", "Create or replace a gateway's lighting assignment", "Which calendar runs on which line and group of the gateway; pushes the gateway's set.")
+            .PathParam("gateway", "The gateway.", ParamKind.Gateway)
+            .Body<AssignmentRequestBody>("The assignment (its gateway, when given, must be the path's).", AssignmentExample)
+            .Returns<AssignmentResponse>(description: "Replaced.")
+            .Returns<AssignmentResponse>(StatusCodes.Status201Created, "Created.")
+            .Fails(StatusCodes.Status400BadRequest)
+            .ForRole(ApiAuthorization.Operator);
+        lighting.MapDelete("/assignments/{gateway}", DeleteAssignment)
+            .Doc("deleteAssignment", "lighting", "Delete a gateway's lighting assignment")
+            .PathParam("gateway", "The gateway.", ParamKind.Gateway)
+            .ReturnsNothing()
+            .Fails(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound)
+            .ForRole(ApiAuthorization.Operator);
+        lighting.MapGet("/status", Status)
+            .Doc("listLightingStatus", "lighting", "Every gateway's lighting status", "Which set version each gateway runs, and how its last push went.")
+            .Param("town", "Only the gateways of this town (case-insensitive).")
+            .Returns<LightingStatusResponse[]>();
         return api;
     }
 
@@ -98,7 +160,7 @@ internal static class LightingEndpoints
 
         return service.Assignment(gateway) is { } assignment
             ? Results.Ok(AssignmentView(gateway, assignment))
-            : Results.NotFound(new ErrorResponse($"gateway '{gateway}' has no lighting assignment."));
+            : ApiErrors.NotFound($"gateway '{gateway}' has no lighting assignment.");
     }
 
     private static async Task<IResult> PutAssignmentAsync(string gateway, HttpRequest request, LightingService service)
@@ -143,7 +205,7 @@ internal static class LightingEndpoints
         }
 
         return service.DeleteAssignment(gateway, Issuer(http)).Kind == LightingOutcomeKind.NotFound
-            ? Results.NotFound(new ErrorResponse($"gateway '{gateway}' has no lighting assignment."))
+            ? ApiErrors.NotFound($"gateway '{gateway}' has no lighting assignment.")
             : Results.NoContent();
     }
 
@@ -171,9 +233,9 @@ internal static class LightingEndpoints
     private static IResult Deleted(string kind, string id, LightingOutcome? outcome, string? problem) => outcome?.Kind switch
     {
         null => Invalid([problem!]),
-        LightingOutcomeKind.NotFound => Results.NotFound(new ErrorResponse($"{kind} '{id}' is unknown.")),
-        LightingOutcomeKind.InUse => Results.Conflict(new ErrorsResponse(
-            $"{kind} '{id}' is in use by {string.Join(", ", outcome.Problems)}.", outcome.Problems)),
+        LightingOutcomeKind.NotFound => ApiErrors.NotFound($"{kind} '{id}' is unknown."),
+        LightingOutcomeKind.InUse => ApiErrors.Problem(
+            StatusCodes.Status409Conflict, $"{kind} '{id}' is in use by {string.Join(", ", outcome.Problems)}.", outcome.Problems),
         _ => Results.NoContent(),
     };
 
@@ -186,7 +248,7 @@ internal static class LightingEndpoints
 
         return find(id) is { } json
             ? Results.Text(json, "application/json", Encoding.UTF8)
-            : Results.NotFound(new ErrorResponse($"{kind} '{id}' is unknown."));
+            : ApiErrors.NotFound($"{kind} '{id}' is unknown.");
     }
 
     /// <summary>The stored JSON texts as one JSON array, as they are.</summary>
@@ -247,14 +309,11 @@ internal static class LightingEndpoints
     private static string? NullIfEmpty(string text) => text.Length == 0 ? null : text;
 
     private static IResult Invalid(IReadOnlyList<string> problems) =>
-        Results.BadRequest(new ErrorsResponse(problems.Count == 1 ? problems[0] : $"{problems.Count} problems: {string.Join(" ", problems)}", problems));
+        ApiErrors.BadRequest(problems);
 
     private static AssignmentResponse AssignmentView(string gateway, GatewayAssignment assignment) =>
         new(gateway, assignment.DayOffset, [.. assignment.Groups.Select(g => new AssignedGroupResponse(g.Line, g.Group, g.Calendar))]);
 }
-
-/// <summary>A refused change: <c>error</c> sums it up, <c>errors</c> lists every problem (each naming its JSON path).</summary>
-internal sealed record ErrorsResponse(string Error, IReadOnlyList<string> Errors);
 
 internal sealed record AssignedGroupResponse(string Line, int? Group, string Calendar);
 
@@ -269,3 +328,53 @@ internal sealed record LightingStatusResponse(
     string? AppliedVersion,
     string? CommandId,
     string? UpdatedAt);
+
+/// <summary>A TALQ calendar as stored and served (protocols/Talq validates it; this describes it for the OpenAPI document).</summary>
+[Description("A TALQ calendar: rules (date ranges, weekdays) naming control programs, and a default program.")]
+internal sealed class TalqCalendarDoc
+{
+    [Description("The calendar's id.")]
+    public required string Id { get; init; }
+
+    [Description("The CMS that owns it.")]
+    public string? OwnerCMS { get; init; }
+
+    [Description("The rules, first match wins: startDate/endDate (--MM-DD), condition, program.")]
+    public IReadOnlyList<JsonElement>? Rules { get; init; }
+
+    [Description("The program of the days no rule matches.")]
+    public string? DefaultProgram { get; init; }
+}
+
+/// <summary>A TALQ control program as stored and served.</summary>
+[Description("A TALQ control program (ControlProgramOne): active periods and fixed-time level commands.")]
+internal sealed class TalqControlProgramDoc
+{
+    [Description("ControlProgramOne.")]
+    public required string Type { get; init; }
+
+    [Description("The program's id.")]
+    public required string Id { get; init; }
+
+    [Description("The CMS that owns it.")]
+    public string? OwnerCMS { get; init; }
+
+    [Description("When the program runs (AstroClockActivePeriod, TimeActivePeriod).")]
+    public IReadOnlyList<JsonElement>? ActivePeriods { get; init; }
+
+    [Description("startTime and the command (a LevelState) from then on.")]
+    public IReadOnlyList<JsonElement>? FixedTimeControls { get; init; }
+}
+
+/// <summary>The body of PUT /api/v1/lighting/assignments/{gateway}.</summary>
+internal sealed class AssignmentRequestBody
+{
+    [Description("The path's gateway, when given.")]
+    public string? Gateway { get; init; }
+
+    [Description("The hour of the local day at which a lighting day starts (0-23).")]
+    public int? DayOffset { get; init; }
+
+    [Description("Which calendar runs on which line and group (no group: the whole line).")]
+    public required IReadOnlyList<AssignedGroupResponse> Groups { get; init; }
+}

@@ -23,7 +23,17 @@ internal static class StreamEndpoints
 
     public static IEndpointRouteBuilder MapStreamEndpoints(this IEndpointRouteBuilder api)
     {
-        api.MapGet("/stream", StreamAsync);
+        api.MapGet("/stream", StreamAsync)
+            .Doc("getStream", "stream", "Live stream of what central commits (Server-Sent Events)",
+                "Latest values, events, command status changes and gateways going online or offline, as SSE messages with ids; "
+                + "Last-Event-ID (or last_event_id) resumes from the resume buffer. A heartbeat comment keeps the connection open.")
+            .Param("gateway", "Only these gateways (repeat it or give a comma list).")
+            .Param("town", "Only the gateways of this town (case-insensitive).")
+            .Param("point", "Only the points whose id starts with this prefix.")
+            .Param("types", "A comma list of values, events, commands, gateways (default: all).")
+            .Param("last_event_id", "Resume after this message id (the Last-Event-ID header wins).")
+            .Returns(typeof(string), description: "The stream: text/event-stream, until the client or central stops.", contentType: "text/event-stream")
+            .Fails(StatusCodes.Status400BadRequest, StatusCodes.Status503ServiceUnavailable);
         return api;
     }
 
@@ -32,7 +42,7 @@ internal static class StreamEndpoints
         var query = context.Request.Query;
         if (!LiveFilter.TryParse(query["gateway"], query["town"], query["point"], query["types"], out var filter, out var problem))
         {
-            await Results.BadRequest(new ErrorResponse(problem)).ExecuteAsync(context).ConfigureAwait(false);
+            await ApiErrors.BadRequest(problem).ExecuteAsync(context).ConfigureAwait(false);
             return;
         }
 
@@ -42,7 +52,7 @@ internal static class StreamEndpoints
         if (subscriber is null)
         {
             context.Response.Headers.RetryAfter = "10";
-            await Results.Json(new ErrorResponse($"too many stream clients ({options.Value.Stream.MaxClients}, Central:Stream:MaxClients); try again later."), statusCode: 503)
+            await ApiErrors.Problem(StatusCodes.Status503ServiceUnavailable, $"too many stream clients ({options.Value.Stream.MaxClients}, Central:Stream:MaxClients); try again later.")
                 .ExecuteAsync(context).ConfigureAwait(false);
             return;
         }

@@ -16,12 +16,14 @@ internal sealed class AssetStore : IDisposable
     private const string BirthLampsCollection = "birthlamps";
     private const string ImportedLampsCollection = "imported";
     private const string ConditionsCollection = "conditions";
+    private const string TagsCollection = "tags";
 
     private readonly LiteDatabase _database;
     private readonly ILiteCollection<BsonDocument> _sites;
     private readonly ILiteCollection<BsonDocument> _birthLamps;
     private readonly ILiteCollection<BsonDocument> _imported;
     private readonly ILiteCollection<BsonDocument> _conditions;
+    private readonly ILiteCollection<BsonDocument> _tags;
     private readonly Lock _write = new();
 
     public AssetStore(string dataPath)
@@ -34,6 +36,7 @@ internal sealed class AssetStore : IDisposable
         _birthLamps = _database.GetCollection(BirthLampsCollection);
         _imported = _database.GetCollection(ImportedLampsCollection);
         _conditions = _database.GetCollection(ConditionsCollection);
+        _tags = _database.GetCollection(TagsCollection);
         _birthLamps.EnsureIndex("gw");
     }
 
@@ -93,6 +96,27 @@ internal sealed class AssetStore : IDisposable
             foreach (var condition in conditions)
             {
                 _conditions.Upsert(WriteCondition(condition));
+            }
+        });
+    }
+
+    /// <summary>Every gateway's tags (gateways without tags are not stored).</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> LoadTags() =>
+        _tags.FindAll().ToDictionary(d => d["_id"].AsString, d => (IReadOnlyList<string>)[.. d["tags"].AsArray.Select(t => t.AsString)], StringComparer.Ordinal);
+
+    /// <summary>Replaces a gateway's tags; none deletes the entry.</summary>
+    public void SaveTags(string gatewayId, IReadOnlyList<string> tags)
+    {
+        ArgumentNullException.ThrowIfNull(tags);
+        InTransaction(() =>
+        {
+            if (tags.Count == 0)
+            {
+                _tags.Delete(gatewayId);
+            }
+            else
+            {
+                _tags.Upsert(new BsonDocument { ["_id"] = gatewayId, ["tags"] = new BsonArray(tags.Select(t => new BsonValue(t))) });
             }
         });
     }

@@ -66,7 +66,7 @@ internal sealed class BearerTokenHandler(
         // RFC 6750: a request without a bearer token gets the bare challenge, a bad token error="invalid_token".
         Response.Headers.WWWAuthenticate = Context.Items.ContainsKey(InvalidTokenKey) ? "Bearer realm=\"central\", error=\"invalid_token\"" : "Bearer realm=\"central\"";
         Response.StatusCode = StatusCodes.Status401Unauthorized;
-        await Response.WriteAsJsonAsync(new { error = $"{why}: every /api/v1 request needs Authorization: Bearer TOKEN (central token create)" }).ConfigureAwait(false);
+        await Response.WriteAsJsonAsync(Problem(StatusCodes.Status401Unauthorized, "Unauthorized", $"{why}: every /api/v1 request needs Authorization: Bearer TOKEN (central token create)")).ConfigureAwait(false);
     }
 
     protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
@@ -78,8 +78,19 @@ internal sealed class BearerTokenHandler(
             .DefaultIfEmpty(ApiRole.Viewer).Max() ?? ApiRole.Viewer);
         refusals.RefusedForbidden(name, role, needed, Remote(), RequestLine());
         Response.StatusCode = StatusCodes.Status403Forbidden;
-        await Response.WriteAsJsonAsync(new { error = $"token '{name}' has role {role}; {RequestLine()} needs {needed}" }).ConfigureAwait(false);
+        await Response.WriteAsJsonAsync(Problem(StatusCodes.Status403Forbidden, "Forbidden", $"token '{name}' has role {role}; {RequestLine()} needs {needed}")).ConfigureAwait(false);
     }
+
+    /// <summary>The API's error shape (Api's ErrorResponse, which this folder does not name): RFC 9457 members, error, errors.</summary>
+    private static Dictionary<string, object> Problem(int status, string title, string message) => new(StringComparer.Ordinal)
+    {
+        ["type"] = "about:blank",
+        ["title"] = title,
+        ["status"] = status,
+        ["detail"] = message,
+        ["error"] = message,
+        ["errors"] = new[] { message },
+    };
 
     private string Remote() => Context.Connection.RemoteIpAddress?.ToString() ?? "?";
 
