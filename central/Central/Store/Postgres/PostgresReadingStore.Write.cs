@@ -267,7 +267,7 @@ internal sealed partial class PostgresReadingStore
                 importer.Write(batch.GatewayId, NpgsqlDbType.Text);
                 importer.Write(PointOf(points, reading.Alias), NpgsqlDbType.Text);
                 importer.Write(ToDateTime(reading.TimestampUnixMs), NpgsqlDbType.TimestampTz);
-                WriteValue(importer, reading.Value);
+                CopyValue(importer, reading.Value);
                 importer.Write(QualityNames.Name(batch.IsOutOfWindow(reading.TimestampUnixMs) ? Quality.TimestampOutOfWindow : reading.Quality), NpgsqlDbType.Text);
                 importer.Write(batch.BufferId, NpgsqlDbType.Text);
                 importer.Write(seq, NpgsqlDbType.Bigint);
@@ -301,7 +301,7 @@ internal sealed partial class PostgresReadingStore
                 importer.Write(ToDateTime(reading.TimestampUnixMs), NpgsqlDbType.TimestampTz);
                 importer.Write(PointOf(points, reading.Alias), NpgsqlDbType.Text);
                 importer.Write((long)reading.Alias, NpgsqlDbType.Bigint);
-                WriteValue(importer, reading.Value);
+                CopyValue(importer, reading.Value);
                 importer.Write(QualityNames.Name(batch.IsOutOfWindow(reading.TimestampUnixMs) ? Quality.TimestampOutOfWindow : reading.Quality), NpgsqlDbType.Text);
                 importer.Write("edge", NpgsqlDbType.Text);
                 importer.Write(batch.BufferId, NpgsqlDbType.Text);
@@ -332,7 +332,7 @@ internal sealed partial class PostgresReadingStore
         points.TryGetValue(alias, out var point) ? point.Id : alias.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>value (numbers; booleans as 1/0) and value_text (texts).</summary>
-    private static void WriteValue(NpgsqlBinaryImporter importer, PointValue value)
+    private static void CopyValue(NpgsqlBinaryImporter importer, PointValue value)
     {
         if (value.Type == PointType.Text)
         {
