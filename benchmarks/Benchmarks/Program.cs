@@ -23,6 +23,11 @@ if (args is ["pg-ingest", ..])
     return await PgIngestBenchmark.RunAsync(args);
 }
 
+if (args is ["history", ..])
+{
+    return HistoryBenchmark.Run(args);
+}
+
 if (args is ["backlog", ..])
 {
     return BacklogReport.Run(args);

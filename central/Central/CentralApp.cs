@@ -156,6 +156,7 @@ internal static partial class CentralApp
         services.AddHostedService(sp => sp.GetRequiredService<IngestClient>());
         services.AddEnergy(options);
         services.AddHostedService<IngestWorker>();
+        services.AddHostedService<HistoryMaintenance>();
         services.AddHostedService(sp => sp.GetRequiredService<CommandService>());
         services.AddHostedService(sp => sp.GetRequiredService<LightingService>());
 

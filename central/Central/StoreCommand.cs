@@ -9,7 +9,9 @@ namespace City.Central;
 /// <summary>
 /// <c>central store verify [--store PATH] [--json] [--Central:DataPath=...]</c>: checks the store file without
 /// changing it. PATH is central.db or its directory; without it, Central:DataPath from the usual configuration.
-/// Exit codes: 0 healthy, 3 damaged (or missing), 2 usage error.
+/// Exit codes: 0 healthy, 3 damaged (or missing), 2 usage error. <c>central store rebuild [--store PATH]</c> (central
+/// stopped): rewrites the file without its free pages (LiteDB never shrinks a file: space that retention freed is reused,
+/// not returned), printing the size before and after.
 /// </summary>
 internal static class StoreCommand
 {
@@ -21,9 +23,9 @@ internal static class StoreCommand
 
     public static async Task<int> RunAsync(string[] args)
     {
-        if (args.Length < 2 || args[1] != "verify")
+        if (args.Length < 2 || args[1] is not ("verify" or "rebuild"))
         {
-            await Console.Error.WriteLineAsync("usage: central store verify [--store PATH] [--json] [--Central:DataPath=DIR]").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync("usage: central store verify|rebuild [--store PATH] [--json] [--Central:DataPath=DIR]").ConfigureAwait(false);
             return 2;
         }
 
@@ -56,6 +58,11 @@ internal static class StoreCommand
         }
 
         var file = ResolveFile(path, rest);
+        if (args[1] == "rebuild")
+        {
+            return await RebuildAsync(file).ConfigureAwait(false);
+        }
+
         var report = StoreVerifier.Verify(file);
         if (json)
         {
@@ -79,6 +86,26 @@ internal static class StoreCommand
         }
 
         return report.IsHealthy ? 0 : DamagedExitCode;
+    }
+
+    /// <summary>Rebuilds a healthy file (verified first) so it loses its free pages; central must be stopped.</summary>
+    private static async Task<int> RebuildAsync(string file)
+    {
+        var report = StoreVerifier.Verify(file);
+        if (!report.IsHealthy)
+        {
+            await Console.Out.WriteLineAsync(DamagedText(report)).ConfigureAwait(false);
+            return DamagedExitCode;
+        }
+
+        var before = new FileInfo(file).Length;
+        using (var database = new LiteDB.LiteDatabase(new LiteDB.ConnectionString { Filename = file, Connection = LiteDB.ConnectionType.Direct }))
+        {
+            database.Rebuild();
+        }
+
+        await Console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{file}: rebuilt, {before:N0} -> {new FileInfo(file).Length:N0} bytes")).ConfigureAwait(false);
+        return 0;
     }
 
     /// <summary>What is wrong with the file and how to recover, for the verify command and for a refused start.</summary>

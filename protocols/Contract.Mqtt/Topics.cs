@@ -81,7 +81,8 @@ public static class Topics
         return true;
     }
 
-    private static string Suffix(TopicKind kind) => kind switch
+    /// <summary>The last level of a topic of this kind ("data", "birth", ...).</summary>
+    public static string Suffix(TopicKind kind) => kind switch
     {
         TopicKind.Data => "data",
         TopicKind.Birth => "birth",

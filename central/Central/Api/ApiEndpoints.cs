@@ -56,7 +56,7 @@ internal static class ApiEndpoints
         var ok = brokerUp && storeUp;
         var problem = store.Problem;
         var status = !ok ? "unavailable" : problem is null ? "ok" : "degraded";
-        return Results.Json(new HealthResponse(status, storeUp, brokerUp, problem), statusCode: ok ? 200 : 503);
+        return Results.Json(new HealthResponse(status, storeUp, brokerUp, problem, options.Value.ResolvedInstanceId), statusCode: ok ? 200 : 503);
     }
 
     /// <summary>The store could not read what was asked (a damaged page): 500, naming the file; /healthz says degraded.</summary>
@@ -196,7 +196,7 @@ internal static class ApiEndpoints
                 JsonValues.Value(e.Value),
                 JsonValues.Quality(e.Quality),
                 JsonValues.RawTimeIfNotCalendar(e.TimestampUnixMs))).ToList();
-        return Results.Ok(new EventsResponse(JsonValues.Time(fromMs), JsonValues.Time(toMs), page.Truncated, events));
+        return Results.Ok(new EventsResponse(JsonValues.Time(fromMs), JsonValues.Time(toMs), page.Truncated, events, page.NextCursor));
     }
 
     private static IResult Stats(IngestStats stats, IngestQueue queue, GatewayRegistry registry, ApiRefusals refusals, CommandStats commands, CommandResultQueue results) =>

@@ -5,7 +5,8 @@ namespace City.Central.Api;
 internal sealed record ErrorResponse(string Error);
 
 /// <summary>status: ok, degraded (a store error was seen but commits go on; storeError says which), or unavailable (503).</summary>
-internal sealed record HealthResponse(string Status, bool Store, bool Broker, string? StoreError);
+/// <summary>/healthz; <c>Instance</c>: which central answered (Central:InstanceId), when several share a broker and a database.</summary>
+internal sealed record HealthResponse(string Status, bool Store, bool Broker, string? StoreError, string Instance);
 
 internal sealed record GatewayResponse(
     string Id,
@@ -59,7 +60,12 @@ internal sealed record EventResponse(
     string Quality,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? TimestampMs = null);
 
-internal sealed record EventsResponse(string From, string To, bool Truncated, IReadOnlyList<EventResponse> Events);
+internal sealed record EventsResponse(
+    string From,
+    string To,
+    bool Truncated,
+    IReadOnlyList<EventResponse> Events,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? NextCursor = null);
 
 internal sealed record StatsResponse(
     long BatchesAccepted,
@@ -92,3 +98,27 @@ internal sealed record CommandStatsResponse(
     long ResultAcks,
     long PublishFailures,
     int ResultQueueDepth);
+
+/// <summary>One series of a several-series history answer.</summary>
+internal sealed record SeriesHistory(string Gateway, string Point, uint Alias, string Unit, string Type, IReadOnlyList<HistoryReading> Readings);
+
+/// <summary>History of several points or gateways: limit and cursor apply to all series together (oldest first across them).</summary>
+internal sealed record SeriesHistoryResponse(
+    string From,
+    string To,
+    bool Truncated,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? NextCursor,
+    IReadOnlyList<SeriesHistory> Series);
+
+/// <summary>One interval bucket; only the requested functions are present. Start: the bucket's first instant (UTC).</summary>
+internal sealed record AggregateBucketResponse(
+    string Start,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? Avg,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? Min,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? Max,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? Sum,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? Count);
+
+internal sealed record AggregateSeries(string Gateway, string Point, uint Alias, string Unit, IReadOnlyList<AggregateBucketResponse> Buckets);
+
+internal sealed record AggregateResponse(string From, string To, string Interval, long IntervalMs, IReadOnlyList<string> Functions, IReadOnlyList<AggregateSeries> Series);

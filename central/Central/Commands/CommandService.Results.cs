@@ -10,7 +10,8 @@ namespace City.Central.Commands;
 /// Results: taken from the queue in groups, parsed, applied (a status only moves forward, so a resend changes nothing),
 /// stored in one transaction, and only then acknowledged per gateway with an Ack carrying committed_result_seqs. A
 /// result for an unknown command, or for one not addressed to the gateway that answered, is counted, ignored and
-/// acknowledged (so the edge's outbox lets it go); one that does not parse is counted and cannot be acknowledged.
+/// acknowledged (so the edge's outbox lets it go), except with Mqtt:SharedGroup, where an unknown command may be another
+/// central's: that central acknowledges it; one that does not parse is counted and cannot be acknowledged.
 /// </summary>
 internal sealed partial class CommandService
 {
@@ -68,14 +69,18 @@ internal sealed partial class CommandService
                     continue;
                 }
 
-                if (!acks.TryGetValue(received.Gateway, out var ack))
-                {
-                    acks[received.Gateway] = ack = new Ack();
-                }
-
-                ack.CommittedResultSeqs.Add(result.ResultSeq);
                 var key = (result.Id, received.Gateway);
                 var current = changed.GetValueOrDefault(key) ?? _store.FindTarget(result.Id, received.Gateway);
+                if (current is not null || !_sharedGroup)
+                {
+                    if (!acks.TryGetValue(received.Gateway, out var ack))
+                    {
+                        acks[received.Gateway] = ack = new Ack();
+                    }
+
+                    ack.CommittedResultSeqs.Add(result.ResultSeq);
+                }
+
                 if (current is null || result.GatewayId != received.Gateway)
                 {
                     _stats.UnknownResult();

@@ -1,7 +1,9 @@
+using City.Central.Configuration;
 using City.Central.Ingest;
 using City.Central.State;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace City.Central.Commands;
 
@@ -27,6 +29,11 @@ internal sealed partial class CommandService : BackgroundService, IGatewayBirths
     private readonly ILogger<CommandService> _logger;
     private readonly Lock _gate = new();
 
+    // Several centrals (Mqtt:SharedGroup): each keeps the commands it issued (commands.db is per instance) and every one
+    // receives every result; a result of a command this central does not know belongs to another central, which
+    // acknowledges it once stored, so it is left unacknowledged here instead of being let go.
+    private readonly bool _sharedGroup;
+
     // The pending targets per gateway (command id → not_after), under _gate: what a birth sends and the sweep expires,
     // without a store query per gateway. Loaded from the store at construction.
     private readonly Dictionary<string, Dictionary<string, long>> _pending = new(StringComparer.Ordinal);
@@ -40,9 +47,11 @@ internal sealed partial class CommandService : BackgroundService, IGatewayBirths
         CommandStats stats,
         RejectLog rejectLog,
         TimeProvider time,
-        ILogger<CommandService> logger)
+        ILogger<CommandService> logger,
+        IOptions<CentralOptions>? options = null)
     {
         _store = store;
+        _sharedGroup = options?.Value.Mqtt.SharedGroup is not null;
         _signer = signer;
         _publisher = publisher;
         _results = results;

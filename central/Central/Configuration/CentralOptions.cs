@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using City.Central.Store;
 using City.Contract;
 
 namespace City.Central.Configuration;
@@ -15,6 +16,12 @@ internal sealed class CentralOptions
     public string HttpUrl { get; set; } = "http://127.0.0.1:8080";
 
     public bool IsHttps => HttpUrl.StartsWith("https:", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// This central among several on one broker and database (shown in /healthz and the logs, part of the MQTT client ids
+    /// with Mqtt:SharedGroup). Default: <see cref="DefaultInstanceId"/>.
+    /// </summary>
+    public string? InstanceId { get; set; }
 
     public MqttSettings Mqtt { get; set; } = new();
 
@@ -32,9 +39,29 @@ internal sealed class CentralOptions
 
     public StoreSettings Store { get; set; } = new();
 
+    /// <summary>Central:Retention: raw and hourly-aggregate lifetimes (0 = forever) and how often they are applied.</summary>
+    public RetentionSettings Retention { get; set; } = new();
+
     public PkiSettings Pki { get; set; } = new();
 
     public bool IsEmbeddedBroker => string.Equals(Mqtt.Mode, MqttSettings.Embedded, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The instance id in use: <see cref="InstanceId"/>, or the host name and the HTTP port ("host-8080").</summary>
+    public string ResolvedInstanceId => string.IsNullOrWhiteSpace(InstanceId) ? DefaultInstanceId(HttpUrl) : InstanceId;
+
+    /// <summary>
+    /// The ingest client's MQTT client id: Mqtt:ClientId, and with a shared group "-" and the instance id, so that every
+    /// central on the broker has a session of its own (the acks client adds "-acks").
+    /// </summary>
+    public string IngestClientId => Mqtt.SharedGroup is null ? Mqtt.ClientId : $"{Mqtt.ClientId}-{ResolvedInstanceId}";
+
+    /// <summary>The host name and the HTTP port; the process id instead of port 0 (a free port picked at start).</summary>
+    public static string DefaultInstanceId(string httpUrl)
+    {
+        var host = Dns.GetHostName();
+        var port = Uri.TryCreate(httpUrl, UriKind.Absolute, out var url) && url.Port > 0 ? url.Port : Environment.ProcessId;
+        return $"{host}-{port.ToString(CultureInfo.InvariantCulture)}";
+    }
 
     /// <summary>Every problem, each naming its key; empty when the options are usable.</summary>
     public IReadOnlyList<string> Validate()
@@ -45,6 +72,8 @@ internal sealed class CentralOptions
         {
             errors.Add($"{P}DataPath: must not be empty.");
         }
+
+        errors.AddRange(Retention.Validate(P + "Retention:"));
 
         if (!Uri.TryCreate(HttpUrl, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https") || url.AbsolutePath != "/" || !string.IsNullOrEmpty(url.Query))
         {
@@ -89,6 +118,7 @@ internal sealed class CentralOptions
             errors.Add($"{P}Mqtt:ClientId: '{Mqtt.ClientId}' must be central's identity, 'central:' and a suffix, for the embedded broker (default central:ingest).");
         }
 
+        ValidateInstances(errors, embedded);
         foreach (var (key, file) in new[] { ("CaFile", Mqtt.Tls.CaFile), ("CertFile", Mqtt.Tls.CertFile), ("KeyFile", Mqtt.Tls.KeyFile) })
         {
             if (file is not null && string.IsNullOrWhiteSpace(file))
@@ -139,6 +169,39 @@ internal sealed class CentralOptions
 
         return errors;
     }
+
+    /// <summary>Instance id and shared group: names MQTT client ids and topic filters accept.</summary>
+    private void ValidateInstances(List<string> errors, bool embedded)
+    {
+        const string P = Section + ":";
+        if (InstanceId is not null && !IsPlainName(InstanceId))
+        {
+            errors.Add($"{P}InstanceId: '{InstanceId}' must be 1-64 of A-Z a-z 0-9 . _ - (it becomes part of MQTT client ids).");
+        }
+
+        if (Mqtt.SharedGroup is not { } group)
+        {
+            return;
+        }
+
+        if (!IsPlainName(group))
+        {
+            errors.Add($"{P}Mqtt:SharedGroup: '{group}' must be 1-64 of A-Z a-z 0-9 . _ - (the NAME of $share/NAME/...).");
+        }
+
+        if (!Store.IsPostgres)
+        {
+            errors.Add($"{P}Mqtt:SharedGroup: needs Central:Store:Kind=postgres: a LiteDB file belongs to one central (several centrals share one PostgreSQL database).");
+        }
+
+        if (embedded)
+        {
+            errors.Add($"{P}Mqtt:SharedGroup: needs Central:Mqtt:Mode=external: an embedded broker lives in one central and does not share subscriptions; run mosquitto (central mosquitto-config) or another MQTT 5 broker.");
+        }
+    }
+
+    private static bool IsPlainName(string name) =>
+        name.Length is >= 1 and <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
 }
 
 internal sealed class MqttSettings
@@ -163,6 +226,13 @@ internal sealed class MqttSettings
     public int PlainPort { get; set; } = 1883;
 
     public string ClientId { get; set; } = "central:ingest";
+
+    /// <summary>
+    /// Several centrals on one broker: data and command results arrive through MQTT 5 shared subscriptions
+    /// ($share/NAME/city/v1/+/data, ...), each message to one of the group's centrals; births and deaths (retained)
+    /// reach every central. Null: one central, subscribed to city/v1/#.
+    /// </summary>
+    public string? SharedGroup { get; set; }
 
     /// <summary>External mode: the files central's ingest client connects with (default: central's pki files).</summary>
     public MqttTlsSettings Tls { get; set; } = new();

@@ -103,7 +103,7 @@ internal sealed partial class EmbeddedBroker(
         {
             // Central's own client disconnected just before; give the broker a moment to see it go,
             // so it does not try to send that connection a DISCONNECT.
-            for (var i = 0; i < 50 && (await _server.GetClientsAsync().ConfigureAwait(false)).Any(c => c.Id == options.Value.Mqtt.ClientId); i++)
+            for (var i = 0; i < 50 && (await _server.GetClientsAsync().ConfigureAwait(false)).Any(c => c.Id == options.Value.IngestClientId); i++)
             {
                 await Task.Delay(10, CancellationToken.None).ConfigureAwait(false);
             }

@@ -20,7 +20,8 @@ internal interface IBrokerLink : IAckPublisher, IMessageIntake
 /// <summary>
 /// Central's MQTT clients: "central:ingest" connects to the broker (embedded or external) over TLS with central's own
 /// certificate (plain only with Mqtt:AllowPlain in external mode), subscribes to
-/// city/v1/# at QoS 1 with a persistent session, reconnects with backoff, and feeds the ingest queue.
+/// city/v1/# (or, with Mqtt:SharedGroup, the filters of <see cref="IngestSubscriptions"/>, as "central:ingest-INSTANCE")
+/// at QoS 1 with a persistent session, reconnects with backoff, and feeds the ingest queue.
 /// A received message is acknowledged to the broker once it is in the queue; the end-to-end
 /// acknowledgement to the edge is the Ack message sent after the store commit, on a second connection
 /// ("central:ingest-acks"): while the queue is full the first connection's receive loop waits, and the
@@ -64,7 +65,7 @@ internal sealed partial class IngestClient : BackgroundService, IBrokerLink, ICo
 
     public bool IsConnected => _client.IsConnected && _publisher.IsConnected;
 
-    private string PublisherClientId => _options.Mqtt.ClientId + "-acks";
+    private string PublisherClientId => _options.IngestClientId + "-acks";
 
     public Task PublishAsync(string topic, byte[] payload, CancellationToken cancellationToken) =>
         _publisher.PublishCheckedAsync(ContractMessages.AtLeastOnce(topic, payload), cancellationToken);
@@ -190,9 +191,14 @@ internal sealed partial class IngestClient : BackgroundService, IBrokerLink, ICo
 
     private async Task ConnectAsync(CancellationToken cancellationToken)
     {
-        var result = await _client.ConnectCheckedAsync(ContractClientOptions.ForIngest(Connection(_options.Mqtt.ClientId)), cancellationToken).ConfigureAwait(false);
-        await _client.SubscribeAtLeastOnceAsync(Topics.AllGateways, noLocal: true, cancellationToken).ConfigureAwait(false);
-        LogConnected(_logger, _endpoint.Host, _endpoint.Port, _endpoint.Tls is null ? "plain" : "TLS", _options.Mqtt.ClientId, result.IsSessionPresent);
+        var clientId = _options.IngestClientId;
+        var result = await _client.ConnectCheckedAsync(ContractClientOptions.ForIngest(Connection(clientId)), cancellationToken).ConfigureAwait(false);
+        foreach (var (filter, noLocal) in IngestSubscriptions.For(_options.Mqtt.SharedGroup))
+        {
+            await _client.SubscribeAtLeastOnceAsync(filter, noLocal, cancellationToken).ConfigureAwait(false);
+        }
+
+        LogConnected(_logger, _endpoint.Host, _endpoint.Port, _endpoint.Tls is null ? "plain" : "TLS", clientId, _options.ResolvedInstanceId, result.IsSessionPresent, IngestSubscriptions.Describe(_options.Mqtt.SharedGroup));
     }
 
     private async Task OnMessageAsync(MqttApplicationMessageReceivedEventArgs e)
@@ -269,8 +275,8 @@ internal sealed partial class IngestClient : BackgroundService, IBrokerLink, ICo
         return Task.CompletedTask;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Ingest client connected to MQTT broker {Host}:{Port} ({Transport}) as {ClientId} (session present: {SessionPresent}), subscribed to city/v1/#")]
-    private static partial void LogConnected(ILogger logger, string host, int port, string transport, string clientId, bool sessionPresent);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Ingest client connected to MQTT broker {Host}:{Port} ({Transport}) as {ClientId} (instance {InstanceId}, session present: {SessionPresent}), subscribed to {Filters}")]
+    private static partial void LogConnected(ILogger logger, string host, int port, string transport, string clientId, string instanceId, bool sessionPresent, string filters);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ingest client cannot connect to MQTT broker {Host}:{Port}, retrying in {Seconds} s: {Error}")]
     private static partial void LogConnectFailed(ILogger logger, string host, int port, double seconds, string error);

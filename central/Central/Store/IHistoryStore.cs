@@ -68,6 +68,30 @@ internal sealed class RetentionSettings
     public int AggregateDays { get; set; }
 
     public int CheckMinutes { get; set; } = 60;
+
+    /// <summary>Problems, each naming its key (prefix such as "Central:Retention:").</summary>
+    public IEnumerable<string> Validate(string prefix)
+    {
+        if (RawDays < 0)
+        {
+            yield return $"{prefix}RawDays: {RawDays} is negative (0 keeps raw readings forever).";
+        }
+
+        if (AggregateDays < 0)
+        {
+            yield return $"{prefix}AggregateDays: {AggregateDays} is negative (0 keeps hourly aggregates forever).";
+        }
+
+        if (AggregateDays > 0 && RawDays > 0 && AggregateDays < RawDays)
+        {
+            yield return $"{prefix}AggregateDays: {AggregateDays} is shorter than RawDays ({RawDays}): aggregates would be dropped before the raw readings they summarise.";
+        }
+
+        if (CheckMinutes < 1)
+        {
+            yield return $"{prefix}CheckMinutes: {CheckMinutes} must be at least 1.";
+        }
+    }
 }
 
 /// <summary>What one retention pass did.</summary>

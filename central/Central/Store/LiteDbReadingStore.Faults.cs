@@ -27,7 +27,10 @@ internal sealed partial class LiteDbReadingStore
         ILiteCollection<BsonDocument> Catalogues,
         ILiteCollection<BsonDocument> Latest,
         ILiteCollection<BsonDocument> OutOfWindow,
-        ILiteCollection<BsonDocument> Events);
+        ILiteCollection<BsonDocument> Events,
+        ILiteCollection<BsonDocument> Chunks,
+        ILiteCollection<BsonDocument> Hourly,
+        ILiteCollection<BsonDocument> Compaction);
 
     private static Handles Open(string file)
     {
@@ -41,7 +44,13 @@ internal sealed partial class LiteDbReadingStore
             outOfWindow.EnsureIndex("k", "$.k");
             var events = database.GetCollection(EventsCollection, BsonAutoId.Int64);
             events.EnsureIndex("k", "$.k");
-            return new Handles(database, batches, database.GetCollection(GatewaysCollection), database.GetCollection(CataloguesCollection), database.GetCollection(LatestCollection), outOfWindow, events);
+            var chunks = database.GetCollection(ChunksCollection, BsonAutoId.Int64);
+            chunks.EnsureIndex("k", "$.k");
+            chunks.EnsureIndex("sk", "$.sk");
+            var hourly = database.GetCollection(HourlyCollection);
+            hourly.EnsureIndex("hk", "$.hk");
+            return new Handles(database, batches, database.GetCollection(GatewaysCollection), database.GetCollection(CataloguesCollection), database.GetCollection(LatestCollection), outOfWindow, events,
+                chunks, hourly, database.GetCollection(CompactionCollection));
         }
         catch
         {
@@ -51,10 +60,10 @@ internal sealed partial class LiteDbReadingStore
     }
 
     public IEnumerable<StoredBatch> FindBatches(string gatewayId, long fromUnixMs, long toUnixMs, long maxBatchSpanMs) =>
-        Find("k", gatewayId, fromUnixMs, toUnixMs, maxBatchSpanMs);
+        Find("k", gatewayId, fromUnixMs, toUnixMs, maxBatchSpanMs).Select(b => b.Batch);
 
     public IEnumerable<StoredBatch> FindEventBatches(string gatewayId, long fromUnixMs, long toUnixMs, long maxBatchSpanMs) =>
-        Find("ek", gatewayId, fromUnixMs, toUnixMs, maxBatchSpanMs);
+        Find("ek", gatewayId, fromUnixMs, toUnixMs, maxBatchSpanMs).Select(b => b.Batch);
 
     public IEnumerable<CentralEvent> FindCentralEvents(string gatewayId, long fromUnixMs, long toUnixMs) =>
         Read("reading central events of " + gatewayId, h => h.Events
@@ -85,7 +94,7 @@ internal sealed partial class LiteDbReadingStore
     }
 
     /// <summary>An index scan (gateway first, then the first timestamp, in order), read lazily under the read lock.</summary>
-    private IEnumerable<StoredBatch> Find(string index, string gatewayId, long fromUnixMs, long toUnixMs, long maxBatchSpanMs)
+    private IEnumerable<(long Id, StoredBatch Batch)> Find(string index, string gatewayId, long fromUnixMs, long toUnixMs, long maxBatchSpanMs)
     {
         var low = Key(gatewayId, SaturatingSubtract(fromUnixMs, Math.Max(0, maxBatchSpanMs)));
         var high = Key(gatewayId, toUnixMs);
@@ -99,13 +108,13 @@ internal sealed partial class LiteDbReadingStore
             {
                 if (cursor.TryRead(_handles.Batches, id, index, out var batch))
                 {
-                    yield return batch;
+                    yield return (id, batch);
                 }
             }
 
             while (cursor.Error is null && cursor.TryNext(_handles.Batches, Query.Between(index, low, high), fromUnixMs, toUnixMs, flagged, out var batch))
             {
-                yield return batch;
+                yield return (cursor.LastId, batch);
             }
         }
         finally
@@ -128,6 +137,9 @@ internal sealed partial class LiteDbReadingStore
 
         public Exception? Error { get; private set; }
 
+        /// <summary>The document id of the batch <see cref="TryNext"/> returned last.</summary>
+        public long LastId { get; private set; }
+
         public SortedSet<long> TryFindFlagged(Handles h, string gatewayId, long fromUnixMs, long toUnixMs) =>
             Guarded(() => FindOutOfWindowBatchIds(h, gatewayId, fromUnixMs, toUnixMs), []);
 
@@ -147,6 +159,7 @@ internal sealed partial class LiteDbReadingStore
                     var doc = _documents.Current;
                     if (doc["t1"].AsInt64 >= fromUnixMs && doc["t0"].AsInt64 <= toUnixMs && (skip.Count == 0 || !skip.Contains(doc["_id"].AsInt64)))
                     {
+                        LastId = doc["_id"].AsInt64;
                         return ReadBatch(doc);
                     }
                 }

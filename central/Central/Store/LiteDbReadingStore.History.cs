@@ -37,41 +37,10 @@ internal sealed partial class LiteDbReadingStore : IHistoryStore
         for (var i = 0; i < query.Series.Count; i++)
         {
             var (readings, _) = ReadSeries(query.Series[i], query.FromUnixMs, query.ToUnixMs, int.MaxValue);
-            result.AddRange(Aggregates.Buckets(i, readings, query.IntervalMs));
+            result.AddRange(Merge(Aggregates.Buckets(i, readings, query.IntervalMs), ReadHourlyOf(query.Series[i], i, query.FromUnixMs, query.ToUnixMs), query.IntervalMs));
         }
 
         return result;
-    }
-
-    public RetentionOutcome ApplyRetention(DateTimeOffset now, RetentionSettings settings) => new(0, 0, 0);
-
-    /// <summary>One series' readings in [start, to], (ts, received) order; reads everything (complete).</summary>
-    private (List<Reading> Readings, bool Complete) ReadSeries(SeriesKey series, long startUnixMs, long toUnixMs, int needed)
-    {
-        var maxSpan = Read("reading gateway " + series.GatewayId, h => h.Gateways.FindById(series.GatewayId)?["span"].AsInt64 ?? 0);
-        var result = new List<Reading>();
-        var scratch = new List<Reading>();
-        foreach (var stored in FindBatches(series.GatewayId, startUnixMs, toUnixMs, maxSpan))
-        {
-            if (stored.Kind == BatchKind.Events)
-            {
-                continue;
-            }
-
-            scratch.Clear();
-            if (stored.TryReadReadings(scratch, series.Alias))
-            {
-                foreach (var reading in scratch)
-                {
-                    if (reading.TimestampUnixMs >= startUnixMs && reading.TimestampUnixMs <= toUnixMs)
-                    {
-                        result.Add(stored.IsOutOfWindow(reading.TimestampUnixMs) ? reading with { Quality = Quality.TimestampOutOfWindow } : reading);
-                    }
-                }
-            }
-        }
-
-        return ([.. result.OrderBy(r => r.TimestampUnixMs)], true);
     }
 
     /// <summary>A gateway's edge events then central's own, in [start, to], ordered by ts (edge first at one ts).</summary>

@@ -229,6 +229,7 @@ internal sealed partial class LiteDbReadingStore : IReadingStore
     {
         _handles.Database.Dispose();
         _gate.Dispose();
+        _layout.Dispose();
     }
 
     /// <summary>

@@ -97,7 +97,8 @@ internal static class StoreVerifier
                 var gateways = database.GetCollection(LiteDbReadingStore.GatewaysCollection);
                 step = "reading the gateways, catalogues and latest values";
                 documents += LiteDbReadingStore.ReadGateways(gateways, database.GetCollection(LiteDbReadingStore.CataloguesCollection), database.GetCollection(LiteDbReadingStore.LatestCollection)).Count;
-                foreach (var name in names.Where(n => n is LiteDbReadingStore.CataloguesCollection or LiteDbReadingStore.LatestCollection or LiteDbReadingStore.OutOfWindowCollection or LiteDbReadingStore.EventsCollection))
+                foreach (var name in names.Where(n => n is LiteDbReadingStore.CataloguesCollection or LiteDbReadingStore.LatestCollection or LiteDbReadingStore.OutOfWindowCollection or LiteDbReadingStore.EventsCollection
+                    or LiteDbReadingStore.HourlyCollection or LiteDbReadingStore.CompactionCollection))
                 {
                     step = $"reading collection {name}";
                     documents += database.GetCollection(name).FindAll().LongCount();
@@ -131,6 +132,12 @@ internal static class StoreVerifier
                         Add(problems, $"the batch indexes list {keys} batches ({eventKeys} events) but the collection holds {count} ({events} events).");
                     }
                 }
+
+                if (names.Contains(LiteDbReadingStore.ChunksCollection))
+                {
+                    step = "reading every chunk";
+                    documents += CheckChunks(database.GetCollection(LiteDbReadingStore.ChunksCollection, BsonAutoId.Int64), problems, cancellationToken);
+                }
             }
             catch (OperationCanceledException)
             {
@@ -144,6 +151,31 @@ internal static class StoreVerifier
 
             return documents;
         }
+    }
+
+    /// <summary>Every chunk (a point's readings of one hour): its body against its checksum, and the k and sk indexes against the count.</summary>
+    private static long CheckChunks(ILiteCollection<BsonDocument> chunks, List<string> problems, CancellationToken cancellationToken)
+    {
+        long count = 0;
+        foreach (var doc in chunks.FindAll())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (City.Contract.Crc32C.Compute(doc["body"].AsBinary) != unchecked((uint)doc["crc"].AsInt64))
+            {
+                Add(problems, $"chunk {doc["k"].AsString} (document {doc["_id"]}): its body no longer matches the checksum it was stored with.");
+            }
+
+            count++;
+        }
+
+        var keys = chunks.Query().Where("$.k > ''").Select("$.k").ToEnumerable().LongCount();
+        var sliceKeys = chunks.Query().Where("$.sk > ''").Select("$.sk").ToEnumerable().LongCount();
+        if (keys != count || sliceKeys != count)
+        {
+            Add(problems, $"the chunk indexes list {keys} and {sliceKeys} chunks but the collection holds {count}.");
+        }
+
+        return count;
     }
 
     private static void Add(List<string> problems, string problem)

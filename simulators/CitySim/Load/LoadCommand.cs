@@ -32,6 +32,24 @@ internal static class LoadCommand
             Description = $"The public half of central's command-signing key (PEM), pinned to verify commands; default: {LoadTlsFiles.SigningKeyFileName} in --tls-dir when present; without one every command is rejected (signature)",
         };
         var commandsOnly = new Option<bool>("--commands-only") { Description = "Connect and answer commands for --duration, publishing no data batches" };
+        var batches = new Option<int?>("--batches") { Description = "Each gateway publishes this many batches, then stops (--duration becomes an upper bound)" };
+        var resendAfter = new Option<double?>("--resend-after") { Description = "Publish a batch again (same seq and body) when its ack has not come within SECONDS" };
+        var drain = CliOptions.Double("--drain", "Seconds to wait for outstanding acks once publishing stops", 10, 0, 3_600);
+        var ackLog = new Option<string?>("--ack-log") { Description = "Write FILE at the end: one CSV line per acknowledged batch (gateway,buffer_id,seq,acked_at_us, unix microseconds of its first ack)" };
+        batches.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is < 1)
+            {
+                result.AddError("--batches must be at least 1.");
+            }
+        });
+        resendAfter.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<double?>() is < 0.1)
+            {
+                result.AddError("--resend-after must be at least 0.1 s.");
+            }
+        });
         var json = CliOptions.Json();
 
         broker.Validators.Add(result =>
@@ -51,7 +69,7 @@ internal static class LoadCommand
 
         var command = new Command("load", "Play many gateways publishing valid contract batches to central over MQTT 5, and measure the acks")
         {
-            broker, gateways, points, readingsPerPoint, window, duration, prefix, tlsDirectory, signingKey, commandsOnly, json,
+            broker, gateways, points, readingsPerPoint, window, duration, prefix, tlsDirectory, signingKey, commandsOnly, batches, resendAfter, drain, ackLog, json,
         };
         signingKey.Validators.Add(result =>
         {
@@ -91,6 +109,10 @@ internal static class LoadCommand
                 TlsDirectory = directory,
                 SigningKeyFile = parseResult.GetValue(signingKey) ?? LoadTlsFiles.DefaultSigningKey(directory),
                 CommandsOnly = parseResult.GetValue(commandsOnly),
+                BatchesPerGateway = parseResult.GetValue(batches),
+                ResendAfter = parseResult.GetValue(resendAfter) is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
+                DrainTimeout = TimeSpan.FromSeconds(parseResult.GetValue(drain)),
+                AckLogFile = parseResult.GetValue(ackLog),
             };
             if (!GatewayIds.IsValid(options.GatewayId(options.Gateways - 1)))
             {

@@ -13,7 +13,8 @@ namespace City.Sim.Load;
 /// <summary>
 /// One simulated gateway of <c>citysim load</c>: its own MQTT 5 connection, a retained birth, data
 /// batches published QoS 1 with at most <c>window</c> of them waiting for central's ack, a will and a
-/// death on a clean stop. No buffer and no resend: a lost batch simply stays unacknowledged. It answers the commands on
+/// death on a clean stop. No buffer; without <c>--resend-after</c> no resend either: a lost batch simply stays
+/// unacknowledged (with it, a batch waiting longer is published again, same seq and body). It answers the commands on
 /// its cmd topic (<see cref="LoadCommandResponder"/>), publishing the results from a bounded queue and resending the
 /// unacknowledged ones after the ack timeout; with <c>--commands-only</c> it also connects again after losing its
 /// connection and then publishes every unacknowledged result again.
@@ -181,15 +182,17 @@ internal sealed class LoadGateway : IAsyncDisposable
                 await Task.Delay(Timeout.InfiniteTimeSpan, _time, stop).ConfigureAwait(false);
             }
 
-            while (!stop.IsCancellationRequested)
+            var published = 0;
+            while (!stop.IsCancellationRequested && (_options.BatchesPerGateway is not { } count || published < count))
             {
                 await _window.WaitAsync(stop).ConfigureAwait(false);
+                published++;
                 var started = Stopwatch.GetTimestamp();
                 var batch = _source.Next(_time.GetUtcNow().ToUnixTimeMilliseconds());
                 _stats.Encoded(Stopwatch.GetTimestamp() - started);
 
                 // Registered before publishing: central's ack may arrive before the broker's PUBACK.
-                _inFlight[batch.Seq] = new InFlight(_time.GetTimestamp(), batch.ReadingCount);
+                _inFlight[batch.Seq] = new InFlight(_time.GetTimestamp(), batch.ReadingCount, _options.ResendAfter is null ? null : batch.Payload) { LastSent = _time.GetTimestamp() };
                 try
                 {
                     await _client.PublishCheckedAsync(ContractMessages.AtLeastOnce(topic, batch.Payload), abort).ConfigureAwait(false);
@@ -271,6 +274,11 @@ internal sealed class LoadGateway : IAsyncDisposable
             // A duplicate ack (a batch acknowledged twice) finds nothing and counts nothing.
             if (_inFlight.TryRemove(seq, out var sent))
             {
+                if (_options.AckLogFile is not null)
+                {
+                    _stats.LogAck(Id, _source.BufferId, seq, _time.GetUtcNow());
+                }
+
                 _stats.Acked(sent.ReadingCount, _time.GetElapsedTime(sent.Timestamp, now).TotalMilliseconds, now);
                 _window.Release();
             }
@@ -353,5 +361,50 @@ internal sealed class LoadGateway : IAsyncDisposable
     /// <summary>A lost link, or the client refusing to work without one (MQTTnet's "not connected"), or a broker that said no.</summary>
     private static bool IsConnectionError(Exception ex) => ContractClient.IsLinkFailure(ex) || ex is InvalidOperationException;
 
-    private readonly record struct InFlight(long Timestamp, int ReadingCount);
+    /// <summary>
+    /// Publishes again every batch waiting longer than <see cref="LoadOptions.ResendAfter"/> for its ack (same seq, same
+    /// body: central answers a batch it already stored as a duplicate), until the run ends.
+    /// </summary>
+    public async Task ResendLoopAsync(CancellationToken cancellationToken)
+    {
+        if (_options.ResendAfter is not { } after || _client is null || Failure is not null)
+        {
+            return;
+        }
+
+        using var timer = new PeriodicTimer(after / 4, _time);
+        var topic = Topics.Data(Id);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                foreach (var (seq, sent) in _inFlight.ToArray())
+                {
+                    if (sent.Payload is null || _time.GetElapsedTime(sent.LastSent) < after)
+                    {
+                        continue;
+                    }
+
+                    sent.LastSent = _time.GetTimestamp();
+                    try
+                    {
+                        await _client.PublishCheckedAsync(ContractMessages.AtLeastOnce(topic, sent.Payload), cancellationToken).ConfigureAwait(false);
+                        _stats.Resend();
+                    }
+                    catch (Exception ex) when (ex is PublishRefusedException || IsConnectionError(ex))
+                    {
+                        ConsoleOutput.Log($"{Id}: batch {seq} not published again: {ex.Message}");
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private sealed record InFlight(long Timestamp, int ReadingCount, byte[]? Payload)
+    {
+        public long LastSent { get; set; }
+    }
 }

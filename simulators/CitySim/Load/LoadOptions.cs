@@ -34,6 +34,15 @@ internal sealed record LoadOptions(
     /// <summary>Connect, answer commands and publish no data batches (a fan-out measurement on its own).</summary>
     public bool CommandsOnly { get; init; }
 
+    /// <summary>When set, each gateway publishes this many batches and stops (the duration is then an upper bound).</summary>
+    public int? BatchesPerGateway { get; init; }
+
+    /// <summary>When set, a batch not acknowledged within this is published again (same seq, same body), until acknowledged.</summary>
+    public TimeSpan? ResendAfter { get; init; }
+
+    /// <summary>When set, a CSV file written at the end: gateway,buffer_id,seq,acked_at_us (first ack of each batch, unix µs).</summary>
+    public string? AckLogFile { get; init; }
+
     public int ReadingsPerBatch => Points * ReadingsPerPoint;
 
     public string GatewayId(int index) => GatewayPrefix + index.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -83,6 +83,9 @@ internal sealed record LoadReport
 
     public required long PublishFailures { get; init; }
 
+    /// <summary>Batches published again for want of an ack (--resend-after).</summary>
+    public long ResentBatches { get; init; }
+
     public required long MalformedAcks { get; init; }
 
     /// <summary>CPU time the simulator spent building and encoding batches (all gateways together).</summary>
@@ -114,6 +117,7 @@ internal sealed record LoadReport
 
         b.AppendLine(c, $"{"unacknowledged at the end",-28}{UnackedBatches,14}");
         b.AppendLine(c, $"{"publish failures",-28}{PublishFailures,14}");
+        b.AppendLine(c, $"{"published again (resend)",-28}{ResentBatches,14}");
         if (MalformedAcks > 0)
         {
             b.AppendLine(c, $"{"malformed acks",-28}{MalformedAcks,14}");

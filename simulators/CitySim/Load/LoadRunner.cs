@@ -95,6 +95,7 @@ internal sealed class LoadRunner(LoadOptions options, TimeProvider time)
         using (var progressCts = new CancellationTokenSource())
         {
             var progress = ReportProgressAsync(stats, running, start, progressCts.Token);
+            var resends = Task.WhenAll(running.Select(g => Task.Run(() => g.ResendLoopAsync(progressCts.Token), CancellationToken.None)));
             var publishers = running.Select(g => Task.Run(() => g.PublishLoopAsync(stopCts.Token, cancellationToken), CancellationToken.None));
             await Task.WhenAll(publishers).ConfigureAwait(false);
             publishEnd = time.GetTimestamp();
@@ -107,11 +108,17 @@ internal sealed class LoadRunner(LoadOptions options, TimeProvider time)
 
             await progressCts.CancelAsync().ConfigureAwait(false);
             await progress.ConfigureAwait(false);
+            await resends.ConfigureAwait(false);
         }
 
         using (var closeCts = new CancellationTokenSource(TimeSpan.FromSeconds(5), time))
         {
             await Task.WhenAll(running.Select(g => g.CloseAsync(closeCts.Token))).ConfigureAwait(false);
+        }
+
+        if (options.AckLogFile is { } ackLog)
+        {
+            await File.WriteAllLinesAsync(ackLog, stats.AckLogLines(), CancellationToken.None).ConfigureAwait(false);
         }
 
         var snapshot = stats.Take();
@@ -145,6 +152,7 @@ internal sealed class LoadRunner(LoadOptions options, TimeProvider time)
             RejectReasons = rejectReasons,
             UnackedBatches = running.Sum(g => (long)g.InFlightCount),
             PublishFailures = snapshot.PublishFailures,
+            ResentBatches = stats.Resent,
             MalformedAcks = snapshot.MalformedAcks,
             SimulatorEncodeSeconds = Math.Round(snapshot.EncodeTime.TotalSeconds, 3),
             SigningKey = options.SigningKeyFile,

@@ -20,6 +20,20 @@ internal sealed class LoadStats
     private long _malformedAcks;
     private long _encodeTicks;
     private long _lastAckTimestamp;
+    private long _resent;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _ackLog = new();
+
+    /// <summary>Batches published again for want of an ack (<see cref="LoadOptions.ResendAfter"/>).</summary>
+    public long Resent => Interlocked.Read(ref _resent);
+
+    public void Resend() => Interlocked.Increment(ref _resent);
+
+    /// <summary>Keeps the first ack of a batch for the ack log: gateway, buffer id, seq, unix µs.</summary>
+    public void LogAck(string gatewayId, string bufferId, ulong seq, DateTimeOffset at) =>
+        _ackLog.Enqueue(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{gatewayId},{bufferId},{seq},{(at.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10}"));
+
+    /// <summary>The ack log (CSV with a header line).</summary>
+    public IEnumerable<string> AckLogLines() => ["gateway,buffer_id,seq,acked_at_us", .. _ackLog];
 
     public void Published(int readings, int bytes)
     {
