@@ -18,6 +18,11 @@ if (args is ["energy", ..])
     return await EnergyBenchmark.RunAsync(args);
 }
 
+if (args is ["pg-ingest", ..])
+{
+    return await PgIngestBenchmark.RunAsync(args);
+}
+
 if (args is ["history", ..])
 {
     return HistoryBenchmark.Run(args);

@@ -188,6 +188,8 @@ internal sealed partial class IngestWorker : BackgroundService
             _stats.OutOfWindow(pending.OutOfWindowFuture, pending.OutOfWindowTooOld, pending.OutOfWindowInvalid);
         }
 
+        RecordBirths(committed, context.NowUnixMs);
+
         // Sites, lamps and maintenance conditions (assets.db) follow the committed births and readings.
         if (_assets is not null)
         {
@@ -286,6 +288,28 @@ internal sealed partial class IngestWorker : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Store commit of gateway {Gateway}'s part of a group failed ({Problem}); no ack sent to it, its edge will resend, the other gateways were committed")]
     private static partial void LogGatewayCommitFailed(ILogger logger, string gateway, string problem);
+
+    /// <summary>The store's copy of the committed births' sites and lamps (PostgreSQL's sites and assets tables), when it keeps one.</summary>
+    private void RecordBirths(List<PendingGateway> committed, long nowUnixMs)
+    {
+        if (_store is not IBirthRecorder recorder || !committed.Any(p => p.Birth is not null))
+        {
+            return;
+        }
+
+        try
+        {
+            recorder.RecordBirths([.. committed.Where(p => p.Birth is not null).Select(p => p.Birth!)], nowUnixMs);
+        }
+        // Reference data for other tools: logged, and written again with the gateway's next birth.
+        catch (StoreFaultException exception)
+        {
+            LogBirthsNotRecorded(_logger, exception.Message);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sites and assets of committed births not written to the store: {Problem}")]
+    private static partial void LogBirthsNotRecorded(ILogger logger, string problem);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ack to {Gateway} not delivered to the broker: {Error}")]
     private static partial void LogAckFailed(ILogger logger, string gateway, string error);

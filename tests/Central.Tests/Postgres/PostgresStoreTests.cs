@@ -213,6 +213,36 @@ public sealed class PostgresStoreTests
     }
 
     [Fact]
+    public async Task An_admins_reset_forgets_the_gateways_batch_keys_so_a_batch_sent_again_is_stored_again()
+    {
+        var db = await PostgresServer.Shared.CreateDatabaseAsync("pg_reset");
+        using var store = PostgresReadingStore.Open(db, TimeProvider.System);
+        var batch = Stored("gw", 1, FakeGateway.SampleReadings(2, endUnixMs: Dec1 + 5_000));
+        store.Commit(Commit("gw", batch));
+
+        var again = Commit("gw", batch);
+        again.Gateways[0] = again.Gateways[0] with { SeqsCleared = true };
+
+        Assert.Empty(store.Commit(again).AlreadyStored);
+        Assert.Equal(1L, await ScalarAsync<long>(db, "SELECT count(*) FROM batches"));
+    }
+
+    [Fact]
+    public async Task A_day_another_central_dropped_is_created_again_for_a_late_reading()
+    {
+        var db = await PostgresServer.Shared.CreateDatabaseAsync("pg_late");
+        using var writer = PostgresReadingStore.Open(db, TimeProvider.System);
+        using var cleaner = PostgresReadingStore.Open(db, TimeProvider.System);
+        writer.Commit(Commit("gw", Stored("gw", 1, FakeGateway.SampleReadings(2, endUnixMs: Dec1 + 5_000))));
+        cleaner.ApplyRetention(DateTimeOffset.FromUnixTimeMilliseconds(Dec1 + (10 * Day)), new RetentionSettings { RawDays = 3 });
+        Assert.Equal(0L, await ScalarAsync<long>(db, "SELECT count(*) FROM pg_class WHERE relname = 'readings_20261201'"));
+
+        Assert.Empty(writer.Commit(Commit("gw", Stored("gw", 2, FakeGateway.SampleReadings(2, endUnixMs: Dec1 + 9_000)))).AlreadyStored);
+
+        Assert.Equal(6L, await ScalarAsync<long>(db, "SELECT count(*) FROM readings_20261201"));
+    }
+
+    [Fact]
     public void A_server_nobody_listens_on_is_one_line_naming_the_setting_and_the_server()
     {
         var port = FreePort.Tcp();

@@ -175,10 +175,7 @@ internal sealed partial class PostgresReadingStore : IHistoryStore
     /// <summary>The point's type as its catalogue says (number when the catalogue does not name it).</summary>
     private PointType? TypeOf(SeriesKey series)
     {
-        lock (_commitGate)
-        {
-            return _catalogues.TryGetValue(series.GatewayId, out var points) && points.TryGetValue(series.Alias, out var point) ? point.Type : null;
-        }
+        return _catalogues.TryGetValue(series.GatewayId, out var points) && points.TryGetValue(series.Alias, out var point) ? point.Type : null;
     }
 
     /// <summary>A row's value: text when value_text is set, else the number (a boolean when the type says so).</summary>

@@ -5,7 +5,7 @@ namespace City.Central.Store.Postgres;
 
 /// <summary>
 /// Retention on PostgreSQL: a raw daily partition older than RawDays is folded into readings_hourly and dropped (with
-/// the rows of the batches wholly before it); hourly rows older than AggregateDays are deleted. One central at a time
+/// the rows of the batches wholly before it, and the events before it); hourly rows older than AggregateDays are deleted. One central at a time
 /// (an advisory lock): another one finding it taken skips its pass.
 /// </summary>
 internal sealed partial class PostgresReadingStore
@@ -127,6 +127,13 @@ internal sealed partial class PostgresReadingStore
         {
             batches.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = cutoff });
             batches.ExecuteNonQuery();
+        }
+
+        // Events follow the raw readings (as on LiteDB).
+        using (var events = new NpgsqlCommand("DELETE FROM events WHERE ts < $1", connection))
+        {
+            events.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = cutoff });
+            events.ExecuteNonQuery();
         }
 
         return (dropped, written);

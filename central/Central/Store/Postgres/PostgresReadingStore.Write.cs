@@ -15,6 +15,9 @@ internal sealed partial class PostgresReadingStore
 
     private const long MsPerDay = 86_400_000;
 
+    /// <summary>A batch whose span covers more days than this has its days taken from its readings.</summary>
+    private const long MaxSpanDays = 7;
+
     // timestamptz as .NET's DateTime can carry it: readings outside these years (only flagged ones can be) are not rows.
     private const long MinUnixMs = -62_135_596_800_000;
     private const long MaxUnixMs = 253_402_300_799_999;
@@ -25,11 +28,23 @@ internal sealed partial class PostgresReadingStore
     /// <summary>The decoded readings of a commit's batches, with the days their partitions must cover.</summary>
     private sealed class PreparedRows
     {
-        public List<(StoredBatch Batch, IReadOnlyDictionary<uint, CataloguePoint> Points, List<Reading> Readings)> Telemetry { get; } = [];
+        public List<(StoredBatch Batch, IReadOnlyDictionary<uint, CataloguePoint> Points, List<Reading>? Readings)> Telemetry { get; } = [];
 
         public List<(StoredBatch Batch, IReadOnlyDictionary<uint, CataloguePoint> Points, List<Reading> Readings)> Events { get; } = [];
 
         public HashSet<long> Days { get; } = [];
+    }
+
+    /// <summary>The readings of a batch; none when its body no longer decodes (the worker decoded it before accepting it; batches.body keeps it).</summary>
+    private static List<Reading> Decode(StoredBatch batch)
+    {
+        var readings = new List<Reading>(batch.ReadingCount);
+        if (!batch.TryReadReadings(readings))
+        {
+            readings.Clear();
+        }
+
+        return readings;
     }
 
     internal static DateTime ToDateTime(long unixMs) => DateTime.UnixEpoch.AddTicks(unixMs * TimeSpan.TicksPerMillisecond);
@@ -60,31 +75,33 @@ internal sealed partial class PostgresReadingStore
                 catalogues[batch.GatewayId] = points;
             }
 
-            var readings = new List<Reading>(batch.ReadingCount);
-            if (!batch.TryReadReadings(readings))
-            {
-                // The worker decoded this body before accepting it; kept as received in batches.body either way.
-                readings.Clear();
-            }
-
             if (batch.Kind == BatchKind.Events)
             {
-                rows.Events.Add((batch, points, readings));
+                rows.Events.Add((batch, points, Decode(batch)));
                 continue;
             }
 
+            // The days to cover: those of the span, when it is short and holds every reading (the body is decoded during
+            // the COPY then, while the server works); else those of the readings, decoded now.
+            if (!batch.HasOutOfWindowReadings && IsRepresentable(batch.TMinUnixMs) && IsRepresentable(batch.TMaxUnixMs)
+                && DayOf(batch.TMaxUnixMs) - DayOf(batch.TMinUnixMs) < MaxSpanDays)
+            {
+                rows.Telemetry.Add((batch, points, null));
+                for (var day = DayOf(batch.TMinUnixMs); day <= DayOf(batch.TMaxUnixMs); day++)
+                {
+                    rows.Days.Add(day);
+                }
+
+                continue;
+            }
+
+            var readings = Decode(batch);
             rows.Telemetry.Add((batch, points, readings));
-            var lastDay = long.MinValue;
             foreach (var reading in readings)
             {
                 if (IsRepresentable(reading.TimestampUnixMs))
                 {
-                    var day = DayOf(reading.TimestampUnixMs);
-                    if (day != lastDay)
-                    {
-                        rows.Days.Add(day);
-                        lastDay = day;
-                    }
+                    rows.Days.Add(DayOf(reading.TimestampUnixMs));
                 }
             }
         }
@@ -223,11 +240,19 @@ internal sealed partial class PostgresReadingStore
 
         using var importer = connection.BeginBinaryImport(
             "COPY readings (gateway, point, ts, value, value_text, quality, buffer_id, seq) FROM STDIN (FORMAT BINARY)");
-        foreach (var (batch, points, readings) in rows.Telemetry)
+        var scratch = new List<Reading>();
+        foreach (var (batch, points, decoded) in rows.Telemetry)
         {
             if (already.Contains(BatchKey.Of(batch)))
             {
                 continue;
+            }
+
+            var readings = decoded;
+            if (readings is null)
+            {
+                scratch.Clear();
+                readings = batch.TryReadReadings(scratch) ? scratch : [];
             }
 
             var seq = unchecked((long)batch.Seq);
@@ -242,7 +267,7 @@ internal sealed partial class PostgresReadingStore
                 importer.Write(batch.GatewayId, NpgsqlDbType.Text);
                 importer.Write(PointOf(points, reading.Alias), NpgsqlDbType.Text);
                 importer.Write(ToDateTime(reading.TimestampUnixMs), NpgsqlDbType.TimestampTz);
-                WriteValue(importer, reading.Value);
+                CopyValue(importer, reading.Value);
                 importer.Write(QualityNames.Name(batch.IsOutOfWindow(reading.TimestampUnixMs) ? Quality.TimestampOutOfWindow : reading.Quality), NpgsqlDbType.Text);
                 importer.Write(batch.BufferId, NpgsqlDbType.Text);
                 importer.Write(seq, NpgsqlDbType.Bigint);
@@ -276,7 +301,7 @@ internal sealed partial class PostgresReadingStore
                 importer.Write(ToDateTime(reading.TimestampUnixMs), NpgsqlDbType.TimestampTz);
                 importer.Write(PointOf(points, reading.Alias), NpgsqlDbType.Text);
                 importer.Write((long)reading.Alias, NpgsqlDbType.Bigint);
-                WriteValue(importer, reading.Value);
+                CopyValue(importer, reading.Value);
                 importer.Write(QualityNames.Name(batch.IsOutOfWindow(reading.TimestampUnixMs) ? Quality.TimestampOutOfWindow : reading.Quality), NpgsqlDbType.Text);
                 importer.Write("edge", NpgsqlDbType.Text);
                 importer.Write(batch.BufferId, NpgsqlDbType.Text);
@@ -307,7 +332,7 @@ internal sealed partial class PostgresReadingStore
         points.TryGetValue(alias, out var point) ? point.Id : alias.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>value (numbers; booleans as 1/0) and value_text (texts).</summary>
-    private static void WriteValue(NpgsqlBinaryImporter importer, PointValue value)
+    private static void CopyValue(NpgsqlBinaryImporter importer, PointValue value)
     {
         if (value.Type == PointType.Text)
         {

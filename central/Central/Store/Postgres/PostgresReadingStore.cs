@@ -15,13 +15,14 @@ namespace City.Central.Store.Postgres;
 internal sealed partial class PostgresReadingStore : IReadingStore
 {
     private const int DeadlockRetries = 3;
+    private const int CopyWriteBufferSize = 64 * 1024;
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly TimeProvider _time;
 
-    // The catalogue and the latest values last written, per gateway: point names for the rows, and only the latest
-    // values that changed are written. Under _commitGate (Commit, LoadGateways, and the readers' type lookups).
-    private readonly Dictionary<string, IReadOnlyDictionary<uint, CataloguePoint>> _catalogues = new(StringComparer.Ordinal);
+    // The catalogue (point names for the rows, types for the readers; each map immutable once in) and the latest values
+    // last written (only those that changed are written; under _commitGate), per gateway.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, IReadOnlyDictionary<uint, CataloguePoint>> _catalogues = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IReadOnlyDictionary<uint, LatestValue>> _writtenLatest = new(StringComparer.Ordinal);
     private readonly Lock _commitGate = new();
     private volatile bool _healthy = true;
@@ -50,7 +51,14 @@ internal sealed partial class PostgresReadingStore : IReadingStore
         ArgumentNullException.ThrowIfNull(time);
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         var description = Describe(builder);
-        var dataSource = new NpgsqlDataSourceBuilder(connectionString).Build();
+        var source = new NpgsqlDataSourceBuilder(connectionString);
+        if (!builder.ContainsKey("Write Buffer Size"))
+        {
+            // A COPY of a group's readings goes out in larger writes than the default 8 KiB.
+            source.ConnectionStringBuilder.WriteBufferSize = CopyWriteBufferSize;
+        }
+
+        var dataSource = source.Build();
         try
         {
             PostgresMigrations.Apply(dataSource);
