@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # One, two and three centrals sharing the gateways' data through an MQTT 5 shared subscription (issue 15): Debian's
 # mosquitto (plain, on 127.0.0.1), one private PostgreSQL 15 cluster (durable defaults: fsync and synchronous_commit on),
-# and `citysim load` publishing for DURATION seconds. Runs alternate 1, 2, 3 centrals, ROUNDS times; each run gets a
-# fresh database and fresh centrals (Central:Mqtt:SharedGroup=bench, Central:Store:Kind=postgres).
+# and `citysim load` publishing BATCHES batches per gateway (`--batches`) and waiting for every ack: the figure is the
+# readings of all batches over the time from the first publish to the last ack, so a backlog in central's queue counts.
+# Runs alternate 1, 2, 3 centrals, ROUNDS times; each run gets a fresh database and fresh centrals
+# (Central:Mqtt:SharedGroup=bench, Central:Store:Kind=postgres).
 #
-#   benchmarks/shared-centrals.sh                    # 2 rounds, 15 s per run, 50 gateways x 1,000-reading batches
-#   ROUNDS=3 DURATION=20 GATEWAYS=100 benchmarks/shared-centrals.sh
+#   benchmarks/shared-centrals.sh                    # 2 rounds, 20 gateways x 10 batches of 1,000 readings per run
+#   ROUNDS=3 BATCHES=30 GATEWAYS=50 benchmarks/shared-centrals.sh
 #
-# Environment: ROUNDS (2), DURATION (15), GATEWAYS (50), POINTS (100), PER_POINT (10), WINDOW (16), COUNTS ("1 2 3"),
+# Environment: ROUNDS (2), BATCHES (10), GATEWAYS (20), POINTS (100), PER_POINT (10), WINDOW (4), COUNTS ("1 2 3"),
 # DIR (a new temporary directory), KEEP (0), NO_BUILD (0), MQTT_PORT (21884), PG_PORT (25432), HTTP_PORT (28180: the
 # first central; the others the next ports). Prints one line per run (acknowledged readings/s, ack latency, CPU seconds
 # of the centrals, of PostgreSQL and of citysim, load average) and a summary. Needs jq; run as root or as a user who can
@@ -16,11 +18,11 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 rounds=${ROUNDS:-2}
-duration=${DURATION:-15}
-gateways=${GATEWAYS:-50}
+batches=${BATCHES:-10}
+gateways=${GATEWAYS:-20}
 points=${POINTS:-100}
 per_point=${PER_POINT:-10}
-window=${WINDOW:-16}
+window=${WINDOW:-4}
 counts=${COUNTS:-"1 2 3"}
 mqtt_port=${MQTT_PORT:-21884}
 pg_port=${PG_PORT:-25432}
@@ -120,7 +122,7 @@ for ((round = 1; round <= rounds; round++)); do
         pg_before=$( (ps -o cputimes= --ppid "$pg_postmaster" || true) | awk '{ s += $1 } END { print s + 0 }')
         /usr/bin/time -f '%U %S' -o "$dir/run$run-citysim.time" "$sim_bin" load --broker "127.0.0.1:$mqtt_port" \
             --gateways "$gateways" --points "$points" --readings-per-point "$per_point" --window "$window" \
-            --duration "$duration" --gateway-prefix bench- --json >"$dir/run$run-report.json" 2>"$dir/run$run-citysim.log" || true
+            --batches "$batches" --duration 600 --drain 300 --gateway-prefix bench- --json >"$dir/run$run-report.json" 2>"$dir/run$run-citysim.log" || true
         centrals_after=0
         for pid in "${central_pids[@]}"; do centrals_after=$((centrals_after + $(cpu_ticks "$pid"))); done
         pg_after=$( (ps -o cputimes= --ppid "$pg_postmaster" || true) | awk '{ s += $1 } END { print s + 0 }')
@@ -143,7 +145,7 @@ for ((round = 1; round <= rounds; round++)); do
 done
 
 echo
-echo "== acknowledged readings/s per run, in order; $duration s per run, $gateways gateways x $((points * per_point))-reading batches"
+echo "== acknowledged readings/s per run, in order; $gateways gateways x $batches batches of $((points * per_point)) readings per run"
 for n in $counts; do
     awk -F'\t' -v n="$n" '$1 == n { v = v sep sprintf("%.0f", $2); sep = " / "; t += $2; k++ }
         END { if (k) printf "%s central(s)  %s   (mean %.0f)\n", n, v, t / k }' "$results"

@@ -40,6 +40,18 @@ public static class ContractClientOptions
             .WithSessionExpiryInterval((uint)IngestSessionExpiry.TotalSeconds)
             .Build();
 
+    /// <summary>
+    /// Central's intake as one member of a shared subscription group: a clean start and no session after it leaves, so
+    /// the broker stops handing it its share of the group's messages the moment its connection ends (mosquitto 2.0 goes
+    /// on queuing for an offline member with a persistent session: its share would wait for it, unacknowledged). What
+    /// it had received and not acknowledged to its edges is gone with it: the edges send it again, to the group.
+    /// </summary>
+    public static MqttClientOptions ForSharedIngest(BrokerConnection connection) =>
+        Common(connection)
+            .WithCleanStart(true)
+            .WithSessionExpiryInterval(0)
+            .Build();
+
     /// <summary>A connection that only publishes (central's acks): a clean start, no will.</summary>
     public static MqttClientOptions ForPublisher(BrokerConnection connection) =>
         Common(connection).WithCleanStart(true).Build();

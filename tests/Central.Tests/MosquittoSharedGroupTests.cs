@@ -36,9 +36,9 @@ public sealed class MosquittoSharedGroupTests : IAsyncLifetime
 
     private SecureMosquitto Broker => _mosquitto ?? throw new InvalidOperationException("mosquitto did not start");
 
-    private async Task<TlsTestClient> CentralAsync(string clientId)
+    private async Task<TlsTestClient> CentralAsync(string clientId, bool persistent = true)
     {
-        var client = await TlsTestClient.ConnectAsync(Broker.CentralPort, ClientFiles.Central(_pki.Store), clientId, cleanStart: false, sessionExpirySeconds: 3600);
+        var client = await TlsTestClient.ConnectAsync(Broker.CentralPort, ClientFiles.Central(_pki.Store), clientId, cleanStart: !persistent, sessionExpirySeconds: persistent ? 3600u : 0u);
         foreach (var (filter, _) in IngestSubscriptions.For("centrals"))
         {
             Assert.Equal([MQTTnet.MqttClientSubscribeResultCode.GrantedQoS1], await client.SubscribeAsync(filter));
@@ -115,6 +115,44 @@ public sealed class MosquittoSharedGroupTests : IAsyncLifetime
         Assert.Empty(snoop.Drain());
         var atCentral = central.Drain().Count(m => m.Topic == Topics.Data("gw-001"));
         Assert.InRange(atCentral, 1, Batches - 1);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task MemberThatLeft_GetsItsShareQueuedOnlyWithAPersistentSession(bool persistent)
+    {
+        var gw = _pki.Issue("gw-001");
+        await using var a = await CentralAsync("central:ingest-a", persistent: false);
+        var b = await CentralAsync("central:ingest-b", persistent);
+        await b.DisposeAsync();
+        await using var gateway = await TlsTestClient.ConnectAsync(Broker.GatewayPort, gw, "gw-001");
+        const int Batches = 10;
+        for (var i = 0; i < Batches; i++)
+        {
+            await gateway.PublishAsync(Topics.Data("gw-001"), Encoding.UTF8.GetBytes("batch " + i));
+        }
+
+        // A marker through a's plain subscription, after the batches: what a has not got by then went to b's session.
+        await gateway.PublishAsync(Topics.Death("gw-001"), Encoding.UTF8.GetBytes("death"));
+        var received = new List<MqttApplicationMessage>();
+        await Wait.UntilAsync(
+            () =>
+            {
+                received.AddRange(a.Drain());
+                return Task.FromResult(received.Any(m => m.Topic == Topics.Death("gw-001")));
+            },
+            TimeSpan.FromSeconds(10),
+            "the death after the batches");
+        var atA = received.Count(m => m.Topic == Topics.Data("gw-001"));
+        if (persistent)
+        {
+            Assert.InRange(atA, 1, Batches - 1);
+        }
+        else
+        {
+            Assert.Equal(Batches, atA);
+        }
     }
 
     [Fact]

@@ -61,6 +61,39 @@ public sealed class LoadRunnerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_fixed_number_of_batches_is_published_an_unanswered_one_again_and_every_ack_logged()
+    {
+        await StartAckerAsync(rejectEvery: 0, dropFirstOf: 2);
+        var ackLog = Path.Combine(Path.GetTempPath(), $"acks-{Guid.NewGuid():N}.csv");
+        var options = new LoadOptions("127.0.0.1", _port, Gateways: 2, Points: 2, ReadingsPerPoint: 2, Window: 2, TimeSpan.FromSeconds(60), "f-")
+        {
+            BatchesPerGateway = 5,
+            ResendAfter = TimeSpan.FromMilliseconds(400),
+            AckLogFile = ackLog,
+        };
+        try
+        {
+            var report = await new LoadRunner(options, TimeProvider.System).RunAsync(CancellationToken.None);
+
+            Assert.Equal(10, report.BatchesPublished);
+            Assert.Equal(10, report.BatchesAcked);
+            Assert.Equal(0, report.UnackedBatches);
+            Assert.True(report.ResentBatches >= 2, $"resent {report.ResentBatches}");
+            var lines = File.ReadAllLines(ackLog);
+            Assert.Equal("gateway,buffer_id,seq,acked_at_us", lines[0]);
+            var acked = lines.Skip(1).Select(l => l.Split(',')).ToList();
+            Assert.Equal(
+                [.. new[] { "f-0", "f-1" }.SelectMany(g => Enumerable.Range(1, 5).Select(seq => $"{g}#{seq}"))],
+                acked.Select(a => $"{a[0]}#{a[2]}").Order(StringComparer.Ordinal));
+            Assert.All(acked, a => Assert.InRange(long.Parse(a[3], System.Globalization.CultureInfo.InvariantCulture), DateTimeOffset.UtcNow.AddMinutes(-5).ToUnixTimeMilliseconds() * 1000, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000));
+        }
+        finally
+        {
+            File.Delete(ackLog);
+        }
+    }
+
+    [Fact]
     public async Task Rejected_seqs_are_reported_and_free_the_window()
     {
         await StartAckerAsync(rejectEvery: 2);
@@ -91,8 +124,10 @@ public sealed class LoadRunnerTests : IAsyncLifetime
         Assert.Null(report.AckLatencyMs);
     }
 
-    private async Task StartAckerAsync(int rejectEvery)
+    /// <summary>A central that acks every batch; with <paramref name="dropFirstOf"/>, the first copy of that seq goes unanswered.</summary>
+    private async Task StartAckerAsync(int rejectEvery, ulong dropFirstOf = 0)
     {
+        var dropped = new HashSet<string>();
         _acker = new MqttClientFactory().CreateMqttClient();
         _acker.ApplicationMessageReceivedAsync += async e =>
         {
@@ -103,6 +138,14 @@ public sealed class LoadRunnerTests : IAsyncLifetime
 
             Assert.True(BatchCodec.TryParseEnvelope(e.ApplicationMessage.Payload.ToArray(), out var batch, out _));
             Assert.True(BatchCodec.TryDecodeBody(batch, out _, out _));
+            lock (dropped)
+            {
+                if (batch.Seq == dropFirstOf && dropped.Add(gatewayId))
+                {
+                    return;
+                }
+            }
+
             var ack = new Ack();
             if (rejectEvery > 0 && batch.Seq % (ulong)rejectEvery == 0)
             {

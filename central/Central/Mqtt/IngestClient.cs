@@ -21,7 +21,8 @@ internal interface IBrokerLink : IAckPublisher, IMessageIntake
 /// Central's MQTT clients: "central:ingest" connects to the broker (embedded or external) over TLS with central's own
 /// certificate (plain only with Mqtt:AllowPlain in external mode), subscribes to
 /// city/v1/# (or, with Mqtt:SharedGroup, the filters of <see cref="IngestSubscriptions"/>, as "central:ingest-INSTANCE")
-/// at QoS 1 with a persistent session, reconnects with backoff, and feeds the ingest queue.
+/// at QoS 1 with a persistent session (in a shared group none: see <see cref="ContractClientOptions.ForSharedIngest"/>),
+/// reconnects with backoff, and feeds the ingest queue.
 /// A received message is acknowledged to the broker once it is in the queue; the end-to-end
 /// acknowledgement to the edge is the Ack message sent after the store commit, on a second connection
 /// ("central:ingest-acks"): while the queue is full the first connection's receive loop waits, and the
@@ -192,7 +193,8 @@ internal sealed partial class IngestClient : BackgroundService, IBrokerLink, ICo
     private async Task ConnectAsync(CancellationToken cancellationToken)
     {
         var clientId = _options.IngestClientId;
-        var result = await _client.ConnectCheckedAsync(ContractClientOptions.ForIngest(Connection(clientId)), cancellationToken).ConfigureAwait(false);
+        var options = _options.Mqtt.SharedGroup is null ? ContractClientOptions.ForIngest(Connection(clientId)) : ContractClientOptions.ForSharedIngest(Connection(clientId));
+        var result = await _client.ConnectCheckedAsync(options, cancellationToken).ConfigureAwait(false);
         foreach (var (filter, noLocal) in IngestSubscriptions.For(_options.Mqtt.SharedGroup))
         {
             await _client.SubscribeAtLeastOnceAsync(filter, noLocal, cancellationToken).ConfigureAwait(false);
