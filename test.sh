@@ -3,7 +3,8 @@
 # openssl and curl as verifiers of the PKI and https, tzdata for the lighting programs' time zones, prometheus for its promtool,
 # which checks central's /metrics, python3-prometheus-client as the parser that reads the edge's /metrics, node and npm
 # for the OpenAPI linter, postgresql for central's PostgreSQL store), builds once, starts one private PostgreSQL cluster
-# for all test projects (CITY_TEST_PG), runs each test project, and ends with the line "N passed, N failed".
+# for all test projects (CITY_TEST_PG), runs the test projects (the end-to-end one beside the others), and ends with the
+# line "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")"
 
@@ -39,12 +40,20 @@ fi
 passed=0
 failed=0
 log_dir=$(mktemp -d)
-for project in tests/*/*.Tests.csproj; do
-  name=$(basename "$project" .csproj)
-  echo "== $name"
-  log="$log_dir/$name.log"
-  dotnet test "$project" -c Release --no-build -nologo >"$log" 2>&1
-  rc=$?
+
+# Runs one test project into its log; its exit code and duration go into files beside the log.
+run_project() {
+  local name=$1 project=$2 started=$SECONDS
+  dotnet test "$project" -c Release --no-build -nologo >"$log_dir/$name.log" 2>&1
+  echo $? >"$log_dir/$name.rc"
+  echo $((SECONDS - started)) >"$log_dir/$name.seconds"
+}
+
+# Prints a project's failures and summary and adds its counts.
+report_project() {
+  local name=$1 log="$log_dir/$1.log" rc summary p f
+  rc=$(cat "$log_dir/$name.rc")
+  echo "== $name ($(cat "$log_dir/$name.seconds") s)"
   grep -E -A 30 "^\s+Failed [A-Za-z]" "$log" | head -n 150
   summary=$(grep -E "^(Passed|Failed)! +- Failed: +[0-9]+, Passed: +[0-9]+" "$log" | tail -n 1)
   if [ -n "$summary" ]; then
@@ -59,7 +68,22 @@ for project in tests/*/*.Tests.csproj; do
     tail -n 40 "$log"
     failed=$((failed + 1))
   fi
+}
+
+# The end-to-end tests mostly wait on processes, brokers and simulated buses: they run beside the other projects, which
+# run one after another; their summary comes last.
+end_to_end=EndToEnd.Tests
+run_project "$end_to_end" "tests/$end_to_end/$end_to_end.csproj" &
+end_to_end_pid=$!
+for project in tests/*/*.Tests.csproj; do
+  name=$(basename "$project" .csproj)
+  [ "$name" = "$end_to_end" ] && continue
+  run_project "$name" "$project"
+  report_project "$name"
 done
+echo "== $end_to_end: waiting for it"
+wait "$end_to_end_pid"
+report_project "$end_to_end"
 rm -rf "$log_dir"
 
 echo "$passed passed, $failed failed"

@@ -43,24 +43,10 @@ internal sealed class LocalApiClient : IDisposable
         _http = new HttpClient(handler) { BaseAddress = new Uri("http://edge"), Timeout = timeout ?? TimeSpan.FromSeconds(30) };
     }
 
-    public async Task<JsonDocument> GetAsync(string path, CancellationToken cancellation)
-    {
-        using var response = await SendAsync(() => _http.GetAsync(new Uri(path, UriKind.Relative), cancellation)).ConfigureAwait(false);
-        var body = await response.Content.ReadAsStringAsync(cancellation).ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode)
-        {
-            if (TryError(body, out var message))
-            {
-                throw new LocalApiException(message);
-            }
+    public async Task<JsonDocument> GetAsync(string path, CancellationToken cancellation) =>
+        JsonDocument.Parse(await GetTextAsync(path, cancellation).ConfigureAwait(false));
 
-            throw new HttpRequestException($"the edge answered {(int)response.StatusCode} {response.ReasonPhrase}: {body}");
-        }
-
-        return JsonDocument.Parse(body);
-    }
-
-    /// <summary>A text resource (GET /metrics); an error document or status is thrown as <see cref="GetAsync"/> does.</summary>
+    /// <summary>A resource as text (GET /metrics, or a JSON document); an error document or status is thrown.</summary>
     public async Task<string> GetTextAsync(string path, CancellationToken cancellation)
     {
         using var response = await SendAsync(() => _http.GetAsync(new Uri(path, UriKind.Relative), cancellation)).ConfigureAwait(false);

@@ -11,39 +11,14 @@ namespace City.Central.Tests;
 /// Debian's mosquitto 2.0 as central's broker, run with the configuration <c>central mosquitto-config</c> generates and
 /// certificates from central's PKI: who may connect, who may publish and read what, and whose session is whose.
 /// </summary>
-public sealed class MosquittoSecurityTests : IAsyncLifetime
+public sealed class MosquittoSecurityTests : SecureMosquittoTest
 {
-    private readonly string _dataPath = CentralHost.NewDataPath();
-    private TestPki _pki = null!;
-    private SecureMosquitto? _mosquitto;
-
-    public async Task InitializeAsync()
-    {
-        _pki = TestPki.Create(_dataPath);
-        _mosquitto = await SecureMosquitto.StartAsync(_dataPath);
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_mosquitto is not null)
-        {
-            await _mosquitto.DisposeAsync();
-        }
-
-        if (Directory.Exists(_dataPath))
-        {
-            Directory.Delete(_dataPath, recursive: true);
-        }
-    }
-
-    private SecureMosquitto Broker => _mosquitto ?? throw new InvalidOperationException("mosquitto did not start");
-
-    private ClientFiles CentralFiles => ClientFiles.Central(_pki.Store);
+    private ClientFiles CentralFiles => ClientFiles.Central(Pki.Store);
 
     [Fact]
     public async Task GatewayCertificate_IsAccepted_OnTheGatewayListener()
     {
-        var gw1 = _pki.Issue("gw-001");
+        var gw1 = Pki.Issue("gw-001");
 
         var (exitCode, output) = await MosquittoCli.PublishAsync(Broker.GatewayPort, gw1, Topics.Data("gw-001"), "hello");
 
@@ -58,7 +33,7 @@ public sealed class MosquittoSecurityTests : IAsyncLifetime
         foreach (var port in new[] { Broker.GatewayPort, Broker.CentralPort })
         {
             var portText = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            var (tlsExit, tlsOutput) = await PeerProcess.RunAsync(TimeSpan.FromSeconds(20), executable, "-h", "localhost", "-p", portText, "--cafile", _pki.Store.CaFile, "-V", "mqttv5", "-t", "city/v1/gw-001/data", "-m", "x");
+            var (tlsExit, tlsOutput) = await PeerProcess.RunAsync(TimeSpan.FromSeconds(20), executable, "-h", "localhost", "-p", portText, "--cafile", Pki.Store.CaFile, "-V", "mqttv5", "-t", "city/v1/gw-001/data", "-m", "x");
             Assert.True(tlsExit != 0, "TLS without a client certificate was accepted: " + tlsOutput);
             var (plainExit, plainOutput) = await PeerProcess.RunAsync(TimeSpan.FromSeconds(20), executable, "-h", "127.0.0.1", "-p", portText, "-V", "mqttv5", "-t", "city/v1/gw-001/data", "-m", "x");
             Assert.True(plainExit != 0, "plain MQTT was accepted: " + plainOutput);
@@ -68,7 +43,7 @@ public sealed class MosquittoSecurityTests : IAsyncLifetime
     [Fact]
     public async Task SelfSignedCertificate_IsRefused()
     {
-        var forged = _pki.SelfSigned("gw-001");
+        var forged = Pki.SelfSigned("gw-001");
 
         var (exitCode, output) = await MosquittoCli.PublishAsync(Broker.GatewayPort, forged, Topics.Data("gw-001"), "x");
 
@@ -79,10 +54,10 @@ public sealed class MosquittoSecurityTests : IAsyncLifetime
     [Fact]
     public async Task CertificateOfAnotherCa_IsRefused()
     {
-        var otherPki = TestPki.Create(Path.Combine(_dataPath, "other-central"));
+        var otherPki = TestPki.Create(Path.Combine(DataPath, "other-central"));
         var foreign = otherPki.Issue("gw-001");
 
-        var (exitCode, output) = await MosquittoCli.PublishAsync(Broker.GatewayPort, foreign with { CaFile = _pki.Store.CaFile }, Topics.Data("gw-001"), "x");
+        var (exitCode, output) = await MosquittoCli.PublishAsync(Broker.GatewayPort, foreign with { CaFile = Pki.Store.CaFile }, Topics.Data("gw-001"), "x");
 
         Assert.True(exitCode != 0, "a certificate of another CA was accepted: " + output);
     }
@@ -90,7 +65,7 @@ public sealed class MosquittoSecurityTests : IAsyncLifetime
     [Fact]
     public async Task ExpiredCertificate_IsRefused()
     {
-        var expired = _pki.IssueExpired("gw-old");
+        var expired = Pki.IssueExpired("gw-old");
 
         var (exitCode, output) = await MosquittoCli.PublishAsync(Broker.GatewayPort, expired, Topics.Data("gw-old"), "x");
 
@@ -100,8 +75,8 @@ public sealed class MosquittoSecurityTests : IAsyncLifetime
     [Fact]
     public async Task RevokedCertificate_IsRefusedFromTheNextReload_AndAnOpenConnectionStaysUntilRestart()
     {
-        var gw3 = _pki.Issue("gw-003");
-        _pki.Store.Revoke("gw-003");
+        var gw3 = Pki.Issue("gw-003");
+        Pki.Store.Revoke("gw-003");
 
         // mosquitto reads the CRL when it starts and on SIGHUP only.
         var (beforeReload, beforeOutput) = await MosquittoCli.PublishAsync(Broker.GatewayPort, gw3, Topics.Data("gw-003"), "before reload");
@@ -128,8 +103,8 @@ public sealed class MosquittoSecurityTests : IAsyncLifetime
     [Fact]
     public async Task OtherGateway_CannotPublishOnAnotherGatewaysTopics_NorAnyAckOrCmd()
     {
-        _pki.Issue("gw-001");
-        var gw2 = _pki.Issue("gw-002");
+        Pki.Issue("gw-001");
+        var gw2 = Pki.Issue("gw-002");
         await using var central = await TlsTestClient.ConnectAsync(Broker.CentralPort, CentralFiles, "central:ingest");
         await central.SubscribeAsync("city/v1/#");
         await using var attacker = await TlsTestClient.ConnectAsync(Broker.GatewayPort, gw2, "gw-002");
@@ -158,8 +133,8 @@ public sealed class MosquittoSecurityTests : IAsyncLifetime
     [Fact]
     public async Task OtherGateway_ReceivesNothingOfAnotherGateway_ThroughAnySubscription()
     {
-        var gw1 = _pki.Issue("gw-001");
-        var gw2 = _pki.Issue("gw-002");
+        var gw1 = Pki.Issue("gw-001");
+        var gw2 = Pki.Issue("gw-002");
         await using var central = await TlsTestClient.ConnectAsync(Broker.CentralPort, CentralFiles, "central:ingest-acks");
         await using var owner = await TlsTestClient.ConnectAsync(Broker.GatewayPort, gw1, "gw-001");
         await owner.SubscribeAsync(Topics.Ack("gw-001"), Topics.For("gw-001", TopicKind.Cmd));
@@ -185,8 +160,8 @@ public sealed class MosquittoSecurityTests : IAsyncLifetime
     [Fact]
     public async Task GatewayCertificate_CannotTakeCentralsClientId_OnTheGatewayListener()
     {
-        var gw1 = _pki.Issue("gw-001");
-        var gw2 = _pki.Issue("gw-002");
+        var gw1 = Pki.Issue("gw-001");
+        var gw2 = Pki.Issue("gw-002");
         await using var central = await TlsTestClient.ConnectAsync(Broker.CentralPort, CentralFiles, "central:ingest", cleanStart: false, sessionExpirySeconds: 3600);
         await central.SubscribeAsync("city/v1/#");
 
@@ -205,7 +180,7 @@ public sealed class MosquittoSecurityTests : IAsyncLifetime
     [Fact]
     public async Task ToolWithTheDaemonsCertificate_BecomesTheDaemon_OnTheGatewayListener()
     {
-        var gw1 = _pki.Issue("gw-001");
+        var gw1 = Pki.Issue("gw-001");
         await using var daemon = await TlsTestClient.ConnectAsync(Broker.GatewayPort, gw1, "gw-001");
 
         // The price of binding the client id to the CN: a second connection of one certificate replaces the first.
@@ -219,8 +194,8 @@ public sealed class MosquittoSecurityTests : IAsyncLifetime
     [Fact]
     public async Task EdgeSessionOptions_WithBrokerTls_ConnectToTheGatewayListener_AndRefuseABrokerOfAnotherCa()
     {
-        var gw1 = _pki.Issue("gw-001");
-        var foreignCa = TestPki.Create(Path.Combine(_dataPath, "other-central")).Store.CaFile;
+        var gw1 = Pki.Issue("gw-001");
+        var foreignCa = TestPki.Create(Path.Combine(DataPath, "other-central")).Store.CaFile;
         using var client = new MqttClientFactory().CreateMqttClient();
         BrokerConnection Connection(string caFile) => new("localhost", Broker.GatewayPort, "gw-001") { Tls = new BrokerTls(caFile, gw1.CertFile, gw1.KeyFile) };
         var will = new Death { GatewayId = "gw-001", Epoch = 1 };
@@ -237,7 +212,7 @@ public sealed class MosquittoSecurityTests : IAsyncLifetime
     [Fact]
     public async Task WillOnAnotherGatewaysTopic_IsNeverPublished()
     {
-        var gw2 = _pki.Issue("gw-002");
+        var gw2 = Pki.Issue("gw-002");
         await using var central = await TlsTestClient.ConnectAsync(Broker.CentralPort, CentralFiles, "central:ingest");
         await central.SubscribeAsync("city/v1/#");
         var connection = new BrokerConnection("localhost", Broker.GatewayPort, "gw-002") { Tls = new BrokerTls(gw2.CaFile, gw2.CertFile, gw2.KeyFile) };
@@ -269,7 +244,7 @@ public sealed class MosquittoSecurityTests : IAsyncLifetime
     [Fact]
     public async Task CentralsSession_SurvivesAMosquittoRestart()
     {
-        var gw1 = _pki.Issue("gw-001");
+        var gw1 = Pki.Issue("gw-001");
         var central = await TlsTestClient.ConnectAsync(Broker.CentralPort, CentralFiles, "central:ingest", cleanStart: false, sessionExpirySeconds: 3600);
         await central.SubscribeAsync("city/v1/#");
         await central.DisposeAsync();
@@ -288,7 +263,7 @@ public sealed class MosquittoSecurityTests : IAsyncLifetime
     [Fact]
     public async Task CentralInExternalMode_ConnectsOverTls_AndGarbageOnAGatewaysOwnTopicIsMalformed_DataKeepsFlowing()
     {
-        var gw1 = _pki.Issue("gw-001");
+        var gw1 = Pki.Issue("gw-001");
         await using var central = await StartCentralAsync();
         await using var gateway = await FakeGateway.ConnectAsync(Broker.GatewayPort, "gw-001", gw1.LoadCertificate(), gw1.LoadCa());
 
@@ -305,8 +280,8 @@ public sealed class MosquittoSecurityTests : IAsyncLifetime
     [Fact]
     public async Task ForgedAck_SeqPreemption_AndBirthHijack_ByAnotherGateway_ChangeNothingAtCentral()
     {
-        var gw1 = _pki.Issue("gw-001");
-        var gw2 = _pki.Issue("gw-002");
+        var gw1 = Pki.Issue("gw-001");
+        var gw2 = Pki.Issue("gw-002");
         await using var central = await StartCentralAsync();
         await using var gateway = await FakeGateway.ConnectAsync(Broker.GatewayPort, "gw-001", gw1.LoadCertificate(), gw1.LoadCa());
         await gateway.BirthAsync(1);
@@ -365,8 +340,8 @@ public sealed class MosquittoSecurityTests : IAsyncLifetime
     [Fact]
     public async Task GatewayCertificate_OnCentralsListener_TakesTheSessionButGetsNothingAndLosesNothing()
     {
-        var gw1 = _pki.Issue("gw-001");
-        var gw2 = _pki.Issue("gw-002");
+        var gw1 = Pki.Issue("gw-001");
+        var gw2 = Pki.Issue("gw-002");
         await using var central = await StartCentralAsync();
         await using var gateway = await FakeGateway.ConnectAsync(Broker.GatewayPort, "gw-001", gw1.LoadCertificate(), gw1.LoadCa());
         await gateway.BirthAsync(1);
@@ -402,7 +377,7 @@ public sealed class MosquittoSecurityTests : IAsyncLifetime
 
     private Task<CentralHost> StartCentralAsync() =>
         CentralHost.StartAsync(
-            _dataPath,
+            DataPath,
             "--Central:Mqtt:Mode=external",
             "--Central:Mqtt:AllowPlain=false",
             "--Central:Mqtt:Host=127.0.0.1",

@@ -9,36 +9,11 @@ namespace City.Central.Tests;
 /// Several centrals on Debian's mosquitto 2.0, configured by <c>central mosquitto-config</c>: each with client ids of its
 /// own and the subscriptions of <see cref="IngestSubscriptions"/> for one shared group.
 /// </summary>
-public sealed class MosquittoSharedGroupTests : IAsyncLifetime
+public sealed class MosquittoSharedGroupTests : SecureMosquittoTest
 {
-    private readonly string _dataPath = CentralHost.NewDataPath();
-    private TestPki _pki = null!;
-    private SecureMosquitto? _mosquitto;
-
-    public async Task InitializeAsync()
-    {
-        _pki = TestPki.Create(_dataPath);
-        _mosquitto = await SecureMosquitto.StartAsync(_dataPath);
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_mosquitto is not null)
-        {
-            await _mosquitto.DisposeAsync();
-        }
-
-        if (Directory.Exists(_dataPath))
-        {
-            Directory.Delete(_dataPath, recursive: true);
-        }
-    }
-
-    private SecureMosquitto Broker => _mosquitto ?? throw new InvalidOperationException("mosquitto did not start");
-
     private async Task<TlsTestClient> CentralAsync(string clientId, bool persistent = true)
     {
-        var client = await TlsTestClient.ConnectAsync(Broker.CentralPort, ClientFiles.Central(_pki.Store), clientId, cleanStart: !persistent, sessionExpirySeconds: persistent ? 3600u : 0u);
+        var client = await TlsTestClient.ConnectAsync(Broker.CentralPort, ClientFiles.Central(Pki.Store), clientId, cleanStart: !persistent, sessionExpirySeconds: persistent ? 3600u : 0u);
         foreach (var (filter, _) in IngestSubscriptions.For("centrals"))
         {
             Assert.Equal([MQTTnet.MqttClientSubscribeResultCode.GrantedQoS1], await client.SubscribeAsync(filter));
@@ -50,7 +25,7 @@ public sealed class MosquittoSharedGroupTests : IAsyncLifetime
     [Fact]
     public async Task TwoCentrals_SplitTheData_AndBothGetEveryBirthDeathAndCommandResult()
     {
-        var gw = _pki.Issue("gw-001");
+        var gw = Pki.Issue("gw-001");
         await using var a = await CentralAsync("central:ingest-a");
         await using var b = await CentralAsync("central:ingest-b");
         await using var gateway = await TlsTestClient.ConnectAsync(Broker.GatewayPort, gw, "gw-001");
@@ -94,8 +69,8 @@ public sealed class MosquittoSharedGroupTests : IAsyncLifetime
     [Fact]
     public async Task Gateway_ReadsNothingThroughSharedSubscriptions_AndOneInTheGroupOnlyDivertsBatches()
     {
-        var gw1 = _pki.Issue("gw-001");
-        var gw2 = _pki.Issue("gw-002");
+        var gw1 = Pki.Issue("gw-001");
+        var gw2 = Pki.Issue("gw-002");
         await using var central = await CentralAsync("central:ingest-a");
         await using var snoop = await TlsTestClient.ConnectAsync(Broker.GatewayPort, gw2, "gw-002");
 
@@ -122,7 +97,7 @@ public sealed class MosquittoSharedGroupTests : IAsyncLifetime
     [InlineData(false)]
     public async Task MemberThatLeft_GetsItsShareQueuedOnlyWithAPersistentSession(bool persistent)
     {
-        var gw = _pki.Issue("gw-001");
+        var gw = Pki.Issue("gw-001");
         await using var a = await CentralAsync("central:ingest-a", persistent: false);
         var b = await CentralAsync("central:ingest-b", persistent);
         await b.DisposeAsync();
@@ -159,9 +134,9 @@ public sealed class MosquittoSharedGroupTests : IAsyncLifetime
     public async Task TwoCentralsClientIds_BothStayConnected()
     {
         await using var a = await CentralAsync("central:ingest-a");
-        await using var aAcks = await TlsTestClient.ConnectAsync(Broker.CentralPort, ClientFiles.Central(_pki.Store), "central:ingest-a-acks");
+        await using var aAcks = await TlsTestClient.ConnectAsync(Broker.CentralPort, ClientFiles.Central(Pki.Store), "central:ingest-a-acks");
         await using var b = await CentralAsync("central:ingest-b");
-        await using var bAcks = await TlsTestClient.ConnectAsync(Broker.CentralPort, ClientFiles.Central(_pki.Store), "central:ingest-b-acks");
+        await using var bAcks = await TlsTestClient.ConnectAsync(Broker.CentralPort, ClientFiles.Central(Pki.Store), "central:ingest-b-acks");
         Assert.True(a.Client.IsConnected && aAcks.Client.IsConnected && b.Client.IsConnected && bAcks.Client.IsConnected);
         Assert.DoesNotContain("already connected", Broker.Log, StringComparison.Ordinal);
     }
