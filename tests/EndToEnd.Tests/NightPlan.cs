@@ -81,6 +81,32 @@ internal static class NightPlan
         return wh;
     }
 
+    /// <summary>
+    /// The least and most Wh one gear can have drawn when step i (i >= 1 of <see cref="Levels"/>) switched somewhere between
+    /// its planned start and <paramref name="latestSwitches"/>[i - 1], the first reading at its new level. Energy is linear
+    /// in each switch time, so each bound takes every step at one end of its window.
+    /// </summary>
+    public static (double Least, double Most) ImpliedWhRange(List<(DateTimeOffset Start, double LevelPercent)> pieces, IReadOnlyList<DateTimeOffset> latestSwitches, DateTimeOffset to, GearPower power)
+    {
+        double onTime = 0, least = 0, most = 0;
+        for (int i = 0; i < pieces.Count; i++)
+        {
+            var end = i + 1 < pieces.Count ? pieces[i + 1].Start : to;
+            onTime += power.InputWatts(DimmingCurve.ArcLevel(pieces[i].LevelPercent)) * (end - pieces[i].Start).TotalHours;
+        }
+
+        for (int i = 1; i < pieces.Count; i++)
+        {
+            // A late switch keeps the previous level for the delay instead of the new one.
+            double lateBy = Math.Max(0, (latestSwitches[i - 1] - pieces[i].Start).TotalHours);
+            double change = (power.InputWatts(DimmingCurve.ArcLevel(pieces[i - 1].LevelPercent)) - power.InputWatts(DimmingCurve.ArcLevel(pieces[i].LevelPercent))) * lateBy;
+            least += Math.Min(0, change);
+            most += Math.Max(0, change);
+        }
+
+        return (onTime + least, onTime + most);
+    }
+
     private static JsonObject Program(string id, params (int Hour, int Level)[] steps)
     {
         var controls = new JsonArray();
