@@ -212,6 +212,10 @@ a DALI line of 4 street lamps (one failed) in Dijon (47.32 N, 5.04 E), lit by th
 
   Commands below: from the repository's root, after  source .run/demo/tokens.env  (VIEWER_TOKEN, OPERATOR_TOKEN)
   HTTP API        $http_url   (every /api/v1 call needs a token: 401 without, 403 with a role too low; /healthz is open)
+    $http_url/docs   (the API's page, from its OpenAPI document $http_url/openapi/v1.json; open, like /metrics)
+    curl -s -N -H "Authorization: Bearer \$VIEWER_TOKEN" '$http_url/api/v1/stream?gateway=gw-001'   (live: values, events, commands)
+    curl -s -H "Authorization: Bearer \$VIEWER_TOKEN" '$http_url/api/v1/points/aggregate?gateway=gw-001&point=meter1/power&interval=1m&fn=avg,max'
+    curl -s $http_url/metrics   (Prometheus)
     curl -s -H "Authorization: Bearer \$VIEWER_TOKEN" $http_url/api/v1/gateways
     curl -s -H "Authorization: Bearer \$VIEWER_TOKEN" $http_url/api/v1/stats
     curl -s -H "Authorization: Bearer \$VIEWER_TOKEN" '$http_url/api/v1/points/latest?gateway=gw-001'
@@ -236,6 +240,7 @@ a DALI line of 4 street lamps (one failed) in Dijon (47.32 N, 5.04 E), lit by th
                   $edgectl_bin lighting          (today's sunrise and sunset in Dijon, the program's steps, the next change)
                   $edgectl_bin lighting --json --date 2026-07-14
                   $edgectl_bin points
+                  $edgectl_bin metrics         (polls and errors per device, buffer, link to central)
                   $edgectl_bin plan meter3
                   $edgectl_bin write tc1/requested-mode 1      (flash; 3 = back to actuated)
                   $edgectl_bin modbus read tcp://127.0.0.1:$meter_port --unit 3 --table input --address 0 --count 3 --type float32
