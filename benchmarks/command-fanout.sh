@@ -40,13 +40,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-command -v jq >/dev/null || { echo "jq is needed (apt-get install -y jq)" >&2; exit 1; }
+require_jq
 
-if [[ ${NO_BUILD:-0} != 1 ]]; then
-    echo "== build (Release)"
-    dotnet build "$root/central/Central" -c Release -v quiet -nologo | tail -n 3
-    dotnet build "$root/simulators/CitySim" -c Release -v quiet -nologo | tail -n 3
-fi
+build_unless_told central/Central simulators/CitySim
 
 data=$dir/central
 ids=()

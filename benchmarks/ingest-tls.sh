@@ -40,13 +40,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-command -v jq >/dev/null || { echo "jq is needed (apt-get install -y jq)" >&2; exit 1; }
+require_jq
 
-if [[ ${NO_BUILD:-0} != 1 ]]; then
-    echo "== build (Release)"
-    dotnet build "$root/central/Central" -c Release -v quiet -nologo | tail -n 3
-    dotnet build "$root/simulators/CitySim" -c Release -v quiet -nologo | tail -n 3
-fi
+build_unless_told central/Central simulators/CitySim
 
 # scenario NAME -> gateways points readings-per-point window prefix
 scenario() {
@@ -66,10 +62,6 @@ done
 "$central_bin" pki init --Central:DataPath="$dir/seed" >/dev/null
 "$central_bin" pki issue-gateway "${ids[@]}" --out "$dir/certs" --Central:DataPath="$dir/seed" >/dev/null
 echo "   ${#ids[@]} gateway certificates"
-
-cpu_seconds() { # user+system CPU seconds of a live PID
-    awk -v tck="$(getconf CLK_TCK)" '{ printf "%.1f", ($14 + $15) / tck }' "/proc/$1/stat"
-}
 
 results=$dir/results.tsv
 : >"$results"

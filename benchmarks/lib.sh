@@ -20,3 +20,20 @@ remove_unless_kept() { # remove_unless_kept DIR: deletes a run's files, or keeps
         echo "files kept in $1"
     fi
 }
+
+build_unless_told() { # build_unless_told PROJECT...: Release builds of the projects (paths under the repository), unless NO_BUILD=1
+    [[ ${NO_BUILD:-0} == 1 ]] && return 0
+    echo "== build (Release)"
+    local project
+    for project in "$@"; do
+        dotnet build "$root/$project" -c Release -v quiet -nologo | tail -n 3
+    done
+}
+
+require_jq() {
+    command -v jq >/dev/null || { echo "jq is needed (apt-get install -y jq)" >&2; exit 1; }
+}
+
+cpu_seconds() { # user+system CPU seconds of a live PID
+    awk -v tck="$(getconf CLK_TCK)" '{ printf "%.1f", ($14 + $15) / tck }' "/proc/$1/stat"
+}

@@ -55,14 +55,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-command -v jq >/dev/null || { echo "jq is needed (apt-get install -y jq)" >&2; exit 1; }
+require_jq
 [[ -x $pg_bin/initdb ]] || { echo "PostgreSQL 15 is needed (apt-get install -y postgresql)" >&2; exit 1; }
 
-if [[ ${NO_BUILD:-0} != 1 ]]; then
-    echo "== build (Release)"
-    dotnet build "$root/central/Central" -c Release -v quiet -nologo | tail -n 3
-    dotnet build "$root/simulators/CitySim" -c Release -v quiet -nologo | tail -n 3
-fi
+build_unless_told central/Central simulators/CitySim
 
 echo "== PostgreSQL 15 on 127.0.0.1:$pg_port ($dir/pg), mosquitto on 127.0.0.1:$mqtt_port"
 [[ $(id -u) == 0 ]] && chown postgres: "$dir"

@@ -48,17 +48,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-command -v jq >/dev/null || { echo "jq is needed (apt-get install -y jq)" >&2; exit 1; }
+require_jq
 
-if [[ ${NO_BUILD:-0} != 1 ]]; then
-    echo "== build (Release)"
-    dotnet build "$root/central/Central" -c Release -v quiet -nologo | tail -n 3
-    dotnet build "$root/simulators/CitySim" -c Release -v quiet -nologo | tail -n 3
-fi
-
-cpu_seconds() { # user+system CPU seconds of a live PID
-    awk -v tck="$(getconf CLK_TCK)" '{ printf "%.1f", ($14 + $15) / tck }' "/proc/$1/stat"
-}
+build_unless_told central/Central simulators/CitySim
 
 metric() { # metric NAME: its value on central's /metrics (0 when absent)
     curl -sf "$http_url/metrics" | awk -v n="$1" '$1 == n { v = $2 } END { printf "%.0f", v + 0 }'
