@@ -17,7 +17,7 @@ using Microsoft.Extensions.Logging;
 
 namespace City.Edge;
 
-internal static class Program
+internal static partial class Program
 {
     public const int ExitOk = 0;
     public const int ExitFailure = 1;
@@ -114,12 +114,12 @@ internal static class Program
 
             using (socket)
             {
-                return await RunAsync(builder, settings, socket, time).ConfigureAwait(false);
+                return await RunAsync(builder, settings, socket, time, args).ConfigureAwait(false);
             }
         }
     }
 
-    private static async Task<int> RunAsync(WebApplicationBuilder builder, EdgeSettings settings, LocalApiSocket socket, TimeProvider time)
+    private static async Task<int> RunAsync(WebApplicationBuilder builder, EdgeSettings settings, LocalApiSocket socket, TimeProvider time, string[] args)
     {
         var options = settings.Options;
         BatchBuffer buffer;
@@ -140,24 +140,7 @@ internal static class Program
 
         try
         {
-            settings = WithAliases(settings, buffer);
-            var app = Build(builder, settings, buffer, time, socket);
-            var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("City.Edge");
-            buffer.UseLogger(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<BatchBuffer>());
-            if (buffer.Recovery is { } recovery)
-            {
-                logger.LogCritical("The buffer was damaged and has been salvaged: {Recovery}", recovery.Describe());
-            }
-
-            if (buffer.IsDiskFull)
-            {
-                logger.LogCritical("The disk under the buffer {Path} is full: the edge runs without storing readings (they are counted as dropped) and does not connect to central until space returns and epoch {Epoch} is written", buffer.Path, buffer.Epoch);
-            }
-
-            LogStarting(logger, options.GatewayId, buffer.Epoch, Forwarder.SoftwareVersion, settings.Devices.Count, socket.Path, socket.Access.Describe());
-            LogCentralLink(logger, options.Central);
-            await app.RunAsync().ConfigureAwait(false);
-            return ExitOk;
+            return await RunGenerationsAsync(builder, settings, buffer, socket, time, args).ConfigureAwait(false);
         }
         finally
         {
@@ -191,7 +174,7 @@ internal static class Program
     /// app removes the socket file and releases its lock. <paramref name="settings"/> must already carry the buffer's aliases
     /// (<see cref="WithAliases"/>) and come from the same <paramref name="drivers"/> (default <see cref="EdgeProtocols.All"/>).
     /// </summary>
-    public static WebApplication Build(WebApplicationBuilder builder, EdgeSettings settings, BatchBuffer buffer, TimeProvider time, LocalApiSocket socket, IReadOnlyList<IProtocolDriver>? drivers = null)
+    public static WebApplication Build(WebApplicationBuilder builder, EdgeSettings settings, BatchBuffer buffer, TimeProvider time, LocalApiSocket socket, IReadOnlyList<IProtocolDriver>? drivers = null, EdgeRun? run = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(settings);
@@ -218,6 +201,13 @@ internal static class Program
             driver.AddServices(builder.Services, settings);
         }
 
+        if (run is not null)
+        {
+            builder.Services.AddSingleton(run.Config);
+            builder.Services.AddSingleton(run.Reloader);
+            builder.Services.AddSingleton<Commands.IEdgeConfigPush>(run.Reloader);
+        }
+
         builder.Services.AddSingleton<PointWriter>();
         builder.Services.AddSingleton<StatusService>();
         LightingSetup.AddLighting(builder.Services, settings);
@@ -237,7 +227,16 @@ internal static class Program
         builder.WebHost.ConfigureKestrel(k => k.ListenHandle(listenHandle));
 
         // Registered by a factory so that the container disposes it; resolved at once so that it is disposed after Kestrel.
-        builder.Services.AddSingleton(_ => socket);
+        // A run of the daemon's loops (run is set) leaves the socket to the process, which keeps it across reloads.
+        if (run is null)
+        {
+            builder.Services.AddSingleton(_ => socket);
+        }
+        else
+        {
+            builder.Services.AddSingleton(socket);
+        }
+
         var app = builder.Build();
         _ = app.Services.GetRequiredService<LocalApiSocket>();
         var startLogger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("City.Edge");
@@ -260,6 +259,11 @@ internal static class Program
         app.MapLocalApi();
         app.MapEdgeMetrics();
         app.MapPlanAndWrite();
+        if (run is not null)
+        {
+            app.MapConfigEndpoints();
+        }
+
         foreach (var driver in protocols.All)
         {
             driver.MapEndpoints(app);
@@ -294,9 +298,14 @@ internal static class Program
         builder.Logging.ClearProviders();
         builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
 
+        AddConsole(builder.Logging);
+    }
+
+    private static void AddConsole(ILoggingBuilder logging)
+    {
         // One line per event with UTC timestamps; "--Logging:Console:FormatterName=json" gives JSON lines, and
         // under systemd AddSystemd switches to the journal's format.
-        builder.Logging.AddSimpleConsole(o =>
+        logging.AddSimpleConsole(o =>
         {
             o.SingleLine = true;
             o.UseUtcTimestamp = true;

@@ -17,7 +17,7 @@ internal sealed record CommandRefusal(string Reason, string Detail);
 /// dedupe by id, done by the caller) the target and the action's limits. Pure: the clock is the caller's.
 /// </summary>
 internal sealed class CommandChecks(ECDsa? signingKey, string gatewayId, TimeSpan clockSkew, EdgeSettings settings, IEnumerable<IDeviceRunner> runners,
-    LightingRuntime? lighting = null) : IDisposable
+    LightingRuntime? lighting = null, IEdgeConfigPush? configPush = null) : IDisposable
 {
     /// <summary>The longest override duration_seconds: a week.</summary>
     public const int MaxOverrideSeconds = 7 * 86_400;
@@ -84,6 +84,9 @@ internal sealed class CommandChecks(ECDsa? signingKey, string gatewayId, TimeSpa
             CommandBody.ActionOneofCase.Dali => CheckDali(body.Dali, lines),
             CommandBody.ActionOneofCase.LightingOverride => CheckOverride(body.LightingOverride, lines),
             CommandBody.ActionOneofCase.LightingConfig => CheckLightingConfig(body.LightingConfig),
+            CommandBody.ActionOneofCase.EdgeConfig => configPush is null
+                ? new CommandRefusal(CommandRejections.NotPermitted, "this edge cannot change its configuration at run time")
+                : configPush.CheckPush(body.Id, body.EdgeConfig),
             _ => new CommandRefusal(CommandRejections.NotPermitted, "the command carries no action this edge knows"),
         };
     }
@@ -105,6 +108,7 @@ internal sealed class CommandChecks(ECDsa? signingKey, string gatewayId, TimeSpa
             + (body.Dali.Command is "level" or "scene" ? " " + body.Dali.Value.ToString(CultureInfo.InvariantCulture) : string.Empty),
         CommandBody.ActionOneofCase.LightingOverride => DescribeOverride(body.LightingOverride),
         CommandBody.ActionOneofCase.LightingConfig => $"lighting-config {body.LightingConfig.Version} ({body.LightingConfig.SetJson.Length} bytes)",
+        CommandBody.ActionOneofCase.EdgeConfig => $"edge-config {body.EdgeConfig.Version} ({body.EdgeConfig.ConfigJson.Length} bytes)",
         _ => "(unknown action)",
     };
 

@@ -9,7 +9,11 @@ using Microsoft.Extensions.Logging;
 namespace City.Edge.Commands;
 
 /// <summary>How an accepted command ended: done (with a write's value read back) or failed with the device's error.</summary>
-internal sealed record CommandOutcome(bool Done, string Detail, string? ReadBack = null);
+internal sealed record CommandOutcome(bool Done, string Detail, string? ReadBack = null)
+{
+    /// <summary>The final result is reported later by whoever runs it (a configuration on trial): nothing is reported now.</summary>
+    public bool Deferred { get; init; }
+}
 
 /// <summary>
 /// Runs an accepted command ahead of polling: a write through <see cref="PointWriter"/> (a Modbus write takes the priority lane
@@ -26,7 +30,8 @@ internal sealed partial class CommandExecutor(
     TimeProvider time,
     ILogger<CommandExecutor> logger,
     DaliCommandService? dali = null,
-    LightingRuntime? lighting = null)
+    LightingRuntime? lighting = null,
+    IEdgeConfigPush? configPush = null)
 {
     private readonly Dictionary<string, DeviceDefinition> _devices = settings.Devices.ToDictionary(d => d.Name, StringComparer.Ordinal);
     private readonly List<IDeviceRunner> _runners = runners.ToList();
@@ -43,6 +48,9 @@ internal sealed partial class CommandExecutor(
             CommandBody.ActionOneofCase.Dali => await DaliAsync(body.Dali, cancellationToken).ConfigureAwait(false),
             CommandBody.ActionOneofCase.LightingOverride => Override(body.LightingOverride, body.Id),
             CommandBody.ActionOneofCase.LightingConfig => LightingConfig(body.LightingConfig),
+            CommandBody.ActionOneofCase.EdgeConfig => configPush is null
+                ? new CommandOutcome(false, "this edge cannot change its configuration at run time")
+                : configPush.Push(body.Id, body.EdgeConfig),
             _ => new CommandOutcome(false, "no action"),
         };
     }

@@ -175,6 +175,12 @@ internal sealed partial class CommandService(
             outcome = new CommandOutcome(false, ex.Message);
         }
 
+        if (outcome.Deferred)
+        {
+            LogDeferred(logger, body.Id, body.Issuer, action, outcome.Detail);
+            return;
+        }
+
         Report(body, action, receivedAt, outcome.Done ? CommandStatus.Done : CommandStatus.Failed, outcome.Detail, outcome.ReadBack, null);
         LogExecuted(logger, body.Id, body.Issuer, action, outcome.Done ? "done" : "failed", outcome.Detail);
     }
@@ -238,6 +244,9 @@ internal sealed partial class CommandService(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Command {Id} from {Issuer} ({Action}): {Status}: {Detail}")]
     private static partial void LogExecuted(ILogger logger, string id, string issuer, string action, string status, string detail);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Command {Id} from {Issuer} ({Action}) runs on: {Detail}; its result follows")]
+    private static partial void LogDeferred(ILogger logger, string id, string issuer, string action, string detail);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Checking a command from central failed: it is not executed")]
     private static partial void LogHandleFailed(ILogger logger, Exception exception);

@@ -34,6 +34,8 @@ internal static class EdgeConfigSchema
 
     public static ConfigSchema Metrics { get; } = new(Integer("ForwardPeriodSeconds", 0, 86_400));
 
+    public static ConfigSchema Reload { get; } = new(Integer("GracePeriodSeconds", 1, 3600));
+
     public static ConfigSchema Site { get; } = new(Text("Town"), Text("District"), Number("Latitude"), Number("Longitude"), Text("TimeZone"));
 
     public static ConfigSchema Clock { get; } = new(Text("SimulatedStart"), Text("RealStart"), Number("Speed"));
@@ -68,6 +70,7 @@ internal static class EdgeConfigSchema
             Section("Site", Site),
             Section("Clock", Clock),
             Section("Metrics", Metrics),
+            Section("Reload", Reload),
             List("Devices", device),
             .. Merged(all.SelectMany(p => p.Sections)),
         ]);

@@ -28,9 +28,18 @@ internal sealed class EdgeOptions
 
     /// <summary>Every device, whatever its protocol; the protocols' own sections (Edge:SerialLines, Edge:Snmp, ...) are bound by their drivers.</summary>
     public List<DeviceOptions> Devices { get; set; } = [];
+
+    /// <summary>How a new configuration is tried (Edge:Reload).</summary>
+    public ReloadOptions Reload { get; set; } = new();
 }
 
 /// <summary>The edge's metrics (Edge:Metrics).</summary>
+internal sealed class ReloadOptions
+{
+    /// <summary>How long a new configuration has for one of its devices to answer before the previous one is put back.</summary>
+    public int GracePeriodSeconds { get; set; } = 60;
+}
+
 internal sealed class MetricsOptions
 {
     /// <summary>Seconds between two samples of the figures forwarded to central as $edge/metrics/... points; 0: not forwarded.</summary>

@@ -89,6 +89,7 @@ internal static class EdgeConfigLoader
         Range(errors, $"{root}:Buffer:FlushIntervalMs", b.FlushIntervalMs, 10, 600_000);
         Range(errors, $"{root}:Buffer:MaxReadingsPerBatch", b.MaxReadingsPerBatch, 1, 100_000);
 
+        Range(errors, $"{root}:Reload:GracePeriodSeconds", (options.Reload ?? new ReloadOptions()).GracePeriodSeconds, 1, 3600);
         Range(errors, $"{root}:Metrics:ForwardPeriodSeconds", (options.Metrics ?? new MetricsOptions()).ForwardPeriodSeconds, 0, 86_400);
 
         var api = options.LocalApi ?? new LocalApiOptions();

@@ -28,7 +28,8 @@ internal sealed partial class CentralSession(
     ILogger logger,
     CommandService? commands = null,
     CommandOutbox? outbox = null,
-    LightingBirth? lighting = null) : IAsyncDisposable
+    LightingBirth? lighting = null,
+    RunningConfig? config = null) : IAsyncDisposable
 {
     /// <summary>
     /// MQTTnet pins SO_SNDBUF/SO_RCVBUF to this (8 KiB by default, which caps a backlog drain at window/RTT on a
@@ -344,6 +345,7 @@ internal sealed partial class CentralSession(
         };
         birth.Points.AddRange(buffer.Catalogue());
         lighting?.AddTo(birth);
+        birth.ConfigVersion = config?.Version ?? string.Empty;
         return birth;
     }
 

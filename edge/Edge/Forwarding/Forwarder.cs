@@ -26,7 +26,8 @@ internal sealed partial class Forwarder(
     ILogger<Forwarder> logger,
     CommandService? commands = null,
     CommandOutbox? outbox = null,
-    LightingBirth? lighting = null) : BackgroundService
+    LightingBirth? lighting = null,
+    RunningConfig? config = null) : BackgroundService
 {
     public static readonly string SoftwareVersion =
         typeof(Forwarder).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
@@ -105,7 +106,7 @@ internal sealed partial class Forwarder(
         {
             await WaitForPersistedEpochAsync(stoppingToken).ConfigureAwait(false);
             Sessions++;
-            session = new CentralSession(buffer, _central, _gatewayId, state, time, _wake, logger, commands, outbox, lighting);
+            session = new CentralSession(buffer, _central, _gatewayId, state, time, _wake, logger, commands, outbox, lighting, config);
             _session = session;
             await session.RunAsync(stoppingToken).ConfigureAwait(false);
         }
