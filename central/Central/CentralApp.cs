@@ -151,6 +151,7 @@ internal static partial class CentralApp
         services.AddSingleton<CommandService>();
         services.AddSingleton(_ => new LightingStore(options.DataPath, options.Store.SyncCommits));
         services.AddSingleton<LightingService>();
+        services.AddSingleton(sp => new EdgeConfigs.EdgeConfigPushes(options.DataPath, sp.GetRequiredService<CommandService>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IGatewayBirths>(sp => new GatewayBirthListeners(sp.GetRequiredService<CommandService>(), sp.GetRequiredService<LightingService>()));
         services.AddSingleton<IngestClient>();
         services.AddSingleton<ICommandPublisher>(sp => sp.GetRequiredService<IngestClient>());

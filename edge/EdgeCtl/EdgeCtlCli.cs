@@ -67,6 +67,8 @@ internal static class EdgeCtlCli
             ModbusCli.Create(jsonOption, output, error),
             DaliCli.Create(socketOption, jsonOption, output, error),
             SnmpCli.Create(jsonOption, output, error),
+            ConfigCli.CreateReload(socketOption, jsonOption, output, error),
+            ConfigCli.CreateConfig(socketOption, jsonOption, output, error),
         };
     }
 }

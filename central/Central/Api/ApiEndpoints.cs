@@ -68,6 +68,7 @@ internal static class ApiEndpoints
         api.MapAdminEndpoints();
         api.MapTagEndpoints();
         api.MapCommandEndpoints();
+        api.MapEdgeConfigEndpoints();
         api.MapLightingEndpoints();
         api.MapAssetEndpoints();
         api.MapEnergyEndpoints();

@@ -39,6 +39,9 @@ internal static class ActionKinds
 
     /// <summary>A gateway's whole lighting set: issued by central's lighting service only, never accepted from a client.</summary>
     public const string LightingConfig = "lighting-config";
+
+    /// <summary>A gateway's edge configuration: issued by PUT /api/v1/gateways/{id}/config only, never accepted on /commands.</summary>
+    public const string EdgeConfig = "edge-config";
 }
 
 /// <summary>
@@ -95,6 +98,10 @@ internal sealed record CommandAction
     /// <summary>lighting-config: the JSON of the whole LightingSet.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? SetJson { get; init; }
+
+    /// <summary>edge-config: the configuration document ({"Edge": {...}}); <see cref="Version"/> is its digest.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ConfigJson { get; init; }
 }
 
 /// <summary>A written value: exactly one of the three is set.</summary>

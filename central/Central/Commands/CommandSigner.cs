@@ -75,6 +75,9 @@ internal sealed class CommandSigner(ECDsa key)
             case ActionKinds.LightingConfig:
                 body.LightingConfig = new LightingConfigAction { Version = action.Version, SetJson = action.SetJson };
                 break;
+            case ActionKinds.EdgeConfig:
+                body.EdgeConfig = new EdgeConfigAction { Version = action.Version, ConfigJson = action.ConfigJson };
+                break;
             default:
                 throw new ArgumentException($"unknown action '{action.Kind}'", nameof(command));
         }

@@ -239,6 +239,7 @@ internal sealed partial class IngestWorker
         state.Online = true;
         state.SoftwareVersion = birth.SoftwareVersion;
         state.LightingVersion = birth.LightingVersion;
+        state.ConfigVersion = birth.ConfigVersion;
         state.LastSeenUnixMs = context.NowUnixMs;
         pending.Dirty = true;
         pending.Births++;

@@ -68,6 +68,9 @@ internal sealed class GatewayState
     /// <summary>The lighting set version the last birth reported (Birth.lighting_version; empty: none applied). Not stored.</summary>
     public string LightingVersion { get; set; } = string.Empty;
 
+    /// <summary>The edge configuration version the last birth reported (Birth.config_version; empty: none). Not stored.</summary>
+    public string ConfigVersion { get; set; } = string.Empty;
+
     /// <summary>Dedupe state per buffer id ("" for batches without one); always holds the current stream.</summary>
     public Dictionary<string, BufferStream> Streams { get; private set; }
 
@@ -91,6 +94,7 @@ internal sealed class GatewayState
         MaxBatchSpanMs = MaxBatchSpanMs,
         SoftwareVersion = SoftwareVersion,
         LightingVersion = LightingVersion,
+        ConfigVersion = ConfigVersion,
         Catalogue = Catalogue,
         Latest = Latest,
     };
@@ -127,6 +131,7 @@ internal sealed class GatewayState
         Catalogue = [];
         SoftwareVersion = string.Empty;
         LightingVersion = string.Empty;
+        ConfigVersion = string.Empty;
         Online = false;
     }
 
