@@ -67,7 +67,7 @@ internal sealed class LocalApiSocket : IDisposable
     }
 
     /// <summary>
-    /// Binds the socket (once; later calls return the same descriptor) and gives its file the group and mode of <see cref="Access"/>; nobody can connect before Kestrel
+    /// Binds the socket (again after a reload: a new socket at the same path) and gives its file the group and mode of <see cref="Access"/>; nobody can connect before Kestrel
     /// listens on the returned descriptor (<c>ListenHandle</c>), so there is no moment with looser permissions. The
     /// descriptor stays this object's: it is closed by <see cref="Dispose"/>, after Kestrel has stopped.
     /// </summary>
@@ -81,9 +81,11 @@ internal sealed class LocalApiSocket : IDisposable
 
         if (_listener is not null)
         {
-            // A later run of the loops listens on the same descriptor (Kestrel does not own it): connections made while the
-            // loops are rebuilt wait in its backlog.
-            return (ulong)_listener.Handle;
+            // A later run of the loops (a configuration reload), once the previous run's Kestrel has stopped: a fresh socket
+            // at the same path, as a listening socket Kestrel has shut down does not accept again. The lock stays held.
+            _listener.Dispose();
+            _listener = null;
+            File.Delete(Path);
         }
 
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);

@@ -97,9 +97,9 @@ internal sealed class ConfigDocument
                 throw new JsonException("the configuration must hold exactly one \"Edge\" object");
             }
 
-            if (root.EnumerateObject().FirstOrDefault(p => !p.Name.Equals(EdgeOptions.SectionName, StringComparison.OrdinalIgnoreCase)) is { Name: { } other } && other.Length > 0)
+            foreach (var other in root.EnumerateObject().Where(p => !p.Name.Equals(EdgeOptions.SectionName, StringComparison.OrdinalIgnoreCase)))
             {
-                throw new JsonException($"'{other}': only the \"Edge\" section can be pushed (logging and the rest stay as the files set them)");
+                throw new JsonException($"'{other.Name}': only the \"Edge\" section can be pushed (logging and the rest stay as the files set them)");
             }
         }
 
