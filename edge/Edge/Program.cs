@@ -203,6 +203,12 @@ internal static partial class Program
 
         if (run is not null)
         {
+            if (Microsoft.Extensions.Hosting.Systemd.SystemdHelpers.IsSystemdService())
+            {
+                builder.Services.AddSingleton<IHostLifetime>(sp => new RunAwareSystemdLifetime(sp.GetRequiredService<IHostApplicationLifetime>(),
+                    sp.GetRequiredService<Microsoft.Extensions.Hosting.Systemd.ISystemdNotifier>(), () => run.Reloader.ReplacingRun));
+            }
+
             builder.Services.AddSingleton(run.Config);
             builder.Services.AddSingleton(run.Reloader);
             builder.Services.AddSingleton<Commands.IEdgeConfigPush>(run.Reloader);

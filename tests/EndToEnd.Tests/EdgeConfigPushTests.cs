@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -10,7 +12,7 @@ namespace City.EndToEnd.Tests;
 /// Issue 17's "configuration from the control room", with central, citysim's meter and the edge as processes: a
 /// configuration pushed with <c>PUT /api/v1/gateways/{id}/config</c> is applied by the running edge (same process, same
 /// buffer) and confirmed by its birth; one whose device cannot be reached is rolled back after the grace period and
-/// reported failed, with an event at central; an invalid one is rejected; <c>edgectl reload</c> applies an edited file. At the
+/// reported failed, with an event at central; an invalid one is rejected; <c>edgectl reload</c> and SIGHUP apply an edited file. At the
 /// end every reading the edge committed is in central's store once: nothing was lost across the rebuilds.
 /// </summary>
 [Collection("processes")]
@@ -77,7 +79,22 @@ public sealed class EdgeConfigPushTests(ITestOutputHelper log)
         Assert.Equal((int)reload["number"]!, (int)edgeHistory["number"]!);
         Assert.Equal(pid, city.Edge!.Id);
 
-        // 5. Polling stops (a push without devices) so that the buffer drains to a final count: central has every reading once.
+        // 5. SIGHUP: the file edited again; the signal reads and applies it the same way.
+        edited["Edge"]!["Reload"] = new JsonObject { ["GracePeriodSeconds"] = 4 };
+        await File.WriteAllTextAsync(file, edited.ToJsonString());
+        using (var hangup = Process.Start("kill", ["-HUP", pid.ToString(CultureInfo.InvariantCulture)])!)
+        {
+            await hangup.WaitForExitAsync();
+        }
+
+        await Eventually.ReturnsAsync(async () =>
+        {
+            var h = JsonNode.Parse(await city.EdgeCtlAsync("config", "history", "--json"))!;
+            return (int)h["number"]! > (int)reload["number"]! && (string?)h["history"]![0]!["outcome"] == "applied" && (string?)h["source"] == "file" ? h : null;
+        }, Patience, "the version SIGHUP read applied");
+        Assert.Equal(pid, city.Edge!.Id);
+
+        // 6. Polling stops (a push without devices) so that the buffer drains to a final count: central has every reading once.
         var stopped = await PushAsync(city, new JsonObject { ["Edge"] = new JsonObject { ["Devices"] = new JsonArray() } });
         Assert.Equal("done", (string?)(await FinalAsync(city, stopped))["status"]);
         var drained = await Eventually.ReturnsAsync(async () =>

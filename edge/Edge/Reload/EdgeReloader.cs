@@ -66,6 +66,9 @@ internal sealed partial class EdgeReloader : IEdgeConfigPush
 
     public ConfigHistory History => _history;
 
+    /// <summary>From the moment a run's loops stop to make way for a new configuration until the new ones have started.</summary>
+    public bool ReplacingRun { get; private set; }
+
     /// <summary>Whether a new configuration is on trial or about to run (another request is refused until it is decided).</summary>
     public bool Busy
     {
@@ -142,8 +145,8 @@ internal sealed partial class EdgeReloader : IEdgeConfigPush
     }
 
     /// <summary>
-    /// The loops of <paramref name="candidate"/> are about to be built: it becomes the running one. Returns the previous
-    /// one's state of answers (from <paramref name="outgoing"/>, the state of the loops that stop), kept for the trial.
+    /// The loops of <paramref name="candidate"/> are about to be built: it becomes the running one. Whether the outgoing
+    /// configuration had devices answering (<paramref name="outgoing"/>, the state of the loops that stop) is kept for the trial.
     /// </summary>
     public void Swapping(ConfigCandidate candidate, EdgeState outgoing)
     {
@@ -160,6 +163,7 @@ internal sealed partial class EdgeReloader : IEdgeConfigPush
             _running = candidate;
             _next = null;
             _swap = NewSwap();
+            ReplacingRun = true;
         }
     }
 
@@ -178,6 +182,7 @@ internal sealed partial class EdgeReloader : IEdgeConfigPush
         bool previousHadAnswers;
         lock (_gate)
         {
+            ReplacingRun = false;
             running = _running;
             rollbackReason = _rollbackReason;
             _rollbackReason = null;
