@@ -44,7 +44,9 @@ internal static partial class Program
         }]);
         buffer.DeclareEventPoints([EdgeReloader.EventPointId]);
 
-        var candidate = EdgeReloader.Start(history, EdgeProtocols.All, ConfigDocument.From(builder.Configuration), settings, time, reloadLogger);
+        var outbox = new Commands.CommandOutbox(buffer, settings.Options.GatewayId);
+        var candidate = EdgeReloader.Start(history, EdgeProtocols.All, ConfigDocument.From(builder.Configuration), settings, time, reloadLogger,
+            (commandId, detail) => outbox.Add(new CommandResult { Id = commandId, Status = CommandStatus.Failed, Detail = detail, TimeUnixMs = time.GetUtcNow().ToUnixTimeMilliseconds() }));
         var reloader = new EdgeReloader(history, EdgeProtocols.All, () => ReadFiles(args), time, reloadLogger, candidate);
         var hostSettings = builder.Configuration.AsEnumerable()
             .Where(kv => kv.Value is not null && !kv.Key.Equals(EdgeOptions.SectionName, StringComparison.OrdinalIgnoreCase)

@@ -85,4 +85,26 @@ public sealed class ConfigReloadTests
         Assert.Equal(ConfigHistory.Capacity, history.Entries().Count);
         Assert.False(File.Exists(Path.Combine(dir.Path, first.File!)));
     }
+
+    [Fact]
+    public void Start_AfterATrialTheProcessDidNotLiveToDecide_MarksItRolledBackAndReportsItsCommandFailed()
+    {
+        using var dir = new TempDir();
+        var history = new ConfigHistory(dir.Path);
+        var files = ConfigDocument.From(TestConfig.Valid());
+        history.Add(files.Digest, ConfigSources.File, T0, ConfigOutcomes.Applied, "read at start", null, files);
+        var pushed = files.With(ConfigDocument.Parse("""{"Edge": {"Reload": {"GracePeriodSeconds": 5}}}"""));
+        history.Add(pushed.Digest, ConfigSources.Central, T0.AddMinutes(1), ConfigOutcomes.Trial, null, "cmd-7", pushed);
+
+        var reported = new List<(string Id, string Detail)>();
+        var (ok, settings, errors) = TestConfig.Load(TestConfig.Valid());
+        Assert.True(ok, string.Join("\n", errors));
+        var start = EdgeReloader.Start(history, EdgeProtocols.All, files, settings, TimeProvider.System,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, (id, detail) => reported.Add((id, detail)));
+
+        Assert.Equal((1, files.Digest), (start.Number, start.Version)); // the files' version, already in the history
+        Assert.Equal(ConfigOutcomes.RolledBack, history.Entries()[1].Outcome);
+        Assert.Equal("cmd-7", Assert.Single(reported).Id);
+        Assert.StartsWith($"rolled back to {files.Digest}", reported[0].Detail, StringComparison.Ordinal);
+    }
 }

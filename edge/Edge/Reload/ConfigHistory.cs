@@ -157,8 +157,19 @@ internal sealed class ConfigHistory
 
     private static void WriteAtomically(string path, string text)
     {
+        // The documents may hold secrets (an SNMP community): readable by the edge's user only.
         var temporary = path + ".tmp";
-        File.WriteAllText(temporary, text);
+        using (var stream = new FileStream(temporary, new FileStreamOptions
+        {
+            Mode = FileMode.Create,
+            Access = FileAccess.Write,
+            UnixCreateMode = OperatingSystem.IsWindows() ? null : UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        }))
+        using (var writer = new StreamWriter(stream))
+        {
+            writer.Write(text);
+        }
+
         File.Move(temporary, path, overwrite: true);
     }
 }

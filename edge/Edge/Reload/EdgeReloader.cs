@@ -87,7 +87,9 @@ internal sealed partial class EdgeReloader : IEdgeConfigPush
     /// The configuration of the start: the files, with the sections central pushed before (central.json) on top, unless that
     /// makes them invalid (then the files alone, and a warning). Recorded in the history when it differs from the last entry.
     /// </summary>
-    public static ConfigCandidate Start(ConfigHistory history, IReadOnlyList<IProtocolDriver> drivers, ConfigDocument files, EdgeSettings fileSettings, TimeProvider time, ILogger logger)
+    /// <param name="interrupted">Called with the command id and detail of a pushed version whose trial the last run of the process did not finish (its FAILED result).</param>
+    public static ConfigCandidate Start(ConfigHistory history, IReadOnlyList<IProtocolDriver> drivers, ConfigDocument files, EdgeSettings fileSettings, TimeProvider time, ILogger logger,
+        Action<string, string>? interrupted = null)
     {
         ArgumentNullException.ThrowIfNull(history);
         ArgumentNullException.ThrowIfNull(files);
@@ -112,6 +114,17 @@ internal sealed partial class EdgeReloader : IEdgeConfigPush
             else
             {
                 start = new ConfigCandidate(merged, overlay, settings!, merged.Digest, ConfigSources.Central, null, 0);
+            }
+        }
+
+        // A trial the process did not live to decide: the start's configuration runs instead (its own entry says which).
+        foreach (var stale in history.Entries().Where(e => e.Outcome == ConfigOutcomes.Trial && e.Version != start.Version))
+        {
+            const string detail = "the edge stopped before its trial was decided; it started again on its files";
+            history.Update(stale.Number, ConfigOutcomes.RolledBack, detail);
+            if (stale.CommandId is { } commandId)
+            {
+                interrupted?.Invoke(commandId, $"rolled back to {start.Version}: {detail}");
             }
         }
 
