@@ -40,6 +40,9 @@ internal sealed partial class EdgeReloader : IEdgeConfigPush
     private ConfigCandidate? _next;
     private TaskCompletionSource<ConfigCandidate> _swap = NewSwap();
     private string? _rollbackReason;
+    private ConfigCandidate? _previousFailed;
+    private bool _previousHadAnswers;
+    private bool _onTrial;
 
     /// <param name="readFiles">Reads the files as at start (the same sources, arguments and environment).</param>
     public EdgeReloader(ConfigHistory history, IReadOnlyList<IProtocolDriver> drivers, Func<IConfiguration> readFiles, TimeProvider time, ILogger logger, ConfigCandidate initial)
@@ -180,9 +183,6 @@ internal sealed partial class EdgeReloader : IEdgeConfigPush
         }
     }
 
-    private bool _previousHadAnswers;
-    private bool _onTrial;
-
     /// <summary>
     /// The loops of the running configuration have started (<paramref name="services"/> is their container). A new
     /// configuration goes on trial until its grace period decides; a rollback reports why it happened.
@@ -230,8 +230,6 @@ internal sealed partial class EdgeReloader : IEdgeConfigPush
         var trial = new ConfigTrial(_time.GetUtcNow(), grace, previousHadAnswers);
         return WatchAsync(services, running, trial, stopping);
     }
-
-    private ConfigCandidate? _previousFailed;
 
     private async Task WatchAsync(IServiceProvider services, ConfigCandidate running, ConfigTrial trial, CancellationToken stopping)
     {
