@@ -2,6 +2,7 @@ using System.CommandLine;
 using City.EdgeCtl.Dali;
 using City.EdgeCtl.Modbus;
 using City.EdgeCtl.Snmp;
+using City.EdgeCtl.Tic;
 
 namespace City.EdgeCtl;
 
@@ -67,6 +68,7 @@ internal static class EdgeCtlCli
             ModbusCli.Create(jsonOption, output, error),
             DaliCli.Create(socketOption, jsonOption, output, error),
             SnmpCli.Create(jsonOption, output, error),
+            TicCli.Create(jsonOption, output, error),
         };
     }
 }
