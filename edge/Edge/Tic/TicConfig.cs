@@ -32,6 +32,23 @@ internal sealed class TicDeviceOptions
     public string Mode { get; set; } = "auto";
 
     public int PublishPeriodMs { get; set; } = TicDeviceConfig.DefaultPublishPeriodMs;
+
+    /// <summary>Bound only to be refused: a meter's points come from its labels.</summary>
+    public List<TicPointOptions> Points { get; set; } = [];
+}
+
+/// <summary>The common keys of a point (a tic device lists none; see <see cref="TicDeviceOptions.Points"/>).</summary>
+internal sealed class TicPointOptions
+{
+    public string Name { get; set; } = string.Empty;
+
+    public bool Writable { get; set; }
+
+    public string Unit { get; set; } = string.Empty;
+
+    public int PeriodMs { get; set; }
+
+    public string Description { get; set; } = string.Empty;
 }
 
 /// <summary>A validated TIC meter: its port, its mode (null: told by the line) and how often its latest values are published.</summary>
@@ -93,7 +110,7 @@ internal static class TicDeviceConfig
             }
         }
 
-        if (entry.Section.GetSection("Points").GetChildren().Any())
+        if (options.Points.Count > 0 || entry.Section.GetSection("Points").GetChildren().Any())
         {
             errors.Add($"{key}:Points: a tic device's points come from the labels of its mode (see edge/README.md, \"Linky TIC meters\"); list none");
         }
