@@ -32,7 +32,8 @@ internal sealed class TicFrameSender(Stream stream, TicMeter meter, TicMode mode
         }
     }
 
-    private byte[] Encode(IReadOnlyList<TicGroup> groups)
+    /// <summary>The frame's bytes, with the checksums of the groups picked for a fault changed.</summary>
+    internal byte[] Encode(IReadOnlyList<TicGroup> groups)
     {
         byte[] frame = TicFrameEncoder.Encode(groups, mode);
         if (badChecksumRate > 0)

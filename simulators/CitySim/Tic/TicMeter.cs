@@ -40,6 +40,10 @@ internal sealed class TicMeter
 {
     private const double PowerFactor = 0.95;
     private const double Voltage = 230;
+    private const int MaxStepsPerAdvance = 1_000_000;
+
+    /// <summary>The integration step of the indexes, in meter time (the load swings over 10 minutes).</summary>
+    public static readonly TimeSpan Step = TimeSpan.FromSeconds(10);
     private static readonly TimeZoneInfo Paris = FindParis();
 
     private readonly TicMeterSetup _setup;
@@ -83,37 +87,44 @@ internal sealed class TicMeter
 
     public long PeakWh => (long)_peakWh;
 
-    /// <summary>Brings the indexes up to the meter's clock; the power of the elapsed time is the mean of both ends.</summary>
+    /// <summary>
+    /// Brings the indexes up to the meter's clock in steps of at most <see cref="Step"/> of meter time: each step adds the
+    /// mean power of its two ends to the index of the tariff period in force at its start.
+    /// </summary>
     public void Advance()
     {
         DateTimeOffset now = MeterTime;
-        double before = ApparentPowerVa == 0 ? PowerAt(_lastMeterTime) : ApparentPowerVa;
-        double after = PowerAt(now);
-        double hours = Math.Max(0, (now - _lastMeterTime).TotalHours);
-        double wh = (before + after) / 2 * PowerFactor * hours;
-        OffPeak = IsOffPeak(_lastMeterTime);
-        if (OffPeak)
+        double power = ApparentPowerVa == 0 ? PowerAt(_lastMeterTime) : ApparentPowerVa;
+        for (int steps = 0; _lastMeterTime < now && steps < MaxStepsPerAdvance; steps++)
         {
-            _offPeakWh += wh;
-        }
-        else
-        {
-            _peakWh += wh;
-        }
+            DateTimeOffset next = _lastMeterTime + Step < now ? _lastMeterTime + Step : now;
+            double nextPower = PowerAt(next);
+            double wh = (power + nextPower) / 2 * PowerFactor * (next - _lastMeterTime).TotalHours;
+            if (IsOffPeak(_lastMeterTime))
+            {
+                _offPeakWh += wh;
+            }
+            else
+            {
+                _peakWh += wh;
+            }
 
-        if (LocalOf(now).Date != LocalOf(_lastMeterTime).Date)
-        {
-            (_maxVaYesterday, _maxVaYesterdayAt, _maxVaToday) = (_maxVaToday, _maxVaTodayAt, 0);
+            if (LocalOf(next).Date != LocalOf(_lastMeterTime).Date)
+            {
+                (_maxVaYesterday, _maxVaYesterdayAt, _maxVaToday) = (_maxVaToday, _maxVaTodayAt, 0);
+            }
+
+            if (nextPower > _maxVaToday)
+            {
+                (_maxVaToday, _maxVaTodayAt) = (nextPower, next);
+            }
+
+            (_lastMeterTime, power) = (next, nextPower);
         }
 
         _lastMeterTime = now;
+        ApparentPowerVa = power;
         OffPeak = IsOffPeak(now);
-        ApparentPowerVa = after;
-        if (after > _maxVaToday)
-        {
-            (_maxVaToday, _maxVaTodayAt) = (after, now);
-        }
-
         _maxCurrentA = Math.Max(_maxCurrentA, CurrentA);
     }
 
