@@ -2,6 +2,7 @@ using System.CommandLine;
 using City.EdgeCtl.Dali;
 using City.EdgeCtl.Modbus;
 using City.EdgeCtl.Snmp;
+using City.EdgeCtl.Tic;
 
 namespace City.EdgeCtl;
 
@@ -69,6 +70,7 @@ internal static class EdgeCtlCli
             SnmpCli.Create(jsonOption, output, error),
             ConfigCli.CreateReload(socketOption, jsonOption, output, error),
             ConfigCli.CreateConfig(socketOption, jsonOption, output, error),
+            TicCli.Create(jsonOption, output, error),
         };
     }
 }

@@ -126,6 +126,9 @@ internal static class PlanView
             case "dali":
                 PrintDali(plan, output);
                 return;
+            case "tic":
+                PrintTic(plan, output);
+                return;
             default:
                 PrintModbus(plan, output);
                 return;
@@ -158,6 +161,16 @@ internal static class PlanView
                 output.WriteLine($"  {walk,-8} {Dotted(StatusView.Text(column, "column"))}  {StatusView.Text(column, "rows")} rows{(walk == "GETBULK" ? $" (max-repetitions {maxRepetitions})" : string.Empty)}  {points}");
             }
         }
+    }
+
+    /// <summary>A TIC meter: nothing is asked, the meter pushes; the speeds listened at and the publish period.</summary>
+    private static void PrintTic(JsonElement plan, TextWriter output)
+    {
+        var bauds = string.Join(" then ", Array(plan, "baudRates").Select(b => b.ToString()));
+        output.WriteLine($"device    {StatusView.Text(plan, "device")}  tic {StatusView.Text(plan, "endpoint")}  mode {StatusView.Text(plan, "mode")}");
+        output.WriteLine();
+        output.WriteLine($"listening continuously at {bauds} baud 7E1 (the meter pushes a frame every 1-2 s; nothing is asked)");
+        output.WriteLine($"every {StatusView.Text(plan, "publishPeriodMs")} ms: the values of the next whole frame, {StatusView.Text(plan, "points")} points");
     }
 
     /// <summary>A DALI line: what its status sweeps, energy reads and discovery ask, and the gear they ask.</summary>

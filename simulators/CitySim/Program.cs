@@ -3,6 +3,7 @@ using City.Sim.Dali;
 using City.Sim.Devices;
 using City.Sim.Load;
 using City.Sim.Snmp;
+using City.Sim.Tic;
 
 var root = new RootCommand("citysim: simulated street-cabinet hardware (Modbus meters, traffic controllers) and gateway load for the city edge/central stack")
 {
@@ -11,6 +12,7 @@ var root = new RootCommand("citysim: simulated street-cabinet hardware (Modbus m
     LoadCommand.Create(TimeProvider.System),
     DaliLineCommand.Create(TimeProvider.System),
     SnmpCommand.Create(TimeProvider.System),
+    TicCommand.Create(TimeProvider.System),
 };
 
 var parse = root.Parse(args);
