@@ -272,11 +272,22 @@ export class CityMap {
       }
       context.fill();
     }
+    // Cabinets on the same spot (one site for several gateways) are spread around it so that each stays clickable.
+    const taken = new Map();
     for (const cabinet of this.cabinets) {
       if (cabinet.x === null) {
         continue;
       }
-      const [sx, sy] = this.toScreen(cabinet.x, cabinet.y);
+      let [sx, sy] = this.toScreen(cabinet.x, cabinet.y);
+      const spot = `${Math.round(sx / 6)},${Math.round(sy / 6)}`;
+      const before = taken.get(spot) ?? 0;
+      taken.set(spot, before + 1);
+      if (before > 0) {
+        const ring = Math.ceil(before / 6);
+        const angle = (before % 6) * Math.PI / 3 + ring * 0.5;
+        sx += Math.cos(angle) * 16 * ring;
+        sy += Math.sin(angle) * 16 * ring;
+      }
       cabinet.el.setAttribute('cx', sx.toFixed(1));
       cabinet.el.setAttribute('cy', sy.toFixed(1));
     }
