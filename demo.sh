@@ -118,11 +118,15 @@ if command -v socat >/dev/null 2>&1; then
   for _ in $(seq 50); do [[ -e "$run/dali-sim" && -e "$run/dali-host" ]] && break; sleep 0.1; done
   "$sim_bin" dali --serial "$run/dali-sim" --gear 4 --failed 1 --wire-timing >"$run/logs/citysim-dali.log" 2>&1 &
   pids+=($!)
-  # gw-002's line in the north of Dijon: 4 lamps, none failed.
+  # gw-002's line in the north of Dijon: 4 lamps; its lamp A2 fails for a minute every two minutes (the operator page
+  # shows it on the map and in the alarm list as it happens).
   socat -d pty,raw,echo=0,link="$run/dali2-sim" pty,raw,echo=0,link="$run/dali2-host" 2>"$run/logs/socat-dali2.log" &
   pids+=($!)
   for _ in $(seq 50); do [[ -e "$run/dali2-sim" && -e "$run/dali2-host" ]] && break; sleep 0.1; done
-  "$sim_bin" dali --serial "$run/dali2-sim" --gear 4 --wire-timing >"$run/logs/citysim-dali2.log" 2>&1 &
+  mkfifo "$run/dali2-control"
+  "$sim_bin" dali --serial "$run/dali2-sim" --gear 4 --wire-timing --control <"$run/dali2-control" >"$run/logs/citysim-dali2.log" 2>&1 &
+  pids+=($!)
+  (while sleep 60; do echo "lamp fail 2"; sleep 60; echo "lamp ok 2"; done) >"$run/dali2-control" &
   pids+=($!)
   dali=true
 else
@@ -224,7 +228,8 @@ gw-001 polls a cabinet: energy meter, traffic controller, three-phase meter (Mod
 traffic controller (SNMP udp :$snmp_port, an alarm raised and cleared every 45 s, trapped to the edge) and, with socat,
 a DALI line of 4 street lamps (one failed) in Dijon (47.32 N, 5.04 E), lit by the town's astronomical program
 (on at dusk, 50 % from 23:00 to 05:00, off at dawn; docs/lighting.md). gw-002, in the north of Dijon, polls a meter on
-:$((meter_port + 1)) and, with socat, a DALI line of 4 more lamps on the same program.
+:$((meter_port + 1)) and, with socat, a DALI line of 4 more lamps on the same program (lamp A2 fails for a minute every
+two minutes).
 
   Operator page   $http_url/   sign in with the operator's token (commands, acknowledgements) or the viewer's:
                   OPERATOR_TOKEN=$operator_token

@@ -102,7 +102,7 @@ export function energyChart(days) {
     svg.append(element('text', { x: WIDTH / 2, y: HEIGHT / 2, 'text-anchor': 'middle' }, 'no energy figures yet for these days'));
     return svg;
   }
-  const yMax = Math.max(1e-9, ...days.map(d => Math.max(d.measuredKwh, d.fullPowerKwh, d.baselineKwh)));
+  const yMax = Math.max(0.001, ...days.map(d => Math.max(d.measuredKwh, d.fullPowerKwh, d.baselineKwh)));
   const yOf = v => HEIGHT - PAD.bottom - v / yMax * (HEIGHT - PAD.top - PAD.bottom);
   const slot = (WIDTH - PAD.left - PAD.right) / days.length;
   const bar = Math.max(2, slot / 4);

@@ -251,7 +251,7 @@ export class CityMap {
     context.setTransform(ratio, 0, 0, ratio, 0, 0);
     context.clearRect(0, 0, width, height);
     this.drawGrid(context, width, height);
-    const radius = Math.min(Math.max(this.view.scale * 3, 1.2), 6);
+    const radius = Math.min(Math.max(this.view.scale * 3, 2), 6);
     for (const state of LAMP_STATES) {
       context.fillStyle = this.colours[state];
       context.beginPath();
@@ -263,7 +263,7 @@ export class CityMap {
         if (sx < -radius || sy < -radius || sx > width + radius || sy > height + radius) {
           continue;
         }
-        if (radius < 2.5) {
+        if (radius < 3) {
           context.rect(sx - radius, sy - radius, radius * 2, radius * 2);
         } else {
           context.moveTo(sx + radius, sy);

@@ -210,7 +210,7 @@ export class CabinetPanel {
     const rows = lighting.groups.map(g => {
       const target = g.group === null ? `line ${g.line}` : `line ${g.line} group ${g.group}`;
       const now = g.problem ?? (g.program ? `${g.program} (calendar ${g.calendar}): ${g.levelPercent} % now` : `calendar ${g.calendar}: no program today`);
-      const next = g.nextChange ? `next: ${g.nextChange.levelPercent} % at ${formatTime(g.nextChange.at)} (${g.nextChange.source})` : 'no change within 3 days';
+      const next = g.nextChange ? `next: ${g.nextChange.levelPercent} % at ${siteTime(g.nextChange.at, lighting.timeZone)} (${g.nextChange.source})` : 'no change within 3 days';
       return el('div', { class: 'program' }, el('strong', { text: `${target}: ` }), `${now}; ${next}`);
     });
     this.program.replaceChildren(head, ...rows);
@@ -335,6 +335,11 @@ export class CabinetPanel {
   applyCommand(message) {
     this.showCommandStatus?.(message.command, message.status);
   }
+}
+
+/** An instant with its offset (2026-12-05T16:50:06+01:00) as the site's wall-clock time: 2026-12-05 16:50 Europe/Paris. */
+function siteTime(at, zone) {
+  return `${at.slice(0, 10)} ${at.slice(11, 16)} ${zone ?? at.slice(19)}`;
 }
 
 export function bits(mask) {
