@@ -167,7 +167,7 @@ export class CityMap {
   }
 
   size() {
-    return { width: this.container.clientWidth, height: this.container.clientHeight };
+    return this.drawing ?? { width: this.container.clientWidth, height: this.container.clientHeight };
   }
 
   zoom(factor, atX, atY) {
@@ -241,7 +241,17 @@ export class CityMap {
   }
 
   draw() {
+    this.drawing = null;
     const { width, height } = this.size();
+    this.drawing = { width, height };
+    try {
+      this.drawAll(width, height);
+    } finally {
+      this.drawing = null;
+    }
+  }
+
+  drawAll(width, height) {
     const ratio = window.devicePixelRatio || 1;
     if (this.canvas.width !== Math.round(width * ratio) || this.canvas.height !== Math.round(height * ratio)) {
       this.canvas.width = Math.round(width * ratio);
@@ -252,6 +262,10 @@ export class CityMap {
     context.clearRect(0, 0, width, height);
     this.drawGrid(context, width, height);
     const radius = Math.min(Math.max(this.view.scale * 3, 2), 6);
+    // The projection inlined: reading the container's size per lamp would cost a layout query each.
+    const { scale, cx, cy } = this.view;
+    const halfWidth = width / 2;
+    const halfHeight = height / 2;
     for (const state of LAMP_STATES) {
       context.fillStyle = this.colours[state];
       context.beginPath();
@@ -259,7 +273,8 @@ export class CityMap {
         if (lamp.state !== state || lamp.x === null) {
           continue;
         }
-        const [sx, sy] = this.toScreen(lamp.x, lamp.y);
+        const sx = (lamp.x - cx) * scale + halfWidth;
+        const sy = halfHeight - (lamp.y - cy) * scale;
         if (sx < -radius || sy < -radius || sx > width + radius || sy > height + radius) {
           continue;
         }
