@@ -194,7 +194,25 @@ async function loadEnergy() {
     days.set(key, sum);
   }
   $('energy-scope').textContent = `${town || 'all towns'}, last ${ENERGY_DAYS} days: measured against full power and the baseline`;
-  $('energy-holder').replaceChildren(energyChart([...days.values()].sort((a, b) => a.day.localeCompare(b.day))), energyLegend());
+  $('energy-holder').replaceChildren(energyChart([...days.values()].sort((a, b) => a.day.localeCompare(b.day))), energyLegend(), energyTotals(answer.totals));
+}
+
+/** Each town's totals over the days shown: measured, references and savings. */
+function energyTotals(totals) {
+  const table = document.createElement('table');
+  table.dataset.testid = 'energy-towns';
+  const cell = (tag, text) => Object.assign(document.createElement(tag), { textContent: text });
+  const head = document.createElement('tr');
+  head.append(...['town', 'measured kWh', 'full power kWh', 'baseline kWh', 'saved vs baseline'].map(t => cell('th', t)));
+  table.append(head);
+  for (const total of totals) {
+    const row = document.createElement('tr');
+    row.dataset.town = total.key;
+    const saved = total.savingsVsBaselinePercent === null ? '—' : `${total.savingsVsBaselinePercent.toFixed(1)} %`;
+    row.append(...[total.key, total.measuredKwh.toFixed(1), total.fullPowerKwh.toFixed(1), total.baselineKwh.toFixed(1), saved].map(t => cell('td', t)));
+    table.append(row);
+  }
+  return table;
 }
 
 function openPanel(gateway) {
