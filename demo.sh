@@ -126,7 +126,13 @@ if command -v socat >/dev/null 2>&1; then
   mkfifo "$run/dali2-control"
   "$sim_bin" dali --serial "$run/dali2-sim" --gear 4 --wire-timing --control <"$run/dali2-control" >"$run/logs/citysim-dali2.log" 2>&1 &
   pids+=($!)
-  (while sleep 60; do echo "lamp fail 2"; sleep 60; echo "lamp ok 2"; done) >"$run/dali2-control" &
+  (
+    # Naps in the background so that a stop ends the nap too (a foreground sleep would outlive the loop).
+    nap=0
+    trap 'kill "$nap" 2>/dev/null; exit 0' TERM
+    nap_for() { sleep "$1" & nap=$!; wait "$nap"; }
+    while nap_for 60; do echo "lamp fail 2"; nap_for 60 || break; echo "lamp ok 2"; done
+  ) >"$run/dali2-control" &
   pids+=($!)
   dali=true
 else
