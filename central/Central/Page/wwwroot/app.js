@@ -168,10 +168,16 @@ function scheduleAlarms() {
   }, 400);
 }
 
+/** The newest events: the last 24 hours, or a shorter window when that holds more than a page (a page keeps the oldest). */
 async function loadEvents() {
-  const from = new Date(Date.now() - 24 * 3600_000).toISOString();
-  const answer = await api(`/api/v1/events?from=${from}&limit=1000`);
-  alarms.addEvents(answer.events, townOf);
+  for (const hours of [24, 6, 1, 0.25]) {
+    const from = new Date(Date.now() - hours * 3600_000).toISOString();
+    const answer = await api(`/api/v1/events?from=${from}&limit=1000`);
+    if (!answer.truncated || hours === 0.25) {
+      alarms.addEvents(answer.events, townOf);
+      return;
+    }
+  }
 }
 
 function townOf(gateway) {
