@@ -10,6 +10,7 @@ using City.Central.Live;
 using City.Central.Metrics;
 using City.Central.Model;
 using City.Central.Mqtt;
+using City.Central.OpenData;
 using City.Central.Pki;
 using City.Central.State;
 using City.Central.Store;
@@ -180,6 +181,8 @@ internal static partial class CentralApp
         services.AddHostedService<HistoryMaintenance>();
         services.AddHostedService(sp => sp.GetRequiredService<CommandService>());
         services.AddHostedService(sp => sp.GetRequiredService<LightingService>());
+        services.AddSingleton<OpenDataPublisher>();
+        services.AddHostedService(sp => sp.GetRequiredService<OpenDataPublisher>());
 
         var app = builder.Build();
         var brokerEndpoint = app.Services.GetRequiredService<BrokerEndpoint>();

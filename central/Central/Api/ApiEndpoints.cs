@@ -72,6 +72,8 @@ internal static class ApiEndpoints
         api.MapAssetEndpoints();
         api.MapEnergyEndpoints();
         api.MapStreamEndpoints();
+        api.MapOpenDataAdminEndpoints();
+        app.MapOpenDataEndpoints();
         return app;
     }
 
