@@ -213,11 +213,12 @@ public sealed class OpenDataTests(OpenDataFixture fixture) : IClassFixture<OpenD
         var (status, mediaType, html) = await fixture.GetAsync("/opendata/");
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("text/html", mediaType);
-        Assert.Contains("href=\"catalog.jsonld\"", html, StringComparison.Ordinal);
+        Assert.Equal(html, (await fixture.GetAsync("/opendata")).Body);
+        Assert.Contains("href=\"/opendata/catalog.jsonld\"", html, StringComparison.Ordinal);
         Assert.Contains($"href=\"{OpenDataSettings.EtalabLicenceUrl}\"", html, StringComparison.Ordinal);
         foreach (var file in fixture.Generated.GetProperty("files").EnumerateArray())
         {
-            Assert.Contains($"href=\"{file.GetProperty("name").GetString()}\"", html, StringComparison.Ordinal);
+            Assert.Contains($"href=\"/opendata/{file.GetProperty("name").GetString()}\"", html, StringComparison.Ordinal);
         }
     }
 

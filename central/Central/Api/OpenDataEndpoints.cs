@@ -28,7 +28,8 @@ internal static class OpenDataEndpoints
     public static IEndpointRouteBuilder MapOpenDataEndpoints(this IEndpointRouteBuilder app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.MapGet("/opendata/", IndexAsync).AllowAnonymous()
+        // "/opendata" answers "/opendata/" too (routing ignores a trailing slash); the page links with absolute paths.
+        app.MapGet("/opendata", IndexAsync).AllowAnonymous()
             .Doc("getOpenDataIndex", Tag, "The open data index (HTML)", "The published datasets with their licence, files and the catalogue; no token. 404 when open data is off (Central:OpenData:Enabled).")
             .Returns(typeof(string), contentType: "text/html")
             .Fails(StatusCodes.Status404NotFound, StatusCodes.Status500InternalServerError);
@@ -117,6 +118,7 @@ internal static class OpenDataEndpoints
 
         var manifest = await publisher.CurrentOrGenerateAsync(http.RequestAborted).ConfigureAwait(false);
         var settings = publisher.Settings;
+        var root = http.Request.PathBase + "/opendata/";
         string E(string text) => WebUtility.HtmlEncode(text);
         var page = new StringBuilder()
             .Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").Append(E(settings.CatalogTitle)).Append("</title></head>\n<body>\n")
@@ -124,13 +126,13 @@ internal static class OpenDataEndpoints
             .Append("<p>Published by ").Append(E(settings.PublisherName)).Append(" under the <a rel=\"license\" href=\"").Append(E(settings.LicenceUrl)).Append("\">")
             .Append(E(settings.LicenceName)).Append("</a>. Generated ").Append(E(OpenDataTimes.Utc(manifest.GeneratedAt.ToUnixTimeMilliseconds())))
             .Append(", covering ").Append(OpenDataTimes.Date(manifest.FirstDay)).Append(" to ").Append(OpenDataTimes.Date(manifest.LastDay))
-            .Append(". Machine-readable catalogue (DCAT-AP, JSON-LD): <a href=\"catalog.jsonld\">catalog.jsonld</a>.</p>\n");
+            .Append(". Machine-readable catalogue (DCAT-AP, JSON-LD): <a href=\"").Append(root).Append("catalog.jsonld\">catalog.jsonld</a>.</p>\n");
         foreach (var dataset in OpenDataDatasets.All.Where(d => settings.Publishes(d.Name)))
         {
             page.Append("<section id=\"").Append(dataset.Name).Append("\"><h2>").Append(E(dataset.Title)).Append("</h2>\n<p>").Append(E(dataset.Description)).Append("</p>\n<ul>\n");
             foreach (var file in manifest.Files.Where(f => f.Dataset == dataset.Name))
             {
-                page.Append("<li><a href=\"").Append(file.File.Name).Append("\" type=\"").Append(file.File.MediaType).Append("\">").Append(file.File.Name).Append("</a> (")
+                page.Append("<li><a href=\"").Append(root).Append(file.File.Name).Append("\" type=\"").Append(file.File.MediaType).Append("\">").Append(file.File.Name).Append("</a> (")
                     .Append(file.File.FileType).Append(", ").Append(file.Rows).Append(file.File.FileType == "GEOJSON" ? " features, " : " rows, ").Append(file.Bytes).Append(" bytes)</li>\n");
             }
 
