@@ -108,6 +108,10 @@ public sealed class OpenDataUnitTests
         try
         {
             Assert.Equal(TimeSpan.FromHours(17), publisher.UntilNext(time.GetUtcNow()));
+            options.OpenData.RefreshMinutes = 15;
+            Assert.Equal(TimeSpan.FromMinutes(15), publisher.UntilNext(time.GetUtcNow()));
+            Assert.Equal(TimeSpan.FromMinutes(5), publisher.UntilNext(time.GetUtcNow().AddHours(16).AddMinutes(55)));
+            options.OpenData.RefreshMinutes = 0;
             await publisher.StartAsync(CancellationToken.None);
             await Wait.UntilAsync(() => Task.FromResult(publisher.Current is not null), TimeSpan.FromSeconds(10), "the first generation");
             Assert.Equal(time.GetUtcNow(), publisher.Current!.GeneratedAt);

@@ -28,6 +28,9 @@ internal sealed class OpenDataSettings
     /// <summary>The UTC time of day the files are generated (and once at start).</summary>
     public TimeSpan GenerateAtUtc { get; set; } = new(3, 0, 0);
 
+    /// <summary>Also regenerate this often, in minutes (0: only daily, at start and on request).</summary>
+    public int RefreshMinutes { get; set; }
+
     /// <summary>The public address the catalogue's links start with (https://data.example.org/central); default: the request's own.</summary>
     public string? BaseUrl { get; set; }
 
@@ -72,6 +75,11 @@ internal sealed class OpenDataSettings
         if (GenerateAtUtc < TimeSpan.Zero || GenerateAtUtc >= TimeSpan.FromDays(1))
         {
             yield return $"{prefix}GenerateAtUtc: {GenerateAtUtc} is not a time of day (00:00:00-23:59:59).";
+        }
+
+        if (RefreshMinutes is < 0 or > 1440)
+        {
+            yield return $"{prefix}RefreshMinutes: {RefreshMinutes} is outside 0-1440 (0: daily only).";
         }
 
         if (BaseUrl is not null && (!Uri.TryCreate(BaseUrl, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https") || !string.IsNullOrEmpty(url.Query)))

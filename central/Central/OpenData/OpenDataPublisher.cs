@@ -21,8 +21,8 @@ internal sealed record OpenDataManifest(DateTimeOffset GeneratedAt, DateOnly Fir
 }
 
 /// <summary>
-/// Generates the open data files into <c>DataPath/opendata</c>: at start, every day at Central:OpenData:GenerateAtUtc, and
-/// on request (<see cref="GenerateAsync"/>, the admin's POST). Each file is written beside its final name and renamed over
+/// Generates the open data files into <c>DataPath/opendata</c>: at start, every day at Central:OpenData:GenerateAtUtc (and
+/// every RefreshMinutes when set), and on request (<see cref="GenerateAsync"/>, the admin's POST). Each file is written beside its final name and renamed over
 /// it, so a reader sees the old file or the new one, never a part. One generation at a time.
 /// </summary>
 internal sealed partial class OpenDataPublisher(
@@ -99,7 +99,7 @@ internal sealed partial class OpenDataPublisher(
         }
     }
 
-    /// <summary>How long until the next GenerateAtUtc (today's when still ahead, else tomorrow's).</summary>
+    /// <summary>How long until the next GenerateAtUtc (today's when still ahead, else tomorrow's), or RefreshMinutes when sooner.</summary>
     internal TimeSpan UntilNext(DateTimeOffset now)
     {
         var next = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero) + _settings.GenerateAtUtc;
@@ -108,7 +108,8 @@ internal sealed partial class OpenDataPublisher(
             next = next.AddDays(1);
         }
 
-        return next - now;
+        var refresh = TimeSpan.FromMinutes(_settings.RefreshMinutes);
+        return _settings.RefreshMinutes > 0 && refresh < next - now ? refresh : next - now;
     }
 
     private OpenDataManifest Generate()
