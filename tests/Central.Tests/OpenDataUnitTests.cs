@@ -61,6 +61,21 @@ public sealed class OpenDataUnitTests
         Assert.Equal(allowed, new PointPatterns([pattern]).Allows(gateway, point));
 
     [Fact]
+    public void Settings_problems_name_their_keys()
+    {
+        var options = new CentralOptions { OpenData = new OpenDataSettings { Datasets = ["energy", "weather"], TrafficPoints = ["*"], Days = 0, BaseUrl = "ftp://x", LicenceUrl = "etalab" } };
+        var errors = options.Validate();
+        Assert.Contains(errors, e => e.StartsWith("Central:OpenData:Datasets:1: 'weather' is not one of energy, availability, equipment, traffic", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Central:OpenData:TrafficPoints:0: '*'", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Central:OpenData:Days: 0", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Central:OpenData:BaseUrl:", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Central:OpenData:LicenceUrl:", StringComparison.Ordinal));
+        Assert.False(new OpenDataSettings().Publishes(OpenDataNames.Energy));
+        Assert.True(new OpenDataSettings { Enabled = true }.Publishes(OpenDataNames.Traffic));
+        Assert.False(new OpenDataSettings { Enabled = true, Datasets = ["energy"] }.Publishes(OpenDataNames.Traffic));
+    }
+
+    [Fact]
     public void No_pattern_allows_nothing() => Assert.False(new PointPatterns([]).Allows("gw-001", "tc1/detector-volume/1"));
 
     [Fact]
