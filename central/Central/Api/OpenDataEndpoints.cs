@@ -106,7 +106,7 @@ internal static class OpenDataEndpoints
         var manifest = await publisher.CurrentOrGenerateAsync(http.RequestAborted).ConfigureAwait(false);
         var catalogue = DcatCatalogue.Build(manifest, publisher.Settings, BaseUrl(http, publisher));
         http.Response.Headers.LastModified = manifest.GeneratedAt.ToString("R");
-        return Results.Text(catalogue.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), DcatCatalogue.MediaType, Encoding.UTF8);
+        return Results.Text(catalogue.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }), DcatCatalogue.MediaType, Encoding.UTF8);
     }
 
     private static async Task<IResult> IndexAsync(HttpContext http, OpenDataPublisher publisher)

@@ -11,6 +11,9 @@ namespace City.Central.OpenData;
 /// </summary>
 internal sealed class DataTable(IReadOnlyList<string> columns)
 {
+    /// <summary>Text as it is (UTF-8, not \u escapes): the files are served as JSON, never inside HTML.</summary>
+    public static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     private readonly List<object?[]> _rows = [];
 
     public IReadOnlyList<string> Columns { get; } = columns;
@@ -44,7 +47,7 @@ internal sealed class DataTable(IReadOnlyList<string> columns)
     public byte[] ToJson(string title, string licenceUrl, string generatedAt)
     {
         using var stream = new MemoryStream();
-        using (var json = new Utf8JsonWriter(stream))
+        using (var json = new Utf8JsonWriter(stream, WriterOptions))
         {
             json.WriteStartObject();
             json.WriteString("title", title);

@@ -24,7 +24,7 @@ internal static class EquipmentDataset
         var box = new Box();
         int cabinets = 0, lamps = 0;
         using var stream = new MemoryStream();
-        using (var json = new Utf8JsonWriter(stream))
+        using (var json = new Utf8JsonWriter(stream, DataTable.WriterOptions))
         {
             json.WriteStartObject();
             json.WriteString("type", "FeatureCollection");
