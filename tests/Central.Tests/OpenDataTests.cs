@@ -228,6 +228,7 @@ public sealed class OpenDataTests(OpenDataFixture fixture) : IClassFixture<OpenD
         using (var response = await fixture.Anonymous.GetAsync(new Uri("/opendata/energy-daily.csv", UriKind.Relative)))
         {
             Assert.NotNull(response.Content.Headers.LastModified);
+            Assert.Equal("*", Assert.Single(response.Headers.GetValues("Access-Control-Allow-Origin")));
             var etag = Assert.IsType<System.Net.Http.Headers.EntityTagHeaderValue>(response.Headers.ETag);
             using var again = new HttpRequestMessage(HttpMethod.Get, new Uri("/opendata/energy-daily.csv", UriKind.Relative));
             again.Headers.IfNoneMatch.Add(etag);

@@ -88,6 +88,7 @@ internal static class OpenDataEndpoints
         }
 
         var manifest = await publisher.CurrentOrGenerateAsync(http.RequestAborted).ConfigureAwait(false);
+        AllowAnyOrigin(http);
         if (manifest.Find(name) is not { } published)
         {
             return ApiErrors.NotFound($"/opendata/{name}: not generated yet.");
@@ -105,6 +106,7 @@ internal static class OpenDataEndpoints
 
         var manifest = await publisher.CurrentOrGenerateAsync(http.RequestAborted).ConfigureAwait(false);
         var catalogue = DcatCatalogue.Build(manifest, publisher.Settings, BaseUrl(http, publisher));
+        AllowAnyOrigin(http);
         http.Response.Headers.LastModified = manifest.GeneratedAt.ToString("R");
         return Results.Text(catalogue.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }), DcatCatalogue.MediaType, Encoding.UTF8);
     }
@@ -142,6 +144,9 @@ internal static class OpenDataEndpoints
         page.Append("</body></html>\n");
         return Results.Content(page.ToString(), "text/html; charset=utf-8");
     }
+
+    /// <summary>Public data: any web page may read it (CORS), as no credential is involved.</summary>
+    private static void AllowAnyOrigin(HttpContext http) => http.Response.Headers.AccessControlAllowOrigin = "*";
 
     private static IResult Off(HttpContext http, OpenDataPublisher publisher) =>
         ApiErrors.NotFound($"{http.Request.Path}: not published{(publisher.Settings.Enabled ? " (not in Central:OpenData:Datasets)" : string.Empty)}.");
