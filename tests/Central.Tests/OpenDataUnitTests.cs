@@ -128,14 +128,14 @@ public sealed class OpenDataUnitTests
             Assert.Equal(TimeSpan.FromMinutes(5), publisher.UntilNext(time.GetUtcNow().AddHours(16).AddMinutes(55)));
             options.OpenData.RefreshMinutes = 0;
             await publisher.StartAsync(CancellationToken.None);
-            await Wait.UntilAsync(() => Task.FromResult(publisher.Current is not null), TimeSpan.FromSeconds(10), "the first generation");
+            await Wait.UntilAsync(() => Task.FromResult(publisher.Current is not null), TimeSpan.FromSeconds(30), "the first generation");
             Assert.Equal(time.GetUtcNow(), publisher.Current!.GeneratedAt);
             Assert.Equal(new DateOnly(2026, 12, 3), publisher.Current.FirstDay);
             Assert.Equal(7, publisher.Current.Files.Count);
 
             // 17 hours later, 03:00 UTC the next day: generated again.
             time.Advance(TimeSpan.FromHours(17));
-            await Wait.UntilAsync(() => Task.FromResult(publisher.Current!.GeneratedAt == time.GetUtcNow()), TimeSpan.FromSeconds(10), "the daily generation");
+            await Wait.UntilAsync(() => Task.FromResult(publisher.Current!.GeneratedAt == time.GetUtcNow()), TimeSpan.FromSeconds(30), "the daily generation");
             Assert.Equal(new DateOnly(2026, 12, 6), publisher.Current!.LastDay);
             Assert.Equal(
                 publisher.Current.Files.Select(f => f.File.Name).Order(StringComparer.Ordinal),
