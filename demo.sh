@@ -102,8 +102,12 @@ operator_token=$(central_cli token create --name demo-operator --role operator -
 [[ -n $viewer_token && -n $operator_token ]] || { echo "demo: no token in the output of 'central token create'" >&2; exit 1; }
 (umask 077 && printf 'VIEWER_TOKEN=%s\nOPERATOR_TOKEN=%s\n' "$viewer_token" "$operator_token" >"$run/tokens.env")
 
+# Open data (/opendata/, no token): every dataset, gw-001's detector counts (the SNMP controller's volumes and the Modbus
+# one's counters), regenerated every minute so that the demo's first readings show at once (a city keeps the daily run).
+opendata=(--Central:OpenData:Enabled=true --Central:OpenData:RefreshMinutes=1
+  --Central:OpenData:TrafficPoints:0='gw-001/tc-snmp/detector-volume/*' --Central:OpenData:TrafficPoints:1='gw-001/tc1/detector-*-count')
 "$central_bin" "${central_data[@]}" --Central:HttpUrl="$http_url" \
-  --Central:Mqtt:Port="$mqtt_port" --Central:AdmitOnBirth=true >"$run/logs/central.log" 2>&1 &
+  --Central:Mqtt:Port="$mqtt_port" --Central:AdmitOnBirth=true "${opendata[@]}" >"$run/logs/central.log" 2>&1 &
 pids+=($!)
 "$sim_bin" modbus --port "$meter_port" >"$run/logs/citysim-modbus.log" 2>&1 &
 pids+=($!)
@@ -259,6 +263,8 @@ two minutes).
     curl -s -H "Authorization: Bearer \$VIEWER_TOKEN" $http_url/api/v1/lighting/status     (applied, pending or rejected)
     curl -s -H "Authorization: Bearer \$VIEWER_TOKEN" $http_url/api/v1/lighting/calendars/dijon
     curl -s -H "Authorization: Bearer \$VIEWER_TOKEN" "$http_url/api/v1/energy?by=town&town=Dijon&interval=hour&from=\$(date -u +%Y-%m-%dT00:00:00Z)&to=\$(date -u -d tomorrow +%Y-%m-%dT00:00:00Z)"
+  Open data       $http_url/opendata/   (no token: datasets, licence, DCAT-AP catalogue $http_url/opendata/catalog.jsonld)
+    curl -s $http_url/opendata/energy-daily.csv; curl -s $http_url/opendata/equipment.geojson; curl -s $http_url/opendata/traffic-counts-hourly.csv
   MQTT broker     127.0.0.1:$mqtt_port, TLS: the CA and each gateway's certificate and key are in .run/demo/pki
     (a client id is its certificate's CN, or CN:suffix; a gateway reaches only its own topics)
     mosquitto_sub -h 127.0.0.1 -p $mqtt_port --cafile .run/demo/pki/ca.crt --cert .run/demo/pki/gw-001.crt --key .run/demo/pki/gw-001.key \\

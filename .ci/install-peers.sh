@@ -11,6 +11,7 @@ present() {
     mosquitto-clients) command -v mosquitto_pub ;;
     python3-pymodbus) /usr/bin/python3 -c 'import pymodbus' ;;
     python3-prometheus-client) /usr/bin/python3 -c 'import prometheus_client' ;;
+    python3-pyld) /usr/bin/python3 -c 'import pyld' ;;   # the JSON-LD processor that expands central's open data catalogue
     snmp) command -v snmpget ;;
     snmpd) command -v snmpd || [ -x /usr/sbin/snmpd ] ;;
     tzdata) [ -f /usr/share/zoneinfo/Europe/Paris ] ;;

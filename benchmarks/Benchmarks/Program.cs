@@ -28,6 +28,11 @@ if (args is ["history", ..])
     return HistoryBenchmark.Run(args);
 }
 
+if (args is ["opendata", ..])
+{
+    return OpenDataBenchmark.Run(args);
+}
+
 if (args is ["backlog", ..])
 {
     return BacklogReport.Run(args);

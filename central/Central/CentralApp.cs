@@ -11,6 +11,7 @@ using City.Central.Metrics;
 using City.Central.Model;
 using City.Central.Mqtt;
 using City.Central.Page;
+using City.Central.OpenData;
 using City.Central.Pki;
 using City.Central.State;
 using City.Central.Store;
@@ -183,6 +184,8 @@ internal static partial class CentralApp
         services.AddHostedService<HistoryMaintenance>();
         services.AddHostedService(sp => sp.GetRequiredService<CommandService>());
         services.AddHostedService(sp => sp.GetRequiredService<LightingService>());
+        services.AddSingleton<OpenDataPublisher>();
+        services.AddHostedService(sp => sp.GetRequiredService<OpenDataPublisher>());
 
         var app = builder.Build();
         var brokerEndpoint = app.Services.GetRequiredService<BrokerEndpoint>();

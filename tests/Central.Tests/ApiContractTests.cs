@@ -22,7 +22,7 @@ public sealed class ApiContractFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Central = await CentralHost.StartAsync(null, "--Central:AdmitOnBirth=true");
+        Central = await CentralHost.StartAsync(null, "--Central:AdmitOnBirth=true", "--Central:OpenData:Enabled=true", "--Central:OpenData:TrafficPoints:0=*/*");
         var t0 = DateTimeOffset.UtcNow.AddMinutes(-10).ToUnixTimeMilliseconds();
         foreach (var id in Gateways)
         {

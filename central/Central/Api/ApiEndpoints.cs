@@ -74,6 +74,8 @@ internal static class ApiEndpoints
         api.MapEnergyEndpoints();
         api.MapStreamEndpoints();
         api.MapPageEndpoints();
+        api.MapOpenDataAdminEndpoints();
+        app.MapOpenDataEndpoints();
         return app;
     }
 

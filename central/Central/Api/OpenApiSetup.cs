@@ -43,6 +43,7 @@ internal static class OpenApiSetup
         ["energy"] = "Energy used, lit hours and savings per lamp, gateway or town.",
         ["stream"] = "The live stream of what central commits (Server-Sent Events).",
         ["metrics"] = "Central's metrics in Prometheus text format.",
+        ["opendata"] = "The published open data (no token): index, DCAT-AP catalogue, dataset files; the admin's regeneration.",
     };
 
     public static IServiceCollection AddCentralOpenApi(this IServiceCollection services)

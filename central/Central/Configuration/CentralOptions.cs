@@ -49,6 +49,9 @@ internal sealed class CentralOptions
     /// <summary>GET /metrics (Prometheus text format).</summary>
     public MetricsSettings Metrics { get; set; } = new();
 
+    /// <summary>/opendata/: the published datasets (off by default).</summary>
+    public OpenDataSettings OpenData { get; set; } = new();
+
     public bool IsEmbeddedBroker => string.Equals(Mqtt.Mode, MqttSettings.Embedded, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The instance id in use: <see cref="InstanceId"/>, or the host name and the HTTP port ("host-8080").</summary>
@@ -173,6 +176,7 @@ internal sealed class CentralOptions
         }
 
         Stream.Validate(P + "Stream:", errors);
+        errors.AddRange(OpenData.Validate(P + "OpenData:"));
         return errors;
     }
 
