@@ -85,8 +85,14 @@ internal static class PageScaleBenchmark
         using var http = new HttpClient { BaseAddress = options.PageUri, Timeout = TimeSpan.FromMinutes(2) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", options.Token);
         var clock = Stopwatch.StartNew();
-        var body = await http.GetStringAsync(new Uri("/api/v1/map", UriKind.Relative));
+        using var response = await http.GetAsync(new Uri("/api/v1/map", UriKind.Relative));
+        var body = await response.Content.ReadAsStringAsync();
         var elapsed = clock.Elapsed;
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"GET /api/v1/map: {(int)response.StatusCode} {body}");
+        }
+
         var map = JsonNode.Parse(body)!;
         Console.WriteLine($"GET /api/v1/map: {map["cabinets"]?.AsArray().Count} cabinets, {map["lamps"]?.AsArray().Count} lamps, {body.Length / 1024.0:F0} KiB in {elapsed.TotalMilliseconds:F0} ms");
     }
