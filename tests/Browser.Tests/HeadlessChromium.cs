@@ -9,7 +9,7 @@ namespace City.Browser.Tests;
 /// dispose) and keeps the browser's console log for <see cref="SevereConsoleEntries"/>. Fails (never skips) when a
 /// package is missing.
 /// </summary>
-public sealed class HeadlessChromium : IDisposable
+internal sealed class HeadlessChromium : IDisposable
 {
     public const string ChromiumPath = "/usr/bin/chromium";
     public const string DriverPath = "/usr/bin/chromedriver";

@@ -31,7 +31,7 @@ public sealed partial class OperatorPageRig : IAsyncLifetime
 
     internal CityStack City => _city ?? throw new InvalidOperationException("the rig is not started");
 
-    public HeadlessChromium Browser => _browser ?? throw new InvalidOperationException("the rig is not started");
+    internal HeadlessChromium Browser => _browser ?? throw new InvalidOperationException("the rig is not started");
 
     public string OperatorToken { get; private set; } = "";
 
