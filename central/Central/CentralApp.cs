@@ -10,6 +10,7 @@ using City.Central.Live;
 using City.Central.Metrics;
 using City.Central.Model;
 using City.Central.Mqtt;
+using City.Central.Page;
 using City.Central.Pki;
 using City.Central.State;
 using City.Central.Store;
@@ -130,6 +131,7 @@ internal static partial class CentralApp
         services.AddApiTokens();
         services.AddCentralOpenApi();
         services.AddSingleton<GatewayTags>();
+        services.AddSingleton<AlarmAcks>();
 
         // Started in this order, stopped in reverse: the worker drains and acks while the client is
         // still connected, then the client disconnects, then the embedded broker stops.
@@ -202,6 +204,7 @@ internal static partial class CentralApp
         app.MapOpenApiDocument();
         app.MapCentralApi();
         app.MapCentralMetrics(options);
+        app.MapOperatorPage();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("City.Central");
         app.Lifetime.ApplicationStarted.Register(() =>
         {

@@ -72,6 +72,7 @@ internal static class ApiEndpoints
         api.MapAssetEndpoints();
         api.MapEnergyEndpoints();
         api.MapStreamEndpoints();
+        api.MapPageEndpoints();
         return app;
     }
 

@@ -17,6 +17,7 @@ internal sealed class AssetStore : IDisposable
     private const string ImportedLampsCollection = "imported";
     private const string ConditionsCollection = "conditions";
     private const string TagsCollection = "tags";
+    private const string AcksCollection = "acks";
 
     private readonly LiteDatabase _database;
     private readonly ILiteCollection<BsonDocument> _sites;
@@ -24,6 +25,7 @@ internal sealed class AssetStore : IDisposable
     private readonly ILiteCollection<BsonDocument> _imported;
     private readonly ILiteCollection<BsonDocument> _conditions;
     private readonly ILiteCollection<BsonDocument> _tags;
+    private readonly ILiteCollection<BsonDocument> _acks;
     private readonly Lock _write = new();
 
     public AssetStore(string dataPath)
@@ -37,6 +39,7 @@ internal sealed class AssetStore : IDisposable
         _imported = _database.GetCollection(ImportedLampsCollection);
         _conditions = _database.GetCollection(ConditionsCollection);
         _tags = _database.GetCollection(TagsCollection);
+        _acks = _database.GetCollection(AcksCollection);
         _birthLamps.EnsureIndex("gw");
     }
 
@@ -117,6 +120,29 @@ internal sealed class AssetStore : IDisposable
             else
             {
                 _tags.Upsert(new BsonDocument { ["_id"] = gatewayId, ["tags"] = new BsonArray(tags.Select(t => new BsonValue(t))) });
+            }
+        });
+    }
+
+    /// <summary>Every acknowledgement of an alarm or event (its key, who, when).</summary>
+    public IReadOnlyList<AlarmAck> LoadAcks() =>
+        [.. _acks.FindAll().Select(d => new AlarmAck(d["_id"].AsString, d["by"].AsString, d["at"].AsInt64))];
+
+    /// <summary>Stores acknowledgements (an existing key keeps its first one) and deletes those given in <paramref name="forget"/>.</summary>
+    public void SaveAcks(IReadOnlyCollection<AlarmAck> acks, IReadOnlyCollection<string> forget)
+    {
+        ArgumentNullException.ThrowIfNull(acks);
+        ArgumentNullException.ThrowIfNull(forget);
+        InTransaction(() =>
+        {
+            foreach (var ack in acks)
+            {
+                _acks.Insert(new BsonDocument { ["_id"] = ack.Key, ["by"] = ack.By, ["at"] = ack.AtUnixMs });
+            }
+
+            foreach (var key in forget)
+            {
+                _acks.Delete(key);
             }
         });
     }

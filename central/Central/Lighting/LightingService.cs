@@ -100,6 +100,15 @@ internal sealed partial class LightingService : BackgroundService, IGatewayBirth
         }
     }
 
+    /// <summary>The set the gateway should run (its assignment, calendars and programs), or null when it has no assignment.</summary>
+    public LightingSet? SetOf(string gateway)
+    {
+        lock (_gate)
+        {
+            return _assignments.ContainsKey(gateway) ? BuildSet(gateway) : null;
+        }
+    }
+
     public IReadOnlyList<KeyValuePair<string, GatewayAssignment>> Assignments()
     {
         lock (_gate)
