@@ -21,7 +21,9 @@ internal sealed class OperatorPage(HeadlessChromium browser, Uri pageUri)
     /// <summary>Opens the page with nothing remembered and waits for the token input.</summary>
     public async Task OpenSignedOutAsync()
     {
-        browser.Driver.Navigate().GoToUrl(pageUri);
+        // The storage is cleared from another document of the same origin (central's /healthz): on the page itself, a
+        // sign-in with the remembered token could still be under way and store the token again.
+        browser.Driver.Navigate().GoToUrl(new Uri(pageUri, "/healthz"));
         browser.Script("window.localStorage.clear(); window.sessionStorage.clear();");
         browser.Driver.Navigate().GoToUrl(pageUri);
         await Until.TrueAsync(() => Probe(() => browser.OneByTestId("token") is { Displayed: true }), "the token input of a signed-out page");

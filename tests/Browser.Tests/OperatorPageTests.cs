@@ -40,7 +40,7 @@ public sealed class OperatorPageTests : IClassFixture<OperatorPageRig>
         await Until.TrueAsync(() => OperatorPage.Probe(() => _page.Lamps(Gateway).All(l => l.GetDomAttribute("data-state") is "on" or "dimmed" or "failed")),
             "every lamp on, dimmed or failed");
         await _page.LiveAsync();
-        Assert.Empty(_page.ConsoleErrors());
+        AssertNoConsoleErrors(_page.ConsoleErrors());
     }
 
     [Fact]
@@ -52,7 +52,7 @@ public sealed class OperatorPageTests : IClassFixture<OperatorPageRig>
         Assert.True(string.IsNullOrEmpty(_page.Text("role")), $"role shows '{_page.Text("role")}' for a refused token");
         Assert.Empty(_page.Browser.ByTestId("cabinet"));
         // Chromium itself logs the refused request ("Failed to load resource: ... 401"); the page must log nothing else.
-        Assert.Empty(_page.ConsoleErrors(e => e.Message.Contains("401", StringComparison.Ordinal) && e.Message.Contains("Failed to load resource", StringComparison.Ordinal)));
+        AssertNoConsoleErrors(_page.ConsoleErrors(e => e.Message.Contains("401", StringComparison.Ordinal) && e.Message.Contains("Failed to load resource", StringComparison.Ordinal)));
     }
 
     [Fact]
@@ -83,7 +83,7 @@ public sealed class OperatorPageTests : IClassFixture<OperatorPageRig>
             await _rig.InjectAsync($"lamp ok {failing}");
         }
 
-        Assert.Empty(_page.ConsoleErrors());
+        AssertNoConsoleErrors(_page.ConsoleErrors());
     }
 
     [Fact]
@@ -130,8 +130,12 @@ public sealed class OperatorPageTests : IClassFixture<OperatorPageRig>
 
         // The command central logged is the operator's, issued from the page.
         var commands = (await _rig.City.GetJsonAsync($"/api/v1/commands?gateway={Gateway}"))["commands"]!.AsArray();
-        Assert.Contains(commands, c => (string?)c!["issuer"] == "control-room" && (string?)c["status"] == "done");
-        Assert.Empty(_page.ConsoleErrors());
+        Assert.True(
+            commands.Any(c => (string?)c!["issuer"] == "control-room" && (string?)c["action"]?["line"] == OperatorPageRig.Line
+                && (int?)c["action"]?["group"] == group && (int?)c["action"]?["levelPercent"] == 30
+                && c["gateways"]!.AsArray().All(g => (string?)g!["status"] == "done")),
+            $"no command of control-room for group {group} at 30 % done at central: {commands.ToJsonString()}");
+        AssertNoConsoleErrors(_page.ConsoleErrors());
     }
 
     [Fact]
@@ -143,6 +147,9 @@ public sealed class OperatorPageTests : IClassFixture<OperatorPageRig>
         Assert.Empty(_page.Browser.ByTestId("command-controls"));
         Assert.Empty(_page.Browser.ByTestId("command-send"));
         Assert.Empty(_page.Browser.ByTestId("ack"));
-        Assert.Empty(_page.ConsoleErrors());
+        AssertNoConsoleErrors(_page.ConsoleErrors());
     }
+
+    private static void AssertNoConsoleErrors(IReadOnlyList<string> errors) =>
+        Assert.True(errors.Count == 0, $"the browser console has {errors.Count} error(s):\n{string.Join('\n', errors)}");
 }
