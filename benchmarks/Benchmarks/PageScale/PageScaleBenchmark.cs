@@ -53,6 +53,7 @@ internal static class PageScaleBenchmark
             var heap = Heap(browser);
             Console.WriteLine($"JS heap after GC: used {heap.UsedMiB:F1} MiB, total {heap.TotalMiB:F1} MiB; DOM nodes {heap.Nodes}; documents {heap.Documents}");
 
+            WaitFor(() => browser.OneByTestId("stream-state") is { Text: "live" } live ? live : null, TimeSpan.FromMinutes(1), "stream-state 'live'");
             var updates = new List<(double FromPublishMs, double FromAckMs, double AlarmFromPublishMs)>();
             for (var round = 0; round < options.Updates; round++)
             {
@@ -138,20 +139,22 @@ internal static class PageScaleBenchmark
     {
         var armed = (string?)browser.Script("""
             const [gateway, lamp] = arguments;
-            const element = document.querySelector(`[data-testid=lamp][data-gateway="${gateway}"][data-lamp="${lamp}"]`);
-            if (!element) return 'no such lamp element';
-            if (element.getAttribute('data-state') === 'failed') return 'already failed';
+            const lampSelector = `[data-testid=lamp][data-gateway="${gateway}"][data-lamp="${lamp}"]`;
+            const rowSelector = `[data-testid=alarm][data-gateway="${gateway}"][data-kind=lamp-failure]`;
+            const failed = () => document.querySelector(lampSelector)?.getAttribute('data-state') === 'failed';
+            if (!document.querySelector(lampSelector)) return 'no such lamp element';
+            if (failed()) return 'already failed';
+            if (document.querySelector(rowSelector)) return 'already an alarm row';
             window.__lampFailedAt = null;
             window.__alarmAt = null;
-            const lampWatch = new MutationObserver(() => {
-              if (element.getAttribute('data-state') === 'failed') { window.__lampFailedAt = Date.now(); lampWatch.disconnect(); }
+            // The whole document: the page may update the lamp's element in place or replace it.
+            const watch = new MutationObserver(() => {
+              const now = Date.now();
+              if (window.__lampFailedAt === null && failed()) window.__lampFailedAt = now;
+              if (window.__alarmAt === null && document.querySelector(rowSelector)) window.__alarmAt = now;
+              if (window.__lampFailedAt !== null && window.__alarmAt !== null) watch.disconnect();
             });
-            lampWatch.observe(element, { attributes: true, attributeFilter: ['data-state'] });
-            const rowSelector = `[data-testid=alarm][data-gateway="${gateway}"][data-kind=lamp-failure]`;
-            const alarmWatch = new MutationObserver(() => {
-              if (document.querySelector(rowSelector)) { window.__alarmAt = Date.now(); alarmWatch.disconnect(); }
-            });
-            alarmWatch.observe(document.body, { childList: true, subtree: true, attributes: true });
+            watch.observe(document.body, { childList: true, subtree: true, attributes: true, attributeFilter: ['data-state', 'data-kind'] });
             return 'armed';
             """, gateway.Id, District.LampId(lamp));
         if (armed != "armed")
