@@ -56,11 +56,20 @@ public sealed partial class OperatorPageRig : IAsyncLifetime
         _dali = _city.StartCitySim("citysim dali",
             ["dali", "--serial", _pty.PortA, "--gear", GearCount.ToString(CultureInfo.InvariantCulture), "--watts", "60", "--control", "--json"],
             withInput: true);
-        await _city.StartCentralAsync();
-        OperatorToken = await CreateTokenAsync("control-room", "operator");
-        ViewerToken = await CreateTokenAsync("visitor", "viewer");
+        // The run's PKI and admin token first, so that the operator's and viewer's tokens are made while central starts
+        // (central reads tokens.json again when it changes; the command replaces it atomically).
+        StackCredentials.CopyInto(Path.Combine(_city.DataDirectory, "central"));
+        var tokens = Task.Run(async () =>
+        {
+            OperatorToken = await CreateTokenAsync("control-room", "operator");
+            ViewerToken = await CreateTokenAsync("visitor", "viewer");
+        });
+        var central = _city.StartCentralAsync();
+        // The edge starts as soon as the line answers; it connects to central when central is up (reconnecting within 2 s).
         await _dali.WaitForOutputAsync("\"serialPort\"", TimeSpan.FromSeconds(60));
         _city.StartEdge(EdgeSection(_city, _pty.PortB));
+        await central;
+        await tokens;
         await Eventually.ReturnsAsync(async () =>
         {
             var latest = await CentralPoints.LatestAsync(_city);
