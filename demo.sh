@@ -118,6 +118,16 @@ if command -v socat >/dev/null 2>&1; then
   for _ in $(seq 50); do [[ -e "$run/dali-sim" && -e "$run/dali-host" ]] && break; sleep 0.1; done
   "$sim_bin" dali --serial "$run/dali-sim" --gear 4 --failed 1 --wire-timing >"$run/logs/citysim-dali.log" 2>&1 &
   pids+=($!)
+  # gw-002's line in the north of Dijon: 4 lamps; its lamp A2 fails for a minute every two minutes (the operator page
+  # shows it on the map and in the alarm list as it happens).
+  socat -d pty,raw,echo=0,link="$run/dali2-sim" pty,raw,echo=0,link="$run/dali2-host" 2>"$run/logs/socat-dali2.log" &
+  pids+=($!)
+  for _ in $(seq 50); do [[ -e "$run/dali2-sim" && -e "$run/dali2-host" ]] && break; sleep 0.1; done
+  mkfifo "$run/dali2-control"
+  "$sim_bin" dali --serial "$run/dali2-sim" --gear 4 --wire-timing --control <"$run/dali2-control" >"$run/logs/citysim-dali2.log" 2>&1 &
+  pids+=($!)
+  (while sleep 60; do echo "lamp fail 2"; sleep 60; echo "lamp ok 2"; done) >"$run/dali2-control" &
+  pids+=($!)
   dali=true
 else
   echo "demo: socat is not installed (apt-get install socat): the DALI line is left out"
@@ -150,6 +160,14 @@ start_edge() {
       --Edge:DaliLines:0:Enabled="$dali" --Edge:DaliLines:0:Port="$run/dali-host" --Edge:DaliLines:0:EnergyPeriodMs=30000
       --Edge:Site:Town=Dijon --Edge:Site:District=Centre --Edge:Site:Latitude=47.32 --Edge:Site:Longitude=5.04
       --Edge:Site:TimeZone=Europe/Paris)
+  else
+    # A cabinet of its own in the north of Dijon (the map places it there) with its own line of 4 lamps along a street.
+    extra=(--Edge:DaliLines:0:Enabled="$dali" --Edge:DaliLines:0:Port="$run/dali2-host" --Edge:DaliLines:0:EnergyPeriodMs=30000
+      --Edge:Site:District=Nord --Edge:Site:Latitude=47.3340 --Edge:Site:Longitude=5.0370)
+    for gear in 0 1 2 3; do
+      extra+=(--Edge:DaliLines:0:Gear:$gear:Latitude="47.334$((3 + gear))" --Edge:DaliLines:0:Gear:$gear:Longitude="5.037$((2 + 2 * gear))"
+        --Edge:DaliLines:0:Gear:$gear:PoleId="DJ-N-00$((gear + 1))")
+    done
   fi
   "$edge_bin" --Edge:GatewayId="$id" --Edge:Central:Port="$mqtt_port" \
     --Edge:Central:Tls:CaFile="$run/pki/ca.crt" --Edge:Central:Tls:CertFile="$run/pki/$id.crt" --Edge:Central:Tls:KeyFile="$run/pki/$id.key" \
@@ -192,6 +210,7 @@ if command -v curl >/dev/null 2>&1; then
   put /control-programs/full-night "{\"type\":\"ControlProgramOne\",\"id\":\"full-night\",\"ownerCMS\":\"city\",$astro,\"fixedTimeControls\":[$(step 12:00:00 100)]}"
   put /calendars/dijon '{"id":"dijon","ownerCMS":"city","rules":[{"startDate":"--07-14","endDate":"--07-14","program":"full-night"},{"program":"night-dim"}]}'
   put /assignments/gw-001 '{"dayOffset":12,"groups":[{"line":"lights-a","group":null,"calendar":"dijon"}]}'
+  put /assignments/gw-002 '{"dayOffset":12,"groups":[{"line":"lights-a","group":null,"calendar":"dijon"}]}'
   lighting_state=none
   for _ in $(seq 60); do
     lighting_state=$(api /api/v1/lighting/status 2>/dev/null | sed -n 's/.*"gateway":"gw-001"[^}]*"state":"\([a-z]*\)".*/\1/p')
@@ -208,7 +227,14 @@ The demo is running: central + embedded MQTT broker (TLS only, client certificat
 gw-001 polls a cabinet: energy meter, traffic controller, three-phase meter (Modbus TCP :$meter_port), an NTCIP
 traffic controller (SNMP udp :$snmp_port, an alarm raised and cleared every 45 s, trapped to the edge) and, with socat,
 a DALI line of 4 street lamps (one failed) in Dijon (47.32 N, 5.04 E), lit by the town's astronomical program
-(on at dusk, 50 % from 23:00 to 05:00, off at dawn; docs/lighting.md). gw-002 polls a meter on :$((meter_port + 1)).
+(on at dusk, 50 % from 23:00 to 05:00, off at dawn; docs/lighting.md). gw-002, in the north of Dijon, polls a meter on
+:$((meter_port + 1)) and, with socat, a DALI line of 4 more lamps on the same program (lamp A2 fails for a minute every
+two minutes).
+
+  Operator page   $http_url/   sign in with the operator's token (commands, acknowledgements) or the viewer's:
+                  OPERATOR_TOKEN=$operator_token
+                  VIEWER_TOKEN=$viewer_token
+                  (the map of Dijon's two cabinets and 8 lamps, alarms, a cabinet's panel on click, energy, live)
 
   Commands below: from the repository's root, after  source .run/demo/tokens.env  (VIEWER_TOKEN, OPERATOR_TOKEN)
   HTTP API        $http_url   (every /api/v1 call needs a token: 401 without, 403 with a role too low; /healthz is open)

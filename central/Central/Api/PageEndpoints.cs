@@ -26,8 +26,10 @@ internal static class PageEndpoints
     public static RouteGroupBuilder MapPageEndpoints(this RouteGroupBuilder api)
     {
         ArgumentNullException.ThrowIfNull(api);
-        api.MapGet("/session", Session)
-            .Doc("getSession", "session", "Who the token is", "The token's name and role (viewer, operator or admin), so a client shows only what the role may do.")
+        api.MapGet("/session", Session).AllowAnonymous()
+            .Doc("getSession", "session", "Who the token is",
+                "The token's name and role (viewer, operator or admin), so a client shows only what the role may do. Open: without a token, or "
+                + "with one central does not know, it answers authenticated false (a sign-in form checks a typed token without a 401).")
             .Returns<SessionResponse>();
         api.MapGet("/map", Map)
             .Doc("getMap", "map", "Cabinets and lamps with positions and states, compactly",
@@ -63,8 +65,9 @@ internal static class PageEndpoints
         return api;
     }
 
-    private static IResult Session(ClaimsPrincipal user) =>
-        Results.Ok(new SessionResponse(user.Identity?.Name ?? string.Empty, user.FindFirstValue(ClaimTypes.Role) ?? ApiAuthorization.Viewer));
+    private static IResult Session(ClaimsPrincipal user) => user.Identity is { IsAuthenticated: true, Name: var name }
+        ? Results.Ok(new SessionResponse(true, name, user.FindFirstValue(ClaimTypes.Role)))
+        : Results.Ok(new SessionResponse(false, null, null));
 
     private static IResult Map(string? town, GatewayRegistry registry, AssetDirectory assets, AssetIngest ingest, TimeProvider time)
     {
@@ -242,7 +245,7 @@ internal static class PageEndpoints
     }
 }
 
-internal sealed record SessionResponse(string Name, string Role);
+internal sealed record SessionResponse(bool Authenticated, string? Name, string? Role);
 
 internal sealed record MapCabinet(string Gateway, string? Town, string? District, double? Latitude, double? Longitude, bool Online, string? LastSeen, string State);
 
