@@ -27,6 +27,7 @@ internal static class PageScaleBenchmark
         try
         {
             var clock = Stopwatch.StartNew();
+            var started = 0;
             using (var gate = new SemaphoreSlim(options.Concurrency))
             {
                 await Task.WhenAll(gateways.Select(async g =>
@@ -39,6 +40,12 @@ internal static class PageScaleBenchmark
                     finally
                     {
                         gate.Release();
+                    }
+
+                    var up = Interlocked.Increment(ref started);
+                    if (up % 100 == 0)
+                    {
+                        Console.Error.WriteLine($"  {up} cabinets up after {clock.Elapsed.TotalSeconds:F0} s");
                     }
                 }));
             }
