@@ -128,6 +128,19 @@ internal static class PageScaleBenchmark
             };
             check();
             """, options.Cabinets, options.Cabinets * options.Lamps), CultureInfo.InvariantCulture);
+        // The page's own GET /api/v1/map (Resource Timing): when it was sent and when its last byte came, after the click.
+        var mapFetch = browser.Script("""
+            const entry = performance.getEntriesByType('resource').filter(e => e.name.includes('/api/v1/map')).pop();
+            return entry ? [performance.timeOrigin + entry.requestStart, performance.timeOrigin + entry.responseEnd] : null;
+            """) as IReadOnlyList<object>;
+        if (mapFetch is [var sent, var received])
+        {
+            var sentMs = Convert.ToDouble(sent, CultureInfo.InvariantCulture) - clicked;
+            var receivedMs = Convert.ToDouble(received, CultureInfo.InvariantCulture) - clicked;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  the page's GET /api/v1/map: sent {sentMs:F0} ms after the click, last byte at {receivedMs:F0} ms; drawn {full - clicked - receivedMs:F0} ms after that"));
+        }
+
         return (shellMs, full - clicked);
     }
 
