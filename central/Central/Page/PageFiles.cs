@@ -1,10 +1,10 @@
 using System.Collections.Frozen;
 using System.Reflection;
 using System.Security.Cryptography;
+using City.Central.Api;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Net.Http.Headers;
 
 namespace City.Central.Page;
 
@@ -36,9 +36,19 @@ internal static class PageFiles
     public static IEndpointRouteBuilder MapOperatorPage(this IEndpointRouteBuilder app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.MapGet("/", context => Serve(context, "index.html")).AllowAnonymous().ExcludeFromDescription();
-        app.MapGet("/favicon.ico", context => Serve(context, "favicon.svg")).AllowAnonymous().ExcludeFromDescription();
-        app.MapGet("/page/{file}", context => Serve(context, (string)context.Request.RouteValues["file"]!)).AllowAnonymous().ExcludeFromDescription();
+        // A parameter besides the context makes these route handlers (a bare RequestDelegate is invisible to the OpenAPI document).
+        app.MapGet("/", (HttpContext context, CancellationToken _) => Serve(context, "index.html")).AllowAnonymous()
+            .Doc("getOperatorPage", "page", "The operator page (HTML)",
+                "The control room's page: sign-in with an API token, the map, alarms, a cabinet's panel, charts and commands. Open: it holds no data; its calls carry the typed token.")
+            .Returns(typeof(string), description: "The page.", contentType: "text/html");
+        app.MapGet("/favicon.ico", (HttpContext context, CancellationToken _) => Serve(context, "favicon.svg")).AllowAnonymous()
+            .Doc("getFavicon", "page", "The page's icon (SVG)")
+            .Returns(typeof(string), description: "The icon.", contentType: "image/svg+xml");
+        app.MapGet("/page/{file}", (HttpContext context, string file) => Serve(context, file)).AllowAnonymous()
+            .Doc("getPageFile", "page", "A file of the operator page", "Its scripts (JavaScript modules), style sheet and icon.")
+            .PathParam("file", "The file's name, e.g. app.js or style.css.")
+            .Returns(typeof(string), description: "The file: text/javascript, text/css or image/svg+xml.", contentType: "text/plain")
+            .Fails(StatusCodes.Status404NotFound);
         return app;
     }
 

@@ -42,16 +42,17 @@ export async function api(path, options = {}) {
   return data;
 }
 
-/** Who the token is: {authenticated, name, role}; an unknown token answers authenticated false (not a 401). */
-export function session(token) {
-  return fetch('/api/v1/session', { headers: { Accept: 'application/json', Authorization: `Bearer ${token}` } })
-    .then(async response => {
-      const data = await response.json();
-      if (!response.ok) {
-        throw new ApiError(response.status, data?.error ?? response.statusText);
-      }
-      return data;
-    });
+/** Who the token is: {name, role}, or null when central refuses it (401: unknown or revoked). */
+export async function session(token) {
+  const response = await fetch('/api/v1/session', { headers: { Accept: 'application/json', Authorization: `Bearer ${token}` } });
+  if (response.status === 401) {
+    return null;
+  }
+  const data = await response.json();
+  if (!response.ok) {
+    throw new ApiError(response.status, data?.error ?? response.statusText);
+  }
+  return data;
 }
 
 /**

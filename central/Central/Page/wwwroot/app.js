@@ -73,7 +73,7 @@ async function signIn(token) {
     error.hidden = false;
     return;
   }
-  if (!who.authenticated) {
+  if (!who) {
     storeToken(null);
     error.textContent = 'this token is not valid (unknown or revoked)';
     error.hidden = false;
@@ -94,6 +94,7 @@ async function signIn(token) {
 
 function signOut() {
   storeToken(null);
+  clearTimeout(state.alarmsTimer);
   state.stream?.stop();
   state.stream = null;
   state.timers.forEach(clearInterval);
@@ -160,7 +161,11 @@ async function loadAlarms() {
 
 function scheduleAlarms() {
   clearTimeout(state.alarmsTimer);
-  state.alarmsTimer = setTimeout(() => loadAlarms().catch(error => console.warn('alarms:', error.message)), 400);
+  state.alarmsTimer = setTimeout(() => {
+    if (state.role) {
+      loadAlarms().catch(error => console.warn('alarms:', error.message));
+    }
+  }, 400);
 }
 
 async function loadEvents() {
