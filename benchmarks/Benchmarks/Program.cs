@@ -38,6 +38,11 @@ if (args is ["backlog", ..])
     return BacklogReport.Run(args);
 }
 
+if (args is ["page-scale", ..])
+{
+    return await City.Benchmarks.PageScale.PageScaleBenchmark.RunAsync(args);
+}
+
 switch (args)
 {
     case [("snmp-agent" or "snmp-walk") and var snmpCommand, ..]:

@@ -132,9 +132,9 @@ internal sealed class CityStack : IAsyncDisposable
     public JsonObject MeterEdgeSection(int periodMs) => (JsonObject)EdgeConfig(periodMs, pollingEnabled: true)["Edge"]!.DeepClone();
 
     /// <summary>Any citysim command; the process is stopped when the stack is disposed.</summary>
-    public ManagedProcess StartCitySim(string label, IEnumerable<string> arguments)
+    public ManagedProcess StartCitySim(string label, IEnumerable<string> arguments, bool withInput = false)
     {
-        var process = ManagedProcess.Start("simulators/CitySim", "citysim", arguments, _log, label);
+        var process = ManagedProcess.Start("simulators/CitySim", "citysim", arguments, _log, label, withInput);
         _retired.Add(process);
         return process;
     }

@@ -39,7 +39,8 @@ internal sealed class ManagedProcess : IAsyncDisposable
     }
 
     /// <summary>Starts <c>{program}.dll</c> of the project at <paramref name="projectDirectory"/> with dotnet.</summary>
-    public static ManagedProcess Start(string projectDirectory, string program, IEnumerable<string> arguments, ITestOutputHelper? log = null, string? label = null)
+    /// <param name="withInput">Keep the process's stdin open for <see cref="WriteLineAsync"/> (citysim's <c>--control</c> commands).</param>
+    public static ManagedProcess Start(string projectDirectory, string program, IEnumerable<string> arguments, ITestOutputHelper? log = null, string? label = null, bool withInput = false)
     {
         var dll = Path.Combine(Repository.Root, projectDirectory, "bin", Repository.Configuration, "net10.0", program + ".dll");
         if (!File.Exists(dll))
@@ -51,6 +52,7 @@ internal sealed class ManagedProcess : IAsyncDisposable
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            RedirectStandardInput = withInput,
             UseShellExecute = false,
             WorkingDirectory = Path.GetDirectoryName(dll)!,
         };
@@ -70,6 +72,13 @@ internal sealed class ManagedProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return managed;
+    }
+
+    /// <summary>One line to the process's stdin (started with <c>withInput</c>).</summary>
+    public async Task WriteLineAsync(string line)
+    {
+        await _process.StandardInput.WriteLineAsync(line);
+        await _process.StandardInput.FlushAsync();
     }
 
     /// <summary>SIGKILL: no chance to flush, close or say goodbye.</summary>
