@@ -311,7 +311,7 @@ internal static class MBusRecordReader
     private static MBusRecord Number(MBusRecord record, double raw)
     {
         double value = raw * record.Quantity.Multiplier;
-        if (record.Quantity.Multiplier < 1)
+        if (record.Quantity.Multiplier < 1 && Math.Abs(raw) < 1e15 && record.Quantity.Multiplier > 1e-15)
         {
             // 1234 x 0.01 is 12.340000000000002 in binary; the decimal digits the meter sent are exact.
             value = (double)((decimal)raw * (decimal)record.Quantity.Multiplier);
