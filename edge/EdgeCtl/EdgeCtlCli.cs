@@ -1,5 +1,6 @@
 using System.CommandLine;
 using City.EdgeCtl.Dali;
+using City.EdgeCtl.MBus;
 using City.EdgeCtl.Modbus;
 using City.EdgeCtl.Snmp;
 
@@ -67,6 +68,7 @@ internal static class EdgeCtlCli
             ModbusCli.Create(jsonOption, output, error),
             DaliCli.Create(socketOption, jsonOption, output, error),
             SnmpCli.Create(jsonOption, output, error),
+            MBusCli.Create(jsonOption, output, error),
         };
     }
 }

@@ -105,7 +105,7 @@ public sealed class MBusClient(IMBusLine line, MBusClientOptions? options = null
                 throw new MBusException($"address {address} answered REQ_UD2 with bytes that are no frame ({reply.Error}: {Convert.ToHexString(reply.Received.Span[..Math.Min(32, reply.Received.Length)])})");
         }
 
-        if (reply.Frame.Kind != MBusFrameKind.Long || (reply.Frame.Control & 0x4F) != MBusControl.RspUd)
+        if (reply.Frame.Kind != MBusFrameKind.Long || MBusControl.ResponseFunction(reply.Frame.Control) != MBusControl.RspUd)
         {
             throw new MBusException($"address {address} answered REQ_UD2 with a {reply.Frame.Kind} frame (C 0x{reply.Frame.Control:X2}), not RSP_UD");
         }

@@ -28,9 +28,6 @@ public readonly record struct MBusFrame(MBusFrameKind Kind, byte Control, byte A
 
     public static MBusFrame Long(byte control, byte address, byte controlInformation, ReadOnlyMemory<byte> data) =>
         new(data.IsEmpty ? MBusFrameKind.Control : MBusFrameKind.Long, control, address, controlInformation, data);
-
-    /// <summary>The function bits of the C field (FCB, FCV, ACD, DFC masked off).</summary>
-    public byte Function => (byte)(Control & 0x4F);
 }
 
 /// <summary>C-field values (EN 13757-2, 5.4) and the bits that vary within them.</summary>
@@ -56,6 +53,12 @@ public static class MBusControl
 
     /// <summary>Frame count valid bit: REQ_UD2 / SND_UD always carry it set (bit 4), SND_NKE not.</summary>
     public const byte FrameCountValid = 0x10;
+
+    /// <summary>A request's C field without its frame count bit: 0x7B and 0x5B are both REQ_UD2.</summary>
+    public static byte RequestFunction(byte control) => (byte)(control & ~FrameCountBit);
+
+    /// <summary>A response's C field without ACD (0x20) and DFC (0x10): 0x28 and 0x18 are both RSP_UD.</summary>
+    public static byte ResponseFunction(byte control) => (byte)(control & 0xCF);
 
     /// <summary>The FCB-carrying form of a request: REQ_UD2 with FCB set is 0x7B.</summary>
     public static byte WithFrameCount(byte control, bool frameCountBit) =>

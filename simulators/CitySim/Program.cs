@@ -2,6 +2,7 @@ using System.CommandLine;
 using City.Sim.Dali;
 using City.Sim.Devices;
 using City.Sim.Load;
+using City.Sim.MBus;
 using City.Sim.Snmp;
 
 var root = new RootCommand("citysim: simulated street-cabinet hardware (Modbus meters, traffic controllers) and gateway load for the city edge/central stack")
@@ -11,6 +12,7 @@ var root = new RootCommand("citysim: simulated street-cabinet hardware (Modbus m
     LoadCommand.Create(TimeProvider.System),
     DaliLineCommand.Create(TimeProvider.System),
     SnmpCommand.Create(TimeProvider.System),
+    MBusLineCommand.Create(TimeProvider.System),
 };
 
 var parse = root.Parse(args);
