@@ -88,6 +88,9 @@ internal static class MBusConfig
                 errors.Add($"{key}:Port: '{line.Port}' is used by another M-Bus line");
             }
 
+            Range(errors, $"{key}:BaudRate", line.BaudRate, 300, 38_400);
+            Range(errors, $"{key}:AnswerMarginMs", line.AnswerMarginMs, 0, 5_000);
+            Range(errors, $"{key}:Retries", line.Retries, 0, 10);
             string parity = line.Parity.ToLowerInvariant();
             if (parity is not ("even" or "none"))
             {
@@ -121,6 +124,11 @@ internal static class MBusConfig
         }
 
         MBusSecondaryAddress? secondary = null;
+        if (device.Address is { } primary)
+        {
+            Range(errors, $"{key}:Address", primary, 0, MBusAddress.MaxPrimary);
+        }
+
         if ((device.Address is null) == (device.SecondaryAddress is null))
         {
             errors.Add($"{key}:Address: an mbus device needs Address (primary, 0-250) or SecondaryAddress (8 digits or 16 hex digits), one of them");
@@ -191,6 +199,9 @@ internal static class MBusConfig
             errors.Add($"{key}:Quantity: unknown quantity '{point.Quantity}' (one of: {string.Join(", ", QuantityUnits.Keys)})");
         }
 
+        Range(errors, $"{key}:Storage", point.Storage, 0, 1_000_000);
+        Range(errors, $"{key}:Tariff", point.Tariff, 0, 1_000);
+        Range(errors, $"{key}:Subunit", point.Subunit, 0, 1_000);
         MBusFunction? function = point.Function.ToLowerInvariant() switch
         {
             "instantaneous" => MBusFunction.Instantaneous,
@@ -227,5 +238,13 @@ internal static class MBusConfig
         string canonical = QuantityUnits.Keys.First(q => string.Equals(q, point.Quantity, StringComparison.OrdinalIgnoreCase));
         return new MBusPoint(device, point.Name, canonical, point.Storage, point.Tariff, point.Subunit, function!.Value, point.Scale, recordUnit!,
             point.Unit ?? recordUnit!, point.PeriodMs, point.Description);
+    }
+
+    private static void Range(List<string> errors, string key, long value, long min, long max)
+    {
+        if (value < min || value > max)
+        {
+            errors.Add($"{key}: must be {min}-{max} (got {value})");
+        }
     }
 }
