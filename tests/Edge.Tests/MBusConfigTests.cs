@@ -19,7 +19,7 @@ public sealed class MBusConfigTests
         values["Edge:Devices:0:Name"] = "heat1";
         values["Edge:Devices:0:Protocol"] = "mbus";
         values["Edge:Devices:0:Line"] = "mbus1";
-        values["Edge:Devices:0:Address"] = "1";
+        values["Edge:Devices:0:PrimaryAddress"] = "1";
         values["Edge:Devices:0:Points:0:Name"] = "energy";
         values["Edge:Devices:0:Points:0:Quantity"] = "energy";
         values["Edge:Devices:0:Points:0:Unit"] = "kWh";
@@ -57,13 +57,13 @@ public sealed class MBusConfigTests
 
     [Theory]
     [InlineData("Edge:Devices:0:Line", "mbus9", "Edge:Devices:0:Line: an mbus device needs the name of an Edge:MBusLines entry (got 'mbus9'; configured: mbus1)")]
-    [InlineData("Edge:Devices:0:SecondaryAddress", "12345678", "Edge:Devices:0:Address: an mbus device needs Address (primary, 0-250) or SecondaryAddress")]
+    [InlineData("Edge:Devices:0:SecondaryAddress", "12345678", "Edge:Devices:0:PrimaryAddress: an mbus device needs PrimaryAddress (0-250) or SecondaryAddress")]
     [InlineData("Edge:Devices:1:SecondaryAddress", "1234FFFF", "Edge:Devices:1:SecondaryAddress: must be the 8 identification digits or 16 hex digits")]
     [InlineData("Edge:Devices:0:Points:0:Quantity", "Energie", "Edge:Devices:0:Points:0:Quantity: unknown quantity 'Energie'")]
     [InlineData("Edge:Devices:0:Points:0:Scale", "1", "Edge:Devices:0:Points:0:Unit: the record's unit is 'Wh'; a point in 'kWh' needs the Scale that converts")]
     [InlineData("Edge:Devices:0:Points:1:Function", "average", "Edge:Devices:0:Points:1:Function: must be instantaneous, maximum, minimum or during-error (got 'average')")]
     [InlineData("Edge:MBusLines:0:Parity", "odd", "Edge:MBusLines:0:Parity: must be even (8E1, EN 13757-2) or none (got 'odd')")]
-    [InlineData("Edge:Devices:0:UnitId", "3", "Edge:Devices:0:UnitId: an mbus device is reached through its Line and Address, not UnitId")]
+    [InlineData("Edge:Devices:0:UnitId", "3", "Edge:Devices:0:UnitId: an mbus device is reached through its Line and its PrimaryAddress or SecondaryAddress, not UnitId")]
     public void Every_mistake_is_named_by_its_key(string key, string value, string expected)
     {
         var values = Line();
@@ -78,10 +78,10 @@ public sealed class MBusConfigTests
     {
         var values = Line();
         values["Edge:MBusLines:0:BaudRate"] = "115200";
-        values["Edge:Devices:0:Address"] = "251";
+        values["Edge:Devices:0:PrimaryAddress"] = "251";
         var (ok, _, errors) = TestConfig.Load(values);
         Assert.False(ok);
         Assert.Contains("Edge:MBusLines:0:BaudRate: must be 300-38400 (got 115200)", errors);
-        Assert.Contains("Edge:Devices:0:Address: must be 0-250 (got 251)", errors);
+        Assert.Contains("Edge:Devices:0:PrimaryAddress: must be 0-250 (got 251)", errors);
     }
 }

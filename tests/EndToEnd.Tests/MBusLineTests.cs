@@ -79,7 +79,7 @@ public sealed class MBusLineTests(ITestOutputHelper log)
         {
             new JsonObject
             {
-                ["Name"] = "heat1", ["Protocol"] = "mbus", ["Line"] = "mbus1", ["Address"] = 1,
+                ["Name"] = "heat1", ["Protocol"] = "mbus", ["Line"] = "mbus1", ["PrimaryAddress"] = 1,
                 ["Points"] = new JsonArray { Point("energy", "Energy", unit: "kWh", scale: 0.001), Point("supply", "Flow temperature"), Point("power", "Power") },
             },
             new JsonObject
@@ -89,7 +89,7 @@ public sealed class MBusLineTests(ITestOutputHelper log)
             },
             new JsonObject
             {
-                ["Name"] = "elec1", ["Protocol"] = "mbus", ["Line"] = "mbus1", ["Address"] = 5,
+                ["Name"] = "elec1", ["Protocol"] = "mbus", ["Line"] = "mbus1", ["PrimaryAddress"] = 5,
                 ["Points"] = new JsonArray { Point("energy-t1", "Energy", tariff: 1), Point("voltage", "Voltage") },
             },
         };

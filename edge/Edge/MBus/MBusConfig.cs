@@ -124,14 +124,14 @@ internal static class MBusConfig
         }
 
         MBusSecondaryAddress? secondary = null;
-        if (device.Address is { } primary)
+        if (device.PrimaryAddress is { } primary)
         {
-            Range(errors, $"{key}:Address", primary, 0, MBusAddress.MaxPrimary);
+            Range(errors, $"{key}:PrimaryAddress", primary, 0, MBusAddress.MaxPrimary);
         }
 
-        if ((device.Address is null) == (device.SecondaryAddress is null))
+        if ((device.PrimaryAddress is null) == (device.SecondaryAddress is null))
         {
-            errors.Add($"{key}:Address: an mbus device needs Address (primary, 0-250) or SecondaryAddress (8 digits or 16 hex digits), one of them");
+            errors.Add($"{key}:PrimaryAddress: an mbus device needs PrimaryAddress (0-250) or SecondaryAddress (8 digits or 16 hex digits), one of them");
         }
         else if (device.SecondaryAddress is { } text)
         {
@@ -149,7 +149,7 @@ internal static class MBusConfig
         {
             if (entry.Section[foreign] is not null)
             {
-                errors.Add($"{key}:{foreign}: an mbus device is reached through its Line and Address, not {foreign}");
+                errors.Add($"{key}:{foreign}: an mbus device is reached through its Line and its PrimaryAddress or SecondaryAddress, not {foreign}");
             }
         }
 
@@ -173,7 +173,7 @@ internal static class MBusConfig
             return null;
         }
 
-        var settings = new MBusMeterSettings(line!, device.Address is { } a ? (byte)a : null, secondary);
+        var settings = new MBusMeterSettings(line!, device.PrimaryAddress is { } a ? (byte)a : null, secondary);
         return new DeviceDefinition(device.Name, Protocol, $"{line!.Serial.PortName} {settings.Address}", points, device.Enabled) { Settings = settings };
     }
 
@@ -213,6 +213,11 @@ internal static class MBusConfig
         if (function is null)
         {
             errors.Add($"{key}:Function: must be instantaneous, maximum, minimum or during-error (got '{point.Function}')");
+        }
+
+        if (point.Writable)
+        {
+            errors.Add($"{key}:Writable: M-Bus meters are read-only");
         }
 
         if (!double.IsFinite(point.Scale) || point.Scale == 0)

@@ -16,7 +16,7 @@ internal static class MBusConfigSchema
 
     public static ProtocolConfigKeys Keys { get; } = new(
         [List("MBusLines", MBusLine)],
-        [Text("Line"), Integer("Address", 0, 250), Text("SecondaryAddress")],
+        [Text("Line"), Integer("PrimaryAddress", 0, 250), Text("SecondaryAddress")],
         [Text("Quantity"), Integer("Storage", 0, 1_000_000), Integer("Tariff", 0, 1_000), Integer("Subunit", 0, 1_000), Text("Function"), Number("Scale")]);
 }
 
@@ -45,11 +45,13 @@ internal sealed class MBusDeviceOptions
 {
     public string Name { get; set; } = string.Empty;
 
+    public string Protocol { get; set; } = string.Empty;
+
     public bool Enabled { get; set; } = true;
 
     public string? Line { get; set; }
 
-    public int? Address { get; set; }
+    public int? PrimaryAddress { get; set; }
 
     public string? SecondaryAddress { get; set; }
 
@@ -63,7 +65,7 @@ internal sealed class MBusPointOptions
 
     public string? Quantity { get; set; }
 
-    public long Storage { get; set; }
+    public int Storage { get; set; }
 
     public int Tariff { get; set; }
 
@@ -74,6 +76,9 @@ internal sealed class MBusPointOptions
     public double Scale { get; set; } = 1;
 
     public string? Unit { get; set; }
+
+    /// <summary>Meters are read-only: true is refused.</summary>
+    public bool Writable { get; set; }
 
     public int PeriodMs { get; set; } = 60_000;
 
