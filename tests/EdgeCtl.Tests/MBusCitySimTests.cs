@@ -67,7 +67,7 @@ public sealed class MBusCitySimTests
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
         // A loaded host delays the simulator's answers: a wider margin than the usual 50 ms keeps them inside the window.
-        string[] margin = args.Contains("tcp://x") ? [] : ["--margin-ms", "100"];
+        string[] margin = args.Contains("tcp://x") ? [] : ["--margin-ms", "150"];
         int exit = await EdgeCtlCli.CreateRoot(stdout, stderr).Parse([.. args, .. margin]).InvokeAsync();
         return (exit, stdout.ToString(), stderr.ToString());
     }
