@@ -1,5 +1,6 @@
 using System.CommandLine;
 using City.EdgeCtl.Dali;
+using City.EdgeCtl.MBus;
 using City.EdgeCtl.Modbus;
 using City.EdgeCtl.Snmp;
 using City.EdgeCtl.Tic;
@@ -71,6 +72,7 @@ internal static class EdgeCtlCli
             ConfigCli.CreateReload(socketOption, jsonOption, output, error),
             ConfigCli.CreateConfig(socketOption, jsonOption, output, error),
             TicCli.Create(jsonOption, output, error),
+            MBusCli.Create(jsonOption, output, error),
         };
     }
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using City.Sim.Dali;
 using City.Sim.Devices;
 using City.Sim.Load;
+using City.Sim.MBus;
 using City.Sim.Snmp;
 using City.Sim.Tic;
 
@@ -13,6 +14,7 @@ var root = new RootCommand("citysim: simulated street-cabinet hardware (Modbus m
     DaliLineCommand.Create(TimeProvider.System),
     SnmpCommand.Create(TimeProvider.System),
     TicCommand.Create(TimeProvider.System),
+    MBusLineCommand.Create(TimeProvider.System),
 };
 
 var parse = root.Parse(args);

@@ -166,6 +166,7 @@ public class ConfigTypeTests
             (new City.Edge.Snmp.SnmpDriver(), typeof(City.Edge.Snmp.SnmpDeviceOptions), [("Snmp", typeof(City.Edge.Snmp.SnmpEdgeOptions))]),
             (new City.Edge.Dali.DaliDriver(), null, [("DaliLines", typeof(City.Edge.Dali.DaliLineOptions))]),
             (new City.Edge.Tic.TicDriver(), typeof(City.Edge.Tic.TicDeviceOptions), []),
+            (new City.Edge.MBus.MBusDriver(), typeof(City.Edge.MBus.MBusDeviceOptions), [("MBusLines", typeof(City.Edge.MBus.MBusLineOptions))]),
         })
         {
             var schema = EdgeConfigSchema.For([driver.ConfigKeys]);
