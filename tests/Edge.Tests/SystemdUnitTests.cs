@@ -9,6 +9,7 @@ namespace City.Edge.Tests;
 /// units at their installed paths, and stub programs at /usr/bin/edge and /usr/bin/central. systemd-analyze exits 0 on a
 /// value it cannot parse (it ignores the line with a warning), so any output on stderr counts as a failure too.
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class SystemdUnitTests
 {
     private const string HostUnits = "/usr/lib/systemd/system";
