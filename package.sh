@@ -89,9 +89,14 @@ scripts() { # package
   install -m 0644 "$debian/$1.conffiles" "$stage/DEBIAN/conffiles"
 }
 
-build_deb() { # package arch
-  local deb="$out/${1}_${version}_$2.deb"
+build_deb() { # package arch programs...
+  local deb="$out/${1}_${version}_$2.deb" program
   find "$stage" -type d -exec chmod 0755 {} +
+  # Modes as Debian wants them, whatever the NuGet cache gave: programs 0755, everything else 0644.
+  find "$stage/usr/lib/$1" -type f -exec chmod 0644 {} +
+  for program in "${@:3}"; do
+    chmod 0755 "$stage/usr/lib/$1/$program"
+  done
   dpkg-deb --root-owner-group -Zxz --build "$stage" "$deb" >/dev/null
   echo "$deb"
 }
@@ -121,7 +126,7 @@ for a in "${arches[@]}"; do
  through its local socket /run/city-edge/edgectl.sock. Runs as city-edge (group dialout
  for the serial ports) under the city-edge.service unit, with a systemd watchdog."
   scripts city-edge
-  edge_deb=$(build_deb city-edge "$a")
+  edge_deb=$(build_deb city-edge "$a" edge edgectl)
 
   # city-central: central in /usr/lib/city-central; its appsettings.json is the conffile in /etc/city-central.
   stage="$work/city-central_$a"
@@ -141,7 +146,7 @@ for a in "${arches[@]}"; do
  default), stores their readings and serves the city's HTTP API and operator page. Runs as
  city-central under the city-central.service unit; state in /var/lib/city-central."
   scripts city-central
-  central_deb=$(build_deb city-central "$a")
+  central_deb=$(build_deb city-central "$a" central)
 
   for deb in "$edge_deb" "$central_deb"; do
     sizes+=("$(printf '%-44s %8s KiB (installed %s KiB)' "$(basename "$deb")" "$(( $(stat -c %s "$deb") / 1024 ))" "$(dpkg-deb -f "$deb" Installed-Size)")")
