@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using System.Diagnostics;
 
 namespace City.Edge.Tests;
@@ -105,5 +106,34 @@ public sealed class SystemdUnitTests
         }
 
         throw new InvalidOperationException("the repository root (Edge.sln) is not above " + AppContext.BaseDirectory);
+    }
+}
+
+/// <summary>The site configuration the city-edge package installs as /etc/city-edge/edge.json.example passes the edge's own checks.</summary>
+public sealed class PackageExampleConfigTests
+{
+    [Fact]
+    public void TheExampleSiteConfiguration_IsValid_ApartFromItsTlsFiles()
+    {
+        var repository = new DirectoryInfo(AppContext.BaseDirectory);
+        while (repository is not null && !File.Exists(System.IO.Path.Combine(repository.FullName, "Edge.sln")))
+        {
+            repository = repository.Parent;
+        }
+
+        Assert.NotNull(repository);
+        var example = new ConfigurationBuilder()
+            .AddJsonFile(System.IO.Path.Combine(repository.FullName, "packaging/debian/edge.json.example"))
+            .Build();
+
+        // The cabinet's certificate files do not exist here: the link is checked plain, everything else as written.
+        var values = example.AsEnumerable()
+            .Where(kv => kv.Value is not null && !kv.Key.StartsWith("Edge:Central:Tls", StringComparison.OrdinalIgnoreCase))
+            .ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.OrdinalIgnoreCase);
+        values["Edge:Central:AllowPlain"] = "true";
+        var (ok, settings, errors) = TestConfig.Load(values);
+        Assert.True(ok, string.Join("\n", errors));
+        Assert.Equal("cab-0001", settings.Options.GatewayId);
+        Assert.Equal("meter1", Assert.Single(settings.Devices).Name);
     }
 }

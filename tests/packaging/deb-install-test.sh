@@ -82,6 +82,11 @@ check "conffile /etc/city-central/appsettings.json (root:city-central 640)" \
   bash -c "$(declare -f conffile owner_mode); conffile city-central /etc/city-central/appsettings.json && owner_mode /etc/city-central/appsettings.json 'root:city-central 640'"
 check "central reads it through /usr/lib/city-central/appsettings.json" test "$(readlink /usr/lib/city-central/appsettings.json)" = /etc/city-central/appsettings.json
 check "the packaged edge defaults carry no demonstration devices" sh -c '! grep -q meter1 /usr/lib/city-edge/appsettings.json'
+# central reads the conffile through the link: a section it does not know there is refused (exit 2, named).
+cp -p /etc/city-central/appsettings.json "$work/central-appsettings.json"
+python3 -c 'import json,sys; p=sys.argv[1]; d=json.load(open(p)); d["Bogus"]={}; json.dump(d, open(p, "w"))' /etc/city-central/appsettings.json
+check "central reads /etc/city-central/appsettings.json from /usr/bin/central" bash -c '/usr/bin/central > /dev/null 2> '"$work"'/central.err; [ $? -eq 2 ] && grep -q Bogus '"$work"'/central.err'
+cp -p "$work/central-appsettings.json" /etc/city-central/appsettings.json
 if command -v systemctl >/dev/null 2>&1; then
   check "both units enabled (multi-user.target.wants)" test -L /etc/systemd/system/multi-user.target.wants/city-edge.service -a -L /etc/systemd/system/multi-user.target.wants/city-central.service
 fi
