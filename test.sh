@@ -9,7 +9,7 @@ set -uo pipefail
 cd "$(dirname "$0")"
 
 # The peers the tests talk to; the tests start their own mosquitto and snmpd on free ports.
-.ci/install-peers.sh mosquitto mosquitto-clients mbpoll socat python3-pymodbus snmp snmpd openssl curl tzdata prometheus python3-prometheus-client nodejs npm postgresql python3-pyld chromium chromium-driver || { echo "0 passed, 1 failed"; exit 1; }
+.ci/install-peers.sh mosquitto mosquitto-clients mbpoll socat python3-pymodbus snmp snmpd openssl curl tzdata prometheus python3-prometheus-client nodejs npm postgresql python3-pyld chromium chromium-driver systemd || { echo "0 passed, 1 failed"; exit 1; }
 
 echo "== building"
 build_log=$(mktemp)

@@ -17,6 +17,7 @@ present() {
     tzdata) [ -f /usr/share/zoneinfo/Europe/Paris ] ;;
     nodejs) command -v node ;;
     prometheus) command -v promtool ;;   # only its promtool is used (checks central's /metrics); the service is not started
+    systemd) command -v systemd-analyze ;;   # only systemd-analyze verify (tests of the units); no systemd needs to run
     postgresql) [ -x /usr/lib/postgresql/15/bin/initdb ] && [ -x /usr/lib/postgresql/15/bin/pg_ctl ] ;;
     chromium-driver) command -v chromedriver ;;   # the browser tests drive Debian's chromium through it
     *) command -v "$1" ;;   # curl, socat, mbpoll: the program has the package's name

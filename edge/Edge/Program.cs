@@ -12,6 +12,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -209,6 +210,7 @@ internal static partial class Program
                     sp.GetRequiredService<Microsoft.Extensions.Hosting.Systemd.ISystemdNotifier>(), () => run.Reloader.ReplacingRun));
             }
 
+            builder.Services.AddSingleton(new RunHandover(() => run.Reloader.ReplacingRun));
             builder.Services.AddSingleton(run.Config);
             builder.Services.AddSingleton(run.Reloader);
             builder.Services.AddSingleton<Commands.IEdgeConfigPush>(run.Reloader);
@@ -227,6 +229,12 @@ internal static partial class Program
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CommandService>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LightingScheduler>());
         builder.Services.AddEdgeMetrics(options.Metrics.ForwardPeriodSeconds);
+
+        // sd_notify and the watchdog over the loops above; tests register their own registry (grace) and notify target first.
+        builder.Services.TryAddSingleton(_ => new LoopLiveness(time));
+        builder.Services.TryAddSingleton(_ => SystemdNotifyTarget.FromEnvironment());
+        builder.Services.AddSingleton<WatchdogNotifier>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<WatchdogNotifier>());
 
         ArgumentNullException.ThrowIfNull(socket);
         var listenHandle = socket.Bind();

@@ -29,7 +29,7 @@ public class CommandLineTests
     [InlineData("unknown configuration section 'Egde' in '--Egde:GatewayId' (known: Edge, Logging)", "--Egde:GatewayId=x")]
     [InlineData("unknown configuration section 'urls' in '--urls' (known: Edge, Logging)", "--urls", "http://x")]
     [InlineData("'--Edge:GatewayId' needs a value: --Edge:GatewayId=VALUE", "--Edge:GatewayId")]
-    [InlineData("'--config' needs a path: --config /etc/edge/edge.json", "--config")]
+    [InlineData("'--config' needs a path: --config /etc/city-edge/edge.json", "--config")]
     public void Anything_else_is_refused_with_exit_code_2_naming_it(string message, params string[] args)
     {
         using var dir = new TempDir();

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using City.Contract;
 using City.Edge.Configuration;
+using City.Edge.Hosting;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -59,12 +60,21 @@ internal sealed partial class BufferWriter(
     ReadingQueue queue,
     IOptions<EdgeOptions> options,
     TimeProvider time,
-    ILogger<BufferWriter> logger) : BackgroundService
+    ILogger<BufferWriter> logger,
+    LoopLiveness? liveness = null) : BackgroundService
 {
     /// <summary>At most this many batches go into one transaction.</summary>
     public const int MaxBatchesPerCommit = 32;
 
+    /// <summary>An idle writer wakes this often to beat its watchdog heartbeat.</summary>
+    private static readonly TimeSpan IdleBeat = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest retry delay of a failed commit (a retrying writer is alive: it beats at every attempt).</summary>
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromMilliseconds(5000);
+
     private readonly BufferOptions _options = options.Value.Buffer;
+    private readonly LoopLiveness _liveness = liveness ?? new LoopLiveness(time);
+    private LoopHeartbeat? _heartbeat;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -74,16 +84,31 @@ internal sealed partial class BufferWriter(
         var perCommit = perBatch * MaxBatchesPerCommit;
         var reader = queue.Reader;
 
+        // A cycle lasts at most the flush interval plus a commit's retry delay; the heartbeat allows for both.
+        using var heartbeat = _liveness.Register("buffer writer", interval + MaxRetryDelay + IdleBeat);
+        _heartbeat = heartbeat;
+
         // One wait at a time: a wait that timed out is kept and awaited again rather than abandoned.
         Task<bool>? wait = null;
         try
         {
             while (true)
             {
+                heartbeat.Beat();
                 if (pending.Count == 0)
                 {
                     wait ??= reader.WaitToReadAsync(stoppingToken).AsTask();
-                    var more = await wait.ConfigureAwait(false);
+                    bool more;
+                    try
+                    {
+                        more = await wait.WaitAsync(IdleBeat, time, stoppingToken).ConfigureAwait(false);
+                    }
+                    catch (TimeoutException)
+                    {
+                        // Idle, not stuck: nothing came in for a while.
+                        continue;
+                    }
+
                     wait = null;
                     if (!more)
                     {
@@ -163,6 +188,7 @@ internal sealed partial class BufferWriter(
         var delay = TimeSpan.FromMilliseconds(100);
         while (true)
         {
+            _heartbeat?.Beat();
             try
             {
                 var result = buffer.Append(groups);
@@ -188,7 +214,7 @@ internal sealed partial class BufferWriter(
                 }
 
                 await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
-                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 5000));
+                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, MaxRetryDelay.TotalMilliseconds));
             }
         }
     }

@@ -30,7 +30,7 @@ internal static class EdgeConfigurationSources
             {
                 if (i + 1 >= args.Length)
                 {
-                    throw new ConfigurationFileException("--config needs a path: --config /etc/edge/edge.json");
+                    throw new ConfigurationFileException("--config needs a path: --config /etc/city-edge/edge.json");
                 }
 
                 configPath = args[++i];

@@ -150,6 +150,9 @@ internal sealed class DeviceState(DeviceDefinition device)
     /// <summary>False for a device with Enabled=false: it is never polled, so it has no poll to report.</summary>
     public bool Enabled { get; } = device.Enabled;
 
+    /// <summary>Called after every recorded poll cycle: the device's poller beats its watchdog heartbeat here (set by <see cref="PollingService"/>).</summary>
+    public Action? Polled { get; set; }
+
     /// <summary>Records one poll cycle; a failed one is counted under <paramref name="errorKind"/> (<see cref="PollErrorKinds"/>, <c>other</c> when none is given).</summary>
     public void RecordPoll(DateTimeOffset at, bool ok, string? error) => RecordPoll(at, ok, error, null);
 
@@ -173,6 +176,8 @@ internal sealed class DeviceState(DeviceDefinition device)
                 _errorsByKind[kind] = _errorsByKind.GetValueOrDefault(kind) + 1;
             }
         }
+
+        Polled?.Invoke();
     }
 
     public (DateTimeOffset? LastPollAt, bool? LastPollOk, string? LastError, long PollsOk, long PollsFailed) Snapshot()

@@ -29,8 +29,12 @@ internal sealed partial class CentralSession(
     CommandService? commands = null,
     CommandOutbox? outbox = null,
     LightingBirth? lighting = null,
-    RunningConfig? config = null) : IAsyncDisposable
+    RunningConfig? config = null,
+    Action? progressed = null) : IAsyncDisposable
 {
+    /// <summary>An idle pump (nothing to send, nothing awaiting its ack) wakes this often to report progress (the watchdog's heartbeat).</summary>
+    public static readonly TimeSpan IdleBeat = TimeSpan.FromSeconds(10);
+
     /// <summary>
     /// MQTTnet pins SO_SNDBUF/SO_RCVBUF to this (8 KiB by default, which caps a backlog drain at window/RTT on a
     /// real link); a cabinet needs less than central's default.
@@ -218,6 +222,7 @@ internal sealed partial class CentralSession(
         while (true)
         {
             token.ThrowIfCancellationRequested();
+            progressed?.Invoke();
             ApplyAcks();
 
             var now = time.GetUtcNow();
@@ -241,7 +246,8 @@ internal sealed partial class CentralSession(
                 continue;
             }
 
-            await wake.WaitAsync(_window.TimeUntilNextResend(time.GetUtcNow()), time, token).ConfigureAwait(false);
+            var untilResend = _window.TimeUntilNextResend(time.GetUtcNow());
+            await wake.WaitAsync(untilResend == Timeout.InfiniteTimeSpan || untilResend > IdleBeat ? IdleBeat : untilResend, time, token).ConfigureAwait(false);
         }
     }
 

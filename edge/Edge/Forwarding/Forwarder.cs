@@ -4,6 +4,7 @@ using City.Edge.Buffer;
 using City.Edge.Commands;
 using City.Edge.Configuration;
 using City.Edge.Devices;
+using City.Edge.Hosting;
 using City.Edge.Lighting;
 using Google.Protobuf;
 using Microsoft.Extensions.Hosting;
@@ -27,7 +28,8 @@ internal sealed partial class Forwarder(
     CommandService? commands = null,
     CommandOutbox? outbox = null,
     LightingBirth? lighting = null,
-    RunningConfig? config = null) : BackgroundService
+    RunningConfig? config = null,
+    LoopLiveness? liveness = null) : BackgroundService
 {
     public static readonly string SoftwareVersion =
         typeof(Forwarder).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
@@ -39,6 +41,7 @@ internal sealed partial class Forwarder(
     private readonly AsyncSignal _wake = new();
     private volatile CentralSession? _session;
     private volatile bool _stopping;
+    private LoopHeartbeat? _heartbeat;
 
     /// <summary>Sessions started so far (tests).</summary>
     internal int Sessions { get; private set; }
@@ -66,14 +69,29 @@ internal sealed partial class Forwarder(
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// How long the forwarder may go without progress: the longest reconnect delay, four broker operations at their timeout
+    /// (connect, two subscriptions, the Birth; a publish waits for its PUBACK as long) and an idle pump's wake-up.
+    /// </summary>
+    internal static TimeSpan QuietAllowance(CentralOptions central)
+    {
+        ArgumentNullException.ThrowIfNull(central);
+        var brokerTimeout = TimeSpan.FromSeconds(Math.Max(5, central.KeepAliveSeconds));
+        var ackWait = TimeSpan.FromSeconds(central.AckTimeoutSeconds);
+        return TimeSpan.FromMilliseconds(central.ReconnectMaxDelayMs) + (4 * (brokerTimeout > ackWait ? brokerTimeout : ackWait)) + CentralSession.IdleBeat;
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        using var heartbeat = (liveness ?? new LoopLiveness(time)).Register("forwarder", QuietAllowance(_central));
+        _heartbeat = heartbeat;
         buffer.BatchesCommitted += _wake.Set;
         var attempt = 0;
         try
         {
             while (!stoppingToken.IsCancellationRequested && !_stopping)
             {
+                heartbeat.Beat();
                 var wasConnected = await RunOneSessionAsync(attempt, stoppingToken).ConfigureAwait(false);
                 if (_stopping || stoppingToken.IsCancellationRequested)
                 {
@@ -106,7 +124,7 @@ internal sealed partial class Forwarder(
         {
             await WaitForPersistedEpochAsync(stoppingToken).ConfigureAwait(false);
             Sessions++;
-            session = new CentralSession(buffer, _central, _gatewayId, state, time, _wake, logger, commands, outbox, lighting, config);
+            session = new CentralSession(buffer, _central, _gatewayId, state, time, _wake, logger, commands, outbox, lighting, config, _heartbeat is { } heartbeat ? heartbeat.Beat : null);
             _session = session;
             await session.RunAsync(stoppingToken).ConfigureAwait(false);
         }
@@ -168,6 +186,8 @@ internal sealed partial class Forwarder(
         var logged = false;
         while (!buffer.EnsureEpochPersisted())
         {
+            // Waiting for disk space is not a hang: a restart would not bring it back.
+            _heartbeat?.Beat();
             state.Central.SetDisconnected(time.GetUtcNow(), "waiting for disk space to write this run's epoch to the buffer");
             if (!logged)
             {

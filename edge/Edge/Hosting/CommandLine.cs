@@ -69,7 +69,7 @@ internal static class CommandLine
             {
                 if (i + 1 >= args.Length)
                 {
-                    problems.Add($"'{arg}' needs a path: --config /etc/edge/edge.json");
+                    problems.Add($"'{arg}' needs a path: --config /etc/city-edge/edge.json");
                 }
                 else
                 {
