@@ -7,7 +7,7 @@ namespace City.Edge.Tests;
 /// <c>systemd-analyze verify</c> on the units the packages install (edge/edge.service as city-edge.service, central/central.service
 /// as city-central.service). It needs no running systemd, but it checks that the programs of ExecStart= exist and loads the
 /// units they depend on, so it runs against a root of this test (<c>--root</c>): the host's own units copied in, the two
-/// units at their installed paths, and stub programs at /usr/bin/edge and /usr/bin/central. systemd-analyze exits 0 on a
+/// units at their installed paths, and stub programs at /usr/bin/edge, /usr/bin/central and /bin/kill. systemd-analyze exits 0 on a
 /// value it cannot parse (it ignores the line with a warning), so any output on stderr counts as a failure too.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
@@ -65,10 +65,11 @@ public sealed class SystemdUnitTests
         var repository = RepositoryRoot();
         File.Copy(System.IO.Path.Combine(repository, "edge/edge.service"), System.IO.Path.Combine(units, "city-edge.service"));
         File.Copy(System.IO.Path.Combine(repository, "central/central.service"), System.IO.Path.Combine(units, "city-central.service"));
-        var bin = Directory.CreateDirectory(System.IO.Path.Combine(root.Path, "usr/bin")).FullName;
-        foreach (var program in new[] { "edge", "central" })
+        // The programs the units name: ours, and kill for the edge's ExecReload.
+        foreach (var program in new[] { "usr/bin/edge", "usr/bin/central", "bin/kill" })
         {
-            var stub = System.IO.Path.Combine(bin, program);
+            var stub = System.IO.Path.Combine(root.Path, program);
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(stub)!);
             File.WriteAllText(stub, "#!/bin/sh\nexit 0\n");
             File.SetUnixFileMode(stub, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
         }
