@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using City.Contract;
 using City.Contract.Wire;
@@ -11,7 +9,6 @@ using City.Protocols.Dali;
 using City.Protocols.Dali.Luba;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
-using Microsoft.Win32.SafeHandles;
 
 namespace City.EdgeCtl.Tests;
 
@@ -31,7 +28,7 @@ public sealed class DaliCitySimTests
     public async Task Scan_FindsTheGear_CommissionAddressesTheUnaddressed_AndSetChangesTheLevel()
     {
         // A nearly full line: each empty short address costs a scan one whole answer window.
-        await using var sim = await CitySimDali.StartAsync("--gear", FullLine.ToString(CultureInfo.InvariantCulture), "--unaddressed", "3");
+        await using var sim = await CitySimOnPty.StartAsync("dali", "dali line serving", "--gear", FullLine.ToString(CultureInfo.InvariantCulture), "--unaddressed", "3");
         string line = "serial://" + sim.HostPort;
 
         var (exit, stdout, stderr) = await RunAsync("dali", "scan", line, "--json");
@@ -67,8 +64,8 @@ public sealed class DaliCitySimTests
     [Fact]
     public async Task Poller_OnTheSimulatedLine_RaisesFailedLampsAsEvents_AndReadsEnergy()
     {
-        await using var sim = await CitySimDali.StartAsync("--gear", "16", "--failed", "2");
-        var failed = sim.FailedGear;
+        await using var sim = await CitySimOnPty.StartAsync("dali", "dali line serving", "--gear", "16", "--failed", "2");
+        var failed = FailedGear(sim);
         Assert.Equal(2, failed.Count);
         var definition = new DaliLineDefinition("lights", sim.HostPort, true, TimeSpan.FromSeconds(10), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(10),
             TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(100),
@@ -142,117 +139,13 @@ public sealed class DaliCitySimTests
         }
     }
 
-    /// <summary>socat pty pair + <c>citysim dali --serial</c> on one end; <see cref="HostPort"/> is the other end.</summary>
-    internal sealed class CitySimDali : IAsyncDisposable
+    /// <summary>Indexes of the failed lamps, from citysim's start line ("failed lamps: #3 #9;").</summary>
+    private static List<int> FailedGear(CitySimOnPty sim)
     {
-        private readonly SocatPtyPair _pty;
-        private readonly Process _sim;
-        private readonly StringBuilder _output = new();
-        private readonly SafeFileHandle _keepOpen;
-
-        private CitySimDali(SocatPtyPair pty, Process sim, SafeFileHandle keepOpen)
-        {
-            _pty = pty;
-            _sim = sim;
-            _keepOpen = keepOpen;
-            _sim.OutputDataReceived += (_, e) => Append(e.Data);
-            _sim.ErrorDataReceived += (_, e) => Append(e.Data);
-            _sim.BeginOutputReadLine();
-            _sim.BeginErrorReadLine();
-        }
-
-        public string HostPort => _pty.PortA;
-
-        public string Output
-        {
-            get
-            {
-                lock (_output)
-                {
-                    return _output.ToString();
-                }
-            }
-        }
-
-        /// <summary>Indexes of the failed lamps, from citysim's start line ("failed lamps: #3 #9;").</summary>
-        public List<int> FailedGear
-        {
-            get
-            {
-                var text = Output;
-                int start = text.IndexOf("failed lamps: ", StringComparison.Ordinal) + "failed lamps: ".Length;
-                int end = text.IndexOf(';', start);
-                return text[start..end].Split(' ', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
-                    .Select(s => int.Parse(s.TrimStart('#'), System.Globalization.CultureInfo.InvariantCulture)).Order().ToList();
-            }
-        }
-
-        public static async Task<CitySimDali> StartAsync(params string[] arguments)
-        {
-            var stopwatch = Stopwatch.StartNew();
-            var pty = await SocatPtyPair.StartAsync(Deadline);
-
-            // Every edgectl run opens and closes the host end; socat ends when the last holder of a pty closes it.
-            var keepOpen = File.OpenHandle(pty.PortA, FileMode.Open, FileAccess.ReadWrite);
-            var simStart = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
-            simStart.ArgumentList.Add(Path.Combine(Root(), "simulators/CitySim/bin", Configuration(), "net10.0/citysim.dll"));
-            foreach (string argument in (string[])["dali", "--serial", pty.PortB, .. arguments])
-            {
-                simStart.ArgumentList.Add(argument);
-            }
-
-            var sim = new CitySimDali(pty, Process.Start(simStart) ?? throw new InvalidOperationException("citysim did not start"), keepOpen);
-            while (!sim.Output.Contains("dali line serving", StringComparison.Ordinal))
-            {
-                if (stopwatch.Elapsed > Deadline || sim._sim.HasExited)
-                {
-                    var output = sim.Output;
-                    await sim.DisposeAsync();
-                    Assert.Fail($"citysim dali did not start. Output:\n{output}");
-                }
-
-                await Task.Delay(50);
-            }
-
-            return sim;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            if (!_sim.HasExited)
-            {
-                _sim.Kill(entireProcessTree: true);
-                await _sim.WaitForExitAsync();
-            }
-
-            _sim.Dispose();
-            _keepOpen.Dispose();
-            await _pty.DisposeAsync();
-        }
-
-        private void Append(string? line)
-        {
-            if (line is not null)
-            {
-                lock (_output)
-                {
-                    _output.AppendLine(line);
-                }
-            }
-        }
-
-        private static string Root()
-        {
-            var directory = new DirectoryInfo(AppContext.BaseDirectory);
-            while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Edge.sln")))
-            {
-                directory = directory.Parent;
-            }
-
-            return directory?.FullName ?? throw new InvalidOperationException("Edge.sln not found above " + AppContext.BaseDirectory);
-        }
-
-        private static string Configuration() =>
-            AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+        var text = sim.Output;
+        int start = text.IndexOf("failed lamps: ", StringComparison.Ordinal) + "failed lamps: ".Length;
+        int end = text.IndexOf(';', start);
+        return text[start..end].Split(' ', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Select(s => int.Parse(s.TrimStart('#'), System.Globalization.CultureInfo.InvariantCulture)).Order().ToList();
     }
 }

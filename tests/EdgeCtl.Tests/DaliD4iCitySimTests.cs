@@ -26,7 +26,7 @@ public sealed class DaliD4iCitySimTests
     [Fact]
     public async Task The_edge_publishes_gtin_serial_and_hours_of_d4i_gear_and_names_the_gear_without_banks_once()
     {
-        await using var sim = await DaliCitySimTests.CitySimDali.StartAsync("--gear", Gear.ToString(CultureInfo.InvariantCulture),
+        await using var sim = await CitySimOnPty.StartAsync("dali", "dali line serving", "--gear", Gear.ToString(CultureInfo.InvariantCulture),
             "--no-d4i-gear", WithoutD4i.ToString(CultureInfo.InvariantCulture));
         string dir = Path.Combine(Path.GetTempPath(), "edgectl-d4i-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(dir);

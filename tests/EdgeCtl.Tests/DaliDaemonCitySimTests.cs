@@ -24,7 +24,7 @@ public sealed class DaliDaemonCitySimTests
     public async Task ThroughTheDaemon_ScanCommissionAndSetWork_WhileTheLineIsPolled()
     {
         const int fullLine = DaliCitySimTests.FullLine;
-        await using var sim = await DaliCitySimTests.CitySimDali.StartAsync("--gear", fullLine.ToString(System.Globalization.CultureInfo.InvariantCulture), "--unaddressed", "3");
+        await using var sim = await CitySimOnPty.StartAsync("dali", "dali line serving", "--gear", fullLine.ToString(System.Globalization.CultureInfo.InvariantCulture), "--unaddressed", "3");
         string dir = Path.Combine(Path.GetTempPath(), "edgectl-dali-edge-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(dir);
         var values = new Dictionary<string, string?>

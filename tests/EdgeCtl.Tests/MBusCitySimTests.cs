@@ -1,7 +1,4 @@
-using System.Diagnostics;
-using System.Text;
 using System.Text.Json;
-using Microsoft.Win32.SafeHandles;
 
 namespace City.EdgeCtl.Tests;
 
@@ -12,12 +9,11 @@ namespace City.EdgeCtl.Tests;
 /// </summary>
 public sealed class MBusCitySimTests
 {
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
 
     [Fact]
     public async Task Scan_finds_the_three_meters_both_ways_and_read_decodes_their_records()
     {
-        await using var sim = await CitySimMBus.StartAsync();
+        await using var sim = await CitySimOnPty.StartAsync("mbus", "mbus line serving", "--baud", "9600", "--parity", "none");
         string line = $"serial://{sim.HostPort}?baud=9600&parity=none";
 
         var (exit, stdout, stderr) = await RunAsync("mbus", "scan", line, "--secondary", "--json");
@@ -70,95 +66,5 @@ public sealed class MBusCitySimTests
         string[] margin = args.Contains("tcp://x") ? [] : ["--margin-ms", "150"];
         int exit = await EdgeCtlCli.CreateRoot(stdout, stderr).Parse([.. args, .. margin]).InvokeAsync();
         return (exit, stdout.ToString(), stderr.ToString());
-    }
-
-    /// <summary><c>citysim mbus --serial</c> on port B of a socat pair, started as a process; port A is the master's side.</summary>
-    private sealed class CitySimMBus : IAsyncDisposable
-    {
-        private readonly SocatPtyPair _pty;
-        private readonly Process _sim;
-        private readonly SafeFileHandle _keepOpen;
-        private readonly StringBuilder _output = new();
-
-        private CitySimMBus(SocatPtyPair pty, Process sim, SafeFileHandle keepOpen)
-        {
-            _pty = pty;
-            _sim = sim;
-            _keepOpen = keepOpen;
-            _sim.OutputDataReceived += (_, e) => Append(e.Data);
-            _sim.ErrorDataReceived += (_, e) => Append(e.Data);
-            _sim.BeginOutputReadLine();
-            _sim.BeginErrorReadLine();
-        }
-
-        public string HostPort => _pty.PortA;
-
-        private string Output
-        {
-            get
-            {
-                lock (_output)
-                {
-                    return _output.ToString();
-                }
-            }
-        }
-
-        public static async Task<CitySimMBus> StartAsync()
-        {
-            var pty = await SocatPtyPair.StartAsync(Deadline);
-
-            // Every edgectl run opens and closes the host end; socat ends when the last holder of a pty closes it.
-            var keepOpen = File.OpenHandle(pty.PortA, FileMode.Open, FileAccess.ReadWrite);
-            var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
-            start.ArgumentList.Add(Path.Combine(Root(), "simulators/CitySim/bin", Configuration(), "net10.0/citysim.dll"));
-            foreach (string argument in (string[])["mbus", "--serial", pty.PortB, "--baud", "9600", "--parity", "none"])
-            {
-                start.ArgumentList.Add(argument);
-            }
-
-            var sim = new CitySimMBus(pty, Process.Start(start) ?? throw new InvalidOperationException("citysim did not start"), keepOpen);
-            await Until.TrueAsync(() => sim.Output.Contains("mbus line serving", StringComparison.Ordinal) || sim._sim.HasExited, "citysim mbus to start");
-            Assert.False(sim._sim.HasExited, $"citysim mbus exited:\n{sim.Output}");
-            return sim;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            if (!_sim.HasExited)
-            {
-                _sim.Kill(entireProcessTree: true);
-                await _sim.WaitForExitAsync();
-            }
-
-            _sim.Dispose();
-            _keepOpen.Dispose();
-            await _pty.DisposeAsync();
-        }
-
-        private void Append(string? line)
-        {
-            if (line is not null)
-            {
-                lock (_output)
-                {
-                    _output.AppendLine(line);
-                }
-            }
-        }
-
-        private static string Root()
-        {
-            var directory = new DirectoryInfo(AppContext.BaseDirectory);
-            while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Edge.sln")))
-            {
-                directory = directory.Parent;
-            }
-
-            return directory?.FullName ?? throw new InvalidOperationException("Edge.sln not found above " + AppContext.BaseDirectory);
-        }
-
-        private static string Configuration() =>
-            AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
     }
 }

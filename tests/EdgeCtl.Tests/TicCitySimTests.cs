@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 
 namespace City.EdgeCtl.Tests;
@@ -9,15 +8,14 @@ namespace City.EdgeCtl.Tests;
 /// </summary>
 public sealed class TicCitySimTests
 {
-    internal static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
 
     [Fact]
     public async Task A_standard_frame_reads_as_json_with_units_and_every_group_is_either_good_or_counted()
     {
         // One group in five is sent with a wrong checksum: each is dropped and counted, the rest of the frame is read.
-        await using var sim = await CitySimTic.StartAsync("--mode", "standard", "--bad-checksum-rate", "0.2", "--power-va", "2300");
+        await using var sim = await CitySimOnPty.StartAsync("tic", "tic meter ", "--mode", "standard", "--bad-checksum-rate", "0.2", "--power-va", "2300");
 
-        var (exit, stdout, stderr) = await RunAsync("tic", "read", "serial://" + sim.ReaderPort, "--mode", "standard", "--json");
+        var (exit, stdout, stderr) = await RunAsync("tic", "read", "serial://" + sim.HostPort, "--mode", "standard", "--json");
 
         Assert.True(exit == 0, stderr);
         var frame = JsonDocument.Parse(stdout).RootElement;
@@ -51,7 +49,7 @@ public sealed class TicCitySimTests
         }
 
         // Without --mode the line is tried at 9600 baud first and the frame tells its mode; the table has the units.
-        (exit, stdout, stderr) = await RunAsync("tic", "read", "serial://" + sim.ReaderPort);
+        (exit, stdout, stderr) = await RunAsync("tic", "read", "serial://" + sim.HostPort);
         Assert.True(exit == 0, stderr);
         Assert.Contains("standard mode", stderr, StringComparison.Ordinal);
         Assert.Matches(@"(?m)^label +value +unit +date$", stdout);
@@ -78,65 +76,6 @@ public sealed class TicCitySimTests
         int exit = await EdgeCtlCli.CreateRoot(stdout, stderr).Parse(args).InvokeAsync();
         return (exit, stdout.ToString(), stderr.ToString());
     }
-
-    internal sealed class CitySimTic : IAsyncDisposable
-    {
-        private readonly SocatPtyPair _pty;
-        private readonly PeerProcess _sim;
-        private readonly FileStream _keepOpen;
-
-        private CitySimTic(SocatPtyPair pty, PeerProcess sim, FileStream keepOpen)
-        {
-            _pty = pty;
-            _sim = sim;
-            _keepOpen = keepOpen;
-        }
-
-        public string ReaderPort => _pty.PortA;
-
-        public static async Task<CitySimTic> StartAsync(params string[] arguments)
-        {
-            var pty = await SocatPtyPair.StartAsync(Deadline);
-
-            // Every edgectl run opens and closes the reader's end; socat ends when the last holder of a pty closes it.
-            var keepOpen = new FileStream(pty.PortA, FileMode.Open, FileAccess.Read);
-            var sim = new CitySimTic(pty, PeerProcess.Start("dotnet", [CitySimDll(), "tic", "--serial", pty.PortB, .. arguments], environment: null), keepOpen);
-            var stopwatch = Stopwatch.StartNew();
-            while (!sim._sim.Output.Contains("tic meter ", StringComparison.Ordinal))
-            {
-                if (stopwatch.Elapsed > Deadline || sim._sim.HasExited)
-                {
-                    string output = sim._sim.Output;
-                    await sim.DisposeAsync();
-                    Assert.Fail($"citysim tic did not start. Output:\n{output}");
-                }
-
-                await Task.Delay(20);
-            }
-
-            return sim;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await _sim.DisposeAsync();
-            await _keepOpen.DisposeAsync();
-            await _pty.DisposeAsync();
-        }
-
-        private static string CitySimDll()
-        {
-            var directory = new DirectoryInfo(AppContext.BaseDirectory);
-            while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Edge.sln")))
-            {
-                directory = directory.Parent;
-            }
-
-            string root = directory?.FullName ?? throw new InvalidOperationException("Edge.sln not found above " + AppContext.BaseDirectory);
-            string configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
-            return Path.Combine(root, "simulators/CitySim/bin", configuration, "net10.0/citysim.dll");
-        }
-    }
 }
 
 /// <summary>The historic mode on its own: a class of its own so that its 1200-baud wait runs beside the standard one.</summary>
@@ -145,9 +84,9 @@ public sealed class TicHistoricCitySimTests
     [Fact]
     public async Task A_historic_frame_reads_as_a_table_with_the_tariff_period_and_the_indexes()
     {
-        await using var sim = await TicCitySimTests.CitySimTic.StartAsync("--mode", "historic");
+        await using var sim = await CitySimOnPty.StartAsync("tic", "tic meter ", "--mode", "historic");
 
-        var (exit, stdout, stderr) = await TicCitySimTests.RunAsync("tic", "read", "serial://" + sim.ReaderPort, "--mode", "historic");
+        var (exit, stdout, stderr) = await TicCitySimTests.RunAsync("tic", "read", "serial://" + sim.HostPort, "--mode", "historic");
 
         Assert.True(exit == 0, stderr);
         Assert.Contains("historic mode, 11 groups, 0 dropped for a bad checksum, 0 malformed", stderr, StringComparison.Ordinal);
