@@ -9,7 +9,6 @@ namespace City.EdgeCtl.Tests;
 /// </summary>
 public sealed class MBusCitySimTests
 {
-
     [Fact]
     public async Task Scan_finds_the_three_meters_both_ways_and_read_decodes_their_records()
     {

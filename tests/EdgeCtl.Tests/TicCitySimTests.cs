@@ -8,7 +8,6 @@ namespace City.EdgeCtl.Tests;
 /// </summary>
 public sealed class TicCitySimTests
 {
-
     [Fact]
     public async Task A_standard_frame_reads_as_json_with_units_and_every_group_is_either_good_or_counted()
     {
