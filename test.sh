@@ -44,9 +44,18 @@ log_dir=$(mktemp -d)
 # Runs one test project into its log; its exit code and duration go into files beside the log.
 run_project() {
   local name=$1 project=$2 started=$SECONDS
-  dotnet test "$project" -c Release --no-build -nologo >"$log_dir/$name.log" 2>&1
+  dotnet test "$project" -c Release --no-build -nologo --results-directory "$log_dir" --logger "trx;LogFileName=$name.trx" >"$log_dir/$name.log" 2>&1
   echo $? >"$log_dir/$name.rc"
   echo $((SECONDS - started)) >"$log_dir/$name.seconds"
+}
+
+# The three slowest tests of a project (from its TRX log's durations), to keep the suite within its time budget.
+slowest_tests() {
+  [ -f "$1" ] || return 0
+  grep -o '<UnitTestResult [^>]*>' "$1" \
+    | sed -E 's/.* testName="([^"]*)".* duration="([0-9]+):([0-9]+):([0-9.]+)".*/\2 \3 \4 \1/' \
+    | awk '{ t = $1 * 3600 + $2 * 60 + $3; $1 = $2 = $3 = ""; sub(/^ +/, ""); printf "%8.1f s  %s\n", t, $0 }' \
+    | sort -rn | head -n 3
 }
 
 # Prints a project's failures and summary and adds its counts.
@@ -54,6 +63,7 @@ report_project() {
   local name=$1 log="$log_dir/$1.log" rc summary p f
   rc=$(cat "$log_dir/$name.rc")
   echo "== $name ($(cat "$log_dir/$name.seconds") s)"
+  slowest_tests "$log_dir/$name.trx"
   grep -E -A 30 "^\s+Failed [A-Za-z]" "$log" | head -n 150
   summary=$(grep -E "^(Passed|Failed)! +- Failed: +[0-9]+, Passed: +[0-9]+" "$log" | tail -n 1)
   if [ -n "$summary" ]; then
