@@ -5,7 +5,7 @@
 #   benchmarks/edge-footprint.sh                 # the demo's gw-001, 10 minutes
 #   benchmarks/edge-footprint.sh --minutes 2     # shorter
 #   benchmarks/edge-footprint.sh --dali64        # a 64-gear DALI line, a traffic controller and a meter
-# Env: EDGE_BIN=path (an edge already published; default: publish into the run's folder), NO_BUILD=1 (central and
+# Env: PUBLISHED_EDGE=path (an edge already published; default: publish into the run's folder; not EDGE_*, which the edge reads as configuration), NO_BUILD=1 (central and
 # citysim already built in Release), WARMUP_S=60 (excluded from the CPU and RSS figures), SAMPLE_S=5, KEEP=1,
 # DOTNET_* variables are passed to the edge as they are (e.g. DOTNET_GCgen0size=0x400000 to try a setting).
 # Prints: RSS at the end, median and max after the warm-up; CPU % of one core over the measured window; readings/s.
@@ -41,7 +41,7 @@ trap cleanup EXIT
 build_unless_told central/Central simulators/CitySim
 central_bin="$root/central/Central/bin/Release/net10.0/central"
 sim_bin="$root/simulators/CitySim/bin/Release/net10.0/citysim"
-edge_bin=${EDGE_BIN:-}
+edge_bin=${PUBLISHED_EDGE:-}
 if [[ -z $edge_bin ]]; then
     echo "== publish edge (linux-x64, the shipped form)"
     dotnet publish "$root/edge/Edge" -c Release -r linux-x64 -o "$work/edge-publish" -v quiet -nologo | tail -n 3
