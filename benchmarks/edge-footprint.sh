@@ -91,7 +91,7 @@ edge_pid=$!
 pids+=("$edge_pid")
 
 metric() { # the value of one edge metric from its local API
-    curl -fs --unix-socket "$work/gw-001/edgectl.sock" http://edge/metrics 2>/dev/null | awk -v m="$1" '$1 == m { print $2; exit }'
+    curl -fs --unix-socket "$work/gw-001/edgectl.sock" http://edge/metrics 2>/dev/null | awk -v m="$1" '$1 == m && !found { print $2; found = 1 }'
 }
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
