@@ -197,6 +197,7 @@ internal static partial class Program
 
         var protocols = new ProtocolDrivers(drivers ?? EdgeProtocols.All);
         builder.Services.AddSingleton(protocols);
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolver = LocalApiJson.Resolver(protocols.All));
         foreach (var driver in protocols.All)
         {
             driver.AddServices(builder.Services, settings);

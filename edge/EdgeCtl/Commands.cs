@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net.Sockets;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace City.EdgeCtl;
@@ -11,9 +10,6 @@ namespace City.EdgeCtl;
 /// </summary>
 internal static class Commands
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-    private static readonly JsonSerializerOptions Compact = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
     /// <summary>Fetches one resource and prints it as JSON or through <paramref name="view"/>; exit 1 when the daemon cannot be reached.</summary>
     public static async Task<int> RunAsync(string socketPath, string path, bool json, Action<JsonElement, TextWriter> view, TextWriter output, TextWriter error, CancellationToken cancellation)
     {
@@ -28,7 +24,7 @@ internal static class Commands
             using var document = await client.GetAsync(path, cancellation).ConfigureAwait(false);
             if (json)
             {
-                await output.WriteLineAsync(JsonSerializer.Serialize(document.RootElement, Indented)).ConfigureAwait(false);
+                await output.WriteLineAsync(JsonSerializer.Serialize(document.RootElement, EdgeCtlJson.Indented.JsonElement)).ConfigureAwait(false);
             }
             else
             {
@@ -63,7 +59,7 @@ internal static class Commands
 
         var device = target[..slash];
         var point = target[(slash + 1)..];
-        var body = JsonSerializer.Serialize(new Dictionary<string, object> { ["value"] = ParseValue(value) });
+        var body = JsonSerializer.Serialize(new Dictionary<string, object> { ["value"] = ParseValue(value) }, EdgeCtlJsonContext.Default.DictionaryStringObject);
         var path = $"/v1/points/{Uri.EscapeDataString(device)}/{Uri.EscapeDataString(point)}";
         try
         {
@@ -75,7 +71,7 @@ internal static class Commands
                 var ok = root.TryGetProperty("ok", out var okElement) && okElement.ValueKind == JsonValueKind.True;
                 if (json)
                 {
-                    await output.WriteLineAsync(JsonSerializer.Serialize(root, Compact)).ConfigureAwait(false);
+                    await output.WriteLineAsync(JsonSerializer.Serialize(root, EdgeCtlJson.Compact.JsonElement)).ConfigureAwait(false);
                 }
 
                 var message = root.TryGetProperty("message", out var m) ? m.GetString() : root.TryGetProperty("error", out var e) ? e.GetString() : null;
@@ -122,7 +118,7 @@ internal static class Commands
     {
         if (json)
         {
-            output.WriteLine(JsonSerializer.Serialize(new { error = message }, Compact));
+            output.WriteLine(JsonSerializer.Serialize(new ErrorOutput(message), EdgeCtlJson.Compact.ErrorOutput));
         }
 
         error.WriteLine($"edgectl: {message}");

@@ -15,7 +15,6 @@ internal sealed record MetricSample(string Name, IReadOnlyList<KeyValuePair<stri
 /// </summary>
 internal static class MetricsView
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static async Task<int> RunAsync(string socketPath, bool json, bool raw, TextWriter output, TextWriter error, CancellationToken cancellation)
     {
@@ -61,15 +60,8 @@ internal static class MetricsView
 
         if (json)
         {
-            var document = samples.Select(s => new
-            {
-                name = s.Name,
-                type = s.Type,
-                labels = s.Labels.ToDictionary(l => l.Key, l => l.Value, StringComparer.Ordinal),
-                value = s.Value,
-                help = s.Help,
-            });
-            await output.WriteLineAsync(JsonSerializer.Serialize(document, Indented)).ConfigureAwait(false);
+            var document = samples.Select(s => new MetricSampleOutput(s.Name, s.Type, s.Labels.ToDictionary(l => l.Key, l => l.Value, StringComparer.Ordinal), s.Value, s.Help)).ToList();
+            await output.WriteLineAsync(JsonSerializer.Serialize(document, EdgeCtlJson.Indented.ListMetricSampleOutput)).ConfigureAwait(false);
         }
         else
         {

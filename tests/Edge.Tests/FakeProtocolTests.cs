@@ -1,4 +1,7 @@
 using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using City.Contract;
 using City.Contract.Wire;
 using City.Edge.Configuration;
@@ -15,7 +18,7 @@ namespace City.Edge.Tests;
 /// A protocol that exists only in this test plugs into the edge's core (configuration, polling, buffer, writes, status, plan,
 /// local API) through <see cref="IProtocolDriver"/> and <see cref="IDeviceRunner"/>, without any change to the core.
 /// </summary>
-public sealed class FakeProtocolTests
+public sealed partial class FakeProtocolTests
 {
     [Fact]
     public async Task AFakeProtocol_IsPolledWrittenAndReported_ThroughTheCore()
@@ -112,6 +115,15 @@ public sealed class FakeProtocolTests
         public int Channel { get; set; }
     }
 
+    internal sealed record FakePlan(string Device, string Requests);
+
+    internal sealed record FakePing(string Answer);
+
+    [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+    [JsonSerializable(typeof(FakePlan))]
+    [JsonSerializable(typeof(FakePing))]
+    internal sealed partial class FakeJsonContext : JsonSerializerContext;
+
     private sealed class FakeDriver : IProtocolDriver
     {
         public FakeRunner Runner { get; } = new();
@@ -129,11 +141,14 @@ public sealed class FakeProtocolTests
                 o.Points.Select(p => (DevicePoint)new FakePoint(o.Name, p.Name, p.Unit) { Writable = p.Writable }).ToList(),
                 o.Enabled) { Settings = new FakeSettings(o.Address) }).ToList();
 
-        public object DescribePlan(DeviceDefinition device) => new { device = device.Name, requests = $"every 20 ms: {string.Join(", ", device.Points.Select(p => p.Name))}" };
+        public object DescribePlan(DeviceDefinition device) => new FakePlan(device.Name, $"every 20 ms: {string.Join(", ", device.Points.Select(p => p.Name))}");
+
+        // The local API writes JSON only through source-generated contexts: a driver brings its own.
+        public IJsonTypeInfoResolver JsonTypes => FakeJsonContext.Default;
 
         public void AddServices(IServiceCollection services, EdgeSettings settings) => services.AddSingleton<IDeviceRunner>(Runner);
 
-        public void MapEndpoints(IEndpointRouteBuilder endpoints) => endpoints.MapGet("/v1/fake/ping", () => Results.Ok(new { answer = "pong" }));
+        public void MapEndpoints(IEndpointRouteBuilder endpoints) => endpoints.MapGet("/v1/fake/ping", () => Results.Ok(new FakePing("pong")));
     }
 
     private sealed class FakeRunner : IDeviceRunner

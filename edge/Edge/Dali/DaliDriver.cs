@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization.Metadata;
 using City.Contract.Wire;
 using City.Edge.Configuration;
 using City.Edge.Devices;
@@ -52,6 +53,8 @@ internal sealed class DaliDriver : IProtocolDriver
         : line.StatusPeriod;
 
     public object DescribePlan(DeviceDefinition device) => DaliPlanDocument.Build(device);
+
+    public IJsonTypeInfoResolver JsonTypes => DaliJsonContext.Default;
 
     public void AddServices(IServiceCollection services, EdgeSettings settings)
     {

@@ -66,20 +66,22 @@ internal static class DaliEndpoints
             DaliCommandRequest? body;
             try
             {
-                body = await JsonSerializer.DeserializeAsync<DaliCommandRequest>(request.Body, JsonSerializerOptions.Web, cancellationToken).ConfigureAwait(false);
+                body = await JsonSerializer.DeserializeAsync(request.Body, DaliJsonContext.Default.DaliCommandRequest, cancellationToken).ConfigureAwait(false);
             }
             catch (JsonException ex)
             {
-                return Results.Json(new DaliCommandResult(false, DaliCommandService.Refused, $"the body is not a command document: {ex.Message}"), statusCode: StatusCodes.Status400BadRequest);
+                return Results.Json(new DaliCommandResult(false, DaliCommandService.Refused, $"the body is not a command document: {ex.Message}"), DaliJsonContext.Default.DaliCommandResult,
+                    statusCode: StatusCodes.Status400BadRequest);
             }
 
             if (body is null)
             {
-                return Results.Json(new DaliCommandResult(false, DaliCommandService.Refused, "the body must be {\"target\": ..., \"command\": ...}"), statusCode: StatusCodes.Status400BadRequest);
+                return Results.Json(new DaliCommandResult(false, DaliCommandService.Refused, "the body must be {\"target\": ..., \"command\": ...}"), DaliJsonContext.Default.DaliCommandResult,
+                    statusCode: StatusCodes.Status400BadRequest);
             }
 
             var result = await service.ExecuteAsync(line, body, cancellationToken).ConfigureAwait(false);
-            return Results.Json(result, statusCode: HttpStatus(result));
+            return Results.Json(result, DaliJsonContext.Default.DaliCommandResult, statusCode: HttpStatus(result));
         });
 
         app.MapPost("/v1/dali/{line}/scan", (string line, HttpContext context, DaliCommandService service, CancellationToken cancellationToken) =>
@@ -115,7 +117,7 @@ internal static class DaliEndpoints
         if (!context.Request.Headers.Accept.Any(a => a?.Contains(NdjsonMediaType, StringComparison.OrdinalIgnoreCase) == true))
         {
             var (plain, plainStatus) = await run(null).ConfigureAwait(false);
-            return Results.Json(plain, statusCode: HttpStatus(plainStatus));
+            return Results.Json(plain, plain.GetType(), DaliJsonContext.Default, statusCode: HttpStatus(plainStatus));
         }
 
         // Progress is reported on the bus's thread and must never hold the bus: a small queue that drops the oldest step.
@@ -132,16 +134,16 @@ internal static class DaliEndpoints
                 context.Response.ContentType = NdjsonMediaType;
             }
 
-            await WriteLineAsync(context.Response, new { progress = step }, cancellationToken).ConfigureAwait(false);
+            await WriteLineAsync(context.Response, JsonSerializer.Serialize(new DaliProgressLine(step), DaliJsonContext.Default.DaliProgressLine), cancellationToken).ConfigureAwait(false);
         }
 
         var (document, status) = await work.ConfigureAwait(false);
         if (!streaming)
         {
-            return Results.Json(document, statusCode: HttpStatus(status));
+            return Results.Json(document, document.GetType(), DaliJsonContext.Default, statusCode: HttpStatus(status));
         }
 
-        await WriteLineAsync(context.Response, new { result = document }, cancellationToken).ConfigureAwait(false);
+        await WriteLineAsync(context.Response, JsonSerializer.Serialize(new DaliResultLine(document), DaliJsonContext.Default.DaliResultLine), cancellationToken).ConfigureAwait(false);
         return Results.Empty;
     }
 
@@ -158,9 +160,9 @@ internal static class DaliEndpoints
         }
     }
 
-    private static async Task WriteLineAsync(HttpResponse response, object line, CancellationToken cancellationToken)
+    private static async Task WriteLineAsync(HttpResponse response, string line, CancellationToken cancellationToken)
     {
-        await response.WriteAsync(JsonSerializer.Serialize(line, JsonSerializerOptions.Web) + "\n", cancellationToken).ConfigureAwait(false);
+        await response.WriteAsync(line + "\n", cancellationToken).ConfigureAwait(false);
         await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 

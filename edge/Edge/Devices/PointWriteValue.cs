@@ -71,7 +71,7 @@ internal readonly record struct PointWriteValue
         JsonValueKind.Number => Exact?.ToString(CultureInfo.InvariantCulture) ?? Number.ToString(CultureInfo.InvariantCulture),
         JsonValueKind.True => "true",
         JsonValueKind.False => "false",
-        _ => JsonSerializer.Serialize(Text),
+        _ => JsonSerializer.Serialize(Text, CoreJsonContext.Default.String),
     };
 
     /// <summary>Through the shortest round-trip text: (decimal)double would round to 15 digits (2^53 would lose its last one).</summary>

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization.Metadata;
 using System.Threading.Channels;
 using City.Contract;
 using City.Contract.Wire;
@@ -41,8 +42,15 @@ internal interface IProtocolDriver
     /// </summary>
     IReadOnlyList<DeviceDefinition> Validate(IConfigurationSection edge, IReadOnlyList<DeviceEntry> devices, List<string> errors);
 
-    /// <summary>The JSON document of GET /v1/devices/{name}/plan for one of its devices.</summary>
+    /// <summary>The JSON document of GET /v1/devices/{name}/plan for one of its devices; its type must be in <see cref="JsonTypes"/>.</summary>
     object DescribePlan(DeviceDefinition device);
+
+    /// <summary>
+    /// The source-generated JSON context of its plan document and its own endpoints' documents. The local API serializes
+    /// only through such contexts (no reflection, so the trimmed daemon answers the same): a type missing here fails the
+    /// request, in the tests as on a cabinet.
+    /// </summary>
+    IJsonTypeInfoResolver? JsonTypes => null;
 
     /// <summary>Registers its <see cref="IDeviceRunner"/> and whatever else it runs (a trap listener, a command service).</summary>
     void AddServices(IServiceCollection services, EdgeSettings settings);

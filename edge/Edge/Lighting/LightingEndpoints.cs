@@ -19,7 +19,7 @@ internal static class LightingEndpoints
             {
                 if (!TryParseDay(date, out var parsed, out var problem))
                 {
-                    return Results.BadRequest(new { error = problem });
+                    return Results.Json(new ErrorDocument(problem ?? "bad date"), CoreJsonContext.Default.ErrorDocument, statusCode: StatusCodes.Status400BadRequest);
                 }
 
                 day = parsed;

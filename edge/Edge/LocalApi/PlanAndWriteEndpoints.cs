@@ -29,7 +29,8 @@ internal static class PlanAndWriteEndpoints
         {
             var device = settings.Devices.FirstOrDefault(d => d.Name == name);
             return device is null
-                ? Results.NotFound(new { error = $"no device named '{name}' (known: {string.Join(", ", settings.Devices.Select(d => d.Name))})" })
+                ? Results.Json(new ErrorDocument($"no device named '{name}' (known: {string.Join(", ", settings.Devices.Select(d => d.Name))})"), CoreJsonContext.Default.ErrorDocument,
+                    statusCode: StatusCodes.Status404NotFound)
                 : Results.Ok(drivers.For(device).DescribePlan(device));
         });
         app.MapPost("/v1/points/{device}/{point}", async (string device, string point, HttpRequest request, PointWriter writer, CancellationToken cancellationToken) =>
@@ -63,7 +64,7 @@ internal static class PlanAndWriteEndpoints
                 WriteStatus.Exception => StatusCodes.Status502BadGateway,
                 _ => StatusCodes.Status504GatewayTimeout,
             };
-            return Results.Json(document, statusCode: status);
+            return Results.Json(document, LocalApiJsonContext.Default.WriteResultDocument, statusCode: status);
         });
     }
 
@@ -85,5 +86,6 @@ internal static class PlanAndWriteEndpoints
     };
 
     private static IResult Refused(string device, string point, string message) =>
-        Results.Json(ToDocument(new WriteResult($"{device}/{point}", WriteStatus.Refused, message)), statusCode: StatusCodes.Status400BadRequest);
+        Results.Json(ToDocument(new WriteResult($"{device}/{point}", WriteStatus.Refused, message)), LocalApiJsonContext.Default.WriteResultDocument,
+            statusCode: StatusCodes.Status400BadRequest);
 }

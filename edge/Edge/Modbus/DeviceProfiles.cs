@@ -23,13 +23,6 @@ internal static class DeviceProfiles
 {
     private const string ResourcePrefix = "City.Edge.Profiles.";
 
-    private static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        PropertyNameCaseInsensitive = true,
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-        ReadCommentHandling = JsonCommentHandling.Skip,
-    };
-
     private static readonly Lazy<IReadOnlyDictionary<string, DeviceProfile>> All = new(Load);
 
     public static IReadOnlyCollection<string> Names => All.Value.Keys.Order(StringComparer.Ordinal).ToList();
@@ -48,7 +41,7 @@ internal static class DeviceProfiles
         {
             using var stream = assembly.GetManifestResourceStream(resource)
                 ?? throw new InvalidOperationException($"Embedded profile {resource} cannot be opened.");
-            var profile = JsonSerializer.Deserialize<DeviceProfile>(stream, JsonOptions)
+            var profile = JsonSerializer.Deserialize(stream, DeviceProfileJsonContext.Default.DeviceProfile)
                 ?? throw new InvalidOperationException($"Embedded profile {resource} is empty.");
             profiles.Add(profile.Name, profile);
         }

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization.Metadata;
 using City.Edge.Configuration;
 using City.Edge.Devices;
 using Microsoft.AspNetCore.Routing;
@@ -23,6 +24,8 @@ internal sealed class ModbusDriver : IProtocolDriver
         ModbusConfigValidator.Validate(edge, devices, errors);
 
     public object DescribePlan(DeviceDefinition device) => ModbusPlanDocument.Build(device);
+
+    public IJsonTypeInfoResolver JsonTypes => ModbusJsonContext.Default;
 
     public void AddServices(IServiceCollection services, EdgeSettings settings)
     {

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization.Metadata;
 using City.Edge.Configuration;
 using City.Edge.Devices;
 using Microsoft.AspNetCore.Routing;
@@ -41,6 +42,8 @@ internal sealed class SnmpDriver : IProtocolDriver
     public static SnmpEdgeOptions TrapOptions(IConfigurationSection? edge) => edge?.GetSection("Snmp").Get<SnmpEdgeOptions>() ?? new SnmpEdgeOptions();
 
     public object DescribePlan(DeviceDefinition device) => SnmpPlanDocument.Build(device);
+
+    public IJsonTypeInfoResolver JsonTypes => SnmpJsonContext.Default;
 
     public void AddServices(IServiceCollection services, EdgeSettings settings)
     {

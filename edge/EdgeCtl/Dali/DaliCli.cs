@@ -22,8 +22,6 @@ internal static class DaliCli
 {
     public const string SerialScheme = "serial://";
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerOptions.Web) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, WriteIndented = true };
-
     public static Command Create(Option<string> socketOption, Option<bool> jsonOption, TextWriter output, TextWriter error)
     {
         ArgumentNullException.ThrowIfNull(socketOption);
@@ -143,7 +141,7 @@ internal static class DaliCli
 
         if (json)
         {
-            await output.WriteLineAsync(JsonSerializer.Serialize(new { error = message }, Json)).ConfigureAwait(false);
+            await output.WriteLineAsync(JsonSerializer.Serialize(new ErrorOutput(message), EdgeCtlJson.Indented.ErrorOutput)).ConfigureAwait(false);
         }
 
         await error.WriteLineAsync($"edgectl: {message}").ConfigureAwait(false);
@@ -159,7 +157,7 @@ internal static class DaliCli
             bar.Done();
             if (json)
             {
-                await output.WriteLineAsync(JsonSerializer.Serialize(rows, Json)).ConfigureAwait(false);
+                await output.WriteLineAsync(JsonSerializer.Serialize(rows, EdgeCtlJson.Indented.IReadOnlyListDaliScanRow)).ConfigureAwait(false);
                 return;
             }
 
@@ -184,7 +182,7 @@ internal static class DaliCli
             bar.Done();
             if (json)
             {
-                await output.WriteLineAsync(JsonSerializer.Serialize(summary, Json)).ConfigureAwait(false);
+                await output.WriteLineAsync(JsonSerializer.Serialize(summary, EdgeCtlJson.Indented.DaliCommissionSummary)).ConfigureAwait(false);
             }
             else
             {
@@ -209,7 +207,7 @@ internal static class DaliCli
         await using (access)
         {
             var message = await access.SendAsync(target, command, value, cancellation).ConfigureAwait(false);
-            await output.WriteLineAsync(json ? JsonSerializer.Serialize(new { ok = true, message }, Json) : message).ConfigureAwait(false);
+            await output.WriteLineAsync(json ? JsonSerializer.Serialize(new OkOutput(true, message), EdgeCtlJson.Indented.OkOutput) : message).ConfigureAwait(false);
         }
     }
 
@@ -349,7 +347,7 @@ internal sealed class DaemonDaliLine(string line, string socketPath) : IDaliLine
 
     public async Task<string> SendAsync(string target, string command, int? value, CancellationToken cancellation)
     {
-        var body = JsonSerializer.Serialize(new { target, command, level = command == "dapc" ? value : null, scene = command == "scene" ? value : null });
+        var body = JsonSerializer.Serialize(new DaliCommandBody(target, command, command == "dapc" ? value : null, command == "scene" ? value : null), EdgeCtlJsonContext.Default.DaliCommandBody);
         using var document = await PostAsync($"{Base}/commands", body, cancellation).ConfigureAwait(false);
         return document.RootElement.GetProperty("message").GetString() ?? "ok";
     }

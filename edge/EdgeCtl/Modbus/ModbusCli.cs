@@ -21,7 +21,6 @@ internal static class ModbusCli
     private const int MaxWriteCoils = 1968;
 
     // Messages are for a terminal or a script, not HTML: keep quotes readable instead of \u0027.
-    private static readonly JsonSerializerOptions ErrorJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static Command Create(Option<bool> jsonOption, TextWriter output, TextWriter error)
     {
@@ -109,7 +108,7 @@ internal static class ModbusCli
 
         if (json)
         {
-            await output.WriteLineAsync(JsonSerializer.Serialize(new { error = message }, ErrorJson)).ConfigureAwait(false);
+            await output.WriteLineAsync(JsonSerializer.Serialize(new ErrorOutput(message), EdgeCtlJson.Compact.ErrorOutput)).ConfigureAwait(false);
         }
 
         await error.WriteLineAsync($"edgectl: {message}").ConfigureAwait(false);

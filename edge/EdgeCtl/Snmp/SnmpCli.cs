@@ -14,7 +14,6 @@ namespace City.EdgeCtl.Snmp;
 /// </summary>
 internal static class SnmpCli
 {
-    private static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static Command Create(Option<bool> jsonOption, TextWriter output, TextWriter error)
     {
@@ -119,7 +118,7 @@ internal static class SnmpCli
 
         if (json)
         {
-            await output.WriteLineAsync(JsonSerializer.Serialize(new { error = message }, Json)).ConfigureAwait(false);
+            await output.WriteLineAsync(JsonSerializer.Serialize(new ErrorOutput(message), EdgeCtlJson.Compact.ErrorOutput)).ConfigureAwait(false);
         }
 
         await error.WriteLineAsync($"edgectl: {message}").ConfigureAwait(false);
@@ -177,8 +176,8 @@ internal static class SnmpCli
     {
         if (json)
         {
-            var rows = varBinds.Select(v => new { oid = "." + v.Oid, type = TypeName(v.Value), value = ValueText(v.Value) });
-            await output.WriteLineAsync(JsonSerializer.Serialize(rows, Json)).ConfigureAwait(false);
+            var rows = varBinds.Select(v => new SnmpVarBindOutput("." + v.Oid, TypeName(v.Value), ValueText(v.Value))).ToList();
+            await output.WriteLineAsync(JsonSerializer.Serialize(rows, EdgeCtlJson.Compact.ListSnmpVarBindOutput)).ConfigureAwait(false);
             return;
         }
 
