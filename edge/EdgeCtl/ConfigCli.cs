@@ -68,7 +68,7 @@ internal static class ConfigCli
 
         if (json)
         {
-            await output.WriteLineAsync(JsonSerializer.Serialize(final, new JsonSerializerOptions { WriteIndented = true })).ConfigureAwait(false);
+            await output.WriteLineAsync(JsonSerializer.Serialize(final, EdgeCtlJson.Indented.JsonElement)).ConfigureAwait(false);
         }
         else
         {

@@ -29,7 +29,7 @@ internal static class ConfigEndpoints
         {
             var answer = reloader.ReloadFiles();
             var document = new ReloadDocument(answer.Outcome, answer.Number, answer.Version, answer.Problems);
-            return Results.Json(document, statusCode: answer.Outcome == ConfigOutcomes.Refused ? StatusCodes.Status422UnprocessableEntity : StatusCodes.Status200OK);
+            return Results.Json(document, LocalApiJsonContext.Default.ReloadDocument, statusCode: answer.Outcome == ConfigOutcomes.Refused ? StatusCodes.Status422UnprocessableEntity : StatusCodes.Status200OK);
         });
     }
 }

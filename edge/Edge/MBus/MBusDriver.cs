@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization.Metadata;
 using City.Edge.Configuration;
 using City.Edge.Devices;
 using Microsoft.AspNetCore.Routing;
@@ -35,6 +36,8 @@ internal sealed class MBusDriver : IProtocolDriver
 
         return result;
     }
+
+    public IJsonTypeInfoResolver JsonTypes => MBusJsonContext.Default;
 
     public object DescribePlan(DeviceDefinition device)
     {

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization.Metadata;
 using City.Edge.Configuration;
 using City.Edge.Devices;
 using City.Protocols.Tic;
@@ -43,6 +44,8 @@ internal sealed class TicDriver : IProtocolDriver
     }
 
     public object DescribePlan(DeviceDefinition device) => TicPlanDocument.Build(device);
+
+    public IJsonTypeInfoResolver JsonTypes => TicJsonContext.Default;
 
     public void AddServices(IServiceCollection services, EdgeSettings settings) => services.AddSingleton<IDeviceRunner, TicDeviceRunner>();
 
