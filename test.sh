@@ -2,9 +2,11 @@
 # Runs every test of the project. Installs the peers the tests talk to when they are missing (mosquitto, mbpoll, socat, pymodbus,
 # openssl and curl as verifiers of the PKI and https, tzdata for the lighting programs' time zones, prometheus for its promtool,
 # which checks central's /metrics, python3-prometheus-client as the parser that reads the edge's /metrics, node and npm
-# for the OpenAPI linter, postgresql for central's PostgreSQL store), builds once, starts one private PostgreSQL cluster
-# for all test projects (CITY_TEST_PG), runs the test projects (the end-to-end one beside the others), and ends with the
-# line "N passed, N failed".
+# for the OpenAPI linter, postgresql for central's PostgreSQL store, python3-pyld as an outside JSON-LD processor of the open
+# data catalogue, chromium and chromium-driver for the operator page's browser tests, systemd for systemd-analyze verify of
+# the units), builds once, starts one private PostgreSQL cluster for all test projects (CITY_TEST_PG), runs the test
+# projects (three lanes: the end-to-end tests, the browser and edgectl tests, the rest), and ends with the line
+# "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")"
 
@@ -57,6 +59,7 @@ slowest_tests() {
   grep -o '<UnitTestResult [^>]*>' "$1" \
     | sed -E 's/.* testName="([^"]*)".* duration="([0-9]+):([0-9]+):([0-9.]+)".*/\2 \3 \4 \1/' \
     | awk '{ t = $1 * 3600 + $2 * 60 + $3; $1 = $2 = $3 = ""; sub(/^ +/, ""); printf "%8.1f s  %s\n", t, $0 }' \
+    | sed -e 's/&quot;/"/g' -e "s/&apos;/'/g" -e 's/&lt;/</g' -e 's/&gt;/>/g' -e 's/&amp;/\&/g' \
     | sort -rn | head -n 3
 }
 
@@ -82,20 +85,27 @@ report_project() {
   fi
 }
 
-# The end-to-end tests mostly wait on processes, brokers and simulated buses: they run beside the other projects, which
-# run one after another; their summary comes last.
-end_to_end=EndToEnd.Tests
-run_project "$end_to_end" "tests/$end_to_end/$end_to_end.csproj" &
-end_to_end_pid=$!
+# The end-to-end tests mostly wait on processes, brokers and simulated buses: they run beside the other projects, and so
+# do the browser tests and edgectl's (which wait on chromium, citysim and the simulated DALI line's wire timing) in a second
+# lane; the rest run one after another. The lanes' summaries come last.
+background_lanes=("EndToEnd.Tests" "Browser.Tests EdgeCtl.Tests")
+lane_pids=()
+for lane in "${background_lanes[@]}"; do
+  ( for name in $lane; do run_project "$name" "tests/$name/$name.csproj"; done ) &
+  lane_pids+=($!)
+done
+in_background=" ${background_lanes[*]} "
 for project in tests/*/*.Tests.csproj; do
   name=$(basename "$project" .csproj)
-  [ "$name" = "$end_to_end" ] && continue
+  [[ "$in_background" == *" $name "* ]] && continue
   run_project "$name" "$project"
   report_project "$name"
 done
-echo "== $end_to_end: waiting for it"
-wait "$end_to_end_pid"
-report_project "$end_to_end"
+echo "== waiting for: ${background_lanes[*]}"
+wait "${lane_pids[@]}"
+for lane in "${background_lanes[@]}"; do
+  for name in $lane; do report_project "$name"; done
+done
 rm -rf "$log_dir"
 
 echo "$passed passed, $failed failed"
