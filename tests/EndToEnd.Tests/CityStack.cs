@@ -51,7 +51,7 @@ internal sealed class CityStack : IAsyncDisposable
     public string? ApiToken { get; private set; }
 
     /// <summary>Central's TLS listener only (no plain one): the edge and citysim connect with their certificates.</summary>
-    public async Task StartCentralAsync()
+    public async Task StartCentralAsync(params string[] extraArguments)
     {
         Retire(Central);
         if (ApiToken is null)
@@ -66,6 +66,7 @@ internal sealed class CityStack : IAsyncDisposable
             $"--Central:HttpUrl=http://127.0.0.1:{HttpPort}",
             $"--Central:Mqtt:Port={MqttPort}",
             "--Central:AdmitOnBirth=true",
+            .. extraArguments,
         ], _log, "central");
         await Eventually.ReturnsAsync(async () => (await Http.GetAsync(new Uri("/healthz", UriKind.Relative))).IsSuccessStatusCode ? "up" : null, TimeSpan.FromSeconds(60), "central /healthz");
     }

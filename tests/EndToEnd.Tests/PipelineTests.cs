@@ -79,7 +79,10 @@ public sealed class PipelineTests(ITestOutputHelper log)
     public async Task Killing_the_edge_and_restarting_central_under_load_loses_nothing_and_stores_nothing_twice()
     {
         await using var city = new CityStack(log, "gw-crash");
-        await city.StartCentralAsync();
+
+        // The store probe below reads central's raw batches: none may be folded into per-point chunks during the test.
+        string[] keepRawBatches = ["--Central:Retention:FoldAfterSeconds=86400"];
+        await city.StartCentralAsync(keepRawBatches);
         await city.StartMeterAsync();
         city.StartEdge(periodMs: 50);
         city.StartBackgroundLoad(seconds: 25);
@@ -97,12 +100,12 @@ public sealed class PipelineTests(ITestOutputHelper log)
         // Central goes away under load, once cleanly and once hard; the edge buffers meanwhile.
         Assert.Equal(0, await city.Central!.StopAsync());
         await Task.Delay(2000);
-        await city.StartCentralAsync();
+        await city.StartCentralAsync(keepRawBatches);
         await Task.Delay(1500);
         await city.Central!.KillHardAsync();
         await Task.Delay(1000);
         await city.KillEdgeAsync();
-        await city.StartCentralAsync();
+        await city.StartCentralAsync(keepRawBatches);
 
         // The last restart polls nothing, so the buffer can drain to a final count.
         city.StartEdge(periodMs: 50, pollingEnabled: false);

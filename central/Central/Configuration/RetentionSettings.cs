@@ -13,6 +13,9 @@ internal sealed class RetentionSettings
 
     public int CheckMinutes { get; set; } = 60;
 
+    /// <summary>On LiteDB, raw batches are folded into per-point chunks this long after they arrive (late batches of the same hour wait that long).</summary>
+    public int FoldAfterSeconds { get; set; } = 15;
+
     /// <summary>Problems, each naming its key (prefix such as "Central:Retention:").</summary>
     public IEnumerable<string> Validate(string prefix)
     {
@@ -29,6 +32,11 @@ internal sealed class RetentionSettings
         if (AggregateDays > 0 && RawDays > 0 && AggregateDays < RawDays)
         {
             yield return $"{prefix}AggregateDays: {AggregateDays} is shorter than RawDays ({RawDays}): aggregates would be dropped before the raw readings they summarise.";
+        }
+
+        if (FoldAfterSeconds < 1)
+        {
+            yield return $"{prefix}FoldAfterSeconds: {FoldAfterSeconds} must be at least 1.";
         }
 
         if (CheckMinutes < 1)

@@ -7,14 +7,13 @@ namespace City.Central.Store;
 
 /// <summary>
 /// The store's background upkeep: on LiteDB, every <see cref="FoldInterval"/> the raw batches received more than
-/// <see cref="FoldSettle"/> ago are folded into per-point chunks and hours closed <see cref="MergeAfter"/> ago merged (fast one-point history);
+/// Central:Retention:FoldAfterSeconds ago are folded into per-point chunks and hours closed <see cref="MergeAfter"/> ago merged (fast one-point history);
 /// every Central:Retention:CheckMinutes retention is applied when RawDays or AggregateDays is set (on any store).
 /// </summary>
 internal sealed class HistoryMaintenance(IReadingStore store, IHistoryStore history, IOptions<CentralOptions> options, TimeProvider time, ILogger<HistoryMaintenance> logger)
     : BackgroundService
 {
     public static readonly TimeSpan FoldInterval = TimeSpan.FromSeconds(30);
-    public static readonly TimeSpan FoldSettle = TimeSpan.FromSeconds(15);
 
     /// <summary>An hour's chunks are merged this long after it ends, when its late batches have been folded too.</summary>
     public static readonly TimeSpan MergeAfter = TimeSpan.FromMinutes(5);
@@ -64,7 +63,7 @@ internal sealed class HistoryMaintenance(IReadingStore store, IHistoryStore hist
         if (store is LiteDbReadingStore liteDb)
         {
             var nowMs = now.ToUnixTimeMilliseconds();
-            var folded = liteDb.Fold(nowMs, (long)FoldSettle.TotalMilliseconds);
+            var folded = liteDb.Fold(nowMs, retention.FoldAfterSeconds * 1000L);
             var merged = liteDb.MergeClosedSlices(nowMs, (long)MergeAfter.TotalMilliseconds);
             if (folded.BatchesFolded > 0 || merged.ChunksMerged > 0)
             {
