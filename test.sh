@@ -86,9 +86,9 @@ report_project() {
 }
 
 # The end-to-end tests mostly wait on processes, brokers and simulated buses: they run beside the other projects, and so
-# do the browser tests and edgectl's (which wait on chromium, citysim and the simulated DALI line's wire timing) in a second
+# do the browser, edgectl and citysim tests (which wait on chromium, citysim and the simulated lines' wire timing) in a second
 # lane; the rest run one after another. The lanes' summaries come last.
-background_lanes=("EndToEnd.Tests" "Browser.Tests EdgeCtl.Tests")
+background_lanes=("EndToEnd.Tests" "Browser.Tests EdgeCtl.Tests CitySim.Tests")
 lane_pids=()
 for lane in "${background_lanes[@]}"; do
   ( for name in $lane; do run_project "$name" "tests/$name/$name.csproj"; done ) &
