@@ -142,23 +142,9 @@ internal static class DaliLineCommand
                 _ = Task.Run(() => ReadControlAsync(line, cancellationToken), CancellationToken.None);
             }
 
-            // A serial read does not always observe cancellation: closing the port ends it.
-            using (cancellationToken.Register(port.Close))
+            if (await SerialDeviceRun.UntilStoppedAsync(device, simulator.RunAsync, port.Close, cancellationToken).ConfigureAwait(false) != 0)
             {
-                try
-                {
-                    await simulator.RunAsync(cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (cancellationToken.IsCancellationRequested
-                    && ex is OperationCanceledException or ObjectDisposedException or IOException or InvalidOperationException)
-                {
-                    // Stopped by Ctrl-C/SIGTERM.
-                }
-                catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException)
-                {
-                    ConsoleOutput.Log($"{device} failed: {ex.Message}");
-                    return 1;
-                }
+                return 1;
             }
 
             ConsoleOutput.Log(string.Create(

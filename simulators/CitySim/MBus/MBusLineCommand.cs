@@ -94,22 +94,9 @@ internal static class MBusLineCommand
 
             ConsoleOutput.Log("Ctrl-C to stop");
             var simulator = new MBusSlaveSimulator(port.BaseStream, line, new MBusTiming(rate), time, wire);
-            using (cancellationToken.Register(port.Close))
+            if (await SerialDeviceRun.UntilStoppedAsync(device, simulator.RunAsync, port.Close, cancellationToken).ConfigureAwait(false) != 0)
             {
-                try
-                {
-                    await simulator.RunAsync(cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (cancellationToken.IsCancellationRequested
-                    && ex is OperationCanceledException or ObjectDisposedException or IOException or InvalidOperationException)
-                {
-                    // Stopped by Ctrl-C/SIGTERM.
-                }
-                catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException)
-                {
-                    ConsoleOutput.Log($"{device} failed: {ex.Message}");
-                    return 1;
-                }
+                return 1;
             }
 
             ConsoleOutput.Log($"stopping: {line.Requests} requests, {line.Answers} answered, {line.Collisions} collisions, {simulator.BadFrames} bad frames");

@@ -94,23 +94,9 @@ internal static class TicCommand
                 ConsoleOutput.Log("Ctrl-C to stop");
                 var sender = new TicFrameSender(line.Stream, new TicMeter(setup, time), ticMode, served.BadChecksumRate, setup.Seed, time);
 
-                // A serial write does not always observe cancellation: closing the port ends it.
-                using (cancellationToken.Register(line.Dispose))
+                if (await SerialDeviceRun.UntilStoppedAsync(device, sender.RunAsync, line.Dispose, cancellationToken).ConfigureAwait(false) != 0)
                 {
-                    try
-                    {
-                        await sender.RunAsync(cancellationToken).ConfigureAwait(false);
-                    }
-                    catch (Exception ex) when (cancellationToken.IsCancellationRequested
-                        && ex is OperationCanceledException or ObjectDisposedException or IOException or InvalidOperationException)
-                    {
-                        // Stopped by Ctrl-C/SIGTERM.
-                    }
-                    catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException)
-                    {
-                        ConsoleOutput.Log($"{device} failed: {ex.Message}");
-                        return 1;
-                    }
+                    return 1;
                 }
 
                 ConsoleOutput.Log($"stopping: {sender.Frames} frames, {sender.Groups} groups sent, {sender.BadChecksums} with a bad checksum");
