@@ -65,6 +65,14 @@ internal sealed class PriorityDeviceOptions
 internal sealed class PriorityPointOptions
 {
     public string Name { get; set; } = string.Empty;
+
+    public bool Writable { get; set; }
+
+    public string Unit { get; set; } = string.Empty;
+
+    public int PeriodMs { get; set; }
+
+    public string Description { get; set; } = string.Empty;
 }
 
 /// <summary>A validated priority device: the controller, the on-board units' socket, the timings.</summary>

@@ -140,7 +140,19 @@ internal sealed class PriorityDeviceRun(DeviceDefinition device, PrioritySetting
         await StepAsync(tracked, "requested", string.Create(CultureInfo.InvariantCulture,
             $"route {Route(message.Route)} approach {message.Approach} class {message.ClassType}/{message.ClassLevel} arrival in {message.ArrivalSeconds} s departure in {message.DepartureSeconds} s from {input.Source}, acked in {ackMs:0.0} ms"),
             cancellationToken).ConfigureAwait(false);
-        return new CommandOutcome(true, $"requested: request {request.Key.RequestId} acknowledged by the controller");
+
+        // The controller decides at once (grant, queue or refuse): read it now rather than at the next status poll. The
+        // request stands once acknowledged: a failed read here is the status poll's to retry.
+        try
+        {
+            await PollOneAsync(tracked, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SnmpException ex)
+        {
+            _state.RecordPoll(time.GetUtcNow(), false, $"request {tracked.Key.RequestId}: {Describe(ex)}", ex is SnmpTimeoutException ? PollErrorKinds.Timeout : PollErrorKinds.Other);
+        }
+
+        return new CommandOutcome(true, $"requested: request {request.Key.RequestId} acknowledged by the controller, {tracked.Lifecycle.Name()}");
     }
 
     private async Task<CommandOutcome> UpdateAsync(Tracked tracked, PriorityInput input, CancellationToken cancellationToken)

@@ -20,6 +20,7 @@ internal sealed partial class PriorityDeviceRunner(PriorityRuntime runtime, Time
         ArgumentNullException.ThrowIfNull(context);
         var settings = device.SettingsOf<PrioritySettings>();
         var board = runtime.Board.For(device.Name);
+        _ = runtime.Manager; // its socket and receive thread now, not at the first bus's request
         var run = new PriorityDeviceRun(device, settings, new SnmpPriorityController(runtime.Manager, settings), context, time, board);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Socket? socket = null;

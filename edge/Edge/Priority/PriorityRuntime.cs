@@ -23,6 +23,8 @@ internal sealed class PriorityRuntime(EdgeSettings settings, TimeProvider time) 
     private readonly Dictionary<string, DeviceDefinition> _devices = settings.Devices
         .Where(d => d.Settings is PrioritySettings).ToDictionary(d => d.Name, StringComparer.Ordinal);
 
+    private int _disposed;
+
     public SnmpManager Manager => _manager.Value;
 
     public PriorityBoard Board { get; } = new();
@@ -110,7 +112,8 @@ internal sealed class PriorityRuntime(EdgeSettings settings, TimeProvider time) 
 
     public async ValueTask DisposeAsync()
     {
-        if (_manager.IsValueCreated)
+        // Registered as itself and as IPriorityCommands: the container disposes it twice, the manager must go once.
+        if (Interlocked.Exchange(ref _disposed, 1) == 0 && _manager.IsValueCreated)
         {
             await _manager.Value.DisposeAsync().ConfigureAwait(false);
         }
