@@ -42,6 +42,18 @@ internal static class PriorityView
         }
     }
 
+    /// <summary><c>edgectl plan DEVICE</c> of a priority device: where the buses send, how often the requests are read, the objects used.</summary>
+    public static void PrintPlan(JsonElement plan, TextWriter output)
+    {
+        output.WriteLine($"device    {Text(plan, "device")}  ntcip1211 {Text(plan, "endpoint")}{(plan.GetProperty("enabled").GetBoolean() ? "" : "  DISABLED")}");
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"buses     {(plan.GetProperty("listen").ValueKind == JsonValueKind.String ? "udp " + plan.GetProperty("listen").GetString() : "none (central's priority commands only)")}  status every {plan.GetProperty("statusPollMs").GetInt32()} ms  expiry {plan.GetProperty("expirySeconds").GetInt32()} s after departure"));
+        foreach (var line in plan.GetProperty("objects").EnumerateArray())
+        {
+            output.WriteLine("  " + line.GetString());
+        }
+    }
+
     private static void Table(string title, JsonElement requests, TextWriter output)
     {
         output.WriteLine($"  {title} ({requests.GetArrayLength()})");

@@ -42,4 +42,21 @@ public sealed class PriorityViewTests
         PriorityView.Print(JsonSerializer.SerializeToElement(new List<PriorityDeviceView>(), PriorityJsonContext.Default.ListPriorityDeviceView), output);
         Assert.Equal("no bus priority device (Edge:Devices with Protocol ntcip1211)" + Environment.NewLine, output.ToString());
     }
+
+    [Fact]
+    public void The_plan_names_the_socket_the_poll_and_the_objects()
+    {
+        var settings = new PrioritySettings(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 1161), "private", TimeSpan.FromSeconds(1), 1,
+            null, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(1));
+        var device = new DeviceDefinition("junction1", PriorityDeviceConfig.Protocol, "udp://127.0.0.1:1161", PriorityDeviceConfig.Points("junction1", 1000)) { Settings = settings };
+        var plan = JsonSerializer.SerializeToElement((PriorityPlanDocument)new PriorityDriver().DescribePlan(device), PriorityJsonContext.Default.PriorityPlanDocument);
+        using var output = new StringWriter();
+
+        PlanView.Print(plan, output);
+
+        var text = output.ToString();
+        Assert.Contains("device    junction1  ntcip1211 udp://127.0.0.1:1161", text, StringComparison.Ordinal);
+        Assert.Contains("buses     none (central's priority commands only)  status every 250 ms  expiry 60 s after departure", text, StringComparison.Ordinal);
+        Assert.Contains("SET 1.3.6.1.4.1.1206.4.2.11.2.1.0 prgPriorityRequest (check-in)", text, StringComparison.Ordinal);
+    }
 }
