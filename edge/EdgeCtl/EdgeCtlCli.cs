@@ -73,6 +73,7 @@ internal static class EdgeCtlCli
             ConfigCli.CreateConfig(socketOption, jsonOption, output, error),
             TicCli.Create(jsonOption, output, error),
             MBusCli.Create(jsonOption, output, error),
+            PriorityView.Create(socketOption, jsonOption, output, error),
         };
     }
 }

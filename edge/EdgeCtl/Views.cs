@@ -129,6 +129,9 @@ internal static class PlanView
             case "tic":
                 PrintTic(plan, output);
                 return;
+            case "ntcip1211":
+                PriorityView.PrintPlan(plan, output);
+                return;
             default:
                 PrintModbus(plan, output);
                 return;

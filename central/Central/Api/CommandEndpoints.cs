@@ -255,13 +255,13 @@ internal sealed class CommandRequestBody
     [Description("1 to 10,000 gateways, each once (or gateway).")]
     public IReadOnlyList<string>? Gateways { get; init; }
 
-    [Description("write, dali or lighting-override; each takes its own fields.")]
+    [Description("write, dali, lighting-override or priority; each takes its own fields.")]
     public required string Action { get; init; }
 
     [Description("How long the command stays valid: 1-86400 s, default 60.")]
     public int? ExpiresInSeconds { get; init; }
 
-    [Description("write: the device.")]
+    [Description("write: the device; priority: the edge's bus priority device.")]
     public string? Device { get; init; }
 
     [Description("write: the point.")]
@@ -290,4 +290,28 @@ internal sealed class CommandRequestBody
 
     [Description("lighting-override: until when, an ISO-8601 time at most 7 days ahead (or durationSeconds).")]
     public string? Until { get; init; }
+
+    [Description("priority: the bus, 1-17 printable ASCII characters.")]
+    public string? VehicleId { get; init; }
+
+    [Description("priority: the bus's route, 0-16 printable ASCII characters.")]
+    public string? Route { get; init; }
+
+    [Description("priority: the approach the bus comes from, 1-255 (the controller's strategy); required for request and update.")]
+    public int? Approach { get; init; }
+
+    [Description("priority: NTCIP 1211 vehicle class type, 1-10 (1 most important); required for request and update.")]
+    public int? VehicleClass { get; init; }
+
+    [Description("priority: NTCIP 1211 vehicle class level, 1-10, default 1.")]
+    public int? ClassLevel { get; init; }
+
+    [Description("priority: estimated arrival at the stop line, seconds from receipt (0-65535); required for request and update.")]
+    public int? EtaSeconds { get; init; }
+
+    [Description("priority: estimated departure, seconds from receipt, not before etaSeconds (default: etaSeconds).")]
+    public int? DepartureSeconds { get; init; }
+
+    [Description("priority: request (default), update, check-out (the bus has passed) or cancel.")]
+    public string? Kind { get; init; }
 }

@@ -42,6 +42,9 @@ internal static class ActionKinds
 
     /// <summary>A gateway's edge configuration: issued by PUT /api/v1/gateways/{id}/config only, never accepted on /commands.</summary>
     public const string EdgeConfig = "edge-config";
+
+    /// <summary>A bus priority request (or its update, check-out or cancel) for a gateway's priority device.</summary>
+    public const string Priority = "priority";
 }
 
 /// <summary>
@@ -102,6 +105,33 @@ internal sealed record CommandAction
     /// <summary>edge-config: the configuration document ({"Edge": {...}}); <see cref="Version"/> is its digest.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? ConfigJson { get; init; }
+
+    // priority (device: the edge's priority device)
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? VehicleId { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Route { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? Approach { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? VehicleClass { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? ClassLevel { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? EtaSeconds { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? DepartureSeconds { get; init; }
+
+    /// <summary>priority: request (default), update, check-out or cancel.</summary>
+    [JsonPropertyName("kind")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? PriorityKind { get; init; }
 }
 
 /// <summary>A written value: exactly one of the three is set.</summary>

@@ -28,6 +28,7 @@ internal static class CommandRequestParser
         [ActionKinds.Write] = ["device", "point", "value"],
         [ActionKinds.Dali] = ["line", "target", "command", "value"],
         [ActionKinds.LightingOverride] = ["line", "group", "levelPercent", "durationSeconds", "until"],
+        [ActionKinds.Priority] = ["device", "vehicleId", "route", "approach", "vehicleClass", "classLevel", "etaSeconds", "departureSeconds", "kind"],
     };
 
     private static readonly HashSet<string> CommonFields = new(StringComparer.Ordinal) { "id", "gateway", "gateways", "action", "expiresInSeconds" };
@@ -49,7 +50,7 @@ internal static class CommandRequestParser
         if (!FieldsOf.TryGetValue(kind!, out var fields))
         {
             // lighting-config is central's own (the lighting service issues it), never a client's.
-            problem = $"action: '{kind}' is not one of write, dali, lighting-override.";
+            problem = $"action: '{kind}' is not one of {string.Join(", ", FieldsOf.Keys)}.";
             return false;
         }
 
@@ -73,6 +74,7 @@ internal static class CommandRequestParser
         {
             ActionKinds.Write => ParseWrite(body, out problem),
             ActionKinds.Dali => ParseDali(body, out problem),
+            ActionKinds.Priority => ParsePriority(body, out problem),
             _ => ParseOverride(body, out problem),
         };
         if (action is null)
@@ -282,6 +284,86 @@ internal static class CommandRequestParser
             LevelPercent = level,
             DurationSeconds = duration >= 0 ? duration : null,
             Until = until,
+        };
+    }
+
+    private static readonly HashSet<string> PriorityKinds = new(StringComparer.Ordinal) { "request", "update", "check-out", "cancel" };
+
+    /// <summary>
+    /// A bus priority request: vehicleId (1-17 printable ASCII), route (0-16), approach (1-255), vehicleClass and classLevel
+    /// (1-10), etaSeconds and departureSeconds (0-65535, departure not before arrival); a check-out or cancel needs only the
+    /// device and the vehicle.
+    /// </summary>
+    private static CommandAction? ParsePriority(JsonElement body, out string problem)
+    {
+        if (!TryGetString(body, "device", required: true, out var device, out problem)
+            || !TryGetString(body, "vehicleId", required: true, out var vehicle, out problem)
+            || !TryGetString(body, "kind", required: false, out var kind, out problem))
+        {
+            return null;
+        }
+
+        kind ??= "request";
+        if (!PriorityKinds.Contains(kind))
+        {
+            problem = $"kind: '{kind}' is not one of {string.Join(", ", PriorityKinds)}.";
+            return null;
+        }
+
+        if (vehicle!.Length > 17 || !vehicle.All(c => c is >= '!' and <= '~'))
+        {
+            problem = $"vehicleId: '{vehicle}' is not 1-17 printable ASCII characters without spaces.";
+            return null;
+        }
+
+        var route = string.Empty;
+        if (body.TryGetProperty("route", out var routeElement))
+        {
+            route = routeElement.ValueKind == JsonValueKind.String ? routeElement.GetString()! : string.Empty;
+            if (routeElement.ValueKind != JsonValueKind.String || route.Length > 16 || !route.All(c => c is >= '!' and <= '~'))
+            {
+                problem = $"route: {routeElement.GetRawText()} is not 0-16 printable ASCII characters without spaces.";
+                return null;
+            }
+        }
+
+        var isRequest = kind is "request" or "update";
+        if (!TryGetInt(body, "approach", 1, 255, isRequest ? -1 : 0, out var approach, out problem)
+            || !TryGetInt(body, "vehicleClass", 1, 10, isRequest ? -1 : 0, out var vehicleClass, out problem)
+            || !TryGetInt(body, "classLevel", 1, 10, isRequest ? 1 : 0, out var classLevel, out problem)
+            || !TryGetInt(body, "etaSeconds", 0, ushort.MaxValue, isRequest ? -1 : 0, out var eta, out problem)
+            || !TryGetInt(body, "departureSeconds", 0, ushort.MaxValue, eta, out var departure, out problem))
+        {
+            return null;
+        }
+
+        foreach (var (name, value) in new[] { ("approach", approach), ("vehicleClass", vehicleClass), ("etaSeconds", eta) })
+        {
+            if (value < 0)
+            {
+                problem = $"{name}: required for a '{kind}'.";
+                return null;
+            }
+        }
+
+        if (departure < eta)
+        {
+            problem = $"departureSeconds: {departure} is before etaSeconds ({eta}).";
+            return null;
+        }
+
+        return new CommandAction
+        {
+            Kind = ActionKinds.Priority,
+            Device = device,
+            VehicleId = vehicle,
+            Route = route,
+            Approach = approach,
+            VehicleClass = vehicleClass,
+            ClassLevel = classLevel,
+            EtaSeconds = eta,
+            DepartureSeconds = departure,
+            PriorityKind = kind,
         };
     }
 

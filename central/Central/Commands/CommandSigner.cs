@@ -78,6 +78,14 @@ internal sealed class CommandSigner(ECDsa key)
             case ActionKinds.EdgeConfig:
                 body.EdgeConfig = new EdgeConfigAction { Version = action.Version, ConfigJson = action.ConfigJson };
                 break;
+            case ActionKinds.Priority:
+                body.Priority = new PriorityRequestAction
+                {
+                    Device = action.Device, VehicleId = action.VehicleId, Route = action.Route ?? string.Empty, Kind = action.PriorityKind ?? "request",
+                    Approach = (uint)(action.Approach ?? 0), VehicleClass = (uint)(action.VehicleClass ?? 0), ClassLevel = (uint)(action.ClassLevel ?? 0),
+                    EtaSeconds = (uint)(action.EtaSeconds ?? 0), DepartureSeconds = (uint)(action.DepartureSeconds ?? 0),
+                };
+                break;
             default:
                 throw new ArgumentException($"unknown action '{action.Kind}'", nameof(command));
         }

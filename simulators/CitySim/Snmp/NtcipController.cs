@@ -4,8 +4,9 @@ namespace City.Sim.Snmp;
 internal readonly record struct NtcipAlarms(int ShortAlarmStatus, int UnitAlarmStatus1, int UnitAlarmStatus2);
 
 /// <summary>
-/// A simulated NTCIP 1202 traffic controller: eight phases in two rings (stage k greens phases k and k+4), a fixed
-/// cycle of four stages (green, yellow, all-red), eight detectors whose volume and occupancy are published every
+/// A simulated NTCIP 1202 traffic controller: eight phases in two rings (stage k greens phases k and k+4), a
+/// cycle of four stages (green, yellow, all-red; the greens as <see cref="SignalTiming"/> and its bus priority server
+/// <see cref="PriorityServer"/> leave them), eight detectors whose volume and occupancy are published every
 /// collection period, and alarm words that a technician (SNMP SET) can raise and clear. A critical alarm
 /// (shortAlarmStatus bit 7) puts the unit in fault-monitor flash: all yellows flash. Time comes from the TimeProvider;
 /// state is advanced on demand in one-second steps.
@@ -39,15 +40,45 @@ internal sealed class NtcipController
     private long _seconds;
     private int _sequence;
     private NtcipAlarms _alarms;
+    private readonly SignalTiming _timing = new();
+    private readonly PriorityServer _priority;
 
     public NtcipController(TimeProvider time, int seed)
     {
         _time = time;
         _random = new Random(seed);
         _start = time.GetTimestamp();
+        _priority = new PriorityServer(_timing);
         for (var i = 0; i < Detectors; i++)
         {
             _arrivalsPerSecond[i] = 0.1 + (0.3 * _random.NextDouble());
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> on the priority request server under the controller's lock, the timing brought up to
+    /// now first; the second argument is the controller's time in whole seconds.
+    /// </summary>
+    public T WithPriority<T>(Func<PriorityServer, long, T> action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        lock (_gate)
+        {
+            Advance();
+            return action(_priority, _seconds);
+        }
+    }
+
+    /// <summary>The current stage (0-3), seconds into it and its green length, as priority left them.</summary>
+    public (int Stage, int InStage, int Green) Timing
+    {
+        get
+        {
+            lock (_gate)
+            {
+                Advance();
+                return (_timing.Stage, _timing.InStage, _timing.Green);
+            }
         }
     }
 
@@ -77,7 +108,7 @@ internal sealed class NtcipController
             lock (_gate)
             {
                 Advance();
-                return (int)(_seconds % CycleSeconds);
+                return _timing.CycleSecond;
             }
         }
     }
@@ -95,13 +126,12 @@ internal sealed class NtcipController
                     return _seconds % 2 == 0 ? (0, 0xFF, 0) : (0, 0, 0);
                 }
 
-                var inCycle = (int)(_seconds % CycleSeconds);
-                var stage = inCycle / StageSeconds;
-                var inStage = inCycle % StageSeconds;
+                var stage = _timing.Stage;
+                var inStage = _timing.InStage;
                 var stagePhases = (1 << stage) | (1 << (stage + 4));
                 var reds = 0xFF & ~stagePhases;
-                return inStage < GreenSeconds ? (reds, 0, stagePhases)
-                    : inStage < GreenSeconds + YellowSeconds ? (reds, stagePhases, 0)
+                return inStage < _timing.Green ? (reds, 0, stagePhases)
+                    : inStage < _timing.Green + YellowSeconds ? (reds, stagePhases, 0)
                     : (0xFF, 0, 0);
             }
         }
@@ -150,8 +180,11 @@ internal sealed class NtcipController
     {
         var target = (long)_time.GetElapsedTime(_start).TotalSeconds;
         var steps = Math.Min(target - _seconds, MaxStepsPerUpdate);
+        var flashing = (_alarms.ShortAlarmStatus & (1 << CriticalAlarmBit)) != 0;
         for (var step = 0; step < steps; step++)
         {
+            var greenEnded = _timing.Step();
+            _priority.Step(_seconds + step + 1, greenEnded, flashing);
             for (var i = 0; i < Detectors; i++)
             {
                 if (_random.NextDouble() < _arrivalsPerSecond[i])

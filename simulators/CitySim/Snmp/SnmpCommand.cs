@@ -55,7 +55,7 @@ internal static class SnmpCommand
             }
         });
 
-        var command = new Command("snmp", "Serve a simulated NTCIP 1202 traffic controller's SNMP agent (v1/v2c/v3) on UDP 127.0.0.1")
+        var command = new Command("snmp", "Serve a simulated NTCIP 1202 traffic controller's SNMP agent (v1/v2c/v3) on UDP 127.0.0.1, with an NTCIP 1211 bus priority server")
         {
             port, community, writeCommunity, v3User, trapTo, alarmEvery, json,
         };
@@ -78,6 +78,7 @@ internal static class SnmpCommand
             await using (agent.ConfigureAwait(false))
             {
                 NtcipMib.Register(mib, controller, () => agent.UpTime);
+                Ntcip1211Mib.Register(mib, controller);
                 agent.AddCommunity(parseResult.GetValue(community)!);
                 agent.AddCommunity(parseResult.GetValue(writeCommunity)!, writable: true);
                 UsmUser? user = null;
@@ -112,9 +113,10 @@ internal static class SnmpCommand
                 ConsoleOutput.Log("Ctrl-C to stop");
                 var traps = SendTrapsAsync(agent, trapTarget, changes.Reader, asJson, cancellationToken);
                 var toggler = ToggleAlarmAsync(controller, parseResult.GetValue(alarmEvery), time, cancellationToken);
+                var priority = ReportPriorityAsync(controller, asJson, time, cancellationToken);
                 try
                 {
-                    await Task.WhenAll(traps, toggler).ConfigureAwait(false);
+                    await Task.WhenAll(traps, toggler, priority).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {
@@ -168,6 +170,27 @@ internal static class SnmpCommand
             else
             {
                 ConsoleOutput.Result(sent.Line);
+            }
+        }
+    }
+
+    /// <summary>Prints the priority request server's decisions (requests arrive by SET; the timing moves every second).</summary>
+    private static async Task ReportPriorityAsync(NtcipController controller, bool asJson, TimeProvider time, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(200), time);
+        while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+        {
+            foreach (var decision in controller.WithPriority((server, _) => server.TakeDecisions()))
+            {
+                if (asJson)
+                {
+                    ConsoleOutput.Json(decision, SnmpJsonContext.Default.PriorityDecision);
+                }
+                else
+                {
+                    ConsoleOutput.Result(string.Create(CultureInfo.InvariantCulture,
+                        $"priority request {decision.RequestId} {decision.VehicleId} strategy {decision.Strategy}: {decision.Status} ({decision.Why})"));
+                }
             }
         }
     }

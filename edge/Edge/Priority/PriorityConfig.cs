@@ -1,0 +1,179 @@
+using System.Net;
+using City.Contract.Wire;
+using City.Edge.Configuration;
+using City.Edge.Devices;
+using Microsoft.Extensions.Configuration;
+using static City.Edge.Configuration.ConfigSchema;
+
+namespace City.Edge.Priority;
+
+/// <summary>The keys of an ntcip1211 entry of Edge:Devices and their types (<see cref="PriorityDeviceOptions"/> mirrors them).</summary>
+internal static class PriorityConfigSchema
+{
+    public static ProtocolConfigKeys Keys { get; } = new(
+        [],
+        [
+            Text("Host"),
+            Integer("Port", 1, 65535),
+            SecretText("Community"),
+            Integer("TimeoutMs", 10, 60_000),
+            Integer("Retries", 0, 10),
+            Text("Listen"),
+            Integer("StatusPollMs", PriorityDeviceConfig.MinStatusPollMs, PriorityDeviceConfig.MaxStatusPollMs),
+            Integer("ExpirySeconds", 1, 86_400),
+            Integer("PublishPeriodMs", PriorityDeviceConfig.MinPublishPeriodMs, ConfigChecks.MaxPeriodMs),
+        ],
+        []);
+}
+
+/// <summary>Edge:Devices:N of a bus priority device (Protocol ntcip1211), as bound.</summary>
+internal sealed class PriorityDeviceOptions
+{
+    public string Name { get; set; } = string.Empty;
+
+    public string Protocol { get; set; } = string.Empty;
+
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>The traffic controller's (the PRS's) IP address.</summary>
+    public string Host { get; set; } = string.Empty;
+
+    public int Port { get; set; } = 161;
+
+    /// <summary>A read-write SNMPv2c community of the controller.</summary>
+    public string Community { get; set; } = string.Empty;
+
+    public int TimeoutMs { get; set; } = 1000;
+
+    public int Retries { get; set; } = 1;
+
+    /// <summary>IP:PORT of the UDP socket the buses' on-board units send to; empty: requests come from central only.</summary>
+    public string Listen { get; set; } = string.Empty;
+
+    public int StatusPollMs { get; set; } = PriorityDeviceConfig.DefaultStatusPollMs;
+
+    /// <summary>A request still open this long after the bus's estimated departure is cancelled by the edge.</summary>
+    public int ExpirySeconds { get; set; } = 60;
+
+    public int PublishPeriodMs { get; set; } = 1000;
+
+    /// <summary>Bound only to be refused: the device's points are fixed.</summary>
+    public List<PriorityPointOptions> Points { get; set; } = [];
+}
+
+/// <summary>The common keys of a point (an ntcip1211 device lists none).</summary>
+internal sealed class PriorityPointOptions
+{
+    public string Name { get; set; } = string.Empty;
+
+    public bool Writable { get; set; }
+
+    public string Unit { get; set; } = string.Empty;
+
+    public int PeriodMs { get; set; }
+
+    public string Description { get; set; } = string.Empty;
+}
+
+/// <summary>A validated priority device: the controller, the on-board units' socket, the timings.</summary>
+internal sealed record PrioritySettings(IPEndPoint Controller, string Community, TimeSpan Timeout, int Retries, IPEndPoint? Listen,
+    TimeSpan StatusPoll, TimeSpan Expiry, TimeSpan PublishPeriod);
+
+/// <summary>A point of a priority device: a counter, the last state, or the events point.</summary>
+internal sealed record PriorityPoint(string Device, string Name, PointType Type, string Unit, int PeriodMs, string Description, bool Event = false)
+    : DevicePoint(Device, Name, Unit, PeriodMs, Description)
+{
+    public override PointType PointType => Type;
+
+    public override bool IsEvent => Event;
+}
+
+/// <summary>Binds and checks a priority device; its points are fixed.</summary>
+internal static class PriorityDeviceConfig
+{
+    public const string Protocol = "ntcip1211";
+    public const int MinStatusPollMs = 20;
+    public const int MaxStatusPollMs = 10_000;
+    public const int DefaultStatusPollMs = 250;
+    public const int MinPublishPeriodMs = 100;
+
+    public const string ActivePoint = "active-requests";
+    public const string RequestedPoint = "requested-total";
+    public const string GrantedPoint = "granted-total";
+    public const string ServedPoint = "served-total";
+    public const string CancelledPoint = "cancelled-total";
+    public const string RejectedPoint = "rejected-total";
+    public const string LastStatePoint = "last-state";
+    public const string AckPoint = "last-ack-ms";
+
+    /// <summary>The event point's name under the device "$edge": its id is <c>$edge/priority/{device}/events</c> (the contract's event prefix).</summary>
+    public static string EventPointName(string device) => $"priority/{device}/events";
+
+    private static readonly string[] ForeignKeys =
+    [
+        "UnitId", "Line", "Profile", "MaxRegistersPerRequest", "MaxBitsPerRequest", "MaxInsert", "PauseAfterConnectMs",
+        "PauseBetweenRequestsMs", "Version", "User", "SecurityLevel", "AuthProtocol", "AuthPassword", "PrivProtocol",
+        "PrivPassword", "MaxRepetitions", "SerialPort", "Mode",
+    ];
+
+    public static DeviceDefinition? Validate(DeviceEntry entry, List<string> errors)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        ArgumentNullException.ThrowIfNull(errors);
+        var key = entry.Key;
+        var options = entry.Section.Get<PriorityDeviceOptions>() ?? new PriorityDeviceOptions();
+        var before = errors.Count;
+        foreach (var name in ForeignKeys.Where(n => entry.Section[n] is not null))
+        {
+            errors.Add($"{key}:{name}: not a setting of an ntcip1211 device (it takes Host, Port, Community, TimeoutMs, Retries, Listen, StatusPollMs, ExpirySeconds, PublishPeriodMs)");
+        }
+
+        if (options.Points.Count > 0 || entry.Section.GetSection("Points").GetChildren().Any())
+        {
+            errors.Add($"{key}:Points: an ntcip1211 device's points are fixed (see edge/README.md, \"Bus priority\"); list none");
+        }
+
+        if (!IPAddress.TryParse(options.Host, out var host))
+        {
+            errors.Add($"{key}:Host: the traffic controller's IP address is required (got '{options.Host}')");
+        }
+
+        if (string.IsNullOrEmpty(options.Community))
+        {
+            errors.Add($"{key}:Community: required (a read-write SNMPv2c community of the controller)");
+        }
+
+        IPEndPoint? listen = null;
+        if (!string.IsNullOrEmpty(options.Listen) && !IPEndPoint.TryParse(options.Listen, out listen))
+        {
+            errors.Add($"{key}:Listen: must be IP:PORT, e.g. 127.0.0.1:47211 (got '{options.Listen}')");
+        }
+
+        if (errors.Count != before)
+        {
+            return null;
+        }
+
+        var settings = new PrioritySettings(new IPEndPoint(host!, options.Port), options.Community, TimeSpan.FromMilliseconds(options.TimeoutMs),
+            options.Retries, listen, TimeSpan.FromMilliseconds(options.StatusPollMs), TimeSpan.FromSeconds(options.ExpirySeconds),
+            TimeSpan.FromMilliseconds(options.PublishPeriodMs));
+        return new DeviceDefinition(options.Name, Protocol, $"udp://{settings.Controller}", Points(options.Name, options.PublishPeriodMs), options.Enabled)
+        {
+            Settings = settings,
+        };
+    }
+
+    public static IReadOnlyList<DevicePoint> Points(string device, int period) =>
+    [
+        new PriorityPoint(device, ActivePoint, PointType.Number, "requests", period, "priority requests open at the controller"),
+        new PriorityPoint(device, RequestedPoint, PointType.Number, "requests", period, "requests the controller acknowledged since the edge started"),
+        new PriorityPoint(device, GrantedPoint, PointType.Number, "requests", period, "requests granted (green extended or brought forward) since the edge started"),
+        new PriorityPoint(device, ServedPoint, PointType.Number, "requests", period, "requests served (closedCompleted) since the edge started"),
+        new PriorityPoint(device, CancelledPoint, PointType.Number, "requests", period, "requests cancelled before service since the edge started"),
+        new PriorityPoint(device, RejectedPoint, PointType.Number, "requests", period, "requests the controller refused or closed in error since the edge started"),
+        new PriorityPoint(device, LastStatePoint, PointType.Text, "", period, "the last step of the last request: state, vehicle, request id"),
+        new PriorityPoint(device, AckPoint, PointType.Number, "ms", period, "time from the last request's arrival at the cabinet to the controller's acknowledgement"),
+        new PriorityPoint("$edge", EventPointName(device), PointType.Text, "", ConfigChecks.MaxPeriodMs,
+            $"Bus priority requests of device {device} step by step: requested, granted, served, cancelled, rejected, cleared", Event: true),
+    ];
+}
