@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fault campaigns of the store-and-forward chain (issue 18): a link that delays, stalls, refuses and cuts connections in
 # the middle of a frame (a TCP proxy between the edge and the broker); mosquitto killed (SIGKILL, then SIGTERM) and
-# started again; the edge's wall clock stepped forwards and backwards (libfaketime) and a cabinet booting in 1970.
+# started again; the edge's wall clock stepped forwards and backwards (its test seam
+# CITY_EDGE_TEST_CLOCK_OFFSET_FILE) and a cabinet booting in 1970.
 # Each scenario runs tests/EndToEnd.Tests/ChaosTests with CHAOS_ROUNDS rounds on a fresh rig (mosquitto with the
 # configuration of `central mosquitto-config`, central in external mode, citysim's meter, the edge polling 5 points
 # every 100 ms) and prints every fault's recovery (first new ack) and drain (buffer empty) time and the verdict: readings
@@ -12,7 +13,7 @@
 #   SCENARIOS="network broker clock"   which ones
 #   NO_BUILD=1                         skip the Release build
 #   KEEP=1                             keep the test logs
-# Needs mosquitto and faketime (apt-get install -y mosquitto faketime); runs as root (mosquitto's files are chowned).
+# Needs mosquitto (apt-get install -y mosquitto); runs as root (mosquitto's files are chowned).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 source "$root/benchmarks/lib.sh"
@@ -21,7 +22,6 @@ ROUNDS=${ROUNDS:-10}
 SCENARIOS=${SCENARIOS:-"network broker clock"}
 declare -A test_name=([network]=A_link_that [broker]=A_broker_killed [clock]=Clock_steps)
 
-command -v faketime >/dev/null || { echo "faketime is needed (apt-get install -y faketime)" >&2; exit 1; }
 [[ -x /usr/sbin/mosquitto ]] || { echo "mosquitto is needed (apt-get install -y mosquitto)" >&2; exit 1; }
 build_unless_told tests/EndToEnd.Tests/EndToEnd.Tests.csproj
 

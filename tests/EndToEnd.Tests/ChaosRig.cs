@@ -10,8 +10,8 @@ namespace City.EndToEnd.Tests;
 /// The deployment with every weak link exposed, as real processes: Debian's mosquitto (TLS, the configuration
 /// <c>central mosquitto-config</c> writes) that the tests kill and start again; central in external mode behind it; a
 /// <see cref="ChaosProxy"/> between the edge and the broker; and the edge polling a simulated meter every 100 ms under
-/// libfaketime, whose offset file <see cref="SetClockOffset"/> rewrites while the edge runs (the edge's wall clock
-/// steps, its monotonic clock does not). One rig serves all of <see cref="ChaosTests"/>: each test leaves it connected
+/// a wall clock offset by the seconds in a file that <see cref="SetClockOffset"/> rewrites while the edge runs (the
+/// edge's test seam CITY_EDGE_TEST_CLOCK_OFFSET_FILE: its wall clock steps, its monotonic clock does not). One rig serves all of <see cref="ChaosTests"/>: each test leaves it connected
 /// and drained, and the ledger (nothing lost, nothing stored twice) is checked over the whole history every time.
 /// </summary>
 public sealed class ChaosRig : IAsyncLifetime
@@ -40,7 +40,7 @@ public sealed class ChaosRig : IAsyncLifetime
 
     internal ManagedProcess Edge { get; private set; } = null!;
 
-    /// <summary>libfaketime's offset for the edge ("+0", "-300", "+1h"), read again within a second of a change.</summary>
+    /// <summary>The edge's wall clock offset in seconds ("0", "-300", "300"), read again within 200 ms of a change.</summary>
     public string ClockFile { get; }
 
     public int BrokerPort { get; private set; }
@@ -74,14 +74,21 @@ public sealed class ChaosRig : IAsyncLifetime
         ], _log, "central");
         var meter = City.StartMeterAsync();
         Proxy = new ChaosProxy(new IPEndPoint(IPAddress.Loopback, BrokerPort));
-        SetClockOffset("+0");
+        SetClockOffset("0");
         await Central.WaitForOutputAsync("(TLS) as central:ingest", Patience);
         await meter;
         StartEdge();
-        await WaitForAckedAsync(above: 0);
+        try
+        {
+            await WaitForAckedAsync(above: 0);
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}\n----- edge -----\n{Edge.Output}\n----- central -----\n{Central.Output}\n{_log.Take()}", e);
+        }
     }
 
-    /// <summary>Starts (again) the edge under libfaketime with the offset in <see cref="ClockFile"/>.</summary>
+    /// <summary>Starts (again) the edge with its wall clock offset by <see cref="ClockFile"/>.</summary>
     internal void StartEdge()
     {
         var edge = City.MeterEdgeSection(PeriodMs);
@@ -104,7 +111,7 @@ public sealed class ChaosRig : IAsyncLifetime
         Edge = ManagedProcess.Start("edge/Edge", "edge", ["--config", configPath], _log, "edge", environment: FakeTime.Environment(ClockFile));
     }
 
-    /// <summary>Writes libfaketime's offset for the edge: "+0" (the real clock), "-300" (five minutes back), "-1700000000".</summary>
+    /// <summary>Writes the edge's clock offset in seconds: "0" (the real clock), "-300" (five minutes back), "-1700000000".</summary>
     public void SetClockOffset(string offset)
     {
         var temporary = ClockFile + ".new";
@@ -219,24 +226,8 @@ public sealed class ChaosRig : IAsyncLifetime
     }
 }
 
-/// <summary>Debian's libfaketime (package faketime) preloaded into a process, its offset read from a file it re-reads every second.</summary>
+/// <summary>The edge's test seam for its wall clock (edge/Edge/Hosting/TestWallClockOffset.cs): the offset in seconds read from a file.</summary>
 internal static class FakeTime
 {
-    public static Dictionary<string, string> Environment(string offsetFile)
-    {
-        var library = new[] { "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1", "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1" }
-            .FirstOrDefault(File.Exists);
-        Assert.True(library is not null, "libfaketime is missing. Install it: apt-get install -y faketime (./test.sh does this)");
-        return new Dictionary<string, string>
-        {
-            ["LD_PRELOAD"] = library,
-            ["FAKETIME_TIMESTAMP_FILE"] = offsetFile,
-            ["FAKETIME_CACHE_DURATION"] = "1",
-            // Only the wall clock steps, as with NTP or a technician setting it; the monotonic clock runs on (the .NET
-            // runtime's timers and waits need it to).
-            ["FAKETIME_DONT_FAKE_MONOTONIC"] = "1",
-            // File times (LiteDB's files) stay real.
-            ["NO_FAKE_STAT"] = "1",
-        };
-    }
+    public static Dictionary<string, string> Environment(string offsetFile) => new() { ["CITY_EDGE_TEST_CLOCK_OFFSET_FILE"] = offsetFile };
 }

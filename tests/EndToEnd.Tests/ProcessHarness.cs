@@ -40,7 +40,7 @@ internal sealed class ManagedProcess : IAsyncDisposable
 
     /// <summary>Starts <c>{program}.dll</c> of the project at <paramref name="projectDirectory"/> with dotnet.</summary>
     /// <param name="withInput">Keep the process's stdin open for <see cref="WriteLineAsync"/> (citysim's <c>--control</c> commands).</param>
-    /// <param name="environment">Variables added to the process's environment (a preloaded libfaketime and its settings).</param>
+    /// <param name="environment">Variables added to the process's environment (a test seam such as the edge's clock offset file).</param>
     public static ManagedProcess Start(string projectDirectory, string program, IEnumerable<string> arguments, ITestOutputHelper? log = null, string? label = null, bool withInput = false,
         IReadOnlyDictionary<string, string>? environment = null)
     {
