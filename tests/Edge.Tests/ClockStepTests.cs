@@ -1,4 +1,5 @@
 using City.Contract;
+using City.Contract.Wire;
 using City.Edge.Buffer;
 using City.Edge.Devices;
 using City.Edge.Modbus;

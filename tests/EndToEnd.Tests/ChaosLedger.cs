@@ -43,11 +43,23 @@ internal sealed class ChaosLedger(ChaosRig rig, string scenario, ITestOutputHelp
     /// <summary>Drains, compares the edge's lifetime counters with central's store, prints the verdict and asserts it.</summary>
     public async Task<Verdict> CheckAsync()
     {
-        await rig.WaitForDrainedAsync();
+        // Polling paused (the edge applies its edited file), the edge's counters stop and can be compared with central's once
+        // it has drained: its status unchanged around central's answer. A lost batch would leave a hole in central's seqs, a
+        // lost or doubled reading a difference in the counts, and they would never agree.
+        await rig.SetPollingAsync(enabled: false);
+        try
+        {
+            return await CheckPausedAsync();
+        }
+        finally
+        {
+            await rig.SetPollingAsync(enabled: true);
+        }
+    }
 
-        // The edge keeps polling, so its counters and central's are compared at a moment they can agree: between two of
-        // the edge's flushes, its status unchanged around central's answer. A lost batch would leave a hole in central's
-        // seqs, a lost or doubled reading a difference in the counts, and they would never agree.
+    private async Task<Verdict> CheckPausedAsync()
+    {
+        await rig.WaitForDrainedAsync();
         Cut? last = null;
         Cut? agreed = null;
         try

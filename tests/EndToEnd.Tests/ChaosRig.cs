@@ -91,7 +91,31 @@ public sealed class ChaosRig : IAsyncLifetime
     /// <summary>Starts (again) the edge with its wall clock offset by <see cref="ClockFile"/>.</summary>
     internal void StartEdge()
     {
+        if (Edge is not null)
+        {
+            _retired.Add(Edge);
+        }
+
+        Edge = ManagedProcess.Start("edge/Edge", "edge", ["--config", WriteEdgeConfig(polling: true)], _log, "edge", environment: FakeTime.Environment(ClockFile));
+    }
+
+    /// <summary>
+    /// Turns the meter's polling off or on in the edge's file and has the running edge apply it (<c>edgectl reload</c>): with
+    /// polling off the edge's counters stop moving, so they can be compared with central's.
+    /// </summary>
+    internal async Task SetPollingAsync(bool enabled)
+    {
+        WriteEdgeConfig(enabled);
+        var reload = JsonNode.Parse(await City.EdgeCtlAsync("reload", "--json"))!;
+        Assert.Equal("applied", (string?)reload["outcome"]);
+    }
+
+    private string WriteEdgeConfig(bool polling)
+    {
         var edge = City.MeterEdgeSection(PeriodMs);
+        edge["Devices"]![0]!["Enabled"] = polling;
+        // No metrics: with polling off, nothing at all is produced.
+        edge["Metrics"] = new JsonObject { ["ForwardPeriodSeconds"] = 0 };
         edge["Central"] = new JsonObject
         {
             ["Host"] = "127.0.0.1",
@@ -103,12 +127,7 @@ public sealed class ChaosRig : IAsyncLifetime
         };
         var configPath = Path.Combine(City.DataDirectory, "edge-chaos.json");
         File.WriteAllText(configPath, new JsonObject { ["Edge"] = edge }.ToJsonString());
-        if (Edge is not null)
-        {
-            _retired.Add(Edge);
-        }
-
-        Edge = ManagedProcess.Start("edge/Edge", "edge", ["--config", configPath], _log, "edge", environment: FakeTime.Environment(ClockFile));
+        return configPath;
     }
 
     /// <summary>Writes the edge's clock offset in seconds: "0" (the real clock), "-300" (five minutes back), "-1700000000".</summary>
