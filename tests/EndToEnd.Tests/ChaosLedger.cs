@@ -97,6 +97,10 @@ internal sealed class ChaosLedger(ChaosRig rig, string scenario, ITestOutputHelp
             storedTwice += trusted.Count - trusted.Select(r => (string?)r!["timestamp"]).Distinct(StringComparer.Ordinal).Count();
         }
 
+        // The edge's events (a configuration applied: the pauses of polling) are served as events, not as point history.
+        var events = await rig.City.GetJsonAsync($"/api/v1/events?gateway={ChaosRig.GatewayId}&from=1970-01-01T00:00:00Z&to=2200-01-01T00:00:00Z&limit=100000");
+        stored += events["events"]!.AsArray().Count;
+
         // Central went on receiving during the walk: what it serves lies between what it had received before and after.
         var receivedAfter = (await GatewayAsync()).Long("readingsReceived");
         var verdict = new Verdict(
