@@ -41,7 +41,7 @@ for scenario in $SCENARIOS; do
     fi
     # Per kind of fault: how many, median and worst time to the first new ack and to an empty buffer.
     grep "^FAULT $scenario |" "$verdicts" 2>/dev/null | awk -F' [|] ' '
-        { kind = $2; sub(/ [+-]?[0-9]+ s$/, "", kind); split($3, r, " "); split($4, d, " ");
+        { kind = $2; split($3, r, " "); split($4, d, " ");
           n[kind]++; rec[kind, n[kind]] = r[2]; dr[kind, n[kind]] = d[2] }
         function median(a, k, m,   i, j, t, v) { for (i = 1; i <= m; i++) v[i] = a[k, i];
             for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
