@@ -70,8 +70,14 @@ internal static partial class Program
         }
 
         ConfigureLogging(builder);
-        var time = TimeProvider.System;
+        var testClock = TestWallClockOffset.FromEnvironment();
+        var time = testClock ?? TimeProvider.System;
         var options = settings.Options;
+        if (testClock is not null)
+        {
+            await Console.Error.WriteLineAsync($"edge: WARNING: the wall clock is offset by the seconds in {testClock.OffsetFile} ({TestWallClockOffset.Variable}): for tests only").ConfigureAwait(false);
+        }
+
 
         // Both locks are taken before the buffer is opened: a refused edge touches neither the buffer nor the socket.
         InstanceLock dataLock;

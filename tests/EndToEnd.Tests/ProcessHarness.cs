@@ -40,7 +40,9 @@ internal sealed class ManagedProcess : IAsyncDisposable
 
     /// <summary>Starts <c>{program}.dll</c> of the project at <paramref name="projectDirectory"/> with dotnet.</summary>
     /// <param name="withInput">Keep the process's stdin open for <see cref="WriteLineAsync"/> (citysim's <c>--control</c> commands).</param>
-    public static ManagedProcess Start(string projectDirectory, string program, IEnumerable<string> arguments, ITestOutputHelper? log = null, string? label = null, bool withInput = false)
+    /// <param name="environment">Variables added to the process's environment (a test seam such as the edge's clock offset file).</param>
+    public static ManagedProcess Start(string projectDirectory, string program, IEnumerable<string> arguments, ITestOutputHelper? log = null, string? label = null, bool withInput = false,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var dll = Path.Combine(Repository.Root, projectDirectory, "bin", Repository.Configuration, "net10.0", program + ".dll");
         if (!File.Exists(dll))
@@ -64,6 +66,11 @@ internal sealed class ManagedProcess : IAsyncDisposable
 
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         info.Environment["Logging__Console__FormatterName"] = "simple";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
+
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var managed = new ManagedProcess(label ?? program, process, log);
         process.OutputDataReceived += (_, e) => managed.Append(e.Data);

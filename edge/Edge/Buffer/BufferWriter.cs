@@ -74,6 +74,7 @@ internal sealed partial class BufferWriter(
 
     private readonly BufferOptions _options = options.Value.Buffer;
     private readonly LoopLiveness _liveness = liveness ?? new LoopLiveness(time);
+    private readonly SteadyClock _steady = new(time);
     private LoopHeartbeat? _heartbeat;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -116,7 +117,7 @@ internal sealed partial class BufferWriter(
                     }
                 }
 
-                var deadline = time.GetUtcNow() + interval;
+                var deadline = _steady.Now + interval;
                 while (true)
                 {
                     while (pending.Count < perCommit && reader.TryRead(out var reading))
@@ -124,7 +125,7 @@ internal sealed partial class BufferWriter(
                         pending.Add(reading);
                     }
 
-                    var remaining = deadline - time.GetUtcNow();
+                    var remaining = deadline - _steady.Now;
                     if (pending.Count >= perBatch || remaining <= TimeSpan.Zero)
                     {
                         break;
@@ -147,7 +148,7 @@ internal sealed partial class BufferWriter(
                 }
 
                 // Full batches go now; a partial one only when its time is up.
-                var flushAll = time.GetUtcNow() >= deadline || reader.Completion.IsCompleted;
+                var flushAll = _steady.Now >= deadline || reader.Completion.IsCompleted;
                 await FlushAsync(pending, flushAll, stoppingToken).ConfigureAwait(false);
             }
         }

@@ -39,4 +39,13 @@ internal static class PollSchedule
         var missed = (now - next).Ticks / period.Ticks + 1;
         return next + TimeSpan.FromTicks(missed * period.Ticks);
     }
+
+    /// <summary>
+    /// <paramref name="due"/>, or a new grid starting at <paramref name="now"/> when the slot lies more than one
+    /// <paramref name="period"/> ahead: that happens only when the wall clock was set back (an NTP step, a technician),
+    /// and waiting for the old slot would stop polling for as long as the clock went back. A clock set forward needs
+    /// nothing: <see cref="NextDue"/> skips the slots it jumped over.
+    /// </summary>
+    public static DateTimeOffset AfterClockSetBack(DateTimeOffset due, TimeSpan period, DateTimeOffset now) =>
+        due - now > period ? FirstDue(now, TimeSpan.Zero) : due;
 }

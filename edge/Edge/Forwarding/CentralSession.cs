@@ -46,6 +46,9 @@ internal sealed partial class CentralSession(
     private static readonly TimeSpan DisconnectTimeout = TimeSpan.FromSeconds(2);
 
     private readonly ConcurrentQueue<Ack> _acks = new();
+
+    /// <summary>The ack timeouts run on this, not on the wall clock (see <see cref="SteadyClock"/>).</summary>
+    private readonly SteadyClock _steady = new(time);
     private readonly InFlightWindow _window = new(central.MaxInFlightBatches, TimeSpan.FromSeconds(central.AckTimeoutSeconds));
     private readonly IMqttClient _client = new MqttClientFactory().CreateMqttClient();
     private readonly string _ackTopic = Topics.Ack(gatewayId);
@@ -225,7 +228,7 @@ internal sealed partial class CentralSession(
             progressed?.Invoke();
             ApplyAcks();
 
-            var now = time.GetUtcNow();
+            var now = _steady.Now;
             var resend = _window.TakeDueForResend(now);
             var fresh = buffer.TakePending(_window.FreeSlots, liveFromSeq);
             foreach (var batch in fresh)
@@ -246,7 +249,7 @@ internal sealed partial class CentralSession(
                 continue;
             }
 
-            var untilResend = _window.TimeUntilNextResend(time.GetUtcNow());
+            var untilResend = _window.TimeUntilNextResend(_steady.Now);
             await wake.WaitAsync(untilResend == Timeout.InfiniteTimeSpan || untilResend > IdleBeat ? IdleBeat : untilResend, time, token).ConfigureAwait(false);
         }
     }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using City.Contract.Mqtt;
+using City.Edge.Buffer;
 using City.Edge.Commands;
 using Microsoft.Extensions.Logging;
 using MQTTnet;
@@ -17,6 +18,7 @@ internal sealed partial class CommandResultPump(CommandOutbox outbox, IMqttClien
     private readonly ConcurrentQueue<ulong> _acked = new();
     private readonly Dictionary<ulong, DateTimeOffset> _sentAt = [];
     private readonly AsyncSignal _wake = new();
+    private readonly SteadyClock _steady = new(time);
 
     /// <summary>Results awaiting their ack in this session (tests).</summary>
     public int InFlight { get; private set; }
@@ -42,7 +44,7 @@ internal sealed partial class CommandResultPump(CommandOutbox outbox, IMqttClien
             {
                 token.ThrowIfCancellationRequested();
                 Settle();
-                var now = time.GetUtcNow();
+                var now = _steady.Now;
                 var due = outbox.Pending().Where(r => !_sentAt.TryGetValue(r.ResultSeq, out var at) || now - at >= ackTimeout).ToList();
                 foreach (var result in due)
                 {
@@ -61,7 +63,7 @@ internal sealed partial class CommandResultPump(CommandOutbox outbox, IMqttClien
                     continue;
                 }
 
-                await _wake.WaitAsync(TimeUntilNextResend(time.GetUtcNow()), time, token).ConfigureAwait(false);
+                await _wake.WaitAsync(TimeUntilNextResend(_steady.Now), time, token).ConfigureAwait(false);
             }
         }
         finally

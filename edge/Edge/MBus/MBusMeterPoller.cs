@@ -43,7 +43,17 @@ internal sealed class MBusMeterPoller(DeviceDefinition device, MBusLineConnectio
 
         while (true)
         {
-            var wait = next - time.GetUtcNow();
+            var beforeWait = time.GetUtcNow();
+            if (PollSchedule.AfterClockSetBack(next, period, beforeWait) is var realigned && realigned != next)
+            {
+                next = realigned;
+                foreach (var point in _points)
+                {
+                    _due[point.Name] = realigned;
+                }
+            }
+
+            var wait = next - beforeWait;
             if (wait > TimeSpan.Zero)
             {
                 await Task.Delay(PollSchedule.RoundedUp(wait), time, cancellationToken).ConfigureAwait(false);

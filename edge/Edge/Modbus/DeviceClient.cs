@@ -135,6 +135,13 @@ internal sealed class MasterDeviceClient(DeviceDefinition device, IMasterSource 
 
         var due = Max(_lastRequestEnd + device.PauseBetweenRequests, _connectedAt + device.PauseAfterConnect);
         var wait = due - time.GetUtcNow();
+        var longestPause = device.PauseBetweenRequests > device.PauseAfterConnect ? device.PauseBetweenRequests : device.PauseAfterConnect;
+        if (wait > longestPause)
+        {
+            // The wall clock was set back since the last request (an NTP step): no pause lasts longer than its setting.
+            wait = longestPause;
+        }
+
         if (wait > TimeSpan.Zero)
         {
             await Task.Delay(wait, time, cancellationToken).ConfigureAwait(false);

@@ -82,8 +82,14 @@ internal sealed partial class DevicePoller
 
         while (!cancellationToken.IsCancellationRequested && _groups.Count > 0)
         {
+            var beforeWait = _time.GetUtcNow();
+            foreach (var group in _groups)
+            {
+                group.NextDue = PollSchedule.AfterClockSetBack(group.NextDue, group.Period, beforeWait);
+            }
+
             var next = _groups.Min(g => g.NextDue);
-            var wait = next - _time.GetUtcNow();
+            var wait = next - beforeWait;
             if (wait > TimeSpan.Zero)
             {
                 await Task.Delay(PollSchedule.RoundedUp(wait), _time, cancellationToken).ConfigureAwait(false);

@@ -98,7 +98,13 @@ internal sealed partial class SnmpDevicePoller
 
         while (!cancellationToken.IsCancellationRequested && _groups.Count > 0)
         {
-            var wait = _groups.Min(g => g.NextDue) - _time.GetUtcNow();
+            var beforeWait = _time.GetUtcNow();
+            foreach (var group in _groups)
+            {
+                group.NextDue = PollSchedule.AfterClockSetBack(group.NextDue, TimeSpan.FromMilliseconds(group.Plan.PeriodMs), beforeWait);
+            }
+
+            var wait = _groups.Min(g => g.NextDue) - beforeWait;
             if (wait > TimeSpan.Zero)
             {
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
