@@ -37,7 +37,8 @@ public sealed class HostileLoadTests(ITestOutputHelper output)
         }
 
         using var subscriberStop = CancellationTokenSource.CreateLinkedTokenSource(cancel.Token);
-        var subscriber = HostileClients.NonReadingSubscriberAsync("127.0.0.1", central.MqttPort, "slowsub-0", TimeSpan.FromMilliseconds(20), subscriberStop.Token);
+        // 1,000 points a batch: values messages large enough to fill the stream clients' sockets quickly.
+        var subscriber = HostileClients.NonReadingSubscriberAsync("127.0.0.1", central.MqttPort, "slowsub-0", TimeSpan.FromMilliseconds(20), subscriberStop.Token, points: 1000, readingsPerPoint: 1);
         var replay = HostileClients.PublishHistoryAsync("127.0.0.1", central.MqttPort, "replay-0", HistoryBatches, 16, cancel.Token);
         var strangers = Task.WhenAll(Enumerable.Range(0, Strangers).Select(i => Task.Run(() => (i % 3) switch
         {
@@ -54,10 +55,10 @@ public sealed class HostileLoadTests(ITestOutputHelper output)
 
         var outcomes = await strangers;
         Assert.Equal(HistoryBatches, await replay);
-        await subscriberStop.CancelAsync();
-        var subscriberBatches = await subscriber;
         var hub = central.App.Services.GetRequiredService<LiveHub>();
         await Until.TrueAsync(() => hub.DroppedSlowClients >= StreamClients, "the slow stream clients dropped");
+        await subscriberStop.CancelAsync();
+        var subscriberBatches = await subscriber;
 
         var stats = await central.StatsAsync();
         output.WriteLine($"strangers: {string.Join(", ", outcomes.GroupBy(o => o).Select(g => $"{g.Key} {g.Count()}"))}; non-reading subscriber published {subscriberBatches}; {stats}");
@@ -65,6 +66,8 @@ public sealed class HostileLoadTests(ITestOutputHelper output)
         Assert.Equal(Strangers / 3, outcomes.Count(o => o is "tls-refused" or "tls-no-certificate"));
         Assert.True(stats.GetProperty("duplicateBatches").GetInt64() >= HistoryBatches, stats.ToString());
         Assert.True(stats.GetProperty("rejectedTotal").GetInt64() >= outcomes.Count(o => o == "mqtt-garbage"), stats.ToString());
+        Assert.True(CentralHost.Refused(stats, "tls-handshake") > 0, stats.ToString()); // the random bytes on the TLS port
+        Assert.True(CentralHost.Refused(stats, "protocol-violation") > 0, stats.ToString()); // the garbage after TLS
 
         // Stored once: the replay added nothing; what was stored since is the legitimate gateway's and the subscriber's
         // (whose last batches may still be on their way through central's queue).

@@ -36,13 +36,13 @@ internal static class HostileClients
         Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(gatewayId))[..16]);
 
     /// <summary>Batch <paramref name="seq"/> of the history, byte for byte the same in every run.</summary>
-    public static byte[] HistoryBatch(string gatewayId, ulong seq)
+    public static byte[] HistoryBatch(string gatewayId, ulong seq, int points = HistoryPoints, int readingsPerPoint = ReadingsPerPoint)
     {
-        var start = HistoryStartUnixMs + ((long)(seq - 1) * ReadingsPerPoint * 1000);
-        var readings = new List<Reading>(HistoryPoints * ReadingsPerPoint);
-        for (var i = 0; i < ReadingsPerPoint; i++)
+        var start = HistoryStartUnixMs + ((long)(seq - 1) * readingsPerPoint * 1000);
+        var readings = new List<Reading>(points * readingsPerPoint);
+        for (var i = 0; i < readingsPerPoint; i++)
         {
-            for (uint alias = 1; alias <= HistoryPoints; alias++)
+            for (uint alias = 1; alias <= points; alias++)
             {
                 readings.Add(new Reading(alias, start + (i * 1000), PointValue.FromNumber(Math.Round(100 + (alias * 3) + Math.Sin((seq * 10) + (ulong)i), 2))));
             }
@@ -150,7 +150,7 @@ internal static class HostileClients
             await client.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer(host, port).WithClientId(clientId)
                 .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500).WithCleanStart(true).Build(), cancel).ConfigureAwait(false);
         }
-        catch (MQTTnet.Exceptions.MqttConnectingFailedException)
+        catch (MQTTnet.Exceptions.MqttCommunicationException)
         {
             // Refused (central admits only so many new gateways a minute): the stranger leaves.
             return "mqtt-refused";
@@ -213,15 +213,16 @@ internal static class HostileClients
     /// An MQTT 5 subscriber that never reads: connects as <paramref name="gatewayId"/>, subscribes to its ack topic, sends
     /// its birth and then a valid batch every <paramref name="every"/> without ever reading a byte, so the broker's
     /// answers (CONNACK, SUBACK, PUBACKs, acks) pile up for it. Written by hand on a raw socket so nothing reads for it.
+    /// Its batches (<paramref name="points"/> points, <paramref name="readingsPerPoint"/> readings each) also feed the live stream.
     /// </summary>
-    public static async Task<int> NonReadingSubscriberAsync(string host, int port, string gatewayId, TimeSpan every, CancellationToken cancel)
+    public static async Task<int> NonReadingSubscriberAsync(string host, int port, string gatewayId, TimeSpan every, CancellationToken cancel, int points = HistoryPoints, int readingsPerPoint = ReadingsPerPoint)
     {
         using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
         await socket.ConnectAsync(host, port, cancel).ConfigureAwait(false);
         await socket.SendAsync(MqttPackets.Connect(gatewayId), cancel).ConfigureAwait(false);
         await socket.SendAsync(MqttPackets.Subscribe(1, Topics.Ack(gatewayId)), cancel).ConfigureAwait(false);
         var bufferId = BufferIdOf(gatewayId);
-        await socket.SendAsync(MqttPackets.Publish(Topics.Birth(gatewayId), 2, BirthOf(gatewayId, bufferId, HistoryPoints).ToByteArray()), cancel).ConfigureAwait(false);
+        await socket.SendAsync(MqttPackets.Publish(Topics.Birth(gatewayId), 2, BirthOf(gatewayId, bufferId, points).ToByteArray()), cancel).ConfigureAwait(false);
         var published = 0;
         using var timer = new PeriodicTimer(every);
         try
@@ -229,7 +230,7 @@ internal static class HostileClients
             for (ulong seq = 1; await timer.WaitForNextTickAsync(cancel).ConfigureAwait(false); seq++)
             {
                 var packetId = (ushort)((seq % 60000) + 3);
-                await socket.SendAsync(MqttPackets.Publish(Topics.Data(gatewayId), packetId, HistoryBatch(gatewayId, seq)), cancel).ConfigureAwait(false);
+                await socket.SendAsync(MqttPackets.Publish(Topics.Data(gatewayId), packetId, HistoryBatch(gatewayId, seq, points, readingsPerPoint)), cancel).ConfigureAwait(false);
                 published++;
             }
         }
