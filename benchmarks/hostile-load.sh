@@ -107,6 +107,7 @@ load_hostile=$(cut -d' ' -f1 /proc/loadavg)
     --duration "$duration" --connections "$connections" --stream-clients "$stream" --gateway replay-0 --history "$history" \
     >"$dir/attack.json" 2>"$dir/attack.log" &
 attack_pid=$!
+( sleep $((duration * 3 / 4)); curl -sf "$http_url/metrics" | grep -E '^central_stream_(clients|dropped_clients_total) ' | tr '\n' ' ' >"$dir/stream-mid.txt" ) &
 load hostile
 wait "$attack_pid" || { echo "the attack failed:"; tail -n 20 "$dir/attack.log"; exit 1; }
 echo after >"$phase_file"
@@ -119,7 +120,7 @@ sampler_pid=
 echo
 echo "== attack: $(cat "$dir/attack.json")"
 echo "== central: $(jq -c '{batchesAccepted, duplicateBatches, rejected, rejectedTotal, refused}' <<<"$stats")"
-echo "== stream: $(tr '\n' ' ' <<<"$metrics")"
+echo "== stream, 3/4 into the hostile phase: $(cat "$dir/stream-mid.txt" 2>/dev/null); at the end: $(tr '\n' ' ' <<<"$metrics")"
 for phase in quiet hostile; do
     jq -r --arg p "$phase" '"\($p): \(.ackedReadingsPerSecond | floor) readings/s acked, ack latency p50 \(.ackLatencyMs.p50) ms, p99 \(.ackLatencyMs.p99) ms, max \(.ackLatencyMs.max) ms; unacked \(.unackedBatches), failures \(.publishFailures), connected \(.gatewaysConnected)"' "$dir/$phase.json"
 done

@@ -62,7 +62,7 @@ public sealed class HostileLoadTests(ITestOutputHelper output)
 
         var stats = await central.StatsAsync();
         output.WriteLine($"strangers: {string.Join(", ", outcomes.GroupBy(o => o).Select(g => $"{g.Key} {g.Count()}"))}; non-reading subscriber published {subscriberBatches}; {stats}");
-        Assert.Equal(Strangers / 3, outcomes.Count(o => o is "mqtt-garbage" or "mqtt-refused"));
+        Assert.Equal(Strangers / 3, outcomes.Count(o => o is "mqtt-garbage" or "mqtt-refused" or "mqtt-closed"));
         Assert.Equal(Strangers / 3, outcomes.Count(o => o is "tls-refused" or "tls-no-certificate"));
         Assert.True(stats.GetProperty("duplicateBatches").GetInt64() >= HistoryBatches, stats.ToString());
         Assert.True(stats.GetProperty("rejectedTotal").GetInt64() >= outcomes.Count(o => o == "mqtt-garbage"), stats.ToString());

@@ -147,8 +147,12 @@ internal static class HostileClients
         using var client = new MqttClientFactory().CreateMqttClient();
         try
         {
-            await client.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer(host, port).WithClientId(clientId)
+            var connected = await client.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer(host, port).WithClientId(clientId)
                 .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500).WithCleanStart(true).Build(), cancel).ConfigureAwait(false);
+            if (connected.ResultCode != MqttClientConnectResultCode.Success)
+            {
+                return "mqtt-refused";
+            }
         }
         catch (MQTTnet.Exceptions.MqttCommunicationException)
         {
@@ -156,18 +160,31 @@ internal static class HostileClients
             return "mqtt-refused";
         }
 
-        foreach (var topic in new[] { Topics.Data(clientId), Topics.Birth(clientId), Topics.Death(clientId), Topics.Data(victim), $"city/v1/{clientId}/nonsense" })
+        if (!client.IsConnected)
         {
-            var junk = new byte[random.Next(1, 2048)];
-            random.NextBytes(junk);
-            await client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(junk)
-                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), cancel).ConfigureAwait(false);
+            return "mqtt-refused";
         }
 
-        // Leaves without a DISCONNECT half the time: the broker finds out from the closed socket.
-        if (random.Next(2) == 0)
+        try
         {
-            await client.DisconnectAsync(cancellationToken: cancel).ConfigureAwait(false);
+            foreach (var topic in new[] { Topics.Data(clientId), Topics.Birth(clientId), Topics.Death(clientId), Topics.Data(victim), $"city/v1/{clientId}/nonsense" })
+            {
+                var junk = new byte[random.Next(1, 2048)];
+                random.NextBytes(junk);
+                await client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(junk)
+                    .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), cancel).ConfigureAwait(false);
+            }
+
+            // Leaves without a DISCONNECT half the time: the broker finds out from the closed socket.
+            if (random.Next(2) == 0)
+            {
+                await client.DisconnectAsync(cancellationToken: cancel).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is MQTTnet.Exceptions.MqttClientNotConnectedException or MQTTnet.Exceptions.MqttCommunicationException)
+        {
+            // The broker closed the connection (after a refused CONNECT, or in the middle).
+            return "mqtt-closed";
         }
 
         return "mqtt-garbage";
@@ -183,23 +200,28 @@ internal static class HostileClients
         return socket;
     }
 
-    /// <summary>True when the peer closed the connection (or reset it): what is still buffered is read and thrown away.</summary>
+    /// <summary>
+    /// True when the peer closed (or reset) the connection: reads and throws away what is still buffered or in flight until
+    /// the end of the stream, or until nothing came for a second (still open: false).
+    /// </summary>
     public static bool ClosedByPeer(Socket socket)
     {
         var sink = new byte[64 * 1024];
+        socket.ReceiveTimeout = 1000;
+        var deadline = DateTime.UtcNow.AddSeconds(30);
         try
         {
-            socket.Blocking = false;
-            while (true)
+            while (DateTime.UtcNow < deadline)
             {
-                var read = socket.Receive(sink);
-                if (read == 0)
+                if (socket.Receive(sink) == 0)
                 {
                     return true;
                 }
             }
+
+            return false;
         }
-        catch (SocketException e) when (e.SocketErrorCode == SocketError.WouldBlock)
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut)
         {
             return false;
         }
