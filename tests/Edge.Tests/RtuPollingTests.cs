@@ -153,7 +153,8 @@ public sealed class RtuPollingTests(ITestOutputHelper output)
         // cycles are answered.
         foreach (var alias in new uint[] { 11, 12, 21, 22 })
         {
-            Assert.True(Cycles(alias) >= lostCycles - 1, $"alias {alias}: {Cycles(alias)} cycles while the dead slave had {lostCycles}. {summary}");
+            // Within 2: the last cycle may be under way at the stop, and a stall of the machine may cost one more.
+            Assert.True(Cycles(alias) >= lostCycles - 2, $"alias {alias}: {Cycles(alias)} cycles while the dead slave had {lostCycles}. {summary}");
             Assert.True(Cycles(alias, Quality.Good) * 2 > Cycles(alias), $"alias {alias}: {Cycles(alias, Quality.Good)} good of {Cycles(alias)} cycles. {summary}");
         }
 
