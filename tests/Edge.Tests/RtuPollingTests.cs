@@ -232,7 +232,7 @@ public sealed class RtuPollingTests(ITestOutputHelper output)
                 }
 
                 using var pause = CancellationTokenSource.CreateLinkedTokenSource(cts.Token);
-                pause.CancelAfter(TimeSpan.FromMilliseconds(50));
+                pause.CancelAfter(TimeSpan.FromMilliseconds(10));
                 try
                 {
                     await queue.Reader.WaitToReadAsync(pause.Token);
