@@ -38,6 +38,11 @@ if (args is ["backlog", ..])
     return BacklogReport.Run(args);
 }
 
+if (args is ["hostile", "history" or "attack", ..])
+{
+    return await City.Benchmarks.Hostile.HostileLoad.RunAsync(args);
+}
+
 if (args is ["page-scale", ..])
 {
     return await City.Benchmarks.PageScale.PageScaleBenchmark.RunAsync(args);

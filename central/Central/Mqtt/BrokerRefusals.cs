@@ -21,6 +21,7 @@ internal sealed partial class BrokerRefusals(IngestStats stats, TimeProvider tim
     public const string PublishNotAuthorized = "publish-not-authorized";
     public const string SubscribeNotAuthorized = "subscribe-not-authorized";
     public const string TlsHandshake = "tls-handshake";
+    public const string ProtocolViolation = "protocol-violation";
 
     private readonly LogThrottle<(string Reason, string Source)> _throttle = new(TimeSpan.FromSeconds(10));
 
@@ -42,6 +43,13 @@ internal sealed partial class BrokerRefusals(IngestStats stats, TimeProvider tim
     {
         ArgumentNullException.ThrowIfNull(exception);
         Refused(TlsHandshake, "(before TLS)", exception.GetBaseException().Message);
+    }
+
+    /// <summary>A connection whose bytes are not MQTT (random bytes on the plain listener, garbage after a TLS handshake).</summary>
+    public void NotMqtt(MQTTnet.Exceptions.MqttProtocolViolationException exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        Refused(ProtocolViolation, "(before CONNECT)", exception.Message);
     }
 
     /// <summary>A client-chosen text cut to 80 characters without control characters, safe for one log line.</summary>

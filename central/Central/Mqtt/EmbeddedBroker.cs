@@ -65,7 +65,7 @@ internal sealed partial class EmbeddedBroker(
         _server = factory.CreateMqttServer(
             serverOptions,
             listeners.Select(adapter => (IMqttServerAdapter)new SizeLimitedServerAdapter(adapter, maxPacketBytes)),
-            new MqttLogBridge(loggerFactory.CreateLogger("MQTTnet.Server")));
+            new MqttLogBridge(loggerFactory.CreateLogger("MQTTnet.Server"), refusals.NotMqtt));
         _server.ValidatingConnectionAsync += access.ValidateConnectionAsync;
         _server.InterceptingPublishAsync += access.InterceptPublishAsync;
         _server.InterceptingSubscriptionAsync += access.InterceptSubscriptionAsync;

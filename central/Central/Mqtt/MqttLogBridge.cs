@@ -5,8 +5,12 @@ using MQTTnet.Exceptions;
 
 namespace City.Central.Mqtt;
 
-/// <summary>Forwards MQTTnet's own log to an <see cref="ILogger"/> (its verbose level maps to Trace).</summary>
-internal sealed class MqttLogBridge(ILogger logger) : IMqttNetLogger
+/// <summary>
+/// Forwards MQTTnet's own log to an <see cref="ILogger"/> (its verbose level maps to Trace). A client that does not speak
+/// MQTT (random bytes, a port scan, garbage after TLS) is handed to <paramref name="protocolViolation"/> when given (the
+/// broker counts and rate-limits it as a refusal) instead of one error line with a stack trace per connection.
+/// </summary>
+internal sealed class MqttLogBridge(ILogger logger, Action<MqttProtocolViolationException>? protocolViolation = null) : IMqttNetLogger
 {
     public bool IsEnabled => logger.IsEnabled(LogLevel.Warning);
 
@@ -19,6 +23,12 @@ internal sealed class MqttLogBridge(ILogger logger) : IMqttNetLogger
             MqttNetLogLevel.Warning => LogLevel.Warning,
             _ => LogLevel.Error,
         };
+        if (exception is MqttProtocolViolationException violation && protocolViolation is not null)
+        {
+            protocolViolation(violation);
+            return;
+        }
+
         if (exception is MqttCommunicationException && mapped > LogLevel.Warning)
         {
             // Network failures: the ingest client logs and retries them itself.
