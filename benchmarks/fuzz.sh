@@ -12,6 +12,7 @@
 # RESUME=1     continue from FUZZ_DIR/TARGET/out instead of the committed seeds (afl's -i -)
 # TIMEOUT_MS   afl's per-execution timeout (default 2000: a hang is an input that takes longer)
 # NICE         nice level of afl and the harness (default 15: fuzzing yields the machine to anything else)
+# SKIP_BUILD=1 fuzz FUZZ_DIR/bin as it is (the last build)
 # REPORT_ONLY=1  no fuzzing: print the table of what FUZZ_DIR holds
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -34,11 +35,12 @@ if [ ! -x "$tools/sharpfuzz" ]; then
   dotnet tool install SharpFuzz.CommandLine --version 2.3.0 --tool-path "$tools" >/dev/null || { echo "sharpfuzz could not be installed"; exit 1; }
 fi
 
-if [ "${REPORT_ONLY:-0}" != 1 ]; then
+if [ "${REPORT_ONLY:-0}" != 1 ] && [ "${SKIP_BUILD:-0}" != 1 ]; then
   echo "== building tests/Fuzzing"
-  rm -rf "$FUZZ_DIR/bin"
-  dotnet build tests/Fuzzing -c Release -nologo -v q -clp:NoSummary -o "$FUZZ_DIR/bin" >"$FUZZ_DIR/build.log" 2>&1 \
+  dotnet build tests/Fuzzing -c Release -nologo -v q -clp:NoSummary >"$FUZZ_DIR/build.log" 2>&1 \
     || { grep -E "error" "$FUZZ_DIR/build.log" | sort -u | head -20; exit 1; }
+  rm -rf "$FUZZ_DIR/bin"
+  cp -r tests/Fuzzing/bin/Release/net10.0 "$FUZZ_DIR/bin"
 fi
 harness="$FUZZ_DIR/bin/Fuzzing.dll"
 
