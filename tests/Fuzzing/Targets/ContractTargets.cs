@@ -107,7 +107,9 @@ internal static class ContractTargets
             return;
         }
 
-        EdgeChecks.Verify(command, Now, out _);
+        // CommandService describes every command it refuses too, from the unverified body.
+        EdgeChecks.Verify(command, Now, out var unverified);
+        CommandChecks.Describe(unverified);
         var signed = new SignedCommand
         {
             Body = command.Body,
