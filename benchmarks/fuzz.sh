@@ -7,6 +7,7 @@
 #   benchmarks/fuzz.sh [TARGET...|all]     (default all; `dotnet run --project tests/Fuzzing -- list` names them)
 #
 # EXECS        executions per target (default 1000000)
+# SECONDS_EACH stop a target after this many seconds even short of EXECS (default none: EXECS decides)
 # PARALLEL     targets fuzzed at once (default 1)
 # FUZZ_DIR     work directory (default /tmp/city-fuzz): FUZZ_DIR/TARGET/out is afl's output; kept for a later run
 # RESUME=1     continue from FUZZ_DIR/TARGET/out instead of the committed seeds (afl's -i -)
@@ -61,11 +62,20 @@ fuzz_one() {
   done
   input="$root/tests/Fuzzing/corpus/$target"
   if [ "${RESUME:-0}" = 1 ] && [ -d "$dir/out/default/queue" ]; then input=-; else rm -rf "$dir/out"; fi
-  echo "== $target: afl-fuzz until $EXECS executions (log $dir/afl.log)"
-  AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINITY=1 \
-    nice -n "$NICE" afl-fuzz -i "$input" -o "$dir/out" -E "$EXECS" -t "$TIMEOUT_MS" -m none -- dotnet "$dir/bin/Fuzzing.dll" "$target" \
-    >"$dir/afl.log" 2>&1
-  echo "== $target: afl-fuzz exited $?"
+  echo "== $target: afl-fuzz until $EXECS executions${SECONDS_EACH:+ or $SECONDS_EACH s} (log $dir/afl.log)"
+  # Under a heavy load afl's dry run now and then sees an empty map from a harness that started fine ("No
+  # instrumentation detected"); the same run started again goes through.
+  local attempt status
+  for attempt in 1 2 3; do
+    AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINITY=1 \
+      nice -n "$NICE" afl-fuzz -i "$input" -o "$dir/out" -E "$EXECS" ${SECONDS_EACH:+-V "$SECONDS_EACH"} -t "$TIMEOUT_MS" -m none -- dotnet "$dir/bin/Fuzzing.dll" "$target" \
+      >"$dir/afl.log" 2>&1
+    status=$?
+    grep -q "No instrumentation detected" "$dir/afl.log" || break
+    [ "$input" = - ] || rm -rf "$dir/out"
+    sleep 5
+  done
+  echo "== $target: afl-fuzz exited $status"
 }
 
 if [ "${REPORT_ONLY:-0}" != 1 ]; then
