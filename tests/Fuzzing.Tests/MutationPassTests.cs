@@ -1,8 +1,8 @@
 namespace City.Fuzzing.Tests;
 
 /// <summary>
-/// Every fuzzing target over its committed corpus (tests/Fuzzing/corpus/TARGET: the seeds and what afl found worth
-/// keeping) and seeded mutations of it: nothing escapes a decoder. afl's coverage-guided runs are benchmarks/fuzz.sh.
+/// Every fuzzing target over its committed seed corpus (tests/Fuzzing/corpus/TARGET: specification examples, test
+/// vectors, encoder output) and seeded mutations of it: nothing escapes a decoder. afl's coverage-guided runs are benchmarks/fuzz.sh.
 /// </summary>
 public sealed class MutationPassTests
 {
