@@ -54,7 +54,8 @@ internal sealed class CommandChecks(ECDsa? signingKey, string gatewayId, TimeSpa
 
         var nowMs = now.ToUnixTimeMilliseconds();
         var skewMs = (long)clockSkew.TotalMilliseconds;
-        if (nowMs > body.NotAfterUnixMs + skewMs)
+        // now - skew, not not_after + skew: a signed not_after near long.MaxValue must not wrap round into the past.
+        if (nowMs - skewMs > body.NotAfterUnixMs)
         {
             return new CommandRefusal(CommandRejections.Expired,
                 $"expired at {Iso(body.NotAfterUnixMs)} (now {Iso(nowMs)}, {clockSkew.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s of clock skew allowed)");
@@ -269,5 +270,8 @@ internal sealed class CommandChecks(ECDsa? signingKey, string gatewayId, TimeSpa
         }
     }
 
-    private static string Iso(long unixMs) => DateTimeOffset.FromUnixTimeMilliseconds(unixMs).ToString("O", CultureInfo.InvariantCulture);
+    /// <summary>An instant for a refusal's detail; one beyond DateTimeOffset's years 1-9999 (any int64 can be signed) as its number.</summary>
+    private static string Iso(long unixMs) => unixMs is >= -62_135_596_800_000 and <= 253_402_300_799_999
+        ? DateTimeOffset.FromUnixTimeMilliseconds(unixMs).ToString("O", CultureInfo.InvariantCulture)
+        : $"{unixMs.ToString(CultureInfo.InvariantCulture)} ms after 1970 (outside years 1-9999)";
 }

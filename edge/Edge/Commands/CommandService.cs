@@ -67,7 +67,10 @@ internal sealed partial class CommandService(
         if (refusal is null)
         {
             // Remembered until it can no longer pass the time check, and at least as long as central's longest validity.
-            var keepUntil = Math.Max(body.NotAfterUnixMs, (receivedAt + MaxValidity).ToUnixTimeMilliseconds()) + (long)(2 * checks.ClockSkew.TotalMilliseconds);
+            // Saturated: a not_after near long.MaxValue must not wrap round into a keep-until in the past (the id forgotten at once).
+            var keepFrom = Math.Max(body.NotAfterUnixMs, (receivedAt + MaxValidity).ToUnixTimeMilliseconds());
+            var twiceSkewMs = (long)(2 * checks.ClockSkew.TotalMilliseconds);
+            var keepUntil = keepFrom > long.MaxValue - twiceSkewMs ? long.MaxValue : keepFrom + twiceSkewMs;
             switch (buffer.ClaimCommandId(body.Id, keepUntil))
             {
                 case CommandIdClaim.Duplicate:
