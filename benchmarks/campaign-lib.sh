@@ -1,6 +1,7 @@
 # The rig the fault campaigns share (kill-campaign.sh, power-cut.sh, central-disk-full.sh): source it after lib.sh with
 # $root set. One central (TLS broker, admin token), a citysim meter polled by one edge (gateway gw-camp, its five points
-# every PERIOD_MS), and citysim load's gateways publishing to central throughout, reconnecting through its restarts.
+# every PERIOD_MS), and citysim load's LOAD_GATEWAYS gateways publishing to central throughout (a batch of 500 readings
+# every LOAD_INTERVAL seconds each, default 1), reconnecting through its restarts.
 # Every process writes its log under $work/logs; rig_stop_all stops what is still running.
 
 rig_init() { # rig_init NAME: a work folder, ports, PKI, token; sets work, ports, binaries
@@ -18,7 +19,7 @@ rig_init() { # rig_init NAME: a work folder, ports, PKI, token; sets work, ports
     period_ms=${PERIOD_MS:-100}
     load_gateways=${LOAD_GATEWAYS:-10}
     central_data=${CENTRAL_DATA:-$work/central}
-    edge_dir=${EDGE_DIR:-$work/edge}
+    edge_dir=${BUFFER_DIR:-$work/edge}
     mkdir -p "$central_data" "$edge_dir"
     "$central_bin" pki init --Central:DataPath="$central_data" >>"$work/logs/central-cli.log" 2>&1
     local ids=("$gateway")
@@ -62,7 +63,7 @@ edge_config() { # edge_config ENABLED: the edge's configuration file, the meter'
 {"Edge":{"GatewayId":"$gateway",
  "Central":{"Host":"127.0.0.1","Port":$mqtt_port,"AckTimeoutSeconds":5,"ReconnectMaxDelayMs":1000,
    "Tls":{"CaFile":"$work/pki/ca.crt","CertFile":"$work/pki/$gateway.crt","KeyFile":"$work/pki/$gateway.key"}},
- "Buffer":{"Path":"$edge_dir/buffer.db","FlushIntervalMs":200${EDGE_BUFFER_EXTRA:-}},
+ "Buffer":{"Path":"$edge_dir/buffer.db","FlushIntervalMs":200${buffer_extra:-}},
  "LocalApi":{"SocketPath":"$work/edgectl.sock"},
  "Devices":[{"Name":"meter1","Protocol":"modbus-tcp","Enabled":$enabled,"Host":"127.0.0.1","Port":$meter_port,"UnitId":1,"Points":[$joined]}]}}
 JSON
@@ -79,7 +80,7 @@ edge_status() { curl -fs --max-time 5 --unix-socket "$work/edgectl.sock" http://
 
 load_start() { # citysim load for the whole campaign (stopped by rig_stop_load), acknowledged batches logged
     "$sim_bin" load --broker "127.0.0.1:$mqtt_port" --tls-dir "$work/pki" --gateways "$load_gateways" --points 50 --readings-per-point 10 \
-        --window 4 --duration 86400 --gateway-prefix load- --ack-log "$work/load-acks.csv" >"$work/logs/citysim-load.log" 2>&1 &
+        --window 4 --interval "${LOAD_INTERVAL:-1}" --duration 86400 --gateway-prefix load- --ack-log "$work/load-acks.csv" >"$work/logs/citysim-load.log" 2>&1 &
     load_pid=$!
 }
 
@@ -126,10 +127,10 @@ edge_wait_acknowledged() { # the running edge answered, then connected and ackno
 
 edge_status_ok() { edge_status >/dev/null; }
 
-edge_buffering_past() { # edge_buffering_past SEQ: the edge committed batches past SEQ
-    local seq
-    seq=$(edge_field .buffer.lastSeq 2>/dev/null) || return 1
-    [[ -n $seq && $seq -gt $1 ]]
+edge_buffered_past() { # edge_buffered_past COUNT: the edge committed readings past COUNT (its lifetime counter)
+    local n
+    n=$(edge_field .buffer.readingsBuffered 2>/dev/null) || return 1
+    [[ -n $n && $n -gt $1 ]]
 }
 
 edge_drained() {

@@ -194,14 +194,18 @@ internal sealed class CityStack : IAsyncDisposable
         return await stdout;
     }
 
-    /// <summary>Other gateways publishing to central at the same time (citysim's load mode, over TLS); stops by itself.</summary>
-    public ManagedProcess StartBackgroundLoad(int seconds)
+    /// <summary>
+    /// Other gateways publishing to central at the same time (citysim's load mode, over TLS); stops by itself. With
+    /// <paramref name="intervalSeconds"/>, each gateway publishes one batch per interval instead of as fast as it can.
+    /// </summary>
+    public ManagedProcess StartBackgroundLoad(int seconds, double? intervalSeconds = null)
     {
         StackCredentials.EnsureGateways([.. Enumerable.Range(0, 5).Select(i => "noise-" + i.ToString(CultureInfo.InvariantCulture))]);
         var load = ManagedProcess.Start("simulators/CitySim", "citysim",
         [
             "load", "--broker", $"127.0.0.1:{MqttPort}", "--tls-dir", StackCredentials.CertificateDirectory, "--gateways", "5", "--points", "50",
             "--readings-per-point", "10", "--window", "4", "--duration", seconds.ToString(CultureInfo.InvariantCulture), "--gateway-prefix", "noise-",
+            .. intervalSeconds is { } interval ? new[] { "--interval", interval.ToString(CultureInfo.InvariantCulture) } : [],
         ], _log, "citysim load");
         _retired.Add(load);
         return load;

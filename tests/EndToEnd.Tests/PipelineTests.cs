@@ -95,7 +95,7 @@ public sealed class PipelineTests(ITestOutputHelper log)
         city.StartEdge(periodMs: PeriodMs);
 
         // Five other gateways publish to central for the whole test and reconnect through its restarts.
-        var load = city.StartBackgroundLoad(seconds: 600);
+        var load = city.StartBackgroundLoad(seconds: 600, intervalSeconds: 0.5);
         await WaitForAcknowledgedAsync(edgeApi, "the first edge");
         for (var round = 0; round < 3; round++)
         {
@@ -234,7 +234,7 @@ public sealed class PipelineTests(ITestOutputHelper log)
         }, Patience, $"{who}: connected and acknowledged");
     }
 
-    /// <summary>Central away: the edge has noticed and has new batches waiting in its buffer.</summary>
+    /// <summary>Central away: the edge has noticed and committed new readings (four polls) to its buffer.</summary>
     private static async Task WaitForBufferingAsync(EdgeLocalApi edge, string when)
     {
         var first = await Eventually.ReturnsAsync(async () =>
@@ -245,7 +245,7 @@ public sealed class PipelineTests(ITestOutputHelper log)
         await Eventually.ReturnsAsync(async () =>
         {
             var s = await edge.StatusAsync();
-            return s["buffer"].Long("lastSeq") >= first["buffer"].Long("lastSeq") + 2 ? s : null;
+            return s["buffer"].Long("readingsBuffered") >= first["buffer"].Long("readingsBuffered") + 20 ? s : null;
         }, Patience, $"the edge buffering {when}");
     }
 

@@ -236,8 +236,14 @@ internal sealed class LoadGateway : IAsyncDisposable
             }
 
             var published = 0;
+            using var pace = _options.BatchInterval is { } interval ? new PeriodicTimer(interval, _time) : null;
             while (!stop.IsCancellationRequested && (_options.BatchesPerGateway is not { } count || published < count))
             {
+                if (pace is not null && published > 0)
+                {
+                    await pace.WaitForNextTickAsync(stop).ConfigureAwait(false);
+                }
+
                 await _window.WaitAsync(stop).ConfigureAwait(false);
                 published++;
                 var started = Stopwatch.GetTimestamp();
