@@ -10,9 +10,10 @@ rig_init() { # rig_init NAME: a work folder, ports, PKI, token; sets work, ports
     command -v python3 >/dev/null || { echo "python3 is needed" >&2; exit 1; }
     work=$(mktemp -d "/tmp/$1.XXXXXX")
     mkdir -p "$work/logs"
-    central_bin="$root/central/Central/bin/Release/net10.0/central"
-    edge_bin="$root/edge/Edge/bin/Release/net10.0/edge"
-    sim_bin="$root/simulators/CitySim/bin/Release/net10.0/citysim"
+    local configuration=${CONFIGURATION:-Release}
+    central_bin="$root/central/Central/bin/$configuration/net10.0/central"
+    edge_bin="$root/edge/Edge/bin/$configuration/net10.0/edge"
+    sim_bin="$root/simulators/CitySim/bin/$configuration/net10.0/citysim"
     free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
     http_port=$(free_port); mqtt_port=$(free_port); meter_port=$(free_port)
     gateway=gw-camp
