@@ -144,8 +144,9 @@ public sealed class LoadRunnerTests : IAsyncLifetime
         await Until.TrueAsync(() => acked.Count == 2 && acked.Values.All(n => n >= 5), "both gateways stalled with a full window after three acks");
         Volatile.Write(ref silent, true);
         _acker!.Dispose();
-        await _broker!.StopAsync();
-        _broker.Dispose();
+        var broker = _broker!;
+        await broker.StopAsync();
+        broker.Dispose();
         await StartBrokerAsync();
         await StartAckerAsync(rejectEvery: 0);
 
