@@ -166,5 +166,5 @@ rig_verdict() { # rig_verdict TITLE: drains the edge (restarted without polling)
     edge_status >"$work/edge-status.json"
     python3 "$root/benchmarks/campaign-verdict.py" --title "$1" --central "http://127.0.0.1:$http_port" --token "$token" --gateway "$gateway" \
         --edge-status "$work/edge-status.json" --kills "$kills_file" --period-ms "$period_ms" --load-acks "$work/load-acks.csv" \
-        --recoveries "$work/recoveries" --load-log "$work/logs/citysim-load.log"
+        --recoveries "$work/recoveries" --load-log "$work/logs/citysim-load.log" ${LONGEST_GAP_MS:+--longest-gap-ms "$LONGEST_GAP_MS"}
 }

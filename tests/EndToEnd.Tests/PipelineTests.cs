@@ -11,11 +11,12 @@ public sealed class PipelineTests(ITestOutputHelper log)
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
     private const int PeriodMs = 50;
 
-    // Twenty periods without a reading: more than a late poll on a busy machine, far less than an edge's restart.
-    private const long LongestGapMs = 20 * PeriodMs;
+    // Sixty periods without a reading: more than a poll delayed on a busy machine (up to 3 s were seen at a load of 80 on
+    // 2 cores; below 1 s on a quiet one), less than an edge's restart.
+    private const long LongestGapMs = 60 * PeriodMs;
 
     // At a kill, what was read and not yet committed is gone: the writer's group (Buffer:FlushIntervalMs, 200) and its commit.
-    private const long LostBeforeKillMs = 1000;
+    private const long LostBeforeKillMs = 2000;
 
     [Fact]
     public async Task Meter_readings_flow_through_the_edge_to_central_and_garbage_is_rejected_without_harm()
@@ -213,18 +214,23 @@ public sealed class PipelineTests(ITestOutputHelper log)
             log.WriteLine(report.ToString());
         }
 
-        if (buffered != gateway.Long("readingsReceived") || buffered != stored)
+        // The edge's own events ($edge/config, $edge/buffer/...: EVENTS batches of reserved points) are not in its readings
+        // counter (a superseded one is never sent); central receives them with the rest.
+        var idByAlias = latest.ToDictionary(p => (uint)p!["alias"]!, p => (string?)p!["id"] ?? string.Empty);
+        var edgeEvents = batches.Where(b => b.Kind == City.Contract.Wire.BatchKind.Events)
+            .Sum(b => b.Readings.Count(r => idByAlias.GetValueOrDefault(r.Alias, string.Empty).StartsWith("$edge/", StringComparison.Ordinal)));
+        if (buffered + edgeEvents != gateway.Long("readingsReceived") || buffered != stored)
         {
             log.WriteLine($"readings per point at central: {string.Join(", ", perPoint)}");
             log.WriteLine($"batches in central's store:{Environment.NewLine}{string.Join(Environment.NewLine, batches.OrderBy(b => b.Seq))}");
         }
 
         Assert.True(timelineProblems.Count == 0, "readings missing at central:" + Environment.NewLine + string.Join(Environment.NewLine, timelineProblems));
-        Assert.Equal(buffered, gateway.Long("readingsReceived"));
+        Assert.Equal(buffered + edgeEvents, gateway.Long("readingsReceived"));
 
         Assert.True(duplicates.Count == 0 && storedTwice.Count == 0, "stored twice:" + Environment.NewLine + report);
         Assert.Equal(Enumerable.Range(1, (int)lastSeq).Select(s => (ulong)s), batches.Select(b => b.Seq).Order());
-        Assert.Equal(buffered, batches.Sum(b => (long)b.Count));
+        Assert.Equal(buffered + edgeEvents, batches.Sum(b => (long)b.Count));
         Assert.Equal(buffered, stored);
     }
 
