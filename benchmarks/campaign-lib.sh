@@ -40,7 +40,7 @@ central_start() { # central_start [ARGS...]: starts central and waits for /healt
     "$central_bin" --Central:DataPath="$central_data" --Central:HttpUrl="http://127.0.0.1:$http_port" --Central:Mqtt:Port="$mqtt_port" \
         --Central:AdmitOnBirth=true --Central:Retention:FoldAfterSeconds=86400 "$@" >>"$work/logs/central.log" 2>&1 &
     central_pid=$!
-    wait_for 60 "central's /healthz" central_healthy
+    wait_for 300 "central's /healthz" central_healthy
 }
 
 central_healthy() { curl -fs --max-time 2 "http://127.0.0.1:$http_port/healthz" >/dev/null 2>&1; }
@@ -121,9 +121,9 @@ edge_acked_since() { # edge_acked_since EPOCH COUNT: the edge of that epoch is c
 
 edge_wait_acknowledged() { # the running edge answered, then connected and acknowledged in this process
     local first
-    wait_for 60 "edge local API" edge_status_ok
+    wait_for 300 "edge local API" edge_status_ok
     first=$(edge_status)
-    wait_for 120 "acks for the running edge" edge_acked_since "$(jq -r .epoch <<<"$first")" "$(jq -r .central.batchesAcked <<<"$first")"
+    wait_for 300 "acks for the running edge" edge_acked_since "$(jq -r .epoch <<<"$first")" "$(jq -r .central.batchesAcked <<<"$first")"
 }
 
 edge_status_ok() { edge_status >/dev/null; }
