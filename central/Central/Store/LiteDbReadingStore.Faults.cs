@@ -223,11 +223,6 @@ internal sealed partial class LiteDbReadingStore
             }
 
             _reopenPending = false;
-            if (LiteDbTransactionFinalizers.Suppress(_handles.Database) is null)
-            {
-                _problem += "; LiteDB's transactions could not be reached to keep them from its finalizer (not LiteDB 5.0.x?)";
-            }
-
             try
             {
                 _handles.Database.Dispose();
