@@ -1,7 +1,8 @@
 # The rig the fault campaigns share (kill-campaign.sh, power-cut.sh, central-disk-full.sh): source it after lib.sh with
 # $root set. One central (TLS broker, admin token), a citysim meter polled by one edge (gateway gw-camp, its five points
 # every PERIOD_MS), and citysim load's LOAD_GATEWAYS gateways publishing to central throughout (a batch of 500 readings
-# every LOAD_INTERVAL seconds each, default 1), reconnecting through its restarts.
+# every LOAD_INTERVAL seconds each, default 1), reconnecting through its restarts and publishing a batch again when its
+# ack has not come within 10 s (a batch published to a restarted central's broker before its ingest subscribed is gone).
 # Every process writes its log under $work/logs; rig_stop_all stops what is still running.
 
 rig_init() { # rig_init NAME: a work folder, ports, PKI, token; sets work, ports, binaries
@@ -81,7 +82,7 @@ edge_status() { curl -fs --max-time 5 --unix-socket "$work/edgectl.sock" http://
 
 load_start() { # citysim load for the whole campaign (stopped by rig_stop_load), acknowledged batches logged
     "$sim_bin" load --broker "127.0.0.1:$mqtt_port" --tls-dir "$work/pki" --gateways "$load_gateways" --points 50 --readings-per-point 10 \
-        --window 4 --interval "${LOAD_INTERVAL:-1}" --duration 86400 --gateway-prefix load- --ack-log "$work/load-acks.csv" >"$work/logs/citysim-load.log" 2>&1 &
+        --window 4 --interval "${LOAD_INTERVAL:-1}" --resend-after 10 --duration 86400 --gateway-prefix load- --ack-log "$work/load-acks.csv" >"$work/logs/citysim-load.log" 2>&1 &
     load_pid=$!
 }
 
