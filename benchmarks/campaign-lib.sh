@@ -51,7 +51,8 @@ meter_start() {
     meter_pid=$!
 }
 
-edge_config() { # edge_config ENABLED: the edge's configuration file, the meter's five points every PERIOD_MS
+edge_config() { # edge_config ENABLED: the edge's configuration file, the meter's five points every PERIOD_MS (false: not
+    # polled and no $edge/metrics either: the draining edge produces nothing after the verdict's snapshot of its counters)
     local enabled=$1 point
     local points=()
     for point in "voltage 0 float32 V" "current 2 float32 A" "power 4 float32 W" "power-factor 6 float32 -" "energy 8 uint64 Wh"; do
@@ -66,7 +67,7 @@ edge_config() { # edge_config ENABLED: the edge's configuration file, the meter'
  "Central":{"Host":"127.0.0.1","Port":$mqtt_port,"AckTimeoutSeconds":5,"ReconnectMaxDelayMs":1000,
    "Tls":{"CaFile":"$work/pki/ca.crt","CertFile":"$work/pki/$gateway.crt","KeyFile":"$work/pki/$gateway.key"}},
  "Buffer":{"Path":"$edge_dir/buffer.db","FlushIntervalMs":200${buffer_extra:-}},
- "LocalApi":{"SocketPath":"$work/edgectl.sock"},
+ "LocalApi":{"SocketPath":"$work/edgectl.sock"},$([[ $enabled == false ]] && echo ' "Metrics":{"ForwardPeriodSeconds":0},')
  "Devices":[{"Name":"meter1","Protocol":"modbus-tcp","Enabled":$enabled,"Host":"127.0.0.1","Port":$meter_port,"UnitId":1,"Points":[$joined]}]}}
 JSON
 }
