@@ -142,10 +142,10 @@ edge_drained() {
     [[ $(jq -r '.central.connected' <<<"$s") == true && $(jq -r '.buffer.batchesWaiting' <<<"$s") == 0 && $(jq -r '.central.inFlightBatches' <<<"$s") == 0 ]]
 }
 
-kill_edge() { # SIGKILL, the instant recorded for the verdict's gap check
-    now_ms >>"$kills_file"
+kill_edge() { # SIGKILL; the instant the process is gone is recorded for the verdict's gap check
     kill -KILL "$edge_pid" 2>/dev/null || true
     wait "$edge_pid" 2>/dev/null || true
+    now_ms >>"$kills_file"
     edge_pid=
 }
 
@@ -161,7 +161,7 @@ load_stored_past() { local n; n=$(load_readings_at_central 2>/dev/null) || retur
 
 rig_verdict() { # rig_verdict TITLE: drains the edge (restarted without polling) and the load, then the verdict of campaign-verdict.py
     echo "== draining: the edge restarted without polling, citysim load stopped"
-    [[ -n $edge_pid ]] && { now_ms >>"$kills_file"; kill -KILL "$edge_pid"; wait "$edge_pid" 2>/dev/null || true; }
+    [[ -n $edge_pid ]] && { kill -KILL "$edge_pid"; wait "$edge_pid" 2>/dev/null || true; now_ms >>"$kills_file"; }
     edge_start false
     wait_for 300 "the edge's buffer drained to central" edge_drained
     rig_stop_load

@@ -70,9 +70,9 @@ done
 for ((cycle = 1; cycle <= both_cycles; cycle++)); do
     pause_randomly
     started=$(now_ms)
-    now_ms >>"$kills_file"
     kill -KILL "$edge_pid" "$central_pid" 2>/dev/null || true
     wait "$edge_pid" "$central_pid" 2>/dev/null || true
+    now_ms >>"$kills_file"
     edge_pid=; central_pid=
     central_start
     edge_start

@@ -264,10 +264,11 @@ public sealed class PipelineTests(ITestOutputHelper log)
         }, Patience, $"the edge buffering {when}");
     }
 
+    /// <summary>SIGKILL; the instant kept is when the process is gone (finding its process tree first can take a second on a busy machine).</summary>
     private static async Task KillEdgeAsync(CityStack city, List<DateTimeOffset> kills)
     {
-        kills.Add(DateTimeOffset.UtcNow);
         await city.KillEdgeAsync();
+        kills.Add(DateTimeOffset.UtcNow);
     }
 
     /// <summary>Readings central has stored from citysim load's gateways (noise-*), all together.</summary>
