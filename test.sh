@@ -4,14 +4,14 @@
 # which checks central's /metrics, python3-prometheus-client as the parser that reads the edge's /metrics, node and npm
 # for the OpenAPI linter, postgresql for central's PostgreSQL store, python3-pyld as an outside JSON-LD processor of the open
 # data catalogue, chromium and chromium-driver for the operator page's browser tests, systemd for systemd-analyze verify of
-# the units), builds once, starts one private PostgreSQL cluster for all test projects (CITY_TEST_PG), runs the test
-# projects (three lanes: the end-to-end tests, the browser and edgectl tests, the rest), and ends with the line
+# the units, jq and e2fsprogs for the fault campaigns' scripts (benchmarks/power-cut.sh, central-disk-full.sh), builds once,
+# starts one private PostgreSQL cluster for all test projects (CITY_TEST_PG), runs the test projects (three lanes: the end-to-end tests, the browser and edgectl tests, the rest), and ends with the line
 # "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")"
 
 # The peers the tests talk to; the tests start their own mosquitto and snmpd on free ports.
-.ci/install-peers.sh mosquitto mosquitto-clients mbpoll socat python3-pymodbus snmp snmpd openssl curl tzdata prometheus python3-prometheus-client nodejs npm postgresql python3-pyld chromium chromium-driver systemd || { echo "0 passed, 1 failed"; exit 1; }
+.ci/install-peers.sh mosquitto mosquitto-clients mbpoll socat python3-pymodbus snmp snmpd openssl curl tzdata prometheus python3-prometheus-client nodejs npm postgresql python3-pyld chromium chromium-driver systemd jq e2fsprogs || { echo "0 passed, 1 failed"; exit 1; }
 
 echo "== building"
 build_log=$(mktemp)

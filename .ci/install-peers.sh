@@ -20,6 +20,7 @@ present() {
     systemd) command -v systemd-analyze ;;   # only systemd-analyze verify (tests of the units); no systemd needs to run
     postgresql) [ -x /usr/lib/postgresql/15/bin/initdb ] && [ -x /usr/lib/postgresql/15/bin/pg_ctl ] ;;
     chromium-driver) command -v chromedriver ;;   # the browser tests drive Debian's chromium through it
+    e2fsprogs) command -v mkfs.ext4 ;;   # the power-cut campaign's ext4 file system on a loop device
     *) command -v "$1" ;;   # curl, socat, mbpoll: the program has the package's name
   esac
 }

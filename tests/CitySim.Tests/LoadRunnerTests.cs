@@ -19,7 +19,9 @@ public sealed class LoadRunnerTests : IAsyncLifetime
     private MqttServer? _broker;
     private IMqttClient? _acker;
 
-    public async Task InitializeAsync()
+    public async Task InitializeAsync() => await StartBrokerAsync();
+
+    private async Task StartBrokerAsync()
     {
         var factory = new MqttServerFactory();
         _broker = factory.CreateMqttServer(new MqttServerOptionsBuilder()
@@ -124,8 +126,44 @@ public sealed class LoadRunnerTests : IAsyncLifetime
         Assert.Null(report.AckLatencyMs);
     }
 
-    /// <summary>A central that acks every batch; with <paramref name="dropFirstOf"/>, the first copy of that seq goes unanswered.</summary>
-    private async Task StartAckerAsync(int rejectEvery, ulong dropFirstOf = 0)
+    [Fact]
+    public async Task Gateways_connect_again_after_the_broker_restarts_and_every_batch_is_acknowledged()
+    {
+        // Central acks the first three batches of each gateway, then falls silent with both windows full and its broker
+        // restarts: the batches in flight and their acks are gone with it. The gateways must reconnect and publish them again.
+        var acked = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
+        var silent = false;
+        await StartAckerAsync(rejectEvery: 0, acking: (gateway, _) => !Volatile.Read(ref silent) && acked.AddOrUpdate(gateway, 1, (_, n) => n + 1) <= 3);
+        var options = new LoadOptions("127.0.0.1", _port, Gateways: 2, Points: 2, ReadingsPerPoint: 2, Window: 2, TimeSpan.FromSeconds(120), "b-")
+        {
+            BatchesPerGateway = 8,
+            DrainTimeout = TimeSpan.FromSeconds(60),
+        };
+        var run = new LoadRunner(options, TimeProvider.System).RunAsync(CancellationToken.None);
+
+        await Until.TrueAsync(() => acked.Count == 2 && acked.Values.All(n => n >= 5), "both gateways stalled with a full window after three acks");
+        Volatile.Write(ref silent, true);
+        _acker!.Dispose();
+        var broker = _broker!;
+        await broker.StopAsync();
+        broker.Dispose();
+        await StartBrokerAsync();
+        await StartAckerAsync(rejectEvery: 0);
+
+        var report = await run;
+
+        Assert.Equal(2, report.GatewaysConnected);
+        Assert.True(report.Reconnects >= 2, $"reconnects {report.Reconnects}");
+        Assert.Equal(16, report.BatchesAcked);
+        Assert.Equal(0, report.UnackedBatches);
+        Assert.True(report.ResentBatches >= 4, $"resent {report.ResentBatches}: the two in flight per gateway must go again");
+    }
+
+    /// <summary>
+    /// A central that acks every batch; with <paramref name="dropFirstOf"/>, the first copy of that seq goes unanswered;
+    /// with <paramref name="acking"/>, only the batches it says yes to (gateway, seq) are answered.
+    /// </summary>
+    private async Task StartAckerAsync(int rejectEvery, ulong dropFirstOf = 0, Func<string, ulong, bool>? acking = null)
     {
         var dropped = new HashSet<string>();
         _acker = new MqttClientFactory().CreateMqttClient();
@@ -144,6 +182,11 @@ public sealed class LoadRunnerTests : IAsyncLifetime
                 {
                     return;
                 }
+            }
+
+            if (acking is not null && !acking(gatewayId, batch.Seq))
+            {
+                return;
             }
 
             var ack = new Ack();

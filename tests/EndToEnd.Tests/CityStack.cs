@@ -194,14 +194,20 @@ internal sealed class CityStack : IAsyncDisposable
         return await stdout;
     }
 
-    /// <summary>Other gateways publishing to central at the same time (citysim's load mode, over TLS); stops by itself.</summary>
-    public ManagedProcess StartBackgroundLoad(int seconds)
+    /// <summary>
+    /// Other gateways publishing to central at the same time (citysim's load mode, over TLS); stops by itself. With
+    /// <paramref name="intervalSeconds"/>, each gateway publishes one batch per interval instead of as fast as it can and
+    /// publishes a batch again when its ack has not come within 5 s (as an edge would: a batch published to a restarted
+    /// central's broker before central subscribed is gone).
+    /// </summary>
+    public ManagedProcess StartBackgroundLoad(int seconds, double? intervalSeconds = null)
     {
         StackCredentials.EnsureGateways([.. Enumerable.Range(0, 5).Select(i => "noise-" + i.ToString(CultureInfo.InvariantCulture))]);
         var load = ManagedProcess.Start("simulators/CitySim", "citysim",
         [
             "load", "--broker", $"127.0.0.1:{MqttPort}", "--tls-dir", StackCredentials.CertificateDirectory, "--gateways", "5", "--points", "50",
             "--readings-per-point", "10", "--window", "4", "--duration", seconds.ToString(CultureInfo.InvariantCulture), "--gateway-prefix", "noise-",
+            .. intervalSeconds is { } interval ? new[] { "--interval", interval.ToString(CultureInfo.InvariantCulture), "--resend-after", "5" } : [],
         ], _log, "citysim load");
         _retired.Add(load);
         return load;

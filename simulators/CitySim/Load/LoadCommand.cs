@@ -34,6 +34,14 @@ internal static class LoadCommand
         var commandsOnly = new Option<bool>("--commands-only") { Description = "Connect and answer commands for --duration, publishing no data batches" };
         var batches = new Option<int?>("--batches") { Description = "Each gateway publishes this many batches, then stops (--duration becomes an upper bound)" };
         var resendAfter = new Option<double?>("--resend-after") { Description = "Publish a batch again (same seq and body) when its ack has not come within SECONDS" };
+        var interval = new Option<double?>("--interval") { Description = "Each gateway publishes one batch every SECONDS (default: as fast as --window allows)" };
+        interval.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<double?>() is < 0.001)
+            {
+                result.AddError("--interval must be at least 0.001 s.");
+            }
+        });
         var drain = CliOptions.Double("--drain", "Seconds to wait for outstanding acks once publishing stops", 10, 0, 3_600);
         var ackLog = new Option<string?>("--ack-log") { Description = "Write FILE at the end: one CSV line per acknowledged batch (gateway,buffer_id,seq,acked_at_us, unix microseconds of its first ack)" };
         batches.Validators.Add(result =>
@@ -69,7 +77,7 @@ internal static class LoadCommand
 
         var command = new Command("load", "Play many gateways publishing valid contract batches to central over MQTT 5, and measure the acks")
         {
-            broker, gateways, points, readingsPerPoint, window, duration, prefix, tlsDirectory, signingKey, commandsOnly, batches, resendAfter, drain, ackLog, json,
+            broker, gateways, points, readingsPerPoint, window, duration, prefix, tlsDirectory, signingKey, commandsOnly, batches, resendAfter, drain, ackLog, interval, json,
         };
         signingKey.Validators.Add(result =>
         {
@@ -113,6 +121,7 @@ internal static class LoadCommand
                 ResendAfter = parseResult.GetValue(resendAfter) is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
                 DrainTimeout = TimeSpan.FromSeconds(parseResult.GetValue(drain)),
                 AckLogFile = parseResult.GetValue(ackLog),
+                BatchInterval = parseResult.GetValue(interval) is { } pace ? TimeSpan.FromSeconds(pace) : null,
             };
             if (!GatewayIds.IsValid(options.GatewayId(options.Gateways - 1)))
             {

@@ -13,11 +13,13 @@ namespace City.Sim.Load;
 /// <summary>
 /// One simulated gateway of <c>citysim load</c>: its own MQTT 5 connection, a retained birth, data
 /// batches published QoS 1 with at most <c>window</c> of them waiting for central's ack, a will and a
-/// death on a clean stop. No buffer; without <c>--resend-after</c> no resend either: a lost batch simply stays
-/// unacknowledged (with it, a batch waiting longer is published again, same seq and body). It answers the commands on
-/// its cmd topic (<see cref="LoadCommandResponder"/>), publishing the results from a bounded queue and resending the
-/// unacknowledged ones after the ack timeout; with <c>--commands-only</c> it also connects again after losing its
-/// connection and then publishes every unacknowledged result again.
+/// death on a clean stop. No buffer; without <c>--resend-after</c> no resend on a live connection: a lost batch stays
+/// unacknowledged (with it, a batch waiting longer is published again, same seq and body). A gateway that loses its
+/// connection (central or its broker restarting) connects again every second until it works, publishes its birth, then
+/// every batch still waiting for its ack (same seq and body, as an edge resends after a reconnection) and every
+/// unacknowledged command result, and goes on publishing. It answers the commands on its cmd topic
+/// (<see cref="LoadCommandResponder"/>), publishing the results from a bounded queue and resending the unacknowledged
+/// ones after the ack timeout.
 /// </summary>
 internal sealed class LoadGateway : IAsyncDisposable
 {
@@ -38,6 +40,7 @@ internal sealed class LoadGateway : IAsyncDisposable
     private Task _resultLoops = Task.CompletedTask;
     private Task _reconnect = Task.CompletedTask;
     private int _reconnects;
+    private int _reconnecting;
     private IMqttClient? _client;
 
     public LoadGateway(
@@ -65,10 +68,13 @@ internal sealed class LoadGateway : IAsyncDisposable
 
     public string Id { get; }
 
-    /// <summary>Set when the gateway could not connect or lost its connection; it publishes no more.</summary>
+    /// <summary>Set when the gateway could not make its first connection; it publishes nothing.</summary>
     public string? Failure { get; private set; }
 
-    public bool IsRunning => Failure is null && _client is { IsConnected: true };
+    /// <summary>Connected and born, or reconnecting after a lost connection (it goes on once connected again).</summary>
+    public bool IsRunning => Failure is null && _client is not null;
+
+    public bool IsConnected => _client is { IsConnected: true };
 
     public int InFlightCount => _inFlight.Count;
 
@@ -78,7 +84,7 @@ internal sealed class LoadGateway : IAsyncDisposable
     /// <summary>The will, and what a clean stop publishes.</summary>
     private Death Death => new() { GatewayId = Id, Epoch = _epoch, BufferId = _source.BufferId };
 
-    /// <summary>Times this gateway connected again after losing its connection (<c>--commands-only</c> runs only).</summary>
+    /// <summary>Times this gateway connected again after losing its connection.</summary>
     public int Reconnects => Volatile.Read(ref _reconnects);
 
     public async Task ConnectAsync(MqttClientFactory factory, CancellationToken cancellationToken)
@@ -92,10 +98,7 @@ internal sealed class LoadGateway : IAsyncDisposable
             _resultLoops = Task.WhenAll(
                 Task.Run(() => PublishResultsAsync(_lifetime.Token), CancellationToken.None),
                 Task.Run(() => ResendResultsAsync(_lifetime.Token), CancellationToken.None));
-            if (_options.CommandsOnly)
-            {
-                _client.DisconnectedAsync += OnDisconnectedAsync;
-            }
+            _client.DisconnectedAsync += OnDisconnectedAsync;
         }
         catch (PublishRefusedException ex)
         {
@@ -104,6 +107,11 @@ internal sealed class LoadGateway : IAsyncDisposable
         catch (Exception ex) when (IsConnectionError(ex))
         {
             Failure = ex.Message;
+        }
+
+        if (Failure is not null)
+        {
+            _client.DisconnectedAsync -= OnDisconnectedAsync;
         }
     }
 
@@ -130,13 +138,26 @@ internal sealed class LoadGateway : IAsyncDisposable
         if (e.ClientWasConnected && !_lifetime.IsCancellationRequested)
         {
             ConsoleOutput.Log($"{Id}: connection lost ({e.Reason}); reconnecting");
-            _reconnect = Task.Run(() => ReconnectAsync(_lifetime.Token), CancellationToken.None);
+            StartReconnecting();
         }
 
         return Task.CompletedTask;
     }
 
-    /// <summary>Connects again (every second until it works or the run ends), then publishes every unacknowledged result again.</summary>
+    /// <summary>One reconnection loop at a time: a connection lost while one runs makes its next attempt fail and retry.</summary>
+    private void StartReconnecting()
+    {
+        if (Interlocked.Exchange(ref _reconnecting, 1) == 0)
+        {
+            _reconnect = Task.Run(() => ReconnectAsync(_lifetime.Token), CancellationToken.None);
+        }
+    }
+
+    /// <summary>
+    /// Connects again (every second until it works or the run ends), then publishes every batch still waiting for its ack
+    /// and every unacknowledged result again: the broker keeps no session (clean start), so what it had not delivered, and
+    /// the acks central published while the gateway was away, are gone.
+    /// </summary>
     private async Task ReconnectAsync(CancellationToken cancellationToken)
     {
         try
@@ -156,6 +177,8 @@ internal sealed class LoadGateway : IAsyncDisposable
             }
 
             Interlocked.Increment(ref _reconnects);
+            ConsoleOutput.Log($"{Id}: connected again; publishing {_inFlight.Count} unacknowledged batches again");
+            await ResendInFlightAsync(cancellationToken).ConfigureAwait(false);
             foreach (var result in _commands.DueForResend(TimeSpan.Zero))
             {
                 await _results.Writer.WriteAsync((result, true), cancellationToken).ConfigureAwait(false);
@@ -163,6 +186,36 @@ internal sealed class LoadGateway : IAsyncDisposable
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+        }
+        finally
+        {
+            Volatile.Write(ref _reconnecting, 0);
+        }
+
+        // Lost again between the session's start and here: the disconnection event found this loop still running.
+        if (!cancellationToken.IsCancellationRequested && !IsConnected)
+        {
+            StartReconnecting();
+        }
+    }
+
+    private async Task ResendInFlightAsync(CancellationToken cancellationToken)
+    {
+        var topic = Topics.Data(Id);
+        foreach (var (seq, sent) in _inFlight.ToArray().OrderBy(f => f.Key))
+        {
+            sent.LastSent = _time.GetTimestamp();
+            try
+            {
+                await _client!.PublishCheckedAsync(ContractMessages.AtLeastOnce(topic, sent.Payload), cancellationToken).ConfigureAwait(false);
+                _stats.Resend();
+            }
+            catch (Exception ex) when (ex is PublishRefusedException || IsConnectionError(ex))
+            {
+                // Lost again: the next reconnection publishes it again.
+                ConsoleOutput.Log($"{Id}: batch {seq} not published again: {ex.Message}");
+                return;
+            }
         }
     }
 
@@ -183,8 +236,14 @@ internal sealed class LoadGateway : IAsyncDisposable
             }
 
             var published = 0;
+            using var pace = _options.BatchInterval is { } interval ? new PeriodicTimer(interval, _time) : null;
             while (!stop.IsCancellationRequested && (_options.BatchesPerGateway is not { } count || published < count))
             {
+                if (pace is not null && published > 0)
+                {
+                    await pace.WaitForNextTickAsync(stop).ConfigureAwait(false);
+                }
+
                 await _window.WaitAsync(stop).ConfigureAwait(false);
                 published++;
                 var started = Stopwatch.GetTimestamp();
@@ -192,7 +251,7 @@ internal sealed class LoadGateway : IAsyncDisposable
                 _stats.Encoded(Stopwatch.GetTimestamp() - started);
 
                 // Registered before publishing: central's ack may arrive before the broker's PUBACK.
-                _inFlight[batch.Seq] = new InFlight(_time.GetTimestamp(), batch.ReadingCount, _options.ResendAfter is null ? null : batch.Payload) { LastSent = _time.GetTimestamp() };
+                _inFlight[batch.Seq] = new InFlight(_time.GetTimestamp(), batch.ReadingCount, batch.Payload) { LastSent = _time.GetTimestamp() };
                 try
                 {
                     await _client.PublishCheckedAsync(ContractMessages.AtLeastOnce(topic, batch.Payload), abort).ConfigureAwait(false);
@@ -208,16 +267,27 @@ internal sealed class LoadGateway : IAsyncDisposable
 
                     ConsoleOutput.Log($"{Id}: broker refused batch {batch.Seq}: {ex.ReasonCode} {ex.ReasonString}");
                 }
+                catch (Exception ex) when (IsConnectionError(ex) && !abort.IsCancellationRequested)
+                {
+                    // The batch stays in flight: the reconnection publishes it again.
+                    _stats.Published(batch.ReadingCount, batch.Payload.Length);
+                    _stats.PublishFailed();
+                    await WaitForConnectionAsync(stop).ConfigureAwait(false);
+                }
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested || abort.IsCancellationRequested)
         {
         }
-        catch (Exception ex) when (IsConnectionError(ex))
+    }
+
+    /// <summary>Until the reconnection loop has connected again (it publishes what is in flight), or the run ends.</summary>
+    private async Task WaitForConnectionAsync(CancellationToken stop)
+    {
+        var delay = TimeSpan.FromMilliseconds(100);
+        while (!IsConnected || Volatile.Read(ref _reconnecting) == 1)
         {
-            _stats.PublishFailed();
-            Failure = ex.Message;
-            ConsoleOutput.Log($"{Id}: connection lost, the gateway stops publishing: {ex.Message}");
+            await Task.Delay(delay, _time, stop).ConfigureAwait(false);
         }
     }
 
@@ -380,7 +450,7 @@ internal sealed class LoadGateway : IAsyncDisposable
             {
                 foreach (var (seq, sent) in _inFlight.ToArray())
                 {
-                    if (sent.Payload is null || _time.GetElapsedTime(sent.LastSent) < after)
+                    if (_time.GetElapsedTime(sent.LastSent) < after)
                     {
                         continue;
                     }
@@ -403,7 +473,7 @@ internal sealed class LoadGateway : IAsyncDisposable
         }
     }
 
-    private sealed record InFlight(long Timestamp, int ReadingCount, byte[]? Payload)
+    private sealed record InFlight(long Timestamp, int ReadingCount, byte[] Payload)
     {
         public long LastSent { get; set; }
     }

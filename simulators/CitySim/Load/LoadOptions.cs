@@ -40,6 +40,9 @@ internal sealed record LoadOptions(
     /// <summary>When set, a batch not acknowledged within this is published again (same seq, same body), until acknowledged.</summary>
     public TimeSpan? ResendAfter { get; init; }
 
+    /// <summary>When set, each gateway publishes one batch per interval (a gateway's pace); otherwise as fast as its window allows.</summary>
+    public TimeSpan? BatchInterval { get; init; }
+
     /// <summary>When set, a CSV file written at the end: gateway,buffer_id,seq,acked_at_us (first ack of each batch, unix µs).</summary>
     public string? AckLogFile { get; init; }
 

@@ -83,8 +83,11 @@ internal sealed record LoadReport
 
     public required long PublishFailures { get; init; }
 
-    /// <summary>Batches published again for want of an ack (--resend-after).</summary>
+    /// <summary>Batches published again for want of an ack (--resend-after, and every unacknowledged one after a reconnection).</summary>
     public long ResentBatches { get; init; }
+
+    /// <summary>Times a gateway connected again after losing its connection (all gateways together).</summary>
+    public long Reconnects { get; init; }
 
     public required long MalformedAcks { get; init; }
 
@@ -118,6 +121,7 @@ internal sealed record LoadReport
         b.AppendLine(c, $"{"unacknowledged at the end",-28}{UnackedBatches,14}");
         b.AppendLine(c, $"{"publish failures",-28}{PublishFailures,14}");
         b.AppendLine(c, $"{"published again (resend)",-28}{ResentBatches,14}");
+        b.AppendLine(c, $"{"reconnections",-28}{Reconnects,14}");
         if (MalformedAcks > 0)
         {
             b.AppendLine(c, $"{"malformed acks",-28}{MalformedAcks,14}");

@@ -153,6 +153,7 @@ internal sealed class LoadRunner(LoadOptions options, TimeProvider time)
             UnackedBatches = running.Sum(g => (long)g.InFlightCount),
             PublishFailures = snapshot.PublishFailures,
             ResentBatches = stats.Resent,
+            Reconnects = gateways.Sum(g => (long)g.Reconnects),
             MalformedAcks = snapshot.MalformedAcks,
             SimulatorEncodeSeconds = Math.Round(snapshot.EncodeTime.TotalSeconds, 3),
             SigningKey = options.SigningKeyFile,
@@ -191,7 +192,7 @@ internal sealed class LoadRunner(LoadOptions options, TimeProvider time)
                 var rate = interval > 0 ? (current.ReadingsAcked - previous.ReadingsAcked) / interval : 0;
                 ConsoleOutput.Log(string.Create(
                     CultureInfo.InvariantCulture,
-                    $"t={time.GetElapsedTime(start, now).TotalSeconds,5:0.0}s published {current.BatchesPublished} batches ({current.ReadingsPublished} readings), acked {current.BatchesAcked} ({current.ReadingsAcked} readings, {rate:0} readings/s), rejected {current.RejectedBatches}, in flight {running.Sum(g => g.InFlightCount)}, gateways up {running.Count(g => g.IsRunning)}"));
+                    $"t={time.GetElapsedTime(start, now).TotalSeconds,5:0.0}s published {current.BatchesPublished} batches ({current.ReadingsPublished} readings), acked {current.BatchesAcked} ({current.ReadingsAcked} readings, {rate:0} readings/s), rejected {current.RejectedBatches}, in flight {running.Sum(g => g.InFlightCount)}, gateways up {running.Count(g => g.IsConnected)}"));
                 previous = current;
                 previousAt = now;
             }
