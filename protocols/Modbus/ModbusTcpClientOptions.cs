@@ -30,6 +30,14 @@ public sealed class ModbusTcpClientOptions
     /// <summary>Pause before a busy retry, on <see cref="TimeProvider"/>; other requests may use the connection meanwhile. Default 100 ms.</summary>
     public TimeSpan BusyRetryDelay { get; init; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>
+    /// How long a request may block its calling thread (in <c>poll</c>, whole milliseconds) for the answer of a fast peer
+    /// before it waits asynchronously under <see cref="RequestTimeout"/>. Used only while the peer's answers typically come
+    /// within it and the thread pool has no queued work; an answer taken this way completes the call on the thread that sent
+    /// the request, without a hand-over from the socket engine to the thread pool. Zero turns it off. Default 1 ms.
+    /// </summary>
+    public TimeSpan InlineReceiveWindow { get; init; } = TimeSpan.FromMilliseconds(1);
+
     /// <summary>Clock for both timeouts and busy retry pauses; replace it in tests.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 }
