@@ -74,7 +74,7 @@ internal sealed class TermiosSerialConnection : SerialConnection
         }
     }
 
-    /// <summary>Raw mode at the given speed and character format; throws <see cref="ArgumentException"/> when the port does not take the format (a pty refuses parity, for one).</summary>
+    /// <summary>Raw mode at the given speed and character format; throws <see cref="ArgumentException"/> when the driver refuses them (EINVAL).</summary>
     private static unsafe void Configure(int fd, SerialLineSettings settings, uint speed)
     {
         byte* termios = stackalloc byte[256];
@@ -133,19 +133,8 @@ internal sealed class TermiosSerialConnection : SerialConnection
                 : new IOException($"tcsetattr on {settings.PortName}: {Marshal.GetPInvokeErrorMessage(errno)}", errno);
         }
 
-        // tcsetattr succeeds when any one change was applied: read back what the port took.
-        byte* applied = stackalloc byte[256];
-        if (LibC.TcGetAttr(fd, applied) != 0)
-        {
-            throw LastError($"tcgetattr on {settings.PortName}");
-        }
-
-        uint mask = LibC.CSize | LibC.CStopB | LibC.ParEnb | LibC.ParOdd;
-        if (((*(uint*)(applied + LibC.CCflagOffset)) & mask) != (cflag & mask))
-        {
-            throw new ArgumentException(
-                $"{settings.PortName} refuses {settings.DataBits} data bits, parity {settings.Parity}, stop bits {settings.StopBits}.", nameof(settings));
-        }
+        // As with System.IO.Ports, a port that keeps another character format without an error is accepted: a Linux pty
+        // drops the parity bits, and on a pty they mean nothing.
     }
 
     private static IOException LastError(string what)
