@@ -31,8 +31,8 @@ public sealed class ModbusTcpClientOptions
     public TimeSpan BusyRetryDelay { get; init; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>
-    /// How long a request may block its calling thread (in <c>poll</c>, whole milliseconds) for the answer of a fast peer
-    /// before it waits asynchronously under <see cref="RequestTimeout"/>. Used only while the peer's answers typically come
+    /// How long a request may hold its calling thread for the answer of a fast peer (the first 100 µs checking the socket in
+    /// a spin, the rest blocked in <c>poll</c>, whole milliseconds) before it waits asynchronously under <see cref="RequestTimeout"/>. Used only while the peer's answers typically come
     /// within it and the thread pool has no queued work; an answer taken this way completes the call on the thread that sent
     /// the request, without a hand-over from the socket engine to the thread pool. Zero turns it off. Default 1 ms.
     /// </summary>

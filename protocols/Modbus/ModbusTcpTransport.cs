@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
@@ -103,18 +104,26 @@ public sealed class ModbusTcpTransport : IAsyncDisposable
     }
 
     /// <summary>
-    /// Waits at most <paramref name="wait"/> (whole milliseconds, blocking the calling thread in <c>poll</c>) for a whole
-    /// frame and copies its PDU into <paramref name="pduDestination"/>. False when no whole frame came in time, or the
-    /// peer closed the connection: bytes of a partial frame stay buffered for <see cref="ReceiveFrameAsync"/>, which also
-    /// reports the close. This is how a fast peer's answer is taken on the thread that sent the request, as a blocking C
-    /// client does, instead of through an asynchronous completion handed from the socket engine to the thread pool.
+    /// Waits for a whole frame on the calling thread and copies its PDU into <paramref name="pduDestination"/>: first
+    /// checking the socket in a spin for up to <paramref name="spin"/> (the thread keeps its CPU, so an answer that comes
+    /// meanwhile costs no wake-up), then blocked in <c>poll</c> for up to <paramref name="wait"/> (whole milliseconds).
+    /// False when no whole frame came in time, or the peer closed the connection: bytes of a partial frame stay buffered
+    /// for <see cref="ReceiveFrameAsync"/>, which also reports the close. This is how a fast peer's answer is taken on the
+    /// thread that sent the request, instead of through an asynchronous completion handed from the socket engine to the
+    /// thread pool.
     /// </summary>
-    public bool TryReceiveFrame(Span<byte> pduDestination, TimeSpan wait, out MbapHeader header)
+    public bool TryReceiveFrame(Span<byte> pduDestination, TimeSpan spin, TimeSpan wait, out MbapHeader header)
     {
         CheckDestination(pduDestination.Length);
         if (TryTakeFrame(pduDestination, out header))
         {
             return true;
+        }
+
+        long spinUntil = Stopwatch.GetTimestamp() + (long)(spin.TotalSeconds * Stopwatch.Frequency);
+        while (_socket.Available == 0 && Stopwatch.GetTimestamp() < spinUntil)
+        {
+            Thread.SpinWait(20);
         }
 
         int waitMicroseconds = (int)Math.Clamp(wait.Ticks / TimeSpan.TicksPerMicrosecond, 0, int.MaxValue);
