@@ -10,6 +10,8 @@
 #
 # TRANSPORTS ("portable termios") runs each baud rate and mode once per serial transport, master and slave on the same one:
 # portable = System.IO.Ports (the baseline), termios = protocols/Serial's termios transport (Linux).
+# BASELINE=DLL adds the transport "before": slave and master from another build of Benchmarks.dll (e.g. main's, built in a
+# copy of the tree), run without --transport, so a change is measured against its baseline in the same run.
 # PEERS=1 also runs pymodbus' serial client (benchmarks/modbus-rtu-pymodbus.py, /usr/bin/python3) against the same slave, after ours.
 #
 # Environment: BAUDS ("19200"), TRANSPORTS ("portable termios"), MODES ("wire"; see ModbusRtuSlaveHost.cs), CYCLES (20), PEERS (0), NO_BUILD (0),
@@ -21,6 +23,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 bauds=${BAUDS:-19200}
 modes=${MODES:-wire}
 transports=${TRANSPORTS:-portable termios}
+[[ -z ${BASELINE:-} ]] || transports="before $transports"
 cycles=${CYCLES:-20}
 dir=${DIR:-$(mktemp -d /tmp/modbus-rtu.XXXXXX)}
 mkdir -p "$dir"
@@ -62,11 +65,13 @@ for baud in $bauds; do
         socat_pid=$!
         wait_for 10 test -e "$master" -a -e "$slave" || { echo "socat did not create the ptys" >&2; cat "$dir/socat.log" >&2; exit 1; }
 
-        dotnet "$bench_dll" modbus-rtu-slave --device "$slave" --baud "$baud" --timing "$mode" --transport "$transport" >"$dir/slave.out" 2>"$dir/slave.err" &
+        dll=$bench_dll transport_option=(--transport "$transport")
+        [[ $transport != before ]] || { dll=$BASELINE; transport_option=(); }
+        dotnet "$dll" modbus-rtu-slave --device "$slave" --baud "$baud" --timing "$mode" "${transport_option[@]}" >"$dir/slave.out" 2>"$dir/slave.err" &
         slave_pid=$!
         wait_for 30 grep -q '^serving' "$dir/slave.out" || { echo "the slave did not start" >&2; cat "$dir/slave.err" >&2; exit 1; }
 
-        dotnet "$bench_dll" modbus-rtu --device "$master" --baud "$baud" --cycles "$cycles" --transport "$transport" | tee "$dir/master.out"
+        dotnet "$dll" modbus-rtu --device "$master" --baud "$baud" --cycles "$cycles" "${transport_option[@]}" | tee "$dir/master.out"
         result=$(grep '^RESULT' "$dir/master.out")
         results+=("$mode ours-$transport $result")
         if [[ ${PEERS:-0} == 1 && $transport == "${transports##* }" ]]; then

@@ -36,7 +36,7 @@ internal static class ModbusTcpLoad
         int clients = a.Int("--clients", 1, 1, 1024);
         bool returningArray = a.Has("--returning-array");
         string clientKind = a.Text("--client", "modbus");
-        TimeSpan inlineWindow = TimeSpan.FromMicroseconds(a.Int("--inline-window-us", 1000, 0, 1_000_000));
+        TimeSpan inlineWindow = TimeSpan.FromMicroseconds(a.Int("--inline-window-us", 0, 0, 1_000_000));
         if (a.Error is null && clientKind is not ("modbus" or "socket-sync" or "socket-async"))
         {
             Console.Error.WriteLine($"modbus-tcp: --client must be modbus, socket-sync or socket-async, not '{clientKind}'");
@@ -46,7 +46,7 @@ internal static class ModbusTcpLoad
         if (a.Error is not null || !IPAddress.TryParse(host, out IPAddress? ip))
         {
             Console.Error.WriteLine(a.Error ?? $"modbus-tcp: --host must be an IP address, not '{host}'");
-            Console.Error.WriteLine("usage: modbus-tcp --port P [--host 127.0.0.1] [--seconds 10] [--warmup-seconds 1] [--unit 1] [--address 0] [--count 10] [--clients 1] [--returning-array] [--client modbus|socket-sync|socket-async] [--allocation-profile] [--inline-window-us 1000] [--label NAME]");
+            Console.Error.WriteLine("usage: modbus-tcp --port P [--host 127.0.0.1] [--seconds 10] [--warmup-seconds 1] [--unit 1] [--address 0] [--count 10] [--clients 1] [--returning-array] [--client modbus|socket-sync|socket-async] [--allocation-profile] [--inline-window-us 0] [--label NAME]");
             return 2;
         }
 
