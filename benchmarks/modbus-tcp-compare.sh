@@ -10,8 +10,7 @@
 #              request in flight per connection)
 # DIAGNOSTICS=1 adds rows that tell where our client's time goes (not products): our codec straight over a Socket,
 # blocking (socket-sync) and awaited (socket-async), and our client with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1
-# (socket completions run on the epoll thread instead of being queued to the thread pool), and our client with
-# InlineReceiveWindow = 1 ms (answers of a fast peer awaited on the sending thread: spin, then poll).
+# (socket completions run on the epoll thread instead of being queued to the thread pool),.
 # BASELINE=DLL adds a row "ours-before": the same client from another build of Benchmarks.dll (e.g. main's, built in a
 # copy of the tree: `git archive main | tar -x -C /tmp/base && dotnet build -c Release /tmp/base/benchmarks/Benchmarks`),
 # run in each round right after ours, so a change is measured against its baseline in one run.
@@ -99,8 +98,6 @@ for round in $(seq 1 "$rounds"); do
         for kind in socket-sync socket-async; do
             run "$kind" dotnet "$bench_dll" modbus-tcp --port "$port" --seconds "$seconds" --unit "$unit" --address "$address" --count "$count" --client "$kind"
         done
-        run ours-window dotnet "$bench_dll" modbus-tcp --port "$port" --seconds "$seconds" --unit "$unit" --address "$address" --count "$count" \
-            --inline-window-us 1000 --label ours-window
         run ours-inline env DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 dotnet "$bench_dll" modbus-tcp --port "$port" --seconds "$seconds" \
             --unit "$unit" --address "$address" --count "$count" --label ours-inline
     fi
@@ -122,7 +119,6 @@ for line in "${results[@]}"; do
         socket-sync) name="diag: codec + blocking Socket" ;;
         socket-async) name="diag: codec + awaited Socket" ;;
         ours-inline) name="diag: ours, inline socket completions" ;;
-        ours-window) name="diag: ours, InlineReceiveWindow 1 ms" ;;
     esac
     printf '%-5s %-38s %14s %9s %9s %12s\n' $(( i / per_round + 1 )) "$name" "${r[tps]}" "${r[p50_us]}" "${r[p99_us]}" "${r[bytes_per_request]:--}"
     i=$(( i + 1 ))

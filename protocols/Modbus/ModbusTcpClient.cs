@@ -14,7 +14,6 @@ namespace City.Protocols.Modbus;
 /// </summary>
 public sealed class ModbusTcpClient : IModbusMaster, IModbusPduLink, IAsyncDisposable
 {
-    private static readonly TimeSpan MaxInlineSpin = TimeSpan.FromMicroseconds(100);
     private readonly EndPoint _server;
     private readonly ModbusTcpClientOptions _options;
     private readonly ModbusMasterCore _core;
@@ -23,7 +22,6 @@ public sealed class ModbusTcpClient : IModbusMaster, IModbusPduLink, IAsyncDispo
     private ModbusTcpTransport? _transport;
     private ushort _lastTransactionId;
     private long _unmatchedResponseCount;
-    private long _typicalLatencyTicks;
     private bool _disposed;
 
     public ModbusTcpClient(EndPoint server, ModbusTcpClientOptions? options = null)
@@ -31,7 +29,6 @@ public sealed class ModbusTcpClient : IModbusMaster, IModbusPduLink, IAsyncDispo
         ArgumentNullException.ThrowIfNull(server);
         _server = server;
         _options = options ?? new ModbusTcpClientOptions();
-        ArgumentOutOfRangeException.ThrowIfLessThan(_options.InlineReceiveWindow, TimeSpan.Zero, nameof(options));
         _core = new ModbusMasterCore(
             this, new ModbusRetrySettings(_options.Retries, _options.BusyRetries, _options.BusyRetryDelay, _options.TimeProvider).Validate(nameof(options)));
     }
@@ -138,11 +135,9 @@ public sealed class ModbusTcpClient : IModbusMaster, IModbusPduLink, IAsyncDispo
 
     /// <summary>
     /// Sends the PDU already encoded after the header space of <see cref="_requestAdu"/> and waits for the response with the
-    /// same transaction id, copied into <see cref="_responsePdu"/>. Caller holds the gate. A peer that answers within
-    /// <see cref="ModbusTcpClientOptions.InlineReceiveWindow"/> is answered on this thread (the whole call completes
-    /// synchronously); otherwise the response is awaited under the request timeout.
+    /// same transaction id, copied into <see cref="_responsePdu"/>. Caller holds the gate.
     /// </summary>
-    async ValueTask<ReadOnlyMemory<byte>?> IModbusPduLink.ExchangeAsync(byte unit, ModbusFunctionCode function, int requestPduLength, CancellationToken cancellationToken)
+    async Task<ReadOnlyMemory<byte>?> IModbusPduLink.ExchangeAsync(byte unit, ModbusFunctionCode function, int requestPduLength, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
 
@@ -161,34 +156,29 @@ public sealed class ModbusTcpClient : IModbusMaster, IModbusPduLink, IAsyncDispo
                 }
             }
 
-            long sentAt = _options.TimeProvider.GetTimestamp();
-            await _transport.SendAsync(_requestAdu.AsMemory(0, headerLength + requestPduLength), cancellationToken).ConfigureAwait(false);
-
-            if (ShouldWaitInline())
-            {
-                while (_transport.TryReceiveFrame(_responsePdu, InlineSpin, _options.InlineReceiveWindow, out MbapHeader header))
-                {
-                    if (IsAnswer(header, transactionId, unit))
-                    {
-                        RecordLatency(sentAt);
-                        return _responsePdu.AsMemory(0, header.PduLength);
-                    }
-                }
-            }
-
             using var timeout = new CancellationTokenSource(_options.RequestTimeout, _options.TimeProvider);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
             try
             {
+                await _transport.SendAsync(_requestAdu.AsMemory(0, headerLength + requestPduLength), linked.Token).ConfigureAwait(false);
                 while (true)
                 {
                     MbapHeader header = await _transport.ReceiveFrameAsync(_responsePdu, linked.Token).ConfigureAwait(false)
                         ?? throw new IOException($"{_server} closed the connection before answering transaction {transactionId}.");
-                    if (IsAnswer(header, transactionId, unit))
+
+                    if (header.TransactionId != transactionId)
                     {
-                        RecordLatency(sentAt);
-                        return _responsePdu.AsMemory(0, header.PduLength);
+                        // A late answer to an earlier request, or a confused server: skip it and keep waiting.
+                        Interlocked.Increment(ref _unmatchedResponseCount);
+                        continue;
                     }
+
+                    if (header.UnitId != unit)
+                    {
+                        throw new ModbusProtocolException($"Transaction {transactionId} was sent to unit {unit} but answered by unit {header.UnitId}.");
+                    }
+
+                    return _responsePdu.AsMemory(0, header.PduLength);
                 }
             }
             catch (OperationCanceledException ex) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
@@ -203,40 +193,6 @@ public sealed class ModbusTcpClient : IModbusMaster, IModbusPduLink, IAsyncDispo
             await DropConnectionAsync().ConfigureAwait(false);
             throw;
         }
-    }
-
-    /// <summary>
-    /// Whether to block this thread for up to the inline window: only while the peer's answers typically come within it
-    /// (a slow device would only cost the window every time), and while the thread pool has no queued work that this
-    /// thread should be running instead.
-    /// </summary>
-    /// <summary>The first part of an inline wait, spent checking the socket without giving the CPU up (a fast peer on the same host answers within it).</summary>
-    private TimeSpan InlineSpin => TimeSpan.FromTicks(Math.Min(_options.InlineReceiveWindow.Ticks, MaxInlineSpin.Ticks));
-
-    private bool ShouldWaitInline() =>
-        _options.InlineReceiveWindow > TimeSpan.Zero
-        && _typicalLatencyTicks <= _options.InlineReceiveWindow.Ticks
-        && ThreadPool.PendingWorkItemCount == 0;
-
-    /// <summary>Moving average (1/8 weight) of the time from sending to a whole answer, in <see cref="TimeSpan"/> ticks.</summary>
-    private void RecordLatency(long sentAt)
-    {
-        long sample = _options.TimeProvider.GetElapsedTime(sentAt).Ticks;
-        _typicalLatencyTicks += (sample - _typicalLatencyTicks) / 8;
-    }
-
-    private bool IsAnswer(MbapHeader header, ushort transactionId, byte unit)
-    {
-        if (header.TransactionId != transactionId)
-        {
-            // A late answer to an earlier request, or a confused server: skip it and keep waiting.
-            Interlocked.Increment(ref _unmatchedResponseCount);
-            return false;
-        }
-
-        return header.UnitId == unit
-            ? true
-            : throw new ModbusProtocolException($"Transaction {transactionId} was sent to unit {unit} but answered by unit {header.UnitId}.");
     }
 
     private async ValueTask DropConnectionAsync()

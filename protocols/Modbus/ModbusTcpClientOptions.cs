@@ -30,16 +30,6 @@ public sealed class ModbusTcpClientOptions
     /// <summary>Pause before a busy retry, on <see cref="TimeProvider"/>; other requests may use the connection meanwhile. Default 100 ms.</summary>
     public TimeSpan BusyRetryDelay { get; init; } = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>
-    /// How long a request may hold its calling thread for the answer of a fast peer (the first 100 µs checking the socket in
-    /// a spin, the rest blocked in <c>poll</c>, whole milliseconds) before it waits asynchronously under <see cref="RequestTimeout"/>. Used only while the peer's answers typically come
-    /// within it and the thread pool has no queued work; an answer taken this way completes the call on the thread that sent
-    /// the request, without a hand-over from the socket engine to the thread pool. Default 0: off. Measured slower than the
-    /// asynchronous path on a loaded 2-core machine, where the spin takes CPU from the peer and a thread woken from
-    /// <c>poll</c> waits for a CPU (docs/performance.md, "Modbus"); kept for measurement on a quiet machine.
-    /// </summary>
-    public TimeSpan InlineReceiveWindow { get; init; }
-
     /// <summary>Clock for both timeouts and busy retry pauses; replace it in tests.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 }

@@ -1,24 +1,20 @@
 using System.Buffers;
-using System.Diagnostics;
+using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 
 namespace City.Protocols.Modbus;
 
 /// <summary>
-/// Moves Modbus TCP frames over one connected socket: sends whole ADUs and reads whole frames, parsed in place in one
-/// receive buffer owned by the connection (no pipe, no copy of the stream). Knows nothing about transaction matching or
-/// function semantics. After a cancelled or failed receive the stream position is unknown, so the transport should be disposed.
+/// Moves Modbus TCP frames over one connected socket: sends whole ADUs and reads whole frames through a
+/// <see cref="PipeReader"/>. Knows nothing about transaction matching or function semantics.
+/// After a cancelled or failed receive the stream position is unknown, so the transport should be disposed.
 /// </summary>
 public sealed class ModbusTcpTransport : IAsyncDisposable
 {
-    // Two whole frames: a frame that arrives split is completed without moving bytes more than once.
-    private const int BufferSize = 2 * MbapHeader.MaxAduLength;
-
     private readonly Socket _socket;
-    private readonly byte[] _buffer = new byte[BufferSize];
-    private int _start;
-    private int _end;
+    private readonly NetworkStream _stream;
+    private readonly PipeReader _reader;
 
     /// <summary>Wraps an already connected socket (for example one returned by <c>Socket.AcceptAsync</c>) and takes ownership of it.</summary>
     public ModbusTcpTransport(Socket connectedSocket)
@@ -26,10 +22,11 @@ public sealed class ModbusTcpTransport : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(connectedSocket);
         _socket = connectedSocket;
         _socket.NoDelay = true;
-        RemoteEndPoint = connectedSocket.RemoteEndPoint;
+        _stream = new NetworkStream(connectedSocket, ownsSocket: true);
+        _reader = PipeReader.Create(_stream, new StreamPipeReaderOptions(leaveOpen: true));
     }
 
-    public EndPoint? RemoteEndPoint { get; }
+    public EndPoint? RemoteEndPoint => _socket.RemoteEndPoint;
 
     /// <summary>Opens a TCP connection; throws <see cref="ModbusTimeoutException"/> when it takes longer than <paramref name="connectTimeout"/>.</summary>
     public static async Task<ModbusTcpTransport> ConnectAsync(
@@ -63,143 +60,66 @@ public sealed class ModbusTcpTransport : IAsyncDisposable
         return new ModbusTcpTransport(socket);
     }
 
-    /// <summary>Sends one complete ADU (MBAP header and PDU). Completes synchronously when the kernel takes the bytes at once (the usual case).</summary>
-    public async ValueTask SendAsync(ReadOnlyMemory<byte> adu, CancellationToken cancellationToken)
-    {
-        while (!adu.IsEmpty)
-        {
-            int sent = await _socket.SendAsync(adu, SocketFlags.None, cancellationToken).ConfigureAwait(false);
-            adu = adu[sent..];
-        }
-    }
+    /// <summary>Sends one complete ADU (MBAP header and PDU).</summary>
+    public ValueTask SendAsync(ReadOnlyMemory<byte> adu, CancellationToken cancellationToken) =>
+        _stream.WriteAsync(adu, cancellationToken);
 
     /// <summary>
     /// Reads the next frame and copies its PDU into <paramref name="pduDestination"/> (at least 253 bytes).
-    /// Returns null when the peer closed the connection between frames. Completes synchronously when the frame is already
-    /// buffered or already in the kernel.
+    /// Returns null when the peer closed the connection between frames.
     /// Throws <see cref="ModbusProtocolException"/> for an invalid MBAP header and <see cref="IOException"/> when the
     /// connection closes in the middle of a frame.
     /// </summary>
     public async ValueTask<MbapHeader?> ReceiveFrameAsync(Memory<byte> pduDestination, CancellationToken cancellationToken)
     {
-        CheckDestination(pduDestination.Length);
+        if (pduDestination.Length < MbapHeader.MaxPduLength)
+        {
+            throw new ArgumentException($"The destination must hold {MbapHeader.MaxPduLength} bytes.", nameof(pduDestination));
+        }
+
         while (true)
         {
-            if (TryTakeFrame(pduDestination.Span, out MbapHeader header))
+            ReadResult result = await _reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            ReadOnlySequence<byte> buffer = result.Buffer;
+            SequencePosition consumed = buffer.Start;
+            SequencePosition examined = buffer.End;
+            try
             {
-                return header;
-            }
-
-            MakeRoom();
-            int received = await _socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None, cancellationToken).ConfigureAwait(false);
-            if (received == 0)
-            {
-                return _start == _end
-                    ? null
-                    : throw new IOException($"Connection from {RemoteEndPoint} closed in the middle of a frame ({_end - _start} bytes pending).");
-            }
-
-            _end += received;
-        }
-    }
-
-    /// <summary>
-    /// Waits for a whole frame on the calling thread and copies its PDU into <paramref name="pduDestination"/>: first
-    /// checking the socket in a spin for up to <paramref name="spin"/> (the thread keeps its CPU, so an answer that comes
-    /// meanwhile costs no wake-up), then blocked in <c>poll</c> for up to <paramref name="wait"/> (whole milliseconds).
-    /// False when no whole frame came in time, or the peer closed the connection: bytes of a partial frame stay buffered
-    /// for <see cref="ReceiveFrameAsync"/>, which also reports the close. This is how a fast peer's answer is taken on the
-    /// thread that sent the request, instead of through an asynchronous completion handed from the socket engine to the
-    /// thread pool.
-    /// </summary>
-    public bool TryReceiveFrame(Span<byte> pduDestination, TimeSpan spin, TimeSpan wait, out MbapHeader header)
-    {
-        CheckDestination(pduDestination.Length);
-        if (TryTakeFrame(pduDestination, out header))
-        {
-            return true;
-        }
-
-        long spinUntil = Stopwatch.GetTimestamp() + (long)(spin.TotalSeconds * Stopwatch.Frequency);
-        while (_socket.Available == 0 && Stopwatch.GetTimestamp() < spinUntil)
-        {
-            Thread.SpinWait(20);
-        }
-
-        int waitMicroseconds = (int)Math.Clamp(wait.Ticks / TimeSpan.TicksPerMicrosecond, 0, int.MaxValue);
-        while (_socket.Poll(waitMicroseconds, SelectMode.SelectRead))
-        {
-            MakeRoom();
-            int received = _socket.Receive(_buffer, _end, _buffer.Length - _end, SocketFlags.None, out SocketError error);
-            if (error != SocketError.Success)
-            {
-                throw new SocketException((int)error);
-            }
-
-            if (received == 0)
-            {
-                return false;
-            }
-
-            _end += received;
-            if (TryTakeFrame(pduDestination, out header))
-            {
-                return true;
-            }
-
-            // Part of a frame: the rest follows within the same segment train or not at all; do not wait a second window.
-            waitMicroseconds = 0;
-        }
-
-        return false;
-    }
-
-    public ValueTask DisposeAsync()
-    {
-        _socket.Dispose();
-        return ValueTask.CompletedTask;
-    }
-
-    private static void CheckDestination(int length)
-    {
-        if (length < MbapHeader.MaxPduLength)
-        {
-            throw new ArgumentException($"The destination must hold {MbapHeader.MaxPduLength} bytes.", "pduDestination");
-        }
-    }
-
-    private bool TryTakeFrame(Span<byte> pduDestination, out MbapHeader header)
-    {
-        OperationStatus status = ModbusTcpFraming.TryReadFrame(_buffer.AsSpan(_start, _end - _start), out ModbusTcpFrame frame, out int consumed);
-        switch (status)
-        {
-            case OperationStatus.Done:
-                frame.Pdu.CopyTo(pduDestination);
-                header = frame.Header;
-                _start += consumed;
-                if (_start == _end)
+                OperationStatus status = ModbusTcpFraming.TryReadFrame(buffer, out MbapHeader header, out ReadOnlySequence<byte> pdu, out SequencePosition frameEnd);
+                switch (status)
                 {
-                    _start = _end = 0;
+                    case OperationStatus.Done:
+                        pdu.CopyTo(pduDestination.Span);
+                        consumed = frameEnd;
+                        examined = frameEnd;
+                        return header;
+                    case OperationStatus.InvalidData:
+                        throw new ModbusProtocolException(
+                            $"Invalid MBAP header from {RemoteEndPoint}: protocol id must be 0 and length within {MbapHeader.MinLength}..{MbapHeader.MaxLength}.");
                 }
 
-                return true;
-            case OperationStatus.InvalidData:
-                throw new ModbusProtocolException(
-                    $"Invalid MBAP header from {RemoteEndPoint}: protocol id must be 0 and length within {MbapHeader.MinLength}..{MbapHeader.MaxLength}.");
-            default:
-                header = default;
-                return false;
+                if (result.IsCompleted)
+                {
+                    return buffer.IsEmpty
+                        ? null
+                        : throw new IOException($"Connection from {RemoteEndPoint} closed in the middle of a frame ({buffer.Length} bytes pending).");
+                }
+
+                if (result.IsCanceled)
+                {
+                    throw new OperationCanceledException("The pending read was cancelled.");
+                }
+            }
+            finally
+            {
+                _reader.AdvanceTo(consumed, examined);
+            }
         }
     }
 
-    /// <summary>Moves a partial frame to the start of the buffer when the free tail could not hold the rest of a frame.</summary>
-    private void MakeRoom()
+    public async ValueTask DisposeAsync()
     {
-        if (_start > 0 && _buffer.Length - _start < MbapHeader.MaxAduLength)
-        {
-            _buffer.AsSpan(_start, _end - _start).CopyTo(_buffer);
-            _end -= _start;
-            _start = 0;
-        }
+        await _reader.CompleteAsync().ConfigureAwait(false);
+        await _stream.DisposeAsync().ConfigureAwait(false);
     }
 }

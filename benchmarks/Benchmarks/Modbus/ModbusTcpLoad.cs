@@ -25,7 +25,7 @@ internal static class ModbusTcpLoad
     public static async Task<int> RunAsync(string[] args)
     {
         var a = CommandArguments.Parse(
-            args, ["--host", "--port", "--seconds", "--warmup-seconds", "--unit", "--address", "--count", "--clients", "--label", "--client", "--inline-window-us"], ["--returning-array", "--allocation-profile"]);
+            args, ["--host", "--port", "--seconds", "--warmup-seconds", "--unit", "--address", "--count", "--clients", "--label", "--client"], ["--returning-array", "--allocation-profile"]);
         string host = a.Text("--host", "127.0.0.1");
         int port = a.Int("--port", 5020, 1, 65535);
         double seconds = a.Double("--seconds", 10, 0.1);
@@ -36,7 +36,6 @@ internal static class ModbusTcpLoad
         int clients = a.Int("--clients", 1, 1, 1024);
         bool returningArray = a.Has("--returning-array");
         string clientKind = a.Text("--client", "modbus");
-        TimeSpan inlineWindow = TimeSpan.FromMicroseconds(a.Int("--inline-window-us", 0, 0, 1_000_000));
         if (a.Error is null && clientKind is not ("modbus" or "socket-sync" or "socket-async"))
         {
             Console.Error.WriteLine($"modbus-tcp: --client must be modbus, socket-sync or socket-async, not '{clientKind}'");
@@ -46,7 +45,7 @@ internal static class ModbusTcpLoad
         if (a.Error is not null || !IPAddress.TryParse(host, out IPAddress? ip))
         {
             Console.Error.WriteLine(a.Error ?? $"modbus-tcp: --host must be an IP address, not '{host}'");
-            Console.Error.WriteLine("usage: modbus-tcp --port P [--host 127.0.0.1] [--seconds 10] [--warmup-seconds 1] [--unit 1] [--address 0] [--count 10] [--clients 1] [--returning-array] [--client modbus|socket-sync|socket-async] [--allocation-profile] [--inline-window-us 0] [--label NAME]");
+            Console.Error.WriteLine("usage: modbus-tcp --port P [--host 127.0.0.1] [--seconds 10] [--warmup-seconds 1] [--unit 1] [--address 0] [--count 10] [--clients 1] [--returning-array] [--client modbus|socket-sync|socket-async] [--allocation-profile] [--label NAME]");
             return 2;
         }
 
@@ -60,7 +59,7 @@ internal static class ModbusTcpLoad
                 "socket-sync" => await SocketWorker.ConnectAsync(endPoint, unit, address, count, blocking: true).ConfigureAwait(false),
                 "socket-async" => await SocketWorker.ConnectAsync(endPoint, unit, address, count, blocking: false).ConfigureAwait(false),
                 _ => new ModbusClientWorker(
-                    new ModbusTcpClient(endPoint, new ModbusTcpClientOptions { RequestTimeout = TimeSpan.FromSeconds(5), InlineReceiveWindow = inlineWindow }), unit, address, count, returningArray),
+                    new ModbusTcpClient(endPoint, new ModbusTcpClientOptions { RequestTimeout = TimeSpan.FromSeconds(5) }), unit, address, count, returningArray),
             };
         }
 
