@@ -19,7 +19,6 @@ internal static unsafe partial class LibC
     public const int EIntr = 4;
     public const int EAgain = 11;
     public const int EInval = 22;
-    public const int EWouldBlock = EAgain;
 
     public const short PollIn = 0x1;
     public const short PollOut = 0x4;
@@ -31,8 +30,6 @@ internal static unsafe partial class LibC
     public const int TciFlush = 0;
 
     public const uint FionRead = 0x541B;
-    public const int LockEx = 2;
-    public const int LockNb = 4;
     public const int EfdCloExec = 0x80000;
     public const int EfdNonBlock = 0x800;
 
@@ -102,9 +99,6 @@ internal static unsafe partial class LibC
 
     [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
     public static partial int IoctlInt(int fd, nuint request, int* value);
-
-    [LibraryImport("libc", EntryPoint = "flock", SetLastError = true)]
-    public static partial int Flock(int fd, int operation);
 
     [LibraryImport("libc", EntryPoint = "eventfd", SetLastError = true)]
     public static partial int EventFd(uint initialValue, int flags);

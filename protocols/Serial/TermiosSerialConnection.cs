@@ -46,11 +46,6 @@ internal sealed class TermiosSerialConnection : SerialConnection
 
         try
         {
-            if (LibC.Flock(fd, LibC.LockEx | LibC.LockNb) != 0)
-            {
-                throw new UnauthorizedAccessException($"The port '{settings.PortName}' is in use by another process.");
-            }
-
             Configure(fd, settings, speed);
             if (LibC.TcFlush(fd, LibC.TciFlush) != 0)
             {
