@@ -10,7 +10,10 @@
 #              request in flight per connection)
 # DIAGNOSTICS=1 adds rows that tell where our client's time goes (not products): our codec straight over a Socket,
 # blocking (socket-sync) and awaited (socket-async), and our client with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1
-# (socket completions run on the epoll thread instead of being queued to the thread pool).
+# (socket completions run on the epoll thread instead of being queued to the thread pool),.
+# BASELINE=DLL adds a row "ours-before": the same client from another build of Benchmarks.dll (e.g. main's, built in a
+# copy of the tree: `git archive main | tar -x -C /tmp/base && dotnet build -c Release /tmp/base/benchmarks/Benchmarks`),
+# run in each round right after ours, so a change is measured against its baseline in one run.
 # ROUNDS > 1 repeats the sequence (ours, pymodbus, libmodbus, ...) to show the drift of a shared machine.
 # Then prints a table. Loopback only. Not part of ./test.sh.
 #
@@ -18,7 +21,7 @@
 #   SECONDS_PER_CLIENT=10 ROUNDS=3 CLIENTS="4" SLAVE=citysim benchmarks/modbus-tcp-compare.sh
 #
 # Environment: SECONDS_PER_CLIENT (10), PORT (15020), UNIT (1), ADDRESS (0), COUNT (10), CLIENTS ("4"; "" for none),
-# ROUNDS (1), DIAGNOSTICS (0), SLAVE (citysim | bench), NO_BUILD (0), DIR (a new temporary directory).
+# ROUNDS (1), BASELINE (none), DIAGNOSTICS (0), SLAVE (citysim | bench), NO_BUILD (0), DIR (a new temporary directory).
 # Needs: apt-get install -y python3-pymodbus libmodbus-dev gcc
 set -euo pipefail
 
@@ -84,6 +87,8 @@ run() { # run LABEL COMMAND...: runs a client, keeps its RESULT line
 }
 for round in $(seq 1 "$rounds"); do
     run ours dotnet "$bench_dll" modbus-tcp --port "$port" --seconds "$seconds" --unit "$unit" --address "$address" --count "$count"
+    [[ -z ${BASELINE:-} ]] || run ours-before dotnet "$BASELINE" modbus-tcp --port "$port" --seconds "$seconds" --unit "$unit" \
+        --address "$address" --count "$count" --label ours-before
     run pymodbus /usr/bin/python3 "$root/benchmarks/modbus-tcp-pymodbus.py" 127.0.0.1 "$port" "$seconds" "$unit" "$address" "$count"
     [[ -z $libmodbus_bin ]] || run libmodbus "$libmodbus_bin" 127.0.0.1 "$port" "$seconds" "$unit" "$address" "$count"
     for n in $clients; do
@@ -109,6 +114,7 @@ for line in "${results[@]}"; do
         ours) name="ours (ModbusTcpClient), 1 in flight" ;;
         pymodbus) name="pymodbus $(/usr/bin/python3 -c 'import pymodbus; print(pymodbus.__version__)') sync client" ;;
         libmodbus) name="libmodbus $(pkg-config --modversion libmodbus)" ;;
+        ours-before) name="ours before (baseline build)" ;;
         ours-x*) name="ours, ${label#ours-x} connections x 1 in flight" ;;
         socket-sync) name="diag: codec + blocking Socket" ;;
         socket-async) name="diag: codec + awaited Socket" ;;

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Ports;
+using City.Protocols.Serial;
 
 namespace City.Protocols.MBus;
 
@@ -16,6 +17,9 @@ public sealed record MBusSerialSettings(string PortName)
 
     /// <summary>Margin on top of the 330 bit times of the answer window.</summary>
     public TimeSpan AnswerMargin { get; init; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Termios or System.IO.Ports; <see cref="SerialTransportKind.Auto"/> picks (see <see cref="SerialConnection.Resolve"/>).</summary>
+    public SerialTransportKind Transport { get; init; } = SerialTransportKind.Auto;
 
     public MBusTiming Timing => new(BaudRate) { AnswerMargin = AnswerMargin };
 }
@@ -46,8 +50,8 @@ public sealed class MBusSerialTransport : IMBusLine, IDisposable
         Name = name ?? "stream";
     }
 
-    private MBusSerialTransport(SerialPort port, MBusTiming timing, TimeProvider? time)
-        : this(port.BaseStream, timing, time, port.DiscardInBuffer, port.PortName)
+    private MBusSerialTransport(SerialConnection port, MBusTiming timing, TimeProvider? time)
+        : this(port.Stream, timing, time, port.DiscardInput, port.Name)
     {
         _owned = port;
     }
@@ -60,11 +64,12 @@ public sealed class MBusSerialTransport : IMBusLine, IDisposable
     public static MBusSerialTransport Open(MBusSerialSettings settings, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        var port = new SerialPort(settings.PortName, settings.BaudRate, settings.Parity, settings.DataBits, settings.StopBits) { Handshake = Handshake.None };
+        SerialConnection port = SerialConnection.Open(new SerialLineSettings(settings.PortName)
+        {
+            BaudRate = settings.BaudRate, Parity = settings.Parity, DataBits = settings.DataBits, StopBits = settings.StopBits, Transport = settings.Transport,
+        });
         try
         {
-            port.Open();
-            port.DiscardInBuffer();
             return new MBusSerialTransport(port, settings.Timing, time);
         }
         catch

@@ -1,5 +1,5 @@
 using System.Buffers;
-using System.IO.Ports;
+using City.Protocols.Serial;
 
 namespace City.Protocols.Modbus;
 
@@ -103,15 +103,10 @@ public sealed class ModbusRtuSlave : IAsyncDisposable
     public static ModbusRtuSlave Open(ModbusRtuSerialSettings settings, IModbusRegisterMap map, ModbusRtuSlaveOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        var port = new SerialPort(settings.PortName, settings.BaudRate, settings.Parity, settings.DataBits, settings.StopBits)
-        {
-            Handshake = Handshake.None,
-        };
+        SerialConnection port = SerialConnection.Open(settings.Line);
         try
         {
-            port.Open();
-            port.DiscardInBuffer();
-            return new ModbusRtuSlave(port.BaseStream, map, options, port, settings.Timing);
+            return new ModbusRtuSlave(port.Stream, map, options, port, settings.Timing);
         }
         catch
         {
@@ -298,10 +293,7 @@ public sealed class ModbusRtuSlave : IAsyncDisposable
             delay += Timing.TransmissionTime(requestLength + response.Length) + Timing.T35;
         }
 
-        if (delay > TimeSpan.Zero)
-        {
-            await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
-        }
+        await PreciseDelay.WaitAsync(delay, _time, cancellationToken).ConfigureAwait(false);
 
         if (_faults.CorruptThisAnswer())
         {

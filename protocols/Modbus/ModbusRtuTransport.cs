@@ -1,10 +1,10 @@
 using System.Buffers;
-using System.IO.Ports;
+using City.Protocols.Serial;
 
 namespace City.Protocols.Modbus;
 
 /// <summary>
-/// Moves RTU ADUs over a serial line (<see cref="SerialPort"/>) or any byte stream: waits for t3.5 of silence since the
+/// Moves RTU ADUs over a serial line (<see cref="SerialConnection"/>: termios or System.IO.Ports) or any byte stream: waits for t3.5 of silence since the
 /// line was last busy, discards stale input, sends the request, then reads until <see cref="ModbusRtuFraming.TryReadResponse(ReadOnlySpan{byte}, byte, byte, out ReadOnlySpan{byte}, out int, out ModbusRtuFrameError)"/>
 /// has a whole frame or the timeout expires. Knows nothing about function semantics. Not thread-safe: one caller at a time
 /// (<see cref="ModbusRtuMaster"/> serializes access).
@@ -33,29 +33,28 @@ public sealed class ModbusRtuTransport : IModbusRtuLine, IDisposable
         Name = name ?? "stream";
     }
 
-    private ModbusRtuTransport(SerialPort port, ModbusRtuTiming timing, TimeProvider? timeProvider)
-        : this(port.BaseStream, timing, timeProvider, port.DiscardInBuffer, port.PortName)
+    private ModbusRtuTransport(SerialConnection port, ModbusRtuTiming timing, TimeProvider? timeProvider)
+        : this(port.Stream, timing, timeProvider, port.DiscardInput, port.Name)
     {
         _owned = port;
+        SerialTransport = port.Kind;
     }
+
+    /// <summary>The serial implementation in use when opened with <see cref="Open"/>; null for a stream.</summary>
+    public SerialTransportKind? SerialTransport { get; }
 
     /// <summary>Port name or the name given for a stream; used in error messages.</summary>
     public string Name { get; }
 
     public ModbusRtuTiming Timing { get; }
 
-    /// <summary>Opens a serial port (no handshake) with the given settings.</summary>
+    /// <summary>Opens a serial port (no handshake) with the given settings, through the transport they name (<see cref="ModbusRtuSerialSettings.Transport"/>).</summary>
     public static ModbusRtuTransport Open(ModbusRtuSerialSettings settings, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        var port = new SerialPort(settings.PortName, settings.BaudRate, settings.Parity, settings.DataBits, settings.StopBits)
-        {
-            Handshake = Handshake.None,
-        };
+        SerialConnection port = SerialConnection.Open(settings.Line);
         try
         {
-            port.Open();
-            port.DiscardInBuffer();
             return new ModbusRtuTransport(port, settings.Timing, timeProvider);
         }
         catch
@@ -139,10 +138,7 @@ public sealed class ModbusRtuTransport : IModbusRtuLine, IDisposable
             // Inter-frame gap: t3.5 of silence after the last byte we sent or received.
             TimeSpan silence = _timeProvider.GetElapsedTime(_quietFrom);
             TimeSpan wait = Timing.T35 - silence;
-            if (wait > TimeSpan.Zero)
-            {
-                await Task.Delay(wait, _timeProvider, cancellationToken).ConfigureAwait(false);
-            }
+            await PreciseDelay.WaitAsync(wait, _timeProvider, cancellationToken).ConfigureAwait(false);
         }
 
         _discardInput?.Invoke();

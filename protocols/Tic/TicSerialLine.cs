@@ -1,4 +1,5 @@
 using System.IO.Ports;
+using City.Protocols.Serial;
 
 namespace City.Protocols.Tic;
 
@@ -11,15 +12,15 @@ namespace City.Protocols.Tic;
 /// </summary>
 public sealed class TicSerialLine : IDisposable
 {
-    private readonly SerialPort _port;
+    private readonly SerialConnection _port;
 
-    private TicSerialLine(SerialPort port, int baudRate)
+    private TicSerialLine(SerialConnection port, int baudRate)
     {
         _port = port;
         BaudRate = baudRate;
     }
 
-    public string Name => _port.PortName;
+    public string Name => _port.Name;
 
     public int BaudRate { get; }
 
@@ -27,7 +28,7 @@ public sealed class TicSerialLine : IDisposable
     public string Format { get; private init; } = "7E1";
 
     /// <summary>The received bytes (read it with ReadAsync; disposing the line ends a pending read).</summary>
-    public Stream Stream => _port.BaseStream;
+    public Stream Stream => _port.Stream;
 
     /// <summary>Opens <paramref name="portName"/> at <paramref name="baudRate"/> 7E1, no handshake.</summary>
     public static TicSerialLine Open(string portName, int baudRate)
@@ -42,21 +43,8 @@ public sealed class TicSerialLine : IDisposable
         }
     }
 
-    private static SerialPort OpenPort(string portName, int baudRate, Parity parity, int dataBits)
-    {
-        var port = new SerialPort(portName, baudRate, parity, dataBits, StopBits.One) { Handshake = Handshake.None };
-        try
-        {
-            port.Open();
-            port.DiscardInBuffer();
-            return port;
-        }
-        catch
-        {
-            port.Dispose();
-            throw;
-        }
-    }
+    private static SerialConnection OpenPort(string portName, int baudRate, Parity parity, int dataBits) =>
+        SerialConnection.Open(new SerialLineSettings(portName) { BaudRate = baudRate, Parity = parity, DataBits = dataBits, StopBits = StopBits.One });
 
     public void Dispose() => _port.Dispose();
 }

@@ -1,11 +1,12 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.IO.Ports;
+using City.Protocols.Serial;
 
 namespace City.Protocols.Modbus.Tests;
 
 /// <summary>
-/// <see cref="ModbusRtuMaster"/> over System.IO.Ports on a real pseudo-terminal pair (socat), against pymodbus 3.0
+/// <see cref="ModbusRtuMaster"/> over the termios transport and System.IO.Ports on a real pseudo-terminal pair (socat), against pymodbus 3.0
 /// (Debian python3-pymodbus, run with /usr/bin/python3) and against a slave written in this test. Never skipped:
 /// a missing socat or pymodbus is a failure.
 /// </summary>
@@ -14,8 +15,10 @@ public sealed class RtuSerialTests
     private const string SystemPython = "/usr/bin/python3";
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
-    [Fact]
-    public async Task OurMaster_ReadsAndWritesRegistersOfPymodbusRtuSlave()
+    [Theory]
+    [InlineData(SerialTransportKind.Termios)]
+    [InlineData(SerialTransportKind.Portable)]
+    public async Task OurMaster_ReadsAndWritesRegistersOfPymodbusRtuSlave(SerialTransportKind serialTransport)
     {
         PeerProcess.RequireExecutable(SystemPython, "apt-get install -y python3-pymodbus");
         string script = Path.Combine(AppContext.BaseDirectory, "peers", "pymodbus_rtu_server.py");
@@ -27,7 +30,8 @@ public sealed class RtuSerialTests
         await using PeerProcess slave = PeerProcess.Start(SystemPython, script, pair.PortB, string.Join(',', holding), string.Join(',', input));
         await WaitForOutputAsync(slave, "ready", Deadline);
         // 8N1: pyserial cannot set parity on a Linux pseudo-terminal (EINVAL); on a pty no bits are framed anyway.
-        using ModbusRtuTransport transport = ModbusRtuTransport.Open(new ModbusRtuSerialSettings(pair.PortA) { Parity = Parity.None });
+        using ModbusRtuTransport transport = ModbusRtuTransport.Open(new ModbusRtuSerialSettings(pair.PortA) { Parity = Parity.None, Transport = serialTransport });
+        Assert.Equal(serialTransport, transport.SerialTransport);
         var master = new ModbusRtuMaster(transport, new ModbusRtuMasterOptions { RequestTimeout = TimeSpan.FromSeconds(5) });
 
         try

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO.Ports;
 using System.Text.RegularExpressions;
+using City.Protocols.Serial;
 
 namespace City.Protocols.Modbus.Tests;
 
@@ -160,14 +161,16 @@ public sealed partial class RtuSlaveTests
         Assert.True(stopwatch.Elapsed >= settings.Timing.TransmissionTime(8 + 255) + settings.Timing.T35 - TimeSpan.FromMilliseconds(1), $"answered after {stopwatch.Elapsed}");
     }
 
-    [Fact]
-    public async Task Mbpoll_ReadsHoldingRegistersFromOurRtuSlave()
+    [Theory]
+    [InlineData(SerialTransportKind.Termios)]
+    [InlineData(SerialTransportKind.Portable)]
+    public async Task Mbpoll_ReadsHoldingRegistersFromOurRtuSlave(SerialTransportKind serialTransport)
     {
         string mbpoll = PeerProcess.RequireExecutable("mbpoll", "apt-get install -y mbpoll");
         await using SocatPtyPair pair = await SocatPtyPair.StartAsync(Deadline);
         // A pseudo-terminal cannot be given a parity: 8N1 on both sides.
         await using ModbusRtuSlave slave = ModbusRtuSlave.Open(
-            new ModbusRtuSerialSettings(pair.PortB) { Parity = Parity.None }, TwoUnitMap(), new ModbusRtuSlaveOptions { UnitIds = [1, 2] });
+            new ModbusRtuSerialSettings(pair.PortB) { Parity = Parity.None, Transport = serialTransport }, TwoUnitMap(), new ModbusRtuSlaveOptions { UnitIds = [1, 2] });
         slave.Start();
 
         (int exitCode, string output) = await PeerProcess.RunAsync(

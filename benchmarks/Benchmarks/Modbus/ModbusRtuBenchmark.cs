@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO.Ports;
 using City.Protocols.Modbus;
+using City.Protocols.Serial;
 
 namespace City.Benchmarks.Modbus;
 
@@ -20,7 +21,7 @@ internal static class ModbusRtuBenchmark
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var a = CommandArguments.Parse(args, ["--device", "--baud", "--cycles", "--warmup-cycles", "--registers", "--per-request", "--unit", "--timeout-ms"]);
+        var a = CommandArguments.Parse(args, ["--device", "--baud", "--cycles", "--warmup-cycles", "--registers", "--per-request", "--unit", "--timeout-ms", "--transport"]);
         string? device = a.Text("--device");
         int baud = a.Int("--baud", 19200, 300, 4_000_000);
         int cycles = a.Int("--cycles", 20, 1);
@@ -29,9 +30,9 @@ internal static class ModbusRtuBenchmark
         int perRequest = a.Int("--per-request", ModbusPdu.MaxReadRegisters, 1, ModbusPdu.MaxReadRegisters);
         byte unit = (byte)a.Int("--unit", 1, 1, 247);
         int timeoutMs = a.Int("--timeout-ms", 2000, 1);
-        if (a.Error is not null || device is null)
+        if (a.Error is not null || device is null || !SerialTransportNames.TryParse(a.Text("--transport", "auto"), out SerialTransportKind transport))
         {
-            Console.Error.WriteLine(a.Error ?? "usage: modbus-rtu --device DEV [--baud 19200] [--cycles 20] [--warmup-cycles 1] [--registers 1000] [--per-request 125] [--unit 1] [--timeout-ms 2000]");
+            Console.Error.WriteLine(a.Error ?? "usage: modbus-rtu --device DEV [--baud 19200] [--cycles 20] [--warmup-cycles 1] [--registers 1000] [--per-request 125] [--unit 1] [--timeout-ms 2000] [--transport auto|termios|portable]");
             return 2;
         }
 
@@ -44,11 +45,9 @@ internal static class ModbusRtuBenchmark
             limitPerCycle += timing.WireTime(RequestBytes, ResponseBytes(count));
         }
 
-        using var port = new SerialPort(device, baud, Parity.None, 8, StopBits.One) { Handshake = Handshake.None };
-        port.Open();
-        port.DiscardInBuffer();
-        var probe = new TimestampingStream(port.BaseStream);
-        using var line = new ModbusRtuTransport(probe, timing, TimeProvider.System, port.DiscardInBuffer, device);
+        using SerialConnection port = SerialConnection.Open(new SerialLineSettings(device) { BaudRate = baud, Transport = transport });
+        var probe = new TimestampingStream(port.Stream);
+        using var line = new ModbusRtuTransport(probe, timing, TimeProvider.System, port.DiscardInput, device);
         var master = new ModbusRtuMaster(line, new ModbusRtuMasterOptions { RequestTimeout = TimeSpan.FromMilliseconds(timeoutMs) });
         ushort[] destination = new ushort[perRequest];
 
@@ -73,12 +72,12 @@ internal static class ModbusRtuBenchmark
         int requests = cycles * plan.Length;
         var inv = CultureInfo.InvariantCulture;
 
-        Console.WriteLine(string.Create(inv, $"modbus-rtu: {device}, {baud} baud, timing 8E1 ({timing.BitsPerCharacter} bits/char, t3.5 {Ms(timing.T35)} ms), {plan.Length} requests per cycle ({mapSize} registers), {cycles} cycles after {warmupCycles} warm-up"));
+        Console.WriteLine(string.Create(inv, $"modbus-rtu: {device}, transport {SerialTransportNames.Name(port.Kind)}, {baud} baud, timing 8E1 ({timing.BitsPerCharacter} bits/char, t3.5 {Ms(timing.T35)} ms), {plan.Length} requests per cycle ({mapSize} registers), {cycles} cycles after {warmupCycles} warm-up"));
         Console.WriteLine(string.Create(inv, $"  achieved: {mean:F1} registers/s (per cycle: min {rates.Min():F1}, max {rates.Max():F1}, stddev {stddev:F1}); cycle {cycleSeconds.Average() * 1000:F2} ms"));
         Console.WriteLine(string.Create(inv, $"  wire limit: {limit:F1} registers/s (cycle {Ms(limitPerCycle)} ms); fraction {mean / limit:P1}"));
         Console.WriteLine(string.Create(inv, $"  per request, mean ms: before send {phases.Mean(phases.BeforeSend, requests)}, send {phases.Mean(phases.Send, requests)}, to first byte {phases.Mean(phases.ToFirstByte, requests)}, rest of response {phases.Mean(phases.RestOfResponse, requests)} ({(double)phases.Reads / requests:F2} reads), after last byte {phases.Mean(phases.AfterLastByte, requests)}, between calls {phases.Mean(phases.BetweenCalls, requests)}; wire budget {Ms(limitPerCycle / plan.Length)}"));
         Console.WriteLine(string.Create(inv,
-            $"RESULT baud={baud} cycles={cycles} registers={mapSize} mean_rps={mean:F1} min_rps={rates.Min():F1} max_rps={rates.Max():F1} stddev_rps={stddev:F1} limit_rps={limit:F1} fraction={mean / limit:F4} request_ms={cycleSeconds.Sum() * 1000 / requests:F3} limit_request_ms={limitPerCycle.TotalMilliseconds / plan.Length:F3} before_send_ms={phases.Mean(phases.BeforeSend, requests)} to_first_byte_ms={phases.Mean(phases.ToFirstByte, requests)} rest_ms={phases.Mean(phases.RestOfResponse, requests)}"));
+            $"RESULT transport={SerialTransportNames.Name(port.Kind)} baud={baud} cycles={cycles} registers={mapSize} mean_rps={mean:F1} min_rps={rates.Min():F1} max_rps={rates.Max():F1} stddev_rps={stddev:F1} limit_rps={limit:F1} fraction={mean / limit:F4} request_ms={cycleSeconds.Sum() * 1000 / requests:F3} limit_request_ms={limitPerCycle.TotalMilliseconds / plan.Length:F3} before_send_ms={phases.Mean(phases.BeforeSend, requests)} to_first_byte_ms={phases.Mean(phases.ToFirstByte, requests)} rest_ms={phases.Mean(phases.RestOfResponse, requests)}"));
         return 0;
     }
 

@@ -1,6 +1,7 @@
 using System.IO.Ports;
 using System.Runtime.InteropServices;
 using City.Protocols.Modbus;
+using City.Protocols.Serial;
 
 namespace City.Benchmarks.Modbus;
 
@@ -15,15 +16,16 @@ internal static class ModbusRtuSlaveHost
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var a = CommandArguments.Parse(args, ["--device", "--baud", "--timing", "--registers", "--unit"]);
+        var a = CommandArguments.Parse(args, ["--device", "--baud", "--timing", "--registers", "--unit", "--transport"]);
         string? device = a.Text("--device");
         int baud = a.Int("--baud", 19200, 300, 4_000_000);
         string timingMode = a.Text("--timing", "wire");
         int registers = a.Int("--registers", 1000, 1, 65536);
         byte unit = (byte)a.Int("--unit", 1, 1, 247);
-        if (a.Error is not null || device is null || timingMode is not ("wire" or "none"))
+        if (a.Error is not null || device is null || timingMode is not ("wire" or "none")
+            || !SerialTransportNames.TryParse(a.Text("--transport", "auto"), out SerialTransportKind transport))
         {
-            Console.Error.WriteLine(a.Error ?? "usage: modbus-rtu-slave --device DEV [--baud 19200] [--timing wire|none] [--registers 1000] [--unit 1]");
+            Console.Error.WriteLine(a.Error ?? "usage: modbus-rtu-slave --device DEV [--baud 19200] [--timing wire|none] [--registers 1000] [--unit 1] [--transport auto|termios|portable]");
             return 2;
         }
 
@@ -38,10 +40,8 @@ internal static class ModbusRtuSlaveHost
 
         map.SetHoldingRegisters(unit, 0, values);
 
-        using var port = new SerialPort(device, baud, Parity.None, 8, StopBits.One) { Handshake = Handshake.None };
-        port.Open();
-        port.DiscardInBuffer();
-        var slave = new ModbusRtuSlave(port.BaseStream, map, new ModbusRtuSlaveOptions
+        using SerialConnection port = SerialConnection.Open(new SerialLineSettings(device) { BaudRate = baud, Transport = transport });
+        var slave = new ModbusRtuSlave(port.Stream, map, new ModbusRtuSlaveOptions
         {
             UnitIds = [unit],
             Timing = timing,
@@ -61,7 +61,7 @@ internal static class ModbusRtuSlaveHost
         });
 
         slave.Start();
-        Console.WriteLine($"serving {device} unit {unit}, {registers} holding registers, {baud} baud, timing 8E1 ({timing.BitsPerCharacter} bits/char, t3.5 {timing.T35.TotalMilliseconds:F3} ms), mode {timingMode}");
+        Console.WriteLine($"serving {device} unit {unit}, {registers} holding registers, {baud} baud, timing 8E1 ({timing.BitsPerCharacter} bits/char, t3.5 {timing.T35.TotalMilliseconds:F3} ms), mode {timingMode}, transport {SerialTransportNames.Name(port.Kind)}");
         Console.Out.Flush();
         Task stopped = Task.Delay(Timeout.Infinite, stop.Token);
         Task first = await Task.WhenAny(stopped, slave.Completion).ConfigureAwait(false);

@@ -255,7 +255,7 @@ internal sealed class ModbusRtuDeviceClientFactory(TimeProvider time, Func<Seria
 {
     private readonly Dictionary<string, SharedLine> _lines = new(StringComparer.Ordinal);
     private readonly Func<SerialLineDefinition, IModbusRtuLine> _openLine = openLine ?? (line => ModbusRtuTransport.Open(
-        new ModbusRtuSerialSettings(line.Port) { BaudRate = line.BaudRate, Parity = line.Parity, DataBits = line.DataBits, StopBits = line.StopBits }, time));
+        new ModbusRtuSerialSettings(line.Port) { BaudRate = line.BaudRate, Parity = line.Parity, DataBits = line.DataBits, StopBits = line.StopBits, Transport = line.Transport }, time));
 
     public IDeviceClient Create(DeviceDefinition device)
     {

@@ -13,7 +13,8 @@ internal static class ModbusConfigSchema
         Text("Parity"),
         Integer("DataBits", 7, 8),
         Integer("StopBits", 1, 2),
-        Integer("TimeoutMs", 10, 60_000));
+        Integer("TimeoutMs", 10, 60_000),
+        Text("Transport"));
 
     public static ProtocolConfigKeys Keys { get; } = new(
         [List("SerialLines", SerialLine)],

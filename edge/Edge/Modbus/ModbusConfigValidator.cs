@@ -1,3 +1,4 @@
+using City.Protocols.Serial;
 using City.Edge.Configuration;
 using Microsoft.Extensions.Configuration;
 using City.Edge.Devices;
@@ -288,10 +289,15 @@ internal static class ModbusConfigValidator
             Range(errors, $"{key}:DataBits", line.DataBits, 7, 8);
             Require(errors, line.StopBits is 1 or 2, $"{key}:StopBits: must be 1 or 2 (got {line.StopBits})");
             Range(errors, $"{key}:TimeoutMs", line.TimeoutMs, 10, 60_000);
+            Require(errors, SerialTransportNames.TryParse(line.Transport, out SerialTransportKind transport),
+                $"{key}:Transport: must be auto, termios or portable (got '{line.Transport}')");
             if (errors.Count == before)
             {
                 result[line.Name] = new SerialLineDefinition(line.Name, line.Port, line.BaudRate, parity, line.DataBits,
-                    line.StopBits == 2 ? System.IO.Ports.StopBits.Two : System.IO.Ports.StopBits.One, TimeSpan.FromMilliseconds(line.TimeoutMs));
+                    line.StopBits == 2 ? System.IO.Ports.StopBits.Two : System.IO.Ports.StopBits.One, TimeSpan.FromMilliseconds(line.TimeoutMs))
+                {
+                    Transport = transport,
+                };
             }
         }
 

@@ -23,7 +23,10 @@ internal sealed record ModbusDeviceSettings(string Host, int Port, byte UnitId, 
 }
 
 /// <summary>A validated serial line (RS-485) for Modbus RTU devices.</summary>
-internal sealed record SerialLineDefinition(string Name, string Port, int BaudRate, System.IO.Ports.Parity Parity, int DataBits, System.IO.Ports.StopBits StopBits, TimeSpan Timeout);
+internal sealed record SerialLineDefinition(string Name, string Port, int BaudRate, System.IO.Ports.Parity Parity, int DataBits, System.IO.Ports.StopBits StopBits, TimeSpan Timeout)
+{
+    public City.Protocols.Serial.SerialTransportKind Transport { get; init; }
+}
 
 /// <summary>Builds Modbus devices and reads their Modbus settings.</summary>
 internal static class ModbusDevice

@@ -99,4 +99,7 @@ internal sealed class SerialLineOptions
 
     /// <summary>How long one slave may take to answer one request; a silent slave costs this much per request.</summary>
     public int TimeoutMs { get; set; } = 500;
+
+    /// <summary>auto (termios on Linux at a standard baud rate, else System.IO.Ports), termios or portable.</summary>
+    public string Transport { get; set; } = "auto";
 }

@@ -1,4 +1,5 @@
 using System.IO.Ports;
+using City.Protocols.Serial;
 using System.Threading.Channels;
 
 namespace City.Protocols.Dali.Luba;
@@ -71,12 +72,10 @@ public sealed class LubaTransport : IAsyncDisposable
 
     public static LubaTransport Open(string portName, int inboundCapacity = 256)
     {
-        var port = new SerialPort(portName, BaudRate, Parity.None, 8, StopBits.One) { Handshake = Handshake.None };
+        SerialConnection port = SerialConnection.Open(new SerialLineSettings(portName) { BaudRate = BaudRate, Parity = Parity.None, DataBits = 8, StopBits = StopBits.One });
         try
         {
-            port.Open();
-            port.DiscardInBuffer();
-            return new LubaTransport(port.BaseStream, port, () => port.BytesToRead, portName, inboundCapacity);
+            return new LubaTransport(port.Stream, port, () => port.BytesToRead, portName, inboundCapacity);
         }
         catch
         {
