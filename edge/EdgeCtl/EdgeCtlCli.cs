@@ -4,6 +4,7 @@ using City.EdgeCtl.MBus;
 using City.EdgeCtl.Modbus;
 using City.EdgeCtl.Snmp;
 using City.EdgeCtl.Tic;
+using City.EdgeCtl.Vms;
 
 namespace City.EdgeCtl;
 
@@ -73,6 +74,7 @@ internal static class EdgeCtlCli
             ConfigCli.CreateConfig(socketOption, jsonOption, output, error),
             TicCli.Create(jsonOption, output, error),
             MBusCli.Create(jsonOption, output, error),
+            VmsCli.Create(socketOption, jsonOption, output, error),
         };
     }
 }

@@ -14,6 +14,9 @@ public sealed record SignGeometry(int LinesPerPage, int CharactersPerLine, int M
     public int MaxMultiLength { get; init; } = 1024;
 
     public static SignGeometry Default { get; } = new(3, 18, 6, new HashSet<int> { 1 });
+
+    /// <summary>No sign's limits: only the syntax and the characters are checked (central, which does not know the sign).</summary>
+    public static SignGeometry SyntaxOnly { get; } = new(int.MaxValue, int.MaxValue, int.MaxValue, Enumerable.Range(1, 255).ToHashSet());
 }
 
 /// <summary>dmsMultiSyntaxError (NTCIP 1203 v03, signControl.18): why a MULTI string was refused.</summary>

@@ -31,7 +31,8 @@ internal sealed partial class CommandExecutor(
     ILogger<CommandExecutor> logger,
     DaliCommandService? dali = null,
     LightingRuntime? lighting = null,
-    IEdgeConfigPush? configPush = null)
+    IEdgeConfigPush? configPush = null,
+    IVmsCommands? vms = null)
 {
     private readonly Dictionary<string, DeviceDefinition> _devices = settings.Devices.ToDictionary(d => d.Name, StringComparer.Ordinal);
     private readonly List<IDeviceRunner> _runners = runners.ToList();
@@ -51,6 +52,9 @@ internal sealed partial class CommandExecutor(
             CommandBody.ActionOneofCase.EdgeConfig => configPush is null
                 ? new CommandOutcome(false, "this edge cannot change its configuration at run time")
                 : configPush.Push(body.Id, body.EdgeConfig),
+            CommandBody.ActionOneofCase.Vms => vms is null
+                ? new CommandOutcome(false, "this edge drives no message sign")
+                : await vms.ExecuteAsync(body.Vms, cancellationToken).ConfigureAwait(false),
             _ => new CommandOutcome(false, "no action"),
         };
     }
