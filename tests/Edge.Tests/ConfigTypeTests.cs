@@ -167,6 +167,7 @@ public class ConfigTypeTests
             (new City.Edge.Dali.DaliDriver(), null, [("DaliLines", typeof(City.Edge.Dali.DaliLineOptions))]),
             (new City.Edge.Tic.TicDriver(), typeof(City.Edge.Tic.TicDeviceOptions), []),
             (new City.Edge.MBus.MBusDriver(), typeof(City.Edge.MBus.MBusDeviceOptions), [("MBusLines", typeof(City.Edge.MBus.MBusLineOptions))]),
+            (new City.Edge.Vms.VmsDriver(), typeof(City.Edge.Vms.VmsDeviceOptions), []),
         })
         {
             var schema = EdgeConfigSchema.For([driver.ConfigKeys]);

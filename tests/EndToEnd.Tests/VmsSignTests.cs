@@ -34,7 +34,7 @@ public sealed class VmsSignTests(ITestOutputHelper log)
             new JsonObject
             {
                 ["Name"] = Sign, ["Protocol"] = "vms", ["Host"] = "127.0.0.1", ["Port"] = port, ["Community"] = "public", ["WriteCommunity"] = "private",
-                ["TimeoutMs"] = 2000, ["Retries"] = 2, ["StatusPeriodMs"] = 2000,
+                ["TimeoutMs"] = 2000, ["Retries"] = 2, ["StatusPeriodMs"] = 1000,
             },
         };
         city.StartEdge(edge);
@@ -42,7 +42,7 @@ public sealed class VmsSignTests(ITestOutputHelper log)
         await Eventually.ReturnsAsync(async () =>
         {
             var latest = await CentralPoints.LatestAsync(city);
-            return CentralPoints.ValueOf(latest, $"{Sign}/faults") == "pixel x3" && CentralPoints.ValueOf(latest, $"{Sign}/message") is not null ? latest : null;
+            return TextOf(latest, $"{Sign}/faults") == "pixel x3" && TextOf(latest, $"{Sign}/message") is not null ? latest : null;
         }, Patience, "the blank sign's message and its 3 failed pixels at central");
 
         using var client = new HttpClient { BaseAddress = city.Http.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
@@ -68,7 +68,7 @@ public sealed class VmsSignTests(ITestOutputHelper log)
         await Eventually.ReturnsAsync(async () =>
         {
             var latest = await CentralPoints.LatestAsync(city);
-            return CentralPoints.ValueOf(latest, $"{Sign}/message") == Shown && CentralPoints.ValueOf(latest, $"{Sign}/multi") == Multi ? latest : null;
+            return TextOf(latest, $"{Sign}/message") == Shown && TextOf(latest, $"{Sign}/multi") == Multi ? latest : null;
         }, Patience, "the sign's new message at central");
         Assert.Contains($"message-shown: {Shown}", await CentralPoints.EventTextsAsync(city, $"{Sign}/events"));
 
@@ -100,7 +100,7 @@ public sealed class VmsSignTests(ITestOutputHelper log)
         await Eventually.ReturnsAsync(async () =>
         {
             var latest = await CentralPoints.LatestAsync(city);
-            return CentralPoints.ValueOf(latest, $"{Sign}/message") == "" ? latest : null;
+            return TextOf(latest, $"{Sign}/message") == "" ? latest : null;
         }, Patience, "the blank sign at central");
 
         // The technician's view of the same sign.
@@ -108,6 +108,10 @@ public sealed class VmsSignTests(ITestOutputHelper log)
         Assert.Equal((Sign, "", 3, 18), ((string?)shown["sign"], (string?)shown["message"], (int)shown["lines"]!, (int)shown["columns"]!));
         Assert.Equal("pixel x3, lamp x1, door open", (string?)shown["faults"]);
     }
+
+    /// <summary>A text point's latest value at central, or null.</summary>
+    private static string? TextOf(JsonArray latest, string id) =>
+        latest.FirstOrDefault(p => (string?)p!["id"] == id)?["value"] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
 
     private static async Task<string> PostAsync(HttpClient client, JsonObject command)
     {

@@ -119,13 +119,13 @@ internal sealed class SimSign
     public void Register(MibTree mib)
     {
         ArgumentNullException.ThrowIfNull(mib);
-        mib.AddScalar(DmsObjects.VmsCharacterHeightPixels, SnmpValue.Integer(CharacterHeight));
-        mib.AddScalar(DmsObjects.VmsCharacterWidthPixels, SnmpValue.Integer(CharacterWidth));
-        mib.AddScalar(DmsObjects.VmsSignHeightPixels, SnmpValue.Integer(CharacterHeight * Geometry.LinesPerPage));
-        mib.AddScalar(DmsObjects.VmsSignWidthPixels, SnmpValue.Integer(CharacterWidth * Geometry.CharactersPerLine));
-        mib.AddScalar(DmsObjects.DefaultFont, SnmpValue.Integer(1));
-        mib.AddScalar(DmsObjects.DmsMaxNumberPages, SnmpValue.Integer(Geometry.MaxPages));
-        mib.AddScalar(DmsObjects.DmsMaxMultiStringLength, SnmpValue.Integer(Geometry.MaxMultiLength));
+        Scalar(mib, DmsObjects.VmsCharacterHeightPixels, SnmpValue.Integer(CharacterHeight));
+        Scalar(mib, DmsObjects.VmsCharacterWidthPixels, SnmpValue.Integer(CharacterWidth));
+        Scalar(mib, DmsObjects.VmsSignHeightPixels, SnmpValue.Integer(CharacterHeight * Geometry.LinesPerPage));
+        Scalar(mib, DmsObjects.VmsSignWidthPixels, SnmpValue.Integer(CharacterWidth * Geometry.CharactersPerLine));
+        Scalar(mib, DmsObjects.DefaultFont, SnmpValue.Integer(1));
+        Scalar(mib, DmsObjects.DmsMaxNumberPages, SnmpValue.Integer(Geometry.MaxPages));
+        Scalar(mib, DmsObjects.DmsMaxMultiStringLength, SnmpValue.Integer(Geometry.MaxMultiLength));
 
         _messages = new MibTable(DmsObjects.DmsMessageEntry,
         [
@@ -150,22 +150,27 @@ internal sealed class SimSign
         _messages.CellWritten += OnMessageWritten;
         mib.Add(_messages);
 
-        mib.AddScalar(DmsObjects.DmsControlMode, SnmpValue.Integer(4)); // central(4)
-        mib.AddScalar(DmsObjects.DmsActivateMessage, () => SnmpValue.OctetString(MessageActivationCode.Blank(255, IPAddress.Any).Encode()),
+        Scalar(mib, DmsObjects.DmsControlMode, SnmpValue.Integer(4)); // central(4)
+        Scalar(mib, DmsObjects.DmsActivateMessage, () => SnmpValue.OctetString(MessageActivationCode.Blank(255, IPAddress.Any).Encode()),
             new MibWrite(SnmpValueType.OctetString, value => Activate(value.AsBytes()), value => CheckActivation(value.AsBytes())));
-        mib.AddScalar(DmsObjects.DmsMessageTimeRemaining, () => SnmpValue.Integer(MessageActivationCode.Indefinite));
-        mib.AddScalar(DmsObjects.DmsMsgTableSource, () => SnmpValue.OctetString(Locked(() => _source).Encode()));
-        mib.AddScalar(DmsObjects.DmsActivateMsgError, () => SnmpValue.Integer((int)Locked(() => _activateError)));
-        mib.AddScalar(DmsObjects.DmsMultiSyntaxError, () => SnmpValue.Integer((int)Locked(() => _multiError)));
-        mib.AddScalar(DmsObjects.DmsMultiSyntaxErrorPosition, () => SnmpValue.Integer(Locked(() => _multiErrorPosition)));
+        Scalar(mib, DmsObjects.DmsMessageTimeRemaining, () => SnmpValue.Integer(MessageActivationCode.Indefinite));
+        Scalar(mib, DmsObjects.DmsMsgTableSource, () => SnmpValue.OctetString(Locked(() => _source).Encode()));
+        Scalar(mib, DmsObjects.DmsActivateMsgError, () => SnmpValue.Integer((int)Locked(() => _activateError)));
+        Scalar(mib, DmsObjects.DmsMultiSyntaxError, () => SnmpValue.Integer((int)Locked(() => _multiError)));
+        Scalar(mib, DmsObjects.DmsMultiSyntaxErrorPosition, () => SnmpValue.Integer(Locked(() => _multiErrorPosition)));
 
-        mib.AddScalar(DmsObjects.DmsStatDoorOpen, () => SnmpValue.Integer(Status.DoorsOpen));
-        mib.AddScalar(DmsObjects.ShortErrorStatus, () => SnmpValue.Integer((int)Status.Errors));
-        mib.AddScalar(DmsObjects.PixelFailureTableNumRows, () => SnmpValue.Integer(Status.PixelFailures));
-        mib.AddScalar(DmsObjects.LampFailureStuckOn, () => SnmpValue.OctetString([0]));
-        mib.AddScalar(DmsObjects.LampFailureStuckOff, () => SnmpValue.OctetString([(byte)Locked(() => _lampsStuckOff)]));
-        mib.AddScalar(DmsObjects.ControllerErrorStatus, () => SnmpValue.Integer(Status.ControllerErrors));
+        Scalar(mib, DmsObjects.DmsStatDoorOpen, () => SnmpValue.Integer(Status.DoorsOpen));
+        Scalar(mib, DmsObjects.ShortErrorStatus, () => SnmpValue.Integer((int)Status.Errors));
+        Scalar(mib, DmsObjects.PixelFailureTableNumRows, () => SnmpValue.Integer(Status.PixelFailures));
+        Scalar(mib, DmsObjects.LampFailureStuckOn, () => SnmpValue.OctetString([0]));
+        Scalar(mib, DmsObjects.LampFailureStuckOff, () => SnmpValue.OctetString([(byte)Locked(() => _lampsStuckOff)]));
+        Scalar(mib, DmsObjects.ControllerErrorStatus, () => SnmpValue.Integer(Status.ControllerErrors));
     }
+
+    /// <summary>A scalar by its instance OID (DmsObjects names instances, ".0"; the MIB takes the object).</summary>
+    private static void Scalar(MibTree mib, Oid instance, SnmpValue value) => mib.AddScalar(instance.Prefix(instance.Length - 1), value);
+
+    private static void Scalar(MibTree mib, Oid instance, Func<SnmpValue> read, MibWrite? write = null) => mib.AddScalar(instance.Prefix(instance.Length - 1), read, write);
 
     private T Locked<T>(Func<T> read)
     {
