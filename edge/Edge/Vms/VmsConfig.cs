@@ -46,6 +46,23 @@ internal sealed class VmsDeviceOptions
     public string WriteCommunity { get; set; } = "private";
 
     public int StatusPeriodMs { get; set; } = VmsDeviceConfig.DefaultStatusPeriodMs;
+
+    /// <summary>Bound only to be refused: a sign's points are fixed.</summary>
+    public List<VmsPointOptions> Points { get; set; } = [];
+}
+
+/// <summary>The common keys of a point (a sign lists none; see <see cref="VmsDeviceOptions.Points"/>).</summary>
+internal sealed class VmsPointOptions
+{
+    public string Name { get; set; } = string.Empty;
+
+    public bool Writable { get; set; }
+
+    public string Unit { get; set; } = string.Empty;
+
+    public int PeriodMs { get; set; }
+
+    public string Description { get; set; } = string.Empty;
 }
 
 /// <summary>A validated sign: where it answers SNMP (v2c), with which communities, how often its status is read.</summary>
@@ -85,7 +102,7 @@ internal static class VmsDeviceConfig
         var key = entry.Key;
         var options = entry.Section.Get<VmsDeviceOptions>() ?? new VmsDeviceOptions();
         int before = errors.Count;
-        if (entry.Section.GetSection("Points").GetChildren().Any())
+        if (options.Points.Count > 0 || entry.Section.GetSection("Points").GetChildren().Any())
         {
             errors.Add($"{key}:Points: a sign's points are fixed (message, multi, faults, ...: see edge/README.md, \"Message signs\"); list none");
         }

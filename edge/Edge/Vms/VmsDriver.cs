@@ -48,8 +48,12 @@ internal sealed class VmsDriver : IProtocolDriver
     {
         ArgumentNullException.ThrowIfNull(settings);
         services.AddSingleton<VmsSigns>();
-        services.AddSingleton<IVmsCommands>(sp => sp.GetRequiredService<VmsSigns>());
         services.AddSingleton<IDeviceRunner, VmsSignRunner>();
+        if (settings.Devices.Any(Handles))
+        {
+            // Only an edge with signs takes vms commands (and opens the signs' SNMP socket); others refuse them as unknown-target.
+            services.AddSingleton<IVmsCommands>(sp => sp.GetRequiredService<VmsSigns>());
+        }
     }
 
     public void MapEndpoints(IEndpointRouteBuilder endpoints)

@@ -35,6 +35,7 @@ internal sealed partial class VmsSigns : IVmsCommands, IAsyncDisposable
     private readonly SnmpManager _manager;
     private readonly TimeProvider _time;
     private readonly ILogger<VmsSigns> _logger;
+    private int _disposed;
 
     public VmsSigns(EdgeSettings settings, TimeProvider time, ILogger<VmsSigns> logger)
     {
@@ -213,7 +214,8 @@ internal sealed partial class VmsSigns : IVmsCommands, IAsyncDisposable
     private static VmsSignView Empty(DeviceDefinition sign) =>
         new(sign.Name, sign.Endpoint, sign.Enabled, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
 
-    public ValueTask DisposeAsync() => _manager.DisposeAsync();
+    /// <summary>Idempotent: the container disposes it once as itself and once as <see cref="IVmsCommands"/>.</summary>
+    public ValueTask DisposeAsync() => Interlocked.Exchange(ref _disposed, 1) == 0 ? _manager.DisposeAsync() : ValueTask.CompletedTask;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "sign {Sign}: activated {Multi}")]
     private static partial void LogActivated(ILogger logger, string sign, string multi);
