@@ -4,6 +4,7 @@ using City.EdgeCtl.MBus;
 using City.EdgeCtl.Modbus;
 using City.EdgeCtl.Snmp;
 using City.EdgeCtl.Tic;
+using City.EdgeCtl.Vms;
 
 namespace City.EdgeCtl;
 
@@ -74,6 +75,7 @@ internal static class EdgeCtlCli
             TicCli.Create(jsonOption, output, error),
             MBusCli.Create(jsonOption, output, error),
             PriorityView.Create(socketOption, jsonOption, output, error),
+            VmsCli.Create(socketOption, jsonOption, output, error),
         };
     }
 }

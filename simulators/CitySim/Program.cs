@@ -5,6 +5,7 @@ using City.Sim.Load;
 using City.Sim.MBus;
 using City.Sim.Snmp;
 using City.Sim.Tic;
+using City.Sim.Vms;
 
 var root = new RootCommand("citysim: simulated street-cabinet hardware (Modbus meters, traffic controllers) and gateway load for the city edge/central stack")
 {
@@ -15,6 +16,7 @@ var root = new RootCommand("citysim: simulated street-cabinet hardware (Modbus m
     SnmpCommand.Create(TimeProvider.System),
     TicCommand.Create(TimeProvider.System),
     MBusLineCommand.Create(TimeProvider.System),
+    VmsCommand.Create(TimeProvider.System),
 };
 
 var parse = root.Parse(args);

@@ -41,6 +41,9 @@ public class DaliLineTests
         var status = (await one.ExecuteAsync(DaliGear.QueryStatus(DaliAddress.Short(failedAddress)))).AsStatus()!.Value;
         Assert.True(status.HasFlag(DaliGearStatus.LampFailure));
         Assert.False(status.HasFlag(DaliGearStatus.LampOn));
+
+        // IEC 62386-102: a gear whose lamp failed answers QUERY ACTUAL LEVEL with MASK (the edge's sweep relies on it).
+        Assert.Equal((byte)DaliGear.Mask, (await one.ExecuteAsync(DaliGear.QueryActualLevel(DaliAddress.Short(failedAddress)))).AsNumber());
     }
 
     [Fact]

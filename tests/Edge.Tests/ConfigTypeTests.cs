@@ -168,6 +168,7 @@ public class ConfigTypeTests
             (new City.Edge.Tic.TicDriver(), typeof(City.Edge.Tic.TicDeviceOptions), []),
             (new City.Edge.MBus.MBusDriver(), typeof(City.Edge.MBus.MBusDeviceOptions), [("MBusLines", typeof(City.Edge.MBus.MBusLineOptions))]),
             (new City.Edge.Priority.PriorityDriver(), typeof(City.Edge.Priority.PriorityDeviceOptions), []),
+            (new City.Edge.Vms.VmsDriver(), typeof(City.Edge.Vms.VmsDeviceOptions), []),
         })
         {
             var schema = EdgeConfigSchema.For([driver.ConfigKeys]);

@@ -52,6 +52,7 @@ public class DaliLineTests
     {
         var (line, fake, sink) = Build();
         fake.At(40).LampFailure = true;
+        fake.At(40).MasksLevelOnFailure = false; // older gear: only the group narrowing finds it (DaliSweepMemoryTests: the MASK path)
 
         Assert.True(await line.Poller.SweepStatusAsync(CancellationToken.None));
 
@@ -82,6 +83,7 @@ public class DaliLineTests
         }
 
         fake.At(3).LampFailure = true;
+        fake.At(3).MasksLevelOnFailure = false;
 
         Assert.True(await line.Poller.SweepStatusAsync(CancellationToken.None));
 

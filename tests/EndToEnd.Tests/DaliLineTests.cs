@@ -155,8 +155,8 @@ public sealed class DaliLineTests(ITestOutputHelper log)
             {
                 ["Name"] = Line,
                 ["Port"] = port,
-                // A status sweep (64 level queries, and QUERY STATUS of the 48 gear in the three groups with a failed lamp)
-                // takes about 5 s of bus time and comes first; between sweeps the energy pass reads 4 gear per slice and the
+                // A status sweep (64 level queries; the failed lamps answer MASK, so QUERY STATUS goes to them and 2 more gear only)
+                // takes about 3 s of bus time and comes first; between sweeps the energy pass reads 4 gear per slice and the
                 // D4i reads one gear, so a longer status period makes a pass over the line quicker. The dim asks for a sweep
                 // of its own; the first sweep gives the levels, the failures and the group programming.
                 ["StatusPeriodMs"] = 60000,

@@ -16,6 +16,9 @@ public sealed class DaliFakeGear(byte? shortAddress, ushort groups = 0)
 
     public bool LampFailure { get; set; }
 
+    /// <summary>Answers QUERY ACTUAL LEVEL with MASK while its lamp has failed, as IEC 62386-102 asks (false: older gear that keep answering the level).</summary>
+    public bool MasksLevelOnFailure { get; set; } = true;
+
     public bool Silent { get; set; }
 
     /// <summary>Memory banks by number, each indexed by location (location 0 = last location); none by default.</summary>
@@ -33,7 +36,7 @@ public sealed class DaliFakeGear(byte? shortAddress, ushort groups = 0)
         DaliOpcode.QueryControlGearPresent => 0xFF,
         DaliOpcode.QueryLampFailure => LampFailure ? (byte)0xFF : null,
         DaliOpcode.QueryControlGearFailure => null,
-        DaliOpcode.QueryActualLevel => Level,
+        DaliOpcode.QueryActualLevel => LampFailure && MasksLevelOnFailure ? DaliGear.Mask : Level,
         DaliOpcode.QueryDeviceType => 6,
         DaliOpcode.QueryGroups0To7 => (byte)(Groups & 0xFF),
         DaliOpcode.QueryGroups8To15 => (byte)(Groups >> 8),

@@ -255,7 +255,7 @@ internal sealed class CommandRequestBody
     [Description("1 to 10,000 gateways, each once (or gateway).")]
     public IReadOnlyList<string>? Gateways { get; init; }
 
-    [Description("write, dali, lighting-override or priority; each takes its own fields.")]
+    [Description("write, dali, lighting-override, priority or vms; each takes its own fields.")]
     public required string Action { get; init; }
 
     [Description("How long the command stays valid: 1-86400 s, default 60.")]
@@ -314,4 +314,18 @@ internal sealed class CommandRequestBody
 
     [Description("priority: request (default), update, check-out (the bus has passed) or cancel.")]
     public string? Kind { get; init; }
+    [Description("vms: the sign (the edge's device name).")]
+    public string? Sign { get; init; }
+
+    [Description("vms: activate or blank.")]
+    public string? Operation { get; init; }
+
+    [Description("vms activate: the MULTI text (NTCIP 1203 tags nl, np, jl, jp, fo, pt; syntax checked here, the sign's lines and characters by the edge).")]
+    public string? Multi { get; init; }
+
+    [Description("vms activate: minutes on the sign (1-65534); left out: until replaced.")]
+    public int? DurationMinutes { get; init; }
+
+    [Description("vms: NTCIP activation priority 1-255 (default 255).")]
+    public int? Priority { get; init; }
 }

@@ -37,6 +37,9 @@ internal static class ActionKinds
     public const string Dali = "dali";
     public const string LightingOverride = "lighting-override";
 
+    /// <summary>A variable message sign: activate a MULTI message or blank it.</summary>
+    public const string Vms = "vms";
+
     /// <summary>A gateway's whole lighting set: issued by central's lighting service only, never accepted from a client.</summary>
     public const string LightingConfig = "lighting-config";
 
@@ -132,6 +135,27 @@ internal sealed record CommandAction
     [JsonPropertyName("kind")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? PriorityKind { get; init; }
+    // vms
+
+    /// <summary>vms: the sign (the edge's device name).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Sign { get; init; }
+
+    /// <summary>vms: activate or blank.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Operation { get; init; }
+
+    /// <summary>vms activate: the MULTI string.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Multi { get; init; }
+
+    /// <summary>vms activate: minutes on the sign; absent: until replaced.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? DurationMinutes { get; init; }
+
+    /// <summary>vms: the NTCIP activation priority (1-255).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? Priority { get; init; }
 }
 
 /// <summary>A written value: exactly one of the three is set.</summary>

@@ -29,6 +29,7 @@ internal static class CommandRequestParser
         [ActionKinds.Dali] = ["line", "target", "command", "value"],
         [ActionKinds.LightingOverride] = ["line", "group", "levelPercent", "durationSeconds", "until"],
         [ActionKinds.Priority] = ["device", "vehicleId", "route", "approach", "vehicleClass", "classLevel", "etaSeconds", "departureSeconds", "kind"],
+        [ActionKinds.Vms] = ["sign", "operation", "multi", "durationMinutes", "priority"],
     };
 
     private static readonly HashSet<string> CommonFields = new(StringComparer.Ordinal) { "id", "gateway", "gateways", "action", "expiresInSeconds" };
@@ -75,6 +76,7 @@ internal static class CommandRequestParser
             ActionKinds.Write => ParseWrite(body, out problem),
             ActionKinds.Dali => ParseDali(body, out problem),
             ActionKinds.Priority => ParsePriority(body, out problem),
+            ActionKinds.Vms => ParseVms(body, out problem),
             _ => ParseOverride(body, out problem),
         };
         if (action is null)
@@ -239,6 +241,59 @@ internal static class CommandRequestParser
             Target = target,
             Command = command,
             Value = level is { } l ? new WriteValue(l, null, null) : null,
+        };
+    }
+
+    /// <summary>
+    /// A message sign: activate with a MULTI string (its syntax checked here: tags, values, characters; the sign's own lines,
+    /// characters and pages are the edge's check, which knows the sign) or blank.
+    /// </summary>
+    private static CommandAction? ParseVms(JsonElement body, out string problem)
+    {
+        if (!TryGetString(body, "sign", required: true, out var sign, out problem)
+            || !TryGetString(body, "operation", required: true, out var operation, out problem)
+            || !TryGetString(body, "multi", required: false, out var multi, out problem)
+            || !TryGetInt(body, "durationMinutes", 1, 65_534, -1, out var duration, out problem)
+            || !TryGetInt(body, "priority", 1, 255, -1, out var priority, out problem))
+        {
+            return null;
+        }
+
+        if (operation is not ("activate" or "blank"))
+        {
+            problem = $"operation: '{operation}' is not activate or blank.";
+            return null;
+        }
+
+        if (operation == "blank" && (multi is not null || duration >= 0))
+        {
+            problem = $"{(multi is not null ? "multi" : "durationMinutes")}: not taken by blank.";
+            return null;
+        }
+
+        if (operation == "activate")
+        {
+            if (multi is null)
+            {
+                problem = "multi: required for activate (a MULTI string such as [jl3]ROAD WORK[nl]AHEAD).";
+                return null;
+            }
+
+            if (City.Protocols.Ntcip1203.MultiParser.Validate(multi, City.Protocols.Ntcip1203.SignGeometry.SyntaxOnly) is { } multiProblem)
+            {
+                problem = $"multi: {multiProblem}.";
+                return null;
+            }
+        }
+
+        return new CommandAction
+        {
+            Kind = ActionKinds.Vms,
+            Sign = sign,
+            Operation = operation,
+            Multi = multi,
+            DurationMinutes = duration >= 0 ? duration : null,
+            Priority = priority >= 0 ? priority : null,
         };
     }
 

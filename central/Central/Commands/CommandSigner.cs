@@ -72,6 +72,16 @@ internal sealed class CommandSigner(ECDsa key)
 
                 body.LightingOverride = lightingOverride;
                 break;
+            case ActionKinds.Vms:
+                body.Vms = new VmsAction
+                {
+                    Sign = action.Sign,
+                    Operation = action.Operation,
+                    Multi = action.Multi ?? string.Empty,
+                    DurationMinutes = action.DurationMinutes ?? 0,
+                    Priority = action.Priority ?? 0,
+                };
+                break;
             case ActionKinds.LightingConfig:
                 body.LightingConfig = new LightingConfigAction { Version = action.Version, SetJson = action.SetJson };
                 break;

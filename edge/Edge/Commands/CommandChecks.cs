@@ -17,7 +17,8 @@ internal sealed record CommandRefusal(string Reason, string Detail);
 /// dedupe by id, done by the caller) the target and the action's limits. Pure: the clock is the caller's.
 /// </summary>
 internal sealed class CommandChecks(ECDsa? signingKey, string gatewayId, TimeSpan clockSkew, EdgeSettings settings, IEnumerable<IDeviceRunner> runners,
-    LightingRuntime? lighting = null, IEdgeConfigPush? configPush = null, IPriorityCommands? priority = null) : IDisposable
+    LightingRuntime? lighting = null, IEdgeConfigPush? configPush = null, IPriorityCommands? priority = null,
+    IVmsCommands? vms = null) : IDisposable
 {
     /// <summary>The longest override duration_seconds: a week.</summary>
     public const int MaxOverrideSeconds = 7 * 86_400;
@@ -91,6 +92,9 @@ internal sealed class CommandChecks(ECDsa? signingKey, string gatewayId, TimeSpa
             CommandBody.ActionOneofCase.Priority => priority is null
                 ? new CommandRefusal(CommandRejections.UnknownTarget, "this edge has no bus priority device")
                 : priority.CheckPriority(body.Priority),
+            CommandBody.ActionOneofCase.Vms => vms is null
+                ? new CommandRefusal(CommandRejections.UnknownTarget, $"this edge drives no message sign (no device named '{body.Vms.Sign}' of protocol vms)")
+                : vms.Check(body.Vms),
             _ => new CommandRefusal(CommandRejections.NotPermitted, "the command carries no action this edge knows"),
         };
     }
@@ -114,6 +118,7 @@ internal sealed class CommandChecks(ECDsa? signingKey, string gatewayId, TimeSpa
         CommandBody.ActionOneofCase.LightingConfig => $"lighting-config {body.LightingConfig.Version} ({body.LightingConfig.SetJson.Length} bytes)",
         CommandBody.ActionOneofCase.EdgeConfig => $"edge-config {body.EdgeConfig.Version} ({body.EdgeConfig.ConfigJson.Length} bytes)",
         CommandBody.ActionOneofCase.Priority => $"priority {body.Priority.Device} {(body.Priority.Kind.Length == 0 ? "request" : body.Priority.Kind)} {body.Priority.VehicleId}",
+        CommandBody.ActionOneofCase.Vms => $"vms {body.Vms.Sign} {body.Vms.Operation}" + (body.Vms.Operation == "activate" ? $" \"{body.Vms.Multi}\"" : string.Empty),
         _ => "(unknown action)",
     };
 

@@ -32,7 +32,7 @@ internal sealed partial class CommandExecutor(
     DaliCommandService? dali = null,
     LightingRuntime? lighting = null,
     IEdgeConfigPush? configPush = null,
-    IPriorityCommands? priority = null)
+    IPriorityCommands? priority = null, IVmsCommands? vms = null)
 {
     private readonly Dictionary<string, DeviceDefinition> _devices = settings.Devices.ToDictionary(d => d.Name, StringComparer.Ordinal);
     private readonly List<IDeviceRunner> _runners = runners.ToList();
@@ -55,6 +55,9 @@ internal sealed partial class CommandExecutor(
             CommandBody.ActionOneofCase.Priority => priority is null
                 ? new CommandOutcome(false, "this edge has no bus priority device")
                 : await priority.SubmitAsync(body.Priority, cancellationToken).ConfigureAwait(false),
+            CommandBody.ActionOneofCase.Vms => vms is null
+                ? new CommandOutcome(false, "this edge drives no message sign")
+                : await vms.ExecuteAsync(body.Vms, cancellationToken).ConfigureAwait(false),
             _ => new CommandOutcome(false, "no action"),
         };
     }

@@ -21,7 +21,7 @@ internal static class CommandsSetup
             var key = path is not null && File.Exists(path) ? CommandSigningKey.Load(path) : null;
             return new CommandChecks(key, options.GatewayId, TimeSpan.FromSeconds(options.Commands.ClockSkewSeconds), settings,
                 sp.GetServices<IDeviceRunner>(), sp.GetService<Lighting.LightingRuntime>(), sp.GetService<IEdgeConfigPush>(),
-                sp.GetService<IPriorityCommands>());
+                sp.GetService<IPriorityCommands>(), sp.GetService<IVmsCommands>());
         });
         services.AddSingleton<CommandExecutor>();
         services.AddSingleton<CommandService>();

@@ -25,6 +25,9 @@ internal sealed class DaliGearState(DaliGearDefinition definition)
 
     public bool? GearFailure { get; set; }
 
+    /// <summary>The last QUERY ACTUAL LEVEL was answered with MASK: a lamp or gear failure (or a lamp still starting).</summary>
+    public bool LevelMasked { get; set; }
+
     /// <summary>Two gear answered on this short address at once.</summary>
     public bool AddressConflict { get; set; }
 
@@ -35,8 +38,9 @@ internal sealed class DaliGearState(DaliGearDefinition definition)
 /// <summary>
 /// One line's polling strategy. A status sweep asks the whole line first: QUERY LAMP FAILURE and QUERY CONTROL GEAR FAILURE to
 /// broadcast (any answer, a collision included, is YES; silence means nobody is failing), then QUERY ACTUAL LEVEL of each
-/// configured gear (which also tells who stopped answering). Only when a broadcast query said YES does it narrow down: the
-/// same query to each configured group, then QUERY STATUS to each gear of the groups that said YES (and gear in no group).
+/// configured gear (which also tells who stopped answering, and, by a MASK answer, who is failing). After a broadcast YES the
+/// failures it remembers and the MASK answers explain it where they can (DaliLinePoller.Failures.cs); otherwise it narrows
+/// down: the same query to each configured group, then QUERY STATUS to each gear of the groups that said YES (and gear in no group).
 /// Energy: D4i bank 202 of each answering gear, at its own slower period. D4i identity (banks 1/0) when a gear is found
 /// and diagnostics (banks 205-207) at the diagnostics period, one gear at a time (DaliLinePoller.D4i.cs). Discovery: QUERY CONTROL GEAR PRESENT to the
 /// short addresses nobody configured and to the unaddressed broadcast. Changes become events on the line's events point.
@@ -93,17 +97,18 @@ internal sealed partial class DaliLinePoller
         }
     }
 
-    /// <summary>The status sweep: failures (broadcast, then narrowed down), level and presence of every configured gear.</summary>
+    /// <summary>The status sweep: failures (broadcast, then explained by the remembered failures or narrowed down), level and presence of every configured gear.</summary>
     public async Task<bool> SweepStatusAsync(CancellationToken cancellationToken)
     {
         int transactions = 0;
-        var lamp = await QueryAsync(DaliGear.QueryLampFailure(DaliAddress.Broadcast), () => transactions++, cancellationToken).ConfigureAwait(false);
+        void Counted() => transactions++;
+        var lamp = await QueryAsync(DaliGear.QueryLampFailure(DaliAddress.Broadcast), Counted, cancellationToken).ConfigureAwait(false);
         if (!await BusOkAsync(lamp, cancellationToken).ConfigureAwait(false))
         {
             return false;
         }
 
-        var gearFailure = await QueryAsync(DaliGear.QueryControlGearFailure(DaliAddress.Broadcast), () => transactions++, cancellationToken).ConfigureAwait(false);
+        var gearFailure = await QueryAsync(DaliGear.QueryControlGearFailure(DaliAddress.Broadcast), Counted, cancellationToken).ConfigureAwait(false);
         if (!await BusOkAsync(gearFailure, cancellationToken).ConfigureAwait(false))
         {
             return false;
@@ -112,7 +117,7 @@ internal sealed partial class DaliLinePoller
         var now = _time.GetUtcNow();
         foreach (var gear in Gear)
         {
-            var level = await QueryAsync(DaliGear.QueryActualLevel(DaliAddress.Short(gear.Definition.Address)), () => transactions++, cancellationToken).ConfigureAwait(false);
+            var level = await QueryAsync(DaliGear.QueryActualLevel(DaliAddress.Short(gear.Definition.Address)), Counted, cancellationToken).ConfigureAwait(false);
             if (!await BusOkAsync(level, cancellationToken).ConfigureAwait(false))
             {
                 return false;
@@ -121,35 +126,19 @@ internal sealed partial class DaliLinePoller
             await UpdateLevelAsync(gear, level, now, cancellationToken).ConfigureAwait(false);
         }
 
-        var candidates = Gear.Where(g => g.Answering == true).ToList();
-        if (lamp.AsYes() == true || gearFailure.AsYes() == true)
+        var answering = Gear.Where(g => g.Answering == true).ToList();
+        bool lampYes = lamp.AsYes() == true;
+        bool gearYes = gearFailure.AsYes() == true;
+        if (!lampYes && !gearYes)
         {
-            candidates = await NarrowByGroupsAsync(candidates, lamp.AsYes() == true, gearFailure.AsYes() == true, () => transactions++, cancellationToken).ConfigureAwait(false);
-            foreach (var gear in candidates)
-            {
-                var status = await QueryAsync(DaliGear.QueryStatus(DaliAddress.Short(gear.Definition.Address)), () => transactions++, cancellationToken).ConfigureAwait(false);
-                if (!await BusOkAsync(status, cancellationToken).ConfigureAwait(false))
-                {
-                    return false;
-                }
-
-                if (status.AsStatus() is { } bits)
-                {
-                    await UpdateFailuresAsync(gear, bits.HasFlag(DaliGearStatus.LampFailure), bits.HasFlag(DaliGearStatus.ControlGearFailure), now, cancellationToken).ConfigureAwait(false);
-                }
-            }
-
-            foreach (var gear in Gear.Where(g => g.Answering == true).Except(candidates))
+            foreach (var gear in answering)
             {
                 await UpdateFailuresAsync(gear, false, false, now, cancellationToken).ConfigureAwait(false);
             }
         }
-        else
+        else if (!await FindFailuresAsync(answering, lampYes, gearYes, Counted, now, cancellationToken).ConfigureAwait(false))
         {
-            foreach (var gear in candidates)
-            {
-                await UpdateFailuresAsync(gear, false, false, now, cancellationToken).ConfigureAwait(false);
-            }
+            return false;
         }
 
         LastSweepTransactions = transactions;
@@ -231,48 +220,6 @@ internal sealed partial class DaliLinePoller
         return true;
     }
 
-    private async Task<List<DaliGearState>> NarrowByGroupsAsync(List<DaliGearState> answering, bool lamp, bool gearFailure, Action counted, CancellationToken cancellationToken)
-    {
-        var groups = Enumerable.Range(0, DaliAddress.MaxGroup + 1)
-            .Where(group => answering.Any(g => (g.Definition.Groups & (1 << group)) != 0))
-            .ToList();
-        if (groups.Count == 0)
-        {
-            return answering;
-        }
-
-        ushort suspect = 0;
-        foreach (int group in groups)
-        {
-            bool yes = false;
-            if (lamp)
-            {
-                var r = await QueryAsync(DaliGear.QueryLampFailure(DaliAddress.Group(group)), counted, cancellationToken).ConfigureAwait(false);
-                yes |= r.AsYes() == true;
-            }
-
-            if (gearFailure && !yes)
-            {
-                var r = await QueryAsync(DaliGear.QueryControlGearFailure(DaliAddress.Group(group)), counted, cancellationToken).ConfigureAwait(false);
-                yes |= r.AsYes() == true;
-            }
-
-            if (yes)
-            {
-                suspect |= (ushort)(1 << group);
-            }
-        }
-
-        if (suspect == 0)
-        {
-            // The line said YES but no configured group did: the gear's real groups differ from the configuration. Ask everyone.
-            return answering;
-        }
-
-        // Gear in no group cannot be cleared by a group query.
-        return answering.Where(g => g.Definition.Groups == 0 || (g.Definition.Groups & suspect) != 0).ToList();
-    }
-
     private async ValueTask<DaliBusResult> QueryAsync(DaliCommand command, Action counted, CancellationToken cancellationToken)
     {
         counted();
@@ -311,7 +258,13 @@ internal sealed partial class DaliLinePoller
         }
 
         gear.AddressConflict = conflict;
-        if (result.AsNumber() is byte level)
+        gear.LevelMasked = result.AsNumber() == DaliGear.Mask;
+        if (gear.LevelMasked)
+        {
+            // A failing gear answers MASK instead of its level (IEC 62386-102): the failure check reads it, the level stays the last one known.
+            await _sink.WriteAsync(id, PointValue.FromNumber(gear.Level ?? 0), Quality.Uncertain, now, cancellationToken).ConfigureAwait(false);
+        }
+        else if (result.AsNumber() is byte level)
         {
             gear.Level = level;
             await _sink.WriteAsync(id, PointValue.FromNumber(level), Quality.Good, now, cancellationToken).ConfigureAwait(false);

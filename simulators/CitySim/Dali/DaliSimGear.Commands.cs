@@ -197,7 +197,7 @@ internal sealed partial class DaliSimGear
         DaliOpcode.QueryPhysicalMinimum => PhysicalMinimum,
         DaliOpcode.QueryPowerFailure => YesIf(PowerCycleSeen),
         DaliOpcode.QueryOperatingMode => 0,
-        DaliOpcode.QueryActualLevel => ActualLevel(now),
+        DaliOpcode.QueryActualLevel => LampFailure ? DaliGear.Mask : ActualLevel(now), // IEC 62386-102: MASK while the lamp has failed
         DaliOpcode.QueryMaxLevel => MaxLevel,
         DaliOpcode.QueryMinLevel => MinLevel,
         DaliOpcode.QueryPowerOnLevel => PowerOnLevel,

@@ -1,0 +1,143 @@
+using System.Net;
+using City.Contract.Wire;
+using City.Edge.Configuration;
+using City.Edge.Devices;
+using Microsoft.Extensions.Configuration;
+using static City.Edge.Configuration.ConfigSchema;
+
+namespace City.Edge.Vms;
+
+/// <summary>The keys of a message sign in Edge:Devices and their types (<see cref="VmsDeviceOptions"/> mirrors them).</summary>
+internal static class VmsConfigSchema
+{
+    public static ProtocolConfigKeys Keys { get; } = new(
+        [],
+        [
+            Text("Host"),
+            Integer("Port", 1, 65535),
+            Integer("TimeoutMs", 10, 60_000),
+            Integer("Retries", 0, 10),
+            SecretText("Community"),
+            SecretText("WriteCommunity"),
+            Integer("StatusPeriodMs", VmsDeviceConfig.MinStatusPeriodMs, ConfigChecks.MaxPeriodMs),
+        ],
+        []);
+}
+
+/// <summary>Edge:Devices:N of a sign, as bound.</summary>
+internal sealed class VmsDeviceOptions
+{
+    public string Name { get; set; } = string.Empty;
+
+    public string Protocol { get; set; } = string.Empty;
+
+    public bool Enabled { get; set; } = true;
+
+    public string Host { get; set; } = string.Empty;
+
+    public int Port { get; set; } = 161;
+
+    public int TimeoutMs { get; set; } = 1000;
+
+    public int Retries { get; set; } = 1;
+
+    public string Community { get; set; } = "public";
+
+    public string WriteCommunity { get; set; } = "private";
+
+    public int StatusPeriodMs { get; set; } = VmsDeviceConfig.DefaultStatusPeriodMs;
+
+    /// <summary>Bound only to be refused: a sign's points are fixed.</summary>
+    public List<VmsPointOptions> Points { get; set; } = [];
+}
+
+/// <summary>The common keys of a point (a sign lists none; see <see cref="VmsDeviceOptions.Points"/>).</summary>
+internal sealed class VmsPointOptions
+{
+    public string Name { get; set; } = string.Empty;
+
+    public bool Writable { get; set; }
+
+    public string Unit { get; set; } = string.Empty;
+
+    public int PeriodMs { get; set; }
+
+    public string Description { get; set; } = string.Empty;
+}
+
+/// <summary>A validated sign: where it answers SNMP (v2c), with which communities, how often its status is read.</summary>
+internal sealed record VmsDeviceSettings(IPEndPoint EndPoint, string Community, string WriteCommunity, TimeSpan Timeout, int Retries, TimeSpan StatusPeriod);
+
+/// <summary>A point of a sign (its meaning is its name; <see cref="VmsDeviceConfig"/> lists them).</summary>
+internal sealed record VmsPoint(string Device, string Name, PointType Type, string Unit, int PeriodMs, string Description)
+    : DevicePoint(Device, Name, Unit, PeriodMs, Description)
+{
+    public override PointType PointType => Type;
+
+    public override bool IsEvent => Name == VmsDeviceConfig.EventsPoint;
+}
+
+/// <summary>Binds and checks a sign and builds its fixed points.</summary>
+internal static class VmsDeviceConfig
+{
+    public const string Protocol = "vms";
+    public const int MinStatusPeriodMs = 1000;
+    public const int DefaultStatusPeriodMs = 10_000;
+
+    public const string MessagePoint = "message";
+    public const string MultiPoint = "multi";
+    public const string SourcePoint = "source";
+    public const string FaultsPoint = "faults";
+    public const string ShortErrorStatusPoint = "short-error-status";
+    public const string PixelFailuresPoint = "pixel-failures";
+    public const string LampFailuresPoint = "lamp-failures";
+    public const string DoorOpenPoint = "door-open";
+    public const string ControllerErrorPoint = "controller-error";
+    public const string EventsPoint = "events";
+
+    public static DeviceDefinition? Validate(DeviceEntry entry, List<string> errors)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        ArgumentNullException.ThrowIfNull(errors);
+        var key = entry.Key;
+        var options = entry.Section.Get<VmsDeviceOptions>() ?? new VmsDeviceOptions();
+        int before = errors.Count;
+        if (options.Points.Count > 0 || entry.Section.GetSection("Points").GetChildren().Any())
+        {
+            errors.Add($"{key}:Points: a sign's points are fixed (message, multi, faults, ...: see edge/README.md, \"Message signs\"); list none");
+        }
+
+        if (!IPAddress.TryParse(options.Host, out var address))
+        {
+            errors.Add($"{key}:Host: an IP address is required (got '{options.Host}')");
+        }
+
+        if (string.IsNullOrEmpty(options.Community) || string.IsNullOrEmpty(options.WriteCommunity))
+        {
+            errors.Add($"{key}:{(string.IsNullOrEmpty(options.Community) ? "Community" : "WriteCommunity")}: must not be empty");
+        }
+
+        if (errors.Count != before)
+        {
+            return null;
+        }
+
+        var settings = new VmsDeviceSettings(new IPEndPoint(address!, options.Port), options.Community, options.WriteCommunity,
+            TimeSpan.FromMilliseconds(options.TimeoutMs), options.Retries, TimeSpan.FromMilliseconds(options.StatusPeriodMs));
+        return new DeviceDefinition(options.Name, Protocol, $"snmp://{settings.EndPoint}", Points(options.Name, options.StatusPeriodMs), options.Enabled) { Settings = settings };
+    }
+
+    public static IReadOnlyList<DevicePoint> Points(string device, int period) =>
+    [
+        new VmsPoint(device, MessagePoint, PointType.Text, "", period, "the message on the sign as read: lines joined by ' / ', pages by ' || ' (empty: blank)"),
+        new VmsPoint(device, MultiPoint, PointType.Text, "", period, "the MULTI string of the sign's current buffer"),
+        new VmsPoint(device, SourcePoint, PointType.Text, "", period, "dmsMsgTableSource: memory type and message number of what it shows"),
+        new VmsPoint(device, FaultsPoint, PointType.Text, "", period, "the sign's faults in words ('ok' when none)"),
+        new VmsPoint(device, ShortErrorStatusPoint, PointType.Number, "", period, "shortErrorStatus bits (NTCIP 1203)"),
+        new VmsPoint(device, PixelFailuresPoint, PointType.Number, "pixels", period, "pixelFailureTableNumRows: pixels found failed"),
+        new VmsPoint(device, LampFailuresPoint, PointType.Number, "lamps", period, "lamps stuck off or on (lampFailureStuckOff/On)"),
+        new VmsPoint(device, DoorOpenPoint, PointType.Boolean, "", period, "a door of the sign is open (dmsStatDoorOpen)"),
+        new VmsPoint(device, ControllerErrorPoint, PointType.Boolean, "", period, "controllerErrorStatus is not 0"),
+        new VmsPoint(device, EventsPoint, PointType.Text, "", period, "changes: message-shown, sign-blanked, fault raised / cleared"),
+    ];
+}
