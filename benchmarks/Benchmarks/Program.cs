@@ -33,6 +33,11 @@ if (args is ["opendata", ..])
     return OpenDataBenchmark.Run(args);
 }
 
+if (args is ["edge-path", ..])
+{
+    return EdgePathReport.Run(args);
+}
+
 if (args is ["backlog", ..])
 {
     return BacklogReport.Run(args);

@@ -63,6 +63,10 @@ internal sealed class EdgeFigures(StatusService status, ReadingQueue queue, IOpt
     public static readonly FigureFamily LightingOverrides = new("edge_lighting_overrides", false, "Lighting overrides in force", NoLabels);
     public static readonly FigureFamily LightingCommands = new("edge_lighting_commands_total", true,
         "DALI level commands of the lighting scheduler since the start: sent, failed, reapplied (to gear that lost its level)", ["result"]);
+    public static readonly FigureFamily GcHeap = new("edge_process_gc_heap_bytes", false, "The managed heap after the last garbage collection", NoLabels);
+    public static readonly FigureFamily GcCommitted = new("edge_process_gc_committed_bytes", false, "Memory the garbage collector has committed", NoLabels);
+    public static readonly FigureFamily Allocated = new("edge_process_allocated_bytes_total", true, "Bytes allocated on the managed heap since the start", NoLabels);
+    public static readonly FigureFamily Collections = new("edge_process_gc_collections_total", true, "Garbage collections since the start, by generation", ["generation"]);
 
     /// <summary>The command results counted (received, then each outcome), as labels and point names.</summary>
     private static readonly string[] CommandResults = ["received", "accepted", "done", "failed", "rejected", "dropped", "results-lost"];
@@ -74,7 +78,10 @@ internal sealed class EdgeFigures(StatusService status, ReadingQueue queue, IOpt
         Info, StartTime, DevicePolls, DevicePollErrors, DeviceUp, QueueReadings, BufferReadings, BufferBatches, BufferBytes, BufferMaxBytes, OldestUnsent,
         ReadingsBuffered, ReadingsDropped, DiskFull, Connected, Connections, InFlight, Window, BatchesAcked, ReadingsAcked, BatchesRejected, IgnoredAckSeqs,
         ForeignMessages, Commands, CommandRejections, CommandOutbox, LightingAssignments, LightingOverrides, LightingCommands,
+        GcHeap, GcCommitted, Allocated, Collections,
     ];
+
+    private static readonly string[][] Generations = [["0"], ["1"], ["2"]];
 
     /// <summary>The points forwarded to central: a catalogue entry each (type number, device <c>$edge</c>), after the devices' points.</summary>
     public static IReadOnlyList<PointInfo> CataloguePoints(EdgeSettings settings)
@@ -86,8 +93,21 @@ internal sealed class EdgeFigures(StatusService status, ReadingQueue queue, IOpt
             .ToList();
     }
 
-    /// <summary>Every figure now.</summary>
-    public IReadOnlyList<Figure> Sample() => Sample(status.GetStatus(), queue.Reader.Count, options.Value.Central.MaxInFlightBatches, settings.DaliLines.Count > 0);
+    /// <summary>Every figure now, the process's own (memory, allocations, collections: /metrics only) last.</summary>
+    public IReadOnlyList<Figure> Sample()
+    {
+        var figures = new List<Figure>(Sample(status.GetStatus(), queue.Reader.Count, options.Value.Central.MaxInFlightBatches, settings.DaliLines.Count > 0));
+        var memory = GC.GetGCMemoryInfo();
+        figures.Add(new(GcHeap, NoLabels, memory.HeapSizeBytes, null, "bytes"));
+        figures.Add(new(GcCommitted, NoLabels, memory.TotalCommittedBytes, null, "bytes"));
+        figures.Add(new(Allocated, NoLabels, GC.GetTotalAllocatedBytes(), null, "bytes"));
+        for (var generation = 0; generation < Generations.Length; generation++)
+        {
+            figures.Add(new(Collections, Generations[generation], GC.CollectionCount(generation), null, "collections"));
+        }
+
+        return figures;
+    }
 
     /// <summary>The figures of a status document (pure: the catalogue and the tests use it too).</summary>
     public static IReadOnlyList<Figure> Sample(StatusDocument doc, int queued, int window, bool lighting)
