@@ -38,6 +38,15 @@ internal sealed partial class DaliLinePoller
                 {
                     return false;
                 }
+
+                asked.Add(gear);
+            }
+
+            // The remembered failures explain the line's YES, so every other answering gear is healthy (a gear first seen
+            // in this sweep gets its "no failure" reading now rather than staying unknown).
+            foreach (var gear in answering.Where(g => !IsFailing(g) && !asked.Contains(g)))
+            {
+                await UpdateFailuresAsync(gear, false, false, now, cancellationToken).ConfigureAwait(false);
             }
 
             return true;
