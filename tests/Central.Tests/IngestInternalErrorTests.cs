@@ -1,14 +1,8 @@
 using System.Collections;
-using City.Central.Configuration;
 using City.Central.Ingest;
 using City.Central.Model;
-using City.Central.Mqtt;
 using City.Central.State;
-using City.Central.Store;
 using City.Contract;
-using City.Contract.Wire;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace City.Central.Tests;
 
