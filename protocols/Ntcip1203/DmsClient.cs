@@ -35,16 +35,8 @@ public sealed class DmsClient(SnmpManager manager, SnmpTarget target, TimeProvid
     /// <summary>What the sign can show, from vmsCfg (pixels of the sign over pixels of a character) and multiCfg.</summary>
     public async Task<SignGeometry> ReadGeometryAsync(CancellationToken cancellationToken = default)
     {
-        var values = await manager.GetAsync(target,
-            [DmsObjects.VmsCharacterHeightPixels, DmsObjects.VmsCharacterWidthPixels, DmsObjects.VmsSignHeightPixels, DmsObjects.VmsSignWidthPixels,
-             DmsObjects.DmsMaxNumberPages, DmsObjects.DmsMaxMultiStringLength, DmsObjects.DefaultFont], cancellationToken).ConfigureAwait(false);
-        int characterHeight = Math.Max(1, values[0].Value.AsInt32());
-        int characterWidth = Math.Max(1, values[1].Value.AsInt32());
-        return new SignGeometry(values[2].Value.AsInt32() / characterHeight, values[3].Value.AsInt32() / characterWidth,
-            Math.Max(1, values[4].Value.AsInt32()), new HashSet<int> { values[6].Value.AsInt32() })
-        {
-            MaxMultiLength = values[5].Value.AsInt32(),
-        };
+        var values = await manager.GetAsync(target, DmsReadings.GeometryObjects, cancellationToken).ConfigureAwait(false);
+        return DmsReadings.TryReadGeometry(values, out var geometry, out var problem) ? geometry! : throw new DmsDecodeException("vmsCfg/multiCfg: " + problem);
     }
 
     /// <summary>Puts <paramref name="multi"/> on the sign; returns the activation code sent. Throws <see cref="DmsActivationException"/> when refused.</summary>
@@ -79,8 +71,13 @@ public sealed class DmsClient(SnmpManager manager, SnmpTarget target, TimeProvid
             }
 
             var row = await manager.GetAsync(target, [Cell(DmsObjects.MessageStatusColumn), Cell(DmsObjects.MessageCrcColumn)], cancellationToken).ConfigureAwait(false);
-            status = (MessageStatus)row[0].Value.AsInt32();
-            crc = (ushort)row[1].Value.AsInt32();
+            if (!DmsReadings.TryInteger(row, 0, out int statusValue, out var rowProblem) || !DmsReadings.TryInteger(row, 1, out int crcValue, out rowProblem))
+            {
+                throw new DmsDecodeException("dmsMessageStatus/dmsMessageCRC: " + rowProblem);
+            }
+
+            status = (MessageStatus)statusValue;
+            crc = (ushort)crcValue;
         }
 
         if (status != MessageStatus.Valid)
@@ -102,21 +99,15 @@ public sealed class DmsClient(SnmpManager manager, SnmpTarget target, TimeProvid
     /// <summary>The message on the sign now: dmsMsgTableSource, the current buffer's MULTI string, dmsMessageTimeRemaining.</summary>
     public async Task<SignMessage> ReadCurrentAsync(CancellationToken cancellationToken = default)
     {
-        var values = await manager.GetAsync(target,
-            [DmsObjects.DmsMsgTableSource, DmsObjects.MessageCell(DmsObjects.MessageMultiStringColumn, MessageMemoryType.CurrentBuffer, 1), DmsObjects.DmsMessageTimeRemaining],
-            cancellationToken).ConfigureAwait(false);
-        MessageIdCode.TryDecode(values[0].Value.AsBytes(), out var source);
-        return new SignMessage(values[1].Value.AsString(), source, values[2].Value.AsInt32());
+        var values = await manager.GetAsync(target, DmsReadings.CurrentObjects, cancellationToken).ConfigureAwait(false);
+        return DmsReadings.TryReadCurrent(values, out var message, out var problem) ? message! : throw new DmsDecodeException("the current message: " + problem);
     }
 
     /// <summary>The status objects: shortErrorStatus, failed pixels, lamps stuck off / on, doors, controller errors.</summary>
     public async Task<SignStatus> ReadStatusAsync(CancellationToken cancellationToken = default)
     {
-        var values = await manager.GetAsync(target,
-            [DmsObjects.ShortErrorStatus, DmsObjects.PixelFailureTableNumRows, DmsObjects.LampFailureStuckOff, DmsObjects.LampFailureStuckOn,
-             DmsObjects.DmsStatDoorOpen, DmsObjects.ControllerErrorStatus], cancellationToken).ConfigureAwait(false);
-        return new SignStatus((ShortErrorStatus)values[0].Value.AsInt32(), values[1].Value.AsInt32(), SignStatus.CountBits(values[2].Value.AsBytes()),
-            SignStatus.CountBits(values[3].Value.AsBytes()), values[4].Value.AsInt32(), values[5].Value.AsInt32());
+        var values = await manager.GetAsync(target, DmsReadings.StatusObjects, cancellationToken).ConfigureAwait(false);
+        return DmsReadings.TryReadStatus(values, out var status, out var problem) ? status! : throw new DmsDecodeException("the status objects: " + problem);
     }
 
     private async Task SendActivationAsync(MessageActivationCode code, CancellationToken cancellationToken)
@@ -127,7 +118,12 @@ public sealed class DmsClient(SnmpManager manager, SnmpTarget target, TimeProvid
         }
         catch (SnmpErrorStatusException ex)
         {
-            var error = (await manager.GetAsync(target, DmsObjects.DmsActivateMsgError, cancellationToken).ConfigureAwait(false)).Value.AsInt32();
+            var answer = await manager.GetAsync(target, [DmsObjects.DmsActivateMsgError], cancellationToken).ConfigureAwait(false);
+            if (!DmsReadings.TryInteger(answer, 0, out int error, out var problem))
+            {
+                throw new DmsDecodeException("dmsActivateMsgError: " + problem);
+            }
+
             var multiProblem = error == (int)ActivateMessageError.SyntaxMulti ? await ReadMultiErrorAsync(cancellationToken).ConfigureAwait(false) : null;
             throw new DmsActivationException($"the sign refused the activation: {(ActivateMessageError)error} ({ex.Message})", (ActivateMessageError)error, multiProblem);
         }
@@ -135,8 +131,7 @@ public sealed class DmsClient(SnmpManager manager, SnmpTarget target, TimeProvid
 
     private async Task<MultiProblem?> ReadMultiErrorAsync(CancellationToken cancellationToken)
     {
-        var values = await manager.GetAsync(target, [DmsObjects.DmsMultiSyntaxError, DmsObjects.DmsMultiSyntaxErrorPosition], cancellationToken).ConfigureAwait(false);
-        var error = (MultiSyntaxError)values[0].Value.AsInt32();
-        return error is MultiSyntaxError.None ? null : new MultiProblem(error, values[1].Value.AsInt32(), $"the sign reports {error}");
+        var values = await manager.GetAsync(target, DmsReadings.MultiErrorObjects, cancellationToken).ConfigureAwait(false);
+        return DmsReadings.TryReadMultiError(values, out var multiProblem, out var problem) ? multiProblem : throw new DmsDecodeException("dmsMultiSyntaxError: " + problem);
     }
 }

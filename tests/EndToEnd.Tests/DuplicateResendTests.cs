@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text.Json.Nodes;
 using Xunit.Abstractions;
 
@@ -18,7 +19,7 @@ public sealed class DuplicateResendTests(ITestOutputHelper log)
         await using var city = new CityStack(log, "gw-dup");
         await city.StartCentralAsync();
         await city.StartMeterAsync();
-        await using var proxy = new AckFreezingProxy(city.MqttPort);
+        await using var proxy = new ChaosProxy(new IPEndPoint(IPAddress.Loopback, city.MqttPort));
         var edge = city.MeterEdgeSection(periodMs: 200);
         edge["Central"]!["Port"] = proxy.Port;
         edge["Central"]!["AckTimeoutSeconds"] = 60; // the resend comes from the reconnection, not from a timeout
@@ -29,7 +30,7 @@ public sealed class DuplicateResendTests(ITestOutputHelper log)
         // (the stats are read after the freeze, so a batch committed in between cannot count). One such batch is enough:
         // the forwarder's send round awaits every publish's PUBACK, which the freeze holds back too, so only that round's
         // batches arrive, sometimes just one.
-        proxy.FreezeBrokerToEdge();
+        proxy.FreezeServerToClient();
         var before = await city.GetJsonAsync("/api/v1/stats");
         var committedBefore = before.Long("batchesAccepted");
         var frozen = await Eventually.ReturnsAsync(
@@ -43,7 +44,7 @@ public sealed class DuplicateResendTests(ITestOutputHelper log)
         Assert.Equal(0, frozen.Long("duplicateBatches"));
 
         // The link dies with the acks in it; the edge reconnects and resends every batch it has no ack for.
-        await proxy.CutAsync();
+        proxy.ResetAll();
         var after = await Eventually.ReturnsAsync(
             async () =>
             {

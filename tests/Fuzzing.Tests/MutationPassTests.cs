@@ -7,7 +7,7 @@ namespace City.Fuzzing.Tests;
 public sealed class MutationPassTests
 {
     /// <summary>Inputs per target; the command target signs and verifies each parsed body (ECDSA), so it gets fewer.</summary>
-    private static int InputsFor(string target) => target == "contract-command" ? 2_000 : 20_000;
+    private static int InputsFor(string target) => target == "contract-command" ? 2_000 : 16_000;
 
     public static TheoryData<string> Targets() => [.. FuzzTargets.All.Select(t => t.Name)];
 

@@ -12,6 +12,8 @@ public static class FuzzTargets
     private const string Modbus = "City.Protocols.Modbus.dll";
     private const string Snmp = "City.Protocols.Snmp.dll";
     private const string Dali = "City.Protocols.Dali.dll";
+    private const string Ntcip1211 = "City.Protocols.Ntcip1211.dll";
+    private const string Ntcip1203 = "City.Protocols.Ntcip1203.dll";
 
     public static IReadOnlyList<FuzzTarget> All { get; } =
     [
@@ -30,6 +32,10 @@ public static class FuzzTargets
         new("tic", ["City.Protocols.Tic.dll"], MeterTargets.Tic, MeterSeeds.TicFrames),
         new("mbus", ["City.Protocols.MBus.dll"], MeterTargets.MBus, MeterSeeds.MBusFrames),
         new("talq-json", ["City.Protocols.Talq.dll"], TalqTargets.Json, TalqSeeds.Documents),
+        new("ntcip1211-obu", [Ntcip1211], Ntcip1211Targets.ObuDatagrams, Ntcip1211Seeds.ObuDatagrams),
+        new("ntcip1211-prg", [Ntcip1211], Ntcip1211Targets.PrgMessages, Ntcip1211Seeds.PrgMessages),
+        new("ntcip1203-multi", [Ntcip1203], Ntcip1203Targets.Multi, Ntcip1203Seeds.MultiStrings),
+        new("ntcip1203-objects", [Ntcip1203], Ntcip1203Targets.Objects, Ntcip1203Seeds.Objects),
     ];
 
     public static FuzzTarget? Find(string name) => All.FirstOrDefault(t => string.Equals(t.Name, name, StringComparison.Ordinal));

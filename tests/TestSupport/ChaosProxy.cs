@@ -7,7 +7,8 @@ namespace City.TestSupport;
 /// <summary>
 /// A TCP proxy on loopback between a client and its server that misbehaves on request, the way a street cabinet's mobile
 /// link does: it delays every chunk (latency), stalls (bytes stop moving both ways while the connections stay open: the
-/// route lost packets and TCP keeps retransmitting), resets every connection, cuts each connection after a given number
+/// route lost packets and TCP keeps retransmitting), freezes one direction (what the server sends is held back while the
+/// client's traffic still arrives: a route lost one way, the server's acknowledgements with it), resets every connection, cuts each connection after a given number
 /// of bytes (a frame cut in the middle), and refuses new connections. IP packets are not dropped one by one (TCP would
 /// retransmit them): what an application sees of lost packets is a stall, a late burst or a reset, and those are what
 /// this makes.
@@ -74,6 +75,21 @@ public sealed class ChaosProxy : IAsyncDisposable
         lock (_gate)
         {
             _flowing.TrySetResult();
+        }
+    }
+
+    /// <summary>
+    /// On every connection open now, what the server sends is held back and never delivered (it is lost with the connection
+    /// when <see cref="ResetAll"/> ends it), while the client's bytes still reach the server. New connections flow both ways.
+    /// </summary>
+    public void FreezeServerToClient()
+    {
+        lock (_gate)
+        {
+            foreach (var link in _links)
+            {
+                Interlocked.Exchange(ref link.ServerToClientFrozen, 1);
+            }
         }
     }
 
@@ -180,7 +196,7 @@ public sealed class ChaosProxy : IAsyncDisposable
         }
 
         Interlocked.Increment(ref _connections);
-        await Task.WhenAll(PumpAsync(link, client, server), PumpAsync(link, server, client)).ConfigureAwait(false);
+        await Task.WhenAll(PumpAsync(link, client, server, fromServer: false), PumpAsync(link, server, client, fromServer: true)).ConfigureAwait(false);
         lock (_gate)
         {
             _links.Remove(link);
@@ -191,7 +207,7 @@ public sealed class ChaosProxy : IAsyncDisposable
     }
 
     /// <summary>One direction: a reader that stamps each chunk with its due time, a writer that sends it then (or later).</summary>
-    private async Task PumpAsync(Link link, Socket from, Socket to)
+    private async Task PumpAsync(Link link, Socket from, Socket to, bool fromServer)
     {
         var chunks = Channel.CreateBounded<(byte[] Data, int Length, DateTime Due)>(64);
         var reading = Task.Run(async () =>
@@ -237,6 +253,11 @@ public sealed class ChaosProxy : IAsyncDisposable
                 }
 
                 await flowing.WaitAsync(_stop.Token).ConfigureAwait(false);
+                if (fromServer && Interlocked.CompareExchange(ref link.ServerToClientFrozen, 0, 0) == 1)
+                {
+                    continue;
+                }
+
                 var send = length;
                 var budget = Interlocked.Read(ref link.Budget);
                 if (budget >= 0)
@@ -299,5 +320,8 @@ public sealed class ChaosProxy : IAsyncDisposable
         public long Budget = -1;
 
         public int Reset;
+
+        /// <summary>1: what the server sends on this connection is held back (<see cref="FreezeServerToClient"/>).</summary>
+        public int ServerToClientFrozen;
     }
 }

@@ -40,7 +40,7 @@ internal static class SnmpSeeds
     {
         foreach (string capture in new[] { V2cGetRequest, V2cGetBulkRequest, V1Trap, V3DiscoveryRequest, V3AuthPrivGetRequest })
         {
-            yield return Hex(capture);
+            yield return SeedHex.Parse(capture);
         }
 
         Oid sysName = Mib2System.SysName.Append(0);
@@ -60,7 +60,7 @@ internal static class SnmpSeeds
     {
         foreach (string capture in new[] { V2cGetResponse, V3DiscoveryReport, V3AuthPrivGetResponse })
         {
-            yield return Hex(capture);
+            yield return SeedHex.Parse(capture);
         }
 
         yield return SnmpCodec.Encode(new CommunityMessage(SnmpVersion.V2c, "public", new SnmpPdu(SnmpPduType.Response, 9,
@@ -77,6 +77,4 @@ internal static class SnmpSeeds
 
     private static byte[] Seal(int id, SnmpSecurityLevel level, UsmUser user, SnmpPdu pdu) =>
         Usm.Seal(id, 1500, true, level, new ScopedPdu(SnmpTargets.EngineId, default, pdu), user.Name, user, SnmpTargets.EngineId, 1, 5);
-
-    private static byte[] Hex(string text) => Convert.FromHexString(text.Replace(" ", "", StringComparison.Ordinal));
 }
