@@ -67,14 +67,14 @@ internal sealed class VmsSignRunner(VmsSigns signs, TimeProvider time) : IDevice
             {
                 await FailedAsync(ex.Message, PollErrorKinds.Timeout);
             }
+            catch (DmsDecodeException ex)
+            {
+                // A short answer or a value of the wrong type: the device is not the sign we think it is.
+                await FailedAsync(ex.Message, PollErrorKinds.Decode);
+            }
             catch (SnmpException ex)
             {
                 await FailedAsync(ex.Message, PollErrorKinds.Exception);
-            }
-            catch (InvalidOperationException ex)
-            {
-                // A value of the wrong type (AsInt32 on a string): the device is not the sign we think it is.
-                await FailedAsync(ex.Message, PollErrorKinds.Decode);
             }
 
             await WaitAsync(wake, settings.StatusPeriod, cancellationToken).ConfigureAwait(false);
