@@ -113,7 +113,8 @@ PY
 
 rows=()
 row() { # row PATTERN PATH JSON(count, medianMs, p95Ms, maxMs)
-    rows+=("$(echo "$3" | jq -r --arg pattern "$1" --arg path "$2" '"| \($pattern) | \($path) | \(.count) | \(.medianMs) ms | \(.p95Ms) ms | \(.maxMs) ms |"')")
+    rows+=("$(echo "$3" | jq -r --arg pattern "$1" --arg path "$2" 'def ms: . * 1000 | round / 1000 | "\(.) ms";
+        "| \($pattern) | \($path) | \(.count) | \(.medianMs | ms) | \(.p95Ms | ms) | \(.maxMs | ms) |"')")
 }
 
 for mode in $MODES; do

@@ -38,7 +38,7 @@ internal sealed partial class PriorityDeviceRunner(PriorityRuntime runtime, Time
                 throw;
             }
 
-            LogListening(logger, device.Name, listen, settings.Controller);
+            LogListening(logger, device.Name, listen, settings.Controller.Address);
         }
 
         using (socket)
