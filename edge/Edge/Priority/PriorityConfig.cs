@@ -3,6 +3,7 @@ using City.Contract.Wire;
 using City.Edge.Configuration;
 using City.Edge.Devices;
 using City.Edge.Snmp;
+using City.Protocols.Serial;
 using Microsoft.Extensions.Configuration;
 using static City.Edge.Configuration.ConfigSchema;
 
@@ -16,6 +17,8 @@ internal static class PriorityConfigSchema
         [
             .. SnmpEndpointSchema.DeviceKeys,
             Text("Listen"),
+            Text("SerialPort"),
+            Integer("BaudRate", 300, 1_000_000),
             Integer("StatusPollMs", PriorityDeviceConfig.MinStatusPollMs, PriorityDeviceConfig.MaxStatusPollMs),
             Integer("ExpirySeconds", 1, 86_400),
             Integer("PublishPeriodMs", PriorityDeviceConfig.MinPublishPeriodMs, ConfigChecks.MaxPeriodMs),
@@ -28,6 +31,12 @@ internal sealed class PriorityDeviceOptions : SnmpEndpointOptions
 {
     /// <summary>IP:PORT of the UDP socket the buses' on-board units send to; empty: requests come from central only.</summary>
     public string Listen { get; set; } = string.Empty;
+
+    /// <summary>The serial device the buses' on-board units' link arrives on (the same datagrams, back to back); empty: none.</summary>
+    public string SerialPort { get; set; } = string.Empty;
+
+    /// <summary>The serial link's speed (8N1).</summary>
+    public int BaudRate { get; set; } = 9600;
 
     public int StatusPollMs { get; set; } = PriorityDeviceConfig.DefaultStatusPollMs;
 
@@ -56,7 +65,20 @@ internal sealed class PriorityPointOptions
 
 /// <summary>A validated priority device: the controller, the on-board units' socket, the timings.</summary>
 internal sealed record PrioritySettings(SnmpEndpoint Controller, IPEndPoint? Listen,
-    TimeSpan StatusPoll, TimeSpan Expiry, TimeSpan PublishPeriod);
+    TimeSpan StatusPoll, TimeSpan Expiry, TimeSpan PublishPeriod)
+{
+    /// <summary>The on-board units' serial link, or null.</summary>
+    public SerialLineSettings? Serial { get; init; }
+
+    /// <summary>Where the buses' datagrams arrive, as the views say it ("127.0.0.1:47211", "serial /dev/ttyS1", both), or null.</summary>
+    public string? BusLinks => (Listen, Serial) switch
+    {
+        (null, null) => null,
+        (_, null) => Listen.ToString(),
+        (null, _) => $"serial {Serial.PortName}",
+        _ => $"{Listen} and serial {Serial.PortName}",
+    };
+}
 
 /// <summary>A point of a priority device: a counter, the last state, or the events point.</summary>
 internal sealed record PriorityPoint(string Device, string Name, PointType Type, string Unit, int PeriodMs, string Description, bool Event = false)
@@ -91,7 +113,7 @@ internal static class PriorityDeviceConfig
     private static readonly string[] ForeignKeys =
     [
         "UnitId", "Line", "Profile", "MaxRegistersPerRequest", "MaxBitsPerRequest", "MaxInsert", "PauseAfterConnectMs",
-        "PauseBetweenRequestsMs", "MaxRepetitions", "SerialPort", "Mode",
+        "PauseBetweenRequestsMs", "MaxRepetitions", "Mode",
     ];
 
     public static DeviceDefinition? Validate(DeviceEntry entry, List<string> errors)
@@ -103,7 +125,7 @@ internal static class PriorityDeviceConfig
         var before = errors.Count;
         foreach (var name in ForeignKeys.Where(n => entry.Section[n] is not null))
         {
-            errors.Add($"{key}:{name}: not a setting of an ntcip1211 device (it takes the SNMP keys Host, Port, TimeoutMs, Retries, Version, Community or User and its protocols, then Listen, StatusPollMs, ExpirySeconds, PublishPeriodMs)");
+            errors.Add($"{key}:{name}: not a setting of an ntcip1211 device (it takes the SNMP keys Host, Port, TimeoutMs, Retries, Version, Community or User and its protocols, then Listen, SerialPort, BaudRate, StatusPollMs, ExpirySeconds, PublishPeriodMs)");
         }
 
         if (options.Points.Count > 0 || entry.Section.GetSection("Points").GetChildren().Any())
@@ -124,7 +146,10 @@ internal static class PriorityDeviceConfig
         }
 
         var settings = new PrioritySettings(controller, listen, TimeSpan.FromMilliseconds(options.StatusPollMs), TimeSpan.FromSeconds(options.ExpirySeconds),
-            TimeSpan.FromMilliseconds(options.PublishPeriodMs));
+            TimeSpan.FromMilliseconds(options.PublishPeriodMs))
+        {
+            Serial = string.IsNullOrEmpty(options.SerialPort) ? null : new SerialLineSettings(options.SerialPort) { BaudRate = options.BaudRate },
+        };
         return new DeviceDefinition(options.Name, Protocol, $"udp://{controller.Address}", Points(options.Name, options.PublishPeriodMs), options.Enabled)
         {
             Settings = settings,
