@@ -55,7 +55,7 @@ if (args is ["page-scale", ..])
 
 switch (args)
 {
-    case [("snmp-agent" or "snmp-walk") and var snmpCommand, ..]:
+    case [("snmp-agent" or "snmp-walk" or "priority-set") and var snmpCommand, ..]:
         return await City.Benchmarks.Snmp.SnmpCommands.RunAsync(snmpCommand, args[1..]);
     case ["modbus-rtu", ..]:
         return await ModbusRtuBenchmark.RunAsync(args);

@@ -13,8 +13,10 @@ namespace City.Edge.Tests;
 /// <summary>A priority device's run against a scripted controller on a fake clock: the steps, their events and the edge's own cancel.</summary>
 public sealed class PriorityDeviceRunTests
 {
-    private static readonly PrioritySettings Settings = new(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 161), "private",
-        TimeSpan.FromSeconds(1), 0, null, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(1));
+    private static readonly PrioritySettings Settings = new(
+        new City.Edge.Snmp.SnmpEndpoint(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 161), City.Protocols.Snmp.SnmpVersion.V2c, "private", null,
+            City.Protocols.Snmp.SnmpSecurityLevel.NoAuthNoPriv, TimeSpan.FromSeconds(1), 0),
+        null, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(1));
 
     private sealed class ScriptedController : IPriorityController
     {

@@ -33,8 +33,8 @@ public sealed class SnmpConfigTests
         Assert.True(ok, string.Join("\n", errors));
         var device = Assert.Single(settings.Devices);
         Assert.Equal(SnmpDeviceConfig.SnmpProtocol, device.Protocol);
-        Assert.Equal(SnmpVersion.V3, device.SnmpSettings!.Version);
-        Assert.Equal(SnmpSecurityLevel.AuthPriv, device.SnmpSettings!.SecurityLevel);
+        Assert.Equal(SnmpVersion.V3, device.SnmpSettings!.Endpoint.Version);
+        Assert.Equal(SnmpSecurityLevel.AuthPriv, device.SnmpSettings!.Endpoint.SecurityLevel);
         var volume3 = device.SnmpPoints.Single(p => p.Id == "tc1/detector-volume/3");
         Assert.Equal(Oid.Parse(Ntcip1202Profile.VolumeOccupancyEntry + ".1.3"), volume3.Snmp!.Oid);
         var critical = device.SnmpPoints.Single(p => p.Name == "alarm-critical");
@@ -63,7 +63,7 @@ public sealed class SnmpConfigTests
         var (ok, settings, errors) = TestConfig.Load(values);
 
         Assert.True(ok, string.Join("\n", errors));
-        Assert.Equal(SnmpVersion.V2c, settings.Devices[0].SnmpSettings!.Version);
+        Assert.Equal(SnmpVersion.V2c, settings.Devices[0].SnmpSettings!.Endpoint.Version);
         Assert.Equal(0.01, settings.Devices[0].SnmpPoints[0].Scale);
     }
 

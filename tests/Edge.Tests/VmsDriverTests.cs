@@ -2,6 +2,7 @@ using City.Contract;
 using City.Edge.Devices;
 using City.Edge.Vms;
 using City.Protocols.Ntcip1203;
+using City.Protocols.Snmp;
 using Microsoft.Extensions.Configuration;
 
 namespace City.Edge.Tests;
@@ -18,11 +19,13 @@ public class VmsDriverTests
     }
 
     [Fact]
-    public void ASign_GetsItsFixedPoints_AndItsSettings()
+    public void ASign_GetsItsFixedPoints_AndItsSettings_SNMPv3ByDefault()
     {
         var (devices, errors) = Validate(new()
         {
             ["Edge:Devices:0:Name"] = "vms1", ["Edge:Devices:0:Protocol"] = "vms", ["Edge:Devices:0:Host"] = "10.20.0.30", ["Edge:Devices:0:StatusPeriodMs"] = "5000",
+            ["Edge:Devices:0:User"] = "signs", ["Edge:Devices:0:AuthProtocol"] = "SHA-256", ["Edge:Devices:0:AuthPassword"] = "auth-pass-1",
+            ["Edge:Devices:0:PrivProtocol"] = "AES", ["Edge:Devices:0:PrivPassword"] = "priv-pass-1",
         });
 
         Assert.Empty(errors);
@@ -31,7 +34,28 @@ public class VmsDriverTests
         Assert.Contains(sign.Points, p => p.Id == "vms1/message");
         Assert.True(sign.Points.Single(p => p.Name == VmsDeviceConfig.EventsPoint).IsEvent);
         var settings = sign.SettingsOf<VmsDeviceSettings>();
-        Assert.Equal((TimeSpan.FromSeconds(5), "public", "private"), (settings.StatusPeriod, settings.Community, settings.WriteCommunity));
+        Assert.Equal(TimeSpan.FromSeconds(5), settings.StatusPeriod);
+        Assert.Equal((SnmpVersion.V3, SnmpSecurityLevel.AuthPriv, "signs"), (settings.Target(write: true).Version, settings.Target(write: true).SecurityLevel, settings.Target(write: true).User?.Name));
+    }
+
+    [Fact]
+    public void AV2cSign_ReadsWithItsCommunity_AndWritesWithItsWriteCommunity_WhichItNeeds()
+    {
+        var keys = new Dictionary<string, string?>
+        {
+            ["Edge:Devices:0:Name"] = "vms1", ["Edge:Devices:0:Protocol"] = "vms", ["Edge:Devices:0:Host"] = "10.20.0.30", ["Edge:Devices:0:Version"] = "2c",
+            ["Edge:Devices:0:Community"] = "public",
+        };
+        var (refused, problems) = Validate(keys);
+        Assert.Empty(refused);
+        Assert.Contains(problems, e => e.StartsWith("Edge:Devices:0:WriteCommunity: a v1/v2c sign needs a WriteCommunity", StringComparison.Ordinal));
+
+        keys["Edge:Devices:0:WriteCommunity"] = "private";
+        var (devices, errors) = Validate(keys);
+        Assert.Empty(errors);
+        var settings = Assert.Single(devices).SettingsOf<VmsDeviceSettings>();
+        Assert.Equal(("public", "private"), (settings.Target(write: false).Community, settings.Target(write: true).Community));
+        Assert.DoesNotContain("private", settings.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -43,7 +67,7 @@ public class VmsDriverTests
         });
 
         Assert.Empty(devices);
-        Assert.Contains(errors, e => e.StartsWith("Edge:Devices:0:Host: an IP address is required", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Edge:Devices:0:Host: a sign (vms) needs an IP address", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("Edge:Devices:0:Points: a sign's points are fixed", StringComparison.Ordinal));
     }
 

@@ -57,7 +57,7 @@ internal sealed class CitySimOnPty : IAsyncDisposable
         await _pty.DisposeAsync();
     }
 
-    private static string CitySimDll()
+    internal static string CitySimDll()
     {
         var directory = new DirectoryInfo(AppContext.BaseDirectory);
         while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Edge.sln")))

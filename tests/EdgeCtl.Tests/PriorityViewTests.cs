@@ -7,10 +7,13 @@ namespace City.EdgeCtl.Tests;
 /// <summary><c>edgectl priority</c>: the document the edge serves at /v1/priority, as the technician reads it.</summary>
 public sealed class PriorityViewTests
 {
+    private static readonly City.Edge.Snmp.SnmpEndpoint Controller = new(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 1161),
+        City.Protocols.Snmp.SnmpVersion.V2c, "private", null, City.Protocols.Snmp.SnmpSecurityLevel.NoAuthNoPriv, TimeSpan.FromSeconds(1), 1);
+
     [Fact]
     public void Open_and_recent_requests_counters_and_ack_times_are_printed()
     {
-        var settings = new PrioritySettings(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 1161), "private", TimeSpan.FromSeconds(1), 1,
+        var settings = new PrioritySettings(Controller,
             new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 47211), TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(1));
         var device = new DeviceDefinition("junction1", PriorityDeviceConfig.Protocol, "udp://127.0.0.1:1161", PriorityDeviceConfig.Points("junction1", 1000)) { Settings = settings };
         var runtime = new PriorityRuntime(new EdgeSettings(new City.Edge.Configuration.EdgeOptions(), [device]), TimeProvider.System);
@@ -46,7 +49,7 @@ public sealed class PriorityViewTests
     [Fact]
     public void The_plan_names_the_socket_the_poll_and_the_objects()
     {
-        var settings = new PrioritySettings(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 1161), "private", TimeSpan.FromSeconds(1), 1,
+        var settings = new PrioritySettings(Controller,
             null, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(1));
         var device = new DeviceDefinition("junction1", PriorityDeviceConfig.Protocol, "udp://127.0.0.1:1161", PriorityDeviceConfig.Points("junction1", 1000)) { Settings = settings };
         var plan = JsonSerializer.SerializeToElement((PriorityPlanDocument)new PriorityDriver().DescribePlan(device), PriorityJsonContext.Default.PriorityPlanDocument);

@@ -27,7 +27,8 @@ public sealed class BusPriorityTests(ITestOutputHelper log)
         var agentPort = FreePort.Udp();
         var obu = FreePort.UdpEndPoint();
         var controller = city.StartCitySim("citysim snmp",
-            ["snmp", "--port", agentPort.ToString(CultureInfo.InvariantCulture), "--community", "public", "--write-community", "private"]);
+            ["snmp", "--port", agentPort.ToString(CultureInfo.InvariantCulture), "--community", "public", "--write-community", "private",
+             "--v3-user", "prg:prg-auth-pass:prg-priv-pass"]);
         await controller.WaitForOutputAsync("listening on udp", TimeSpan.FromSeconds(60));
         await city.StartCentralAsync();
         city.StartEdge(EdgeWithPriority(city, agentPort, obu));
@@ -122,7 +123,12 @@ public sealed class BusPriorityTests(ITestOutputHelper log)
                 ["Protocol"] = "ntcip1211",
                 ["Host"] = "127.0.0.1",
                 ["Port"] = agentPort,
-                ["Community"] = "private",
+                // SNMPv3 authPriv (the edge's default version for SNMP devices): citysim's controller has this user.
+                ["User"] = "prg",
+                ["AuthProtocol"] = "SHA-256",
+                ["AuthPassword"] = "prg-auth-pass",
+                ["PrivProtocol"] = "AES",
+                ["PrivPassword"] = "prg-priv-pass",
                 ["TimeoutMs"] = 2000,
                 ["Retries"] = 2,
                 ["Listen"] = obu.ToString(),

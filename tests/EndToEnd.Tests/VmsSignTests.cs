@@ -24,7 +24,7 @@ public sealed class VmsSignTests(ITestOutputHelper log)
     {
         await using var city = new CityStack(log, "gw-vms");
         var port = FreePort.Tcp();
-        var sign = city.StartCitySim("citysim vms", ["vms", "--port", port.ToString(CultureInfo.InvariantCulture), "--pixel-failures", "3"], withInput: true);
+        var sign = city.StartCitySim("citysim vms", ["vms", "--port", port.ToString(CultureInfo.InvariantCulture), "--pixel-failures", "3", "--v3-user", "signs:sign-auth-pass:sign-priv-pass"], withInput: true);
         await sign.WaitForOutputAsync("message-sign listening on udp", TimeSpan.FromSeconds(60));
         await city.StartCentralAsync();
         var operatorToken = JsonNode.Parse(await city.CentralCommandAsync("token", "create", "--name", "traffic-desk", "--role", "operator", "--json"))!["token"]!.GetValue<string>();
@@ -33,7 +33,9 @@ public sealed class VmsSignTests(ITestOutputHelper log)
         {
             new JsonObject
             {
-                ["Name"] = Sign, ["Protocol"] = "vms", ["Host"] = "127.0.0.1", ["Port"] = port, ["Community"] = "public", ["WriteCommunity"] = "private",
+                ["Name"] = Sign, ["Protocol"] = "vms", ["Host"] = "127.0.0.1", ["Port"] = port,
+                // SNMPv3 authPriv (the edge's default for SNMP devices): citysim's sign has this user.
+                ["User"] = "signs", ["AuthProtocol"] = "SHA-256", ["AuthPassword"] = "sign-auth-pass", ["PrivProtocol"] = "AES", ["PrivPassword"] = "sign-priv-pass",
                 ["TimeoutMs"] = 2000, ["Retries"] = 2, ["StatusPeriodMs"] = 1000,
             },
         };

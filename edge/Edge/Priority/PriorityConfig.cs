@@ -2,23 +2,23 @@ using System.Net;
 using City.Contract.Wire;
 using City.Edge.Configuration;
 using City.Edge.Devices;
+using City.Edge.Snmp;
+using City.Protocols.Serial;
 using Microsoft.Extensions.Configuration;
 using static City.Edge.Configuration.ConfigSchema;
 
 namespace City.Edge.Priority;
 
-/// <summary>The keys of an ntcip1211 entry of Edge:Devices and their types (<see cref="PriorityDeviceOptions"/> mirrors them).</summary>
+/// <summary>The keys of an ntcip1211 entry of Edge:Devices and their types: the shared SNMP keys and its own (<see cref="PriorityDeviceOptions"/> mirrors them).</summary>
 internal static class PriorityConfigSchema
 {
     public static ProtocolConfigKeys Keys { get; } = new(
         [],
         [
-            Text("Host"),
-            Integer("Port", 1, 65535),
-            SecretText("Community"),
-            Integer("TimeoutMs", 10, 60_000),
-            Integer("Retries", 0, 10),
+            .. SnmpEndpointSchema.DeviceKeys,
             Text("Listen"),
+            Text("SerialPort"),
+            Integer("BaudRate", 300, 1_000_000),
             Integer("StatusPollMs", PriorityDeviceConfig.MinStatusPollMs, PriorityDeviceConfig.MaxStatusPollMs),
             Integer("ExpirySeconds", 1, 86_400),
             Integer("PublishPeriodMs", PriorityDeviceConfig.MinPublishPeriodMs, ConfigChecks.MaxPeriodMs),
@@ -26,29 +26,17 @@ internal static class PriorityConfigSchema
         []);
 }
 
-/// <summary>Edge:Devices:N of a bus priority device (Protocol ntcip1211), as bound.</summary>
-internal sealed class PriorityDeviceOptions
+/// <summary>Edge:Devices:N of a bus priority device (Protocol ntcip1211), as bound: the traffic controller (the PRS) as an SNMP agent, and its own keys.</summary>
+internal sealed class PriorityDeviceOptions : SnmpEndpointOptions
 {
-    public string Name { get; set; } = string.Empty;
-
-    public string Protocol { get; set; } = string.Empty;
-
-    public bool Enabled { get; set; } = true;
-
-    /// <summary>The traffic controller's (the PRS's) IP address.</summary>
-    public string Host { get; set; } = string.Empty;
-
-    public int Port { get; set; } = 161;
-
-    /// <summary>A read-write SNMPv2c community of the controller.</summary>
-    public string Community { get; set; } = string.Empty;
-
-    public int TimeoutMs { get; set; } = 1000;
-
-    public int Retries { get; set; } = 1;
-
     /// <summary>IP:PORT of the UDP socket the buses' on-board units send to; empty: requests come from central only.</summary>
     public string Listen { get; set; } = string.Empty;
+
+    /// <summary>The serial device the buses' on-board units' link arrives on (the same datagrams, back to back); empty: none.</summary>
+    public string SerialPort { get; set; } = string.Empty;
+
+    /// <summary>The serial link's speed (8N1).</summary>
+    public int BaudRate { get; set; } = 9600;
 
     public int StatusPollMs { get; set; } = PriorityDeviceConfig.DefaultStatusPollMs;
 
@@ -76,8 +64,21 @@ internal sealed class PriorityPointOptions
 }
 
 /// <summary>A validated priority device: the controller, the on-board units' socket, the timings.</summary>
-internal sealed record PrioritySettings(IPEndPoint Controller, string Community, TimeSpan Timeout, int Retries, IPEndPoint? Listen,
-    TimeSpan StatusPoll, TimeSpan Expiry, TimeSpan PublishPeriod);
+internal sealed record PrioritySettings(SnmpEndpoint Controller, IPEndPoint? Listen,
+    TimeSpan StatusPoll, TimeSpan Expiry, TimeSpan PublishPeriod)
+{
+    /// <summary>The on-board units' serial link, or null.</summary>
+    public SerialLineSettings? Serial { get; init; }
+
+    /// <summary>Where the buses' datagrams arrive, as the views say it ("127.0.0.1:47211", "serial /dev/ttyS1", both), or null.</summary>
+    public string? BusLinks => (Listen, Serial) switch
+    {
+        (null, null) => null,
+        (_, null) => Listen.ToString(),
+        (null, _) => $"serial {Serial.PortName}",
+        _ => $"{Listen} and serial {Serial.PortName}",
+    };
+}
 
 /// <summary>A point of a priority device: a counter, the last state, or the events point.</summary>
 internal sealed record PriorityPoint(string Device, string Name, PointType Type, string Unit, int PeriodMs, string Description, bool Event = false)
@@ -112,8 +113,7 @@ internal static class PriorityDeviceConfig
     private static readonly string[] ForeignKeys =
     [
         "UnitId", "Line", "Profile", "MaxRegistersPerRequest", "MaxBitsPerRequest", "MaxInsert", "PauseAfterConnectMs",
-        "PauseBetweenRequestsMs", "Version", "User", "SecurityLevel", "AuthProtocol", "AuthPassword", "PrivProtocol",
-        "PrivPassword", "MaxRepetitions", "SerialPort", "Mode",
+        "PauseBetweenRequestsMs", "MaxRepetitions", "Mode",
     ];
 
     public static DeviceDefinition? Validate(DeviceEntry entry, List<string> errors)
@@ -125,7 +125,7 @@ internal static class PriorityDeviceConfig
         var before = errors.Count;
         foreach (var name in ForeignKeys.Where(n => entry.Section[n] is not null))
         {
-            errors.Add($"{key}:{name}: not a setting of an ntcip1211 device (it takes Host, Port, Community, TimeoutMs, Retries, Listen, StatusPollMs, ExpirySeconds, PublishPeriodMs)");
+            errors.Add($"{key}:{name}: not a setting of an ntcip1211 device (it takes the SNMP keys Host, Port, TimeoutMs, Retries, Version, Community or User and its protocols, then Listen, SerialPort, BaudRate, StatusPollMs, ExpirySeconds, PublishPeriodMs)");
         }
 
         if (options.Points.Count > 0 || entry.Section.GetSection("Points").GetChildren().Any())
@@ -133,31 +133,24 @@ internal static class PriorityDeviceConfig
             errors.Add($"{key}:Points: an ntcip1211 device's points are fixed (see edge/README.md, \"Bus priority\"); list none");
         }
 
-        if (!IPAddress.TryParse(options.Host, out var host))
-        {
-            errors.Add($"{key}:Host: the traffic controller's IP address is required (got '{options.Host}')");
-        }
-
-        if (string.IsNullOrEmpty(options.Community))
-        {
-            errors.Add($"{key}:Community: required (a read-write SNMPv2c community of the controller)");
-        }
-
+        var controller = SnmpEndpointConfig.Validate(options, key, "an ntcip1211 device (the traffic controller)", defaultRetries: 1, errors);
         IPEndPoint? listen = null;
         if (!string.IsNullOrEmpty(options.Listen) && !IPEndPoint.TryParse(options.Listen, out listen))
         {
             errors.Add($"{key}:Listen: must be IP:PORT, e.g. 127.0.0.1:47211 (got '{options.Listen}')");
         }
 
-        if (errors.Count != before)
+        if (errors.Count != before || controller is null)
         {
             return null;
         }
 
-        var settings = new PrioritySettings(new IPEndPoint(host!, options.Port), options.Community, TimeSpan.FromMilliseconds(options.TimeoutMs),
-            options.Retries, listen, TimeSpan.FromMilliseconds(options.StatusPollMs), TimeSpan.FromSeconds(options.ExpirySeconds),
-            TimeSpan.FromMilliseconds(options.PublishPeriodMs));
-        return new DeviceDefinition(options.Name, Protocol, $"udp://{settings.Controller}", Points(options.Name, options.PublishPeriodMs), options.Enabled)
+        var settings = new PrioritySettings(controller, listen, TimeSpan.FromMilliseconds(options.StatusPollMs), TimeSpan.FromSeconds(options.ExpirySeconds),
+            TimeSpan.FromMilliseconds(options.PublishPeriodMs))
+        {
+            Serial = string.IsNullOrEmpty(options.SerialPort) ? null : new SerialLineSettings(options.SerialPort) { BaudRate = options.BaudRate },
+        };
+        return new DeviceDefinition(options.Name, Protocol, $"udp://{controller.Address}", Points(options.Name, options.PublishPeriodMs), options.Enabled)
         {
             Settings = settings,
         };

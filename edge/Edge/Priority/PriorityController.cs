@@ -20,18 +20,14 @@ internal interface IPriorityController
 }
 
 /// <summary>
-/// The PRS over SNMPv2c: each message one SET of its OCTET STRING object; a status is a SET of the status control and a
+/// The PRS over SNMP (v3 by default, or v2c/v1 with a community): each message one SET of its OCTET STRING object; a status is a SET of the status control and a
 /// GET of the status buffer (one request's status at a time, so the run asks them in turn). Errors are the manager's
 /// (<see cref="SnmpTimeoutException"/>, <see cref="SnmpErrorStatusException"/>), or <see cref="SnmpException"/> for a
 /// status buffer that does not decode or names another request.
 /// </summary>
 internal sealed class SnmpPriorityController(SnmpManager manager, PrioritySettings settings) : IPriorityController
 {
-    private readonly SnmpTarget _target = SnmpTarget.V2c(settings.Controller, settings.Community) with
-    {
-        Timeout = settings.Timeout,
-        Retries = settings.Retries,
-    };
+    private readonly SnmpTarget _target = settings.Controller.Target();
 
     public Task RequestAsync(PriorityRequestMessage request, CancellationToken cancellationToken) =>
         manager.SetAsync(_target, [Ntcip1211VarBinds.Request(request)], cancellationToken);

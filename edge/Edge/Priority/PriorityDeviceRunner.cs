@@ -7,7 +7,8 @@ using Microsoft.Extensions.Logging;
 namespace City.Edge.Priority;
 
 /// <summary>
-/// Runs a priority device: its on-board units' UDP socket (when Listen is set) feeding the device's inbox, and the
+/// Runs a priority device: its on-board units' UDP socket (when Listen is set) and serial link (when SerialPort is set)
+/// feeding the device's inbox, and the
 /// <see cref="PriorityDeviceRun"/> that sends, tracks and reports the requests.
 /// </summary>
 internal sealed partial class PriorityDeviceRunner(PriorityRuntime runtime, TimeProvider time, ILogger<PriorityDeviceRunner> logger) : IDeviceRunner
@@ -38,12 +39,15 @@ internal sealed partial class PriorityDeviceRunner(PriorityRuntime runtime, Time
                 throw;
             }
 
-            LogListening(logger, device.Name, listen, settings.Controller);
+            LogListening(logger, device.Name, listen, settings.Controller.Address);
         }
 
         using (socket)
         {
             var listener = socket is null ? Task.CompletedTask : ListenAsync(device.Name, socket, stop.Token);
+            var serial = settings.Serial is { } line
+                ? new PrioritySerialLink(device.Name, line, runtime, context.State.Device(device.Name), time, logger).RunAsync(stop.Token)
+                : Task.CompletedTask;
             try
             {
                 await run.RunAsync(runtime.Inbox(device.Name).Reader, stop.Token).ConfigureAwait(false);
@@ -52,6 +56,7 @@ internal sealed partial class PriorityDeviceRunner(PriorityRuntime runtime, Time
             {
                 await stop.CancelAsync().ConfigureAwait(false);
                 await listener.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                await serial.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
     }

@@ -42,7 +42,7 @@ internal sealed class PriorityDriver : IProtocolDriver
     {
         ArgumentNullException.ThrowIfNull(device);
         var settings = device.SettingsOf<PrioritySettings>();
-        return new PriorityPlanDocument(device.Name, device.Protocol, device.Endpoint, device.Enabled, settings.Listen?.ToString(),
+        return new PriorityPlanDocument(device.Name, device.Protocol, device.Endpoint, device.Enabled, settings.BusLinks,
             (int)settings.StatusPoll.TotalMilliseconds, (int)settings.Expiry.TotalSeconds,
             [
                 $"SET {Ntcip1211Oids.Instance(Ntcip1211Oids.PriorityRequest)} prgPriorityRequest (check-in)",

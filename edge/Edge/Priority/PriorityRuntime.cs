@@ -124,6 +124,6 @@ internal sealed class PriorityRuntime(EdgeSettings settings, TimeProvider time) 
     {
         var s = d.SettingsOf<PrioritySettings>();
         var (open, recent, counters, ack, malformed, dropped) = Board.For(d.Name).Snapshot();
-        return new PriorityDeviceView(d.Name, s.Controller.ToString(), s.Listen?.ToString(), d.Enabled, counters, ack, open, recent, malformed, dropped);
+        return new PriorityDeviceView(d.Name, s.Controller.Address.ToString(), s.BusLinks, d.Enabled, counters, ack, open, recent, malformed, dropped);
     }).ToList();
 }

@@ -29,36 +29,11 @@ internal enum SnmpPointKind
 /// <summary>The SNMP side of a point: the instance OID read or written and, for a table row, its column and row.</summary>
 internal sealed record SnmpPointSettings(Oid Oid, SnmpPointKind Kind, Oid? Column = null, uint? Row = null, bool Alarm = false);
 
-/// <summary>A validated SNMP device: version, community or v3 user, timeout, retries, walk size.</summary>
-internal sealed record SnmpDeviceSettings(SnmpVersion Version, string Community, UsmUser? User, SnmpSecurityLevel SecurityLevel, int MaxRepetitions)
+/// <summary>A validated SNMP device: its agent (<see cref="SnmpEndpoint"/>) and the walk size.</summary>
+internal sealed record SnmpDeviceSettings(SnmpEndpoint Endpoint, int MaxRepetitions)
 {
-    /// <summary>The agent's IP address.</summary>
-    public string Host { get; init; } = string.Empty;
-
-    public int Port { get; init; } = 161;
-
-    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(1);
-
-    public int Retries { get; init; }
-
     /// <summary>The manager's target for this device; the USM user (and its derived keys) is shared.</summary>
-    public SnmpTarget Target()
-    {
-        var endPoint = new IPEndPoint(IPAddress.Parse(Host), Port);
-        return new SnmpTarget(endPoint)
-        {
-            Version = Version,
-            Community = Community,
-            User = User,
-            SecurityLevel = SecurityLevel,
-            Timeout = Timeout,
-            Retries = Retries,
-        };
-    }
-
-    /// <summary>Without the community (a record would print it): whatever logs a device definition logs no secret.</summary>
-    public override string ToString() =>
-        $"{nameof(SnmpDeviceSettings)} {{ Version = {Version}, Host = {Host}, Port = {Port}, User = {User?.Name}, SecurityLevel = {SecurityLevel}, Community = {(Version == SnmpVersion.V3 ? "" : "***")} }}";
+    public SnmpTarget Target() => Endpoint.Target();
 }
 
 /// <summary>Validates devices with <c>"Protocol": "snmp"</c> and Edge:Snmp; every problem names its key.</summary>
@@ -87,21 +62,13 @@ internal static class SnmpDeviceConfig
         ArgumentNullException.ThrowIfNull(errors);
         var device = section.Get<SnmpDeviceOptions>() ?? new SnmpDeviceOptions();
         var before = errors.Count;
-        if (string.IsNullOrWhiteSpace(device.Host) || !IPAddress.TryParse(device.Host, out _))
-        {
-            errors.Add($"{key}:Host: an snmp device needs an IP address (got '{device.Host}')");
-        }
-
-        Range(errors, $"{key}:Port", device.Port ?? 161, 1, 65535);
-        Range(errors, $"{key}:TimeoutMs", device.TimeoutMs ?? 1000, 10, 60_000);
-        Range(errors, $"{key}:Retries", device.Retries, 0, 10);
+        var endpoint = SnmpEndpointConfig.Validate(device, key, "an snmp device", defaultRetries: 0, errors);
         Range(errors, $"{key}:MaxRepetitions", device.MaxRepetitions ?? 10, 1, 1000);
         if (section["Line"] is not null)
         {
             errors.Add($"{key}:Line: only a modbus-rtu device may set Line (this one is 'snmp')");
         }
 
-        var settings = ValidateSecurity(device, key, errors);
         var points = new List<SnmpPoint>();
         var names = new HashSet<string>(StringComparer.Ordinal);
         string? profileName = null;
@@ -144,143 +111,19 @@ internal static class SnmpDeviceConfig
             points.AddRange(ValidatePoint(point, entry, pkey, device.Name, errors));
         }
 
-        if (errors.Count > before || settings is null)
+        if (errors.Count > before || endpoint is null)
         {
             return null;
         }
 
         points.Add(new SnmpPoint("$edge", EventPointName(device.Name), new SnmpPointSettings(Oid.Parse("0.0"), SnmpPointKind.Event), PointType.Text,
             string.Empty, ConfigChecks.MaxPeriodMs, $"Events of SNMP device {device.Name}: alarm bits set/cleared and traps"));
-        var full = settings with
-        {
-            Host = device.Host,
-            Port = device.Port ?? 161,
-            Timeout = TimeSpan.FromMilliseconds(device.TimeoutMs ?? 1000),
-            Retries = device.Retries,
-        };
-        return new DeviceDefinition(device.Name, SnmpProtocol, $"{full.Host}:{full.Port}", points, device.Enabled)
+        var full = new SnmpDeviceSettings(endpoint, device.MaxRepetitions ?? 10);
+        return new DeviceDefinition(device.Name, SnmpProtocol, endpoint.Address.ToString(), points, device.Enabled)
         {
             Profile = profileName,
             Settings = full,
         };
-    }
-
-    private static SnmpDeviceSettings? ValidateSecurity(SnmpDeviceOptions device, string key, List<string> errors)
-    {
-        var version = (device.Version ?? "3").Trim().ToLowerInvariant();
-        switch (version)
-        {
-            case "1" or "v1":
-            case "2c" or "v2c":
-                foreach (var (name, value) in new[] { ("User", device.User), ("SecurityLevel", device.SecurityLevel), ("AuthProtocol", device.AuthProtocol), ("AuthPassword", device.AuthPassword), ("PrivProtocol", device.PrivProtocol), ("PrivPassword", device.PrivPassword) })
-                {
-                    if (value is not null)
-                    {
-                        errors.Add($"{key}:{name}: only an SNMPv3 device has a {name} (this one is version {device.Version})");
-                    }
-                }
-
-                if (string.IsNullOrEmpty(device.Community))
-                {
-                    errors.Add($"{key}:Community: a v1/v2c device needs a Community");
-                    return null;
-                }
-
-                return new SnmpDeviceSettings(version.EndsWith('1') ? SnmpVersion.V1 : SnmpVersion.V2c, device.Community, null, SnmpSecurityLevel.NoAuthNoPriv, device.MaxRepetitions ?? 10);
-            case "3" or "v3":
-                break;
-            default:
-                errors.Add($"{key}:Version: must be 3, 2c or 1 (got '{device.Version}')");
-                return null;
-        }
-
-        if (device.Community is not null)
-        {
-            errors.Add($"{key}:Community: an SNMPv3 device has no Community (it has a User)");
-        }
-
-        if (string.IsNullOrWhiteSpace(device.User) || device.User.Length > 32)
-        {
-            errors.Add($"{key}:User: an SNMPv3 device needs a User of 1-32 characters");
-            return null;
-        }
-
-        var auth = SnmpAuthProtocol.None;
-        if (device.AuthProtocol is not null && !SnmpAuthProtocolNames.TryParse(device.AuthProtocol, out auth))
-        {
-            errors.Add($"{key}:AuthProtocol: must be MD5, SHA, SHA-224, SHA-256, SHA-384 or SHA-512 (got '{device.AuthProtocol}')");
-            return null;
-        }
-
-        var priv = SnmpPrivProtocol.None;
-        if (device.PrivProtocol is not null)
-        {
-            if (device.PrivProtocol.Trim().ToUpperInvariant() is "AES" or "AES128" or "AES-128")
-            {
-                priv = SnmpPrivProtocol.Aes128;
-            }
-            else
-            {
-                errors.Add($"{key}:PrivProtocol: must be AES (AES-128; got '{device.PrivProtocol}')");
-                return null;
-            }
-        }
-
-        var ok = true;
-        ok &= Password(errors, $"{key}:AuthPassword", auth != SnmpAuthProtocol.None, device.AuthPassword, "AuthProtocol");
-        ok &= Password(errors, $"{key}:PrivPassword", priv != SnmpPrivProtocol.None, device.PrivPassword, "PrivProtocol");
-        if (priv != SnmpPrivProtocol.None && auth == SnmpAuthProtocol.None)
-        {
-            errors.Add($"{key}:PrivProtocol: privacy needs an AuthProtocol too (USM has no noAuthPriv)");
-            ok = false;
-        }
-
-        var maxLevel = priv != SnmpPrivProtocol.None ? SnmpSecurityLevel.AuthPriv : auth != SnmpAuthProtocol.None ? SnmpSecurityLevel.AuthNoPriv : SnmpSecurityLevel.NoAuthNoPriv;
-        var level = maxLevel;
-        if (device.SecurityLevel is not null)
-        {
-            switch (device.SecurityLevel.Trim().ToLowerInvariant())
-            {
-                case "noauthnopriv": level = SnmpSecurityLevel.NoAuthNoPriv; break;
-                case "authnopriv": level = SnmpSecurityLevel.AuthNoPriv; break;
-                case "authpriv": level = SnmpSecurityLevel.AuthPriv; break;
-                default:
-                    errors.Add($"{key}:SecurityLevel: must be noAuthNoPriv, authNoPriv or authPriv (got '{device.SecurityLevel}')");
-                    return null;
-            }
-
-            if (level > maxLevel)
-            {
-                errors.Add($"{key}:SecurityLevel: {device.SecurityLevel} needs {(level == SnmpSecurityLevel.AuthPriv ? "AuthProtocol and PrivProtocol" : "an AuthProtocol")}");
-                ok = false;
-            }
-        }
-
-        if (!ok)
-        {
-            return null;
-        }
-
-        var user = new UsmUser(device.User, auth, device.AuthPassword, priv, device.PrivPassword);
-        return new SnmpDeviceSettings(SnmpVersion.V3, string.Empty, user, level, device.MaxRepetitions ?? 10);
-    }
-
-    private static bool Password(List<string> errors, string key, bool needed, string? password, string protocolKey)
-    {
-        // The message never contains the password itself.
-        if (needed && (password is null || password.Length < 8))
-        {
-            errors.Add($"{key}: must be at least 8 characters when {protocolKey} is set");
-            return false;
-        }
-
-        if (!needed && password is not null)
-        {
-            errors.Add($"{key}: set without {protocolKey}");
-            return false;
-        }
-
-        return true;
     }
 
     private static IEnumerable<SnmpPoint> ValidatePoint(SnmpPointOptions point, IConfigurationSection? entry, string pkey, string deviceName, List<string> errors)
@@ -379,11 +222,5 @@ internal static class SnmpDeviceConfig
         }
     }
 
-    private static void Range(List<string> errors, string key, long value, long min, long max)
-    {
-        if (value < min || value > max)
-        {
-            errors.Add($"{key}: must be {min}-{max} (got {value})");
-        }
-    }
+    private static void Range(List<string> errors, string key, long value, long min, long max) => SnmpEndpointConfig.Range(errors, key, value, min, max);
 }

@@ -4,56 +4,13 @@ namespace City.Edge.Snmp;
 
 // The SNMP keys of the "Edge" section, bound by the SNMP driver.
 
-/// <summary>An snmp entry of Edge:Devices.</summary>
-internal sealed class SnmpDeviceOptions
+/// <summary>An snmp entry of Edge:Devices: the shared SNMP keys, a profile, the walk size and the points.</summary>
+internal sealed class SnmpDeviceOptions : SnmpEndpointOptions
 {
-    public string Name { get; set; } = string.Empty;
-
-    public string Protocol { get; set; } = "modbus-tcp";
-
-    /// <summary>A disabled device is not polled at all; its points stay in the catalogue.</summary>
-    public bool Enabled { get; set; } = true;
-
-    /// <summary>modbus-tcp only.</summary>
-    public string Host { get; set; } = string.Empty;
-
-    /// <summary>modbus-tcp only (default 502); null when not set, so that an RTU device setting it can be reported.</summary>
-    public int? Port { get; set; }
-
-    /// <summary>modbus-tcp only (default 1000); an RTU device uses its line's TimeoutMs.</summary>
-    public int? TimeoutMs { get; set; }
-
-    /// <summary>Requests repeated after a timeout or a garbled answer (not after an exception answer).</summary>
-    public int Retries { get; set; }
-
-    /// <summary>A built-in point map (sdm630, traffic-controller); the device's own Points are added to it.</summary>
+    /// <summary>A built-in point map (ntcip1202); the device's own Points are added to it.</summary>
     public string? Profile { get; set; }
 
-    /// <summary>snmp only: 3 (default), 2c or 1.</summary>
-    public string? Version { get; set; }
-
-    /// <summary>snmp v1/v2c only.</summary>
-    public string? Community { get; set; }
-
-    /// <summary>snmp v3 only: the USM user name.</summary>
-    public string? User { get; set; }
-
-    /// <summary>snmp v3 only: noAuthNoPriv, authNoPriv or authPriv (default: the most the user's protocols allow).</summary>
-    public string? SecurityLevel { get; set; }
-
-    /// <summary>snmp v3 only: MD5, SHA, SHA-224, SHA-256, SHA-384, SHA-512.</summary>
-    public string? AuthProtocol { get; set; }
-
-    /// <summary>snmp v3 only; never logged.</summary>
-    public string? AuthPassword { get; set; }
-
-    /// <summary>snmp v3 only: AES.</summary>
-    public string? PrivProtocol { get; set; }
-
-    /// <summary>snmp v3 only; never logged.</summary>
-    public string? PrivPassword { get; set; }
-
-    /// <summary>snmp only: max-repetitions of the GETBULK requests of a table walk (default 10).</summary>
+    /// <summary>max-repetitions of the GETBULK requests of a table walk (default 10).</summary>
     public int? MaxRepetitions { get; set; }
 
     public List<SnmpPointOptions> Points { get; set; } = [];

@@ -15,14 +15,8 @@ internal sealed record SnmpPlanDocument(string Device, string Protocol, string E
             g.Points.Count(),
             g.ScalarOids.Select(o => o.ToString()).ToList(),
             g.Columns.Select(c => new SnmpPlanWalkDocument(c.Column.ToString(), c.Rows.Count, c.Rows.Select(r => r.Name).ToList())).ToList())).ToList();
-        var version = snmp.Version switch
-        {
-            City.Protocols.Snmp.SnmpVersion.V1 => "1",
-            City.Protocols.Snmp.SnmpVersion.V2c => "2c",
-            _ => $"3 ({snmp.User?.Name}, {snmp.SecurityLevel})",
-        };
-        return new SnmpPlanDocument(device.Name, device.Protocol, device.Endpoint, version, device.Profile, device.Enabled,
-            (int)snmp.Timeout.TotalMilliseconds, snmp.Retries, snmp.MaxRepetitions, groups);
+        return new SnmpPlanDocument(device.Name, device.Protocol, device.Endpoint, snmp.Endpoint.Describe(), device.Profile, device.Enabled,
+            (int)snmp.Endpoint.Timeout.TotalMilliseconds, snmp.Endpoint.Retries, snmp.MaxRepetitions, groups);
     }
 }
 

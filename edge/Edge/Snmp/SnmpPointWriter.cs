@@ -48,7 +48,7 @@ internal sealed partial class SnmpPointWriter(SnmpRuntime runtime, ILogger<SnmpP
         }
         catch (SnmpTimeoutException)
         {
-            return Failed(id, value, WriteStatus.Timeout, $"{id}: {device.Endpoint} did not answer within {device.SnmpSettings!.Timeout.TotalMilliseconds} ms x {device.SnmpSettings!.Retries + 1} attempts (SET {oid})");
+            return Failed(id, value, WriteStatus.Timeout, $"{id}: {device.Endpoint} did not answer within {device.SnmpSettings!.Endpoint.Timeout.TotalMilliseconds} ms x {device.SnmpSettings!.Endpoint.Retries + 1} attempts (SET {oid})");
         }
         catch (SnmpSecurityException ex)
         {

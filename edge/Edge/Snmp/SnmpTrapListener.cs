@@ -58,7 +58,7 @@ internal sealed partial class SnmpTrapListener(EdgeSettings settings, SnmpRuntim
         await using var receiver = created;
         foreach (var device in devices)
         {
-            var snmp = device.SnmpSettings!;
+            var snmp = device.SnmpSettings!.Endpoint;
             if (snmp.User is not null)
             {
                 receiver.AddUser(snmp.User);
@@ -89,7 +89,7 @@ internal sealed partial class SnmpTrapListener(EdgeSettings settings, SnmpRuntim
     private async Task HandleAsync(List<DeviceDefinition> devices, SnmpNotification notification, CancellationToken cancellationToken)
     {
         var source = notification.Source.Address.IsIPv4MappedToIPv6 ? notification.Source.Address.MapToIPv4() : notification.Source.Address;
-        var device = devices.FirstOrDefault(d => IPAddress.Parse(d.SnmpSettings!.Host).Equals(source));
+        var device = devices.FirstOrDefault(d => d.SnmpSettings!.Endpoint.Address.Address.Equals(source));
         if (device is null)
         {
             var count = Interlocked.Increment(ref _unknown);

@@ -1,49 +1,31 @@
-using System.Net;
 using City.Contract.Wire;
 using City.Edge.Configuration;
 using City.Edge.Devices;
+using City.Edge.Snmp;
+using City.Protocols.Snmp;
 using Microsoft.Extensions.Configuration;
 using static City.Edge.Configuration.ConfigSchema;
 
 namespace City.Edge.Vms;
 
-/// <summary>The keys of a message sign in Edge:Devices and their types (<see cref="VmsDeviceOptions"/> mirrors them).</summary>
+/// <summary>The keys of a message sign in Edge:Devices and their types: the shared SNMP keys and its own (<see cref="VmsDeviceOptions"/> mirrors them).</summary>
 internal static class VmsConfigSchema
 {
     public static ProtocolConfigKeys Keys { get; } = new(
         [],
         [
-            Text("Host"),
-            Integer("Port", 1, 65535),
-            Integer("TimeoutMs", 10, 60_000),
-            Integer("Retries", 0, 10),
-            SecretText("Community"),
+            .. SnmpEndpointSchema.DeviceKeys,
             SecretText("WriteCommunity"),
             Integer("StatusPeriodMs", VmsDeviceConfig.MinStatusPeriodMs, ConfigChecks.MaxPeriodMs),
         ],
         []);
 }
 
-/// <summary>Edge:Devices:N of a sign, as bound.</summary>
-internal sealed class VmsDeviceOptions
+/// <summary>Edge:Devices:N of a sign, as bound: the sign as an SNMP agent, and its own keys.</summary>
+internal sealed class VmsDeviceOptions : SnmpEndpointOptions
 {
-    public string Name { get; set; } = string.Empty;
-
-    public string Protocol { get; set; } = string.Empty;
-
-    public bool Enabled { get; set; } = true;
-
-    public string Host { get; set; } = string.Empty;
-
-    public int Port { get; set; } = 161;
-
-    public int TimeoutMs { get; set; } = 1000;
-
-    public int Retries { get; set; } = 1;
-
-    public string Community { get; set; } = "public";
-
-    public string WriteCommunity { get; set; } = "private";
+    /// <summary>v1/v2c only: the read-write community operations use (Community is the read one).</summary>
+    public string? WriteCommunity { get; set; }
 
     public int StatusPeriodMs { get; set; } = VmsDeviceConfig.DefaultStatusPeriodMs;
 
@@ -65,8 +47,15 @@ internal sealed class VmsPointOptions
     public string Description { get; set; } = string.Empty;
 }
 
-/// <summary>A validated sign: where it answers SNMP (v2c), with which communities, how often its status is read.</summary>
-internal sealed record VmsDeviceSettings(IPEndPoint EndPoint, string Community, string WriteCommunity, TimeSpan Timeout, int Retries, TimeSpan StatusPeriod);
+/// <summary>A validated sign: where it answers SNMP and how (a v3 user, or v1/v2c with a read and a write community), how often its status is read.</summary>
+internal sealed record VmsDeviceSettings(SnmpEndpoint Sign, string? WriteCommunity, TimeSpan StatusPeriod)
+{
+    /// <summary>The target of reads, or of operations (<paramref name="write"/>: the write community in v1/v2c, the same user in v3).</summary>
+    public SnmpTarget Target(bool write) => Sign.Target(write ? WriteCommunity : null);
+
+    /// <summary>Without the write community (a record would print it).</summary>
+    public override string ToString() => $"{nameof(VmsDeviceSettings)} {{ Sign = {Sign}, StatusPeriod = {StatusPeriod} }}";
+}
 
 /// <summary>A point of a sign (its meaning is its name; <see cref="VmsDeviceConfig"/> lists them).</summary>
 internal sealed record VmsPoint(string Device, string Name, PointType Type, string Unit, int PeriodMs, string Description)
@@ -107,24 +96,24 @@ internal static class VmsDeviceConfig
             errors.Add($"{key}:Points: a sign's points are fixed (message, multi, faults, ...: see edge/README.md, \"Message signs\"); list none");
         }
 
-        if (!IPAddress.TryParse(options.Host, out var address))
+        var sign = SnmpEndpointConfig.Validate(options, key, "a sign (vms)", defaultRetries: 1, errors);
+        if (sign is not null && sign.Version != SnmpVersion.V3 && string.IsNullOrEmpty(options.WriteCommunity))
         {
-            errors.Add($"{key}:Host: an IP address is required (got '{options.Host}')");
+            errors.Add($"{key}:WriteCommunity: a v1/v2c sign needs a WriteCommunity (the read-write one; Community is read)");
         }
 
-        if (string.IsNullOrEmpty(options.Community) || string.IsNullOrEmpty(options.WriteCommunity))
+        if (sign is { Version: SnmpVersion.V3 } && options.WriteCommunity is not null)
         {
-            errors.Add($"{key}:{(string.IsNullOrEmpty(options.Community) ? "Community" : "WriteCommunity")}: must not be empty");
+            errors.Add($"{key}:WriteCommunity: an SNMPv3 sign has no WriteCommunity (its User reads and writes)");
         }
 
-        if (errors.Count != before)
+        if (errors.Count != before || sign is null)
         {
             return null;
         }
 
-        var settings = new VmsDeviceSettings(new IPEndPoint(address!, options.Port), options.Community, options.WriteCommunity,
-            TimeSpan.FromMilliseconds(options.TimeoutMs), options.Retries, TimeSpan.FromMilliseconds(options.StatusPeriodMs));
-        return new DeviceDefinition(options.Name, Protocol, $"snmp://{settings.EndPoint}", Points(options.Name, options.StatusPeriodMs), options.Enabled) { Settings = settings };
+        var settings = new VmsDeviceSettings(sign, options.WriteCommunity, TimeSpan.FromMilliseconds(options.StatusPeriodMs));
+        return new DeviceDefinition(options.Name, Protocol, $"snmp://{sign.Address}", Points(options.Name, options.StatusPeriodMs), options.Enabled) { Settings = settings };
     }
 
     public static IReadOnlyList<DevicePoint> Points(string device, int period) =>

@@ -13,7 +13,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace City.Edge.Vms;
 
 /// <summary>
-/// Variable message signs (Edge:Devices with Protocol vms): NTCIP 1203 over SNMP v2c. Each sign's runner reads its message
+/// Variable message signs (Edge:Devices with Protocol vms): NTCIP 1203 over SNMP (v3 by default, v2c/v1 with communities). Each sign's runner reads its message
 /// and status; <see cref="VmsSigns"/> puts messages on it (local API /v1/vms, remote vms commands).
 /// </summary>
 internal sealed class VmsDriver : IProtocolDriver
@@ -51,7 +51,8 @@ internal sealed class VmsDriver : IProtocolDriver
         services.AddSingleton<IDeviceRunner, VmsSignRunner>();
         if (settings.Devices.Any(Handles))
         {
-            // Only an edge with signs takes vms commands (and opens the signs' SNMP socket); others refuse them as unknown-target.
+            // Only a run with signs takes vms commands; others refuse them as unknown-target. Each run of the loops (the start,
+            // every reload) registers its services from its own settings, so a sign a reload adds or removes gains or loses this.
             services.AddSingleton<IVmsCommands>(sp => sp.GetRequiredService<VmsSigns>());
         }
     }

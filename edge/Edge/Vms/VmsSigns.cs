@@ -32,7 +32,7 @@ internal sealed partial class VmsSigns : IVmsCommands, IAsyncDisposable
     private readonly ConcurrentDictionary<string, SignGeometry> _geometry = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, VmsSignView> _views = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _wake = new(StringComparer.Ordinal);
-    private readonly SnmpManager _manager;
+    private readonly Lazy<SnmpManager> _manager;
     private readonly TimeProvider _time;
     private readonly ILogger<VmsSigns> _logger;
     private int _disposed;
@@ -43,7 +43,8 @@ internal sealed partial class VmsSigns : IVmsCommands, IAsyncDisposable
         _signs = settings.Devices.Where(d => d.Settings is VmsDeviceSettings).ToDictionary(d => d.Name, StringComparer.Ordinal);
         _time = time;
         _logger = logger;
-        _manager = SnmpManager.CreateUdp(timeProvider: time);
+        // Opened by the first sign that is read: an edge without signs has no socket for them.
+        _manager = new(() => SnmpManager.CreateUdp(timeProvider: time), LazyThreadSafetyMode.ExecutionAndPublication);
         foreach (var sign in _signs.Values)
         {
             _views[sign.Name] = Empty(sign);
@@ -55,9 +56,7 @@ internal sealed partial class VmsSigns : IVmsCommands, IAsyncDisposable
     public DmsClient Client(DeviceDefinition sign, bool write)
     {
         ArgumentNullException.ThrowIfNull(sign);
-        var settings = sign.SettingsOf<VmsDeviceSettings>();
-        var target = SnmpTarget.V2c(settings.EndPoint, write ? settings.WriteCommunity : settings.Community) with { Timeout = settings.Timeout, Retries = settings.Retries };
-        return new DmsClient(_manager, target, _time);
+        return new DmsClient(_manager.Value, sign.SettingsOf<VmsDeviceSettings>().Target(write), _time);
     }
 
     /// <summary>The sign's geometry, read from it once.</summary>
@@ -215,7 +214,7 @@ internal sealed partial class VmsSigns : IVmsCommands, IAsyncDisposable
         new(sign.Name, sign.Endpoint, sign.Enabled, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
 
     /// <summary>Idempotent: the container disposes it once as itself and once as <see cref="IVmsCommands"/>.</summary>
-    public ValueTask DisposeAsync() => Interlocked.Exchange(ref _disposed, 1) == 0 ? _manager.DisposeAsync() : ValueTask.CompletedTask;
+    public ValueTask DisposeAsync() => Interlocked.Exchange(ref _disposed, 1) == 0 && _manager.IsValueCreated ? _manager.Value.DisposeAsync() : ValueTask.CompletedTask;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "sign {Sign}: activated {Multi}")]
     private static partial void LogActivated(ILogger logger, string sign, string multi);

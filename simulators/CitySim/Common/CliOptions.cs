@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Net;
+using City.Protocols.Snmp;
 
 namespace City.Sim.Common;
 
@@ -9,6 +10,33 @@ namespace City.Sim.Common;
 internal static class CliOptions
 {
     public static Option<bool> Json() => new("--json") { Description = "Print results as JSON on stdout (logs stay on stderr)" };
+
+    /// <summary><c>--v3-user USER:AUTHPASS:PRIVPASS</c>: a read-write SNMPv3 user of a simulated agent (SHA-256, AES-128).</summary>
+    public static Option<string?> V3User(string mayWrite)
+    {
+        var option = new Option<string?>("--v3-user") { Description = $"A read-write SNMPv3 user USER:AUTHPASS:PRIVPASS (SHA-256 authentication, AES-128 privacy; passwords of 8+ characters; {mayWrite})" };
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string?>() is { } text && !TryParseV3User(text, out _))
+            {
+                result.AddError("--v3-user must be USER:AUTHPASS:PRIVPASS with passwords of at least 8 characters.");
+            }
+        });
+        return option;
+    }
+
+    public static bool TryParseV3User(string text, out UsmUser? user)
+    {
+        user = null;
+        var parts = text.Split(':');
+        if (parts.Length != 3 || parts[0].Length == 0 || parts[1].Length < 8 || parts[2].Length < 8)
+        {
+            return false;
+        }
+
+        user = new UsmUser(parts[0], SnmpAuthProtocol.Sha256, parts[1], SnmpPrivProtocol.Aes128, parts[2]);
+        return true;
+    }
 
     public static Option<int> Int(string name, string description, int defaultValue, int min, int max)
     {

@@ -36,17 +36,10 @@ internal static class SnmpCommand
         var port = CliOptions.Int("--port", "UDP port on 127.0.0.1 (0 = any free port)", 1161, 0, 65535);
         var community = new Option<string>("--community") { Description = "Read-only v1/v2c community", DefaultValueFactory = _ => "public" };
         var writeCommunity = new Option<string>("--write-community") { Description = "Read-write v1/v2c community (may set the alarm words)", DefaultValueFactory = _ => "private" };
-        var v3User = new Option<string?>("--v3-user") { Description = "A read-write SNMPv3 user USER:AUTHPASS:PRIVPASS (SHA-256 authentication, AES-128 privacy; passwords of 8+ characters)" };
+        var v3User = CliOptions.V3User("may set the alarm words and send priority requests");
         var trapTo = new Option<string?>("--trap-to") { Description = "HOST:PORT to send SNMPv2 traps to on alarm changes (v3 with --v3-user, else v2c with --community)" };
         var alarmEvery = CliOptions.Int("--alarm-every", "Raise and clear the detector-fault alarm (shortAlarmStatus bit 5) every S seconds (0 = never)", 0, 0, 86_400);
         var json = CliOptions.Json();
-        v3User.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<string?>() is { } text && !TryParseUser(text, out _))
-            {
-                result.AddError("--v3-user must be USER:AUTHPASS:PRIVPASS with passwords of at least 8 characters.");
-            }
-        });
         trapTo.Validators.Add(result =>
         {
             if (result.GetValueOrDefault<string?>() is { } text && !IPEndPoint.TryParse(text, out _))
@@ -84,7 +77,7 @@ internal static class SnmpCommand
                 UsmUser? user = null;
                 if (parseResult.GetValue(v3User) is { } userText)
                 {
-                    TryParseUser(userText, out user);
+                    CliOptions.TryParseV3User(userText, out user);
                     agent.AddUser(user!, writable: true);
                 }
 
@@ -127,19 +120,6 @@ internal static class SnmpCommand
             }
         });
         return command;
-    }
-
-    public static bool TryParseUser(string text, out UsmUser? user)
-    {
-        user = null;
-        var parts = text.Split(':');
-        if (parts.Length != 3 || parts[0].Length == 0 || parts[1].Length < 8 || parts[2].Length < 8)
-        {
-            return false;
-        }
-
-        user = new UsmUser(parts[0], SnmpAuthProtocol.Sha256, parts[1], SnmpPrivProtocol.Aes128, parts[2]);
-        return true;
     }
 
     private static async Task SendTrapsAsync(SnmpAgent agent, SnmpTarget? target, ChannelReader<NtcipAlarms> changes, bool asJson, CancellationToken cancellationToken)

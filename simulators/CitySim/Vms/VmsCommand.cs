@@ -10,11 +10,11 @@ using City.Sim.Common;
 namespace City.Sim.Vms;
 
 /// <summary>What <c>citysim vms</c> serves (stdout; JSON with --json).</summary>
-internal sealed record VmsListening(string Device, string Address, int Port, string Community, string WriteCommunity, int Lines, int Columns)
+internal sealed record VmsListening(string Device, string Address, int Port, string Community, string WriteCommunity, string? V3User, int Lines, int Columns)
 {
     [JsonIgnore]
     public string Line => string.Create(CultureInfo.InvariantCulture,
-        $"{Device} listening on udp {Address}:{Port} community {Community} (read-write {WriteCommunity}), {Lines} lines of {Columns} characters");
+        $"{Device} listening on udp {Address}:{Port} community {Community} (read-write {WriteCommunity}){(V3User is null ? "" : $" v3 user {V3User} (SHA-256/AES)")}, {Lines} lines of {Columns} characters");
 }
 
 /// <summary>The sign changed its message (stdout; JSON with --json).</summary>
@@ -41,14 +41,15 @@ internal static class VmsCommand
         var port = CliOptions.Int("--port", "UDP port on 127.0.0.1 (0 = any free port)", 1162, 0, 65535);
         var community = new Option<string>("--community") { Description = "Read-only v1/v2c community", DefaultValueFactory = _ => "public" };
         var writeCommunity = new Option<string>("--write-community") { Description = "Read-write v1/v2c community (may put messages on the sign)", DefaultValueFactory = _ => "private" };
+        var v3User = CliOptions.V3User("may put messages on the sign");
         var lines = CliOptions.Int("--lines", "Text lines per page", 3, 1, 16);
         var columns = CliOptions.Int("--columns", "Characters per line", 18, 1, 128);
         var pixels = CliOptions.Int("--pixel-failures", "Failed pixels at start", 0, 0, 65535);
         var doorOpen = new Option<bool>("--door-open") { Description = "The cabinet door is open at start" };
         var json = CliOptions.Json();
-        var command = new Command("vms", "Serve a simulated NTCIP 1203 variable message sign's SNMP agent (v1/v2c) on UDP 127.0.0.1; faults from stdin")
+        var command = new Command("vms", "Serve a simulated NTCIP 1203 variable message sign's SNMP agent (v1/v2c/v3) on UDP 127.0.0.1; faults from stdin")
         {
-            port, community, writeCommunity, lines, columns, pixels, doorOpen, json,
+            port, community, writeCommunity, v3User, lines, columns, pixels, doorOpen, json,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -74,6 +75,13 @@ internal static class VmsCommand
                 sign.Register(mib);
                 agent.AddCommunity(parseResult.GetValue(community)!);
                 agent.AddCommunity(parseResult.GetValue(writeCommunity)!, writable: true);
+                UsmUser? user = null;
+                if (parseResult.GetValue(v3User) is { } userText)
+                {
+                    CliOptions.TryParseV3User(userText, out user);
+                    agent.AddUser(user!, writable: true);
+                }
+
                 sign.Showing += multi =>
                 {
                     string text = MultiParser.TryParse(multi, sign.Geometry, out var message, out _) ? message.PlainText : multi;
@@ -89,7 +97,7 @@ internal static class VmsCommand
                 };
                 agent.Start();
                 var listening = new VmsListening("message-sign", "127.0.0.1", agent.LocalEndPoint.Port, parseResult.GetValue(community)!,
-                    parseResult.GetValue(writeCommunity)!, sign.Geometry.LinesPerPage, sign.Geometry.CharactersPerLine);
+                    parseResult.GetValue(writeCommunity)!, user?.Name, sign.Geometry.LinesPerPage, sign.Geometry.CharactersPerLine);
                 if (asJson)
                 {
                     ConsoleOutput.Json(listening, VmsJsonContext.Default.VmsListening);
