@@ -7,7 +7,7 @@ namespace City.Protocols.Modbus;
 
 /// <summary>
 /// The client's side of one Modbus TCP connection. Sends whole ADUs on the caller's thread. Receives on a thread of its
-/// own, which waits in poll(2) on the socket, reads into one reused buffer, cuts frames there in place and completes the
+/// own, which waits in a blocking recv(2), reads into one reused buffer, cuts frames there in place and completes the
 /// waiting <see cref="ReceiveFrameAsync"/> on that same thread: the caller's continuation runs on it until its next await,
 /// with no hop through the thread pool (on Linux, .NET queues every socket completion to the pool unless
 /// DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS is set, which would do the same for every socket of the process).
@@ -18,7 +18,8 @@ namespace City.Protocols.Modbus;
 public sealed class ModbusTcpClientTransport : IValueTaskSource<MbapHeader?>, IAsyncDisposable
 {
     private readonly Socket _socket;
-    private readonly EndPoint? _remoteEndPoint;
+    private readonly EndPoint _remoteEndPoint;
+    private readonly TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     // Touched by the receive thread only: a whole frame always fits after compaction, with room for the next one's start.
     private readonly byte[] _buffer = new byte[MbapHeader.MaxAduLength * 2];
@@ -37,19 +38,23 @@ public sealed class ModbusTcpClientTransport : IValueTaskSource<MbapHeader?>, IA
     private Exception? _ended;
     private bool _endedCleanly;
     private bool _disposed;
+    private bool _receiveThreadEnded;
 
-    private ModbusTcpClientTransport(Socket connectedSocket)
+    private ModbusTcpClientTransport(Socket socket, EndPoint remoteEndPoint)
     {
-        _socket = connectedSocket;
-        _socket.NoDelay = true;
-        _remoteEndPoint = connectedSocket.RemoteEndPoint;
-        var thread = new Thread(ReceiveLoop) { IsBackground = true, Name = "modbus-tcp-receive" };
+        _socket = socket;
+        _remoteEndPoint = remoteEndPoint;
+        var thread = new Thread(ConnectAndReceive) { IsBackground = true, Name = "modbus-tcp-receive" };
         thread.UnsafeStart();
     }
 
-    public EndPoint? RemoteEndPoint => _remoteEndPoint;
+    public EndPoint RemoteEndPoint => _remoteEndPoint;
 
-    /// <summary>Opens a TCP connection; throws <see cref="ModbusTimeoutException"/> when it takes longer than <paramref name="connectTimeout"/>.</summary>
+    /// <summary>
+    /// Opens a TCP connection; throws <see cref="ModbusTimeoutException"/> when it takes longer than <paramref name="connectTimeout"/>.
+    /// The socket connects with a blocking call on the receive thread and never uses .NET's asynchronous socket engine, so the
+    /// kernel wakes that thread directly when an answer arrives (no epoll thread in between).
+    /// </summary>
     public static async Task<ModbusTcpClientTransport> ConnectAsync(
         EndPoint remoteEndPoint, TimeSpan connectTimeout, TimeProvider timeProvider, CancellationToken cancellationToken)
     {
@@ -60,25 +65,24 @@ public sealed class ModbusTcpClientTransport : IValueTaskSource<MbapHeader?>, IA
         Socket socket = remoteEndPoint.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6
             ? new Socket(remoteEndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp)
             : new Socket(SocketType.Stream, ProtocolType.Tcp);
-
-        using var timeout = new CancellationTokenSource(connectTimeout, timeProvider);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        var transport = new ModbusTcpClientTransport(socket, remoteEndPoint);
         try
         {
-            await socket.ConnectAsync(remoteEndPoint, linked.Token).ConfigureAwait(false);
+            await transport._connected.Task.WaitAsync(connectTimeout, timeProvider, cancellationToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException ex) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (TimeoutException ex)
         {
-            socket.Dispose();
+            await transport.DisposeAsync().ConfigureAwait(false);
             throw new ModbusTimeoutException($"Connecting to {remoteEndPoint} took longer than {connectTimeout}.", ex);
         }
         catch
         {
-            socket.Dispose();
+            // Disposing shuts the socket down, which also ends a connect(2) still in progress on the receive thread.
+            await transport.DisposeAsync().ConfigureAwait(false);
             throw;
         }
 
-        return new ModbusTcpClientTransport(socket);
+        return transport;
     }
 
     /// <summary>Sends one complete ADU (MBAP header and PDU) on the calling thread.</summary>
@@ -151,6 +155,7 @@ public sealed class ModbusTcpClientTransport : IValueTaskSource<MbapHeader?>, IA
     public ValueTask DisposeAsync()
     {
         bool failWaiting;
+        bool receiveThreadEnded;
         CancellationTokenRegistration registration;
         lock (_gate)
         {
@@ -160,12 +165,21 @@ public sealed class ModbusTcpClientTransport : IValueTaskSource<MbapHeader?>, IA
             }
 
             _disposed = true;
+            receiveThreadEnded = _receiveThreadEnded;
             failWaiting = TakeWaitingReceive(out _, out registration);
             Monitor.PulseAll(_gate);
         }
 
-        // Closing the socket wakes the receive thread from poll(2); it sees _disposed and ends.
-        _socket.Dispose();
+        // Ends the receive thread's recv(2) (or connect(2)) with a FIN to the peer; that thread then closes the socket.
+        // Closing it from here while the thread is blocked in it would reset the connection instead.
+        if (receiveThreadEnded)
+        {
+            _socket.Dispose();
+        }
+        else
+        {
+            ShutDownSocket();
+        }
         registration.Unregister();
         if (failWaiting)
         {
@@ -216,6 +230,74 @@ public sealed class ModbusTcpClientTransport : IValueTaskSource<MbapHeader?>, IA
         return true;
     }
 
+    private void ConnectAndReceive()
+    {
+        try
+        {
+            try
+            {
+                _socket.Connect(_remoteEndPoint);
+                _socket.NoDelay = true;
+            }
+            catch (SocketException ex)
+            {
+                // Once disposed (timeout or cancellation) nobody awaits the connection any more.
+                if (Volatile.Read(ref _disposed))
+                {
+                    _connected.TrySetCanceled();
+                }
+                else
+                {
+                    _connected.TrySetException(ex);
+                }
+
+                End(ex);
+                return;
+            }
+
+            if (Volatile.Read(ref _disposed))
+            {
+                _connected.TrySetCanceled();
+                End(null);
+                return;
+            }
+
+            _connected.TrySetResult();
+            ReceiveLoop();
+        }
+        finally
+        {
+            bool disposed;
+            lock (_gate)
+            {
+                _receiveThreadEnded = true;
+                disposed = _disposed;
+            }
+
+            // Otherwise DisposeAsync closes it: a send may still find out how the connection ended.
+            if (disposed)
+            {
+                _socket.Dispose();
+            }
+        }
+    }
+
+    private void ShutDownSocket()
+    {
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode is SocketError.NotConnected)
+        {
+            // Not connected yet (the receive thread sees _disposed after its connect) or no longer (it has ended).
+        }
+        catch (ObjectDisposedException)
+        {
+            // The receive thread ended meanwhile and closed the socket: nothing left to wake.
+        }
+    }
+
     private void ReceiveLoop()
     {
         try
@@ -242,7 +324,6 @@ public sealed class ModbusTcpClientTransport : IValueTaskSource<MbapHeader?>, IA
                 }
 
                 CompactBuffer();
-                _socket.Poll(-1, SelectMode.SelectRead);
                 int received = _socket.Receive(_buffer.AsSpan(_bufferEnd));
                 if (received == 0)
                 {
@@ -255,9 +336,9 @@ public sealed class ModbusTcpClientTransport : IValueTaskSource<MbapHeader?>, IA
                 _bufferEnd += received;
             }
         }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        catch (SocketException ex)
         {
-            // After DisposeAsync this is how poll(2) or recv(2) ends; before it, the connection broke.
+            // After DisposeAsync the shutdown can end recv(2) this way too; before it, the connection broke.
             End(Volatile.Read(ref _disposed) ? null : ex);
         }
     }
