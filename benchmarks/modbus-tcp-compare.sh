@@ -9,8 +9,10 @@
 #   ours xN    our client on N connections at once for each N in CLIENTS (ModbusTcpClient does not pipeline: one
 #              request in flight per connection)
 # DIAGNOSTICS=1 adds rows that tell where our client's time goes (not products): our codec straight over a Socket,
-# blocking (socket-sync) and awaited (socket-async), and our client with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1
-# (socket completions run on the epoll thread instead of being queued to the thread pool),.
+# blocking (socket-sync; connected asynchronously, so .NET emulates the blocking calls over its epoll engine) and awaited
+# (socket-async), and our client with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 (socket completions run on the epoll
+# thread instead of being queued to the thread pool; our client's sockets no longer use that engine, so this row should
+# match "ours": it is kept to show that the setting is not needed).
 # BASELINE=DLL adds a row "ours-before": the same client from another build of Benchmarks.dll (e.g. main's, built in a
 # copy of the tree: `git archive main | tar -x -C /tmp/base && dotnet build -c Release /tmp/base/benchmarks/Benchmarks`),
 # run in each round right after ours, so a change is measured against its baseline in one run.

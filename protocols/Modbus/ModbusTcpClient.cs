@@ -12,6 +12,8 @@ namespace City.Protocols.Modbus;
 /// Failures (once retries are spent): <see cref="ModbusException"/> for an exception response, <see cref="ModbusTimeoutException"/> for a
 /// missing response, <see cref="ModbusProtocolException"/> for a malformed or mismatched one, and
 /// <see cref="IOException"/> or <see cref="System.Net.Sockets.SocketException"/> for connection failures.
+/// Answers complete on the connection's receive thread (<see cref="ModbusTcpClientTransport"/>): the caller continues there
+/// until its next await, so code that blocks after awaiting a request delays this connection's next answer.
 /// </summary>
 public sealed class ModbusTcpClient : IModbusMaster, IModbusPduLink, IAsyncDisposable
 {
