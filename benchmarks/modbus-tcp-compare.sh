@@ -9,13 +9,16 @@
 #   ours xN    our client on N connections at once for each N in CLIENTS (ModbusTcpClient does not pipeline: one
 #              request in flight per connection)
 # DIAGNOSTICS=1 adds rows that tell where our client's time goes (not products): our codec straight over a Socket,
-# blocking (socket-sync) and awaited (socket-async), and our client with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1
-# (socket completions run on the epoll thread instead of being queued to the thread pool),.
+# blocking (socket-sync; connected asynchronously, so .NET emulates the blocking calls over its epoll engine) and awaited
+# (socket-async), and our client with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 (socket completions run on the epoll
+# thread instead of being queued to the thread pool; our client's sockets no longer use that engine, so this row should
+# match "ours": it is kept to show that the setting is not needed).
 # BASELINE=DLL adds a row "ours-before": the same client from another build of Benchmarks.dll (e.g. main's, built in a
 # copy of the tree: `git archive main | tar -x -C /tmp/base && dotnet build -c Release /tmp/base/benchmarks/Benchmarks`),
 # run in each round right after ours, so a change is measured against its baseline in one run.
 # ROUNDS > 1 repeats the sequence (ours, pymodbus, libmodbus, ...) to show the drift of a shared machine.
-# Then prints a table. Loopback only. Not part of ./test.sh.
+# Then prints a table (with the client process's CPU time per transaction, user + system over the measured window) and
+# the medians of the rate and of CPU per transaction over the rounds. Loopback only. Not part of ./test.sh.
 #
 #   benchmarks/modbus-tcp-compare.sh
 #   SECONDS_PER_CLIENT=10 ROUNDS=3 CLIENTS="4" SLAVE=citysim benchmarks/modbus-tcp-compare.sh
@@ -103,7 +106,7 @@ for round in $(seq 1 "$rounds"); do
     fi
 done
 
-printf '\n%-5s %-38s %14s %9s %9s %12s\n' round client "transactions/s" "p50 us" "p99 us" "B/request"
+printf '\n%-5s %-38s %14s %9s %9s %12s %12s\n' round client "transactions/s" "p50 us" "p99 us" "B/request" "CPU us/req"
 i=0
 per_round=$(( ${#results[@]} / rounds ))
 for line in "${results[@]}"; do
@@ -120,7 +123,9 @@ for line in "${results[@]}"; do
         socket-async) name="diag: codec + awaited Socket" ;;
         ours-inline) name="diag: ours, inline socket completions" ;;
     esac
-    printf '%-5s %-38s %14s %9s %9s %12s\n' $(( i / per_round + 1 )) "$name" "${r[tps]}" "${r[p50_us]}" "${r[p99_us]}" "${r[bytes_per_request]:--}"
+    cpu_per_request=-
+    [[ -z ${r[cpu_s]:-} ]] || cpu_per_request=$(awk -v c="${r[cpu_s]}" -v n="${r[transactions]}" 'BEGIN { printf "%.1f", c * 1e6 / n }')
+    printf '%-5s %-38s %14s %9s %9s %12s %12s\n' $(( i / per_round + 1 )) "$name" "${r[tps]}" "${r[p50_us]}" "${r[p99_us]}" "${r[bytes_per_request]:--}" "$cpu_per_request"
     i=$(( i + 1 ))
     unset r
 done
@@ -134,3 +139,14 @@ if (( rounds > 1 )); then
     done | sort -k1,1 -k2,2n | awk '{ v[$1] = v[$1] " " $2; n[$1]++ }
         END { for (k in v) { split(substr(v[k], 2), a, " "); m = (n[k] % 2) ? a[(n[k] + 1) / 2] : (a[n[k] / 2] + a[n[k] / 2 + 1]) / 2; printf "  %-14s %10.1f   (%s)\n", k, m, substr(v[k], 2) } }' | sort
 fi
+
+# CPU time (user + system) of the client process per transaction over the measured window: less sensitive than the rate
+# to other load on the machine, so it is the figure to judge a change by on a shared machine.
+printf '\nmedian client CPU us per transaction over %d round(s):\n' "$rounds"
+for line in "${results[@]}"; do
+    label=${line%% *}
+    cpu=$(grep -o 'cpu_s=[0-9.]*' <<<"$line" | cut -d= -f2)
+    transactions=$(grep -o 'transactions=[0-9]*' <<<"$line" | cut -d= -f2)
+    [[ -z $cpu ]] || awk -v l="$label" -v c="$cpu" -v n="$transactions" 'BEGIN { printf "%s %.2f\n", l, c * 1e6 / n }'
+done | sort -k1,1 -k2,2n | awk '{ v[$1] = v[$1] " " $2; n[$1]++ }
+    END { for (k in v) { split(substr(v[k], 2), a, " "); m = (n[k] % 2) ? a[(n[k] + 1) / 2] : (a[n[k] / 2] + a[n[k] / 2 + 1]) / 2; printf "  %-14s %10.1f   (%s)\n", k, m, substr(v[k], 2) } }' | sort

@@ -2,7 +2,7 @@
 benchmarks/modbus-tcp-compare.sh. Run with /usr/bin/python3 (the Debian interpreter that has pymodbus).
 
 Usage: /usr/bin/python3 modbus-tcp-pymodbus.py HOST PORT SECONDS UNIT ADDRESS COUNT [WARMUP_SECONDS]
-Prints one line: RESULT client=pymodbus transactions=N seconds=S tps=X p50_us=.. p99_us=..
+Prints one line: RESULT client=pymodbus transactions=N seconds=S tps=X p50_us=.. p99_us=.. cpu_s=.. (user+sys over the window)
 """
 import sys
 import time
@@ -35,16 +35,18 @@ def main():
     try:
         run_for(client, warmup, unit, address, count, None)
         latencies = []
+        cpu_before = time.process_time()
         started = time.perf_counter()
         done = run_for(client, seconds, unit, address, count, latencies)
         elapsed = time.perf_counter() - started
+        cpu = time.process_time() - cpu_before
     finally:
         client.close()
     latencies.sort()
     p50 = int(latencies[len(latencies) // 2] * 1e6)
     p99 = int(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1e6)
-    print(f"pymodbus {pymodbus.__version__}: {done} transactions in {elapsed:.2f} s = {done / elapsed:.0f}/s; latency p50 {p50} us, p99 {p99} us")
-    print(f"RESULT client=pymodbus transactions={done} seconds={elapsed:.3f} tps={done / elapsed:.1f} p50_us={p50} p99_us={p99}")
+    print(f"pymodbus {pymodbus.__version__}: {done} transactions in {elapsed:.2f} s = {done / elapsed:.0f}/s; latency p50 {p50} us, p99 {p99} us; client CPU {cpu:.2f} s")
+    print(f"RESULT client=pymodbus transactions={done} seconds={elapsed:.3f} tps={done / elapsed:.1f} p50_us={p50} p99_us={p99} cpu_s={cpu:.3f}")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ internal interface IModbusPduLink
     /// <paramref name="unit"/> and returns the response PDU, valid until the next exchange; null when the request was
     /// broadcast and nothing answers. Called by one caller at a time.
     /// </summary>
-    Task<ReadOnlyMemory<byte>?> ExchangeAsync(byte unit, ModbusFunctionCode function, int requestPduLength, CancellationToken cancellationToken);
+    ValueTask<ReadOnlyMemory<byte>?> ExchangeAsync(byte unit, ModbusFunctionCode function, int requestPduLength, CancellationToken cancellationToken);
 }
 
 /// <summary>Retry settings shared by both masters' options.</summary>

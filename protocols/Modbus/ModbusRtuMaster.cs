@@ -108,7 +108,7 @@ public sealed class ModbusRtuMaster : IModbusMaster, IModbusPduLink
     /// Frames the PDU already encoded at offset 1 of the request buffer and runs the exchange. Returns the response PDU,
     /// or null for a broadcast (after the turnaround delay). Caller holds the gate.
     /// </summary>
-    async Task<ReadOnlyMemory<byte>?> IModbusPduLink.ExchangeAsync(byte unit, ModbusFunctionCode function, int pduLength, CancellationToken cancellationToken)
+    async ValueTask<ReadOnlyMemory<byte>?> IModbusPduLink.ExchangeAsync(byte unit, ModbusFunctionCode function, int pduLength, CancellationToken cancellationToken)
     {
         _requestAdu[0] = unit;
         ModbusCrc16.TryWrite(_requestAdu.AsSpan(0, 1 + pduLength), _requestAdu.AsSpan(1 + pduLength));

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Runtime.CompilerServices;
 
 namespace City.Protocols.Modbus;
 
@@ -11,6 +12,8 @@ namespace City.Protocols.Modbus;
 /// Failures (once retries are spent): <see cref="ModbusException"/> for an exception response, <see cref="ModbusTimeoutException"/> for a
 /// missing response, <see cref="ModbusProtocolException"/> for a malformed or mismatched one, and
 /// <see cref="IOException"/> or <see cref="System.Net.Sockets.SocketException"/> for connection failures.
+/// Answers complete on the connection's receive thread (<see cref="ModbusTcpClientTransport"/>): the caller continues there
+/// until its next await, so code that blocks after awaiting a request delays this connection's next answer.
 /// </summary>
 public sealed class ModbusTcpClient : IModbusMaster, IModbusPduLink, IAsyncDisposable
 {
@@ -19,7 +22,8 @@ public sealed class ModbusTcpClient : IModbusMaster, IModbusPduLink, IAsyncDispo
     private readonly ModbusMasterCore _core;
     private readonly byte[] _requestAdu = new byte[MbapHeader.MaxAduLength];
     private readonly byte[] _responsePdu = new byte[MbapHeader.MaxPduLength];
-    private ModbusTcpTransport? _transport;
+    private ModbusTcpClientTransport? _transport;
+    private CancellationTokenSource? _requestTimeout;
     private ushort _lastTransactionId;
     private long _unmatchedResponseCount;
     private bool _disposed;
@@ -121,6 +125,8 @@ public sealed class ModbusTcpClient : IModbusMaster, IModbusPduLink, IAsyncDispo
         {
             _disposed = true;
             await DropConnectionAsync().ConfigureAwait(false);
+            _requestTimeout?.Dispose();
+            _requestTimeout = null;
         }
         finally
         {
@@ -135,9 +141,12 @@ public sealed class ModbusTcpClient : IModbusMaster, IModbusPduLink, IAsyncDispo
 
     /// <summary>
     /// Sends the PDU already encoded after the header space of <see cref="_requestAdu"/> and waits for the response with the
-    /// same transaction id, copied into <see cref="_responsePdu"/>. Caller holds the gate.
+    /// same transaction id, copied into <see cref="_responsePdu"/>. Caller holds the gate. The answer completes on the
+    /// transport's receive thread, and this method continues there; its state machine comes from a pool, and the timeout
+    /// is one source re-armed for each request, so that a request allocates nothing here.
     /// </summary>
-    async Task<ReadOnlyMemory<byte>?> IModbusPduLink.ExchangeAsync(byte unit, ModbusFunctionCode function, int requestPduLength, CancellationToken cancellationToken)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    async ValueTask<ReadOnlyMemory<byte>?> IModbusPduLink.ExchangeAsync(byte unit, ModbusFunctionCode function, int requestPduLength, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
 
@@ -148,7 +157,7 @@ public sealed class ModbusTcpClient : IModbusMaster, IModbusPduLink, IAsyncDispo
         {
             if (_transport is null)
             {
-                _transport = await ModbusTcpTransport.ConnectAsync(_server, _options.ConnectTimeout, _options.TimeProvider, cancellationToken)
+                _transport = await ModbusTcpClientTransport.ConnectAsync(_server, _options.ConnectTimeout, _options.TimeProvider, cancellationToken)
                     .ConfigureAwait(false);
                 if (_options.PauseAfterConnect > TimeSpan.Zero)
                 {
@@ -156,14 +165,17 @@ public sealed class ModbusTcpClient : IModbusMaster, IModbusPduLink, IAsyncDispo
                 }
             }
 
-            using var timeout = new CancellationTokenSource(_options.RequestTimeout, _options.TimeProvider);
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+            CancellationTokenSource timeout = ArmRequestTimeout();
+            CancellationTokenSource? linked = cancellationToken.CanBeCanceled
+                ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token)
+                : null;
             try
             {
-                await _transport.SendAsync(_requestAdu.AsMemory(0, headerLength + requestPduLength), linked.Token).ConfigureAwait(false);
+                CancellationToken receiveToken = linked?.Token ?? timeout.Token;
+                _transport.Send(_requestAdu.AsSpan(0, headerLength + requestPduLength));
                 while (true)
                 {
-                    MbapHeader header = await _transport.ReceiveFrameAsync(_responsePdu, linked.Token).ConfigureAwait(false)
+                    MbapHeader header = await _transport.ReceiveFrameAsync(_responsePdu, receiveToken).ConfigureAwait(false)
                         ?? throw new IOException($"{_server} closed the connection before answering transaction {transactionId}.");
 
                     if (header.TransactionId != transactionId)
@@ -186,6 +198,11 @@ public sealed class ModbusTcpClient : IModbusMaster, IModbusPduLink, IAsyncDispo
                 throw new ModbusTimeoutException(
                     $"Unit {unit} at {_server} did not answer transaction {transactionId} within {_options.RequestTimeout}.", ex);
             }
+            finally
+            {
+                linked?.Dispose();
+                DisarmRequestTimeout(timeout);
+            }
         }
         catch
         {
@@ -195,9 +212,32 @@ public sealed class ModbusTcpClient : IModbusMaster, IModbusPduLink, IAsyncDispo
         }
     }
 
+    /// <summary>One source on the options' clock for every request; replaced only once it has fired.</summary>
+    private CancellationTokenSource ArmRequestTimeout()
+    {
+        if (_requestTimeout is { IsCancellationRequested: true })
+        {
+            _requestTimeout.Dispose();
+            _requestTimeout = null;
+        }
+
+        _requestTimeout ??= new CancellationTokenSource(Timeout.InfiniteTimeSpan, _options.TimeProvider);
+        _requestTimeout.CancelAfter(_options.RequestTimeout);
+        return _requestTimeout;
+    }
+
+    private void DisarmRequestTimeout(CancellationTokenSource timeout)
+    {
+        if (!timeout.TryReset())
+        {
+            timeout.Dispose();
+            _requestTimeout = null;
+        }
+    }
+
     private async ValueTask DropConnectionAsync()
     {
-        ModbusTcpTransport? transport = _transport;
+        ModbusTcpClientTransport? transport = _transport;
         _transport = null;
         if (transport is not null)
         {

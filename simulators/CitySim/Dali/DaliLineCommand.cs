@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using System.IO.Ports;
+using City.Protocols.Serial;
 using System.Text.Json.Serialization;
 using City.Protocols.Dali.Luba;
 using City.Sim.Common;
@@ -100,11 +100,10 @@ internal static class DaliLineCommand
             var line = new DaliSimLine(setup, time);
             var device = parseResult.GetValue(serial)!;
             bool wire = parseResult.GetValue(wireTiming);
-            using var port = new SerialPort(device, LubaDaliMaster.BaudRate, Parity.None, 8, StopBits.One) { Handshake = Handshake.None };
+            SerialConnection port;
             try
             {
-                port.Open();
-                port.DiscardInBuffer();
+                port = SerialConnection.Open(new SerialLineSettings(device) { BaudRate = LubaDaliMaster.BaudRate });
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
             {
@@ -136,13 +135,14 @@ internal static class DaliLineCommand
             }
 
             ConsoleOutput.Log("Ctrl-C to stop");
-            var simulator = new LubaInterfaceSimulator(port.BaseStream, line, time, wire);
+            using SerialConnection openPort = port;
+            var simulator = new LubaInterfaceSimulator(port.Stream, line, time, wire);
             if (parseResult.GetValue(control))
             {
                 _ = Task.Run(() => ReadControlAsync(line, cancellationToken), CancellationToken.None);
             }
 
-            if (await SerialDeviceRun.UntilStoppedAsync(device, simulator.RunAsync, port.Close, cancellationToken).ConfigureAwait(false) != 0)
+            if (await SerialDeviceRun.UntilStoppedAsync(device, simulator.RunAsync, port.Dispose, cancellationToken).ConfigureAwait(false) != 0)
             {
                 return 1;
             }

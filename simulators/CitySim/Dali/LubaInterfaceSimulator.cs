@@ -1,5 +1,6 @@
 using City.Protocols.Dali;
 using City.Protocols.Dali.Luba;
+using City.Sim.Common;
 
 namespace City.Sim.Dali;
 
@@ -49,48 +50,21 @@ internal sealed class LubaInterfaceSimulator
 
     public long BadFrames { get; private set; }
 
-    public async Task RunAsync(CancellationToken cancellationToken)
+    public Task RunAsync(CancellationToken cancellationToken) =>
+        SerialFrameLoop.RunAsync<Request>(_stream, ReadFrame, HandleAsync, () => BadFrames++, cancellationToken);
+
+    private SerialFrameStatus ReadFrame(ReadOnlySpan<byte> buffered, out Request request, out int consumed)
     {
-        var buffer = new byte[4096];
-        int filled = 0;
-        while (!cancellationToken.IsCancellationRequested)
+        request = null!;
+        switch (LubaFraming.TryRead(buffered, out var frame, out consumed, out _))
         {
-            if (filled == buffer.Length)
-            {
-                BadFrames++;
-                filled = 0;
-            }
-
-            int read = await _stream.ReadAsync(buffer.AsMemory(filled), cancellationToken).ConfigureAwait(false);
-            if (read == 0)
-            {
-                return;
-            }
-
-            filled += read;
-            int offset = 0;
-            while (true)
-            {
-                var status = LubaFraming.TryRead(buffer.AsSpan(offset, filled - offset), out var frame, out int consumed, out _);
-                if (status == LubaReadStatus.NeedMoreData)
-                {
-                    break;
-                }
-
-                if (status == LubaReadStatus.Invalid)
-                {
-                    BadFrames++;
-                    offset += consumed;
-                    continue;
-                }
-
-                var request = Decode(frame);
-                offset += consumed;
-                await HandleAsync(request, cancellationToken).ConfigureAwait(false);
-            }
-
-            buffer.AsSpan(offset, filled - offset).CopyTo(buffer);
-            filled -= offset;
+            case LubaReadStatus.NeedMoreData:
+                return SerialFrameStatus.NeedMoreData;
+            case LubaReadStatus.Invalid:
+                return SerialFrameStatus.Invalid;
+            default:
+                request = Decode(frame);
+                return SerialFrameStatus.Frame;
         }
     }
 

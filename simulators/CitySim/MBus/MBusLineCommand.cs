@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.IO.Ports;
+using City.Protocols.Serial;
 using System.Text.Json.Serialization;
 using City.Protocols.MBus;
 using City.Sim.Common;
@@ -69,11 +70,14 @@ internal static class MBusLineCommand
             string device = parseResult.GetValue(serial)!;
             int rate = parseResult.GetValue(baud);
             bool wire = !parseResult.GetValue(instant);
-            using var port = new SerialPort(device, rate, parseResult.GetValue(parity) == "none" ? Parity.None : Parity.Even, 8, StopBits.One) { Handshake = Handshake.None };
+            SerialConnection port;
             try
             {
-                port.Open();
-                port.DiscardInBuffer();
+                port = SerialConnection.Open(new SerialLineSettings(device)
+                {
+                    BaudRate = rate,
+                    Parity = parseResult.GetValue(parity) == "none" ? Parity.None : Parity.Even,
+                });
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
             {
@@ -93,8 +97,9 @@ internal static class MBusLineCommand
             }
 
             ConsoleOutput.Log("Ctrl-C to stop");
-            var simulator = new MBusSlaveSimulator(port.BaseStream, line, new MBusTiming(rate), time, wire);
-            if (await SerialDeviceRun.UntilStoppedAsync(device, simulator.RunAsync, port.Close, cancellationToken).ConfigureAwait(false) != 0)
+            using SerialConnection openPort = port;
+            var simulator = new MBusSlaveSimulator(port.Stream, line, new MBusTiming(rate), time, wire);
+            if (await SerialDeviceRun.UntilStoppedAsync(device, simulator.RunAsync, port.Dispose, cancellationToken).ConfigureAwait(false) != 0)
             {
                 return 1;
             }

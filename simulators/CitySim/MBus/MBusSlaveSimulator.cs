@@ -1,5 +1,6 @@
 using System.Buffers;
 using City.Protocols.MBus;
+using City.Sim.Common;
 
 namespace City.Sim.MBus;
 
@@ -13,52 +14,30 @@ internal sealed class MBusSlaveSimulator(Stream stream, MBusSimLine line, MBusTi
 {
     public long BadFrames { get; private set; }
 
-    public async Task RunAsync(CancellationToken cancellationToken)
-    {
-        var buffer = new byte[4096];
-        int filled = 0;
-        while (!cancellationToken.IsCancellationRequested)
+    public Task RunAsync(CancellationToken cancellationToken) =>
+        SerialFrameLoop.RunAsync<MBusFrame>(stream, ReadFrame, HandleAsync, () => BadFrames++, cancellationToken);
+
+    /// <summary>An invalid frame skips one byte: the reader resynchronises on the next, and the master times out and repeats.</summary>
+    private static SerialFrameStatus ReadFrame(ReadOnlySpan<byte> buffered, out MBusFrame request, out int consumed) =>
+        MBusFraming.TryRead(buffered, out request, out consumed, out _) switch
         {
-            if (filled == buffer.Length)
-            {
-                BadFrames++;
-                filled = 0;
-            }
+            OperationStatus.NeedMoreData => SerialFrameStatus.NeedMoreData,
+            OperationStatus.InvalidData => Invalid(out consumed),
+            _ => SerialFrameStatus.Frame,
+        };
 
-            int read = await stream.ReadAsync(buffer.AsMemory(filled), cancellationToken).ConfigureAwait(false);
-            if (read == 0)
-            {
-                return;
-            }
+    private static SerialFrameStatus Invalid(out int consumed)
+    {
+        consumed = 1;
+        return SerialFrameStatus.Invalid;
+    }
 
-            filled += read;
-            int offset = 0;
-            while (offset < filled)
-            {
-                var status = MBusFraming.TryRead(buffer.AsSpan(offset, filled - offset), out MBusFrame request, out int consumed, out _);
-                if (status == OperationStatus.NeedMoreData)
-                {
-                    break;
-                }
-
-                if (status == OperationStatus.InvalidData)
-                {
-                    // Resynchronise on the next byte; the master will time out and repeat.
-                    BadFrames++;
-                    offset++;
-                    continue;
-                }
-
-                offset += consumed;
-                byte[] answer = line.Handle(request);
-                if (answer.Length > 0)
-                {
-                    await AnswerAsync(answer, MBusFraming.EncodedLength(request), cancellationToken).ConfigureAwait(false);
-                }
-            }
-
-            buffer.AsSpan(offset, filled - offset).CopyTo(buffer);
-            filled -= offset;
+    private async Task HandleAsync(MBusFrame request, CancellationToken cancellationToken)
+    {
+        byte[] answer = line.Handle(request);
+        if (answer.Length > 0)
+        {
+            await AnswerAsync(answer, MBusFraming.EncodedLength(request), cancellationToken).ConfigureAwait(false);
         }
     }
 
