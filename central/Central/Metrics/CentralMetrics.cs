@@ -121,7 +121,7 @@ internal sealed class CentralMetrics : ICommitListener
         _resident = factory.CreateGauge("central_process_resident_bytes", "The process's resident memory (RSS).");
         _gcHeap = factory.CreateGauge("central_process_gc_heap_bytes", "The managed heap after the last garbage collection.");
         _gcCommitted = factory.CreateGauge("central_process_gc_committed_bytes", "Memory the garbage collector has committed.");
-        _gcHeapLimit = factory.CreateGauge("central_process_gc_heap_limit_bytes", "The garbage collector's heap hard limit (0: none; see Central:Memory in the README).");
+        _gcHeapLimit = factory.CreateGauge("central_process_gc_heap_limit_bytes", "The garbage collector's heap hard limit (0: none; DOTNET_GCHeapHardLimit, see Memory in the README).");
         _allocated = factory.CreateCounter("central_process_allocated_bytes_total", "Bytes allocated on the managed heap since the start.");
         _collections = factory.CreateCounter("central_process_gc_collections_total", "Garbage collections since the start, by generation.", "generation");
         _queueCapacity.Set(queueCapacity);
@@ -181,12 +181,26 @@ internal sealed class CentralMetrics : ICommitListener
         _resident.Set(Environment.WorkingSet);
         _gcHeap.Set(memory.HeapSizeBytes);
         _gcCommitted.Set(memory.TotalCommittedBytes);
-        _gcHeapLimit.Set(GC.GetConfigurationVariables().TryGetValue("HeapHardLimit", out var limit) ? Convert.ToDouble(limit, System.Globalization.CultureInfo.InvariantCulture) : 0);
+        _gcHeapLimit.Set(HeapHardLimit());
         _allocated.IncTo(GC.GetTotalAllocatedBytes());
         for (var generation = 0; generation <= 2; generation++)
         {
             _collections.WithLabels(Generations[generation]).IncTo(GC.CollectionCount(generation));
         }
+    }
+
+    /// <summary>The GC's heap hard limit in bytes, 0 without one (its key names differ between runtime versions).</summary>
+    internal static double HeapHardLimit()
+    {
+        foreach (var (key, value) in GC.GetConfigurationVariables())
+        {
+            if (key.EndsWith("HeapHardLimit", StringComparison.Ordinal))
+            {
+                return Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        return 0;
     }
 
     private static void Labelled(Counter counter, IReadOnlyDictionary<string, long> counts)
