@@ -16,8 +16,8 @@
 #         + the GC heap hard limit central runs with (central_process_gc_heap_limit_bytes: System.GC.HeapHardLimit)
 #         + NATIVE_MB (64): what grows outside the managed heap under load (code compiled later, OpenSSL state of the
 #           TLS connections and of at most 256 handshakes at once, thread stacks)
-# RSS_BOUND_MB replaces the derived bound; CENTRAL_ENV passes environment variables to central only (e.g.
-# CENTRAL_ENV="DOTNET_GCHeapHardLimit=0x20000000", or DOTNET_gcServer=0).
+# RSS_BOUND_MB replaces the derived bound; CENTRAL_ENV passes environment variables to central only (default
+# MALLOC_ARENA_MAX=2, as central.service sets it; e.g. CENTRAL_ENV="MALLOC_ARENA_MAX=2 DOTNET_GCHeapHardLimit=0x20000000").
 #
 #   benchmarks/hostile-load.sh
 #   DURATION=30 CONNECTIONS=1000 STREAM=50 benchmarks/hostile-load.sh
@@ -25,7 +25,7 @@
 # With ROUNDS=N the quiet and hostile phases alternate N times (the history is sent again in every hostile phase) and the
 # verdict takes the median of the rounds' hostile/quiet ratios.
 # Environment: ROUNDS (1), DURATION (20), GATEWAYS (10), CONNECTIONS (1000), STREAM (20), HISTORY (2000), NATIVE_MB (64),
-# RSS_BOUND_MB (derived), CENTRAL_ENV (none), DIR (a new temporary directory), KEEP (0), NO_BUILD (0), TLS_PORT (38883), PLAIN_PORT (31883), HTTP_PORT (38080). Needs jq.
+# RSS_BOUND_MB (derived), CENTRAL_ENV (MALLOC_ARENA_MAX=2), DIR (a new temporary directory), KEEP (0), NO_BUILD (0), TLS_PORT (38883), PLAIN_PORT (31883), HTTP_PORT (38080). Needs jq.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)

@@ -52,12 +52,13 @@ central_pki() { # central_pki DATA_PATH CERT_DIR GATEWAY...: central's CA in DAT
     "$central_bin" pki issue-gateway "$@" --out "$certs" --Central:DataPath="$data" >/dev/null
 }
 
-start_central() { # start_central LOG ARG...: central with these arguments (and CENTRAL_ENV, e.g. DOTNET_ GC settings) in the
-    # background, its output in LOG; sets central_pid and returns once $http_url/healthz answers (exits after 15 s)
+start_central() { # start_central LOG ARG...: central with these arguments in the background, its output in LOG; sets
+    # central_pid and returns once $http_url/healthz answers (exits after 15 s). Its environment: CENTRAL_ENV (NAME=VALUE
+    # words, e.g. DOTNET_ GC settings), by default MALLOC_ARENA_MAX=2 as central.service sets it (CENTRAL_ENV= for none)
     local log=$1
     shift
     # shellcheck disable=SC2086 # CENTRAL_ENV is a list of NAME=VALUE words
-    env ${CENTRAL_ENV:-} "$central_bin" "$@" >"$log" 2>&1 &
+    env ${CENTRAL_ENV-MALLOC_ARENA_MAX=2} "$central_bin" "$@" >"$log" 2>&1 &
     central_pid=$!
     for _ in $(seq 1 150); do
         curl -sf "$http_url/healthz" >/dev/null 2>&1 && return 0
