@@ -27,7 +27,6 @@ http_url=http://127.0.0.1:${HTTP_PORT:-28080}
 dir=${DIR:-$(mktemp -d /tmp/stream-cost.XXXXXX)}
 mkdir -p "$dir"
 
-central_bin=$root/central/Central/bin/Release/net10.0/central
 sim_bin=$root/simulators/CitySim/bin/Release/net10.0/citysim
 central_pid=
 curl_pids=()
@@ -52,10 +51,6 @@ require_jq
 
 build_unless_told central/Central simulators/CitySim
 
-metric() { # metric NAME: its value on central's /metrics (0 when absent)
-    curl -sf "$http_url/metrics" | awk -v n="$1" '$1 == n { v = $2 } END { printf "%.0f", v + 0 }'
-}
-
 results=$dir/results.tsv
 : >"$results"
 run=0
@@ -64,17 +59,10 @@ for ((round = 1; round <= rounds; round++)); do
         run=$((run + 1))
         data=$dir/run$run
         mkdir -p "$data"
-        token=$("$central_bin" token create --name bench --role viewer --json --Central:DataPath="$data" | jq -r .token)
-        "$central_bin" --Central:DataPath="$data" --Central:HttpUrl=$http_url --Central:Mqtt:Port=$tls_port \
+        token=$(central_token "$data" bench viewer)
+        start_central "$data/central.log" --Central:DataPath="$data" --Central:HttpUrl=$http_url --Central:Mqtt:Port=$tls_port \
             --Central:Mqtt:AllowPlain=true --Central:Mqtt:PlainPort=$plain_port \
-            --Central:AdmitOnBirth=true --Central:AdmitRatePerMinute=100000 >"$data/central.log" 2>&1 &
-        central_pid=$!
-        for _ in $(seq 1 150); do
-            curl -sf "$http_url/healthz" >/dev/null 2>&1 && break
-            kill -0 "$central_pid" 2>/dev/null || { echo "central exited:"; cat "$data/central.log"; exit 1; }
-            sleep 0.1
-        done
-        curl -sf "$http_url/healthz" >/dev/null || { echo "central not healthy after 15 s"; cat "$data/central.log"; exit 1; }
+            --Central:AdmitOnBirth=true --Central:AdmitRatePerMinute=100000
 
         count=0
         [[ $mode == one ]] && count=1
@@ -92,9 +80,9 @@ for ((round = 1; round <= rounds; round++)); do
         central_cpu=$(awk -v a="$central_before" -v b="$(cpu_seconds "$central_pid")" 'BEGIN { printf "%.1f", b - a }')
         load_after=$(cut -d' ' -f1 /proc/loadavg)
         sleep 1
-        published=$(metric central_stream_messages_total)
-        dropped=$(metric central_stream_dropped_clients_total)
-        lost=$(metric central_stream_lost_notices_total)
+        published=$(central_metric central_stream_messages_total)
+        dropped=$(central_metric central_stream_dropped_clients_total)
+        lost=$(central_metric central_stream_lost_notices_total)
         stop_clients
         stop_pid "$central_pid" 20
         central_pid=

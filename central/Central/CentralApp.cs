@@ -125,7 +125,7 @@ internal static partial class CentralApp
         services.AddSingleton<AssetIngest>();
         services.AddSingleton<IngestStats>();
         services.AddSingleton<RejectLog>();
-        services.AddSingleton(new IngestQueue(options.Ingest.QueueCapacity));
+        services.AddSingleton(new IngestQueue(options.Ingest.QueueCapacity, options.Ingest.QueueBytes));
         services.AddSingleton<BrokerEndpoint>();
         services.AddSingleton(sp => new TokenStore(options.DataPath, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ApiRefusals>();

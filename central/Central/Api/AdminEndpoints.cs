@@ -48,7 +48,7 @@ internal static class AdminEndpoints
         {
             using var timeout = new CancellationTokenSource(ResetTimeout, time);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, http.RequestAborted);
-            await queue.Writer.WriteAsync(IncomingMessage.ForReset(reset), linked.Token).ConfigureAwait(false);
+            await queue.WriteAsync(IncomingMessage.ForReset(reset), linked.Token).ConfigureAwait(false);
             result = await reset.Completion.Task.WaitAsync(linked.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!http.RequestAborted.IsCancellationRequested)

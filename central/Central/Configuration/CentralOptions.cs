@@ -163,6 +163,11 @@ internal sealed class CentralOptions
             errors.Add($"{P}Ingest:QueueCapacity: {Ingest.QueueCapacity} is outside 1-10000000.");
         }
 
+        if (Ingest.QueueBytes < MaxPayloadBytes || Ingest.QueueBytes > 64L * 1024 * 1024 * 1024)
+        {
+            errors.Add($"{P}Ingest:QueueBytes: {Ingest.QueueBytes} is outside MaxPayloadBytes ({MaxPayloadBytes})-68719476736.");
+        }
+
         if (Ingest.MaxFutureSkew < TimeSpan.Zero || Ingest.MaxFutureSkew > IngestSettings.MaxFutureSkewLimit)
         {
             errors.Add($"{P}Ingest:MaxFutureSkew: {Ingest.MaxFutureSkew} is outside 00:00:00-{IngestSettings.MaxFutureSkewLimit} (a time span such as 00:10:00).");
@@ -280,6 +285,12 @@ internal sealed class IngestSettings
     public int MaxBatchesPerCommit { get; set; } = 256;
 
     public int QueueCapacity { get; set; } = 10_000;
+
+    /// <summary>
+    /// Payload bytes the ingest queue holds at most, with the group being committed (64 MiB): with QueueCapacity, what
+    /// a backlog costs central's memory whatever the payloads' sizes. At least MaxPayloadBytes.
+    /// </summary>
+    public long QueueBytes { get; set; } = 64L * 1024 * 1024;
 
     public static readonly TimeSpan MaxFutureSkewLimit = TimeSpan.FromDays(1);
     public static readonly TimeSpan MinMaxAge = TimeSpan.FromMinutes(1);

@@ -118,7 +118,14 @@ internal sealed partial class IngestWorker : BackgroundService
                 return;
             }
 
-            await ProcessGroupAsync(group).ConfigureAwait(false);
+            try
+            {
+                await ProcessGroupAsync(group).ConfigureAwait(false);
+            }
+            finally
+            {
+                _queue.Processed(group.Sum(IngestQueue.SizeOf));
+            }
         }
     }
 

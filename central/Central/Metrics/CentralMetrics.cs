@@ -21,6 +21,8 @@ internal sealed class CentralMetrics : ICommitListener
 {
     private static readonly double[] CommitBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+    private static readonly string[] Generations = ["0", "1", "2"];
+
     private readonly IngestStats _stats;
     private readonly IngestQueue _queue;
     private readonly GatewayRegistry _registry;
@@ -43,6 +45,8 @@ internal sealed class CentralMetrics : ICommitListener
     private readonly Counter _deaths;
     private readonly Gauge _queueDepth;
     private readonly Gauge _queueCapacity;
+    private readonly Gauge _queueBytes;
+    private readonly Gauge _queueMaxBytes;
     private readonly Gauge _gateways;
     private readonly Gauge _gatewaysOnline;
     private readonly Gauge _storeHealthy;
@@ -56,6 +60,12 @@ internal sealed class CentralMetrics : ICommitListener
     private readonly Counter _streamDropped;
     private readonly Counter _streamLost;
     private readonly Counter _streamResumes;
+    private readonly Gauge _resident;
+    private readonly Gauge _gcHeap;
+    private readonly Gauge _gcCommitted;
+    private readonly Gauge _gcHeapLimit;
+    private readonly Counter _allocated;
+    private readonly Counter _collections;
 
     public CentralMetrics(
         IngestStats stats,
@@ -93,6 +103,8 @@ internal sealed class CentralMetrics : ICommitListener
         _deaths = factory.CreateCounter("central_ingest_deaths_total", "Deaths accepted.");
         _queueDepth = factory.CreateGauge("central_ingest_queue_depth", "Messages received from the broker and waiting for the ingest worker.");
         _queueCapacity = factory.CreateGauge("central_ingest_queue_capacity", "The ingest queue's capacity (Central:Ingest:QueueCapacity).");
+        _queueBytes = factory.CreateGauge("central_ingest_queue_bytes", "Payload bytes in the ingest queue and the group being committed.");
+        _queueMaxBytes = factory.CreateGauge("central_ingest_queue_max_bytes", "The ingest queue's budget in payload bytes (Central:Ingest:QueueBytes).");
         _gateways = factory.CreateGauge("central_gateways", "Gateways known to this central.");
         _gatewaysOnline = factory.CreateGauge("central_gateways_online", "Gateways online (their last birth not followed by a death or a reset).");
         _storeHealthy = factory.CreateGauge("central_store_healthy", "1 while the store commits, 0 after a commit that wrote nothing.");
@@ -106,7 +118,14 @@ internal sealed class CentralMetrics : ICommitListener
         _streamDropped = factory.CreateCounter("central_stream_dropped_clients_total", "Stream clients dropped because their buffer was full (Central:Stream:ClientBuffer).");
         _streamLost = factory.CreateCounter("central_stream_lost_notices_total", "Commits and command changes the live stream left out because it fell behind (each followed by a reset).");
         _streamResumes = factory.CreateCounter("central_stream_resumes_total", "Reconnections with Last-Event-ID: resumed from the buffer, or reset (too old or unknown).", "result");
+        _resident = factory.CreateGauge("central_process_resident_bytes", "The process's resident memory (RSS).");
+        _gcHeap = factory.CreateGauge("central_process_gc_heap_bytes", "The managed heap after the last garbage collection.");
+        _gcCommitted = factory.CreateGauge("central_process_gc_committed_bytes", "Memory the garbage collector has committed.");
+        _gcHeapLimit = factory.CreateGauge("central_process_gc_heap_limit_bytes", "The garbage collector's heap hard limit (0: none; DOTNET_GCHeapHardLimit, see Memory in the README).");
+        _allocated = factory.CreateCounter("central_process_allocated_bytes_total", "Bytes allocated on the managed heap since the start.");
+        _collections = factory.CreateCounter("central_process_gc_collections_total", "Garbage collections since the start, by generation.", "generation");
         _queueCapacity.Set(queueCapacity);
+        _queueMaxBytes.Set(queue.MaxBytes);
         _info.WithLabels(identity.InstanceId, identity.StoreKind, identity.Version).Set(1);
         Registry.AddBeforeCollectCallback(Refresh);
     }
@@ -135,6 +154,7 @@ internal sealed class CentralMetrics : ICommitListener
         Labelled(_brokerRefused, _stats.Refused());
         Labelled(_apiRefused, _apiRefusals.Counts());
         _queueDepth.Set(_queue.Depth);
+        _queueBytes.Set(_queue.Bytes);
         var gateways = _registry.All();
         _gateways.Set(gateways.Count);
         _gatewaysOnline.Set(gateways.Count(g => g.Online));
@@ -152,6 +172,35 @@ internal sealed class CentralMetrics : ICommitListener
         _streamLost.IncTo(_hub.LostNotices);
         _streamResumes.WithLabels("resumed").IncTo(_hub.Resumed);
         _streamResumes.WithLabels("reset").IncTo(_hub.ResumeResets);
+        RefreshProcess();
+    }
+
+    private void RefreshProcess()
+    {
+        var memory = GC.GetGCMemoryInfo();
+        _resident.Set(Environment.WorkingSet);
+        _gcHeap.Set(memory.HeapSizeBytes);
+        _gcCommitted.Set(memory.TotalCommittedBytes);
+        _gcHeapLimit.Set(HeapHardLimit());
+        _allocated.IncTo(GC.GetTotalAllocatedBytes());
+        for (var generation = 0; generation <= 2; generation++)
+        {
+            _collections.WithLabels(Generations[generation]).IncTo(GC.CollectionCount(generation));
+        }
+    }
+
+    /// <summary>The GC's heap hard limit in bytes, 0 without one (its key names differ between runtime versions).</summary>
+    internal static double HeapHardLimit()
+    {
+        foreach (var (key, value) in GC.GetConfigurationVariables())
+        {
+            if (key.EndsWith("HeapHardLimit", StringComparison.Ordinal))
+            {
+                return Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        return 0;
     }
 
     private static void Labelled(Counter counter, IReadOnlyDictionary<string, long> counts)

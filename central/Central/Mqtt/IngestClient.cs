@@ -232,11 +232,8 @@ internal sealed partial class IngestClient : BackgroundService, IBrokerLink, ICo
             var length = message.Payload.Length > int.MaxValue ? int.MaxValue : (int)message.Payload.Length;
             var payload = length <= _options.MaxPayloadBytes ? message.Payload.ToArray() : null;
             var incoming = new IncomingMessage(topic, payload, length, message.Retain);
-            if (!_queue.Writer.TryWrite(incoming))
-            {
-                // Queue full: wait here. The broker gets no PUBACK meanwhile and stops sending once its window is used.
-                await _queue.Writer.WriteAsync(incoming, _intake.Token).ConfigureAwait(false);
-            }
+            // Queue full (messages or bytes): wait here. The broker gets no PUBACK meanwhile and stops sending once its window is used.
+            await _queue.WriteAsync(incoming, _intake.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (_intake.IsCancellationRequested)
         {
