@@ -225,13 +225,13 @@ internal sealed partial class LiteDbReadingStore
             _reopenPending = false;
             try
             {
-                _handles.Database.Dispose();
+                // Its failed transactions are not left to the GC's finalizer thread (see LiteDbAbandonedTransactions).
+                LiteDbAbandonedTransactions.DisposeDiscarded(_handles.Database);
             }
             // A closed engine may fail to close again; the new instance is what matters.
             catch (Exception exception)
             {
-                // Its open transactions stay reachable: LiteDB 5 would dispose them from a finalizer, on the GC's
-                // thread, where an exception ends the process (LiteDB issue 2828).
+                // Kept reachable as well: whatever else of it has a finalizer never runs it.
                 EnginesWhoseCloseFailed.Add(_handles.Database);
                 _problem += $"; closing it failed too: {exception.Message}";
             }

@@ -227,7 +227,7 @@ internal sealed partial class LiteDbReadingStore : IReadingStore
 
     public void Dispose()
     {
-        _handles.Database.Dispose();
+        LiteDbAbandonedTransactions.DisposeDiscarded(_handles.Database);
         _gate.Dispose();
         _layout.Dispose();
     }
