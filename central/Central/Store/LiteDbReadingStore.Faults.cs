@@ -35,11 +35,16 @@ internal sealed partial class LiteDbReadingStore
         ILiteCollection<BsonDocument> Hourly,
         ILiteCollection<BsonDocument> Compaction);
 
-    private static Handles Open(string file)
+    private Handles Open(string file)
     {
         var database = new LiteDatabase(new ConnectionString { Filename = file, Connection = ConnectionType.Direct });
         try
         {
+            if (_lockTimeout is { } timeout && database.Timeout != timeout)
+            {
+                database.Timeout = timeout;
+            }
+
             var batches = database.GetCollection(BatchesCollection, BsonAutoId.Int64);
             batches.EnsureIndex("k", "$.k");
             batches.EnsureIndex("ek", "$.ek");
