@@ -69,7 +69,7 @@ for ((cycle = 1; cycle <= cycles; cycle++)); do
         # Central away: a backlog of committed, unsent batches at the cut.
         stop_pid "$central_pid" 30; central_pid=
         before=$(edge_field .buffer.readingsBuffered)
-        wait_for 60 "readings buffered while central is away" edge_buffered_past $((before + 50))
+        wait_for 300 "readings buffered while central is away" edge_buffered_past $((before + 50))
     else
         edge_wait_acknowledged
     fi
@@ -89,7 +89,7 @@ for ((cycle = 1; cycle <= cycles; cycle++)); do
     mount_image "$work_disks/disk-$cycle.img" "$work_disks/mnt-$cycle"
     edge_dir=$work_disks/mnt-$cycle/edge
     edge_start
-    wait_for 60 "the restarted edge's local API" edge_status_ok
+    wait_for 300 "the restarted edge's local API" edge_status_ok
     next_seq=$(edge_field .buffer.lastSeq)
     edge_wait_acknowledged
     awk -v ms=$(($(now_ms) - started)) 'BEGIN { printf "power-cut %.3f\n", ms / 1000 }' >>"$work/recoveries"

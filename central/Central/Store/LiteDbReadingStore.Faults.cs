@@ -35,11 +35,16 @@ internal sealed partial class LiteDbReadingStore
         ILiteCollection<BsonDocument> Hourly,
         ILiteCollection<BsonDocument> Compaction);
 
-    private static Handles Open(string file)
+    private Handles Open(string file)
     {
         var database = new LiteDatabase(new ConnectionString { Filename = file, Connection = ConnectionType.Direct });
         try
         {
+            if (_lockTimeout is { } timeout && database.Timeout != timeout)
+            {
+                database.Timeout = timeout;
+            }
+
             var batches = database.GetCollection(BatchesCollection, BsonAutoId.Int64);
             batches.EnsureIndex("k", "$.k");
             batches.EnsureIndex("ek", "$.ek");
@@ -225,13 +230,13 @@ internal sealed partial class LiteDbReadingStore
             _reopenPending = false;
             try
             {
-                _handles.Database.Dispose();
+                // Its failed transactions are not left to the GC's finalizer thread (see LiteDbAbandonedTransactions).
+                LiteDbAbandonedTransactions.DisposeDiscarded(_handles.Database);
             }
             // A closed engine may fail to close again; the new instance is what matters.
             catch (Exception exception)
             {
-                // Its open transactions stay reachable: LiteDB 5 would dispose them from a finalizer, on the GC's
-                // thread, where an exception ends the process (LiteDB issue 2828).
+                // Kept reachable as well: whatever else of it has a finalizer never runs it.
                 EnginesWhoseCloseFailed.Add(_handles.Database);
                 _problem += $"; closing it failed too: {exception.Message}";
             }

@@ -28,6 +28,7 @@ internal sealed partial class LiteDbReadingStore : IReadingStore
     private readonly string _filePath;
     private readonly string _logFilePath;
     private readonly bool _syncCommits;
+    private readonly TimeSpan? _lockTimeout;
 
     // Operations hold the read side; reopening after a fault takes the write side (see the Faults part).
     private readonly ReaderWriterLockSlim _gate = new(LockRecursionPolicy.SupportsRecursion);
@@ -35,7 +36,14 @@ internal sealed partial class LiteDbReadingStore : IReadingStore
     private volatile bool _healthy = true;
 
     public LiteDbReadingStore(string dataPath, bool syncCommits)
+        : this(dataPath, syncCommits, lockTimeout: null)
     {
+    }
+
+    /// <summary>With LiteDB's lock timeout (a minute unless given): tests shorten the wait a faulted transaction causes.</summary>
+    internal LiteDbReadingStore(string dataPath, bool syncCommits, TimeSpan? lockTimeout)
+    {
+        _lockTimeout = lockTimeout;
         ArgumentException.ThrowIfNullOrEmpty(dataPath);
         Directory.CreateDirectory(dataPath);
         _filePath = Path.Combine(dataPath, FileName);
@@ -227,7 +235,7 @@ internal sealed partial class LiteDbReadingStore : IReadingStore
 
     public void Dispose()
     {
-        _handles.Database.Dispose();
+        LiteDbAbandonedTransactions.DisposeDiscarded(_handles.Database);
         _gate.Dispose();
         _layout.Dispose();
     }
