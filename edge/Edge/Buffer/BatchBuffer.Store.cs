@@ -34,7 +34,6 @@ internal sealed partial class BatchBuffer
 
     private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(10);
-    private static readonly TimeSpan OpenTimeout = TimeSpan.FromSeconds(5);
 
     private readonly List<(string PointId, long At, string Text)> _pendingEvents = [];
     private LiteDatabase? _db;
@@ -152,7 +151,8 @@ internal sealed partial class BatchBuffer
     /// <summary>Opens and reads every structure the buffer relies on; throws when something cannot be read.</summary>
     private static LiteDatabase OpenChecked(string path, bool fullCheck)
     {
-        var expectMeta = File.Exists(path) && new FileInfo(path).Length > 0;
+        var fileBytes = File.Exists(path) ? new FileInfo(path).Length : 0;
+        var expectMeta = fileBytes > 0;
         var open = Task.Run(() =>
         {
             var db = new LiteDatabase(ConnectionFor(path));
@@ -169,9 +169,7 @@ internal sealed partial class BatchBuffer
         });
         try
         {
-            return open.Wait(OpenTimeout)
-                ? open.Result
-                : throw new TimeoutException($"opening and checking the buffer took more than {OpenTimeout.TotalSeconds} s");
+            return OpenHangGuard.Wait(open, fileBytes);
         }
         catch (AggregateException ex) when (ex.InnerException is not null)
         {
