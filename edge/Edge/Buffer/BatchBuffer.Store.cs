@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Runtime.ExceptionServices;
 using City.Contract;
 using City.Contract.Wire;
@@ -19,8 +18,6 @@ internal sealed partial class BatchBuffer
 {
     /// <summary>Smallest Buffer:MaxBytes: the fixed LiteDB pages, the log and room for a few full batches.</summary>
     public const long MinimumMaxBytes = 1L << 20;
-
-    private static readonly ConcurrentBag<LiteDatabase> StoresWhoseCloseFailed = [];
 
     /// <summary>Reserved text point: the disk under the buffer was full, and when space came back.</summary>
     public const string DiskFullPointId = "$edge/buffer/disk-full";
@@ -249,14 +246,11 @@ internal sealed partial class BatchBuffer
 
         try
         {
-            db.Dispose();
+            // Its failed transactions are not left to the GC's finalizer thread (see LiteDbAbandonedTransactions).
+            LiteDbAbandonedTransactions.DisposeDiscarded(db);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            // A half-disposed engine still holds open transactions. LiteDB 5 disposes an unreachable transaction from its
-            // finalizer, on the GC's thread, where an exception ends the process (LiteDB issue 2828); kept reachable, they
-            // are never finalized. This happens only after a store failure, so the few kept engines cost little.
-            StoresWhoseCloseFailed.Add(db);
             LogCloseFailed(_logger, ex, Path);
         }
     }

@@ -38,3 +38,25 @@ public class OpenHangGuardTests
         Assert.Equal(42, OpenHangGuard.Wait(Task.Run(async () => { await Task.Delay(300); return 42; }), fileBytes: 0));
     }
 }
+
+public class LiteDbAbandonedTransactionsTests
+{
+    [Fact]
+    public void TheLiteDbInternalsTheGuardReads_AreStillThere()
+    {
+        // A LiteDB upgrade that moves them would leave failed transactions to the finalizer thread again.
+        Assert.True(LiteDbAbandonedTransactions.CanReachTransactions);
+        var path = Path.Combine(Path.GetTempPath(), $"guard-{Guid.NewGuid():N}.db");
+        try
+        {
+            var db = new LiteDB.LiteDatabase(BatchBuffer.ConnectionFor(path));
+            db.GetCollection("c").Insert(new LiteDB.BsonDocument { ["x"] = 1 });
+            Assert.True(LiteDbAbandonedTransactions.DisposeDiscarded(db) >= 0);
+        }
+        finally
+        {
+            File.Delete(path);
+            File.Delete(Path.ChangeExtension(path, null) + "-log.db");
+        }
+    }
+}
