@@ -15,18 +15,21 @@ public sealed class ClientTransportTests
     [Fact]
     public async Task TwoFramesInOneSegment_AreReceivedOneByOne_AndTheCallerContinuesOnTheReceiveThread()
     {
-        var bothSent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // The peer sends only once the first receive is waiting: a frame already read when the caller asks completes on the
+        // caller's own thread, one that arrives while it waits completes on the receive thread.
+        var send = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var peer = new ScriptedPeer(async (socket, _, stopping) =>
         {
+            await send.Task.WaitAsync(stopping);
             await socket.SendAsync(Hex.Parse("00 01 00 00 00 05 01 03 02 12 34 00 02 00 00 00 05 01 03 02 56 78"), SocketFlags.None, stopping);
-            bothSent.SetResult();
             await Task.Delay(Timeout.Infinite, stopping);
         });
         await using var transport = await ModbusTcpClientTransport.ConnectAsync(peer.EndPoint, TestDeadline, TimeProvider.System, CancellationToken.None);
-        await bothSent.Task.WaitAsync(TestDeadline);
         byte[] pdu = new byte[MbapHeader.MaxPduLength];
 
-        (MbapHeader? first, string? continuedOn) = await ReceiveNotingThreadAsync(transport, pdu).WaitAsync(TestDeadline);
+        var receiving = ReceiveNotingThreadAsync(transport, pdu);
+        send.SetResult();
+        (MbapHeader? first, string? continuedOn) = await receiving.WaitAsync(TestDeadline);
         Assert.Equal((ushort)1, first!.Value.TransactionId);
         Assert.Equal("03021234", Hex.Format(pdu.AsSpan(0, first.Value.PduLength)));
         Assert.Equal("modbus-tcp-receive", continuedOn);
