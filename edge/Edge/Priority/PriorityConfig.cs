@@ -46,21 +46,7 @@ internal sealed class PriorityDeviceOptions : SnmpEndpointOptions
     public int PublishPeriodMs { get; set; } = 1000;
 
     /// <summary>Bound only to be refused: the device's points are fixed.</summary>
-    public List<PriorityPointOptions> Points { get; set; } = [];
-}
-
-/// <summary>The common keys of a point (an ntcip1211 device lists none).</summary>
-internal sealed class PriorityPointOptions
-{
-    public string Name { get; set; } = string.Empty;
-
-    public bool Writable { get; set; }
-
-    public string Unit { get; set; } = string.Empty;
-
-    public int PeriodMs { get; set; }
-
-    public string Description { get; set; } = string.Empty;
+    public List<FixedPointOptions> Points { get; set; } = [];
 }
 
 /// <summary>A validated priority device: the controller, the on-board units' socket, the timings.</summary>

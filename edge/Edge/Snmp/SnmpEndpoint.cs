@@ -246,3 +246,20 @@ internal static class SnmpEndpointConfig
         }
     }
 }
+
+/// <summary>
+/// The common keys of a point, bound for a device whose points are fixed (a priority controller, a sign) only so that a
+/// configured list can be refused by name.
+/// </summary>
+internal sealed class FixedPointOptions
+{
+    public string Name { get; set; } = string.Empty;
+
+    public bool Writable { get; set; }
+
+    public string Unit { get; set; } = string.Empty;
+
+    public int PeriodMs { get; set; }
+
+    public string Description { get; set; } = string.Empty;
+}

@@ -30,21 +30,7 @@ internal sealed class VmsDeviceOptions : SnmpEndpointOptions
     public int StatusPeriodMs { get; set; } = VmsDeviceConfig.DefaultStatusPeriodMs;
 
     /// <summary>Bound only to be refused: a sign's points are fixed.</summary>
-    public List<VmsPointOptions> Points { get; set; } = [];
-}
-
-/// <summary>The common keys of a point (a sign lists none; see <see cref="VmsDeviceOptions.Points"/>).</summary>
-internal sealed class VmsPointOptions
-{
-    public string Name { get; set; } = string.Empty;
-
-    public bool Writable { get; set; }
-
-    public string Unit { get; set; } = string.Empty;
-
-    public int PeriodMs { get; set; }
-
-    public string Description { get; set; } = string.Empty;
+    public List<FixedPointOptions> Points { get; set; } = [];
 }
 
 /// <summary>A validated sign: where it answers SNMP and how (a v3 user, or v1/v2c with a read and a write community), how often its status is read.</summary>
